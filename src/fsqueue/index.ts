@@ -1,0 +1,19 @@
+/**
+ * The on-disk queue, protocol v1 (DESIGN.md section 3; the invariants are stated in PROTOCOL.md).
+ * Pure filesystem: it knows nothing of Slurm, processes or the CLI. Other modules import only this file.
+ */
+export * from "./claim.ts";
+export * from "./control.ts";
+export * from "./events.ts";
+export * from "./finish.ts";
+export * from "./heartbeat.ts";
+export * from "./ids.ts";
+export * from "./layout.ts";
+export * from "./liveness.ts";
+export * from "./paths.ts";
+export * from "./publish.ts";
+export * from "./quarantine.ts";
+export * from "./records.ts";
+export * from "./recover.ts";
+export * from "./schema.ts";
+export * from "./snapshot.ts";

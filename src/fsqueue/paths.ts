@@ -1,0 +1,54 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** Every path of the on-disk layout (DESIGN.md section 3) is built here and nowhere else. */
+export function rvHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RV_HOME || join(homedir(), ".rv");
+}
+
+export function leasesDir(root: string): string {
+  return join(root, "leases");
+}
+
+export interface LeasePaths {
+  dir: string;
+  leaseFile: string;
+  runnerLog: string;
+  tmp: string;
+  inbox: string;
+  claimed: string;
+  done: string;
+  hb: string;
+  events: string;
+  control: string;
+  logs: string;
+  bad: string;
+}
+
+export function leasePaths(root: string, leaseId: string): LeasePaths {
+  const dir = join(leasesDir(root), leaseId);
+  return {
+    dir,
+    leaseFile: join(dir, "lease.json"),
+    runnerLog: join(dir, "runner.log"),
+    tmp: join(dir, "tmp"),
+    inbox: join(dir, "inbox"),
+    claimed: join(dir, "claimed"),
+    done: join(dir, "done"),
+    hb: join(dir, "hb"),
+    events: join(dir, "events"),
+    control: join(dir, "control"),
+    logs: join(dir, "logs"),
+    bad: join(dir, "bad"),
+  };
+}
+
+export const recordFile = (dir: string, name: string): string => join(dir, `${name}.json`);
+export const claimDir = (p: LeasePaths, runner: string): string => join(p.claimed, runner);
+export const claimFile = (p: LeasePaths, runner: string, key: string): string => join(p.claimed, runner, `${key}.json`);
+export const heartbeatFile = (p: LeasePaths, runner: string): string => join(p.hb, `${runner}.json`);
+export const eventsFile = (p: LeasePaths, runner: string): string => join(p.events, `${runner}.jsonl`);
+export const controlFile = (p: LeasePaths, target: string, verb: string): string =>
+  join(p.control, `${target}.${verb}`);
+export const taskLogFile = (p: LeasePaths, task: string, attempt: number, stream: "out" | "err"): string =>
+  join(p.logs, task, `${attempt}.${stream}`);

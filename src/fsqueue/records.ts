@@ -1,0 +1,74 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { z } from "zod";
+import { RvError } from "../errors.ts";
+import { randomSuffix } from "./ids.ts";
+import { PROTOCOL_VERSION } from "./schema.ts";
+
+/**
+ * Invariants 1 and 4: a record is written whole in `tmp/`, fsynced, closed, then renamed into place.
+ * The rename is the single commit point; a reader sees the old file or the new one, never a part.
+ */
+export function writeFileAtomic(tmpDir: string, target: string, content: string): void {
+  const staging = join(tmpDir, `${basename(target)}.${process.pid}.${randomSuffix(6)}`);
+  const fd = openSync(staging, "wx", 0o600);
+  try {
+    const bytes = Buffer.from(content);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(staging, target);
+}
+
+export function writeRecordAtomic(tmpDir: string, target: string, record: unknown): void {
+  writeFileAtomic(tmpDir, target, `${JSON.stringify(record)}\n`);
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; version?: unknown };
+
+/** Validates a record's text against its schema; a `v` rv does not know is its own, clearer failure. */
+export function parseRecord<T>(text: string, schema: z.ZodType<T>): Parsed<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const version = (json as { v?: unknown } | null)?.v;
+  if (json !== null && typeof json === "object" && version !== PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      version,
+      reason:
+        version === undefined
+          ? "no protocol version field `v`"
+          : `protocol version v=${JSON.stringify(version)}, this rv reads v=${PROTOCOL_VERSION} (upgrade rv)`,
+    };
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, reason: `schema: ${issue?.path.join(".") || "(root)"}: ${issue?.message}` };
+}
+
+/** Reads a record that must be valid (the caller cannot go on without it). */
+export function readRecord<T>(file: string, schema: z.ZodType<T>): T {
+  const parsed = parseRecord(readFileSync(file, "utf8"), schema);
+  if (parsed.ok) return parsed.value;
+  throw new RvError(parsed.version === undefined ? "bad_record" : "unsupported_version", `${file}: ${parsed.reason}`);
+}
+
+/** Reads a record if it exists and is valid; `undefined` when it vanished under us (a normal race). */
+export function tryReadRecord<T>(file: string, schema: z.ZodType<T>): Parsed<T> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  return parseRecord(text, schema);
+}

@@ -1,0 +1,134 @@
+import { z } from "zod";
+
+/** Every record on disk carries `v`; readers reject versions they do not know (invariant 8). */
+export const PROTOCOL_VERSION = 1;
+const v = z.literal(PROTOCOL_VERSION);
+
+const isoTime = z.string().datetime({ offset: true });
+
+export const CommandSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal("shell"), script: z.string().min(1) }),
+]);
+export type Command = z.infer<typeof CommandSchema>;
+
+export const TaskSchema = z.object({
+  v,
+  id: z.string().regex(/^[0-9a-z]+$/),
+  lease: z.string().min(1),
+  name: z.string().optional(),
+  command: CommandSchema,
+  cwd: z.string().min(1),
+  env: z.record(z.string(), z.string()),
+  gpus: z.number().int().min(0),
+  cpus: z.number().int().min(1),
+  strictOrder: z.boolean(),
+  /** 1 for the first run; +1 every time the task goes back to the inbox. */
+  attempt: z.number().int().min(1),
+  /** Attempts that ended because a runner died; counted against `maxCrashes`. */
+  crashes: z.number().int().min(0),
+  maxCrashes: z.number().int().min(1),
+  submittedAt: isoTime,
+  submitHost: z.string(),
+  tags: z.array(z.string()),
+  note: z.string().optional(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const TerminalStateSchema = z.enum(["succeeded", "failed", "cancelled"]);
+export type TerminalState = z.infer<typeof TerminalStateSchema>;
+
+export const DoneSchema = z.object({
+  v,
+  task: TaskSchema,
+  state: TerminalStateSchema,
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().optional(),
+  startedAt: isoTime.nullable(),
+  endedAt: isoTime,
+  runner: z.string().nullable(),
+  host: z.string(),
+  gpus: z.array(z.string()),
+});
+export type Done = z.infer<typeof DoneSchema>;
+
+export const RunningEntrySchema = z.object({
+  task: z.string(),
+  key: z.string(),
+  attempt: z.number().int(),
+  pid: z.number().int(),
+  gpus: z.array(z.string()),
+  cpus: z.number().int(),
+  startedAt: isoTime,
+});
+export type RunningEntry = z.infer<typeof RunningEntrySchema>;
+
+export const HeartbeatSchema = z.object({
+  v,
+  runner: z.string(),
+  lease: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  segment: z.string(),
+  /** Grows on every beat: observers judge liveness by seeing it change, on their own clock. */
+  counter: z.number().int().min(0),
+  time: isoTime,
+  startedAt: isoTime,
+  state: z.enum(["running", "draining", "exited"]),
+  running: z.array(RunningEntrySchema),
+  gpus: z.array(z.string()),
+  freeGpus: z.array(z.string()),
+  cpus: z.number().int(),
+  freeCpus: z.number().int(),
+});
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+export const EventSchema = z.object({
+  v,
+  time: isoTime,
+  runner: z.string(),
+  type: z.enum([
+    "runner-started",
+    "claimed",
+    "started",
+    "finished",
+    "requeued",
+    "recovered",
+    "quarantined",
+    "cancel-requested",
+    "draining",
+    "runner-exited",
+  ]),
+  task: z.string().optional(),
+  attempt: z.number().int().optional(),
+  pid: z.number().int().optional(),
+  /** Start time of `pid` in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
+  procStart: z.number().int().optional(),
+  detail: z.string().optional(),
+});
+export type RvEvent = z.infer<typeof EventSchema>;
+
+export const LeaseSchema = z.object({
+  v,
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  kind: z.literal("local"),
+  createdAt: isoTime,
+  host: z.string(),
+  state: z.enum(["active", "released"]),
+  gpuIds: z.array(z.string()).optional(),
+  cpus: z.number().int().min(1).optional(),
+});
+export type Lease = z.infer<typeof LeaseSchema>;
+
+export const ControlVerbSchema = z.enum(["cancel", "drain", "stop"]);
+export type ControlVerb = z.infer<typeof ControlVerbSchema>;
+
+export const ControlSchema = z.object({
+  v,
+  verb: ControlVerbSchema,
+  target: z.string(),
+  requestedAt: isoTime,
+  requestedBy: z.string(),
+});
+export type Control = z.infer<typeof ControlSchema>;

@@ -1,0 +1,89 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { readHeartbeats } from "./heartbeat.ts";
+import { listRecordKeys } from "./layout.ts";
+import { type LeasePaths, recordFile } from "./paths.ts";
+import { tryReadRecord } from "./records.ts";
+import { type Done, DoneSchema, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
+
+export interface PendingEntry {
+  key: string;
+  task: Task;
+}
+export interface ClaimedEntry {
+  owner: string;
+  key: string;
+  task: Task;
+}
+export interface BadEntry {
+  file: string;
+  why: string;
+}
+
+/** Everything a reader can know about a lease's queue, read without taking any lock. */
+export interface QueueSnapshot {
+  pending: PendingEntry[];
+  claimed: ClaimedEntry[];
+  done: Done[];
+  heartbeats: Heartbeat[];
+  bad: string[];
+}
+
+export function readPending(p: LeasePaths): PendingEntry[] {
+  const pending: PendingEntry[] = [];
+  for (const key of listRecordKeys(p.inbox)) {
+    const parsed = tryReadRecord(recordFile(p.inbox, key), TaskSchema);
+    if (parsed?.ok) pending.push({ key, task: parsed.value });
+  }
+  return pending;
+}
+
+export function readClaimed(p: LeasePaths): ClaimedEntry[] {
+  const claimed: ClaimedEntry[] = [];
+  for (const owner of safeReaddir(p.claimed)) {
+    for (const key of listRecordKeys(join(p.claimed, owner))) {
+      const parsed = tryReadRecord(recordFile(join(p.claimed, owner), key), TaskSchema);
+      if (parsed?.ok) claimed.push({ owner, key, task: parsed.value });
+    }
+  }
+  return claimed;
+}
+
+export function readDone(p: LeasePaths): Done[] {
+  const done: Done[] = [];
+  for (const id of listRecordKeys(p.done)) {
+    const parsed = tryReadRecord(recordFile(p.done, id), DoneSchema);
+    if (parsed?.ok) done.push(parsed.value);
+  }
+  return done;
+}
+
+export function readDoneOne(p: LeasePaths, id: string): Done | undefined {
+  const parsed = tryReadRecord(recordFile(p.done, id), DoneSchema);
+  return parsed?.ok ? parsed.value : undefined;
+}
+
+export function listBad(p: LeasePaths): string[] {
+  return safeReaddir(p.bad).filter((name) => !name.endsWith(".why"));
+}
+
+export function readSnapshot(p: LeasePaths): QueueSnapshot {
+  // Order matters: a task moves inbox -> claimed -> done, so reading in that order may see it twice
+  // (the newest copy wins) but never miss it.
+  return {
+    pending: readPending(p),
+    claimed: readClaimed(p),
+    done: readDone(p),
+    heartbeats: readHeartbeats(p),
+    bad: listBad(p),
+  };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => !name.startsWith("."));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
