@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
+import { unlinkIfPresent } from "./finish.ts";
 import { controlFile, type LeasePaths } from "./paths.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { type Control, ControlSchema, type ControlVerb, PROTOCOL_VERSION } from "./schema.ts";
@@ -21,4 +22,8 @@ export function listControls(p: LeasePaths): Control[] {
     if (parsed?.ok) controls.push(parsed.value);
   }
   return controls;
+}
+
+export function clearControl(p: LeasePaths, target: string, verb: ControlVerb): void {
+  unlinkIfPresent(controlFile(p, target, verb));
 }

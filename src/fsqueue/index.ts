@@ -2,6 +2,8 @@
  * The on-disk queue, protocol v1 (DESIGN.md section 3; the invariants are stated in PROTOCOL.md).
  * Pure filesystem: it knows nothing of Slurm, processes or the CLI. Other modules import only this file.
  */
+
+export * from "./cancel.ts";
 export * from "./claim.ts";
 export * from "./control.ts";
 export * from "./events.ts";

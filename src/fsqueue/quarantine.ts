@@ -1,7 +1,8 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync } from "node:fs";
 import { basename, join } from "node:path";
 import { randomSuffix } from "./ids.ts";
 import type { LeasePaths } from "./paths.ts";
+import { writeFileAtomic } from "./records.ts";
 
 /**
  * Invariant 7: a file that fails validation moves to `bad/` with a `.why` beside it, and the queue goes on.
@@ -15,6 +16,6 @@ export function quarantine(p: LeasePaths, file: string, reason: string): boolean
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
-  writeFileSync(join(p.bad, `${name}.why`), `${reason}\n`, { mode: 0o600 });
+  writeFileAtomic(p.tmp, join(p.bad, `${name}.why`), `${reason}\n`);
   return true;
 }

@@ -41,7 +41,7 @@ export function recoverClaims(
   const recoveries: Recovery[] = [];
   for (const name of names.sort()) {
     const key = name.replace(/\.json$|\.recovering$/, "");
-    if (key === name) continue;
+    if (key === name || name.startsWith(".")) continue;
     const taken = join(claimDir(p, recoverer), `${key}${TAKEOVER}`);
     try {
       renameSync(join(dir, name), taken);

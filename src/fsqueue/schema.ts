@@ -121,7 +121,7 @@ export const LeaseSchema = z.object({
 });
 export type Lease = z.infer<typeof LeaseSchema>;
 
-export const ControlVerbSchema = z.enum(["cancel", "drain", "stop"]);
+export const ControlVerbSchema = z.enum(["cancel", "requeue", "drain", "stop"]);
 export type ControlVerb = z.infer<typeof ControlVerbSchema>;
 
 export const ControlSchema = z.object({

@@ -79,6 +79,39 @@ export function readSnapshot(p: LeasePaths): QueueSnapshot {
   };
 }
 
+export type TaskCopy =
+  | { state: "pending"; task: Task; key: string }
+  | { state: "claimed"; task: Task; key: string; owner: string }
+  | { state: "done"; task: Task; done: Done };
+
+const rank = { pending: 0, claimed: 1, done: 2 } as const;
+
+/**
+ * One view per task id, from a snapshot that may see a task in two places at once. A copy with a
+ * higher attempt is newer; for the same attempt `done/` beats a claim (invariant 3: a crash between
+ * writing `done/` and removing the claim leaves both) and a claim beats an inbox copy (it was claimed
+ * between the two listings). A `done/` record also beats the claim it finished when the crash limit
+ * failed the task, since that record carries the next attempt.
+ */
+export function latestState(s: Pick<QueueSnapshot, "pending" | "claimed" | "done">): Map<string, TaskCopy> {
+  const views: TaskCopy[] = [
+    ...s.pending.map((e): TaskCopy => ({ state: "pending", task: e.task, key: e.key })),
+    ...s.claimed.map((e): TaskCopy => ({ state: "claimed", task: e.task, key: e.key, owner: e.owner })),
+    ...s.done.map((d): TaskCopy => ({ state: "done", task: d.task, done: d })),
+  ];
+  const latest = new Map<string, TaskCopy>();
+  for (const view of views) {
+    const seen = latest.get(view.task.id);
+    if (!seen || newer(view, seen)) latest.set(view.task.id, view);
+  }
+  return latest;
+}
+
+function newer(a: TaskCopy, b: TaskCopy): boolean {
+  if (a.task.attempt !== b.task.attempt) return a.task.attempt > b.task.attempt;
+  return rank[a.state] > rank[b.state];
+}
+
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir).filter((name) => !name.startsWith("."));

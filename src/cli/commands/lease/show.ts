@@ -1,0 +1,22 @@
+import type { Config } from "../../../config/index.ts";
+import { requireLease } from "../../../lease/index.ts";
+import type { Context } from "../../context.ts";
+import { printJson } from "../../output.ts";
+import { readSummary, renderSummary } from "../status.ts";
+
+export async function runLeaseShow(ctx: Context, config: Config, id: string): Promise<number> {
+  const lease = requireLease(ctx.root, id);
+  const summary = readSummary(ctx, config, lease.id);
+  if (ctx.json) {
+    const { v: _version, ...record } = lease;
+    printJson(ctx.io, { ...summary, lease: record });
+    return 0;
+  }
+  const resources = [
+    lease.gpuIds ? `gpu ids ${lease.gpuIds.join(",")}` : "gpus detected by the runner",
+    lease.cpus ? `${lease.cpus} cpus` : "cpus detected by the runner",
+  ];
+  ctx.io.out(renderSummary(ctx, summary));
+  ctx.io.out(`  kind ${lease.kind} on ${lease.host}; ${resources.join("; ")}; created ${lease.createdAt}\n`);
+  return 0;
+}

@@ -1,0 +1,161 @@
+import { readFileSync } from "node:fs";
+import type { Config } from "../../config/index.ts";
+import { RvError } from "../../errors.ts";
+import { leasePaths, publishTask, readHeartbeats, type Task } from "../../fsqueue/index.ts";
+import { chooseLease, type LeaseChoice, requireLease } from "../../lease/index.ts";
+import type { Context } from "../context.ts";
+import { parseCount } from "../flags.ts";
+import { isLeaseLive, leaseFacts } from "../leases.ts";
+import { plural, printJson } from "../output.ts";
+import { buildTask, parseEnvFlags, parseSpecLines, type TaskSpec, TaskSpecSchema } from "../taskspec.ts";
+import { exitStatusOf, followTask, waitForTasks } from "../watch.ts";
+import { upLocal } from "./lease/up.ts";
+
+export interface SubmitOptions {
+  lease?: string;
+  gpus?: string;
+  cpus?: string;
+  name?: string;
+  env: string[];
+  cwd?: string;
+  shell?: string;
+  from?: string;
+  tag: string[];
+  note?: string;
+  strictOrder?: boolean;
+  wait?: boolean;
+  follow?: boolean;
+}
+
+/** Flags -> the specs of the tasks to submit; nothing is written yet. */
+export function specsFromFlags(argv: string[], options: SubmitOptions, ctx: Context): TaskSpec[] {
+  const sources = [argv.length > 0, options.shell !== undefined, options.from !== undefined].filter(Boolean).length;
+  if (sources !== 1) {
+    throw new RvError("usage", "give the command after --, or --shell 'STRING', or --from FILE.jsonl (one of them)", {
+      hint: "for example: rv submit -- python train.py --lr 3e-4",
+    });
+  }
+  if (options.from !== undefined) return specsFromFile(options.from);
+  const spec = TaskSpecSchema.safeParse({
+    ...(argv.length > 0 ? { argv } : { shell: options.shell }),
+    gpus: parseCount("--gpus", options.gpus, 0),
+    cpus: parseCount("--cpus", options.cpus, 1),
+    name: options.name,
+    env: parseEnvFlags(options.env, ctx.env),
+    cwd: options.cwd,
+    tags: options.tag,
+    note: options.note,
+    strictOrder: options.strictOrder ?? false,
+  });
+  if (!spec.success) throw new RvError("usage", spec.error.issues[0]?.message ?? "invalid task");
+  return [spec.data];
+}
+
+function specsFromFile(file: string): TaskSpec[] {
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    throw new RvError("usage", `--from ${file}: ${(error as Error).message}`);
+  }
+  const { specs, bad } = parseSpecLines(text);
+  if (bad.length > 0) {
+    const lines = bad.map((b) => `  line ${b.line}: ${b.reason}`).join("\n");
+    throw new RvError("usage", `${file}: ${plural(bad.length, "bad line")}, nothing was submitted\n${lines}`, {
+      hint: 'each line is one JSON object such as {"argv": ["python", "x.py"], "gpus": 1}',
+    });
+  }
+  if (specs.length === 0) throw new RvError("usage", `${file}: no tasks in it`);
+  return specs;
+}
+
+async function pickLease(ctx: Context, config: Config, named: string | undefined): Promise<LeaseChoice> {
+  const choice = chooseLease(named, leaseFacts(ctx, config), config.defaults.lease);
+  if (choice.kind === "start-default") {
+    const result = await upLocal(ctx, config, { name: choice.lease });
+    if (result.outcome !== "already-running") {
+      ctx.io.err(`rv: ${result.outcome} local lease ${choice.lease} (runner pid ${result.pid})\n`);
+    }
+  } else if (choice.kind === "most-recent-live") {
+    ctx.io.err(`rv: using lease ${choice.lease}, the most recent of ${choice.others.length + 1} running leases\n`);
+  }
+  return choice;
+}
+
+function warnings(ctx: Context, config: Config, leaseId: string, tasks: Task[]): string[] {
+  const lease = requireLease(ctx.root, leaseId);
+  if (lease.state === "released") {
+    throw new RvError("lease_released", `lease ${leaseId} was released`, {
+      hint: `start it again with: rv lease up --local --name ${leaseId}`,
+    });
+  }
+  if (!isLeaseLive(ctx, config, lease)) {
+    return [
+      `no runner is alive for lease ${leaseId}; the task is queued. Resume with: rv lease up --local --name ${leaseId}`,
+    ];
+  }
+  const beats = readHeartbeats(leasePaths(ctx.root, leaseId)).filter((hb) => hb.state !== "exited");
+  const maxGpus = Math.max(0, ...beats.map((hb) => hb.gpus.length));
+  const maxCpus = Math.max(0, ...beats.map((hb) => hb.cpus));
+  return tasks
+    .filter((task) => task.gpus > maxGpus || task.cpus > maxCpus)
+    .map(
+      (task) =>
+        `task ${task.id} asks for ${plural(task.gpus, "GPU")} and ${plural(task.cpus, "CPU")}, but the largest runner of lease ${leaseId} has ${plural(maxGpus, "GPU")} and ${plural(maxCpus, "CPU")}: it will wait`,
+    );
+}
+
+export async function runSubmit(ctx: Context, config: Config, argv: string[], options: SubmitOptions): Promise<number> {
+  if (options.wait && options.follow) throw new RvError("usage", "--wait and --follow do not go together: pick one");
+  const specs = specsFromFlags(argv, options, ctx);
+  const choice = await pickLease(ctx, config, options.lease);
+  const leaseId = choice.lease;
+  const p = leasePaths(ctx.root, leaseId);
+  const now = ctx.now();
+  const tasks = specs.map((spec) =>
+    buildTask(spec, { lease: leaseId, cwd: process.cwd(), env: ctx.env, host: ctx.host, now, config }),
+  );
+  const notes = warnings(ctx, config, leaseId, tasks);
+  for (const task of tasks) publishTask(p, task);
+  if (ctx.json && !options.wait && !options.follow) {
+    printJson(ctx.io, {
+      lease: leaseId,
+      tasks: tasks.map((t) => ({ id: t.id, name: t.name ?? null })),
+      warnings: notes,
+    });
+  } else if (!ctx.json) {
+    for (const task of tasks) ctx.io.out(`${task.id}\n`);
+    for (const note of notes) ctx.io.err(`rv: warning: ${note}\n`);
+  }
+  if (!options.wait && !options.follow) return 0;
+  return awaitOutcome(ctx, config, leaseId, tasks, options.follow === true);
+}
+
+async function awaitOutcome(
+  ctx: Context,
+  config: Config,
+  lease: string,
+  tasks: Task[],
+  follow: boolean,
+): Promise<number> {
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  process.once("SIGINT", onInterrupt);
+  try {
+    const refs = tasks.map((task) => ({ lease, id: task.id }));
+    const [first] = refs;
+    const views =
+      follow && first && refs.length === 1
+        ? [await followTask(ctx, config, first, { streams: ["out", "err"], fromStart: true, stop: stop.signal })]
+        : (await waitForTasks(ctx, config, refs, { stop: stop.signal })).views;
+    if (stop.signal.aborted) {
+      ctx.io.err(`rv: stopped following; the task goes on (rv logs -f ${tasks[0]?.id})\n`);
+      return 130;
+    }
+    if (ctx.json) printJson(ctx.io, { lease, tasks: views });
+    else if (!follow) for (const view of views) ctx.io.err(`rv: ${view?.id} ${view?.state}\n`);
+    return Math.max(...views.map(exitStatusOf));
+  } finally {
+    process.removeListener("SIGINT", onInterrupt);
+  }
+}

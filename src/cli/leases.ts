@@ -1,0 +1,30 @@
+import type { Config } from "../config/index.ts";
+import { type Lease, leasePaths, readHeartbeats } from "../fsqueue/index.ts";
+import { type LeaseFacts, listLeases, pidAlive, runnerView } from "../lease/index.ts";
+import type { Context } from "./context.ts";
+
+export function observerFor(ctx: Context, config: Config) {
+  return {
+    host: ctx.host,
+    nowMs: ctx.now().getTime(),
+    staleAfterMs: config.runner.staleAfterMs,
+    pidAlive,
+  };
+}
+
+export function isLeaseLive(ctx: Context, config: Config, lease: Lease): boolean {
+  const observer = observerFor(ctx, config);
+  return readHeartbeats(leasePaths(ctx.root, lease.id)).some((hb) => {
+    const health = runnerView(hb, observer).health;
+    return health === "ok" || health === "draining";
+  });
+}
+
+export function leaseFacts(ctx: Context, config: Config): LeaseFacts[] {
+  return listLeases(ctx.root).map((lease) => ({
+    id: lease.id,
+    state: lease.state,
+    createdAt: lease.createdAt,
+    live: isLeaseLive(ctx, config, lease),
+  }));
+}

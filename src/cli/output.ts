@@ -1,0 +1,55 @@
+import type { Io } from "./io.ts";
+
+export const OUTPUT_VERSION = 1;
+
+/** The one `--json` writer: every command's JSON is an object carrying the output version `v`. */
+export function printJson(io: Io, data: Record<string, unknown>): void {
+  io.out(`${JSON.stringify({ v: OUTPUT_VERSION, ...data }, null, 2)}\n`);
+}
+
+/** Aligned columns; on a terminal the header is upper-cased, in a pipe it is left out. */
+export function renderTable(io: Io, header: string[], rows: string[][]): string {
+  const all = io.isTTY ? [header.map((h) => h.toUpperCase()), ...rows] : rows;
+  if (all.length === 0) return "";
+  const widths = header.map((_, i) => Math.max(...all.map((row) => displayWidth(row[i] ?? ""))));
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - displayWidth(cell))))
+        .join("  ")
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
+function displayWidth(text: string): number {
+  return [...text].length;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`;
+}
+
+/** Relative on a terminal, ISO in a pipe: scripts get stable text, people get "3m ago". */
+export function formatTime(io: Io, iso: string | null | undefined, now: Date): string {
+  if (!iso) return "-";
+  return io.isTTY ? `${formatDuration(now.getTime() - Date.parse(iso))} ago` : iso;
+}
+
+const colors = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, dim: 2, bold: 1 } as const;
+export type Color = keyof typeof colors;
+
+export function paint(io: Io, color: Color, text: string): string {
+  return io.color ? `\u001b[${colors[color]}m${text}\u001b[0m` : text;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,175 @@
+import { Command, Option } from "commander";
+import type { Config } from "../config/index.ts";
+import type { Context } from "./context.ts";
+
+/** Runs one command body with its context; the command's result is the process exit status. */
+export type Dispatch = (json: boolean, body: (ctx: Context, config: Config) => Promise<number>) => Promise<void>;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function withJson(command: Command): Command {
+  return command.option("--json", "print a stable, versioned JSON document instead of text");
+}
+
+/**
+ * Every command and flag in one place. Actions import their command module only when they run, so
+ * `rv --help` and `rv submit` never load code they do not use (changesets' lazy commands).
+ */
+export function buildProgram(dispatch: Dispatch, version: string): Command {
+  const program = new Command("rv")
+    .description("Hold GPUs once, run experiment after experiment in them, and never lose a task.")
+    .version(version, "-V, --version")
+    .enablePositionalOptions()
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+
+  withJson(
+    program
+      .command("submit")
+      .description("queue a task: rv submit [flags] -- COMMAND ARGS...")
+      .argument("[argv...]", "the command, recorded exactly as given")
+      .passThroughOptions()
+      .option("--lease <lease>", "lease to submit to (default: the running one, else the local lease)")
+      .option("--gpus <n>", "GPUs the task needs", undefined)
+      .option("--cpus <n>", "CPUs the task needs")
+      .option("--name <name>", "a name to find the task by")
+      .option("--env <K=V>", "set an environment variable (repeatable); --env K passes K from here", collect, [])
+      .option("--cwd <dir>", "working directory (default: here)")
+      .option("--shell <script>", "run a shell string instead of an argv (bash -c)")
+      .option("--from <file.jsonl>", "submit one task per JSON line ('-' for stdin)")
+      .option("--tag <tag>", "a tag (repeatable)", collect, [])
+      .option("--note <text>", "a note kept with the task")
+      .option("--strict-order", "never let later tasks start before this one")
+      .addOption(new Option("--wait", "wait for the task and exit with its exit status").conflicts("follow"))
+      .option("--follow", "stream the task's output and exit with its exit status (Ctrl-C stops following only)"),
+  ).action((argv: string[], opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/submit.ts")).runSubmit(ctx, config, argv, opts),
+    ),
+  );
+
+  for (const name of ["tasks", "ps"]) {
+    withJson(
+      program
+        .command(name)
+        .description(name === "ps" ? "alias of rv tasks" : "list tasks, newest last")
+        .option("--lease <lease>", "only this lease")
+        .option("--state <states>", "pending, running, lost, succeeded, failed, cancelled, active, done (comma list)")
+        .option("--name <regex>", "only tasks whose name matches")
+        .option("-n <n>", "show the newest N (default 20; 0 for all)")
+        .option("--all", "show every task"),
+    ).action((opts) =>
+      dispatch(opts.json, async (ctx, config) => (await import("./commands/tasks.ts")).runTasks(ctx, config, opts)),
+    );
+  }
+
+  withJson(
+    program.command("status").description("the lease at a glance").option("--lease <lease>", "only this lease"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/status.ts")).runStatus(ctx, config, opts)),
+  );
+
+  withJson(
+    program
+      .command("logs")
+      .description("print a task's output")
+      .argument("<task>", "id, unique suffix, or 1 for the newest")
+      .option("-n <lines>", "only the last N lines")
+      .option("--stderr", "stderr instead of stdout")
+      .option("-f, --follow", "keep printing as the task writes (Ctrl-C stops following only)")
+      .option("--attempt <n>", "an earlier attempt's output")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((task: string, opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/logs.ts")).runLogs(ctx, config, task, opts)),
+  );
+
+  withJson(
+    program
+      .command("wait")
+      .description("wait until tasks finish; exit 0 when all succeeded")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--all", "every unfinished task")
+      .option("--lease <lease>", "only this lease")
+      .option("--timeout <duration>", "give up after this long (e.g. 30s, 5m)"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/wait.ts")).runWait(ctx, config, tasks, opts)),
+  );
+
+  withJson(
+    program
+      .command("cancel")
+      .description("cancel tasks: pending ones never start, running ones are stopped with their children")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--all", "every unfinished task")
+      .option("--lease <lease>", "only this lease")
+      .option("--dry-run", "say what would be cancelled, do nothing"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/cancel.ts")).runCancel(ctx, config, tasks, opts),
+    ),
+  );
+
+  withJson(
+    program
+      .command("requeue")
+      .description("send a failed, cancelled, stuck or lost task back to the inbox as a new attempt")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/requeue.ts")).runRequeue(ctx, config, tasks, opts),
+    ),
+  );
+
+  const lease = program.command("lease").description("hold resources: start, list, inspect and release leases");
+  withJson(
+    lease
+      .command("up")
+      .description("start (or resume) a lease and its runner")
+      .option("--local", "a lease on this machine (the default while no cluster is configured)")
+      .option("--name <name>", "lease name (default: local)")
+      .option("--gpu-ids <ids>", "GPU ids the runner may use, e.g. 0,1,2,3 (default: detected)")
+      .option("--cpus <n>", "CPUs the runner may use (default: detected)"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/up.ts")).runLeaseUp(ctx, config, opts)),
+  );
+  withJson(lease.command("ls").description("list leases")).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/ls.ts")).runLeaseLs(ctx, config)),
+  );
+  withJson(lease.command("show").description("a lease in detail").argument("<lease>", "lease name")).action(
+    (id: string, opts) =>
+      dispatch(opts.json, async (ctx, config) =>
+        (await import("./commands/lease/show.ts")).runLeaseShow(ctx, config, id),
+      ),
+  );
+  withJson(
+    lease
+      .command("release")
+      .description("release a lease: drain (default) or stop now; queued tasks stay in its inbox")
+      .argument("[lease]", "lease name")
+      .option("--all", "every active lease")
+      .option("--now", "stop running tasks now and put them back in the inbox")
+      .option("--wait", "return only when the runners have exited")
+      .option("--dry-run", "say what would be released, do nothing"),
+  ).action((id: string | undefined, opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/release.ts")).runLeaseRelease(ctx, config, id, opts),
+    ),
+  );
+
+  withJson(
+    program
+      .command("runner")
+      .description("run a lease's runner in the foreground (rv lease up starts it for you)")
+      .requiredOption("--lease <lease>", "the lease to serve")
+      .option("--gpu-ids <ids>", "GPU ids to hand out, e.g. 0,1,2,3")
+      .option("--cpus <n>", "CPUs to hand out")
+      .option("--segment <segment>", "segment label recorded in heartbeats"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/runner.ts")).runRunnerCommand(ctx, config, opts),
+    ),
+  );
+
+  return program;
+}

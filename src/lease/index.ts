@@ -1,0 +1,5 @@
+/** Lease records and their life cycle (local half): DESIGN.md section 5. */
+export * from "./local.ts";
+export * from "./select.ts";
+export * from "./state.ts";
+export * from "./store.ts";

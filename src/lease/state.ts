@@ -1,0 +1,231 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import {
+  type ClaimedEntry,
+  type Done,
+  type Heartbeat,
+  judgeLiveness,
+  type LeasePaths,
+  latestState,
+  leasePaths,
+  readDoneOne,
+  readHeartbeats,
+  readSnapshot,
+  recordFile,
+  type Task,
+  type TaskCopy,
+  TaskSchema,
+  tryReadRecord,
+} from "../fsqueue/index.ts";
+
+export const RunnerViewSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  health: z.enum(["ok", "draining", "stale", "exited"]),
+  heartbeatAgeMs: z.number().nullable(),
+  segment: z.string(),
+  running: z.number(),
+  gpus: z.array(z.string()),
+  freeGpus: z.array(z.string()),
+  cpus: z.number(),
+  freeCpus: z.number(),
+});
+export type RunnerView = z.infer<typeof RunnerViewSchema>;
+
+export const TaskStateSchema = z.enum(["pending", "running", "lost", "succeeded", "failed", "cancelled"]);
+export type TaskState = z.infer<typeof TaskStateSchema>;
+
+export const TaskViewSchema = z.object({
+  id: z.string(),
+  lease: z.string(),
+  name: z.string().nullable(),
+  state: TaskStateSchema,
+  attempt: z.number(),
+  command: z.union([z.object({ argv: z.array(z.string()) }), z.object({ shell: z.string() })]),
+  cwd: z.string(),
+  gpus: z.number(),
+  cpus: z.number(),
+  assignedGpus: z.array(z.string()),
+  runner: z.string().nullable(),
+  host: z.string().nullable(),
+  submittedAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().nullable(),
+  tags: z.array(z.string()),
+  note: z.string().nullable(),
+});
+export type TaskView = z.infer<typeof TaskViewSchema>;
+
+export interface Observer {
+  host: string;
+  nowMs: number;
+  staleAfterMs: number;
+  pidAlive: (pid: number) => boolean;
+}
+
+/**
+ * A CLI looks once, so it has no earlier observation of another host's counter: such a runner counts as
+ * alive until a long-lived observer (a runner, the TUI) says otherwise. On this host the pid decides.
+ */
+export function runnerView(hb: Heartbeat, observer: Observer): RunnerView {
+  const liveness = judgeLiveness({
+    hb,
+    observation: { counter: hb.counter, seenAtMs: observer.nowMs },
+    nowMs: observer.nowMs,
+    staleAfterMs: observer.staleAfterMs,
+    localHost: observer.host,
+    pidAlive: observer.pidAlive,
+  });
+  const sameHost = hb.host === observer.host;
+  return {
+    id: hb.runner,
+    host: hb.host,
+    pid: hb.pid,
+    health: liveness === "alive" ? (hb.state === "draining" ? "draining" : "ok") : liveness,
+    heartbeatAgeMs: sameHost ? Math.max(0, observer.nowMs - Date.parse(hb.time)) : null,
+    segment: hb.segment,
+    running: hb.running.length,
+    gpus: hb.gpus,
+    freeGpus: hb.freeGpus,
+    cpus: hb.cpus,
+    freeCpus: hb.freeCpus,
+  };
+}
+
+function baseView(task: Task): TaskView {
+  return {
+    id: task.id,
+    lease: task.lease,
+    name: task.name ?? null,
+    state: "pending",
+    attempt: task.attempt,
+    command: task.command.kind === "argv" ? { argv: task.command.argv } : { shell: task.command.script },
+    cwd: task.cwd,
+    gpus: task.gpus,
+    cpus: task.cpus,
+    assignedGpus: [],
+    runner: null,
+    host: null,
+    submittedAt: task.submittedAt,
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    reason: null,
+    tags: task.tags,
+    note: task.note ?? null,
+  };
+}
+
+function claimedView(entry: ClaimedEntry, runners: Map<string, { hb: Heartbeat; view: RunnerView }>): TaskView {
+  const runner = runners.get(entry.owner);
+  const running = runner?.hb.running.find((r) => r.task === entry.task.id);
+  const lost = runner ? runner.view.health === "stale" || runner.view.health === "exited" : false;
+  return {
+    ...baseView(entry.task),
+    state: lost ? "lost" : "running",
+    assignedGpus: running?.gpus ?? [],
+    runner: entry.owner,
+    host: runner?.hb.host ?? null,
+    startedAt: running?.startedAt ?? null,
+  };
+}
+
+function doneView(done: Done): TaskView {
+  return {
+    ...baseView(done.task),
+    state: done.state,
+    assignedGpus: done.gpus,
+    runner: done.runner,
+    host: done.host,
+    startedAt: done.startedAt,
+    endedAt: done.endedAt,
+    exitCode: done.exitCode,
+    signal: done.signal,
+    reason: done.reason ?? null,
+  };
+}
+
+type Runners = Map<string, { hb: Heartbeat; view: RunnerView }>;
+
+function copyView(copy: TaskCopy, runners: Runners): TaskView {
+  switch (copy.state) {
+    case "pending":
+      return baseView(copy.task);
+    case "claimed":
+      return claimedView({ owner: copy.owner, key: copy.key, task: copy.task }, runners);
+    case "done":
+      return doneView(copy.done);
+  }
+}
+
+function runnersOf(heartbeats: Heartbeat[], observer: Observer): Runners {
+  return new Map(heartbeats.map((hb) => [hb.runner, { hb, view: runnerView(hb, observer) }]));
+}
+
+export interface LeaseState {
+  runners: RunnerView[];
+  tasks: TaskView[];
+  bad: string[];
+}
+
+export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
+  const snapshot = readSnapshot(p);
+  const runners = runnersOf(snapshot.heartbeats, observer);
+  const tasks = [...latestState(snapshot).values()]
+    .map((copy) => copyView(copy, runners))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  return { runners: [...runners.values()].map((r) => r.view), tasks, bad: snapshot.bad };
+}
+
+export function readLeaseStateById(root: string, lease: string, observer: Observer): LeaseState {
+  return readLeaseState(leasePaths(root, lease), observer);
+}
+
+export function isTerminal(state: TaskState): boolean {
+  return state === "succeeded" || state === "failed" || state === "cancelled";
+}
+
+export function countByState(tasks: TaskView[]): Record<TaskState, number> {
+  const counts: Record<TaskState, number> = { pending: 0, running: 0, lost: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const task of tasks) counts[task.state]++;
+  return counts;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** One task's current view, read from the three places it can be without listing the whole lease. */
+export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
+  const done = readDoneOne(p, id);
+  const pending = tryReadRecord(recordFile(p.inbox, id), TaskSchema);
+  const claimed = safeReaddir(p.claimed).flatMap((owner) => {
+    const copy = tryReadRecord(recordFile(join(p.claimed, owner), id), TaskSchema);
+    return copy?.ok ? [{ owner, key: id, task: copy.value }] : [];
+  });
+  const copy = latestState({
+    pending: pending?.ok ? [{ key: id, task: pending.value }] : [],
+    claimed,
+    done: done ? [done] : [],
+  }).get(id);
+  return copy && copyView(copy, runnersOf(claimed.length ? readHeartbeats(p) : [], observer));
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => !name.startsWith("."));
+  } catch {
+    return [];
+  }
+}

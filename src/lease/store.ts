@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { RvError } from "../errors.ts";
+import {
+  ensureLeaseDirs,
+  type Lease,
+  LeaseSchema,
+  leasePaths,
+  leasesDir,
+  PROTOCOL_VERSION,
+  readRecord,
+  writeRecordAtomic,
+} from "../fsqueue/index.ts";
+
+export const DEFAULT_LOCAL_LEASE = "local";
+
+export function ensureRoot(root: string): void {
+  mkdirSync(leasesDir(root), { recursive: true, mode: 0o700 });
+}
+
+export function readLease(root: string, id: string): Lease | undefined {
+  const file = leasePaths(root, id).leaseFile;
+  return existsSync(file) ? readRecord(file, LeaseSchema) : undefined;
+}
+
+export function listLeases(root: string): Lease[] {
+  let ids: string[];
+  try {
+    ids = readdirSync(leasesDir(root));
+  } catch {
+    return [];
+  }
+  return ids
+    .filter((id) => !id.startsWith("."))
+    .map((id) => readLease(root, id))
+    .filter((lease): lease is Lease => lease !== undefined)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** lease.json is replaced whole, never edited (invariant 4). */
+export function writeLease(root: string, lease: Lease): void {
+  const p = leasePaths(root, lease.id);
+  ensureLeaseDirs(p);
+  writeRecordAtomic(p.tmp, p.leaseFile, lease);
+}
+
+export function newLocalLease(
+  id: string,
+  host: string,
+  now: Date,
+  resources: { gpuIds?: string[]; cpus?: number },
+): Lease {
+  return { v: PROTOCOL_VERSION, id, kind: "local", createdAt: now.toISOString(), host, state: "active", ...resources };
+}
+
+export function validateLeaseName(name: string): string {
+  if (!LeaseSchema.shape.id.safeParse(name).success) {
+    throw new RvError("usage", `invalid lease name ${JSON.stringify(name)}`, {
+      hint: "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+    });
+  }
+  return name;
+}
+
+export function requireLease(root: string, id: string): Lease {
+  const lease = readLease(root, id);
+  if (!lease) {
+    const known = listLeases(root).map((l) => l.id);
+    throw new RvError("not_found", `no lease named ${JSON.stringify(id)}`, {
+      hint: known.length
+        ? `known leases: ${known.join(", ")}; start a new one with: rv lease up --local --name ${id}`
+        : `start one with: rv lease up --local --name ${id}`,
+    });
+  }
+  return lease;
+}

@@ -1,0 +1,37 @@
+/**
+ * The runner: the daemon that serves one lease on one node (DESIGN.md sections 3-4). `rv runner` calls
+ * `runRunner(runnerOptionsFromEnv({...}))`; other modules import only this file.
+ */
+
+export { type ControlAction, controlActions, LEASE_TARGET } from "./controls.ts";
+export { readEvents } from "./events.ts";
+export { commandArgv, taskEnv } from "./execute.ts";
+export { killGroup, killOrphans, unfinishedStarts } from "./kill.ts";
+export {
+  fileLogger,
+  RUNNER_DEFAULTS,
+  type RunnerExit,
+  type RunnerExitReason,
+  type RunnerOptions,
+  type RunnerOptionsInput,
+  runnerOptionsFromEnv,
+} from "./options.ts";
+export {
+  type Assignment,
+  type Capacity,
+  type Placement,
+  placeTasks,
+  type QueuedTask,
+  type Resources,
+} from "./placement.ts";
+export {
+  detectCpus,
+  detectGpus,
+  type GpuSource,
+  type Gpus,
+  gpusFromEnv,
+  parseCudaVisibleDevices,
+  parseNvidiaSmiList,
+  parseSlurmGpus,
+} from "./resources.ts";
+export { runRunner } from "./runner.ts";

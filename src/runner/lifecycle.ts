@@ -1,0 +1,203 @@
+import { existsSync } from "node:fs";
+import {
+  claimTask,
+  controlFile,
+  type EventInput,
+  finishClaim,
+  hasControl,
+  type LeasePaths,
+  type RunningEntry,
+  requeueClaim,
+  type Task,
+  unlinkIfPresent,
+} from "../fsqueue/index.ts";
+import { launchTask, type TaskEnd } from "./execute.ts";
+import { killGroup } from "./kill.ts";
+import type { RunnerOptions } from "./options.ts";
+import { CANCEL_REASON, type EndVerdict, verdictDetail, verdictFor } from "./outcome.ts";
+import type { ResourcePool } from "./pool.ts";
+
+/** A task this runner claimed and started; the execa handle stays in memory, never on disk. */
+export interface RunningTask {
+  key: string;
+  task: Task;
+  claimFile: string;
+  gpus: string[];
+  cpus: number;
+  pid: number | undefined;
+  startedAt: Date;
+  /** Set when rv ends the attempt: a user's cancel, or an interruption that sends the task back to the inbox. */
+  stop?: "cancel" | "interrupt";
+  killing?: Promise<unknown>;
+}
+
+/** What the task life cycle needs of its runner. */
+export interface TaskContext {
+  opts: RunnerOptions;
+  paths: LeasePaths;
+  runner: string;
+  host: string;
+  pool: ResourcePool;
+  running: Map<string, RunningTask>;
+  stats: { finished: number; requeued: number };
+  emit: (event: EventInput) => void;
+  /** Called whenever a task leaves (resources freed): the loop may start the next. */
+  wake: () => void;
+}
+
+/** Claims `key` (losing the race to another runner is normal) and starts what the claimed record says. */
+export function claimAndStart(ctx: TaskContext, key: string): void {
+  const claim = claimTask(ctx.paths, ctx.runner, key);
+  if (claim.kind === "lost-race") return;
+  if (claim.kind === "quarantined") {
+    ctx.emit({ type: "quarantined", detail: `${key}: ${claim.reason}` });
+    return;
+  }
+  const { task, file } = claim;
+  ctx.emit({ type: "claimed", task: task.id, attempt: task.attempt });
+  if (hasControl(ctx.paths, task.id, "cancel")) {
+    finishUnstarted(
+      ctx,
+      { key, task, claimFile: file },
+      { state: "cancelled", exitCode: null, signal: null, reason: CANCEL_REASON },
+    );
+    unlinkIfPresent(controlFile(ctx.paths, task.id, "cancel"));
+    return;
+  }
+  const gpus = ctx.pool.take(task.gpus, task.cpus);
+  if (gpus === undefined) {
+    // The record changed between our look at the inbox and the claim, and no longer fits: back in line.
+    ctx.opts.log(`task ${task.id} no longer fits the free resources after its claim; requeued`);
+    requeue(ctx, { task, claimFile: file }, "its record changed and no longer fits");
+    return;
+  }
+  start(ctx, { key, task, claimFile: file, gpus, cpus: task.cpus });
+}
+
+function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "claimFile" | "gpus" | "cpus">): void {
+  const { task } = claimed;
+  const launched = launchTask({ paths: ctx.paths, task, gpus: claimed.gpus, env: ctx.opts.env });
+  const entry: RunningTask = { ...claimed, pid: launched.pid, startedAt: launched.startedAt };
+  ctx.running.set(task.id, entry);
+  if (launched.pid !== undefined) {
+    ctx.emit({
+      type: "started",
+      task: task.id,
+      attempt: task.attempt,
+      pid: launched.pid,
+      procStart: launched.procStart,
+      detail: `gpus=${claimed.gpus.join(",")} cpus=${claimed.cpus}`,
+    });
+  }
+  launched.end
+    .then((end) => settle(ctx, entry, end))
+    .catch((error: unknown) => ctx.opts.log(`task ${task.id}: settling failed: ${String(error)}`));
+}
+
+/** Ends the attempt from our side: SIGTERM to its group, SIGKILL after the kill grace. */
+export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | "interrupt"): void {
+  if (entry.stop !== undefined) return;
+  entry.stop = why;
+  if (entry.pid !== undefined) entry.killing = killGroup(entry.pid, ctx.opts.killGraceMs);
+}
+
+/** The leader exited: make sure nothing of its group is left, then record the result, free its share. */
+async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
+  if (entry.killing !== undefined) await entry.killing;
+  else if (entry.pid !== undefined) {
+    const leftovers = await killGroup(entry.pid, ctx.opts.killGraceMs);
+    if (leftovers !== "gone") ctx.opts.log(`task ${entry.task.id} left processes in its group: ${leftovers}`);
+  }
+  try {
+    if (!existsSync(entry.claimFile)) {
+      ctx.opts.log(
+        `task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`,
+      );
+      ctx.emit({ type: "finished", task: entry.task.id, attempt: entry.task.attempt, detail: "claim taken over" });
+    } else if (entry.stop === "interrupt") {
+      requeue(ctx, entry, "interrupted by rv");
+    } else {
+      finishRan(ctx, entry, verdictFor(end, entry.stop === "cancel"));
+      if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));
+    }
+  } finally {
+    ctx.running.delete(entry.task.id);
+    ctx.pool.give(entry.gpus, entry.cpus);
+    ctx.wake();
+  }
+}
+
+function finishRan(ctx: TaskContext, entry: RunningTask, verdict: EndVerdict): void {
+  finishClaim(ctx.paths, entry.claimFile, entry.task, {
+    ...verdict,
+    startedAt: entry.startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    runner: ctx.runner,
+    host: ctx.host,
+    gpus: entry.gpus,
+  });
+  recordFinished(ctx, entry.task, verdict);
+}
+
+function finishUnstarted(
+  ctx: TaskContext,
+  claimed: Pick<RunningTask, "key" | "task" | "claimFile">,
+  verdict: EndVerdict,
+): void {
+  finishClaim(ctx.paths, claimed.claimFile, claimed.task, {
+    ...verdict,
+    startedAt: null,
+    endedAt: new Date().toISOString(),
+    runner: ctx.runner,
+    host: ctx.host,
+    gpus: [],
+  });
+  recordFinished(ctx, claimed.task, verdict);
+}
+
+function recordFinished(ctx: TaskContext, task: Task, verdict: EndVerdict): void {
+  ctx.stats.finished++;
+  const detail = verdictDetail(verdict);
+  ctx.emit({ type: "finished", task: task.id, attempt: task.attempt, detail });
+  ctx.opts.log(`task ${task.id} attempt ${task.attempt}: ${detail}`);
+}
+
+/** Back to the inbox with attempt + 1 and no crash counted: rv interrupted it, the task did nothing wrong. */
+function requeue(ctx: TaskContext, claimed: Pick<RunningTask, "task" | "claimFile">, why: string): void {
+  const { task } = claimed;
+  const result = requeueClaim(ctx.paths, claimed.claimFile, task, "interrupted", {
+    host: ctx.host,
+    runner: ctx.runner,
+    now: new Date(),
+  });
+  if (result.requeued) {
+    ctx.stats.requeued++;
+    ctx.emit({
+      type: "requeued",
+      task: task.id,
+      attempt: task.attempt,
+      detail: `${why}; next attempt ${result.task.attempt}`,
+    });
+    ctx.opts.log(`task ${task.id} attempt ${task.attempt}: requeued (${why})`);
+  } else {
+    recordFinished(ctx, task, { state: "failed", exitCode: null, signal: null, reason: result.done.reason });
+  }
+}
+
+/** The heartbeat's view of what runs here. */
+export function runningEntries(running: Map<string, RunningTask>): RunningEntry[] {
+  const entries: RunningEntry[] = [];
+  for (const entry of running.values()) {
+    if (entry.pid === undefined) continue;
+    entries.push({
+      task: entry.task.id,
+      key: entry.key,
+      attempt: entry.task.attempt,
+      pid: entry.pid,
+      gpus: entry.gpus,
+      cpus: entry.cpus,
+      startedAt: entry.startedAt.toISOString(),
+    });
+  }
+  return entries;
+}

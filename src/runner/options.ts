@@ -1,0 +1,103 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { RvError } from "../errors.ts";
+import { leasePaths, rvHome } from "../fsqueue/index.ts";
+
+/** Everything a runner needs, in one object; `runnerOptionsFromEnv` fills in the defaults. */
+export interface RunnerOptions {
+  /** RV_HOME; the lease's directory is `leasePaths(root, lease)`. */
+  root: string;
+  lease: string;
+  /** `--gpu-ids`: overrides GPU detection. */
+  gpuIds?: string[];
+  /** `--cpus`: overrides the allocation's CPUs (SLURM_CPUS_ON_NODE) or the machine's. */
+  cpus?: number;
+  /** "local" for local leases, else the segment number. */
+  segment: string;
+  heartbeatMs: number;
+  /** A runner whose heartbeat has not changed for this long (by our clock) is stale. */
+  staleAfterMs: number;
+  /** SIGTERM/SIGINT: how long running tasks may still run before they are killed and requeued. */
+  drainGraceMs: number;
+  /** Killing a task: SIGTERM to its process group, SIGKILL after this long. */
+  killGraceMs: number;
+  env: NodeJS.ProcessEnv;
+  /** The runner's own diagnostics (the runner log file). */
+  log: (line: string) => void;
+  /** Aborting drains the runner like SIGTERM does (in-process tests, embedding). */
+  signal?: AbortSignal;
+}
+
+export type RunnerExitReason = "drained" | "stopped" | "signal" | "aborted";
+
+export interface RunnerExit {
+  runner: string;
+  reason: RunnerExitReason;
+  /** Tasks that finished on this runner (any terminal state). */
+  finished: number;
+  /** Tasks this runner gave back to the inbox when it stopped or its drain grace ran out. */
+  requeued: number;
+}
+
+export const RUNNER_DEFAULTS = {
+  segment: "local",
+  heartbeatMs: 2000,
+  staleAfterMs: 30_000,
+  drainGraceMs: 60_000,
+  killGraceMs: 10_000,
+} as const;
+
+export interface RunnerOptionsInput {
+  lease: string;
+  root?: string;
+  gpuIds?: string[];
+  cpus?: number;
+  segment?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Defaults, with the timing knobs read from RV_HEARTBEAT_MS, RV_STALE_AFTER_MS, RV_DRAIN_GRACE_MS, RV_KILL_GRACE_MS. */
+export function runnerOptionsFromEnv(input: RunnerOptionsInput): RunnerOptions {
+  const env = input.env ?? process.env;
+  const root = input.root ?? rvHome(env);
+  return {
+    root,
+    lease: input.lease,
+    gpuIds: input.gpuIds,
+    cpus: input.cpus,
+    segment: input.segment ?? (env.RV_SEGMENT || RUNNER_DEFAULTS.segment),
+    heartbeatMs: msFromEnv(env, "RV_HEARTBEAT_MS", RUNNER_DEFAULTS.heartbeatMs),
+    staleAfterMs: msFromEnv(env, "RV_STALE_AFTER_MS", RUNNER_DEFAULTS.staleAfterMs),
+    drainGraceMs: msFromEnv(env, "RV_DRAIN_GRACE_MS", RUNNER_DEFAULTS.drainGraceMs),
+    killGraceMs: msFromEnv(env, "RV_KILL_GRACE_MS", RUNNER_DEFAULTS.killGraceMs),
+    env,
+    log: input.log ?? fileLogger(leasePaths(root, input.lease).runnerLog),
+    signal: input.signal,
+  };
+}
+
+export function msFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RvError("usage", `${name}=${JSON.stringify(raw)} is not a number of milliseconds`, {
+      hint: `unset ${name} or set it to a non-negative integer, e.g. ${name}=${fallback}`,
+    });
+  }
+  return value;
+}
+
+/** Appends timestamped lines to `file` (0600), creating its directory on first use. */
+export function fileLogger(file: string): (line: string) => void {
+  let ready = false;
+  return (line) => {
+    if (!ready) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      ready = true;
+    }
+    appendFileSync(file, `${new Date().toISOString()} [${process.pid}] ${line}\n`, { mode: 0o600 });
+  };
+}

@@ -1,0 +1,69 @@
+/** What placement needs to know of a pending task (read from its inbox record, cached by key). */
+export interface QueuedTask {
+  key: string;
+  gpus: number;
+  cpus: number;
+  strictOrder: boolean;
+}
+
+export interface Resources {
+  gpus: string[];
+  cpus: number;
+}
+
+export interface Assignment {
+  key: string;
+  gpus: string[];
+  cpus: number;
+}
+
+export interface Placement {
+  assignments: Assignment[];
+  /** Tasks bigger than this runner's whole capacity: skipped (another runner of the lease may be bigger). */
+  neverFits: string[];
+}
+
+/**
+ * FIFO with backfill inside the lease: tasks are taken in key order; one that does not fit the free
+ * resources waits, and smaller tasks behind it may start, unless the waiting task asked for strict order
+ * (then nothing behind it may pass). A task that can never fit `total` does not block the queue.
+ * The queue is read lazily and scanning stops once nothing more can start, so the caller may pass a
+ * generator over a long inbox.
+ */
+export function placeTasks(queue: Iterable<QueuedTask>, free: Resources, total: Capacity): Placement {
+  const gpus = sortIds(free.gpus);
+  let cpus = free.cpus;
+  const placement: Placement = { assignments: [], neverFits: [] };
+  if (cpus <= 0) return placement;
+  for (const task of queue) {
+    if (task.gpus > total.gpus || task.cpus > total.cpus) {
+      placement.neverFits.push(task.key);
+      continue;
+    }
+    if (task.gpus <= gpus.length && task.cpus <= cpus) {
+      placement.assignments.push({ key: task.key, gpus: gpus.splice(0, task.gpus), cpus: task.cpus });
+      cpus -= task.cpus;
+      if (cpus <= 0) break; // every task needs at least one CPU
+      continue;
+    }
+    if (task.strictOrder) break;
+  }
+  return placement;
+}
+
+export interface Capacity {
+  gpus: number;
+  cpus: number;
+}
+
+/** Lowest ids first: numerically for indexes, then anything else (UUIDs) in text order. */
+export function sortIds(ids: readonly string[]): string[] {
+  return [...ids].sort((a, b) => {
+    const na = /^\d+$/.test(a) ? Number(a) : Number.NaN;
+    const nb = /^\d+$/.test(b) ? Number(b) : Number.NaN;
+    if (!Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+    if (!Number.isNaN(na)) return -1;
+    if (!Number.isNaN(nb)) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}

@@ -1,0 +1,318 @@
+import { existsSync, rmdirSync } from "node:fs";
+import { hostname } from "node:os";
+import {
+  appendEvent,
+  claimDir,
+  controlFile,
+  type EventInput,
+  ensureClaimDir,
+  ensureLeaseDirs,
+  type LeasePaths,
+  leasePaths,
+  listControls,
+  newRunnerId,
+  recordFile,
+  sweepTmp,
+  unlinkIfPresent,
+} from "../fsqueue/index.ts";
+import { type ControlAction, controlActions } from "./controls.ts";
+import { type BeatFacts, HeartbeatWriter, type RunnerPhase } from "./heartbeat.ts";
+import { InboxCache } from "./inbox.ts";
+import { claimAndStart, type RunningTask, runningEntries, stopTask, type TaskContext } from "./lifecycle.ts";
+import type { RunnerExit, RunnerExitReason, RunnerOptions } from "./options.ts";
+import { placeTasks } from "./placement.ts";
+import { ResourcePool } from "./pool.ts";
+import { Recoverer } from "./recovery.ts";
+import { detectCpus, detectGpus } from "./resources.ts";
+import { nextPollDelay, POLL_MAX_MS, POLL_MIN_MS, Waker, watchLease } from "./wake.ts";
+
+type Mode = "running" | "draining" | "stopping";
+
+const TMP_SWEEP_EVERY_MS = 3600_000;
+
+/**
+ * One runner process of a lease: claims pending tasks that fit its GPUs and CPUs, runs them, records
+ * their results, beats, recovers the claims of runners that died, and obeys `control/` and signals.
+ */
+export async function runRunner(opts: RunnerOptions): Promise<RunnerExit> {
+  setPrivateUmask(opts.log);
+  const gpus = await detectGpus(opts.env, opts.gpuIds);
+  const cpus = detectCpus(opts.env, opts.cpus);
+  const runner = new Runner(opts, new ResourcePool(gpus.ids, cpus));
+  opts.log(`runner ${runner.id}: gpus [${gpus.ids.join(",")}] from ${gpus.source}, cpus ${cpus}`);
+  return runner.run();
+}
+
+class Runner {
+  readonly id: string;
+  private readonly host = hostname();
+  private readonly paths: LeasePaths;
+  private readonly startedAt = new Date();
+  private readonly running = new Map<string, RunningTask>();
+  private readonly stats = { finished: 0, requeued: 0 };
+  private readonly waker = new Waker();
+  private readonly heartbeat: HeartbeatWriter;
+  private readonly inbox: InboxCache;
+  private readonly recoverer: Recoverer;
+  private readonly tasks: TaskContext;
+  private readonly neverFits = new Set<string>();
+  private mode: Mode = "running";
+  private exitReason: RunnerExitReason = "drained";
+  private drainDeadline: number | undefined;
+  private pollDelay = POLL_MIN_MS;
+  private nextListAt = 0;
+  private lastTmpSweep = 0;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly opts: RunnerOptions,
+    private readonly pool: ResourcePool,
+  ) {
+    this.paths = leasePaths(opts.root, opts.lease);
+    this.id = newRunnerId(this.host, process.pid);
+    this.heartbeat = new HeartbeatWriter(this.paths);
+    const emit = (event: EventInput) => this.emit(event);
+    this.inbox = new InboxCache(this.paths, (key, reason) => this.quarantined(key, reason));
+    this.recoverer = new Recoverer({ ...this.recoveryFacts(), log: opts.log, emit });
+    this.tasks = {
+      opts,
+      paths: this.paths,
+      runner: this.id,
+      host: this.host,
+      pool,
+      running: this.running,
+      stats: this.stats,
+      emit,
+      wake: () => this.waker.wake(),
+    };
+  }
+
+  async run(): Promise<RunnerExit> {
+    ensureLeaseDirs(this.paths);
+    this.beat(); // a heartbeat exists before any claim: nobody mistakes our claim dir for an abandoned one
+    ensureClaimDir(this.paths, this.id);
+    this.emit({
+      type: "runner-started",
+      detail: `gpus=${this.pool.gpus.join(",")} cpus=${this.pool.cpus} segment=${this.opts.segment}`,
+    });
+    const unhook = this.hookSignals();
+    const closeWatcher = await this.watch();
+    await this.recoverer.sweep();
+    const timer = setInterval(() => {
+      this.ticking ??= this.tick().finally(() => {
+        this.ticking = undefined;
+      });
+    }, this.opts.heartbeatMs);
+    try {
+      await this.loop();
+    } finally {
+      clearInterval(timer);
+      unhook();
+      await this.ticking;
+      await closeWatcher();
+      this.exit();
+    }
+    return { runner: this.id, reason: this.exitReason, ...this.stats };
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      this.pass();
+      if (this.mode !== "running" && this.running.size === 0) return;
+      await this.waker.wait(this.sleepMs(Date.now()));
+    }
+  }
+
+  /** Until the next inbox listing is due (idle backoff), or the drain deadline; woken earlier by any event. */
+  private sleepMs(now: number): number {
+    const untilList = this.mode === "running" ? this.nextListAt - now : POLL_MAX_MS;
+    const untilDeadline = this.drainDeadline === undefined ? POLL_MAX_MS : this.drainDeadline - now;
+    return Math.max(1, Math.min(untilList, untilDeadline, POLL_MAX_MS));
+  }
+
+  /** One look at controls and the inbox. Errors (a full disk, a vanished directory) are logged, not fatal. */
+  private pass(): void {
+    try {
+      this.obey(controlActions(listControls(this.paths), this.controlFacts()));
+      if (this.drainDeadline !== undefined && Date.now() >= this.drainDeadline) this.interruptAll();
+      if (this.mode === "running") this.dispatch();
+    } catch (error) {
+      this.opts.log(`pass failed: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+  }
+
+  private dispatch(): void {
+    const now = Date.now();
+    if (now >= this.nextListAt) {
+      this.pollDelay = nextPollDelay(this.pollDelay, this.inbox.relist());
+      this.nextListAt = now + this.pollDelay;
+    }
+    const placement = placeTasks(this.inbox.queue(), this.pool.free, this.pool.capacity);
+    for (const key of placement.neverFits) this.reportNeverFits(key);
+    for (const { key } of placement.assignments) {
+      this.inbox.removed(key);
+      claimAndStart(this.tasks, key);
+    }
+  }
+
+  private obey(actions: ControlAction[]): void {
+    for (const action of actions) {
+      if (action.kind === "drain") this.beginDrain("drained", "lease.drain requested");
+      else if (action.kind === "stop") this.beginStop();
+      else if (action.kind === "discard") unlinkIfPresent(controlFile(this.paths, action.task, "cancel"));
+      else {
+        const entry = this.running.get(action.task);
+        if (entry && entry.stop === undefined) {
+          this.opts.log(`cancelling task ${action.task} (pid ${entry.pid})`);
+          stopTask(this.tasks, entry, "cancel");
+        }
+      }
+    }
+  }
+
+  private controlFacts() {
+    return {
+      runningHere: (task: string) => this.running.has(task),
+      isDone: (task: string) => existsSync(recordFile(this.paths.done, task)),
+    };
+  }
+
+  /** Stop claiming; with a grace (signals), tasks still running when it ends are interrupted. */
+  private beginDrain(reason: RunnerExitReason, why: string, graceMs?: number): void {
+    if (this.mode === "running") {
+      this.mode = "draining";
+      this.exitReason = reason;
+      this.emit({ type: "draining", detail: why });
+      this.opts.log(`draining: ${why} (${this.running.size} running)`);
+      this.beat();
+    }
+    if (graceMs !== undefined && this.drainDeadline === undefined) {
+      this.drainDeadline = Date.now() + graceMs;
+    }
+    this.waker.wake();
+  }
+
+  private beginStop(): void {
+    if (this.mode === "stopping") return;
+    this.beginDrain("stopped", "lease.stop requested");
+    this.mode = "stopping";
+    this.exitReason = "stopped";
+    this.interruptAll();
+  }
+
+  private interruptAll(): void {
+    for (const entry of this.running.values()) stopTask(this.tasks, entry, "interrupt");
+  }
+
+  private hookSignals(): () => void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.drainDeadline !== undefined) {
+        this.opts.log(`${signal} again: interrupting running tasks now`);
+        this.drainDeadline = Date.now();
+      }
+      this.beginDrain("signal", `${signal} received`, this.opts.drainGraceMs);
+    };
+    const onAbort = () => this.beginDrain("aborted", "aborted", this.opts.drainGraceMs);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    this.opts.signal?.addEventListener("abort", onAbort);
+    if (this.opts.signal?.aborted) onAbort();
+    return () => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      this.opts.signal?.removeEventListener("abort", onAbort);
+    };
+  }
+
+  private watch(): Promise<() => Promise<void>> {
+    return watchLease(this.paths, {
+      inboxAdded: (key) => {
+        this.inbox.added(key);
+        this.waker.wake();
+      },
+      inboxRemoved: (key) => this.inbox.removed(key),
+      control: () => this.waker.wake(),
+      error: (error) => this.opts.log(`watcher: ${String(error)}`),
+    });
+  }
+
+  /** Every heartbeatMs: beat, look after the other runners, now and then sweep tmp/. */
+  private async tick(): Promise<void> {
+    try {
+      this.beat();
+      await this.recoverer.sweep();
+      if (Date.now() - this.lastTmpSweep > TMP_SWEEP_EVERY_MS) {
+        this.lastTmpSweep = Date.now();
+        sweepTmp(this.paths, this.lastTmpSweep);
+      }
+    } catch (error) {
+      this.opts.log(`heartbeat/recovery failed: ${String(error)}`);
+    }
+    this.waker.wake();
+  }
+
+  private beat(state: RunnerPhase = this.mode === "running" ? "running" : "draining"): void {
+    this.heartbeat.beat(this.beatFacts(state));
+  }
+
+  private beatFacts(state: RunnerPhase): BeatFacts {
+    return {
+      ...this.recoveryFacts(),
+      runner: this.id,
+      lease: this.opts.lease,
+      pid: process.pid,
+      segment: this.opts.segment,
+      startedAt: this.startedAt,
+      state,
+      running: runningEntries(this.running),
+      gpus: this.pool.gpus,
+      freeGpus: this.pool.freeGpus,
+      cpus: this.pool.cpus,
+      freeCpus: this.pool.freeCpus,
+    };
+  }
+
+  private recoveryFacts() {
+    return { paths: this.paths, self: this.id, host: this.host, staleAfterMs: this.opts.staleAfterMs };
+  }
+
+  private exit(): void {
+    try {
+      rmdirSync(claimDir(this.paths, this.id));
+    } catch (error) {
+      this.opts.log(`own claim dir not removed: ${String(error)}`);
+    }
+    this.beat("exited");
+    this.emit({
+      type: "runner-exited",
+      detail: `${this.exitReason}: ${this.stats.finished} finished, ${this.stats.requeued} requeued`,
+    });
+    this.opts.log(`runner ${this.id} exited (${this.exitReason})`);
+  }
+
+  private emit(event: EventInput): void {
+    appendEvent(this.paths, this.id, event, new Date());
+  }
+
+  private quarantined(key: string, reason: string): void {
+    this.opts.log(`quarantined inbox/${key}.json: ${reason}`);
+    this.emit({ type: "quarantined", detail: `${key}: ${reason}` });
+  }
+
+  private reportNeverFits(key: string): void {
+    if (this.neverFits.has(key)) return;
+    this.neverFits.add(key);
+    this.opts.log(
+      `task ${key} needs more than this runner has (${this.pool.gpus.length} GPUs, ${this.pool.cpus} CPUs); left for a bigger runner`,
+    );
+  }
+}
+
+/** Logs and records stay private to the user. Worker threads cannot change the umask; say so and go on. */
+function setPrivateUmask(log: (line: string) => void): void {
+  try {
+    process.umask(0o077);
+  } catch (error) {
+    log(`could not set umask 077: ${String(error)}`);
+  }
+}

@@ -1,0 +1,74 @@
+import { basename, dirname } from "node:path";
+import { watch } from "chokidar";
+
+/** The loop sleeps on this; anything that may give it work (a file event, a task exit, a signal) wakes it. */
+export class Waker {
+  private pending = false;
+  private release: (() => void) | undefined;
+
+  wake(): void {
+    const release = this.release;
+    if (release) {
+      this.release = undefined;
+      release();
+    } else {
+      this.pending = true;
+    }
+  }
+
+  /** Resolves at the next wake, or after `ms` when nothing happens. */
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.release = undefined;
+        resolve();
+      }, ms);
+      this.release = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** Idle polling backs off from 50 ms to 1 s; anything new resets it. */
+export const POLL_MIN_MS = 50;
+export const POLL_MAX_MS = 1000;
+
+export function nextPollDelay(current: number, foundWork: boolean): number {
+  return foundWork ? POLL_MIN_MS : Math.min(POLL_MAX_MS, current * 2);
+}
+
+export interface WatchHandlers {
+  inboxAdded: (key: string) => void;
+  inboxRemoved: (key: string) => void;
+  control: () => void;
+  error: (error: unknown) => void;
+}
+
+/**
+ * A watcher on `inbox/` and `control/` where the filesystem supports one (on a network filesystem it may
+ * stay silent, and the poll does the work). Resolves once the watcher is ready; call the result to close it.
+ */
+export async function watchLease(
+  dirs: { inbox: string; control: string },
+  on: WatchHandlers,
+): Promise<() => Promise<void>> {
+  const watcher = watch([dirs.inbox, dirs.control], { ignoreInitial: true, depth: 0, atomic: false, persistent: true });
+  watcher.on("all", (event, path) => {
+    const name = basename(path);
+    if (name.startsWith(".")) return;
+    if (dirname(path) === dirs.control) return on.control();
+    if (dirname(path) !== dirs.inbox || !name.endsWith(".json")) return;
+    const key = name.slice(0, -".json".length);
+    if (event === "add" || event === "change") on.inboxAdded(key);
+    else if (event === "unlink") on.inboxRemoved(key);
+  });
+  watcher.on("error", on.error);
+  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  return () => watcher.close();
+}

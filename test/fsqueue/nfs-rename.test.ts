@@ -1,0 +1,74 @@
+/**
+ * A network filesystem may report an error for a rename that did happen (the reply was lost and the
+ * retried request found the source gone). Here `rename` itself is made to do that, or to fail for real.
+ */
+import * as fs from "node:fs";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import {
+  claimDir,
+  claimFile,
+  claimTask,
+  ensureClaimDir,
+  type LeasePaths,
+  listRecordKeys,
+  publishTask,
+  readPending,
+  recordFile,
+  recoverClaims,
+} from "../../src/fsqueue/index.ts";
+import { makeHome } from "../helpers/home.ts";
+import { makeTask, openLease } from "./factory.ts";
+
+const nfs = vi.hoisted(() => ({ next: undefined as undefined | "happened-then-EIO" | "EIO" }));
+
+vi.mock("node:fs", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs")>();
+  const renameSync: typeof real.renameSync = (from, to) => {
+    const mode = nfs.next;
+    nfs.next = undefined;
+    if (mode === "happened-then-EIO") real.renameSync(from, to);
+    if (mode) throw Object.assign(new Error(`EIO: i/o error, rename '${from}' -> '${to}'`), { code: "EIO" });
+    real.renameSync(from, to);
+  };
+  return { ...real, default: { ...real, renameSync }, renameSync };
+});
+
+let home: { root: string; cleanup: () => void };
+let p: LeasePaths;
+
+beforeEach(() => {
+  home = makeHome();
+  p = openLease(home.root);
+  ensureClaimDir(p, "r-a");
+});
+afterEach(() => {
+  nfs.next = undefined;
+  home.cleanup();
+});
+
+test("invariant 2: claim is exclusive — a claim rename that happened but reported EIO is verified and counts as claimed", () => {
+  const key = publishTask(p, makeTask());
+  nfs.next = "happened-then-EIO";
+  expect(claimTask(p, "r-a", key)).toMatchObject({ kind: "claimed", key, file: claimFile(p, "r-a", key) });
+  expect(listRecordKeys(p.inbox)).toEqual([]);
+});
+
+test("invariant 2: claim is exclusive — a claim rename that really failed with EIO is an error, not a lost race", () => {
+  const key = publishTask(p, makeTask());
+  nfs.next = "EIO";
+  expect(() => claimTask(p, "r-a", key)).toThrow(/EIO/);
+  expect(listRecordKeys(p.inbox)).toEqual([key]);
+  expect(fs.existsSync(claimFile(p, "r-a", key))).toBe(false);
+});
+
+test("invariant 6: at-least-once, with attempt numbers — a takeover rename that happened but reported EIO still requeues the task once", () => {
+  const key = publishTask(p, makeTask());
+  expect(claimTask(p, "r-a", key).kind).toBe("claimed");
+  nfs.next = "happened-then-EIO";
+  expect(recoverClaims(p, "r-a", "cli-1", { host: "h", now: new Date() })).toEqual([
+    { task: key, outcome: "requeued", attempt: 2 },
+  ]);
+  expect(readPending(p).map((e) => [e.key, e.task.attempt])).toEqual([[key, 2]]);
+  expect(fs.readdirSync(claimDir(p, "cli-1"))).toEqual([]);
+  expect(fs.existsSync(recordFile(p.inbox, key))).toBe(true);
+});

@@ -1,0 +1,91 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { controlFile, publishTask, requestControl } from "../../src/fsqueue/index.ts";
+import { makeHome } from "../helpers/home.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { makeTask, shellTask } from "./factory.ts";
+import { type InProcessRunner, paths, processRunning, readPids, startRunner, taskLog, waitDone } from "./harness.ts";
+
+const LEASE = "cancel";
+let home: ReturnType<typeof makeHome>;
+let runner: InProcessRunner | undefined;
+
+beforeEach(() => {
+  home = makeHome();
+});
+afterEach(async () => {
+  await runner?.stop();
+  home.cleanup();
+});
+
+/** A task whose children and grandchildren write their pids, then everything waits. */
+function familyScript(pidFile: string, prelude = ""): string {
+  return `${prelude}
+sleep 1000 & echo $! >> ${pidFile}
+( sleep 1000 & echo $! >> ${pidFile}; wait ) &
+echo $$ >> ${pidFile}
+wait`;
+}
+
+it("cancel through control/ kills the task's whole process group and records it cancelled", async () => {
+  const p = paths(home.root, LEASE);
+  const pidFile = join(home.root, "pids");
+  runner = startRunner(home.root, LEASE);
+  const task = shellTask(LEASE, familyScript(pidFile));
+  publishTask(p, task);
+  const pids = await waitFor(() => (readPids(pidFile).length === 3 ? readPids(pidFile) : undefined), {
+    what: "3 pids",
+  });
+  expect(pids.every(processRunning)).toBe(true);
+
+  requestControl(p, task.id, "cancel", "test", new Date());
+  const done = await waitDone(p, task.id);
+  expect(done).toMatchObject({ state: "cancelled", reason: "cancelled by user", signal: "SIGTERM" });
+  for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+  await waitFor(() => !existsSync(controlFile(p, task.id, "cancel")), { what: "the cancel request to be removed" });
+});
+
+it("a task that ignores SIGTERM is killed with SIGKILL after the kill grace", async () => {
+  const p = paths(home.root, LEASE);
+  const pidFile = join(home.root, "pids");
+  runner = startRunner(home.root, LEASE, { killGraceMs: 300 });
+  const task = shellTask(LEASE, familyScript(pidFile, "trap '' TERM"));
+  publishTask(p, task);
+  const pids = await waitFor(() => (readPids(pidFile).length === 3 ? readPids(pidFile) : undefined), {
+    what: "3 pids",
+  });
+  requestControl(p, task.id, "cancel", "test", new Date());
+  const done = await waitDone(p, task.id);
+  expect(done).toMatchObject({ state: "cancelled", signal: "SIGKILL" });
+  for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+});
+
+it("a pending task with a cancel request is finished as cancelled without running", async () => {
+  const p = paths(home.root, LEASE);
+  runner = startRunner(home.root, LEASE, { cpus: 1 });
+  const blocker = shellTask(LEASE, "sleep 1000");
+  const waiting = shellTask(LEASE, "echo ran");
+  publishTask(p, blocker);
+  publishTask(p, waiting);
+  requestControl(p, waiting.id, "cancel", "test", new Date());
+  requestControl(p, blocker.id, "cancel", "test", new Date());
+  expect((await waitDone(p, blocker.id)).state).toBe("cancelled");
+  const done = await waitDone(p, waiting.id);
+  expect(done).toMatchObject({ state: "cancelled", startedAt: null });
+  expect(taskLog(p, waiting.id, 1, "out")).toBe("");
+  await waitFor(() => !existsSync(controlFile(p, waiting.id, "cancel")), { what: "the cancel request to be removed" });
+});
+
+it("a cancel request for a task already done is removed", async () => {
+  const p = paths(home.root, LEASE);
+  runner = startRunner(home.root, LEASE);
+  const task = makeTask(LEASE);
+  publishTask(p, task);
+  expect((await waitDone(p, task.id)).state).toBe("succeeded");
+  requestControl(p, task.id, "cancel", "test", new Date());
+  await waitFor(() => !existsSync(controlFile(p, task.id, "cancel")), {
+    what: "the stale cancel request to be removed",
+  });
+  expect((await waitDone(p, task.id)).state).toBe("succeeded");
+});

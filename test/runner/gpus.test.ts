@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { publishTask } from "../../src/fsqueue/index.ts";
+import { makeHome } from "../helpers/home.ts";
+import { shellTask } from "./factory.ts";
+import { type InProcessRunner, paths, startRunner, waitDone } from "./harness.ts";
+
+const LEASE = "gpus";
+let home: ReturnType<typeof makeHome>;
+let runner: InProcessRunner | undefined;
+
+beforeEach(() => {
+  home = makeHome();
+});
+afterEach(async () => {
+  await runner?.stop();
+  home.cleanup();
+});
+
+interface Seen {
+  task: string;
+  asked: number;
+  gpus: string[];
+  start: number;
+  end: number;
+}
+
+it("4 GPUs shared by 1- and 2-GPU tasks: overlapping tasks never share a GPU, each sees what it asked", async () => {
+  const p = paths(home.root, LEASE);
+  const record = join(home.root, "seen");
+  runner = startRunner(home.root, LEASE, { gpuIds: ["0", "1", "2", "3"], cpus: 8 });
+  // Each task notes, in its own file, the GPUs it saw and its start and end (after rv started it, before it ended).
+  const script = `s=$(date +%s%N); sleep 0.$((RANDOM % 3 + 2)); echo "$CUDA_VISIBLE_DEVICES $s $(date +%s%N)" > ${record}.$RV_TASK_ID`;
+  const asks = [1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 1, 1];
+  const tasks = asks.map((gpus) => shellTask(LEASE, script, { gpus }));
+  for (const task of tasks) publishTask(p, task);
+  for (const task of tasks) expect((await waitDone(p, task.id)).state).toBe("succeeded");
+
+  const seen: Seen[] = tasks.map((task) => {
+    const [devices = "", start = "0", end = "0"] = readFileSync(`${record}.${task.id}`, "utf8").trim().split(" ");
+    return { task: task.id, asked: task.gpus, gpus: devices.split(","), start: Number(start), end: Number(end) };
+  });
+  for (const s of seen) {
+    expect(s.gpus).toHaveLength(s.asked);
+    expect(new Set(s.gpus).size).toBe(s.asked);
+    for (const id of s.gpus) expect(["0", "1", "2", "3"]).toContain(id);
+  }
+  let overlaps = 0;
+  for (const a of seen) {
+    for (const b of seen) {
+      if (a.task >= b.task || a.end <= b.start || b.end <= a.start) continue;
+      overlaps++;
+      expect(
+        a.gpus.filter((id) => b.gpus.includes(id)),
+        `${a.task} and ${b.task} ran at once`,
+      ).toEqual([]);
+    }
+  }
+  expect(overlaps, "tasks ran side by side").toBeGreaterThan(0);
+});

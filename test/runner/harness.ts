@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+
+import {
+  type Done,
+  ensureLeaseDirs,
+  type LeasePaths,
+  leasePaths,
+  type RvEvent,
+  readDoneOne,
+  taskLogFile,
+} from "../../src/fsqueue/index.ts";
+import { readEvents } from "../../src/runner/events.ts";
+import { type RunnerExit, type RunnerOptions, runRunner } from "../../src/runner/index.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+/** Fast timings for tests: a second runner notices a dead one within about two seconds. */
+export const FAST = { heartbeatMs: 200, staleAfterMs: 1500, drainGraceMs: 5000, killGraceMs: 1000 } as const;
+
+export interface InProcessRunner {
+  exit: Promise<RunnerExit>;
+  log: string[];
+  /** Drains like SIGTERM would (running tasks get drainGraceMs). */
+  stop: () => Promise<RunnerExit>;
+}
+
+/** Starts runRunner in this process against a test RV_HOME. */
+export function startRunner(root: string, lease: string, overrides: Partial<RunnerOptions> = {}): InProcessRunner {
+  const controller = new AbortController();
+  const log: string[] = [];
+  const exit = runRunner({
+    root,
+    lease,
+    segment: "local",
+    ...FAST,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    log: (line) => log.push(line),
+    signal: controller.signal,
+    ...overrides,
+  });
+  return {
+    exit,
+    log,
+    stop: () => {
+      controller.abort();
+      return exit;
+    },
+  };
+}
+
+/** The lease's directories, created as `rv lease up` would before any submit. */
+export function paths(root: string, lease: string): LeasePaths {
+  const p = leasePaths(root, lease);
+  ensureLeaseDirs(p);
+  return p;
+}
+
+export function waitDone(p: LeasePaths, id: string, timeoutMs = 20_000): Promise<Done> {
+  return waitFor(() => readDoneOne(p, id), { timeoutMs, what: `done/${id}.json` });
+}
+
+export function allEvents(p: LeasePaths): RvEvent[] {
+  const runners = readdirSync(p.events).map((name) => name.replace(/\.jsonl$/, ""));
+  return runners.flatMap((runner) => readEvents(p, runner)).sort((a, b) => a.time.localeCompare(b.time));
+}
+
+export function eventsOf(p: LeasePaths, type: RvEvent["type"], task?: string): RvEvent[] {
+  return allEvents(p).filter((event) => event.type === type && (task === undefined || event.task === task));
+}
+
+export function taskLog(p: LeasePaths, id: string, attempt: number, stream: "out" | "err"): string {
+  try {
+    return readFileSync(taskLogFile(p, id, attempt, stream), "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Whether a process is still running (a zombie waiting to be reaped counts as gone). */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? "");
+  } catch {
+    return false;
+  }
+}
+
+export function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, "utf8").split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const REPO = join(import.meta.dirname, "..", "..");
+const BUN = join(REPO, "node_modules", ".bin", "bun");
+const FIXTURE = join(import.meta.dirname, "fixtures", "run-runner.ts");
+
+/**
+ * A runner in a separate process (run by Bun, as the shipped binary is), for tests that kill -9 it or
+ * send it signals. Timings as FAST unless `env` says otherwise.
+ */
+export function spawnRunner(
+  root: string,
+  lease: string,
+  options: { gpuIds?: string[]; cpus?: number; env?: Record<string, string> } = {},
+): ResultPromise<{ reject: false; stdin: "ignore"; env: Record<string, string> }> {
+  const args = [
+    FIXTURE,
+    root,
+    lease,
+    options.gpuIds?.join(",") ?? "-",
+    ...(options.cpus ? [String(options.cpus)] : []),
+  ];
+  return execa(BUN, args, {
+    reject: false,
+    stdin: "ignore",
+    env: {
+      RV_HEARTBEAT_MS: String(FAST.heartbeatMs),
+      RV_STALE_AFTER_MS: String(FAST.staleAfterMs),
+      RV_DRAIN_GRACE_MS: String(FAST.drainGraceMs),
+      RV_KILL_GRACE_MS: String(FAST.killGraceMs),
+      ...options.env,
+    },
+  });
+}
