@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { Config } from "../config/index.ts";
+import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
 import { newTaskId, PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
 
@@ -24,34 +25,6 @@ export const TaskSpecSchema = z
     message: "give exactly one of `argv` (an array) or `shell` (a string)",
   });
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
-
-/**
- * The submitter's environment reaches the task only through this allowlist (plus explicit `--env`), so
- * tokens and other secrets in a shell never land in a task file.
- */
-const ENV_ALLOWLIST = [
-  "PATH",
-  "HOME",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-  "LANG",
-  "LANGUAGE",
-  "TZ",
-  "VIRTUAL_ENV",
-  "CONDA_PREFIX",
-  "CONDA_DEFAULT_ENV",
-  "PYTHONPATH",
-  "LD_LIBRARY_PATH",
-];
-
-export function inheritedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && (ENV_ALLOWLIST.includes(key) || key.startsWith("LC_"))) kept[key] = value;
-  }
-  return kept;
-}
 
 /** `--env K=V` sets a value; `--env K` copies K from the submitter's environment. */
 export function parseEnvFlags(flags: string[], env: NodeJS.ProcessEnv): Record<string, string> {
@@ -86,7 +59,7 @@ export function buildTask(
     ...(spec.name !== undefined && { name: spec.name }),
     command: spec.argv ? { kind: "argv", argv: spec.argv } : { kind: "shell", script: spec.shell ?? "" },
     cwd: resolve(context.cwd, spec.cwd ?? "."),
-    env: { ...inheritedEnv(context.env), ...spec.env },
+    env: { ...inheritedEnv(context.env, { withRvSettings: false }), ...spec.env },
     gpus: spec.gpus,
     cpus: spec.cpus,
     strictOrder: spec.strictOrder,

@@ -4,6 +4,8 @@ import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 
+export { inheritedEnv } from "./env.ts";
+
 const ms = z.number().int().positive();
 
 export const ConfigSchema = z

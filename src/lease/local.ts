@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
 import { type Lease, leasePaths, readHeartbeats } from "../fsqueue/index.ts";
 
@@ -41,7 +42,7 @@ export async function startLocalRunner(
     stdout: logFd,
     stderr: logFd,
     reject: false,
-    env: { ...env, RV_HOME: root },
+    env: { ...inheritedEnv(env, { withRvSettings: true }), RV_HOME: root },
     extendEnv: false,
   });
   closeSync(logFd);
