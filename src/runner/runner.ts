@@ -134,7 +134,10 @@ class Runner {
   private pass(): void {
     try {
       this.obey(controlActions(listControls(this.paths), this.controlFacts()));
-      if (this.drainDeadline !== undefined && Date.now() >= this.drainDeadline) this.interruptAll();
+      if (this.drainDeadline !== undefined && Date.now() >= this.drainDeadline) {
+        this.drainDeadline = Number.POSITIVE_INFINITY; // grace spent: interrupt once, then wait for the kills
+        this.interruptAll();
+      }
       if (this.mode === "running") this.dispatch();
     } catch (error) {
       this.opts.log(`pass failed: ${error instanceof Error ? error.stack : String(error)}`);
@@ -185,11 +188,12 @@ class Runner {
       this.emit({ type: "draining", detail: why });
       this.opts.log(`draining: ${why} (${this.running.size} running)`);
       this.beat();
+      this.waker.wake();
     }
     if (graceMs !== undefined && this.drainDeadline === undefined) {
       this.drainDeadline = Date.now() + graceMs;
+      this.waker.wake();
     }
-    this.waker.wake();
   }
 
   private beginStop(): void {
@@ -209,6 +213,7 @@ class Runner {
       if (this.drainDeadline !== undefined) {
         this.opts.log(`${signal} again: interrupting running tasks now`);
         this.drainDeadline = Date.now();
+        this.waker.wake();
       }
       this.beginDrain("signal", `${signal} received`, this.opts.drainGraceMs);
     };

@@ -16,11 +16,14 @@ export class Waker {
     }
   }
 
-  /** Resolves at the next wake, or after `ms` when nothing happens. */
+  /**
+   * Resolves at the next wake, or after `ms` when nothing happens. A wake that came while the loop was busy
+   * still goes through the event loop (setImmediate), so timers and I/O keep their turn.
+   */
   wait(ms: number): Promise<void> {
     if (this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      return new Promise((resolve) => setImmediate(resolve));
     }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -19,7 +19,7 @@ describe("rv submit (built binary)", () => {
   });
 
   it("starts the default local lease on a fresh machine and records argv exactly", async () => {
-    const tricky = ["it's \"quoted\"", "two\nlines", "$(touch /tmp/rv-pwned)", "ünïcödé ✓", "*", "", "--json"];
+    const tricky = ['it\'s "quoted"', "two\nlines", "$(touch /tmp/rv-pwned)", "ünïcödé ✓", "*", "", "--json"];
     const submit = await rv(home.root, ["submit", "--wait", "--", ...printArgv, ...tricky]);
     expect(submit.exitCode).toBe(0);
     expect(submit.stderr).toContain("started local lease local");
@@ -46,7 +46,8 @@ describe("rv submit (built binary)", () => {
   });
 
   it("gives the task its environment: rv variables, --env, --cwd, and an allowlist of the submitter's", async () => {
-    const script = "import os,json; print(json.dumps({k: os.environ.get(k) for k in ['RV_TASK_ID','RV_ATTEMPT','RV_LEASE_ID','CUDA_VISIBLE_DEVICES','PYTHONUNBUFFERED','MY_VAR','SECRET_TOKEN']})); print(os.getcwd())";
+    const script =
+      "import os,json; print(json.dumps({k: os.environ.get(k) for k in ['RV_TASK_ID','RV_ATTEMPT','RV_LEASE_ID','CUDA_VISIBLE_DEVICES','PYTHONUNBUFFERED','MY_VAR','SECRET_TOKEN']})); print(os.getcwd())";
     const submit = await rv(
       home.root,
       ["submit", "--wait", "--env", "MY_VAR=a=b", "--cwd", home.root, "--", "python3", "-c", script],
@@ -54,7 +55,9 @@ describe("rv submit (built binary)", () => {
     );
     expect(submit.exitCode).toBe(0);
     const id = String(submit.stdout).trim();
-    const [envJson, cwd] = String((await rv(home.root, ["logs", id])).stdout).trim().split("\n");
+    const [envJson, cwd] = String((await rv(home.root, ["logs", id])).stdout)
+      .trim()
+      .split("\n");
     expect(JSON.parse(envJson ?? "")).toEqual({
       RV_TASK_ID: id,
       RV_ATTEMPT: "1",

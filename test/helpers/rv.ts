@@ -14,6 +14,7 @@ export function rv(root: string, args: string[], options: Options & { env?: Reco
   return execa(RV_BIN, args, {
     reject: false,
     stdin: "ignore",
+    stripFinalNewline: false,
     ...options,
     env: { RV_HOME: root, NO_COLOR: "1", ...options.env },
   });

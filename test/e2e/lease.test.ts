@@ -1,0 +1,139 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeHome } from "../helpers/home.ts";
+import { json, releaseAll } from "../helpers/lease.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+interface Runner {
+  id: string;
+  pid: number;
+  health: string;
+  gpus: string[];
+  cpus: number;
+}
+interface ShowJson {
+  lease: { id: string; state: string };
+  runners: Runner[];
+  counts: Record<string, number>;
+  gpus: { total: number; busy: number; free: number };
+}
+
+/** Running, that is: a zombie (killed, not yet reaped by whoever adopted it) counts as gone. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+describe("local leases (built binary)", () => {
+  let home: ReturnType<typeof makeHome>;
+  const show = async (lease: string) =>
+    json<ShowJson>(String((await rv(home.root, ["lease", "show", lease, "--json"])).stdout));
+
+  beforeAll(assertBuilt);
+  beforeEach(() => {
+    home = makeHome();
+  });
+  afterEach(async () => {
+    await releaseAll(home.root);
+    home.cleanup();
+  });
+
+  it("lease up starts a detached runner with the GPUs and CPUs asked for; show, ls and status describe it", async () => {
+    const up = await rv(home.root, [
+      "lease",
+      "up",
+      "--local",
+      "--name",
+      "exp",
+      "--gpu-ids",
+      "0,1,2,3",
+      "--cpus",
+      "3",
+      "--json",
+    ]);
+    expect(up.exitCode).toBe(0);
+    const { pid } = json<{ pid: number; outcome: string }>(String(up.stdout));
+    expect(alive(pid)).toBe(true);
+    const lease = await show("exp");
+    expect(lease.runners).toHaveLength(1);
+    expect(lease.runners[0]).toMatchObject({ pid, health: "ok", gpus: ["0", "1", "2", "3"], cpus: 3 });
+    expect(lease.gpus).toEqual({ total: 4, busy: 0, free: 4 });
+    const again = json<{ outcome: string }>(
+      String((await rv(home.root, ["lease", "up", "--local", "--name", "exp", "--json"])).stdout),
+    );
+    expect(again.outcome).toBe("already-running");
+    const ls = String((await rv(home.root, ["lease", "ls"])).stdout);
+    expect(ls).toMatch(/^exp\s+local\s+active\s+1\s+0\/4/m);
+    const status = String((await rv(home.root, ["status"])).stdout);
+    expect(status).toMatch(/lease exp\s+active\s+1 live runner\s+GPUs 0 busy \/ 4 free/);
+    expect(statSync(join(home.root, "leases")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(home.root, "leases", "exp", "lease.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("a task survives kill -9 of its runner: it shows as lost, and the resumed lease runs it again as attempt 2", async () => {
+    await rv(home.root, ["lease", "up", "--local", "--name", "exp"]);
+    const marker = join(home.root, "attempts");
+    const id = String(
+      (
+        await rv(home.root, [
+          "submit",
+          "--lease",
+          "exp",
+          "--shell",
+          `echo $$ > ${marker}.pid$RV_ATTEMPT; echo $RV_ATTEMPT >> ${marker}; sleep 30`,
+        ])
+      ).stdout,
+    ).trim();
+    await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8") === "1\n", { what: "attempt 1 to start" });
+    const [runner] = (await show("exp")).runners;
+    process.kill(runner?.pid ?? 0, "SIGKILL");
+    await waitFor(async () => {
+      const tasks = json<{ tasks: { state: string }[] }>(String((await rv(home.root, ["tasks", "--json"])).stdout));
+      return tasks.tasks[0]?.state === "lost";
+    });
+    const submitToDead = await rv(home.root, ["submit", "--lease", "exp", "--", "true"]);
+    expect(submitToDead.exitCode).toBe(0);
+    expect(submitToDead.stderr).toMatch(
+      /no runner is alive for lease exp; the task is queued\. Resume with: rv lease up --local --name exp/,
+    );
+    expect(String((await rv(home.root, ["status"])).stdout)).toMatch(/1 lost/);
+
+    expect((await rv(home.root, ["lease", "up", "--local", "--name", "exp"])).stderr).toMatch(
+      /resumed local lease exp/,
+    );
+    await waitFor(() => readFileSync(marker, "utf8") === "1\n2\n", { what: "attempt 2 to start" });
+    const tasks = String((await rv(home.root, ["tasks"])).stdout);
+    expect(tasks).toMatch(new RegExp(`${id}\\s+-\\s+running\\s+2\\s`));
+    // The orphaned first attempt was killed before the second started: never two at once.
+    expect(alive(Number(readFileSync(`${marker}.pid1`, "utf8")))).toBe(false);
+    expect(alive(Number(readFileSync(`${marker}.pid2`, "utf8")))).toBe(true);
+  });
+
+  it("release drains by default, --now requeues running tasks, and a released lease refuses new tasks", async () => {
+    await rv(home.root, ["lease", "up", "--local", "--name", "exp"]);
+    const id = String((await rv(home.root, ["submit", "--lease", "exp", "--", "sleep", "30"])).stdout).trim();
+    await waitFor(async () => (await show("exp")).counts.running === 1);
+    const dry = await rv(home.root, ["lease", "release", "exp", "--dry-run"]);
+    expect(dry.stdout).toMatch(/exp\s+would release/);
+    expect((await show("exp")).lease.state).toBe("active");
+    const release = await rv(home.root, ["lease", "release", "exp", "--now", "--wait"]);
+    expect(release.exitCode).toBe(0);
+    const after = await show("exp");
+    expect(after.lease.state).toBe("released");
+    expect(after.runners.every((r) => r.health === "exited")).toBe(true);
+    const tasks = json<{ tasks: { id: string; state: string; attempt: number }[] }>(
+      String((await rv(home.root, ["tasks", "--json"])).stdout),
+    );
+    expect(tasks.tasks).toEqual([expect.objectContaining({ id, state: "pending", attempt: 2 })]);
+    const refused = await rv(home.root, ["submit", "--lease", "exp", "--", "true"]);
+    expect(refused.exitCode).toBe(5);
+    expect(refused.stderr).toMatch(
+      /lease exp was released\n {2}hint: start it again with: rv lease up --local --name exp/,
+    );
+  });
+});
