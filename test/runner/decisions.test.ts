@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { type Control, PROTOCOL_VERSION } from "../../src/fsqueue/index.ts";
+import { controlActions } from "../../src/runner/controls.ts";
+import { verdictFor } from "../../src/runner/outcome.ts";
+import { observeListing } from "../../src/runner/recovery.ts";
+import { nextPollDelay } from "../../src/runner/wake.ts";
+
+function control(target: string, verb: Control["verb"]): Control {
+  return { v: PROTOCOL_VERSION, target, verb, requestedAt: new Date().toISOString(), requestedBy: "test" };
+}
+
+describe("controlActions", () => {
+  const facts = { runningHere: (id: string) => id === "here", isDone: (id: string) => id === "done" };
+  it.each([
+    { name: "lease.drain", control: control("lease", "drain"), want: [{ kind: "drain" }] },
+    { name: "lease.stop", control: control("lease", "stop"), want: [{ kind: "stop" }] },
+    { name: "cancel of a task running here", control: control("here", "cancel"), want: [{ kind: "cancel", task: "here" }] },
+    { name: "cancel of a finished task is discarded", control: control("done", "cancel"), want: [{ kind: "discard", task: "done" }] },
+    { name: "cancel of a task elsewhere is not ours", control: control("elsewhere", "cancel"), want: [] },
+    { name: "lease.cancel means nothing", control: control("lease", "cancel"), want: [] },
+  ])("$name", ({ control: c, want }) => {
+    expect(controlActions([c], facts)).toEqual(want);
+  });
+});
+
+describe("verdictFor", () => {
+  it.each([
+    { end: { kind: "exited", exitCode: 0, signal: null }, cancelled: false, want: { state: "succeeded", exitCode: 0, signal: null } },
+    { end: { kind: "exited", exitCode: 2, signal: null }, cancelled: false, want: { state: "failed", exitCode: 2, reason: "exit code 2" } },
+    { end: { kind: "exited", exitCode: null, signal: "SIGSEGV" }, cancelled: false, want: { state: "failed", signal: "SIGSEGV", reason: "killed by SIGSEGV" } },
+    { end: { kind: "exited", exitCode: null, signal: "SIGTERM" }, cancelled: true, want: { state: "cancelled", reason: "cancelled by user" } },
+    { end: { kind: "spawn-failed", reason: "command not found: x" }, cancelled: true, want: { state: "failed", reason: "command not found: x" } },
+  ] as const)("$end.kind $end.exitCode $end.signal cancelled=$cancelled", ({ end, cancelled, want }) => {
+    expect(verdictFor(end, cancelled)).toMatchObject(want);
+  });
+});
+
+describe("observeListing (claim dirs without heartbeat, by our clock)", () => {
+  it("keeps the first time it saw a listing until the listing changes", () => {
+    const first = observeListing(undefined, "a.json", 1000);
+    expect(observeListing(first, "a.json", 5000)).toEqual({ signature: "a.json", seenAtMs: 1000 });
+    expect(observeListing(first, "a.json\nb.json", 5000)).toEqual({ signature: "a.json\nb.json", seenAtMs: 5000 });
+  });
+});
+
+describe("nextPollDelay", () => {
+  it("backs off from 50 ms to 1 s while idle and snaps back when work appears", () => {
+    const delays = [50];
+    for (let i = 0; i < 6; i++) delays.push(nextPollDelay(delays.at(-1) as number, false));
+    expect(delays).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
+    expect(nextPollDelay(1000, true)).toBe(50);
+  });
+});
