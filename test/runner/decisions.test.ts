@@ -14,8 +14,16 @@ describe("controlActions", () => {
   it.each([
     { name: "lease.drain", control: control("lease", "drain"), want: [{ kind: "drain" }] },
     { name: "lease.stop", control: control("lease", "stop"), want: [{ kind: "stop" }] },
-    { name: "cancel of a task running here", control: control("here", "cancel"), want: [{ kind: "cancel", task: "here" }] },
-    { name: "cancel of a finished task is discarded", control: control("done", "cancel"), want: [{ kind: "discard", task: "done" }] },
+    {
+      name: "cancel of a task running here",
+      control: control("here", "cancel"),
+      want: [{ kind: "cancel", task: "here" }],
+    },
+    {
+      name: "cancel of a finished task is discarded",
+      control: control("done", "cancel"),
+      want: [{ kind: "discard", task: "done" }],
+    },
     { name: "cancel of a task elsewhere is not ours", control: control("elsewhere", "cancel"), want: [] },
     { name: "lease.cancel means nothing", control: control("lease", "cancel"), want: [] },
   ])("$name", ({ control: c, want }) => {
@@ -25,11 +33,31 @@ describe("controlActions", () => {
 
 describe("verdictFor", () => {
   it.each([
-    { end: { kind: "exited", exitCode: 0, signal: null }, cancelled: false, want: { state: "succeeded", exitCode: 0, signal: null } },
-    { end: { kind: "exited", exitCode: 2, signal: null }, cancelled: false, want: { state: "failed", exitCode: 2, reason: "exit code 2" } },
-    { end: { kind: "exited", exitCode: null, signal: "SIGSEGV" }, cancelled: false, want: { state: "failed", signal: "SIGSEGV", reason: "killed by SIGSEGV" } },
-    { end: { kind: "exited", exitCode: null, signal: "SIGTERM" }, cancelled: true, want: { state: "cancelled", reason: "cancelled by user" } },
-    { end: { kind: "spawn-failed", reason: "command not found: x" }, cancelled: true, want: { state: "failed", reason: "command not found: x" } },
+    {
+      end: { kind: "exited", exitCode: 0, signal: null },
+      cancelled: false,
+      want: { state: "succeeded", exitCode: 0, signal: null },
+    },
+    {
+      end: { kind: "exited", exitCode: 2, signal: null },
+      cancelled: false,
+      want: { state: "failed", exitCode: 2, reason: "exit code 2" },
+    },
+    {
+      end: { kind: "exited", exitCode: null, signal: "SIGSEGV" },
+      cancelled: false,
+      want: { state: "failed", signal: "SIGSEGV", reason: "killed by SIGSEGV" },
+    },
+    {
+      end: { kind: "exited", exitCode: null, signal: "SIGTERM" },
+      cancelled: true,
+      want: { state: "cancelled", reason: "cancelled by user" },
+    },
+    {
+      end: { kind: "spawn-failed", reason: "command not found: x" },
+      cancelled: true,
+      want: { state: "failed", reason: "command not found: x" },
+    },
   ] as const)("$end.kind $end.exitCode $end.signal cancelled=$cancelled", ({ end, cancelled, want }) => {
     expect(verdictFor(end, cancelled)).toMatchObject(want);
   });

@@ -52,12 +52,18 @@ describe("killing process groups", () => {
   /** A detached leader with a child and a grandchild, all writing their pids. */
   async function family(extra = "") {
     const pidFile = join(home.root, "pids");
-    const leader = execa("bash", ["-c", `${extra}; sleep 1000 & echo $! >> ${pidFile}; (sleep 1000 & echo $! >> ${pidFile}; wait) & wait`], {
-      detached: true,
-      stdin: "ignore",
-      reject: false,
+    const leader = execa(
+      "bash",
+      ["-c", `${extra}; sleep 1000 & echo $! >> ${pidFile}; (sleep 1000 & echo $! >> ${pidFile}; wait) & wait`],
+      {
+        detached: true,
+        stdin: "ignore",
+        reject: false,
+      },
+    );
+    const pids = await waitFor(() => (readPids(pidFile).length === 2 ? readPids(pidFile) : undefined), {
+      what: "pids",
     });
-    const pids = await waitFor(() => (readPids(pidFile).length === 2 ? readPids(pidFile) : undefined), { what: "pids" });
     return { leader, pid: leader.pid as number, pids };
   }
 
