@@ -1,6 +1,7 @@
 import type { Config } from "../config/index.ts";
 import { type Lease, leasePaths, readHeartbeats } from "../fsqueue/index.ts";
-import { type LeaseFacts, listLeases, pidAlive, runnerView } from "../lease/index.ts";
+import { type LeaseFacts, listLeases, runnerView } from "../lease/index.ts";
+import { pidAlive } from "../runner/index.ts";
 import type { Context } from "./context.ts";
 
 export function observerFor(ctx: Context, config: Config) {

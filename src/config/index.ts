@@ -7,6 +7,7 @@ import { RvError } from "../errors.ts";
 export { inheritedEnv } from "./env.ts";
 
 const ms = z.number().int().positive();
+const grace = z.number().int().min(0);
 
 export const ConfigSchema = z
   .object({
@@ -22,8 +23,8 @@ export const ConfigSchema = z
       .object({
         heartbeatMs: ms.default(2000),
         staleAfterMs: ms.default(30_000),
-        drainGraceMs: ms.default(60_000),
-        killGraceMs: ms.default(10_000),
+        drainGraceMs: grace.default(60_000),
+        killGraceMs: grace.default(10_000),
       })
       .strict()
       .default({ heartbeatMs: 2000, staleAfterMs: 30_000, drainGraceMs: 60_000, killGraceMs: 10_000 }),
@@ -64,8 +65,11 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
     const value = env[name];
     if (value === undefined || value === "") continue;
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new RvError("usage", `${name}=${value} is not a positive whole number of milliseconds`);
+    const min = key.endsWith("GraceMs") ? 0 : 1;
+    if (!Number.isInteger(n) || n < min) {
+      throw new RvError("usage", `${name}=${value} is not a whole number of milliseconds >= ${min}`, {
+        hint: `unset ${name}, or set it to a number such as ${name}=${config.runner[key]}`,
+      });
     }
     config.runner[key] = n;
   }

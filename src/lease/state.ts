@@ -197,15 +197,6 @@ export function countByState(tasks: TaskView[]): Record<TaskState, number> {
   return counts;
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** One task's current view, read from the three places it can be without listing the whole lease. */
 export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
   const done = readDoneOne(p, id);

@@ -7,7 +7,8 @@ export type ControlAction =
   | { kind: "drain" }
   | { kind: "stop" }
   | { kind: "cancel"; task: string }
-  | { kind: "discard"; task: string };
+  | { kind: "requeue"; task: string }
+  | { kind: "discard"; task: string; verb: "cancel" | "requeue" };
 
 export interface ControlFacts {
   runningHere: (task: string) => boolean;
@@ -16,17 +17,18 @@ export interface ControlFacts {
 
 /**
  * What this runner does about the requests in `control/`: lease-wide drain and stop (left in place, every
- * runner of the lease must see them), cancels of tasks running here, and cancels of finished tasks (stale:
- * removed). Cancels of tasks running elsewhere are that runner's business.
+ * runner of the lease must see them), cancels and requeues of tasks running here, and cancels and requeues
+ * of finished tasks (stale: removed). Requests for tasks running elsewhere are that runner's business.
  */
 export function controlActions(controls: readonly Control[], facts: ControlFacts): ControlAction[] {
   const actions: ControlAction[] = [];
   for (const control of controls) {
     if (control.target === LEASE_TARGET) {
       if (control.verb === "drain" || control.verb === "stop") actions.push({ kind: control.verb });
-    } else if (control.verb === "cancel") {
-      if (facts.runningHere(control.target)) actions.push({ kind: "cancel", task: control.target });
-      else if (facts.isDone(control.target)) actions.push({ kind: "discard", task: control.target });
+    } else if (control.verb === "cancel" || control.verb === "requeue") {
+      const task = control.target;
+      if (facts.runningHere(task)) actions.push({ kind: control.verb, task });
+      else if (facts.isDone(task)) actions.push({ kind: "discard", task, verb: control.verb });
     }
   }
   return actions;

@@ -1,6 +1,6 @@
 /**
  * The runner: the daemon that serves one lease on one node (DESIGN.md sections 3-4). `rv runner` calls
- * `runRunner(runnerOptionsFromEnv({...}))`; other modules import only this file.
+ * `runRunner(runnerOptions({...}))`; other modules import only this file.
  */
 
 export { type ControlAction, controlActions, LEASE_TARGET } from "./controls.ts";
@@ -9,12 +9,11 @@ export { commandArgv, taskEnv } from "./execute.ts";
 export { killGroup, killOrphans, unfinishedStarts } from "./kill.ts";
 export {
   fileLogger,
-  RUNNER_DEFAULTS,
   type RunnerExit,
   type RunnerExitReason,
   type RunnerOptions,
   type RunnerOptionsInput,
-  runnerOptionsFromEnv,
+  runnerOptions,
 } from "./options.ts";
 export {
   type Assignment,
@@ -24,6 +23,7 @@ export {
   type QueuedTask,
   type Resources,
 } from "./placement.ts";
+export { pidAlive } from "./proc.ts";
 export {
   detectCpus,
   detectGpus,

@@ -20,7 +20,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 
 /** SIGTERM to the group, SIGKILL after `graceMs` if any member is left. Resolves when the group is gone. */
 export async function killGroup(pgid: number, graceMs: number): Promise<KillOutcome> {
-  if (!signalGroup(pgid, "SIGTERM")) return "gone";
+  if (!groupAlive(pgid) || !signalGroup(pgid, "SIGTERM")) return "gone";
   if (await waitGone(pgid, graceMs)) return "terminated";
   signalGroup(pgid, "SIGKILL");
   return (await waitGone(pgid, AFTER_SIGKILL_MS)) ? "killed" : "survived";

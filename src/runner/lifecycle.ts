@@ -28,6 +28,8 @@ export interface RunningTask {
   startedAt: Date;
   /** Set when rv ends the attempt: a user's cancel, or an interruption that sends the task back to the inbox. */
   stop?: "cancel" | "interrupt";
+  /** Why it was interrupted, for the `requeued` event. */
+  stopDetail?: string;
   killing?: Promise<unknown>;
 }
 
@@ -71,7 +73,15 @@ export function claimAndStart(ctx: TaskContext, key: string): void {
     requeue(ctx, { task, claimFile: file }, "its record changed and no longer fits");
     return;
   }
-  start(ctx, { key, task, claimFile: file, gpus, cpus: task.cpus });
+  try {
+    start(ctx, { key, task, claimFile: file, gpus, cpus: task.cpus });
+  } catch (error) {
+    // The runner could not even set the attempt up (its log directory, say): say so in done/, don't loop.
+    ctx.pool.give(gpus, task.cpus);
+    ctx.running.delete(task.id);
+    const reason = `rv could not start it: ${error instanceof Error ? error.message : String(error)}`;
+    finishUnstarted(ctx, { key, task, claimFile: file }, { state: "failed", exitCode: null, signal: null, reason });
+  }
 }
 
 function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "claimFile" | "gpus" | "cpus">): void {
@@ -95,9 +105,10 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
 }
 
 /** Ends the attempt from our side: SIGTERM to its group, SIGKILL after the kill grace. */
-export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | "interrupt"): void {
+export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | "interrupt", detail?: string): void {
   if (entry.stop !== undefined) return;
   entry.stop = why;
+  entry.stopDetail = detail;
   if (entry.pid !== undefined) entry.killing = killGroup(entry.pid, ctx.opts.killGraceMs);
 }
 
@@ -115,7 +126,8 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
       );
       ctx.emit({ type: "finished", task: entry.task.id, attempt: entry.task.attempt, detail: "claim taken over" });
     } else if (entry.stop === "interrupt") {
-      requeue(ctx, entry, "interrupted by rv");
+      requeue(ctx, entry, entry.stopDetail ?? "interrupted by rv");
+      unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
     } else {
       finishRan(ctx, entry, verdictFor(end, entry.stop === "cancel"));
       if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));

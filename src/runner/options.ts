@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { RvError } from "../errors.ts";
+import { loadConfig } from "../config/index.ts";
 import { leasePaths, rvHome } from "../fsqueue/index.ts";
 
 /** Everything a runner needs, in one object; `runnerOptionsFromEnv` fills in the defaults. */
@@ -39,14 +39,6 @@ export interface RunnerExit {
   requeued: number;
 }
 
-export const RUNNER_DEFAULTS = {
-  segment: "local",
-  heartbeatMs: 2000,
-  staleAfterMs: 30_000,
-  drainGraceMs: 60_000,
-  killGraceMs: 10_000,
-} as const;
-
 export interface RunnerOptionsInput {
   lease: string;
   root?: string;
@@ -58,36 +50,25 @@ export interface RunnerOptionsInput {
   signal?: AbortSignal;
 }
 
-/** Defaults, with the timing knobs read from RV_HEARTBEAT_MS, RV_STALE_AFTER_MS, RV_DRAIN_GRACE_MS, RV_KILL_GRACE_MS. */
-export function runnerOptionsFromEnv(input: RunnerOptionsInput): RunnerOptions {
+/** The timing knobs come from the configuration (config.toml, then RV_* variables); the rest from the input. */
+export function runnerOptions(input: RunnerOptionsInput): RunnerOptions {
   const env = input.env ?? process.env;
   const root = input.root ?? rvHome(env);
+  const { heartbeatMs, staleAfterMs, drainGraceMs, killGraceMs } = loadConfig(root, env).runner;
   return {
     root,
     lease: input.lease,
     gpuIds: input.gpuIds,
     cpus: input.cpus,
-    segment: input.segment ?? (env.RV_SEGMENT || RUNNER_DEFAULTS.segment),
-    heartbeatMs: msFromEnv(env, "RV_HEARTBEAT_MS", RUNNER_DEFAULTS.heartbeatMs),
-    staleAfterMs: msFromEnv(env, "RV_STALE_AFTER_MS", RUNNER_DEFAULTS.staleAfterMs),
-    drainGraceMs: msFromEnv(env, "RV_DRAIN_GRACE_MS", RUNNER_DEFAULTS.drainGraceMs),
-    killGraceMs: msFromEnv(env, "RV_KILL_GRACE_MS", RUNNER_DEFAULTS.killGraceMs),
+    segment: input.segment ?? (env.RV_SEGMENT || "local"),
+    heartbeatMs,
+    staleAfterMs,
+    drainGraceMs,
+    killGraceMs,
     env,
     log: input.log ?? fileLogger(leasePaths(root, input.lease).runnerLog),
     signal: input.signal,
   };
-}
-
-export function msFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RvError("usage", `${name}=${JSON.stringify(raw)} is not a number of milliseconds`, {
-      hint: `unset ${name} or set it to a non-negative integer, e.g. ${name}=${fallback}`,
-    });
-  }
-  return value;
 }
 
 /** Appends timestamped lines to `file` (0600), creating its directory on first use. */

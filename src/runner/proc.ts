@@ -30,13 +30,17 @@ export function readProcStart(pid: number): number | undefined {
   return readProcStat(pid)?.startTime;
 }
 
+/**
+ * Whether `pid` is a running process. A zombie (dead, not yet reaped, common where init does not reap
+ * adopted children) is not: a runner killed with -9 must look dead at once.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+  return readProcStat(pid)?.state !== "Z";
 }
 
 /**

@@ -96,20 +96,22 @@ class Runner {
       detail: `gpus=${this.pool.gpus.join(",")} cpus=${this.pool.cpus} segment=${this.opts.segment}`,
     });
     const unhook = this.hookSignals();
-    const closeWatcher = await this.watch();
-    await this.recoverer.sweep();
-    const timer = setInterval(() => {
-      this.ticking ??= this.tick().finally(() => {
-        this.ticking = undefined;
-      });
-    }, this.opts.heartbeatMs);
+    let closeWatcher: (() => Promise<void>) | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
+      closeWatcher = await this.watch();
+      await this.recoverer.sweep();
+      timer = setInterval(() => {
+        this.ticking ??= this.tick().finally(() => {
+          this.ticking = undefined;
+        });
+      }, this.opts.heartbeatMs);
       await this.loop();
     } finally {
       clearInterval(timer);
       unhook();
       await this.ticking;
-      await closeWatcher();
+      await closeWatcher?.();
       this.exit();
     }
     return { runner: this.id, reason: this.exitReason, ...this.stats };
@@ -162,12 +164,13 @@ class Runner {
     for (const action of actions) {
       if (action.kind === "drain") this.beginDrain("drained", "lease.drain requested");
       else if (action.kind === "stop") this.beginStop();
-      else if (action.kind === "discard") unlinkIfPresent(controlFile(this.paths, action.task, "cancel"));
+      else if (action.kind === "discard") unlinkIfPresent(controlFile(this.paths, action.task, action.verb));
       else {
         const entry = this.running.get(action.task);
         if (entry && entry.stop === undefined) {
-          this.opts.log(`cancelling task ${action.task} (pid ${entry.pid})`);
-          stopTask(this.tasks, entry, "cancel");
+          this.opts.log(`${action.kind} of task ${action.task} requested (pid ${entry.pid})`);
+          if (action.kind === "cancel") stopTask(this.tasks, entry, "cancel");
+          else stopTask(this.tasks, entry, "interrupt", "requeue requested");
         }
       }
     }
@@ -205,7 +208,8 @@ class Runner {
   }
 
   private interruptAll(): void {
-    for (const entry of this.running.values()) stopTask(this.tasks, entry, "interrupt");
+    const why = this.mode === "stopping" ? "lease.stop" : "drain grace ran out";
+    for (const entry of this.running.values()) stopTask(this.tasks, entry, "interrupt", why);
   }
 
   private hookSignals(): () => void {
@@ -235,7 +239,11 @@ class Runner {
         this.inbox.added(key);
         this.waker.wake();
       },
-      inboxRemoved: (key) => this.inbox.removed(key),
+      inboxRemoved: (key) => {
+        // A task that left (cancelled, claimed elsewhere) may have been what held the line: look again.
+        this.inbox.removed(key);
+        this.waker.wake();
+      },
       control: () => this.waker.wake(),
       error: (error) => this.opts.log(`watcher: ${String(error)}`),
     });
@@ -295,8 +303,13 @@ class Runner {
     this.opts.log(`runner ${this.id} exited (${this.exitReason})`);
   }
 
+  /** Events are the record others read, but failing to append one (a full disk) must not derail a task. */
   private emit(event: EventInput): void {
-    appendEvent(this.paths, this.id, event, new Date());
+    try {
+      appendEvent(this.paths, this.id, event, new Date());
+    } catch (error) {
+      this.opts.log(`event ${event.type} ${event.task ?? ""} not recorded: ${String(error)}`);
+    }
   }
 
   private quarantined(key: string, reason: string): void {

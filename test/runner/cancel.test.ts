@@ -5,7 +5,16 @@ import { controlFile, publishTask, requestControl } from "../../src/fsqueue/inde
 import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { makeTask, shellTask } from "./factory.ts";
-import { type InProcessRunner, paths, processRunning, readPids, startRunner, taskLog, waitDone } from "./harness.ts";
+import {
+  eventsOf,
+  type InProcessRunner,
+  paths,
+  processRunning,
+  readPids,
+  startRunner,
+  taskLog,
+  waitDone,
+} from "./harness.ts";
 
 const LEASE = "cancel";
 let home: ReturnType<typeof makeHome>;
@@ -88,4 +97,26 @@ it("a cancel request for a task already done is removed", async () => {
     what: "the stale cancel request to be removed",
   });
   expect((await waitDone(p, task.id)).state).toBe("succeeded");
+});
+
+it("a requeue request interrupts a running task and puts it back as the next attempt, without a crash", async () => {
+  const p = paths(home.root, LEASE);
+  const pidFile = join(home.root, "pids");
+  runner = startRunner(home.root, LEASE);
+  const task = shellTask(
+    LEASE,
+    `if [ "$RV_ATTEMPT" = 1 ]; then ${familyScript(pidFile)}; fi; echo "attempt $RV_ATTEMPT"`,
+  );
+  publishTask(p, task);
+  const pids = await waitFor(() => (readPids(pidFile).length === 3 ? readPids(pidFile) : undefined), {
+    what: "3 pids",
+  });
+
+  requestControl(p, task.id, "requeue", "test", new Date());
+  const done = await waitDone(p, task.id);
+  expect(done).toMatchObject({ state: "succeeded", task: { attempt: 2, crashes: 0 } });
+  expect(taskLog(p, task.id, 2, "out")).toBe("attempt 2\n");
+  for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+  expect(eventsOf(p, "requeued", task.id)).toMatchObject([{ attempt: 1, detail: "requeue requested; next attempt 2" }]);
+  expect(existsSync(controlFile(p, task.id, "requeue"))).toBe(false);
 });

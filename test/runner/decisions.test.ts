@@ -22,9 +22,19 @@ describe("controlActions", () => {
     {
       name: "cancel of a finished task is discarded",
       control: control("done", "cancel"),
-      want: [{ kind: "discard", task: "done" }],
+      want: [{ kind: "discard", task: "done", verb: "cancel" }],
     },
     { name: "cancel of a task elsewhere is not ours", control: control("elsewhere", "cancel"), want: [] },
+    {
+      name: "requeue of a task running here",
+      control: control("here", "requeue"),
+      want: [{ kind: "requeue", task: "here" }],
+    },
+    {
+      name: "requeue of a finished task is discarded",
+      control: control("done", "requeue"),
+      want: [{ kind: "discard", task: "done", verb: "requeue" }],
+    },
     { name: "lease.cancel means nothing", control: control("lease", "cancel"), want: [] },
   ])("$name", ({ control: c, want }) => {
     expect(controlActions([c], facts)).toEqual(want);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { publishTask } from "../../src/fsqueue/index.ts";
+import { publishTask, readPending } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
 import { shellTask } from "./factory.ts";
 import { type InProcessRunner, paths, startRunner, waitDone } from "./harness.ts";
@@ -58,4 +58,21 @@ it("4 GPUs shared by 1- and 2-GPU tasks: overlapping tasks never share a GPU, ea
     }
   }
   expect(overlaps, "tasks ran side by side").toBeGreaterThan(0);
+});
+
+it("a task bigger than the runner is left in the inbox for a bigger runner, logged once, and does not block", async () => {
+  const p = paths(home.root, LEASE);
+  runner = startRunner(home.root, LEASE, { gpuIds: ["0"], cpus: 2 });
+  const big = shellTask(LEASE, "true", { gpus: 2, strictOrder: true });
+  const small = shellTask(LEASE, "true", { gpus: 1 });
+  publishTask(p, big);
+  publishTask(p, small);
+  expect((await waitDone(p, small.id)).state).toBe("succeeded");
+  const later = shellTask(LEASE, "true");
+  publishTask(p, later);
+  expect((await waitDone(p, later.id)).state).toBe("succeeded");
+  expect(readPending(p).map((entry) => entry.key)).toEqual([big.id]);
+  expect(runner.log.filter((line) => line.includes(big.id))).toEqual([
+    `task ${big.id} needs more than this runner has (1 GPUs, 2 CPUs); left for a bigger runner`,
+  ]);
 });

@@ -50,11 +50,13 @@ describe("killing process groups", () => {
   afterEach(() => home.cleanup());
 
   /** A detached leader with a child and a grandchild, all writing their pids. */
+  let families = 0;
   async function family(extra = "") {
-    const pidFile = join(home.root, "pids");
+    families++;
+    const pidFile = join(home.root, `pids.${families}`);
     const leader = execa(
       "bash",
-      ["-c", `${extra}; sleep 1000 & echo $! >> ${pidFile}; (sleep 1000 & echo $! >> ${pidFile}; wait) & wait`],
+      ["-c", `${extra}\nsleep 1000 & echo $! >> ${pidFile}; (sleep 1000 & echo $! >> ${pidFile}; wait) & wait`],
       {
         detached: true,
         stdin: "ignore",

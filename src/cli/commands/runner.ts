@@ -1,6 +1,6 @@
 import type { Config } from "../../config/index.ts";
 import { requireLease } from "../../lease/index.ts";
-import { runnerOptionsFromEnv, runRunner } from "../../runner/index.ts";
+import { runnerOptions, runRunner } from "../../runner/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseGpuIds } from "../flags.ts";
 import { printJson } from "../output.ts";
@@ -13,17 +13,20 @@ export interface RunnerCommandOptions {
 }
 
 /** The runner itself, in the foreground: what `rv lease up` starts detached and a batch script starts on a node. */
-export async function runRunnerCommand(ctx: Context, config: Config, options: RunnerCommandOptions): Promise<number> {
+export async function runRunnerCommand(ctx: Context, _config: Config, options: RunnerCommandOptions): Promise<number> {
   requireLease(ctx.root, options.lease);
   const gpuIds = parseGpuIds(options.gpuIds);
   const cpus = parseCount("--cpus", options.cpus, 1);
-  const exit = await runRunner({
-    ...runnerOptionsFromEnv({ lease: options.lease, root: ctx.root, env: ctx.env }),
-    ...config.runner,
-    ...(gpuIds && { gpuIds }),
-    ...(cpus && { cpus }),
-    ...(options.segment && { segment: options.segment }),
-  });
+  const exit = await runRunner(
+    runnerOptions({
+      lease: options.lease,
+      root: ctx.root,
+      env: ctx.env,
+      ...(gpuIds && { gpuIds }),
+      ...(cpus && { cpus }),
+      ...(options.segment && { segment: options.segment }),
+    }),
+  );
   if (ctx.json) printJson(ctx.io, { ...exit });
   else
     ctx.io.err(`runner ${exit.runner} exited (${exit.reason}): ${exit.finished} finished, ${exit.requeued} requeued\n`);
