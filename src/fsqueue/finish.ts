@@ -44,7 +44,8 @@ export function requeueClaim(
 ): { requeued: true; task: Task } | { requeued: false; done: Done } {
   const next: Task = { ...task, attempt: task.attempt + 1, crashes: task.crashes + (cause === "crash" ? 1 : 0) };
   if (next.crashes >= task.maxCrashes) {
-    const done = finishClaim(p, claimPath, next, {
+    // The record keeps the attempt that was lost: the next one never ran.
+    const done = finishClaim(p, claimPath, { ...task, crashes: next.crashes }, {
       state: "failed",
       exitCode: null,
       signal: null,

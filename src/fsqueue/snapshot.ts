@@ -68,8 +68,9 @@ export function listBad(p: LeasePaths): string[] {
 }
 
 export function readSnapshot(p: LeasePaths): QueueSnapshot {
-  // Order matters: a task moves inbox -> claimed -> done, so reading in that order may see it twice
-  // (the newest copy wins) but never miss it.
+  // Read in the order a task usually moves (inbox -> claimed -> done), so a task caught moving is seen
+  // twice (latestState keeps the newest copy) rather than missed. A requeue moves it back (claimed ->
+  // inbox) and a takeover hides it (`.recovering`), so a snapshot can miss a task for that instant.
   return {
     pending: readPending(p),
     claimed: readClaimed(p),

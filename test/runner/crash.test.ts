@@ -97,7 +97,7 @@ describe("a runner killed with kill -9", () => {
     expect(done).toMatchObject({
       state: "failed",
       reason: "its runner was lost 2 times (crash limit 2)",
-      task: { attempt: 3, crashes: 2 },
+      task: { attempt: 2, crashes: 2 },
     });
     for (const pid of [...pidsOfAttempt(pidFile, 1), ...pidsOfAttempt(pidFile, 2)]) {
       expect(processRunning(pid), `orphan ${pid}`).toBe(false);
