@@ -91,8 +91,7 @@ const rank = { pending: 0, claimed: 1, done: 2 } as const;
  * One view per task id, from a snapshot that may see a task in two places at once. A copy with a
  * higher attempt is newer; for the same attempt `done/` beats a claim (invariant 3: a crash between
  * writing `done/` and removing the claim leaves both) and a claim beats an inbox copy (it was claimed
- * between the two listings). A `done/` record also beats the claim it finished when the crash limit
- * failed the task, since that record carries the next attempt.
+ * between the two listings). A requeued task's new inbox copy beats its old `done/` record.
  */
 export function latestState(s: Pick<QueueSnapshot, "pending" | "claimed" | "done">): Map<string, TaskCopy> {
   const views: TaskCopy[] = [
