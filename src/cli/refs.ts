@@ -1,7 +1,6 @@
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { RvError } from "../errors.ts";
-import { leasePaths } from "../fsqueue/index.ts";
+import { leasePaths, listEntries } from "../fsqueue/index.ts";
 
 export interface TaskRef {
   lease: string;
@@ -13,12 +12,12 @@ export function listTaskIds(root: string, lease: string): string[] {
   const p = leasePaths(root, lease);
   const ids = new Set<string>();
   const add = (dir: string) => {
-    for (const name of safeReaddir(dir)) if (name.endsWith(".json")) ids.add(name.slice(0, -5));
+    for (const name of listEntries(dir)) if (name.endsWith(".json")) ids.add(name.slice(0, -5));
   };
   add(p.inbox);
   add(p.done);
-  for (const owner of safeReaddir(p.claimed)) {
-    for (const name of safeReaddir(join(p.claimed, owner))) {
+  for (const owner of listEntries(p.claimed)) {
+    for (const name of listEntries(join(p.claimed, owner))) {
       const match = /^(.*)\.(json|recovering)$/.exec(name);
       if (match?.[1]) ids.add(match[1]);
     }
@@ -51,12 +50,4 @@ export function resolveTaskRef(root: string, leases: string[], ref: string): Tas
       .map((t) => t.id)
       .join(", ")}`,
   });
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

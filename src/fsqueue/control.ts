@@ -1,5 +1,6 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { unlinkIfPresent } from "./finish.ts";
+import { listEntries } from "./layout.ts";
 import { controlFile, type LeasePaths } from "./paths.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { type Control, ControlSchema, type ControlVerb, PROTOCOL_VERSION } from "./schema.ts";
@@ -16,8 +17,7 @@ export function hasControl(p: LeasePaths, target: string, verb: ControlVerb): bo
 
 export function listControls(p: LeasePaths): Control[] {
   const controls: Control[] = [];
-  for (const name of readdirSync(p.control)) {
-    if (name.startsWith(".")) continue;
+  for (const name of listEntries(p.control)) {
     const parsed = tryReadRecord(`${p.control}/${name}`, ControlSchema);
     if (parsed?.ok) controls.push(parsed.value);
   }

@@ -45,17 +45,22 @@ export function requeueClaim(
   const next: Task = { ...task, attempt: task.attempt + 1, crashes: task.crashes + (cause === "crash" ? 1 : 0) };
   if (next.crashes >= task.maxCrashes) {
     // The record keeps the attempt that was lost: the next one never ran.
-    const done = finishClaim(p, claimPath, { ...task, crashes: next.crashes }, {
-      state: "failed",
-      exitCode: null,
-      signal: null,
-      reason: `its runner was lost ${next.crashes} times (crash limit ${task.maxCrashes})`,
-      startedAt: null,
-      endedAt: context.now.toISOString(),
-      runner: context.runner,
-      host: context.host,
-      gpus: [],
-    });
+    const done = finishClaim(
+      p,
+      claimPath,
+      { ...task, crashes: next.crashes },
+      {
+        state: "failed",
+        exitCode: null,
+        signal: null,
+        reason: `its runner was lost ${next.crashes} times (crash limit ${task.maxCrashes})`,
+        startedAt: null,
+        endedAt: context.now.toISOString(),
+        runner: context.runner,
+        host: context.host,
+        gpus: [],
+      },
+    );
     return { requeued: false, done };
   }
   writeRecordAtomic(p.tmp, recordFile(p.inbox, taskKey(task)), next);

@@ -9,8 +9,8 @@ export function ensureLeaseDirs(p: LeasePaths): void {
   }
 }
 
-/** Names a reader may look at: `<key>.json`, never dot-files or staging leftovers (Maildir's rule). */
-export function listRecordKeys(dir: string, suffix = ".json"): string[] {
+/** A directory's entries without dot-files (Maildir's rule), sorted; none when it does not exist. */
+export function listEntries(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -18,10 +18,14 @@ export function listRecordKeys(dir: string, suffix = ".json"): string[] {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
-  return names
-    .filter((name) => name.endsWith(suffix) && !name.startsWith("."))
-    .map((name) => name.slice(0, -suffix.length))
-    .sort();
+  return names.filter((name) => !name.startsWith(".")).sort();
+}
+
+/** Names a reader may look at: `<key>.json`, never dot-files or staging leftovers. */
+export function listRecordKeys(dir: string, suffix = ".json"): string[] {
+  return listEntries(dir)
+    .filter((name) => name.endsWith(suffix))
+    .map((name) => name.slice(0, -suffix.length));
 }
 
 export const TMP_MAX_AGE_MS = 24 * 3600 * 1000;

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, renameSync, rmdirSync } from "node:fs";
+import { existsSync, renameSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureClaimDir } from "./claim.ts";
 import { hasControl } from "./control.ts";
 import { finishClaim, requeueClaim, unlinkIfPresent } from "./finish.ts";
+import { listEntries } from "./layout.ts";
 import { claimDir, type LeasePaths, recordFile } from "./paths.ts";
 import { quarantine } from "./quarantine.ts";
 import { tryReadRecord } from "./records.ts";
@@ -30,18 +31,13 @@ export function recoverClaims(
   context: { host: string; now: Date },
 ): Recovery[] {
   const dir = claimDir(p, staleOwner);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
+  const names = listEntries(dir);
+  if (names.length === 0) return [];
   ensureClaimDir(p, recoverer);
   const recoveries: Recovery[] = [];
-  for (const name of names.sort()) {
+  for (const name of names) {
     const key = name.replace(/\.json$|\.recovering$/, "");
-    if (key === name || name.startsWith(".")) continue;
+    if (key === name) continue;
     const taken = join(claimDir(p, recoverer), `${key}${TAKEOVER}`);
     try {
       renameSync(join(dir, name), taken);
@@ -102,7 +98,7 @@ function isAlreadyHandled(p: LeasePaths, key: string, task: Task): boolean {
   if (done?.ok && done.value.task.attempt >= task.attempt) return true;
   const queued = tryReadRecord(recordFile(p.inbox, key), TaskSchema);
   if (queued?.ok && queued.value.attempt > task.attempt) return true;
-  for (const owner of readdirSync(p.claimed)) {
+  for (const owner of listEntries(p.claimed)) {
     const claimed = tryReadRecord(join(p.claimed, owner, `${key}.json`), TaskSchema);
     if (claimed?.ok && claimed.value.attempt > task.attempt) return true;
   }

@@ -1,7 +1,6 @@
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readHeartbeats } from "./heartbeat.ts";
-import { listRecordKeys } from "./layout.ts";
+import { listEntries, listRecordKeys } from "./layout.ts";
 import { type LeasePaths, recordFile } from "./paths.ts";
 import { tryReadRecord } from "./records.ts";
 import { type Done, DoneSchema, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
@@ -40,7 +39,7 @@ export function readPending(p: LeasePaths): PendingEntry[] {
 
 export function readClaimed(p: LeasePaths): ClaimedEntry[] {
   const claimed: ClaimedEntry[] = [];
-  for (const owner of safeReaddir(p.claimed)) {
+  for (const owner of listEntries(p.claimed)) {
     for (const key of listRecordKeys(join(p.claimed, owner))) {
       const parsed = tryReadRecord(recordFile(join(p.claimed, owner), key), TaskSchema);
       if (parsed?.ok) claimed.push({ owner, key, task: parsed.value });
@@ -64,7 +63,7 @@ export function readDoneOne(p: LeasePaths, id: string): Done | undefined {
 }
 
 export function listBad(p: LeasePaths): string[] {
-  return safeReaddir(p.bad).filter((name) => !name.endsWith(".why"));
+  return listEntries(p.bad).filter((name) => !name.endsWith(".why"));
 }
 
 export function readSnapshot(p: LeasePaths): QueueSnapshot {
@@ -110,13 +109,4 @@ export function latestState(s: Pick<QueueSnapshot, "pending" | "claimed" | "done
 function newer(a: TaskCopy, b: TaskCopy): boolean {
   if (a.task.attempt !== b.task.attempt) return a.task.attempt > b.task.attempt;
   return rank[a.state] > rank[b.state];
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((name) => !name.startsWith("."));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
 }

@@ -1,4 +1,3 @@
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import {
@@ -9,6 +8,7 @@ import {
   type LeasePaths,
   latestState,
   leasePaths,
+  listEntries,
   readDoneOne,
   readHeartbeats,
   readSnapshot,
@@ -201,7 +201,7 @@ export function countByState(tasks: TaskView[]): Record<TaskState, number> {
 export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
   const done = readDoneOne(p, id);
   const pending = tryReadRecord(recordFile(p.inbox, id), TaskSchema);
-  const claimed = safeReaddir(p.claimed).flatMap((owner) => {
+  const claimed = listEntries(p.claimed).flatMap((owner) => {
     const copy = tryReadRecord(recordFile(join(p.claimed, owner), id), TaskSchema);
     return copy?.ok ? [{ owner, key: id, task: copy.value }] : [];
   });
@@ -211,12 +211,4 @@ export function readTaskView(p: LeasePaths, id: string, observer: Observer): Tas
     done: done ? [done] : [],
   }).get(id);
   return copy && copyView(copy, runnersOf(claimed.length ? readHeartbeats(p) : [], observer));
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((name) => !name.startsWith("."));
-  } catch {
-    return [];
-  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { RvError } from "../errors.ts";
 import {
   ensureLeaseDirs,
@@ -6,6 +6,7 @@ import {
   LeaseSchema,
   leasePaths,
   leasesDir,
+  listEntries,
   PROTOCOL_VERSION,
   readRecord,
   writeRecordAtomic,
@@ -23,14 +24,7 @@ export function readLease(root: string, id: string): Lease | undefined {
 }
 
 export function listLeases(root: string): Lease[] {
-  let ids: string[];
-  try {
-    ids = readdirSync(leasesDir(root));
-  } catch {
-    return [];
-  }
-  return ids
-    .filter((id) => !id.startsWith("."))
+  return listEntries(leasesDir(root))
     .map((id) => readLease(root, id))
     .filter((lease): lease is Lease => lease !== undefined)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import {
   claimDir,
   type EventInput,
   judgeLiveness,
   type LeasePaths,
   type Liveness,
+  listEntries,
   type Observation,
   observe,
   type Recovery,
@@ -87,12 +88,12 @@ export class Recoverer {
   }
 
   private sweepOwnerless(withBeat: Set<string>, nowMs: number): void {
-    const owners = safeReaddir(this.ctx.paths.claimed).filter(
+    const owners = listEntries(this.ctx.paths.claimed).filter(
       (owner) => owner !== this.ctx.self && !withBeat.has(owner) && !owner.startsWith("."),
     );
     for (const owner of [...this.listings.keys()]) if (!owners.includes(owner)) this.listings.delete(owner);
     for (const owner of owners) {
-      const names = safeReaddir(claimDir(this.ctx.paths, owner));
+      const names = listEntries(claimDir(this.ctx.paths, owner));
       if (names.length === 0) continue;
       const seen = observeListing(this.listings.get(owner), names.join("\n"), nowMs);
       this.listings.set(owner, seen);
@@ -137,13 +138,5 @@ export function recoveryDetail(recovery: Recovery, owner: string, why: string): 
       return `${from}: ${recovery.outcome}: ${recovery.reason}`;
     default:
       return `${from}: ${recovery.outcome}`;
-  }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
   }
 }

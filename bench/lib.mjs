@@ -1,0 +1,313 @@
+// Shared helpers of the benchmarks: timed child processes, fresh RV_HOMEs, a lease with a live runner,
+// hyperfine, task-spooler, and the clean-up that leaves no process or temp dir behind.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const RV = join(ROOT, "dist", "rv");
+export const LEASE = "bench";
+
+/** Wall-clock milliseconds with sub-millisecond resolution, on the same clock as Date.now(). */
+export function nowMs() {
+  return performance.timeOrigin + performance.now();
+}
+
+export function sleep(ms) {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+export function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Nearest-rank percentile of an unsorted list. */
+export function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1];
+}
+
+export function round(value, digits = 1) {
+  if (value === null || value === undefined || Number.isNaN(value)) return null;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Clean-up: every temp dir and every detached server this run creates is registered here, so an error or
+// Ctrl-C in the middle of a benchmark still releases leases, kills our processes and removes the dirs.
+
+const cleanups = [];
+
+export function onCleanup(fn) {
+  cleanups.push(fn);
+  return () => {
+    const at = cleanups.indexOf(fn);
+    if (at >= 0) cleanups.splice(at, 1);
+  };
+}
+
+export async function cleanupAll() {
+  while (cleanups.length > 0) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch (error) {
+      log(`  clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** A fresh work dir for one benchmark; removed (after its processes are gone) by `dispose`. */
+export function workDir(label) {
+  const dir = mkdtempSync(join(tmpdir(), `rv-bench-${label}-`));
+  const dispose = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    dispose: () => {
+      dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The process environment for rv (or a peer) in an isolated home; stray RV_* settings are dropped. */
+export function isolatedEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("RV_") && !key.startsWith("TS_")) env[key] = value;
+  return { ...env, ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Child processes.
+
+/**
+ * Runs a command to completion; resolves with its exit code, output and wall time in ms.
+ * Throws on a non-zero exit unless `allowFail`.
+ */
+export function run(file, args, { env = process.env, cwd = ROOT, input, allowFail = false, inherit = false } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const started = nowMs();
+    const child = spawn(file, args, { env, cwd, stdio: [input === undefined ? "ignore" : "pipe", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"] });
+    const out = [];
+    const err = [];
+    child.stdout?.on("data", (chunk) => out.push(chunk));
+    child.stderr?.on("data", (chunk) => err.push(chunk));
+    if (input !== undefined) child.stdin.end(input);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const result = {
+        code,
+        signal,
+        ms: nowMs() - started,
+        startedAt: started,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      };
+      if (!allowFail && code !== 0) {
+        reject(new Error(`${file} ${args.join(" ")} exited ${code ?? signal}: ${result.stderr.trim().slice(0, 500)}`));
+      } else resolvePromise(result);
+    });
+  });
+}
+
+/**
+ * `run` under /usr/bin/time, adding the child's CPU time (user + system, ms) as `cpuMs`: what a client
+ * process costs the 2 cores the runner and the tasks also need. `cpuMs` is null without /usr/bin/time.
+ */
+export async function runWithCpu(file, args, options = {}) {
+  if (!existsSync("/usr/bin/time")) return { ...(await run(file, args, options)), cpuMs: null };
+  const timeFile = join(tmpdir(), `rv-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    const result = await run("/usr/bin/time", ["-f", "%U %S", "-o", timeFile, file, ...args], options);
+    const [user, system] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+    return { ...result, cpuMs: round((user + system) * 1000, 0) };
+  } finally {
+    rmSync(timeFile, { force: true });
+  }
+}
+
+export function commandVersion(file, args, pick = (text) => text.split("\n")[0]) {
+  try {
+    const result = spawnSync(file, args, { encoding: "utf8" });
+    if (result.error) return null;
+    return pick(`${result.stdout}${result.stderr}`).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/** Pids of live processes whose environment contains `KEY=value` exactly: ours, and only ours. */
+export function processesWithEnv(key, value) {
+  const needle = Buffer.from(`${key}=${value}\0`);
+  const found = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`);
+      if (env.includes(needle)) found.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Kills (SIGKILL, one pid at a time) whatever still runs with this environment entry; returns the pids. */
+export function killStrays(key, value) {
+  const strays = processesWithEnv(key, value);
+  for (const pid of strays) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  return strays;
+}
+
+/** CPU time (user + system) a live process has used so far, in ms; null when it is gone. */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// rv.
+
+export function requireBinary() {
+  if (!existsSync(RV)) throw new Error(`${RV} is missing: run \`npm run build\` first (npm run bench does)`);
+}
+
+/** An RV_HOME with one local lease of 2 CPUs whose runner is up; `down()` releases it and checks. */
+export async function startLease(dir, { cpus = 2 } = {}) {
+  const home = join(dir, "rv-home");
+  mkdirSync(home, { recursive: true });
+  const env = isolatedEnv({ RV_HOME: home });
+  const rv = (args, options = {}) => run(RV, args, { env, ...options });
+  let up;
+  const unregister = onCleanup(() => stopLease(rv, home, up?.pid));
+  const result = await rv(["lease", "up", "--local", "--name", LEASE, "--cpus", String(cpus), "--json"]);
+  up = JSON.parse(result.stdout);
+  return {
+    home,
+    env,
+    rv,
+    runnerPid: up.pid,
+    leaseDir: join(home, "leases", LEASE),
+    doneDir: join(home, "leases", LEASE, "done"),
+    down: async () => {
+      unregister();
+      return stopLease(rv, home, up.pid);
+    },
+  };
+}
+
+/** `rv lease release --now --wait`, then make sure neither the runner nor any task of this home is left. */
+async function stopLease(rv, home, runnerPid) {
+  const released = await rv(["lease", "release", LEASE, "--now", "--wait"], { allowFail: true });
+  if (released.code !== 0) log(`  rv lease release failed (${released.code}): ${released.stderr.trim()}`);
+  for (let i = 0; i < 50 && runnerPid && pidAlive(runnerPid); i++) await sleep(100);
+  const strays = killStrays("RV_HOME", home);
+  if (strays.length > 0) log(`  killed ${strays.length} stray process(es) of ${home}: ${strays.join(" ")}`);
+  return { releasedMs: released.ms, strays: strays.length };
+}
+
+/** Parses every done/ record of a lease (the benchmarks' ground truth for times and counts). */
+export function readDoneRecords(doneDir) {
+  const records = [];
+  for (const name of readdirSync(doneDir)) {
+    if (!name.endsWith(".json") || name.startsWith(".")) continue;
+    try {
+      records.push(JSON.parse(readFileSync(join(doneDir, name), "utf8")));
+    } catch {
+      // renamed into place atomically, so this does not happen; skip rather than fail a benchmark
+    }
+  }
+  return records;
+}
+
+/** `count` lines of `{"argv": [...]}`: the input of `rv submit --from`. */
+export function jsonlOf(argv, count) {
+  return `${JSON.stringify({ argv })}\n`.repeat(count);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Peers.
+
+/** A private task-spooler server (own socket, own output dir) with `slots` slots; `stop()` kills it. */
+export async function startTsp(dir, { slots = 2 } = {}) {
+  const outDir = join(dir, "tsp-out");
+  mkdirSync(outDir, { recursive: true });
+  const socket = join(dir, "tsp.socket");
+  const env = isolatedEnv({ TS_SOCKET: socket, TMPDIR: outDir, TS_SLOTS: String(slots), TS_MAXFINISHED: "100000" });
+  const tsp = (args, options = {}) => run("tsp", args, { env, ...options });
+  const stop = async () => {
+    await tsp(["-K"], { allowFail: true });
+    const strays = killStrays("TS_SOCKET", socket);
+    if (strays.length > 0) log(`  killed ${strays.length} stray tsp process(es): ${strays.join(" ")}`);
+  };
+  const unregister = onCleanup(stop);
+  await tsp(["-S", String(slots)]); // starts the server
+  return {
+    env,
+    socket,
+    tsp,
+    stop: async () => {
+      unregister();
+      await stop();
+    },
+  };
+}
+
+/** `tsp -l` parsed: one {id, state} per job. */
+export async function tspJobs(tsp) {
+  const { stdout } = await tsp(["-l"]);
+  return stdout
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const [id, state] = line.trim().split(/\s+/);
+      return { id: Number(id), state };
+    });
+}
+
+/** Hyperfine over `commands` ([{name, command}]); returns per command mean/median/min/max/stddev in ms. */
+export async function hyperfine(dir, commands, { warmup, runs, env, shell = false }) {
+  const exportFile = join(dir, `hyperfine-${Date.now()}.json`);
+  const args = ["--warmup", String(warmup), "--runs", String(runs), "--style", "basic", "--export-json", exportFile];
+  if (!shell) args.push("-N");
+  for (const { name, command } of commands) args.push("--command-name", name, command);
+  await run("hyperfine", args, { env, inherit: true });
+  const { results } = JSON.parse(readFileSync(exportFile, "utf8"));
+  return results.map((r, i) => ({
+    name: commands[i].name,
+    command: commands[i].display ?? commands[i].command,
+    runs: r.times.length,
+    meanMs: round(r.mean * 1000, 1),
+    stddevMs: round(r.stddev * 1000, 1),
+    medianMs: round(r.median * 1000, 1),
+    minMs: round(r.min * 1000, 1),
+    maxMs: round(r.max * 1000, 1),
+  }));
+}

@@ -1,0 +1,161 @@
+// (a) Throughput: N short tasks through a local lease of 2 CPUs, next to GNU parallel -j2 and task-spooler
+// with 2 slots running the same N commands. Timed from the start of submission until every task is done.
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  cpuMs,
+  isolatedEnv,
+  jsonlOf,
+  LEASE,
+  log,
+  nowMs,
+  readDoneRecords,
+  RV,
+  round,
+  run,
+  runWithCpu,
+  sleep,
+  startLease,
+  startTsp,
+  tspJobs,
+  workDir,
+} from "./lib.mjs";
+
+export const TARGET_RATIO = 0.5; // rv tasks/s >= 1/2 of GNU parallel -j2 on `true`
+
+const rate = (n, ms) => round(n / (ms / 1000), 1);
+
+async function rvRun(argv, n) {
+  const work = workDir("throughput-rv");
+  try {
+    const lease = await startLease(work.dir);
+    const file = join(work.dir, "tasks.jsonl");
+    writeFileSync(file, jsonlOf(argv, n));
+    const runnerCpu0 = cpuMs(lease.runnerPid);
+    const t0 = nowMs();
+    const submit = await runWithCpu(RV, ["submit", "--lease", LEASE, "--from", file], { env: lease.env });
+    const t1 = nowMs();
+    const wait = await runWithCpu(RV, ["wait", "--all", "--lease", LEASE], { env: lease.env, allowFail: true });
+    const t2 = nowMs();
+    const runnerCpu = cpuMs(lease.runnerPid) - runnerCpu0;
+    const ids = submit.stdout.split("\n").filter((line) => line.trim() !== "");
+    const uniqueIds = new Set(ids).size;
+    const records = readDoneRecords(lease.doneDir);
+    const ends = records.map((r) => Date.parse(r.endedAt));
+    const pendingLeft = readdirSync(join(lease.leaseDir, "inbox")).filter((f) => f.endsWith(".json")).length;
+    await lease.down();
+    const totalMs = t2 - t0;
+    return {
+      submitted: ids.length,
+      uniqueIds,
+      done: records.length,
+      succeeded: records.filter((r) => r.state === "succeeded").length,
+      pendingLeft,
+      waitExit: wait.code,
+      submitMs: round(t1 - t0, 0),
+      runMs: round(t2 - t1, 0),
+      totalMs: round(totalMs, 0),
+      // From the records: when the last task ended, so `rv wait`'s poll interval is not counted.
+      lastEndedMs: ends.length ? round(Math.max(...ends) - t0, 0) : null,
+      tasksPerSec: rate(records.length, totalMs),
+      submitCpuMs: submit.cpuMs,
+      waitCpuMs: wait.cpuMs,
+      runnerCpuMsPerTask: round(runnerCpu / Math.max(1, records.length), 2),
+    };
+  } finally {
+    work.dispose();
+  }
+}
+
+async function parallelRun(command, n) {
+  const work = workDir("throughput-parallel");
+  try {
+    const file = join(work.dir, "commands.txt");
+    writeFileSync(file, `${command}\n`.repeat(n));
+    const result = await run("parallel", ["--will-cite", "-j2", "-a", file], { env: isolatedEnv(), cwd: work.dir });
+    return { done: n, exit: result.code, totalMs: round(result.ms, 0), tasksPerSec: rate(n, result.ms) };
+  } finally {
+    work.dispose();
+  }
+}
+
+async function tspRun(command, n) {
+  const work = workDir("throughput-tsp");
+  try {
+    const ts = await startTsp(work.dir, { slots: 2 });
+    const file = join(work.dir, "commands.txt");
+    writeFileSync(file, `${command}\n`.repeat(n));
+    const t0 = nowMs();
+    // task-spooler has no batch submit: one `tsp CMD` per task, as a user's loop would do it.
+    await run("bash", ["-c", 'while IFS= read -r c; do tsp $c >/dev/null; done < "$1"', "bash", file], {
+      env: ts.env,
+      cwd: work.dir,
+    });
+    const t1 = nowMs();
+    await ts.tsp(["-w"], { allowFail: true }); // the last job queued; the one before it may still run
+    let jobs = await tspJobs(ts.tsp);
+    while (jobs.some((job) => job.state !== "finished")) {
+      await sleep(5);
+      jobs = await tspJobs(ts.tsp);
+    }
+    const t2 = nowMs();
+    await ts.stop();
+    const finished = jobs.filter((job) => job.state === "finished").length;
+    return {
+      done: finished,
+      submitMs: round(t1 - t0, 0),
+      runMs: round(t2 - t1, 0),
+      totalMs: round(t2 - t0, 0),
+      tasksPerSec: rate(finished, t2 - t0),
+    };
+  } finally {
+    work.dispose();
+  }
+}
+
+export async function runThroughput({ tasks = 2000 } = {}) {
+  const workloads = [
+    { label: "true", argv: ["true"] },
+    { label: "sleep 0.01", argv: ["sleep", "0.01"] },
+  ];
+  const results = [];
+  for (const { label, argv } of workloads) {
+    const command = argv.join(" ");
+    log(`\n[throughput] ${tasks} × \`${command}\``);
+    const rv = await rvRun(argv, tasks);
+    log(
+      `  rv        ${rv.tasksPerSec} tasks/s  total ${rv.totalMs} ms (submit ${rv.submitMs} + run ${rv.runMs}); done ${rv.done}/${rv.submitted}` +
+        (rv.uniqueIds < rv.submitted ? `  (!) only ${rv.uniqueIds} distinct task ids` : ""),
+    );
+    await sleep(1000);
+    const parallel = await parallelRun(command, tasks);
+    log(`  parallel  ${parallel.tasksPerSec} tasks/s  total ${parallel.totalMs} ms`);
+    await sleep(1000);
+    const tsp = await tspRun(command, tasks);
+    log(
+      `  tsp       ${tsp.tasksPerSec} tasks/s  total ${tsp.totalMs} ms (queueing ${tsp.submitMs} + rest ${tsp.runMs}); done ${tsp.done}`,
+    );
+    const ratio = round(rv.tasksPerSec / parallel.tasksPerSec, 2);
+    log(`  rv/parallel ${ratio}  rv/tsp ${round(rv.tasksPerSec / tsp.tasksPerSec, 2)}`);
+    results.push({
+      workload: command,
+      tasks,
+      rv,
+      parallel,
+      tsp,
+      ratioRvParallel: ratio,
+      ratioRvTsp: round(rv.tasksPerSec / tsp.tasksPerSec, 2),
+    });
+    await sleep(1000);
+  }
+  const onTrue = results[0];
+  return {
+    workloads: results,
+    target: {
+      what: "rv tasks/s on `true` >= 1/2 of GNU parallel -j2",
+      threshold: TARGET_RATIO,
+      value: onTrue.ratioRvParallel,
+      met: onTrue.ratioRvParallel >= TARGET_RATIO,
+    },
+  };
+}
