@@ -166,8 +166,13 @@ export function processesWithEnv(key, value) {
   return found;
 }
 
-/** Kills (SIGKILL, one pid at a time) whatever still runs with this environment entry; returns the pids. */
-export function killStrays(key, value) {
+/**
+ * Gives whatever still runs with this environment entry `graceMs` to exit on its own, then kills what is
+ * left (SIGKILL, one pid at a time). Returns the pids it had to kill.
+ */
+export async function killStrays(key, value, graceMs = 2000) {
+  const deadline = Date.now() + graceMs;
+  while (processesWithEnv(key, value).length > 0 && Date.now() < deadline) await sleep(50);
   const strays = processesWithEnv(key, value);
   for (const pid of strays) {
     try {
@@ -227,7 +232,7 @@ async function stopLease(rv, home, runnerPid) {
   const released = await rv(["lease", "release", LEASE, "--now", "--wait"], { allowFail: true });
   if (released.code !== 0) log(`  rv lease release failed (${released.code}): ${released.stderr.trim()}`);
   for (let i = 0; i < 50 && runnerPid && pidAlive(runnerPid); i++) await sleep(100);
-  const strays = killStrays("RV_HOME", home);
+  const strays = await killStrays("RV_HOME", home);
   if (strays.length > 0) log(`  killed ${strays.length} stray process(es) of ${home}: ${strays.join(" ")}`);
   return { releasedMs: released.ms, strays: strays.length };
 }
@@ -263,7 +268,7 @@ export async function startTsp(dir, { slots = 2 } = {}) {
   const tsp = (args, options = {}) => run("tsp", args, { env, ...options });
   const stop = async () => {
     await tsp(["-K"], { allowFail: true });
-    const strays = killStrays("TS_SOCKET", socket);
+    const strays = await killStrays("TS_SOCKET", socket);
     if (strays.length > 0) log(`  killed ${strays.length} stray tsp process(es): ${strays.join(" ")}`);
   };
   const unregister = onCleanup(stop);

@@ -1,21 +1,12 @@
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeHome } from "../helpers/home.ts";
-import { json, releaseAll } from "../helpers/lease.ts";
-import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { describe, expect, it } from "vitest";
+import { json, useRvHome } from "../helpers/lease.ts";
+import { RV_BIN, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 describe("entry points and interrupts", () => {
-  let home: ReturnType<typeof makeHome>;
-  beforeAll(assertBuilt);
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await releaseAll(home.root);
-    home.cleanup();
-  });
+  const home = useRvHome();
 
   it("the npm bin entry (npx rv) runs the same CLI under Node", async () => {
     const bin = join(import.meta.dirname, "..", "..", "bin", "rv.js");

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeHome } from "../helpers/home.ts";
-import { json, releaseAll } from "../helpers/lease.ts";
-import { assertBuilt, rv } from "../helpers/rv.ts";
+import { describe, expect, it } from "vitest";
+import { json, useRvHome } from "../helpers/lease.ts";
+import { rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 interface Runner {
@@ -30,18 +29,9 @@ function alive(pid: number): boolean {
 }
 
 describe("local leases (built binary)", () => {
-  let home: ReturnType<typeof makeHome>;
+  const home = useRvHome();
   const show = async (lease: string) =>
     json<ShowJson>(String((await rv(home.root, ["lease", "show", lease, "--json"])).stdout));
-
-  beforeAll(assertBuilt);
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await releaseAll(home.root);
-    home.cleanup();
-  });
 
   it("lease up starts a detached runner with the GPUs and CPUs asked for; show, ls and status describe it", async () => {
     const up = await rv(home.root, [

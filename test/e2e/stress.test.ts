@@ -1,10 +1,9 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeHome } from "../helpers/home.ts";
-import { json, releaseAll } from "../helpers/lease.ts";
-import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { describe, expect, it } from "vitest";
+import { json, releaseAll, useRvHome } from "../helpers/lease.ts";
+import { RV_BIN, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const TASKS = 2000;
@@ -12,15 +11,7 @@ const SUBMITTERS = 4;
 const RUNNERS = 4;
 
 describe("many runners, many submitters, one lease (built binary)", () => {
-  let home: ReturnType<typeof makeHome>;
-  beforeAll(assertBuilt);
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await releaseAll(home.root);
-    home.cleanup();
-  });
+  const home = useRvHome();
 
   it(`${RUNNERS} runners and ${SUBMITTERS} concurrent submitters push ${TASKS} tasks through: each runs exactly once`, async () => {
     expect((await rv(home.root, ["lease", "up", "--local", "--name", "sweep", "--cpus", "2"])).exitCode).toBe(0);

@@ -1,22 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeHome } from "../helpers/home.ts";
-import { json, releaseAll } from "../helpers/lease.ts";
-import { assertBuilt, rv } from "../helpers/rv.ts";
+import { describe, expect, it } from "vitest";
+import { json, useRvHome } from "../helpers/lease.ts";
+import { rv } from "../helpers/rv.ts";
 
 const printArgv = ["python3", "-c", "import json,sys; print(json.dumps(sys.argv[1:]))"];
 
 describe("rv submit (built binary)", () => {
-  let home: ReturnType<typeof makeHome>;
-  beforeAll(assertBuilt);
-  beforeEach(() => {
-    home = makeHome();
-  });
-  afterEach(async () => {
-    await releaseAll(home.root);
-    home.cleanup();
-  });
+  const home = useRvHome();
 
   it("starts the default local lease on a fresh machine and records argv exactly", async () => {
     const tricky = ['it\'s "quoted"', "two\nlines", "$(touch /tmp/rv-pwned)", "ünïcödé ✓", "*", "", "--json"];

@@ -1,7 +1,6 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeHome } from "../helpers/home.ts";
-import { json, releaseAll } from "../helpers/lease.ts";
-import { assertBuilt, rv } from "../helpers/rv.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { json, useRvHome } from "../helpers/lease.ts";
+import { rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 interface TaskJson {
@@ -13,19 +12,13 @@ interface TaskJson {
 }
 
 describe("tasks, logs, cancel, requeue, wait (built binary)", () => {
-  let home: ReturnType<typeof makeHome>;
+  const home = useRvHome();
   const tasks = async (...args: string[]) =>
     json<{ tasks: TaskJson[]; total: number }>(String((await rv(home.root, ["tasks", "--json", ...args])).stdout));
   const submit = async (...args: string[]) => String((await rv(home.root, ["submit", ...args])).stdout).trim();
 
-  beforeAll(assertBuilt);
   beforeEach(async () => {
-    home = makeHome();
     expect((await rv(home.root, ["lease", "up", "--local", "--cpus", "1"])).exitCode).toBe(0);
-  });
-  afterEach(async () => {
-    await releaseAll(home.root);
-    home.cleanup();
   });
 
   it("names tasks by full id, unique suffix or number, and says when a name is unknown", async () => {

@@ -1,0 +1,110 @@
+// (d) Dispatch latency on an idle lease: sequential `rv submit -- true`, each after the previous task
+// finished and a pause that lets the runner go idle. Latency = startedAt - task.submittedAt, both from
+// the task's done/ record. A second series pauses long enough for the runner's idle poll to back off to
+// its maximum (1 s), where only its inbox watcher can start a task quickly.
+// Peer: end to end, from spawning the submit command to the task's first instruction, for rv and for
+// task-spooler, measured the same way for both (the task writes `date +%s%N` to a file).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LEASE, log, nowMs, percentile, round, run, sleep, startLease, startTsp, workDir } from "./lib.mjs";
+
+export const TARGET_P50_MS = 50;
+
+function stats(values) {
+  return {
+    n: values.length,
+    p50: round(percentile(values, 50), 1),
+    p90: round(percentile(values, 90), 1),
+    p99: round(percentile(values, 99), 1),
+    max: round(Math.max(...values), 1),
+    min: round(Math.min(...values), 1),
+  };
+}
+
+async function waitForFile(file, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
+    await sleep(2);
+  }
+}
+
+/** Reads a JSON file that is renamed into place whole (done/ records). */
+function readJson(file) {
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
+/** `count` sequential submits of `true`, `pauseMs` apart; latencies from the done records. */
+async function recordSeries(lease, count, pauseMs) {
+  const latencies = [];
+  const submitWall = [];
+  for (let i = 0; i < count; i++) {
+    await sleep(pauseMs);
+    const submit = await lease.rv(["submit", "--lease", LEASE, "--", "true"]);
+    const id = submit.stdout.trim();
+    const file = join(lease.doneDir, `${id}.json`);
+    await waitForFile(file);
+    const done = readJson(file);
+    latencies.push(Date.parse(done.startedAt) - Date.parse(done.task.submittedAt));
+    submitWall.push(submit.ms);
+  }
+  return { pauseMs, latenciesMs: latencies, latency: stats(latencies), submitWall: stats(submitWall) };
+}
+
+/** Time from spawning `submit(argv)` to the moment the task's own `date +%s%N` ran. */
+async function endToEndSeries(dir, label, submit, count, pauseMs) {
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    await sleep(pauseMs);
+    const stamp = join(dir, `${label}-${i}.stamp`);
+    const t0 = nowMs();
+    await submit(["sh", "-c", `date +%s%N > ${stamp}.tmp && mv ${stamp}.tmp ${stamp}`]);
+    await waitForFile(stamp);
+    const startedNs = BigInt(readFileSync(stamp, "utf8").trim());
+    samples.push(Number(startedNs / 1000n) / 1000 - t0);
+  }
+  return stats(samples);
+}
+
+export async function runDispatch({ count = 50, pauseMs = 300, idleCount = 10, idlePauseMs = 1600, e2eCount = 20 } = {}) {
+  log(`\n[dispatch] ${count} sequential \`rv submit -- true\` on an idle lease, ${pauseMs} ms apart`);
+  const work = workDir("dispatch");
+  try {
+    const lease = await startLease(work.dir);
+    for (let i = 0; i < 2; i++) {
+      // warm-up, not counted: the first submits fault in the binary's pages
+      const { stdout } = await lease.rv(["submit", "--lease", LEASE, "--", "true"]);
+      await waitForFile(join(lease.doneDir, `${stdout.trim()}.json`));
+    }
+    const main = await recordSeries(lease, count, pauseMs);
+    log(`  latency p50 ${main.latency.p50} ms, p99 ${main.latency.p99} ms, max ${main.latency.max} ms`);
+    const idle = await recordSeries(lease, idleCount, idlePauseMs);
+    log(`  after ${idlePauseMs} ms idle: p50 ${idle.latency.p50} ms, max ${idle.latency.max} ms`);
+
+    const ts = await startTsp(work.dir, { slots: 2 });
+    const rvE2e = await endToEndSeries(
+      work.dir,
+      "rv",
+      (argv) => lease.rv(["submit", "--lease", LEASE, "--", ...argv]),
+      e2eCount,
+      pauseMs,
+    );
+    const tspE2e = await endToEndSeries(work.dir, "tsp", (argv) => ts.tsp(argv), e2eCount, pauseMs);
+    log(`  end to end p50: rv ${rvE2e.p50} ms, tsp ${tspE2e.p50} ms`);
+    await ts.stop();
+    await lease.down();
+    return {
+      main,
+      idle,
+      endToEnd: { count: e2eCount, pauseMs, rv: rvE2e, tsp: tspE2e },
+      target: {
+        what: "dispatch latency (startedAt - submittedAt) p50 <= 50 ms",
+        thresholdMs: TARGET_P50_MS,
+        value: main.latency.p50,
+        met: main.latency.p50 <= TARGET_P50_MS,
+      },
+    };
+  } finally {
+    work.dispose();
+  }
+}
