@@ -6,7 +6,7 @@
 // task-spooler, measured the same way for both (the task writes `date +%s%N` to a file).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LEASE, log, nowMs, percentile, round, run, sleep, startLease, startTsp, workDir } from "./lib.mjs";
+import { LEASE, log, nowMs, percentile, round, sleep, startLease, startTsp, workDir } from "./lib.mjs";
 
 export const TARGET_P50_MS = 50;
 
@@ -66,7 +66,13 @@ async function endToEndSeries(dir, label, submit, count, pauseMs) {
   return stats(samples);
 }
 
-export async function runDispatch({ count = 50, pauseMs = 300, idleCount = 10, idlePauseMs = 1600, e2eCount = 20 } = {}) {
+export async function runDispatch({
+  count = 50,
+  pauseMs = 300,
+  idleCount = 10,
+  idlePauseMs = 1600,
+  e2eCount = 20,
+} = {}) {
   log(`\n[dispatch] ${count} sequential \`rv submit -- true\` on an idle lease, ${pauseMs} ms apart`);
   const work = workDir("dispatch");
   try {

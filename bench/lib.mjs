@@ -78,7 +78,8 @@ export function workDir(label) {
 /** The process environment for rv (or a peer) in an isolated home; stray RV_* settings are dropped. */
 export function isolatedEnv(extra = {}) {
   const env = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("RV_") && !key.startsWith("TS_")) env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith("RV_") && !key.startsWith("TS_")) env[key] = value;
   return { ...env, ...extra };
 }
 
@@ -92,7 +93,11 @@ export function isolatedEnv(extra = {}) {
 export function run(file, args, { env = process.env, cwd = ROOT, input, allowFail = false, inherit = false } = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = nowMs();
-    const child = spawn(file, args, { env, cwd, stdio: [input === undefined ? "ignore" : "pipe", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"] });
+    const child = spawn(file, args, {
+      env,
+      cwd,
+      stdio: [input === undefined ? "ignore" : "pipe", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"],
+    });
     const out = [];
     const err = [];
     child.stdout?.on("data", (chunk) => out.push(chunk));

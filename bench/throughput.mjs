@@ -9,8 +9,8 @@ import {
   LEASE,
   log,
   nowMs,
-  readDoneRecords,
   RV,
+  readDoneRecords,
   round,
   run,
   runWithCpu,
@@ -114,12 +114,9 @@ async function tspRun(command, n) {
 }
 
 export async function runThroughput({ tasks = 2000 } = {}) {
-  const workloads = [
-    { label: "true", argv: ["true"] },
-    { label: "sleep 0.01", argv: ["sleep", "0.01"] },
-  ];
+  const workloads = [["true"], ["sleep", "0.01"]];
   const results = [];
-  for (const { label, argv } of workloads) {
+  for (const argv of workloads) {
     const command = argv.join(" ");
     log(`\n[throughput] ${tasks} × \`${command}\``);
     const rv = await rvRun(argv, tasks);

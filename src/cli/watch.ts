@@ -1,7 +1,7 @@
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import type { Config } from "../config/index.ts";
-import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
+import { leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
 import { isTerminal, readTaskView, type TaskView } from "../lease/index.ts";
 import type { Context } from "./context.ts";
 import { observerFor } from "./leases.ts";
@@ -13,7 +13,11 @@ export function currentView(ctx: Context, config: Config, ref: TaskRef): TaskVie
   return readTaskView(leasePaths(ctx.root, ref.lease), ref.id, observerFor(ctx, config));
 }
 
-/** Polls until every task is terminal (or the deadline passes); returns the last view of each. */
+/**
+ * Polls until every task is terminal (or the deadline passes); returns the last view of each. A task can
+ * only have ended once its `done/` record exists, so each poll reads just the tasks that have one: waiting
+ * on thousands of tasks costs a stat each, not a full read.
+ */
 export async function waitForTasks(
   ctx: Context,
   config: Config,
@@ -21,14 +25,28 @@ export async function waitForTasks(
   options: { timeoutMs?: number; stop?: AbortSignal } = {},
 ): Promise<{ views: (TaskView | undefined)[]; timedOut: boolean }> {
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  const views = refs.map((ref) => currentView(ctx, config, ref));
+  let open = refs.map((_, i) => i).filter((i) => !hasEnded(views[i]));
   let delay = 20;
-  for (;;) {
-    const views = refs.map((ref) => currentView(ctx, config, ref));
-    if (views.every((view) => view === undefined || isTerminal(view.state))) return { views, timedOut: false };
-    if (Date.now() >= deadline || options.stop?.aborted) return { views, timedOut: true };
+  while (open.length > 0) {
+    if (Date.now() >= deadline || options.stop?.aborted) {
+      for (const i of open) views[i] = currentView(ctx, config, refs[i] as TaskRef);
+      return { views, timedOut: true };
+    }
     await sleep(delay);
     delay = Math.min(delay * 2, 250);
+    open = open.filter((i) => {
+      const ref = refs[i] as TaskRef;
+      if (!existsSync(recordFile(leasePaths(ctx.root, ref.lease).done, ref.id))) return true;
+      views[i] = currentView(ctx, config, ref);
+      return !hasEnded(views[i]);
+    });
   }
+  return { views, timedOut: false };
+}
+
+function hasEnded(view: TaskView | undefined): boolean {
+  return view === undefined || isTerminal(view.state);
 }
 
 /** Reads what was appended to a file since `offset`. */

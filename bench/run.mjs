@@ -1,0 +1,131 @@
+// `npm run bench` (= npm run build && node bench/run.mjs): runs every benchmark of rv one after the other
+// (never two at once: the machine has 2 cores), writes bench/results/latest.json and regenerates
+// docs/benchmarks.md from it.
+//
+//   node bench/run.mjs                      the full run; writes latest.json and docs/benchmarks.md
+//   node bench/run.mjs --only submit,tasks  some benchmarks; writes bench/results/partial.json only
+//   node bench/run.mjs --quick              small sizes, to try the harness; writes partial.json only
+//   node bench/report.mjs                   regenerates docs/benchmarks.md from latest.json
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { runDispatch } from "./dispatch.mjs";
+import { cleanupAll, commandVersion, log, ROOT, RV, requireBinary, round } from "./lib.mjs";
+import { writeReport } from "./report.mjs";
+import { runSubmit } from "./submit.mjs";
+import { runTasks } from "./tasks.mjs";
+import { runThroughput } from "./throughput.mjs";
+
+const FULL = {
+  throughput: () => runThroughput({ tasks: 2000 }),
+  submit: () => runSubmit({ warmup: 5, runs: 30 }),
+  tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
+  dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
+};
+const QUICK = {
+  throughput: () => runThroughput({ tasks: 200 }),
+  submit: () => runSubmit({ warmup: 2, runs: 10 }),
+  tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
+  dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
+};
+
+function parseArgs(argv) {
+  const options = { only: undefined, quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--only") options.only = (argv[++i] ?? "").split(",").filter(Boolean);
+    else if (arg.startsWith("--only=")) options.only = arg.slice("--only=".length).split(",").filter(Boolean);
+    else throw new Error(`unknown argument ${arg} (use --only NAME[,NAME] or --quick)`);
+  }
+  for (const name of options.only ?? []) {
+    if (!(name in FULL)) throw new Error(`--only ${name}: no such benchmark (${Object.keys(FULL).join(", ")})`);
+  }
+  return options;
+}
+
+function git(args) {
+  const result = spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function meta() {
+  const fsType = spawnSync("findmnt", ["-n", "-o", "FSTYPE", "-T", tmpdir()], { encoding: "utf8" }).stdout?.trim();
+  const dirty = git(["status", "--porcelain", "--", "src", "package.json", "scripts"]);
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? "unknown",
+      memoryGb: round(totalmem() / 2 ** 30, 0),
+      kernel: release(),
+      tmpdir: tmpdir(),
+      tmpdirFs: fsType || null,
+    },
+    node: process.version,
+    bun: commandVersion(join(ROOT, "node_modules", ".bin", "bun"), ["--version"]),
+    rv: commandVersion(RV, ["--version"]),
+    git: {
+      commit: git(["rev-parse", "--short", "HEAD"]),
+      // dist/rv is built from the work tree: say when it differs from the commit.
+      modifiedFiles: dirty === null ? null : dirty.split("\n").filter(Boolean).length,
+    },
+    peers: {
+      parallel: commandVersion("parallel", ["--version"]),
+      tsp: commandVersion("tsp", ["-V"], (text) => text.split("\n")[0].replace(/ - .*/, "")),
+      hyperfine: commandVersion("hyperfine", ["--version"]),
+      jq: commandVersion("jq", ["--version"]),
+    },
+  };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  requireBinary();
+  for (const tool of ["parallel", "tsp", "hyperfine", "jq"]) {
+    if (commandVersion(tool, tool === "tsp" ? ["-V"] : ["--version"]) === null) {
+      throw new Error(`${tool} is not installed: apt-get install -y parallel task-spooler hyperfine jq`);
+    }
+  }
+  const table = options.quick ? QUICK : FULL;
+  const names = options.only ?? Object.keys(table);
+  const full = !options.quick && options.only === undefined;
+  const results = { meta: meta(), quick: options.quick, benchmarks: {} };
+  const started = Date.now();
+  let failed = 0;
+  for (const name of names) {
+    const t0 = Date.now();
+    try {
+      results.benchmarks[name] = { ...(await table[name]()), seconds: round((Date.now() - t0) / 1000, 1) };
+    } catch (error) {
+      failed++;
+      log(`  [${name}] failed: ${error instanceof Error ? error.stack : String(error)}`);
+      results.benchmarks[name] = { error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      await cleanupAll();
+    }
+  }
+  results.meta.seconds = round((Date.now() - started) / 1000, 1);
+  const dir = join(ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, full ? "latest.json" : "partial.json");
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\nresults: ${file} (${results.meta.seconds} s)`);
+  if (full && failed === 0) log(`report: ${writeReport(results)}`);
+  else log("docs/benchmarks.md left as it is (only a full, successful run rewrites it)");
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    log(`\n${signal}: cleaning up`);
+    cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (error) => {
+  await cleanupAll();
+  log(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+});
