@@ -189,6 +189,22 @@ export async function killStrays(key, value, graceMs = 2000) {
   return strays;
 }
 
+function cpuTicks() {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  const values = fields.map(Number);
+  const idle = values[3] + (values[4] ?? 0); // idle + iowait
+  return { idle, total: values.reduce((a, b) => a + b, 0) };
+}
+
+/** How busy the whole machine is over `ms` (0-100 %): something else running would skew every number. */
+export async function machineBusyPercent(ms = 1000) {
+  const a = cpuTicks();
+  await sleep(ms);
+  const b = cpuTicks();
+  const total = b.total - a.total;
+  return total > 0 ? round(100 * (1 - (b.idle - a.idle) / total), 0) : null;
+}
+
 /** CPU time (user + system) a live process has used so far, in ms; null when it is gone. */
 export function cpuMs(pid) {
   try {

@@ -60,6 +60,7 @@ ${table(
     ["rv", `${meta.rv ?? "?"}, commit ${meta.git.commit ?? "?"}${changed}`],
     ["peers", `${meta.peers.parallel}, ${meta.peers.tsp}, ${meta.peers.hyperfine}, ${meta.peers.jq}`],
     ["whole run", `${Math.round(meta.seconds)} s`],
+    ["CPU busy before the run", `${meta.busyBefore ?? "?"} % (other work on the machine skews results)`],
   ],
 )}`;
 }
@@ -85,13 +86,17 @@ function targetsSection(b) {
 }
 
 function throughputSection(r) {
+  const first = r.workloads[0];
   const parts = [
     `## (a) Throughput
 
-${r.workloads[0].tasks} tasks, each 1 CPU, on 2 CPUs; timed from the start of submission until all are
-done. rv: one \`rv submit --from tasks.jsonl\`, then \`rv wait --all --lease L\`. GNU parallel:
+${first.tasks} tasks, each 1 CPU, on 2 CPUs; timed from the start of submission until all are done.
+rv: one \`rv submit --from tasks.jsonl\`, then \`rv wait --all --lease L\`. GNU parallel:
 \`parallel -j2 -a commands.txt\` (it has no separate submit). task-spooler: one \`tsp CMD\` per task from a
-shell loop (it has no batch submit), then \`tsp -w\` and \`tsp -l\` until every job is finished.`,
+shell loop (it has no batch submit), then \`tsp -w\` and \`tsp -l\` until every job is finished.
+Each tool ran ${first.reps} time(s) per workload, the tools taking turns; the columns show each tool's
+median run (the machine is a shared VM whose speed drifts: compare the tools within one run, not
+with another day's numbers).`,
   ];
   for (const w of r.workloads) {
     const { rv, parallel, tsp } = w;
@@ -104,24 +109,28 @@ ${table(
     ["total", s(rv.totalMs), s(parallel.totalMs), s(tsp.totalMs)],
     ["submit / queue", s(rv.submitMs), "–", s(tsp.submitMs)],
     ["run after submit", s(rv.runMs), "–", s(tsp.runMs)],
-    ["**tasks/s**", `**${rv.tasksPerSec}**`, `**${parallel.tasksPerSec}**`, `**${tsp.tasksPerSec}**`],
+    ["**tasks/s** (median run)", `**${rv.tasksPerSec}**`, `**${parallel.tasksPerSec}**`, `**${tsp.tasksPerSec}**`],
+    ["tasks/s, every run", w.runs.rv.join(", "), w.runs.parallel.join(", "), w.runs.tsp.join(", ")],
     ["rv ÷ peer", "", `${w.ratioRvParallel}×`, `${w.ratioRvTsp}×`],
   ],
 )}
 
-rv detail: the last task ended ${s(rv.lastEndedMs)} after submission started (the rest is \`rv wait\`
-noticing); the runner used ${rv.runnerCpuMsPerTask} ms of CPU per task; \`rv submit --from\` used
+rv detail (median run): the last task ended ${s(rv.lastEndedMs)} after submission started (the rest is
+\`rv wait\` noticing); the runner used ${rv.runnerCpuMsPerTask} ms of CPU per task; \`rv submit --from\` used
 ${ms(rv.submitCpuMs)} of CPU and \`rv wait\` ${ms(rv.waitCpuMs)}, on the same 2 cores as the runner and the tasks.`);
   }
-  const short = r.workloads.filter((w) => w.rv.done < w.rv.submitted);
+  const all = r.workloads.flatMap((w) => w.rvAll.map((run) => ({ workload: w.workload, ...run })));
+  const short = all.filter((run) => run.done < run.submitted);
   if (short.length > 0) {
+    const lost = short.reduce((sum, run) => sum + run.submitted - run.done, 0);
     parts.push(
-      `**Lost tasks.** ${short
-        .map(
-          (w) =>
-            `\`${w.workload}\`: \`rv submit --from\` printed ${w.rv.submitted} task ids, only ${w.rv.uniqueIds} of them distinct, and ${w.rv.done} tasks ran`,
-        )
-        .join("; ")}. rv's tasks/s above count the tasks that ran.`,
+      `**Lost tasks.** In ${short.length} of ${all.length} rv runs, fewer tasks ran than \`rv submit --from\` accepted:
+${short
+  .map(
+    (run) =>
+      `\`${run.workload}\` ${run.done} of ${run.submitted} (the ids it printed had ${run.uniqueIds} distinct values)`,
+  )
+  .join("; ")}: ${lost} tasks in all. Throughput counts the tasks that ran.`,
     );
   }
   return parts.join("\n\n");
@@ -154,11 +163,15 @@ ${hyperfineTable(r.results)}`;
 
 function tasksSection(r) {
   const f = r.fill;
-  return `## (c) \`rv tasks\` with ${r.history.toLocaleString("en-US")} tasks in the history
+  const n = (x) => x.toLocaleString("en-US");
+  const batches = f.batches
+    .map((b) => `${n(b.tasks)} lines → ${n(b.idsPrinted)} ids printed, ${n(b.distinctIds)} distinct`)
+    .join("; ");
+  return `## (c) \`rv tasks\` with ${n(r.history)} tasks in the history
 
-The history is real: ${f.submitted.toLocaleString("en-US")} \`true\` tasks submitted with \`--from\` in
-${f.batches} batch(es) (${f.distinctIds.toLocaleString("en-US")} distinct task ids) and run by the runner
-in ${s(f.fillMs)}; ${r.history.toLocaleString("en-US")} done records, and \`rv tasks --json -n 0\` listed
+The history is real: \`true\` tasks submitted with \`--from\` and run by the runner, topped up until
+${n(r.history)} had run (batches: ${batches}), in ${s(f.fillMs)} in all;
+${n(r.history)} done records, and \`rv tasks --json -n 0\` listed
 ${r.listedByJson.toLocaleString("en-US")} tasks. hyperfine (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} runs),
 output to /dev/null (not a terminal). No peer keeps a comparable on-disk history; the two floors show what
 merely reading (cat) and parsing (jq) the same ${r.history.toLocaleString("en-US")} done/ files costs.

@@ -11,20 +11,20 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { runDispatch } from "./dispatch.mjs";
-import { cleanupAll, commandVersion, log, ROOT, RV, requireBinary, round } from "./lib.mjs";
+import { cleanupAll, commandVersion, log, machineBusyPercent, ROOT, RV, requireBinary, round } from "./lib.mjs";
 import { writeReport } from "./report.mjs";
 import { runSubmit } from "./submit.mjs";
 import { runTasks } from "./tasks.mjs";
 import { runThroughput } from "./throughput.mjs";
 
 const FULL = {
-  throughput: () => runThroughput({ tasks: 2000 }),
+  throughput: () => runThroughput({ tasks: 2000, reps: 3 }),
   submit: () => runSubmit({ warmup: 5, runs: 30 }),
   tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
 };
 const QUICK = {
-  throughput: () => runThroughput({ tasks: 200 }),
+  throughput: () => runThroughput({ tasks: 200, reps: 1 }),
   submit: () => runSubmit({ warmup: 2, runs: 10 }),
   tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
@@ -92,12 +92,20 @@ async function main() {
   const names = options.only ?? Object.keys(table);
   const full = !options.quick && options.only === undefined;
   const results = { meta: meta(), quick: options.quick, benchmarks: {} };
+  results.meta.busyBefore = await machineBusyPercent(2000);
+  log(`machine busy before the run: ${results.meta.busyBefore}% of its CPUs (over 2 s)`);
+  if (results.meta.busyBefore > 15) log("  (!) something else is using the CPUs: the numbers will be noisy");
   const started = Date.now();
   let failed = 0;
   for (const name of names) {
     const t0 = Date.now();
+    const busy = await machineBusyPercent(1000);
     try {
-      results.benchmarks[name] = { ...(await table[name]()), seconds: round((Date.now() - t0) / 1000, 1) };
+      results.benchmarks[name] = {
+        ...(await table[name]()),
+        busyBefore: busy,
+        seconds: round((Date.now() - t0) / 1000, 1),
+      };
     } catch (error) {
       failed++;
       log(`  [${name}] failed: ${error instanceof Error ? error.stack : String(error)}`);

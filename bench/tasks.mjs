@@ -18,21 +18,21 @@ async function fillHistory(lease, dir, history) {
   const t0 = nowMs();
   let submitted = 0;
   let distinct = 0;
-  let batches = 0;
+  const batches = [];
   let submitMs = 0;
   // A batch can come out short (see `distinctIds` in the results), so top up until `history` tasks are done.
   while (countDone(lease.doneDir) < history) {
     if (nowMs() - t0 > FILL_LIMIT_MS) throw new Error(`filling the history took over ${FILL_LIMIT_MS / 1000} s`);
     const missing = history - distinct;
     if (missing > 0) {
-      const file = join(dir, `history-${batches}.jsonl`);
+      const file = join(dir, `history-${batches.length}.jsonl`);
       writeFileSync(file, jsonlOf(["true"], missing));
       const submit = await lease.rv(["submit", "--lease", LEASE, "--from", file]);
       const ids = submit.stdout.split("\n").filter((line) => line.trim() !== "");
       submitMs += submit.ms;
       submitted += ids.length;
       distinct += new Set(ids).size;
-      batches++;
+      batches.push({ tasks: missing, idsPrinted: ids.length, distinctIds: new Set(ids).size, ms: round(submit.ms, 0) });
     }
     // Wait for what is queued: a readdir every 250 ms costs the runner nothing, unlike polling 10,000 views.
     while (countDone(lease.doneDir) < distinct) {
@@ -51,7 +51,7 @@ export async function runTasks({ history = 10_000, warmup = 3, runs = 20 } = {})
     const fill = await fillHistory(lease, work.dir, history);
     const done = countDone(lease.doneDir);
     log(
-      `  history: ${done} done records in ${fill.fillMs} ms (${fill.submitted} submitted in ${fill.batches} batch(es), ${fill.distinctIds} distinct ids)`,
+      `  history: ${done} done records in ${fill.fillMs} ms (${fill.submitted} submitted in ${fill.batches.length} batch(es), ${fill.distinctIds} distinct ids)`,
     );
     const listed = JSON.parse((await lease.rv(["tasks", "--json", "-n", "0"])).stdout);
     const commands = [

@@ -1,11 +1,12 @@
 import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import { leasePaths } from "../../fsqueue/index.ts";
-import { readLeaseState, TaskStateSchema, type TaskView } from "../../lease/index.ts";
+import { readLeaseState, readTaskView, TaskStateSchema, type TaskView } from "../../lease/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { observerFor } from "../leases.ts";
 import { type Color, formatDuration, paint, printJson, renderTable } from "../output.ts";
+import { listTaskIds } from "../refs.ts";
 import { leasesInScope } from "../scope.ts";
 
 export interface TasksOptions {
@@ -103,20 +104,54 @@ export async function runTasks(ctx: Context, config: Config, options: TasksOptio
   const filter = { states: parseStates(options.state), name: parseName(options.name) };
   const observer = observerFor(ctx, config);
   const leases = leasesInScope(ctx, config, options.lease);
-  const all = leases.flatMap((lease) => readLeaseState(leasePaths(ctx.root, lease), observer).tasks);
-  all.sort((a, b) => a.id.localeCompare(b.id));
-  const shown = selectTasks(all, filter);
-  const tasks = limit > 0 ? shown.slice(-limit) : shown;
+  const filtered = filter.states !== undefined || filter.name !== undefined;
+  const { tasks, total } =
+    filtered || limit === 0
+      ? readSelected(ctx, leases, observer, filter, limit)
+      : readNewest(ctx, leases, observer, limit);
   if (ctx.json) {
-    printJson(ctx.io, { tasks, total: shown.length });
+    printJson(ctx.io, { tasks, total });
     return 0;
   }
   ctx.io.out(renderTasks(ctx, tasks, observer.nowMs));
-  if (ctx.io.isTTY && tasks.length < shown.length) {
-    ctx.io.err(
-      paint(ctx.io, "dim", `… ${shown.length - tasks.length} older tasks not shown (-n 0 or --all for all)\n`),
-    );
+  if (ctx.io.isTTY && tasks.length < total) {
+    ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 or --all for all)\n`));
   }
-  if (ctx.io.isTTY && shown.length === 0) ctx.io.err("no tasks\n");
+  if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
   return 0;
+}
+
+type Observer = ReturnType<typeof observerFor>;
+
+/** Filters need every record. */
+function readSelected(
+  ctx: Context,
+  leases: string[],
+  observer: Observer,
+  filter: { states?: string[] | undefined; name?: RegExp | undefined },
+  limit: number,
+): { tasks: TaskView[]; total: number } {
+  const all = leases.flatMap((lease) => readLeaseState(leasePaths(ctx.root, lease), observer).tasks);
+  all.sort((a, b) => a.id.localeCompare(b.id));
+  const shown = selectTasks(all, filter);
+  return { tasks: limit > 0 ? shown.slice(-limit) : shown, total: shown.length };
+}
+
+/**
+ * The default view reads only the newest records: ids sort by submit time, so directory listings alone
+ * say which tasks are newest and how many there are, however long the history.
+ */
+function readNewest(
+  ctx: Context,
+  leases: string[],
+  observer: Observer,
+  limit: number,
+): { tasks: TaskView[]; total: number } {
+  const refs = leases.flatMap((lease) => listTaskIds(ctx.root, lease).map((id) => ({ lease, id })));
+  refs.sort((a, b) => a.id.localeCompare(b.id));
+  const tasks = refs
+    .slice(-limit)
+    .map((ref) => readTaskView(leasePaths(ctx.root, ref.lease), ref.id, observer))
+    .filter((view): view is TaskView => view !== undefined);
+  return { tasks, total: refs.length };
 }
