@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
-import { newTaskId, PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
+import { PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
 
 /** What one task asks for: the flags of `rv submit`, and the fields of one line of `--from FILE.jsonl`. */
 export const TaskSpecSchema = z
@@ -50,11 +50,11 @@ export function parseEnvFlags(flags: string[], env: NodeJS.ProcessEnv): Record<s
 
 export function buildTask(
   spec: TaskSpec,
-  context: { lease: string; cwd: string; env: NodeJS.ProcessEnv; host: string; now: Date; config: Config },
+  context: { id: string; lease: string; cwd: string; env: NodeJS.ProcessEnv; host: string; now: Date; config: Config },
 ): Task {
   return {
     v: PROTOCOL_VERSION,
-    id: newTaskId(context.now.getTime()),
+    id: context.id,
     lease: context.lease,
     ...(spec.name !== undefined && { name: spec.name }),
     command: spec.argv ? { kind: "argv", argv: spec.argv } : { kind: "shell", script: spec.shell ?? "" },

@@ -8,11 +8,16 @@ export function randomSuffix(length: number): string {
 }
 
 /**
- * Task ids sort by submit time (base-36 milliseconds) and end in random characters, so a short
- * suffix is already unambiguous and the same id never comes from two submitters.
+ * Task ids sort by submit order (base-36 milliseconds) and end in random characters, so a short suffix
+ * is already unambiguous. A batch takes one millisecond per task, so it keeps its order and no two of
+ * its ids can collide; between submitters the random part (and publish's refusal to overwrite) does.
  */
+export function newTaskIds(count: number, nowMs: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${(nowMs + i).toString(36).padStart(9, "0")}${random(4)}`);
+}
+
 export function newTaskId(nowMs: number): string {
-  return `${nowMs.toString(36).padStart(9, "0")}${random(4)}`;
+  return newTaskIds(1, nowMs)[0] as string;
 }
 
 /** Unique per runner process and never reused: host, pid and randomness. */

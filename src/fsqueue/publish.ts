@@ -10,9 +10,16 @@ export function taskKey(task: Pick<Task, "id">): string {
   return task.id;
 }
 
-/** Invariant 1: the rename into `inbox/` is the moment the task exists. */
-export function publishTask(p: LeasePaths, task: Task): string {
-  const key = taskKey(task);
-  writeRecordAtomic(p.tmp, recordFile(p.inbox, key), task);
-  return key;
+/**
+ * Invariant 1: the link into `inbox/` is the moment the task exists. It never replaces a task already
+ * there: "exists" tells the caller the key is taken (an id collision, or a task requeued twice).
+ */
+export function publishTask(p: LeasePaths, task: Task): "published" | "exists" {
+  try {
+    writeRecordAtomic(p.tmp, recordFile(p.inbox, taskKey(task)), task, true);
+    return "published";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return "exists";
+    throw error;
+  }
 }

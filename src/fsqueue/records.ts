@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { z } from "zod";
 import { RvError } from "../errors.ts";
@@ -8,8 +8,10 @@ import { PROTOCOL_VERSION } from "./schema.ts";
 /**
  * Invariants 1 and 4: a record is written whole in `tmp/`, fsynced, closed, then renamed into place.
  * The rename is the single commit point; a reader sees the old file or the new one, never a part.
+ * `exclusive` commits with link() instead, which fails with EEXIST rather than replace a record (Maildir's
+ * delivery): a new name must never overwrite another writer's file.
  */
-export function writeFileAtomic(tmpDir: string, target: string, content: string): void {
+export function writeFileAtomic(tmpDir: string, target: string, content: string, exclusive = false): void {
   const staging = join(tmpDir, `${basename(target)}.${process.pid}.${randomSuffix(6)}`);
   const fd = openSync(staging, "wx", 0o600);
   try {
@@ -20,11 +22,19 @@ export function writeFileAtomic(tmpDir: string, target: string, content: string)
   } finally {
     closeSync(fd);
   }
-  renameSync(staging, target);
+  if (!exclusive) {
+    renameSync(staging, target);
+    return;
+  }
+  try {
+    linkSync(staging, target);
+  } finally {
+    unlinkSync(staging);
+  }
 }
 
-export function writeRecordAtomic(tmpDir: string, target: string, record: unknown): void {
-  writeFileAtomic(tmpDir, target, `${JSON.stringify(record)}\n`);
+export function writeRecordAtomic(tmpDir: string, target: string, record: unknown, exclusive = false): void {
+  writeFileAtomic(tmpDir, target, `${JSON.stringify(record)}\n`, exclusive);
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; version?: unknown };

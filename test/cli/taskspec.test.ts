@@ -41,6 +41,7 @@ describe("buildTask", () => {
     const task = buildTask(
       { argv: ["true"], gpus: 2, cpus: 1, env: { X: "1" }, tags: [], strictOrder: false, cwd: "sub" },
       {
+        id: "0000000001abcd",
         lease: "local",
         cwd: "/work",
         env: { PATH: "/bin", AWS_SECRET_ACCESS_KEY: "s3cret", LC_ALL: "C", RV_HOME: "/r" },

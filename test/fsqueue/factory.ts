@@ -7,7 +7,9 @@ import {
   newTaskId,
   type Outcome,
   PROTOCOL_VERSION,
+  publishTask,
   type Task,
+  taskKey,
 } from "../../src/fsqueue/index.ts";
 
 export const LEASE = "l1";
@@ -79,4 +81,10 @@ export function makeHeartbeat(overrides: Partial<Heartbeat> = {}): Heartbeat {
     freeCpus: 4,
     ...overrides,
   };
+}
+
+/** Publishes a task that must be new, and returns its key. */
+export function publish(p: LeasePaths, task: Task): string {
+  if (publishTask(p, task) !== "published") throw new Error(`task ${task.id} is already in the inbox`);
+  return taskKey(task);
 }

@@ -41,7 +41,6 @@ import {
   observe,
   PROTOCOL_VERSION,
   parseRecord,
-  publishTask,
   type Recovery,
   readDoneOne,
   readPending,
@@ -57,7 +56,7 @@ import {
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
-import { LEASE, makeDone, makeHeartbeat, makeOutcome, makeTask, openLease } from "./factory.ts";
+import { LEASE, makeDone, makeHeartbeat, makeOutcome, makeTask, openLease, publish } from "./factory.ts";
 import { goAll, race, startWorkers } from "./workers.ts";
 
 let home: { root: string; cleanup: () => void };
@@ -136,7 +135,7 @@ test("invariant 1: publish is atomic — a concurrent reader never sees a partia
 // ---------------------------------------------------------------------------------------------------
 
 test("invariant 2: claim is exclusive — 4 processes racing over the same 500 inbox files claim every key exactly once", async () => {
-  const keys = Array.from({ length: 500 }, () => publishTask(p, makeTask()));
+  const keys = Array.from({ length: 500 }, () => publish(p, makeTask()));
   const owners = ["r-a", "r-b", "r-c", "r-d"];
   const results = await race<{ claimed: string[]; lost: number }>(
     owners.map((owner) => ["claim", home.root, LEASE, owner]),
@@ -156,13 +155,13 @@ test("invariant 2: claim is exclusive — 4 processes racing over the same 500 i
 
 test("invariant 2: claim is exclusive — a rename that reported an error but happened is a claim; a lost race is lost-race", () => {
   // The claimer's rename happened although it saw an error (NFS): the source is gone, the target is there.
-  const mine = publishTask(p, makeTask());
+  const mine = publish(p, makeTask());
   ensureClaimDir(p, "r-a");
   renameSync(recordFile(p.inbox, mine), claimFile(p, "r-a", mine));
   expect(claimTask(p, "r-a", mine)).toMatchObject({ kind: "claimed", key: mine, file: claimFile(p, "r-a", mine) });
 
   // Another runner's rename won: the source is gone and the target is not there.
-  const theirs = publishTask(p, makeTask());
+  const theirs = publish(p, makeTask());
   ensureClaimDir(p, "r-b");
   renameSync(recordFile(p.inbox, theirs), claimFile(p, "r-b", theirs));
   expect(claimTask(p, "r-a", theirs)).toEqual({ kind: "lost-race" });
@@ -173,7 +172,7 @@ test("invariant 2: claim is exclusive — a rename that reported an error but ha
 // ---------------------------------------------------------------------------------------------------
 
 test("invariant 3: finish before forget — after finishClaim the done record exists and the claim is gone", () => {
-  const key = publishTask(p, makeTask());
+  const key = publish(p, makeTask());
   const claim = claimOrFail("r-a", key);
   finishClaim(p, claim.file, claim.task, makeOutcome({ state: "failed", exitCode: 3 }));
 
@@ -185,7 +184,7 @@ test("invariant 3: finish before forget — after finishClaim the done record ex
 });
 
 test("invariant 3: finish before forget — when the done/ record cannot be written, the claim is kept", () => {
-  const key = publishTask(p, makeTask());
+  const key = publish(p, makeTask());
   const claim = claimOrFail("r-a", key);
   // Make the rename into done/ fail (a file where the directory should be; works even as root).
   rmSync(p.done, { recursive: true });
@@ -196,7 +195,7 @@ test("invariant 3: finish before forget — when the done/ record cannot be writ
 });
 
 test("invariant 3: finish before forget — a reader that sees both the claim and done/ trusts done/", () => {
-  const key = publishTask(p, makeTask());
+  const key = publish(p, makeTask());
   const claim = claimOrFail("r-a", key);
   // A crash between the two steps of finishClaim: done/ written, claim not yet removed.
   writeRecordAtomic(p.tmp, recordFile(p.done, claim.task.id), makeDone(claim.task, { state: "succeeded" }));
@@ -232,7 +231,7 @@ function expectReplacedNotEdited(file: string, change: () => void): { before: st
 }
 
 test("invariant 4: nothing is edited in place — requeue gives inbox/K a new inode; a reader of the old one reads it whole", () => {
-  const key = publishTask(p, makeTask({ note: "n".repeat(64 * 1024) }));
+  const key = publish(p, makeTask({ note: "n".repeat(64 * 1024) }));
   const inboxFile = recordFile(p.inbox, key);
   const fd = openSync(inboxFile, "r");
   try {
@@ -266,7 +265,7 @@ test("invariant 4: nothing is edited in place — heartbeats, control requests a
   );
 
   // A stale runner's late finish of attempt 1, then the real finish of attempt 2.
-  const key = publishTask(p, { ...task, attempt: 2 });
+  const key = publish(p, { ...task, attempt: 2 });
   writeRecordAtomic(p.tmp, recordFile(p.done, task.id), makeDone(task));
   const claim = claimOrFail("r-b", key);
   expectReplacedNotEdited(recordFile(p.done, task.id), () => finishClaim(p, claim.file, claim.task, makeOutcome()));
@@ -340,7 +339,7 @@ test("invariant 5: liveness by the observer's clock — on the runner's own host
 // ---------------------------------------------------------------------------------------------------
 
 test("invariant 6: at-least-once, with attempt numbers — a stale runner's claims return to the inbox under the same keys with attempt+1 and crashes+1", () => {
-  const keys = [makeTask(), makeTask({ crashes: 1 }), makeTask({ attempt: 3 })].map((t) => publishTask(p, t));
+  const keys = [makeTask(), makeTask({ crashes: 1 }), makeTask({ attempt: 3 })].map((t) => publish(p, t));
   for (const key of keys) claimOrFail("r-dead", key);
 
   const recoveries = recoverClaims(p, "r-dead", "cli-1", ctx);
@@ -359,7 +358,7 @@ test("invariant 6: at-least-once, with attempt numbers — a stale runner's clai
 });
 
 test("invariant 6: at-least-once, with attempt numbers — an interruption by rv is requeued without counting a crash", () => {
-  const key = publishTask(p, makeTask({ crashes: 2, maxCrashes: 3 }));
+  const key = publish(p, makeTask({ crashes: 2, maxCrashes: 3 }));
   const claim = claimOrFail("r-a", key);
   expect(requeueClaim(p, claim.file, claim.task, "interrupted", ctx)).toMatchObject({
     requeued: true,
@@ -370,7 +369,7 @@ test("invariant 6: at-least-once, with attempt numbers — an interruption by rv
 });
 
 test("invariant 6: at-least-once, with attempt numbers — the crash limit turns the task into failed, with the reason", () => {
-  const key = publishTask(p, makeTask({ crashes: 2, maxCrashes: 3 }));
+  const key = publish(p, makeTask({ crashes: 2, maxCrashes: 3 }));
   const claim = claimOrFail("r-dead", key);
 
   const [recovery] = recoverClaims(p, "r-dead", "cli-1", ctx);
@@ -385,7 +384,7 @@ test("invariant 6: at-least-once, with attempt numbers — the crash limit turns
 });
 
 test("invariant 6: at-least-once, with attempt numbers — two concurrent recoverers of the same stale runner requeue each task exactly once", async () => {
-  const keys = Array.from({ length: 300 }, () => publishTask(p, makeTask()));
+  const keys = Array.from({ length: 300 }, () => publish(p, makeTask()));
   for (const key of keys) claimOrFail("r-dead", key);
 
   const results = await race<{ recoveries: Recovery[] }>([
@@ -410,7 +409,7 @@ test("invariant 6: at-least-once, with attempt numbers — a recovery that finds
     writeRecordAtomic(p.tmp, join(claimDir(p, "q-dead"), `${task.id}.recovering`), task);
   }
   // ... after it had already republished one, failed one and one had since been claimed again.
-  publishTask(p, { ...inInbox, attempt: 2, crashes: 1 });
+  publish(p, { ...inInbox, attempt: 2, crashes: 1 });
   writeRecordAtomic(p.tmp, recordFile(p.done, inDone.id), makeDone({ ...inDone, attempt: 2 }, { state: "failed" }));
   ensureClaimDir(p, "r-live");
   writeRecordAtomic(p.tmp, claimFile(p, "r-live", inClaim.id), { ...inClaim, attempt: 2, crashes: 1 });
@@ -435,11 +434,11 @@ test("invariant 6: at-least-once, with attempt numbers — a recovery that finds
 
 test("invariant 7: bad input never stops the queue — garbage and schema-breaking files go to bad/ with a .why; valid tasks around them are claimed", () => {
   const [a, garbage, b, broken, c] = [makeTask(), makeTask(), makeTask(), makeTask(), makeTask()];
-  publishTask(p, a);
+  publish(p, a);
   writeFileSync(recordFile(p.inbox, garbage.id), '{"v":1,"id":"trunc');
-  publishTask(p, b);
+  publish(p, b);
   writeFileSync(recordFile(p.inbox, broken.id), JSON.stringify({ ...broken, gpus: "two" }));
-  publishTask(p, c);
+  publish(p, c);
 
   ensureClaimDir(p, "r-a");
   // A reader lists around them without failing.

@@ -11,13 +11,12 @@ import {
   ensureClaimDir,
   type LeasePaths,
   listRecordKeys,
-  publishTask,
   readPending,
   recordFile,
   recoverClaims,
 } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
-import { makeTask, openLease } from "./factory.ts";
+import { makeTask, openLease, publish } from "./factory.ts";
 
 const nfs = vi.hoisted(() => ({ next: undefined as undefined | "happened-then-EIO" | "EIO" }));
 
@@ -47,14 +46,14 @@ afterEach(() => {
 });
 
 test("invariant 2: claim is exclusive — a claim rename that happened but reported EIO is verified and counts as claimed", () => {
-  const key = publishTask(p, makeTask());
+  const key = publish(p, makeTask());
   nfs.next = "happened-then-EIO";
   expect(claimTask(p, "r-a", key)).toMatchObject({ kind: "claimed", key, file: claimFile(p, "r-a", key) });
   expect(listRecordKeys(p.inbox)).toEqual([]);
 });
 
 test("invariant 2: claim is exclusive — a claim rename that really failed with EIO is an error, not a lost race", () => {
-  const key = publishTask(p, makeTask());
+  const key = publish(p, makeTask());
   nfs.next = "EIO";
   expect(() => claimTask(p, "r-a", key)).toThrow(/EIO/);
   expect(listRecordKeys(p.inbox)).toEqual([key]);
@@ -62,7 +61,7 @@ test("invariant 2: claim is exclusive — a claim rename that really failed with
 });
 
 test("invariant 6: at-least-once, with attempt numbers — a takeover rename that happened but reported EIO still requeues the task once", () => {
-  const key = publishTask(p, makeTask());
+  const key = publish(p, makeTask());
   expect(claimTask(p, "r-a", key).kind).toBe("claimed");
   nfs.next = "happened-then-EIO";
   expect(recoverClaims(p, "r-a", "cli-1", { host: "h", now: new Date() })).toEqual([

@@ -12,7 +12,6 @@ import {
   type LeasePaths,
   latestState,
   listRecordKeys,
-  publishTask,
   readDoneOne,
   readPending,
   readSnapshot,
@@ -24,7 +23,7 @@ import {
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
-import { makeDone, makeTask, openLease } from "./factory.ts";
+import { makeDone, makeTask, openLease, publish } from "./factory.ts";
 
 let home: { root: string; cleanup: () => void };
 let p: LeasePaths;
@@ -38,7 +37,7 @@ afterEach(() => home.cleanup());
 
 test("readers skip dot-files and names that do not end in .json", () => {
   const task = makeTask();
-  const key = publishTask(p, task);
+  const key = publish(p, task);
   const hidden = makeTask();
   writeRecordAtomic(p.tmp, join(p.inbox, `.${hidden.id}.json`), hidden);
   writeRecordAtomic(p.tmp, join(p.inbox, `${hidden.id}.json.1234.abcdef`), hidden);
@@ -71,7 +70,7 @@ test("tmp/ leftovers older than a day are swept; younger ones are left to their 
 
 test("cancel of a pending task: the client claims it into claimed/<client>/, then records it cancelled in done/", () => {
   const task = makeTask();
-  const key = publishTask(p, task);
+  const key = publish(p, task);
 
   expect(cancelPendingTask(p, key, "cli-1", ctx)).toBe("cancelled");
   expect(readDoneOne(p, task.id)).toMatchObject({ state: "cancelled", task: { id: task.id, attempt: 1 } });
@@ -82,7 +81,7 @@ test("cancel of a pending task: the client claims it into claimed/<client>/, the
 
 test("cancel of a task a runner claimed first: the client loses the race and leaves control/<id>.cancel for the runner", () => {
   const task = makeTask();
-  const key = publishTask(p, task);
+  const key = publish(p, task);
   ensureClaimDir(p, "r-a");
   expect(claimTask(p, "r-a", key).kind).toBe("claimed");
 
@@ -97,7 +96,7 @@ test("cancel of a task a runner claimed first: the client loses the race and lea
 
 test("cancel by a client that died after its claim: recovery of the client's claim directory settles it as cancelled", () => {
   const task = makeTask();
-  const key = publishTask(p, task);
+  const key = publish(p, task);
   // cancelPendingTask's first two steps, then the client is gone.
   requestControl(p, task.id, "cancel", "cli-1", ctx.now);
   ensureClaimDir(p, "cli-1");
@@ -113,11 +112,11 @@ test("a snapshot that sees a task twice resolves it to its newest copy", () => {
   const requeued = makeTask();
   const lateFinish = makeTask();
   // Claimed between the listing of inbox/ and of claimed/: same attempt in both.
-  publishTask(p, claimedOnce);
+  publish(p, claimedOnce);
   ensureClaimDir(p, "r-a");
   writeRecordAtomic(p.tmp, claimFile(p, "r-a", claimedOnce.id), claimedOnce);
   // A crash inside requeue: the next attempt is in the inbox, the old claim is still there.
-  publishTask(p, { ...requeued, attempt: 2 });
+  publish(p, { ...requeued, attempt: 2 });
   writeRecordAtomic(p.tmp, claimFile(p, "r-a", requeued.id), requeued);
   // A runner judged stale finished attempt 1 after attempt 2 had been claimed by another runner.
   writeRecordAtomic(p.tmp, recordFile(p.done, lateFinish.id), makeDone(lateFinish));

@@ -41,8 +41,8 @@ async function requeueOne(ctx: Context, view: TaskView): Promise<RequeueOutcome>
     default: {
       const done = readDoneOne(p, view.id);
       if (!done) throw new RvError("not_found", `task ${view.id} has no record in done/`);
-      publishTask(p, { ...done.task, attempt: done.task.attempt + 1, crashes: 0 });
-      return "requeued";
+      const next = { ...done.task, attempt: done.task.attempt + 1, crashes: 0 };
+      return publishTask(p, next) === "published" ? "requeued" : "already-pending";
     }
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { leasePaths, publishTask, readHeartbeats, type Task } from "../../fsqueue/index.ts";
+import { leasePaths, newTaskId, newTaskIds, publishTask, readHeartbeats, type Task } from "../../fsqueue/index.ts";
 import { chooseLease, type LeaseChoice, requireLease } from "../../lease/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
@@ -112,11 +112,20 @@ export async function runSubmit(ctx: Context, config: Config, argv: string[], op
   const leaseId = choice.lease;
   const p = leasePaths(ctx.root, leaseId);
   const now = ctx.now();
-  const tasks = specs.map((spec) =>
-    buildTask(spec, { lease: leaseId, cwd: process.cwd(), env: ctx.env, host: ctx.host, now, config }),
+  const ids = newTaskIds(specs.length, now.getTime());
+  const built = specs.map((spec, i) =>
+    buildTask(spec, {
+      id: ids[i] ?? "",
+      lease: leaseId,
+      cwd: process.cwd(),
+      env: ctx.env,
+      host: ctx.host,
+      now,
+      config,
+    }),
   );
-  const notes = warnings(ctx, config, leaseId, tasks);
-  for (const task of tasks) publishTask(p, task);
+  const notes = warnings(ctx, config, leaseId, built);
+  const tasks = built.map((task) => publishUnique(p, task));
   if (ctx.json && !options.wait && !options.follow) {
     printJson(ctx.io, {
       lease: leaseId,
@@ -129,6 +138,15 @@ export async function runSubmit(ctx: Context, config: Config, argv: string[], op
   }
   if (!options.wait && !options.follow) return 0;
   return awaitOutcome(ctx, config, leaseId, tasks, options.follow === true);
+}
+
+/** Another submitter drew the same id in the same millisecond: draw again rather than replace its task. */
+function publishUnique(p: ReturnType<typeof leasePaths>, task: Task): Task {
+  for (let tries = 0; tries < 5; tries++) {
+    const candidate = tries === 0 ? task : { ...task, id: newTaskId(Date.parse(task.submittedAt)) };
+    if (publishTask(p, candidate) === "published") return candidate;
+  }
+  throw new RvError("io", `could not find a free task id in ${p.inbox}`, { hint: "check the clock and try again" });
 }
 
 async function awaitOutcome(
