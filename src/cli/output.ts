@@ -2,9 +2,12 @@ import type { Io } from "./io.ts";
 
 export const OUTPUT_VERSION = 1;
 
-/** The one `--json` writer: every command's JSON is an object carrying the output version `v`. */
+/**
+ * The one `--json` writer: every command's JSON is an object carrying the output version `v`. Indented
+ * for a person at a terminal, one line for a program (10,000 tasks print several times faster).
+ */
 export function printJson(io: Io, data: Record<string, unknown>): void {
-  io.out(`${JSON.stringify({ v: OUTPUT_VERSION, ...data }, null, 2)}\n`);
+  io.out(`${JSON.stringify({ v: OUTPUT_VERSION, ...data }, null, io.isTTY ? 2 : undefined)}\n`);
 }
 
 /** Aligned columns; on a terminal the header is upper-cased, in a pipe it is left out. */
