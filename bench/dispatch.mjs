@@ -111,6 +111,6 @@ export async function runDispatch({
       },
     };
   } finally {
-    work.dispose();
+    await work.dispose();
   }
 }

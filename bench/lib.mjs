@@ -2,13 +2,14 @@
 // hyperfine, task-spooler, and the clean-up that leaves no process or temp dir behind.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const RV = join(ROOT, "dist", "rv");
 export const LEASE = "bench";
+const WORK_PREFIX = "rv-bench-";
 
 /** Wall-clock milliseconds with sub-millisecond resolution, on the same clock as Date.now(). */
 export function nowMs() {
@@ -51,7 +52,9 @@ export function onCleanup(fn) {
   };
 }
 
-export async function cleanupAll() {
+/** Runs the registered clean-ups, newest first, down to and including `last` (default: all of them). */
+export async function cleanupAll(last) {
+  if (last !== undefined && !cleanups.includes(last)) return;
   while (cleanups.length > 0) {
     const fn = cleanups.pop();
     try {
@@ -59,20 +62,19 @@ export async function cleanupAll() {
     } catch (error) {
       log(`  clean-up failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (fn === last) return;
   }
 }
 
-/** A fresh work dir for one benchmark; removed (after its processes are gone) by `dispose`. */
+/**
+ * A fresh work dir for one benchmark. `dispose` first undoes whatever was registered after it and is still
+ * up (a lease an error skipped releasing, a tsp server), so no process outlives its dir; then removes it.
+ */
 export function workDir(label) {
-  const dir = mkdtempSync(join(tmpdir(), `rv-bench-${label}-`));
-  const dispose = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  return {
-    dir,
-    dispose: () => {
-      dispose();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const dir = mkdtempSync(join(tmpdir(), `${WORK_PREFIX}${label}-`));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  onCleanup(remove);
+  return { dir, dispose: () => cleanupAll(remove) };
 }
 
 /** The process environment for rv (or a peer) in an isolated home; stray RV_* settings are dropped. */
@@ -205,6 +207,73 @@ export async function machineBusyPercent(ms = 1000) {
   return total > 0 ? round(100 * (1 - (b.idle - a.idle) / total), 0) : null;
 }
 
+/**
+ * Watches, every `everyMs`, the CPU time of processes that are not this benchmark run's: neither this
+ * harness nor anything started with `MARKER=value` in its environment (every process the benchmarks start,
+ * runners and tasks included, inherits it). Kernel threads and short-lived processes that start and end
+ * between two looks are not seen, so this is a lower bound of the outside disturbance.
+ */
+export function watchForeignCpu(marker, value, everyMs = 500) {
+  const needle = Buffer.from(`${marker}=${value}\0`);
+  // rv hands its runners (and so their tasks) an allowlisted environment without the marker; they are
+  // known by their RV_HOME, which is always inside one of this harness's work dirs.
+  const homeNeedle = Buffer.from(`RV_HOME=${join(tmpdir(), WORK_PREFIX)}`);
+  const known = new Map(); // "pid:starttime" -> { ours, comm, last }
+  let foreignMs = 0;
+  const byCommand = new Map();
+  const look = () => {
+    for (const name of readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const key = `${name}:${fields[19]}`; // starttime tells a reused pid apart
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      let entry = known.get(key);
+      if (!entry) {
+        let ours = Number(name) === process.pid;
+        if (!ours) {
+          try {
+            const env = readFileSync(`/proc/${name}/environ`);
+            ours = env.length === 0 || env.includes(needle) || env.includes(homeNeedle); // empty: a kernel thread
+          } catch {
+            ours = true;
+          }
+        }
+        entry = { ours, comm, last: ticks };
+        known.set(key, entry);
+        continue;
+      }
+      if (!entry.ours && ticks > entry.last) {
+        const ms = ((ticks - entry.last) * 1000) / 100;
+        foreignMs += ms;
+        byCommand.set(comm, (byCommand.get(comm) ?? 0) + ms);
+      }
+      entry.last = ticks;
+    }
+  };
+  const started = nowMs();
+  look();
+  const timer = setInterval(look, everyMs);
+  return () => {
+    clearInterval(timer);
+    look();
+    const wallMs = nowMs() - started;
+    const top = [...byCommand].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    return {
+      cpuMs: round(foreignMs, 0),
+      // share of the whole machine (all cores) taken by others while the benchmark ran
+      percentOfMachine: round((100 * foreignMs) / (wallMs * availableParallelism()), 1),
+      top: top.map(([comm, ms]) => ({ comm, cpuMs: round(ms, 0) })),
+    };
+  };
+}
+
 /** CPU time (user + system) a live process has used so far, in ms; null when it is gone. */
 export function cpuMs(pid) {
   try {
@@ -252,10 +321,13 @@ export async function startLease(dir, { cpus = 2 } = {}) {
 async function stopLease(rv, home, runnerPid) {
   const released = await rv(["lease", "release", LEASE, "--now", "--wait"], { allowFail: true });
   if (released.code !== 0) log(`  rv lease release failed (${released.code}): ${released.stderr.trim()}`);
-  for (let i = 0; i < 50 && runnerPid && pidAlive(runnerPid); i++) await sleep(100);
+  // The runner writes its "exited" heartbeat (which ends --wait) a little before its process is gone.
+  const t0 = nowMs();
+  while (runnerPid && pidAlive(runnerPid) && nowMs() - t0 < 5000) await sleep(10);
+  const runnerGoneMs = runnerPid && !pidAlive(runnerPid) ? round(nowMs() - t0, 0) : null;
   const strays = await killStrays("RV_HOME", home);
   if (strays.length > 0) log(`  killed ${strays.length} stray process(es) of ${home}: ${strays.join(" ")}`);
-  return { releasedMs: released.ms, strays: strays.length };
+  return { releaseMs: round(released.ms, 0), runnerGoneAfterReleaseMs: runnerGoneMs, strays: strays.length };
 }
 
 /** Parses every done/ record of a lease (the benchmarks' ground truth for times and counts). */

@@ -11,11 +11,25 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { runDispatch } from "./dispatch.mjs";
-import { cleanupAll, commandVersion, log, machineBusyPercent, ROOT, RV, requireBinary, round } from "./lib.mjs";
+import {
+  cleanupAll,
+  commandVersion,
+  log,
+  machineBusyPercent,
+  ROOT,
+  RV,
+  requireBinary,
+  round,
+  watchForeignCpu,
+} from "./lib.mjs";
 import { writeReport } from "./report.mjs";
 import { runSubmit } from "./submit.mjs";
 import { runTasks } from "./tasks.mjs";
 import { runThroughput } from "./throughput.mjs";
+
+// Every process the benchmarks start carries this in its environment, so others' processes can be told apart.
+const MARKER = "RVBENCH_RUN";
+process.env[MARKER] = `${process.pid}-${Date.now()}`;
 
 const FULL = {
   throughput: () => runThroughput({ tasks: 2000, reps: 3 }),
@@ -100,13 +114,18 @@ async function main() {
   for (const name of names) {
     const t0 = Date.now();
     const busy = await machineBusyPercent(1000);
+    const stopWatching = watchForeignCpu(MARKER, process.env[MARKER]);
     try {
-      results.benchmarks[name] = {
-        ...(await table[name]()),
-        busyBefore: busy,
-        seconds: round((Date.now() - t0) / 1000, 1),
-      };
+      const result = await table[name]();
+      const foreign = stopWatching();
+      if (foreign.percentOfMachine > 5) {
+        log(
+          `  (!) other processes used ${foreign.percentOfMachine}% of the machine meanwhile: ${JSON.stringify(foreign.top)}`,
+        );
+      }
+      results.benchmarks[name] = { ...result, busyBefore: busy, foreign, seconds: round((Date.now() - t0) / 1000, 1) };
     } catch (error) {
+      stopWatching();
       failed++;
       log(`  [${name}] failed: ${error instanceof Error ? error.stack : String(error)}`);
       results.benchmarks[name] = { error: error instanceof Error ? error.message : String(error) };

@@ -40,6 +40,6 @@ export async function runSubmit({ warmup = 5, runs = 30 } = {}) {
       },
     };
   } finally {
-    work.dispose();
+    await work.dispose();
   }
 }

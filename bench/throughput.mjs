@@ -43,7 +43,7 @@ async function rvRun(argv, n) {
     const records = readDoneRecords(lease.doneDir);
     const ends = records.map((r) => Date.parse(r.endedAt));
     const pendingLeft = readdirSync(join(lease.leaseDir, "inbox")).filter((f) => f.endsWith(".json")).length;
-    await lease.down();
+    const down = await lease.down();
     const totalMs = t2 - t0;
     return {
       submitted: ids.length,
@@ -61,9 +61,10 @@ async function rvRun(argv, n) {
       submitCpuMs: submit.cpuMs,
       waitCpuMs: wait.cpuMs,
       runnerCpuMsPerTask: round(runnerCpu / Math.max(1, records.length), 2),
+      release: down,
     };
   } finally {
-    work.dispose();
+    await work.dispose();
   }
 }
 
@@ -75,7 +76,7 @@ async function parallelRun(command, n) {
     const result = await run("parallel", ["--will-cite", "-j2", "-a", file], { env: isolatedEnv(), cwd: work.dir });
     return { done: n, exit: result.code, totalMs: round(result.ms, 0), tasksPerSec: rate(n, result.ms) };
   } finally {
-    work.dispose();
+    await work.dispose();
   }
 }
 
@@ -109,7 +110,7 @@ async function tspRun(command, n) {
       tasksPerSec: rate(finished, t2 - t0),
     };
   } finally {
-    work.dispose();
+    await work.dispose();
   }
 }
 

@@ -8,7 +8,7 @@ export interface TaskRef {
 }
 
 /** Ids of every task a lease knows, from directory listings alone (inbox and claim keys are task ids). */
-export function listTaskIds(root: string, lease: string): string[] {
+function listTaskIds(root: string, lease: string): string[] {
   const p = leasePaths(root, lease);
   const ids = new Set<string>();
   const add = (dir: string) => {
@@ -25,13 +25,17 @@ export function listTaskIds(root: string, lease: string): string[] {
   return [...ids];
 }
 
+/** Every task of the given leases, oldest first: what task references are resolved against. */
+export function taskIndex(root: string, leases: string[]): TaskRef[] {
+  const all = leases.flatMap((lease) => listTaskIds(root, lease).map((id) => ({ lease, id })));
+  return all.sort((a, b) => a.id.localeCompare(b.id));
+}
+
 /**
  * A task is named by its full id, a unique suffix of it, or a number counting back from the most
- * recent submission (1 = newest), across the given leases.
+ * recent submission (1 = newest).
  */
-export function resolveTaskRef(root: string, leases: string[], ref: string): TaskRef {
-  const all = leases.flatMap((lease) => listTaskIds(root, lease).map((id) => ({ lease, id })));
-  all.sort((a, b) => a.id.localeCompare(b.id));
+export function resolveTaskRef(all: TaskRef[], ref: string): TaskRef {
   if (/^[1-9][0-9]{0,5}$/.test(ref) && !all.some((t) => t.id === ref)) {
     const found = all[all.length - Number(ref)];
     if (!found) throw new RvError("not_found", `there is no task number ${ref}: only ${all.length} tasks exist`);

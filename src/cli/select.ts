@@ -4,14 +4,15 @@ import { leasePaths } from "../fsqueue/index.ts";
 import { listLeases, readLeaseState, type TaskView } from "../lease/index.ts";
 import type { Context } from "./context.ts";
 import { observerFor } from "./leases.ts";
-import { resolveTaskRef, type TaskRef } from "./refs.ts";
+import { resolveTaskRef, type TaskRef, taskIndex } from "./refs.ts";
 import { leasesInScope } from "./scope.ts";
 import { currentView } from "./watch.ts";
 
 /** Task references may point into any lease, released ones included, unless a lease is named. */
 export function resolveRefs(ctx: Context, refs: string[], lease: string | undefined): TaskRef[] {
   const leases = lease ? [lease] : listLeases(ctx.root).map((l) => l.id);
-  return refs.map((ref) => resolveTaskRef(ctx.root, leases, ref));
+  const index = taskIndex(ctx.root, leases);
+  return refs.map((ref) => resolveTaskRef(index, ref));
 }
 
 export function viewOf(ctx: Context, config: Config, ref: TaskRef): TaskView {

@@ -1,5 +1,5 @@
-import { basename, dirname } from "node:path";
-import { watch } from "chokidar";
+import { existsSync, type FSWatcher, watch } from "node:fs";
+import { join } from "node:path";
 
 /** The loop sleeps on this; anything that may give it work (a file event, a task exit, a signal) wakes it. */
 export class Waker {
@@ -55,23 +55,30 @@ export interface WatchHandlers {
 
 /**
  * A watcher on `inbox/` and `control/` where the filesystem supports one (on a network filesystem it may
- * stay silent, and the poll does the work). Resolves once the watcher is ready; call the result to close it.
+ * stay silent or refuse, and the poll does the work). Node's own inotify watcher, not chokidar: chokidar
+ * re-reads and stats the whole directory after changes, which costs a core with 10,000 tasks waiting.
+ * Returns a function that closes it.
  */
 export async function watchLease(
   dirs: { inbox: string; control: string },
   on: WatchHandlers,
 ): Promise<() => Promise<void>> {
-  const watcher = watch([dirs.inbox, dirs.control], { ignoreInitial: true, depth: 0, atomic: false, persistent: true });
-  watcher.on("all", (event, path) => {
-    const name = basename(path);
-    if (name.startsWith(".")) return;
-    if (dirname(path) === dirs.control) return on.control();
-    if (dirname(path) !== dirs.inbox || !name.endsWith(".json")) return;
-    const key = name.slice(0, -".json".length);
-    if (event === "add" || event === "change") on.inboxAdded(key);
-    else if (event === "unlink") on.inboxRemoved(key);
-  });
-  watcher.on("error", on.error);
-  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
-  return () => watcher.close();
+  const watchers: FSWatcher[] = [];
+  try {
+    watchers.push(
+      watch(dirs.inbox, (_event, name) => {
+        if (!name || name.startsWith(".") || !name.endsWith(".json")) return;
+        const key = name.slice(0, -".json".length);
+        if (existsSync(join(dirs.inbox, name))) on.inboxAdded(key);
+        else on.inboxRemoved(key);
+      }),
+      watch(dirs.control, () => on.control()),
+    );
+  } catch (error) {
+    on.error(error);
+  }
+  for (const watcher of watchers) watcher.on("error", on.error);
+  return async () => {
+    for (const watcher of watchers) watcher.close();
+  };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resolveTaskRef } from "../../src/cli/refs.ts";
+import { resolveTaskRef, taskIndex } from "../../src/cli/refs.ts";
 import { ensureLeaseDirs, leasePaths } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
 
@@ -21,15 +21,18 @@ describe("resolveTaskRef", () => {
   afterEach(() => home.cleanup());
 
   it("finds a task by full id, unique suffix, or number counting back from the newest, across leases", () => {
-    expect(resolveTaskRef(home.root, ["a", "b"], "000000001aaxy")).toEqual({ lease: "a", id: "000000001aaxy" });
-    expect(resolveTaskRef(home.root, ["a", "b"], "bbxy")).toEqual({ lease: "a", id: "000000002bbxy" });
-    expect(resolveTaskRef(home.root, ["a", "b"], "1")).toEqual({ lease: "b", id: "000000003cczz" });
-    expect(resolveTaskRef(home.root, ["a", "b"], "3")).toEqual({ lease: "a", id: "000000001aaxy" });
+    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "000000001aaxy")).toEqual({
+      lease: "a",
+      id: "000000001aaxy",
+    });
+    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "bbxy")).toEqual({ lease: "a", id: "000000002bbxy" });
+    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "1")).toEqual({ lease: "b", id: "000000003cczz" });
+    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "3")).toEqual({ lease: "a", id: "000000001aaxy" });
   });
 
   it("refuses an ambiguous suffix and lists candidates, and says when nothing matches", () => {
-    expect(() => resolveTaskRef(home.root, ["a", "b"], "xy")).toThrow(/"xy" matches 2 tasks/);
-    expect(() => resolveTaskRef(home.root, ["a", "b"], "nope")).toThrow(/no task matches "nope"/);
-    expect(() => resolveTaskRef(home.root, ["a", "b"], "4")).toThrow(/no task number 4: only 3 tasks exist/);
+    expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "xy")).toThrow(/"xy" matches 2 tasks/);
+    expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "nope")).toThrow(/no task matches "nope"/);
+    expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "4")).toThrow(/no task number 4: only 3 tasks exist/);
   });
 });

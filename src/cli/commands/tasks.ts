@@ -6,7 +6,7 @@ import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { observerFor } from "../leases.ts";
 import { type Color, formatDuration, paint, printJson, renderTable } from "../output.ts";
-import { listTaskIds } from "../refs.ts";
+import { taskIndex } from "../refs.ts";
 import { leasesInScope } from "../scope.ts";
 
 export interface TasksOptions {
@@ -147,8 +147,7 @@ function readNewest(
   observer: Observer,
   limit: number,
 ): { tasks: TaskView[]; total: number } {
-  const refs = leases.flatMap((lease) => listTaskIds(ctx.root, lease).map((id) => ({ lease, id })));
-  refs.sort((a, b) => a.id.localeCompare(b.id));
+  const refs = taskIndex(ctx.root, leases);
   const tasks = refs
     .slice(-limit)
     .map((ref) => readTaskView(leasePaths(ctx.root, ref.lease), ref.id, observer))

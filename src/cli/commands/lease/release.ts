@@ -1,7 +1,8 @@
 import type { Config } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
-import { leasePaths, newRunnerId, requestControl } from "../../../fsqueue/index.ts";
+import { leasePaths, newRunnerId, readHeartbeats, requestControl } from "../../../fsqueue/index.ts";
 import { listLeases, requireLease, writeLease } from "../../../lease/index.ts";
+import { pidAlive } from "../../../runner/index.ts";
 import type { Context } from "../../context.ts";
 import { isLeaseLive } from "../../leases.ts";
 import { printJson } from "../../output.ts";
@@ -50,10 +51,16 @@ export async function runLeaseRelease(
   return 0;
 }
 
+/**
+ * Until no runner of these leases is live, and those on this host have really exited: a runner writes
+ * its last heartbeat a moment before its process ends. (Only recent heartbeats: an old one's pid may
+ * belong to another process by now.)
+ */
 async function waitForRunners(ctx: Context, config: Config, ids: string[]): Promise<void> {
-  for (;;) {
-    const live = ids.filter((id) => isLeaseLive(ctx, config, requireLease(ctx.root, id)));
-    if (live.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const exiting = (id: string) =>
+    readHeartbeats(leasePaths(ctx.root, id)).some(
+      (hb) => hb.host === ctx.host && Date.now() - Date.parse(hb.time) < config.runner.staleAfterMs && pidAlive(hb.pid),
+    );
+  const remaining = () => ids.filter((id) => isLeaseLive(ctx, config, requireLease(ctx.root, id)) || exiting(id));
+  while (remaining().length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
 }
