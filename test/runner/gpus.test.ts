@@ -1,22 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { publishTask, readPending } from "../../src/fsqueue/index.ts";
-import { makeHome } from "../helpers/home.ts";
 import { shellTask } from "./factory.ts";
-import { type InProcessRunner, paths, startRunner, waitDone } from "./harness.ts";
+import { paths, useRunnerHome, waitDone } from "./harness.ts";
 
 const LEASE = "gpus";
-let home: ReturnType<typeof makeHome>;
-let runner: InProcessRunner | undefined;
-
-beforeEach(() => {
-  home = makeHome();
-});
-afterEach(async () => {
-  await runner?.stop();
-  home.cleanup();
-});
+const home = useRunnerHome();
 
 interface Seen {
   task: string;
@@ -29,7 +19,7 @@ interface Seen {
 it("4 GPUs shared by 1- and 2-GPU tasks: overlapping tasks never share a GPU, each sees what it asked", async () => {
   const p = paths(home.root, LEASE);
   const record = join(home.root, "seen");
-  runner = startRunner(home.root, LEASE, { gpuIds: ["0", "1", "2", "3"], cpus: 8 });
+  const _runner = home.start(LEASE, { gpuIds: ["0", "1", "2", "3"], cpus: 8 });
   // Each task notes, in its own file, the GPUs it saw and its start and end (after rv started it, before it ended).
   const script = `s=$(date +%s%N); sleep 0.$((RANDOM % 3 + 2)); echo "$CUDA_VISIBLE_DEVICES $s $(date +%s%N)" > ${record}.$RV_TASK_ID`;
   const asks = [1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 1, 1];
@@ -62,7 +52,7 @@ it("4 GPUs shared by 1- and 2-GPU tasks: overlapping tasks never share a GPU, ea
 
 it("a task bigger than the runner is left in the inbox for a bigger runner, logged once, and does not block", async () => {
   const p = paths(home.root, LEASE);
-  runner = startRunner(home.root, LEASE, { gpuIds: ["0"], cpus: 2 });
+  const runner = home.start(LEASE, { gpuIds: ["0"], cpus: 2 });
   const big = shellTask(LEASE, "true", { gpus: 2, strictOrder: true });
   const small = shellTask(LEASE, "true", { gpus: 1 });
   publishTask(p, big);

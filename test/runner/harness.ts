@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { afterEach, beforeEach } from "vitest";
 
 import {
   type Done,
@@ -13,6 +14,7 @@ import {
 } from "../../src/fsqueue/index.ts";
 import { readEvents } from "../../src/runner/events.ts";
 import { type RunnerExit, type RunnerOptions, runRunner } from "../../src/runner/index.ts";
+import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** Fast timings for tests: a second runner notices a dead one within about two seconds. */
@@ -131,4 +133,38 @@ export function spawnRunner(
       ...options.env,
     },
   });
+}
+
+/**
+ * A private RV_HOME for each test of the file, and every runner started with `start` stopped before the
+ * home is removed.
+ */
+export function useRunnerHome(): {
+  readonly root: string;
+  start: (lease: string, overrides?: Partial<RunnerOptions>) => InProcessRunner;
+} {
+  let home: ReturnType<typeof makeHome> | undefined;
+  let runners: InProcessRunner[] = [];
+  beforeEach(() => {
+    home = makeHome();
+  });
+  afterEach(async () => {
+    await Promise.all(runners.map((runner) => runner.stop()));
+    runners = [];
+    home?.cleanup();
+  });
+  const root = () => {
+    if (!home) throw new Error("useRunnerHome: only inside a test");
+    return home.root;
+  };
+  return {
+    get root() {
+      return root();
+    },
+    start: (lease, overrides) => {
+      const runner = startRunner(root(), lease, overrides);
+      runners.push(runner);
+      return runner;
+    },
+  };
 }

@@ -1,23 +1,13 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { publishTask } from "../../src/fsqueue/index.ts";
-import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { makeTask } from "./factory.ts";
-import { eventsOf, type InProcessRunner, paths, startRunner, waitDone } from "./harness.ts";
+import { eventsOf, paths, useRunnerHome, waitDone } from "./harness.ts";
 
 const LEASE = "bad";
-let home: ReturnType<typeof makeHome>;
-let runner: InProcessRunner | undefined;
-
-beforeEach(() => {
-  home = makeHome();
-});
-afterEach(async () => {
-  await runner?.stop();
-  home.cleanup();
-});
+const home = useRunnerHome();
 
 /** Drops a file into the inbox the way a careless writer would, but whole (through tmp/ and a rename). */
 function drop(dir: { tmp: string; inbox: string }, name: string, content: string): void {
@@ -33,7 +23,7 @@ it("garbage and schema-breaking files land in bad/ with a .why, and the other ta
   const { gpus: _gpus, ...noGpus } = makeTask(LEASE);
   drop(p, "0000schema.json", JSON.stringify({ ...noGpus, cpus: "lots" }));
   drop(p, "0000future.json", JSON.stringify({ ...makeTask(LEASE), v: 2 }));
-  runner = startRunner(home.root, LEASE);
+  const _runner = home.start(LEASE);
   const last = makeTask(LEASE);
   publishTask(p, last);
 

@@ -1,28 +1,17 @@
 import { readFileSync, statSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { claimDir, publishTask, readHeartbeats } from "../../src/fsqueue/index.ts";
-import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { makeTask, shellTask } from "./factory.ts";
-import { eventsOf, type InProcessRunner, paths, startRunner, taskLog, waitDone } from "./harness.ts";
+import { eventsOf, paths, taskLog, useRunnerHome, waitDone } from "./harness.ts";
 
 const LEASE = "run";
-let home: ReturnType<typeof makeHome>;
-let runner: InProcessRunner | undefined;
-
-beforeEach(() => {
-  home = makeHome();
-});
-afterEach(async () => {
-  await runner?.stop();
-  runner = undefined;
-  home.cleanup();
-});
+const home = useRunnerHome();
 
 describe("a task runs", () => {
   it("with its exit code, its output in its logs, and rv's environment", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE, { gpuIds: ["0", "1"], cpus: 2 });
+    const _runner = home.start(LEASE, { gpuIds: ["0", "1"], cpus: 2 });
     const task = shellTask(
       LEASE,
       'echo "hello out"; echo "hello err" >&2; env | grep -E "^(CUDA_|RV_|PYTHONUNBUFFERED|MY_VAR)" | sort; exit 3',
@@ -50,7 +39,7 @@ describe("a task runs", () => {
 
   it("succeeds with exit 0; a task without GPUs sees an empty CUDA_VISIBLE_DEVICES; argv is passed as is", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE, { gpuIds: ["0"] });
+    const _runner = home.start(LEASE, { gpuIds: ["0"] });
     const task = makeTask(LEASE, {
       command: {
         kind: "argv",
@@ -66,7 +55,7 @@ describe("a task runs", () => {
 
   it("the task's own PYTHONUNBUFFERED wins", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE);
+    const _runner = home.start(LEASE);
     const task = shellTask(LEASE, 'printf "%s" "$PYTHONUNBUFFERED"', { env: { PYTHONUNBUFFERED: "0" } });
     publishTask(p, task);
     await waitDone(p, task.id);
@@ -75,7 +64,7 @@ describe("a task runs", () => {
 
   it("records the events of a run, pid and process start time included", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE);
+    const _runner = home.start(LEASE);
     const task = makeTask(LEASE);
     publishTask(p, task);
     await waitDone(p, task.id);
@@ -90,7 +79,7 @@ describe("a task runs", () => {
 
   it("beats while running and leaves an exited heartbeat and no claim dir behind", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE, { cpus: 3, gpuIds: ["0", "1"], drainGraceMs: 300 });
+    const runner = home.start(LEASE, { cpus: 3, gpuIds: ["0", "1"], drainGraceMs: 300 });
     const task = shellTask(LEASE, "sleep 30", { gpus: 1 });
     publishTask(p, task);
     const beat = await waitFor(() => readHeartbeats(p).find((hb) => hb.running.length === 1), {
@@ -109,7 +98,6 @@ describe("a task runs", () => {
     await waitFor(() => (readHeartbeats(p)[0]?.counter ?? 0) > counter, { what: "the counter to move" });
 
     const exit = await runner.stop();
-    runner = undefined;
     expect(exit.reason).toBe("aborted");
     expect(readHeartbeats(p)).toMatchObject([{ state: "exited", running: [] }]);
     expect(() => statSync(claimDir(p, exit.runner))).toThrow();
@@ -120,7 +108,7 @@ describe("a task runs", () => {
 describe("a task that cannot start", () => {
   it("fails with a reason when its command does not exist", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE);
+    const _runner = home.start(LEASE);
     const task = makeTask(LEASE, { command: { kind: "argv", argv: ["rv-no-such-command-xyz", "--flag"] } });
     publishTask(p, task);
     const done = await waitDone(p, task.id);
@@ -134,7 +122,7 @@ describe("a task that cannot start", () => {
 
   it("fails with a reason when its working directory is missing", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE);
+    const _runner = home.start(LEASE);
     const task = makeTask(LEASE, { cwd: `${home.root}/gone` });
     publishTask(p, task);
     const done = await waitDone(p, task.id);
@@ -144,7 +132,7 @@ describe("a task that cannot start", () => {
 
   it("does not stop the queue", async () => {
     const p = paths(home.root, LEASE);
-    runner = startRunner(home.root, LEASE);
+    const _runner = home.start(LEASE);
     const bad = makeTask(LEASE, { command: { kind: "argv", argv: ["/nonexistent/bin/tool"] } });
     const good = makeTask(LEASE);
     publishTask(p, bad);
