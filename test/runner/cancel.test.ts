@@ -21,7 +21,7 @@ wait`;
 it("cancel through control/ kills the task's whole process group and records it cancelled", async () => {
   const p = paths(home.root, LEASE);
   const pidFile = join(home.root, "pids");
-  const _runner = home.start(LEASE);
+  home.start(LEASE);
   const task = shellTask(LEASE, familyScript(pidFile));
   publishTask(p, task);
   const pids = await waitFor(() => (readPids(pidFile).length === 3 ? readPids(pidFile) : undefined), {
@@ -39,7 +39,7 @@ it("cancel through control/ kills the task's whole process group and records it 
 it("a task that ignores SIGTERM is killed with SIGKILL after the kill grace", async () => {
   const p = paths(home.root, LEASE);
   const pidFile = join(home.root, "pids");
-  const _runner = home.start(LEASE, { killGraceMs: 300 });
+  home.start(LEASE, { killGraceMs: 300 });
   const task = shellTask(LEASE, familyScript(pidFile, "trap '' TERM"));
   publishTask(p, task);
   const pids = await waitFor(() => (readPids(pidFile).length === 3 ? readPids(pidFile) : undefined), {
@@ -53,7 +53,7 @@ it("a task that ignores SIGTERM is killed with SIGKILL after the kill grace", as
 
 it("a pending task with a cancel request is finished as cancelled without running", async () => {
   const p = paths(home.root, LEASE);
-  const _runner = home.start(LEASE, { cpus: 1 });
+  home.start(LEASE, { cpus: 1 });
   const blocker = shellTask(LEASE, "sleep 1000");
   const waiting = shellTask(LEASE, "echo ran");
   publishTask(p, blocker);
@@ -69,7 +69,7 @@ it("a pending task with a cancel request is finished as cancelled without runnin
 
 it("a cancel request for a task already done is removed", async () => {
   const p = paths(home.root, LEASE);
-  const _runner = home.start(LEASE);
+  home.start(LEASE);
   const task = makeTask(LEASE);
   publishTask(p, task);
   expect((await waitDone(p, task.id)).state).toBe("succeeded");
@@ -83,7 +83,7 @@ it("a cancel request for a task already done is removed", async () => {
 it("a requeue request interrupts a running task and puts it back as the next attempt, without a crash", async () => {
   const p = paths(home.root, LEASE);
   const pidFile = join(home.root, "pids");
-  const _runner = home.start(LEASE);
+  home.start(LEASE);
   const task = shellTask(
     LEASE,
     `if [ "$RV_ATTEMPT" = 1 ]; then ${familyScript(pidFile)}; fi; echo "attempt $RV_ATTEMPT"`,

@@ -19,7 +19,7 @@ interface Seen {
 it("4 GPUs shared by 1- and 2-GPU tasks: overlapping tasks never share a GPU, each sees what it asked", async () => {
   const p = paths(home.root, LEASE);
   const record = join(home.root, "seen");
-  const _runner = home.start(LEASE, { gpuIds: ["0", "1", "2", "3"], cpus: 8 });
+  home.start(LEASE, { gpuIds: ["0", "1", "2", "3"], cpus: 8 });
   // Each task notes, in its own file, the GPUs it saw and its start and end (after rv started it, before it ended).
   const script = `s=$(date +%s%N); sleep 0.$((RANDOM % 3 + 2)); echo "$CUDA_VISIBLE_DEVICES $s $(date +%s%N)" > ${record}.$RV_TASK_ID`;
   const asks = [1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 1, 1];

@@ -23,7 +23,7 @@ it("garbage and schema-breaking files land in bad/ with a .why, and the other ta
   const { gpus: _gpus, ...noGpus } = makeTask(LEASE);
   drop(p, "0000schema.json", JSON.stringify({ ...noGpus, cpus: "lots" }));
   drop(p, "0000future.json", JSON.stringify({ ...makeTask(LEASE), v: 2 }));
-  const _runner = home.start(LEASE);
+  home.start(LEASE);
   const last = makeTask(LEASE);
   publishTask(p, last);
 

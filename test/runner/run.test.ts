@@ -11,7 +11,7 @@ const home = useRunnerHome();
 describe("a task runs", () => {
   it("with its exit code, its output in its logs, and rv's environment", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE, { gpuIds: ["0", "1"], cpus: 2 });
+    home.start(LEASE, { gpuIds: ["0", "1"], cpus: 2 });
     const task = shellTask(
       LEASE,
       'echo "hello out"; echo "hello err" >&2; env | grep -E "^(CUDA_|RV_|PYTHONUNBUFFERED|MY_VAR)" | sort; exit 3',
@@ -39,7 +39,7 @@ describe("a task runs", () => {
 
   it("succeeds with exit 0; a task without GPUs sees an empty CUDA_VISIBLE_DEVICES; argv is passed as is", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE, { gpuIds: ["0"] });
+    home.start(LEASE, { gpuIds: ["0"] });
     const task = makeTask(LEASE, {
       command: {
         kind: "argv",
@@ -55,7 +55,7 @@ describe("a task runs", () => {
 
   it("the task's own PYTHONUNBUFFERED wins", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE);
+    home.start(LEASE);
     const task = shellTask(LEASE, 'printf "%s" "$PYTHONUNBUFFERED"', { env: { PYTHONUNBUFFERED: "0" } });
     publishTask(p, task);
     await waitDone(p, task.id);
@@ -64,7 +64,7 @@ describe("a task runs", () => {
 
   it("records the events of a run, pid and process start time included", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE);
+    home.start(LEASE);
     const task = makeTask(LEASE);
     publishTask(p, task);
     await waitDone(p, task.id);
@@ -108,7 +108,7 @@ describe("a task runs", () => {
 describe("a task that cannot start", () => {
   it("fails with a reason when its command does not exist", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE);
+    home.start(LEASE);
     const task = makeTask(LEASE, { command: { kind: "argv", argv: ["rv-no-such-command-xyz", "--flag"] } });
     publishTask(p, task);
     const done = await waitDone(p, task.id);
@@ -122,7 +122,7 @@ describe("a task that cannot start", () => {
 
   it("fails with a reason when its working directory is missing", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE);
+    home.start(LEASE);
     const task = makeTask(LEASE, { cwd: `${home.root}/gone` });
     publishTask(p, task);
     const done = await waitDone(p, task.id);
@@ -132,7 +132,7 @@ describe("a task that cannot start", () => {
 
   it("does not stop the queue", async () => {
     const p = paths(home.root, LEASE);
-    const _runner = home.start(LEASE);
+    home.start(LEASE);
     const bad = makeTask(LEASE, { command: { kind: "argv", argv: ["/nonexistent/bin/tool"] } });
     const good = makeTask(LEASE);
     publishTask(p, bad);
