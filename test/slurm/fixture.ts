@@ -9,8 +9,11 @@ export function fixture(name: string): string {
   return readFileSync(join(fixturesDir, name), "utf8");
 }
 
+/** The curated fixtures; `live/` holds raw captures from the dev cluster (test/cluster/capture.sh). */
 export function fixtureNames(): string[] {
-  return readdirSync(fixturesDir).filter((name) => name !== "README.md");
+  return readdirSync(fixturesDir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name !== "README.md")
+    .map((entry) => entry.name);
 }
 
 /** The parsers' time option for tests: the notes' lab printed UTC (its `%s` 1795401896 is 02:44:56). */
