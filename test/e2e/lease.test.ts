@@ -57,6 +57,8 @@ describe("local leases (built binary)", () => {
       String((await rv(home.root, ["lease", "up", "--local", "--name", "exp", "--json"])).stdout),
     );
     expect(again.outcome).toBe("already-running");
+    const resize = await rv(home.root, ["lease", "up", "--local", "--name", "exp", "--cpus", "1"]);
+    expect(resize.stderr).toMatch(/lease exp is already running; its GPUs and CPUs stay as they are/);
     const ls = String((await rv(home.root, ["lease", "ls"])).stdout);
     expect(ls).toMatch(/^exp\s+local\s+active\s+1\s+0\/4/m);
     const status = String((await rv(home.root, ["status"])).stdout);

@@ -63,7 +63,12 @@ export async function runLeaseUp(ctx: Context, config: Config, options: LeaseUpO
       pid: "pid" in result ? result.pid : null,
     });
   } else if (result.outcome === "already-running") {
-    ctx.io.err(`lease ${name} is already running\n`);
+    const changing = options.gpuIds !== undefined || options.cpus !== undefined;
+    ctx.io.err(
+      changing
+        ? `lease ${name} is already running; its GPUs and CPUs stay as they are (release it first to change them: rv lease release ${name} --wait)\n`
+        : `lease ${name} is already running\n`,
+    );
   } else {
     ctx.io.err(`${result.outcome} local lease ${name} (runner pid ${result.pid})\n`);
   }
