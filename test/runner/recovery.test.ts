@@ -7,12 +7,12 @@ import {
   ensureClaimDir,
   type Heartbeat,
   type LeasePaths,
-  PROTOCOL_VERSION,
   publishTask,
   requestControl,
   type Task,
   writeHeartbeat,
 } from "../../src/fsqueue/index.ts";
+import { makeHeartbeat } from "../fsqueue/factory.ts";
 import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { makeTask } from "./factory.ts";
@@ -36,23 +36,7 @@ afterEach(async () => {
 /** A runner on another host, as its heartbeat shows it; its clock is an hour ahead of ours. */
 function remoteBeat(runner: string, counter: number): Heartbeat {
   const time = new Date(Date.now() + 3600_000).toISOString();
-  return {
-    v: PROTOCOL_VERSION,
-    runner,
-    lease: LEASE,
-    host: "node-elsewhere",
-    pid: 1,
-    segment: "0",
-    counter,
-    time,
-    startedAt: time,
-    state: "running",
-    running: [],
-    gpus: [],
-    freeGpus: [],
-    cpus: 4,
-    freeCpus: 4,
-  };
+  return makeHeartbeat({ runner, lease: LEASE, host: "node-elsewhere", pid: 1, counter, time, startedAt: time });
 }
 
 function claimedBy(p: LeasePaths, owner: string, task: Task): string {
