@@ -11,6 +11,8 @@ export type RvErrorCode =
   | "lease_released"
   | "no_runner"
   | "timeout"
+  | "unreachable"
+  | "cluster"
   | "io"
   | "internal";
 
@@ -23,6 +25,8 @@ const exitCodes: Record<RvErrorCode, number> = {
   lease_released: 5,
   no_runner: 5,
   timeout: 6,
+  unreachable: 7,
+  cluster: 8,
   io: 1,
   internal: 1,
 };
