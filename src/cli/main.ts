@@ -1,7 +1,7 @@
 import { CommanderError } from "commander";
-import packageJson from "../../package.json" with { type: "json" };
 import { loadConfig } from "../config/index.ts";
 import { RvError } from "../errors.ts";
+import { buildId, rvVersion } from "./build-info.ts";
 import { processContext } from "./context.ts";
 import { printJson } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
@@ -32,7 +32,7 @@ function reportError(json: boolean, error: unknown, io: ReturnType<typeof proces
 async function main(): Promise<void> {
   process.umask(0o077);
   try {
-    await buildProgram(dispatch, packageJson.version).parseAsync(process.argv);
+    await buildProgram(dispatch, `${rvVersion} (build ${buildId})`).parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2;
     else throw error;

@@ -64,7 +64,11 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   }
 
   withJson(
-    program.command("status").description("the lease at a glance").option("--lease <lease>", "only this lease"),
+    program
+      .command("status")
+      .description("leases, and the cluster at a glance: connection, account, storage, jobs, GPUs")
+      .option("--lease <lease>", "only this lease")
+      .option("--local", "only this machine: do not ask the cluster"),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) => (await import("./commands/status.ts")).runStatus(ctx, config, opts)),
   );
@@ -156,6 +160,43 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       (await import("./commands/lease/release.ts")).runLeaseRelease(ctx, config, id, opts),
     ),
   );
+
+  withJson(
+    program
+      .command("init")
+      .description("set up a Slurm cluster: ssh, root directory, deploy rv, discover partitions and GPUs")
+      .option("--host <host>", "the login node: a host name, an address, or an alias from ~/.ssh/config")
+      .option("--port <port>", "ssh port (default: from your ssh config, else 22)")
+      .option("--user <user>", "your user name on the cluster")
+      .option("--identity-file <file>", "the ssh key to use (default: from your ssh config)")
+      .option("--account <account>", "the Slurm account to charge (default: your default account)")
+      .option("--root <dir>", "rv's directory on the cluster (default: /scratch/USER/.rv, else ~/.rv there)")
+      .option("--name <name>", "a short name for the cluster (default: from the host)")
+      .option("--yes", "ask nothing: take flags and defaults"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/init.ts")).runInit(ctx, config, opts)),
+  );
+
+  withJson(program.command("doctor").description("check this machine, the ssh connection and the cluster")).action(
+    (opts) => dispatch(opts.json, async (ctx, config) => (await import("./commands/doctor.ts")).runDoctor(ctx, config)),
+  );
+
+  withJson(
+    program
+      .command("resources")
+      .description("GPUs per partition and type: total, allocated, idle, planned for backfill, pending demand")
+      .option("--partition <partition>", "only this partition (repeatable)", collect, [])
+      .option("--gpu <n>", "say what a request for N GPUs would meet now"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/resources.ts")).runResources(ctx, config, opts),
+    ),
+  );
+
+  program
+    .command("rpc", { hidden: true })
+    .description("the login-node end of the CLI's calls (JSON on stdin and stdout)")
+    .action(() => dispatch(true, async (ctx) => (await import("./commands/rpc.ts")).runRpc(ctx)));
 
   withJson(
     program

@@ -9,6 +9,22 @@ export { inheritedEnv } from "./env.ts";
 const ms = z.number().int().positive();
 const grace = z.number().int().min(0);
 
+export const ClusterConfigSchema = z
+  .object({
+    /** A short label: messages name it, and rv's ssh alias for the cluster is `rv-<name>`. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _ (at most 32)"),
+    /** The ssh host rv connects to: an alias in `$RV_HOME/ssh/config`, or `local` when rv runs on the login node. */
+    host: z.string().min(1),
+    /** The user on the cluster (Slurm's view of "my jobs"). */
+    user: z.string().min(1),
+    /** The Slurm account to charge; Slurm's default account for the user when absent. */
+    account: z.string().min(1).optional(),
+    /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
+    root: z.string().startsWith("/", "must be an absolute path on the cluster"),
+  })
+  .strict();
+export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
+
 export const ConfigSchema = z
   .object({
     defaults: z
@@ -28,6 +44,8 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ heartbeatMs: 2000, staleAfterMs: 30_000, drainGraceMs: 60_000, killGraceMs: 10_000 }),
+    /** The Slurm cluster rv reaches over ssh; written by `rv init`. Without it rv works on this machine only. */
+    cluster: ClusterConfigSchema.optional(),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;
@@ -39,12 +57,40 @@ const envOverrides: [keyof Config["runner"], string][] = [
   ["killGraceMs", "RV_KILL_GRACE_MS"],
 ];
 
+export function configPath(root: string): string {
+  return join(root, "config.toml");
+}
+
+/**
+ * The line of `key` in `[section]` (or of the section header when the key is missing), so that a bad value
+ * is reported where the user can find it. Zod reports paths, not lines.
+ */
+function lineOfKey(text: string, path: readonly string[]): number | null {
+  const lines = text.split("\n");
+  const [section, key] = path;
+  const header = lines.findIndex((l) => l.trim() === `[${section}]`);
+  if (header < 0) return null;
+  if (key === undefined) return header + 1;
+  const nextHeader = lines.findIndex((l, i) => i > header && /^\s*\[/.test(l));
+  const end = nextHeader < 0 ? lines.length : nextHeader;
+  const at = lines.findIndex(
+    (l, i) => i > header && i < end && new RegExp(`^\\s*"?${escapeRegExp(key)}"?\\s*=`).test(l),
+  );
+  return (at < 0 ? header : at) + 1;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** `$RV_HOME/config.toml` (optional), then `RV_*` environment variables on top. */
 export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
-  const file = join(root, "config.toml");
+  const file = configPath(root);
+  let text = "";
   let raw: unknown = {};
   try {
-    raw = parse(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
+    raw = parse(text);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       const where = error instanceof TomlError ? ` (line ${error.line}, column ${error.column})` : "";
@@ -56,7 +102,10 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new RvError("usage", `${file}: ${issue?.path.join(".")}: ${issue?.message}`, {
+    const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [];
+    const path = [...(issue?.path ?? []), ...unknownKey].map(String);
+    const line = lineOfKey(text, path);
+    throw new RvError("usage", `${file}${line ? ` (line ${line})` : ""}: ${path.join(".")}: ${issue?.message}`, {
       hint: "see docs/configuration.md for the keys rv understands",
     });
   }

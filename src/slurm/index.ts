@@ -1,7 +1,7 @@
 /**
- * Slurm for rv: pure parsers of what sbatch, squeue, sinfo, sacct, sshare and scontrol print (src/slurm/parse),
- * each a total function of the command's output to typed records (zod schemas; types inferred from them).
- * Nothing here runs a process. Other modules import only this file.
+ * Slurm for rv. Pure parsers of what sbatch, squeue, sinfo, sacct, sshare and scontrol print (parse/), and
+ * typed queries (queries/): each a command plus a pure reader of its result, run through a Remote, many in
+ * one round trip (query.ts). Other modules import only this file.
  */
 
 export * from "./parse/gres.ts";
@@ -19,3 +19,13 @@ export * from "./parse/squeue-json.ts";
 export * from "./parse/sshare.ts";
 export * from "./parse/time.ts";
 export * from "./parse/tres.ts";
+export * from "./queries/job-status.ts";
+export * from "./queries/sacct.ts";
+export * from "./queries/sbatch.ts";
+export * from "./queries/scancel.ts";
+export * from "./queries/scontrol.ts";
+export * from "./queries/sinfo.ts";
+export * from "./queries/squeue.ts";
+export * from "./queries/sshare.ts";
+export * from "./query.ts";
+export * from "./resources.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { classifySbatchError, parseSbatchSubmit, parseTestOnly } from "../../src/slurm/index.ts";
-import { at, fixture, UTC } from "./fixture.ts";
+import { classifySbatchError, parseSbatchSubmit, parseTestOnly, type TestOnly } from "../../src/slurm/index.ts";
+import { at, fixture, live, UTC } from "./fixture.ts";
 
 describe("parseSbatchSubmit", () => {
   test.each([
@@ -94,5 +94,69 @@ describe("classifySbatchError", () => {
     ["\u0000garbage\n\n", "other"],
   ])("%j -> %s", (text, kind) => {
     expect(classifySbatchError(text).kind).toBe(kind);
+  });
+});
+
+describe("sbatch on live captures (Slurm 22.05.8)", () => {
+  test("--parsable prints the bare id; plain sbatch the sentence", () => {
+    expect(parseSbatchSubmit(live("sbatch-parsable").stdout)).toEqual({
+      ok: true,
+      value: { jobId: "13", cluster: null },
+    });
+    expect(parseSbatchSubmit(live("sbatch-plain").stdout)).toEqual({ ok: true, value: { jobId: "14", cluster: null } });
+  });
+
+  test("a rejected submission: rc 1, no id on stdout, the reason on stderr", () => {
+    const rejected = live("sbatch-rejected");
+    expect(rejected).toMatchObject({ rc: 1, stdout: "" });
+    expect(parseSbatchSubmit(rejected.stdout)).toMatchObject({ ok: false });
+    expect(classifySbatchError(rejected.stderr)).toEqual({
+      kind: "node_config_unavailable",
+      message: "Requested node configuration is not available",
+      partition: null,
+    });
+  });
+
+  describe("--test-only (the answer is on stderr)", () => {
+    const testOnly = (name: string) => parseTestOnly(live(name).stderr, UTC);
+
+    test("a start now, on a free node", () => {
+      expect(testOnly("test-only-ok-now")).toEqual({
+        kind: "estimate",
+        estimate: {
+          jobId: "16",
+          start: at("2026-11-23T06:37:57"),
+          cpus: 1,
+          nodes: ["a100-01"],
+          partition: "gpu-a100-80",
+        },
+      });
+    });
+
+    test("a later start, printed as wall-clock time or as epoch seconds: the same instant", () => {
+      const later = testOnly("test-only-ok-later");
+      expect(later).toMatchObject({ estimate: { jobId: "17", start: at("2026-11-23T06:52:57"), nodes: ["a6000-02"] } });
+      expect(live("test-only-ok-epoch").command).toMatch(/^SLURM_TIME_FORMAT=%s /);
+      const epoch = parseTestOnly(live("test-only-ok-epoch").stderr);
+      expect(epoch).toMatchObject({ estimate: { jobId: "18", start: { kind: "at", epoch: 1795416777 } } });
+      const startOf = (t: TestOnly) => (t.kind === "estimate" ? t.estimate.start : null);
+      expect(startOf(epoch)).toEqual(startOf(later));
+    });
+
+    test("-N 2: the nodes come as a hostlist, expanded", () => {
+      expect(testOnly("test-only-ok-multinode")).toMatchObject({
+        kind: "estimate",
+        estimate: { jobId: "19", cpus: 2, nodes: ["cpu-01", "cpu-02"], partition: "standard" },
+      });
+    });
+
+    test.each([
+      ["test-only-err-config", "node_config_unavailable", "Requested node configuration is not available", null],
+      ["test-only-err-type", "node_config_unavailable", "Requested node configuration is not available", null],
+      ["test-only-err-partition", "invalid_partition", "invalid partition specified: nosuchpart", "nosuchpart"],
+    ])("%s (rc 1) -> %s", (name, kind, message, partition) => {
+      expect(live(name).rc).toBe(1);
+      expect(testOnly(name)).toEqual({ kind: "error", error: { kind, message, partition } });
+    });
   });
 });

@@ -6,7 +6,7 @@ import {
   parseScontrolPartitions,
   tresGpus,
 } from "../../src/slurm/index.ts";
-import { at, fixture, seconds, UTC } from "./fixture.ts";
+import { at, fixture, gpu, live, seconds, UTC } from "./fixture.ts";
 
 describe("parseKeyValueRecords", () => {
   test.each([
@@ -188,5 +188,193 @@ describe("parseScontrolNodes (scontrol -d show node)", () => {
     ]);
     expect(records[1]).toMatchObject({ allocTres: null, gresUsed: [{ count: 0, indexes: [] }] });
     expect(records[3]).toMatchObject({ gres: [], gresUsed: null, allocTres: { memMiB: 128000 } });
+  });
+});
+
+describe("scontrol on live captures (Slurm 22.05.8)", () => {
+  describe("show job", () => {
+    const { records, issues } = parseScontrolJobs(live("scontrol-show-job").stdout, UTC);
+    const job = (id: string) => records.find((j) => j.jobId === id);
+    const gpusOf = (id: string) => {
+      const tres = job(id)?.tres;
+      return tres ? tresGpus(tres) : null;
+    };
+
+    test("every job slurmctld knows, with no issues; a running GPU job whole", () => {
+      expect(issues).toEqual([]);
+      expect(records.map((j) => [j.jobId, j.state.kind, j.reason])).toEqual([
+        ["1", "completed", null],
+        ["2", "completed", null],
+        ["3", "completed", null],
+        ["4", "completed", null],
+        ["5", "failed", "NonZeroExitCode"],
+        ["6", "running", null],
+        ["7", "running", null],
+        ["8", "running", null],
+        ["9", "running", null],
+        ["10", "running", null],
+        ["11", "pending", "Resources"],
+        ["12", "pending", "Priority"],
+        ["13", "completed", null],
+        ["14", "completed", null],
+        ["15", "failed", "BadConstraints"],
+      ]);
+      expect(job("7")).toEqual({
+        jobId: "7",
+        name: "fx-a100",
+        state: { kind: "running", raw: "RUNNING" },
+        reason: null,
+        partition: "gpu-a100-80",
+        nodes: ["a100-01"],
+        schedNodes: [],
+        start: at("2026-11-23T06:37:50"),
+        end: at("2026-11-23T06:42:50"),
+        timeLimit: seconds(300),
+        tresPerNode: [gpu("a100_80g", 2)],
+        tres: {
+          cpus: 1,
+          memMiB: 2000,
+          nodes: 1,
+          billing: 1,
+          gres: [
+            { name: "gpu", type: null, count: 2 },
+            { name: "gpu", type: "a100_80g", count: 2 },
+          ],
+          other: {},
+        },
+        command: null,
+      });
+    });
+
+    test("a pending 2-node job: empty NodeList, the backfill plan's SchedNodeList expanded", () => {
+      expect(job("11")).toMatchObject({
+        nodes: [],
+        schedNodes: ["a6000-01", "a6000-02"],
+        start: at("2026-11-23T06:42:50"),
+        end: at("2026-11-23T06:52:50"),
+        timeLimit: seconds(600),
+        tresPerNode: [gpu("a6000", 1)],
+      });
+      expect(gpusOf("11")).toEqual({ total: 2, byType: { a6000: 2 } });
+    });
+
+    test("--gpus jobs print TresPerJob, not TresPerNode: their GPUs show in TRES only", () => {
+      expect(job("8")).toMatchObject({ tresPerNode: [], nodes: ["mig-01"] });
+      expect(gpusOf("8")).toEqual({ total: 3, byType: { "1g.10gb": 3 } });
+    });
+
+    test("the rejected submission: FAILED, BadConstraints, no nodes, but the 9 GPUs it asked for", () => {
+      expect(job("15")).toMatchObject({ nodes: [], tresPerNode: [gpu("a6000", 9)] });
+    });
+
+    test("`scontrol show job N` gives the same record as the full list", () => {
+      expect(parseScontrolJobs(live("scontrol-show-job-running").stdout, UTC)).toEqual({
+        records: [job("7")],
+        issues: [],
+      });
+      expect(parseScontrolJobs(live("scontrol-show-job-pending").stdout, UTC)).toEqual({
+        records: [job("12")],
+        issues: [],
+      });
+    });
+
+    test("-o (one line per job) gives the same records", () => {
+      expect(parseScontrolJobs(live("scontrol-show-job-oneliner").stdout, UTC)).toEqual({ records, issues: [] });
+    });
+
+    test("an unknown id: rc 1, the error on stderr, nothing on stdout", () => {
+      const unknown = live("scontrol-show-job-unknown");
+      expect(unknown).toMatchObject({ rc: 1, stdout: "", stderr: "slurm_load_jobs error: Invalid job id specified\n" });
+      expect(parseScontrolJobs(unknown.stdout)).toEqual({ records: [], issues: [] });
+    });
+  });
+
+  describe("show partition", () => {
+    const { records, issues } = parseScontrolPartitions(live("scontrol-show-partition").stdout);
+
+    test("every partition, its limits, nodes expanded and GPUs in TRES", () => {
+      expect(issues).toEqual([]);
+      expect(records.map((p) => [p.name, p.isDefault, p.state, p.maxTime, p.defaultTime, p.nodes])).toEqual([
+        ["standard", true, "UP", seconds(7 * 86400), { kind: "none" }, ["cpu-01", "cpu-02"]],
+        ["gpu-a6000", false, "UP", seconds(2 * 86400), { kind: "none" }, ["a6000-01", "a6000-02"]],
+        ["gpu-a100-80", false, "UP", seconds(2 * 86400), { kind: "none" }, ["a100-01", "a100-02"]],
+        ["gpu-mig", false, "UP", seconds(86400), { kind: "none" }, ["mig-01"]],
+        ["interactive-rtx3090", false, "UP", seconds(8 * 3600), { kind: "none" }, ["rtx3090-01"]],
+      ]);
+      expect(records[2]).toMatchObject({ totalNodes: 2, totalCpus: 128, tres: { memMiB: 1024000, nodes: 2 } });
+      expect(records.map((p) => p.tres && tresGpus(p.tres).total)).toEqual([0, 8, 8, 7, 2]);
+    });
+
+    test("with jobs running it prints the same: a partition's TRES is its capacity, not its load", () => {
+      expect(parseScontrolPartitions(live("scontrol-show-partition-busy").stdout)).toEqual({ records, issues: [] });
+    });
+  });
+
+  describe("show node", () => {
+    const detailed = parseScontrolNodes(live("scontrol-d-show-node").stdout);
+    const node = (name: string) => detailed.records.find((n) => n.name === name);
+
+    test("-d: GresUsed with device indexes, CfgTRES and AllocTRES; a node with one job whole", () => {
+      expect(detailed.issues).toEqual([]);
+      expect(node("a100-01")).toEqual({
+        name: "a100-01",
+        state: { base: "mixed", flags: [], unknown: [], raw: "MIXED" },
+        gres: [gpu("a100_80g", 4)],
+        gresUsed: [gpu("a100_80g", 2, { indexes: [0, 1] })],
+        cfgTres: {
+          cpus: 64,
+          memMiB: 512000,
+          nodes: null,
+          billing: 64,
+          gres: [
+            { name: "gpu", type: null, count: 4 },
+            { name: "gpu", type: "a100_80g", count: 4 },
+          ],
+          other: {},
+        },
+        allocTres: {
+          cpus: 1,
+          memMiB: 2000,
+          nodes: null,
+          billing: null,
+          gres: [
+            { name: "gpu", type: null, count: 2 },
+            { name: "gpu", type: "a100_80g", count: 2 },
+          ],
+          other: {},
+        },
+        cpuTotal: 64,
+        cpuAlloc: 1,
+        realMemoryMiB: 512000,
+        allocMemMiB: 2000,
+        partitions: ["gpu-a100-80"],
+        features: ["gpu", "a100_80g"],
+        reason: null,
+      });
+    });
+
+    test("-d: every node's state and GPUs in use; idle nodes have an empty AllocTRES", () => {
+      expect(detailed.records.map((n) => [n.name, n.state.base, n.state.flags, n.gresUsed, n.allocTres?.cpus])).toEqual(
+        [
+          ["a100-01", "mixed", [], [gpu("a100_80g", 2, { indexes: [0, 1] })], 1],
+          ["a100-02", "idle", [], [gpu("a100_80g", 0, { indexes: [] })], undefined],
+          ["a6000-01", "mixed", [], [gpu("a6000", 4, { indexes: [0, 1, 2, 3] })], 1],
+          ["a6000-02", "idle", ["planned"], [gpu("a6000", 0, { indexes: [] })], undefined],
+          ["cpu-01", "mixed", [], [gpu(null, 0)], 4],
+          ["cpu-02", "idle", [], [gpu(null, 0)], undefined],
+          ["mig-01", "mixed", [], [gpu("1g.10gb", 3, { indexes: [0, 1, 2] })], 1],
+          ["rtx3090-01", "mixed", [], [gpu("rtx3090", 1, { indexes: [0] })], 1],
+        ],
+      );
+      expect(node("a100-02")?.allocTres).toBeNull();
+      expect(node("cpu-01")).toMatchObject({ gres: [], allocMemMiB: 4000, features: ["cpu"] });
+    });
+
+    test("without -d there is no GresUsed; the rest is the same, and -o gives the same records", () => {
+      const plain = parseScontrolNodes(live("scontrol-show-node").stdout);
+      expect(plain.issues).toEqual([]);
+      expect(plain.records).toEqual(detailed.records.map((n) => ({ ...n, gresUsed: null })));
+      expect(parseScontrolNodes(live("scontrol-show-node-oneliner").stdout)).toEqual(plain);
+    });
   });
 });

@@ -1,16 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { parseSinfo, SINFO_FORMAT, sinfoNodes, sinfoPartitions } from "../../src/slurm/index.ts";
-import { fixture, seconds } from "./fixture.ts";
-
-const gpu = (type: string | null, count: number, more = {}) => ({
-  kind: "gres",
-  name: "gpu",
-  type,
-  count,
-  indexes: null,
-  sockets: null,
-  ...more,
-});
+import {
+  nodeAcceptsJobs,
+  parseSinfo,
+  SINFO_ARGS,
+  SINFO_FORMAT,
+  type SinfoRow,
+  sinfoNodes,
+  sinfoPartitions,
+} from "../../src/slurm/index.ts";
+import { fixture, gpu, live, seconds } from "./fixture.ts";
 
 describe("parseSinfo", () => {
   test("the notes' partition view: aligned, default partition starred, NOD header", () => {
@@ -169,5 +167,104 @@ describe("sinfo views", () => {
       ["mig-01", ["gpu-mig"]],
       ["rtx3090-01", ["interactive-rtx3090"]],
     ]);
+  });
+});
+
+/** The dev cluster: 2 CPU nodes, 2 A6000 and 2 A100 nodes with 4 GPUs, a MIG node with 7 slices, an RTX 3090 node. */
+describe("parseSinfo on live captures (Slurm 22.05.8)", () => {
+  const readSinfo = (name: string) => parseSinfo(live(name).stdout);
+  const node = (rows: SinfoRow[], name: string) => rows.find((r) => r.nodes[0] === name);
+
+  test("rv's own format on the idle cluster, whole", () => {
+    expect(live("sinfo-N-idle").command).toBe(`sinfo ${SINFO_ARGS.slice(0, 3).join(" ")} '${SINFO_FORMAT}'`);
+    const { records, issues } = readSinfo("sinfo-N-idle");
+    expect(issues).toEqual([]);
+    expect(records.map((r) => [r.nodes, r.partition, r.isDefault, r.state?.raw, r.gres, r.cpus?.total])).toEqual([
+      [["a100-01"], "gpu-a100-80", false, "idle", [gpu("a100_80g", 4)], 64],
+      [["a100-02"], "gpu-a100-80", false, "idle", [gpu("a100_80g", 4)], 64],
+      [["a6000-01"], "gpu-a6000", false, "idle", [gpu("a6000", 4)], 32],
+      [["a6000-02"], "gpu-a6000", false, "idle", [gpu("a6000", 4)], 32],
+      [["cpu-01"], "standard", true, "idle", [], 64],
+      [["cpu-02"], "standard", true, "idle", [], 64],
+      [["mig-01"], "gpu-mig", false, "idle", [gpu("1g.10gb", 7)], 32],
+      [["rtx3090-01"], "interactive-rtx3090", false, "idle", [gpu("rtx3090", 2)], 16],
+    ]);
+    expect(node(records, "a6000-01")).toEqual({
+      partition: "gpu-a6000",
+      isDefault: false,
+      avail: "up",
+      timeLimit: seconds(2 * 86400),
+      defaultTime: { kind: "none" },
+      state: { base: "idle", flags: [], unknown: [], raw: "idle" },
+      nodeCount: 1,
+      nodes: ["a6000-01"],
+      gres: [gpu("a6000", 4)],
+      gresUsed: null,
+      cpus: { allocated: 0, idle: 32, other: 0, total: 32 },
+      memoryMiB: 256000,
+      features: ["gpu", "a6000"],
+      reason: null,
+    });
+    expect(node(records, "rtx3090-01")?.timeLimit).toEqual(seconds(8 * 3600));
+  });
+
+  test("busy: allocated CPUs, and the node held for the pending 2-node job reads planned (still up)", () => {
+    const { records, issues } = readSinfo("sinfo-N-busy");
+    expect(issues).toEqual([]);
+    expect(records.map((r) => [r.nodes[0], r.state?.base, r.state?.flags, r.cpus?.allocated])).toEqual([
+      ["a100-01", "mixed", [], 1],
+      ["a100-02", "idle", [], 0],
+      ["a6000-01", "mixed", [], 1],
+      ["a6000-02", "idle", ["planned"], 0],
+      ["cpu-01", "mixed", [], 4],
+      ["cpu-02", "idle", [], 0],
+      ["mig-01", "mixed", [], 1],
+      ["rtx3090-01", "mixed", [], 1],
+    ]);
+    expect(records.every((r) => r.state !== null && nodeAcceptsJobs(r.state))).toBe(true);
+  });
+
+  test("after the cancels every node is idle again", () => {
+    const { records, issues } = readSinfo("sinfo-N-after");
+    expect(issues).toEqual([]);
+    expect(records.map((r) => r.state?.raw)).toEqual(Array(8).fill("idle"));
+    expect(records.map((r) => r.cpus?.allocated)).toEqual(Array(8).fill(0));
+  });
+
+  test("sinfo -O with its header: the complete state and GRES in use with device indexes", () => {
+    const { records, issues } = readSinfo("sinfo-O-gresused");
+    expect(issues).toEqual([]);
+    expect(records.map((r) => [r.nodes[0], r.state?.base, r.state?.flags, r.gresUsed])).toEqual([
+      ["a100-01", "mixed", [], [gpu("a100_80g", 2, { indexes: [0, 1] })]],
+      ["a100-02", "idle", [], [gpu("a100_80g", 0, { indexes: [] })]],
+      ["a6000-01", "mixed", [], [gpu("a6000", 4, { indexes: [0, 1, 2, 3] })]],
+      ["a6000-02", "idle", ["planned"], [gpu("a6000", 0, { indexes: [] })]],
+      ["cpu-01", "mixed", [], [gpu(null, 0)]],
+      ["cpu-02", "idle", [], [gpu(null, 0)]],
+      ["mig-01", "mixed", [], [gpu("1g.10gb", 3, { indexes: [0, 1, 2] })]],
+      ["rtx3090-01", "mixed", [], [gpu("rtx3090", 1, { indexes: [0] })]],
+    ]);
+    expect(node(records, "mig-01")?.gres).toEqual([gpu("1g.10gb", 7)]);
+    expect(node(records, "cpu-01")?.gres).toEqual([]);
+  });
+
+  test("sinfo -O --noheader cannot be told from rv's format: every line is reported, none misread", () => {
+    const { records, issues } = readSinfo("sinfo-O-gresused-noheader");
+    expect(records).toEqual([]);
+    expect(issues).toHaveLength(8);
+    expect(issues.every((i) => i.skipped && i.reason === "1 fields where 12 were expected")).toBe(true);
+  });
+
+  test("the default partition view, and the partitions it describes", () => {
+    const { records, issues } = readSinfo("sinfo-default");
+    expect(issues).toEqual([]);
+    expect(sinfoPartitions(records).map((p) => [p.name, p.isDefault, p.avail, p.timeLimit, p.nodes])).toEqual([
+      ["standard", true, "up", seconds(7 * 86400), ["cpu-01", "cpu-02"]],
+      ["gpu-a6000", false, "up", seconds(2 * 86400), ["a6000-01", "a6000-02"]],
+      ["gpu-a100-80", false, "up", seconds(2 * 86400), ["a100-01", "a100-02"]],
+      ["gpu-mig", false, "up", seconds(86400), ["mig-01"]],
+      ["interactive-rtx3090", false, "up", seconds(8 * 3600), ["rtx3090-01"]],
+    ]);
+    expect(records.map((r) => r.nodeCount)).toEqual([2, 2, 2, 1, 1]);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { filterJobs, parseSqueue, parseSqueueJson, SQUEUE_FORMAT, type SqueueJob } from "../../src/slurm/index.ts";
-import { at, fixture, seconds, UTC } from "./fixture.ts";
+import {
+  filterJobs,
+  parseSqueue,
+  parseSqueueJson,
+  SQUEUE_ARGS,
+  SQUEUE_FORMAT,
+  type SqueueJob,
+} from "../../src/slurm/index.ts";
+import { at, fixture, gpu, live, seconds, UTC } from "./fixture.ts";
 
 const byId = (jobs: SqueueJob[], id: string) => jobs.find((j) => j.jobId === id);
 
@@ -211,5 +218,192 @@ describe("parseSqueueJson (22.05, openapi v0.0.38)", () => {
       end: { kind: "none" },
     });
     expect(parsed.records[1]).toMatchObject({ timeLimit: { kind: "unlimited" } });
+  });
+});
+
+/** The dev cluster's jobs at capture time (test/cluster/capture.sh): 6-10 running, 11 and 12 pending, the rest done. */
+describe("parseSqueue on live captures (Slurm 22.05.8)", () => {
+  const running = ["7", "6", "8", "10", "9"];
+  const readSqueue = (name: string) => parseSqueue(live(name).stdout, UTC);
+
+  test("rv's own format, whole: a running GPU job and a 2-node job pending on the backfill plan", () => {
+    expect(live("squeue-pipe").command).toBe(`squeue ${SQUEUE_ARGS[0]} ${SQUEUE_ARGS[1]} '${SQUEUE_FORMAT}'`);
+    const { records, issues } = readSqueue("squeue-pipe");
+    expect(issues).toEqual([]);
+    expect(records.map((j) => [j.jobId, j.partition, j.state.kind, j.nodes, j.reason])).toEqual([
+      ["7", "gpu-a100-80", "running", ["a100-01"], null],
+      ["12", "gpu-a6000", "pending", [], "Priority"],
+      ["11", "gpu-a6000", "pending", [], "Resources"],
+      ["6", "gpu-a6000", "running", ["a6000-01"], null],
+      ["8", "gpu-mig", "running", ["mig-01"], null],
+      ["10", "interactive-rtx3090", "running", ["rtx3090-01"], null],
+      ["9", "standard", "running", ["cpu-01"], null],
+    ]);
+    expect(byId(records, "7")).toEqual({
+      jobId: "7",
+      baseJobId: "7",
+      arrayTask: null,
+      partition: "gpu-a100-80",
+      name: "fx-a100",
+      user: "root",
+      state: { kind: "running", raw: "RUNNING" },
+      elapsed: seconds(7),
+      timeLimit: seconds(300),
+      timeLeft: seconds(293),
+      start: at("2026-11-23T06:37:50"),
+      end: at("2026-11-23T06:42:50"),
+      nodeCount: 1,
+      nodes: ["a100-01"],
+      schedNodes: [],
+      reason: null,
+      tresPerNode: [gpu("a100_80g", 2)],
+      gresDetail: null,
+    });
+    expect(byId(records, "11")).toMatchObject({
+      nodeCount: 2,
+      start: at("2026-11-23T06:42:50"),
+      end: at("2026-11-23T06:52:50"),
+      timeLimit: seconds(600),
+      tresPerNode: [gpu("a6000", 1)],
+    });
+  });
+
+  test("--gpus jobs (8, 10) print %b as N/A: their GPUs are not in tresPerNode", () => {
+    const { records } = readSqueue("squeue-pipe");
+    expect(byId(records, "8")?.tresPerNode).toEqual([]);
+    expect(byId(records, "10")).toMatchObject({ user: "labuser", tresPerNode: [] });
+  });
+
+  test("the same format with its header reads the same jobs", () => {
+    const { records, issues } = readSqueue("squeue-pipe-header");
+    expect(issues).toEqual([]);
+    expect(records).toEqual(readSqueue("squeue-pipe").records);
+  });
+
+  test("-t all adds finished jobs: a failed one, and the rejected submission's FAILED record", () => {
+    const { records, issues } = readSqueue("squeue-pipe-all");
+    expect(issues).toEqual([]);
+    expect(records).toHaveLength(15);
+    expect(byId(records, "5")).toMatchObject({ state: { kind: "failed" }, reason: "NonZeroExitCode", nodes: [] });
+    expect(byId(records, "15")).toMatchObject({
+      name: "fx-rejected",
+      state: { kind: "failed" },
+      reason: "BadConstraints",
+      nodes: [],
+      tresPerNode: [gpu("a6000", 9)],
+    });
+    expect(byId(records, "4")).toMatchObject({ state: { kind: "completed" }, end: at("2026-11-23T06:37:51") });
+  });
+
+  test("after scancel: jobs cancelled while pending have an empty NODELIST(REASON), not a reason", () => {
+    const { records, issues } = readSqueue("squeue-all-after-cancel");
+    expect(issues).toEqual([]);
+    expect(byId(records, "11")).toMatchObject({ state: { kind: "cancelled" }, nodes: [], reason: null, nodeCount: 2 });
+    expect(byId(records, "6")).toMatchObject({
+      state: { kind: "cancelled" },
+      nodes: ["a6000-01"],
+      elapsed: seconds(8),
+      end: at("2026-11-23T06:37:58"),
+    });
+    expect(records.filter((j) => j.state.kind === "running" || j.state.kind === "pending")).toEqual([]);
+  });
+
+  test("%r gives the pending reason, and None for running jobs", () => {
+    const { records, issues } = readSqueue("squeue-reason");
+    expect(issues).toEqual([]);
+    expect(records.map((j) => [j.jobId, j.state.kind, j.reason, j.start, j.tresPerNode])).toEqual([
+      ["7", "running", null, at("2026-11-23T06:37:50"), [gpu("a100_80g", 2)]],
+      ["12", "pending", "Priority", at("2026-11-23T06:52:50"), [gpu("a6000", 4)]],
+      ["11", "pending", "Resources", at("2026-11-23T06:42:50"), [gpu("a6000", 1)]],
+      ["6", "running", null, at("2026-11-23T06:37:50"), [gpu("a6000", 4)]],
+      ["8", "running", null, at("2026-11-23T06:37:50"), []],
+      ["10", "running", null, at("2026-11-23T06:37:50"), []],
+      ["9", "running", null, at("2026-11-23T06:37:50"), []],
+    ]);
+  });
+
+  test("the default view truncates partitions to 9 characters and names to 8", () => {
+    const { records, issues } = readSqueue("squeue-default");
+    expect(issues).toEqual([]);
+    expect(records.map((j) => [j.jobId, j.partition, j.name, j.state.raw, j.nodes, j.reason])).toEqual([
+      ["7", "gpu-a100-", "fx-a100", "R", ["a100-01"], null],
+      ["12", "gpu-a6000", "fx-pend", "PD", [], "Priority"],
+      ["11", "gpu-a6000", "fx-pend-", "PD", [], "Resources"],
+      ["6", "gpu-a6000", "fx-fill", "R", ["a6000-01"], null],
+      ["8", "gpu-mig", "fx-mig", "R", ["mig-01"], null],
+      ["10", "interacti", "fx-user", "R", ["rtx3090-01"], null],
+      ["9", "standard", "fx-cpu", "R", ["cpu-01"], null],
+    ]);
+  });
+
+  test("--start lists only pending jobs, with the planned start and the planned nodes expanded", () => {
+    const { records, issues } = readSqueue("squeue-start");
+    expect(issues).toEqual([]);
+    expect(records.map((j) => [j.jobId, j.start, j.nodeCount, j.schedNodes, j.nodes, j.reason])).toEqual([
+      ["11", at("2026-11-23T06:42:50"), 2, ["a6000-01", "a6000-02"], [], "Resources"],
+      ["12", at("2026-11-23T06:52:50"), 1, ["a6000-02"], [], "Priority"],
+    ]);
+  });
+
+  test("squeue -j of a job that just finished prints nothing, with rc 0: absence is not an error", () => {
+    const finished = live("squeue-finished-id");
+    expect(finished).toMatchObject({ rc: 0, stdout: "", stderr: "" });
+    expect(parseSqueue(finished.stdout)).toEqual({ records: [], issues: [] });
+  });
+
+  test("-t all still lists it, but in a format other than SQUEUE_FORMAT and without header: reported, not misread", () => {
+    const { records, issues } = readSqueue("squeue-finished-id-all");
+    expect(records).toEqual([]);
+    expect(issues).toEqual([
+      { where: "line 1", text: "4|COMPLETED", reason: "2 fields where 13 were expected", skipped: true },
+    ]);
+  });
+
+  test("squeue -j of an unknown id: rc 1, the error on stderr, nothing on stdout", () => {
+    const unknown = live("squeue-unknown-id");
+    expect(unknown).toMatchObject({ rc: 1, stdout: "", stderr: "slurm_load_jobs error: Invalid job id specified\n" });
+    expect(parseSqueue(unknown.stdout)).toEqual({ records: [], issues: [] });
+  });
+
+  describe("squeue --json", () => {
+    const { records, issues } = parseSqueueJson(live("squeue-json").stdout);
+
+    test("every job slurmctld knows, finished ones too, with no issues", () => {
+      expect(issues).toEqual([]);
+      expect(records.map((j) => j.jobId)).toEqual(Array.from({ length: 15 }, (_, i) => String(i + 1)));
+      expect(byId(records, "4")).toMatchObject({ state: { kind: "completed" }, nodes: ["cpu-01"] });
+      expect(byId(records, "15")).toMatchObject({ state: { kind: "failed" }, reason: "BadConstraints", nodes: [] });
+    });
+
+    test("filterJobs does what squeue's filters would: the same jobs as the plain squeue run", () => {
+      const active = filterJobs(records, { states: ["pending", "running"] }).map((j) => j.jobId);
+      const plain = parseSqueue(live("squeue-pipe").stdout).records.map((j) => j.jobId);
+      expect([...active].sort()).toEqual([...plain].sort());
+      expect(filterJobs(records, { ids: ["4"] })).toMatchObject([{ jobId: "4", state: { kind: "completed" } }]);
+      expect(filterJobs(records, { users: ["labuser"] }).map((j) => j.jobId)).toEqual(["10"]);
+      expect(filterJobs(records, { partitions: ["gpu-a6000"], states: ["pending"] }).map((j) => j.jobId)).toEqual([
+        "11",
+        "12",
+      ]);
+    });
+
+    test("epoch times are the instants the text view printed in UTC", () => {
+      const text = parseSqueue(live("squeue-pipe").stdout, UTC).records;
+      for (const id of [...running, "11", "12"]) {
+        expect(byId(records, id)).toMatchObject({ start: byId(text, id)?.start, end: byId(text, id)?.end });
+      }
+    });
+
+    test("gres_detail has the device indexes, also of --gpus jobs whose tres_per_node is empty", () => {
+      expect(byId(records, "6")).toMatchObject({
+        tresPerNode: [gpu("a6000", 4)],
+        gresDetail: [gpu("a6000", 4, { indexes: [0, 1, 2, 3] })],
+      });
+      expect(byId(records, "8")).toMatchObject({
+        tresPerNode: [],
+        gresDetail: [gpu("1g.10gb", 3, { indexes: [0, 1, 2] })],
+      });
+      expect(byId(records, "11")).toMatchObject({ gresDetail: [], nodes: [], timeLimit: seconds(600) });
+    });
   });
 });

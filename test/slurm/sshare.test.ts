@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseSshare, shareOf } from "../../src/slurm/index.ts";
-import { fixture } from "./fixture.ts";
+import { parseSshare, SSHARE_ARGS, shareOf } from "../../src/slurm/index.ts";
+import { fixture, live } from "./fixture.ts";
 
 describe("parseSshare", () => {
   test("the notes' sample: depth from leading spaces, empty FairShare, inf LevelFS", () => {
@@ -70,5 +70,42 @@ describe("parseSshare", () => {
       records: [],
       issues: [],
     });
+  });
+});
+
+describe("parseSshare on live captures (Slurm 22.05.8)", () => {
+  test("rv's own arguments: the tree, with LevelFS inf, and every TRES at zero run minutes", () => {
+    expect(live("sshare").command).toBe(`sshare ${SSHARE_ARGS.join(" ")}`);
+    const { records, issues } = parseSshare(live("sshare").stdout);
+    expect(issues).toEqual([]);
+    expect(records.map((r) => [r.depth, r.account, r.user, r.rawShares, r.normShares, r.fairShare, r.levelFs])).toEqual(
+      [
+        [0, "root", null, null, 0, null, null],
+        [1, "root", "root", 1, 0.333333, 1, "inf"],
+        [1, "lab", null, 1, 0.333333, null, "inf"],
+        [2, "lab", "root", 1, 1, 1, "inf"],
+        [1, "research", null, 1, 0.333333, null, "inf"],
+        [2, "research", "root", 1, 0.5, 1, "inf"],
+      ],
+    );
+    expect(records[3]?.tresRunMins).toContain("gres/gpu:a6000=0");
+    expect(records[3]?.grpTresMins).toBeNull();
+    // Without -a, sshare lists only the caller's (root's) associations.
+    expect(shareOf(records, "labuser")).toBeNull();
+  });
+
+  test("-a lists every user's association; without -l the columns only -l prints are null", () => {
+    const { records, issues } = parseSshare(live("sshare-a").stdout);
+    expect(issues).toEqual([]);
+    expect(shareOf(records, "labuser")).toMatchObject({
+      account: "research",
+      depth: 2,
+      normShares: 0.5,
+      fairShare: 1,
+      normUsage: null,
+      levelFs: null,
+      tresRunMins: null,
+    });
+    expect(shareOf(records, "root", "lab")?.fairShare).toBe(1);
   });
 });

@@ -5,6 +5,7 @@ import type { Context } from "../context.ts";
 import { observerFor } from "../leases.ts";
 import { formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
 import { leasesInScope } from "../scope.ts";
+import { clusterJson, readClusterStatus, renderClusterStatus } from "./status-cluster.ts";
 
 export interface LeaseSummary {
   lease: string;
@@ -64,16 +65,22 @@ export function renderSummary(ctx: Context, s: LeaseSummary): string {
   return `${lines.join("\n")}\n${renderRunners(ctx, s.runners)}`;
 }
 
-export async function runStatus(ctx: Context, config: Config, options: { lease?: string }): Promise<number> {
+export async function runStatus(
+  ctx: Context,
+  config: Config,
+  options: { lease?: string; local?: boolean },
+): Promise<number> {
   const summaries = leasesInScope(ctx, config, options.lease).map((lease) => readSummary(ctx, config, lease));
+  const cluster =
+    config.cluster && !options.local && !options.lease ? await readClusterStatus(ctx, config.cluster) : null;
   if (ctx.json) {
-    printJson(ctx.io, { leases: summaries });
-    return 0;
+    printJson(ctx.io, { leases: summaries, cluster: cluster && clusterJson(cluster) });
+  } else {
+    if (summaries.length === 0 && !cluster) {
+      ctx.io.out("no leases yet: rv submit -- CMD starts the local one, or rv lease up --local\n");
+    }
+    ctx.io.out(summaries.map((s) => renderSummary(ctx, s)).join("\n"));
+    if (cluster) ctx.io.out(`${summaries.length ? "\n" : ""}${renderClusterStatus(ctx, cluster)}`);
   }
-  if (summaries.length === 0) {
-    ctx.io.out("no leases yet: rv submit -- CMD starts the local one, or rv lease up --local\n");
-    return 0;
-  }
-  ctx.io.out(summaries.map((s) => renderSummary(ctx, s)).join("\n"));
-  return 0;
+  return cluster && "error" in cluster ? cluster.error.exitCode : 0;
 }

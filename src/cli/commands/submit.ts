@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
-import type { Config } from "../../config/index.ts";
+import type { ClusterConfig, Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import { leasePaths, newTaskId, newTaskIds, publishTask, readHeartbeats, type Task } from "../../fsqueue/index.ts";
-import { chooseLease, type LeaseChoice, requireLease } from "../../lease/index.ts";
+import { chooseLease, type LeaseChoice, readLease, requireLease } from "../../lease/index.ts";
+import { callCluster } from "../cluster/call.ts";
+import { clusterRemote } from "../cluster/connect.ts";
+import type { SubmitResult } from "../cluster/ops/submit.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { isLeaseLive, leaseFacts } from "../leases.ts";
@@ -108,24 +111,12 @@ function warnings(ctx: Context, config: Config, leaseId: string, tasks: Task[]):
 export async function runSubmit(ctx: Context, config: Config, argv: string[], options: SubmitOptions): Promise<number> {
   if (options.wait && options.follow) throw new RvError("usage", "--wait and --follow do not go together: pick one");
   const specs = specsFromFlags(argv, options, ctx);
+  if (options.lease && config.cluster && !readLease(ctx.root, options.lease)) {
+    return submitToCluster(ctx, config.cluster, options, specs);
+  }
   const choice = await pickLease(ctx, config, options.lease);
   const leaseId = choice.lease;
-  const p = leasePaths(ctx.root, leaseId);
-  const now = ctx.now();
-  const ids = newTaskIds(specs.length, now.getTime());
-  const built = specs.map((spec, i) =>
-    buildTask(spec, {
-      id: ids[i] ?? "",
-      lease: leaseId,
-      cwd: process.cwd(),
-      env: ctx.env,
-      host: ctx.host,
-      now,
-      config,
-    }),
-  );
-  const notes = warnings(ctx, config, leaseId, built);
-  const tasks = built.map((task) => publishUnique(p, task));
+  const { tasks, notes } = publishTasks(ctx, config, leaseId, specs, process.cwd());
   if (ctx.json && !options.wait && !options.follow) {
     printJson(ctx.io, {
       lease: leaseId,
@@ -138,6 +129,52 @@ export async function runSubmit(ctx: Context, config: Config, argv: string[], op
   }
   if (!options.wait && !options.follow) return 0;
   return awaitOutcome(ctx, config, leaseId, tasks, options.follow === true);
+}
+
+/** A lease that is not on this machine is looked for on the cluster: the task goes there in one round trip. */
+async function submitToCluster(
+  ctx: Context,
+  cluster: ClusterConfig,
+  options: SubmitOptions,
+  specs: TaskSpec[],
+): Promise<number> {
+  if (options.wait || options.follow) {
+    throw new RvError("usage", "--wait and --follow work with local leases only for now", {
+      hint: `submit without them, then watch with: rv status`,
+    });
+  }
+  const remote = clusterRemote(ctx.root, cluster);
+  const result = (await callCluster(remote, cluster, ctx.env, "submit", {
+    lease: options.lease,
+    specs,
+  })) as SubmitResult;
+  if (ctx.json) printJson(ctx.io, { cluster: cluster.name, ...result });
+  else {
+    for (const task of result.tasks) ctx.io.out(`${task.id}\n`);
+    for (const note of result.warnings) ctx.io.err(`rv: warning: ${note}\n`);
+  }
+  return 0;
+}
+
+/**
+ * Builds the tasks and publishes them into the lease's inbox. Also the cluster side of a submit from a
+ * laptop (cluster/ops/submit.ts), where `cwd` is the login node's home unless the spec names one.
+ */
+export function publishTasks(
+  ctx: Context,
+  config: Config,
+  leaseId: string,
+  specs: TaskSpec[],
+  cwd: string,
+): { tasks: Task[]; notes: string[] } {
+  const p = leasePaths(ctx.root, leaseId);
+  const now = ctx.now();
+  const ids = newTaskIds(specs.length, now.getTime());
+  const built = specs.map((spec, i) =>
+    buildTask(spec, { id: ids[i] ?? "", lease: leaseId, cwd, env: ctx.env, host: ctx.host, now, config }),
+  );
+  const notes = warnings(ctx, config, leaseId, built);
+  return { tasks: built.map((task) => publishUnique(p, task)), notes };
 }
 
 /** Another submitter drew the same id in the same millisecond: draw again rather than replace its task. */

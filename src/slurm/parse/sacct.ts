@@ -9,7 +9,8 @@ import { parseTres, TresSchema } from "./tres.ts";
 /**
  * The fields rv asks sacct for, one line per job (`-X`: no steps), `|`-separated (`-P`). sacct lags slurmctld
  * by 1-3 s: a job already running may still read PENDING with an empty partition. A job cancelled while
- * pending has Start == End == the cancel time and an empty AllocTRES.
+ * pending has an empty AllocTRES, NodeList `None assigned`, End the cancel time, and Start either `None` (the dev
+ * cluster's 22.05.8 captures) or the cancel time too (the notes' race).
  */
 export const SACCT_FIELDS = "JobID,JobName,Partition,Account,AllocTRES,State,ExitCode,Start,End,Elapsed,NodeList";
 export const SACCT_ARGS = ["-X", "-P", "-o", SACCT_FIELDS] as const;

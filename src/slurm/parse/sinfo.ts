@@ -11,7 +11,8 @@ import { DurationSchema, parseDuration } from "./time.ts";
  * twice), the partition with `*` for the default, its MaxTime (%l) and DefaultTime (%L), the long state,
  * GRES, CPUs allocated/idle/other/total, memory, features, and the reason last (free text).
  * sinfo's `-o` has no field for GRES in use: that comes from `scontrol -d show node` (GresUsed), or from
- * `sinfo -O ...,GresUsed` whose `GRES_USED` column this parser also reads when the header names it.
+ * `sinfo -O ...,GresUsed` whose `GRES_USED` column this parser also reads when the header names it. Keep the
+ * header with -O: its columns are aligned with spaces and are not SINFO_FORMAT's, so `-O --noheader` is unreadable.
  */
 export const SINFO_FORMAT = "%N|%P|%a|%l|%L|%T|%D|%G|%C|%m|%f|%E";
 export const SINFO_ARGS = ["-N", "--noheader", "-o", SINFO_FORMAT] as const;
@@ -30,7 +31,14 @@ const COLUMNS = [
   "AVAIL_FEATURES",
   "REASON",
 ];
-const ALIASES = { NOD: "NODES", GRES_USED: "GRES_USED", HOSTNAMES: "NODELIST", FEATURES: "AVAIL_FEATURES" };
+/** `-O StateComplete` heads its column STATECOMPLETE (`idle+planned`); it is the state all the same. */
+const ALIASES = {
+  NOD: "NODES",
+  GRES_USED: "GRES_USED",
+  HOSTNAMES: "NODELIST",
+  FEATURES: "AVAIL_FEATURES",
+  STATECOMPLETE: "STATE",
+};
 
 export const CpuCountsSchema = z.object({
   allocated: z.number().int(),

@@ -1,0 +1,21 @@
+import { join } from "node:path";
+import type { ClusterConfig, Config } from "../../config/index.ts";
+import { RvError } from "../../errors.ts";
+import { localRemote, type Remote, sshRemote } from "../../remote/index.ts";
+
+export function requireCluster(config: Config): ClusterConfig {
+  if (config.cluster) return config.cluster;
+  throw new RvError("usage", "no cluster is configured", {
+    hint: "set one up with: rv init --host LOGIN_NODE --user USER (rv init --help for the rest)",
+  });
+}
+
+/** rv's ssh config and control sockets live under $RV_HOME/ssh (0700). */
+export function sshDir(root: string): string {
+  return join(root, "ssh");
+}
+
+export function clusterRemote(root: string, cluster: ClusterConfig): Remote {
+  if (cluster.host === "local") return localRemote();
+  return sshRemote({ host: cluster.host, configFile: join(sshDir(root), "config"), controlDir: sshDir(root) });
+}

@@ -1,0 +1,20 @@
+import type { z } from "zod";
+import type { OpName } from "../protocol.ts";
+import type { ClusterSide } from "../side.ts";
+import { DoctorArgsSchema, doctorOp } from "./doctor.ts";
+import { ResourcesArgsSchema, resourcesOp } from "./resources.ts";
+import { StatusArgsSchema, statusOp } from "./status.ts";
+import { SubmitArgsSchema, submitOp } from "./submit.ts";
+
+interface Op {
+  args: z.ZodType;
+  run: (side: ClusterSide, args: never) => unknown;
+}
+
+/** Every operation the laptop may ask of the login node. */
+export const ops: Record<OpName, Op> = {
+  status: { args: StatusArgsSchema, run: statusOp },
+  resources: { args: ResourcesArgsSchema, run: resourcesOp },
+  doctor: { args: DoctorArgsSchema, run: doctorOp },
+  submit: { args: SubmitArgsSchema, run: submitOp },
+};

@@ -1,0 +1,73 @@
+import { execFileSync } from "node:child_process";
+import type { Config } from "../../config/index.ts";
+import { configPath } from "../../config/index.ts";
+import { RvError } from "../../errors.ts";
+import { buildId, rvVersion } from "../build-info.ts";
+import { callCluster } from "../cluster/call.ts";
+import { clusterRemote } from "../cluster/connect.ts";
+import type { Check } from "../cluster/ops/doctor.ts";
+import type { Context } from "../context.ts";
+import { paint, printJson } from "../output.ts";
+
+/**
+ * `rv doctor`: every check is a line, and every failed line says how to fix it. The local checks run here;
+ * the cluster's run on the login node in one round trip (which also deploys this build there if needed).
+ */
+export async function runDoctor(ctx: Context, config: Config): Promise<number> {
+  const checks = [...localChecks(ctx, config), ...(config.cluster ? await clusterChecks(ctx, config) : [])];
+  if (ctx.json) printJson(ctx.io, { ok: checks.every((c) => c.ok), checks });
+  else ctx.io.out(checks.map((c) => renderCheck(ctx, c)).join(""));
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+function localChecks(ctx: Context, config: Config): Check[] {
+  const checks: Check[] = [
+    { name: "rv", ok: true, detail: `rv ${rvVersion} (build ${buildId}), home ${ctx.root}`, fix: null },
+    {
+      name: "config",
+      ok: true,
+      detail: config.cluster
+        ? `${configPath(ctx.root)}: cluster ${config.cluster.name}`
+        : "no cluster configured: rv runs tasks on this machine",
+      fix: config.cluster ? null : "to use a Slurm cluster: rv init --host LOGIN_NODE --user USER",
+    },
+  ];
+  if (config.cluster && config.cluster.host !== "local") checks.push(sshCheck());
+  return checks;
+}
+
+function sshCheck(): Check {
+  try {
+    const version = execFileSync("ssh", ["-V"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return { name: "ssh", ok: true, detail: version.trim() || "OpenSSH client found", fix: null };
+  } catch (error) {
+    const e = error as { stderr?: string; code?: string };
+    if (e.code !== "ENOENT" && e.stderr) return { name: "ssh", ok: true, detail: e.stderr.trim(), fix: null };
+    return {
+      name: "ssh",
+      ok: false,
+      detail: "no ssh client on this machine",
+      fix: "install OpenSSH (apt install openssh-client)",
+    };
+  }
+}
+
+async function clusterChecks(ctx: Context, config: Config): Promise<Check[]> {
+  const cluster = config.cluster;
+  if (!cluster) return [];
+  const started = performance.now();
+  try {
+    const checks = (await callCluster(clusterRemote(ctx.root, cluster), cluster, ctx.env, "doctor", {})) as Check[];
+    const ms = Math.round(performance.now() - started);
+    return [{ name: "connection", ok: true, detail: `${cluster.host}: rv answered in ${ms} ms`, fix: null }, ...checks];
+  } catch (error) {
+    if (!(error instanceof RvError)) throw error;
+    return [{ name: "connection", ok: false, detail: error.message, fix: error.hint ?? null }];
+  }
+}
+
+function renderCheck(ctx: Context, check: Check): string {
+  const mark = check.ok ? paint(ctx.io, "green", "ok  ") : paint(ctx.io, "red", "FAIL");
+  const fix = check.fix && !check.ok ? `\n      fix: ${check.fix}` : "";
+  return `${mark}  ${check.name.padEnd(10)} ${check.detail}${fix}\n`;
+}

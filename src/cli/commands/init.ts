@@ -1,0 +1,163 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import type { ClusterConfig, Config } from "../../config/index.ts";
+import { saveClusterConfig } from "../../config/write.ts";
+import { RvError } from "../../errors.ts";
+import { type CommandResult, localRemote, type Remote, type SshHost, writeSshHostBlock } from "../../remote/index.ts";
+import { callCluster, deployRv } from "../cluster/call.ts";
+import { clusterRemote, sshDir } from "../cluster/connect.ts";
+import type { ResourcesResult } from "../cluster/ops/resources.ts";
+import type { Context } from "../context.ts";
+import { parseCount } from "../flags.ts";
+import { printJson } from "../output.ts";
+
+export interface InitOptions {
+  host?: string;
+  port?: string;
+  user?: string;
+  identityFile?: string;
+  account?: string;
+  root?: string;
+  name?: string;
+  yes?: boolean;
+}
+
+/**
+ * `rv init`: from "I have an ssh login" to "rv works on this cluster": an ssh host block of rv's own
+ * (ControlMaster), a tested connection, the cluster root, this build deployed there, and the partitions and
+ * GPU types Slurm reports. Every answer can come from a flag; a terminal is asked for what is missing.
+ */
+export async function runInit(ctx: Context, _config: Config, options: InitOptions): Promise<number> {
+  const answers = await completeAnswers(ctx, options);
+  const name = options.name ?? nameFromHost(answers.host);
+  const cluster: ClusterConfig = {
+    name,
+    host: answers.host === "local" ? "local" : `rv-${name}`,
+    user: answers.user,
+    root: "/",
+  };
+  if (answers.account) cluster.account = answers.account;
+  if (cluster.host !== "local") await writeHostBlock(ctx, cluster.host, answers, options);
+  const remote = clusterRemote(ctx.root, cluster);
+  cluster.root = options.root ?? (await defaultRoot(remote, answers.user));
+  const file = saveClusterConfig(ctx.root, cluster);
+  note(ctx, `wrote ${file} (cluster ${name}, root ${cluster.root})`);
+  const deployed = await deployRv(remote, cluster, ctx.env);
+  note(ctx, `deployed rv to ${remote.where}:${deployed}`);
+  const { pools } = (await callCluster(remote, cluster, ctx.env, "resources", { partitions: [] })) as ResourcesResult;
+  const partitions = [...new Set(pools.map((p) => p.partition))].map((partition) => ({
+    partition,
+    gpuTypes: pools.filter((p) => p.partition === partition).map((p) => ({ type: p.type, total: p.total })),
+  }));
+  if (ctx.json) {
+    printJson(ctx.io, { cluster, config: file, sshConfig: join(sshDir(ctx.root), "config"), deployed, partitions });
+  } else {
+    ctx.io.out(`cluster ${name} is ready: ${partitions.length} GPU partitions\n`);
+    for (const p of partitions) {
+      ctx.io.out(`  ${p.partition}: ${p.gpuTypes.map((t) => `${t.total} x ${t.type}`).join(", ")}\n`);
+    }
+    ctx.io.out("next: rv doctor, rv resources, rv status\n");
+  }
+  return 0;
+}
+
+interface Answers {
+  host: string;
+  user: string;
+  account?: string;
+}
+
+async function completeAnswers(ctx: Context, options: InitOptions): Promise<Answers> {
+  const interactive = !options.yes && ctx.io.isTTY && Boolean(process.stdin.isTTY);
+  if (!interactive) {
+    if (!options.host || !options.user) {
+      throw new RvError("usage", "rv init needs --host and --user when it cannot ask (no terminal, or --yes)", {
+        hint: "for example: rv init --host login.cluster.edu --user me --account mylab --yes",
+      });
+    }
+    return { host: options.host, user: options.user, ...(options.account && { account: options.account }) };
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const ask = async (question: string, given: string | undefined, fallback = "") =>
+      given ?? ((await prompt.question(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim() || fallback);
+    const host = await ask("login node (ssh host or alias; 'local' on the login node itself)", options.host);
+    const user = await ask("user on the cluster", options.user, process.env.USER ?? "");
+    const account = await ask("Slurm account (empty: your default)", options.account);
+    if (!host || !user) throw new RvError("usage", "rv init needs a host and a user");
+    return { host, user, ...(account && { account }) };
+  } finally {
+    prompt.close();
+  }
+}
+
+/** `rivanna.hpc.virginia.edu` -> `rivanna`; an IP address -> `cluster`. */
+export function nameFromHost(host: string): string {
+  const first =
+    host
+      .split(".")[0]
+      ?.toLowerCase()
+      .replace(/[^a-z0-9_-]/g, "-") ?? "";
+  return /^[a-z][a-z0-9_-]*$/.test(first) ? first.slice(0, 32) : "cluster";
+}
+
+/** Reads what ssh itself would use for the host (`ssh -G`, honouring ~/.ssh/config), then writes rv's block. */
+async function writeHostBlock(ctx: Context, alias: string, answers: Answers, options: InitOptions): Promise<void> {
+  const port = parseCount("--port", options.port, 1);
+  const argv = ["ssh", "-G", ...(port ? ["-p", String(port)] : []), "-l", answers.user, answers.host];
+  const [result] = (await localRemote().run([{ argv }])) as [CommandResult];
+  if (result.exitCode !== 0) {
+    throw new RvError("usage", `ssh does not accept the host ${answers.host}: ${result.stderr.trim()}`, {
+      hint: "check the host name; rv init --host takes a name, an address, or an alias from ~/.ssh/config",
+    });
+  }
+  const settings = parseSshG(result.stdout);
+  const identities = options.identityFile
+    ? [options.identityFile]
+    : (settings.identityfile ?? []).map(expandHome).filter((file) => existsSync(file));
+  const host: SshHost = {
+    alias,
+    hostName: settings.hostname?.[0] ?? answers.host,
+    port: Number(settings.port?.[0] ?? port ?? 22),
+    user: answers.user,
+    identityFiles: identities,
+    proxyJump: settings.proxyjump?.[0] && settings.proxyjump[0] !== "none" ? settings.proxyjump[0] : null,
+    controlDir: sshDir(ctx.root),
+    knownHosts: join(sshDir(ctx.root), "known_hosts"),
+  };
+  writeSshHostBlock(join(sshDir(ctx.root), "config"), host);
+}
+
+function parseSshG(text: string): Record<string, string[]> {
+  const settings: Record<string, string[]> = {};
+  for (const line of text.split("\n")) {
+    const [key, ...rest] = line.trim().split(" ");
+    if (key) settings[key] = [...(settings[key] ?? []), rest.join(" ")];
+  }
+  return settings;
+}
+
+function expandHome(path: string): string {
+  return path.startsWith("~/") ? join(homedir(), path.slice(2)) : path;
+}
+
+/** The first round trip: `/scratch/USER/.rv` where the site has a scratch filesystem, else `~/.rv` there. */
+async function defaultRoot(remote: Remote, user: string): Promise<string> {
+  const [home, scratch] = await remote.run([
+    { argv: ["printenv", "HOME"] },
+    { argv: ["test", "-d", `/scratch/${user}`] },
+  ]);
+  if (scratch?.exitCode === 0) return `/scratch/${user}/.rv`;
+  const dir = home?.stdout.trim();
+  if (!dir?.startsWith("/"))
+    throw new RvError("cluster", `cannot tell the home directory on ${remote.where}`, {
+      hint: "give the root: rv init --root DIR",
+    });
+  return `${dir}/.rv`;
+}
+
+function note(ctx: Context, text: string): void {
+  if (!ctx.json) ctx.io.err(`rv: ${text}\n`);
+}

@@ -1,0 +1,68 @@
+import type { Config } from "../../config/index.ts";
+import type { GpuPool } from "../../slurm/index.ts";
+import { callCluster } from "../cluster/call.ts";
+import { clusterRemote, requireCluster } from "../cluster/connect.ts";
+import type { ResourcesResult } from "../cluster/ops/resources.ts";
+import type { Context } from "../context.ts";
+import { parseCount } from "../flags.ts";
+import { paint, printJson, renderTable } from "../output.ts";
+
+export interface ResourcesOptions {
+  partition: string[];
+  gpu?: string;
+}
+
+/** What a request for `gpus` GPUs of one type would meet now, per partition: a pure reading of the pools. */
+export function verdict(pool: GpuPool, gpus: number): "starts now" | "starts now across nodes" | "waits" {
+  if (pool.maxFreeOnOneNode >= gpus) return "starts now";
+  if (pool.idle >= gpus) return "starts now across nodes";
+  return "waits";
+}
+
+export async function runResources(ctx: Context, config: Config, options: ResourcesOptions): Promise<number> {
+  const gpus = parseCount("--gpu", options.gpu, 1);
+  const cluster = requireCluster(config);
+  const remote = clusterRemote(ctx.root, cluster);
+  const result = (await callCluster(remote, cluster, ctx.env, "resources", {
+    partitions: options.partition,
+  })) as ResourcesResult;
+  const pools = result.pools.map((pool) => ({ ...pool, ...(gpus !== undefined && { request: verdict(pool, gpus) }) }));
+  if (ctx.json) {
+    printJson(ctx.io, { cluster: cluster.name, at: result.at, request: gpus ?? null, pools });
+    return 0;
+  }
+  ctx.io.out(renderPools(ctx, result.pools));
+  ctx.io.out(`${meaning(ctx, result.pools, gpus)}\n`);
+  return 0;
+}
+
+function renderPools(ctx: Context, pools: GpuPool[]): string {
+  const rows = pools.map((p) => [
+    p.partition,
+    p.type,
+    String(p.total),
+    String(p.allocated),
+    paint(ctx.io, p.idle > 0 ? "green" : "dim", String(p.idle)),
+    String(p.planned),
+    String(p.unavailable),
+    String(p.pendingDemand),
+    String(p.maxFreeOnOneNode),
+  ]);
+  const header = ["partition", "type", "total", "alloc", "idle", "planned", "down", "pending", "now/node"];
+  return renderTable(ctx.io, header, rows);
+}
+
+function meaning(ctx: Context, pools: GpuPool[], gpus: number | undefined): string {
+  if (gpus === undefined) {
+    const best = [...pools].sort((a, b) => b.maxFreeOnOneNode - a.maxFreeOnOneNode)[0];
+    if (!best || best.maxFreeOnOneNode === 0)
+      return "no GPU is idle now: a new job waits (planned GPUs go to jobs that fit before the backfill plan)";
+    return `now: up to ${best.maxFreeOnOneNode} ${best.type} on one node in ${best.partition} start at once (rv resources --gpu N for a given size)`;
+  }
+  const lines = pools.map((p) => `  ${p.partition} (${p.type}): ${paintVerdict(ctx, verdict(p, gpus))}`);
+  return `a request for ${gpus} GPU${gpus === 1 ? "" : "s"} now:\n${lines.join("\n")}`;
+}
+
+function paintVerdict(ctx: Context, v: ReturnType<typeof verdict>): string {
+  return paint(ctx.io, v === "waits" ? "yellow" : "green", v);
+}

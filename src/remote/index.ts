@@ -1,0 +1,12 @@
+/**
+ * Where a command runs: this machine (localRemote) or a login node over ssh (sshRemote), behind one interface.
+ * Other modules import only this file.
+ */
+
+export { classifySshFailure } from "./classify.ts";
+export { localRemote } from "./local.ts";
+export { shJoin, shQuote } from "./quote.ts";
+export { type SshOptions, sshRemote } from "./ssh.ts";
+export { renderSshHostBlock, type SshHost, writeSshHostBlock } from "./ssh-config.ts";
+export type { CommandResult, FileRemote, Remote, RemoteCommand } from "./types.ts";
+export { upload } from "./upload.ts";

@@ -1,0 +1,59 @@
+import { constants as osConstants } from "node:os";
+import { execa } from "execa";
+import { RvError } from "../errors.ts";
+import type { CommandResult, FileRemote, RemoteCommand } from "./types.ts";
+import { validateCommands } from "./validate.ts";
+
+/** Runs commands on this machine, one process each, with the same results a shell on a login node would give. */
+export function localRemote(): FileRemote {
+  return {
+    where: "this machine",
+    async run(commands) {
+      validateCommands(commands);
+      const results: CommandResult[] = [];
+      for (const command of commands) results.push(await runLocally(command));
+      return results;
+    },
+    async runWithStdinFile(argv, localFile) {
+      validateCommands([{ argv }]);
+      return spawn(argv, { inputFile: localFile });
+    },
+  };
+}
+
+function runLocally({ argv, env, stdin }: RemoteCommand): Promise<CommandResult> {
+  return spawn(argv, stdin === undefined ? { env, stdin: "ignore" } : { env, input: stdin });
+}
+
+type Feed = { inputFile: string } | { input: string } | { stdin: "ignore" };
+
+async function spawn(argv: readonly string[], options: Feed & { env?: RemoteCommand["env"] }): Promise<CommandResult> {
+  const [file = "", ...args] = argv;
+  const finished: Finished = await execa(file, args, { ...options, reject: false, stripFinalNewline: false });
+  return toCommandResult(file, finished);
+}
+
+interface Finished {
+  exitCode?: number;
+  signal?: string;
+  code?: unknown;
+  isMaxBuffer: boolean;
+  shortMessage?: unknown;
+  stdout: string;
+  stderr: string;
+}
+
+/** Maps what execa saw to what sh reports, so callers need not care where a command ran. */
+function toCommandResult(file: string, finished: Finished): CommandResult {
+  const { stdout, stderr } = finished;
+  if (finished.isMaxBuffer) throw new RvError("io", `${file} printed more output than rv keeps in memory`);
+  if (finished.exitCode !== undefined) return { exitCode: finished.exitCode, stdout, stderr };
+  if (finished.signal) return { exitCode: 128 + signalNumber(finished.signal), stdout, stderr };
+  if (finished.code === "ENOENT") return { exitCode: 127, stdout, stderr: `${stderr}rv: ${file}: not found\n` };
+  if (finished.code === "EACCES") return { exitCode: 126, stdout, stderr: `${stderr}rv: ${file}: Permission denied\n` };
+  throw new RvError("internal", `could not run ${file}: ${String(finished.shortMessage ?? finished.code)}`);
+}
+
+function signalNumber(signal: string): number {
+  return (osConstants.signals as Record<string, number | undefined>)[signal] ?? 0;
+}

@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { execa } from "execa";
+import { RvError } from "../errors.ts";
+import { parseBatchOutput, renderBatchScript } from "./batch.ts";
+import { classifySshFailure } from "./classify.ts";
+import { controlPath, prepareControlDir } from "./control-path.ts";
+import { shJoin } from "./quote.ts";
+import type { CommandResult, FileRemote, RemoteCommand } from "./types.ts";
+import { validateCommands } from "./validate.ts";
+
+export interface SshOptions {
+  /** An alias from the ssh config, or a host name. */
+  host: string;
+  /** Passed as `ssh -F`; without it ssh reads ~/.ssh/config. */
+  configFile?: string;
+  /** Where the ControlMaster sockets live (created 0700); see control-path.ts for when it is not used. */
+  controlDir: string;
+  connectTimeoutS?: number;
+}
+
+/**
+ * Runs commands on a host over OpenSSH: one `ssh` process per call, multiplexed over a persistent
+ * ControlMaster connection, so a batch after the first costs one round trip and no new login.
+ */
+export function sshRemote(options: SshOptions): FileRemote {
+  checkHost(options.host);
+  let baseArgs: Promise<string[]> | undefined;
+  const sshArgs = async (remoteCommand: string) => {
+    baseArgs ??= connectionArgs(options);
+    return [...(await baseArgs), options.host, remoteCommand];
+  };
+  return {
+    where: `${options.host} (ssh)`,
+    async run(commands) {
+      validateCommands(commands);
+      if (commands.length === 0) return [];
+      return runBatch(options.host, await sshArgs("sh -s"), commands);
+    },
+    async runWithStdinFile(argv, localFile) {
+      validateCommands([{ argv }]);
+      return runFed(options.host, await sshArgs(shJoin(argv)), localFile);
+    },
+  };
+}
+
+async function connectionArgs(options: SshOptions): Promise<string[]> {
+  const directory = await prepareControlDir(options.controlDir);
+  const settings = [
+    "BatchMode=yes",
+    `ConnectTimeout=${options.connectTimeoutS ?? 10}`,
+    "ControlMaster=auto",
+    `ControlPath=${controlPath(directory)}`,
+    "ControlPersist=10m",
+    "ServerAliveInterval=15",
+    "ServerAliveCountMax=3",
+  ];
+  const config = options.configFile ? ["-F", options.configFile] : [];
+  return [...config, ...settings.flatMap((setting) => ["-o", setting])];
+}
+
+async function runBatch(host: string, args: string[], commands: readonly RemoteCommand[]): Promise<CommandResult[]> {
+  const nonce = randomBytes(12).toString("hex");
+  const finished = await execa("ssh", args, {
+    input: renderBatchScript(commands, nonce),
+    encoding: "buffer",
+    stripFinalNewline: false,
+    reject: false,
+  });
+  const stderr = Buffer.from(finished.stderr).toString("utf8");
+  if (finished.isMaxBuffer) throw new RvError("io", `the commands on ${host} printed more than rv keeps in memory`);
+  const output = parseBatchOutput(finished.stdout, nonce, commands.length);
+  // Every result arrived whole: whatever ssh said afterwards (a drop at logout) does not change them.
+  if (output.complete) return output.results;
+  throw classifySshFailure(finished.exitCode, stderr, host, output.started ? output.problem : undefined);
+}
+
+async function runFed(host: string, args: string[], localFile: string): Promise<CommandResult> {
+  const finished = await execa("ssh", args, { inputFile: localFile, reject: false, stripFinalNewline: false });
+  const { exitCode, stdout, stderr } = finished;
+  // 255 is ssh's own failure (a remote command exiting 255 is taken for one: rare, and safe to retry).
+  if (exitCode === undefined || exitCode === 255) throw classifySshFailure(exitCode, stderr, host);
+  return { exitCode, stdout, stderr };
+}
+
+/** A host starting with "-" would be read as an ssh option. */
+function checkHost(host: string): void {
+  if (!/^[A-Za-z0-9_.@:[\]%-]+$/.test(host) || host.startsWith("-")) {
+    throw new RvError("usage", `not a usable ssh host: ${JSON.stringify(host)}`, {
+      hint: "use a host name or an alias from your ssh config",
+    });
+  }
+}

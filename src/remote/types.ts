@@ -1,0 +1,39 @@
+/**
+ * "Run these commands there": on this machine, or on a login node over ssh. Every command is an argv array;
+ * nothing here ever builds a shell string from user text except through `shQuote` (quote.ts).
+ */
+export interface RemoteCommand {
+  argv: readonly string[];
+  /** Set for this command only, on top of the remote login environment. Never put secrets here: use stdin. */
+  env?: Readonly<Record<string, string>>;
+  /** Fed to the command's standard input; without it the command reads /dev/null. */
+  stdin?: string;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Remote {
+  /** For messages: "this machine" or "rv-devcluster (ssh)". */
+  readonly where: string;
+  /**
+   * Runs the commands in order in one round trip and returns one result per command, in order. A command
+   * that fails does not stop the others. Rejects with an RvError (code `unreachable`) only when the round
+   * trip itself failed (no connection, dropped connection); a command missing on the far side is exit 127.
+   * A rejection returns no partial results, yet some commands may have run: retry only what is idempotent.
+   * Rejects with `usage` for what cannot be delivered (a NUL byte, an invalid environment variable name).
+   */
+  run(commands: readonly RemoteCommand[]): Promise<CommandResult[]>;
+}
+
+/** A Remote that can also stream a local file into one command's stdin (files too big or binary for `stdin`). */
+export interface FileRemote extends Remote {
+  /**
+   * Runs `argv` on the far side with `localFile` as its stdin, in one round trip. Over ssh its stdout may start
+   * with whatever the login shell's rc files print; rely on the exit status and stderr.
+   */
+  runWithStdinFile(argv: readonly string[], localFile: string): Promise<CommandResult>;
+}
