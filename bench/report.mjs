@@ -95,6 +95,9 @@ function targetsSection(b) {
     return `**${text.meanMs} ms** mean (every record, \`--json -n 0\`, no target: ${json.meanMs} ms)`;
   });
   add("(d) dispatch latency, idle lease", "dispatch", "p50 ≤ 50 ms", (r) => `**${r.main.latency.p50} ms** p50`);
+  add("(e) read commands over ssh", "remote", "1 round trip each", (r) =>
+    r.commands.map((c) => `\`${c.name}\` ${c.roundTrips}`).join(", "),
+  );
   return `## Targets\n\n${table(["benchmark", "target", "result", "met"], rows)}`;
 }
 
@@ -224,6 +227,26 @@ is \`sh -c 'date +%s%N > FILE'\`, the same for both), ${e.count} tasks each, ${e
 ${table(["", "tasks", "p50", "p90", "p99", "max"], [row("`rv submit -- CMD`", e.rv), row("`tsp CMD`", e.tsp)])}`;
 }
 
+function remoteSection(r) {
+  const rows = r.commands.map((c) => [
+    `\`${c.name}\``,
+    String(c.roundTrips),
+    `**${ms(c.medianMs)}**`,
+    ms(c.meanMs),
+    ms(c.stddevMs),
+  ]);
+  const peers = r.peers.map((p) => [p.name, "–", `**${ms(p.medianMs)}**`, ms(p.meanMs), ms(p.stddevMs)]);
+  return `## (e) Read commands over ssh
+
+The laptop CLI against the dev cluster (\`npm run cluster:up\`) through the loopback sshd, after \`rv init\` (so
+the ControlMaster is up and this build is deployed). Round trips are the ssh processes one run starts, counted
+by an \`ssh\` shim first in PATH (\`ssh -V\` and \`-O\` control commands are not round trips). Times by hyperfine
+(${r.warmup} warm-ups, ${r.runs} runs). Peers: one bare \`ssh HOST squeue --me\` (the floor of any remote read),
+and the four ssh calls a script would make to gather what \`rv status\` shows.
+
+${table(["command", "round trips", "median", "mean", "σ"], [...rows, ...peers])}${disturbance(r)}`;
+}
+
 export function renderReport(results) {
   const b = results.benchmarks;
   const sections = [INTRO.trim(), runSection(results.meta), targetsSection(b)];
@@ -231,6 +254,7 @@ export function renderReport(results) {
   if (b.submit && !b.submit.error) sections.push(submitSection(b.submit));
   if (b.tasks && !b.tasks.error) sections.push(tasksSection(b.tasks));
   if (b.dispatch && !b.dispatch.error) sections.push(dispatchSection(b.dispatch));
+  if (b.remote && !b.remote.error) sections.push(remoteSection(b.remote));
   return `${sections.join("\n\n")}\n`;
 }
 

@@ -22,6 +22,7 @@ import {
   round,
   watchForeignCpu,
 } from "./lib.mjs";
+import { runRemote } from "./remote.mjs";
 import { writeReport } from "./report.mjs";
 import { runSubmit } from "./submit.mjs";
 import { runTasks } from "./tasks.mjs";
@@ -36,12 +37,14 @@ const FULL = {
   submit: () => runSubmit({ warmup: 5, runs: 30 }),
   tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
+  remote: () => runRemote({ warmup: 3, runs: 20 }),
 };
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
   submit: () => runSubmit({ warmup: 2, runs: 10 }),
   tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
+  remote: () => runRemote({ warmup: 1, runs: 5 }),
 };
 
 function parseArgs(argv) {

@@ -9,6 +9,9 @@ import type { CommandResult, RemoteCommand } from "./types.ts";
  * Output, per command in order: a header line `@rv-batch <nonce> <index> <exitCode> <stdoutBytes> <stderrBytes>`,
  * then exactly that many raw bytes of stdout, then of stderr. The nonce (random per run) tells the first header
  * apart from anything a login shell's rc files print before the script starts.
+ *
+ * Output is captured to files and counted once the command exits; a command that leaves a background process
+ * writing to its stdout or stderr may add bytes after the count, which the parser reports as a broken stream.
  */
 
 const headerTag = "@rv-batch";
@@ -97,6 +100,7 @@ export function parseBatchOutput(stdout: Uint8Array, nonce: string, count: numbe
 type ReadOne = { result: CommandResult; end: number } | { problem: string };
 
 function readOne(bytes: Buffer, start: number, nonce: string, index: number): ReadOne {
+  if (start >= bytes.length) return { problem: `output ended before the result of command ${index}` };
   const lineEnd = bytes.indexOf("\n", start);
   if (lineEnd < 0) return { problem: `output ended inside the header of command ${index}` };
   const header = parseHeader(bytes.toString("latin1", start, lineEnd), nonce, index);

@@ -87,19 +87,18 @@ export function classifySshFailure(
   const cause = causes.find((candidate) => candidate.matches(stderr, exitCode));
   if (cause) return cause.error(host, detail ?? "no message", stderr);
   if (batchProblem) return droppedError(host, detail ? `${batchProblem}; ${detail}` : batchProblem);
+  // ssh explains every failure to connect; it is silent only when its ControlMaster went away under it.
+  if (exitCode === 255 && !detail) return droppedError(host, "ssh exited 255 without a message");
   if (exitCode === 255 || exitCode === undefined) {
     return new RvError("unreachable", `ssh to ${host} failed: ${detail ?? "no message from ssh"}`, {
       hint: `try ssh ${host} true in a terminal to see what is wrong, then rv doctor`,
     });
   }
   // ssh delivered the remote status, so the connection held but the remote shell stopped early.
-  return new RvError(
-    "cluster",
-    `the remote shell on ${host} stopped early (exit ${exitCode}): ${detail ?? "no message"}`,
-    {
-      hint: `check that ${host} has a working sh, mktemp and a writable temporary directory`,
-    },
-  );
+  const reason = `exit ${exitCode}: ${detail ?? "no message"}`;
+  return new RvError("cluster", `the remote shell on ${host} stopped early (${reason})`, {
+    hint: `check that ${host} has a working sh, mktemp and a writable temporary directory`,
+  });
 }
 
 /** The connection went away after the batch started: nothing it printed is trusted, but commands may have run. */

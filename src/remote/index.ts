@@ -9,4 +9,4 @@ export { shJoin, shQuote } from "./quote.ts";
 export { type SshOptions, sshRemote } from "./ssh.ts";
 export { renderSshHostBlock, type SshHost, writeSshHostBlock } from "./ssh-config.ts";
 export type { CommandResult, FileRemote, Remote, RemoteCommand } from "./types.ts";
-export { upload } from "./upload.ts";
+export { type UploadOptions, upload } from "./upload.ts";

@@ -38,7 +38,7 @@ export function sshRemote(options: SshOptions): FileRemote {
     },
     async runWithStdinFile(argv, localFile) {
       validateCommands([{ argv }]);
-      return runFed(options.host, await sshArgs(shJoin(argv)), localFile);
+      return runWithFileInput(options.host, await sshArgs(shJoin(argv)), localFile);
     },
   };
 }
@@ -74,7 +74,7 @@ async function runBatch(host: string, args: string[], commands: readonly RemoteC
   throw classifySshFailure(finished.exitCode, stderr, host, output.started ? output.problem : undefined);
 }
 
-async function runFed(host: string, args: string[], localFile: string): Promise<CommandResult> {
+async function runWithFileInput(host: string, args: string[], localFile: string): Promise<CommandResult> {
   const finished = await execa("ssh", args, { inputFile: localFile, reject: false, stripFinalNewline: false });
   const { exitCode, stdout, stderr } = finished;
   // 255 is ssh's own failure (a remote command exiting 255 is taken for one: rare, and safe to retry).

@@ -21,8 +21,9 @@ export interface Remote {
   readonly where: string;
   /**
    * Runs the commands in order in one round trip and returns one result per command, in order. A command
-   * that fails does not stop the others. Rejects with an RvError (code `unreachable`) only when the round
-   * trip itself failed (no connection, dropped connection); a command missing on the far side is exit 127.
+   * that fails does not stop the others. Rejects with an RvError only when the round trip itself failed:
+   * `unreachable` (no connection, refused key, dropped connection) or `cluster` (logins disabled, the far
+   * side's shell could not run the batch). A command missing on the far side is a result with exit 127.
    * A rejection returns no partial results, yet some commands may have run: retry only what is idempotent.
    * Rejects with `usage` for what cannot be delivered (a NUL byte, an invalid environment variable name).
    */

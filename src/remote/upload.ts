@@ -24,6 +24,8 @@ const receiveScript = [
   "tmp=$1 dst=$2 want=$3 mode=$4",
   `trap 'rm -f "$tmp"' EXIT`,
   "trap 'exit 129' HUP",
+  // A dropped connection closes stdout and stderr: the next message would kill sh by SIGPIPE, skipping the EXIT trap.
+  "trap 'exit 141' PIPE",
   "trap 'exit 143' TERM",
   `if [ -d "$dst" ]; then echo "rv-upload: $dst is a directory" >&2; exit 2; fi`,
   `cat >"$tmp"`,
