@@ -1,6 +1,6 @@
 import type { Config } from "../config/index.ts";
-import { type Lease, leasePaths, readHeartbeats } from "../fsqueue/index.ts";
-import { type LeaseFacts, listLeases, runnerView } from "../lease/index.ts";
+import { type Lease, leasePaths } from "../fsqueue/index.ts";
+import { type LeaseFacts, listLeases, readRunnerViews } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
 import type { Context } from "./context.ts";
 
@@ -14,11 +14,9 @@ export function observerFor(ctx: Context, config: Config) {
 }
 
 export function isLeaseLive(ctx: Context, config: Config, lease: Lease): boolean {
-  const observer = observerFor(ctx, config);
-  return readHeartbeats(leasePaths(ctx.root, lease.id)).some((hb) => {
-    const health = runnerView(hb, observer).health;
-    return health === "ok" || health === "draining";
-  });
+  return readRunnerViews(leasePaths(ctx.root, lease.id), observerFor(ctx, config)).some(
+    (runner) => runner.health === "ok" || runner.health === "draining",
+  );
 }
 
 export function leaseFacts(ctx: Context, config: Config): LeaseFacts[] {

@@ -12,6 +12,7 @@ export * from "./heartbeat.ts";
 export * from "./ids.ts";
 export * from "./layout.ts";
 export * from "./liveness.ts";
+export * from "./observations.ts";
 export * from "./paths.ts";
 export * from "./publish.ts";
 export * from "./quarantine.ts";

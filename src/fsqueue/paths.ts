@@ -23,6 +23,7 @@ export interface LeasePaths {
   control: string;
   logs: string;
   bad: string;
+  observed: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -40,6 +41,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     control: join(dir, "control"),
     logs: join(dir, "logs"),
     bad: join(dir, "bad"),
+    observed: join(dir, "observed"),
   };
 }
 
@@ -50,5 +52,7 @@ export const heartbeatFile = (p: LeasePaths, runner: string): string => join(p.h
 export const eventsFile = (p: LeasePaths, runner: string): string => join(p.events, `${runner}.jsonl`);
 export const controlFile = (p: LeasePaths, target: string, verb: string): string =>
   join(p.control, `${target}.${verb}`);
+export const observationsFile = (p: LeasePaths, observerHost: string): string =>
+  join(p.observed, `${observerHost}.json`);
 export const taskLogFile = (p: LeasePaths, task: string, attempt: number, stream: "out" | "err"): string =>
   join(p.logs, task, `${attempt}.${stream}`);

@@ -132,3 +132,15 @@ export const ControlSchema = z.object({
   requestedBy: z.string(),
 });
 export type Control = z.infer<typeof ControlSchema>;
+
+/**
+ * What one observer host has seen of other hosts' runners: for each, the heartbeat counter and when, on the
+ * observer's own clock, it first saw that counter. Lets one-shot observers (a CLI, `rv rpc` on a login node)
+ * judge liveness across calls (invariant 5). Written by that host only, replaced whole.
+ */
+export const ObservationsSchema = z.object({
+  v,
+  observer: z.string(),
+  runners: z.record(z.string(), z.object({ counter: z.number().int(), seenAtMs: z.number() })),
+});
+export type Observations = z.infer<typeof ObservationsSchema>;

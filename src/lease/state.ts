@@ -9,9 +9,11 @@ import {
   latestState,
   leasePaths,
   listEntries,
+  type Observation,
   readDoneOne,
   readHeartbeats,
   readSnapshot,
+  recallObservations,
   recordFile,
   type Task,
   type TaskCopy,
@@ -69,13 +71,13 @@ export interface Observer {
 }
 
 /**
- * A CLI looks once, so it has no earlier observation of another host's counter: such a runner counts as
- * alive until a long-lived observer (a runner, the TUI) says otherwise. On this host the pid decides.
+ * On this host the pid decides. For another host's runner, `observation` is when this host first saw its
+ * current counter (recallObservations); without one (a first look) the runner counts as alive.
  */
-export function runnerView(hb: Heartbeat, observer: Observer): RunnerView {
+export function runnerView(hb: Heartbeat, observer: Observer, observation?: Observation): RunnerView {
   const liveness = judgeLiveness({
     hb,
-    observation: { counter: hb.counter, seenAtMs: observer.nowMs },
+    observation: observation ?? { counter: hb.counter, seenAtMs: observer.nowMs },
     nowMs: observer.nowMs,
     staleAfterMs: observer.staleAfterMs,
     localHost: observer.host,
@@ -164,8 +166,14 @@ function copyView(copy: TaskCopy, runners: Runners): TaskView {
   }
 }
 
-function runnersOf(heartbeats: Heartbeat[], observer: Observer): Runners {
-  return new Map(heartbeats.map((hb) => [hb.runner, { hb, view: runnerView(hb, observer) }]));
+function runnersOf(p: LeasePaths, heartbeats: Heartbeat[], observer: Observer): Runners {
+  const seen = recallObservations(p, observer.host, heartbeats, observer.nowMs);
+  return new Map(heartbeats.map((hb) => [hb.runner, { hb, view: runnerView(hb, observer, seen.get(hb.runner)) }]));
+}
+
+/** The runners of a lease as this observer judges them now, remembering what it saw of other hosts. */
+export function readRunnerViews(p: LeasePaths, observer: Observer): RunnerView[] {
+  return [...runnersOf(p, readHeartbeats(p), observer).values()].map((r) => r.view);
 }
 
 export interface LeaseState {
@@ -176,7 +184,7 @@ export interface LeaseState {
 
 export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
   const snapshot = readSnapshot(p);
-  const runners = runnersOf(snapshot.heartbeats, observer);
+  const runners = runnersOf(p, snapshot.heartbeats, observer);
   const tasks = [...latestState(snapshot).values()]
     .map((copy) => copyView(copy, runners))
     .sort((a, b) => a.id.localeCompare(b.id));
@@ -210,5 +218,5 @@ export function readTaskView(p: LeasePaths, id: string, observer: Observer): Tas
     claimed,
     done: done ? [done] : [],
   }).get(id);
-  return copy && copyView(copy, runnersOf(claimed.length ? readHeartbeats(p) : [], observer));
+  return copy && copyView(copy, runnersOf(p, claimed.length ? readHeartbeats(p) : [], observer));
 }

@@ -1,0 +1,40 @@
+import { mkdirSync } from "node:fs";
+import { type Observation, observe } from "./liveness.ts";
+import { type LeasePaths, observationsFile } from "./paths.ts";
+import { tryReadRecord, writeRecordAtomic } from "./records.ts";
+import { type Heartbeat, ObservationsSchema, PROTOCOL_VERSION } from "./schema.ts";
+
+/**
+ * A one-shot observer's memory of other hosts' heartbeats, kept in `observed/<observer-host>.json`: the
+ * counter of each runner and when this host first saw it. A runner whose counter stood still across calls
+ * for longer than the stale threshold is stale, by this host's clock alone. Runners on the observer's own
+ * host are judged by their pid instead and are not kept. Failing to save only loses memory, never a read.
+ */
+export function recallObservations(
+  p: LeasePaths,
+  observerHost: string,
+  heartbeats: readonly Heartbeat[],
+  nowMs: number,
+): Map<string, Observation> {
+  const remote = heartbeats.filter((hb) => hb.host !== observerHost && hb.state !== "exited");
+  if (remote.length === 0) return new Map();
+  const file = observationsFile(p, observerHost);
+  const stored = tryReadRecord(file, ObservationsSchema);
+  const previous = stored?.ok ? stored.value.runners : {};
+  const next = new Map(remote.map((hb) => [hb.runner, observe(previous[hb.runner], hb, nowMs)]));
+  const changed =
+    next.size !== Object.keys(previous).length ||
+    [...next].some(([runner, o]) => previous[runner]?.counter !== o.counter);
+  if (changed) save(p, file, observerHost, next);
+  return next;
+}
+
+function save(p: LeasePaths, file: string, observer: string, runners: Map<string, Observation>): void {
+  try {
+    mkdirSync(p.observed, { recursive: true, mode: 0o700 });
+    const record = { v: PROTOCOL_VERSION, observer, runners: Object.fromEntries(runners) };
+    writeRecordAtomic(p.tmp, file, ObservationsSchema.parse(record));
+  } catch {
+    // A read-only or full filesystem: this call still answers; the next one starts its memory afresh.
+  }
+}

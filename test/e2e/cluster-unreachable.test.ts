@@ -1,0 +1,63 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { json, useRvHome } from "../helpers/lease.ts";
+import { rv } from "../helpers/rv.ts";
+
+// A configured cluster that cannot be reached (nothing listens on port 1 of loopback): every cluster command
+// says so with the fix, and nothing local is lost. No Slurm needed, only the ssh client.
+const home = useRvHome();
+
+function configureDeadCluster(root: string): void {
+  mkdirSync(join(root, "ssh"), { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(root, "ssh", "config"),
+    "Host rv-dead\n  HostName 127.0.0.1\n  Port 1\n  User nobody\n  BatchMode yes\n  StrictHostKeyChecking accept-new\n",
+  );
+  writeFileSync(
+    join(root, "config.toml"),
+    '[cluster]\nname = "dead"\nhost = "rv-dead"\nuser = "nobody"\nroot = "/scratch/nobody/.rv"\n',
+  );
+}
+
+describe("a cluster that cannot be reached", () => {
+  test("rv doctor fails the connection line with the fix, and exits 1", async () => {
+    configureDeadCluster(home.root);
+    const result = await rv(home.root, ["doctor"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/ok\s+config\s+.*cluster dead/);
+    expect(result.stdout).toMatch(/FAIL\s+connection\s+cannot reach rv-dead: .*refused/i);
+    expect(result.stdout).toMatch(/fix: connect the VPN/);
+  });
+
+  test("rv status still shows the local leases, reports the cluster as not connected, and exits 7", async () => {
+    configureDeadCluster(home.root);
+    expect((await rv(home.root, ["lease", "up", "--local"])).exitCode).toBe(0);
+    const result = await rv(home.root, ["status", "--json"]);
+    expect(result.exitCode).toBe(7);
+    const out = json<{ leases: { lease: string }[]; cluster: Record<string, unknown> }>(result.stdout as string);
+    expect(out.leases.map((l) => l.lease)).toEqual(["local"]);
+    expect(out.cluster).toMatchObject({ name: "dead", connected: false, error: { code: "unreachable" } });
+    const local = await rv(home.root, ["status", "--local"]);
+    expect(local.exitCode).toBe(0);
+  });
+
+  test("rv resources and a submit to a lease only the cluster could have fail with exit 7", async () => {
+    configureDeadCluster(home.root);
+    const resources = await rv(home.root, ["resources"]);
+    expect(resources.exitCode).toBe(7);
+    expect(resources.stderr).toMatch(/rv: error: cannot reach rv-dead[\s\S]*hint: connect the VPN/);
+    const submit = await rv(home.root, ["submit", "--lease", "gpu", "--", "true"]);
+    expect(submit.exitCode).toBe(7);
+  });
+
+  test("a bad [cluster] table is an error with its line, before anything is contacted", async () => {
+    writeFileSync(
+      join(home.root, "config.toml"),
+      '[cluster]\nname = "Dead Cluster"\nhost = "x"\nuser = "u"\nroot = "/r"\n',
+    );
+    const result = await rv(home.root, ["doctor"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/config\.toml \(line 2\): cluster\.name/);
+  });
+});
