@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { devCluster } from "../helpers/cluster.ts";
+import { closeSshMaster, devCluster } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json, releaseAll } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
@@ -42,7 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (gpuJob) await execa("scancel", [gpuJob], { reject: false });
   await releaseAll(root);
-  await execa("ssh", ["-F", join(laptop.root, "ssh", "config"), "-O", "exit", alias], { reject: false });
+  await closeSshMaster(laptop.root, alias);
   laptop.cleanup();
   cluster.cleanup();
 });

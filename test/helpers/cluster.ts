@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { execa } from "execa";
 
 /** Where test/cluster/up.sh put the dev cluster (the cluster project's global setup has brought it up). */
 const state = process.env.RV_CLUSTER_STATE ?? "/var/lib/rv-devcluster";
@@ -14,3 +15,8 @@ export const devCluster = {
   sshPort: 2222,
   account: "lab",
 };
+
+/** Ends the ControlMaster rv started for `alias` under an RV_HOME, so no ssh process outlives the test. */
+export async function closeSshMaster(rvHome: string, alias: string): Promise<void> {
+  await execa("ssh", ["-F", join(rvHome, "ssh", "config"), "-O", "exit", alias], { reject: false });
+}

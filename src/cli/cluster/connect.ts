@@ -15,7 +15,8 @@ export function sshDir(root: string): string {
   return join(root, "ssh");
 }
 
-export function clusterRemote(root: string, cluster: ClusterConfig): Remote {
-  if (cluster.host === "local") return localRemote();
-  return sshRemote({ host: cluster.host, configFile: join(sshDir(root), "config"), controlDir: sshDir(root) });
+/** `host` is the cluster's ssh alias in rv's own ssh config, or `local` on the login node itself. */
+export function clusterRemote(root: string, host: ClusterConfig["host"]): Remote {
+  if (host === "local") return localRemote();
+  return sshRemote({ host, configFile: join(sshDir(root), "config"), controlDir: sshDir(root) });
 }

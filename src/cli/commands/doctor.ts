@@ -1,7 +1,7 @@
-import { execFileSync } from "node:child_process";
 import type { Config } from "../../config/index.ts";
 import { configPath } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
+import { type CommandResult, localRemote } from "../../remote/index.ts";
 import { buildId, rvVersion } from "../build-info.ts";
 import { callCluster } from "../cluster/call.ts";
 import { clusterRemote } from "../cluster/connect.ts";
@@ -14,7 +14,12 @@ import { paint, printJson } from "../output.ts";
  * the cluster's run on the login node in one round trip (which also deploys this build there if needed).
  */
 export async function runDoctor(ctx: Context, config: Config): Promise<number> {
-  const checks = [...localChecks(ctx, config), ...(config.cluster ? await clusterChecks(ctx, config) : [])];
+  const overSsh = config.cluster !== undefined && config.cluster.host !== "local";
+  const checks = [
+    ...localChecks(ctx, config),
+    ...(overSsh ? [await sshCheck()] : []),
+    ...(config.cluster ? await clusterChecks(ctx, config) : []),
+  ];
   if (ctx.json) printJson(ctx.io, { ok: checks.every((c) => c.ok), checks });
   else ctx.io.out(checks.map((c) => renderCheck(ctx, c)).join(""));
   return checks.every((c) => c.ok) ? 0 : 1;
@@ -32,24 +37,19 @@ function localChecks(ctx: Context, config: Config): Check[] {
       fix: config.cluster ? null : "to use a Slurm cluster: rv init --host LOGIN_NODE --user USER",
     },
   ];
-  if (config.cluster && config.cluster.host !== "local") checks.push(sshCheck());
   return checks;
 }
 
-function sshCheck(): Check {
-  try {
-    const version = execFileSync("ssh", ["-V"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return { name: "ssh", ok: true, detail: version.trim() || "OpenSSH client found", fix: null };
-  } catch (error) {
-    const e = error as { stderr?: string; code?: string };
-    if (e.code !== "ENOENT" && e.stderr) return { name: "ssh", ok: true, detail: e.stderr.trim(), fix: null };
-    return {
-      name: "ssh",
-      ok: false,
-      detail: "no ssh client on this machine",
-      fix: "install OpenSSH (apt install openssh-client)",
-    };
-  }
+/** OpenSSH prints its version on stderr. */
+async function sshCheck(): Promise<Check> {
+  const [result] = (await localRemote().run([{ argv: ["ssh", "-V"] }])) as [CommandResult];
+  if (result.exitCode === 0) return { name: "ssh", ok: true, detail: result.stderr.trim(), fix: null };
+  return {
+    name: "ssh",
+    ok: false,
+    detail: "no ssh client on this machine",
+    fix: "install OpenSSH (apt install openssh-client)",
+  };
 }
 
 async function clusterChecks(ctx: Context, config: Config): Promise<Check[]> {
@@ -57,7 +57,13 @@ async function clusterChecks(ctx: Context, config: Config): Promise<Check[]> {
   if (!cluster) return [];
   const started = performance.now();
   try {
-    const checks = (await callCluster(clusterRemote(ctx.root, cluster), cluster, ctx.env, "doctor", {})) as Check[];
+    const checks = (await callCluster(
+      clusterRemote(ctx.root, cluster.host),
+      cluster,
+      ctx.env,
+      "doctor",
+      {},
+    )) as Check[];
     const ms = Math.round(performance.now() - started);
     return [{ name: "connection", ok: true, detail: `${cluster.host}: rv answered in ${ms} ms`, fix: null }, ...checks];
   } catch (error) {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline/promises";
+import { createInterface, type Interface } from "node:readline/promises";
 import type { ClusterConfig, Config } from "../../config/index.ts";
 import { saveClusterConfig } from "../../config/write.ts";
 import { RvError } from "../../errors.ts";
@@ -32,16 +32,12 @@ export interface InitOptions {
 export async function runInit(ctx: Context, _config: Config, options: InitOptions): Promise<number> {
   const answers = await completeAnswers(ctx, options);
   const name = options.name ?? nameFromHost(answers.host);
-  const cluster: ClusterConfig = {
-    name,
-    host: answers.host === "local" ? "local" : `rv-${name}`,
-    user: answers.user,
-    root: "/",
-  };
-  if (answers.account) cluster.account = answers.account;
-  if (cluster.host !== "local") await writeHostBlock(ctx, cluster.host, answers, options);
-  const remote = clusterRemote(ctx.root, cluster);
-  cluster.root = options.root ?? (await defaultRoot(remote, answers.user));
+  const host = answers.host === "local" ? "local" : `rv-${name}`;
+  if (host !== "local") await writeHostBlock(ctx, host, answers, options);
+  const remote = clusterRemote(ctx.root, host);
+  const root = options.root ?? (await defaultRoot(remote, answers.user));
+  const account = answers.account ? { account: answers.account } : {};
+  const cluster: ClusterConfig = { name, host, user: answers.user, root, ...account };
   const file = saveClusterConfig(ctx.root, cluster);
   note(ctx, `wrote ${file} (cluster ${name}, root ${cluster.root})`);
   const deployed = await deployRv(remote, cluster, ctx.env);
@@ -81,16 +77,25 @@ async function completeAnswers(ctx: Context, options: InitOptions): Promise<Answ
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const ask = async (question: string, given: string | undefined, fallback = "") =>
-      given ?? ((await prompt.question(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim() || fallback);
-    const host = await ask("login node (ssh host or alias; 'local' on the login node itself)", options.host);
-    const user = await ask("user on the cluster", options.user, process.env.USER ?? "");
-    const account = await ask("Slurm account (empty: your default)", options.account);
-    if (!host || !user) throw new RvError("usage", "rv init needs a host and a user");
-    return { host, user, ...(account && { account }) };
+    return await askAnswers(prompt, options);
+  } catch (error) {
+    if ((error as Error).name !== "AbortError") throw error;
+    throw new RvError("usage", "rv init was cancelled; nothing was written", {
+      hint: "run it again, or give every answer as a flag with --yes",
+    });
   } finally {
     prompt.close();
   }
+}
+
+async function askAnswers(prompt: Interface, options: InitOptions): Promise<Answers> {
+  const ask = async (question: string, given: string | undefined, fallback = "") =>
+    given ?? ((await prompt.question(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim() || fallback);
+  const host = await ask("login node (ssh host or alias; 'local' on the login node itself)", options.host);
+  const user = await ask("user on the cluster", options.user, process.env.USER ?? "");
+  const account = await ask("Slurm account (empty: your default)", options.account);
+  if (!host || !user) throw new RvError("usage", "rv init needs a host and a user");
+  return { host, user, ...(account && { account }) };
 }
 
 /** `rivanna.hpc.virginia.edu` -> `rivanna`; an IP address -> `cluster`. */

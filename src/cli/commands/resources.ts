@@ -22,7 +22,7 @@ export function verdict(pool: GpuPool, gpus: number): "starts now" | "starts now
 export async function runResources(ctx: Context, config: Config, options: ResourcesOptions): Promise<number> {
   const gpus = parseCount("--gpu", options.gpu, 1);
   const cluster = requireCluster(config);
-  const remote = clusterRemote(ctx.root, cluster);
+  const remote = clusterRemote(ctx.root, cluster.host);
   const result = (await callCluster(remote, cluster, ctx.env, "resources", {
     partitions: options.partition,
   })) as ResourcesResult;

@@ -15,7 +15,7 @@ export type ClusterStatus =
 export async function readClusterStatus(ctx: Context, cluster: ClusterConfig): Promise<ClusterStatus> {
   const started = performance.now();
   try {
-    const remote = clusterRemote(ctx.root, cluster);
+    const remote = clusterRemote(ctx.root, cluster.host);
     const args = cluster.account ? { account: cluster.account } : {};
     const status = (await callCluster(remote, cluster, ctx.env, "status", args)) as StatusResult;
     return { name: cluster.name, host: cluster.host, roundTripMs: Math.round(performance.now() - started), status };

@@ -143,7 +143,7 @@ async function submitToCluster(
       hint: `submit without them, then watch with: rv status`,
     });
   }
-  const remote = clusterRemote(ctx.root, cluster);
+  const remote = clusterRemote(ctx.root, cluster.host);
   const result = (await callCluster(remote, cluster, ctx.env, "submit", {
     lease: options.lease,
     specs,
