@@ -11,8 +11,19 @@ import { RvError } from "../errors.ts";
 
 interface Cause {
   matches: (stderr: string, exitCode: number | undefined) => boolean;
-  error: (host: string, detail: string, stderr: string) => RvError;
+  error: (target: SshTarget, detail: string, stderr: string) => RvError;
 }
+
+/**
+ * The host as messages name it, and the ssh command line a person can paste to reach it the way rv does
+ * (rv's aliases live in rv's own ssh config, so a bare `ssh ALIAS` would not find them).
+ */
+export interface SshTarget {
+  host: string;
+  ssh?: string;
+}
+
+const sshOf = (target: SshTarget) => target.ssh ?? `ssh ${target.host}`;
 
 const networkDown =
   /Could not resolve hostname|connect to host .*: (Connection timed out|No route to host|Connection refused|Network is unreachable)|Connection timed out during banner exchange|Connection to .* timed out|kex_exchange_identification|Connection reset by peer/i;
@@ -27,49 +38,49 @@ const connectionDropped =
 const causes: Cause[] = [
   {
     matches: (stderr) => hostKeyChanged.test(stderr),
-    error: (host, detail, stderr) =>
-      new RvError("unreachable", `the host key of ${host} has changed since it was last trusted (${detail})`, {
-        hint: `if you trust the new key (the cluster was reinstalled?), remove the old one: ${removeKeyCommand(stderr, host)}; then ssh ${host} once to accept it`,
+    error: (target, detail, stderr) =>
+      new RvError("unreachable", `the host key of ${target.host} has changed since it was last trusted (${detail})`, {
+        hint: `if you trust the new key (the cluster was reinstalled?), remove the old one: ${removeKeyCommand(stderr, target.host)}; then run ${sshOf(target)} once to accept it`,
       }),
   },
   {
     matches: (stderr) => hostKeyFailed.test(stderr),
-    error: (host, detail) =>
-      new RvError("unreachable", `the host key of ${host} could not be verified (${detail})`, {
-        hint: `run ssh ${host} once in a terminal to check and accept its host key, then rv doctor`,
+    error: (target, detail) =>
+      new RvError("unreachable", `the host key of ${target.host} could not be verified (${detail})`, {
+        hint: `run ${sshOf(target)} once in a terminal to check and accept its host key, then rv doctor`,
       }),
   },
   {
     matches: (stderr) => networkDown.test(stderr),
-    error: (host, detail) =>
+    error: ({ host }, detail) =>
       new RvError("unreachable", `cannot reach ${host}: ${detail}`, {
         hint: `connect the VPN (or check the host name in your ssh config), then rv doctor`,
       }),
   },
   {
     matches: (stderr, exitCode) => exitCode === 254 || loginsDisabled.test(stderr),
-    error: (host, detail) =>
+    error: ({ host }, detail) =>
       new RvError("cluster", `${host} is not accepting logins (maintenance?): ${detail}`, {
         hint: "wait until the cluster is back (see its announcement), then retry",
       }),
   },
   {
     matches: (stderr) => keyRefused.test(stderr),
-    error: (host, detail) =>
-      new RvError("unreachable", `${host} refused your ssh key (${detail})`, {
-        hint: `install your public key on the cluster: ssh-copy-id ${host} (or set IdentityFile for it in ~/.ssh/config), then rv doctor`,
+    error: (target, detail) =>
+      new RvError("unreachable", `${target.host} refused your ssh key (${detail})`, {
+        hint: `install your public key there: ${sshOf(target).replace(/^ssh /, "ssh-copy-id ")} (or name the key: rv init --identity-file KEY), then rv doctor`,
       }),
   },
   {
     matches: (stderr) => maintenance.test(stderr),
-    error: (host, detail) =>
+    error: ({ host }, detail) =>
       new RvError("cluster", `${host} is in maintenance: ${detail}`, {
         hint: "wait until the maintenance is over (see the cluster's announcement), then retry",
       }),
   },
   {
     matches: (stderr) => connectionDropped.test(stderr),
-    error: (host, detail) => droppedError(host, detail),
+    error: ({ host }, detail) => droppedError(host, detail),
   },
 ];
 
@@ -80,18 +91,19 @@ const causes: Cause[] = [
 export function classifySshFailure(
   exitCode: number | undefined,
   stderr: string,
-  host: string,
+  target: SshTarget,
   batchProblem?: string,
 ): RvError {
+  const { host } = target;
   const detail = lastMeaningfulLine(stderr);
   const cause = causes.find((candidate) => candidate.matches(stderr, exitCode));
-  if (cause) return cause.error(host, detail ?? "no message", stderr);
+  if (cause) return cause.error(target, detail ?? "no message", stderr);
   if (batchProblem) return droppedError(host, detail ? `${batchProblem}; ${detail}` : batchProblem);
   // ssh explains every failure to connect; it is silent only when its ControlMaster went away under it.
   if (exitCode === 255 && !detail) return droppedError(host, "ssh exited 255 without a message");
   if (exitCode === 255 || exitCode === undefined) {
     return new RvError("unreachable", `ssh to ${host} failed: ${detail ?? "no message from ssh"}`, {
-      hint: `try ssh ${host} true in a terminal to see what is wrong, then rv doctor`,
+      hint: `try ${sshOf(target)} true in a terminal to see what is wrong, then rv doctor`,
     });
   }
   // ssh delivered the remote status, so the connection held but the remote shell stopped early.

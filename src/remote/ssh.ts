@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import { RvError } from "../errors.ts";
 import { parseBatchOutput, renderBatchScript } from "./batch.ts";
-import { classifySshFailure } from "./classify.ts";
+import { classifySshFailure, type SshTarget } from "./classify.ts";
 import { controlPath, prepareControlDir } from "./control-path.ts";
-import { shJoin } from "./quote.ts";
+import { shJoin, shQuote } from "./quote.ts";
 import type { CommandResult, FileRemote, RemoteCommand } from "./types.ts";
 import { validateCommands } from "./validate.ts";
 
@@ -34,11 +34,11 @@ export function sshRemote(options: SshOptions): FileRemote {
     async run(commands) {
       validateCommands(commands);
       if (commands.length === 0) return [];
-      return runBatch(options.host, await sshArgs("sh -s"), commands);
+      return runBatch(targetOf(options), await sshArgs("sh -s"), commands);
     },
     async runWithStdinFile(argv, localFile) {
       validateCommands([{ argv }]);
-      return runWithFileInput(options.host, await sshArgs(shJoin(argv)), localFile);
+      return runWithFileInput(targetOf(options), await sshArgs(shJoin(argv)), localFile);
     },
   };
 }
@@ -58,7 +58,18 @@ async function connectionArgs(options: SshOptions): Promise<string[]> {
   return [...config, ...settings.flatMap((setting) => ["-o", setting])];
 }
 
-async function runBatch(host: string, args: string[], commands: readonly RemoteCommand[]): Promise<CommandResult[]> {
+/** How error hints tell a person to reach the host as rv does: through the same ssh config file. */
+function targetOf(options: SshOptions): SshTarget {
+  const config = options.configFile ? `-F ${shQuote(options.configFile)} ` : "";
+  return { host: options.host, ssh: `ssh ${config}${options.host}` };
+}
+
+async function runBatch(
+  target: SshTarget,
+  args: string[],
+  commands: readonly RemoteCommand[],
+): Promise<CommandResult[]> {
+  const { host } = target;
   const nonce = randomBytes(12).toString("hex");
   const finished = await execa("ssh", args, {
     input: renderBatchScript(commands, nonce),
@@ -71,14 +82,14 @@ async function runBatch(host: string, args: string[], commands: readonly RemoteC
   const output = parseBatchOutput(finished.stdout, nonce, commands.length);
   // Every result arrived whole: whatever ssh said afterwards (a drop at logout) does not change them.
   if (output.complete) return output.results;
-  throw classifySshFailure(finished.exitCode, stderr, host, output.started ? output.problem : undefined);
+  throw classifySshFailure(finished.exitCode, stderr, target, output.started ? output.problem : undefined);
 }
 
-async function runWithFileInput(host: string, args: string[], localFile: string): Promise<CommandResult> {
+async function runWithFileInput(target: SshTarget, args: string[], localFile: string): Promise<CommandResult> {
   const finished = await execa("ssh", args, { inputFile: localFile, reject: false, stripFinalNewline: false });
   const { exitCode, stdout, stderr } = finished;
   // 255 is ssh's own failure (a remote command exiting 255 is taken for one: rare, and safe to retry).
-  if (exitCode === undefined || exitCode === 255) throw classifySshFailure(exitCode, stderr, host);
+  if (exitCode === undefined || exitCode === 255) throw classifySshFailure(exitCode, stderr, target);
   return { exitCode, stdout, stderr };
 }
 

@@ -167,3 +167,31 @@ describe("a laptop and the dev cluster over ssh", () => {
     expect(readdirSync(bin)).toHaveLength(1);
   });
 });
+
+describe("as an unprivileged cluster user", () => {
+  const home = makeHome("rv-labuser-laptop-");
+  const userRoot = `/tmp/rv-labuser-${process.pid}/.rv`;
+  afterAll(async () => {
+    await closeSshMaster(home.root, "rv-lab");
+    await execa("rm", ["-rf", `/tmp/rv-labuser-${process.pid}`]);
+    home.cleanup();
+  });
+
+  test("init as labuser deploys into a root labuser owns, and status shows labuser's account and only its jobs", async () => {
+    await execa("install", ["-d", "-o", "labuser", "-m", "700", `/tmp/rv-labuser-${process.pid}`]);
+    const result = await rv(home.root, [
+      ...["init", "--yes", "--json", "--host", "127.0.0.1", "--port", String(devCluster.sshPort)],
+      ...["--user", "labuser", "--identity-file", devCluster.identityFile, "--account", "research"],
+      ...["--root", userRoot, "--name", "lab"],
+    ]);
+    expect(result.exitCode, result.stderr as string).toBe(0);
+    expect(statSync(userRoot).uid).toBe(Number((await execa("id", ["-u", "labuser"])).stdout));
+
+    const status = await rv(home.root, ["status", "--json"]);
+    expect(status.exitCode, status.stderr as string).toBe(0);
+    const { cluster: s } = json<{ cluster: Record<string, unknown> & { jobs: unknown[] } }>(status.stdout as string);
+    expect(s).toMatchObject({ connected: true, user: "labuser", account: { name: "research" } });
+    // root's 3-GPU job is running meanwhile; it is not labuser's
+    expect(s.jobs).toEqual([]);
+  });
+});

@@ -30,7 +30,7 @@ describe("classifySshFailure", () => {
     "Connection timed out during banner exchange\nConnection to 10.255.255.1 port 22 timed out",
     "kex_exchange_identification: read: Connection reset by peer\nConnection reset by 10.0.0.1 port 22",
   ])("network down: %s", (stderr) => {
-    const error = classifySshFailure(255, `${stderr}\r\n`, host);
+    const error = classifySshFailure(255, `${stderr}\r\n`, { host });
     expect(error.code).toBe("unreachable");
     expect(error.message).toContain(host);
     expect(error.message).toContain(stderr.split("\n").at(-1));
@@ -41,28 +41,28 @@ describe("classifySshFailure", () => {
     "root@127.0.0.1: Permission denied (publickey).",
     "alice@login.example.org: Permission denied (publickey,gssapi-keyex,gssapi-with-mic).",
   ])("key refused: %s", (stderr) => {
-    const error = classifySshFailure(255, stderr, host);
+    const error = classifySshFailure(255, stderr, { host });
     expect(error.code).toBe("unreachable");
     expect(error.message).toMatch(/refused your ssh key/);
     expect(error.hint).toContain(`ssh-copy-id ${host}`);
   });
 
   it("host key changed: the hint is ssh's own removal command", () => {
-    const error = classifySshFailure(255, hostKeyChanged, host);
+    const error = classifySshFailure(255, hostKeyChanged, { host });
     expect(error.code).toBe("unreachable");
     expect(error.message).toMatch(/host key of mycluster has changed/);
     expect(error.hint).toContain(`ssh-keygen -f "/home/me/.ssh/known_hosts" -R "[login.example.org]:2222"`);
   });
 
   it("host key changed without ssh's suggestion falls back to ssh-keygen -R host", () => {
-    const error = classifySshFailure(255, "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!", host);
+    const error = classifySshFailure(255, "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!", { host });
     expect(error.hint).toContain("ssh-keygen -R mycluster");
   });
 
   it("host key unknown", () => {
     const stderr =
       "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\nHost key verification failed.\n";
-    const error = classifySshFailure(255, stderr, host);
+    const error = classifySshFailure(255, stderr, { host });
     expect(error.message).toMatch(/could not be verified/);
     expect(error.hint).toMatch(/ssh mycluster once/);
   });
@@ -76,13 +76,13 @@ describe("classifySshFailure", () => {
     ["Timeout, server login.example.org not responding.", 255],
     ["packet_write_wait: Connection to 10.0.0.1 port 22: Broken pipe", 255],
   ])("connection dropped: %s", (stderr, exitCode) => {
-    const error = classifySshFailure(exitCode, stderr, host);
+    const error = classifySshFailure(exitCode, stderr, { host });
     expect(error.code).toBe("unreachable");
     expect(error.message).toMatch(/connection to mycluster dropped mid-command.*no results were kept/);
   });
 
   it("a truncated batch with nothing from ssh is a dropped connection", () => {
-    const error = classifySshFailure(255, "", host, "output ended inside the output of command 1");
+    const error = classifySshFailure(255, "", { host }, "output ended inside the output of command 1");
     expect(error.code).toBe("unreachable");
     expect(error.message).toMatch(/dropped mid-command \(output ended inside the output of command 1\)/);
   });
@@ -92,7 +92,7 @@ describe("classifySshFailure", () => {
     ["This account is currently not available.\n", 1],
     ["The system is going down for maintenance.\nConnection closed by 10.0.0.1 port 22\n", 255],
   ])("cluster in maintenance: %s", (stderr, exitCode) => {
-    const error = classifySshFailure(exitCode, stderr, host);
+    const error = classifySshFailure(exitCode, stderr, { host });
     expect(error.code).toBe("cluster");
     expect(error.exitCode).toBe(8);
     expect(error.message).toMatch(/mycluster/);
@@ -101,23 +101,23 @@ describe("classifySshFailure", () => {
 
   it("a banner that mentions maintenance does not hide a refused key", () => {
     const stderr = "Scheduled maintenance: first Tuesday of the month.\nbob@login: Permission denied (publickey).\n";
-    expect(classifySshFailure(255, stderr, host).message).toMatch(/refused your ssh key/);
+    expect(classifySshFailure(255, stderr, { host }).message).toMatch(/refused your ssh key/);
   });
 
   it("a silent exit 255 (the mux master went away) is a dropped connection", () => {
-    expect(classifySshFailure(255, "", host).message).toMatch(
+    expect(classifySshFailure(255, "", { host }).message).toMatch(
       /dropped mid-command \(ssh exited 255 without a message\)/,
     );
   });
 
   it("an unknown ssh failure keeps ssh's last words", () => {
-    const error = classifySshFailure(255, "something new went wrong\n", host);
+    const error = classifySshFailure(255, "something new went wrong\n", { host });
     expect(error.code).toBe("unreachable");
     expect(error.message).toBe("ssh to mycluster failed: something new went wrong");
   });
 
   it("a remote shell that stopped before the batch started is the cluster's problem", () => {
-    const error = classifySshFailure(125, "rv-batch: cannot create a temporary directory\n", host);
+    const error = classifySshFailure(125, "rv-batch: cannot create a temporary directory\n", { host });
     expect(error.code).toBe("cluster");
     expect(error.message).toMatch(/exit 125.*cannot create a temporary directory/);
   });

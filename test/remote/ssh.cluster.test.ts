@@ -92,7 +92,8 @@ describe("sshRemote failures", () => {
       code: "unreachable",
       message: expect.stringMatching(/rv-wrongkey refused your ssh key/),
     });
-    expect((error as RvError).hint).toContain("ssh-copy-id rv-wrongkey");
+    // The alias lives in the config rv passes with -F, so the hint's command names that file too.
+    expect((error as RvError).hint).toMatch(/ssh-copy-id -F '[^']+' rv-wrongkey/);
   });
 
   it("changed host key: says so, with ssh's own removal command", async () => {
