@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { devCluster } from "../helpers/cluster.ts";
 
@@ -43,5 +44,14 @@ describe("the dev cluster", () => {
       expect(run("ssh", ["-F", devCluster.sshConfig, alias, "id -un"]).trim()).toBe(user);
     }
     expect(run("ssh", ["-F", devCluster.sshConfig, "-G", devCluster.rootAlias])).toMatch(/controlmaster auto/);
+  });
+});
+
+describe("up.sh when it cannot work", () => {
+  test("refuses to run without root, and says why and what to do", () => {
+    const script = join(import.meta.dirname, "up.sh");
+    const result = spawnSync("runuser", ["-u", "labuser", "--", "bash", script], { encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/rv-devcluster: ERROR: must run as root .*try: sudo/);
   });
 });
