@@ -24,8 +24,50 @@ export function parseGpuIds(text: string | undefined): string[] | undefined {
 
 export function parseDurationMs(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  const ms = durationMs(text);
+  if (ms === undefined)
+    throw new RvError("usage", `${flag} ${JSON.stringify(text)}: expected a duration like 30s, 5m or 2h`);
+  return ms;
+}
+
+/** `90s`, `30m`, `2h`, `500ms`, or a bare number of seconds; `undefined` when `text` is none of these. */
+export function durationMs(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new RvError("usage", `${flag} ${JSON.stringify(text)}: expected a duration like 30s, 5m or 2h`);
+  if (!match) return undefined;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
   return Number(match[1]) * unit;
+}
+
+/**
+ * A walltime flag (`--time 24h`, `--segment 2:59:00`): `90m`, `3h`, `2h30m`, `1d12h`, or Slurm's own forms
+ * `MM`, `HH:MM:SS`, `D-HH:MM:SS`. Whole seconds.
+ */
+export function parseWalltime(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  const units = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
+  let seconds: number | undefined;
+  if (t !== "" && units?.slice(1).some(Boolean)) {
+    const [d, h, m, s] = units.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number];
+    seconds = ((d * 24 + h) * 60 + m) * 60 + s;
+  } else if (/^(\d+-)?\d+(:\d+){0,2}$/.test(t)) {
+    seconds = slurmWalltime(t);
+  }
+  if (seconds === undefined || seconds <= 0) {
+    throw new RvError("usage", `${flag} ${JSON.stringify(text)}: expected a walltime like 90m, 3h, 2h30m or 2:59:00`);
+  }
+  return seconds;
+}
+
+/** Slurm's `MM`, `MM:SS`, `HH:MM:SS`, and with days `D-HH`, `D-HH:MM`, `D-HH:MM:SS`. */
+function slurmWalltime(text: string): number {
+  const [days, clock] = text.includes("-") ? text.split("-") : [undefined, text];
+  const parts = (clock ?? "").split(":").map(Number);
+  if (days !== undefined) {
+    const [h = 0, m = 0, s = 0] = parts;
+    return Number(days) * 86400 + h * 3600 + m * 60 + s;
+  }
+  const [a = 0, b = 0, c = 0] = parts;
+  if (parts.length === 3) return a * 3600 + b * 60 + c;
+  return parts.length === 2 ? a * 60 + b : a * 60;
 }

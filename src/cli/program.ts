@@ -40,6 +40,8 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .option("--tag <tag>", "a tag (repeatable)", collect, [])
       .option("--note <text>", "a note kept with the task")
       .option("--strict-order", "never let later tasks start before this one")
+      .option("--checkpoint [signal]", "the task saves its state on SIGNAL (default USR1) at a segment end")
+      .option("--time-request <duration>", "how long the task needs (e.g. 30m, 2h): not started in a shorter segment")
       .addOption(new Option("--wait", "wait for the task and exit with its exit status").conflicts("follow"))
       .option("--follow", "stream the task's output and exit with its exit status (Ctrl-C stops following only)"),
   ).action((argv: string[], opts) =>
@@ -129,13 +131,38 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   withJson(
     lease
       .command("up")
-      .description("start (or resume) a lease and its runner")
+      .description("start a lease: on this machine (--local), or on the cluster with --partition and --gpu")
       .option("--local", "a lease on this machine (the default while no cluster is configured)")
-      .option("--name <name>", "lease name (default: local)")
-      .option("--gpu-ids <ids>", "GPU ids the runner may use, e.g. 0,1,2,3 (default: detected)")
-      .option("--cpus <n>", "CPUs the runner may use (default: detected)"),
+      .option("--name <name>", "lease name (default: local, or a generated one on the cluster)")
+      .option("--gpu-ids <ids>", "local: GPU ids the runner may use, e.g. 0,1,2,3 (default: detected)")
+      .option("--cpus <n>", "CPUs the runner may use (on the cluster: per node)")
+      .option("--partition <partition>", "cluster: the Slurm partition")
+      .option("--gpu <n>", "cluster: GPUs per node (default 1)")
+      .option("--gpu-type <type>", "cluster: the GPU type (default: any the partition has)")
+      .option("--nodes <n>", "cluster: nodes, one runner each (default 1)")
+      .option("--mem <size>", "cluster: memory per node, e.g. 64G")
+      .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")
+      .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")
+      .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
+      .option("--dry-run", "cluster: print the batch script and sbatch arguments, submit nothing")
+      .option("--detach", "cluster: return once the first segment is queued, without waiting for its runner"),
   ).action((opts) =>
-    dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/up.ts")).runLeaseUp(ctx, config, opts)),
+    dispatch(opts.json, async (ctx, config) =>
+      opts.partition !== undefined && !opts.local
+        ? (await import("./commands/lease/up-slurm.ts")).runSlurmLeaseUp(ctx, config, opts)
+        : (await import("./commands/lease/up.ts")).runLeaseUp(ctx, config, opts),
+    ),
+  );
+  withJson(
+    lease
+      .command("renew")
+      .description("submit a Slurm lease's next segment (run by the segment's batch script)")
+      .requiredOption("--lease <lease>", "the lease")
+      .requiredOption("--after <job>", "the running segment's Slurm job id"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/renew.ts")).runLeaseRenew(ctx, config, opts),
+    ),
   );
   withJson(lease.command("ls").description("list leases")).action((opts) =>
     dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/ls.ts")).runLeaseLs(ctx, config)),
@@ -205,7 +232,8 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .requiredOption("--lease <lease>", "the lease to serve")
       .option("--gpu-ids <ids>", "GPU ids to hand out, e.g. 0,1,2,3")
       .option("--cpus <n>", "CPUs to hand out")
-      .option("--segment <segment>", "segment label recorded in heartbeats"),
+      .option("--segment <segment>", "segment label recorded in heartbeats")
+      .option("--segment-end <epoch-seconds>", "when the segment's job ends: longer --time-request tasks wait"),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) =>
       (await import("./commands/runner.ts")).runRunnerCommand(ctx, config, opts),

@@ -3,7 +3,37 @@ import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
-import { PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
+import { type CheckpointSignal, CheckpointSignalSchema, PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
+import { durationMs } from "./flags.ts";
+
+const CHECKPOINT_SIGNAL_NAMES = "USR1 (the default), USR2, TERM or INT";
+
+/** `true` (a bare `--checkpoint`) is SIGUSR1; names are taken with or without `SIG`, in any case. */
+export function checkpointSignalOf(value: true | string): CheckpointSignal | undefined {
+  if (value === true) return "SIGUSR1";
+  const name = value.trim().toUpperCase();
+  const parsed = CheckpointSignalSchema.safeParse(name.startsWith("SIG") ? name : `SIG${name}`);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A time request in whole milliseconds, or `undefined` when `text` is not a positive duration. */
+export function timeRequestMs(text: string): number | undefined {
+  const ms = durationMs(text);
+  return ms === undefined || Math.round(ms) < 1 ? undefined : Math.round(ms);
+}
+
+const CheckpointSpecSchema = z.union([z.literal(true), z.string()]).transform((value, ctx) => {
+  const signal = checkpointSignalOf(value);
+  if (signal === undefined) {
+    ctx.issues.push({
+      code: "custom",
+      input: value,
+      message: `${JSON.stringify(value)} is not a checkpoint signal: use ${CHECKPOINT_SIGNAL_NAMES}`,
+    });
+    return z.NEVER;
+  }
+  return signal;
+});
 
 /** What one task asks for: the flags of `rv submit`, and the fields of one line of `--from FILE.jsonl`. */
 export const TaskSpecSchema = z
@@ -19,6 +49,13 @@ export const TaskSpecSchema = z
     note: z.string().optional(),
     strictOrder: z.boolean().default(false),
     maxCrashes: z.number().int().min(1).optional(),
+    /** `true` or a signal name: the task saves its state when sent it at a segment end. */
+    checkpoint: CheckpointSpecSchema.optional(),
+    /** A duration such as `90s`, `30m` or `2h`: kept as text so a spec parses the same after a round trip. */
+    timeRequest: z
+      .string()
+      .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h")
+      .optional(),
   })
   .strict()
   .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
@@ -70,6 +107,8 @@ export function buildTask(
     submitHost: context.host,
     tags: spec.tags,
     ...(spec.note !== undefined && { note: spec.note }),
+    ...(spec.checkpoint !== undefined && { checkpointSignal: spec.checkpoint }),
+    ...(spec.timeRequest !== undefined && { timeRequestMs: timeRequestMs(spec.timeRequest) }),
   };
 }
 

@@ -41,9 +41,17 @@ export const ConfigSchema = z
         staleAfterMs: ms.default(30_000),
         drainGraceMs: grace.default(60_000),
         killGraceMs: grace.default(10_000),
+        /** A segment is ending: how long tasks that asked for a checkpoint signal have to save and exit. */
+        checkpointGraceMs: grace.default(20_000),
       })
       .strict()
-      .default({ heartbeatMs: 2000, staleAfterMs: 30_000, drainGraceMs: 60_000, killGraceMs: 10_000 }),
+      .default({
+        heartbeatMs: 2000,
+        staleAfterMs: 30_000,
+        drainGraceMs: 60_000,
+        killGraceMs: 10_000,
+        checkpointGraceMs: 20_000,
+      }),
     /** The Slurm cluster rv reaches over ssh; written by `rv init`. Without it rv works on this machine only. */
     cluster: ClusterConfigSchema.optional(),
   })
@@ -55,6 +63,7 @@ const envOverrides: [keyof Config["runner"], string][] = [
   ["staleAfterMs", "RV_STALE_AFTER_MS"],
   ["drainGraceMs", "RV_DRAIN_GRACE_MS"],
   ["killGraceMs", "RV_KILL_GRACE_MS"],
+  ["checkpointGraceMs", "RV_CHECKPOINT_GRACE_MS"],
 ];
 
 export function configPath(root: string): string {

@@ -30,6 +30,26 @@ export function finishClaim(p: LeasePaths, claimPath: string, task: Task, outcom
 
 export type RequeueCause = "crash" | "interrupted";
 
+/** What the next attempt is told about why it runs again. */
+export interface RequeueNote {
+  /** Kept in the requeued record as `requeueReason`. */
+  reason?: string;
+  /** The next attempt may resume from a checkpoint (RV_RESUME=1): rv interrupted this one at a segment end. */
+  resume?: boolean;
+}
+
+/** The record of the next attempt: a note left by an earlier requeue does not carry over to this one. */
+export function nextAttempt(task: Task, cause: RequeueCause, note: RequeueNote = {}): Task {
+  const { requeueReason: _previousReason, resume: _previousResume, ...rest } = task;
+  return {
+    ...rest,
+    attempt: task.attempt + 1,
+    crashes: task.crashes + (cause === "crash" ? 1 : 0),
+    ...(note.reason !== undefined && { requeueReason: note.reason }),
+    ...(note.resume === true && { resume: true }),
+  };
+}
+
 /**
  * Invariant 6: a task goes back to the inbox under its old key with `attempt + 1`. Interruptions by rv
  * itself (drain, release) are free; a crash counts, and the crash limit turns the task into `failed`
@@ -41,8 +61,9 @@ export function requeueClaim(
   task: Task,
   cause: RequeueCause,
   context: { host: string; runner: string | null; now: Date },
+  note: RequeueNote = {},
 ): { requeued: true; task: Task } | { requeued: false; done: Done } {
-  const next: Task = { ...task, attempt: task.attempt + 1, crashes: task.crashes + (cause === "crash" ? 1 : 0) };
+  const next = nextAttempt(task, cause, note);
   if (next.crashes >= task.maxCrashes) {
     // The record keeps the attempt that was lost: the next one never ran.
     const done = finishClaim(

@@ -4,7 +4,7 @@ import type { LeasePaths } from "./paths.ts";
 
 /** Creates the lease's directories, private to the user (mode 0700). Idempotent. */
 export function ensureLeaseDirs(p: LeasePaths): void {
-  for (const dir of [p.dir, p.tmp, p.inbox, p.claimed, p.done, p.hb, p.events, p.control, p.logs, p.bad]) {
+  for (const dir of [p.dir, p.tmp, p.inbox, p.claimed, p.done, p.hb, p.events, p.control, p.logs, p.bad, p.segments]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 }

@@ -24,6 +24,7 @@ export interface LeasePaths {
   logs: string;
   bad: string;
   observed: string;
+  segments: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -42,6 +43,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     logs: join(dir, "logs"),
     bad: join(dir, "bad"),
     observed: join(dir, "observed"),
+    segments: join(dir, "segments"),
   };
 }
 
@@ -54,5 +56,8 @@ export const controlFile = (p: LeasePaths, target: string, verb: string): string
   join(p.control, `${target}.${verb}`);
 export const observationsFile = (p: LeasePaths, observerHost: string): string =>
   join(p.observed, `${observerHost}.json`);
+/** A segment's record, batch script and Slurm output: `segments/<n>.json`, `<n>.sh`, `<n>.out`. */
+export const segmentFile = (p: LeasePaths, n: number, ext: "json" | "sh" | "out"): string =>
+  join(p.segments, `${n}.${ext}`);
 export const taskLogFile = (p: LeasePaths, task: string, attempt: number, stream: "out" | "err"): string =>
   join(p.logs, task, `${attempt}.${stream}`);

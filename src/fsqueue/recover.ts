@@ -86,7 +86,7 @@ function settleTakenClaim(
     });
     return { task: task.id, outcome: "cancelled" };
   }
-  const result = requeueClaim(p, taken, task, "crash", context);
+  const result = requeueClaim(p, taken, task, "crash", context, { reason: "its runner was lost" });
   return result.requeued
     ? { task: task.id, outcome: "requeued", attempt: result.task.attempt }
     : { task: task.id, outcome: "failed", reason: result.done.reason ?? "" };

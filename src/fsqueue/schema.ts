@@ -12,6 +12,10 @@ export const CommandSchema = z.discriminatedUnion("kind", [
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 
+/** Signals a task may ask for to save its state (`rv submit --checkpoint[=SIGNAL]`). */
+export const CheckpointSignalSchema = z.enum(["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"]);
+export type CheckpointSignal = z.infer<typeof CheckpointSignalSchema>;
+
 export const TaskSchema = z.object({
   v,
   id: z.string().regex(/^[0-9a-z]+$/),
@@ -32,6 +36,14 @@ export const TaskSchema = z.object({
   submitHost: z.string(),
   tags: z.array(z.string()),
   note: z.string().optional(),
+  /** Sent to the task's process group at a segment end: it may save its state and exit before it is stopped. */
+  checkpointSignal: CheckpointSignalSchema.optional(),
+  /** How long the task needs: a runner does not start it when its segment ends sooner. */
+  timeRequestMs: z.number().int().positive().optional(),
+  /** Why the previous attempt went back to the inbox (e.g. "segment end"); for people, not for decisions. */
+  requeueReason: z.string().optional(),
+  /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
+  resume: z.literal(true).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -109,17 +121,83 @@ export const EventSchema = z.object({
 });
 export type RvEvent = z.infer<typeof EventSchema>;
 
-export const LeaseSchema = z.object({
+export const LeaseIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+
+const leaseBase = {
   v,
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
-  kind: z.literal("local"),
+  id: LeaseIdSchema,
   createdAt: isoTime,
+  /** Where the lease was created: this machine for a local lease, the login node for a Slurm lease. */
   host: z.string(),
   state: z.enum(["active", "released"]),
+};
+
+const LocalLeaseSchema = z.object({
+  ...leaseBase,
+  kind: z.literal("local"),
   gpuIds: z.array(z.string()).optional(),
   cpus: z.number().int().min(1).optional(),
 });
+
+/** What a Slurm lease holds, per segment job: the explicit form of `rv lease up --partition ...`. */
+export const SlurmRequestSchema = z.object({
+  partition: z.string(),
+  gpusPerNode: z.number().int().min(0),
+  /** null: any GPU type the partition has. */
+  gpuType: z.string().nullable(),
+  nodes: z.number().int().min(1),
+  cpusPerNode: z.number().int().min(1).nullable(),
+  /** As sbatch --mem takes it (`32G`); null for the partition's default. */
+  memPerNode: z.string().nullable(),
+  /** The lease's whole life, across segments. */
+  totalSeconds: z.number().int().positive(),
+  /** One segment's walltime: short enough for backfill. */
+  segmentSeconds: z.number().int().positive(),
+  account: z.string().nullable(),
+  /** `chain`: the next segment is submitted when a segment starts, to run after it (afterany). */
+  renewal: z.enum(["chain"]),
+});
+export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
+
+const SlurmLeaseSchema = z.object({
+  ...leaseBase,
+  kind: z.literal("slurm"),
+  request: SlurmRequestSchema,
+  /** The deployed rv every segment runs (`<root>/bin/rv-<version>-<build>`). */
+  rv: z.string(),
+});
+
+export const LeaseSchema = z.discriminatedUnion("kind", [LocalLeaseSchema, SlurmLeaseSchema]);
 export type Lease = z.infer<typeof LeaseSchema>;
+export type LocalLease = z.infer<typeof LocalLeaseSchema>;
+export type SlurmLease = z.infer<typeof SlurmLeaseSchema>;
+
+/**
+ * One Slurm job that holds (or held) a lease: `segments/<n>.json`, written when the job is submitted and
+ * replaced whole when its end is known. Start, end and nodes are read back from Slurm, never assumed.
+ */
+export const SegmentSchema = z.object({
+  v,
+  lease: LeaseIdSchema,
+  n: z.number().int().min(0),
+  jobId: z.string(),
+  submittedAt: isoTime,
+  /** Who submitted it: `rv lease up` (the login node) or the previous segment (a compute node). */
+  submittedBy: z.string(),
+  /** The job this one waits for (afterany), when chained. */
+  after: z.string().nullable(),
+  wallSeconds: z.number().int().positive(),
+  /** Filled once the job has ended, from Slurm's own record. */
+  ended: z
+    .object({
+      state: z.string(),
+      start: isoTime.nullable(),
+      end: isoTime.nullable(),
+      nodes: z.array(z.string()),
+    })
+    .optional(),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
 
 export const ControlVerbSchema = z.enum(["cancel", "requeue", "drain", "stop"]);
 export type ControlVerb = z.infer<typeof ControlVerbSchema>;

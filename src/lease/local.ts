@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
-import { type Lease, leasePaths, readHeartbeats } from "../fsqueue/index.ts";
+import { type LocalLease, leasePaths, readHeartbeats } from "../fsqueue/index.ts";
 
 /** How to run this same rv again: the standalone binary is its own interpreter; a script needs Node. */
 export function selfCommand(): { file: string; args: string[] } {
@@ -12,7 +12,7 @@ export function selfCommand(): { file: string; args: string[] } {
   return { file: process.execPath, args: [script] };
 }
 
-export function runnerArgs(lease: Lease): string[] {
+export function runnerArgs(lease: LocalLease): string[] {
   const args = ["runner", "--lease", lease.id];
   if (lease.gpuIds) args.push("--gpu-ids", lease.gpuIds.join(","));
   if (lease.cpus) args.push("--cpus", String(lease.cpus));
@@ -25,7 +25,7 @@ export function runnerArgs(lease: Lease): string[] {
  */
 export async function startLocalRunner(
   root: string,
-  lease: Lease,
+  lease: LocalLease,
   env: NodeJS.ProcessEnv,
   timeoutMs = 15_000,
 ): Promise<{ pid: number }> {

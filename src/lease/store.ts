@@ -3,7 +3,9 @@ import { RvError } from "../errors.ts";
 import {
   ensureLeaseDirs,
   type Lease,
+  LeaseIdSchema,
   LeaseSchema,
+  type LocalLease,
   leasePaths,
   leasesDir,
   listEntries,
@@ -42,12 +44,12 @@ export function newLocalLease(
   host: string,
   now: Date,
   resources: { gpuIds?: string[]; cpus?: number },
-): Lease {
+): LocalLease {
   return { v: PROTOCOL_VERSION, id, kind: "local", createdAt: now.toISOString(), host, state: "active", ...resources };
 }
 
 export function validateLeaseName(name: string): string {
-  if (!LeaseSchema.shape.id.safeParse(name).success) {
+  if (!LeaseIdSchema.safeParse(name).success) {
     throw new RvError("usage", `invalid lease name ${JSON.stringify(name)}`, {
       hint: "use letters, digits, '.', '_' and '-', starting with a letter or digit",
     });

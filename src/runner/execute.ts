@@ -32,16 +32,20 @@ export function commandArgv(command: Command): [string, ...string[]] {
   return [file, ...args];
 }
 
-/** The runner's environment, the task's over it, then what rv decides: the task's GPUs and its identity. */
+/**
+ * The runner's environment, the task's over it, then what rv decides: the task's GPUs, its identity, and
+ * RV_RESUME=1 only when rv interrupted the previous attempt at a segment end (never inherited from elsewhere).
+ */
 export function taskEnv(base: NodeJS.ProcessEnv, task: Task, gpus: readonly string[]): NodeJS.ProcessEnv {
+  const { RV_RESUME: _inherited, ...env } = { ...base, ...task.env };
   return {
-    ...base,
-    ...task.env,
+    ...env,
     CUDA_VISIBLE_DEVICES: gpus.join(","),
     CUDA_DEVICE_ORDER: "PCI_BUS_ID",
     RV_TASK_ID: task.id,
     RV_LEASE_ID: task.lease,
     RV_ATTEMPT: String(task.attempt),
+    ...(task.resume && { RV_RESUME: "1" }),
     PYTHONUNBUFFERED: task.env.PYTHONUNBUFFERED ?? "1",
   };
 }

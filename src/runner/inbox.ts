@@ -75,8 +75,8 @@ export class InboxCache {
       if (quarantine(this.paths, file, parsed.reason)) this.onBad(key, parsed.reason);
       return undefined;
     }
-    const { gpus, cpus, strictOrder } = parsed.value;
-    const facts = { key, gpus, cpus, strictOrder };
+    const { gpus, cpus, strictOrder, timeRequestMs } = parsed.value;
+    const facts = { key, gpus, cpus, strictOrder, ...(timeRequestMs !== undefined && { timeRequestMs }) };
     this.facts.set(key, facts);
     return facts;
   }

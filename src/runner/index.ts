@@ -9,6 +9,7 @@ export { commandArgv, taskEnv } from "./execute.ts";
 export { killGroup, killOrphans, unfinishedStarts } from "./kill.ts";
 export {
   fileLogger,
+  parseSegmentEnd,
   type RunnerExit,
   type RunnerExitReason,
   type RunnerOptions,
@@ -18,10 +19,12 @@ export {
 export {
   type Assignment,
   type Capacity,
+  canFinishInSegment,
   type Placement,
   placeTasks,
   type QueuedTask,
   type Resources,
+  type SegmentClock,
 } from "./placement.ts";
 export { pidAlive } from "./proc.ts";
 export {

@@ -12,7 +12,7 @@ import {
   unlinkIfPresent,
 } from "../fsqueue/index.ts";
 import { launchTask, type TaskEnd } from "./execute.ts";
-import { killGroup } from "./kill.ts";
+import { killGroup, signalGroup } from "./kill.ts";
 import type { RunnerOptions } from "./options.ts";
 import { CANCEL_REASON, type EndVerdict, verdictDetail, verdictFor } from "./outcome.ts";
 import type { ResourcePool } from "./pool.ts";
@@ -27,11 +27,19 @@ export interface RunningTask {
   pid: number | undefined;
   startedAt: Date;
   /** Set when rv ends the attempt: a user's cancel, or an interruption that sends the task back to the inbox. */
-  stop?: "cancel" | "interrupt";
-  /** Why it was interrupted, for the `requeued` event. */
-  stopDetail?: string;
+  stop?: "cancel" | Interruption;
   killing?: Promise<unknown>;
 }
+
+/** Why rv sends a running task back to the inbox, for the `requeued` event and the requeued record. */
+export interface Interruption {
+  reason: string;
+  /** The next attempt may resume from a checkpoint: it gets RV_RESUME=1. */
+  resume: boolean;
+}
+
+/** The segment's job is about to end: what is interrupted now may resume in the next segment. */
+export const SEGMENT_END: Interruption = { reason: "segment end", resume: true };
 
 /** What the task life cycle needs of its runner. */
 export interface TaskContext {
@@ -70,7 +78,7 @@ export function claimAndStart(ctx: TaskContext, key: string): void {
   if (gpus === undefined) {
     // The record changed between our look at the inbox and the claim, and no longer fits: back in line.
     ctx.opts.log(`task ${task.id} no longer fits the free resources after its claim; requeued`);
-    requeue(ctx, { task, claimFile: file }, "its record changed and no longer fits");
+    requeue(ctx, { task, claimFile: file }, { reason: "its record changed and no longer fits", resume: false });
     return;
   }
   try {
@@ -104,12 +112,28 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
     .catch((error: unknown) => ctx.opts.log(`task ${task.id}: settling failed: ${String(error)}`));
 }
 
-/** Ends the attempt from our side: SIGTERM to its group, SIGKILL after the kill grace. */
-export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | "interrupt", detail?: string): void {
-  if (entry.stop !== undefined) return;
-  entry.stop = why;
-  entry.stopDetail = detail;
+/**
+ * Ends the attempt from our side: SIGTERM to its group, SIGKILL after the kill grace. A task already sent its
+ * checkpoint signal keeps that interruption as the reason.
+ */
+export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | Interruption): void {
+  if (entry.killing !== undefined) return;
+  entry.stop ??= why;
   if (entry.pid !== undefined) entry.killing = killGroup(entry.pid, ctx.opts.killGraceMs);
+}
+
+/**
+ * Sends a task that asked for it its checkpoint signal, and marks the attempt interrupted: however it then
+ * ends (saved and exited, or stopped when the grace runs out), it goes back to the inbox. A task without a
+ * checkpoint signal is left alone: it may still finish within the grace.
+ */
+export function checkpointTask(ctx: TaskContext, entry: RunningTask, why: Interruption): void {
+  const signal = entry.task.checkpointSignal;
+  if (signal === undefined || entry.stop !== undefined) return;
+  entry.stop = why;
+  if (entry.pid === undefined) return;
+  ctx.opts.log(`task ${entry.task.id}: ${why.reason}, sending ${signal} to its group (pid ${entry.pid})`);
+  signalGroup(entry.pid, signal);
 }
 
 /** The leader exited: make sure nothing of its group is left, then record the result, free its share. */
@@ -125,8 +149,8 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
         `task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`,
       );
       ctx.emit({ type: "finished", task: entry.task.id, attempt: entry.task.attempt, detail: "claim taken over" });
-    } else if (entry.stop === "interrupt") {
-      requeue(ctx, entry, entry.stopDetail ?? "interrupted by rv");
+    } else if (entry.stop !== undefined && entry.stop !== "cancel") {
+      requeue(ctx, entry, entry.stop);
       unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
     } else {
       finishRan(ctx, entry, verdictFor(end, entry.stop === "cancel"));
@@ -175,22 +199,25 @@ function recordFinished(ctx: TaskContext, task: Task, verdict: EndVerdict): void
 }
 
 /** Back to the inbox with attempt + 1 and no crash counted: rv interrupted it, the task did nothing wrong. */
-function requeue(ctx: TaskContext, claimed: Pick<RunningTask, "task" | "claimFile">, why: string): void {
+function requeue(ctx: TaskContext, claimed: Pick<RunningTask, "task" | "claimFile">, why: Interruption): void {
   const { task } = claimed;
-  const result = requeueClaim(ctx.paths, claimed.claimFile, task, "interrupted", {
-    host: ctx.host,
-    runner: ctx.runner,
-    now: new Date(),
-  });
+  const result = requeueClaim(
+    ctx.paths,
+    claimed.claimFile,
+    task,
+    "interrupted",
+    { host: ctx.host, runner: ctx.runner, now: new Date() },
+    why,
+  );
   if (result.requeued) {
     ctx.stats.requeued++;
     ctx.emit({
       type: "requeued",
       task: task.id,
       attempt: task.attempt,
-      detail: `${why}; next attempt ${result.task.attempt}`,
+      detail: `${why.reason}; next attempt ${result.task.attempt}${why.resume ? " (RV_RESUME=1)" : ""}`,
     });
-    ctx.opts.log(`task ${task.id} attempt ${task.attempt}: requeued (${why})`);
+    ctx.opts.log(`task ${task.id} attempt ${task.attempt}: requeued (${why.reason})`);
   } else {
     recordFinished(ctx, task, { state: "failed", exitCode: null, signal: null, reason: result.done.reason });
   }

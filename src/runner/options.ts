@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { loadConfig } from "../config/index.ts";
+import { RvError } from "../errors.ts";
 import { leasePaths, rvHome } from "../fsqueue/index.ts";
 
 /** Everything a runner needs, in one object; `runnerOptionsFromEnv` fills in the defaults. */
@@ -21,6 +22,10 @@ export interface RunnerOptions {
   drainGraceMs: number;
   /** Killing a task: SIGTERM to its process group, SIGKILL after this long. */
   killGraceMs: number;
+  /** SIGUSR1 (the segment is ending): how long tasks sent their checkpoint signal have to save and exit. */
+  checkpointGraceMs: number;
+  /** When this runner's segment (its Slurm job) ends, epoch ms: tasks whose time request is longer wait. */
+  segmentEndsAt?: number;
   env: NodeJS.ProcessEnv;
   /** The runner's own diagnostics (the runner log file). */
   log: (line: string) => void;
@@ -28,7 +33,7 @@ export interface RunnerOptions {
   signal?: AbortSignal;
 }
 
-export type RunnerExitReason = "drained" | "stopped" | "signal" | "aborted";
+export type RunnerExitReason = "drained" | "stopped" | "signal" | "aborted" | "segment-end";
 
 export interface RunnerExit {
   runner: string;
@@ -45,6 +50,8 @@ export interface RunnerOptionsInput {
   gpuIds?: string[];
   cpus?: number;
   segment?: string;
+  /** Epoch ms; else RV_SEGMENT_END (epoch seconds), else unknown. */
+  segmentEndsAt?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -54,7 +61,8 @@ export interface RunnerOptionsInput {
 export function runnerOptions(input: RunnerOptionsInput): RunnerOptions {
   const env = input.env ?? process.env;
   const root = input.root ?? rvHome(env);
-  const { heartbeatMs, staleAfterMs, drainGraceMs, killGraceMs } = loadConfig(root, env).runner;
+  const { heartbeatMs, staleAfterMs, drainGraceMs, killGraceMs, checkpointGraceMs } = loadConfig(root, env).runner;
+  const segmentEndsAt = input.segmentEndsAt ?? parseSegmentEnd("RV_SEGMENT_END", env.RV_SEGMENT_END || undefined);
   return {
     root,
     lease: input.lease,
@@ -65,10 +73,24 @@ export function runnerOptions(input: RunnerOptionsInput): RunnerOptions {
     staleAfterMs,
     drainGraceMs,
     killGraceMs,
+    checkpointGraceMs,
+    ...(segmentEndsAt !== undefined && { segmentEndsAt }),
     env,
     log: input.log ?? fileLogger(leasePaths(root, input.lease).runnerLog),
     signal: input.signal,
   };
+}
+
+/** `--segment-end` or RV_SEGMENT_END: seconds since the epoch (as `date +%s` prints), returned in epoch ms. */
+export function parseSegmentEnd(source: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new RvError("usage", `${source} ${JSON.stringify(text)}: expected seconds since the epoch`, {
+      hint: "for example: $(date -d '+1 hour' +%s)",
+    });
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** Appends timestamped lines to `file` (0600), creating its directory on first use. */

@@ -4,6 +4,13 @@ export interface QueuedTask {
   gpus: number;
   cpus: number;
   strictOrder: boolean;
+  timeRequestMs?: number;
+}
+
+/** The runner's clock and when its segment ends (epoch ms; `undefined` when the runner does not know). */
+export interface SegmentClock {
+  now: number;
+  endsAt: number | undefined;
 }
 
 export interface Resources {
@@ -21,23 +28,43 @@ export interface Placement {
   assignments: Assignment[];
   /** Tasks bigger than this runner's whole capacity: skipped (another runner of the lease may be bigger). */
   neverFits: string[];
+  /** Tasks whose time request outlasts this segment: left in the inbox for the next one. */
+  tooLongForSegment: string[];
+}
+
+/** A task that says how long it needs starts only if it can finish before the segment ends. */
+export function canFinishInSegment(timeRequestMs: number | undefined, clock: SegmentClock): boolean {
+  if (timeRequestMs === undefined || clock.endsAt === undefined) return true;
+  return clock.now + timeRequestMs <= clock.endsAt;
 }
 
 /**
  * FIFO with backfill inside the lease: tasks are taken in key order; one that does not fit the free
  * resources waits, and smaller tasks behind it may start, unless the waiting task asked for strict order
- * (then nothing behind it may pass). A task that can never fit `total` does not block the queue.
+ * (then nothing behind it may pass). A task that can never fit `total` does not block the queue. A task
+ * that cannot finish before the segment ends waits for the next segment, and blocks the tasks behind it
+ * only if it asked for strict order, as a task waiting for resources does.
  * The queue is read lazily and scanning stops once nothing more can start, so the caller may pass a
  * generator over a long inbox.
  */
-export function placeTasks(queue: Iterable<QueuedTask>, free: Resources, total: Capacity): Placement {
+export function placeTasks(
+  queue: Iterable<QueuedTask>,
+  free: Resources,
+  total: Capacity,
+  clock: SegmentClock,
+): Placement {
   const gpus = sortIds(free.gpus);
   let cpus = free.cpus;
-  const placement: Placement = { assignments: [], neverFits: [] };
+  const placement: Placement = { assignments: [], neverFits: [], tooLongForSegment: [] };
   if (cpus <= 0) return placement;
   for (const task of queue) {
     if (task.gpus > total.gpus || task.cpus > total.cpus) {
       placement.neverFits.push(task.key);
+      continue;
+    }
+    if (!canFinishInSegment(task.timeRequestMs, clock)) {
+      placement.tooLongForSegment.push(task.key);
+      if (task.strictOrder) break;
       continue;
     }
     if (task.gpus <= gpus.length && task.cpus <= cpus) {

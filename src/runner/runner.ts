@@ -18,7 +18,16 @@ import {
 import { type ControlAction, controlActions } from "./controls.ts";
 import { type BeatFacts, HeartbeatWriter, type RunnerPhase } from "./heartbeat.ts";
 import { InboxCache } from "./inbox.ts";
-import { claimAndStart, type RunningTask, runningEntries, stopTask, type TaskContext } from "./lifecycle.ts";
+import {
+  checkpointTask,
+  claimAndStart,
+  type Interruption,
+  type RunningTask,
+  runningEntries,
+  SEGMENT_END,
+  stopTask,
+  type TaskContext,
+} from "./lifecycle.ts";
 import type { RunnerExit, RunnerExitReason, RunnerOptions } from "./options.ts";
 import { placeTasks } from "./placement.ts";
 import { ResourcePool } from "./pool.ts";
@@ -56,6 +65,7 @@ class Runner {
   private readonly recoverer: Recoverer;
   private readonly tasks: TaskContext;
   private readonly neverFits = new Set<string>();
+  private readonly tooLongForSegment = new Set<string>();
   private mode: Mode = "running";
   private exitReason: RunnerExitReason = "drained";
   private drainDeadline: number | undefined;
@@ -152,8 +162,10 @@ class Runner {
       this.pollDelay = nextPollDelay(this.pollDelay, this.inbox.relist());
       this.nextListAt = now + this.pollDelay;
     }
-    const placement = placeTasks(this.inbox.queue(), this.pool.free, this.pool.capacity);
+    const clock = { now, endsAt: this.opts.segmentEndsAt };
+    const placement = placeTasks(this.inbox.queue(), this.pool.free, this.pool.capacity, clock);
     for (const key of placement.neverFits) this.reportNeverFits(key);
+    for (const key of placement.tooLongForSegment) this.reportTooLongForSegment(key);
     for (const { key } of placement.assignments) {
       this.inbox.removed(key);
       claimAndStart(this.tasks, key);
@@ -170,7 +182,7 @@ class Runner {
         if (entry && entry.stop === undefined) {
           this.opts.log(`${action.kind} of task ${action.task} requested (pid ${entry.pid})`);
           if (action.kind === "cancel") stopTask(this.tasks, entry, "cancel");
-          else stopTask(this.tasks, entry, "interrupt", "requeue requested");
+          else stopTask(this.tasks, entry, { reason: "requeue requested", resume: false });
         }
       }
     }
@@ -193,9 +205,28 @@ class Runner {
       this.beat();
       this.waker.wake();
     }
-    if (graceMs !== undefined && this.drainDeadline === undefined) {
-      this.drainDeadline = Date.now() + graceMs;
+    const deadline = graceMs === undefined ? undefined : Date.now() + graceMs;
+    if (deadline !== undefined && (this.drainDeadline === undefined || deadline < this.drainDeadline)) {
+      this.drainDeadline = deadline; // a segment end shortens a drain already under way
       this.waker.wake();
+    }
+  }
+
+  /**
+   * SIGUSR1, Slurm's notice that the segment's job is about to end: stop claiming, send the tasks that asked
+   * for it their checkpoint signal, and after the checkpoint grace stop what still runs. Every task this
+   * interrupts goes back to the inbox to resume in the next segment.
+   */
+  private endSegment(): void {
+    this.beginDrain("segment-end", "SIGUSR1: the segment is ending", this.opts.checkpointGraceMs);
+    if (this.mode !== "stopping") this.exitReason = "segment-end";
+    for (const entry of this.running.values()) {
+      try {
+        checkpointTask(this.tasks, entry, SEGMENT_END);
+      } catch (error) {
+        // It is marked interrupted all the same: the end of the grace stops it and requeues it.
+        this.opts.log(`task ${entry.task.id}: checkpoint signal not sent: ${String(error)}`);
+      }
     }
   }
 
@@ -208,8 +239,14 @@ class Runner {
   }
 
   private interruptAll(): void {
-    const why = this.mode === "stopping" ? "lease.stop" : "drain grace ran out";
-    for (const entry of this.running.values()) stopTask(this.tasks, entry, "interrupt", why);
+    const why = this.interruption();
+    for (const entry of this.running.values()) stopTask(this.tasks, entry, why);
+  }
+
+  private interruption(): Interruption {
+    if (this.mode === "stopping") return { reason: "lease.stop", resume: false };
+    if (this.exitReason === "segment-end") return SEGMENT_END;
+    return { reason: "drain grace ran out", resume: false };
   }
 
   private hookSignals(): () => void {
@@ -222,13 +259,16 @@ class Runner {
       this.beginDrain("signal", `${signal} received`, this.opts.drainGraceMs);
     };
     const onAbort = () => this.beginDrain("aborted", "aborted", this.opts.drainGraceMs);
+    const onSegmentEnd = () => this.endSegment();
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    process.on("SIGUSR1", onSegmentEnd);
     this.opts.signal?.addEventListener("abort", onAbort);
     if (this.opts.signal?.aborted) onAbort();
     return () => {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
+      process.off("SIGUSR1", onSegmentEnd);
       this.opts.signal?.removeEventListener("abort", onAbort);
     };
   }
@@ -315,6 +355,13 @@ class Runner {
   private quarantined(key: string, reason: string): void {
     this.opts.log(`quarantined inbox/${key}.json: ${reason}`);
     this.emit({ type: "quarantined", detail: `${key}: ${reason}` });
+  }
+
+  private reportTooLongForSegment(key: string): void {
+    if (this.tooLongForSegment.has(key)) return;
+    this.tooLongForSegment.add(key);
+    const endsAt = new Date(this.opts.segmentEndsAt ?? 0).toISOString();
+    this.opts.log(`task ${key} needs longer than this segment has left (it ends at ${endsAt}); left for the next`);
   }
 
   private reportNeverFits(key: string): void {

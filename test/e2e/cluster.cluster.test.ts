@@ -34,7 +34,8 @@ beforeAll(async () => {
   assertBuilt();
   const submitted = await execa("sbatch", [
     ...["--parsable", "-J", jobName, "-o", "/dev/null", "-t", "5"],
-    ...["-p", "gpu-a100-80", "--gres=gpu:a100_80g:3", "--wrap", "sleep 300"],
+    // gpu-mig: no other test file allocates GPUs there, so the counts below are this job's alone
+    ...["-p", "gpu-mig", "--gres=gpu:1g.10gb:3", "--wrap", "sleep 300"],
   ]);
   gpuJob = submitted.stdout.trim();
 });
@@ -82,20 +83,17 @@ describe("a laptop and the dev cluster over ssh", () => {
       what: "the 3-GPU job to run",
       intervalMs: 200,
     });
-    const result = await rv(laptop.root, ["resources", "--json", "--partition", "gpu-a100-80", "--gpu", "4"]);
+    const result = await rv(laptop.root, ["resources", "--json", "--partition", "gpu-mig", "--gpu", "4"]);
     expect(result.exitCode, result.stderr as string).toBe(0);
-    const node = (await execa("squeue", ["-h", "-j", gpuJob, "-o", "%N"])).stdout.trim();
-    const other = node === "a100-01" ? "a100-02" : "a100-01";
-    const sinfoIdle = (await execa("sinfo", ["-h", "-n", other, "-o", "%t"])).stdout.trim();
-    expect(sinfoIdle).toBe("idle");
+    expect((await execa("squeue", ["-h", "-j", gpuJob, "-o", "%N"])).stdout.trim()).toBe("mig-01");
     const out = json<{ pools: Record<string, unknown>[] }>(result.stdout as string);
     expect(out.pools).toEqual([
       expect.objectContaining({
-        partition: "gpu-a100-80",
-        type: "a100_80g",
-        total: 8,
+        partition: "gpu-mig",
+        type: "1g.10gb",
+        total: 7,
         allocated: 3,
-        idle: 5,
+        idle: 4,
         maxFreeOnOneNode: 4,
         request: "starts now",
       }),

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { json, useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const printArgv = ["python3", "-c", "import json,sys; print(json.dumps(sys.argv[1:]))"];
 
@@ -98,5 +99,47 @@ describe("rv submit (built binary)", () => {
     const unknownFlag = await rv(home.root, ["tasks", "--bogus"]);
     expect(unknownFlag.exitCode).toBe(2);
     expect(unknownFlag.stderr).toMatch(/unknown option '--bogus'/);
+    const badSignal = await rv(home.root, ["submit", "--checkpoint=KILL", "--", "true"]);
+    expect(badSignal.exitCode).toBe(2);
+    expect(badSignal.stderr).toMatch(/--checkpoint: "KILL" is not a checkpoint signal: use USR1/);
+    const badTime = await rv(home.root, ["submit", "--time-request", "a while", "--", "true"]);
+    expect(badTime.exitCode).toBe(2);
+    expect(badTime.stderr).toMatch(/--time-request: expected a positive duration like 90s, 30m or 2h/);
+  });
+
+  it("--checkpoint: SIGUSR1 to the runner (a segment end) has the task save and requeues it; the next runner resumes it", async () => {
+    const lease = join(home.root, "leases", "local");
+    const script = [
+      'if [ "$RV_RESUME" = 1 ]; then echo "resumed on attempt $RV_ATTEMPT from $(cat ckpt)"; exit 0; fi',
+      "trap 'echo saved > ckpt; exit 0' USR1",
+      "echo ready",
+      "sleep 1000 & wait",
+    ].join("\n");
+    const args = ["submit", "--checkpoint", "--time-request", "10m", "--cwd", home.root, "--shell", script];
+    const submit = await rv(home.root, args);
+    expect(submit.exitCode, String(submit.stderr)).toBe(0);
+    const id = String(submit.stdout).trim();
+    await waitFor(async () => String((await rv(home.root, ["logs", id])).stdout).includes("ready"), {
+      what: "the task to set its trap",
+    });
+    const beats = () =>
+      readdirSync(join(lease, "hb")).map((name) =>
+        json<{ pid: number; state: string }>(readFileSync(join(lease, "hb", name), "utf8")),
+      );
+    const runnerPid = await waitFor(() => beats()[0]?.pid, { what: "the runner's heartbeat" });
+    process.kill(runnerPid, "SIGUSR1");
+    await waitFor(() => beats()[0]?.state === "exited", { what: "the runner to leave" });
+    const requeued = json(readFileSync(join(lease, "inbox", `${id}.json`), "utf8"));
+    expect(requeued).toMatchObject({
+      attempt: 2,
+      crashes: 0,
+      resume: true,
+      checkpointSignal: "SIGUSR1",
+      timeRequestMs: 600_000,
+    });
+
+    expect((await rv(home.root, ["lease", "up", "--local"])).exitCode).toBe(0);
+    expect((await rv(home.root, ["wait", id])).exitCode).toBe(0);
+    expect(String((await rv(home.root, ["logs", id])).stdout)).toBe("resumed on attempt 2 from saved\n");
   });
 });

@@ -368,6 +368,24 @@ test("invariant 6: at-least-once, with attempt numbers — an interruption by rv
   expect(existsSync(claim.file)).toBe(false);
 });
 
+test("invariant 6: at-least-once, with attempt numbers — a segment-end interruption records its reason and resume; a later requeue does not inherit them", () => {
+  const key = publish(p, makeTask());
+  const first = claimOrFail("r-a", key);
+  requeueClaim(p, first.file, first.task, "interrupted", ctx, { reason: "segment end", resume: true });
+  expect(readTask(recordFile(p.inbox, key))).toMatchObject({
+    attempt: 2,
+    crashes: 0,
+    requeueReason: "segment end",
+    resume: true,
+  });
+  const second = claimOrFail("r-b", key);
+  requeueClaim(p, second.file, second.task, "crash", ctx);
+  const third = readTask(recordFile(p.inbox, key));
+  expect(third).toMatchObject({ attempt: 3, crashes: 1 });
+  expect(third).not.toHaveProperty("resume");
+  expect(third).not.toHaveProperty("requeueReason");
+});
+
 test("invariant 6: at-least-once, with attempt numbers — the crash limit turns the task into failed, with the reason", () => {
   const key = publish(p, makeTask({ crashes: 2, maxCrashes: 3 }));
   const claim = claimOrFail("r-dead", key);

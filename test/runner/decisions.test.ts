@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type Control, PROTOCOL_VERSION } from "../../src/fsqueue/index.ts";
 import { controlActions } from "../../src/runner/controls.ts";
+import { taskEnv } from "../../src/runner/execute.ts";
 import { verdictFor } from "../../src/runner/outcome.ts";
 import { observeListing } from "../../src/runner/recovery.ts";
 import { nextPollDelay } from "../../src/runner/wake.ts";
+import { makeTask } from "./factory.ts";
 
 function control(target: string, verb: Control["verb"]): Control {
   return { v: PROTOCOL_VERSION, target, verb, requestedAt: new Date().toISOString(), requestedBy: "test" };
@@ -87,5 +89,14 @@ describe("nextPollDelay", () => {
     for (let i = 0; i < 6; i++) delays.push(nextPollDelay(delays.at(-1) as number, false));
     expect(delays).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
     expect(nextPollDelay(1000, true)).toBe(50);
+  });
+});
+
+describe("taskEnv", () => {
+  const base = { PATH: "/bin", RV_RESUME: "1" };
+  it("RV_RESUME=1 only for an attempt that follows a segment-end interruption, never inherited", () => {
+    const task = makeTask("L", { attempt: 2, env: { RV_RESUME: "1" } });
+    expect(taskEnv(base, task, [])).not.toHaveProperty("RV_RESUME");
+    expect(taskEnv(base, { ...task, resume: true }, [])).toMatchObject({ RV_RESUME: "1", RV_ATTEMPT: "2" });
   });
 });

@@ -18,7 +18,13 @@ import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /** Fast timings for tests: a second runner notices a dead one within about two seconds. */
-export const FAST = { heartbeatMs: 200, staleAfterMs: 1500, drainGraceMs: 5000, killGraceMs: 1000 } as const;
+export const FAST = {
+  heartbeatMs: 200,
+  staleAfterMs: 1500,
+  drainGraceMs: 5000,
+  killGraceMs: 1000,
+  checkpointGraceMs: 3000,
+} as const;
 
 export interface InProcessRunner {
   exit: Promise<RunnerExit>;
@@ -130,6 +136,7 @@ export function spawnRunner(
       RV_STALE_AFTER_MS: String(FAST.staleAfterMs),
       RV_DRAIN_GRACE_MS: String(FAST.drainGraceMs),
       RV_KILL_GRACE_MS: String(FAST.killGraceMs),
+      RV_CHECKPOINT_GRACE_MS: String(FAST.checkpointGraceMs),
       ...options.env,
     },
   });

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { placeTasks, type QueuedTask } from "../../src/runner/index.ts";
+import { canFinishInSegment, placeTasks, type QueuedTask, type SegmentClock } from "../../src/runner/index.ts";
 
 /** `t("a", 2)` is task a wanting 2 GPUs and 1 CPU; `strict` marks a task that may not be passed. */
 function t(key: string, gpus: number, cpus = 1, strictOrder = false): QueuedTask {
   return { key, gpus, cpus, strictOrder };
 }
 const strict = (task: QueuedTask): QueuedTask => ({ ...task, strictOrder: true });
+const needs = (task: QueuedTask, timeRequestMs: number): QueuedTask => ({ ...task, timeRequestMs });
+/** A runner that does not know when its segment ends (a local lease). */
+const NO_END: SegmentClock = { now: 1_000_000, endsAt: undefined };
 
 describe("placeTasks", () => {
   it.each([
@@ -75,7 +78,7 @@ describe("placeTasks", () => {
       neverFits: [],
     },
   ])("$name", ({ queue, free, want, neverFits }) => {
-    const placement = placeTasks(queue, free, { gpus: 4, cpus: 8 });
+    const placement = placeTasks(queue, free, { gpus: 4, cpus: 8 }, NO_END);
     expect(placement.assignments).toEqual(want);
     expect(placement.neverFits).toEqual(neverFits);
   });
@@ -88,7 +91,7 @@ describe("placeTasks", () => {
         yield t(`k${i}`, 0);
       }
     }
-    const placement = placeTasks(queue(), { gpus: [], cpus: 2 }, { gpus: 0, cpus: 2 });
+    const placement = placeTasks(queue(), { gpus: [], cpus: 2 }, { gpus: 0, cpus: 2 }, NO_END);
     expect(placement.assignments.map((a) => a.key)).toEqual(["k0", "k1"]);
     expect(read).toBe(2);
   });
@@ -101,8 +104,45 @@ describe("placeTasks", () => {
         yield task;
       }
     }
-    const placement = placeTasks(queue(), { gpus: ["0"], cpus: 4 }, { gpus: 4, cpus: 4 });
+    const placement = placeTasks(queue(), { gpus: ["0"], cpus: 4 }, { gpus: 4, cpus: 4 }, NO_END);
     expect(placement.assignments.map((a) => a.key)).toEqual(["a"]);
     expect(read).toBe(2);
+  });
+});
+
+describe("canFinishInSegment", () => {
+  const now = 1_000_000;
+  it.each([
+    { name: "no time request: always", request: undefined, endsAt: now + 1000, want: true },
+    { name: "segment end unknown: always", request: 3_600_000, endsAt: undefined, want: true },
+    { name: "ends exactly at the segment end", request: 60_000, endsAt: now + 60_000, want: true },
+    { name: "one millisecond too long", request: 60_001, endsAt: now + 60_000, want: false },
+    { name: "the segment has already ended", request: 1, endsAt: now - 5000, want: false },
+  ])("$name", ({ request, endsAt, want }) => {
+    expect(canFinishInSegment(request, { now, endsAt })).toBe(want);
+  });
+});
+
+describe("placeTasks near the segment end", () => {
+  const clock: SegmentClock = { now: 1_000_000, endsAt: 1_000_000 + 60_000 };
+  const free = { gpus: ["0", "1"], cpus: 4 };
+  const total = { gpus: 2, cpus: 4 };
+
+  it("leaves a task that needs longer than the segment has in the inbox; tasks behind it start", () => {
+    const placement = placeTasks([needs(t("a", 1), 120_000), t("b", 1), needs(t("c", 1), 30_000)], free, total, clock);
+    expect(placement.assignments.map((a) => a.key)).toEqual(["b", "c"]);
+    expect(placement.assignments[0]?.gpus).toEqual(["0"]);
+    expect(placement.tooLongForSegment).toEqual(["a"]);
+  });
+
+  it("a strict-order task that must wait for the next segment holds the tasks behind it", () => {
+    const placement = placeTasks([t("a", 0), strict(needs(t("b", 0), 120_000)), t("c", 0)], free, total, clock);
+    expect(placement.assignments.map((a) => a.key)).toEqual(["a"]);
+    expect(placement.tooLongForSegment).toEqual(["b"]);
+  });
+
+  it("without a known segment end, a time request changes nothing", () => {
+    const placement = placeTasks([needs(t("a", 1), 3_600_000 * 48)], free, total, NO_END);
+    expect(placement.assignments.map((a) => a.key)).toEqual(["a"]);
   });
 });

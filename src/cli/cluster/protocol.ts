@@ -7,7 +7,15 @@ import { z } from "zod";
  */
 export const RPC_VERSION = 1;
 
-export const OpNameSchema = z.enum(["status", "resources", "doctor", "submit"]);
+export const OpNameSchema = z.enum([
+  "status",
+  "resources",
+  "doctor",
+  "submit",
+  "lease-up",
+  "lease-view",
+  "lease-release",
+]);
 export type OpName = z.infer<typeof OpNameSchema>;
 
 export const RpcRequestSchema = z.object({

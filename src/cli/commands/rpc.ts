@@ -12,6 +12,9 @@ import { printJson } from "../output.ts";
  * against the cluster root it names, and prints `{v, result}`; errors print as every command's JSON error.
  */
 export async function runRpc(ctx: Context): Promise<number> {
+  // A laptop that goes away mid-call (closed lid, killed CLI) hangs up the ssh session: finish what was
+  // started (a submitted job must get its record) rather than die between two steps.
+  process.on("SIGHUP", () => {});
   const parsed = RpcRequestSchema.safeParse(readRequest());
   if (!parsed.success) {
     throw new RvError("usage", `rv rpc: bad request: ${parsed.error.issues[0]?.message}`, {

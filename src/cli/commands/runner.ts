@@ -1,6 +1,6 @@
 import type { Config } from "../../config/index.ts";
 import { requireLease } from "../../lease/index.ts";
-import { runnerOptions, runRunner } from "../../runner/index.ts";
+import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseGpuIds } from "../flags.ts";
 import { printJson } from "../output.ts";
@@ -10,6 +10,7 @@ export interface RunnerCommandOptions {
   gpuIds?: string;
   cpus?: string;
   segment?: string;
+  segmentEnd?: string;
 }
 
 /** The runner itself, in the foreground: what `rv lease up` starts detached and a batch script starts on a node. */
@@ -17,6 +18,7 @@ export async function runRunnerCommand(ctx: Context, _config: Config, options: R
   requireLease(ctx.root, options.lease);
   const gpuIds = parseGpuIds(options.gpuIds);
   const cpus = parseCount("--cpus", options.cpus, 1);
+  const segmentEndsAt = parseSegmentEnd("--segment-end", options.segmentEnd);
   const exit = await runRunner(
     runnerOptions({
       lease: options.lease,
@@ -25,6 +27,7 @@ export async function runRunnerCommand(ctx: Context, _config: Config, options: R
       ...(gpuIds && { gpuIds }),
       ...(cpus && { cpus }),
       ...(options.segment && { segment: options.segment }),
+      ...(segmentEndsAt !== undefined && { segmentEndsAt }),
     }),
   );
   if (ctx.json) printJson(ctx.io, { ...exit });

@@ -26,6 +26,9 @@ export interface SubmitOptions {
   tag: string[];
   note?: string;
   strictOrder?: boolean;
+  /** `--checkpoint` alone is `true`; `--checkpoint=TERM` names the signal. */
+  checkpoint?: true | string;
+  timeRequest?: string;
   wait?: boolean;
   follow?: boolean;
 }
@@ -49,9 +52,19 @@ export function specsFromFlags(argv: string[], options: SubmitOptions, ctx: Cont
     tags: options.tag,
     note: options.note,
     strictOrder: options.strictOrder ?? false,
+    checkpoint: options.checkpoint,
+    timeRequest: options.timeRequest,
   });
-  if (!spec.success) throw new RvError("usage", spec.error.issues[0]?.message ?? "invalid task");
+  if (!spec.success) throw new RvError("usage", flagMessage(spec.error.issues[0]));
   return [spec.data];
+}
+
+/** A spec field's problem told in terms of its flag: `timeRequest` is `--time-request`. */
+function flagMessage(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (issue === undefined) return "invalid task";
+  const [field] = issue.path;
+  if (typeof field !== "string") return issue.message;
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`;
 }
 
 function specsFromFile(file: string): TaskSpec[] {

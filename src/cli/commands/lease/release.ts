@@ -1,7 +1,7 @@
 import type { Config } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, newRunnerId, readHeartbeats, requestControl } from "../../../fsqueue/index.ts";
-import { listLeases, requireLease, writeLease } from "../../../lease/index.ts";
+import { listLeases, readLease, requireLease, writeLease } from "../../../lease/index.ts";
 import { pidAlive } from "../../../runner/index.ts";
 import type { Context } from "../../context.ts";
 import { isLeaseLive } from "../../leases.ts";
@@ -25,6 +25,9 @@ export async function runLeaseRelease(
   options: ReleaseOptions,
 ): Promise<number> {
   if ((id === undefined) === !options.all) throw new RvError("usage", "name one lease, or give --all");
+  if (id !== undefined && config.cluster && !readLease(ctx.root, id) && !options.dryRun) {
+    return (await import("./cluster-lease.ts")).releaseClusterLease(ctx, config.cluster, id, options.now === true);
+  }
   const leases = options.all
     ? listLeases(ctx.root).filter((l) => l.state === "active")
     : [requireLease(ctx.root, id ?? "")];

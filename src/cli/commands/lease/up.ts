@@ -1,5 +1,6 @@
 import type { Config } from "../../../config/index.ts";
-import { clearControl, type Lease, leasePaths } from "../../../fsqueue/index.ts";
+import { RvError } from "../../../errors.ts";
+import { clearControl, type Lease, type LocalLease, leasePaths } from "../../../fsqueue/index.ts";
 import {
   ensureRoot,
   newLocalLease,
@@ -32,13 +33,18 @@ export async function upLocal(
 ): Promise<UpResult> {
   ensureRoot(ctx.root);
   const existing = readLease(ctx.root, request.name);
+  if (existing?.kind === "slurm") {
+    throw new RvError("usage", `lease ${request.name} is a Slurm lease; a local lease needs another name`, {
+      hint: `rv lease up --local --name ${request.name}-local`,
+    });
+  }
   if (existing?.state === "active" && isLeaseLive(ctx, config, existing)) {
     return { outcome: "already-running", lease: existing };
   }
   const gpuIds = request.gpuIds ?? existing?.gpuIds;
   const cpus = request.cpus ?? existing?.cpus;
   const resources = { ...(gpuIds && { gpuIds }), ...(cpus && { cpus }) };
-  const lease: Lease = existing
+  const lease: LocalLease = existing
     ? { ...existing, ...resources, state: "active" }
     : newLocalLease(request.name, ctx.host, ctx.now(), resources);
   writeLease(ctx.root, lease);

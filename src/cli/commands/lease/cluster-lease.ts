@@ -1,0 +1,58 @@
+import type { ClusterConfig } from "../../../config/index.ts";
+import { callCluster } from "../../cluster/call.ts";
+import { clusterRemote } from "../../cluster/connect.ts";
+import type { LeaseReleaseResult } from "../../cluster/ops/lease-release.ts";
+import type { LeaseViewResult, SegmentView } from "../../cluster/ops/lease-view.ts";
+import type { Context } from "../../context.ts";
+import { formatDuration, printJson, renderTable } from "../../output.ts";
+import { renderSummary } from "../status.ts";
+import { describeRequest } from "./describe.ts";
+
+/** `rv lease show L` for a lease on the cluster: the request, each segment as Slurm saw it, the gaps. */
+export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
+  const remote = clusterRemote(ctx.root, cluster.host);
+  const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
+  const gaps = renewalGaps(view.segments);
+  if (ctx.json) {
+    printJson(ctx.io, { ...view.summary, lease: view.lease, segments: view.segments, gapsSeconds: gaps });
+    return 0;
+  }
+  ctx.io.out(renderSummary(ctx, view.summary));
+  ctx.io.out(`  ${describeRequest(view.lease.request)}; created ${view.lease.createdAt} on ${view.lease.host}\n`);
+  const rows = view.segments.map(({ segment, job }, i) => [
+    `  ${segment.n}`,
+    segment.jobId,
+    job.state?.raw ?? segment.ended?.state ?? "-",
+    job.nodes.join(",") || job.reason || "-",
+    formatDuration(segment.wallSeconds * 1000),
+    i === 0 || gaps[i - 1] === null ? "-" : `${gaps[i - 1]}s`,
+  ]);
+  ctx.io.out(renderTable(ctx.io, ["  segment", "job", "state", "nodes/reason", "wall", "gap"], rows));
+  return 0;
+}
+
+/** Seconds between one segment's end and the next one's start, as Slurm recorded them; null when not known yet. */
+export function renewalGaps(segments: readonly SegmentView[]): (number | null)[] {
+  return segments.slice(1).map((next, i) => {
+    const prev = segments[i];
+    const end = prev?.job.end?.kind === "at" && prev.segment.ended ? prev.job.end.epoch : null;
+    const start = next.job.start?.kind === "at" && next.job.state?.kind !== "pending" ? next.job.start.epoch : null;
+    return end !== null && start !== null ? start - end : null;
+  });
+}
+
+export async function releaseClusterLease(
+  ctx: Context,
+  cluster: ClusterConfig,
+  lease: string,
+  now: boolean,
+): Promise<number> {
+  const remote = clusterRemote(ctx.root, cluster.host);
+  const result = (await callCluster(remote, cluster, ctx.env, "lease-release", { lease, now })) as LeaseReleaseResult;
+  if (ctx.json) printJson(ctx.io, { ...result });
+  else {
+    const jobs = result.cancelled.length ? `; cancelled job ${result.cancelled.join(", ")}` : "";
+    ctx.io.out(`${lease}\treleased (${result.mode === "stop" ? "stopping now" : "draining"})${jobs}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,13 @@
+import type { SlurmRequest } from "../../../fsqueue/index.ts";
+import { formatDuration } from "../../../slurm/index.ts";
+
+/** `gpu-a6000: 1 node x 4 a6000, 8 cpus, 24:00:00 in segments of 02:59:00 (chain)` */
+export function describeRequest(r: SlurmRequest): string {
+  const gpus = r.gpusPerNode ? `${r.gpusPerNode} ${r.gpuType ?? "GPU"}${r.gpusPerNode === 1 ? "" : "s"}` : "no GPU";
+  const extras = [r.cpusPerNode ? `${r.cpusPerNode} cpus` : null, r.memPerNode ? `mem ${r.memPerNode}` : null]
+    .filter(Boolean)
+    .map((x) => `, ${x}`)
+    .join("");
+  const account = r.account ? `, account ${r.account}` : "";
+  return `${r.partition}: ${r.nodes} node${r.nodes === 1 ? "" : "s"} x ${gpus}${extras}${account}, ${formatDuration(r.totalSeconds)} in segments of ${formatDuration(r.segmentSeconds)} (${r.renewal})`;
+}

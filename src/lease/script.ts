@@ -1,0 +1,187 @@
+/**
+ * The batch script of one lease segment (DESIGN.md section 5), from one pure function.
+ *
+ * Directives, and why:
+ * - `--nodes`, `--ntasks-per-node=1`, `--gres=gpu[:type]:N`, `--cpus-per-task`, `--mem`: the resources are per
+ *   node, and one runner per node owns them all (so `--cpus-per-task` is the node's CPUs for rv).
+ * - `--time` in whole minutes (Slurm rounds up anyway); `--time-min` lets the scheduler shorten the job to fit a
+ *   backfill hole, which is why the script asks squeue for the real end instead of assuming start + walltime.
+ * - `--signal=B:USR1@lead`: only the batch shell gets it, 0-60 s earlier than `lead` (notes section 6).
+ * - `--output` + `--open-mode=append`: the log is never truncated, whoever wrote to it first.
+ * - `--no-requeue`: a requeued segment would run a second runner on a stale segment; the lease renews instead.
+ *
+ * The body runs under `set -u` but not `-e`: a misspelt variable fails loudly, while a failing side command
+ * (lease renew, scancel) is logged and the segment goes on.
+ *
+ * Quoting: every string is quoted by shQuote, both in the body (parsed by bash) and in `#SBATCH` lines (parsed
+ * by sbatch, whose tokenizer strips '...' quotes and the '\'' sequence like bash does, but also treats a
+ * backslash inside quotes as an escape). So names that reach `#SBATCH` lines must be plain words, the output
+ * path may hold neither a backslash nor `%` (Slurm's filename patterns), and no string may hold a control
+ * character: a newline could otherwise start a directive or a shell line of its own.
+ *
+ * The signal path: bash runs a trap only when the foreground command returns, so the runner step runs as
+ * `srun ... &` and the script `wait`s for it in a loop (each trap ends one `wait`). The trap forwards the signal
+ * with `scancel --signal=SIG <job>`, which slurmstepd delivers to every task of the job's steps, on every node,
+ * and not to the batch shell. Not `kill` to srun: on Slurm 22.05, srun relays USR1 to its tasks once it is up,
+ * but a USR1 that arrives while it starts kills srun, and a TERM makes srun SIGKILL its tasks with no grace.
+ * A USR1 that comes before the runner exists is lost; the runner still knows the end from `--segment-end`.
+ * At the time limit or on a plain scancel, Slurm itself sends TERM to every step (the runner may see it twice)
+ * and SIGKILL after KillWait; the TERM trap matters when only the batch shell gets it (`scancel --batch`), and
+ * keeps the shell alive to log the runner's exit status.
+ */
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { LeaseIdSchema } from "../fsqueue/index.ts";
+import { shQuote } from "../remote/quote.ts";
+import { formatDuration } from "../slurm/index.ts";
+
+const plainWord = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._+-]*$/,
+    "use letters, digits, '.', '_', '+' and '-', starting with a letter or digit",
+  );
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
+const noControlCharacters = /^[^\u0000-\u001f\u007f]*$/;
+const absolutePath = z
+  .string()
+  .regex(/^\//, "must be an absolute path")
+  .regex(noControlCharacters, "must not contain a newline or another control character");
+const seconds = z.number().int().positive();
+
+export const SegmentScriptInputSchema = z
+  .object({
+    lease: LeaseIdSchema,
+    segment: z.number().int().nonnegative(),
+    /** The rv root on the shared filesystem (RV_HOME of the runner). */
+    root: absolutePath,
+    /** The deployed rv build that runs on the compute node. */
+    rv: absolutePath,
+    partition: plainWord,
+    gpusPerNode: z.number().int().positive(),
+    /** null: any GPU type the partition has. */
+    gpuType: plainWord.nullable(),
+    nodes: z.number().int().positive(),
+    /** null: Slurm's default. */
+    cpusPerNode: z.number().int().positive().nullable(),
+    /** Slurm's `--mem` per node, e.g. "32G"; null: Slurm's default. */
+    memPerNode: z
+      .string()
+      .regex(/^\d+[KMGT]?$/, "use a number with an optional K, M, G or T suffix, e.g. 32G")
+      .nullable(),
+    wallSeconds: seconds,
+    timeMinSeconds: seconds.optional(),
+    account: plainWord.nullable(),
+    /** How long before the end the batch shell gets USR1. Slurm may deliver it up to 60 s earlier still. */
+    signalLeadSeconds: z.number().int().nonnegative().max(65535).default(90),
+    jobName: plainWord,
+    output: absolutePath.regex(/^[^\\%]*$/, "must not contain '\\' or '%' (sbatch would read them as escapes)"),
+    /** Whether the segment asks rv to submit the next segment as soon as it starts. */
+    renew: z.boolean(),
+  })
+  .refine((i) => i.timeMinSeconds === undefined || i.timeMinSeconds <= i.wallSeconds, {
+    path: ["timeMinSeconds"],
+    message: "must not exceed wallSeconds",
+  });
+
+export type SegmentScriptInput = z.input<typeof SegmentScriptInputSchema>;
+type Segment = z.output<typeof SegmentScriptInputSchema>;
+
+/** The bash script that holds one segment of a lease: directives, then the body that runs one runner per node. */
+export function renderSegmentScript(input: SegmentScriptInput): string {
+  const segment = validate(input);
+  return ["#!/bin/bash", ...directives(segment).map((d) => `#SBATCH ${d}`), ...body(segment), ""].join("\n");
+}
+
+function validate(input: SegmentScriptInput): Segment {
+  const parsed = SegmentScriptInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join(".") || "input";
+  throw new RvError("usage", `lease segment script: ${field}: ${issue?.message}`, {
+    hint: `change ${field}: #SBATCH lines are read by sbatch and the body by bash, so rv accepts only values both read back unchanged`,
+  });
+}
+
+/** Slurm counts time limits in whole minutes and rounds a partial minute up. */
+function wholeMinutes(s: number): number {
+  return Math.ceil(s / 60) * 60;
+}
+
+function directives(s: Segment): string[] {
+  const gres = s.gpuType === null ? `gpu:${s.gpusPerNode}` : `gpu:${s.gpuType}:${s.gpusPerNode}`;
+  return [
+    `--job-name=${shQuote(s.jobName)}`,
+    `--partition=${shQuote(s.partition)}`,
+    ...(s.account === null ? [] : [`--account=${shQuote(s.account)}`]),
+    `--nodes=${s.nodes}`,
+    "--ntasks-per-node=1",
+    `--gres=${shQuote(gres)}`,
+    ...(s.cpusPerNode === null ? [] : [`--cpus-per-task=${s.cpusPerNode}`]),
+    ...(s.memPerNode === null ? [] : [`--mem=${shQuote(s.memPerNode)}`]),
+    `--time=${formatDuration(wholeMinutes(s.wallSeconds))}`,
+    ...(s.timeMinSeconds === undefined ? [] : [`--time-min=${formatDuration(wholeMinutes(s.timeMinSeconds))}`]),
+    `--output=${shQuote(s.output)}`,
+    "--open-mode=append",
+    `--signal=B:USR1@${s.signalLeadSeconds}`,
+    "--no-requeue",
+  ];
+}
+
+function body(s: Segment): string[] {
+  return [
+    "set -u",
+    `RV=${shQuote(s.rv)}`,
+    `export RV_HOME=${shQuote(s.root)}`,
+    `export RV_LEASE=${shQuote(s.lease)}`,
+    `export RV_SEGMENT=${s.segment}`,
+    'log() { printf \'%s rv segment %s of lease %s: %s\\n\' "$(date +%FT%T%z)" "$RV_SEGMENT" "$RV_LEASE" "$*"; }',
+    ...segmentEnd(wholeMinutes(s.wallSeconds)),
+    ...(s.renew ? renewal() : []),
+    ...runnerStep(),
+  ];
+}
+
+/** The granted end, which --time-min may have moved earlier than start + walltime. */
+function segmentEnd(wallSeconds: number): string[] {
+  return [
+    "started_at=$(date +%s)",
+    'RV_SEGMENT_END=$(SLURM_TIME_FORMAT=%s squeue -h -j "$SLURM_JOB_ID" -o %e 2>/dev/null)',
+    'case "$RV_SEGMENT_END" in',
+    `  '' | *[!0-9]*) RV_SEGMENT_END=$((started_at + ${wallSeconds})); log "squeue gave no end time: assuming start + walltime" ;;`,
+    "esac",
+    "export RV_SEGMENT_END",
+  ];
+}
+
+/** In the background, so that a slow or failing renewal neither delays nor ends this segment. */
+function renewal(): string[] {
+  return [
+    "renew_lease() {",
+    '  "$RV" lease renew --lease "$RV_LEASE" --after "$SLURM_JOB_ID" </dev/null',
+    "  local status=$?",
+    '  [ "$status" -eq 0 ] || log "rv lease renew failed with status $status: this segment goes on without a successor"',
+    "}",
+    "renew_lease &",
+  ];
+}
+
+function runnerStep(): string[] {
+  return [
+    "forward_signal() {",
+    '  log "got SIG$1: forwarding it to the runner on every node"',
+    '  scancel --signal="$1" "$SLURM_JOB_ID" || log "scancel --signal=$1 failed with status $? (harmless if the job is ending already)"',
+    "}",
+    // Installed before the runner starts: an untrapped USR1 would end the batch shell, and the job with it.
+    "trap 'forward_signal USR1' USR1",
+    "trap 'forward_signal TERM' TERM",
+    'srun --ntasks-per-node=1 --overlap --kill-on-bad-exit=0 "$RV" runner --lease "$RV_LEASE" --segment "$RV_SEGMENT" --segment-end "$RV_SEGMENT_END" &',
+    "runner_pid=$!",
+    // Each trap ends one `wait`; bash keeps the exit status of a reaped child, so the last `wait` still has it.
+    'while kill -0 "$runner_pid" 2>/dev/null; do wait "$runner_pid"; done',
+    'wait "$runner_pid"',
+    "runner_status=$?",
+    'log "runner step ended with status $runner_status"',
+    'exit "$runner_status"',
+  ];
+}

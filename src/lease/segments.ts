@@ -1,0 +1,113 @@
+import { writeFileSync } from "node:fs";
+import { RvError } from "../errors.ts";
+import {
+  type LeasePaths,
+  leasePaths,
+  listEntries,
+  PROTOCOL_VERSION,
+  readRecord,
+  type Segment,
+  SegmentSchema,
+  type SlurmLease,
+  segmentFile,
+  writeRecordAtomic,
+} from "../fsqueue/index.ts";
+import type { Remote } from "../remote/index.ts";
+import { runQuery, sbatchSubmit } from "../slurm/index.ts";
+import { renderSegmentScript } from "./script.ts";
+
+export function readSegments(p: LeasePaths): Segment[] {
+  return listEntries(p.segments)
+    .filter((name) => /^\d+\.json$/.test(name))
+    .map((name) => readRecord(segmentFile(p, Number.parseInt(name, 10), "json"), SegmentSchema))
+    .sort((a, b) => a.n - b.n);
+}
+
+export function writeSegment(p: LeasePaths, segment: Segment): void {
+  writeRecordAtomic(p.tmp, segmentFile(p, segment.n, "json"), segment);
+}
+
+export interface SegmentPlan {
+  n: number;
+  wallSeconds: number;
+  /** The job this one runs after (afterany), or null for the first. */
+  after: string | null;
+  /** Whether this segment asks for the next one when it starts. */
+  renew: boolean;
+}
+
+/** The batch script of one segment of the lease (also what `rv lease up --dry-run` prints). */
+export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan): string {
+  const p = leasePaths(root, lease.id);
+  const r = lease.request;
+  return renderSegmentScript({
+    lease: lease.id,
+    segment: plan.n,
+    root,
+    rv: lease.rv,
+    partition: r.partition,
+    gpusPerNode: r.gpusPerNode,
+    gpuType: r.gpuType,
+    nodes: r.nodes,
+    cpusPerNode: r.cpusPerNode,
+    memPerNode: r.memPerNode,
+    wallSeconds: plan.wallSeconds,
+    account: r.account,
+    jobName: `rv-${lease.id}-${plan.n}`,
+    output: segmentFile(p, plan.n, "out"),
+    renew: plan.renew,
+  });
+}
+
+/** sbatch arguments that are not in the script: the dependency on the previous segment. */
+export function segmentSbatchArgs(plan: SegmentPlan): string[] {
+  return plan.after ? [`--dependency=afterany:${plan.after}`] : [];
+}
+
+/**
+ * Submits one segment: the script is kept beside its record (`segments/<n>.sh`), sbatch reads it on stdin,
+ * and the record is written once Slurm has given the job id. A refusal is an error with Slurm's reason.
+ */
+export async function submitSegment(
+  remote: Remote,
+  root: string,
+  lease: SlurmLease,
+  plan: SegmentPlan,
+  by: string,
+  now: Date,
+): Promise<Segment> {
+  const p = leasePaths(root, lease.id);
+  const script = segmentScript(root, lease, plan);
+  writeFileSync(segmentFile(p, plan.n, "sh"), script, { mode: 0o600 });
+  const outcome = await runQuery(remote, sbatchSubmit(segmentSbatchArgs(plan), script));
+  if (!outcome.ok) {
+    throw new RvError("cluster", `Slurm refused segment ${plan.n} of lease ${lease.id}: ${outcome.error.message}`, {
+      hint: hintFor(outcome.error.kind),
+    });
+  }
+  const segment: Segment = {
+    v: PROTOCOL_VERSION,
+    lease: lease.id,
+    n: plan.n,
+    jobId: outcome.jobId,
+    submittedAt: now.toISOString(),
+    submittedBy: by,
+    after: plan.after,
+    wallSeconds: plan.wallSeconds,
+  };
+  writeSegment(p, segment);
+  return segment;
+}
+
+function hintFor(kind: string): string {
+  switch (kind) {
+    case "invalid_partition":
+      return "rv resources lists the partitions and their GPU types";
+    case "invalid_account":
+      return "check the account with sshare -U, or leave --account out for your default";
+    case "node_config_unavailable":
+      return "no node of the partition has that many GPUs of that type, CPUs or memory: rv resources shows what exists";
+    default:
+      return "the segment script is kept in the lease's segments/ directory; sbatch it by hand to see more";
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { closeSshMaster, devCluster } from "../helpers/cluster.ts";
+import { makeHome } from "../helpers/home.ts";
+import { json } from "../helpers/lease.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+// A Slurm lease from the laptop, end to end: rv init, then `rv lease up --partition ...` through the loopback
+// sshd; its segment job runs `rv runner` on a dev-cluster node, tasks submitted from the laptop run there, and
+// release leaves nothing in squeue.
+const laptop = makeHome("rv-slease-laptop-");
+const cluster = makeHome("rv-slease-cluster-");
+const root = join(cluster.root, "root");
+const leaseJobs = async (lease: string) =>
+  (await execa("squeue", ["-h", "-n", `rv-${lease}-0,rv-${lease}-1,rv-${lease}-2`, "-o", "%i %T"])).stdout.trim();
+
+beforeAll(async () => {
+  assertBuilt();
+  const init = await rv(laptop.root, [
+    ...["init", "--yes", "--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "root"],
+    ...["--identity-file", devCluster.identityFile, "--account", devCluster.account, "--root", root, "--name", "sl"],
+  ]);
+  if (init.exitCode !== 0) throw new Error(`rv init failed: ${init.stderr}`);
+});
+
+afterAll(async () => {
+  await execa("scancel", ["-n", "rv-sweep-0,rv-sweep-1,rv-dry-0"], { reject: false });
+  await closeSshMaster(laptop.root, "rv-sl");
+  laptop.cleanup();
+  cluster.cleanup();
+});
+
+describe("a Slurm lease driven from the laptop", () => {
+  test("--dry-run prints the batch script and submits nothing", async () => {
+    const result = await rv(laptop.root, [
+      ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--gpu-type", "a6000", "--segment", "2m"],
+      ...["--name", "dry", "--dry-run"],
+    ]);
+    expect(result.exitCode, result.stderr as string).toBe(0);
+    expect(result.stdout).toMatch(/#SBATCH --partition[= ]'?gpu-a6000/);
+    expect(result.stdout).toMatch(/#SBATCH --gres[= ]'?gpu:a6000:2/);
+    expect(result.stdout).toMatch(/nothing was submitted/);
+    expect(await leaseJobs("dry")).toBe("");
+    expect(existsSync(join(root, "leases", "dry"))).toBe(false);
+  });
+
+  test("a request Slurm refuses says why (exit 8) and leaves no lease behind", async () => {
+    const result = await rv(laptop.root, ["lease", "up", "--partition", "gpu-a6000", "--gpu", "9", "--name", "huge"]);
+    expect(result.exitCode).toBe(8);
+    expect(result.stderr).toMatch(/Slurm refused segment 0 of lease huge: .*node configuration is not available/i);
+    expect(existsSync(join(root, "leases", "huge"))).toBe(false);
+  });
+
+  test("lease up waits for the runner; tasks from the laptop run on the node with the lease's GPUs; release empties squeue", async () => {
+    const up = await rv(laptop.root, [
+      ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--gpu-type", "a6000"],
+      ...["--segment", "5m", "--name", "sweep", "--json"],
+    ]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+    const ready = json<{ state: string; runners: { gpus: string[]; health: string }[] }>(up.stdout as string);
+    expect(ready.state).toBe("ready");
+    expect(ready.runners).toEqual([
+      expect.objectContaining({ health: "ok", gpus: [expect.any(String), expect.any(String)] }),
+    ]);
+    expect(await leaseJobs("sweep")).toMatch(/RUNNING/);
+
+    const marker = join(cluster.root, "gpus");
+    const submit = await rv(laptop.root, [
+      ...["submit", "--json", "--lease", "sweep", "--gpus", "2", "--"],
+      ...["sh", "-c", 'echo "$CUDA_VISIBLE_DEVICES $SLURM_JOB_ID" > "$1"', "sh", marker],
+    ]);
+    expect(submit.exitCode, submit.stderr as string).toBe(0);
+    const task = json<{ tasks: { id: string }[] }>(submit.stdout as string).tasks[0]?.id ?? "?";
+    const wait = await rv(root, ["wait", task, "--timeout", "60s"]);
+    expect(wait.exitCode, wait.stderr as string).toBe(0);
+    const [gpus, jobId] = readFileSync(marker, "utf8").trim().split(" ");
+    expect(gpus?.split(",")).toHaveLength(2);
+    expect(jobId).toMatch(/^\d+$/);
+
+    const show = await rv(laptop.root, ["lease", "show", "sweep", "--json"]);
+    expect(show.exitCode, show.stderr as string).toBe(0);
+    const shown = json<{ segments: { segment: { n: number; jobId: string }; job: { state: { kind: string } } }[] }>(
+      show.stdout as string,
+    );
+    expect(shown.segments).toEqual([
+      expect.objectContaining({
+        segment: expect.objectContaining({ n: 0, jobId }),
+        job: expect.objectContaining({ state: expect.objectContaining({ kind: "running" }) }),
+      }),
+    ]);
+
+    const release = await rv(laptop.root, ["lease", "release", "sweep", "--now"]);
+    expect(release.exitCode, release.stderr as string).toBe(0);
+    await waitFor(async () => (await leaseJobs("sweep")) === "", {
+      what: "the lease's jobs to leave squeue",
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+  });
+});
