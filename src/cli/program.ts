@@ -164,6 +164,17 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       (await import("./commands/lease/renew.ts")).runLeaseRenew(ctx, config, opts),
     ),
   );
+  withJson(
+    lease
+      .command("end-segment")
+      .description("tell a segment's runners that its job ends soon (run by the segment's batch script)")
+      .requiredOption("--lease <lease>", "the lease")
+      .requiredOption("--segment <n>", "the segment"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/end-segment.ts")).runLeaseEndSegment(ctx, config, opts),
+    ),
+  );
   withJson(lease.command("ls").description("list leases")).action((opts) =>
     dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/ls.ts")).runLeaseLs(ctx, config)),
   );

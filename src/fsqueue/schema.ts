@@ -199,7 +199,8 @@ export const SegmentSchema = z.object({
 });
 export type Segment = z.infer<typeof SegmentSchema>;
 
-export const ControlVerbSchema = z.enum(["cancel", "requeue", "drain", "stop"]);
+/** `end` targets one segment's runners (`control/segment-<n>.end`): the segment's job is about to end. */
+export const ControlVerbSchema = z.enum(["cancel", "requeue", "drain", "stop", "end"]);
 export type ControlVerb = z.infer<typeof ControlVerbSchema>;
 
 export const ControlSchema = z.object({

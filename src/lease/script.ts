@@ -11,7 +11,7 @@
  * - `--no-requeue`: a requeued segment would run a second runner on a stale segment; the lease renews instead.
  *
  * The body runs under `set -u` but not `-e`: a misspelt variable fails loudly, while a failing side command
- * (lease renew, scancel) is logged and the segment goes on.
+ * (lease renew, lease end-segment) is logged and the segment goes on.
  *
  * Quoting: every string is quoted by shQuote, both in the body (parsed by bash) and in `#SBATCH` lines (parsed
  * by sbatch, whose tokenizer strips '...' quotes and the '\'' sequence like bash does, but also treats a
@@ -20,14 +20,14 @@
  * character: a newline could otherwise start a directive or a shell line of its own.
  *
  * The signal path: bash runs a trap only when the foreground command returns, so the runner step runs as
- * `srun ... &` and the script `wait`s for it in a loop (each trap ends one `wait`). The trap forwards the signal
- * with `scancel --signal=SIG <job>`, which slurmstepd delivers to every task of the job's steps, on every node,
- * and not to the batch shell. Not `kill` to srun: on Slurm 22.05, srun relays USR1 to its tasks once it is up,
- * but a USR1 that arrives while it starts kills srun, and a TERM makes srun SIGKILL its tasks with no grace.
- * A USR1 that comes before the runner exists is lost; the runner still knows the end from `--segment-end`.
- * At the time limit or on a plain scancel, Slurm itself sends TERM to every step (the runner may see it twice)
- * and SIGKILL after KillWait; the TERM trap matters when only the batch shell gets it (`scancel --batch`), and
- * keeps the shell alive to log the runner's exit status.
+ * `srun ... &` and the script `wait`s for it in a loop (each trap ends one `wait`). Slurm's USR1 reaches only
+ * the batch shell (`B:`); its trap runs `rv lease end-segment`, which leaves `control/segment-<n>.end` in the
+ * lease, and the runners of this segment on every node act on it through the shared filesystem. Not a signal:
+ * `scancel --signal` reaches every process of the step, tasks included (a task without a USR1 handler would
+ * die of it), and `kill` to srun kills srun when it comes early and makes it SIGKILL its tasks on TERM (both
+ * verified on Slurm 22.05). A USR1 before the runner exists is not lost: the control file waits for it.
+ * At the time limit or on a plain scancel, Slurm itself sends TERM to every step and SIGKILL after KillWait;
+ * the TERM trap only keeps the shell alive to log the runner's exit status.
  */
 import { z } from "zod";
 import { RvError } from "../errors.ts";
@@ -168,13 +168,16 @@ function renewal(): string[] {
 
 function runnerStep(): string[] {
   return [
-    "forward_signal() {",
-    '  log "got SIG$1: forwarding it to the runner on every node"',
-    '  scancel --signal="$1" "$SLURM_JOB_ID" || log "scancel --signal=$1 failed with status $? (harmless if the job is ending already)"',
+    // Slurm's USR1 reaches only this shell (B:). The runners learn of it through the shared filesystem, on every
+    // node: a signal sent through Slurm (scancel --signal) would also reach every task process of the step.
+    "end_segment() {",
+    '  log "got SIGUSR1: telling the runners that the segment ends"',
+    '  "$RV" lease end-segment --lease "$RV_LEASE" --segment "$RV_SEGMENT" </dev/null || log "rv lease end-segment failed with status $?"',
     "}",
     // Installed before the runner starts: an untrapped USR1 would end the batch shell, and the job with it.
-    "trap 'forward_signal USR1' USR1",
-    "trap 'forward_signal TERM' TERM",
+    "trap end_segment USR1",
+    // At the time limit (or scancel) Slurm sends TERM to every process itself: the shell only lives on to log.
+    "trap 'log \"got SIGTERM: the job is ending\"' TERM",
     'srun --ntasks-per-node=1 --overlap --kill-on-bad-exit=0 "$RV" runner --lease "$RV_LEASE" --segment "$RV_SEGMENT" --segment-end "$RV_SEGMENT_END" &',
     "runner_pid=$!",
     // Each trap ends one `wait`; bash keeps the exit status of a reaped child, so the last `wait` still has it.

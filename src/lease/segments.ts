@@ -52,11 +52,20 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     cpusPerNode: r.cpusPerNode,
     memPerNode: r.memPerNode,
     wallSeconds: plan.wallSeconds,
+    signalLeadSeconds: signalLead(plan.wallSeconds),
     account: r.account,
     jobName: `rv-${lease.id}-${plan.n}`,
     output: segmentFile(p, plan.n, "out"),
     renew: plan.renew,
   });
+}
+
+/**
+ * How long before its end a segment is told to wind down: 90 s, which with Slurm's up-to-60-s-early delivery
+ * leaves the runner time for checkpoint grace and kill grace; a quarter of a short segment, but at least 30 s.
+ */
+export function signalLead(wallSeconds: number): number {
+  return Math.min(90, Math.max(30, Math.floor(wallSeconds / 4)));
 }
 
 /** sbatch arguments that are not in the script: the dependency on the previous segment. */

@@ -3,7 +3,11 @@ import type { Control } from "../fsqueue/index.ts";
 /** The target of lease-wide requests: `control/lease.drain`, `control/lease.stop`. */
 export const LEASE_TARGET = "lease";
 
+/** The target of a segment's end: `control/segment-<n>.end`, for the runners of segment n only. */
+export const segmentTarget = (segment: string): string => `segment-${segment}`;
+
 export type ControlAction =
+  | { kind: "segment-end" }
   | { kind: "drain" }
   | { kind: "stop" }
   | { kind: "cancel"; task: string }
@@ -11,19 +15,23 @@ export type ControlAction =
   | { kind: "discard"; task: string; verb: "cancel" | "requeue" };
 
 export interface ControlFacts {
+  /** This runner's segment: a segment's end concerns its own runners, not the next segment's. */
+  segment: string;
   runningHere: (task: string) => boolean;
   isDone: (task: string) => boolean;
 }
 
 /**
- * What this runner does about the requests in `control/`: lease-wide drain and stop (left in place, every
- * runner of the lease must see them), cancels and requeues of tasks running here, and cancels and requeues
+ * What this runner does about the requests in `control/`: the end of its own segment, lease-wide drain and
+ * stop (left in place, every runner of the lease or segment must see them), cancels and requeues of tasks running here, and cancels and requeues
  * of finished tasks (stale: removed). Requests for tasks running elsewhere are that runner's business.
  */
 export function controlActions(controls: readonly Control[], facts: ControlFacts): ControlAction[] {
   const actions: ControlAction[] = [];
   for (const control of controls) {
-    if (control.target === LEASE_TARGET) {
+    if (control.target === segmentTarget(facts.segment)) {
+      if (control.verb === "end") actions.push({ kind: "segment-end" });
+    } else if (control.target === LEASE_TARGET) {
       if (control.verb === "drain" || control.verb === "stop") actions.push({ kind: control.verb });
     } else if (control.verb === "cancel" || control.verb === "requeue") {
       const task = control.target;

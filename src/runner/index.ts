@@ -3,7 +3,7 @@
  * `runRunner(runnerOptions({...}))`; other modules import only this file.
  */
 
-export { type ControlAction, controlActions, LEASE_TARGET } from "./controls.ts";
+export { type ControlAction, controlActions, LEASE_TARGET, segmentTarget } from "./controls.ts";
 export { readEvents } from "./events.ts";
 export { commandArgv, taskEnv } from "./execute.ts";
 export { killGroup, killOrphans, unfinishedStarts } from "./kill.ts";

@@ -174,7 +174,8 @@ class Runner {
 
   private obey(actions: ControlAction[]): void {
     for (const action of actions) {
-      if (action.kind === "drain") this.beginDrain("drained", "lease.drain requested");
+      if (action.kind === "segment-end") this.endSegment("segment end requested");
+      else if (action.kind === "drain") this.beginDrain("drained", "lease.drain requested");
       else if (action.kind === "stop") this.beginStop();
       else if (action.kind === "discard") unlinkIfPresent(controlFile(this.paths, action.task, action.verb));
       else {
@@ -190,6 +191,7 @@ class Runner {
 
   private controlFacts() {
     return {
+      segment: this.opts.segment,
       runningHere: (task: string) => this.running.has(task),
       isDone: (task: string) => existsSync(recordFile(this.paths.done, task)),
     };
@@ -213,12 +215,14 @@ class Runner {
   }
 
   /**
-   * SIGUSR1, Slurm's notice that the segment's job is about to end: stop claiming, send the tasks that asked
+   * The segment's job is about to end (`control/segment-<n>.end`, written by the batch script when Slurm's
+   * USR1 reaches it, or SIGUSR1 sent to the runner itself): stop claiming, send the tasks that asked
    * for it their checkpoint signal, and after the checkpoint grace stop what still runs. Every task this
    * interrupts goes back to the inbox to resume in the next segment.
    */
-  private endSegment(): void {
-    this.beginDrain("segment-end", "SIGUSR1: the segment is ending", this.opts.checkpointGraceMs);
+  private endSegment(why: string): void {
+    if (this.exitReason === "segment-end") return;
+    this.beginDrain("segment-end", `${why}: the segment is ending`, this.opts.checkpointGraceMs);
     if (this.mode !== "stopping") this.exitReason = "segment-end";
     for (const entry of this.running.values()) {
       try {
@@ -259,7 +263,7 @@ class Runner {
       this.beginDrain("signal", `${signal} received`, this.opts.drainGraceMs);
     };
     const onAbort = () => this.beginDrain("aborted", "aborted", this.opts.drainGraceMs);
-    const onSegmentEnd = () => this.endSegment();
+    const onSegmentEnd = () => this.endSegment("SIGUSR1");
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     process.on("SIGUSR1", onSegmentEnd);

@@ -1,14 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderSegmentScript, type SegmentScriptInput } from "../../src/lease/index.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type FakeCall, readCalls, writeFakeRv } from "./script-harness.ts";
+import { type FakeCall, readCalls, segmentEndFile, writeFakeRv } from "./script-harness.ts";
 
 // Segment scripts on the real dev cluster, with a fake rv that records its calls (every "node" is this host,
-// so the records under /tmp are shared). Light: the fake runner sleeps, and drains at once on USR1.
+// so the records and RV_HOME under /tmp are shared, as the real root is). Light: the fake runner sleeps, and
+// drains when `rv lease end-segment` (which the batch shell runs on USR1) leaves its segment's control file.
 const work = mkdtempSync(join(tmpdir(), "rv-segment-cluster-"));
 const submitted: string[] = [];
 
@@ -50,7 +51,7 @@ async function submitSegment(name: string, overrides: Overrides) {
   const { stdout } = await execa("sbatch", ["--parsable"], { input: script, cwd: dir });
   const jobId = stdout.trim().split(";")[0] ?? "";
   submitted.push(jobId);
-  return { jobId, records, output };
+  return { jobId, records, output, root: join(dir, "rv home"), lease: `lease-${name}` };
 }
 
 async function squeueField(jobId: string, format: string): Promise<string> {
@@ -63,7 +64,7 @@ async function squeueField(jobId: string, format: string): Promise<string> {
 async function runnersStarted(records: string, count: number): Promise<FakeCall[]> {
   return waitFor(
     () => {
-      const runners = readCalls(records).filter((c) => c.command === "runner");
+      const runners = callsOf(records, "runner");
       return runners.length === count ? runners : undefined;
     },
     { timeoutMs: 30_000, intervalMs: 250, what: `${count} runner(s) to start` },
@@ -79,9 +80,10 @@ async function completed(jobId: string, timeoutMs: number): Promise<void> {
 }
 
 const gpuList = (ids: string | undefined) => (ids ? ids.split(",") : []);
+const callsOf = (records: string, command: string) => readCalls(records).filter((c) => c.command === command);
 
 describe("a lease segment on the real cluster", () => {
-  it("runs one runner per node of a 2-node segment, and USR1 to the batch shell reaches both", async () => {
+  it("runs one runner per node of a 2-node segment, and USR1 to the batch shell ends both, with no signal", async () => {
     const job = await submitSegment("two-nodes", {
       partition: "gpu-a100-80",
       nodes: 2,
@@ -94,14 +96,23 @@ describe("a lease segment on the real cluster", () => {
       expect(runner.env.SLURM_JOB_ID).toBe(job.jobId);
       expect(runner.env.RV_SEGMENT_END).toBe(await squeueField(job.jobId, "%e"));
     }
-    // What --signal=B:USR1 does at the end, now: only the batch shell gets it, and its trap forwards it.
+    // What --signal=B:USR1 does at the end: only the batch shell gets it, and its trap ends the segment through
+    // the shared filesystem, where the runners of both nodes see it.
     await execa("scancel", ["--batch", "--signal=USR1", job.jobId]);
     await completed(job.jobId, 30_000);
-    const after = readCalls(job.records).filter((c) => c.command === "runner");
-    expect(after.map((r) => r.signals.map((s) => s.name))).toEqual([["USR1"], ["USR1"]]);
+    expect(callsOf(job.records, "lease-end-segment").map((c) => c.argv)).toEqual([
+      ["lease", "end-segment", "--lease", "lease-two-nodes", "--segment", "0"],
+    ]);
+    expect(existsSync(segmentEndFile(job.root, job.lease, 0))).toBe(true);
+    const after = callsOf(job.records, "runner");
+    expect(after.map((r) => r.env.SLURMD_NODENAME).sort()).toEqual(["a100-01", "a100-02"]);
+    for (const runner of after) {
+      expect(runner.drainedAt, `the runner on ${runner.env.SLURMD_NODENAME} drained`).toBeDefined();
+      expect(runner.signals, `no signal reached the runner on ${runner.env.SLURMD_NODENAME}`).toEqual([]);
+    }
   });
 
-  it("holds 2 a6000 GPUs on one node, renews once, gets USR1 before the end, and ends by itself", async () => {
+  it("holds 2 a6000 GPUs on one node, renews once, ends the segment on Slurm's USR1, and ends by itself", async () => {
     const lead = 30;
     const job = await submitSegment("one-node", {
       gpusPerNode: 2,
@@ -119,19 +130,24 @@ describe("a lease segment on the real cluster", () => {
     const end = Number(await squeueField(job.jobId, "%e"));
     expect(runner?.argv).toEqual(["runner", "--lease", "lease-one-node", "--segment", "0", "--segment-end", `${end}`]);
 
-    await waitFor(() => readCalls(job.records).some((c) => c.command === "lease"), { what: "lease renew" });
+    await waitFor(() => callsOf(job.records, "lease-renew").length > 0, { what: "lease renew" });
 
     await completed(job.jobId, 150_000);
-    const renews = readCalls(job.records).filter((c) => c.command === "lease");
+    const renews = callsOf(job.records, "lease-renew");
     expect(renews.map((c) => c.argv)).toEqual([["lease", "renew", "--lease", "lease-one-node", "--after", job.jobId]]);
-    const [drained] = readCalls(job.records).filter((c) => c.command === "runner");
-    expect(drained?.signals.map((s) => s.name)).toEqual(["USR1"]);
-    // Slurm sends it between `lead` and `lead` + 60 s before the end (a couple of seconds of slack).
-    const before = end - (drained?.signals[0]?.at ?? 0);
+    const ends = callsOf(job.records, "lease-end-segment");
+    expect(ends.map((c) => c.argv)).toEqual([["lease", "end-segment", "--lease", "lease-one-node", "--segment", "0"]]);
+    // Slurm sends USR1 between `lead` and `lead` + 60 s before the end (a couple of seconds of slack).
+    const before = end - (ends[0]?.startedAt ?? 0);
     expect(before).toBeGreaterThanOrEqual(lead - 2);
     expect(before).toBeLessThanOrEqual(lead + 62);
+    const [drained] = callsOf(job.records, "runner");
+    expect(drained?.signals).toEqual([]);
+    expect(drained?.drainedAt).toBeGreaterThanOrEqual(ends[0]?.startedAt ?? Number.POSITIVE_INFINITY);
+    expect(drained?.drainedAt).toBeLessThan(end);
     const log = readFileSync(job.output, "utf8");
     expect(log.match(/got SIGUSR1/g)).toHaveLength(1);
+    expect(log).not.toContain("got SIGTERM");
     expect(log).toContain("runner step ended with status 0");
   }, 200_000);
 });

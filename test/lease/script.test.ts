@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RvError } from "../../src/errors.ts";
 import { renderSegmentScript, type SegmentScriptInput } from "../../src/lease/index.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type FakeRvOptions, readCalls, writeFakeRv, writeSlurmStubs } from "./script-harness.ts";
+import { type FakeRvOptions, readCalls, segmentEndFile, writeFakeRv, writeSlurmStubs } from "./script-harness.ts";
 
 const typical: SegmentScriptInput = {
   lease: "exp1",
@@ -126,7 +126,8 @@ describe("renderSegmentScript: refuses what sbatch or bash would read differentl
   });
 });
 
-// Run the body under plain bash: srun, squeue and scancel are stubs, rv is a fake that records what it got.
+// Run the body under plain bash: srun, squeue and scancel are stubs, rv is a fake that records what it got. The
+// script runs as one process here, so a signal to it reaches the batch shell alone, as B:USR1 does under Slurm.
 const work = mkdtempSync(join(tmpdir(), "rv-script-test-"));
 const stubs = join(work, "stubs");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -143,17 +144,17 @@ function prepareRun(fake: Partial<FakeRvOptions> = {}, rvDirName = "bin") {
   return { dir, records, rv };
 }
 
-function runScript(script: string, dir: string, env: Record<string, string> = {}) {
+/** Runs the script; with `log`, its stdout goes to that file as it comes (as to the segment's --output). */
+function runScript(script: string, dir: string, env: Record<string, string> = {}, log?: string) {
   const file = join(dir, "segment.sh");
   writeFileSync(file, script);
   return execa("bash", [file], {
     env: { PATH: `${stubs}:${process.env.PATH}`, SLURM_JOB_ID: "4242", ...env },
     extendEnv: false,
     reject: false,
+    ...(log === undefined ? {} : { stdout: { file: log } }),
   });
 }
-
-const scancelCalls = (records: string) => readFileSync(join(records, "scancel.calls"), "utf8");
 
 describe("renderSegmentScript: the body under bash", () => {
   it("starts the runner with the lease, segment and end, and exits with its status", async () => {
@@ -184,9 +185,9 @@ describe("renderSegmentScript: the body under bash", () => {
   it("runs lease renew once with the job id", async () => {
     const run = prepareRun();
     await runScript(renderSegmentScript({ ...typical, rv: run.rv, renew: true }), run.dir);
-    const renew = await waitFor(() => readCalls(run.records).find((c) => c.command === "lease"));
+    const renew = await waitFor(() => readCalls(run.records).find((c) => c.command === "lease-renew"));
     expect(renew.argv).toEqual(["lease", "renew", "--lease", "exp1", "--after", "4242"]);
-    expect(readCalls(run.records).filter((c) => c.command === "lease")).toHaveLength(1);
+    expect(readCalls(run.records).filter((c) => c.command.startsWith("lease"))).toHaveLength(1);
   });
 
   it("logs a failed renewal, and the segment goes on to the runner's own status", async () => {
@@ -196,17 +197,72 @@ describe("renderSegmentScript: the body under bash", () => {
     expect(result.stdout).toContain("rv lease renew failed with status 5");
   });
 
-  it("forwards USR1 and TERM to the runner step with scancel, and waits on until the runner ends", async () => {
-    const run = prepareRun({ runnerSeconds: 3 });
-    const child = runScript(renderSegmentScript({ ...typical, rv: run.rv }), run.dir);
+  it("on USR1 asks rv to end the segment, and exits with the status of the runner that then drains", async () => {
+    const run = prepareRun({ runnerSeconds: 20, drainStatus: 7 });
+    const root = join(run.dir, "rv home");
+    const child = runScript(renderSegmentScript({ ...typical, rv: run.rv, root }), run.dir);
     await waitFor(() => readCalls(run.records).length === 1, { what: "the fake runner to start" });
     child.kill("SIGUSR1");
-    await waitFor(() => existsSync(join(run.records, "scancel.calls")), { what: "the USR1 to be forwarded" });
-    child.kill("SIGTERM");
     const result = await child;
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/got SIGUSR1[\s\S]*got SIGTERM[\s\S]*runner step ended with status 0/);
-    expect(scancelCalls(run.records)).toBe("--signal=USR1 4242\n--signal=TERM 4242\n");
+    expect(result.exitCode, result.stderr).toBe(7);
+    expect(result.stdout).toMatch(/got SIGUSR1: telling the runners[\s\S]*runner step ended with status 7/);
+    const calls = readCalls(run.records);
+    expect(calls.filter((c) => c.command === "lease-end-segment").map((c) => c.argv)).toEqual([
+      ["lease", "end-segment", "--lease", "exp1", "--segment", "3"],
+    ]);
+    expect(calls.find((c) => c.command === "lease-end-segment")?.env).toMatchObject({ RV_HOME: root });
+    expect(existsSync(segmentEndFile(root, "exp1", 3))).toBe(true);
+    const runner = calls.find((c) => c.command === "runner");
+    expect(runner?.drainedAt).toBeDefined();
+    expect(runner?.signals).toEqual([]);
+    expect(existsSync(join(run.records, "scancel.calls"))).toBe(false);
+  });
+
+  it("only logs a TERM: the runner gets no signal and no end, and the shell waits on for it", async () => {
+    const run = prepareRun({ runnerSeconds: 20, drainStatus: 7 });
+    const root = join(run.dir, "rv home");
+    const log = join(run.dir, "segment.out");
+    const child = runScript(renderSegmentScript({ ...typical, rv: run.rv, root }), run.dir, {}, log);
+    const logged = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+    await waitFor(() => readCalls(run.records).length === 1, { what: "the fake runner to start" });
+    child.kill("SIGTERM");
+    await waitFor(() => logged().includes("got SIGTERM: the job is ending"), { what: "the TERM to be logged" });
+    // Longer than the runner's poll: had anything ended the segment, it would have drained by now.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(child.exitCode).toBeNull();
+    expect(readCalls(run.records)).toMatchObject([{ command: "runner", signals: [] }]);
+    expect(readCalls(run.records)[0]?.drainedAt).toBeUndefined();
+    expect(existsSync(join(root, "leases"))).toBe(false);
+    // The shell still holds its USR1 trap, and still exits with the runner's status.
+    child.kill("SIGUSR1");
+    expect((await child).exitCode).toBe(7);
+    expect(logged()).toMatch(/got SIGTERM[\s\S]*got SIGUSR1[\s\S]*runner step ended with status 7/);
+    expect(readCalls(run.records).filter((c) => c.command === "lease-end-segment")).toHaveLength(1);
+    expect(existsSync(join(run.records, "scancel.calls"))).toBe(false);
+  });
+
+  it("logs a failed end-segment, and the runner goes on to its own end and status", async () => {
+    const run = prepareRun({ runnerSeconds: 2, runnerStatus: 4, endSegmentStatus: 6 });
+    const root = join(run.dir, "rv home");
+    const child = runScript(renderSegmentScript({ ...typical, rv: run.rv, root }), run.dir);
+    await waitFor(() => readCalls(run.records).length === 1, { what: "the fake runner to start" });
+    child.kill("SIGUSR1");
+    const result = await child;
+    expect(result.exitCode).toBe(4);
+    expect(result.stdout).toMatch(/rv lease end-segment failed with status 6[\s\S]*runner step ended with status 4/);
+    const runner = readCalls(run.records).find((c) => c.command === "runner");
+    expect(runner?.drainedAt).toBeUndefined();
+    expect(runner?.signals).toEqual([]);
+  });
+
+  it("parses under bash -n, and never sends a signal through Slurm", async () => {
+    for (const renew of [false, true]) {
+      const script = renderSegmentScript({ ...typical, renew });
+      expect((await execa("bash", ["-n"], { input: script, reject: false })).exitCode).toBe(0);
+      expect(script).not.toContain("scancel");
+      expect(script).not.toMatch(/\bkill -(USR1|TERM|s)/);
+      expect(script).toContain('"$RV" lease end-segment --lease "$RV_LEASE" --segment "$RV_SEGMENT"');
+    }
   });
 });
 
@@ -272,7 +328,7 @@ describe("renderSegmentScript: fuzzed strings", () => {
         return recorded.length === 2 ? recorded : undefined;
       });
       const runner = calls.find((c) => c.command === "runner");
-      const renew = calls.find((c) => c.command === "lease");
+      const renew = calls.find((c) => c.command === "lease-renew");
       expect(runner?.argv.slice(0, 3)).toEqual(["runner", "--lease", input.lease]);
       expect(renew?.argv).toEqual(["lease", "renew", "--lease", input.lease, "--after", "4242"]);
       expect(runner?.env).toMatchObject({ RV_HOME: input.root, RV_LEASE: input.lease });

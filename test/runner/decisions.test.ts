@@ -12,8 +12,10 @@ function control(target: string, verb: Control["verb"]): Control {
 }
 
 describe("controlActions", () => {
-  const facts = { runningHere: (id: string) => id === "here", isDone: (id: string) => id === "done" };
+  const facts = { segment: "3", runningHere: (id: string) => id === "here", isDone: (id: string) => id === "done" };
   it.each([
+    { name: "the end of this runner's segment", control: control("segment-3", "end"), want: [{ kind: "segment-end" }] },
+    { name: "the end of another segment is not ours", control: control("segment-2", "end"), want: [] },
     { name: "lease.drain", control: control("lease", "drain"), want: [{ kind: "drain" }] },
     { name: "lease.stop", control: control("lease", "stop"), want: [{ kind: "stop" }] },
     {
