@@ -136,8 +136,14 @@ export function checkpointTask(ctx: TaskContext, entry: RunningTask, why: Interr
   signalGroup(entry.pid, signal);
 }
 
+/** However the attempt now ends, it goes back to the inbox: the job around it is ending, not the task failing. */
+export function markInterrupted(entry: RunningTask, why: Interruption): void {
+  entry.stop ??= why;
+}
+
 /** The leader exited: make sure nothing of its group is left, then record the result, free its share. */
 async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
+  await noticeJobEnd(ctx, entry, end);
   if (entry.killing !== undefined) await entry.killing;
   else if (entry.pid !== undefined) {
     const leftovers = await killGroup(entry.pid, ctx.opts.killGraceMs);
@@ -161,6 +167,21 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
     ctx.pool.give(entry.gpus, entry.cpus);
     ctx.wake();
   }
+}
+
+/** Slurm signals the runner and its tasks at the same moment; the runner may hear of it a little later. */
+const JOB_END_NOTICE_MS = 1500;
+
+/**
+ * A task of a Slurm segment killed by a signal may have died with its job (scancel, time limit, preemption,
+ * which signal every process of the step): before calling it failed, give the runner's own SIGTERM the time
+ * to arrive and mark it interrupted (jobEnding), so that it goes back to the inbox instead.
+ */
+async function noticeJobEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
+  if (ctx.opts.segmentEndsAt === undefined || entry.stop !== undefined) return;
+  if (end.kind !== "exited" || end.signal === null) return;
+  const deadline = Date.now() + JOB_END_NOTICE_MS;
+  while (entry.stop === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 function finishRan(ctx: TaskContext, entry: RunningTask, verdict: EndVerdict): void {

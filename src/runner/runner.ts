@@ -22,6 +22,7 @@ import {
   checkpointTask,
   claimAndStart,
   type Interruption,
+  markInterrupted,
   type RunningTask,
   runningEntries,
   SEGMENT_END,
@@ -234,6 +235,18 @@ class Runner {
     }
   }
 
+  /**
+   * SIGTERM inside a Slurm segment: the job is being ended (scancel, time limit, preemption), and Slurm sends
+   * SIGTERM to every task of the step as well. However the tasks end now, that is the job's end, not theirs:
+   * each goes back to the inbox to resume in the next segment, and what still runs is stopped at once.
+   */
+  private jobEnding(): void {
+    this.endSegment("SIGTERM: the job is ending");
+    for (const entry of this.running.values()) markInterrupted(entry, SEGMENT_END);
+    this.drainDeadline = Date.now();
+    this.waker.wake();
+  }
+
   private beginStop(): void {
     if (this.mode === "stopping") return;
     this.beginDrain("stopped", "lease.stop requested");
@@ -255,6 +268,7 @@ class Runner {
 
   private hookSignals(): () => void {
     const onSignal = (signal: NodeJS.Signals) => {
+      if (signal === "SIGTERM" && this.opts.segmentEndsAt !== undefined) return this.jobEnding();
       if (this.drainDeadline !== undefined) {
         this.opts.log(`${signal} again: interrupting running tasks now`);
         this.drainDeadline = Date.now();

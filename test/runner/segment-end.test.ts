@@ -154,6 +154,39 @@ describe("SIGUSR1: the segment is ending", () => {
   });
 });
 
+describe("SIGTERM inside a Slurm segment: the job is ending", () => {
+  it("a task Slurm kills with the job (scancel, preemption) is requeued, not failed; the runner exits at once", async () => {
+    const p = paths(home.root, LEASE);
+    const pidFile = join(home.root, "pids");
+    const task = shellTask(LEASE, `echo $$ >> ${pidFile}; echo ready; sleep 1000`);
+    publishTask(p, task);
+    const segmentEnd = String(Math.floor(Date.now() / 1000) + 3600);
+    const child = runner({ env: { RV_SEGMENT_END: segmentEnd, RV_DRAIN_GRACE_MS: "60000", RV_KILL_GRACE_MS: "500" } });
+    await waitFor(() => printed(p, task.id, "ready"), { what: "the task to start" });
+
+    // What scancel does: SIGTERM to every process of the step, the runner and the task alike; the task may
+    // well die before the runner hears of it.
+    const [taskPid] = readPids(pidFile);
+    process.kill(taskPid ?? -1, "SIGTERM");
+    await waitFor(() => !processRunning(taskPid ?? -1), { what: "the task to die first" });
+    child.kill("SIGTERM");
+    const result = await child;
+
+    expect(exitOf(result)).toMatchObject({ reason: "segment-end", requeued: 1, finished: 0 });
+    expect(pendingAttempts(p)).toMatchObject([{ id: task.id, attempt: 2, crashes: 0, resume: true }]);
+  });
+
+  it("outside a Slurm segment, SIGTERM drains as before", async () => {
+    const p = paths(home.root, LEASE);
+    const task = shellTask(LEASE, "echo ready; sleep 1; echo done");
+    publishTask(p, task);
+    const child = runner({ env: { RV_DRAIN_GRACE_MS: "60000" } });
+    await waitFor(() => printed(p, task.id, "ready"), { what: "the task to start" });
+    child.kill("SIGTERM");
+    expect(exitOf(await child)).toMatchObject({ reason: "signal", finished: 1, requeued: 0 });
+  });
+});
+
 describe("time requests near the segment end", () => {
   it("a task that needs longer than the segment has left stays pending; the tasks behind it run", async () => {
     const p = paths(home.root, LEASE);
