@@ -98,6 +98,15 @@ function targetsSection(b) {
   add("(e) read commands over ssh", "remote", "1 round trip each", (r) =>
     r.commands.map((c) => `\`${c.name}\` ${c.roundTrips}`).join(", "),
   );
+  add(
+    "(f) sweep of 12 tasks on a busy partition",
+    "lease-sweep",
+    "one lease ≤ 1/3 of sequential sbatch; renewal gap < 10 s",
+    (r) =>
+      `${r.summary.leaseMakespanSeconds} vs ${r.summary.sbatchMakespanSeconds} s = **${r.summary.ratio}×**` +
+      ` (${r.target.ratioMet ? "met" : "not met"}); gaps **${r.summary.gapsSeconds.join(", ") || "none"} s**` +
+      ` (${r.target.gapMet ? "met" : "not met"})`,
+  );
   return `## Targets\n\n${table(["benchmark", "target", "result", "met"], rows)}`;
 }
 
@@ -247,6 +256,98 @@ and the four ssh calls a script would make to gather what \`rv status\` shows.
 ${table(["command", "round trips", "median", "mean", "σ"], [...rows, ...peers])}${disturbance(r)}`;
 }
 
+function leaseSweepSection(r) {
+  const c = r.contention;
+  const sec = (x) => (x === null || x === undefined ? "–" : `${x} s`);
+  const rows = r.runs.map((t) => [
+    String(t.trial),
+    `**${sec(round1(t.lease.makespanMs / 1000))}**`,
+    `**${sec(round1(t.sbatch.makespanMs / 1000))}**`,
+    `**${t.ratio}×**`,
+    sec(round1(t.lease.upMs / 1000)),
+    `${t.lease.segments.length}; ${t.lease.gapsSeconds.map((g) => `${g} s`).join(", ") || "–"}`,
+    `${t.lease.idleBetweenTasks.largestSeconds.map((g) => `${g} s`).join(", ")}`,
+    `${t.sbatch.queueWait.p50} s / ${t.sbatch.queueWait.max} s`,
+    `${t.contention.meanAllocatedGpus} of ${t.contention.totalGpus}`,
+  ]);
+  const fs = (f) => ["lab/root", "research/labuser"].map((k) => `${k} ${f[k] ?? "?"}`).join(", ");
+  const w = r.sbatchWait;
+  const waitNote = w
+    ? ` Arm (b) polls \`squeue -j\` every second instead of \`sbatch --wait\`, which polls at growing intervals
+(2, 8, 32 s): in the same run, one \`sbatch --wait\` of \`sleep ${r.taskSeconds}\` on the idle CPU partition returned after
+${w.wallSeconds} s for a job Slurm had done with after ${w.slurmSeconds} s. A script built on \`sbatch --wait\` would lose
+that much more per task; the comparison here is about the queue, not about sbatch's polling.`
+    : "";
+  return `## (f) A sweep on a busy partition: one lease vs sequential sbatch
+
+A sequential sweep of ${r.tasks} tasks, each \`sleep ${r.taskSeconds}\` on 1 GPU, on the dev cluster's \`${r.partition}\`
+(${c.totalGpus} GPUs on 2 nodes) while \`bench/contention.mjs\` keeps it busy with another user's jobs: \`labuser\`
+(account ${c.account}) submits \`sleep\` jobs of ${c.gpusPerJob.join("-")} GPUs and ${c.lengthSeconds.join("-")} s
+(limit 30-90 s above the run time) through \`runuser -u labuser -- sbatch\`, topping its pending jobs up to
+${c.pendingTarget.join("-")} every 3 s, so they compete with the sweep (root, account lab) by fairshare. Measuring
+starts once every GPU is allocated and a job waits. Over the measurement, ${c.meanAllocatedGpus} of ${c.totalGpus} GPUs
+were allocated on average (all of them in ${Math.round(c.fullShare * 100)} % of the samples), ${c.meanPendingAll} jobs
+pending in the partition on average, ${c.jobsSubmitted} load jobs submitted.
+
+* **(a) one lease**, from the laptop side (its own \`RV_HOME\` after \`rv init\` against the dev cluster):
+  \`rv lease up --partition ${r.partition} --gpu 1 --segment ${r.segment} --time ${r.leaseTime}\`, then ${r.tasks}
+  \`rv submit --lease L --gpus 1 -- sleep ${r.taskSeconds}\`, then on the cluster side \`rv wait --all --lease L\`. The
+  ${r.segment} segments make the lease renew itself during the sweep (a segment is told to end 30-90 s before its
+  walltime, then the next one, queued \`afterany\`, must get a GPU again).
+* **(b) plain sbatch**, as a sweep script does: \`sbatch -p ${r.partition} -A lab --gres=gpu:1 -t 1 --wrap 'sleep ${r.taskSeconds}'\`,
+  the next one only once the previous job has left \`squeue\`.
+
+Makespan: from the first command to the end of the last task (for (a), \`rv lease up\` and its queue wait
+included). The two sweeps run side by side, started together, so both meet the same load and the same fairshare
+standing, which drifts as the load generator's account accrues usage (fairshare factor before the run: ${fs(
+    r.fairshare.before,
+  )}; after: ${fs(r.fairshare.after)}). They also compete with each other: two jobs of one user.${waitNote}
+
+${table(
+  [
+    "trial",
+    "(a) lease",
+    "(b) sbatch",
+    "(a) ÷ (b)",
+    "lease up (queue)",
+    "segments; renewal gaps",
+    "longest idle between tasks (a)",
+    "(b) queue wait p50 / max",
+    "GPUs allocated (mean)",
+  ],
+  rows,
+)}
+
+Renewal gap = Slurm's start of a segment minus the end of the previous one (\`rv lease show --json\`, \`gapsSeconds\`).
+Idle between tasks = one task's end to the next one's start in the lease's done records: a renewal as the tasks
+see it (the runner stops claiming at the segment's USR1, the job ends with its last task, the next one starts
+and its runner claims).${queueNote(r)} Measured ${r.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")} with rv ${r.rv ?? "?"}.${disturbance(r)}`;
+}
+
+/** Where (b)'s time beyond the work went, and whether Slurm's order of the two accounts changed meanwhile. */
+function queueNote(r) {
+  const parts = r.runs.map((t) => {
+    const [first, ...rest] = t.sbatch.queueWait.all;
+    const sorted = [...rest].sort((a, b) => a - b);
+    const mid = sorted.length ? sorted[Math.floor(sorted.length / 2)] : "–";
+    return `trial ${t.trial}: ${t.sbatch.queueWait.totalSeconds} s of queue waits, ${first} s of it the first job's; the other ${rest.length} waited ${mid} s (median)`;
+  });
+  const before = r.fairshare.before;
+  const after = r.fairshare.after;
+  const ahead = (f) => (f["lab/root"] > f["research/labuser"] ? "lab" : "research");
+  const flip =
+    ahead(before) !== ahead(after)
+      ? ` Slurm's order changed during the run: the load's account (research) was ahead of the sweeps' (lab) at the
+start and behind it at the end, as its jobs accrued usage; from then on a 1-GPU job of lab took the next GPU to free
+(the load's pending 2-GPU jobs could not use a single one), so a plain job rarely waited.`
+      : "";
+  return `\n\nWhere (b)'s time beyond the ${r.tasks} × ${r.taskSeconds} s of work went: ${parts.join("; ")}.${flip}`;
+}
+
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
+
 export function renderReport(results) {
   const b = results.benchmarks;
   const sections = [INTRO.trim(), runSection(results.meta), targetsSection(b)];
@@ -255,6 +356,7 @@ export function renderReport(results) {
   if (b.tasks && !b.tasks.error) sections.push(tasksSection(b.tasks));
   if (b.dispatch && !b.dispatch.error) sections.push(dispatchSection(b.dispatch));
   if (b.remote && !b.remote.error) sections.push(remoteSection(b.remote));
+  if (b["lease-sweep"] && !b["lease-sweep"].error) sections.push(leaseSweepSection(b["lease-sweep"]));
   return `${sections.join("\n\n")}\n`;
 }
 

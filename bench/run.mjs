@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { runDispatch } from "./dispatch.mjs";
+import { runLeaseSweep } from "./lease-sweep.mjs";
 import {
   cleanupAll,
   commandVersion,
@@ -38,6 +39,7 @@ const FULL = {
   tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
+  "lease-sweep": () => runLeaseSweep({ trials: 2 }),
 };
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
@@ -45,6 +47,7 @@ const QUICK = {
   tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
   remote: () => runRemote({ warmup: 1, runs: 5 }),
+  "lease-sweep": () => runLeaseSweep({ trials: 1 }),
 };
 
 function parseArgs(argv) {

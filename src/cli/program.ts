@@ -7,6 +7,24 @@ export type Dispatch = (json: boolean, body: (ctx: Context, config: Config) => P
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** What a task asks for: the flags `rv submit` and `rv run` share. */
+function withTaskFlags(command: Command): Command {
+  return command
+    .passThroughOptions()
+    .option("--lease <lease>", "lease to submit to (default: the running one, else the local lease)")
+    .option("--gpus <n>", "GPUs the task needs", undefined)
+    .option("--cpus <n>", "CPUs the task needs")
+    .option("--name <name>", "a name to find the task by")
+    .option("--env <K=V>", "set an environment variable (repeatable); --env K passes K from here", collect, [])
+    .option("--cwd <dir>", "working directory (default: here; on the cluster: your home there)")
+    .option("--shell <script>", "run a shell string instead of an argv (bash -c)")
+    .option("--tag <tag>", "a tag (repeatable)", collect, [])
+    .option("--note <text>", "a note kept with the task")
+    .option("--strict-order", "never let later tasks start before this one")
+    .option("--checkpoint [signal]", "the task saves its state on SIGNAL (default USR1) at a segment end")
+    .option("--time-request <duration>", "how long the task needs (e.g. 30m, 2h): not started in a shorter segment");
+}
+
 function withJson(command: Command): Command {
   return command.option("--json", "print a stable, versioned JSON document instead of text");
 }
@@ -24,29 +42,31 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     .exitOverride();
 
   withJson(
-    program
-      .command("submit")
-      .description("queue a task: rv submit [flags] -- COMMAND ARGS...")
-      .argument("[argv...]", "the command, recorded exactly as given")
-      .passThroughOptions()
-      .option("--lease <lease>", "lease to submit to (default: the running one, else the local lease)")
-      .option("--gpus <n>", "GPUs the task needs", undefined)
-      .option("--cpus <n>", "CPUs the task needs")
-      .option("--name <name>", "a name to find the task by")
-      .option("--env <K=V>", "set an environment variable (repeatable); --env K passes K from here", collect, [])
-      .option("--cwd <dir>", "working directory (default: here)")
-      .option("--shell <script>", "run a shell string instead of an argv (bash -c)")
+    withTaskFlags(
+      program
+        .command("submit")
+        .description("queue a task: rv submit [flags] -- COMMAND ARGS...")
+        .argument("[argv...]", "the command, recorded exactly as given"),
+    )
       .option("--from <file.jsonl>", "submit one task per JSON line ('-' for stdin)")
-      .option("--tag <tag>", "a tag (repeatable)", collect, [])
-      .option("--note <text>", "a note kept with the task")
-      .option("--strict-order", "never let later tasks start before this one")
-      .option("--checkpoint [signal]", "the task saves its state on SIGNAL (default USR1) at a segment end")
-      .option("--time-request <duration>", "how long the task needs (e.g. 30m, 2h): not started in a shorter segment")
       .addOption(new Option("--wait", "wait for the task and exit with its exit status").conflicts("follow"))
       .option("--follow", "stream the task's output and exit with its exit status (Ctrl-C stops following only)"),
   ).action((argv: string[], opts) =>
     dispatch(opts.json, async (ctx, config) =>
       (await import("./commands/submit.ts")).runSubmit(ctx, config, argv, opts),
+    ),
+  );
+
+  withJson(
+    withTaskFlags(
+      program
+        .command("run")
+        .description("run a task in a lease and stay with it: its output as it comes, then its exit status")
+        .argument("[argv...]", "the command, recorded exactly as given"),
+    ),
+  ).action((argv: string[], opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/submit.ts")).runSubmit(ctx, config, argv, { ...opts, follow: true }),
     ),
   );
 
@@ -145,7 +165,8 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")
       .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
       .option("--dry-run", "cluster: print the batch script and sbatch arguments, submit nothing")
-      .option("--detach", "cluster: return once the first segment is queued, without waiting for its runner"),
+      .option("--detach", "cluster: return once the first segment is queued, without waiting for its runner")
+      .option("--idle-release <duration>", "cluster: give the GPUs back after this long with no task (e.g. 30m)"),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) =>
       opts.partition !== undefined && !opts.local
@@ -198,6 +219,17 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       (await import("./commands/lease/release.ts")).runLeaseRelease(ctx, config, id, opts),
     ),
   );
+  withJson(
+    lease
+      .command("extend")
+      .description("add time to a Slurm lease: its segments renew for longer")
+      .argument("<lease>", "lease name")
+      .requiredOption("--time <walltime>", "how much longer to hold it, e.g. 2h"),
+  ).action((id: string, opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/extend.ts")).runLeaseExtend(ctx, config, id, opts),
+    ),
+  );
 
   withJson(
     program
@@ -244,7 +276,11 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .option("--gpu-ids <ids>", "GPU ids to hand out, e.g. 0,1,2,3")
       .option("--cpus <n>", "CPUs to hand out")
       .option("--segment <segment>", "segment label recorded in heartbeats")
-      .option("--segment-end <epoch-seconds>", "when the segment's job ends: longer --time-request tasks wait"),
+      .option("--segment-end <epoch-seconds>", "when the segment's job ends: longer --time-request tasks wait")
+      .option(
+        "--idle-release <duration>",
+        "release the lease after this long with nothing pending or running (e.g. 30m)",
+      ),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) =>
       (await import("./commands/runner.ts")).runRunnerCommand(ctx, config, opts),

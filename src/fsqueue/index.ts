@@ -11,6 +11,7 @@ export * from "./finish.ts";
 export * from "./heartbeat.ts";
 export * from "./ids.ts";
 export * from "./layout.ts";
+export * from "./lease-record.ts";
 export * from "./liveness.ts";
 export * from "./observations.ts";
 export * from "./paths.ts";

@@ -156,6 +156,11 @@ export const SlurmRequestSchema = z.object({
   account: z.string().nullable(),
   /** `chain`: the next segment is submitted when a segment starts, to run after it (afterany). */
   renewal: z.enum(["chain"]),
+  /**
+   * The lease gives its GPUs back once nothing has waited or run for this long (`--idle-release`); null or
+   * absent (records written before it existed): never.
+   */
+  idleReleaseSeconds: z.number().int().positive().nullable().optional(),
 });
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 

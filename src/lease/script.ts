@@ -78,6 +78,8 @@ export const SegmentScriptInputSchema = z
     output: absolutePath.regex(/^[^\\%]*$/, "must not contain '\\' or '%' (sbatch would read them as escapes)"),
     /** Whether the segment asks rv to submit the next segment as soon as it starts. */
     renew: z.boolean(),
+    /** The runner releases the lease after this long with nothing to do (`rv runner --idle-release`); null: never. */
+    idleReleaseSeconds: seconds.nullable().default(null),
   })
   .refine((i) => i.timeMinSeconds === undefined || i.timeMinSeconds <= i.wallSeconds, {
     path: ["timeMinSeconds"],
@@ -138,7 +140,7 @@ function body(s: Segment): string[] {
     'log() { printf \'%s rv segment %s of lease %s: %s\\n\' "$(date +%FT%T%z)" "$RV_SEGMENT" "$RV_LEASE" "$*"; }',
     ...segmentEnd(wholeMinutes(s.wallSeconds)),
     ...(s.renew ? renewal() : []),
-    ...runnerStep(),
+    ...runnerStep(s),
   ];
 }
 
@@ -166,7 +168,8 @@ function renewal(): string[] {
   ];
 }
 
-function runnerStep(): string[] {
+function runnerStep(s: Segment): string[] {
+  const idleRelease = s.idleReleaseSeconds === null ? "" : ` --idle-release ${s.idleReleaseSeconds}`;
   return [
     // Slurm's USR1 reaches only this shell (B:). The runners learn of it through the shared filesystem, on every
     // node: a signal sent through Slurm (scancel --signal) would also reach every task process of the step.
@@ -178,7 +181,7 @@ function runnerStep(): string[] {
     "trap end_segment USR1",
     // At the time limit (or scancel) Slurm sends TERM to every process itself: the shell only lives on to log.
     "trap 'log \"got SIGTERM: the job is ending\"' TERM",
-    'srun --ntasks-per-node=1 --overlap --kill-on-bad-exit=0 "$RV" runner --lease "$RV_LEASE" --segment "$RV_SEGMENT" --segment-end "$RV_SEGMENT_END" &',
+    `srun --ntasks-per-node=1 --overlap --kill-on-bad-exit=0 "$RV" runner --lease "$RV_LEASE" --segment "$RV_SEGMENT" --segment-end "$RV_SEGMENT_END"${idleRelease} &`,
     "runner_pid=$!",
     // Each trap ends one `wait`; bash keeps the exit status of a reaped child, so the last `wait` still has it.
     'while kill -0 "$runner_pid" 2>/dev/null; do wait "$runner_pid"; done',

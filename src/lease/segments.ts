@@ -57,6 +57,7 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     jobName: `rv-${lease.id}-${plan.n}`,
     output: segmentFile(p, plan.n, "out"),
     renew: plan.renew,
+    idleReleaseSeconds: r.idleReleaseSeconds ?? null,
   });
 }
 

@@ -8,5 +8,5 @@ export { localRemote } from "./local.ts";
 export { shJoin, shQuote } from "./quote.ts";
 export { type SshOptions, sshRemote } from "./ssh.ts";
 export { renderSshHostBlock, type SshHost, writeSshHostBlock } from "./ssh-config.ts";
-export type { CommandResult, FileRemote, Remote, RemoteCommand } from "./types.ts";
+export type { CommandResult, FileRemote, OutputSink, Remote, RemoteCommand } from "./types.ts";
 export { type UploadOptions, upload } from "./upload.ts";

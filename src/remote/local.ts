@@ -1,6 +1,7 @@
 import { constants as osConstants } from "node:os";
 import { execa } from "execa";
 import { RvError } from "../errors.ts";
+import { pipeTo } from "./stream.ts";
 import type { CommandResult, FileRemote, RemoteCommand } from "./types.ts";
 import { validateCommands } from "./validate.ts";
 
@@ -17,6 +18,13 @@ export function localRemote(): FileRemote {
     async runWithStdinFile(argv, localFile) {
       validateCommands([{ argv }]);
       return spawn(argv, { inputFile: localFile });
+    },
+    async stream(argv, stdin, sink) {
+      validateCommands([{ argv, stdin }]);
+      const [file = "", ...args] = argv;
+      const finished = await pipeTo(execa(file, args, { input: stdin, reject: false, buffer: false }), sink);
+      if (finished.code === "ENOENT") sink.err(`rv: ${file}: not found\n`);
+      return toCommandResult(file, { ...finished, stdout: "", stderr: "" }).exitCode;
     },
   };
 }

@@ -5,7 +5,8 @@ import { parseBatchOutput, renderBatchScript } from "./batch.ts";
 import { classifySshFailure, type SshTarget } from "./classify.ts";
 import { controlPath, prepareControlDir } from "./control-path.ts";
 import { shJoin, shQuote } from "./quote.ts";
-import type { CommandResult, FileRemote, RemoteCommand } from "./types.ts";
+import { pipeTo } from "./stream.ts";
+import type { CommandResult, FileRemote, OutputSink, RemoteCommand } from "./types.ts";
 import { validateCommands } from "./validate.ts";
 
 export interface SshOptions {
@@ -40,7 +41,25 @@ export function sshRemote(options: SshOptions): FileRemote {
       validateCommands([{ argv }]);
       return runWithFileInput(targetOf(options), await sshArgs(shJoin(argv)), localFile);
     },
+    async stream(argv, stdin, sink) {
+      validateCommands([{ argv, stdin }]);
+      return streamOutput(targetOf(options), await sshArgs(shJoin(argv)), stdin, sink);
+    },
   };
+}
+
+/** ssh's own failures exit 255; their message is on stderr, which is passed on and kept for the error. */
+async function streamOutput(target: SshTarget, args: string[], stdin: string, sink: OutputSink): Promise<number> {
+  let stderr = "";
+  const keepTail = (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+    sink.err(chunk);
+  };
+  const keep = { out: sink.out, err: keepTail };
+  const finished = await pipeTo(execa("ssh", args, { input: stdin, reject: false, buffer: false }), keep);
+  if (finished.exitCode === undefined || finished.exitCode === 255)
+    throw classifySshFailure(finished.exitCode, stderr, target);
+  return finished.exitCode;
 }
 
 async function connectionArgs(options: SshOptions): Promise<string[]> {

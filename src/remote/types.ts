@@ -30,8 +30,22 @@ export interface Remote {
   run(commands: readonly RemoteCommand[]): Promise<CommandResult[]>;
 }
 
-/** A Remote that can also stream a local file into one command's stdin (files too big or binary for `stdin`). */
+/** Where a streamed command's output goes as it comes (the terminal, for `rv run`). */
+export interface OutputSink {
+  out: (chunk: string) => void;
+  err: (chunk: string) => void;
+}
+
+/**
+ * A Remote that can also stream: a local file into one command's stdin (files too big or binary for `stdin`),
+ * or one command's output back while it runs.
+ */
 export interface FileRemote extends Remote {
+  /**
+   * Runs `argv` with `stdin` on its standard input, passing its stdout and stderr to `sink` as they come, and
+   * resolves with its exit status. Over ssh, a connection that fails or drops rejects like `run` does.
+   */
+  stream(argv: readonly string[], stdin: string, sink: OutputSink): Promise<number>;
   /**
    * Runs `argv` on the far side with `localFile` as its stdin, in one round trip. Over ssh its stdout may start
    * with whatever the login shell's rc files print; rely on the exit status and stderr.

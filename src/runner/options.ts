@@ -26,6 +26,11 @@ export interface RunnerOptions {
   checkpointGraceMs: number;
   /** When this runner's segment (its Slurm job) ends, epoch ms: tasks whose time request is longer wait. */
   segmentEndsAt?: number;
+  /**
+   * `--idle-release`: after this long with nothing pending and nothing running in the lease, the runner marks the
+   * lease released and drains, so a Slurm segment's job ends and gives its GPUs back. Unset: never.
+   */
+  idleReleaseMs?: number;
   env: NodeJS.ProcessEnv;
   /** The runner's own diagnostics (the runner log file). */
   log: (line: string) => void;
@@ -33,7 +38,15 @@ export interface RunnerOptions {
   signal?: AbortSignal;
 }
 
-export type RunnerExitReason = "drained" | "stopped" | "signal" | "aborted" | "segment-end";
+/** `idle-released`: it released the lease itself (`--idle-release`); `released`: the lease was released when it started. */
+export type RunnerExitReason =
+  | "drained"
+  | "stopped"
+  | "signal"
+  | "aborted"
+  | "segment-end"
+  | "idle-released"
+  | "released";
 
 export interface RunnerExit {
   runner: string;
@@ -52,6 +65,7 @@ export interface RunnerOptionsInput {
   segment?: string;
   /** Epoch ms; else RV_SEGMENT_END (epoch seconds), else unknown. */
   segmentEndsAt?: number;
+  idleReleaseMs?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -75,6 +89,7 @@ export function runnerOptions(input: RunnerOptionsInput): RunnerOptions {
     killGraceMs,
     checkpointGraceMs,
     ...(segmentEndsAt !== undefined && { segmentEndsAt }),
+    ...(input.idleReleaseMs !== undefined && { idleReleaseMs: input.idleReleaseMs }),
     env,
     log: input.log ?? fileLogger(leasePaths(root, input.lease).runnerLog),
     signal: input.signal,

@@ -9,14 +9,19 @@ import {
   ensureLeaseDirs,
   type LeasePaths,
   leasePaths,
+  leaseReleased,
   listControls,
+  markLeaseReleased,
   newRunnerId,
+  readClaimed,
   recordFile,
+  requestControl,
   sweepTmp,
   unlinkIfPresent,
 } from "../fsqueue/index.ts";
 import { type ControlAction, controlActions } from "./controls.ts";
 import { type BeatFacts, HeartbeatWriter, type RunnerPhase } from "./heartbeat.ts";
+import { idleVerdict, type LeaseActivity } from "./idle.ts";
 import { InboxCache } from "./inbox.ts";
 import {
   checkpointTask,
@@ -46,6 +51,12 @@ const TMP_SWEEP_EVERY_MS = 3600_000;
  */
 export async function runRunner(opts: RunnerOptions): Promise<RunnerExit> {
   setPrivateUmask(opts.log);
+  // A segment queued behind one that released the lease (idle, or a release that could not cancel it) may
+  // still start: it must not serve a lease its owner gave up, nor hold the GPUs its job was granted.
+  if (leaseReleased(leasePaths(opts.root, opts.lease))) {
+    opts.log(`lease ${opts.lease} was released: the runner exits without serving it`);
+    return { runner: newRunnerId(hostname(), process.pid), reason: "released", finished: 0, requeued: 0 };
+  }
   const gpus = await detectGpus(opts.env, opts.gpuIds);
   const cpus = detectCpus(opts.env, opts.cpus);
   const runner = new Runner(opts, new ResourcePool(gpus.ids, cpus));
@@ -73,6 +84,8 @@ class Runner {
   private pollDelay = POLL_MIN_MS;
   private nextListAt = 0;
   private lastTmpSweep = 0;
+  /** Idle since the runner started: a lease nobody submits to is given back as well. */
+  private idleSince: number | null = Date.now();
   private ticking: Promise<void> | undefined;
 
   constructor(
@@ -310,6 +323,7 @@ class Runner {
   /** Every heartbeatMs: beat, look after the other runners, now and then sweep tmp/. */
   private async tick(): Promise<void> {
     try {
+      this.checkIdle();
       this.beat();
       await this.recoverer.sweep();
       if (Date.now() - this.lastTmpSweep > TMP_SWEEP_EVERY_MS) {
@@ -320,6 +334,35 @@ class Runner {
       this.opts.log(`heartbeat/recovery failed: ${String(error)}`);
     }
     this.waker.wake();
+  }
+
+  /** `--idle-release`: one look at the lease's activity; at the limit, give the lease back. */
+  private checkIdle(): void {
+    const limitMs = this.opts.idleReleaseMs;
+    if (limitMs === undefined || this.mode !== "running") return;
+    const verdict = idleVerdict(this.idleSince, this.leaseActivity(), Date.now(), limitMs);
+    this.idleSince = verdict.idleSince;
+    if (verdict.release) this.releaseIdleLease(limitMs);
+  }
+
+  /** Claims are listed only when this runner's own view is empty: a busy runner pays nothing. */
+  private leaseActivity(): LeaseActivity {
+    const pending = this.inbox.size;
+    if (pending > 0 || this.running.size > 0) return { pending, claimed: this.running.size };
+    return { pending, claimed: readClaimed(this.paths).length };
+  }
+
+  /**
+   * Marks the lease released (so no segment renews it), asks every runner of the lease
+   * to drain (the other nodes of a multi-node lease end with this one), and drains: with nothing running, the
+   * runner exits and the segment's job ends. Queued segments are cancelled by whoever looks next
+   * (`rv lease show`, `rv lease release`); one that starts anyway finds the lease released and exits at once.
+   */
+  private releaseIdleLease(limitMs: number): void {
+    const why = `nothing pending or running for ${Math.round(limitMs / 1000)} s (--idle-release)`;
+    if (markLeaseReleased(this.paths) === undefined) this.opts.log("no lease record to mark released");
+    requestControl(this.paths, "lease", "drain", this.id, new Date());
+    this.beginDrain("idle-released", `lease released: ${why}`);
   }
 
   private beat(state: RunnerPhase = this.mode === "running" ? "running" : "draining"): void {

@@ -60,7 +60,7 @@ describe("local leases (built binary)", () => {
     const resize = await rv(home.root, ["lease", "up", "--local", "--name", "exp", "--cpus", "1"]);
     expect(resize.stderr).toMatch(/lease exp is already running; its GPUs and CPUs stay as they are/);
     const ls = String((await rv(home.root, ["lease", "ls"])).stdout);
-    expect(ls).toMatch(/^exp\s+local\s+active\s+1\s+0\/4/m);
+    expect(ls).toMatch(/^exp\s+local\s+local\s+active\s+1\s+0\/4/m);
     const status = String((await rv(home.root, ["status"])).stdout);
     expect(status).toMatch(/lease exp\s+active\s+1 live runner\s+GPUs 0 busy \/ 4 free/);
     expect(statSync(join(home.root, "leases")).mode & 0o777).toBe(0o700);

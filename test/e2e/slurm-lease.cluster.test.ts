@@ -54,7 +54,9 @@ describe("a Slurm lease driven from the laptop", () => {
     expect(existsSync(join(root, "leases", "huge"))).toBe(false);
   });
 
-  test("lease up waits for the runner; tasks from the laptop run on the node with the lease's GPUs; release empties squeue", async () => {
+  test("lease up waits for the runner; tasks from the laptop run on the node with the lease's GPUs; release empties squeue", {
+    timeout: 180_000,
+  }, async () => {
     const up = await rv(laptop.root, [
       ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--gpu-type", "a6000"],
       ...["--segment", "5m", "--name", "sweep", "--json"],
@@ -91,6 +93,27 @@ describe("a Slurm lease driven from the laptop", () => {
         job: expect.objectContaining({ state: expect.objectContaining({ kind: "running" }) }),
       }),
     ]);
+
+    // the cluster's leases are listed with this machine's, and with no --lease the only live one is chosen
+    const ls = await rv(laptop.root, ["lease", "ls", "--json"]);
+    expect(ls.exitCode, ls.stderr as string).toBe(0);
+    expect(json<{ leases: Record<string, unknown>[] }>(ls.stdout as string).leases).toEqual([
+      expect.objectContaining({ id: "sweep", where: "sl", kind: "slurm", state: "active" }),
+    ]);
+    const chosen = await rv(laptop.root, ["submit", "--", "true"]);
+    expect(chosen.exitCode, chosen.stderr as string).toBe(0);
+    expect(chosen.stderr).toMatch(/using lease sweep on cluster sl, the only running lease/);
+
+    // rv run: the output streams back over ssh as the task writes it, and the exit status is the task's own
+    const run = await rv(laptop.root, [
+      ...["run", "--lease", "sweep", "--", "sh", "-c"],
+      'echo "out from $SLURMD_NODENAME"; echo "err line" >&2; exit 3',
+    ]);
+    expect(run.exitCode, run.stderr as string).toBe(3);
+    expect(run.stdout).toMatch(/^\w+\nout from a6000-0[12]\n$/);
+    expect(run.stderr).toContain("err line\n");
+    const waited = await rv(laptop.root, ["submit", "--wait", "--lease", "sweep", "--", "true"]);
+    expect(waited.exitCode, waited.stderr as string).toBe(0);
 
     const release = await rv(laptop.root, ["lease", "release", "sweep", "--now"]);
     expect(release.exitCode, release.stderr as string).toBe(0);

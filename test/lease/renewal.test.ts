@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { PROTOCOL_VERSION, type Segment, type SlurmLease } from "../../src/fsqueue/index.ts";
-import { planFirstSegment, planRenewal } from "../../src/lease/index.ts";
+import { extendLease, lastSegmentRenews, planExtension, planFirstSegment, planRenewal } from "../../src/lease/index.ts";
 
 const lease = (totalSeconds: number, segmentSeconds: number, state: "active" | "released" = "active"): SlurmLease => ({
   v: PROTOCOL_VERSION,
@@ -58,5 +58,64 @@ describe("planning segments", () => {
     expect(planRenewal(lease(3600, 600), asked, "999")).toMatchObject({ kind: "stop", why: /not a segment/ });
     const twice = [...asked, segment(1, "101", 600)];
     expect(planRenewal(lease(3600, 600), twice, "100")).toMatchObject({ kind: "stop", why: /segment 1 exists/ });
+  });
+});
+
+describe("planning an extension", () => {
+  test("the longer total is the only change to the record", () => {
+    const l = lease(120, 120);
+    expect(extendLease(l, 7200)).toEqual({ ...l, request: { ...l.request, totalSeconds: 7320 } });
+  });
+
+  test("whether the last segment renews follows from the walltime asked so far, as its planner decided it", () => {
+    const l = lease(3600, 600);
+    expect(lastSegmentRenews(l, [segment(0, "100", 600)])).toBe(planFirstSegment(l).renew);
+    const five = Array.from({ length: 5 }, (_, n) => segment(n, String(100 + n), 600));
+    const sixth = planRenewal(l, five, "104");
+    expect(sixth).toMatchObject({ kind: "renew", n: 5, renew: false });
+    expect(lastSegmentRenews(l, [...five, segment(5, "105", 600)])).toBe(false);
+    expect(lastSegmentRenews(l, five)).toBe(true);
+  });
+
+  test("--segment 2m --time 2m, extended by 2h while segment 0 waits or runs: segment 1 is chained after it", () => {
+    const plan = planExtension(lease(120, 120), 7200, [segment(0, "100", 120)], false);
+    expect(plan).toEqual({ kind: "submit", segment: { n: 1, wallSeconds: 120, after: "100", renew: true } });
+  });
+
+  test("the chained segment asks for what is left when that is shorter than a segment, and then does not renew", () => {
+    const plan = planExtension(lease(3600, 3600), 1800, [segment(0, "100", 3600)], false);
+    expect(plan).toEqual({ kind: "submit", segment: { n: 1, wallSeconds: 1800, after: "100", renew: false } });
+  });
+
+  test("a last segment that renews plans its successor from the new total by itself: nothing to submit", () => {
+    const plan = planExtension(lease(3600, 600), 3600, [segment(0, "100", 600)], false);
+    expect(plan).toMatchObject({ kind: "none", why: /segment 0 submits the next segment itself/ });
+  });
+
+  test("when the last segment's job has ended, the next segment starts the lease again, after nothing", () => {
+    const spent = [segment(0, "100", 600), segment(1, "101", 600)];
+    expect(planExtension(lease(1200, 600), 3600, spent, true)).toEqual({
+      kind: "submit",
+      segment: { n: 2, wallSeconds: 600, after: null, renew: true },
+    });
+    // it would have renewed, but its job ended without a successor (cancelled, failed): start again too
+    expect(planExtension(lease(3600, 600), 600, [segment(0, "100", 600)], true)).toMatchObject({
+      kind: "submit",
+      segment: { n: 1, after: null },
+    });
+  });
+
+  test("an extension too short for another segment only records the time, and says by how much to extend", () => {
+    const plan = planExtension(lease(120, 120), 60, [segment(0, "100", 120)], false);
+    expect(plan).toMatchObject({ kind: "none", why: /less than 2 minutes are left for another segment/ });
+    // the next extension counts the minute already added
+    const twice = planExtension(extendLease(lease(120, 120), 60), 60, [segment(0, "100", 120)], false);
+    expect(twice).toMatchObject({ kind: "submit", segment: { n: 1, wallSeconds: 120 } });
+  });
+
+  test("a lease with no segment yet, and a released lease, get nothing submitted", () => {
+    expect(planExtension(lease(120, 120), 600, [], false)).toMatchObject({ kind: "none", why: /no segment yet/ });
+    const released = planExtension(lease(120, 120, "released"), 600, [segment(0, "100", 120)], false);
+    expect(released).toMatchObject({ kind: "none", why: /released/ });
   });
 });

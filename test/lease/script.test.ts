@@ -173,6 +173,16 @@ describe("renderSegmentScript: the body under bash", () => {
     });
   });
 
+  it("passes the lease's idle limit on to the runner", async () => {
+    const run = prepareRun();
+    const script = renderSegmentScript({ ...typical, rv: run.rv, idleReleaseSeconds: 1200 });
+    await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
+    expect(readCalls(run.records)[0]?.argv).toEqual([
+      ...["runner", "--lease", "exp1", "--segment", "3", "--segment-end", "1800000000"],
+      ...["--idle-release", "1200"],
+    ]);
+  });
+
   it("falls back to start + walltime when squeue gives no end", async () => {
     const run = prepareRun();
     const before = Math.floor(Date.now() / 1000);

@@ -6,5 +6,6 @@ export function corruptingRemote(inner: FileRemote, otherFile: string): FileRemo
     where: inner.where,
     run: (commands) => inner.run(commands),
     runWithStdinFile: (argv) => inner.runWithStdinFile(argv, otherFile),
+    stream: (argv, stdin, sink) => inner.stream(argv, stdin, sink),
   };
 }

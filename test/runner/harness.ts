@@ -119,14 +119,15 @@ const FIXTURE = join(import.meta.dirname, "fixtures", "run-runner.ts");
 export function spawnRunner(
   root: string,
   lease: string,
-  options: { gpuIds?: string[]; cpus?: number; env?: Record<string, string> } = {},
+  options: { gpuIds?: string[]; cpus?: number; idleReleaseMs?: number; env?: Record<string, string> } = {},
 ): ResultPromise<{ reject: false; stdin: "ignore"; env: Record<string, string> }> {
   const args = [
     FIXTURE,
     root,
     lease,
     options.gpuIds?.join(",") ?? "-",
-    ...(options.cpus ? [String(options.cpus)] : []),
+    ...(options.cpus || options.idleReleaseMs ? [options.cpus ? String(options.cpus) : "-"] : []),
+    ...(options.idleReleaseMs ? [String(options.idleReleaseMs)] : []),
   ];
   return execa(BUN, args, {
     reject: false,

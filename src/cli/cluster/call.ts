@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { ClusterConfig } from "../../config/index.ts";
 import { RvError, type RvErrorCode } from "../../errors.ts";
-import { type CommandResult, type Remote, upload } from "../../remote/index.ts";
+import { type CommandResult, type FileRemote, type OutputSink, type Remote, upload } from "../../remote/index.ts";
 import { deployedName, standaloneBinary } from "../build-info.ts";
 import { type OpName, RPC_VERSION, type RpcRequest, RpcResponseSchema } from "./protocol.ts";
 
@@ -29,6 +29,25 @@ export async function callCluster(
     [result] = await remote.run([command]);
   }
   return readResponse(result as CommandResult, remote.where);
+}
+
+/**
+ * Asks the rv on the login node to run one op whose output streams back as it comes (`rv run`, `--follow`),
+ * and resolves with its exit status. A first look makes sure this build is deployed there: a long-running
+ * call can afford the extra round trip, and a missing binary must not print its error into the stream.
+ */
+export async function streamFromCluster(
+  remote: FileRemote,
+  cluster: ClusterConfig,
+  env: NodeJS.ProcessEnv,
+  op: OpName,
+  args: unknown,
+  sink: OutputSink,
+): Promise<number> {
+  const [found] = await remote.run([{ argv: ["test", "-x", deployedPath(cluster)] }]);
+  if (found?.exitCode !== 0) await deployRv(remote, cluster, env);
+  const request: RpcRequest = { v: RPC_VERSION, op, root: cluster.root, args };
+  return remote.stream([deployedPath(cluster), "rpc"], JSON.stringify(request), sink);
 }
 
 function isMissingBinary(result: CommandResult): boolean {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { ClusterConfig, Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { localRemote, type Remote, sshRemote } from "../../remote/index.ts";
+import { type FileRemote, localRemote, sshRemote } from "../../remote/index.ts";
 
 export function requireCluster(config: Config): ClusterConfig {
   if (config.cluster) return config.cluster;
@@ -16,7 +16,7 @@ export function sshDir(root: string): string {
 }
 
 /** `host` is the cluster's ssh alias in rv's own ssh config, or `local` on the login node itself. */
-export function clusterRemote(root: string, host: ClusterConfig["host"]): Remote {
+export function clusterRemote(root: string, host: ClusterConfig["host"]): FileRemote {
   if (host === "local") return localRemote();
   return sshRemote({ host, configFile: join(sshDir(root), "config"), controlDir: sshDir(root) });
 }

@@ -15,6 +15,10 @@ export const OpNameSchema = z.enum([
   "lease-up",
   "lease-view",
   "lease-release",
+  "lease-extend",
+  "lease-list",
+  /** Submits and follows: output streams back as the task writes it, and the exit status is the task's. */
+  "run",
 ]);
 export type OpName = z.infer<typeof OpNameSchema>;
 

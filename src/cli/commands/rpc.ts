@@ -12,9 +12,6 @@ import { printJson } from "../output.ts";
  * against the cluster root it names, and prints `{v, result}`; errors print as every command's JSON error.
  */
 export async function runRpc(ctx: Context): Promise<number> {
-  // A laptop that goes away mid-call (closed lid, killed CLI) hangs up the ssh session: finish what was
-  // started (a submitted job must get its record) rather than die between two steps.
-  process.on("SIGHUP", () => {});
   const parsed = RpcRequestSchema.safeParse(readRequest());
   if (!parsed.success) {
     throw new RvError("usage", `rv rpc: bad request: ${parsed.error.issues[0]?.message}`, {
@@ -22,10 +19,15 @@ export async function runRpc(ctx: Context): Promise<number> {
     });
   }
   const { op, root, args } = parsed.data;
-  const side = clusterSide(root, loadConfig(root, ctx.env), ctx.env);
-  const opArgs = ops[op].args.safeParse(args);
+  const handler = ops[op];
+  const opArgs = handler.args.safeParse(args);
   if (!opArgs.success) throw new RvError("usage", `rv rpc ${op}: ${opArgs.error.issues[0]?.message}`);
-  printJson(ctx.io, { result: await ops[op].run(side, opArgs.data as never) });
+  const config = loadConfig(root, ctx.env);
+  // A streaming op only follows a task: when the laptop hangs up, it may stop (the task goes on). Any other op
+  // changes state: finish it (a submitted job must get its record) rather than die between two steps.
+  if ("stream" in handler) return handler.stream(clusterSide(root, config, ctx.env, ctx.io), opArgs.data as never);
+  process.on("SIGHUP", () => {});
+  printJson(ctx.io, { result: await handler.run(clusterSide(root, config, ctx.env), opArgs.data as never) });
   return 0;
 }
 

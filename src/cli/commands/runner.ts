@@ -1,8 +1,9 @@
 import type { Config } from "../../config/index.ts";
+import { RvError } from "../../errors.ts";
 import { requireLease } from "../../lease/index.ts";
 import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
 import type { Context } from "../context.ts";
-import { parseCount, parseGpuIds } from "../flags.ts";
+import { parseCount, parseDurationMs, parseGpuIds } from "../flags.ts";
 import { printJson } from "../output.ts";
 
 export interface RunnerCommandOptions {
@@ -11,6 +12,7 @@ export interface RunnerCommandOptions {
   cpus?: string;
   segment?: string;
   segmentEnd?: string;
+  idleRelease?: string;
 }
 
 /** The runner itself, in the foreground: what `rv lease up` starts detached and a batch script starts on a node. */
@@ -19,6 +21,10 @@ export async function runRunnerCommand(ctx: Context, _config: Config, options: R
   const gpuIds = parseGpuIds(options.gpuIds);
   const cpus = parseCount("--cpus", options.cpus, 1);
   const segmentEndsAt = parseSegmentEnd("--segment-end", options.segmentEnd);
+  const idleReleaseMs = parseDurationMs("--idle-release", options.idleRelease);
+  if (idleReleaseMs !== undefined && idleReleaseMs <= 0) {
+    throw new RvError("usage", `--idle-release ${options.idleRelease}: expected a duration above zero, like 30m`);
+  }
   const exit = await runRunner(
     runnerOptions({
       lease: options.lease,
@@ -28,6 +34,7 @@ export async function runRunnerCommand(ctx: Context, _config: Config, options: R
       ...(cpus && { cpus }),
       ...(options.segment && { segment: options.segment }),
       ...(segmentEndsAt !== undefined && { segmentEndsAt }),
+      ...(idleReleaseMs !== undefined && { idleReleaseMs }),
     }),
   );
   if (ctx.json) printJson(ctx.io, { ...exit });

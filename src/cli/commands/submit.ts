@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import type { ClusterConfig, Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import { leasePaths, newTaskId, newTaskIds, publishTask, readHeartbeats, type Task } from "../../fsqueue/index.ts";
-import { chooseLease, type LeaseChoice, readLease, requireLease } from "../../lease/index.ts";
-import { callCluster } from "../cluster/call.ts";
+import { chooseLease, type LeaseChoice, type LeaseFacts, readLease, requireLease } from "../../lease/index.ts";
+import { callCluster, streamFromCluster } from "../cluster/call.ts";
 import { clusterRemote } from "../cluster/connect.ts";
+import { clusterLeaseFacts } from "../cluster/leases.ts";
 import type { SubmitResult } from "../cluster/ops/submit.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
@@ -86,7 +87,9 @@ function specsFromFile(file: string): TaskSpec[] {
 }
 
 async function pickLease(ctx: Context, config: Config, named: string | undefined): Promise<LeaseChoice> {
-  const choice = chooseLease(named, leaseFacts(ctx, config), config.defaults.lease);
+  // With a cluster, its leases are candidates too: one round trip, only when no lease is named.
+  const remote = !named && config.cluster ? await reachableLeaseFacts(ctx, config.cluster) : [];
+  const choice = chooseLease(named, [...leaseFacts(ctx, config), ...remote], config.defaults.lease);
   if (choice.kind === "start-default") {
     const result = await upLocal(ctx, config, { name: choice.lease });
     if (result.outcome !== "already-running") {
@@ -94,8 +97,23 @@ async function pickLease(ctx: Context, config: Config, named: string | undefined
     }
   } else if (choice.kind === "most-recent-live") {
     ctx.io.err(`rv: using lease ${choice.lease}, the most recent of ${choice.others.length + 1} running leases\n`);
+  } else if (choice.kind === "only-live" && choice.cluster) {
+    ctx.io.err(`rv: using lease ${choice.lease} on cluster ${choice.cluster}, the only running lease\n`);
   }
   return choice;
+}
+
+/** A cluster out of reach (VPN down) must not stop work on this machine: its leases are then left out. */
+async function reachableLeaseFacts(ctx: Context, cluster: ClusterConfig): Promise<LeaseFacts[]> {
+  try {
+    return await clusterLeaseFacts(ctx, cluster);
+  } catch (error) {
+    if (!(error instanceof RvError) || error.code !== "unreachable") throw error;
+    ctx.io.err(
+      `rv: cluster ${cluster.name} is out of reach (${error.message}); choosing among this machine's leases\n`,
+    );
+    return [];
+  }
 }
 
 function warnings(ctx: Context, config: Config, leaseId: string, tasks: Task[]): string[] {
@@ -128,6 +146,9 @@ export async function runSubmit(ctx: Context, config: Config, argv: string[], op
     return submitToCluster(ctx, config.cluster, options, specs);
   }
   const choice = await pickLease(ctx, config, options.lease);
+  if (choice.kind !== "named" && choice.kind !== "start-default" && choice.cluster && config.cluster) {
+    return submitToCluster(ctx, config.cluster, { ...options, lease: choice.lease }, specs);
+  }
   const leaseId = choice.lease;
   const { tasks, notes } = publishTasks(ctx, config, leaseId, specs, process.cwd());
   if (ctx.json && !options.wait && !options.follow) {
@@ -141,7 +162,7 @@ export async function runSubmit(ctx: Context, config: Config, argv: string[], op
     for (const note of notes) ctx.io.err(`rv: warning: ${note}\n`);
   }
   if (!options.wait && !options.follow) return 0;
-  return awaitOutcome(ctx, config, leaseId, tasks, options.follow === true);
+  return followTasks(ctx, config, leaseId, tasks, options.follow === true);
 }
 
 /** A lease that is not on this machine is looked for on the cluster: the task goes there in one round trip. */
@@ -151,12 +172,11 @@ async function submitToCluster(
   options: SubmitOptions,
   specs: TaskSpec[],
 ): Promise<number> {
-  if (options.wait || options.follow) {
-    throw new RvError("usage", "--wait and --follow work with local leases only for now", {
-      hint: `submit without them, then watch with: rv status`,
-    });
-  }
   const remote = clusterRemote(ctx.root, cluster.host);
+  if (options.wait || options.follow) {
+    const args = { lease: options.lease, specs, follow: options.follow === true };
+    return streamFromCluster(remote, cluster, ctx.env, "run", args, { out: ctx.io.out, err: ctx.io.err });
+  }
   const result = (await callCluster(remote, cluster, ctx.env, "submit", {
     lease: options.lease,
     specs,
@@ -199,7 +219,8 @@ function publishUnique(p: ReturnType<typeof leasePaths>, task: Task): Task {
   throw new RvError("io", `could not find a free task id in ${p.inbox}`, { hint: "check the clock and try again" });
 }
 
-async function awaitOutcome(
+/** Stays with submitted tasks: streams the one task's output (`follow`) or waits; exits with their status. */
+export async function followTasks(
   ctx: Context,
   config: Config,
   lease: string,

@@ -2,17 +2,20 @@ import type { z } from "zod";
 import type { OpName } from "../protocol.ts";
 import type { ClusterSide } from "../side.ts";
 import { DoctorArgsSchema, doctorOp } from "./doctor.ts";
+import { LeaseExtendArgsSchema, leaseExtendOp } from "./lease-extend.ts";
+import { LeaseListArgsSchema, leaseListOp } from "./lease-list.ts";
 import { LeaseReleaseArgsSchema, leaseReleaseOp } from "./lease-release.ts";
 import { LeaseUpArgsSchema, leaseUpOp } from "./lease-up.ts";
 import { LeaseViewArgsSchema, leaseViewOp } from "./lease-view.ts";
 import { ResourcesArgsSchema, resourcesOp } from "./resources.ts";
+import { RunArgsSchema, runOp } from "./run.ts";
 import { StatusArgsSchema, statusOp } from "./status.ts";
 import { SubmitArgsSchema, submitOp } from "./submit.ts";
 
-interface Op {
-  args: z.ZodType;
-  run: (side: ClusterSide, args: never) => unknown;
-}
+/** An op answers with one JSON result, or streams output and ends with an exit status (`run`). */
+type Op =
+  | { args: z.ZodType; run: (side: ClusterSide, args: never) => unknown }
+  | { args: z.ZodType; stream: (side: ClusterSide, args: never) => Promise<number> };
 
 /** Every operation the laptop may ask of the login node. */
 export const ops: Record<OpName, Op> = {
@@ -23,4 +26,7 @@ export const ops: Record<OpName, Op> = {
   "lease-up": { args: LeaseUpArgsSchema, run: leaseUpOp },
   "lease-view": { args: LeaseViewArgsSchema, run: leaseViewOp },
   "lease-release": { args: LeaseReleaseArgsSchema, run: leaseReleaseOp },
+  "lease-extend": { args: LeaseExtendArgsSchema, run: leaseExtendOp },
+  run: { args: RunArgsSchema, stream: runOp },
+  "lease-list": { args: LeaseListArgsSchema, run: leaseListOp },
 };

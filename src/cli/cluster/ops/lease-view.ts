@@ -2,7 +2,7 @@ import { z } from "zod";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
 import { readSegments, requireLease, writeSegment } from "../../../lease/index.ts";
-import { isFinished, type JobStatus, jobStatus } from "../../../slurm/index.ts";
+import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
 import { type LeaseSummary, readSummary } from "../../commands/status.ts";
 import type { ClusterSide } from "../side.ts";
 
@@ -23,7 +23,8 @@ export interface LeaseViewResult {
 /**
  * A Slurm lease as it stands: its record, each segment with what Slurm says of its job now (one squeue and
  * one sacct for all of them), and its runners and tasks. A segment whose job has ended gets its end recorded
- * from Slurm, once.
+ * from Slurm, once. A released lease's segments still queued are cancelled: a runner that released the lease
+ * when it went idle cannot cancel them itself (it runs inside the job before them).
  */
 export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promise<LeaseViewResult> {
   const { root } = side.ctx;
@@ -38,6 +39,7 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
     segments.map((s) => s.jobId),
   );
   const views = segments.map((segment, i) => ({ segment: recordEnd(p, segment, jobs[i]), job: jobs[i] as JobStatus }));
+  if (lease.state === "released") await cancelQueued(side, jobs);
   return { lease, segments: views, summary: readSummary(side.ctx, side.config, lease.id) };
 }
 
@@ -50,4 +52,9 @@ function recordEnd(p: ReturnType<typeof leasePaths>, segment: Segment, job: JobS
   };
   writeSegment(p, ended);
   return ended;
+}
+
+async function cancelQueued(side: ClusterSide, jobs: readonly JobStatus[]): Promise<void> {
+  const queued = jobs.filter((j) => j.state?.kind === "pending").map((j) => j.jobId);
+  if (queued.length) await runQuery(side.remote, scancelJobs(queued));
 }

@@ -9,5 +9,6 @@ export function describeRequest(r: SlurmRequest): string {
     .map((x) => `, ${x}`)
     .join("");
   const account = r.account ? `, account ${r.account}` : "";
-  return `${r.partition}: ${r.nodes} node${r.nodes === 1 ? "" : "s"} x ${gpus}${extras}${account}, ${formatDuration(r.totalSeconds)} in segments of ${formatDuration(r.segmentSeconds)} (${r.renewal})`;
+  const idle = r.idleReleaseSeconds ? `, released after ${formatDuration(r.idleReleaseSeconds)} idle` : "";
+  return `${r.partition}: ${r.nodes} node${r.nodes === 1 ? "" : "s"} x ${gpus}${extras}${account}, ${formatDuration(r.totalSeconds)} in segments of ${formatDuration(r.segmentSeconds)} (${r.renewal})${idle}`;
 }

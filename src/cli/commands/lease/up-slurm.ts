@@ -9,7 +9,7 @@ import { clusterRemote, requireCluster } from "../../cluster/connect.ts";
 import type { LeaseUpResult } from "../../cluster/ops/lease-up.ts";
 import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
 import type { Context } from "../../context.ts";
-import { parseCount, parseWalltime } from "../../flags.ts";
+import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
 import { printJson } from "../../output.ts";
 import { describeRequest } from "./describe.ts";
 import { describeWait, isReady } from "./wait-view.ts";
@@ -27,6 +27,7 @@ export interface SlurmLeaseUpOptions {
   account?: string;
   dryRun?: boolean;
   detach?: boolean;
+  idleRelease?: string;
 }
 
 /** Just under the 3-hour backfill cliff most sites have (notes/seed-cluster.md). */
@@ -56,7 +57,16 @@ export function requestFromFlags(options: SlurmLeaseUpOptions, cluster: ClusterC
     segmentSeconds: Math.min(segmentSeconds, totalSeconds),
     account: options.account ?? cluster.account ?? null,
     renewal: "chain",
+    idleReleaseSeconds: idleReleaseSeconds(options.idleRelease),
   };
+}
+
+/** `--idle-release 30m`, in whole seconds (the runner's flag); null without the flag. */
+function idleReleaseSeconds(text: string | undefined): number | null {
+  const ms = parseDurationMs("--idle-release", text);
+  if (ms === undefined) return null;
+  if (ms < 1000) throw new RvError("usage", `--idle-release ${text}: expected at least a second, like 20s or 30m`);
+  return Math.round(ms / 1000);
 }
 
 const suffix = customAlphabet("abcdefghijkmnpqrstuvwxyz23456789", 4);

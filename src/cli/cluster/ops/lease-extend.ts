@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { RvError } from "../../../errors.ts";
+import { type Lease, leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
+import {
+  extendLease,
+  planExtension,
+  readSegments,
+  requireLease,
+  submitSegment,
+  writeLease,
+} from "../../../lease/index.ts";
+import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
+import type { ClusterSide } from "../side.ts";
+
+export const LeaseExtendArgsSchema = z.object({ lease: z.string(), addSeconds: z.number().int().positive() });
+export type LeaseExtendArgs = z.infer<typeof LeaseExtendArgsSchema>;
+
+export interface LeaseExtendResult {
+  /** The record as written, with the new total. */
+  lease: SlurmLease;
+  addedSeconds: number;
+  /** The segment this extension submitted, when the last one was not going to renew; else null. */
+  submitted: Segment | null;
+  /** Why nothing was submitted (null when something was). */
+  why: string | null;
+}
+
+/**
+ * Adds time to a Slurm lease: the record is replaced whole with the longer total, and when the last segment
+ * was not going to renew (its time was the lease's last), the segment it would have asked for is submitted
+ * here, chained after it. A released lease is refused: its segments are gone or going, and nothing renews it.
+ */
+export async function leaseExtendOp(side: ClusterSide, args: LeaseExtendArgs): Promise<LeaseExtendResult> {
+  const { root } = side.ctx;
+  const before = requireActiveSlurmLease(requireLease(root, args.lease));
+  const segments = readSegments(leasePaths(root, before.id));
+  const last = segments.at(-1);
+  const [lastJob] = last ? await jobStatus(side.remote, [last.jobId]) : [];
+  const plan = planExtension(before, args.addSeconds, segments, hasEnded(lastJob));
+  const submitted =
+    plan.kind === "submit"
+      ? await submitSegment(
+          side.remote,
+          root,
+          extendLease(before, args.addSeconds),
+          plan.segment,
+          by(side),
+          side.ctx.now(),
+        )
+      : null;
+  // Read again and add to what is there now: a release while sbatch ran must win, and two extends add up.
+  const current = requireLease(root, before.id);
+  if (current.state !== "active") {
+    if (submitted) await runQuery(side.remote, scancelJobs([submitted.jobId]));
+    throw released(before.id);
+  }
+  const extended = extendLease(requireActiveSlurmLease(current), args.addSeconds);
+  writeLease(root, extended);
+  return { lease: extended, addedSeconds: args.addSeconds, submitted, why: plan.kind === "none" ? plan.why : null };
+}
+
+function requireActiveSlurmLease(lease: Lease): SlurmLease {
+  if (lease.kind !== "slurm") {
+    throw new RvError("usage", `lease ${lease.id} is a local lease: it has no time limit to extend`);
+  }
+  if (lease.state !== "active") throw released(lease.id);
+  return lease;
+}
+
+function released(id: string): RvError {
+  return new RvError("lease_released", `lease ${id} was released: there is nothing left to extend`, {
+    hint: `start a new one: rv lease up --partition ... --name ${id}-2`,
+  });
+}
+
+/** Gone from squeue and sacct counts as ended too: Slurm no longer knows it, so nothing can run after it. */
+function hasEnded(job: JobStatus | undefined): boolean {
+  return !job?.state || isFinished(job.state.kind);
+}
+
+function by(side: ClusterSide): string {
+  return `rv lease extend on ${side.ctx.host}`;
+}
