@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeSshMaster, devCluster } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -19,11 +19,7 @@ const leaseJobs = async (lease: string) =>
 
 beforeAll(async () => {
   assertBuilt();
-  const init = await rv(laptop.root, [
-    ...["init", "--yes", "--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "root"],
-    ...["--identity-file", devCluster.identityFile, "--account", devCluster.account, "--root", root, "--name", "sl"],
-  ]);
-  if (init.exitCode !== 0) throw new Error(`rv init failed: ${init.stderr}`);
+  await initLaptop(laptop.root, root, "sl");
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeSshMaster, devCluster } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -18,11 +18,7 @@ const work = join(cluster.root, "work");
 beforeAll(async () => {
   assertBuilt();
   await execa("mkdir", ["-p", work]);
-  const init = await rv(laptop.root, [
-    ...["init", "--yes", "--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "root"],
-    ...["--identity-file", devCluster.identityFile, "--account", devCluster.account, "--root", root, "--name", "rn"],
-  ]);
-  if (init.exitCode !== 0) throw new Error(`rv init failed: ${init.stderr}`);
+  await initLaptop(laptop.root, root, "rn");
 });
 
 afterAll(async () => {

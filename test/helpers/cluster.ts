@@ -20,3 +20,19 @@ export const devCluster = {
 export async function closeSshMaster(rvHome: string, alias: string): Promise<void> {
   await execa("ssh", ["-F", join(rvHome, "ssh", "config"), "-O", "exit", alias], { reject: false });
 }
+
+/**
+ * `rv init --yes` of a laptop home against the dev cluster (root over the loopback sshd), with `root` as rv's
+ * directory on the cluster. Throws with rv's message when it fails.
+ */
+export async function initLaptop(laptopHome: string, root: string, name: string): Promise<void> {
+  const init = await execa(
+    join(import.meta.dirname, "..", "..", "dist", "rv"),
+    [
+      ...["init", "--yes", "--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "root"],
+      ...["--identity-file", devCluster.identityFile, "--account", devCluster.account, "--root", root, "--name", name],
+    ],
+    { env: { RV_HOME: laptopHome, NO_COLOR: "1" }, reject: false, stdin: "ignore" },
+  );
+  if (init.exitCode !== 0) throw new Error(`rv init failed: ${init.stderr}`);
+}
