@@ -7,6 +7,22 @@ export type Dispatch = (json: boolean, body: (ctx: Context, config: Config) => P
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** What a Slurm lease asks for: the flags `rv lease up` and `rv up` share. */
+function withSlurmLeaseFlags(command: Command): Command {
+  return command
+    .option("--partition <partition>", "cluster: the Slurm partition")
+    .option("--gpu <n>", "cluster: GPUs per node (default 1)")
+    .option("--gpu-type <type>", "cluster: the GPU type (default: any the partition has)")
+    .option("--nodes <n>", "cluster: nodes, one runner each (default 1)")
+    .option("--mem <size>", "cluster: memory per node, e.g. 64G")
+    .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")
+    .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")
+    .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
+    .option("--idle-release <duration>", "cluster: give the GPUs back after this long with no task (e.g. 30m)")
+    .option("--dry-run", "cluster: print the batch script and sbatch arguments, submit nothing")
+    .option("--detach", "cluster: return once the first segment is queued, without waiting for its runner");
+}
+
 /** What a task asks for: the flags `rv submit` and `rv run` share. */
 function withTaskFlags(command: Command): Command {
   return command
@@ -147,26 +163,29 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     ),
   );
 
+  withJson(
+    withSlurmLeaseFlags(
+      program
+        .command("up")
+        .description("hold GPUs on the cluster, then open a shell on the node (the lease outlives the shell)")
+        .option("--name <name>", "lease name (default: a generated one)")
+        .option("--cpus <n>", "CPUs per node"),
+    ).option("--no-shell", "do not open a shell: return once the runner is up"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/up-slurm.ts")).runUp(ctx, config, opts)),
+  );
+
   const lease = program.command("lease").description("hold resources: start, list, inspect and release leases");
   withJson(
-    lease
-      .command("up")
-      .description("start a lease: on this machine (--local), or on the cluster with --partition and --gpu")
-      .option("--local", "a lease on this machine (the default while no cluster is configured)")
-      .option("--name <name>", "lease name (default: local, or a generated one on the cluster)")
-      .option("--gpu-ids <ids>", "local: GPU ids the runner may use, e.g. 0,1,2,3 (default: detected)")
-      .option("--cpus <n>", "CPUs the runner may use (on the cluster: per node)")
-      .option("--partition <partition>", "cluster: the Slurm partition")
-      .option("--gpu <n>", "cluster: GPUs per node (default 1)")
-      .option("--gpu-type <type>", "cluster: the GPU type (default: any the partition has)")
-      .option("--nodes <n>", "cluster: nodes, one runner each (default 1)")
-      .option("--mem <size>", "cluster: memory per node, e.g. 64G")
-      .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")
-      .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")
-      .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
-      .option("--dry-run", "cluster: print the batch script and sbatch arguments, submit nothing")
-      .option("--detach", "cluster: return once the first segment is queued, without waiting for its runner")
-      .option("--idle-release <duration>", "cluster: give the GPUs back after this long with no task (e.g. 30m)"),
+    withSlurmLeaseFlags(
+      lease
+        .command("up")
+        .description("start a lease: on this machine (--local), or on the cluster with --partition and --gpu")
+        .option("--local", "a lease on this machine (the default while no cluster is configured)")
+        .option("--name <name>", "lease name (default: local, or a generated one on the cluster)")
+        .option("--gpu-ids <ids>", "local: GPU ids the runner may use, e.g. 0,1,2,3 (default: detected)")
+        .option("--cpus <n>", "CPUs the runner may use (on the cluster: per node)"),
+    ),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) =>
       opts.partition !== undefined && !opts.local
@@ -261,6 +280,23 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     dispatch(opts.json, async (ctx, config) =>
       (await import("./commands/resources.ts")).runResources(ctx, config, opts),
     ),
+  );
+
+  program
+    .command("attach")
+    .description("a shell on the node of a cluster lease, inside its allocation (its GPUs); the lease goes on after")
+    .argument("[lease]", "the lease (default: the only or newest running one on the cluster)")
+    .action((lease: string | undefined) =>
+      dispatch(false, async (ctx, config) => (await import("./commands/attach.ts")).runAttach(ctx, config, lease)),
+    );
+
+  withJson(
+    program
+      .command("ssh")
+      .description("a shell on the cluster's login node, through rv's ssh config")
+      .option("--config", "print the cluster's ssh host block (for editors and ~/.ssh/config) instead"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/ssh.ts")).runSsh(ctx, config, opts)),
   );
 
   program

@@ -72,9 +72,38 @@ function idleReleaseSeconds(text: string | undefined): number | null {
 const suffix = customAlphabet("abcdefghijkmnpqrstuvwxyz23456789", 4);
 
 export async function runSlurmLeaseUp(ctx: Context, config: Config, options: SlurmLeaseUpOptions): Promise<number> {
+  return slurmLeaseUp(ctx, config, options, newLeaseName(options));
+}
+
+/**
+ * `rv up`: the lease, then (on a terminal, unless --no-shell) a shell on its node, like salloc, except that
+ * the lease outlives the shell and goes on running tasks.
+ */
+export async function runUp(
+  ctx: Context,
+  config: Config,
+  options: SlurmLeaseUpOptions & { shell?: boolean },
+): Promise<number> {
+  const lease = newLeaseName(options);
+  const exit = await slurmLeaseUp(ctx, config, options, lease);
+  const terminal = ctx.io.isTTY && Boolean(process.stdin.isTTY) && !ctx.json;
+  if (exit !== 0 || options.dryRun || options.detach || options.shell === false || !terminal) return exit;
+  return (await import("../attach.ts")).runAttach(ctx, config, lease);
+}
+
+function newLeaseName(options: SlurmLeaseUpOptions): string {
+  const kind = options.gpuType ?? options.partition ?? "lease";
+  return validateLeaseName(options.name ?? `${kind}-${suffix()}`);
+}
+
+async function slurmLeaseUp(
+  ctx: Context,
+  config: Config,
+  options: SlurmLeaseUpOptions,
+  lease: string,
+): Promise<number> {
   const cluster = requireCluster(config);
   const request = requestFromFlags(options, cluster);
-  const lease = validateLeaseName(options.name ?? `${request.gpuType ?? request.partition}-${suffix()}`);
   const remote = clusterRemote(ctx.root, cluster.host);
   const args = { lease, request, rv: deployedPath(cluster), dryRun: options.dryRun === true };
   const up = (await callCluster(remote, cluster, ctx.env, "lease-up", args)) as LeaseUpResult;
