@@ -27,17 +27,17 @@ afterAll(async () => {
   cluster.cleanup();
 });
 
-/** Runs `rv ARGS` on a pty; once `ready` shows, types `lines` into the shell; resolves with the screen. */
-function onTerminal(args: string[], ready: RegExp, lines: string[]): Promise<{ screen: string; code: number | null }> {
+/** Runs `rv ARGS` on a pty; each time the next cue shows on screen, types its keys; resolves with the screen. */
+function onTerminal(args: string[], cues: [RegExp, string][]): Promise<{ screen: string; code: number | null }> {
   const command = [RV_BIN, ...args].map((a) => `'${a}'`).join(" ");
   const child = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...process.env, RV_HOME: laptop.root } });
   let screen = "";
-  let typed = false;
   child.stdout.on("data", (chunk: Buffer) => {
     screen += chunk.toString();
-    if (!typed && ready.test(screen)) {
-      typed = true;
-      child.stdin.write(lines.map((line) => `${line}\r`).join(""));
+    const next = cues[0];
+    if (next?.[0].test(screen)) {
+      cues.shift();
+      child.stdin.write(next[1]);
     }
   });
   return new Promise((resolve) => child.on("close", (code) => resolve({ screen, code })));
@@ -45,11 +45,10 @@ function onTerminal(args: string[], ready: RegExp, lines: string[]): Promise<{ s
 
 describe("a shell on the lease's node", () => {
   test("rv up opens a shell inside the allocation; the lease outlives it; rv attach gets back in", async () => {
-    const probe = ["echo JOB=$SLURM_JOB_ID GPUS=$CUDA_VISIBLE_DEVICES", "exit"];
+    const probe: [RegExp, string] = [/attaching to lease/, "echo JOB=$SLURM_JOB_ID GPUS=$CUDA_VISIBLE_DEVICES\rexit\r"];
     const up = await onTerminal(
       ["up", "--partition", "gpu-mig", "--gpu", "1", "--segment", "5m", "--name", lease],
-      /attaching to lease/,
-      probe,
+      [probe],
     );
     expect(up.code, up.screen).toBe(0);
     const job = /JOB=(\d+) GPUS=(\d+)/.exec(up.screen);
@@ -61,9 +60,25 @@ describe("a shell on the lease's node", () => {
     );
     expect(shown.segments[0]).toMatchObject({ segment: { jobId: job?.[1] }, job: { state: { kind: "running" } } });
 
-    const again = await onTerminal(["attach", lease], /attaching to lease/, probe);
+    const again = await onTerminal(["attach", lease], [probe]);
     expect(again.code, again.screen).toBe(0);
     expect(again.screen).toContain(`JOB=${job?.[1]}`);
+  });
+
+  test("Ctrl-C while the lease is pending asks; yes cancels it and its job", async () => {
+    // Longer than the partition's MaxTime (8 h): Slurm accepts it and keeps it pending (PartitionTimeLimit).
+    const name = `pending-${process.pid % 100_000}`;
+    const { screen, code } = await onTerminal(
+      ["lease", "up", "--partition", "interactive-rtx3090", "--gpu", "1", "--segment", "9h", "--name", name],
+      [
+        [/pending \(PartitionTimeLimit\)/, "\u0003"],
+        [/cancel lease .*\? \[y\/N\]/, "y\r"],
+      ],
+    );
+    expect(code, screen).toBe(130);
+    expect(screen).toMatch(/released \(stopping now\); cancelled job \d+/);
+    const left = await execa("squeue", ["-h", "-n", `rv-${name}-0`, "-o", "%i"]);
+    expect(left.stdout.trim()).toBe("");
   });
 
   test("rv ssh --config prints the cluster's host block for editors", async () => {

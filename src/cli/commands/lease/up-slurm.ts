@@ -158,13 +158,36 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
           hint: `the segment's Slurm output is in the lease's segments/ directory: rv lease show ${lease}`,
         });
       }
-      if (await pause(POLL_MS, stop.signal)) {
-        note(ctx, `stopped waiting; lease ${lease} stays queued. Release it with: rv lease release ${lease} --now`);
-        return 130;
-      }
+      if (await pause(POLL_MS, stop.signal)) return interrupted(ctx, cluster, lease);
     }
   } finally {
     process.removeListener("SIGINT", onInterrupt);
+  }
+}
+
+/**
+ * Ctrl-C while the lease waits: on a terminal, ask whether to cancel it or leave it queued; elsewhere leave it
+ * (a script's Ctrl-C must not throw away a place in the queue) and say how to let it go.
+ */
+async function interrupted(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
+  if (ctx.io.isTTY && process.stdin.isTTY && (await confirm(`cancel lease ${lease}? [y/N] `))) {
+    const { releaseClusterLease } = await import("./cluster-lease.ts");
+    await releaseClusterLease(ctx, cluster, lease, true);
+    return 130;
+  }
+  note(ctx, `stopped waiting; lease ${lease} stays queued. Release it with: rv lease release ${lease} --now`);
+  return 130;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } catch {
+    return false; // Ctrl-D or a second Ctrl-C: leave it
+  } finally {
+    prompt.close();
   }
 }
 
