@@ -27,6 +27,27 @@ export function planRenewal(lease: SlurmLease, segments: readonly Segment[], aft
   return { kind: "renew", n: current.n + 1, wallSeconds, after: afterJobId, renew };
 }
 
+/**
+ * A lease whose segments have all ended early (the job was cancelled or its node failed, or the segment could
+ * not renew itself) while time is left: the next segment, without a dependency, so the lease goes on. `alive`
+ * says whether Slurm still holds a job (pending or running). Nothing when a segment is still alive.
+ */
+export function planReplacement(
+  lease: SlurmLease,
+  segments: readonly Segment[],
+  alive: (jobId: string) => boolean,
+): RenewalPlan | { kind: "replace"; n: number; wallSeconds: number; after: null; renew: boolean } {
+  if (lease.state !== "active") return { kind: "stop", why: "the lease was released" };
+  const last = segments.at(-1);
+  if (!last) return { kind: "stop", why: "the lease has no segment yet" };
+  if (segments.some((s) => alive(s.jobId))) return { kind: "stop", why: "a segment is queued or running" };
+  const asked = segments.reduce((sum, s) => sum + s.wallSeconds, 0);
+  const left = lease.request.totalSeconds - asked;
+  if (left < MIN_SEGMENT_SECONDS) return { kind: "stop", why: TIME_SPENT };
+  const wallSeconds = Math.min(lease.request.segmentSeconds, left);
+  return { kind: "replace", n: last.n + 1, wallSeconds, after: null, renew: left - wallSeconds >= MIN_SEGMENT_SECONDS };
+}
+
 /** The first segment: the segment length, or the whole lease when that is shorter; it renews if time is left. */
 export function planFirstSegment(lease: SlurmLease): { n: 0; wallSeconds: number; after: null; renew: boolean } {
   const wallSeconds = Math.min(lease.request.segmentSeconds, lease.request.totalSeconds);

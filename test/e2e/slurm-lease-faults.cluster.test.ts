@@ -15,9 +15,9 @@ const cluster = makeHome("rv-faults-cluster-");
 const root = join(cluster.root, "root");
 // Lease names carry this run's pid: Slurm lists finished jobs for MinJobAge, so an earlier run's jobs linger.
 const run = process.pid % 100_000;
-const [wide, cut] = [`wide-${run}`, `cut-${run}`];
+const [wide, cut, dead] = [`wide-${run}`, `cut-${run}`, `dead-${run}`];
 const killed = (i: number) => `k${i}-${run}`;
-const leases = [wide, cut, killed(0), killed(1), killed(2)];
+const leases = [wide, cut, dead, killed(0), killed(1), killed(2)];
 
 const jobsOf = async (lease: string) =>
   (await execa("squeue", ["-h", "-t", "all", "-o", "%i %j %T"])).stdout
@@ -99,6 +99,34 @@ describe("Slurm leases, wide and under faults", () => {
     const attempts = readFileSync(marker, "utf8").trim().split("\n");
     expect(attempts.at(-1)?.split(" ")[0]).not.toBe("1");
     expect(attempts.at(-1)?.split(" ")[1]).not.toBe(first?.id);
+  });
+
+  test("a lease whose segments were all cancelled gets a new one from whoever looks, while time is left", async () => {
+    const up = await rv(laptop.root, [
+      ...["lease", "up", "--partition", "gpu-mig", "--gpu", "1", "--segment", "2m", "--time", "10m"],
+      ...["--name", dead, "--json"],
+    ]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+    await waitFor(async () => (await jobsOf(dead)).length === 2, { what: "segment 1 to be queued", intervalMs: 200 });
+    await execa(
+      "scancel",
+      (await jobsOf(dead)).map((j) => j.id),
+    );
+    await waitFor(async () => (await jobsOf(dead)).every((j) => !["RUNNING", "PENDING"].includes(j.state)), {
+      what: "both jobs to end",
+      intervalMs: 200,
+    });
+    const show = await rv(laptop.root, ["lease", "show", dead, "--json"]);
+    expect(show.exitCode, show.stderr as string).toBe(0);
+    const segments = json<{ segments: { segment: { n: number; after: string | null; submittedBy: string } }[] }>(
+      show.stdout as string,
+    ).segments;
+    expect(segments.at(-1)?.segment).toMatchObject({
+      n: 2,
+      after: null,
+      submittedBy: expect.stringMatching(/replacing/),
+    });
+    expect((await jobsOf(dead)).some((j) => ["RUNNING", "PENDING"].includes(j.state))).toBe(true);
   });
 
   test.each([0, 1, 2])(

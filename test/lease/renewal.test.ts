@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { PROTOCOL_VERSION, type Segment, type SlurmLease } from "../../src/fsqueue/index.ts";
-import { extendLease, lastSegmentRenews, planExtension, planFirstSegment, planRenewal } from "../../src/lease/index.ts";
+import {
+  extendLease,
+  lastSegmentRenews,
+  planExtension,
+  planFirstSegment,
+  planRenewal,
+  planReplacement,
+} from "../../src/lease/index.ts";
 
 const lease = (totalSeconds: number, segmentSeconds: number, state: "active" | "released" = "active"): SlurmLease => ({
   v: PROTOCOL_VERSION,
@@ -117,5 +124,25 @@ describe("planning an extension", () => {
     expect(planExtension(lease(120, 120), 600, [], false)).toMatchObject({ kind: "none", why: /no segment yet/ });
     const released = planExtension(lease(120, 120, "released"), 600, [segment(0, "100", 120)], false);
     expect(released).toMatchObject({ kind: "none", why: /released/ });
+  });
+});
+
+describe("replacing a lease whose segments all died early", () => {
+  const asked = [segment(0, "100", 600), segment(1, "101", 600)];
+
+  test("with time left and no job alive, the next segment is submitted without a dependency", () => {
+    expect(planReplacement(lease(3600, 600), asked, () => false)).toEqual({
+      kind: "replace",
+      n: 2,
+      wallSeconds: 600,
+      after: null,
+      renew: true,
+    });
+  });
+
+  test("nothing while a segment is queued or running, once the time is spent, or for a released lease", () => {
+    expect(planReplacement(lease(3600, 600), asked, (job) => job === "101")).toMatchObject({ kind: "stop" });
+    expect(planReplacement(lease(1200, 600), asked, () => false)).toMatchObject({ kind: "stop", why: /spent/ });
+    expect(planReplacement(lease(3600, 600, "released"), asked, () => false)).toMatchObject({ kind: "stop" });
   });
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
-import { readSegments, requireLease, writeSegment } from "../../../lease/index.ts";
+import { planReplacement, readSegments, requireLease, submitSegment, writeSegment } from "../../../lease/index.ts";
 import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
 import { type LeaseSummary, readSummary } from "../../commands/status.ts";
 import type { ClusterSide } from "../side.ts";
@@ -23,7 +23,7 @@ export interface LeaseViewResult {
 /**
  * A Slurm lease as it stands: its record, each segment with what Slurm says of its job now (one squeue and
  * one sacct for all of them), and its runners and tasks. A segment whose job has ended gets its end recorded
- * from Slurm, once. A released lease's segments still queued are cancelled: a runner that released the lease
+ * from Slurm, once; a lease whose segments all died early gets a new one. A released lease's segments still queued are cancelled: a runner that released the lease
  * when it went idle cannot cancel them itself (it runs inside the job before them).
  */
 export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promise<LeaseViewResult> {
@@ -40,7 +40,34 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
   );
   const views = segments.map((segment, i) => ({ segment: recordEnd(p, segment, jobs[i]), job: jobs[i] as JobStatus }));
   if (lease.state === "released") await cancelQueued(side, jobs);
-  return { lease, segments: views, summary: readSummary(side.ctx, side.config, lease.id) };
+  const replaced = await replaceIfDead(side, lease, segments, jobs);
+  return {
+    lease,
+    segments: replaced ? [...views, replaced] : views,
+    summary: readSummary(side.ctx, side.config, lease.id),
+  };
+}
+
+/**
+ * Whoever looks at a lease whose segments all died early (scancel, a failed node, a renewal that failed at
+ * the start) while time is left submits the next one: the lease goes on, and its queued tasks with it.
+ */
+async function replaceIfDead(
+  side: ClusterSide,
+  lease: SlurmLease,
+  segments: Segment[],
+  jobs: readonly JobStatus[],
+): Promise<SegmentView | undefined> {
+  const alive = (jobId: string) => {
+    const kind = jobs.find((j) => j.jobId === jobId)?.state?.kind;
+    return kind !== undefined && !isFinished(kind);
+  };
+  const plan = planReplacement(lease, segments, alive);
+  if (plan.kind !== "replace") return undefined;
+  const by = `rv on ${side.ctx.host}, replacing segment ${plan.n - 1} that ended early`;
+  const segment = await submitSegment(side.remote, side.ctx.root, lease, plan, by, side.ctx.now());
+  const [job] = await jobStatus(side.remote, [segment.jobId]);
+  return { segment, job: job as JobStatus };
 }
 
 function recordEnd(p: ReturnType<typeof leasePaths>, segment: Segment, job: JobStatus | undefined): Segment {
