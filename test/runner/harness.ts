@@ -144,21 +144,25 @@ export function spawnRunner(
 }
 
 /**
- * A private RV_HOME for each test of the file, and every runner started with `start` stopped before the
- * home is removed.
+ * A private RV_HOME for each test of the file, and every runner started with `start` (in this process) or
+ * `spawn` (a process of its own) stopped before the home is removed.
  */
 export function useRunnerHome(): {
   readonly root: string;
   start: (lease: string, overrides?: Partial<RunnerOptions>) => InProcessRunner;
+  spawn: (lease: string, options?: Parameters<typeof spawnRunner>[2]) => ReturnType<typeof spawnRunner>;
 } {
   let home: ReturnType<typeof makeHome> | undefined;
   let runners: InProcessRunner[] = [];
+  let children: ReturnType<typeof spawnRunner>[] = [];
   beforeEach(() => {
     home = makeHome();
   });
   afterEach(async () => {
-    await Promise.all(runners.map((runner) => runner.stop()));
+    for (const child of children) child.kill("SIGKILL");
+    await Promise.all([...runners.map((runner) => runner.stop()), ...children]);
     runners = [];
+    children = [];
     home?.cleanup();
   });
   const root = () => {
@@ -173,6 +177,11 @@ export function useRunnerHome(): {
       const runner = startRunner(root(), lease, overrides);
       runners.push(runner);
       return runner;
+    },
+    spawn: (lease, options) => {
+      const child = spawnRunner(root(), lease, options);
+      children.push(child);
+      return child;
     },
   };
 }

@@ -3,7 +3,7 @@
  * once nothing has waited or run for the limit, and a runner that finds its lease released and exits at once.
  */
 import { existsSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   controlFile,
   type LeasePaths,
@@ -16,9 +16,8 @@ import {
 import { readLease, writeLease } from "../../src/lease/index.ts";
 import { idleVerdict } from "../../src/runner/idle.ts";
 import type { RunnerExit } from "../../src/runner/index.ts";
-import { makeHome } from "../helpers/home.ts";
 import { shellTask } from "./factory.ts";
-import { eventsOf, paths, spawnRunner, waitDone } from "./harness.ts";
+import { eventsOf, paths, useRunnerHome, waitDone } from "./harness.ts";
 
 const LIMIT = 10_000;
 const idle = { pending: 0, claimed: 0 };
@@ -51,18 +50,7 @@ describe("idleVerdict: since when the lease has been idle", () => {
 });
 
 const LEASE = "idle";
-let home: ReturnType<typeof makeHome>;
-let runners: ReturnType<typeof spawnRunner>[] = [];
-
-beforeEach(() => {
-  home = makeHome();
-});
-afterEach(async () => {
-  for (const child of runners) child.kill("SIGKILL");
-  await Promise.all(runners);
-  runners = [];
-  home.cleanup();
-});
+const home = useRunnerHome();
 
 function slurmLease(state: "active" | "released"): SlurmLease {
   return {
@@ -102,8 +90,7 @@ describe("a runner with --idle-release", () => {
     const p = leaseWith("active");
     const task = shellTask(LEASE, "sleep 3");
     publishTask(p, task);
-    const child = spawnRunner(home.root, LEASE, { idleReleaseMs: 2000 });
-    runners.push(child);
+    const child = home.spawn(LEASE, { idleReleaseMs: 2000 });
 
     const done = await waitDone(p, task.id);
     expect(done.state).toBe("succeeded");
@@ -130,8 +117,7 @@ describe("a runner with --idle-release", () => {
     const p = leaseWith("released");
     const task = shellTask(LEASE, "echo should not run");
     publishTask(p, task);
-    const child = spawnRunner(home.root, LEASE, { idleReleaseMs: 2000 });
-    runners.push(child);
+    const child = home.spawn(LEASE, { idleReleaseMs: 2000 });
 
     const result = await child;
     expect(result.exitCode, result.stderr).toBe(0);

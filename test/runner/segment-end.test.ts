@@ -6,33 +6,25 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { publishTask, readPending } from "../../src/fsqueue/index.ts";
 import type { RunnerExit } from "../../src/runner/index.ts";
-import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { makeTask, shellTask } from "./factory.ts";
-import { eventsOf, paths, processRunning, readPids, spawnRunner, taskLog, waitDone } from "./harness.ts";
+import {
+  eventsOf,
+  paths,
+  processRunning,
+  readPids,
+  type spawnRunner,
+  taskLog,
+  useRunnerHome,
+  waitDone,
+} from "./harness.ts";
 
 const LEASE = "segment";
-let home: ReturnType<typeof makeHome>;
-let runners: ReturnType<typeof spawnRunner>[] = [];
-
-beforeEach(() => {
-  home = makeHome();
-});
-afterEach(async () => {
-  for (const child of runners) child.kill("SIGKILL");
-  await Promise.all(runners);
-  runners = [];
-  home.cleanup();
-});
-
-function runner(options: Parameters<typeof spawnRunner>[2] = {}): ReturnType<typeof spawnRunner> {
-  const child = spawnRunner(home.root, LEASE, options);
-  runners.push(child);
-  return child;
-}
+const home = useRunnerHome();
+const runner = (options: Parameters<typeof spawnRunner>[2] = {}) => home.spawn(LEASE, options);
 
 const printed = (p: ReturnType<typeof paths>, id: string, text: string) => taskLog(p, id, 1, "out").includes(text);
 const exitOf = (result: { stdout: unknown }) => JSON.parse(String(result.stdout)) as RunnerExit;
