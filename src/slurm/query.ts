@@ -1,5 +1,6 @@
 import { RvError } from "../errors.ts";
 import type { CommandResult, Remote, RemoteCommand } from "../remote/index.ts";
+import type { Records } from "./parse/issues.ts";
 
 /**
  * One Slurm command as data: what to run, and a pure reader of its result. Queries are built without I/O
@@ -21,6 +22,31 @@ export const SLURM_ENV = { SLURM_TIME_FORMAT: "%s" } as const;
 
 export function slurmCommand(argv: readonly string[], stdin?: string): RemoteCommand {
   return stdin === undefined ? { argv, env: SLURM_ENV } : { argv, env: SLURM_ENV, stdin };
+}
+
+/**
+ * The common query: any non-zero exit is a failure, else the parser reads stdout. `unless` names the one
+ * error that means "nothing to list" (a job id Slurm no longer knows), and what to answer then.
+ */
+export function parsedQuery<T>(
+  argv: readonly string[],
+  parse: (stdout: string) => T,
+  unless?: { stderr: RegExp; answer: T },
+): SlurmQuery<T> {
+  const command = slurmCommand(argv);
+  return {
+    command,
+    read: (result, where) => {
+      if (result.exitCode === 0) return parse(result.stdout);
+      if (unless?.stderr.test(result.stderr)) return unless.answer;
+      throw slurmFailure(command, result, where);
+    },
+  };
+}
+
+/** Slurm forgets a job MinJobAge after it ends, and then errors on its id: for a listing, that is no record. */
+export function unknownJob<T>(): { stderr: RegExp; answer: Records<T> } {
+  return { stderr: /invalid job id/i, answer: { records: [], issues: [] } };
 }
 
 export async function runQueries<const Q extends readonly SlurmQuery<unknown>[]>(

@@ -1,6 +1,6 @@
 import type { Records } from "../parse/issues.ts";
 import { parseSacct, SACCT_ARGS, type SacctJob } from "../parse/sacct.ts";
-import { type SlurmQuery, slurmCommand, slurmFailure } from "../query.ts";
+import { parsedQuery, type SlurmQuery } from "../query.ts";
 
 export interface SacctFilter {
   jobIds?: readonly string[];
@@ -18,12 +18,5 @@ export function sacctJobs(filter: SacctFilter = {}): SlurmQuery<Records<SacctJob
   if (filter.jobIds?.length) args.push("-j", filter.jobIds.join(","));
   if (filter.user) args.push("-u", filter.user);
   if (filter.since !== undefined) args.push("-S", new Date(filter.since * 1000).toISOString().slice(0, 19));
-  const command = slurmCommand(["sacct", ...args]);
-  return {
-    command,
-    read: (result, where) => {
-      if (result.exitCode !== 0) throw slurmFailure(command, result, where);
-      return parseSacct(result.stdout);
-    },
-  };
+  return parsedQuery(["sacct", ...args], parseSacct);
 }

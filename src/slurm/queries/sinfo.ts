@@ -1,17 +1,10 @@
 import type { Records } from "../parse/issues.ts";
 import { parseSinfo, SINFO_ARGS, type SinfoRow } from "../parse/sinfo.ts";
-import { type SlurmQuery, slurmCommand, slurmFailure } from "../query.ts";
+import { parsedQuery, type SlurmQuery } from "../query.ts";
 
 /** `sinfo -N` in rv's format: one row per node and partition (a node in two partitions comes twice). */
 export function sinfoRows(partitions: readonly string[] = []): SlurmQuery<Records<SinfoRow>> {
   const args: string[] = [...SINFO_ARGS];
   if (partitions.length) args.push("-p", partitions.join(","));
-  const command = slurmCommand(["sinfo", ...args]);
-  return {
-    command,
-    read: (result, where) => {
-      if (result.exitCode !== 0) throw slurmFailure(command, result, where);
-      return parseSinfo(result.stdout);
-    },
-  };
+  return parsedQuery(["sinfo", ...args], parseSinfo);
 }

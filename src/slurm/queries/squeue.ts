@@ -1,6 +1,6 @@
 import type { Records } from "../parse/issues.ts";
 import { parseSqueue, SQUEUE_ARGS, type SqueueJob } from "../parse/squeue.ts";
-import { type SlurmQuery, slurmCommand, slurmFailure } from "../query.ts";
+import { parsedQuery, type SlurmQuery, unknownJob } from "../query.ts";
 
 export interface SqueueFilter {
   /** Only these jobs. Slurm errors once any of them has aged out (MinJobAge): rv reads that as "not listed". */
@@ -26,13 +26,5 @@ export function squeueJobs(filter: SqueueFilter = {}): SlurmQuery<Records<Squeue
   if (filter.partitions?.length) args.push("-p", filter.partitions.join(","));
   if (filter.includeFinished) args.push("-t", "all");
   else if (filter.states?.length) args.push("-t", filter.states.join(","));
-  const command = slurmCommand(["squeue", ...args]);
-  return {
-    command,
-    read: (result, where) => {
-      if (result.exitCode === 0) return parseSqueue(result.stdout);
-      if (filter.jobIds?.length && /invalid job id/i.test(result.stderr)) return { records: [], issues: [] };
-      throw slurmFailure(command, result, where);
-    },
-  };
+  return parsedQuery(["squeue", ...args], parseSqueue, filter.jobIds?.length ? unknownJob() : undefined);
 }
