@@ -207,12 +207,14 @@ export function countByState(tasks: TaskView[]): Record<TaskState, number> {
 
 /** One task's current view, read from the three places it can be without listing the whole lease. */
 export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
-  const done = readDoneOne(p, id);
+  // In the order a task moves (inbox, claimed, done): a task that moves on between two reads is found at its
+  // next place. Read the other way round, one that finished meanwhile was in none of them.
   const pending = tryReadRecord(recordFile(p.inbox, id), TaskSchema);
   const claimed = listEntries(p.claimed).flatMap((owner) => {
     const copy = tryReadRecord(recordFile(join(p.claimed, owner), id), TaskSchema);
     return copy?.ok ? [{ owner, key: id, task: copy.value }] : [];
   });
+  const done = readDoneOne(p, id);
   const copy = latestState({
     pending: pending?.ok ? [{ key: id, task: pending.value }] : [],
     claimed,
