@@ -17,6 +17,13 @@ function withSlurmLeaseFlags(command: Command): Command {
     .option("--mem <size>", "cluster: memory per node, e.g. 64G")
     .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")
     .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")
+    .addOption(
+      new Option(
+        "--renewal <policy>",
+        "cluster: how a segment is followed: chain (after it) or overlap (before its end)",
+      ).choices(["chain", "overlap"]),
+    )
+    .option("--overlap <duration>", "cluster: with --renewal overlap, how early the next segment may start (e.g. 10m)")
     .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
     .option("--idle-release <duration>", "cluster: give the GPUs back after this long with no task (e.g. 30m)")
     .option("--dry-run", "cluster: print the batch script and sbatch arguments, submit nothing")
@@ -198,7 +205,8 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .command("renew")
       .description("submit a Slurm lease's next segment (run by the segment's batch script)")
       .requiredOption("--lease <lease>", "the lease")
-      .requiredOption("--after <job>", "the running segment's Slurm job id"),
+      .requiredOption("--after <job>", "the running segment's Slurm job id")
+      .option("--segment-end <epoch-seconds>", "when the running segment's job ends (default: its walltime from now)"),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) =>
       (await import("./commands/lease/renew.ts")).runLeaseRenew(ctx, config, opts),
@@ -313,6 +321,7 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .option("--cpus <n>", "CPUs to hand out")
       .option("--segment <segment>", "segment label recorded in heartbeats")
       .option("--segment-end <epoch-seconds>", "when the segment's job ends: longer --time-request tasks wait")
+      .option("--take-over-from <segment>", "once running, tell that segment's runners to finish and exit (overlap)")
       .option(
         "--idle-release <duration>",
         "release the lease after this long with nothing pending or running (e.g. 30m)",

@@ -154,8 +154,14 @@ export const SlurmRequestSchema = z.object({
   /** One segment's walltime: short enough for backfill. */
   segmentSeconds: z.number().int().positive(),
   account: z.string().nullable(),
-  /** `chain`: the next segment is submitted when a segment starts, to run after it (afterany). */
-  renewal: z.enum(["chain"]),
+  /**
+   * How a segment is followed, decided when it starts. `chain`: the next segment is submitted to run after it
+   * (afterany). `overlap`: the next one is submitted to begin `overlapSeconds` before it ends; its runners take
+   * the inbox over when they start, and the old ones finish what they run and exit.
+   */
+  renewal: z.enum(["chain", "overlap"]),
+  /** overlap: how far ahead of a segment's end the next may start; absent: a quarter segment, 1 to 10 minutes. */
+  overlapSeconds: z.number().int().positive().optional(),
   /**
    * The lease gives its GPUs back once nothing has waited or run for this long (`--idle-release`); null or
    * absent (records written before it existed): never.
@@ -192,6 +198,11 @@ export const SegmentSchema = z.object({
   /** The job this one waits for (afterany), when chained. */
   after: z.string().nullable(),
   wallSeconds: z.number().int().positive(),
+  /**
+   * How long it was planned to run beside the segment before it (overlap renewal), so the lease's time is not
+   * counted twice; absent or 0 for chained, first and replacement segments.
+   */
+  overlapSeconds: z.number().int().nonnegative().optional(),
   /** Filled once the job has ended, from Slurm's own record. */
   ended: z
     .object({

@@ -1,8 +1,21 @@
-import type { Segment, SlurmLease } from "../fsqueue/index.ts";
+import type { Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
+import { isFinished, type JobStatus } from "../slurm/index.ts";
 
-export type RenewalPlan =
-  | { kind: "renew"; n: number; wallSeconds: number; after: string; renew: boolean }
-  | { kind: "stop"; why: string };
+/** What to submit for one segment; `segmentSbatchArgs` turns it into sbatch flags. */
+export interface SegmentPlan {
+  n: number;
+  wallSeconds: number;
+  /** The job this one runs after (afterany: the chain policy), or null. */
+  after: string | null;
+  /** Not before this time, epoch seconds (`--begin`: the overlap policy), or null for as soon as possible. */
+  beginAt: number | null;
+  /** How long this segment is planned to run beside the one before it (overlap); 0 otherwise. */
+  overlapSeconds: number;
+  /** Whether this segment asks for the next one when it starts. */
+  renew: boolean;
+}
+
+export type RenewalPlan = ({ kind: "renew" } & SegmentPlan) | { kind: "stop"; why: string };
 
 /** Slurm takes whole minutes; a segment shorter than this cannot hold a task worth starting. */
 export const MIN_SEGMENT_SECONDS = 120;
@@ -10,21 +23,85 @@ export const MIN_SEGMENT_SECONDS = 120;
 const TIME_SPENT = "the lease's total time is spent";
 
 /**
- * Whether the segment of job `afterJobId` should be followed by another, and how long that one may be: the
- * lease's total time is counted in requested walltimes, so it is spent when the segments asked so far sum to
- * it. Idempotent: the segment after `afterJobId` is planned once, whoever asks again.
+ * How far ahead of a segment's end the next one may start under the overlap policy, when the lease does not
+ * say: a quarter of the segment, between 1 and 10 minutes. Long enough to cover a short queue wait, short
+ * enough that the GPUs held twice are a small share of the segment.
  */
-export function planRenewal(lease: SlurmLease, segments: readonly Segment[], afterJobId: string): RenewalPlan {
+export function defaultOverlapSeconds(segmentSeconds: number): number {
+  return Math.min(600, Math.max(60, Math.floor(segmentSeconds / 4)));
+}
+
+export function overlapSecondsOf(request: SlurmRequest): number {
+  return request.overlapSeconds ?? defaultOverlapSeconds(request.segmentSeconds);
+}
+
+/**
+ * The time the segments asked so far cover, counted in requested walltimes: a segment planned to overlap the
+ * one before covers its walltime less the overlap. The lease's total is spent when this reaches it.
+ */
+export function coveredSeconds(segments: readonly Segment[]): number {
+  return segments.reduce((sum, s) => sum + s.wallSeconds - (s.overlapSeconds ?? 0), 0);
+}
+
+/** When the segment running now is to end and what time it is, epoch seconds (both from the segment's job). */
+export interface SegmentClock {
+  nowEpoch: number;
+  endsAtEpoch: number;
+}
+
+/**
+ * Whether the segment of job `afterJobId` should be followed by another, how long that one may be, and when it
+ * may start: `chain` runs it after this one (afterany); `overlap` lets it start `overlapSeconds` before this
+ * one ends, and the new runners take the inbox over while the old ones drain. Idempotent: the segment after
+ * `afterJobId` is planned once, whoever asks again.
+ */
+export function planRenewal(
+  lease: SlurmLease,
+  segments: readonly Segment[],
+  afterJobId: string,
+  clock: SegmentClock,
+): RenewalPlan {
   if (lease.state !== "active") return { kind: "stop", why: "the lease was released" };
   const current = segments.find((s) => s.jobId === afterJobId);
   if (!current) return { kind: "stop", why: `job ${afterJobId} is not a segment of lease ${lease.id}` };
   if (segments.some((s) => s.n === current.n + 1)) return { kind: "stop", why: `segment ${current.n + 1} exists` };
-  const asked = segments.reduce((sum, s) => sum + s.wallSeconds, 0);
-  const left = lease.request.totalSeconds - asked;
+  if (lease.request.renewal === "chain") return chainAfter(lease, segments, current);
+  const ahead = Math.min(overlapSecondsOf(lease.request), Math.max(0, clock.endsAtEpoch - clock.nowEpoch));
+  const sized = nextSize(lease, segments, ahead);
+  if (sized.kind === "stop") return sized;
+  const { wallSeconds, renew } = sized;
+  const beginAt = Math.max(clock.nowEpoch, clock.endsAtEpoch - ahead);
+  return { kind: "renew", n: current.n + 1, wallSeconds, after: null, beginAt, overlapSeconds: ahead, renew };
+}
+
+function chainAfter(lease: SlurmLease, segments: readonly Segment[], current: Segment): RenewalPlan {
+  const sized = nextSize(lease, segments, 0);
+  if (sized.kind === "stop") return sized;
+  const { wallSeconds, renew } = sized;
+  return {
+    kind: "renew",
+    n: current.n + 1,
+    wallSeconds,
+    after: current.jobId,
+    beginAt: null,
+    overlapSeconds: 0,
+    renew,
+  };
+}
+
+/**
+ * The walltime of the next segment, which covers its walltime less `overlapSeconds`: the segment length, or
+ * what is left when that is less; it renews when time is left after it.
+ */
+function nextSize(
+  lease: SlurmLease,
+  segments: readonly Segment[],
+  overlapSeconds: number,
+): { kind: "size"; wallSeconds: number; renew: boolean } | { kind: "stop"; why: string } {
+  const left = lease.request.totalSeconds - coveredSeconds(segments);
   if (left < MIN_SEGMENT_SECONDS) return { kind: "stop", why: TIME_SPENT };
-  const wallSeconds = Math.min(lease.request.segmentSeconds, left);
-  const renew = left - wallSeconds >= MIN_SEGMENT_SECONDS;
-  return { kind: "renew", n: current.n + 1, wallSeconds, after: afterJobId, renew };
+  const wallSeconds = Math.min(lease.request.segmentSeconds, left + overlapSeconds);
+  return { kind: "size", wallSeconds, renew: left - (wallSeconds - overlapSeconds) >= MIN_SEGMENT_SECONDS };
 }
 
 /**
@@ -36,22 +113,22 @@ export function planReplacement(
   lease: SlurmLease,
   segments: readonly Segment[],
   alive: (jobId: string) => boolean,
-): RenewalPlan | { kind: "replace"; n: number; wallSeconds: number; after: null; renew: boolean } {
+): RenewalPlan | ({ kind: "replace" } & SegmentPlan) {
   if (lease.state !== "active") return { kind: "stop", why: "the lease was released" };
   const last = segments.at(-1);
   if (!last) return { kind: "stop", why: "the lease has no segment yet" };
   if (segments.some((s) => alive(s.jobId))) return { kind: "stop", why: "a segment is queued or running" };
-  const asked = segments.reduce((sum, s) => sum + s.wallSeconds, 0);
-  const left = lease.request.totalSeconds - asked;
-  if (left < MIN_SEGMENT_SECONDS) return { kind: "stop", why: TIME_SPENT };
-  const wallSeconds = Math.min(lease.request.segmentSeconds, left);
-  return { kind: "replace", n: last.n + 1, wallSeconds, after: null, renew: left - wallSeconds >= MIN_SEGMENT_SECONDS };
+  const sized = nextSize(lease, segments, 0);
+  if (sized.kind === "stop") return sized;
+  const { wallSeconds, renew } = sized;
+  return { kind: "replace", n: last.n + 1, wallSeconds, after: null, beginAt: null, overlapSeconds: 0, renew };
 }
 
 /** The first segment: the segment length, or the whole lease when that is shorter; it renews if time is left. */
-export function planFirstSegment(lease: SlurmLease): { n: 0; wallSeconds: number; after: null; renew: boolean } {
+export function planFirstSegment(lease: SlurmLease): SegmentPlan & { n: 0 } {
   const wallSeconds = Math.min(lease.request.segmentSeconds, lease.request.totalSeconds);
-  return { n: 0, wallSeconds, after: null, renew: lease.request.totalSeconds - wallSeconds >= MIN_SEGMENT_SECONDS };
+  const renew = lease.request.totalSeconds - wallSeconds >= MIN_SEGMENT_SECONDS;
+  return { n: 0, wallSeconds, after: null, beginAt: null, overlapSeconds: 0, renew };
 }
 
 /** The lease with `addSeconds` more in all: only the total changes, so segments already asked stay as they are. */
@@ -60,24 +137,22 @@ export function extendLease(lease: SlurmLease, addSeconds: number): SlurmLease {
 }
 
 /**
- * Whether the last segment's script asks for a successor when it starts. Not stored: both planners decide it
- * as "time is left after the walltime asked so far", and the total only ever grows, so the same sum over the
- * lease as it stands gives the answer those planners gave.
+ * Whether the last segment's script asks for a successor when it starts. Not stored: every planner decides it
+ * as "time is left after what the segments asked so far cover", and the total only ever grows, so the same
+ * sum over the lease as it stands gives the answer those planners gave.
  */
 export function lastSegmentRenews(lease: SlurmLease, segments: readonly Segment[]): boolean {
-  const asked = segments.reduce((sum, s) => sum + s.wallSeconds, 0);
-  return lease.request.totalSeconds - asked >= MIN_SEGMENT_SECONDS;
+  return lease.request.totalSeconds - coveredSeconds(segments) >= MIN_SEGMENT_SECONDS;
 }
 
-export type ExtensionPlan =
-  | { kind: "submit"; segment: { n: number; wallSeconds: number; after: string | null; renew: boolean } }
-  | { kind: "none"; why: string };
+export type ExtensionPlan = { kind: "submit"; segment: SegmentPlan } | { kind: "none"; why: string };
 
 /**
  * What `rv lease extend` must submit besides the longer total. A last segment that renews will plan its
  * successor from the new total by itself. One that does not (it was to be the last) is followed now by the
- * segment it would have planned, chained after it; when its job has ended already, that segment starts the
- * lease again instead, since Slurm refuses a dependency on a job it has forgotten.
+ * next segment, chained after it whatever the lease's policy (the extension does not know when it ends); when
+ * its job has ended already, that segment starts the lease again instead, since Slurm refuses a dependency on
+ * a job it has forgotten.
  */
 export function planExtension(
   lease: SlurmLease,
@@ -85,16 +160,31 @@ export function planExtension(
   segments: readonly Segment[],
   lastJobEnded: boolean,
 ): ExtensionPlan {
+  if (lease.state !== "active") return { kind: "none", why: `lease ${lease.id} was released` };
   const last = segments.at(-1);
   if (!last) return { kind: "none", why: `lease ${lease.id} has no segment yet` };
   if (!lastJobEnded && lastSegmentRenews(lease, segments)) {
     return { kind: "none", why: `segment ${last.n} submits the next segment itself` };
   }
-  const plan = planRenewal(extendLease(lease, addSeconds), segments, last.jobId);
-  if (plan.kind === "stop") {
-    const short = `less than ${MIN_SEGMENT_SECONDS / 60} minutes are left for another segment: extend by more`;
-    return { kind: "none", why: plan.why === TIME_SPENT ? short : plan.why };
+  const sized = nextSize(extendLease(lease, addSeconds), segments, 0);
+  if (sized.kind === "stop") {
+    return {
+      kind: "none",
+      why: `less than ${MIN_SEGMENT_SECONDS / 60} minutes are left for another segment: extend by more`,
+    };
   }
-  const { n, wallSeconds, renew } = plan;
-  return { kind: "submit", segment: { n, wallSeconds, after: lastJobEnded ? null : plan.after, renew } };
+  const { wallSeconds, renew } = sized;
+  const after = lastJobEnded ? null : last.jobId;
+  return { kind: "submit", segment: { n: last.n + 1, wallSeconds, after, beginAt: null, overlapSeconds: 0, renew } };
+}
+
+/**
+ * Overlap renewal queues the next segment to begin shortly before its predecessor's end. When no segment job
+ * runs any more (the one before ended early: scancel, a failed node) while that successor still waits for its
+ * begin time, the wait holds up the lease for nothing: the job to begin now, if any.
+ */
+export function segmentToBeginNow(jobs: readonly Pick<JobStatus, "jobId" | "state" | "reason">[]): string | null {
+  const running = jobs.some((j) => j.state !== null && j.state.kind !== "pending" && !isFinished(j.state.kind));
+  if (running) return null;
+  return jobs.find((j) => j.state?.kind === "pending" && j.reason === "BeginTime")?.jobId ?? null;
 }

@@ -28,6 +28,11 @@
  * verified on Slurm 22.05). A USR1 before the runner exists is not lost: the control file waits for it.
  * At the time limit or on a plain scancel, Slurm itself sends TERM to every step and SIGKILL after KillWait;
  * the TERM trap only keeps the shell alive to log the runner's exit status.
+ *
+ * Renewal runs at the start, in the background: `rv lease renew` plans the next segment from the granted end
+ * (chain: afterany this job; overlap: `--begin` shortly before this job's end). Under overlap, the next
+ * segment's runners are started with `--take-over-from` this segment, and once they beat, this segment's
+ * runners drain and exit, which ends this job before its time.
  */
 import { z } from "zod";
 import { RvError } from "../errors.ts";
@@ -78,6 +83,11 @@ export const SegmentScriptInputSchema = z
     output: absolutePath.regex(/^[^\\%]*$/, "must not contain '\\' or '%' (sbatch would read them as escapes)"),
     /** Whether the segment asks rv to submit the next segment as soon as it starts. */
     renew: z.boolean(),
+    /**
+     * The segment whose runners this one's take over from when they start (overlap renewal): they stop
+     * claiming, finish what they run and exit, so the older job ends early. null: none (chain, first segment).
+     */
+    takeOverFrom: z.number().int().nonnegative().nullable().default(null),
     /** The runner releases the lease after this long with nothing to do (`rv runner --idle-release`); null: never. */
     idleReleaseSeconds: seconds.nullable().default(null),
   })
@@ -160,7 +170,7 @@ function segmentEnd(wallSeconds: number): string[] {
 function renewal(): string[] {
   return [
     "renew_lease() {",
-    '  "$RV" lease renew --lease "$RV_LEASE" --after "$SLURM_JOB_ID" </dev/null',
+    '  "$RV" lease renew --lease "$RV_LEASE" --after "$SLURM_JOB_ID" --segment-end "$RV_SEGMENT_END" </dev/null',
     "  local status=$?",
     '  [ "$status" -eq 0 ] || log "rv lease renew failed with status $status: this segment goes on without a successor"',
     "}",
@@ -170,6 +180,7 @@ function renewal(): string[] {
 
 function runnerStep(s: Segment): string[] {
   const idleRelease = s.idleReleaseSeconds === null ? "" : ` --idle-release ${s.idleReleaseSeconds}`;
+  const takeOver = s.takeOverFrom === null ? "" : ` --take-over-from ${s.takeOverFrom}`;
   return [
     // Slurm's USR1 reaches only this shell (B:). The runners learn of it through the shared filesystem, on every
     // node: a signal sent through Slurm (scancel --signal) would also reach every task process of the step.
@@ -181,7 +192,7 @@ function runnerStep(s: Segment): string[] {
     "trap end_segment USR1",
     // At the time limit (or scancel) Slurm sends TERM to every process itself: the shell only lives on to log.
     "trap 'log \"got SIGTERM: the job is ending\"' TERM",
-    `srun --ntasks-per-node=1 --overlap --kill-on-bad-exit=0 "$RV" runner --lease "$RV_LEASE" --segment "$RV_SEGMENT" --segment-end "$RV_SEGMENT_END"${idleRelease} &`,
+    `srun --ntasks-per-node=1 --overlap --kill-on-bad-exit=0 "$RV" runner --lease "$RV_LEASE" --segment "$RV_SEGMENT" --segment-end "$RV_SEGMENT_END"${takeOver}${idleRelease} &`,
     "runner_pid=$!",
     // Each trap ends one `wait`; bash keeps the exit status of a reaped child, so the last `wait` still has it.
     'while kill -0 "$runner_pid" 2>/dev/null; do wait "$runner_pid"; done',

@@ -14,6 +14,7 @@ import {
 } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
 import { runQuery, sbatchSubmit } from "../slurm/index.ts";
+import type { SegmentPlan } from "./renewal.ts";
 import { renderSegmentScript } from "./script.ts";
 
 export function readSegments(p: LeasePaths): Segment[] {
@@ -25,15 +26,6 @@ export function readSegments(p: LeasePaths): Segment[] {
 
 export function writeSegment(p: LeasePaths, segment: Segment): void {
   writeRecordAtomic(p.tmp, segmentFile(p, segment.n, "json"), segment);
-}
-
-export interface SegmentPlan {
-  n: number;
-  wallSeconds: number;
-  /** The job this one runs after (afterany), or null for the first. */
-  after: string | null;
-  /** Whether this segment asks for the next one when it starts. */
-  renew: boolean;
 }
 
 /** The batch script of one segment of the lease (also what `rv lease up --dry-run` prints). */
@@ -57,6 +49,7 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     jobName: `rv-${lease.id}-${plan.n}`,
     output: segmentFile(p, plan.n, "out"),
     renew: plan.renew,
+    takeOverFrom: lease.request.renewal === "overlap" && plan.n > 0 ? plan.n - 1 : null,
     idleReleaseSeconds: r.idleReleaseSeconds ?? null,
   });
 }
@@ -69,9 +62,15 @@ export function signalLead(wallSeconds: number): number {
   return Math.min(90, Math.max(30, Math.floor(wallSeconds / 4)));
 }
 
-/** sbatch arguments that are not in the script: the dependency on the previous segment. */
-export function segmentSbatchArgs(plan: SegmentPlan): string[] {
-  return plan.after ? [`--dependency=afterany:${plan.after}`] : [];
+/**
+ * sbatch arguments that are not in the script: the dependency on the previous segment (chain), or the time
+ * before which it may not start (overlap), relative to `nowEpoch` so that no time zone is involved.
+ */
+export function segmentSbatchArgs(plan: SegmentPlan, nowEpoch: number): string[] {
+  return [
+    ...(plan.after ? [`--dependency=afterany:${plan.after}`] : []),
+    ...(plan.beginAt !== null && plan.beginAt > nowEpoch ? [`--begin=now+${plan.beginAt - nowEpoch}`] : []),
+  ];
 }
 
 /**
@@ -89,7 +88,10 @@ export async function submitSegment(
   const p = leasePaths(root, lease.id);
   const script = segmentScript(root, lease, plan);
   writeFileSync(segmentFile(p, plan.n, "sh"), script, { mode: 0o600 });
-  const outcome = await runQuery(remote, sbatchSubmit(segmentSbatchArgs(plan), script));
+  const outcome = await runQuery(
+    remote,
+    sbatchSubmit(segmentSbatchArgs(plan, Math.floor(now.getTime() / 1000)), script),
+  );
   if (!outcome.ok) {
     throw new RvError("cluster", `Slurm refused segment ${plan.n} of lease ${lease.id}: ${outcome.error.message}`, {
       hint: hintFor(outcome.error.kind),
@@ -104,6 +106,7 @@ export async function submitSegment(
     submittedBy: by,
     after: plan.after,
     wallSeconds: plan.wallSeconds,
+    ...(plan.overlapSeconds > 0 && { overlapSeconds: plan.overlapSeconds }),
   };
   writeSegment(p, segment);
   return segment;

@@ -8,6 +8,7 @@ export const segmentTarget = (segment: string): string => `segment-${segment}`;
 
 export type ControlAction =
   | { kind: "segment-end" }
+  | { kind: "handover" }
   | { kind: "drain" }
   | { kind: "stop" }
   | { kind: "cancel"; task: string }
@@ -22,15 +23,17 @@ export interface ControlFacts {
 }
 
 /**
- * What this runner does about the requests in `control/`: the end of its own segment, lease-wide drain and
- * stop (left in place, every runner of the lease or segment must see them), cancels and requeues of tasks running here, and cancels and requeues
- * of finished tasks (stale: removed). Requests for tasks running elsewhere are that runner's business.
+ * What this runner does about the requests in `control/`: the end of its own segment, the next segment taking
+ * over (`segment-<n>.drain`), lease-wide drain and stop (all left in place: every runner of the lease or
+ * segment must see them), cancels and requeues of tasks running here, and cancels and requeues of finished
+ * tasks (stale: removed). Requests for tasks running elsewhere are that runner's business.
  */
 export function controlActions(controls: readonly Control[], facts: ControlFacts): ControlAction[] {
   const actions: ControlAction[] = [];
   for (const control of controls) {
     if (control.target === segmentTarget(facts.segment)) {
       if (control.verb === "end") actions.push({ kind: "segment-end" });
+      else if (control.verb === "drain") actions.push({ kind: "handover" });
     } else if (control.target === LEASE_TARGET) {
       if (control.verb === "drain" || control.verb === "stop") actions.push({ kind: control.verb });
     } else if (control.verb === "cancel" || control.verb === "requeue") {

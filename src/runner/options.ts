@@ -31,6 +31,11 @@ export interface RunnerOptions {
    * lease released and drains, so a Slurm segment's job ends and gives its GPUs back. Unset: never.
    */
   idleReleaseMs?: number;
+  /**
+   * `--take-over-from`: once this runner beats, the runners of that segment stop claiming, finish what they
+   * run and exit (overlap renewal: the segment before this one still runs).
+   */
+  takeOverFrom?: string;
   env: NodeJS.ProcessEnv;
   /** The runner's own diagnostics (the runner log file). */
   log: (line: string) => void;
@@ -45,6 +50,7 @@ export type RunnerExitReason =
   | "signal"
   | "aborted"
   | "segment-end"
+  | "handed-over"
   | "idle-released"
   | "released";
 
@@ -66,6 +72,7 @@ export interface RunnerOptionsInput {
   /** Epoch ms; else RV_SEGMENT_END (epoch seconds), else unknown. */
   segmentEndsAt?: number;
   idleReleaseMs?: number;
+  takeOverFrom?: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -90,6 +97,7 @@ export function runnerOptions(input: RunnerOptionsInput): RunnerOptions {
     checkpointGraceMs,
     ...(segmentEndsAt !== undefined && { segmentEndsAt }),
     ...(input.idleReleaseMs !== undefined && { idleReleaseMs: input.idleReleaseMs }),
+    ...(input.takeOverFrom !== undefined && { takeOverFrom: input.takeOverFrom }),
     env,
     log: input.log ?? fileLogger(leasePaths(root, input.lease).runnerLog),
     signal: input.signal,

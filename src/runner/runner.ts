@@ -19,7 +19,7 @@ import {
   sweepTmp,
   unlinkIfPresent,
 } from "../fsqueue/index.ts";
-import { type ControlAction, controlActions } from "./controls.ts";
+import { type ControlAction, controlActions, segmentTarget } from "./controls.ts";
 import { type BeatFacts, HeartbeatWriter, type RunnerPhase } from "./heartbeat.ts";
 import { idleVerdict, type LeaseActivity } from "./idle.ts";
 import { InboxCache } from "./inbox.ts";
@@ -120,6 +120,7 @@ class Runner {
       detail: `gpus=${this.pool.gpus.join(",")} cpus=${this.pool.cpus} segment=${this.opts.segment}`,
     });
     const unhook = this.hookSignals();
+    this.takeOver();
     let closeWatcher: (() => Promise<void>) | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -189,6 +190,7 @@ class Runner {
   private obey(actions: ControlAction[]): void {
     for (const action of actions) {
       if (action.kind === "segment-end") this.endSegment("segment end requested");
+      else if (action.kind === "handover") this.beginDrain("handed-over", "the next segment took over the inbox");
       else if (action.kind === "drain") this.beginDrain("drained", "lease.drain requested");
       else if (action.kind === "stop") this.beginStop();
       else if (action.kind === "discard") unlinkIfPresent(controlFile(this.paths, action.task, action.verb));
@@ -209,6 +211,18 @@ class Runner {
       runningHere: (task: string) => this.running.has(task),
       isDone: (task: string) => existsSync(recordFile(this.paths.done, task)),
     };
+  }
+
+  /**
+   * Overlap renewal: this segment started while the one before it still runs. Its runners stop claiming from
+   * here on and exit when what they run has ended, so their job gives its GPUs back before its time. (Any
+   * runner of this segment may say so; the request is the same file.)
+   */
+  private takeOver(): void {
+    const from = this.opts.takeOverFrom;
+    if (from === undefined) return;
+    requestControl(this.paths, segmentTarget(from), "drain", this.id, new Date());
+    this.opts.log(`took the inbox over from segment ${from}`);
   }
 
   /** Stop claiming; with a grace (signals), tasks still running when it ends are interrupted. */

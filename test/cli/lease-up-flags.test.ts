@@ -24,3 +24,34 @@ describe("rv lease up --partition: --idle-release", () => {
     expect((error as RvError).message).toContain("--idle-release");
   });
 });
+
+describe("rv lease up --partition: --renewal and --overlap", () => {
+  const policy = (options: { renewal?: string; overlap?: string; segment?: string }) => {
+    const { renewal, overlapSeconds } = requestFromFlags({ partition: "gpu", segment: "1h", ...options }, cluster);
+    return { renewal, overlapSeconds };
+  };
+
+  test("chain by default; overlap with the default lead, or the one given (which implies overlap)", () => {
+    expect(policy({})).toEqual({ renewal: "chain", overlapSeconds: undefined });
+    expect(policy({ renewal: "overlap" })).toEqual({ renewal: "overlap", overlapSeconds: undefined });
+    expect(policy({ overlap: "5m" })).toEqual({ renewal: "overlap", overlapSeconds: 300 });
+    expect(policy({ renewal: "overlap", overlap: "30m" })).toEqual({ renewal: "overlap", overlapSeconds: 1800 });
+  });
+
+  test.each([
+    [{ renewal: "chain", overlap: "5m" }, /applies to --renewal overlap/],
+    [{ overlap: "31m" }, /between 1m and half a segment \(30m/],
+    [{ overlap: "30s" }, /between 1m/],
+    [{ overlap: "later" }, /--overlap/],
+  ])("%j is a usage error: %s", (options, message) => {
+    let error: unknown;
+    try {
+      policy(options);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RvError);
+    expect((error as RvError).code).toBe("usage");
+    expect((error as RvError).message).toMatch(message);
+  });
+});

@@ -93,7 +93,7 @@ describe("renderSegmentScript: directives", () => {
   it("asks rv to renew the lease only when told to", () => {
     expect(renderSegmentScript(typical)).not.toContain("lease renew");
     expect(renderSegmentScript({ ...typical, renew: true })).toContain(
-      '"$RV" lease renew --lease "$RV_LEASE" --after "$SLURM_JOB_ID"',
+      '"$RV" lease renew --lease "$RV_LEASE" --after "$SLURM_JOB_ID" --segment-end "$RV_SEGMENT_END"',
     );
   });
 });
@@ -192,11 +192,23 @@ describe("renderSegmentScript: the body under bash", () => {
     expect(end - before).toBeLessThanOrEqual(122);
   });
 
-  it("runs lease renew once with the job id", async () => {
+  it("tells the runner which segment it takes over from (overlap renewal)", async () => {
     const run = prepareRun();
-    await runScript(renderSegmentScript({ ...typical, rv: run.rv, renew: true }), run.dir);
+    const script = renderSegmentScript({ ...typical, rv: run.rv, takeOverFrom: 2 });
+    await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
+    expect(readCalls(run.records)[0]?.argv).toEqual([
+      ...["runner", "--lease", "exp1", "--segment", "3", "--segment-end", "1800000000"],
+      ...["--take-over-from", "2"],
+    ]);
+  });
+
+  it("runs lease renew once with the job id and the granted end", async () => {
+    const run = prepareRun();
+    await runScript(renderSegmentScript({ ...typical, rv: run.rv, renew: true }), run.dir, {
+      RV_STUB_SQUEUE_END: "1800000000",
+    });
     const renew = await waitFor(() => readCalls(run.records).find((c) => c.command === "lease-renew"));
-    expect(renew.argv).toEqual(["lease", "renew", "--lease", "exp1", "--after", "4242"]);
+    expect(renew.argv).toEqual(["lease", "renew", "--lease", "exp1", "--after", "4242", "--segment-end", "1800000000"]);
     expect(readCalls(run.records).filter((c) => c.command.startsWith("lease"))).toHaveLength(1);
   });
 
@@ -340,7 +352,7 @@ describe("renderSegmentScript: fuzzed strings", () => {
       const runner = calls.find((c) => c.command === "runner");
       const renew = calls.find((c) => c.command === "lease-renew");
       expect(runner?.argv.slice(0, 3)).toEqual(["runner", "--lease", input.lease]);
-      expect(renew?.argv).toEqual(["lease", "renew", "--lease", input.lease, "--after", "4242"]);
+      expect(renew?.argv.slice(0, 6)).toEqual(["lease", "renew", "--lease", input.lease, "--after", "4242"]);
       expect(runner?.env).toMatchObject({ RV_HOME: input.root, RV_LEASE: input.lease });
     }
     expect(outcomes.rendered).toBeGreaterThan(5);

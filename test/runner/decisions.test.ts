@@ -16,6 +16,12 @@ describe("controlActions", () => {
   it.each([
     { name: "the end of this runner's segment", control: control("segment-3", "end"), want: [{ kind: "segment-end" }] },
     { name: "the end of another segment is not ours", control: control("segment-2", "end"), want: [] },
+    {
+      name: "the next segment took over from this one",
+      control: control("segment-3", "drain"),
+      want: [{ kind: "handover" }],
+    },
+    { name: "another segment's take-over is not ours", control: control("segment-2", "drain"), want: [] },
     { name: "lease.drain", control: control("lease", "drain"), want: [{ kind: "drain" }] },
     { name: "lease.stop", control: control("lease", "stop"), want: [{ kind: "stop" }] },
     {

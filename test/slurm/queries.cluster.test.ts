@@ -9,6 +9,7 @@ import {
   sbatchSubmit,
   sbatchTestOnly,
   scancelJobs,
+  scontrolBeginNow,
   scontrolJobs,
   scontrolNodes,
   scontrolPartitions,
@@ -83,6 +84,24 @@ describe("reading the cluster", () => {
 });
 
 describe("submitting, watching and cancelling a job", () => {
+  test("a job held back by --begin reads pending (BeginTime), and runs once told to begin now", async () => {
+    const id = await submit("begin", ["-p", "standard", "--begin=now+3600"]);
+    const [held] = await waitFor(
+      async () => {
+        const status = await jobStatus(remote, [id]);
+        return status[0]?.reason === "BeginTime" ? status : undefined;
+      },
+      { what: "the job to wait for its begin time", intervalMs: 200 },
+    );
+    expect(held?.state?.kind).toBe("pending");
+    expect(await runQuery(remote, scontrolBeginNow(id))).toBe(true);
+    await waitFor(async () => (await jobStatus(remote, [id]))[0]?.state?.kind === "running", {
+      what: "the job to run",
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+  });
+
   test("a submitted job is listed by squeue, reads running, and is gone after scancel", async () => {
     const id = await submit("life", ["-p", "standard"]);
     const listed = await runQuery(remote, squeueJobs({ jobIds: [id] }));

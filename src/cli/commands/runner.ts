@@ -13,6 +13,7 @@ export interface RunnerCommandOptions {
   segment?: string;
   segmentEnd?: string;
   idleRelease?: string;
+  takeOverFrom?: string;
 }
 
 /** The runner itself, in the foreground: what `rv lease up` starts detached and a batch script starts on a node. */
@@ -35,6 +36,9 @@ export async function runRunnerCommand(ctx: Context, _config: Config, options: R
       ...(options.segment && { segment: options.segment }),
       ...(segmentEndsAt !== undefined && { segmentEndsAt }),
       ...(idleReleaseMs !== undefined && { idleReleaseMs }),
+      ...(options.takeOverFrom !== undefined && {
+        takeOverFrom: String(parseCount("--take-over-from", options.takeOverFrom, 0)),
+      }),
     }),
   );
   if (ctx.json) printJson(ctx.io, { ...exit });

@@ -23,3 +23,11 @@ export function scontrolPartitions(): SlurmQuery<Records<ScontrolPartition>> {
 export function scontrolNodes(): SlurmQuery<Records<ScontrolNode>> {
   return parsedQuery(["scontrol", "-d", "show", "node"], parseScontrolNodes);
 }
+
+/**
+ * `scontrol update JobId=ID StartTime=now`: a pending job of one's own held back by `--begin` may start as
+ * soon as Slurm can place it. Nothing to parse: success is the exit status.
+ */
+export function scontrolBeginNow(jobId: string): SlurmQuery<true> {
+  return parsedQuery(["scontrol", "update", `JobId=${jobId}`, "StartTime=now"], () => true as const);
+}

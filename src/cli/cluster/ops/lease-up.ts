@@ -51,7 +51,7 @@ export async function leaseUpOp(side: ClusterSide, args: LeaseUpArgs): Promise<L
   };
   const plan = planFirstSegment(lease);
   const script = segmentScript(root, lease, plan);
-  const sbatchArgs = segmentSbatchArgs(plan);
+  const sbatchArgs = segmentSbatchArgs(plan, Math.floor(side.ctx.now().getTime() / 1000));
   if (args.dryRun) return { lease, script, sbatchArgs, jobId: null };
   ensureRoot(root);
   writeLease(root, lease);

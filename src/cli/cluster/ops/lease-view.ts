@@ -1,8 +1,22 @@
 import { z } from "zod";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
-import { planReplacement, readSegments, requireLease, submitSegment, writeSegment } from "../../../lease/index.ts";
-import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
+import {
+  planReplacement,
+  readSegments,
+  requireLease,
+  segmentToBeginNow,
+  submitSegment,
+  writeSegment,
+} from "../../../lease/index.ts";
+import {
+  isFinished,
+  type JobStatus,
+  jobStatus,
+  runQuery,
+  scancelJobs,
+  scontrolBeginNow,
+} from "../../../slurm/index.ts";
 import { type LeaseSummary, readSummary } from "../../commands/status.ts";
 import type { ClusterSide } from "../side.ts";
 
@@ -23,8 +37,9 @@ export interface LeaseViewResult {
 /**
  * A Slurm lease as it stands: its record, each segment with what Slurm says of its job now (one squeue and
  * one sacct for all of them), and its runners and tasks. A segment whose job has ended gets its end recorded
- * from Slurm, once; a lease whose segments all died early gets a new one. A released lease's segments still queued are cancelled: a runner that released the lease
- * when it went idle cannot cancel them itself (it runs inside the job before them).
+ * from Slurm, once; a lease whose segments all died early gets a new one, or its successor held for a begin
+ * time (overlap) is told to begin now. A released lease's segments still queued are cancelled: a runner that
+ * released the lease when it went idle cannot cancel them itself (it runs inside the job before them).
  */
 export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promise<LeaseViewResult> {
   const { root } = side.ctx;
@@ -40,6 +55,7 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
   );
   const views = segments.map((segment, i) => ({ segment: recordEnd(p, segment, jobs[i]), job: jobs[i] as JobStatus }));
   if (lease.state === "released") await cancelQueued(side, jobs);
+  else await beginSuccessorNow(side, jobs);
   const replaced = await replaceIfDead(side, lease, segments, jobs);
   return {
     lease,
@@ -68,6 +84,12 @@ async function replaceIfDead(
   const segment = await submitSegment(side.remote, side.ctx.root, lease, plan, by, side.ctx.now());
   const [job] = await jobStatus(side.remote, [segment.jobId]);
   return { segment, job: job as JobStatus };
+}
+
+/** A successor held back by its begin time while nothing of the lease runs: told to begin now. */
+async function beginSuccessorNow(side: ClusterSide, jobs: readonly JobStatus[]): Promise<void> {
+  const jobId = segmentToBeginNow(jobs);
+  if (jobId !== null) await runQuery(side.remote, scontrolBeginNow(jobId));
 }
 
 function recordEnd(p: ReturnType<typeof leasePaths>, segment: Segment, job: JobStatus | undefined): Segment {

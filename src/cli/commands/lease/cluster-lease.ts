@@ -12,9 +12,11 @@ import { describeRequest } from "./describe.ts";
 export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
   const remote = clusterRemote(ctx.root, cluster.host);
   const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
-  const gaps = renewalGaps(view.segments);
+  const renewals = renewalSeconds(view.segments);
   if (ctx.json) {
-    printJson(ctx.io, { ...view.summary, lease: view.lease, segments: view.segments, gapsSeconds: gaps });
+    const gapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, s)));
+    const overlapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, -s)));
+    printJson(ctx.io, { ...view.summary, lease: view.lease, segments: view.segments, gapsSeconds, overlapsSeconds });
     return 0;
   }
   ctx.io.out(renderSummary(ctx, view.summary));
@@ -25,14 +27,23 @@ export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lea
     job.state?.raw ?? segment.ended?.state ?? "-",
     job.nodes.join(",") || job.reason || "-",
     formatDuration(segment.wallSeconds * 1000),
-    i === 0 || gaps[i - 1] === null ? "-" : `${gaps[i - 1]}s`,
+    describeRenewal(i === 0 ? null : (renewals[i - 1] ?? null)),
   ]);
   ctx.io.out(renderTable(ctx.io, ["  segment", "job", "state", "nodes/reason", "wall", "gap"], rows));
   return 0;
 }
 
-/** Seconds between one segment's end and the next one's start, as Slurm recorded them; null when not known yet. */
-export function renewalGaps(segments: readonly SegmentView[]): (number | null)[] {
+/** A gap with no segment running, or the time two segments overlapped (overlap renewal). */
+function describeRenewal(seconds: number | null): string {
+  if (seconds === null) return "-";
+  return seconds < 0 ? `overlap ${-seconds}s` : `${seconds}s`;
+}
+
+/**
+ * Seconds from one segment's end to the next one's start, as Slurm recorded them: a gap when positive, an
+ * overlap when negative; null while not known.
+ */
+export function renewalSeconds(segments: readonly SegmentView[]): (number | null)[] {
   return segments.slice(1).map((next, i) => {
     const prev = segments[i];
     const end = prev?.job.end?.kind === "at" && prev.segment.ended ? prev.job.end.epoch : null;

@@ -1,4 +1,5 @@
 import type { SlurmRequest } from "../../../fsqueue/index.ts";
+import { overlapSecondsOf } from "../../../lease/index.ts";
 import { formatDuration } from "../../../slurm/index.ts";
 
 /** `gpu-a6000: 1 node x 4 a6000, 8 cpus, 24:00:00 in segments of 02:59:00 (chain)` */
@@ -9,6 +10,7 @@ export function describeRequest(r: SlurmRequest): string {
     .map((x) => `, ${x}`)
     .join("");
   const account = r.account ? `, account ${r.account}` : "";
+  const renewal = r.renewal === "overlap" ? `overlap ${formatDuration(overlapSecondsOf(r))}` : r.renewal;
   const idle = r.idleReleaseSeconds ? `, released after ${formatDuration(r.idleReleaseSeconds)} idle` : "";
-  return `${r.partition}: ${r.nodes} node${r.nodes === 1 ? "" : "s"} x ${gpus}${extras}${account}, ${formatDuration(r.totalSeconds)} in segments of ${formatDuration(r.segmentSeconds)} (${r.renewal})${idle}`;
+  return `${r.partition}: ${r.nodes} node${r.nodes === 1 ? "" : "s"} x ${gpus}${extras}${account}, ${formatDuration(r.totalSeconds)} in segments of ${formatDuration(r.segmentSeconds)} (${renewal})${idle}`;
 }

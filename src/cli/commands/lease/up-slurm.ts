@@ -10,7 +10,7 @@ import type { LeaseUpResult } from "../../cluster/ops/lease-up.ts";
 import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
-import { printJson } from "../../output.ts";
+import { formatDuration, printJson } from "../../output.ts";
 import { describeRequest } from "./describe.ts";
 import { describeWait, isReady } from "./wait-view.ts";
 
@@ -23,6 +23,8 @@ export interface SlurmLeaseUpOptions {
   mem?: string;
   time?: string;
   segment?: string;
+  renewal?: string;
+  overlap?: string;
   name?: string;
   account?: string;
   dryRun?: boolean;
@@ -56,9 +58,34 @@ export function requestFromFlags(options: SlurmLeaseUpOptions, cluster: ClusterC
     totalSeconds,
     segmentSeconds: Math.min(segmentSeconds, totalSeconds),
     account: options.account ?? cluster.account ?? null,
-    renewal: "chain",
+    ...renewalPolicy(options, Math.min(segmentSeconds, totalSeconds)),
     idleReleaseSeconds: idleReleaseSeconds(options.idleRelease),
   };
+}
+
+/** `--renewal` and `--overlap`: an overlap without a policy implies `overlap`; at most half a segment. */
+function renewalPolicy(
+  options: SlurmLeaseUpOptions,
+  segmentSeconds: number,
+): Pick<SlurmRequest, "renewal" | "overlapSeconds"> {
+  const ms = parseDurationMs("--overlap", options.overlap);
+  if (ms === undefined) return { renewal: options.renewal === "overlap" ? "overlap" : "chain" };
+  if (options.renewal === "chain") {
+    throw new RvError("usage", "--overlap applies to --renewal overlap, not chain", {
+      hint: "drop --overlap, or use --renewal overlap",
+    });
+  }
+  const overlapSeconds = Math.round(ms / 1000);
+  if (overlapSeconds < 60 || overlapSeconds > segmentSeconds / 2) {
+    throw new RvError(
+      "usage",
+      `--overlap ${options.overlap}: expected between 1m and half a segment (${formatDuration(Math.floor(segmentSeconds / 2) * 1000)})`,
+      {
+        hint: "the GPUs are held twice while two segments overlap: a few minutes cover a typical queue wait",
+      },
+    );
+  }
+  return { renewal: "overlap", overlapSeconds };
 }
 
 /** `--idle-release 30m`, in whole seconds (the runner's flag); null without the flag. */
