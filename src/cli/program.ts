@@ -239,7 +239,7 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .argument("[lease]", "lease name")
       .option("--all", "every active lease")
       .option("--now", "stop running tasks now and put them back in the inbox")
-      .option("--wait", "return only when the runners have exited")
+      .option("--wait", "return only when the runners have exited (on the cluster: and its jobs have ended)")
       .option("--dry-run", "say what would be released, do nothing"),
   ).action((id: string | undefined, opts) =>
     dispatch(opts.json, async (ctx, config) =>
@@ -292,10 +292,13 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
 
   program
     .command("attach")
-    .description("a shell on the node of a cluster lease, inside its allocation (its GPUs); the lease goes on after")
-    .argument("[lease]", "the lease (default: the only or newest running one on the cluster)")
-    .action((lease: string | undefined) =>
-      dispatch(false, async (ctx, config) => (await import("./commands/attach.ts")).runAttach(ctx, config, lease)),
+    .description("a shell inside a cluster lease's allocation (its GPUs), on a task's node; the lease goes on after")
+    .argument(
+      "[task|lease]",
+      "a running task (its node and directory) or a lease (default: the only or newest running one)",
+    )
+    .action((ref: string | undefined) =>
+      dispatch(false, async (ctx, config) => (await import("./commands/attach.ts")).runAttach(ctx, config, ref)),
     );
 
   withJson(

@@ -81,6 +81,8 @@ export const HeartbeatSchema = z.object({
   runner: z.string(),
   lease: z.string(),
   host: z.string(),
+  /** Inside a Slurm job: the node's Slurm name (SLURMD_NODENAME), which need not be its host name. */
+  node: z.string().optional(),
   pid: z.number().int(),
   segment: z.string(),
   /** Grows on every beat: observers judge liveness by seeing it change, on their own clock. */

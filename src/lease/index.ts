@@ -1,5 +1,6 @@
 /** Lease records and their life cycle (local half): DESIGN.md section 5. */
 export * from "./local.ts";
+export * from "./phase.ts";
 export * from "./renewal.ts";
 export * from "./script.ts";
 export * from "./segments.ts";

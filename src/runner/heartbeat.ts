@@ -13,6 +13,7 @@ export interface BeatFacts {
   runner: string;
   lease: string;
   host: string;
+  node?: string;
   pid: number;
   segment: string;
   startedAt: Date;
@@ -30,6 +31,7 @@ export function heartbeatRecord(facts: BeatFacts, counter: number, now: Date): H
     runner: facts.runner,
     lease: facts.lease,
     host: facts.host,
+    ...(facts.node && { node: facts.node }),
     pid: facts.pid,
     segment: facts.segment,
     counter,

@@ -388,6 +388,7 @@ class Runner {
       ...this.recoveryFacts(),
       runner: this.id,
       lease: this.opts.lease,
+      node: this.opts.env.SLURMD_NODENAME || undefined,
       pid: process.pid,
       segment: this.opts.segment,
       startedAt: this.startedAt,

@@ -123,6 +123,9 @@ JobCompLoc=$LOG/jobcomp.txt
 PriorityType=priority/multifactor
 PriorityWeightFairshare=10000
 PriorityWeightAge=1000
+# A site's max age is days; scaled to this cluster's minutes, so that among equal fairshare the queue is first
+# come, first served by eligible time (a --begin job queues from its begin time, as with real age factors).
+PriorityMaxAge=00:10:00
 PriorityCalcPeriod=1
 NodeName=a6000-01   NodeAddr=127.0.0.1 Port=17001 CPUs=32 RealMemory=256000 Gres=gpu:a6000:4    Feature=gpu,a6000    State=UNKNOWN
 NodeName=a6000-02   NodeAddr=127.0.0.1 Port=17002 CPUs=32 RealMemory=256000 Gres=gpu:a6000:4    Feature=gpu,a6000    State=UNKNOWN

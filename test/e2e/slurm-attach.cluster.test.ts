@@ -1,11 +1,16 @@
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { leasePaths, readHeartbeats } from "../../src/fsqueue/index.ts";
+import { readTaskView } from "../../src/lease/index.ts";
 import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 // `rv up` on a real terminal: the lease, then a shell on its node inside the allocation; leaving the shell
 // leaves the lease running, and `rv attach` gets back in. (A pty from script(1); the shell is bash -l.)
@@ -63,6 +68,37 @@ describe("a shell on the lease's node", () => {
     const again = await onTerminal(["attach", lease], [probe]);
     expect(again.code, again.screen).toBe(0);
     expect(again.screen).toContain(`JOB=${job?.[1]}`);
+
+    // a running task: its runner's node and its directory
+    const work = join(cluster.root, "work dir");
+    mkdirSync(work);
+    const submit = await rv(laptop.root, [
+      "submit",
+      "--json",
+      "--lease",
+      lease,
+      "--gpus",
+      "1",
+      "--cwd",
+      work,
+      "--",
+      "sleep",
+      "300",
+    ]);
+    const id = json<{ tasks: { id: string }[] }>(submit.stdout as string).tasks[0]?.id ?? "?";
+    const p = leasePaths(root, lease);
+    const observer = { host: hostname(), nowMs: Date.now(), staleAfterMs: 60_000, pidAlive: () => true };
+    await waitFor(() => readTaskView(p, id, observer)?.state === "running", { what: "the task to run" });
+    const node = readHeartbeats(p)[0]?.node;
+    expect(node).toMatch(/^mig/);
+    const inTask = await onTerminal(
+      ["attach", id.slice(-6)],
+      [[/attaching to lease/, "echo NODE=$SLURMD_NODENAME JOB=$SLURM_JOB_ID WD=$PWD.\rexit\r"]],
+    );
+    expect(inTask.code, inTask.screen).toBe(0);
+    expect(inTask.screen).toContain(`attaching to lease ${lease}: task ${id} on ${node}`);
+    expect(inTask.screen).toContain(`NODE=${node} JOB=${job?.[1]} WD=${work}.`);
+    await rv(root, ["cancel", id]);
   });
 
   test("Ctrl-C while the lease is pending asks; yes cancels it and its job", async () => {

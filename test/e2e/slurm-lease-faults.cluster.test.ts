@@ -15,9 +15,9 @@ const cluster = makeHome("rv-faults-cluster-");
 const root = join(cluster.root, "root");
 // Lease names carry this run's pid: Slurm lists finished jobs for MinJobAge, so an earlier run's jobs linger.
 const run = process.pid % 100_000;
-const [wide, cut, dead] = [`wide-${run}`, `cut-${run}`, `dead-${run}`];
+const [wide, cut, dead, spent] = [`wide-${run}`, `cut-${run}`, `dead-${run}`, `spent-${run}`];
 const killed = (i: number) => `k${i}-${run}`;
-const leases = [wide, cut, dead, killed(0), killed(1), killed(2)];
+const leases = [wide, cut, dead, spent, killed(0), killed(1), killed(2)];
 
 const jobsOf = async (lease: string) =>
   (await execa("squeue", ["-h", "-t", "all", "-o", "%i %j %T"])).stdout
@@ -118,15 +118,40 @@ describe("Slurm leases, wide and under faults", () => {
     });
     const show = await rv(laptop.root, ["lease", "show", dead, "--json"]);
     expect(show.exitCode, show.stderr as string).toBe(0);
-    const segments = json<{ segments: { segment: { n: number; after: string | null; submittedBy: string } }[] }>(
-      show.stdout as string,
-    ).segments;
+    const { segments, phase } = json<{
+      segments: { segment: { n: number; after: string | null; submittedBy: string } }[];
+      phase: { kind: string };
+    }>(show.stdout as string);
+    expect(phase.kind).toMatch(/^(renewing|running)$/);
     expect(segments.at(-1)?.segment).toMatchObject({
       n: 2,
       after: null,
       submittedBy: expect.stringMatching(/replacing/),
     });
     expect((await jobsOf(dead)).some((j) => ["RUNNING", "PENDING"].includes(j.state))).toBe(true);
+  });
+
+  test("a lease whose last segment is cancelled with its time spent reports failed, and the tasks it strands", async () => {
+    const up = await rv(laptop.root, [
+      ...["lease", "up", "--partition", "gpu-mig", "--gpu", "1", "--segment", "2m", "--time", "2m"],
+      ...["--name", spent, "--json"],
+    ]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+    const [job] = await jobsOf(spent);
+    await execa("scancel", [job?.id ?? "?"]);
+    await waitFor(async () => (await jobsOf(spent)).every((j) => j.state === "CANCELLED"), {
+      what: "the job to end",
+      intervalMs: 200,
+    });
+    await submit(spent, ["--gpus", "1", "--", "true"]);
+    const show = await rv(laptop.root, ["lease", "show", spent, "--json"]);
+    expect(json<{ phase: unknown }>(show.stdout as string).phase).toEqual({
+      kind: "failed",
+      why: `segment 0 (job ${job?.id}) ended CANCELLED with the lease's time spent`,
+    });
+    const human = await rv(laptop.root, ["lease", "show", spent]);
+    expect(human.stdout).toContain(`failed: segment 0 (job ${job?.id}) ended CANCELLED with the lease's time spent`);
+    expect(human.stdout).toContain(`1 task will not run unless it gets more time: rv lease extend ${spent} --time 1h`);
   });
 
   test.each([0, 1, 2])(

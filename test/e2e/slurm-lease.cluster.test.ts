@@ -6,7 +6,6 @@ import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
-import { waitFor } from "../helpers/wait.ts";
 
 // A Slurm lease from the laptop, end to end: rv init, then `rv lease up --partition ...` through the loopback
 // sshd; its segment job runs `rv runner` on a dev-cluster node, tasks submitted from the laptop run there, and
@@ -111,12 +110,9 @@ describe("a Slurm lease driven from the laptop", () => {
     const waited = await rv(laptop.root, ["submit", "--wait", "--lease", "sweep", "--", "true"]);
     expect(waited.exitCode, waited.stderr as string).toBe(0);
 
-    const release = await rv(laptop.root, ["lease", "release", "sweep", "--now"]);
+    // draining with --wait: it returns once the idle runner has exited and its job has ended
+    const release = await rv(laptop.root, ["lease", "release", "sweep", "--wait"]);
     expect(release.exitCode, release.stderr as string).toBe(0);
-    await waitFor(async () => (await leaseJobs("sweep")) === "", {
-      what: "the lease's jobs to leave squeue",
-      timeoutMs: 30_000,
-      intervalMs: 250,
-    });
+    expect(await leaseJobs("sweep")).toBe("");
   });
 });

@@ -12,28 +12,10 @@ import {
   segmentSbatchArgs,
   segmentToBeginNow,
 } from "../../src/lease/index.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 
-const lease = (totalSeconds: number, segmentSeconds: number, state: "active" | "released" = "active"): SlurmLease => ({
-  v: PROTOCOL_VERSION,
-  id: "sweep",
-  kind: "slurm",
-  createdAt: "2026-11-23T00:00:00.000Z",
-  host: "login1",
-  state,
-  rv: "/scratch/me/.rv/bin/rv-0.1.0-abc",
-  request: {
-    partition: "gpu-a6000",
-    gpusPerNode: 1,
-    gpuType: null,
-    nodes: 1,
-    cpusPerNode: null,
-    memPerNode: null,
-    totalSeconds,
-    segmentSeconds,
-    account: null,
-    renewal: "chain",
-  },
-});
+const lease = (totalSeconds: number, segmentSeconds: number, state: "active" | "released" = "active"): SlurmLease =>
+  makeSlurmLease({ state, request: { totalSeconds, segmentSeconds } });
 
 /** Renewal runs when a segment starts: its end is a walltime away. Chain ignores it. */
 const CLOCK = { nowEpoch: 1_800_000_000, endsAtEpoch: 1_800_000_600 };

@@ -134,7 +134,9 @@ describe("a lease segment on the real cluster", () => {
 
     await completed(job.jobId, 150_000);
     const renews = callsOf(job.records, "lease-renew");
-    expect(renews.map((c) => c.argv)).toEqual([["lease", "renew", "--lease", "lease-one-node", "--after", job.jobId]]);
+    expect(renews.map((c) => c.argv)).toEqual([
+      ["lease", "renew", "--lease", "lease-one-node", "--after", job.jobId, "--segment-end", `${end}`],
+    ]);
     const ends = callsOf(job.records, "lease-end-segment");
     expect(ends.map((c) => c.argv)).toEqual([["lease", "end-segment", "--lease", "lease-one-node", "--segment", "0"]]);
     // Slurm sends USR1 between `lead` and `lead` + 60 s before the end (a couple of seconds of slack).

@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import {
   controlFile,
   type LeasePaths,
-  PROTOCOL_VERSION,
   publishTask,
   readHeartbeats,
   readPending,
@@ -16,6 +15,7 @@ import {
 import { readLease, writeLease } from "../../src/lease/index.ts";
 import { idleVerdict } from "../../src/runner/idle.ts";
 import type { RunnerExit } from "../../src/runner/index.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 import { shellTask } from "./factory.ts";
 import { eventsOf, paths, useRunnerHome, waitDone } from "./harness.ts";
 
@@ -53,28 +53,7 @@ const LEASE = "idle";
 const home = useRunnerHome();
 
 function slurmLease(state: "active" | "released"): SlurmLease {
-  return {
-    v: PROTOCOL_VERSION,
-    id: LEASE,
-    kind: "slurm",
-    createdAt: new Date().toISOString(),
-    host: "login1",
-    state,
-    rv: "/opt/rv",
-    request: {
-      partition: "gpu",
-      gpusPerNode: 1,
-      gpuType: null,
-      nodes: 1,
-      cpusPerNode: null,
-      memPerNode: null,
-      totalSeconds: 3600,
-      segmentSeconds: 3600,
-      account: null,
-      renewal: "chain",
-      idleReleaseSeconds: 2,
-    },
-  };
+  return makeSlurmLease({ id: LEASE, state, request: { partition: "gpu", idleReleaseSeconds: 2 } });
 }
 
 function leaseWith(state: "active" | "released"): LeasePaths {

@@ -17,6 +17,7 @@ export const OpNameSchema = z.enum([
   "lease-release",
   "lease-extend",
   "lease-list",
+  "attach",
   /** Submits and follows: output streams back as the task writes it, and the exit status is the task's. */
   "run",
 ]);

@@ -1,6 +1,14 @@
 import type { Config } from "../../config/index.ts";
 import { leasePaths } from "../../fsqueue/index.ts";
-import { countByState, type LeaseState, type RunnerView, readLease, readLeaseState } from "../../lease/index.ts";
+import {
+  countByState,
+  describePhase,
+  type LeasePhase,
+  type LeaseState,
+  type RunnerView,
+  readLease,
+  readLeaseState,
+} from "../../lease/index.ts";
 import type { Context } from "../context.ts";
 import { observerFor } from "../leases.ts";
 import { formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
@@ -52,17 +60,29 @@ export function renderRunners(ctx: Context, runners: RunnerView[]): string {
   return renderTable(ctx.io, ["runner", "host", "pid", "health", "heartbeat", "tasks", "gpus", "cpus"], rows);
 }
 
-export function renderSummary(ctx: Context, s: LeaseSummary): string {
+/** `phase`: a Slurm lease's phase, which stands in for the local lease's "no runner" hint. */
+export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase): string {
   const c = s.counts;
   const live = s.runners.filter((r) => r.health === "ok" || r.health === "draining").length;
   const lines = [
     `${paint(ctx.io, "bold", `lease ${s.lease}`)}  ${s.state}  ${plural(live, "live runner")}  GPUs ${s.gpus.busy} busy / ${s.gpus.free} free`,
     `  tasks: ${c.pending} pending, ${c.running} running, ${c.lost} lost, ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled${s.bad ? `; ${s.bad} bad files in bad/` : ""}`,
   ];
-  if (live === 0 && s.state === "active") {
+  if (phase) lines.push(phaseLine(ctx, s, phase));
+  else if (live === 0 && s.state === "active") {
     lines.push(paint(ctx.io, "yellow", `  no runner is alive: resume with rv lease up --local --name ${s.lease}`));
   }
   return `${lines.join("\n")}\n${renderRunners(ctx, s.runners)}`;
+}
+
+function phaseLine(ctx: Context, s: LeaseSummary, phase: LeasePhase): string {
+  const ended = phase.kind === "expired" || phase.kind === "failed";
+  const stranded =
+    ended && s.counts.pending > 0
+      ? `; ${plural(s.counts.pending, "task")} will not run unless it gets more time: rv lease extend ${s.lease} --time 1h`
+      : "";
+  const line = `  ${describePhase(phase)}${stranded}`;
+  return phase.kind === "failed" ? paint(ctx.io, "red", line) : stranded ? paint(ctx.io, "yellow", line) : line;
 }
 
 export async function runStatus(

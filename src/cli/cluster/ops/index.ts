@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { OpName } from "../protocol.ts";
 import type { ClusterSide } from "../side.ts";
+import { AttachArgsSchema, attachOp } from "./attach.ts";
 import { DoctorArgsSchema, doctorOp } from "./doctor.ts";
 import { LeaseExtendArgsSchema, leaseExtendOp } from "./lease-extend.ts";
 import { LeaseListArgsSchema, leaseListOp } from "./lease-list.ts";
@@ -29,4 +30,5 @@ export const ops: Record<OpName, Op> = {
   "lease-extend": { args: LeaseExtendArgsSchema, run: leaseExtendOp },
   run: { args: RunArgsSchema, stream: runOp },
   "lease-list": { args: LeaseListArgsSchema, run: leaseListOp },
+  attach: { args: AttachArgsSchema, run: attachOp },
 };

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
 import {
+  type LeasePhase,
+  leasePhase,
   planReplacement,
   readSegments,
   requireLease,
@@ -31,6 +33,8 @@ export interface SegmentView {
 export interface LeaseViewResult {
   lease: SlurmLease;
   segments: SegmentView[];
+  /** Where it stands: queued, running, renewing, released, expired, or failed and why. */
+  phase: LeasePhase;
   summary: LeaseSummary;
 }
 
@@ -56,10 +60,18 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
   const views = segments.map((segment, i) => ({ segment: recordEnd(p, segment, jobs[i]), job: jobs[i] as JobStatus }));
   if (lease.state === "released") await cancelQueued(side, jobs);
   else await beginSuccessorNow(side, jobs);
-  const replaced = await replaceIfDead(side, lease, segments, jobs);
+  const replacement = await replaceIfDead(side, lease, segments, jobs);
+  const all = "view" in replacement ? [...views, replacement.view] : views;
+  const refused = "refused" in replacement ? replacement.refused : null;
   return {
     lease,
-    segments: replaced ? [...views, replaced] : views,
+    segments: all,
+    phase: leasePhase(
+      lease,
+      all.map((v) => v.segment),
+      all.map((v) => v.job),
+      refused,
+    ),
     summary: readSummary(side.ctx, side.config, lease.id),
   };
 }
@@ -73,17 +85,23 @@ async function replaceIfDead(
   lease: SlurmLease,
   segments: Segment[],
   jobs: readonly JobStatus[],
-): Promise<SegmentView | undefined> {
+): Promise<{ view: SegmentView } | { refused: string } | { none: true }> {
   const alive = (jobId: string) => {
     const kind = jobs.find((j) => j.jobId === jobId)?.state?.kind;
     return kind !== undefined && !isFinished(kind);
   };
   const plan = planReplacement(lease, segments, alive);
-  if (plan.kind !== "replace") return undefined;
+  if (plan.kind !== "replace") return { none: true };
   const by = `rv on ${side.ctx.host}, replacing segment ${plan.n - 1} that ended early`;
-  const segment = await submitSegment(side.remote, side.ctx.root, lease, plan, by, side.ctx.now());
-  const [job] = await jobStatus(side.remote, [segment.jobId]);
-  return { segment, job: job as JobStatus };
+  try {
+    const segment = await submitSegment(side.remote, side.ctx.root, lease, plan, by, side.ctx.now());
+    const [job] = await jobStatus(side.remote, [segment.jobId]);
+    return { view: { segment, job: job as JobStatus } };
+  } catch (error) {
+    // Reported as the lease's failure; the next look tries again (a refusal may pass: a limit, a full queue).
+    if (error instanceof RvError && error.code === "cluster") return { refused: error.message };
+    throw error;
+  }
 }
 
 /** A successor held back by its begin time while nothing of the lease runs: told to begin now. */

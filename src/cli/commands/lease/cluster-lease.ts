@@ -1,12 +1,15 @@
 import type { ClusterConfig } from "../../../config/index.ts";
+import { isFinished } from "../../../slurm/index.ts";
 import { callCluster } from "../../cluster/call.ts";
 import { clusterRemote } from "../../cluster/connect.ts";
 import type { LeaseReleaseResult } from "../../cluster/ops/lease-release.ts";
 import type { LeaseViewResult, SegmentView } from "../../cluster/ops/lease-view.ts";
 import type { Context } from "../../context.ts";
-import { formatDuration, printJson, renderTable } from "../../output.ts";
+import { formatDuration, plural, printJson, renderTable } from "../../output.ts";
 import { renderSummary } from "../status.ts";
 import { describeRequest } from "./describe.ts";
+
+const WAIT_POLL_MS = 2000;
 
 /** `rv lease show L` for a lease on the cluster: the request, each segment as Slurm saw it, the gaps. */
 export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
@@ -16,10 +19,11 @@ export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lea
   if (ctx.json) {
     const gapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, s)));
     const overlapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, -s)));
-    printJson(ctx.io, { ...view.summary, lease: view.lease, segments: view.segments, gapsSeconds, overlapsSeconds });
+    const { lease, segments, phase } = view;
+    printJson(ctx.io, { ...view.summary, lease, phase, segments, gapsSeconds, overlapsSeconds });
     return 0;
   }
-  ctx.io.out(renderSummary(ctx, view.summary));
+  ctx.io.out(renderSummary(ctx, view.summary, view.phase));
   ctx.io.out(`  ${describeRequest(view.lease.request)}; created ${view.lease.createdAt} on ${view.lease.host}\n`);
   const rows = view.segments.map(({ segment, job }, i) => [
     `  ${segment.n}`,
@@ -56,14 +60,34 @@ export async function releaseClusterLease(
   ctx: Context,
   cluster: ClusterConfig,
   lease: string,
-  now: boolean,
+  options: { now: boolean; wait?: boolean },
 ): Promise<number> {
   const remote = clusterRemote(ctx.root, cluster.host);
-  const result = (await callCluster(remote, cluster, ctx.env, "lease-release", { lease, now })) as LeaseReleaseResult;
+  const args = { lease, now: options.now };
+  const result = (await callCluster(remote, cluster, ctx.env, "lease-release", args)) as LeaseReleaseResult;
+  if (options.wait) await untilJobsEnd(ctx, cluster, lease);
   if (ctx.json) printJson(ctx.io, { ...result });
   else {
     const jobs = result.cancelled.length ? `; cancelled job ${result.cancelled.join(", ")}` : "";
     ctx.io.out(`${lease}\treleased (${result.mode === "stop" ? "stopping now" : "draining"})${jobs}\n`);
   }
   return 0;
+}
+
+/**
+ * `--wait`: until Slurm holds no job of the lease (a draining runner ends its job when its last task ends).
+ * Each look goes through lease-view, which also cancels segments still queued.
+ */
+async function untilJobsEnd(ctx: Context, cluster: ClusterConfig, lease: string): Promise<void> {
+  const remote = clusterRemote(ctx.root, cluster.host);
+  let said = "";
+  for (;;) {
+    const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
+    const alive = view.segments.filter(({ job }) => job.state !== null && !isFinished(job.state.kind));
+    if (alive.length === 0) return;
+    const line = `waiting for job ${alive.map((s) => s.segment.jobId).join(", ")} to end (${plural(view.summary.counts.running, "task")} running)`;
+    if (line !== said) ctx.io.err(`rv: ${line}\n`);
+    said = line;
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
 }

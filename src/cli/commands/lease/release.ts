@@ -26,7 +26,8 @@ export async function runLeaseRelease(
 ): Promise<number> {
   if ((id === undefined) === !options.all) throw new RvError("usage", "name one lease, or give --all");
   if (id !== undefined && config.cluster && !readLease(ctx.root, id) && !options.dryRun) {
-    return (await import("./cluster-lease.ts")).releaseClusterLease(ctx, config.cluster, id, options.now === true);
+    const { releaseClusterLease } = await import("./cluster-lease.ts");
+    return releaseClusterLease(ctx, config.cluster, id, { now: options.now === true, wait: options.wait === true });
   }
   const leases = options.all
     ? listLeases(ctx.root).filter((l) => l.state === "active")

@@ -199,7 +199,7 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
 async function interrupted(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
   if (ctx.io.isTTY && process.stdin.isTTY && (await confirm(`cancel lease ${lease}? [y/N] `))) {
     const { releaseClusterLease } = await import("./cluster-lease.ts");
-    await releaseClusterLease(ctx, cluster, lease, true);
+    await releaseClusterLease(ctx, cluster, lease, { now: true });
     return 130;
   }
   note(ctx, `stopped waiting; lease ${lease} stays queued. Release it with: rv lease release ${lease} --now`);

@@ -1,0 +1,69 @@
+import type { Segment, SlurmLease } from "../fsqueue/index.ts";
+import { isFinished, type JobStateKind, type JobStatus } from "../slurm/index.ts";
+import { lastSegmentRenews } from "./renewal.ts";
+
+/** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
+export type LeasePhase =
+  | { kind: "queued"; jobId: string }
+  | { kind: "running"; segment: number; jobId: string }
+  | { kind: "renewing"; segment: number; jobId: string }
+  | { kind: "released" }
+  | { kind: "expired" }
+  | { kind: "failed"; why: string };
+
+/** A segment's job that ended like this did not end by rv's doing: a lease left with it has failed. */
+const ABNORMAL: ReadonlySet<JobStateKind> = new Set([
+  "cancelled",
+  "failed",
+  "node_fail",
+  "boot_fail",
+  "out_of_memory",
+  "preempted",
+  "deadline",
+]);
+
+/**
+ * `jobs[i]` is Slurm's word on `segments[i]`. `refused`: Slurm's refusal of the segment that was to replace
+ * dead ones, if it refused it. A lease with nothing alive has expired when its time is spent and its last segment
+ * ended as rv ends them (completed, or at its time limit); otherwise it has failed, and `why` says how.
+ */
+export function leasePhase(
+  lease: SlurmLease,
+  segments: readonly Segment[],
+  jobs: readonly Pick<JobStatus, "state">[],
+  refused: string | null,
+): LeasePhase {
+  if (lease.state === "released") return { kind: "released" };
+  const kinds = segments.map((segment, i) => ({ segment, kind: jobs[i]?.state?.kind ?? null }));
+  const running = kinds.filter((k) => k.kind !== null && k.kind !== "pending" && !isFinished(k.kind)).at(-1);
+  if (running) return { kind: "running", segment: running.segment.n, jobId: running.segment.jobId };
+  const queued = kinds.find((k) => k.kind === "pending");
+  if (queued) {
+    const { n, jobId } = queued.segment;
+    return n === 0 ? { kind: "queued", jobId } : { kind: "renewing", segment: n, jobId };
+  }
+  const last = kinds.at(-1);
+  if (!last) return { kind: "failed", why: "no segment was ever submitted" };
+  const ended = `segment ${last.segment.n} (job ${last.segment.jobId}) ended ${last.kind === null ? "unknown to Slurm" : last.kind.toUpperCase()}`;
+  if (refused !== null) return { kind: "failed", why: `${ended}; ${refused}` };
+  if (lastSegmentRenews(lease, segments))
+    return { kind: "failed", why: `${ended} with time left, and no segment follows` };
+  if (last.kind !== null && ABNORMAL.has(last.kind))
+    return { kind: "failed", why: `${ended} with the lease's time spent` };
+  return { kind: "expired" };
+}
+
+/** One line for people: `running (segment 2, job 815)`. */
+export function describePhase(phase: LeasePhase): string {
+  switch (phase.kind) {
+    case "queued":
+      return `queued (segment 0, job ${phase.jobId})`;
+    case "running":
+    case "renewing":
+      return `${phase.kind} (segment ${phase.segment}, job ${phase.jobId})`;
+    case "failed":
+      return `failed: ${phase.why}`;
+    default:
+      return phase.kind;
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "vitest";
+import { PROTOCOL_VERSION, type Segment, type SlurmLease } from "../../src/fsqueue/index.ts";
+import { describePhase, leasePhase } from "../../src/lease/index.ts";
+import type { JobStateKind } from "../../src/slurm/index.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
+
+const lease = (totalSeconds: number, state: "active" | "released" = "active"): SlurmLease =>
+  makeSlurmLease({ state, request: { totalSeconds, segmentSeconds: 600 } });
+
+const segments = (count: number): Segment[] =>
+  Array.from({ length: count }, (_, n) => ({
+    v: PROTOCOL_VERSION,
+    lease: "sweep",
+    n,
+    jobId: String(100 + n),
+    submittedAt: "2026-11-23T00:00:00.000Z",
+    submittedBy: "test",
+    after: n ? String(99 + n) : null,
+    wallSeconds: 600,
+  }));
+
+const jobs = (...kinds: (JobStateKind | null)[]) =>
+  kinds.map((kind) => ({ state: kind === null ? null : { kind, raw: kind.toUpperCase() } }));
+
+describe("leasePhase", () => {
+  test("queued until segment 0 starts; running while any segment runs; renewing while only a successor waits", () => {
+    expect(leasePhase(lease(1800), segments(1), jobs("pending"), null)).toEqual({ kind: "queued", jobId: "100" });
+    const running = leasePhase(lease(1800), segments(2), jobs("running", "pending"), null);
+    expect(running).toEqual({ kind: "running", segment: 0, jobId: "100" });
+    const overlap = leasePhase(lease(1800), segments(2), jobs("running", "running"), null);
+    expect(overlap).toEqual({ kind: "running", segment: 1, jobId: "101" });
+    const renewing = leasePhase(lease(1800), segments(2), jobs("completed", "pending"), null);
+    expect(renewing).toEqual({ kind: "renewing", segment: 1, jobId: "101" });
+  });
+
+  test("time spent and the last segment ended as rv ends them: expired", () => {
+    expect(leasePhase(lease(1200), segments(2), jobs("completed", "completed"), null)).toEqual({ kind: "expired" });
+    expect(leasePhase(lease(1200), segments(2), jobs("completed", "timeout"), null)).toEqual({ kind: "expired" });
+  });
+
+  test("time spent and the last segment cancelled or lost with its node: failed, saying which", () => {
+    const cancelled = leasePhase(lease(1200), segments(2), jobs("completed", "cancelled"), null);
+    expect(cancelled).toEqual({
+      kind: "failed",
+      why: "segment 1 (job 101) ended CANCELLED with the lease's time spent",
+    });
+    expect(describePhase(cancelled)).toBe("failed: segment 1 (job 101) ended CANCELLED with the lease's time spent");
+    expect(leasePhase(lease(1200), segments(2), jobs("completed", "node_fail"), null)).toMatchObject({
+      kind: "failed",
+      why: /NODE_FAIL/,
+    });
+  });
+
+  test("a replacement Slurm refused: failed, with Slurm's reason", () => {
+    const refused = "Slurm refused segment 1 of lease sweep: Invalid account";
+    expect(leasePhase(lease(3600), segments(1), jobs("cancelled"), refused)).toEqual({
+      kind: "failed",
+      why: `segment 0 (job 100) ended CANCELLED; ${refused}`,
+    });
+  });
+
+  test("a released lease is released, whatever its jobs do while they drain", () => {
+    expect(leasePhase(lease(1800, "released"), segments(1), jobs("running"), null)).toEqual({ kind: "released" });
+  });
+});
