@@ -1,9 +1,13 @@
 // A load generator for the dev cluster: "other users'" jobs that keep one GPU partition busy, so that a
 // benchmark sees a queue instead of an idle cluster. The jobs are light (`sleep`), but they hold real Slurm
-// GPUs: they are submitted as the unprivileged `labuser` (account research) with runuser, so they compete
-// with the benchmark's own jobs (root, account lab) by fairshare, as another lab's jobs would.
+// GPUs. By default they are submitted as the unprivileged `labuser` (account research) with runuser, so they
+// compete with the benchmark's own jobs (root, account lab) by fairshare, as another lab's jobs would. That
+// order is not steady: fair tree ranks associations, so whichever accrued more usage goes last, and the
+// order flips within minutes. `as: { user: "root", account: "lab" }` submits the load under the benchmark's own
+// association instead: equal fairshare, so jobs start first come, first served (what the measurements in
+// notes/allocation-under-contention.md used).
 //
-//   node bench/contention.mjs [--partition gpu-a6000] [--seconds 300]   run it alone and print what it sees
+//   node bench/contention.mjs [--partition gpu-a6000] [--seconds 300] [--as root:lab]   run it alone
 //
 // Policy, every `everyMs`: top the generator's pending jobs up to a target drawn anew from `pending` (1-3 by
 // default). Pending jobs start as soon as GPUs free up, so the partition fills and then stays full, and a job
@@ -12,8 +16,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { log, nowMs, onCleanup, round, run, sleep } from "./lib.mjs";
 
-const USER = "labuser";
-const ACCOUNT = "research";
+const OTHER_LAB = { user: "labuser", account: "research" };
 
 /** A random integer in [lo, hi]. */
 function between([lo, hi]) {
@@ -50,6 +53,7 @@ export function startContention({
   lengthSeconds = [30, 120],
   everyMs = 2000,
   name = `rvbench-load-${process.pid}`,
+  as: { user: USER, account: ACCOUNT } = OTHER_LAB,
 } = {}) {
   const jobs = new Map(); // id -> { gpus, seconds }
   const samples = []; // { at, allocated, total, pendingAll }
@@ -110,7 +114,7 @@ export function startContention({
   const stop = async () => {
     stopped = true;
     await loop;
-    // Only this generator's jobs: its unique name, and labuser's.
+    // Only this generator's jobs: its unique name, and its user's.
     await run("scancel", ["--user", USER, "--name", name], { allowFail: true });
   };
   const unregister = onCleanup(stop);
@@ -179,7 +183,8 @@ export function fairshare() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const opt = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback);
-  const load = startContention({ partition: opt("--partition", "gpu-a6000") });
+  const [user, account] = opt("--as", "labuser:research").split(":");
+  const load = startContention({ partition: opt("--partition", "gpu-a6000"), as: { user, account } });
   const seconds = Number(opt("--seconds", "300"));
   const stopAndExit = () => load.stop().finally(() => process.exit(130));
   process.on("SIGINT", stopAndExit);

@@ -1,13 +1,22 @@
 // (f) A sequential sweep on a busy partition (issue 4): 12 short 1-GPU tasks run one after another, (a) in
 // ONE rv lease on the dev cluster, next to (b) 12 plain sbatch jobs, each submitted once the previous one has
-// finished (a person's sweep script). bench/contention.mjs keeps the partition full of another user's jobs
-// meanwhile, so every plain job queues again, while the lease queues once, plus once per renewal.
+// finished (a person's sweep script). bench/contention.mjs keeps the partition full of other jobs meanwhile,
+// so every plain job queues again, while the lease queues once, plus once per renewal.
 //
-// The two sweeps run side by side, started together: both meet the same load and the same fairshare standing,
-// which drifts during a run (the load generator's account accrues usage, see the report). They are two jobs of
-// one user (root, account lab) and also compete with each other, as two experiments of one person would.
+// The load runs under the sweeps' own association (root, account lab): equal fairshare, so every job queues
+// first come, first served behind what was submitted before it. (With the load as another account, fair tree's
+// order flipped within minutes and the partition was then either starved or open for the sweeps: not steady.)
+// The two sweeps run side by side, started together, and also compete with each other, as two experiments of
+// one person would.
+//
+// The load is 1-GPU jobs of 1-3 minutes with 3-4 always pending, so no hole is left for backfill: a newcomer
+// waits for the jobs ahead of it to start. The lease renews by overlap: the next segment queues to begin
+// 2 minutes before the current one's end, so its queue wait passes while the current segment still runs
+// tasks. (Chain renewal queues once more per renewal, after the segment's end: its gap is the queue wait.)
+// Tasks of 20 s make 240 s of work, more than segment 0 serves after its queue wait, so the sweep crosses a
+// renewal.
 import { join } from "node:path";
-import { fairshare, startContention } from "./contention.mjs";
+import { startContention } from "./contention.mjs";
 import {
   commandVersion,
   isolatedEnv,
@@ -33,9 +42,10 @@ const LIVE = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPEN
 export async function runLeaseSweep({
   trials = 1,
   tasks = 12,
-  taskSeconds = 10,
+  taskSeconds = 20,
   partition = "gpu-a6000",
-  segment = "2m",
+  segment = "4m",
+  overlap = "2m",
   leaseTime = "16m",
 } = {}) {
   log(`\n[lease-sweep] ${tasks} x \`sleep ${taskSeconds}\` on a busy ${partition}: one rv lease vs sequential sbatch,`);
@@ -44,8 +54,15 @@ export async function runLeaseSweep({
   const work = workDir("lease-sweep");
   try {
     const cluster = await initLaptop(work.dir);
-    const load = startContention({ partition, pending: [1, 2], everyMs: 3000, name: `${PREFIX}-load` });
-    const fairshareBefore = fairshare();
+    const load = startContention({
+      partition,
+      pending: [3, 4],
+      gpus: [1, 1],
+      lengthSeconds: [60, 180],
+      everyMs: 3000,
+      name: `${PREFIX}-load`,
+      as: { user: "root", account: "lab" },
+    });
     log(`  load generator ${load.name}: filling ${partition}...`);
     const fillStarted = nowMs();
     await load.ready();
@@ -56,7 +73,7 @@ export async function runLeaseSweep({
     for (let trial = 0; trial < trials; trial++) {
       const t0 = nowMs();
       const [lease, sbatch, probe] = await settleAll([
-        leaseArm(cluster, { lease: `${PREFIX}-${trial}`, partition, tasks, taskSeconds, segment, leaseTime }),
+        leaseArm(cluster, { lease: `${PREFIX}-${trial}`, partition, tasks, taskSeconds, segment, overlap, leaseTime }),
         sbatchArm({ name: `${PREFIX}-sbatch`, partition, tasks, taskSeconds }),
         // Once per run, on the idle CPU partition: what `sbatch --wait` adds by polling (why arm (b) polls itself).
         trial === 0 ? sbatchWaitOverhead({ name: `${PREFIX}-waitprobe`, taskSeconds }) : Promise.resolve(null),
@@ -66,7 +83,7 @@ export async function runLeaseSweep({
       const ratio = round(lease.makespanMs / sbatch.makespanMs, 3);
       log(
         `  trial ${trial + 1}: lease ${round(lease.makespanMs / 1000, 0)} s, sbatch ${round(sbatch.makespanMs / 1000, 0)} s` +
-          ` (ratio ${ratio}); renewal gaps ${JSON.stringify(lease.gapsSeconds)} s;` +
+          ` (ratio ${ratio}); renewal gaps ${JSON.stringify(lease.gapsSeconds)} s, overlaps ${JSON.stringify(lease.overlapsSeconds)} s;` +
           ` sbatch queue wait p50 ${sbatch.queueWait.p50} s; ${contention.meanAllocatedGpus}/${contention.totalGpus} GPUs allocated`,
       );
       runs.push({ trial: trial + 1, lease, sbatch, ratio, contention });
@@ -74,12 +91,13 @@ export async function runLeaseSweep({
     const overall = load.snapshot(measureStarted);
     await load.stop();
     return summarize(
-      { runs, overall, waitProbe, fairshareBefore, fairshareAfter: fairshare() },
+      { runs, overall, waitProbe },
       {
         tasks,
         taskSeconds,
         partition,
         segment,
+        overlap,
         leaseTime,
       },
     );
@@ -124,7 +142,10 @@ async function initLaptop(dir) {
 // ---------------------------------------------------------------------------------------------------------
 // (a) One lease: `rv lease up` (queues once and waits for the runner), 12 submits, wait for all.
 
-async function leaseArm({ root, rv, rvCluster }, { lease, partition, tasks, taskSeconds, segment, leaseTime }) {
+async function leaseArm(
+  { root, rv, rvCluster },
+  { lease, partition, tasks, taskSeconds, segment, overlap, leaseTime },
+) {
   const release = async () => {
     await rv(["lease", "release", lease, "--now"], { allowFail: true });
     // Belt and braces: a segment the release could not see (lease up killed mid-way) is still ours by name.
@@ -135,7 +156,7 @@ async function leaseArm({ root, rv, rvCluster }, { lease, partition, tasks, task
   const t0 = nowMs();
   await rv([
     ...["lease", "up", "--partition", partition, "--gpu", "1", "--segment", segment, "--time", leaseTime],
-    ...["--name", lease, "--json"],
+    ...["--renewal", "overlap", "--overlap", overlap, "--name", lease, "--json"],
   ]);
   const upMs = nowMs() - t0;
   for (let i = 0; i < tasks; i++) {
@@ -157,6 +178,7 @@ async function leaseArm({ root, rv, rvCluster }, { lease, partition, tasks, task
     requeued: records.filter((r) => r.task.attempt > 1).length,
     // Slurm's view: end of one segment job to the start of the next.
     gapsSeconds: shown.gapsSeconds.filter((g) => g !== null),
+    overlapsSeconds: shown.overlapsSeconds.filter((g) => g !== null),
     segments: shown.segments.map(({ segment: s, job }) => ({
       n: s.n,
       jobId: s.jobId,
@@ -307,7 +329,7 @@ export function summaryOf(runs) {
   };
 }
 
-function summarize({ runs, overall, waitProbe, fairshareBefore, fairshareAfter }, setup) {
+function summarize({ runs, overall, waitProbe }, setup) {
   const { target, summary } = summaryOf(runs);
   return {
     date: new Date().toISOString(),
@@ -317,7 +339,6 @@ function summarize({ runs, overall, waitProbe, fairshareBefore, fairshareAfter }
     trials: runs.length,
     summary,
     contention: overall,
-    fairshare: { before: fairshareBefore, after: fairshareAfter },
     sbatchWait: waitProbe,
     runs,
   };

@@ -11,7 +11,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 function withSlurmLeaseFlags(command: Command): Command {
   return command
     .option("--partition <partition>", "cluster: the Slurm partition")
-    .option("--gpu <n>", "cluster: GPUs per node (default 1)")
+    .option("--gpu <n>", "cluster: GPUs per node (default 1; 0 for a CPU-only lease)")
     .option("--gpu-type <type>", "cluster: the GPU type (default: any the partition has)")
     .option("--nodes <n>", "cluster: nodes, one runner each (default 1)")
     .option("--mem <size>", "cluster: memory per node, e.g. 64G")

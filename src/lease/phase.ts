@@ -1,6 +1,6 @@
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { isFinished, type JobStateKind, type JobStatus } from "../slurm/index.ts";
-import { lastSegmentRenews } from "./renewal.ts";
+import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
 export type LeasePhase =
@@ -66,4 +66,27 @@ export function describePhase(phase: LeasePhase): string {
     default:
       return phase.kind;
   }
+}
+
+/**
+ * How much longer the lease holds its GPUs, as planned: what the running segments have left (their granted
+ * end), what the queued ones will cover, and what no segment has asked for yet. 0 once released or ended.
+ */
+export function timeLeftSeconds(
+  lease: SlurmLease,
+  segments: readonly Segment[],
+  jobs: readonly Pick<JobStatus, "state" | "end">[],
+  nowEpoch: number,
+): number {
+  if (lease.state === "released") return 0;
+  const inSegments = segments.reduce((sum, segment, i) => {
+    const job = jobs[i];
+    const kind = job?.state?.kind;
+    if (kind === undefined || isFinished(kind)) return sum;
+    if (kind === "pending") return sum + segment.wallSeconds - (segment.overlapSeconds ?? 0);
+    const end = job?.end?.kind === "at" ? job.end.epoch : nowEpoch + segment.wallSeconds;
+    return sum + Math.max(0, end - nowEpoch);
+  }, 0);
+  const anyAlive = jobs.some((j) => j.state && !isFinished(j.state.kind));
+  return anyAlive ? inSegments + Math.max(0, lease.request.totalSeconds - coveredSeconds(segments)) : 0;
 }

@@ -2,7 +2,7 @@
  * The batch script of one lease segment (DESIGN.md section 5), from one pure function.
  *
  * Directives, and why:
- * - `--nodes`, `--ntasks-per-node=1`, `--gres=gpu[:type]:N`, `--cpus-per-task`, `--mem`: the resources are per
+ * - `--nodes`, `--ntasks-per-node=1`, `--gres=gpu[:type]:N` (none for a CPU-only lease), `--cpus-per-task`, `--mem`: the resources are per
  *   node, and one runner per node owns them all (so `--cpus-per-task` is the node's CPUs for rv).
  * - `--time` in whole minutes (Slurm rounds up anyway); `--time-min` lets the scheduler shorten the job to fit a
  *   backfill hole, which is why the script asks squeue for the real end instead of assuming start + walltime.
@@ -63,7 +63,8 @@ export const SegmentScriptInputSchema = z
     /** The deployed rv build that runs on the compute node. */
     rv: absolutePath,
     partition: plainWord,
-    gpusPerNode: z.number().int().positive(),
+    /** 0: a CPU-only lease, with no --gres at all. */
+    gpusPerNode: z.number().int().nonnegative(),
     /** null: any GPU type the partition has. */
     gpuType: plainWord.nullable(),
     nodes: z.number().int().positive(),
@@ -122,13 +123,18 @@ function wholeMinutes(s: number): number {
 
 function directives(s: Segment): string[] {
   const gres = s.gpuType === null ? `gpu:${s.gpusPerNode}` : `gpu:${s.gpuType}:${s.gpusPerNode}`;
+  if (s.gpusPerNode === 0 && s.gpuType !== null) {
+    throw new RvError("usage", `lease segment script: gpuType: ${s.gpuType} was asked with no GPU`, {
+      hint: "ask for at least one GPU with --gpu, or leave --gpu-type out",
+    });
+  }
   return [
     `--job-name=${shQuote(s.jobName)}`,
     `--partition=${shQuote(s.partition)}`,
     ...(s.account === null ? [] : [`--account=${shQuote(s.account)}`]),
     `--nodes=${s.nodes}`,
     "--ntasks-per-node=1",
-    `--gres=${shQuote(gres)}`,
+    ...(s.gpusPerNode === 0 ? [] : [`--gres=${shQuote(gres)}`]),
     ...(s.cpusPerNode === null ? [] : [`--cpus-per-task=${s.cpusPerNode}`]),
     ...(s.memPerNode === null ? [] : [`--mem=${shQuote(s.memPerNode)}`]),
     `--time=${formatDuration(wholeMinutes(s.wallSeconds))}`,

@@ -175,11 +175,12 @@ const JOB_END_NOTICE_MS = 1500;
 /**
  * A task of a Slurm segment killed by a signal may have died with its job (scancel, time limit, preemption,
  * which signal every process of the step): before calling it failed, give the runner's own SIGTERM the time
- * to arrive and mark it interrupted (jobEnding), so that it goes back to the inbox instead.
+ * to arrive and mark it interrupted (jobEnding), so that it goes back to the inbox instead. A shell whose
+ * child was killed exits normally with 128 + the signal's number, so such a status counts as a signal too.
  */
 async function noticeJobEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
   if (ctx.opts.segmentEndsAt === undefined || entry.stop !== undefined) return;
-  if (end.kind !== "exited" || end.signal === null) return;
+  if (end.kind !== "exited" || (end.signal === null && !((end.exitCode ?? 0) > 128))) return;
   const deadline = Date.now() + JOB_END_NOTICE_MS;
   while (entry.stop === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }

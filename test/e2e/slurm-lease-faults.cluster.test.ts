@@ -15,9 +15,9 @@ const cluster = makeHome("rv-faults-cluster-");
 const root = join(cluster.root, "root");
 // Lease names carry this run's pid: Slurm lists finished jobs for MinJobAge, so an earlier run's jobs linger.
 const run = process.pid % 100_000;
-const [wide, cut, dead, spent] = [`wide-${run}`, `cut-${run}`, `dead-${run}`, `spent-${run}`];
+const [wide, cut, dead, spent, cpu] = [`wide-${run}`, `cut-${run}`, `dead-${run}`, `spent-${run}`, `cpu-${run}`];
 const killed = (i: number) => `k${i}-${run}`;
-const leases = [wide, cut, dead, spent, killed(0), killed(1), killed(2)];
+const leases = [wide, cut, dead, spent, cpu, killed(0), killed(1), killed(2)];
 
 const jobsOf = async (lease: string) =>
   (await execa("squeue", ["-h", "-t", "all", "-o", "%i %j %T"])).stdout
@@ -73,6 +73,17 @@ describe("Slurm leases, wide and under faults", () => {
     // both ran at once: each started before the other ended
     expect(Number(a?.[1])).toBeLessThan(Number(b?.[2]));
     expect(Number(b?.[1])).toBeLessThan(Number(a?.[2]));
+  });
+
+  test("a CPU-only lease (--gpu 0) runs tasks on a node of a partition without GPUs", async () => {
+    const up = await rv(laptop.root, [
+      ...["lease", "up", "--partition", "standard", "--gpu", "0", "--cpus", "2", "--segment", "2m"],
+      ...["--name", cpu, "--json"],
+    ]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+    const run = await rv(laptop.root, ["run", "--lease", cpu, "--", "sh", "-c", "echo on $SLURMD_NODENAME"]);
+    expect(run.exitCode, run.stderr as string).toBe(0);
+    expect(run.stdout).toMatch(/on cpu-0[12]\n$/);
   });
 
   test("scancel of a running segment: its task comes back and finishes in the next segment", async () => {
@@ -133,7 +144,7 @@ describe("Slurm leases, wide and under faults", () => {
 
   test("a lease whose last segment is cancelled with its time spent reports failed, and the tasks it strands", async () => {
     const up = await rv(laptop.root, [
-      ...["lease", "up", "--partition", "gpu-mig", "--gpu", "1", "--segment", "2m", "--time", "2m"],
+      ...["lease", "up", "--partition", "standard", "--gpu", "0", "--segment", "2m", "--time", "2m"],
       ...["--name", spent, "--json"],
     ]);
     expect(up.exitCode, up.stderr as string).toBe(0);
@@ -143,7 +154,7 @@ describe("Slurm leases, wide and under faults", () => {
       what: "the job to end",
       intervalMs: 200,
     });
-    await submit(spent, ["--gpus", "1", "--", "true"]);
+    await submit(spent, ["--", "true"]);
     const show = await rv(laptop.root, ["lease", "show", spent, "--json"]);
     expect(json<{ phase: unknown }>(show.stdout as string).phase).toEqual({
       kind: "failed",

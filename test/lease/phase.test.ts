@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { PROTOCOL_VERSION, type Segment, type SlurmLease } from "../../src/fsqueue/index.ts";
-import { describePhase, leasePhase } from "../../src/lease/index.ts";
+import { describePhase, leasePhase, timeLeftSeconds } from "../../src/lease/index.ts";
 import type { JobStateKind } from "../../src/slurm/index.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 
@@ -61,5 +61,24 @@ describe("leasePhase", () => {
 
   test("a released lease is released, whatever its jobs do while they drain", () => {
     expect(leasePhase(lease(1800, "released"), segments(1), jobs("running"), null)).toEqual({ kind: "released" });
+  });
+});
+
+describe("timeLeftSeconds", () => {
+  const at = (epoch: number) => ({ kind: "at" as const, epoch });
+  test("the running segment's granted end, the queued one's cover, and what no segment has asked yet", () => {
+    // 1800 s in segments of 600: segment 0 runs until 1_000 + 400, segment 1 queued after it, 600 s not asked
+    const running = [
+      { state: { kind: "running" as const, raw: "RUNNING" }, end: at(1_400) },
+      { state: { kind: "pending" as const, raw: "PENDING" }, end: null },
+    ];
+    expect(timeLeftSeconds(lease(1800), segments(2), running, 1_000)).toBe(400 + 600 + 600);
+  });
+
+  test("nothing once released, or once no segment is alive", () => {
+    const ended = [{ state: { kind: "completed" as const, raw: "COMPLETED" }, end: at(900) }];
+    expect(timeLeftSeconds(lease(1800), segments(1), ended, 1_000)).toBe(0);
+    const running = [{ state: { kind: "running" as const, raw: "RUNNING" }, end: at(1_400) }];
+    expect(timeLeftSeconds(lease(1800, "released"), segments(1), running, 1_000)).toBe(0);
   });
 });

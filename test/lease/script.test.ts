@@ -90,6 +90,12 @@ describe("renderSegmentScript: directives", () => {
     expect(lines.slice(firstCommand).some((line) => line.startsWith("#SBATCH"))).toBe(false);
   });
 
+  it("a CPU-only lease asks for no GPU at all", () => {
+    const directives = directivesOf(renderSegmentScript({ ...typical, gpusPerNode: 0, gpuType: null }));
+    expect(directives.some((d) => d.startsWith("--gres"))).toBe(false);
+    expect(directives).toContain("--cpus-per-task=16");
+  });
+
   it("asks rv to renew the lease only when told to", () => {
     expect(renderSegmentScript(typical)).not.toContain("lease renew");
     expect(renderSegmentScript({ ...typical, renew: true })).toContain(
@@ -115,7 +121,8 @@ describe("renderSegmentScript: refuses what sbatch or bash would read differentl
     ["output", { output: "/logs/a\\b.out" }],
     ["output", { output: "/logs/a\n#SBATCH --x.out" }],
     ["memPerNode", { memPerNode: "32 G" }],
-    ["gpusPerNode", { gpusPerNode: 0 }],
+    ["gpusPerNode", { gpusPerNode: -1 }],
+    ["gpuType", { gpusPerNode: 0 }],
     ["timeMinSeconds", { timeMinSeconds: typical.wallSeconds + 60 }],
     ["signalLeadSeconds", { signalLeadSeconds: 70_000 }],
   ];

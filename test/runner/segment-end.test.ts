@@ -168,6 +168,28 @@ describe("SIGTERM inside a Slurm segment: the job is ending", () => {
     expect(pendingAttempts(p)).toMatchObject([{ id: task.id, attempt: 2, crashes: 0, resume: true }]);
   });
 
+  it("a shell whose child Slurm killed exits 143 by itself: that is the job ending too", async () => {
+    const p = paths(home.root, LEASE);
+    const pidFile = join(home.root, "pids");
+    const task = shellTask(
+      LEASE,
+      `echo $$ >> ${pidFile}; sleep 1000 & echo $! >> ${pidFile}; echo ready; wait $!; exit $?`,
+    );
+    publishTask(p, task);
+    const segmentEnd = String(Math.floor(Date.now() / 1000) + 3600);
+    const child = runner({ env: { RV_SEGMENT_END: segmentEnd, RV_DRAIN_GRACE_MS: "60000", RV_KILL_GRACE_MS: "500" } });
+    await waitFor(() => printed(p, task.id, "ready"), { what: "the task to start" });
+
+    const [shellPid, sleepPid] = readPids(pidFile);
+    process.kill(sleepPid ?? -1, "SIGTERM");
+    await waitFor(() => !processRunning(shellPid ?? -1), { what: "the shell to exit 143 before the runner hears" });
+    child.kill("SIGTERM");
+    const result = await child;
+
+    expect(exitOf(result)).toMatchObject({ reason: "segment-end", requeued: 1, finished: 0 });
+    expect(pendingAttempts(p)).toMatchObject([{ id: task.id, attempt: 2, crashes: 0 }]);
+  });
+
   it("outside a Slurm segment, SIGTERM drains as before", async () => {
     const p = paths(home.root, LEASE);
     const task = shellTask(LEASE, "echo ready; sleep 1; echo done");

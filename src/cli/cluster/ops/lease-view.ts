@@ -9,6 +9,7 @@ import {
   requireLease,
   segmentToBeginNow,
   submitSegment,
+  timeLeftSeconds,
   writeSegment,
 } from "../../../lease/index.ts";
 import {
@@ -35,6 +36,8 @@ export interface LeaseViewResult {
   segments: SegmentView[];
   /** Where it stands: queued, running, renewing, released, expired, or failed and why. */
   phase: LeasePhase;
+  /** How much longer it holds its GPUs as planned (timeLeftSeconds). */
+  timeLeftSeconds: number;
   summary: LeaseSummary;
 }
 
@@ -71,6 +74,12 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
       all.map((v) => v.segment),
       all.map((v) => v.job),
       refused,
+    ),
+    timeLeftSeconds: timeLeftSeconds(
+      lease,
+      all.map((v) => v.segment),
+      all.map((v) => v.job),
+      Math.floor(side.ctx.now().getTime() / 1000),
     ),
     summary: readSummary(side.ctx, side.config, lease.id),
   };

@@ -19,12 +19,13 @@ export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lea
   if (ctx.json) {
     const gapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, s)));
     const overlapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, -s)));
-    const { lease, segments, phase } = view;
-    printJson(ctx.io, { ...view.summary, lease, phase, segments, gapsSeconds, overlapsSeconds });
+    const { lease, segments, phase, timeLeftSeconds } = view;
+    printJson(ctx.io, { ...view.summary, lease, phase, timeLeftSeconds, segments, gapsSeconds, overlapsSeconds });
     return 0;
   }
   ctx.io.out(renderSummary(ctx, view.summary, view.phase));
   ctx.io.out(`  ${describeRequest(view.lease.request)}; created ${view.lease.createdAt} on ${view.lease.host}\n`);
+  if (view.timeLeftSeconds > 0) ctx.io.out(`  time left: ${formatDuration(view.timeLeftSeconds * 1000)}\n`);
   const rows = view.segments.map(({ segment, job }, i) => [
     `  ${segment.n}`,
     segment.jobId,

@@ -50,7 +50,7 @@ export function requestFromFlags(options: SlurmLeaseUpOptions, cluster: ClusterC
   }
   return {
     partition: options.partition,
-    gpusPerNode: parseCount("--gpu", options.gpu, 1) ?? 1,
+    gpusPerNode: parseCount("--gpu", options.gpu, 0) ?? 1,
     gpuType: options.gpuType ?? null,
     nodes: parseCount("--nodes", options.nodes, 1) ?? 1,
     cpusPerNode: parseCount("--cpus", options.cpus, 1) ?? null,
