@@ -107,7 +107,7 @@ function targetsSection(b) {
     "one lease ≤ 1/3 of sequential sbatch; renewal gap < 10 s",
     (r) =>
       `${r.summary.leaseMakespanSeconds} vs ${r.summary.sbatchMakespanSeconds} s = **${r.summary.ratio}×**` +
-      ` (${r.target.ratioMet ? "met" : "not met"}); gaps **${r.summary.gapsSeconds.join(", ") || "none"} s**` +
+      ` (${r.target.ratioMet ? "met" : "not met"}); gaps ${r.summary.gapsSeconds.length ? `**${r.summary.gapsSeconds.join(", ")} s**` : "**none measured** (no segment ended during the sweep)"}` +
       ` (${r.target.gapMet ? "met" : "not met"})`,
   );
   return `## Targets\n\n${table(["benchmark", "target", "result", "met"], rows)}`;
@@ -283,7 +283,7 @@ that much more per task; the comparison here is about the queue, not about sbatc
   return `## (f) A sweep on a busy partition: one lease vs sequential sbatch
 
 A sequential sweep of ${r.tasks} tasks, each \`sleep ${r.taskSeconds}\` on 1 GPU, on the dev cluster's \`${r.partition}\`
-(${c.totalGpus} GPUs on 2 nodes) while \`bench/contention.mjs\` keeps it busy: \`sleep\` jobs of ${c.gpusPerJob.join("-")} GPU and
+(${c.totalGpus} GPUs on 2 nodes) while \`bench/contention.mjs\` keeps it busy: \`sleep\` jobs of ${[...new Set(c.gpusPerJob)].join("-")} GPU and
 ${c.lengthSeconds.join("-")} s (limit 30-90 s above the run time), with ${c.pendingTarget.join("-")} of them pending at all times
 (topped up every 3 s), so no GPU is ever left for backfill and a newcomer waits for the jobs queued before it.
 They run as ${c.user} in account ${c.account}, the sweeps' own association: with equal fairshare the queue is first come,
