@@ -214,9 +214,9 @@ class Runner {
   }
 
   /**
-   * Overlap renewal: this segment started while the one before it still runs. Its runners stop claiming from
-   * here on and exit when what they run has ended, so their job gives its GPUs back before its time. (Any
-   * runner of this segment may say so; the request is the same file.)
+   * Overlap renewal: this segment started while the one before it still runs. The older segment's runners
+   * stop claiming from here on and exit when what they run has ended, so their job gives its GPUs back before
+   * its time. (Any runner of this segment may say so; the request is the same file.)
    */
   private takeOver(): void {
     const from = this.opts.takeOverFrom;
