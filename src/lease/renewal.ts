@@ -15,7 +15,9 @@ export interface SegmentPlan {
   renew: boolean;
 }
 
-export type RenewalPlan = ({ kind: "renew" } & SegmentPlan) | { kind: "stop"; why: string };
+type Stop = { kind: "stop"; why: string };
+
+export type RenewalPlan = ({ kind: "renew" } & SegmentPlan) | Stop;
 
 /** Slurm takes whole minutes; a segment shorter than this cannot hold a task worth starting. */
 export const MIN_SEGMENT_SECONDS = 120;
@@ -65,43 +67,32 @@ export function planRenewal(
   const current = segments.find((s) => s.jobId === afterJobId);
   if (!current) return { kind: "stop", why: `job ${afterJobId} is not a segment of lease ${lease.id}` };
   if (segments.some((s) => s.n === current.n + 1)) return { kind: "stop", why: `segment ${current.n + 1} exists` };
-  if (lease.request.renewal === "chain") return chainAfter(lease, segments, current);
+  const n = current.n + 1;
+  if (lease.request.renewal === "chain") return renewing(nextSegment(lease, segments, { n, after: current.jobId }));
   const ahead = Math.min(overlapSecondsOf(lease.request), Math.max(0, clock.endsAtEpoch - clock.nowEpoch));
-  const sized = nextSize(lease, segments, ahead);
-  if (sized.kind === "stop") return sized;
-  const { wallSeconds, renew } = sized;
   const beginAt = Math.max(clock.nowEpoch, clock.endsAtEpoch - ahead);
-  return { kind: "renew", n: current.n + 1, wallSeconds, after: null, beginAt, overlapSeconds: ahead, renew };
+  return renewing(nextSegment(lease, segments, { n, beginAt, overlapSeconds: ahead }));
 }
 
-function chainAfter(lease: SlurmLease, segments: readonly Segment[], current: Segment): RenewalPlan {
-  const sized = nextSize(lease, segments, 0);
-  if (sized.kind === "stop") return sized;
-  const { wallSeconds, renew } = sized;
-  return {
-    kind: "renew",
-    n: current.n + 1,
-    wallSeconds,
-    after: current.jobId,
-    beginAt: null,
-    overlapSeconds: 0,
-    renew,
-  };
+function renewing(next: SegmentPlan | Stop): RenewalPlan {
+  return "why" in next ? next : { kind: "renew", ...next };
 }
 
 /**
- * The walltime of the next segment, which covers its walltime less `overlapSeconds`: the segment length, or
- * what is left when that is less; it renews when time is left after it.
+ * Segment `n` after `segments`, which covers its walltime less its overlap: the segment length, or what is left
+ * when that is less; it renews when time is left after it. No dependency, begin time or overlap unless given.
  */
-function nextSize(
+function nextSegment(
   lease: SlurmLease,
   segments: readonly Segment[],
-  overlapSeconds: number,
-): { kind: "size"; wallSeconds: number; renew: boolean } | { kind: "stop"; why: string } {
+  how: { n: number } & Partial<Pick<SegmentPlan, "after" | "beginAt" | "overlapSeconds">>,
+): SegmentPlan | Stop {
+  const { n, after = null, beginAt = null, overlapSeconds = 0 } = how;
   const left = lease.request.totalSeconds - coveredSeconds(segments);
   if (left < MIN_SEGMENT_SECONDS) return { kind: "stop", why: TIME_SPENT };
   const wallSeconds = Math.min(lease.request.segmentSeconds, left + overlapSeconds);
-  return { kind: "size", wallSeconds, renew: left - (wallSeconds - overlapSeconds) >= MIN_SEGMENT_SECONDS };
+  const renew = left - (wallSeconds - overlapSeconds) >= MIN_SEGMENT_SECONDS;
+  return { n, wallSeconds, after, beginAt, overlapSeconds, renew };
 }
 
 /**
@@ -118,10 +109,8 @@ export function planReplacement(
   const last = segments.at(-1);
   if (!last) return { kind: "stop", why: "the lease has no segment yet" };
   if (segments.some((s) => alive(s.jobId))) return { kind: "stop", why: "a segment is queued or running" };
-  const sized = nextSize(lease, segments, 0);
-  if (sized.kind === "stop") return sized;
-  const { wallSeconds, renew } = sized;
-  return { kind: "replace", n: last.n + 1, wallSeconds, after: null, beginAt: null, overlapSeconds: 0, renew };
+  const next = nextSegment(lease, segments, { n: last.n + 1 });
+  return "why" in next ? next : { kind: "replace", ...next };
 }
 
 /** The first segment: the segment length, or the whole lease when that is shorter; it renews if time is left. */
@@ -166,16 +155,15 @@ export function planExtension(
   if (!lastJobEnded && lastSegmentRenews(lease, segments)) {
     return { kind: "none", why: `segment ${last.n} submits the next segment itself` };
   }
-  const sized = nextSize(extendLease(lease, addSeconds), segments, 0);
-  if (sized.kind === "stop") {
+  const after = lastJobEnded ? null : last.jobId;
+  const next = nextSegment(extendLease(lease, addSeconds), segments, { n: last.n + 1, after });
+  if ("why" in next) {
     return {
       kind: "none",
       why: `less than ${MIN_SEGMENT_SECONDS / 60} minutes are left for another segment: extend by more`,
     };
   }
-  const { wallSeconds, renew } = sized;
-  const after = lastJobEnded ? null : last.jobId;
-  return { kind: "submit", segment: { n: last.n + 1, wallSeconds, after, beginAt: null, overlapSeconds: 0, renew } };
+  return { kind: "submit", segment: next };
 }
 
 /**
