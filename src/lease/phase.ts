@@ -1,5 +1,5 @@
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
-import { isFinished, type JobStateKind, type JobStatus } from "../slurm/index.ts";
+import { holdsAllocation, isFinished, type JobStateKind, type JobStatus } from "../slurm/index.ts";
 import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
@@ -35,7 +35,7 @@ export function leasePhase(
 ): LeasePhase {
   if (lease.state === "released") return { kind: "released" };
   const kinds = segments.map((segment, i) => ({ segment, kind: jobs[i]?.state?.kind ?? null }));
-  const running = kinds.filter((k) => k.kind !== null && k.kind !== "pending" && !isFinished(k.kind)).at(-1);
+  const running = kinds.filter((k) => k.kind !== null && holdsAllocation(k.kind)).at(-1);
   if (running) return { kind: "running", segment: running.segment.n, jobId: running.segment.jobId };
   const queued = kinds.find((k) => k.kind === "pending");
   if (queued) {

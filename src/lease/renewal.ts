@@ -1,5 +1,5 @@
 import type { Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
-import { isFinished, type JobStatus } from "../slurm/index.ts";
+import { holdsAllocation, type JobStatus } from "../slurm/index.ts";
 
 /** What to submit for one segment; `segmentSbatchArgs` turns it into sbatch flags. */
 export interface SegmentPlan {
@@ -172,7 +172,7 @@ export function planExtension(
  * begin time, the wait holds up the lease for nothing: the job to begin now, if any.
  */
 export function segmentToBeginNow(jobs: readonly Pick<JobStatus, "jobId" | "state" | "reason">[]): string | null {
-  const running = jobs.some((j) => j.state !== null && j.state.kind !== "pending" && !isFinished(j.state.kind));
+  const running = jobs.some((j) => j.state !== null && holdsAllocation(j.state.kind));
   if (running) return null;
   return jobs.find((j) => j.state?.kind === "pending" && j.reason === "BeginTime")?.jobId ?? null;
 }

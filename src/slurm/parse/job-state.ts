@@ -75,6 +75,11 @@ export function isFinished(kind: JobStateKind): boolean {
   return terminal.has(kind);
 }
 
+/** Started and not finished: the job holds its nodes (running, configuring, completing, suspended, ...). */
+export function holdsAllocation(kind: JobStateKind): boolean {
+  return kind !== "pending" && !isFinished(kind);
+}
+
 /**
  * Job ids as printed: `123`, array tasks `123_4` and pending array ranges `123_[5-9]` (`123_[5-9%2]`),
  * het components `123+0`, steps `123.batch`. Ids stay strings; `base` is the leading number.

@@ -1,9 +1,16 @@
 import { z } from "zod";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, readHeartbeats, type SlurmLease } from "../../../fsqueue/index.ts";
-import { listLeases, readLease, readSegments, readTaskView, type TaskState } from "../../../lease/index.ts";
+import {
+  chooseLease,
+  listLeases,
+  readLease,
+  readSegments,
+  readTaskView,
+  type TaskState,
+} from "../../../lease/index.ts";
 import { jobStatus } from "../../../slurm/index.ts";
-import { isLeaseLive, observerFor } from "../../leases.ts";
+import { leaseFacts, observerFor } from "../../leases.ts";
 import { resolveTaskRef, taskIndex } from "../../refs.ts";
 import type { ClusterSide } from "../side.ts";
 
@@ -91,13 +98,23 @@ function requireSlurmLease(side: ClusterSide, id: string): SlurmLease {
   );
 }
 
-/** The only live Slurm lease, or the newest, saying which when there were several. */
+/** The only live Slurm lease, or the newest (chooseLease, as `rv submit` picks one), saying which when there were several. */
 function defaultLease(side: ClusterSide, notes: string[]): string {
-  const live = listLeases(side.ctx.root)
-    .filter((l) => l.kind === "slurm" && l.state === "active" && isLeaseLive(side.ctx, side.config, l))
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  const [newest, ...others] = live;
-  if (!newest) throw new RvError("not_found", "no running lease on the cluster", { hint: "rv lease ls" });
-  if (others.length) notes.push(`using lease ${newest.id}, the most recent of ${live.length} running leases`);
-  return newest.id;
+  const slurm = new Set(
+    listLeases(side.ctx.root)
+      .filter((l) => l.kind === "slurm")
+      .map((l) => l.id),
+  );
+  const choice = chooseLease(
+    undefined,
+    leaseFacts(side.ctx, side.config).filter((l) => slurm.has(l.id)),
+    "",
+  );
+  if (choice.kind === "start-default") {
+    throw new RvError("not_found", "no running lease on the cluster", { hint: "rv lease ls" });
+  }
+  if (choice.kind === "most-recent-live") {
+    notes.push(`using lease ${choice.lease}, the most recent of ${choice.others.length + 1} running leases`);
+  }
+  return choice.lease;
 }

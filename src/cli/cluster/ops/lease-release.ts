@@ -2,7 +2,7 @@ import { z } from "zod";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, newRunnerId, readHeartbeats, requestControl } from "../../../fsqueue/index.ts";
 import { readSegments, requireLease, writeLease } from "../../../lease/index.ts";
-import { isFinished, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
+import { holdsAllocation, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
 import type { ClusterSide } from "../side.ts";
 
 export const LeaseReleaseArgsSchema = z.object({ lease: z.string(), now: z.boolean().default(false) });
@@ -37,7 +37,7 @@ export async function leaseReleaseOp(side: ClusterSide, args: LeaseReleaseArgs):
     readSegments(p).map((s) => s.jobId),
   );
   const pending = jobs.filter((j) => j.state?.kind === "pending").map((j) => j.jobId);
-  const running = jobs.filter((j) => j.state && j.state.kind !== "pending" && !isFinished(j.state.kind));
+  const running = jobs.filter((j) => j.state && holdsAllocation(j.state.kind));
   if (args.now) await runnersExited(p, STOP_WAIT_MS);
   const toCancel = args.now ? [...pending, ...running.map((j) => j.jobId)] : pending;
   if (toCancel.length) await runQuery(side.remote, scancelJobs(toCancel));
