@@ -66,21 +66,13 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
   const replacement = await replaceIfDead(side, lease, segments, jobs);
   const all = "view" in replacement ? [...views, replacement.view] : views;
   const refused = "refused" in replacement ? replacement.refused : null;
+  const [allSegments, allJobs] = [all.map((v) => v.segment), all.map((v) => v.job)];
+  const nowEpoch = Math.floor(side.ctx.now().getTime() / 1000);
   return {
     lease,
     segments: all,
-    phase: leasePhase(
-      lease,
-      all.map((v) => v.segment),
-      all.map((v) => v.job),
-      refused,
-    ),
-    timeLeftSeconds: timeLeftSeconds(
-      lease,
-      all.map((v) => v.segment),
-      all.map((v) => v.job),
-      Math.floor(side.ctx.now().getTime() / 1000),
-    ),
+    phase: leasePhase(lease, allSegments, allJobs, refused),
+    timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
     summary: readSummary(side.ctx, side.config, lease.id),
   };
 }
