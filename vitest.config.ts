@@ -19,7 +19,7 @@ export default defineConfig({
     // Two cores: multi-process tests compete for them, so files run two at a time at most.
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: "local", include: ["test/**/*.test.ts"], exclude: [clusterTests] } },
+      { test: { ...shared, name: "local", include: ["test/**/*.test.{ts,tsx}"], exclude: [clusterTests] } },
       ...(slurmOff
         ? []
         : [

@@ -11,7 +11,7 @@ mkdirSync("dist", { recursive: true });
 function buildId(): string {
   const hash = createHash("sha256");
   const files = readdirSync("src", { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".ts"))
+    .filter((f) => /\.tsx?$/.test(f))
     .sort();
   for (const file of ["package-lock.json", ...files.map((f) => join("src", f))]) {
     hash.update(file).update(readFileSync(file));
@@ -19,11 +19,13 @@ function buildId(): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-const define = { RV_BUILD_ID: JSON.stringify(buildId()) };
+// NODE_ENV picks React's production build; unset, every drawn frame would run its development checks.
+const define = { RV_BUILD_ID: JSON.stringify(buildId()), "process.env.NODE_ENV": JSON.stringify("production") };
 const common = { entrypoints: ["src/cli/main.ts"], minify: true, sourcemap: "none" as const, define };
 
-// Bytecode halves start-up time (every `rv submit` pays it); Bun compiles bytecode only for CommonJS.
-const binary = await Bun.build({ ...common, format: "cjs", bytecode: true, compile: { outfile: "dist/rv" } });
+// Bytecode halves start-up time (every `rv submit` pays it). ESM, because Ink and yoga-layout use top-level await,
+// which a CommonJS bundle cannot hold. Bun 1.4 compiles ESM bytecode too: `rv --version` 36 ms (CJS 32, none 60).
+const binary = await Bun.build({ ...common, format: "esm", bytecode: true, compile: { outfile: "dist/rv" } });
 const bundle = await Bun.build({ ...common, target: "node", format: "esm", outdir: "dist", naming: "rv.mjs" });
 for (const result of [binary, bundle]) {
   if (!result.success) {

@@ -10,11 +10,12 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** What a Slurm lease asks for: the flags `rv lease up` and `rv up` share. */
 function withSlurmLeaseFlags(command: Command): Command {
   return command
-    .option("--partition <partition>", "cluster: the Slurm partition")
-    .option("--gpu <n>", "cluster: GPUs per node (default 1; 0 for a CPU-only lease)")
-    .option("--gpu-type <type>", "cluster: the GPU type (default: any the partition has)")
-    .option("--nodes <n>", "cluster: nodes, one runner each (default 1)")
-    .option("--mem <size>", "cluster: memory per node, e.g. 64G")
+    .option("--gpu <n>", "cluster: GPUs in all (default 1; 0 for a CPU-only lease)")
+    .option("--type <types>", "cluster: GPU types to accept, e.g. a6000,a100_80 (default: any that fits)")
+    .option("--vram <GB>", "cluster: the least GPU memory each GPU must have, in GB")
+    .option("--partition <partition>", "cluster: only this partition (default: rv chooses)")
+    .option("--nodes <n>", "cluster: nodes, one runner each (default: rv chooses)")
+    .option("--mem <size>", "cluster: memory in all, e.g. 64G (split over the nodes)")
     .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")
     .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")
     .addOption(
@@ -26,7 +27,10 @@ function withSlurmLeaseFlags(command: Command): Command {
     .option("--overlap <duration>", "cluster: with --renewal overlap, how early the next segment may start (e.g. 10m)")
     .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
     .option("--idle-release <duration>", "cluster: give the GPUs back after this long with no task (e.g. 30m)")
-    .option("--dry-run", "cluster: print the batch script and sbatch arguments, submit nothing")
+    .option(
+      "--dry-run",
+      "cluster: print the strategies, why each was kept or dropped, and their scripts; submit nothing",
+    )
     .option("--detach", "cluster: return once the first segment is queued, without waiting for its runner");
 }
 
@@ -176,7 +180,7 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
         .command("up")
         .description("hold GPUs on the cluster, then open a shell on the node (the lease outlives the shell)")
         .option("--name <name>", "lease name (default: a generated one)")
-        .option("--cpus <n>", "CPUs per node"),
+        .option("--cpus <n>", "CPUs in all (split over the nodes)"),
     ).option("--no-shell", "do not open a shell: return once the runner is up"),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/up-slurm.ts")).runUp(ctx, config, opts)),
@@ -187,15 +191,17 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     withSlurmLeaseFlags(
       lease
         .command("up")
-        .description("start a lease: on this machine (--local), or on the cluster with --partition and --gpu")
+        .description(
+          "start a lease: on the cluster when one is configured (rv chooses how to ask), or on this machine (--local)",
+        )
         .option("--local", "a lease on this machine (the default while no cluster is configured)")
         .option("--name <name>", "lease name (default: local, or a generated one on the cluster)")
         .option("--gpu-ids <ids>", "local: GPU ids the runner may use, e.g. 0,1,2,3 (default: detected)")
-        .option("--cpus <n>", "CPUs the runner may use (on the cluster: per node)"),
+        .option("--cpus <n>", "CPUs the runner may use (on the cluster: in all, split over the nodes)"),
     ),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) =>
-      opts.partition !== undefined && !opts.local
+      !opts.local && opts.gpuIds === undefined && (opts.partition !== undefined || config.cluster !== undefined)
         ? (await import("./commands/lease/up-slurm.ts")).runSlurmLeaseUp(ctx, config, opts)
         : (await import("./commands/lease/up.ts")).runLeaseUp(ctx, config, opts),
     ),
@@ -214,6 +220,20 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   );
   withJson(
     lease
+      .command("claim")
+      .description("claim a racing Slurm lease for this job, or learn it lost (run by segment 0's batch script)")
+      .requiredOption("--lease <lease>", "the lease")
+      .requiredOption("--attempt <n>", "the race attempt")
+      .requiredOption("--rank <n>", "this job's strategy's rank")
+      .requiredOption("--job <job>", "this job's Slurm job id")
+      .option("--segment-end <epoch-seconds>", "when this job ends, as Slurm granted it"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/claim.ts")).runLeaseClaim(ctx, config, opts),
+    ),
+  );
+  withJson(
+    lease
       .command("end-segment")
       .description("tell a segment's runners that its job ends soon (run by the segment's batch script)")
       .requiredOption("--lease <lease>", "the lease")
@@ -226,11 +246,26 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   withJson(lease.command("ls").description("list leases")).action((opts) =>
     dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/ls.ts")).runLeaseLs(ctx, config)),
   );
-  withJson(lease.command("show").description("a lease in detail").argument("<lease>", "lease name")).action(
-    (id: string, opts) =>
-      dispatch(opts.json, async (ctx, config) =>
-        (await import("./commands/lease/show.ts")).runLeaseShow(ctx, config, id),
-      ),
+  withJson(
+    lease
+      .command("why")
+      .description(
+        "cluster: why a lease has no GPUs yet (or waits for its next segment), in Slurm's words and plain ones",
+      )
+      .argument("<lease>", "lease name"),
+  ).action((id: string, opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/lease/why.ts")).runLeaseWhy(ctx, config, id)),
+  );
+  withJson(
+    lease
+      .command("show")
+      .description("a lease in detail")
+      .argument("<lease>", "lease name")
+      .option("--alloc", "cluster: the allocator's decision, and each racing job's script and Slurm output"),
+  ).action((id: string, opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/show.ts")).runLeaseShow(ctx, config, id, opts),
+    ),
   );
   withJson(
     lease
@@ -288,6 +323,19 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     dispatch(opts.json, async (ctx, config) =>
       (await import("./commands/resources.ts")).runResources(ctx, config, opts),
     ),
+  );
+
+  withJson(
+    program
+      .command("cost")
+      .description("the SUs a request charges, from the site profile, and the account's balance before and after")
+      .requiredOption("--type <type>", "the GPU type, as the site profile names it (e.g. a100_80)")
+      .option("--gpu <n>", "GPUs (default 1)")
+      .option("--time <walltime>", "how long, e.g. 24h or 2:59:00 (default: one segment, the profile's or 2:59:00)")
+      .option("--account <account>", "the account whose balance to show (default: from rv init)")
+      .option("--profile <name|file>", "the site profile: a built-in name or a TOML file (default: from config)"),
+  ).action((opts) =>
+    dispatch(opts.json, async (ctx, config) => (await import("./commands/cost.ts")).runCost(ctx, config, opts)),
   );
 
   program

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
+import { isProfilePath, loadProfile } from "../alloc/profile/load.ts";
 import { RvError } from "../errors.ts";
 
 export { inheritedEnv } from "./env.ts";
@@ -21,6 +22,12 @@ export const ClusterConfigSchema = z
     account: z.string().min(1).optional(),
     /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
     root: z.string().startsWith("/", "must be an absolute path on the cluster"),
+    /** The site profile (docs/allocator.md): a built-in name such as `rivanna`, or the absolute path of a TOML file. */
+    profile: z
+      .string()
+      .min(1)
+      .refine((ref) => !isProfilePath(ref) || ref.startsWith("/"), "must be a built-in name or an absolute path")
+      .optional(),
   })
   .strict();
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
@@ -119,6 +126,7 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
     });
   }
   const config = parsed.data;
+  checkProfile(file, text, config.cluster?.profile);
   for (const [key, name] of envOverrides) {
     const value = env[name];
     if (value === undefined || value === "") continue;
@@ -132,4 +140,17 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
     config.runner[key] = n;
   }
   return config;
+}
+
+/** A profile that cannot be read would fail every command that uses it: say so once, where it is set. */
+function checkProfile(file: string, text: string, profile: string | undefined): void {
+  try {
+    loadProfile(profile);
+  } catch (error) {
+    if (!(error instanceof RvError)) throw error;
+    const line = lineOfKey(text, ["cluster", "profile"]);
+    throw new RvError("usage", `${file}${line ? ` (line ${line})` : ""}: cluster.profile: ${error.message}`, {
+      hint: error.hint ?? "see docs/allocator.md",
+    });
+  }
 }

@@ -25,6 +25,7 @@ export interface LeasePaths {
   bad: string;
   observed: string;
   segments: string;
+  alloc: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -44,6 +45,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     bad: join(dir, "bad"),
     observed: join(dir, "observed"),
     segments: join(dir, "segments"),
+    alloc: join(dir, "alloc"),
   };
 }
 
@@ -59,5 +61,14 @@ export const observationsFile = (p: LeasePaths, observerHost: string): string =>
 /** A segment's record, batch script and Slurm output: `segments/<n>.json`, `<n>.sh`, `<n>.out`. */
 export const segmentFile = (p: LeasePaths, n: number, ext: "json" | "sh" | "out"): string =>
   join(p.segments, `${n}.${ext}`);
+/**
+ * An allocation race's files, one directory per attempt: `alloc/<attempt>/race.json`, each strategy's batch
+ * script and Slurm output (`<rank>.sh`, `<rank>.out`), the marks of strategies whose job started
+ * (`started/<rank>.json`); and `alloc/winner.json`, the claim that ends every attempt.
+ */
+export const raceDir = (p: LeasePaths, attempt: number): string => join(p.alloc, String(attempt));
+export const raceFile = (p: LeasePaths, attempt: number, name: string): string => join(raceDir(p, attempt), name);
+export const raceStartedDir = (p: LeasePaths, attempt: number): string => join(raceDir(p, attempt), "started");
+export const winnerFile = (p: LeasePaths): string => join(p.alloc, "winner.json");
 export const taskLogFile = (p: LeasePaths, task: string, attempt: number, stream: "out" | "err"): string =>
   join(p.logs, task, `${attempt}.${stream}`);

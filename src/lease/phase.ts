@@ -4,6 +4,7 @@ import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
 export type LeasePhase =
+  | { kind: "racing"; waiting: number; of: number }
   | { kind: "queued"; jobId: string }
   | { kind: "running"; segment: number; jobId: string }
   | { kind: "renewing"; segment: number; jobId: string }
@@ -56,6 +57,8 @@ export function leasePhase(
 /** One line for people: `running (segment 2, job 815)`. */
 export function describePhase(phase: LeasePhase): string {
   switch (phase.kind) {
+    case "racing":
+      return `queued (racing ${phase.of} strategies, ${phase.waiting} still in the running)`;
     case "queued":
       return `queued (segment 0, job ${phase.jobId})`;
     case "running":

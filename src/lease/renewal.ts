@@ -151,7 +151,9 @@ export function planExtension(
 ): ExtensionPlan {
   if (lease.state !== "active") return { kind: "none", why: `lease ${lease.id} was released` };
   const last = segments.at(-1);
-  if (!last) return { kind: "none", why: `lease ${lease.id} has no segment yet` };
+  if (!last) {
+    return { kind: "none", why: `lease ${lease.id} has no segment yet: the job that wins its race plans the next one` };
+  }
   if (!lastJobEnded && lastSegmentRenews(lease, segments)) {
     return { kind: "none", why: `segment ${last.n} submits the next segment itself` };
   }

@@ -29,6 +29,10 @@
  * At the time limit or on a plain scancel, Slurm itself sends TERM to every step and SIGKILL after KillWait;
  * the TERM trap only keeps the shell alive to log the runner's exit status.
  *
+ * The race (segment 0 of a lease the allocator asked for several ways): the first thing a started job does is
+ * `rv lease claim`. The job that claims the lease goes on; one that lost (another strategy's job claimed it, or
+ * the lease was released) exits 0 at once, before it renews anything or starts a runner.
+ *
  * Renewal runs at the start, in the background: `rv lease renew` plans the next segment from the granted end
  * (chain: afterany this job; overlap: `--begin` shortly before this job's end). Under overlap, the next
  * segment's runners are started with `--take-over-from` this segment, and once they beat, this segment's
@@ -89,6 +93,14 @@ export const SegmentScriptInputSchema = z
      * claiming, finish what they run and exit, so the older job ends early. null: none (chain, first segment).
      */
     takeOverFrom: z.number().int().nonnegative().nullable().default(null),
+    /**
+     * Segment 0 raced against other strategies (DESIGN.md section 6): before anything else the job claims the
+     * lease (`rv lease claim`) and exits at once if another strategy's job claimed it first. null: no race.
+     */
+    race: z
+      .object({ attempt: z.number().int().positive(), rank: z.number().int().positive() })
+      .nullable()
+      .default(null),
     /** The runner releases the lease after this long with nothing to do (`rv runner --idle-release`); null: never. */
     idleReleaseSeconds: seconds.nullable().default(null),
   })
@@ -155,6 +167,7 @@ function body(s: Segment): string[] {
     `export RV_SEGMENT=${s.segment}`,
     'log() { printf \'%s rv segment %s of lease %s: %s\\n\' "$(date +%FT%T%z)" "$RV_SEGMENT" "$RV_LEASE" "$*"; }',
     ...segmentEnd(wholeMinutes(s.wallSeconds)),
+    ...(s.race ? claim(s.race) : []),
     ...(s.renew ? renewal() : []),
     ...runnerStep(s),
   ];
@@ -169,6 +182,15 @@ function segmentEnd(wallSeconds: number): string[] {
     `  '' | *[!0-9]*) RV_SEGMENT_END=$((started_at + ${wallSeconds})); log "squeue gave no end time: assuming start + walltime" ;;`,
     "esac",
     "export RV_SEGMENT_END",
+  ];
+}
+
+/** A job that lost the race ends here, before it renews or starts a runner: its siblings' GPUs are the lease's. */
+function claim(race: NonNullable<Segment["race"]>): string[] {
+  return [
+    `"$RV" lease claim --lease "$RV_LEASE" --attempt ${race.attempt} --rank ${race.rank} --job "$SLURM_JOB_ID" --segment-end "$RV_SEGMENT_END" </dev/null`,
+    "claim_status=$?",
+    'if [ "$claim_status" -ne 0 ]; then log "this job does not hold the lease (rv lease claim: status $claim_status): exiting"; exit 0; fi',
   ];
 }
 

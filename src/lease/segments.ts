@@ -28,8 +28,19 @@ export function writeSegment(p: LeasePaths, segment: Segment): void {
   writeRecordAtomic(p.tmp, segmentFile(p, segment.n, "json"), segment);
 }
 
+/**
+ * One strategy's job in the race for segment 0: which attempt and rank it claims as, the `--time-min` that lets
+ * Slurm shorten it into a backfill hole, and where its own Slurm output goes (each racer has one).
+ */
+export interface RaceSlot {
+  attempt: number;
+  rank: number;
+  timeMinSeconds: number | null;
+  output: string;
+}
+
 /** The batch script of one segment of the lease (also what `rv lease up --dry-run` prints). */
-export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan): string {
+export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan, slot?: RaceSlot): string {
   const p = leasePaths(root, lease.id);
   const r = lease.request;
   return renderSegmentScript({
@@ -44,14 +55,21 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     cpusPerNode: r.cpusPerNode,
     memPerNode: r.memPerNode,
     wallSeconds: plan.wallSeconds,
+    ...(slot?.timeMinSeconds && { timeMinSeconds: Math.min(slot.timeMinSeconds, plan.wallSeconds) }),
     signalLeadSeconds: signalLead(plan.wallSeconds),
     account: r.account,
-    jobName: `rv-${lease.id}-${plan.n}`,
-    output: segmentFile(p, plan.n, "out"),
+    jobName: segmentJobName(lease.id, plan.n),
+    output: slot?.output ?? segmentFile(p, plan.n, "out"),
+    race: slot ? { attempt: slot.attempt, rank: slot.rank } : null,
     renew: plan.renew,
     takeOverFrom: lease.request.renewal === "overlap" && plan.n > 0 ? plan.n - 1 : null,
     idleReleaseSeconds: r.idleReleaseSeconds ?? null,
   });
+}
+
+/** Every job of a segment has this name, the racers of segment 0 included: `squeue -n` finds them all. */
+export function segmentJobName(lease: string, n: number): string {
+  return `rv-${lease}-${n}`;
 }
 
 /**

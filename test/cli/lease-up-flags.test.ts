@@ -5,17 +5,19 @@ import { RvError } from "../../src/errors.ts";
 
 const cluster: ClusterConfig = { name: "dev", host: "rv-dev", user: "me", root: "/scratch/me/.rv" };
 
-describe("rv lease up --partition: --idle-release", () => {
+describe("rv lease up on the cluster: --idle-release", () => {
   test("is stored in whole seconds, and as null without the flag", () => {
-    expect(requestFromFlags({ partition: "gpu", idleRelease: "30m" }, cluster).idleReleaseSeconds).toBe(1800);
-    expect(requestFromFlags({ partition: "gpu", idleRelease: "20" }, cluster).idleReleaseSeconds).toBe(20);
-    expect(requestFromFlags({ partition: "gpu" }, cluster).idleReleaseSeconds).toBeNull();
+    expect(requestFromFlags({ partition: "gpu", idleRelease: "30m" }, cluster, null).policy.idleReleaseSeconds).toBe(
+      1800,
+    );
+    expect(requestFromFlags({ partition: "gpu", idleRelease: "20" }, cluster, null).policy.idleReleaseSeconds).toBe(20);
+    expect(requestFromFlags({ partition: "gpu" }, cluster, null).policy.idleReleaseSeconds).toBeNull();
   });
 
   test.each(["0", "500ms", "soon"])("%s is a usage error naming the flag", (text) => {
     let error: unknown;
     try {
-      requestFromFlags({ partition: "gpu", idleRelease: text }, cluster);
+      requestFromFlags({ partition: "gpu", idleRelease: text }, cluster, null);
     } catch (e) {
       error = e;
     }
@@ -25,9 +27,9 @@ describe("rv lease up --partition: --idle-release", () => {
   });
 });
 
-describe("rv lease up --partition: --renewal and --overlap", () => {
+describe("rv lease up on the cluster: --renewal and --overlap", () => {
   const policy = (options: { renewal?: string; overlap?: string; segment?: string }) => {
-    const { renewal, overlapSeconds } = requestFromFlags({ partition: "gpu", segment: "1h", ...options }, cluster);
+    const { renewal, overlapSeconds } = requestFromFlags({ segment: "1h", ...options }, cluster, null).policy;
     return { renewal, overlapSeconds };
   };
 
@@ -55,3 +57,47 @@ describe("rv lease up --partition: --renewal and --overlap", () => {
     expect((error as RvError).message).toMatch(message);
   });
 });
+
+describe("rv lease up on the cluster: what the allocator is asked", () => {
+  const ask = (options: Parameters<typeof requestFromFlags>[0], segmentSeconds: number | null = null) =>
+    requestFromFlags(
+      options,
+      { ...cluster, account: "lab" },
+      segmentSeconds ? profileWithSegment(segmentSeconds) : null,
+    ).ask;
+
+  test("one GPU of any type for one segment of 2:59:00 by default, charged to the configured account", () => {
+    expect(ask({})).toEqual({
+      gpus: 1,
+      types: [],
+      minVramGb: null,
+      cpus: null,
+      memMiB: null,
+      totalSeconds: 10740,
+      segmentSeconds: 10740,
+      nodes: null,
+      partition: null,
+      account: "lab",
+    });
+  });
+
+  test("totals, types, VRAM, memory in MiB; the profile's segment when --segment is not given", () => {
+    const a = ask({ gpu: "4", type: "a6000,a100_80", vram: "40", cpus: "16", mem: "64G", time: "24h" }, 3600);
+    expect(a).toMatchObject({ gpus: 4, types: ["a6000", "a100_80"], minVramGb: 40, cpus: 16, memMiB: 65536 });
+    expect(a).toMatchObject({ totalSeconds: 86400, segmentSeconds: 3600 });
+    expect(ask({ mem: "64000" }).memMiB).toBe(64000);
+  });
+
+  test.each([
+    [{ gpu: "3", nodes: "2" }, /--gpu 3 does not split evenly over --nodes 2/],
+    [{ type: "a6000;rm" }, /--type/],
+    [{ mem: "lots" }, /--mem/],
+    [{ vram: "0" }, /--vram/],
+  ])("%j is a usage error", (options, message) => {
+    expect(() => ask(options)).toThrow(message);
+  });
+});
+
+function profileWithSegment(segmentSeconds: number) {
+  return { name: "t", segmentSeconds, maxGpusPerUser: null, gpus: [], balance: null };
+}

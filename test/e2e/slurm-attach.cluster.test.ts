@@ -102,19 +102,27 @@ describe("a shell on the lease's node", () => {
   });
 
   test("Ctrl-C while the lease is pending asks; yes cancels it and its job", async () => {
-    // Longer than the partition's MaxTime (8 h): Slurm accepts it and keeps it pending (PartitionTimeLimit).
+    // A short job of someone else's holds both rtx3090 GPUs, so the lease pinned there waits behind it.
+    const hold = await execa("sbatch", [
+      ...["--parsable", "-J", `rv-hold-${process.pid}`, "-o", "/dev/null", "-t", "1", "-p", "interactive-rtx3090"],
+      ...["--gres=gpu:rtx3090:2", "--wrap", "sleep 40"],
+    ]);
     const name = `pending-${process.pid % 100_000}`;
-    const { screen, code } = await onTerminal(
-      ["lease", "up", "--partition", "interactive-rtx3090", "--gpu", "1", "--segment", "9h", "--name", name],
-      [
-        [/pending \(PartitionTimeLimit\)/, "\u0003"],
-        [/cancel lease .*\? \[y\/N\]/, "y\r"],
-      ],
-    );
-    expect(code, screen).toBe(130);
-    expect(screen).toMatch(/released \(stopping now\); cancelled job \d+/);
-    const left = await execa("squeue", ["-h", "-n", `rv-${name}-0`, "-o", "%i"]);
-    expect(left.stdout.trim()).toBe("");
+    try {
+      const { screen, code } = await onTerminal(
+        ["lease", "up", "--partition", "interactive-rtx3090", "--gpu", "1", "--segment", "5m", "--name", name],
+        [
+          [/pending \(/, "\u0003"],
+          [/cancel lease .*\? \[y\/N\]/, "y\r"],
+        ],
+      );
+      expect(code, screen).toBe(130);
+      expect(screen).toMatch(/released \(stopping now\); cancelled job \d+/);
+      const left = await execa("squeue", ["-h", "-n", `rv-${name}-0`, "-o", "%i"]);
+      expect(left.stdout.trim()).toBe("");
+    } finally {
+      await execa("scancel", [hold.stdout.trim()], { reject: false });
+    }
   });
 
   test("rv ssh --config prints the cluster's host block for editors", async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const lease of leases) await rv(laptop.root, ["lease", "release", lease, "--now"]);
   const names = leases.flatMap((l) => [0, 1, 2].map((n) => `rv-${l}-${n}`)).join(",");
-  await execa("scancel", ["-n", names], { reject: false });
+  await scancelByName(names.split(","));
   await closeSshMaster(laptop.root, "rv-ft");
   laptop.cleanup();
   cluster.cleanup();
@@ -48,7 +48,7 @@ async function submit(lease: string, args: string[]): Promise<string> {
 describe("Slurm leases, wide and under faults", () => {
   test("a 2-node lease has a runner on each node, and tasks run on both at once", async () => {
     const up = await rv(laptop.root, [
-      ...["lease", "up", "--partition", "gpu-a100-80", "--gpu", "1", "--nodes", "2", "--segment", "5m"],
+      ...["lease", "up", "--partition", "gpu-a100-80", "--gpu", "2", "--nodes", "2", "--segment", "5m"],
       ...["--name", wide, "--json"],
     ]);
     expect(up.exitCode, up.stderr as string).toBe(0);

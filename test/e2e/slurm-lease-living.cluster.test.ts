@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const lease of [idle, extended]) await rv(laptop.root, ["lease", "release", lease, "--now"]);
   const names = [idle, extended].flatMap((l) => [0, 1, 2].map((n) => `rv-${l}-${n}`)).join(",");
-  await execa("scancel", ["-n", names], { reject: false });
+  await scancelByName(names.split(","));
   await closeSshMaster(laptop.root, "rv-lv");
   laptop.cleanup();
   cluster.cleanup();
@@ -91,7 +91,14 @@ describe("living with a Slurm lease", () => {
       ...["--name", extended, "--detach"],
     ]);
     expect(up.exitCode, up.stderr as string).toBe(0);
-    const [first] = (await show(extended)).segments;
+    // --detach returns while the race runs: segment 0 exists once its job has claimed the lease
+    const [first] = await waitFor(
+      async () => {
+        const { segments } = await show(extended);
+        return segments.length > 0 ? segments : undefined;
+      },
+      { what: "segment 0 to claim the lease", timeoutMs: 60_000, intervalMs: 500 },
+    );
 
     const extend = await rv(laptop.root, ["lease", "extend", extended, "--time", "2h", "--json"]);
     expect(extend.exitCode, extend.stderr as string).toBe(0);

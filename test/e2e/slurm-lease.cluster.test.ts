@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await execa("scancel", ["-n", "rv-sweep-0,rv-sweep-1,rv-dry-0"], { reject: false });
+  await scancelByName(["rv-sweep-0", "rv-sweep-1", "rv-dry-0", "rv-noacct-0"]);
   await closeSshMaster(laptop.root, "rv-sl");
   laptop.cleanup();
   cluster.cleanup();
@@ -31,7 +31,7 @@ afterAll(async () => {
 describe("a Slurm lease driven from the laptop", () => {
   test("--dry-run prints the batch script and submits nothing", async () => {
     const result = await rv(laptop.root, [
-      ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--gpu-type", "a6000", "--segment", "2m"],
+      ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--type", "a6000", "--segment", "2m"],
       ...["--name", "dry", "--dry-run"],
     ]);
     expect(result.exitCode, result.stderr as string).toBe(0);
@@ -42,18 +42,26 @@ describe("a Slurm lease driven from the laptop", () => {
     expect(existsSync(join(root, "leases", "dry"))).toBe(false);
   });
 
-  test("a request Slurm refuses says why (exit 8) and leaves no lease behind", async () => {
+  test("a request no node can hold says why, strategy by strategy, and leaves no lease behind", async () => {
     const result = await rv(laptop.root, ["lease", "up", "--partition", "gpu-a6000", "--gpu", "9", "--name", "huge"]);
-    expect(result.exitCode).toBe(8);
-    expect(result.stderr).toMatch(/Slurm refused segment 0 of lease huge: .*node configuration is not available/i);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/no way to ask this cluster for that lease: .*a6000/);
     expect(existsSync(join(root, "leases", "huge"))).toBe(false);
+  });
+
+  test("an account Slurm refuses: every probe says so, and nothing is submitted", async () => {
+    const result = await rv(laptop.root, ["lease", "up", "--gpu", "1", "--account", "nosuch", "--name", "noacct"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/sbatch --test-only refused it: .*(invalid account|account)/i);
+    expect(await leaseJobs("noacct")).toBe("");
+    expect(existsSync(join(root, "leases", "noacct"))).toBe(false);
   });
 
   test("lease up waits for the runner; tasks from the laptop run on the node with the lease's GPUs; release empties squeue", {
     timeout: 180_000,
   }, async () => {
     const up = await rv(laptop.root, [
-      ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--gpu-type", "a6000"],
+      ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--type", "a6000"],
       ...["--segment", "5m", "--name", "sweep", "--json"],
     ]);
     expect(up.exitCode, up.stderr as string).toBe(0);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { leasePaths, readDoneOne, readHeartbeats } from "../../src/fsqueue/index.ts";
-import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await execa("scancel", ["-n", [0, 1, 2].map((n) => `rv-${LEASE}-${n}`).join(",")], { reject: false });
+  await scancelByName([0, 1, 2].map((n) => `rv-${LEASE}-${n}`));
   await closeSshMaster(laptop.root, "rv-ov");
   laptop.cleanup();
   cluster.cleanup();

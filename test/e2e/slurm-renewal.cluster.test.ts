@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await execa("scancel", ["-n", [0, 1, 2, 3].map((n) => `rv-chain-${n}`).join(",")], { reject: false });
+  await scancelByName([0, 1, 2, 3].map((n) => `rv-chain-${n}`));
   await closeSshMaster(laptop.root, "rv-rn");
   laptop.cleanup();
   cluster.cleanup();

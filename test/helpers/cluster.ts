@@ -36,3 +36,10 @@ export async function initLaptop(laptopHome: string, root: string, name: string)
   );
   if (init.exitCode !== 0) throw new Error(`rv init failed: ${init.stderr}`);
 }
+
+/** Cancels every job with one of these names: `scancel -n` takes a single name (a comma list matches nothing). */
+export async function scancelByName(names: readonly string[]): Promise<void> {
+  const listed = await execa("squeue", ["-h", "-n", names.join(","), "-o", "%i"], { reject: false });
+  const ids = listed.stdout.split("\n").filter((id) => id.trim());
+  if (ids.length) await execa("scancel", ids, { reject: false });
+}

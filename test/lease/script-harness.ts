@@ -22,6 +22,8 @@ export interface FakeRvOptions {
   /** The status of `rv runner` when it drains because its segment ends. */
   drainStatus?: number;
   renewStatus?: number;
+  /** The status of `rv lease claim`: 0 won the race, anything else lost it. */
+  claimStatus?: number;
   /** Anything but 0: `rv lease end-segment` fails with it, and leaves no control file. */
   endSegmentStatus?: number;
 }
@@ -34,7 +36,7 @@ export function segmentEndFile(root: string, lease: string, segment: number | st
 /**
  * A bash stand-in for the rv binary at `path`, recording every call under `recordDir`: its argv, the
  * environment above, when it started, each USR1/TERM it gets, and when a runner drained (by the clock of this
- * host). The calls are named `runner`, `lease-renew` and `lease-end-segment`.
+ * host). The calls are named `runner`, `lease-renew`, `lease-claim` and `lease-end-segment`.
  *
  * `rv runner` polls every 0.2 s for its segment's control file under $RV_HOME (from RV_LEASE and RV_SEGMENT,
  * as the real runner knows its own), and drains when it appears. A USR1 is only recorded: the runners must learn
@@ -77,6 +79,7 @@ case "$1 \${2-}" in
     mkdir -p "$RV_HOME/leases/$4/control" && : > "$RV_HOME/leases/$4/control/segment-$6.end"
     exit ;;
   "lease renew") exit ${options.renewStatus ?? 0} ;;
+  "lease claim") exit ${options.claimStatus ?? 0} ;;
 esac
 echo "fake rv: unknown command: $*" >&2
 exit 2

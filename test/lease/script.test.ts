@@ -209,6 +209,30 @@ describe("renderSegmentScript: the body under bash", () => {
     ]);
   });
 
+  it("a racing job claims the lease first, with its attempt, rank, job id and granted end", async () => {
+    const run = prepareRun();
+    const script = renderSegmentScript({ ...typical, rv: run.rv, renew: true, race: { attempt: 2, rank: 3 } });
+    await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
+    const calls = readCalls(run.records);
+    const claim = calls.find((c) => c.command === "lease-claim");
+    expect(claim?.argv).toEqual([
+      ...["lease", "claim", "--lease", "exp1", "--attempt", "2", "--rank", "3"],
+      ...["--job", "4242", "--segment-end", "1800000000"],
+    ]);
+    const others = calls.filter((c) => c.command !== "lease-claim");
+    expect(others.map((c) => c.command).sort()).toEqual(["lease-renew", "runner"]);
+    expect(Math.min(...others.map((c) => c.startedAt))).toBeGreaterThanOrEqual(claim?.startedAt ?? Infinity);
+  });
+
+  it("a job that lost the race exits 0 at once: no renewal, no runner", async () => {
+    const run = prepareRun({ claimStatus: 3 });
+    const script = renderSegmentScript({ ...typical, rv: run.rv, renew: true, race: { attempt: 1, rank: 2 } });
+    const result = await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("this job does not hold the lease (rv lease claim: status 3): exiting");
+    expect(readCalls(run.records).map((c) => c.command)).toEqual(["lease-claim"]);
+  });
+
   it("runs lease renew once with the job id and the granted end", async () => {
     const run = prepareRun();
     await runScript(renderSegmentScript({ ...typical, rv: run.rv, renew: true }), run.dir, {

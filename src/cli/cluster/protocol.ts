@@ -18,6 +18,7 @@ export const OpNameSchema = z.enum([
   "lease-extend",
   "lease-list",
   "attach",
+  "balance",
   /** Submits and follows: output streams back as the task writes it, and the exit status is the task's. */
   "run",
 ]);

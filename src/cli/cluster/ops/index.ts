@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { OpName } from "../protocol.ts";
 import type { ClusterSide } from "../side.ts";
 import { AttachArgsSchema, attachOp } from "./attach.ts";
+import { BalanceArgsSchema, balanceOp } from "./balance.ts";
 import { DoctorArgsSchema, doctorOp } from "./doctor.ts";
 import { LeaseExtendArgsSchema, leaseExtendOp } from "./lease-extend.ts";
 import { LeaseListArgsSchema, leaseListOp } from "./lease-list.ts";
@@ -31,4 +32,5 @@ export const ops: Record<OpName, Op> = {
   run: { args: RunArgsSchema, stream: runOp },
   "lease-list": { args: LeaseListArgsSchema, run: leaseListOp },
   attach: { args: AttachArgsSchema, run: attachOp },
+  balance: { args: BalanceArgsSchema, run: balanceOp },
 };

@@ -1,4 +1,6 @@
+import { userInfo } from "node:os";
 import { z } from "zod";
+import { cancelLosers, readClaim, readLatestRace } from "../../../alloc/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, newRunnerId, readHeartbeats, requestControl } from "../../../fsqueue/index.ts";
 import { readSegments, requireLease, writeLease } from "../../../lease/index.ts";
@@ -41,7 +43,14 @@ export async function leaseReleaseOp(side: ClusterSide, args: LeaseReleaseArgs):
   if (args.now) await runnersExited(p, STOP_WAIT_MS);
   const toCancel = args.now ? [...pending, ...running.map((j) => j.jobId)] : pending;
   if (toCancel.length) await runQuery(side.remote, scancelJobs(toCancel));
-  return { lease: lease.id, mode, cancelled: toCancel };
+  return { lease: lease.id, mode, cancelled: [...toCancel, ...(await cancelRacers(side, p))] };
+}
+
+/** Every job of the race but its winner (a segment like any other, handled above): nothing is left to claim the lease. */
+async function cancelRacers(side: ClusterSide, p: ReturnType<typeof leasePaths>): Promise<string[]> {
+  const race = readLatestRace(p);
+  if (!race) return [];
+  return cancelLosers(side.remote, race, readClaim(p)?.jobId ?? "", userInfo().username);
 }
 
 async function runnersExited(p: ReturnType<typeof leasePaths>, timeoutMs: number): Promise<void> {

@@ -1,4 +1,15 @@
+import { userInfo } from "node:os";
 import { z } from "zod";
+import {
+  cancelLosers,
+  type RaceFiles,
+  type RaceRow,
+  raceRows,
+  raceStanding,
+  readClaim,
+  readLatestRace,
+  readRaceFiles,
+} from "../../../alloc/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
 import {
@@ -23,7 +34,11 @@ import {
 import { type LeaseSummary, readSummary } from "../../commands/status.ts";
 import type { ClusterSide } from "../side.ts";
 
-export const LeaseViewArgsSchema = z.object({ lease: z.string() });
+export const LeaseViewArgsSchema = z.object({
+  lease: z.string(),
+  /** Also the race's decision and each job's script and Slurm output (`rv lease show --alloc`). */
+  alloc: z.boolean().default(false),
+});
 export type LeaseViewArgs = z.infer<typeof LeaseViewArgsSchema>;
 
 export interface SegmentView {
@@ -39,6 +54,10 @@ export interface LeaseViewResult {
   /** How much longer it holds its GPUs as planned (timeLeftSeconds). */
   timeLeftSeconds: number;
   summary: LeaseSummary;
+  /** The race for segment 0, while it runs and after (who won, who lost); null for a lease that never raced. */
+  race: RaceRow[] | null;
+  /** Only when asked for: the newest race in full, and where each job's script and output are kept. */
+  alloc: RaceFiles | null;
 }
 
 /**
@@ -55,6 +74,7 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
     throw new RvError("usage", `lease ${lease.id} on the cluster is not a Slurm lease`);
   }
   const p = leasePaths(root, lease.id);
+  const race = await viewRace(side, p, lease);
   const segments = readSegments(p);
   const jobs = await jobStatus(
     side.remote,
@@ -68,13 +88,47 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
   const refused = "refused" in replacement ? replacement.refused : null;
   const [allSegments, allJobs] = [all.map((v) => v.segment), all.map((v) => v.job)];
   const nowEpoch = Math.floor(side.ctx.now().getTime() / 1000);
+  const phase =
+    all.length === 0 && race && lease.state === "active"
+      ? racePhase(race)
+      : leasePhase(lease, allSegments, allJobs, refused);
   return {
     lease,
     segments: all,
-    phase: leasePhase(lease, allSegments, allJobs, refused),
+    race,
+    alloc: args.alloc ? readRaceFiles(p) : null,
+    phase,
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
     summary: readSummary(side.ctx, side.config, lease.id),
   };
+}
+
+/**
+ * The race's rows. Before a claim, a released lease's racers are cancelled (no runner exists to do it); after
+ * one, losers still alive are cancelled again, in case the winner's own sweep missed one (a job submitted after it).
+ */
+async function viewRace(
+  side: ClusterSide,
+  p: ReturnType<typeof leasePaths>,
+  lease: SlurmLease,
+): Promise<RaceRow[] | null> {
+  const race = readLatestRace(p);
+  if (!race) return null;
+  const claim = readClaim(p);
+  const ids = race.entries.flatMap((e) => (e.jobId ? [e.jobId] : []));
+  const jobs = await jobStatus(side.remote, ids);
+  const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && j.jobId !== claim?.jobId);
+  if (alive.length > 0 && (claim || lease.state === "released")) {
+    await cancelLosers(side.remote, race, claim?.jobId ?? "", userInfo().username);
+  }
+  return raceRows(race, claim, jobs);
+}
+
+function racePhase(rows: readonly RaceRow[]): LeasePhase {
+  const standing = raceStanding(rows);
+  return standing.on
+    ? { kind: "racing", waiting: standing.waiting, of: rows.length }
+    : { kind: "failed", why: standing.why };
 }
 
 /**

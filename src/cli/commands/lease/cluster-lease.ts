@@ -8,19 +8,40 @@ import type { Context } from "../../context.ts";
 import { formatDuration, plural, printJson, renderTable } from "../../output.ts";
 import { renderSummary } from "../status.ts";
 import { describeRequest } from "./describe.ts";
+import { renderRace, renderRaceFiles } from "./race-text.ts";
 
 const WAIT_POLL_MS = 2000;
 
-/** `rv lease show L` for a lease on the cluster: the request, each segment as Slurm saw it, the gaps. */
-export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
+/**
+ * `rv lease show L` for a lease on the cluster: the request, the race for its first segment, each segment as
+ * Slurm saw it, the gaps. `alloc`: also the allocator's decision and every racing job's script and output.
+ */
+export async function showClusterLease(
+  ctx: Context,
+  cluster: ClusterConfig,
+  lease: string,
+  options: { alloc?: boolean } = {},
+): Promise<number> {
   const remote = clusterRemote(ctx.root, cluster.host);
-  const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
+  const args = { lease, alloc: options.alloc === true };
+  const view = (await callCluster(remote, cluster, ctx.env, "lease-view", args)) as LeaseViewResult;
   const renewals = renewalSeconds(view.segments);
   if (ctx.json) {
     const gapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, s)));
     const overlapsSeconds = renewals.map((s) => (s === null ? null : Math.max(0, -s)));
-    const { lease, segments, phase, timeLeftSeconds } = view;
-    printJson(ctx.io, { ...view.summary, lease, phase, timeLeftSeconds, segments, gapsSeconds, overlapsSeconds });
+    const { lease, segments, phase, timeLeftSeconds, race, alloc } = view;
+    const allocation = options.alloc ? { alloc } : {};
+    printJson(ctx.io, {
+      ...view.summary,
+      lease,
+      phase,
+      timeLeftSeconds,
+      race,
+      ...allocation,
+      segments,
+      gapsSeconds,
+      overlapsSeconds,
+    });
     return 0;
   }
   ctx.io.out(renderSummary(ctx, view.summary, view.phase));
@@ -34,7 +55,11 @@ export async function showClusterLease(ctx: Context, cluster: ClusterConfig, lea
     formatDuration(segment.wallSeconds * 1000),
     describeRenewal(i === 0 ? null : (renewals[i - 1] ?? null)),
   ]);
+  if (view.race && (view.segments.length === 0 || options.alloc)) {
+    ctx.io.out(renderRace(ctx.io, view.race, Math.floor(ctx.now().getTime() / 1000)));
+  }
   ctx.io.out(renderTable(ctx.io, ["  segment", "job", "state", "nodes/reason", "wall", "gap"], rows));
+  if (view.alloc) ctx.io.out(`\n${renderRaceFiles(ctx.io, view.alloc)}`);
   return 0;
 }
 
@@ -84,9 +109,14 @@ async function untilJobsEnd(ctx: Context, cluster: ClusterConfig, lease: string)
   let said = "";
   for (;;) {
     const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
-    const alive = view.segments.filter(({ job }) => job.state !== null && !isFinished(job.state.kind));
+    const alive = [
+      ...view.segments
+        .filter(({ job }) => job.state !== null && !isFinished(job.state.kind))
+        .map((s) => s.segment.jobId),
+      ...(view.race ?? []).filter((r) => r.state === "pending" || r.state === "starting").flatMap((r) => r.jobId ?? []),
+    ];
     if (alive.length === 0) return;
-    const line = `waiting for job ${alive.map((s) => s.segment.jobId).join(", ")} to end (${plural(view.summary.counts.running, "task")} running)`;
+    const line = `waiting for job ${alive.join(", ")} to end (${plural(view.summary.counts.running, "task")} running)`;
     if (line !== said) ctx.io.err(`rv: ${line}\n`);
     said = line;
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));

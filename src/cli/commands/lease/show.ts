@@ -5,9 +5,14 @@ import { printJson } from "../../output.ts";
 import { readSummary, renderSummary } from "../status.ts";
 import { describeRequest } from "./describe.ts";
 
-export async function runLeaseShow(ctx: Context, config: Config, id: string): Promise<number> {
+export async function runLeaseShow(
+  ctx: Context,
+  config: Config,
+  id: string,
+  options: { alloc?: boolean } = {},
+): Promise<number> {
   if (config.cluster && !readLease(ctx.root, id)) {
-    return (await import("./cluster-lease.ts")).showClusterLease(ctx, config.cluster, id);
+    return (await import("./cluster-lease.ts")).showClusterLease(ctx, config.cluster, id, options);
   }
   const lease = requireLease(ctx.root, id);
   const summary = readSummary(ctx, config, lease.id);

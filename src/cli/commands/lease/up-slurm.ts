@@ -1,4 +1,7 @@
 import { customAlphabet } from "nanoid";
+import type { AllocRequest } from "../../../alloc/index.ts";
+import { loadProfile } from "../../../alloc/profile/load.ts";
+import type { SiteProfile } from "../../../alloc/profile/schema.ts";
 import type { ClusterConfig, Config } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
 import type { SlurmRequest } from "../../../fsqueue/index.ts";
@@ -6,18 +9,21 @@ import { validateLeaseName } from "../../../lease/index.ts";
 import type { Remote } from "../../../remote/index.ts";
 import { callCluster, deployedPath } from "../../cluster/call.ts";
 import { clusterRemote, requireCluster } from "../../cluster/connect.ts";
-import type { LeaseUpResult } from "../../cluster/ops/lease-up.ts";
+import type { LeaseUpArgs, LeaseUpResult, RacerView } from "../../cluster/ops/lease-up.ts";
 import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
 import { formatDuration, printJson } from "../../output.ts";
-import { describeRequest } from "./describe.ts";
+import { showLive } from "../../ui/live.ts";
+import type { RaceViewProps } from "../../ui/race-view.tsx";
+import { renderDecision } from "./decision-view.ts";
 import { describeWait, isReady } from "./wait-view.ts";
 
 export interface SlurmLeaseUpOptions {
   partition?: string;
   gpu?: string;
-  gpuType?: string;
+  type?: string;
+  vram?: string;
   nodes?: string;
   cpus?: string;
   mem?: string;
@@ -32,35 +38,68 @@ export interface SlurmLeaseUpOptions {
   idleRelease?: string;
 }
 
-/** Just under the 3-hour backfill cliff most sites have (notes/seed-cluster.md). */
+/** Just under the 3-hour backfill cliff most sites have (notes/seed-cluster.md), unless the profile says. */
 const DEFAULT_SEGMENT_SECONDS = 2 * 3600 + 59 * 60;
 const POLL_MS = 2000;
 
-/** Flags -> the request; nothing is contacted yet. */
-export function requestFromFlags(options: SlurmLeaseUpOptions, cluster: ClusterConfig): SlurmRequest {
-  if (!options.partition) {
-    throw new RvError("usage", "a Slurm lease needs --partition (the allocator that picks one comes later)", {
-      hint: "rv resources lists the partitions and their GPUs; or --local for a lease on this machine",
+export interface LeaseAsk {
+  ask: AllocRequest;
+  policy: LeaseUpArgs["policy"];
+}
+
+/** Flags -> what the allocator is asked for, and the lease's renewal policy; nothing is contacted yet. */
+export function requestFromFlags(
+  options: SlurmLeaseUpOptions,
+  cluster: ClusterConfig,
+  profile: SiteProfile | null,
+): LeaseAsk {
+  const segmentSeconds =
+    parseWalltime("--segment", options.segment) ?? profile?.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
+  const totalSeconds = parseWalltime("--time", options.time) ?? segmentSeconds;
+  const gpus = parseCount("--gpu", options.gpu, 0) ?? 1;
+  const nodes = parseCount("--nodes", options.nodes, 1) ?? null;
+  if (nodes !== null && gpus % nodes !== 0) {
+    throw new RvError("usage", `--gpu ${gpus} does not split evenly over --nodes ${nodes}`, {
+      hint: "--gpu is the lease's GPUs in all: ask for a multiple of --nodes, or leave --nodes out and let rv choose",
     });
   }
-  const segmentSeconds = parseWalltime("--segment", options.segment) ?? DEFAULT_SEGMENT_SECONDS;
-  const totalSeconds = parseWalltime("--time", options.time) ?? segmentSeconds;
-  if (options.mem !== undefined && !/^\d+[KMGT]?$/.test(options.mem)) {
-    throw new RvError("usage", `--mem ${JSON.stringify(options.mem)}: expected a size like 32G or 64000M`);
-  }
+  const segment = Math.min(segmentSeconds, totalSeconds);
   return {
-    partition: options.partition,
-    gpusPerNode: parseCount("--gpu", options.gpu, 0) ?? 1,
-    gpuType: options.gpuType ?? null,
-    nodes: parseCount("--nodes", options.nodes, 1) ?? 1,
-    cpusPerNode: parseCount("--cpus", options.cpus, 1) ?? null,
-    memPerNode: options.mem ?? null,
-    totalSeconds,
-    segmentSeconds: Math.min(segmentSeconds, totalSeconds),
-    account: options.account ?? cluster.account ?? null,
-    ...renewalPolicy(options, Math.min(segmentSeconds, totalSeconds)),
-    idleReleaseSeconds: idleReleaseSeconds(options.idleRelease),
+    ask: {
+      gpus,
+      types: parseTypes(options.type),
+      minVramGb: parseCount("--vram", options.vram, 1) ?? null,
+      cpus: parseCount("--cpus", options.cpus, 1) ?? null,
+      memMiB: parseMemMiB(options.mem),
+      totalSeconds,
+      segmentSeconds: segment,
+      nodes,
+      partition: options.partition ?? null,
+      account: options.account ?? cluster.account ?? null,
+    },
+    policy: { ...renewalPolicy(options, segment), idleReleaseSeconds: idleReleaseSeconds(options.idleRelease) },
   };
+}
+
+/** `--type a6000,a100_80`: the GPU types (profile keys or GRES types) the lease may have. */
+function parseTypes(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const types = text.split(",").map((t) => t.trim());
+  if (types.some((t) => !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(t))) {
+    throw new RvError("usage", `--type ${JSON.stringify(text)}: expected GPU types separated by commas`, {
+      hint: "for example --type a6000,a100_80; rv resources lists the types the cluster has",
+    });
+  }
+  return types;
+}
+
+/** `--mem 64G` (the lease's memory in all) in MiB. */
+function parseMemMiB(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const match = /^(\d+)([KMGT]?)$/.exec(text);
+  if (!match) throw new RvError("usage", `--mem ${JSON.stringify(text)}: expected a size like 32G or 64000M`);
+  const factor = { K: 1 / 1024, "": 1, M: 1, G: 1024, T: 1024 * 1024 }[match[2] ?? ""] ?? 1;
+  return Math.max(1, Math.ceil(Number(match[1]) * factor));
 }
 
 /** `--renewal` and `--overlap`: an overlap without a policy implies `overlap`; at most half a segment. */
@@ -119,7 +158,7 @@ export async function runUp(
 }
 
 function newLeaseName(options: SlurmLeaseUpOptions): string {
-  const kind = options.gpuType ?? options.partition ?? "lease";
+  const kind = options.type?.split(",")[0] ?? options.partition ?? (options.gpu === "0" ? "cpu" : "gpu");
   return validateLeaseName(options.name ?? `${kind}-${suffix()}`);
 }
 
@@ -130,18 +169,28 @@ async function slurmLeaseUp(
   lease: string,
 ): Promise<number> {
   const cluster = requireCluster(config);
-  const request = requestFromFlags(options, cluster);
+  const profile = loadProfile(cluster.profile);
+  const { ask, policy } = requestFromFlags(options, cluster, profile);
   const remote = clusterRemote(ctx.root, cluster.host);
-  const args = { lease, request, rv: deployedPath(cluster), dryRun: options.dryRun === true };
+  const args = { lease, ask, policy, profile, rv: deployedPath(cluster), dryRun: options.dryRun === true };
   const up = (await callCluster(remote, cluster, ctx.env, "lease-up", args)) as LeaseUpResult;
   if (options.dryRun) return printDryRun(ctx, up);
-  note(ctx, `lease ${lease}: ${describeRequest(request)}; segment 0 is job ${up.jobId}`);
+  const racing = up.racers.map(
+    (r) => `${r.candidate.strategy.id} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
+  );
+  const strategies = up.racers.length === 1 ? "1 strategy" : `${up.racers.length} strategies`;
+  note(ctx, `lease ${lease}: racing ${strategies}: ${racing.join(", ")}`);
   if (options.detach) {
-    if (ctx.json) printJson(ctx.io, { lease, jobId: up.jobId, state: "submitted" });
+    if (ctx.json) printJson(ctx.io, { lease, state: "submitted", racers: up.racers.map(racerJson) });
     else ctx.io.out(`${lease}\n`);
     return 0;
   }
   return awaitReady(ctx, cluster, remote, lease);
+}
+
+function racerJson(r: RacerView) {
+  const { strategy, estimate, rank, why } = r.candidate;
+  return { rank, strategy, estimate, why, jobId: r.jobId, refused: r.refused, sbatchArgs: r.sbatchArgs };
 }
 
 function printDryRun(ctx: Context, up: LeaseUpResult): number {
@@ -149,13 +198,17 @@ function printDryRun(ctx: Context, up: LeaseUpResult): number {
     printJson(ctx.io, {
       dryRun: true,
       lease: up.lease.id,
-      request: up.lease.request,
-      sbatchArgs: up.sbatchArgs,
-      script: up.script,
+      decision: up.decision,
+      racers: up.racers.map((r) => ({ ...racerJson(r), script: r.script })),
     });
-  } else {
-    ctx.io.out(`# sbatch ${up.sbatchArgs.join(" ")} <<'EOF'\n${up.script}# EOF (nothing was submitted)\n`);
+    return 0;
   }
+  ctx.io.out(renderDecision(ctx.io, up.decision));
+  for (const r of up.racers) {
+    ctx.io.out(`\n# rank ${r.candidate.rank}: ${r.candidate.strategy.id}\n`);
+    ctx.io.out(`# sbatch ${r.sbatchArgs.join(" ")} <<'EOF'\n${r.script}# EOF\n`);
+  }
+  ctx.io.out("# nothing was submitted\n");
   return 0;
 }
 
@@ -167,29 +220,48 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   process.once("SIGINT", onInterrupt);
+  const live = await showLive<RaceViewProps>(async () => (await import("../../ui/race-view.tsx")).RaceView, ctx);
   try {
     let last = "";
     for (;;) {
       const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
       const line = describeWait(view, ctx.now());
-      if (line !== last) note(ctx, line);
+      if (live.drawn && view.race) live.update(raceViewProps(lease, view, line, ctx.now()));
+      else if (line !== last) note(ctx, line);
       last = line;
       if (isReady(view)) {
+        live.done();
         if (ctx.json)
-          printJson(ctx.io, { lease, state: "ready", segments: view.segments, runners: view.summary.runners });
+          printJson(ctx.io, {
+            lease,
+            state: "ready",
+            race: view.race,
+            segments: view.segments,
+            runners: view.summary.runners,
+          });
         else ctx.io.out(`${lease}\n`);
         return 0;
       }
-      if (view.lease.state !== "active" || view.segments.every((s) => s.segment.ended)) {
+      if (view.lease.state !== "active" || view.phase.kind === "failed" || view.phase.kind === "expired") {
         throw new RvError("cluster", `lease ${lease} ended before its runner started: ${line}`, {
-          hint: `the segment's Slurm output is in the lease's segments/ directory: rv lease show ${lease}`,
+          hint: `each job's script and Slurm output are kept: rv lease show ${lease} --alloc`,
         });
       }
-      if (await pause(POLL_MS, stop.signal)) return interrupted(ctx, cluster, lease);
+      if (await pause(POLL_MS, stop.signal)) {
+        live.done();
+        return interrupted(ctx, cluster, lease);
+      }
     }
   } finally {
+    live.done();
     process.removeListener("SIGINT", onInterrupt);
   }
+}
+
+function raceViewProps(lease: string, view: LeaseViewResult, line: string, now: Date): RaceViewProps {
+  const rows = view.race ?? [];
+  const winner = rows.find((r) => r.state === "won")?.strategyId ?? null;
+  return { rows, lease, nowEpoch: Math.floor(now.getTime() / 1000), winner, note: line };
 }
 
 /**

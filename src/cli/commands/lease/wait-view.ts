@@ -1,3 +1,4 @@
+import type { RaceRow } from "../../../alloc/index.ts";
 import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
 import { formatDuration } from "../../output.ts";
 
@@ -9,7 +10,7 @@ export function isReady(view: LeaseViewResult): boolean {
 /** One line about where the lease stands, for the wait of `rv lease up` (printed when it changes). */
 export function describeWait(view: LeaseViewResult, now: Date): string {
   const current = [...view.segments].reverse().find((s) => !s.segment.ended) ?? view.segments.at(-1);
-  if (!current) return "no segment submitted yet";
+  if (!current) return view.race ? describeRace(view.race, now) : "no segment submitted yet";
   const { segment, job } = current;
   const state = job.state?.kind ?? "unknown";
   const prefix = `segment ${segment.n} (job ${segment.jobId})`;
@@ -23,4 +24,17 @@ export function describeWait(view: LeaseViewResult, now: Date): string {
     return `${prefix} running on ${job.nodes.join(",") || "?"}${ready}`;
   }
   return `${prefix} ${job.state?.raw ?? "not known to Slurm"}`;
+}
+
+/** Before a job claims the lease: how many still race, and the one expected first. */
+function describeRace(rows: readonly RaceRow[], now: Date): string {
+  const live = rows.filter((r) => r.state === "pending" || r.state === "starting");
+  const first = [...live].sort((a, b) => (a.startEpoch ?? Infinity) - (b.startEpoch ?? Infinity))[0];
+  if (!first) return `racing ${rows.length} strategies: none left in the running`;
+  const when =
+    first.startEpoch === null
+      ? ""
+      : `, estimated start in ${formatDuration(Math.max(0, first.startEpoch * 1000 - now.getTime()))}`;
+  const what = first.state === "starting" ? "started, claiming the lease" : `pending (${first.reason ?? "queued"})`;
+  return `racing ${live.length} of ${rows.length} strategies; first expected: ${first.strategyId} (job ${first.jobId}) ${what}${when}`;
 }

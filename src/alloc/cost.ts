@@ -1,0 +1,45 @@
+import { RvError } from "../errors.ts";
+import type { SiteProfile } from "./profile/schema.ts";
+
+export interface CostRequest {
+  gpus: number;
+  /** A GPU key of the profile (`a100_80`). */
+  type: string;
+  seconds: number;
+}
+
+export interface Cost {
+  type: string;
+  partition: string;
+  gpus: number;
+  seconds: number;
+  gpuHours: number;
+  suPerGpuHour: number;
+  /** Rounded to hundredths, as sites print balances. */
+  su: number;
+}
+
+/** What holding `gpus` GPUs of `type` for `seconds` charges: GPUs x hours x the type's rate. */
+export function costOf(profile: SiteProfile, request: CostRequest): Cost {
+  const gpu = profile.gpus.find((g) => g.key === request.type);
+  if (!gpu) {
+    const keys = profile.gpus.map((g) => g.key).join(", ") || "none";
+    throw new RvError("usage", `the site profile ${profile.name} has no GPU type ${JSON.stringify(request.type)}`, {
+      hint: `its types: ${keys}`,
+    });
+  }
+  const gpuHours = (request.gpus * request.seconds) / 3600;
+  return {
+    type: gpu.key,
+    partition: gpu.partition,
+    gpus: request.gpus,
+    seconds: request.seconds,
+    gpuHours,
+    suPerGpuHour: gpu.suPerGpuHour,
+    su: hundredths(gpuHours * gpu.suPerGpuHour),
+  };
+}
+
+export function hundredths(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { type LeasePaths, raceFile } from "../../fsqueue/index.ts";
+import type { Claim, Race } from "../schema.ts";
+import { readClaim, readLatestRace } from "./store.ts";
+
+/** How much of each job's Slurm output `rv lease show --alloc` brings back: its end says why it stopped. */
+const TAIL_LINES = 8;
+
+export interface RaceFiles {
+  race: Race;
+  claim: Claim | null;
+  jobs: { rank: number; script: string; output: string; outputTail: string[] }[];
+}
+
+/** The newest race in full, with each job's batch script and Slurm output (paths on the cluster) and its last lines. */
+export function readRaceFiles(p: LeasePaths): RaceFiles | null {
+  const race = readLatestRace(p);
+  if (!race) return null;
+  const jobs = race.entries.map(({ rank }) => {
+    const output = raceFile(p, race.attempt, `${rank}.out`);
+    return { rank, script: raceFile(p, race.attempt, `${rank}.sh`), output, outputTail: tail(output) };
+  });
+  return { race, claim: readClaim(p) ?? null, jobs };
+}
+
+function tail(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-TAIL_LINES);
+  } catch {
+    return []; // not started yet, or refused: Slurm never wrote it
+  }
+}

@@ -1,0 +1,80 @@
+import { symlinkSync } from "node:fs";
+import { relative } from "node:path";
+import {
+  type LeasePaths,
+  leasePaths,
+  raceFile,
+  type SlurmLease,
+  type SlurmRequest,
+  segmentFile,
+} from "../../fsqueue/index.ts";
+import { readLease, writeLease, writeSegment } from "../../lease/index.ts";
+import type { Claim, Race, Strategy } from "../schema.ts";
+
+/** What a person asked of a lease that no strategy changes. */
+export type RequestPolicy = Omit<
+  SlurmRequest,
+  "partition" | "gpuType" | "gpusPerNode" | "nodes" | "cpusPerNode" | "memPerNode" | "segmentSeconds"
+>;
+
+/**
+ * The lease's request with a strategy's shape: partition, type, topology, resources per node and segment
+ * walltime. The rest (total time, renewal, account, idle release) stays as the person asked. Every segment
+ * after the first asks for the shape that won, so the lease keeps one kind of GPU.
+ */
+export function requestWithStrategy(request: RequestPolicy, strategy: Strategy): SlurmRequest {
+  return {
+    ...request,
+    partition: strategy.partition,
+    gpuType: strategy.gpuType,
+    gpusPerNode: strategy.gpusPerNode,
+    nodes: strategy.nodes,
+    cpusPerNode: strategy.cpusPerNode,
+    memPerNode: strategy.memPerNode,
+    segmentSeconds: strategy.wallSeconds,
+  };
+}
+
+/**
+ * The winner makes the lease its own: `lease.json` takes its shape and `segments/0.json` names its job, with
+ * the walltime Slurm granted (`--time-min` may have shortened it) so that the lease's time is counted right.
+ */
+export function recordWin(
+  root: string,
+  race: Race,
+  claim: Claim,
+  granted: { startEpoch: number; endEpoch: number | null },
+): SlurmLease {
+  const entry = race.entries.find((e) => e.rank === claim.rank);
+  const lease = readLease(root, race.lease);
+  if (!entry || lease?.kind !== "slurm") throw new Error(`race ${race.attempt} of lease ${race.lease} is not readable`);
+  const won: SlurmLease = { ...lease, request: requestWithStrategy(lease.request, entry.strategy) };
+  writeLease(root, won);
+  const wall = entry.strategy.wallSeconds;
+  const grantedSeconds = granted.endEpoch === null ? wall : Math.min(wall, granted.endEpoch - granted.startEpoch);
+  const p = leasePaths(root, race.lease);
+  linkSegmentFiles(p, race.attempt, claim.rank);
+  writeSegment(p, {
+    v: 1,
+    lease: race.lease,
+    n: 0,
+    jobId: claim.jobId,
+    submittedAt: race.startedAt,
+    submittedBy: `rv lease up, strategy ${entry.strategy.id} of ${race.entries.length} (attempt ${race.attempt})`,
+    after: null,
+    wallSeconds: Math.max(60, grantedSeconds),
+  });
+  return won;
+}
+
+/** `segments/0.sh` and `0.out` lead to the winner's own files, so segment 0 is found where every segment is. */
+function linkSegmentFiles(p: LeasePaths, attempt: number, rank: number): void {
+  for (const ext of ["sh", "out"] as const) {
+    const link = segmentFile(p, 0, ext);
+    try {
+      symlinkSync(relative(p.segments, raceFile(p, attempt, `${rank}.${ext}`)), link);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}

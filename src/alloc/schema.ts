@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { ScontrolNodeSchema, ScontrolPartitionSchema, SqueueJobSchema, TestOnlySchema } from "../slurm/index.ts";
+
+/**
+ * The allocator's records (DESIGN.md section 6): what a person asks, what rv reads of the cluster, the
+ * strategies it builds from them, its estimate of each, the ranked decision, and the race on the cluster.
+ */
+
+/** What `rv lease up` asks the allocator for. Totals for the whole lease: a topology splits them per node. */
+export const AllocRequestSchema = z.object({
+  /** GPUs in all (0: a CPU-only lease). */
+  gpus: z.number().int().nonnegative(),
+  /** Profile keys or GRES types the person accepts; empty: any that fits. */
+  types: z.array(z.string()),
+  minVramGb: z.number().positive().nullable(),
+  /** CPUs in all; null: Slurm's default per node. */
+  cpus: z.number().int().positive().nullable(),
+  /** Memory in all, in MiB; null: Slurm's default per node. */
+  memMiB: z.number().int().positive().nullable(),
+  /** The lease's whole life, across segments. */
+  totalSeconds: z.number().int().positive(),
+  /** One segment's walltime; null: the profile's, else 2:59:00. */
+  segmentSeconds: z.number().int().positive().nullable(),
+  /** null: the allocator picks the topology. */
+  nodes: z.number().int().positive().nullable(),
+  /** null: any partition that has the GPUs. */
+  partition: z.string().nullable(),
+  account: z.string().nullable(),
+});
+export type AllocRequest = z.infer<typeof AllocRequestSchema>;
+
+/**
+ * The cluster as one batched read shows it: partitions, nodes (with GRES in use), every running and pending job
+ * (all users: the backfill estimate needs the whole queue), and who rv runs as (per-user limits).
+ */
+export const ClusterStateSchema = z.object({
+  /** Epoch seconds on the login node when it was read. */
+  nowEpoch: z.number().int(),
+  user: z.string(),
+  partitions: z.array(ScontrolPartitionSchema),
+  nodes: z.array(ScontrolNodeSchema),
+  jobs: z.array(SqueueJobSchema),
+});
+export type ClusterState = z.infer<typeof ClusterStateSchema>;
+
+/** One way to ask Slurm for the request: a partition, a GPU type, a topology and a walltime. */
+export const StrategySchema = z.object({
+  /** Stable and readable: `a6000:1x4:2h59m`, `mig:1x1:2h59m`, `a100_80:2x2:2h59m-min30m`. */
+  id: z.string(),
+  partition: z.string(),
+  /** The GRES type for `--gres=gpu:<type>:N`; null: any type the partition has (or a CPU-only lease). */
+  gpuType: z.string().nullable(),
+  /** The profile key this strategy comes from; null when discovery alone found the pool. */
+  profileKey: z.string().nullable(),
+  kind: z.enum(["gpu", "mig", "interactive", "cpu"]),
+  nodes: z.number().int().positive(),
+  gpusPerNode: z.number().int().nonnegative(),
+  cpusPerNode: z.number().int().positive().nullable(),
+  memPerNode: z.string().nullable(),
+  wallSeconds: z.number().int().positive(),
+  /** `--time-min`: Slurm may shorten the job to this to fit a backfill hole. */
+  timeMinSeconds: z.number().int().positive().nullable(),
+  vramGb: z.number().positive().nullable(),
+  suPerGpuHour: z.number().nonnegative().nullable(),
+});
+export type Strategy = z.infer<typeof StrategySchema>;
+
+/** When a strategy would start, and why rv thinks so. */
+export const EstimateSchema = z.object({
+  startEpoch: z.number().int(),
+  /** The walltime it would get: less than wallSeconds when only a hole of at least timeMinSeconds fits. */
+  grantedSeconds: z.number().int().positive(),
+  /**
+   * `idle`: the GPUs are free now and no pending job holds them. `hole`: a backfill hole from the running jobs'
+   * ends and the pending jobs' plans. `queue`: behind the pending jobs. `test-only`: Slurm's probe said later
+   * than rv's own estimate.
+   */
+  basis: z.enum(["idle", "hole", "queue", "test-only"]),
+  /** For a person: "4 free on a6000-02", "hole of 1h12m on a100-01 until job 812 starts". */
+  detail: z.string(),
+});
+export type Estimate = z.infer<typeof EstimateSchema>;
+
+/** A strategy with its fate: ranked and submitted, or dropped with the reason. */
+export const CandidateSchema = z.object({
+  strategy: StrategySchema,
+  estimate: EstimateSchema.nullable(),
+  /** Slurm's `--test-only` answer, when probed. */
+  probe: TestOnlySchema.nullable(),
+  /** 1 is best; null for a dropped one. */
+  rank: z.number().int().positive().nullable(),
+  kept: z.boolean(),
+  why: z.string(),
+});
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+/** Requests the allocator could not turn into any strategy say why (every pool and the limit that ruled it out). */
+export const DecisionSchema = z.object({
+  at: z.number().int(),
+  candidates: z.array(CandidateSchema),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/**
+ * One attempt of a race (`alloc/<attempt>/race.json`): the decision and the jobs submitted for it. Written by
+ * `rv lease up` before the first sbatch (entries without job ids) and replaced whole as each job id comes back,
+ * so a laptop closed mid-race leaves a record of every job that may exist.
+ */
+export const RaceEntrySchema = z.object({
+  rank: z.number().int().positive(),
+  strategy: StrategySchema,
+  estimate: EstimateSchema.nullable(),
+  /** null until sbatch answers, and for ever when it refused. */
+  jobId: z.string().nullable(),
+  /** Slurm's reason when sbatch refused this strategy. */
+  refused: z.string().nullable(),
+});
+export type RaceEntry = z.infer<typeof RaceEntrySchema>;
+
+export const RaceSchema = z.object({
+  v: z.literal(1),
+  lease: z.string(),
+  attempt: z.number().int().positive(),
+  startedAt: z.string(),
+  request: AllocRequestSchema,
+  decision: DecisionSchema,
+  entries: z.array(RaceEntrySchema),
+});
+export type Race = z.infer<typeof RaceSchema>;
+
+/** The winner of a race (`alloc/winner.json`), created once by link(2): whoever links it first owns the lease. */
+export const ClaimSchema = z.object({
+  v: z.literal(1),
+  lease: z.string(),
+  attempt: z.number().int().positive(),
+  rank: z.number().int().positive(),
+  strategyId: z.string(),
+  jobId: z.string(),
+  node: z.string().nullable(),
+  claimedAt: z.string(),
+});
+export type Claim = z.infer<typeof ClaimSchema>;
+
+/** One line of the race as a person watches it (`rv lease up`'s live view, `rv lease show --alloc`). */
+export const RaceRowSchema = z.object({
+  rank: z.number().int().positive(),
+  strategyId: z.string(),
+  jobId: z.string().nullable(),
+  state: z.enum(["submitting", "refused", "pending", "starting", "won", "lost", "cancelled", "ended"]),
+  /** Epoch seconds: Slurm's planned start when it has one, else rv's estimate. */
+  startEpoch: z.number().int().nullable(),
+  /** Slurm's reason while pending, sbatch's refusal, or how it lost. */
+  reason: z.string().nullable(),
+});
+export type RaceRow = z.infer<typeof RaceRowSchema>;

@@ -1,0 +1,62 @@
+import type { Config } from "../../../config/index.ts";
+import { RvError } from "../../../errors.ts";
+import { describePhase } from "../../../lease/index.ts";
+import { callCluster } from "../../cluster/call.ts";
+import { clusterRemote, requireCluster } from "../../cluster/connect.ts";
+import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
+import type { Context } from "../../context.ts";
+import { printJson } from "../../output.ts";
+import { startIn } from "./decision-view.ts";
+import { explainPendingReason } from "./pending-reason.ts";
+
+export interface WaitingJob {
+  jobId: string;
+  /** The racing strategy, or the segment, the job is for. */
+  what: string;
+  reason: string | null;
+  explanation: string;
+  /** Slurm's planned start, else rv's estimate, in epoch seconds. */
+  startEpoch: number | null;
+}
+
+/** The lease's jobs that wait in Slurm's queue, and why each does: the racers before a claim, a queued segment after. */
+export function waitingJobs(view: LeaseViewResult): WaitingJob[] {
+  const racers = (view.race ?? [])
+    .filter((r) => r.state === "pending" && r.jobId !== null)
+    .map((r) => ({
+      jobId: r.jobId ?? "",
+      what: `strategy ${r.strategyId}`,
+      reason: r.reason,
+      startEpoch: r.startEpoch,
+    }));
+  const segments = view.segments
+    .filter(({ job }) => job.state?.kind === "pending")
+    .map(({ segment, job }) => ({
+      jobId: segment.jobId,
+      what: `segment ${segment.n}`,
+      reason: job.reason,
+      startEpoch: job.start?.kind === "at" ? job.start.epoch : null,
+    }));
+  return [...racers, ...segments].map((w) => ({ ...w, explanation: explainPendingReason(w.reason) }));
+}
+
+/** `rv lease why L`: why a cluster lease has no GPUs yet, or is waiting for its next segment. */
+export async function runLeaseWhy(ctx: Context, config: Config, lease: string): Promise<number> {
+  const cluster = requireCluster(config);
+  const remote = clusterRemote(ctx.root, cluster.host);
+  const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
+  if (view.lease.kind !== "slurm") throw new RvError("usage", `lease ${lease} is not a Slurm lease`);
+  const waiting = waitingJobs(view);
+  if (ctx.json) {
+    printJson(ctx.io, { lease, phase: view.phase, waiting });
+    return 0;
+  }
+  const nowEpoch = Math.floor(ctx.now().getTime() / 1000);
+  ctx.io.out(`${lease}: ${describePhase(view.phase)}\n`);
+  if (waiting.length === 0) ctx.io.out("  nothing of it waits in Slurm's queue\n");
+  for (const w of waiting) {
+    const when = w.startEpoch === null ? "no start planned yet" : `planned start ${startIn(w.startEpoch, nowEpoch)}`;
+    ctx.io.out(`  ${w.what} (job ${w.jobId}), ${when}\n    ${w.explanation}\n`);
+  }
+  return 0;
+}
