@@ -110,6 +110,9 @@ function targetsSection(b) {
       ` (${r.target.ratioMet ? "met" : "not met"}); gaps ${r.summary.gapsSeconds.length ? `**${r.summary.gapsSeconds.join(", ")} s**` : "**none measured** (no segment ended during the sweep)"}` +
       ` (${r.target.gapMet ? "met" : "not met"})`,
   );
+  add("(g) time to GPU under contention", "time-to-gpu", "rv's median ≤ 1/3 of the naive sbatch", (r) =>
+    r.rows.map((x) => `${x.gpus} GPU: ${x.rv} vs ${x.naive} s = **${x.ratioNaive}×**`).join("; "),
+  );
   return `## Targets\n\n${table(["benchmark", "target", "result", "met"], rows)}`;
 }
 
@@ -343,6 +346,34 @@ function round1(x) {
   return Math.round(x * 10) / 10;
 }
 
+function timeToGpuSection(r) {
+  const rows = r.rows.map((x) => [
+    String(x.gpus),
+    `${x.naive} s`,
+    `${x.multi} s`,
+    `**${x.rv} s**`,
+    `${x.ratioNaive}×`,
+    `${x.ratioMulti}×`,
+    x.met ? "yes" : "no",
+  ]);
+  const trials = r.results
+    .flatMap((g) => g.arms.rv.map((a, i) => `${g.gpus} GPU trial ${i + 1}: ${a.strategy} of ${a.racers}`))
+    .join("; ");
+  const load = r.contention.map((c) => `${c.partition} ${c.meanAllocatedGpus}/${c.totalGpus}`).join(", ");
+  return `## (g) Time to GPU under contention
+
+\`node bench/run.mjs --only time-to-gpu\` (${r.params.trials} trials per size; an arm still waiting after ${r.params.capSeconds} s counts as ${r.params.capSeconds} s).
+From asking to a running job that holds the GPUs: (a) the naive \`sbatch -p gpu-a100-80 --gres=gpu:a100_80g:N -t 24:00:00\`,
+(b) one multi-partition \`sbatch -p gpu-a6000,gpu-a100-80 --gres=gpu:N -t 24:00:00\`, (c) \`rv lease up --gpu N --time 24h
+--detach\` with the \`devcluster\` profile, until a job of the race runs. A load of 1-GPU jobs of 1-3 minutes keeps
+gpu-a6000 and gpu-a100-80 full (mean GPUs allocated: ${load}); gpu-mig and interactive-rtx3090 carry no load.
+Medians:
+
+${table(["GPUs", "naive sbatch", "multi-partition", "rv lease up", "rv / naive", "rv / multi", "≤ 1/3"], rows)}
+
+Winning strategies: ${trials}.`;
+}
+
 export function renderReport(results) {
   const b = results.benchmarks;
   const sections = [INTRO.trim(), runSection(results.meta), targetsSection(b)];
@@ -352,6 +383,7 @@ export function renderReport(results) {
   if (b.dispatch && !b.dispatch.error) sections.push(dispatchSection(b.dispatch));
   if (b.remote && !b.remote.error) sections.push(remoteSection(b.remote));
   if (b["lease-sweep"] && !b["lease-sweep"].error) sections.push(leaseSweepSection(b["lease-sweep"]));
+  if (b["time-to-gpu"] && !b["time-to-gpu"].error) sections.push(timeToGpuSection(b["time-to-gpu"]));
   return `${sections.join("\n\n")}\n`;
 }
 

@@ -28,6 +28,7 @@ import { writeReport } from "./report.mjs";
 import { runSubmit } from "./submit.mjs";
 import { runTasks } from "./tasks.mjs";
 import { runThroughput } from "./throughput.mjs";
+import { runTimeToGpu } from "./time-to-gpu.mjs";
 
 // Every process the benchmarks start carries this in its environment, so others' processes can be told apart.
 const MARKER = "RVBENCH_RUN";
@@ -40,6 +41,7 @@ const FULL = {
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }), // about 25 minutes: 12 sbatch jobs each queue behind the load
+  "time-to-gpu": () => runTimeToGpu({ trials: 3, gpus: [1, 4], capSeconds: 240 }), // about 35 minutes
 };
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
@@ -48,6 +50,7 @@ const QUICK = {
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
   remote: () => runRemote({ warmup: 1, runs: 5 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }),
+  "time-to-gpu": () => runTimeToGpu({ trials: 2, gpus: [1, 4], capSeconds: 180 }),
 };
 
 function parseArgs(argv) {

@@ -1,5 +1,6 @@
 import { symlinkSync } from "node:fs";
 import { relative } from "node:path";
+import { RvError } from "../../errors.ts";
 import {
   type LeasePaths,
   leasePaths,
@@ -47,7 +48,15 @@ export function recordWin(
 ): SlurmLease {
   const entry = race.entries.find((e) => e.rank === claim.rank);
   const lease = readLease(root, race.lease);
-  if (!entry || lease?.kind !== "slurm") throw new Error(`race ${race.attempt} of lease ${race.lease} is not readable`);
+  if (!entry || lease?.kind !== "slurm") {
+    throw new RvError(
+      "cluster",
+      `lease ${race.lease} has no Slurm record or no rank ${claim.rank} in race ${race.attempt}`,
+      {
+        hint: `its files are under the lease's alloc/ directory: rv lease show ${race.lease} --alloc`,
+      },
+    );
+  }
   const won: SlurmLease = { ...lease, request: requestWithStrategy(lease.request, entry.strategy) };
   writeLease(root, won);
   const wall = entry.strategy.wallSeconds;

@@ -27,7 +27,7 @@ import {
   segmentScript,
   writeLease,
 } from "../../../lease/index.ts";
-import { runQueries, sbatchTestOnly, type TestOnly } from "../../../slurm/index.ts";
+import { runQueries, type SubmitOutcome, sbatchTestOnly, type TestOnly } from "../../../slurm/index.ts";
 import type { ClusterSide } from "../side.ts";
 
 export const LeaseUpArgsSchema = z.object({
@@ -155,26 +155,15 @@ async function startRace(
   racers.forEach((r) => {
     writeFileSync(raceFile(p, ATTEMPT, `${r.candidate.rank}.sh`), r.script, { mode: 0o600 });
   });
-  const record = (outcomes: ReadonlyMap<number, { ok: boolean; jobId?: string; error?: { message: string } }>) =>
-    writeRace(p, {
-      ...race,
-      entries: race.entries.map((e, i) => {
-        const o = outcomes.get(i);
-        return o === undefined
-          ? e
-          : { ...e, jobId: o.ok ? (o.jobId ?? null) : null, refused: o.error?.message ?? null };
-      }),
-    });
+  const record = (outcomes: ReadonlyMap<number, SubmitOutcome>) =>
+    writeRace(p, { ...race, entries: race.entries.map((e, i) => ({ ...e, ...submission(outcomes.get(i)) })) });
   const outcomes = await submitRace(
     side.remote,
     racers.map((r) => ({ args: r.sbatchArgs, script: r.script })),
     record,
     (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
   );
-  const submitted = racers.map((r, i) => {
-    const o = outcomes.get(i);
-    return { ...r, jobId: o?.ok ? o.jobId : null, refused: o && !o.ok ? o.error.message : null };
-  });
+  const submitted = racers.map((r, i) => ({ ...r, ...submission(outcomes.get(i)) }));
   if (submitted.every((r) => r.jobId === null)) {
     // Nothing was queued under a lease Slurm refused every way: leave no lease behind that would never run.
     rmSync(p.dir, { recursive: true, force: true });
@@ -183,6 +172,12 @@ async function startRace(
     });
   }
   return submitted;
+}
+
+/** A strategy's job id, or Slurm's refusal; neither before sbatch has answered. */
+function submission(outcome: SubmitOutcome | undefined): { jobId: string | null; refused: string | null } {
+  if (outcome === undefined) return { jobId: null, refused: null };
+  return outcome.ok ? { jobId: outcome.jobId, refused: null } : { jobId: null, refused: outcome.error.message };
 }
 
 function refusals(racers: readonly RacerView[]): string {

@@ -38,7 +38,9 @@ export async function runLeaseClaim(
     jobId: options.job,
     node: ctx.env.SLURMD_NODENAME ?? null,
   };
-  const timing = { settleMs: SETTLE_MS, deferMs: DEFER_MS, pollMs: POLL_MS, now: ctx.now, sleep };
+  // A race of one has no sibling to wait for.
+  const settleMs = race.entries.length > 1 ? SETTLE_MS : 0;
+  const timing = { settleMs, deferMs: DEFER_MS, pollMs: POLL_MS, now: ctx.now, sleep };
   const outcome = await claimRace(p, me, timing);
   if (!outcome.won) {
     report(ctx, { won: false, why: outcome.why });

@@ -1,0 +1,152 @@
+// (g) Time to GPU under contention (issue 5): how long from asking until a job holding the GPUs runs, for
+//   (a) the naive sbatch a person writes: the named type's partition, the whole time (`-p gpu-a100-80
+//       --gres=gpu:a100_80g:N -t 24:00:00`),
+//   (b) one multi-partition sbatch (`-p gpu-a6000,gpu-a100-80 --gres=gpu:N -t 24:00:00`),
+//   (c) `rv lease up --gpu N --time 24h --detach` (the allocator: strategies raced, first to start wins).
+// bench/contention.mjs keeps gpu-a6000 and gpu-a100-80 full of 1-GPU jobs of 1-3 minutes under the same
+// association (first come, first served), as in (f). The arms run one after another in each trial, each
+// cancelled once it runs, so all three meet the same load; a trial's arm is cut at `capSeconds` and then
+// counts as that (a lower bound).
+import { join } from "node:path";
+import { startContention } from "./contention.mjs";
+import { isolatedEnv, log, nowMs, onCleanup, ROOT, RV, round, run, sleep, workDir } from "./lib.mjs";
+
+export const TARGET_RATIO = 1 / 3;
+const DEV_CLUSTER = process.env.RV_CLUSTER_STATE ?? "/var/lib/rv-devcluster";
+const PREFIX = `rvttg-${process.pid}`;
+
+export async function runTimeToGpu({ trials = 3, gpus = [1, 4], capSeconds = 240 } = {}) {
+  log(
+    `\n[time-to-gpu] ${trials} trial(s) of ${gpus.join(" and ")} GPU(s): naive sbatch, multi-partition sbatch, rv lease up`,
+  );
+  await run(join(ROOT, "test", "cluster", "up.sh"), []);
+  const work = workDir("time-to-gpu");
+  const loads = ["gpu-a6000", "gpu-a100-80"].map((partition) =>
+    startContention({
+      partition,
+      pending: [3, 4],
+      gpus: [1, 1],
+      lengthSeconds: [60, 180],
+      everyMs: 3000,
+      name: `${PREFIX}-load-${partition}`,
+      as: { user: "root", account: "lab" },
+    }),
+  );
+  try {
+    const rv = await initLaptop(work.dir);
+    await Promise.all(loads.map((l) => l.ready()));
+    const started = nowMs();
+    const results = [];
+    for (const n of gpus) {
+      const arms = { naive: [], multi: [], rv: [] };
+      for (let trial = 0; trial < trials; trial++) {
+        arms.naive.push(
+          await sbatchArm(`${PREFIX}-naive`, ["-p", "gpu-a100-80", `--gres=gpu:a100_80g:${n}`], capSeconds),
+        );
+        arms.multi.push(
+          await sbatchArm(`${PREFIX}-multi`, ["-p", "gpu-a6000,gpu-a100-80", `--gres=gpu:${n}`], capSeconds),
+        );
+        arms.rv.push(await rvArm(rv, `${PREFIX}-${n}-${trial}`, n, capSeconds));
+        log(
+          `  ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})`,
+        );
+      }
+      const med = (xs) => median(xs.map((x) => x.seconds));
+      results.push({ gpus: n, arms, median: { naive: med(arms.naive), multi: med(arms.multi), rv: med(arms.rv) } });
+    }
+    const contention = loads.map((l) => l.snapshot(started));
+    return summarize(results, contention, { trials, capSeconds });
+  } finally {
+    await Promise.all(loads.map((l) => l.stop()));
+    await work.dispose();
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : round((sorted[mid - 1] + sorted[mid]) / 2, 1);
+}
+
+function summarize(results, contention, params) {
+  const rows = results.map((r) => ({
+    gpus: r.gpus,
+    ...r.median,
+    ratioNaive: round(r.median.rv / Math.max(1, r.median.naive), 3),
+    ratioMulti: round(r.median.rv / Math.max(1, r.median.multi), 3),
+    met: r.median.rv <= r.median.naive * TARGET_RATIO,
+  }));
+  return { params, rows, results, contention, target: { met: rows.every((r) => r.met) } };
+}
+
+async function initLaptop(dir) {
+  const home = join(dir, "home");
+  const root = join(dir, "cluster-root");
+  const env = isolatedEnv({ RV_HOME: home, NO_COLOR: "1" });
+  await run(
+    RV,
+    [
+      ...["init", "--yes", "--host", "127.0.0.1", "--port", "2222", "--user", "root", "--name", "ttg"],
+      ...["--identity-file", join(DEV_CLUSTER, "ssh", "id_ed25519"), "--account", "lab", "--root", root],
+    ],
+    { env },
+  );
+  await run("sh", ["-c", `printf 'profile = "devcluster"\\n' >> "${join(home, "config.toml")}"`]);
+  onCleanup(() => run("ssh", ["-F", join(home, "ssh", "config"), "-O", "exit", "rv-ttg"], { allowFail: true }));
+  return (args, options = {}) => run(RV, args, { env, ...options });
+}
+
+/** Submits, polls squeue every second until the job runs (or the cap), cancels it. Seconds from submit to running. */
+async function sbatchArm(name, args, capSeconds) {
+  const t0 = nowMs();
+  const { stdout } = await run("sbatch", [
+    ...["--parsable", "-J", name, "-A", "lab", "-t", "24:00:00", "-o", "/dev/null", ...args, "--wrap", "sleep 600"],
+  ]);
+  const id = stdout.trim().split(";")[0];
+  try {
+    const seconds = await untilRunning(t0, capSeconds, async () => {
+      const out = await run("squeue", ["-h", "-j", id, "-o", "%T"], { allowFail: true });
+      return out.stdout.trim() === "RUNNING";
+    });
+    return { seconds, capped: seconds >= capSeconds };
+  } finally {
+    await run("scancel", [id], { allowFail: true });
+  }
+}
+
+/** `rv lease up --detach`, then squeue until a job of the lease runs; which strategy won, from lease show. */
+async function rvArm(rv, lease, gpus, capSeconds) {
+  const t0 = nowMs();
+  await rv(["lease", "up", "--gpu", String(gpus), "--time", "24h", "--name", lease, "--detach"]);
+  try {
+    const seconds = await untilRunning(t0, capSeconds, async () => {
+      const out = await run("squeue", ["-h", "-n", `rv-${lease}-0`, "-t", "RUNNING", "-o", "%i"], { allowFail: true });
+      return out.stdout.trim() !== "";
+    });
+    const race = seconds < capSeconds ? await raceOnceWon(rv, lease) : [];
+    const won = race.find((r) => r.state === "won")?.strategyId ?? "none";
+    return { seconds, capped: seconds >= capSeconds, strategy: won, racers: race.length };
+  } finally {
+    await rv(["lease", "release", lease, "--now"], { allowFail: true });
+  }
+}
+
+/** The race's rows once a job has claimed the lease (a few seconds after it runs), or as they are after 20 s. */
+async function raceOnceWon(rv, lease) {
+  let race = [];
+  for (let i = 0; i < 20; i++) {
+    const shown = await rv(["lease", "show", lease, "--json"], { allowFail: true });
+    race = JSON.parse(shown.stdout || "{}").race ?? [];
+    if (race.some((r) => r.state === "won")) break;
+    await sleep(1000);
+  }
+  return race;
+}
+
+async function untilRunning(t0, capSeconds, running) {
+  while ((nowMs() - t0) / 1000 < capSeconds) {
+    if (await running()) return round((nowMs() - t0) / 1000, 1);
+    await sleep(1000);
+  }
+  return capSeconds;
+}
