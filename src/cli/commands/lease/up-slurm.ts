@@ -1,5 +1,5 @@
 import { customAlphabet } from "nanoid";
-import type { AllocRequest } from "../../../alloc/index.ts";
+import { type AllocRequest, DEFAULT_SEGMENT_SECONDS } from "../../../alloc/index.ts";
 import { loadProfile } from "../../../alloc/profile/load.ts";
 import type { SiteProfile } from "../../../alloc/profile/schema.ts";
 import type { ClusterConfig, Config } from "../../../config/index.ts";
@@ -38,8 +38,6 @@ export interface SlurmLeaseUpOptions {
   idleRelease?: string;
 }
 
-/** Just under the 3-hour backfill cliff most sites have (notes/seed-cluster.md), unless the profile says. */
-const DEFAULT_SEGMENT_SECONDS = 2 * 3600 + 59 * 60;
 const POLL_MS = 2000;
 
 export interface LeaseAsk {
