@@ -1,4 +1,4 @@
-import { formatDuration, type TestOnly } from "../slurm/index.ts";
+import type { TestOnly } from "../slurm/index.ts";
 import { estimateStart } from "./backfill.ts";
 import type { SiteProfile } from "./profile/schema.ts";
 import { rankCandidates } from "./rank.ts";
@@ -32,24 +32,6 @@ function shortest(s: Strategy): number {
 function compareTuples(a: number[], b: number[]): number {
   const i = a.findIndex((v, k) => v !== b[k]);
   return i < 0 ? 0 : (a[i] ?? 0) < (b[i] ?? 0) ? -1 : 1;
-}
-
-/** The sbatch arguments of a strategy's probe; the caller adds `--test-only` and `--wrap`. */
-export function probeArgs(s: Strategy): string[] {
-  const gres = s.gpuType === null ? `gpu:${s.gpusPerNode}` : `gpu:${s.gpuType}:${s.gpusPerNode}`;
-  return [
-    "-p",
-    s.partition,
-    "-N",
-    String(s.nodes),
-    "--ntasks-per-node=1",
-    ...(s.gpusPerNode > 0 ? [`--gres=${gres}`] : []),
-    "-t",
-    formatDuration(s.wallSeconds),
-    ...(s.timeMinSeconds === null ? [] : ["--time-min", formatDuration(s.timeMinSeconds)]),
-    ...(s.cpusPerNode === null ? [] : [`--cpus-per-task=${s.cpusPerNode}`]),
-    ...(s.memPerNode === null ? [] : [`--mem=${s.memPerNode}`]),
-  ];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ScontrolNodeSchema, ScontrolPartitionSchema, SqueueJobSchema, TestOnlySchema } from "../slurm/index.ts";
+import { SiteProfileSchema } from "./profile/schema.ts";
 
 /**
  * The allocator's records (DESIGN.md section 6): what a person asks, what rv reads of the cluster, the
@@ -123,6 +124,8 @@ export const RaceSchema = z.object({
   attempt: z.number().int().positive(),
   startedAt: z.string(),
   request: AllocRequestSchema,
+  /** The site profile the decision used: a later attempt decides again with it, on the cluster. */
+  profile: SiteProfileSchema.nullable().default(null),
   decision: DecisionSchema,
   entries: z.array(RaceEntrySchema),
 });

@@ -283,6 +283,16 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   );
   withJson(
     lease
+      .command("resume")
+      .description("cluster: ask Slurm again for a lease paused after too many failures in a row")
+      .argument("<lease>", "lease name"),
+  ).action((id: string, opts) =>
+    dispatch(opts.json, async (ctx, config) =>
+      (await import("./commands/lease/resume.ts")).runLeaseResume(ctx, config, id),
+    ),
+  );
+  withJson(
+    lease
       .command("extend")
       .description("add time to a Slurm lease: its segments renew for longer")
       .argument("<lease>", "lease name")

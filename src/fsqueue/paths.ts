@@ -26,6 +26,8 @@ export interface LeasePaths {
   observed: string;
   segments: string;
   alloc: string;
+  /** The lease's failures in a row and its pause, if it paused (lease/retry.ts). */
+  retryFile: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -46,6 +48,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     observed: join(dir, "observed"),
     segments: join(dir, "segments"),
     alloc: join(dir, "alloc"),
+    retryFile: join(dir, "retry.json"),
   };
 }
 

@@ -10,7 +10,11 @@ export type LeasePhase =
   | { kind: "renewing"; segment: number; jobId: string }
   | { kind: "released" }
   | { kind: "expired" }
-  | { kind: "failed"; why: string };
+  | { kind: "failed"; why: string }
+  /** Nothing of it runs after a failure; the next look tries again after `untilEpoch` (lease/retry.ts). */
+  | { kind: "retrying"; untilEpoch: number; failures: number; why: string }
+  /** Too many failures in a row: nothing is submitted until `rv lease resume`. */
+  | { kind: "paused"; why: string };
 
 /** A segment's job that ended like this did not end by rv's doing: a lease left with it has failed. */
 const ABNORMAL: ReadonlySet<JobStateKind> = new Set([
@@ -66,6 +70,12 @@ export function describePhase(phase: LeasePhase): string {
       return `${phase.kind} (segment ${phase.segment}, job ${phase.jobId})`;
     case "failed":
       return `failed: ${phase.why}`;
+    case "retrying": {
+      const at = new Date(phase.untilEpoch * 1000).toTimeString().slice(0, 8);
+      return `retrying at ${at} (failure ${phase.failures} in a row: ${phase.why})`;
+    }
+    case "paused":
+      return `paused: ${phase.why}`;
     default:
       return phase.kind;
   }

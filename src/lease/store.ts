@@ -4,6 +4,7 @@ import {
   ensureLeaseDirs,
   type Lease,
   LeaseIdSchema,
+  type LeasePaths,
   LeaseSchema,
   type LocalLease,
   leasePaths,
@@ -13,6 +14,7 @@ import {
   readRecord,
   writeRecordAtomic,
 } from "../fsqueue/index.ts";
+import { NO_FAILURES, type Retry, RetrySchema } from "./retry.ts";
 
 export const DEFAULT_LOCAL_LEASE = "local";
 
@@ -37,6 +39,15 @@ export function writeLease(root: string, lease: Lease): void {
   const p = leasePaths(root, lease.id);
   ensureLeaseDirs(p);
   writeRecordAtomic(p.tmp, p.leaseFile, lease);
+}
+
+/** The lease's failures in a row and its pause; none when the file is missing. */
+export function readRetry(p: LeasePaths): Retry {
+  return existsSync(p.retryFile) ? readRecord(p.retryFile, RetrySchema) : NO_FAILURES;
+}
+
+export function writeRetry(p: LeasePaths, retry: Retry): void {
+  writeRecordAtomic(p.tmp, p.retryFile, retry);
 }
 
 export function newLocalLease(

@@ -57,6 +57,7 @@ function makeRace(jobIds: (string | null)[] = ["101", "102", "103"]): Race {
     lease: "sweep",
     attempt: 1,
     startedAt: "2026-11-23T10:00:00.000Z",
+    profile: null,
     request: {
       gpus: 4,
       types: [],

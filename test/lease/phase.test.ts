@@ -38,6 +38,14 @@ describe("leasePhase", () => {
     expect(leasePhase(lease(1200), segments(2), jobs("completed", "timeout"), null)).toEqual({ kind: "expired" });
   });
 
+  test("a lease waiting out its backoff says when it tries again; a paused one says why", () => {
+    const at = Date.parse("2026-11-23T12:00:30Z") / 1000;
+    expect(describePhase({ kind: "retrying", untilEpoch: at, failures: 2, why: "race 2: no winner" })).toMatch(
+      /^retrying at \d\d:\d\d:\d\d \(failure 2 in a row: race 2: no winner\)$/,
+    );
+    expect(describePhase({ kind: "paused", why: "4 failures in a row" })).toBe("paused: 4 failures in a row");
+  });
+
   test("time spent and the last segment cancelled or lost with its node: failed, saying which", () => {
     const cancelled = leasePhase(lease(1200), segments(2), jobs("completed", "cancelled"), null);
     expect(cancelled).toEqual({

@@ -170,10 +170,12 @@ describe("submitting, watching and cancelling a job", () => {
 
 describe("sbatch --test-only", () => {
   test("estimates a start on a partition that fits, and names the reason for one that cannot", async () => {
+    const script = (...directives: string[]) =>
+      ["#!/bin/bash", ...directives.map((d) => `#SBATCH ${d}`), "true", ""].join("\n");
     const [fits, tooMany, noSuch] = await runQueries(remote, [
-      sbatchTestOnly(["-p", "gpu-mig", "--gres=gpu:1g.10gb:1", "-t", "5"]),
-      sbatchTestOnly(["-p", "gpu-a6000", "--gres=gpu:a6000:9", "-t", "5"]),
-      sbatchTestOnly(["-p", "nosuchpart", "-t", "5"]),
+      sbatchTestOnly([], script("-p gpu-mig", "--gres=gpu:1g.10gb:1", "-t 5")),
+      sbatchTestOnly(["-t", "5"], script("-p gpu-a6000", "--gres=gpu:a6000:9")),
+      sbatchTestOnly(["-p", "nosuchpart", "-t", "5"], script()),
     ] as const);
     expect(fits).toMatchObject({ kind: "estimate", estimate: { partition: "gpu-mig", nodes: ["mig-01"] } });
     if (fits.kind === "estimate" && fits.estimate.start.kind === "at") {

@@ -29,6 +29,9 @@ export function raceRows(race: Race, claim: Claim | undefined, jobs: readonly Jo
 export function raceStanding(rows: readonly RaceRow[]): { on: true; waiting: number } | { on: false; why: string } {
   const waiting = rows.filter((r) => r.state === "pending" || r.state === "starting" || r.state === "submitting");
   if (waiting.length > 0) return { on: true, waiting: waiting.length };
+  if (rows.length === 0) {
+    return { on: false, why: "no strategy was left to submit (rv lease show --alloc gives each one's reason)" };
+  }
   return {
     on: false,
     why: `every strategy's job ended before one claimed the lease (${rows.map((r) => `${r.strategyId}: ${r.reason}`).join("; ")})`,

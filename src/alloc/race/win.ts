@@ -18,6 +18,14 @@ export type RequestPolicy = Omit<
   "partition" | "gpuType" | "gpusPerNode" | "nodes" | "cpusPerNode" | "memPerNode" | "segmentSeconds"
 >;
 
+/** A lease before a strategy gives it a shape (a race re-run takes any lease: the strategy replaces its shape). */
+export type UnshapedLease = Omit<SlurmLease, "request"> & { request: RequestPolicy };
+
+/** The lease in a strategy's shape (requestWithStrategy). */
+export function shapeLease(lease: UnshapedLease, strategy: Strategy): SlurmLease {
+  return { ...lease, request: requestWithStrategy(lease.request, strategy) };
+}
+
 /**
  * The lease's request with a strategy's shape: partition, type, topology, resources per node and segment
  * walltime. The rest (total time, renewal, account, idle release) stays as the person asked. Every segment
@@ -57,7 +65,7 @@ export function recordWin(
       },
     );
   }
-  const won: SlurmLease = { ...lease, request: requestWithStrategy(lease.request, entry.strategy) };
+  const won = shapeLease(lease, entry.strategy);
   writeLease(root, won);
   const wall = entry.strategy.wallSeconds;
   const grantedSeconds = granted.endEpoch === null ? wall : Math.min(wall, granted.endEpoch - granted.startEpoch);

@@ -16,6 +16,7 @@ export const OpNameSchema = z.enum([
   "lease-view",
   "lease-release",
   "lease-extend",
+  "lease-resume",
   "lease-list",
   "attach",
   "balance",

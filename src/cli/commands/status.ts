@@ -81,8 +81,10 @@ function phaseLine(ctx: Context, s: LeaseSummary, phase: LeasePhase): string {
     ended && s.counts.pending > 0
       ? `; ${plural(s.counts.pending, "task")} will not run unless it gets more time: rv lease extend ${s.lease} --time 1h`
       : "";
-  const line = `  ${describePhase(phase)}${stranded}`;
-  return phase.kind === "failed" ? paint(ctx.io, "red", line) : stranded ? paint(ctx.io, "yellow", line) : line;
+  const resume = phase.kind === "paused" ? `; ask Slurm again with: rv lease resume ${s.lease}` : "";
+  const line = `  ${describePhase(phase)}${stranded}${resume}`;
+  if (phase.kind === "failed" || phase.kind === "paused") return paint(ctx.io, "red", line);
+  return stranded || phase.kind === "retrying" ? paint(ctx.io, "yellow", line) : line;
 }
 
 export async function runStatus(

@@ -41,8 +41,13 @@ export function mergeJobStatus(
       const { state, partition, nodes, start, end } = a;
       return { jobId, source: "sacct", state, partition, nodes, start, end, reason: null };
     }
-    return { jobId, source: "unknown", state: null, partition: null, nodes: [], start: null, end: null, reason: null };
+    return unknownJobStatus(jobId);
   });
+}
+
+/** A job neither squeue nor sacct knows (purged from both, or never Slurm's). */
+export function unknownJobStatus(jobId: string): JobStatus {
+  return { jobId, source: "unknown", state: null, partition: null, nodes: [], start: null, end: null, reason: null };
 }
 
 /** Both sources in one round trip. */

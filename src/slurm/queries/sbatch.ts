@@ -35,11 +35,12 @@ export function sbatchSubmit(args: readonly string[], script: string): SlurmQuer
 }
 
 /**
- * `sbatch --test-only [args]`: Slurm's estimate of when and where the job would start, on stderr. In 22.05
- * it ignores the backfill plan, so it is a lower bound on the wait, never a promise.
+ * `sbatch --test-only [args]` with the batch script on stdin, exactly as it would be submitted: Slurm's
+ * estimate of when and where the job would start, on stderr. In 22.05 it ignores the backfill plan, so it is
+ * a lower bound on the wait, never a promise.
  */
-export function sbatchTestOnly(args: readonly string[]): SlurmQuery<TestOnly> {
-  const command = slurmCommand(["sbatch", "--test-only", ...args, "--wrap", "true"]);
+export function sbatchTestOnly(args: readonly string[], script: string): SlurmQuery<TestOnly> {
+  const command = slurmCommand(["sbatch", "--test-only", ...args], script);
   return {
     command,
     read: (result, where) => {

@@ -7,6 +7,7 @@ import { DoctorArgsSchema, doctorOp } from "./doctor.ts";
 import { LeaseExtendArgsSchema, leaseExtendOp } from "./lease-extend.ts";
 import { LeaseListArgsSchema, leaseListOp } from "./lease-list.ts";
 import { LeaseReleaseArgsSchema, leaseReleaseOp } from "./lease-release.ts";
+import { LeaseResumeArgsSchema, leaseResumeOp } from "./lease-resume.ts";
 import { LeaseUpArgsSchema, leaseUpOp } from "./lease-up.ts";
 import { LeaseViewArgsSchema, leaseViewOp } from "./lease-view.ts";
 import { ResourcesArgsSchema, resourcesOp } from "./resources.ts";
@@ -29,6 +30,7 @@ export const ops: Record<OpName, Op> = {
   "lease-view": { args: LeaseViewArgsSchema, run: leaseViewOp },
   "lease-release": { args: LeaseReleaseArgsSchema, run: leaseReleaseOp },
   "lease-extend": { args: LeaseExtendArgsSchema, run: leaseExtendOp },
+  "lease-resume": { args: LeaseResumeArgsSchema, run: leaseResumeOp },
   run: { args: RunArgsSchema, stream: runOp },
   "lease-list": { args: LeaseListArgsSchema, run: leaseListOp },
   attach: { args: AttachArgsSchema, run: attachOp },

@@ -1,34 +1,13 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import {
-  AllocRequestSchema,
-  type Candidate,
-  type Decision,
-  decide,
-  generateStrategies,
-  planProbes,
-  probeArgs,
-  type Race,
-  readClusterState,
-  requestWithStrategy,
-  type Strategy,
-  submitRace,
-  writeRace,
-} from "../../../alloc/index.ts";
+import { AllocRequestSchema, type Decision, shapeLease, type UnshapedLease } from "../../../alloc/index.ts";
 import { SiteProfileSchema } from "../../../alloc/profile/schema.ts";
 import { RvError } from "../../../errors.ts";
-import { leasePaths, PROTOCOL_VERSION, raceFile, type SlurmLease, SlurmRequestSchema } from "../../../fsqueue/index.ts";
-import {
-  ensureRoot,
-  planFirstSegment,
-  readLease,
-  segmentSbatchArgs,
-  segmentScript,
-  writeLease,
-} from "../../../lease/index.ts";
-import { runQueries, type SubmitOutcome, sbatchTestOnly, type TestOnly } from "../../../slurm/index.ts";
+import { leasePaths, PROTOCOL_VERSION, type SlurmLease, SlurmRequestSchema } from "../../../fsqueue/index.ts";
+import { ensureRoot, readLease, writeLease } from "../../../lease/index.ts";
 import type { ClusterSide } from "../side.ts";
+import { decideOnCluster, type RacerView, racersOf, refusals, startRace } from "./race.ts";
 
 export const LeaseUpArgsSchema = z.object({
   lease: z.string(),
@@ -42,22 +21,11 @@ export const LeaseUpArgsSchema = z.object({
 });
 export type LeaseUpArgs = z.infer<typeof LeaseUpArgsSchema>;
 
-export interface RacerView {
-  candidate: Candidate;
-  script: string;
-  sbatchArgs: string[];
-  /** null for a dry run, and for a strategy Slurm refused. */
-  jobId: string | null;
-  refused: string | null;
-}
-
 export interface LeaseUpResult {
   lease: SlurmLease;
   decision: Decision;
   racers: RacerView[];
 }
-
-const ATTEMPT = 1;
 
 /**
  * Creates a Slurm lease on the cluster: reads the cluster and probes the strategies (one round trip each),
@@ -72,32 +40,18 @@ export async function leaseUpOp(side: ClusterSide, args: LeaseUpArgs): Promise<L
       hint: `pick another --name, or look at it: rv lease show ${args.lease}`,
     });
   }
-  const decision = await decideOnCluster(side, args);
-  const kept = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
-  const best = kept[0];
+  const unshaped = newLease(side, args);
+  const decision = await decideOnCluster(side, unshaped, args.ask, args.profile);
+  const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
   if (!best) throw noStrategy(decision);
-  const lease = newLease(side, args, best.strategy);
-  const racers = kept.map((candidate) => racer(root, lease, candidate, decision.at));
+  const lease = shapeLease(unshaped, best.strategy);
+  const racers = racersOf(root, unshaped, decision, 1);
   if (args.dryRun) return { lease, decision, racers };
-  return { lease, decision, racers: await startRace(side, lease, args, decision, racers) };
+  return { lease, decision, racers: await startFirstRace(side, lease, args, decision, racers) };
 }
 
-async function decideOnCluster(side: ClusterSide, args: LeaseUpArgs): Promise<Decision> {
-  const state = await readClusterState(side.remote);
-  const probed = planProbes(generateStrategies(args.ask, state, args.profile).strategies);
-  // Probed as it would be submitted: an account Slurm refuses rules every strategy out before any is queued.
-  const account = args.ask.account ? ["--account", args.ask.account] : [];
-  const answers = await runQueries(
-    side.remote,
-    probed.map((s) => sbatchTestOnly([...probeArgs(s), ...account])),
-  );
-  const probes = new Map<string, TestOnly>(probed.map((s, i) => [s.id, answers[i] as TestOnly]));
-  return decide(args.ask, state, args.profile, probes);
-}
-
-function newLease(side: ClusterSide, args: LeaseUpArgs, best: Strategy): SlurmLease {
+function newLease(side: ClusterSide, args: LeaseUpArgs): UnshapedLease {
   const { ask, policy } = args;
-  const base = { ...policy, totalSeconds: ask.totalSeconds, account: ask.account };
   return {
     v: PROTOCOL_VERSION,
     id: args.lease,
@@ -105,83 +59,39 @@ function newLease(side: ClusterSide, args: LeaseUpArgs, best: Strategy): SlurmLe
     createdAt: side.ctx.now().toISOString(),
     host: hostname(),
     state: "active",
-    request: requestWithStrategy(base, best),
+    request: { ...policy, totalSeconds: ask.totalSeconds, account: ask.account },
     rv: args.rv,
   };
 }
 
-/** One strategy's first segment: the lease in that strategy's shape, claiming as its rank. */
-function racer(root: string, lease: SlurmLease, candidate: Candidate, nowEpoch: number): RacerView {
-  const shaped = { ...lease, request: requestWithStrategy(lease.request, candidate.strategy) };
-  // Always asks to renew: a lease extended while it races is planned anew by the winner, from the record then.
-  const plan = { ...planFirstSegment(shaped), renew: true };
-  const rank = candidate.rank ?? 0;
-  const output = raceFile(leasePaths(root, lease.id), ATTEMPT, `${rank}.out`);
-  const slot = { attempt: ATTEMPT, rank, timeMinSeconds: candidate.strategy.timeMinSeconds, output };
-  const script = segmentScript(root, shaped, plan, slot);
-  return { candidate, script, sbatchArgs: segmentSbatchArgs(plan, nowEpoch), jobId: null, refused: null };
-}
-
-/**
- * The lease and its race are written before the first sbatch, and the race again as job ids come back, so that
- * every job that may exist is on record, whatever happens to this process.
- */
-async function startRace(
+/** The first attempt of the race; nothing is left behind when Slurm refuses every strategy. */
+async function startFirstRace(
   side: ClusterSide,
   lease: SlurmLease,
   args: LeaseUpArgs,
   decision: Decision,
   racers: RacerView[],
 ): Promise<RacerView[]> {
-  const p = leasePaths(side.ctx.root, lease.id);
   ensureRoot(side.ctx.root);
   writeLease(side.ctx.root, lease);
-  const race: Race = {
+  const startedAt = side.ctx.now().toISOString();
+  const race = {
     v: 1,
     lease: lease.id,
-    attempt: ATTEMPT,
-    startedAt: side.ctx.now().toISOString(),
+    attempt: 1,
+    startedAt,
     request: args.ask,
+    profile: args.profile,
     decision,
-    entries: racers.map((r) => ({
-      rank: r.candidate.rank ?? 0,
-      strategy: r.candidate.strategy,
-      estimate: r.candidate.estimate,
-      jobId: null,
-      refused: null,
-    })),
-  };
-  writeRace(p, race);
-  racers.forEach((r) => {
-    writeFileSync(raceFile(p, ATTEMPT, `${r.candidate.rank}.sh`), r.script, { mode: 0o600 });
-  });
-  const record = (outcomes: ReadonlyMap<number, SubmitOutcome>) =>
-    writeRace(p, { ...race, entries: race.entries.map((e, i) => ({ ...e, ...submission(outcomes.get(i)) })) });
-  const outcomes = await submitRace(
-    side.remote,
-    racers.map((r) => ({ args: r.sbatchArgs, script: r.script })),
-    record,
-    (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
-  );
-  const submitted = racers.map((r, i) => ({ ...r, ...submission(outcomes.get(i)) }));
+  } as const;
+  const submitted = await startRace(side, race, racers);
   if (submitted.every((r) => r.jobId === null)) {
-    // Nothing was queued under a lease Slurm refused every way: leave no lease behind that would never run.
-    rmSync(p.dir, { recursive: true, force: true });
+    rmSync(leasePaths(side.ctx.root, lease.id).dir, { recursive: true, force: true });
     throw new RvError("cluster", `Slurm refused every strategy of lease ${lease.id}: ${refusals(submitted)}`, {
       hint: "rv lease up --dry-run shows the strategies and their scripts; rv resources shows the partitions",
     });
   }
   return submitted;
-}
-
-/** A strategy's job id, or Slurm's refusal; neither before sbatch has answered. */
-function submission(outcome: SubmitOutcome | undefined): { jobId: string | null; refused: string | null } {
-  if (outcome === undefined) return { jobId: null, refused: null };
-  return outcome.ok ? { jobId: outcome.jobId, refused: null } : { jobId: null, refused: outcome.error.message };
-}
-
-function refusals(racers: readonly RacerView[]): string {
-  return racers.map((r) => `${r.candidate.strategy.id}: ${r.refused}`).join("; ");
 }
 
 /** Every strategy dropped: the reasons, each once, with the strategies it ruled out. */

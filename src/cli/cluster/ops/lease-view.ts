@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import { z } from "zod";
 import {
   cancelLosers,
+  type Race,
   type RaceFiles,
   type RaceRow,
   raceRows,
@@ -9,30 +10,41 @@ import {
   readClaim,
   readLatestRace,
   readRaceFiles,
+  reserveAttempt,
 } from "../../../alloc/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
 import {
   type LeasePhase,
   leasePhase,
-  planReplacement,
+  planRecovery,
+  type Recovery,
+  type Retry,
+  readRetry,
   readSegments,
   requireLease,
+  retryStep,
+  type SegmentPlan,
   segmentToBeginNow,
   submitSegment,
   timeLeftSeconds,
+  withFailure,
+  writeRetry,
   writeSegment,
 } from "../../../lease/index.ts";
 import {
+  holdsAllocation,
   isFinished,
   type JobStatus,
   jobStatus,
   runQuery,
   scancelJobs,
   scontrolBeginNow,
+  unknownJobStatus,
 } from "../../../slurm/index.ts";
 import { type LeaseSummary, readSummary } from "../../commands/status.ts";
 import type { ClusterSide } from "../side.ts";
+import { decideOnCluster, racersOf, startRace } from "./race.ts";
 
 export const LeaseViewArgsSchema = z.object({
   lease: z.string(),
@@ -61,11 +73,13 @@ export interface LeaseViewResult {
 }
 
 /**
- * A Slurm lease as it stands: its record, each segment with what Slurm says of its job now (one squeue and
- * one sacct for all of them), and its runners and tasks. A segment whose job has ended gets its end recorded
- * from Slurm, once; a lease whose segments all died early gets a new one, or its successor held for a begin
- * time (overlap) is told to begin now. A released lease's segments still queued are cancelled: a runner that
- * released the lease when it went idle cannot cancel them itself (it runs inside the job before them).
+ * A Slurm lease as it stands: its record, its race and each segment with what Slurm says of its job now (one
+ * squeue and one sacct for all of them), and its runners and tasks. A segment whose job has ended gets its end
+ * recorded from Slurm, once. A lease of which nothing is alive though time is left is recovered (planRecovery):
+ * a race with no winner runs again, a segment that died early is replaced, each after a backoff, until too many
+ * failures in a row pause the lease. A successor held for a begin time (overlap) is told to begin now. A released
+ * lease's segments still queued are cancelled: a runner that released the lease when it went idle cannot cancel
+ * them itself (it runs inside the job before them).
  */
 export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promise<LeaseViewResult> {
   const { root } = side.ctx;
@@ -74,49 +88,58 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
     throw new RvError("usage", `lease ${lease.id} on the cluster is not a Slurm lease`);
   }
   const p = leasePaths(root, lease.id);
-  const race = await viewRace(side, p, lease);
+  const race = readLatestRace(p);
   const segments = readSegments(p);
-  const jobs = await jobStatus(
-    side.remote,
-    segments.map((s) => s.jobId),
-  );
-  const views = segments.map((segment, i) => ({ segment: recordEnd(p, segment, jobs[i]), job: jobs[i] as JobStatus }));
+  const status = await statusOf(side, [...raceJobIds(race), ...segments.map((s) => s.jobId)]);
+  const rows = race ? await settleRace(side, lease, race, status) : null;
+  const views = segments.map((segment) => ({
+    segment: recordEnd(p, segment, status(segment.jobId)),
+    job: status(segment.jobId),
+  }));
+  const jobs = views.map((v) => v.job);
   if (lease.state === "released") await cancelQueued(side, jobs);
   else await beginSuccessorNow(side, jobs);
-  const replacement = await replaceIfDead(side, lease, segments, jobs);
-  const all = "view" in replacement ? [...views, replacement.view] : views;
-  const refused = "refused" in replacement ? replacement.refused : null;
-  const [allSegments, allJobs] = [all.map((v) => v.segment), all.map((v) => v.job)];
+  const recovered = await recover(side, lease, { race, rows, views, status });
+  const [allSegments, allJobs] = [recovered.views.map((v) => v.segment), recovered.views.map((v) => v.job)];
   const nowEpoch = Math.floor(side.ctx.now().getTime() / 1000);
   const phase =
-    all.length === 0 && race && lease.state === "active"
-      ? racePhase(race)
-      : leasePhase(lease, allSegments, allJobs, refused);
+    allSegments.length === 0 && recovered.rows && lease.state === "active"
+      ? racePhase(recovered.rows)
+      : leasePhase(lease, allSegments, allJobs, recovered.refused);
   return {
     lease,
-    segments: all,
-    race,
+    segments: recovered.views,
+    race: recovered.rows,
     alloc: args.alloc ? readRaceFiles(p) : null,
-    phase,
+    phase: retryPhase(phase, recovered.retry, nowEpoch),
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
     summary: readSummary(side.ctx, side.config, lease.id),
   };
+}
+
+/** Slurm's word on every job of the lease, in one call: a lookup by job id. */
+async function statusOf(side: ClusterSide, jobIds: readonly string[]): Promise<(jobId: string) => JobStatus> {
+  const unique = [...new Set(jobIds)];
+  const answers = await jobStatus(side.remote, unique);
+  return (jobId) => answers[unique.indexOf(jobId)] ?? unknownJobStatus(jobId);
+}
+
+function raceJobIds(race: Race | undefined): string[] {
+  return race?.entries.flatMap((e) => (e.jobId ? [e.jobId] : [])) ?? [];
 }
 
 /**
  * The race's rows. Before a claim, a released lease's racers are cancelled (no runner exists to do it); after
  * one, losers still alive are cancelled again, in case the winner's own sweep missed one (a job submitted after it).
  */
-async function viewRace(
+async function settleRace(
   side: ClusterSide,
-  p: ReturnType<typeof leasePaths>,
   lease: SlurmLease,
-): Promise<RaceRow[] | null> {
-  const race = readLatestRace(p);
-  if (!race) return null;
-  const claim = readClaim(p);
-  const ids = race.entries.flatMap((e) => (e.jobId ? [e.jobId] : []));
-  const jobs = await jobStatus(side.remote, ids);
+  race: Race,
+  status: (jobId: string) => JobStatus,
+): Promise<RaceRow[]> {
+  const claim = readClaim(leasePaths(side.ctx.root, lease.id));
+  const jobs = raceJobIds(race).map(status);
   const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && j.jobId !== claim?.jobId);
   if (alive.length > 0 && (claim || lease.state === "released")) {
     await cancelLosers(side.remote, race, claim?.jobId ?? "", userInfo().username);
@@ -131,29 +154,120 @@ function racePhase(rows: readonly RaceRow[]): LeasePhase {
     : { kind: "failed", why: standing.why };
 }
 
+/** A failed lease is retrying after a backoff, or paused, when its retry record says so. */
+function retryPhase(phase: LeasePhase, retry: Retry, nowEpoch: number): LeasePhase {
+  if (phase.kind !== "failed") return phase;
+  const step = retryStep(retry, nowEpoch);
+  if (step.kind === "paused") return { kind: "paused", why: step.why };
+  if (step.kind === "wait")
+    return { kind: "retrying", untilEpoch: step.untilEpoch, failures: step.failures, why: step.why };
+  return phase;
+}
+
+interface Seen {
+  race: Race | undefined;
+  rows: RaceRow[] | null;
+  views: SegmentView[];
+  status: (jobId: string) => JobStatus;
+}
+
+interface Recovered {
+  rows: RaceRow[] | null;
+  views: SegmentView[];
+  /** Slurm's refusal of the segment that was to replace dead ones. */
+  refused: string | null;
+  retry: Retry;
+}
+
 /**
- * Whoever looks at a lease whose segments all died early (scancel, a failed node, a renewal that failed at
- * the start) while time is left submits the next one: the lease goes on, and its queued tasks with it.
+ * Acts on planRecovery: a new race, or a replacement segment; the retry record is written when it changed,
+ * with one more failure when Slurm refused what was submitted.
  */
-async function replaceIfDead(
+async function recover(side: ClusterSide, lease: SlurmLease, seen: Seen): Promise<Recovered> {
+  const p = leasePaths(side.ctx.root, lease.id);
+  const before = readRetry(p);
+  const now = side.ctx.now();
+  const plan = planRecovery({
+    lease,
+    segments: seen.views.map((v) => v.segment),
+    stateOf: (jobId) => seen.status(jobId).state?.kind ?? null,
+    holding: [...seen.views.map((v) => v.job), ...raceJobIds(seen.race).map(seen.status)].some(
+      (j) => j.state !== null && holdsAllocation(j.state.kind),
+    ),
+    race: seen.race && seen.rows ? { attempt: seen.race.attempt, over: over(seen.rows) } : null,
+    retry: before,
+    now,
+  });
+  const acted = await act(side, lease, seen, plan);
+  const retry = acted.failure ? withFailure(plan.retry, acted.failure, now) : plan.retry;
+  if (retry !== before) writeRetry(p, retry);
+  return { rows: acted.rows, views: acted.views, refused: acted.refused, retry };
+}
+
+function over(rows: readonly RaceRow[]): string | null {
+  const standing = raceStanding(rows);
+  return standing.on ? null : standing.why;
+}
+
+async function act(
   side: ClusterSide,
   lease: SlurmLease,
-  segments: Segment[],
-  jobs: readonly JobStatus[],
-): Promise<{ view: SegmentView } | { refused: string } | { none: true }> {
-  const alive = (jobId: string) => {
-    const kind = jobs.find((j) => j.jobId === jobId)?.state?.kind;
-    return kind !== undefined && !isFinished(kind);
-  };
-  const plan = planReplacement(lease, segments, alive);
-  if (plan.kind !== "replace") return { none: true };
+  seen: Seen,
+  plan: Recovery,
+): Promise<Omit<Recovered, "retry"> & { failure: { key: string; what: string } | null }> {
+  const unchanged = { rows: seen.rows, views: seen.views, refused: null, failure: null };
+  if (plan.kind === "race" && seen.race) {
+    const rows = await raceAgain(side, lease, seen.race, plan.attempt);
+    if (!rows) return unchanged;
+    const why = over(rows);
+    const failure = why === null ? null : { key: `race ${plan.attempt}`, what: `race ${plan.attempt}: ${why}` };
+    return { ...unchanged, rows, failure };
+  }
+  if (plan.kind !== "replace") return unchanged;
+  const replaced = await replaceSegment(side, lease, plan);
+  if ("refused" in replaced) {
+    const failure = { key: `refused segment ${plan.n} at ${side.ctx.now().toISOString()}`, what: replaced.refused };
+    return { ...unchanged, refused: replaced.refused, failure };
+  }
+  return { ...unchanged, views: [...seen.views, replaced] };
+}
+
+/**
+ * A new race for a lease whose last one ended with no winner: decided anew, with the request and profile the
+ * first was decided with. Null when another look took this attempt first (it races it), or when no strategy
+ * is left (the failure stands; the next look after the backoff tries again).
+ */
+async function raceAgain(side: ClusterSide, lease: SlurmLease, last: Race, attempt: number): Promise<RaceRow[] | null> {
+  const p = leasePaths(side.ctx.root, lease.id);
+  if (!reserveAttempt(p, attempt)) return null;
+  const decision = await decideOnCluster(side, lease, last.request, last.profile);
+  const racers = racersOf(side.ctx.root, lease, decision, attempt);
+  const startedAt = side.ctx.now().toISOString();
+  const race = { ...last, attempt, startedAt, decision };
+  const submitted = await startRace(side, race, racers);
+  const jobs = await jobStatus(
+    side.remote,
+    submitted.flatMap((r) => (r.jobId ? [r.jobId] : [])),
+  );
+  const written = readLatestRace(p);
+  return written ? raceRows(written, undefined, jobs) : null;
+}
+
+/**
+ * The segment after those that all died early, in the winner's shape. A refusal is reported as the lease's
+ * failure, and counted: the next look after the backoff tries again (a refusal may pass: a limit, a full queue).
+ */
+async function replaceSegment(
+  side: ClusterSide,
+  lease: SlurmLease,
+  plan: SegmentPlan & { n: number },
+): Promise<SegmentView | { refused: string }> {
   const by = `rv on ${side.ctx.host}, replacing segment ${plan.n - 1} that ended early`;
   try {
     const segment = await submitSegment(side.remote, side.ctx.root, lease, plan, by, side.ctx.now());
     const [job] = await jobStatus(side.remote, [segment.jobId]);
-    return { view: { segment, job: job as JobStatus } };
+    return { segment, job: job as JobStatus };
   } catch (error) {
-    // Reported as the lease's failure; the next look tries again (a refusal may pass: a limit, a full queue).
     if (error instanceof RvError && error.code === "cluster") return { refused: error.message };
     throw error;
   }

@@ -9,8 +9,9 @@ import { validateLeaseName } from "../../../lease/index.ts";
 import type { Remote } from "../../../remote/index.ts";
 import { callCluster, deployedPath } from "../../cluster/call.ts";
 import { clusterRemote, requireCluster } from "../../cluster/connect.ts";
-import type { LeaseUpArgs, LeaseUpResult, RacerView } from "../../cluster/ops/lease-up.ts";
+import type { LeaseUpArgs, LeaseUpResult } from "../../cluster/ops/lease-up.ts";
 import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
+import type { RacerView } from "../../cluster/ops/race.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
 import { formatDuration, printJson } from "../../output.ts";
@@ -239,6 +240,11 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
           });
         else ctx.io.out(`${lease}\n`);
         return 0;
+      }
+      if (view.phase.kind === "paused") {
+        throw new RvError("cluster", `lease ${lease} paused before its runner started: ${line}`, {
+          hint: `each job's script and Slurm output are kept (rv lease show ${lease} --alloc); once mended: rv lease resume ${lease}`,
+        });
       }
       if (view.lease.state !== "active" || view.phase.kind === "failed" || view.phase.kind === "expired") {
         throw new RvError("cluster", `lease ${lease} ended before its runner started: ${line}`, {

@@ -1,4 +1,5 @@
 import type { RaceRow } from "../../../alloc/index.ts";
+import { describePhase } from "../../../lease/index.ts";
 import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
 import { formatDuration } from "../../output.ts";
 
@@ -9,6 +10,7 @@ export function isReady(view: LeaseViewResult): boolean {
 
 /** One line about where the lease stands, for the wait of `rv lease up` (printed when it changes). */
 export function describeWait(view: LeaseViewResult, now: Date): string {
+  if (view.phase.kind === "retrying" || view.phase.kind === "paused") return describePhase(view.phase);
   const current = [...view.segments].reverse().find((s) => !s.segment.ended) ?? view.segments.at(-1);
   if (!current) return view.race ? describeRace(view.race, now) : "no segment submitted yet";
   const { segment, job } = current;

@@ -1,0 +1,68 @@
+import type { Segment, SlurmLease } from "../fsqueue/index.ts";
+import { isFinished, type JobStateKind } from "../slurm/index.ts";
+import { planReplacement, type SegmentPlan } from "./renewal.ts";
+import { NO_FAILURES, type Retry, retryStep, withFailure } from "./retry.ts";
+
+/** What a look at a Slurm lease knows of it: its records, and Slurm's word on each of its jobs. */
+export interface RecoveryFacts {
+  lease: SlurmLease;
+  segments: readonly Segment[];
+  /** Slurm's state of a job of the lease; null when Slurm no longer knows it. */
+  stateOf: (jobId: string) => JobStateKind | null;
+  /** Whether a job of the lease (a segment, or a racer that has not claimed yet) holds its GPUs now. */
+  holding: boolean;
+  /** The newest race, while the lease has no segment: `over` says why it ended with no winner, null while it runs. */
+  race: { attempt: number; over: string | null } | null;
+  retry: Retry;
+  now: Date;
+}
+
+export type Recovery = { retry: Retry } & (
+  | { kind: "none" }
+  | { kind: "race"; attempt: number }
+  | ({ kind: "replace" } & SegmentPlan)
+  | { kind: "wait" }
+  | { kind: "paused" }
+);
+
+/**
+ * The one recovery function (pueue's model): from what a look sees, what to do about a lease of which nothing
+ * is alive though time is left. A race that ended with no winner is run again as a new attempt (decided anew:
+ * the cluster has changed); a segment that died early is replaced in the winner's shape. Each such failure is
+ * counted once, and the retry record decides whether to act now, wait out the backoff, or stay paused. A job
+ * that holds its GPUs clears the record: the failures are no longer in a row.
+ */
+export function planRecovery(f: RecoveryFacts): Recovery {
+  if (f.lease.state !== "active") return { kind: "none", retry: f.retry };
+  if (f.holding) return { kind: "none", retry: cleared(f.retry) };
+  const failed = whatFailed(f);
+  if (!failed) return { kind: "none", retry: f.retry };
+  const retry = withFailure(f.retry, failed.failure, f.now);
+  const step = retryStep(retry, Math.floor(f.now.getTime() / 1000));
+  if (step.kind !== "try") return { kind: step.kind, retry };
+  return { ...failed.remedy, retry };
+}
+
+function cleared(retry: Retry): Retry {
+  return retry.failures.length === 0 && retry.paused === null ? retry : NO_FAILURES;
+}
+
+type Remedy = { kind: "race"; attempt: number } | ({ kind: "replace" } & SegmentPlan);
+
+function whatFailed(f: RecoveryFacts): { failure: { key: string; what: string }; remedy: Remedy } | null {
+  const last = f.segments.at(-1);
+  if (!last) {
+    if (!f.race || f.race.over === null) return null;
+    const failure = { key: `race ${f.race.attempt}`, what: `race ${f.race.attempt}: ${f.race.over}` };
+    return { failure, remedy: { kind: "race", attempt: f.race.attempt + 1 } };
+  }
+  const alive = (jobId: string) => {
+    const kind = f.stateOf(jobId);
+    return kind !== null && !isFinished(kind);
+  };
+  const plan = planReplacement(f.lease, f.segments, alive);
+  if (plan.kind !== "replace") return null;
+  const ended = f.stateOf(last.jobId)?.toUpperCase() ?? "unknown to Slurm";
+  const what = `segment ${last.n} (job ${last.jobId}) ended ${ended} with time left`;
+  return { failure: { key: `segment ${last.n}`, what }, remedy: plan };
+}

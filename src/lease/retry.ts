@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/**
+ * A lease's failures in a row (`retry.json`): each job that died before its time, each race that ended with no
+ * winner, each submission Slurm refused, since a job of the lease last held its GPUs. Whoever looks at the
+ * lease tries again after a backoff that grows with each failure; after PAUSE_AFTER_FAILURES in a row it stops
+ * and the lease is paused, with the reason, until `rv lease resume`. A lease that fails the same way again and
+ * again (a script that cannot start, an account out of SUs) so stops asking Slurm instead of flooding its queue.
+ */
+export const RetrySchema = z.object({
+  v: z.literal(1),
+  failures: z.array(
+    z.object({
+      /** What failed, so that a failure seen by several looks counts once: `segment 3`, `race 2`. */
+      key: z.string(),
+      at: z.string(),
+      what: z.string(),
+    }),
+  ),
+  paused: z.object({ at: z.string(), why: z.string() }).nullable(),
+});
+export type Retry = z.infer<typeof RetrySchema>;
+
+/** How long to wait after the first, second and third failure in a row before trying again. */
+export const RETRY_BACKOFF_SECONDS = [0, 30, 120] as const;
+export const PAUSE_AFTER_FAILURES = RETRY_BACKOFF_SECONDS.length + 1;
+
+export const NO_FAILURES: Retry = { v: 1, failures: [], paused: null };
+
+export type RetryStep =
+  | { kind: "try" }
+  | { kind: "wait"; untilEpoch: number; failures: number; why: string }
+  | { kind: "paused"; why: string };
+
+/** The record with one more failure (once per key); the PAUSE_AFTER_FAILURES-th in a row pauses the lease. */
+export function withFailure(retry: Retry, failure: { key: string; what: string }, now: Date): Retry {
+  if (retry.paused || retry.failures.some((f) => f.key === failure.key)) return retry;
+  const failures = [...retry.failures, { ...failure, at: now.toISOString() }];
+  if (failures.length < PAUSE_AFTER_FAILURES) return { ...retry, failures };
+  const why = `${failures.length} failures in a row, the last: ${failure.what}`;
+  return { ...retry, failures, paused: { at: now.toISOString(), why } };
+}
+
+/** Whether a look may submit again now, must wait out the backoff, or must leave a paused lease alone. */
+export function retryStep(retry: Retry, nowEpoch: number): RetryStep {
+  if (retry.paused) return { kind: "paused", why: retry.paused.why };
+  const last = retry.failures.at(-1);
+  if (!last) return { kind: "try" };
+  const backoff = RETRY_BACKOFF_SECONDS[retry.failures.length - 1] ?? 0;
+  const untilEpoch = Math.floor(Date.parse(last.at) / 1000) + backoff;
+  return untilEpoch > nowEpoch
+    ? { kind: "wait", untilEpoch, failures: retry.failures.length, why: last.what }
+    : { kind: "try" };
+}
