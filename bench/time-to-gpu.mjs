@@ -3,10 +3,14 @@
 //       --gres=gpu:a100_80g:N -t 24:00:00`),
 //   (b) one multi-partition sbatch (`-p gpu-a6000,gpu-a100-80 --gres=gpu:N -t 24:00:00`),
 //   (c) `rv lease up --gpu N --time 24h --detach` (the allocator: strategies raced, first to start wins).
-// bench/contention.mjs keeps gpu-a6000 and gpu-a100-80 full of 1-GPU jobs of 1-3 minutes under the same
-// association (first come, first served), as in (f). The arms run one after another in each trial, each
-// cancelled once it runs, so all three meet the same load; a trial's arm is cut at `capSeconds` and then
-// counts as that (a lower bound).
+// Two loads, one after the other:
+// - churn: bench/contention.mjs keeps gpu-a6000 and gpu-a100-80 full of 1-GPU jobs of 1-3 minutes under the
+//   same association (first come, first served), as in (f);
+// - cliff: the seed cluster's backfill cliff on one host. In each of those partitions one node is held for 4 h by
+//   a whole-node job, and a 2-node job waits for it; Slurm plans that job on both nodes in 4 h, so the other
+//   node is an idle 4-hour hole: a job that ends before then may take it, a 24-hour job may not.
+// The arms run one after another in each trial, each cancelled once it runs, so all three meet the same load;
+// a trial's arm is cut at `capSeconds` and then counts as that (a lower bound).
 import { join } from "node:path";
 import { startContention } from "./contention.mjs";
 import { isolatedEnv, log, nowMs, onCleanup, ROOT, RV, round, run, sleep, workDir } from "./lib.mjs";
@@ -15,12 +19,30 @@ export const TARGET_RATIO = 1 / 3;
 const DEV_CLUSTER = process.env.RV_CLUSTER_STATE ?? "/var/lib/rv-devcluster";
 const PREFIX = `rvttg-${process.pid}`;
 
-export async function runTimeToGpu({ trials = 3, gpus = [1, 4], capSeconds = 240 } = {}) {
+const NODES = { "gpu-a6000": ["a6000-01", "a6000-02"], "gpu-a100-80": ["a100-01", "a100-02"] };
+
+export async function runTimeToGpu({
+  trials = 3,
+  gpus = [1, 4],
+  capSeconds = 240,
+  cliff = { trials: 3, gpus: [4], capSeconds: 120 },
+} = {}) {
   log(
     `\n[time-to-gpu] ${trials} trial(s) of ${gpus.join(" and ")} GPU(s): naive sbatch, multi-partition sbatch, rv lease up`,
   );
   await run(join(ROOT, "test", "cluster", "up.sh"), []);
   const work = workDir("time-to-gpu");
+  try {
+    const rv = await initLaptop(work.dir);
+    const churn = await underChurn(rv, { trials, gpus, capSeconds });
+    const cliffed = await underCliff(rv, cliff);
+    return { ...churn, cliff: cliffed, target: { met: churn.target.met && cliffed.target.met } };
+  } finally {
+    await work.dispose();
+  }
+}
+
+async function underChurn(rv, { trials, gpus, capSeconds }) {
   const loads = ["gpu-a6000", "gpu-a100-80"].map((partition) =>
     startContention({
       partition,
@@ -33,33 +55,87 @@ export async function runTimeToGpu({ trials = 3, gpus = [1, 4], capSeconds = 240
     }),
   );
   try {
-    const rv = await initLaptop(work.dir);
     await Promise.all(loads.map((l) => l.ready()));
     const started = nowMs();
-    const results = [];
-    for (const n of gpus) {
-      const arms = { naive: [], multi: [], rv: [] };
-      for (let trial = 0; trial < trials; trial++) {
-        arms.naive.push(
-          await sbatchArm(`${PREFIX}-naive`, ["-p", "gpu-a100-80", `--gres=gpu:a100_80g:${n}`], capSeconds),
-        );
-        arms.multi.push(
-          await sbatchArm(`${PREFIX}-multi`, ["-p", "gpu-a6000,gpu-a100-80", `--gres=gpu:${n}`], capSeconds),
-        );
-        arms.rv.push(await rvArm(rv, `${PREFIX}-${n}-${trial}`, n, capSeconds));
-        log(
-          `  ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})`,
-        );
-      }
-      const med = (xs) => median(xs.map((x) => x.seconds));
-      results.push({ gpus: n, arms, median: { naive: med(arms.naive), multi: med(arms.multi), rv: med(arms.rv) } });
-    }
+    const results = await trialsOf(rv, { trials, gpus, capSeconds, tag: "churn" });
     const contention = loads.map((l) => l.snapshot(started));
     return summarize(results, contention, { trials, capSeconds });
   } finally {
     await Promise.all(loads.map((l) => l.stop()));
-    await work.dispose();
   }
+}
+
+async function underCliff(rv, { trials, gpus, capSeconds }) {
+  log(`  cliff: ${trials} trial(s) of ${gpus.join(" and ")} GPU(s), cut at ${capSeconds} s`);
+  const held = await holdCliff();
+  try {
+    const results = await trialsOf(rv, { trials, gpus, capSeconds, tag: "cliff" });
+    return summarize(results, held.setup, { trials, capSeconds });
+  } finally {
+    await run("scancel", held.ids, { allowFail: true });
+  }
+}
+
+/**
+ * One node of each partition held for 4 h, and a 2-node job of the partition waiting for it: returns once Slurm
+ * has planned that job (its start time is known), so the hole on the other node is in Slurm's plan.
+ */
+async function holdCliff() {
+  const ids = [];
+  const sbatch = async (args) => {
+    const { stdout } = await run("sbatch", ["--parsable", "-A", "lab", "-o", "/dev/null", ...args]);
+    ids.push(stdout.trim().split(";")[0]);
+    return ids.at(-1);
+  };
+  const setup = [];
+  for (const [partition, [held]] of Object.entries(NODES)) {
+    const long = await sbatch([
+      ...["-J", `${PREFIX}-cliff-long`, "-p", partition, "-w", held, "--gres=gpu:4"],
+      ...["-t", "4:00:00", "--wrap", "sleep 14400"],
+    ]);
+    await until(`job ${long} running`, async () => (await squeueField(long, "%T")) === "RUNNING");
+    const big = await sbatch([
+      ...["-J", `${PREFIX}-cliff-big`, "-p", partition, "-N", "2", "--gres=gpu:4"],
+      ...["-t", "4:00:00", "--wrap", "sleep 60"],
+    ]);
+    await until(`job ${big} planned`, async () => /^\d{4}-/.test(await squeueField(big, "%S")));
+    setup.push({ partition, heldNode: held, bigJobStart: await squeueField(big, "%S") });
+  }
+  return { ids, setup };
+}
+
+async function squeueField(id, format) {
+  return (await run("squeue", ["-h", "-j", id, "-o", format], { allowFail: true })).stdout.trim();
+}
+
+async function until(what, check, timeoutMs = 60_000) {
+  const t0 = nowMs();
+  while (!(await check())) {
+    if (nowMs() - t0 > timeoutMs) throw new Error(`time-to-gpu: waited ${timeoutMs / 1000} s for ${what}`);
+    await sleep(1000);
+  }
+}
+
+async function trialsOf(rv, { trials, gpus, capSeconds, tag }) {
+  const results = [];
+  for (const n of gpus) {
+    const arms = { naive: [], multi: [], rv: [] };
+    for (let trial = 0; trial < trials; trial++) {
+      arms.naive.push(
+        await sbatchArm(`${PREFIX}-naive`, ["-p", "gpu-a100-80", `--gres=gpu:a100_80g:${n}`], capSeconds),
+      );
+      arms.multi.push(
+        await sbatchArm(`${PREFIX}-multi`, ["-p", "gpu-a6000,gpu-a100-80", `--gres=gpu:${n}`], capSeconds),
+      );
+      arms.rv.push(await rvArm(rv, `${PREFIX}-${tag}-${n}-${trial}`, n, capSeconds));
+      log(
+        `  ${tag}, ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})`,
+      );
+    }
+    const med = (xs) => median(xs.map((x) => x.seconds));
+    results.push({ gpus: n, arms, median: { naive: med(arms.naive), multi: med(arms.multi), rv: med(arms.rv) } });
+  }
+  return results;
 }
 
 function median(values) {

@@ -62,16 +62,20 @@ function candidateOf(entry: RankEntry, estimate: Estimate | null, rank: number |
 }
 
 /**
- * rv's estimate, raised to Slurm's when the probe says later (in 22.05 the probe ignores backfill, so a later
- * answer means the job cannot start sooner); or why the strategy is out. A probe a few seconds later is the
- * same start: the probe runs after the cluster was read, and Slurm answers with the next scheduling pass.
+ * rv's estimate, raised to Slurm's when the probe says later (a limit, a reservation rv does not model); or why
+ * the strategy is out. A hole in the backfill plan stands: in 22.05 the probe does not see the plan and
+ * answers with the start of the job the hole is before (measured: a 2h59m job the probe put 4 h out started
+ * at once). A probe a few seconds later is the same start: the probe runs after the cluster was read, and
+ * Slurm answers with the next scheduling pass.
  */
 function withProbe({ strategy, estimate, probe }: RankEntry): Estimate | string {
   if (probe?.kind === "error") return `sbatch --test-only refused it: ${probe.error.message}`;
   if (estimate === null)
     return `rv finds no time when ${strategy.partition} has room for it: what holds its nodes has no end`;
   const start = probe?.kind === "estimate" ? probe.estimate.start : null;
-  if (start?.kind !== "at" || start.epoch < estimate.startEpoch + SAME_START_SECONDS) return estimate;
+  if (estimate.basis === "hole" || start?.kind !== "at" || start.epoch < estimate.startEpoch + SAME_START_SECONDS) {
+    return estimate;
+  }
   const later = durationText(start.epoch - estimate.startEpoch);
   const detail = `sbatch --test-only says ${later} later than rv's estimate (${estimate.detail})`;
   return { ...estimate, startEpoch: start.epoch, basis: "test-only", detail };

@@ -224,7 +224,7 @@ describe("the race as people watch it", () => {
       [2, "starting", "claiming the lease", null],
       [3, "refused", "QOSMaxGRESPerUser", null],
     ]);
-    expect(raceStanding(rows)).toEqual({ on: true, waiting: 2 });
+    expect(raceStanding(rows)).toEqual({ kind: "on", waiting: 2 });
   });
 
   test("after a claim: the winner, losers still exiting, cancelled ones", () => {
@@ -240,6 +240,7 @@ describe("the race as people watch it", () => {
     };
     const rows = raceRows(makeRace(), claim, [job("101", "cancelled"), job("102", "running"), job("103", "running")]);
     expect(rows.map((r) => r.state)).toEqual(["cancelled", "won", "lost"]);
+    expect(raceStanding(rows)).toEqual({ kind: "won", jobId: "102" });
   });
 
   test("a race whose every job ended unclaimed is over, and says how each ended", () => {
@@ -248,8 +249,6 @@ describe("the race as people watch it", () => {
       job("102", "failed"),
       job("103", "timeout"),
     ]);
-    const standing = raceStanding(rows);
-    expect(standing.on).toBe(false);
-    expect(!standing.on && standing.why).toContain("a6000:1x4:2h59m: CANCELLED");
+    expect(raceStanding(rows)).toEqual({ kind: "over", why: expect.stringContaining("a6000:1x4:2h59m: CANCELLED") });
   });
 });

@@ -200,6 +200,12 @@ describe("with Slurm's probe", () => {
     expect(ranked[0]?.estimate).toMatchObject({ startEpoch: NOW + HOUR, basis: "idle" });
   });
 
+  test("a backfill hole stands against a later probe, which cannot see the backfill plan", () => {
+    const hole = estimate(0, { basis: "hole", detail: "now: a hole of 3h59m on a100-02 until job 2117 starts" });
+    const [only] = rankCandidates([entry(a100, hole, probeAt(NOW + 4 * HOUR))], ask());
+    expect(only).toMatchObject({ kept: true, estimate: { startEpoch: NOW, basis: "hole" } });
+  });
+
   test("a strategy rv sees no start for is dropped", () => {
     const ranked = rankCandidates([entry(a6000, null)], ask());
     expect(ranked[0]).toMatchObject({

@@ -25,15 +25,22 @@ export function raceRows(race: Race, claim: Claim | undefined, jobs: readonly Jo
   });
 }
 
-/** A race nobody won yet: still on (how many wait), or over with nothing left to win it. */
-export function raceStanding(rows: readonly RaceRow[]): { on: true; waiting: number } | { on: false; why: string } {
+/**
+ * Where the race stands: won (its winner is recording segment 0, or has), still on (how many wait), or over
+ * with nothing left to win it.
+ */
+export function raceStanding(
+  rows: readonly RaceRow[],
+): { kind: "won"; jobId: string } | { kind: "on"; waiting: number } | { kind: "over"; why: string } {
+  const won = rows.find((r) => r.state === "won");
+  if (won?.jobId) return { kind: "won", jobId: won.jobId };
   const waiting = rows.filter((r) => r.state === "pending" || r.state === "starting" || r.state === "submitting");
-  if (waiting.length > 0) return { on: true, waiting: waiting.length };
+  if (waiting.length > 0) return { kind: "on", waiting: waiting.length };
   if (rows.length === 0) {
-    return { on: false, why: "no strategy was left to submit (rv lease show --alloc gives each one's reason)" };
+    return { kind: "over", why: "no strategy was left to submit (rv lease show --alloc gives each one's reason)" };
   }
   return {
-    on: false,
+    kind: "over",
     why: `every strategy's job ended before one claimed the lease (${rows.map((r) => `${r.strategyId}: ${r.reason}`).join("; ")})`,
   };
 }

@@ -10,7 +10,8 @@ export type LeaseResumeArgs = z.infer<typeof LeaseResumeArgsSchema>;
 
 /**
  * Lifts a lease's pause (lease/retry.ts): its failures in a row are forgotten, and the look that follows at
- * once races again or replaces the dead segment, as the first failure would have.
+ * once races again or replaces the dead segment. The failure that paused it is seen by that look and counts as
+ * the first of a new run, which acts at once, as any first failure does.
  */
 export async function leaseResumeOp(side: ClusterSide, args: LeaseResumeArgs): Promise<LeaseViewResult> {
   const lease = requireLease(side.ctx.root, args.lease);

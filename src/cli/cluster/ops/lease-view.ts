@@ -149,7 +149,8 @@ async function settleRace(
 
 function racePhase(rows: readonly RaceRow[]): LeasePhase {
   const standing = raceStanding(rows);
-  return standing.on
+  if (standing.kind === "won") return { kind: "running", segment: 0, jobId: standing.jobId };
+  return standing.kind === "on"
     ? { kind: "racing", waiting: standing.waiting, of: rows.length }
     : { kind: "failed", why: standing.why };
 }
@@ -206,7 +207,7 @@ async function recover(side: ClusterSide, lease: SlurmLease, seen: Seen): Promis
 
 function over(rows: readonly RaceRow[]): string | null {
   const standing = raceStanding(rows);
-  return standing.on ? null : standing.why;
+  return standing.kind === "over" ? standing.why : null;
 }
 
 async function act(

@@ -11,7 +11,8 @@ export function isReady(view: LeaseViewResult): boolean {
 /** One line about where the lease stands, for the wait of `rv lease up` (printed when it changes). */
 export function describeWait(view: LeaseViewResult, now: Date): string {
   if (view.phase.kind === "retrying" || view.phase.kind === "paused") return describePhase(view.phase);
-  const current = [...view.segments].reverse().find((s) => !s.segment.ended) ?? view.segments.at(-1);
+  const holding = view.segments.find((s) => s.job.state?.kind === "running" || s.job.state?.kind === "configuring");
+  const current = holding ?? [...view.segments].reverse().find((s) => !s.segment.ended) ?? view.segments.at(-1);
   if (!current) return view.race ? describeRace(view.race, now) : "no segment submitted yet";
   const { segment, job } = current;
   const state = job.state?.kind ?? "unknown";
@@ -30,6 +31,8 @@ export function describeWait(view: LeaseViewResult, now: Date): string {
 
 /** Before a job claims the lease: how many still race, and the one expected first. */
 function describeRace(rows: readonly RaceRow[], now: Date): string {
+  const won = rows.find((r) => r.state === "won");
+  if (won) return `${won.strategyId} (job ${won.jobId}) won the race: recording it as segment 0`;
   const live = rows.filter((r) => r.state === "pending" || r.state === "starting");
   const first = [...live].sort((a, b) => (a.startEpoch ?? Infinity) - (b.startEpoch ?? Infinity))[0];
   if (!first) return `racing ${rows.length} strategies: none left in the running`;
