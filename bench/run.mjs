@@ -41,7 +41,9 @@ const FULL = {
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }), // about 25 minutes: 12 sbatch jobs each queue behind the load
-  "time-to-gpu": () => runTimeToGpu({ trials: 3, gpus: [1, 4], capSeconds: 240 }), // about 35 minutes
+  // about 50 minutes: 35 under churn, 15 at the cliff
+  "time-to-gpu": () =>
+    runTimeToGpu({ trials: 3, gpus: [1, 4], capSeconds: 240, cliff: { trials: 3, gpus: [4], capSeconds: 120 } }),
 };
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
@@ -50,7 +52,8 @@ const QUICK = {
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
   remote: () => runRemote({ warmup: 1, runs: 5 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }),
-  "time-to-gpu": () => runTimeToGpu({ trials: 2, gpus: [1, 4], capSeconds: 180 }),
+  "time-to-gpu": () =>
+    runTimeToGpu({ trials: 2, gpus: [1, 4], capSeconds: 180, cliff: { trials: 2, gpus: [4], capSeconds: 90 } }),
 };
 
 function parseArgs(argv) {
