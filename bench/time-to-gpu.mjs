@@ -164,10 +164,10 @@ async function initLaptop(dir) {
     [
       ...["init", "--yes", "--host", "127.0.0.1", "--port", "2222", "--user", "root", "--name", "ttg"],
       ...["--identity-file", join(DEV_CLUSTER, "ssh", "id_ed25519"), "--account", "lab", "--root", root],
+      ...["--profile", "devcluster"],
     ],
     { env },
   );
-  await run("sh", ["-c", `printf 'profile = "devcluster"\\n' >> "${join(home, "config.toml")}"`]);
   onCleanup(() => run("ssh", ["-F", join(home, "ssh", "config"), "-O", "exit", "rv-ttg"], { allowFail: true }));
   return (args, options = {}) => run(RV, args, { env, ...options });
 }

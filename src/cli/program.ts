@@ -314,6 +314,10 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
       .option("--account <account>", "the Slurm account to charge (default: your default account)")
       .option("--root <dir>", "rv's directory on the cluster (default: /scratch/USER/.rv, else ~/.rv there)")
       .option("--name <name>", "a short name for the cluster (default: from the host)")
+      .option(
+        "--profile <profile>",
+        "the site profile: a built-in (rivanna, devcluster) or a TOML file's absolute path",
+      )
       .option("--yes", "ask nothing: take flags and defaults"),
   ).action((opts) =>
     dispatch(opts.json, async (ctx, config) => (await import("./commands/init.ts")).runInit(ctx, config, opts)),

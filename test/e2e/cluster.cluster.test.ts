@@ -19,13 +19,14 @@ const alias = "rv-e2e";
 const jobName = `rv-e2e-${process.pid}`;
 let gpuJob = "";
 
-const init = () =>
+const init = (...more: string[]) =>
   rv(laptop.root, [
     "init",
     "--yes",
     "--json",
     ...["--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "root"],
     ...["--identity-file", devCluster.identityFile, "--account", devCluster.account, "--root", root, "--name", "e2e"],
+    ...more,
   ]);
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -66,6 +67,19 @@ describe("a laptop and the dev cluster over ssh", () => {
     expect(statSync(root).mode & 0o777).toBe(0o700);
     expect(readFileSync(join(laptop.root, "ssh", "config"), "utf8")).toMatch(/Host rv-e2e\n[\s\S]*ControlMaster auto/);
     expect(statSync(join(laptop.root, "config.toml")).mode & 0o777).toBe(0o600);
+  });
+
+  test("rv init --profile sets the site profile, rv init again keeps it, and an unknown one is refused", async () => {
+    const first = await init("--profile", "devcluster");
+    expect(first.exitCode, first.stderr as string).toBe(0);
+    expect(json<{ cluster: { profile?: string } }>(first.stdout as string).cluster.profile).toBe("devcluster");
+    const again = await init();
+    expect(again.exitCode, again.stderr as string).toBe(0);
+    expect(readFileSync(join(laptop.root, "config.toml"), "utf8")).toMatch(/^profile = "devcluster"$/m);
+    const unknown = await init("--profile", "nosuchsite");
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("nosuchsite");
+    expect(readFileSync(join(laptop.root, "config.toml"), "utf8")).toMatch(/^profile = "devcluster"$/m);
   });
 
   test("rv doctor passes every check and names the deployed build", async () => {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline/promises";
+import { loadProfile } from "../../alloc/profile/load.ts";
 import type { ClusterConfig, Config } from "../../config/index.ts";
 import { saveClusterConfig } from "../../config/write.ts";
 import { RvError } from "../../errors.ts";
@@ -21,6 +22,7 @@ export interface InitOptions {
   account?: string;
   root?: string;
   name?: string;
+  profile?: string;
   yes?: boolean;
 }
 
@@ -29,15 +31,16 @@ export interface InitOptions {
  * (ControlMaster), a tested connection, the cluster root, this build deployed there, and the partitions and
  * GPU types Slurm reports. Every answer can come from a flag; a terminal is asked for what is missing.
  */
-export async function runInit(ctx: Context, _config: Config, options: InitOptions): Promise<number> {
+export async function runInit(ctx: Context, config: Config, options: InitOptions): Promise<number> {
   const answers = await completeAnswers(ctx, options);
   const name = options.name ?? nameFromHost(answers.host);
+  const profile = siteProfile(options.profile, config.cluster, name);
   const host = answers.host === "local" ? "local" : `rv-${name}`;
   if (host !== "local") await writeHostBlock(ctx, host, answers, options);
   const remote = clusterRemote(ctx.root, host);
   const root = options.root ?? (await defaultRoot(remote, answers.user));
   const account = answers.account ? { account: answers.account } : {};
-  const cluster: ClusterConfig = { name, host, user: answers.user, root, ...account };
+  const cluster: ClusterConfig = { name, host, user: answers.user, root, ...account, ...(profile && { profile }) };
   const file = saveClusterConfig(ctx.root, cluster);
   note(ctx, `wrote ${file} (cluster ${name}, root ${cluster.root})`);
   const deployed = await deployRv(remote, cluster, ctx.env);
@@ -96,6 +99,16 @@ async function askAnswers(prompt: Interface, options: InitOptions): Promise<Answ
   const account = await ask("Slurm account (empty: your default)", options.account);
   if (!host || !user) throw new RvError("usage", "rv init needs a host and a user");
   return { host, user, ...(account && { account }) };
+}
+
+/**
+ * The site profile: the one given, else the one set for this cluster before (rv init run again must not lose
+ * it). Read now, so that a name rv does not know is refused before anything is written.
+ */
+function siteProfile(given: string | undefined, previous: ClusterConfig | undefined, name: string): string | undefined {
+  const profile = given ?? (previous?.name === name ? previous.profile : undefined);
+  if (profile !== undefined) loadProfile(profile);
+  return profile;
 }
 
 /** `rivanna.hpc.virginia.edu` -> `rivanna`; an IP address -> `cluster`. */
