@@ -1,5 +1,5 @@
 import { RvError } from "../errors.ts";
-import type { SiteProfile } from "./profile/schema.ts";
+import type { ProfileGpu, SiteProfile } from "./profile/schema.ts";
 
 export interface CostRequest {
   gpus: number;
@@ -17,6 +17,8 @@ export interface Cost {
   suPerGpuHour: number;
   /** Rounded to hundredths, as sites print balances. */
   su: number;
+  /** The site's limits this request is beyond: Slurm would refuse it, or never run it. */
+  limits: string[];
 }
 
 /** What holding `gpus` GPUs of `type` for `seconds` charges: GPUs x hours x the type's rate. */
@@ -37,7 +39,22 @@ export function costOf(profile: SiteProfile, request: CostRequest): Cost {
     gpuHours,
     suPerGpuHour: gpu.suPerGpuHour,
     su: hundredths(gpuHours * gpu.suPerGpuHour),
+    limits: limitsBeyond(profile, gpu, request.gpus),
   };
+}
+
+function limitsBeyond(profile: SiteProfile, gpu: ProfileGpu, gpus: number): string[] {
+  const beyond = [
+    gpu.maxPerJob !== null && gpus > gpu.maxPerJob && `one job may hold at most ${gpu.maxPerJob} ${gpu.key} GPUs`,
+    gpu.maxPerUser !== null &&
+      gpus > gpu.maxPerUser &&
+      `one user may run at most ${gpu.maxPerUser} ${gpu.key} GPUs at once`,
+    gpu.kind === "gpu" &&
+      profile.maxGpusPerUser !== null &&
+      gpus > profile.maxGpusPerUser &&
+      `one user may run at most ${profile.maxGpusPerUser} GPUs at once across the GPU partitions`,
+  ];
+  return beyond.filter((limit): limit is string => typeof limit === "string");
 }
 
 export function hundredths(value: number): number {

@@ -28,7 +28,19 @@ describe("costOf", () => {
       gpuHours: 96,
       suPerGpuHour: 508.89,
       su: 48853.44,
+      limits: [],
     });
+  });
+
+  it("names the site's limits a request is beyond", () => {
+    expect(costOf(rivanna, { gpus: 40, type: "a100_80", seconds: 3600 }).limits).toEqual([
+      "one job may hold at most 8 a100_80 GPUs",
+      "one user may run at most 32 a100_80 GPUs at once",
+      "one user may run at most 32 GPUs at once across the GPU partitions",
+    ]);
+    expect(costOf(rivanna, { gpus: 2, type: "mig", seconds: 3600 }).limits).toEqual([
+      "one job may hold at most 1 mig GPUs",
+    ]);
   });
 
   it("rounds to hundredths and charges nothing for a free pool", () => {

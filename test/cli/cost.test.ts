@@ -105,9 +105,18 @@ describe("rv cost", () => {
         gpuHours: 10740 / 3600,
         suPerGpuHour: 142.73,
         su: 425.81,
+        limits: [],
       },
       balance: { known: false, why: "no cluster is configured (rv init)" },
     });
+  });
+
+  it("warns of the site's limits a request is beyond", async () => {
+    const run = await rvCost(home.root, ["--gpu", "40", "--type", "a100_80", "--time", "1h", "--profile", "rivanna"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(
+      "beyond the site's limits: one job may hold at most 8 a100_80 GPUs; one user may run at most 32 a100_80 GPUs at once",
+    );
   });
 
   it("lists the profile's types when asked for another", async () => {

@@ -38,7 +38,7 @@ export async function runCost(ctx: Context, config: Config, options: CostOptions
       ? balanceAround(cost, await readBalance(ctx, cluster, profile.balance, options.account ?? cluster.account))
       : ({ known: false, why: whyUnknown(profile) } as const);
   if (ctx.json) printJson(ctx.io, { profile: profile.name, cost, balance });
-  else ctx.io.out(`${describeCost(cost, profile)}\n${describeBalance(ctx, balance)}\n`);
+  else ctx.io.out(`${describeCost(cost, profile)}\n${describeLimits(ctx, cost)}${describeBalance(ctx, balance)}\n`);
   return 0;
 }
 
@@ -85,6 +85,11 @@ function describeCost(cost: Cost, profile: SiteProfile): string {
   const gpus = `${cost.gpus} ${cost.type} GPU${cost.gpus === 1 ? "" : "s"} (${cost.partition})`;
   const rate = `${su(cost.suPerGpuHour)} SU per GPU-hour x ${su(cost.gpuHours)} GPU-hours, profile ${profile.name}`;
   return `${gpus} for ${formatDuration(cost.seconds * 1000)}: ${su(cost.su)} SUs (${rate})`;
+}
+
+function describeLimits(ctx: Context, cost: Cost): string {
+  if (cost.limits.length === 0) return "";
+  return `${paint(ctx.io, "yellow", `beyond the site's limits: ${cost.limits.join("; ")}`)}\n`;
 }
 
 function describeBalance(ctx: Context, report: BalanceReport): string {
