@@ -122,6 +122,11 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     dispatch(opts.json, async (ctx, config) => (await import("./commands/status.ts")).runStatus(ctx, config, opts)),
   );
 
+  program
+    .command("tui")
+    .description("watch and steer leases, runners and tasks full screen (local, and the cluster's over ssh)")
+    .action(() => dispatch(false, async (ctx, config) => (await import("./tui/run.tsx")).runTui(ctx, config)));
+
   withJson(
     program
       .command("logs")

@@ -20,6 +20,8 @@ export const OpNameSchema = z.enum([
   "lease-list",
   "attach",
   "balance",
+  "tui",
+  "task-act",
   /** Submits and follows: output streams back as the task writes it, and the exit status is the task's. */
   "run",
 ]);

@@ -12,10 +12,10 @@ export interface CancelOptions {
   lease?: string;
 }
 
-type CancelOutcome = "cancelled" | "cancelling" | "already-finished" | "would-cancel";
+export type CancelOutcome = "cancelled" | "cancelling" | "already-finished" | "would-cancel";
 
 /** Pending tasks are cancelled here and now; running ones through a request their runner acts on. */
-function cancelOne(ctx: Context, view: TaskView, client: string): CancelOutcome {
+export function cancelOne(ctx: Context, view: TaskView, client: string): CancelOutcome {
   if (isTerminal(view.state)) return "already-finished";
   const p = leasePaths(ctx.root, view.lease);
   const context = { host: ctx.host, now: ctx.now() };

@@ -6,6 +6,7 @@ import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";
 import { resolveRefs, viewOf } from "../select.ts";
+import { latestLoggedAttempt } from "../task-logs.ts";
 import { followTask } from "../watch.ts";
 
 export interface LogsOptions {
@@ -58,10 +59,4 @@ export async function runLogs(ctx: Context, config: Config, ref: string, options
     process.removeListener("SIGINT", onInterrupt);
   }
   return 0;
-}
-
-/** A requeued task's newest attempt has no log until it starts; show the last one that has. */
-function latestLoggedAttempt(p: ReturnType<typeof leasePaths>, id: string, attempt: number, stream: "out" | "err") {
-  for (let a = attempt; a >= 1; a--) if (existsSync(taskLogFile(p, id, a, stream))) return a;
-  return attempt;
 }

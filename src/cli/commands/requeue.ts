@@ -15,13 +15,13 @@ import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 import { resolveRefs, viewOf } from "../select.ts";
 
-type RequeueOutcome = "requeued" | "requeue-requested" | "already-pending";
+export type RequeueOutcome = "requeued" | "requeue-requested" | "already-pending";
 
 /**
  * Finished tasks are published again with the next attempt (their old `done/` record loses to the
  * newer attempt); a running task is interrupted by its runner and requeued; a lost task is recovered now.
  */
-async function requeueOne(ctx: Context, view: TaskView): Promise<RequeueOutcome> {
+export async function requeueOne(ctx: Context, view: TaskView): Promise<RequeueOutcome> {
   const p = leasePaths(ctx.root, view.lease);
   const now = ctx.now();
   const client = newRunnerId(`cli-${ctx.host}`, process.pid);

@@ -14,6 +14,7 @@ import { ResourcesArgsSchema, resourcesOp } from "./resources.ts";
 import { RunArgsSchema, runOp } from "./run.ts";
 import { StatusArgsSchema, statusOp } from "./status.ts";
 import { SubmitArgsSchema, submitOp } from "./submit.ts";
+import { TaskActArgsSchema, TuiArgsSchema, taskActOp, tuiOp } from "./tui.ts";
 
 /** An op answers with one JSON result, or streams output and ends with an exit status (`run`). */
 type Op =
@@ -35,4 +36,6 @@ export const ops: Record<OpName, Op> = {
   "lease-list": { args: LeaseListArgsSchema, run: leaseListOp },
   attach: { args: AttachArgsSchema, run: attachOp },
   balance: { args: BalanceArgsSchema, run: balanceOp },
+  tui: { args: TuiArgsSchema, run: tuiOp },
+  "task-act": { args: TaskActArgsSchema, run: taskActOp },
 };
