@@ -3,7 +3,7 @@
 // `finally`: an error after a finally that calls done(), printed the way src/cli/main.ts prints it.
 import type { RaceRow } from "../src/alloc/index.ts";
 import { showLive } from "../src/cli/ui/live.ts";
-import type { RaceViewProps } from "../src/cli/ui/race-view.tsx";
+import type { RaceState } from "../src/cli/ui/race-view.tsx";
 
 const nowEpoch = Math.floor(Date.now() / 1000);
 const pending: RaceRow = {
@@ -14,10 +14,10 @@ const pending: RaceRow = {
   startEpoch: nowEpoch + 180,
   reason: "Priority",
 };
-const racing: RaceViewProps = { lease: "gpu1", nowEpoch, rows: [pending] };
-const won: RaceViewProps = { ...racing, rows: [{ ...pending, state: "won" }], winner: pending.strategyId };
+const racing: RaceState = { lease: "gpu1", nowEpoch, rows: [pending] };
+const won: RaceState = { ...racing, rows: [{ ...pending, state: "won" }] };
 
-const live = await showLive(async () => (await import("../src/cli/ui/race-view.tsx")).RaceView, {
+const live = await showLive<RaceState>(async () => (await import("../src/cli/ui/race-view.tsx")).RaceView, {
   json: false,
   env: process.env,
 });

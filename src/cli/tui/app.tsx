@@ -4,9 +4,11 @@ import { Header, HintLine } from "./header.tsx";
 import { LeasesPane, leasesPaneHeight } from "./leases-pane.tsx";
 import { LogPane } from "./log-pane.tsx";
 import { ConfirmOverlay, HelpOverlay, InputLine, MenuOverlay, type Place } from "./overlays.tsx";
+import { RacePane } from "./race-pane.tsx";
 import type { TuiSnapshot } from "./snapshot.ts";
 import type { TuiState } from "./state.ts";
 import { TasksPane } from "./tasks-pane.tsx";
+import type { PaneProps } from "./view.ts";
 
 /** Where the snapshot comes from and how the last refreshes went. */
 export interface Connection {
@@ -45,7 +47,6 @@ export function TuiApp({ snapshot, state, width, height, nowMs, connection }: Tu
   const rows = paneRows(body, snapshot ? leasesPaneHeight(snapshot) : 0, state.zoom);
   const pane = { state, width, nowMs };
   const tasksTop = 1 + rows.leases;
-  const Bottom = state.pane === "logs" ? LogPane : DetailPane;
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0} overflow="hidden">
       <Header snapshot={snapshot} connection={connection} width={width} nowMs={nowMs} />
@@ -54,7 +55,7 @@ export function TuiApp({ snapshot, state, width, height, nowMs, connection }: Tu
           <>
             <LeasesPane snapshot={snapshot} {...pane} rows={rows.leases} />
             <TasksPane snapshot={snapshot} {...pane} rows={rows.tasks} />
-            <Bottom snapshot={snapshot} {...pane} rows={rows.bottom} />
+            <BottomPane snapshot={snapshot} {...pane} rows={rows.bottom} />
           </>
         ) : null}
       </Box>
@@ -75,6 +76,14 @@ function paneRows(body: number, leasesWanted: number, zoom: boolean) {
   const leases = Math.min(leasesWanted, third);
   const bottom = Math.min(BOTTOM_MAX, third);
   return { leases, tasks: body - leases - bottom, bottom };
+}
+
+/** The selected task's detail or log; in place of the detail, the race of a selected lease still racing. */
+function BottomPane(props: PaneProps) {
+  const { snapshot, state } = props;
+  if (state.pane === "logs") return <LogPane {...props} />;
+  const lease = snapshot.leases.find((l) => l.id === state.leaseId);
+  return lease?.race ? <RacePane {...props} lease={lease.id} race={lease.race} /> : <DetailPane {...props} />;
 }
 
 function BottomLine({ state }: { state: TuiState }) {

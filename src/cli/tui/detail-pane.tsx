@@ -2,7 +2,8 @@ import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
 import { commandText } from "../commands/tasks.ts";
 import { formatDuration } from "../output.ts";
-import { Line, PaneTitle } from "./line.tsx";
+import { Line } from "../ui/grid.tsx";
+import { PaneTitle } from "./pane-title.tsx";
 import { selectedTask } from "./state.ts";
 import type { PaneProps } from "./view.ts";
 
@@ -44,12 +45,12 @@ function facts(task: TaskView, nowMs: number): [string, string][] {
   return all.filter(([, value]) => value !== "");
 }
 
+/** The runner's reason already names the exit code or signal when it gives one. */
 function outcome(task: TaskView): string {
   return [
     `${task.state}, attempt ${task.attempt}`,
-    task.exitCode === null ? "" : `exit ${task.exitCode}`,
-    task.signal ? `signal ${task.signal}` : "",
-    task.reason ?? "",
+    task.reason ?? (task.exitCode === null ? "" : `exit ${task.exitCode}`),
+    task.reason === null && task.signal ? `signal ${task.signal}` : "",
   ]
     .filter(Boolean)
     .join(" · ");

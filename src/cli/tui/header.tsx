@@ -1,8 +1,8 @@
 import { Box, Text } from "ink";
 import { countByState } from "../../lease/index.ts";
 import { formatDuration, plural } from "../output.ts";
+import { type Cell, Line, oneLine } from "../ui/grid.tsx";
 import type { Connection } from "./app.tsx";
-import { type Cell, Line, oneLine } from "./line.tsx";
 import type { TuiSnapshot } from "./snapshot.ts";
 import { isStuck, type TuiState } from "./state.ts";
 

@@ -1,8 +1,8 @@
 import { Box } from "ink";
 import type { RunnerView } from "../../lease/index.ts";
 import { formatDuration } from "../output.ts";
-import type { CellStyle } from "../ui/table.tsx";
-import { type Cell, Line, PaneTitle, padColumns } from "./line.tsx";
+import { type Cell, type CellStyle, Line, padColumns } from "../ui/grid.tsx";
+import { PaneTitle } from "./pane-title.tsx";
 import type { TuiLease, TuiSnapshot } from "./snapshot.ts";
 import { type PaneProps, scrollOffset } from "./view.ts";
 

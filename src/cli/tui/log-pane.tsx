@@ -1,7 +1,8 @@
 import { stripVTControlCharacters } from "node:util";
 import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
-import { Line, PaneTitle } from "./line.tsx";
+import { Line } from "../ui/grid.tsx";
+import { PaneTitle } from "./pane-title.tsx";
 import type { TuiLog } from "./snapshot.ts";
 import type { TuiState } from "./state.ts";
 import { selectedTask } from "./state.ts";

@@ -1,7 +1,6 @@
 import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
-import type { CellStyle } from "../ui/table.tsx";
-import { Line, oneLine } from "./line.tsx";
+import { type CellStyle, Line, oneLine } from "../ui/grid.tsx";
 import type { MenuItem, TaskAction } from "./state.ts";
 import { shortId } from "./view.ts";
 

@@ -48,6 +48,7 @@ function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: Le
     renewalGapSeconds: gaps.at(-1) ?? null,
     runners: summary.runners,
     gpus: { busy: summary.gpus.busy, free: summary.gpus.free },
+    race: view && view.segments.length === 0 ? view.race : null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RaceRowSchema } from "../../alloc/schema.ts";
 import { RunnerViewSchema, TaskViewSchema } from "../../lease/index.ts";
 
 /** One lease as the TUI shows it: its runners, and for a Slurm lease where it stands and how long it has left. */
@@ -15,6 +16,8 @@ export const TuiLeaseSchema = z.object({
   renewalGapSeconds: z.number().nullable(),
   runners: z.array(RunnerViewSchema),
   gpus: z.object({ busy: z.number(), free: z.number() }),
+  /** The allocation race of a Slurm lease that has no segment yet (the rows `rv lease up` draws); else null. */
+  race: z.array(RaceRowSchema).nullable(),
 });
 export type TuiLease = z.infer<typeof TuiLeaseSchema>;
 

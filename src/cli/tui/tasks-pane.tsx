@@ -1,8 +1,8 @@
 import { Box, Text } from "ink";
 import type { TaskState, TaskView } from "../../lease/index.ts";
 import { formatDuration } from "../output.ts";
-import type { CellStyle, Column } from "../ui/table.tsx";
-import { Grid, PaneTitle } from "./line.tsx";
+import { type CellStyle, type Column, Grid } from "../ui/grid.tsx";
+import { PaneTitle } from "./pane-title.tsx";
 import { isStuck, selectedTask, type TuiState, visibleTasks } from "./state.ts";
 import { type PaneProps, scrollOffset, shortId } from "./view.ts";
 

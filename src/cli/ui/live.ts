@@ -16,6 +16,11 @@ export interface LiveTarget {
   stderr?: NodeJS.WriteStream;
 }
 
+/** What showLive gives the view besides the caller's state: the terminal's columns, for its tables to fit. */
+export interface LiveWidth {
+  width: number;
+}
+
 /** Narrower than this (or of unknown width: a pty no one sized), a table would wrap into noise: plain lines instead. */
 const MIN_COLUMNS = 40;
 
@@ -27,7 +32,7 @@ const NOT_DRAWN: LiveView<never> = { drawn: false, update: () => {}, done: () =>
  * loaded here and only when drawing, so a command that prints text never pays their start-up.
  */
 export async function showLive<State extends object>(
-  loadView: () => Promise<FunctionComponent<State>>,
+  loadView: () => Promise<FunctionComponent<State & LiveWidth>>,
   { json, env, stderr = process.stderr }: LiveTarget,
 ): Promise<LiveView<State>> {
   if (json || !stderr.isTTY || (stderr.columns ?? 0) < MIN_COLUMNS) return NOT_DRAWN;
@@ -41,7 +46,8 @@ export async function showLive<State extends object>(
   let ink: Instance | undefined;
   let finished = false;
   const draw = (state: State) => {
-    const element = createElement(View, state);
+    // Read at each draw, so the next one fits a terminal resized in between.
+    const element = createElement(View, { ...state, width: stderr.columns });
     if (ink) ink.rerender(element);
     // Input stays with the terminal, so Ctrl-C is a plain SIGINT, on which Ink unmounts and shows the cursor.
     else ink = render(element, { stdout: stderr, stderr, patchConsole: false, exitOnCtrlC: false });

@@ -1,38 +1,42 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
 import type { RaceRow } from "../../alloc/index.ts";
 import { formatIn } from "./format.ts";
-import { type CellStyle, type Column, Table } from "./table.tsx";
+import { type CellStyle, type Column, Grid, Line } from "./grid.tsx";
 
-export interface RaceViewProps {
+/** What the caller knows of the race; the width comes from where it is drawn. */
+export interface RaceState {
   rows: readonly RaceRow[];
   lease: string;
   nowEpoch: number;
-  /** The winning strategy's id, once a job has claimed the lease. */
-  winner?: string | null;
   /** One line under the table: what rv does next ("cancelling the others"). */
   note?: string;
 }
 
-/** `rv lease up` while its strategies race on the cluster: one line per strategy, then who won. */
-export function RaceView({ rows, lease, nowEpoch, winner, note }: RaceViewProps) {
+export interface RaceViewProps extends RaceState {
+  /** Columns to fit: every line is cut to them, never wrapped. */
+  width: number;
+}
+
+/**
+ * A Slurm lease's strategies racing on the cluster: one line per strategy, then who won. `rv lease up` draws it
+ * while it waits, and `rv tui` while the selected lease has no allocation yet.
+ */
+export function RaceView({ rows, lease, nowEpoch, note, width }: RaceViewProps) {
   const racing = rows.filter((row) => STILL_RACING.has(row.state)).length;
-  const won = rows.find((row) => row.strategyId === winner);
+  const won = rows.find((row) => row.state === "won");
+  const title = won ? `allocating ${lease}` : `allocating ${lease}: ${racing} of ${rows.length} strategies racing`;
   return (
     <Box flexDirection="column">
-      <Text>
-        allocating {lease}
-        {winner ? "" : `: ${racing} of ${rows.length} strategies racing`}
-      </Text>
-      <Table columns={raceColumns(nowEpoch)} rows={rows} rowKey={(row) => String(row.rank)} />
-      {winner ? (
-        <Text color="green" bold>
-          won by {winner}
-          {won?.jobId ? ` (job ${won.jobId})` : ""}
-        </Text>
-      ) : null}
-      {note ? <Text dimColor>{note}</Text> : null}
+      <Line cells={[{ key: "title", text: title }]} />
+      <Grid columns={raceColumns(nowEpoch)} rows={rows} width={width} rowKey={(row) => String(row.rank)} />
+      {won ? <Line cells={[{ key: "won", text: wonBy(won), color: "green", bold: true }]} /> : null}
+      {note ? <Line cells={[{ key: "note", text: note, dimColor: true }]} /> : null}
     </Box>
   );
+}
+
+function wonBy(row: RaceRow): string {
+  return `won by ${row.strategyId}${row.jobId ? ` (job ${row.jobId})` : ""}`;
 }
 
 const STILL_RACING: ReadonlySet<RaceRow["state"]> = new Set(["submitting", "pending", "starting"]);

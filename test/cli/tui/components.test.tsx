@@ -6,7 +6,7 @@ import { type Connection, TuiApp, type TuiAppProps } from "../../../src/cli/tui/
 import type { TuiSnapshot } from "../../../src/cli/tui/snapshot.ts";
 import type { TuiState } from "../../../src/cli/tui/state.ts";
 import { paintForStderr } from "../../../src/cli/ui/color.ts";
-import { localConnection, now, slurmLease, snapshot, task, tasks, withState } from "./fixtures.ts";
+import { localConnection, now, race, racingLease, slurmLease, snapshot, task, tasks, withState } from "./fixtures.ts";
 
 interface Screen {
   state?: Partial<TuiState>;
@@ -225,7 +225,7 @@ describe("detail pane", () => {
       "  task mkn0a2b03c4me bs-512",
       "command  python train.py",
       "cwd      /home/me/proj",
-      "result   failed, attempt 1 · signal SIGKILL · out of memory",
+      "result   failed, attempt 1 · killed by SIGKILL",
       "gpus     1 asked · 4 cpus · lab-pc (runner lab-pc-4242-aaaaaa)",
       "times    submitted 1h37m ago · started 1h10m ago · ended 1h00m ago",
     ]);
@@ -237,6 +237,54 @@ describe("detail pane", () => {
     expect(screen).toContain("result   succeeded, attempt 1 · exit 0");
     expect(screen).toContain("tags     data, v2");
     expect(screen).toContain("note     the split used by every run after it");
+  });
+});
+
+describe("race pane", () => {
+  const withRace = (lease = racingLease): TuiSnapshot => ({ ...snapshot, leases: [...snapshot.leases, lease] });
+  const raceScreen = (state: Partial<TuiState> = {}, lease = racingLease) =>
+    frame({ snapshot: withRace(lease), state: { leaseId: "gpu5", ...state } });
+
+  it("shows the selected lease's race in place of the task detail, every strategy on 80x24", () => {
+    const screen = raceScreen();
+    expectToFit(screen, 80, 24);
+    const pane = lines(screen).slice(lines(screen).indexOf("allocating gpu5: 2 of 3 strategies racing"), -1);
+    expect(pane.filter(Boolean)).toMatchInlineSnapshot(`
+      [
+        "allocating gpu5: 2 of 3 strategies racing",
+        "#  STRATEGY           JOB  STATE     START  REASON",
+        "1  a6000:1x4:2h59m    812  pending   in 3m  Priority",
+        "2  mig:1x1:2h59m      813  starting  now",
+        "3  a100_80:2x2:2h59m  -    refused   -      sbatch: error: Batch job submission…",
+      ]
+    `);
+    expect(screen).not.toContain("no task selected");
+  });
+
+  it("cuts a race too tall for the pane at its foot, the title and header kept", () => {
+    const short = frame({ snapshot: withRace(), state: { leaseId: "gpu5" }, width: 50, height: 12 });
+    expectToFit(short, 50, 12);
+    expect(lines(short).slice(-4, -1)).toMatchInlineSnapshot(`
+      [
+        "allocating gpu5: 2 of 3 strategies racing",
+        "#  STRATEGY           JOB  STATE     START  REASON",
+        "1  a6000:1x4:2h59m    812  pending   in 3m  Prior…",
+      ]
+    `);
+  });
+
+  it("says who won once a strategy has", () => {
+    const won = { ...racingLease, race: race.map((r) => (r.rank === 2 ? { ...r, state: "won" as const } : r)) };
+    const screen = raceScreen({}, won);
+    expect(row("allocating", screen)).toBe("allocating gpu5");
+    expect(screen).toContain("won by mig:1x1:2h59m (job 813)");
+    expectToFit(screen, 80, 24);
+  });
+
+  it("leaves the logs to the logs, and a lease not racing to the detail", () => {
+    expect(raceScreen({ pane: "logs" })).not.toContain("allocating gpu5");
+    expect(raceScreen({ leaseId: "gpu4" })).not.toContain("allocating");
+    expect(raceScreen({ leaseId: null })).not.toContain("allocating");
   });
 });
 

@@ -1,3 +1,4 @@
+import type { RaceRow } from "../../../src/alloc/index.ts";
 import type { Connection } from "../../../src/cli/tui/app.tsx";
 import type { TuiLease, TuiSnapshot } from "../../../src/cli/tui/snapshot.ts";
 import { INITIAL_STATE, type TuiState } from "../../../src/cli/tui/state.ts";
@@ -31,6 +32,7 @@ export const localLease: TuiLease = {
   timeLeftSeconds: null,
   renewalGapSeconds: null,
   gpus: { busy: 3, free: 1 },
+  race: null,
   runners: [
     runner({ id: "lab-pc-4242-aaaaaa", host: "lab-pc", running: 1, gpus: ["0", "1", "3"], freeGpus: ["3"] }),
     runner({
@@ -54,6 +56,7 @@ export const slurmLease: TuiLease = {
   timeLeftSeconds: 5400,
   renewalGapSeconds: -120,
   gpus: { busy: 1, free: 3 },
+  race: null,
   runners: [
     runner({
       id: "node07-77-cccccc",
@@ -66,6 +69,43 @@ export const slurmLease: TuiLease = {
       freeGpus: ["1", "2", "3"],
     }),
   ],
+};
+
+const nowEpoch = now / 1000;
+
+/** The allocation race of a Slurm lease that has no job running yet: one strategy waits, one starts, one was refused. */
+export const race: RaceRow[] = [
+  {
+    rank: 1,
+    strategyId: "a6000:1x4:2h59m",
+    jobId: "812",
+    state: "pending",
+    startEpoch: nowEpoch + 180,
+    reason: "Priority",
+  },
+  { rank: 2, strategyId: "mig:1x1:2h59m", jobId: "813", state: "starting", startEpoch: nowEpoch - 5, reason: null },
+  {
+    rank: 3,
+    strategyId: "a100_80:2x2:2h59m",
+    jobId: null,
+    state: "refused",
+    startEpoch: null,
+    reason: "sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (QOSMaxGRESPerUser)",
+  },
+];
+
+/** Not in `snapshot`, so the screens drawn from it keep still: tests add it where they need a race. */
+export const racingLease: TuiLease = {
+  id: "gpu5",
+  kind: "slurm",
+  state: "active",
+  phase: "queued (racing 3 strategies, 2 still in the running)",
+  phaseTone: "wait",
+  timeLeftSeconds: null,
+  renewalGapSeconds: null,
+  gpus: { busy: 0, free: 0 },
+  race,
+  runners: [],
 };
 
 export function task(fields: Partial<TaskView> & Pick<TaskView, "id" | "state">): TaskView {
@@ -122,7 +162,7 @@ export const tasks: TaskView[] = [
     ...onLab,
     ...ran(70, 60),
     signal: "SIGKILL",
-    reason: "out of memory",
+    reason: "killed by SIGKILL",
   }),
   task({ id: "mkn0a2b04t8rb", state: "cancelled", name: "lr-1e-1", ...onLab, ...ran(60, 58), signal: "SIGTERM" }),
   task({ id: "mkn0a2b05n1vs", state: "succeeded", name: "flaky", attempt: 2, ...onLab, ...ran(50, 40), exitCode: 0 }),

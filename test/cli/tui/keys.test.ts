@@ -29,6 +29,7 @@ const lease = (id: string, runners: RunnerView[], state: TuiLease["state"] = "ac
   renewalGapSeconds: null,
   runners,
   gpus: { busy: 1, free: 1 },
+  race: null,
 });
 
 let clock = 0;

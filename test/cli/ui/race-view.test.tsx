@@ -42,7 +42,7 @@ afterEach(() => {
 
 describe("RaceView", () => {
   it("shows a race in progress: each strategy's job, state, expected start and reason", () => {
-    expect(frameAt80(<RaceView rows={inProgress} lease="gpu1" nowEpoch={now} />)).toMatchInlineSnapshot(`
+    expect(frameAt80(<RaceView width={80} rows={inProgress} lease="gpu1" nowEpoch={now} />)).toMatchInlineSnapshot(`
       "allocating gpu1: 3 of 3 strategies racing
       #  STRATEGY         JOB  STATE       START   REASON
       1  a6000:1x4:2h59m  812  pending     in 3m   Priority
@@ -53,7 +53,7 @@ describe("RaceView", () => {
 
   it("ends with the winner and the note", () => {
     const frame = frameAt80(
-      <RaceView rows={decided} lease="gpu1" nowEpoch={now} winner="mig:1x1:2h59m" note="cancelling the others" />,
+      <RaceView width={80} rows={decided} lease="gpu1" nowEpoch={now} note="cancelling the others" />,
     );
     expect(frame).toMatchInlineSnapshot(`
       "allocating gpu1
@@ -66,7 +66,9 @@ describe("RaceView", () => {
   });
 
   it("shows a refused strategy out of the race, with Slurm's reason cut to the 80 columns", () => {
-    const lines = frameAt80(<RaceView rows={[...inProgress, refused]} lease="gpu1" nowEpoch={now} />).split("\n");
+    const lines = frameAt80(<RaceView width={80} rows={[...inProgress, refused]} lease="gpu1" nowEpoch={now} />).split(
+      "\n",
+    );
     expect(lines[0]).toBe("allocating gpu1: 3 of 4 strategies racing");
     expect(lines.at(-1)).toMatchInlineSnapshot(
       `"4  a100_80:2x2:2h59m-min30m  -    refused     -       sbatch: error: Batch job …"`,
@@ -75,7 +77,7 @@ describe("RaceView", () => {
   });
 
   it("colours states on a colour terminal, and draws no escape codes under NO_COLOR", () => {
-    const view = <RaceView rows={[...decided, refused]} lease="gpu1" nowEpoch={now} winner="mig:1x1:2h59m" />;
+    const view = <RaceView width={80} rows={[...decided, refused]} lease="gpu1" nowEpoch={now} />;
     chalk.level = 1;
     const colored = frameAt80(view);
     expect(colored).toContain(`${ESC}32m`); // won

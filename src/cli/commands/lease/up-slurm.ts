@@ -16,7 +16,7 @@ import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
 import { formatDuration, printJson } from "../../output.ts";
 import { showLive } from "../../ui/live.ts";
-import type { RaceViewProps } from "../../ui/race-view.tsx";
+import type { RaceState } from "../../ui/race-view.tsx";
 import { renderDecision } from "./decision-view.ts";
 import { describeWait, isReady } from "./wait-view.ts";
 
@@ -219,13 +219,13 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   process.once("SIGINT", onInterrupt);
-  const live = await showLive<RaceViewProps>(async () => (await import("../../ui/race-view.tsx")).RaceView, ctx);
+  const live = await showLive<RaceState>(async () => (await import("../../ui/race-view.tsx")).RaceView, ctx);
   try {
     let last = "";
     for (;;) {
       const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
       const line = describeWait(view, ctx.now());
-      if (live.drawn && view.race) live.update(raceViewProps(lease, view, line, ctx.now()));
+      if (live.drawn && view.race) live.update(raceState(lease, view, line, ctx.now()));
       else if (line !== last) note(ctx, line);
       last = line;
       if (isReady(view)) {
@@ -262,10 +262,8 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
   }
 }
 
-function raceViewProps(lease: string, view: LeaseViewResult, line: string, now: Date): RaceViewProps {
-  const rows = view.race ?? [];
-  const winner = rows.find((r) => r.state === "won")?.strategyId ?? null;
-  return { rows, lease, nowEpoch: Math.floor(now.getTime() / 1000), winner, note: line };
+function raceState(lease: string, view: LeaseViewResult, line: string, now: Date): RaceState {
+  return { rows: view.race ?? [], lease, nowEpoch: Math.floor(now.getTime() / 1000), note: line };
 }
 
 /**

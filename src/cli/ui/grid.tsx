@@ -1,5 +1,14 @@
-import { Box, Text } from "ink";
-import type { CellStyle, Column } from "../ui/table.tsx";
+import { Box, Text, type TextProps } from "ink";
+
+export type CellStyle = Pick<TextProps, "color" | "dimColor" | "bold">;
+
+export interface Column<Row> {
+  header: string;
+  cell: (row: Row) => string;
+  /** "fill": free text (a name, a reason) that gets what the width leaves, so it is the column cut short. */
+  width?: "fill";
+  style?: (row: Row) => CellStyle;
+}
 
 /** A run of text in one style; a screen row is a few of them. */
 export interface Cell extends CellStyle {
@@ -30,19 +39,6 @@ export function Line({ cells, inverse = false }: LineProps) {
   );
 }
 
-/** A pane's first row; the focused pane's is marked, so focus shows without colour too. */
-export function PaneTitle({ title, note = "", focused = false }: { title: string; note?: string; focused?: boolean }) {
-  return (
-    <Line
-      cells={[
-        { key: "focus", text: focused ? "▸ " : "  ", bold: true },
-        { key: "title", text: title, bold: true, ...(focused ? { color: "cyan" } : {}) },
-        { key: "note", text: note && `  ${note}`, dimColor: true },
-      ]}
-    />
-  );
-}
-
 const GAP = "  ";
 
 /** Pads every cell but the last to the widest in its place, so the rows line up. */
@@ -62,10 +58,11 @@ interface GridProps<Row> {
   columns: readonly Column<Row>[];
   /** Every row: the columns are as wide as all of them need, so they keep still while the window scrolls. */
   rows: readonly Row[];
-  visible: { first: number; count: number };
+  /** The window of rows drawn; default: all of them. */
+  visible?: { first: number; count: number };
   width: number;
   rowKey: (row: Row) => string;
-  highlighted: string | null;
+  highlighted?: string | null;
   /** Over the columns' own styles, for the whole row (a stuck task is red from end to end). */
   rowStyle?: (row: Row) => CellStyle | undefined;
 }
@@ -83,7 +80,7 @@ export function Grid<Row>({ columns, rows, visible, width, rowKey, highlighted, 
   return (
     <Box flexDirection="column">
       <Line cells={[{ key: "header", text: header, bold: true }]} />
-      {rows.slice(visible.first, visible.first + visible.count).map((row) => {
+      {(visible ? rows.slice(visible.first, visible.first + visible.count) : rows).map((row) => {
         const key = rowKey(row);
         const cells = columns.map((c, i) => ({
           key: c.header,
