@@ -91,6 +91,15 @@ describe("rv tui in a real terminal", () => {
     await waitFor(async () => (await stateOf("added")) === "succeeded", { what: "the added task to run" });
   });
 
+  test("follows a resize of the terminal", async () => {
+    term.resize(120, 30);
+    const wide = await term.until("the wider screen", (s) => (s.split("\n")[0] ?? "").length > 100);
+    expect(wide.split("\n").length).toBeGreaterThanOrEqual(30);
+    for (const line of wide.split("\n")) expect(line.length).toBeLessThanOrEqual(120);
+    term.resize(80, 24);
+    await term.until("the narrow screen again", (s) => s.split("\n").every((line) => line.length <= 80));
+  });
+
   test("? shows the keys; q quits with status 0 and gives the terminal back as it was", async () => {
     term.keys("?");
     await term.until("the help", (s) => /search/.test(s) && /quit/.test(s) && /zoom/.test(s));
@@ -98,5 +107,19 @@ describe("rv tui in a real terminal", () => {
     await waitFor(() => term.exitStatus() !== "", { what: "rv tui to exit" });
     expect(term.exitStatus()).toBe("0");
     expect(term.screen()).not.toContain("rv tui");
+  });
+});
+
+describe("rv tui ended by a signal", () => {
+  const signalled = tmuxTerminal("rv-tui-term");
+  afterAll(() => signalled.kill());
+
+  test("SIGTERM ends it with status 0 and the terminal as it was", async () => {
+    signalled.start(`env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color ${RV_BIN} tui`);
+    await signalled.until("the tasks", (s) => s.includes("hello"));
+    process.kill(signalled.commandPid(), "SIGTERM");
+    await waitFor(() => signalled.exitStatus() !== "", { what: "rv tui to exit" });
+    expect(signalled.exitStatus()).toBe("0");
+    expect(signalled.screen()).not.toContain("rv tui");
   });
 });

@@ -10,9 +10,10 @@ export function tmuxTerminal(name: string, size = { columns: 80, rows: 24 }) {
   const tmux = (...args: string[]) =>
     execFileSync("tmux", ["-L", server, "-f", "/dev/null", ...args], { encoding: "utf8" });
   return {
+    /** Runs `command` (a shell line), then prints its exit status, which `exitStatus` reads back. */
     start(command: string): void {
-      tmux("new-session", "-d", "-s", name, "-x", String(size.columns), "-y", String(size.rows), command);
-      tmux("set-option", "-t", name, "remain-on-exit", "on");
+      const line = `${command}; echo "[exit $?]"; sleep 600`;
+      tmux("new-session", "-d", "-s", name, "-x", String(size.columns), "-y", String(size.rows), line);
     },
     /** Keys by tmux's names (`Enter`, `Escape`, `j`). */
     keys(...keys: string[]): void {
@@ -39,9 +40,17 @@ export function tmuxTerminal(name: string, size = { columns: 80, rows: 24 }) {
         throw new Error(`${(error as Error).message}; the terminal showed:\n${tmux("capture-pane", "-p", "-t", name)}`);
       }
     },
-    /** The exit status of the command once it has ended; "" while it runs. */
+    resize(columns: number, rows: number): void {
+      tmux("resize-window", "-t", name, "-x", String(columns), "-y", String(rows));
+    },
+    /** The pid of the command the session's shell runs (its only child while it runs). */
+    commandPid(): number {
+      const shell = tmux("display-message", "-p", "-t", name, "#{pane_pid}").trim();
+      return Number(execFileSync("pgrep", ["-P", shell], { encoding: "utf8" }).trim().split("\n")[0]);
+    },
+    /** The exit status of the command once it has ended, as its shell printed it; "" while it runs. */
     exitStatus(): string {
-      return tmux("display-message", "-p", "-t", name, "#{?pane_dead,#{pane_dead_status},}").trim();
+      return /\[exit (\d+)\]/.exec(tmux("capture-pane", "-p", "-t", name))?.[1] ?? "";
     },
     kill(): void {
       try {
