@@ -78,7 +78,7 @@ describe("a laptop and the dev cluster over ssh", () => {
     expect(readFileSync(join(laptop.root, "config.toml"), "utf8")).toMatch(/^profile = "devcluster"$/m);
     const unknown = await init("--profile", "nosuchsite");
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain("nosuchsite");
+    expect(json<{ error: { message: string } }>(unknown.stdout as string).error.message).toContain("nosuchsite");
     expect(readFileSync(join(laptop.root, "config.toml"), "utf8")).toMatch(/^profile = "devcluster"$/m);
   });
 

@@ -49,7 +49,7 @@ function clusterSource(ctx: Context, config: Config): Source | null {
   const remote = clusterRemote(ctx.root, cluster.host);
   const call = (op: "tui" | "task-act" | "submit", args: unknown) => callCluster(remote, cluster, ctx.env, op, args);
   return {
-    connection: { kind: "ssh", where: remote.where },
+    connection: { kind: "ssh", where: cluster.host },
     everyMs: 2000,
     read: async (ask) => (await call("tui", ask)) as TuiSnapshot,
     act: async (target) => ((await call("task-act", target)) as { message: string }).message,
