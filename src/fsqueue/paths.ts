@@ -70,6 +70,9 @@ export const segmentFile = (p: LeasePaths, n: number, ext: "json" | "sh" | "out"
  * (`started/<rank>.json`); and `alloc/winner.json`, the claim that ends every attempt.
  */
 export const raceDir = (p: LeasePaths, attempt: number): string => join(p.alloc, String(attempt));
+/** Who submits a race attempt, or a segment that replaces dead ones, when several look at once (lease/turn.ts). */
+export const raceTurnFile = (p: LeasePaths, attempt: number): string => join(p.alloc, `${attempt}.turn`);
+export const segmentTurnFile = (p: LeasePaths, n: number): string => join(p.segments, `${n}.turn`);
 export const raceFile = (p: LeasePaths, attempt: number, name: string): string => join(raceDir(p, attempt), name);
 export const raceStartedDir = (p: LeasePaths, attempt: number): string => join(raceDir(p, attempt), "started");
 export const winnerFile = (p: LeasePaths): string => join(p.alloc, "winner.json");

@@ -9,3 +9,4 @@ export * from "./segments.ts";
 export * from "./select.ts";
 export * from "./state.ts";
 export * from "./store.ts";
+export * from "./turn.ts";

@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import {
   type LeasePaths,
   listEntries,
-  raceDir,
   raceFile,
   raceStartedDir,
   readRecord,
@@ -23,21 +22,6 @@ export function readLatestRace(p: LeasePaths): Race | undefined {
     if (parsed?.ok) return parsed.value;
   }
   return undefined;
-}
-
-/**
- * Takes the next attempt's number by mkdir(2): true for the one caller that created its directory, so two
- * people looking at a lease whose race failed start one new race between them, not two.
- */
-export function reserveAttempt(p: LeasePaths, attempt: number): boolean {
-  mkdirSync(p.alloc, { recursive: true, mode: 0o700 });
-  try {
-    mkdirSync(raceDir(p, attempt), { mode: 0o700 });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  }
 }
 
 export function writeRace(p: LeasePaths, race: Race): void {

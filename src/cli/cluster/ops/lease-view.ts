@@ -10,11 +10,11 @@ import {
   readClaim,
   readLatestRace,
   readRaceFiles,
-  reserveAttempt,
 } from "../../../alloc/index.ts";
 import { RvError } from "../../../errors.ts";
-import { leasePaths, type Segment, type SlurmLease } from "../../../fsqueue/index.ts";
+import { leasePaths, raceTurnFile, type Segment, type SlurmLease, segmentTurnFile } from "../../../fsqueue/index.ts";
 import {
+  giveTurnBack,
   type LeasePhase,
   leasePhase,
   planRecovery,
@@ -27,6 +27,7 @@ import {
   type SegmentPlan,
   segmentToBeginNow,
   submitSegment,
+  takeTurn,
   timeLeftSeconds,
   withFailure,
   writeRetry,
@@ -44,7 +45,7 @@ import {
 } from "../../../slurm/index.ts";
 import { type LeaseSummary, readSummary } from "../../commands/status.ts";
 import type { ClusterSide } from "../side.ts";
-import { decideOnCluster, racersOf, startRace } from "./race.ts";
+import { decideOnCluster, type RacerView, racersOf, startRace } from "./race.ts";
 
 export const LeaseViewArgsSchema = z.object({
   lease: z.string(),
@@ -226,6 +227,7 @@ async function act(
   }
   if (plan.kind !== "replace") return unchanged;
   const replaced = await replaceSegment(side, lease, plan);
+  if (replaced === null) return unchanged;
   if ("refused" in replaced) {
     const failure = { key: `refused segment ${plan.n} at ${side.ctx.now().toISOString()}`, what: replaced.refused };
     return { ...unchanged, refused: replaced.refused, failure };
@@ -240,12 +242,18 @@ async function act(
  */
 async function raceAgain(side: ClusterSide, lease: SlurmLease, last: Race, attempt: number): Promise<RaceRow[] | null> {
   const p = leasePaths(side.ctx.root, lease.id);
-  if (!reserveAttempt(p, attempt)) return null;
-  const decision = await decideOnCluster(side, lease, last.request, last.profile);
-  const racers = racersOf(side.ctx.root, lease, decision, attempt);
-  const startedAt = side.ctx.now().toISOString();
-  const race = { ...last, attempt, startedAt, decision };
-  const submitted = await startRace(side, race, racers);
+  const turn = raceTurnFile(p, attempt);
+  if (!takeTurn(turn, side.ctx.now())) return null;
+  let submitted: RacerView[];
+  try {
+    const decision = await decideOnCluster(side, lease, last.request, last.profile);
+    const racers = racersOf(side.ctx.root, lease, decision, attempt);
+    submitted = await startRace(side, { ...last, attempt, startedAt: side.ctx.now().toISOString(), decision }, racers);
+  } catch (error) {
+    // Nothing of this attempt is on record: the next look may race it itself.
+    if (readLatestRace(p)?.attempt !== attempt) giveTurnBack(turn);
+    throw error;
+  }
   const jobs = await jobStatus(
     side.remote,
     submitted.flatMap((r) => (r.jobId ? [r.jobId] : [])),
@@ -255,20 +263,24 @@ async function raceAgain(side: ClusterSide, lease: SlurmLease, last: Race, attem
 }
 
 /**
- * The segment after those that all died early, in the winner's shape. A refusal is reported as the lease's
- * failure, and counted: the next look after the backoff tries again (a refusal may pass: a limit, a full queue).
+ * The segment after those that all died early, in the winner's shape; null when another look is submitting it.
+ * A refusal is reported as the lease's failure, and counted: the next look after the backoff tries again (a
+ * refusal may pass: a limit, a full queue).
  */
 async function replaceSegment(
   side: ClusterSide,
   lease: SlurmLease,
   plan: SegmentPlan & { n: number },
-): Promise<SegmentView | { refused: string }> {
+): Promise<SegmentView | { refused: string } | null> {
+  const turn = segmentTurnFile(leasePaths(side.ctx.root, lease.id), plan.n);
+  if (!takeTurn(turn, side.ctx.now())) return null;
   const by = `rv on ${side.ctx.host}, replacing segment ${plan.n - 1} that ended early`;
   try {
     const segment = await submitSegment(side.remote, side.ctx.root, lease, plan, by, side.ctx.now());
     const [job] = await jobStatus(side.remote, [segment.jobId]);
     return { segment, job: job as JobStatus };
   } catch (error) {
+    giveTurnBack(turn);
     if (error instanceof RvError && error.code === "cluster") return { refused: error.message };
     throw error;
   }
