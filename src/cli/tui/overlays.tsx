@@ -1,7 +1,8 @@
 import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
 import { type CellStyle, Line, oneLine } from "../ui/grid.tsx";
-import type { MenuItem, TaskAction } from "./state.ts";
+import type { TaskAction } from "./snapshot.ts";
+import type { MenuItem } from "./state.ts";
 import { shortId } from "./view.ts";
 
 /** The screen rows a box may take, from `top`; it opens at the right edge, or fills the width. */

@@ -5,6 +5,7 @@ import { RvError } from "../../errors.ts";
 import { callCluster } from "../cluster/call.ts";
 import { clusterRemote } from "../cluster/connect.ts";
 import type { SubmitResult } from "../cluster/ops/submit.ts";
+import type { TaskActArgs } from "../cluster/ops/tui.ts";
 import { clusterSide } from "../cluster/side.ts";
 import { publishTasks } from "../commands/submit.ts";
 import type { Context } from "../context.ts";
@@ -25,7 +26,7 @@ interface Source {
   connection: Pick<Connection, "kind" | "where">;
   everyMs: number;
   read(ask: TuiAsk): Promise<TuiSnapshot>;
-  act(target: { lease: string; taskId: string; action: "cancel" | "requeue" | "retry" }): Promise<string>;
+  act(target: TaskActArgs): Promise<string>;
   add(lease: string, line: string): Promise<string>;
 }
 

@@ -48,3 +48,7 @@ export const TuiAskSchema = z.object({
     .nullable(),
 });
 export type TuiAsk = z.infer<typeof TuiAskSchema>;
+
+/** What the TUI's task menu does to a task, wherever the task's lease lives. */
+export const TaskActionSchema = z.enum(["cancel", "requeue", "retry"]);
+export type TaskAction = z.infer<typeof TaskActionSchema>;

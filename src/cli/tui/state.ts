@@ -1,11 +1,10 @@
 import { isTerminal, type TaskView } from "../../lease/index.ts";
-import type { TuiSnapshot } from "./snapshot.ts";
+import type { TaskAction, TuiSnapshot } from "./snapshot.ts";
 
 /** The task filters `F` cycles through, in order. */
 export const FILTERS = ["recent", "all", "running", "pending", "done", "failed", "stuck"] as const;
 export type TaskFilter = (typeof FILTERS)[number];
 
-export type TaskAction = "cancel" | "requeue" | "retry";
 export type MenuItem = "logs" | TaskAction;
 
 /** What the keys are doing now: moving about, typing a search or a command, choosing, confirming, reading help. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { actOnTask } from "../../tui/act.ts";
 import { readTuiSnapshot } from "../../tui/read.ts";
-import { type TuiAsk, TuiAskSchema, type TuiSnapshot } from "../../tui/snapshot.ts";
+import { TaskActionSchema, type TuiAsk, TuiAskSchema, type TuiSnapshot } from "../../tui/snapshot.ts";
 import type { ClusterSide } from "../side.ts";
 
 export const TuiArgsSchema = TuiAskSchema;
@@ -14,7 +14,7 @@ export function tuiOp(side: ClusterSide, args: TuiAsk): Promise<TuiSnapshot> {
 export const TaskActArgsSchema = z.object({
   lease: z.string(),
   taskId: z.string(),
-  action: z.enum(["cancel", "requeue", "retry"]),
+  action: TaskActionSchema,
 });
 export type TaskActArgs = z.infer<typeof TaskActArgsSchema>;
 
