@@ -26,7 +26,8 @@ export const RunnerViewSchema = z.object({
   host: z.string(),
   pid: z.number(),
   health: z.enum(["ok", "draining", "stale", "exited"]),
-  heartbeatAgeMs: z.number().nullable(),
+  /** On another host: how long this host has seen the heartbeat stand still. */
+  heartbeatAgeMs: z.number(),
   segment: z.string(),
   running: z.number(),
   gpus: z.array(z.string()),
@@ -72,12 +73,14 @@ export interface Observer {
 
 /**
  * On this host the pid decides. For another host's runner, `observation` is when this host first saw its
- * current counter (recallObservations); without one (a first look) the runner counts as alive.
+ * current counter (recallObservations); without one (a first look) the runner counts as alive. Its heartbeat
+ * age is then how long this host has seen the counter stand still: the clocks of two hosts are never compared.
  */
 export function runnerView(hb: Heartbeat, observer: Observer, observation?: Observation): RunnerView {
+  const seen = observation ?? { counter: hb.counter, seenAtMs: observer.nowMs };
   const liveness = judgeLiveness({
     hb,
-    observation: observation ?? { counter: hb.counter, seenAtMs: observer.nowMs },
+    observation: seen,
     nowMs: observer.nowMs,
     staleAfterMs: observer.staleAfterMs,
     localHost: observer.host,
@@ -89,7 +92,7 @@ export function runnerView(hb: Heartbeat, observer: Observer, observation?: Obse
     host: hb.host,
     pid: hb.pid,
     health: liveness === "alive" ? (hb.state === "draining" ? "draining" : "ok") : liveness,
-    heartbeatAgeMs: sameHost ? Math.max(0, observer.nowMs - Date.parse(hb.time)) : null,
+    heartbeatAgeMs: Math.max(0, observer.nowMs - (sameHost ? Date.parse(hb.time) : seen.seenAtMs)),
     segment: hb.segment,
     running: hb.running.length,
     gpus: hb.gpus,

@@ -43,6 +43,14 @@ describe("observations kept across one-shot reads", () => {
     expect(readRunnerViews(p, observer(41_000 + staleAfterMs + 1))[0]?.health).toBe("stale");
   });
 
+  test("its heartbeat age is how long this host has seen the counter stand still, whatever its clock says", () => {
+    const p = beat(5);
+    expect(readRunnerViews(p, observer(1_000_000))[0]?.heartbeatAgeMs).toBe(0);
+    expect(readRunnerViews(p, observer(1_004_000))[0]?.heartbeatAgeMs).toBe(4000);
+    beat(6);
+    expect(readRunnerViews(p, observer(1_006_000))[0]?.heartbeatAgeMs).toBe(0);
+  });
+
   test("each observer host keeps its own memory; runners on the observer's host are judged by pid, not kept", () => {
     const p = beat(5);
     readRunnerViews(p, observer(0));

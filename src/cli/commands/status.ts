@@ -52,7 +52,7 @@ export function renderRunners(ctx: Context, runners: RunnerView[]): string {
       r.host,
       String(r.pid),
       paint(ctx.io, r.health === "ok" ? "green" : r.health === "stale" ? "red" : "yellow", r.health),
-      r.heartbeatAgeMs === null ? "-" : `${formatDuration(r.heartbeatAgeMs)} ago`,
+      `${formatDuration(r.heartbeatAgeMs)} ago`,
       `${r.running} running`,
       `gpus ${r.gpus.length - r.freeGpus.length}/${r.gpus.length}`,
       `cpus ${r.cpus - r.freeCpus}/${r.cpus}`,

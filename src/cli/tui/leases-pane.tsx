@@ -91,7 +91,7 @@ const HEALTH_STYLE: Record<RunnerView["health"], CellStyle> = {
 };
 
 function runnerCells(runner: RunnerView): Cell[] {
-  const age = runner.heartbeatAgeMs === null ? "-" : formatDuration(runner.heartbeatAgeMs);
+  const age = formatDuration(runner.heartbeatAgeMs);
   return [
     { key: "node", text: `${runner.host} pid ${runner.pid}` },
     { key: "health", text: runner.health, ...HEALTH_STYLE[runner.health] },

@@ -65,7 +65,7 @@ describe("TuiApp on an 80x24 terminal", () => {
           lab-pc pid 4242  ok     beat 1s     1 running  gpus 2/3 busy
           lab-pc pid 4100  stale  beat 1m35s  1 running  gpus 1/1 busy
         gpu4   gpus 1/4 busy  1h30m left  overlap 2m00s  running (segment 2, job 815)
-          node07 pid 77    ok     beat -      1 running  gpus 1/4 busy
+          node07 pid 77    ok     beat 2s     1 running  gpus 1/4 busy
       ▸ tasks [recent]  1/13
           ID        NAME       STATE      GPUS  NODE    ATT  ELAPSED
       >   2b12d4pk  lr-1e-5    pending    1     -       1    1h28m

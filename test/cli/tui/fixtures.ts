@@ -62,7 +62,7 @@ export const slurmLease: TuiLease = {
       id: "node07-77-cccccc",
       host: "node07",
       pid: 77,
-      heartbeatAgeMs: null,
+      heartbeatAgeMs: 2000,
       segment: "2",
       running: 1,
       gpus: ["0", "1", "2", "3"],
