@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { json, useRvHome } from "../helpers/lease.ts";
-import { rv } from "../helpers/rv.ts";
+import { RV_BIN, rv } from "../helpers/rv.ts";
+import { tmuxTerminal } from "../helpers/tmux.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 // A configured cluster that cannot be reached (nothing listens on port 1 of loopback): every cluster command
 // says so with the fix, and nothing local is lost. No Slurm needed, only the ssh client.
@@ -49,6 +51,26 @@ describe("a cluster that cannot be reached", () => {
     expect(resources.stderr).toMatch(/rv: error: cannot reach rv-dead[\s\S]*hint: connect the VPN/);
     const submit = await rv(home.root, ["submit", "--lease", "gpu", "--", "true"]);
     expect(submit.exitCode).toBe(7);
+  });
+
+  test("rv tui says the cluster cannot be reached, and still shows this machine's lease and answers its keys", async () => {
+    configureDeadCluster(home.root);
+    expect((await rv(home.root, ["lease", "up", "--local"])).exitCode).toBe(0);
+    expect((await rv(home.root, ["submit", "--lease", "local", "--name", "idle", "--", "sleep", "60"])).exitCode).toBe(
+      0,
+    );
+    const term = tmuxTerminal("rv-tui-dead");
+    try {
+      term.start(`env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color ${RV_BIN} tui`);
+      const screen = await term.until("the broken connection", (s) => /ssh rv-dead: cannot reach rv-dead/.test(s));
+      expect(screen).toMatch(/idle\s+running/);
+      term.keys("F");
+      await term.until("the keys answered", (s) => s.includes("[all]"));
+      term.keys("q");
+      await waitFor(() => term.exitStatus() === "0", { what: "rv tui to quit" });
+    } finally {
+      term.kill();
+    }
   });
 
   test("a bad [cluster] table is an error with its line, before anything is contacted", async () => {
