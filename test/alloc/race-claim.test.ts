@@ -12,6 +12,7 @@ import {
   raceStanding,
   readClaim,
   readLatestRace,
+  recordEndedWinner,
   recordWin,
   type Strategy,
   writeRace,
@@ -194,6 +195,24 @@ describe("the winner's record", () => {
     writeFileSync(join(p.alloc, "1", "3.out"), "winner's log\n");
     expect(readFileSync(join(p.segments, "0.out"), "utf8")).toBe("winner's log\n");
     expect(readlinkSync(join(p.segments, "0.sh"))).toBe("../alloc/1/3.sh");
+  });
+
+  test("a winner whose job ended before it recorded segment 0 is recorded by whoever looks", async () => {
+    const { root, p, timing, entrant } = setUp();
+    const race = readLatestRace(p);
+    if (!race) throw new Error("no race");
+    const job = (kind: "running" | "node_fail") => () => ({
+      state: { kind, raw: kind.toUpperCase() },
+      start: { kind: "at" as const, epoch: 1_800_000_000 },
+      end: { kind: "at" as const, epoch: 1_800_000_600 },
+    });
+    expect(recordEndedWinner(root, race, job("node_fail"))).toBeUndefined();
+    await claimRace(p, entrant(2), timing());
+    expect(recordEndedWinner(root, race, job("running"))).toBeUndefined();
+    expect(readSegments(p)).toEqual([]);
+    expect(recordEndedWinner(root, race, job("node_fail"))?.request).toMatchObject({ gpuType: "a100_80g" });
+    expect(readSegments(p)).toMatchObject([{ n: 0, jobId: "102", wallSeconds: 600 }]);
+    expect(recordEndedWinner(root, race, job("node_fail"))).toBeUndefined();
   });
 
   test("losers: every recorded job and every job under the race's name, but the winner", () => {

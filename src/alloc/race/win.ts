@@ -9,8 +9,10 @@ import {
   type SlurmRequest,
   segmentFile,
 } from "../../fsqueue/index.ts";
-import { readLease, writeLease, writeSegment } from "../../lease/index.ts";
+import { readLease, readSegments, writeLease, writeSegment } from "../../lease/index.ts";
+import { isFinished, type JobStatus } from "../../slurm/index.ts";
 import type { Claim, Race, Strategy } from "../schema.ts";
+import { readClaim } from "./store.ts";
 
 /** What a person asked of a lease that no strategy changes. */
 export type RequestPolicy = Omit<
@@ -82,6 +84,26 @@ export function recordWin(
     wallSeconds: Math.max(60, grantedSeconds),
   });
   return won;
+}
+
+/**
+ * A winner whose job ended before it recorded segment 0 (it died between its claim and its record) is recorded
+ * by whoever looks, from Slurm's word on its job: the lease then recovers as from any segment that died early.
+ * Returns the lease as recorded then; undefined when there is nothing to record.
+ */
+export function recordEndedWinner(
+  root: string,
+  race: Race,
+  jobOf: (jobId: string) => Pick<JobStatus, "state" | "start" | "end">,
+): SlurmLease | undefined {
+  const p = leasePaths(root, race.lease);
+  const claim = readClaim(p);
+  if (!claim || claim.attempt !== race.attempt || readSegments(p).length > 0) return undefined;
+  const job = jobOf(claim.jobId);
+  if (!job.state || !isFinished(job.state.kind)) return undefined;
+  const at = (instant: JobStatus["start"]) => (instant?.kind === "at" ? instant.epoch : null);
+  const endEpoch = at(job.end);
+  return recordWin(root, race, claim, { startEpoch: at(job.start) ?? endEpoch ?? 0, endEpoch });
 }
 
 /** `segments/0.sh` and `0.out` lead to the winner's own files, so segment 0 is found where every segment is. */

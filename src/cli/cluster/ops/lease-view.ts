@@ -10,6 +10,7 @@ import {
   readClaim,
   readLatestRace,
   readRaceFiles,
+  recordEndedWinner,
 } from "../../../alloc/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, raceTurnFile, type Segment, type SlurmLease, segmentTurnFile } from "../../../fsqueue/index.ts";
@@ -84,14 +85,15 @@ export interface LeaseViewResult {
  */
 export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promise<LeaseViewResult> {
   const { root } = side.ctx;
-  const lease = requireLease(root, args.lease);
-  if (lease.kind !== "slurm") {
-    throw new RvError("usage", `lease ${lease.id} on the cluster is not a Slurm lease`);
+  const record = requireLease(root, args.lease);
+  if (record.kind !== "slurm") {
+    throw new RvError("usage", `lease ${record.id} on the cluster is not a Slurm lease`);
   }
-  const p = leasePaths(root, lease.id);
+  const p = leasePaths(root, record.id);
   const race = readLatestRace(p);
+  const status = await statusOf(side, [...raceJobIds(race), ...readSegments(p).map((s) => s.jobId)]);
+  const lease = (race && recordEndedWinner(root, race, status)) || record;
   const segments = readSegments(p);
-  const status = await statusOf(side, [...raceJobIds(race), ...segments.map((s) => s.jobId)]);
   const rows = race ? await settleRace(side, lease, race, status) : null;
   const views = segments.map((segment) => ({
     segment: recordEnd(p, segment, status(segment.jobId)),
