@@ -1,6 +1,6 @@
 import { type Lease, leasePaths } from "../../fsqueue/index.ts";
 import { describePhase, isTerminal, type LeasePhase, listLeases, readLeaseState } from "../../lease/index.ts";
-import { type LeaseViewResult, leaseViewOp } from "../cluster/ops/lease-view.ts";
+import { lookAtSlurmLease, type SlurmLeaseLook } from "../cluster/ops/lease-view.ts";
 import type { ClusterSide } from "../cluster/side.ts";
 import { renewalSeconds } from "../commands/lease/cluster-lease.ts";
 import { summarize } from "../commands/status.ts";
@@ -11,8 +11,8 @@ import type { TuiAsk, TuiLease, TuiLog, TuiSnapshot } from "./snapshot.ts";
 /**
  * One refresh of the TUI from an rv root: every lease worth showing with its runners, every task, and the tail
  * of the log asked for. A Slurm lease is looked at as `rv lease show` looks (its phase from Slurm, and the
- * recovery a look does). Runs on this machine for its own leases, and on the login node for the `tui` op, so
- * that a refresh across ssh is one round trip.
+ * recovery a look does); its runners and tasks are read once, here. Runs on this machine for its own leases,
+ * and on the login node for the `tui` op, so that a refresh across ssh is one round trip.
  */
 export async function readTuiSnapshot(side: ClusterSide, ask: TuiAsk): Promise<TuiSnapshot> {
   const { ctx, config } = side;
@@ -26,7 +26,7 @@ export async function readTuiSnapshot(side: ClusterSide, ask: TuiAsk): Promise<T
     if (record.state === "released" && !live && state.tasks.every((t) => isTerminal(t.state))) continue;
     const view =
       record.kind === "slurm" && record.state === "active"
-        ? await leaseViewOp(side, { lease: record.id, alloc: false })
+        ? await lookAtSlurmLease(side, { lease: record.id, alloc: false })
         : null;
     leases.push(tuiLease(record, summarize(record.id, record.state, state), view));
     tasks.push(...state.tasks);
@@ -35,7 +35,7 @@ export async function readTuiSnapshot(side: ClusterSide, ask: TuiAsk): Promise<T
   return { at: ctx.now().toISOString(), leases, tasks, log };
 }
 
-function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: LeaseViewResult | null): TuiLease {
+function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: SlurmLeaseLook | null): TuiLease {
   const phase: LeasePhase | null = view?.phase ?? (record.kind === "slurm" ? { kind: "released" } : null);
   const gaps = view ? renewalSeconds(view.segments).filter((s): s is number => s !== null) : [];
   return {

@@ -84,6 +84,14 @@ export interface LeaseViewResult {
  * them itself (it runs inside the job before them).
  */
 export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promise<LeaseViewResult> {
+  const look = await lookAtSlurmLease(side, args);
+  return { ...look, summary: readSummary(side.ctx, side.config, look.lease.id) };
+}
+
+/** What a look at a Slurm lease learns and does, without its runners and tasks (a caller that has them already). */
+export type SlurmLeaseLook = Omit<LeaseViewResult, "summary">;
+
+export async function lookAtSlurmLease(side: ClusterSide, args: LeaseViewArgs): Promise<SlurmLeaseLook> {
   const { root } = side.ctx;
   const record = requireLease(root, args.lease);
   if (record.kind !== "slurm") {
@@ -116,7 +124,6 @@ export async function leaseViewOp(side: ClusterSide, args: LeaseViewArgs): Promi
     alloc: args.alloc ? readRaceFiles(p) : null,
     phase: retryPhase(phase, recovered.retry, nowEpoch),
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
-    summary: readSummary(side.ctx, side.config, lease.id),
   };
 }
 
