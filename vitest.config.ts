@@ -28,6 +28,9 @@ export default defineConfig({
                 ...shared,
                 name: "cluster",
                 include: [clusterTests],
+                // One file at a time: the dev cluster's few nodes are shared, and a file that needs a partition
+                // whole (a backfill hole, a load on every GPU node) fails when another file's job sits there.
+                fileParallelism: false,
                 globalSetup: ["test/cluster/global-setup.ts"],
               },
             },

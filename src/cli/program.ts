@@ -125,7 +125,12 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   program
     .command("tui")
     .description("watch and steer leases, runners and tasks full screen (local, and the cluster's over ssh)")
-    .action(() => dispatch(false, async (ctx, config) => (await import("./tui/run.tsx")).runTui(ctx, config)));
+    .action(() =>
+      dispatch(false, async (ctx, config) => {
+        const { loadForTerminal } = await import("./ui/ink.ts");
+        return (await loadForTerminal(() => import("./tui/run.tsx"))).runTui(ctx, config);
+      }),
+    );
 
   withJson(
     program

@@ -1,5 +1,6 @@
 import type { Instance } from "ink";
 import type { FunctionComponent } from "react";
+import { loadForTerminal } from "./ink.ts";
 
 export interface LiveView<State> {
   /** False when nothing is drawn (JSON, or stderr not a terminal): the caller prints plain lines instead. */
@@ -36,12 +37,9 @@ export async function showLive<State extends object>(
   { json, env, stderr = process.stderr }: LiveTarget,
 ): Promise<LiveView<State>> {
   if (json || !stderr.isTTY || (stderr.columns ?? 0) < MIN_COLUMNS) return NOT_DRAWN;
-  const [{ render }, { createElement }, { paintForStderr }, View] = await Promise.all([
-    import("ink"),
-    import("react"),
-    import("./color.ts"),
-    loadView(),
-  ]);
+  const [{ render }, { createElement }, { paintForStderr }, View] = await loadForTerminal(() =>
+    Promise.all([import("ink"), import("react"), import("./color.ts"), loadView()]),
+  );
   paintForStderr(env);
   let ink: Instance | undefined;
   let finished = false;
