@@ -8,6 +8,7 @@ import { observerFor } from "../leases.ts";
 import { type Color, formatDuration, paint, printJson, renderTable } from "../output.ts";
 import { taskIndex } from "../refs.ts";
 import { leasesInScope } from "../scope.ts";
+import { gpusText } from "../ui/format.ts";
 
 export interface TasksOptions {
   lease?: string;
@@ -91,7 +92,7 @@ export function renderTasks(ctx: Context, tasks: TaskView[], nowMs: number): str
     t.name ?? "-",
     paint(ctx.io, stateColor[t.state] ?? "dim", t.state),
     String(t.attempt),
-    t.assignedGpus.length ? t.assignedGpus.join(",") : String(t.gpus),
+    gpusText(t),
     elapsed(t, nowMs),
     outcome(t),
     commandText(t).slice(0, 60),

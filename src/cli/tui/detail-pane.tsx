@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
 import { commandText } from "../commands/tasks.ts";
 import { formatDuration } from "../output.ts";
+import { gpusText } from "../ui/format.ts";
 import { Line } from "../ui/grid.tsx";
 import { PaneTitle } from "./pane-title.tsx";
 import { selectedTask } from "./state.ts";
@@ -58,9 +59,8 @@ function outcome(task: TaskView): string {
 
 /** The GPUs it was given (or asks for), its cpus, and the runner and host it ran on. */
 function placement(task: TaskView): string {
-  const gpus = task.assignedGpus.length ? task.assignedGpus.join(",") : `${task.gpus} asked`;
   const where = task.runner ? ` · ${task.host ?? "?"} (runner ${task.runner})` : "";
-  return `${gpus} · ${task.cpus} cpus${where}`;
+  return `${gpusText(task)} · ${task.cpus} cpus${where}`;
 }
 
 function times(task: TaskView, nowMs: number): string {

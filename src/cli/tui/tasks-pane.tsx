@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import type { TaskState, TaskView } from "../../lease/index.ts";
 import { formatDuration } from "../output.ts";
+import { gpusText } from "../ui/format.ts";
 import { type CellStyle, type Column, Grid } from "../ui/grid.tsx";
 import { PaneTitle } from "./pane-title.tsx";
 import { isStuck, selectedTask, type TuiState, visibleTasks } from "./state.ts";
@@ -61,7 +62,7 @@ function taskColumns(selectedId: string | null, stuck: (t: TaskView) => boolean,
     { header: "id", cell: (t) => shortId(t.id) },
     { header: "name", cell: (t) => t.name ?? "-", width: "fill" },
     { header: "state", cell: (t) => t.state, style: (t) => STATE_STYLE[t.state] },
-    { header: "gpus", cell: gpusOf },
+    { header: "gpus", cell: gpusText },
     { header: "node", cell: (t) => t.host ?? "-" },
     { header: "att", cell: (t) => String(t.attempt) },
     {
@@ -81,6 +82,3 @@ function elapsed(task: TaskView, nowMs: number): string {
 }
 
 /** Assigned GPU ids once a runner gave them, else how many the task asks for. */
-function gpusOf(task: TaskView): string {
-  return task.state === "running" && task.assignedGpus.length ? task.assignedGpus.join(",") : String(task.gpus);
-}

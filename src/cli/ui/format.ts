@@ -19,3 +19,11 @@ export function formatIn(epoch: number, nowEpoch: number): string {
 function clock(at: Date): string {
   return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
 }
+
+/**
+ * A task's GPUs in a table cell: how many it asks, then the ids it was given, `2 [0,1]`. The count always comes
+ * first, so GPU 0 never reads as "no GPU".
+ */
+export function gpusText(task: { gpus: number; assignedGpus: readonly string[] }): string {
+  return task.assignedGpus.length ? `${task.gpus} [${task.assignedGpus.join(",")}]` : String(task.gpus);
+}

@@ -67,18 +67,18 @@ describe("TuiApp on an 80x24 terminal", () => {
         gpu4   gpus 1/4 busy  1h30m left  overlap 2m00s  running (segment 2, job 815)
           node07 pid 77    ok     beat 2s     1 running  gpus 1/4 busy
       ▸ tasks [recent]  1/13
-          ID        NAME       STATE      GPUS  NODE    ATT  ELAPSED
-      >   2b12d4pk  lr-1e-5    pending    1     -       1    1h28m
-          2b11s7nc  lr-3e-5    pending    1     -       1    1h29m
-          2b10r2hq  lr-1e-4    running    0     node07  1    5m00s
-          2b09e0ty  lr-3e-4    running    0,1   lab-pc  1    12m00s
-       !  2b08w6ji  stuck-run  running    2     lab-pc  1    25m00s
-       !  2b07l3fo  lost-one   lost       1     lab-pc  1    30m00s
+          ID        NAME       STATE      GPUS     NODE    ATT  ELAPSED
+      >   2b12d4pk  lr-1e-5    pending    1        -       1    1h28m
+          2b11s7nc  lr-3e-5    pending    1        -       1    1h29m
+          2b10r2hq  lr-1e-4    running    1 [0]    node07  1    5m00s
+          2b09e0ty  lr-3e-4    running    2 [0,1]  lab-pc  1    12m00s
+       !  2b08w6ji  stuck-run  running    1 [2]    lab-pc  1    25m00s
+       !  2b07l3fo  lost-one   lost       1        lab-pc  1    30m00s
         task mkn0a2b12d4pk lr-1e-5
       command  python train.py
       cwd      /home/me/proj
       result   pending, attempt 1
-      gpus     1 asked · 4 cpus
+      gpus     1 · 4 cpus
       times    submitted 1h28m ago
 
       ↑↓/jk move  h/l pane  ⏎ menu  a add  F filter  / search  z zoom  f follow  e ou…"
@@ -189,7 +189,7 @@ describe("tasks pane", () => {
   it("shows elapsed time by state: waited, running so far, ran", () => {
     const screen = frame({ height: 40 });
     expect(row("lr-3e-5", screen)).toMatch(/pending .* 1h29m$/);
-    expect(row("lr-3e-4", screen)).toMatch(/running +0,1 +lab-pc +1 +12m00s$/);
+    expect(row("lr-3e-4", screen)).toMatch(/running +2 \[0,1\] +lab-pc +1 +12m00s$/);
     expect(row("flaky", screen)).toMatch(/succeeded +1 +lab-pc +2 +10m00s$/);
     expect(row("never-ran", screen)).toMatch(/cancelled +1 +- +1 +-$/);
   });
@@ -226,7 +226,7 @@ describe("detail pane", () => {
       "command  python train.py",
       "cwd      /home/me/proj",
       "result   failed, attempt 1 · killed by SIGKILL",
-      "gpus     1 asked · 4 cpus · lab-pc (runner lab-pc-4242-aaaaaa)",
+      "gpus     1 · 4 cpus · lab-pc (runner lab-pc-4242-aaaaaa)",
       "times    submitted 1h37m ago · started 1h10m ago · ended 1h00m ago",
     ]);
   });

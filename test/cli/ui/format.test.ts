@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatIn } from "../../../src/cli/ui/format.ts";
+import { formatIn, gpusText } from "../../../src/cli/ui/format.ts";
 
 // Local clock times, so the expectations hold in any time zone.
 const at = (day: number, hours: number, minutes = 0, seconds = 0) =>
@@ -28,5 +28,14 @@ describe("formatIn", () => {
     expect(formatIn(at(24, 9, 5), now)).toBe("~Tue 09:05");
     expect(formatIn(at(28, 11), now)).toBe("~Sat 11:00");
     expect(formatIn(at(30, 12), now)).toBe("~Nov 30");
+  });
+});
+
+describe("gpusText", () => {
+  it("gives the count first and the ids given in brackets, so GPU 0 never reads as no GPU", () => {
+    expect(gpusText({ gpus: 0, assignedGpus: [] })).toBe("0");
+    expect(gpusText({ gpus: 2, assignedGpus: [] })).toBe("2");
+    expect(gpusText({ gpus: 1, assignedGpus: ["0"] })).toBe("1 [0]");
+    expect(gpusText({ gpus: 2, assignedGpus: ["2", "3"] })).toBe("2 [2,3]");
   });
 });
