@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 // Tests that need the real Slurm dev cluster (or its sshd) are named *.cluster.test.ts. They form their own
 // project, whose global setup brings the cluster up. RV_TEST_SLURM=off is the one way to leave them out.
 const clusterTests = "test/**/*.cluster.test.ts";
+// Files that need whole partitions in a known state (a backfill hole, a load on every GPU node): another file's
+// job on one of those nodes breaks them. They run last, one at a time, with nothing else on the cluster.
+const wholeClusterTests = ["test/e2e/slurm-alloc.cluster.test.ts", "test/e2e/slurm-recovery.cluster.test.ts"];
 const slurmOff = process.env.RV_TEST_SLURM === "off";
 if (slurmOff) {
   console.warn("RV_TEST_SLURM=off: the Slurm and ssh tests (test/**/*.cluster.test.ts) are LEFT OUT of this run");
@@ -28,10 +31,18 @@ export default defineConfig({
                 ...shared,
                 name: "cluster",
                 include: [clusterTests],
-                // One file at a time: the dev cluster's few nodes are shared, and a file that needs a partition
-                // whole (a backfill hole, a load on every GPU node) fails when another file's job sits there.
-                fileParallelism: false,
+                exclude: wholeClusterTests,
                 globalSetup: ["test/cluster/global-setup.ts"],
+              },
+            },
+            {
+              test: {
+                ...shared,
+                name: "cluster-whole",
+                include: wholeClusterTests,
+                globalSetup: ["test/cluster/global-setup.ts"],
+                fileParallelism: false,
+                sequence: { groupOrder: 1 },
               },
             },
           ]),
