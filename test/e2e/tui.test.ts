@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
@@ -121,5 +123,28 @@ describe("rv tui ended by a signal", () => {
     await waitFor(() => signalled.exitStatus() !== "", { what: "rv tui to exit" });
     expect(signalled.exitStatus()).toBe("0");
     expect(signalled.screen()).not.toContain("rv tui");
+  });
+});
+
+describe("rv tui that crashes", () => {
+  const crashed = tmuxTerminal("rv-tui-crash");
+  afterAll(() => crashed.kill());
+
+  // A real uncaught exception inside the running TUI, thrown by a module preloaded into the Node bundle (the
+  // compiled binary cannot preload one) when the test sends SIGUSR2: no hook in rv itself.
+  test("an uncaught exception gives the terminal back and the error stays on screen, with a non-zero status", async () => {
+    const crash = join(home.root, "crash.mjs");
+    writeFileSync(crash, 'process.on("SIGUSR2", () => setImmediate(() => { throw new Error("rv-test-crash"); }));\n');
+    const bundle = join(import.meta.dirname, "..", "..", "bin", "rv.js");
+    crashed.start(`env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color node --import ${crash} ${bundle} tui`);
+    await crashed.until("the tasks", (s) => s.includes("hello"));
+    process.kill(crashed.commandPid(), "SIGUSR2");
+    await waitFor(() => crashed.exitStatus() !== "", { what: "rv tui to exit" });
+    expect(crashed.exitStatus()).not.toBe("0");
+    expect(crashed.alternateScreen()).toBe(false);
+    expect(crashed.cursorShown()).toBe(true);
+    const screen = crashed.screen();
+    expect(screen).not.toContain("rv tui  ");
+    expect(screen).toContain("rv-test-crash");
   });
 });

@@ -48,6 +48,13 @@ export function tmuxTerminal(name: string, size = { columns: 80, rows: 24 }) {
       const shell = tmux("display-message", "-p", "-t", name, "#{pane_pid}").trim();
       return Number(execFileSync("pgrep", ["-P", shell], { encoding: "utf8" }).trim().split("\n")[0]);
     },
+    /** Whether the terminal shows its alternate screen (full-screen programs draw there). */
+    alternateScreen(): boolean {
+      return tmux("display-message", "-p", "-t", name, "#{alternate_on}").trim() === "1";
+    },
+    cursorShown(): boolean {
+      return tmux("display-message", "-p", "-t", name, "#{cursor_flag}").trim() === "1";
+    },
     /** The exit status of the command once it has ended, as its shell printed it; "" while it runs. */
     exitStatus(): string {
       return /\[exit (\d+)\]/.exec(tmux("capture-pane", "-p", "-t", name))?.[1] ?? "";
