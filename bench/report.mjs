@@ -399,7 +399,8 @@ Winning strategies: ${winners(r.cliff)}.`
 its trial is cut counts as the cut (shown as ≥, a lower bound).
 
 **Load 1, churn** (${r.params.trials} trials per size, cut at ${r.params.capSeconds} s): 1-GPU jobs of 1-3 minutes keep gpu-a6000 and
-gpu-a100-80 full (mean GPUs allocated: ${load}); gpu-mig and interactive-rtx3090 carry no load. Medians:
+gpu-a100-80 full (mean GPUs allocated: ${load}); gpu-mig and interactive-rtx3090 carry no load. Before each arm
+the churn fills both partitions again, so no arm finds GPUs the one before it freed. Medians:
 
 ${table(header, timeToGpuRows(r))}
 

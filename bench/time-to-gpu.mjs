@@ -12,7 +12,7 @@
 // The arms run one after another in each trial, each cancelled once it runs, so all three meet the same load;
 // a trial's arm is cut at `capSeconds` and then counts as that (a lower bound).
 import { join } from "node:path";
-import { startContention } from "./contention.mjs";
+import { partitionGpus, startContention } from "./contention.mjs";
 import { isolatedEnv, log, nowMs, onCleanup, ROOT, RV, round, run, sleep, workDir } from "./lib.mjs";
 
 export const TARGET_RATIO = 1 / 3;
@@ -57,7 +57,7 @@ async function underChurn(rv, { trials, gpus, capSeconds }) {
   try {
     await Promise.all(loads.map((l) => l.ready()));
     const started = nowMs();
-    const results = await trialsOf(rv, { trials, gpus, capSeconds, tag: "churn" });
+    const results = await trialsOf(rv, { trials, gpus, capSeconds, tag: "churn", settle: churnRefilled });
     const contention = loads.map((l) => l.snapshot(started));
     return summarize(results, contention, { trials, capSeconds });
   } finally {
@@ -69,7 +69,7 @@ async function underCliff(rv, { trials, gpus, capSeconds }) {
   log(`  cliff: ${trials} trial(s) of ${gpus.join(" and ")} GPU(s), cut at ${capSeconds} s`);
   const held = await holdCliff();
   try {
-    const results = await trialsOf(rv, { trials, gpus, capSeconds, tag: "cliff" });
+    const results = await trialsOf(rv, { trials, gpus, capSeconds, tag: "cliff", settle: async () => {} });
     return summarize(results, held.setup, { trials, capSeconds });
   } finally {
     await run("scancel", held.ids, { allowFail: true });
@@ -116,17 +116,32 @@ async function until(what, check, timeoutMs = 60_000) {
   }
 }
 
-async function trialsOf(rv, { trials, gpus, capSeconds, tag }) {
+/**
+ * Before each arm: the GPUs the last arm freed (its job cancelled once it ran, or cut while Slurm held GPUs idle for
+ * it) are taken by the churn again. Without this wait the next arm found them free: an arm cut while it waited
+ * left a drained node to whichever arm came next.
+ */
+async function churnRefilled() {
+  await until("the churn to fill both partitions again", async () => {
+    const gpus = await Promise.all(Object.keys(NODES).map((p) => partitionGpus(p)));
+    return gpus.every((g) => g.total > 0 && g.allocated >= g.total);
+  }, 180_000);
+}
+
+async function trialsOf(rv, { trials, gpus, capSeconds, tag, settle }) {
   const results = [];
   for (const n of gpus) {
     const arms = { naive: [], multi: [], rv: [] };
     for (let trial = 0; trial < trials; trial++) {
+      await settle();
       arms.naive.push(
         await sbatchArm(`${PREFIX}-naive`, ["-p", "gpu-a100-80", `--gres=gpu:a100_80g:${n}`], capSeconds),
       );
+      await settle();
       arms.multi.push(
         await sbatchArm(`${PREFIX}-multi`, ["-p", "gpu-a6000,gpu-a100-80", `--gres=gpu:${n}`], capSeconds),
       );
+      await settle();
       arms.rv.push(await rvArm(rv, `${PREFIX}-${tag}-${n}-${trial}`, n, capSeconds));
       log(
         `  ${tag}, ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})`,
