@@ -122,10 +122,14 @@ async function until(what, check, timeoutMs = 60_000) {
  * left a drained node to whichever arm came next.
  */
 async function churnRefilled() {
-  await until("the churn to fill both partitions again", async () => {
-    const gpus = await Promise.all(Object.keys(NODES).map((p) => partitionGpus(p)));
-    return gpus.every((g) => g.total > 0 && g.allocated >= g.total);
-  }, 180_000);
+  await until(
+    "the churn to fill both partitions again",
+    async () => {
+      const gpus = await Promise.all(Object.keys(NODES).map((p) => partitionGpus(p)));
+      return gpus.every((g) => g.total > 0 && g.allocated >= g.total);
+    },
+    180_000,
+  );
 }
 
 async function trialsOf(rv, { trials, gpus, capSeconds, tag, settle }) {
