@@ -80,5 +80,3 @@ function elapsed(task: TaskView, nowMs: number): string {
   const end = task.endedAt ? Date.parse(task.endedAt) : nowMs;
   return formatDuration(end - Date.parse(task.startedAt));
 }
-
-/** Assigned GPU ids once a runner gave them, else how many the task asks for. */
