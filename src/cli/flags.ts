@@ -30,29 +30,40 @@ export function parseDurationMs(flag: string, text: string | undefined): number 
   return ms;
 }
 
-/** `90s`, `30m`, `2h`, `500ms`, or a bare number of seconds; `undefined` when `text` is none of these. */
+/** Milliseconds of each unit, largest first: the order they must come in. */
+const UNIT_MS = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1000],
+  ["ms", 1],
+] as const;
+const UNITS = new RegExp(`^${UNIT_MS.map(([unit]) => `(?:(\\d+(?:\\.\\d+)?)${unit}(?![a-z]))?`).join("")}$`);
+
+/** The one grammar of durations with units: `2h30m`, `1d12h`, `90s`, `1.5h`, `500ms`; undefined for anything else. */
+function unitsMs(text: string): number | undefined {
+  const match = UNITS.exec(text);
+  if (!match?.slice(1).some(Boolean)) return undefined;
+  return UNIT_MS.reduce((sum, [, ms], i) => sum + Number(match[i + 1] ?? 0) * ms, 0);
+}
+
+/** A duration with units (`unitsMs`), or a bare number of seconds; `undefined` when `text` is neither. */
 export function durationMs(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
-  return Number(match[1]) * unit;
+  const t = text.trim();
+  return /^\d+(?:\.\d+)?$/.test(t) ? Number(t) * 1000 : unitsMs(t);
 }
 
 /**
- * A walltime flag (`--time 24h`, `--segment 2:59:00`): `90m`, `3h`, `2h30m`, `1d12h`, or Slurm's own forms
- * `MM`, `HH:MM:SS`, `D-HH:MM:SS`. Whole seconds.
+ * A walltime flag (`--time 24h`, `--segment 2:59:00`): a duration with units as for every other flag (`90m`, `3h`,
+ * `2h30m`, `1d12h`), or Slurm's own forms, where a bare number is minutes: `MM`, `HH:MM:SS`, `D-HH:MM:SS`.
+ * Whole seconds.
  */
 export function parseWalltime(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
-  const units = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
-  let seconds: number | undefined;
-  if (t !== "" && units?.slice(1).some(Boolean)) {
-    const [d, h, m, s] = units.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number];
-    seconds = ((d * 24 + h) * 60 + m) * 60 + s;
-  } else if (/^(\d+-)?\d+(:\d+){0,2}$/.test(t)) {
-    seconds = slurmWalltime(t);
-  }
+  const ms = unitsMs(t);
+  const seconds =
+    ms !== undefined ? Math.round(ms / 1000) : /^(\d+-)?\d+(:\d+){0,2}$/.test(t) ? slurmWalltime(t) : undefined;
   if (seconds === undefined || seconds <= 0) {
     throw new RvError("usage", `${flag} ${JSON.stringify(text)}: expected a walltime like 90m, 3h, 2h30m or 2:59:00`);
   }
