@@ -13,6 +13,7 @@ export * from "./ids.ts";
 export * from "./layout.ts";
 export * from "./lease-record.ts";
 export * from "./liveness.ts";
+export * from "./lock.ts";
 export * from "./observations.ts";
 export * from "./paths.ts";
 export * from "./publish.ts";

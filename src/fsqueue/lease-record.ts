@@ -1,3 +1,4 @@
+import { withFileLock } from "./lock.ts";
 import type { LeasePaths } from "./paths.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { type Lease, LeaseSchema } from "./schema.ts";
@@ -15,12 +16,27 @@ export function leaseReleased(p: LeasePaths): boolean {
 }
 
 /**
- * Replaces `lease.json` whole with the same record saying released (invariant 4: never edited in place).
- * Returns the record as it was, or undefined when there is none to release.
+ * The one way an existing `lease.json` changes: read it, change it, replace it whole (invariant 4), all while
+ * holding `lease.json.lock`. Two writers at once (a release and the race's winner, two extends, a runner's idle
+ * release) then never lose each other's change. `change` gets the record as it is now (undefined: none, or
+ * unreadable) and returns the new one, or undefined to leave it as it is. Returns the record as it stands after.
  */
+export function updateLeaseRecord(
+  p: LeasePaths,
+  change: (lease: Lease | undefined) => Lease | undefined,
+): Lease | undefined {
+  return withFileLock(p.leaseLock, () => {
+    const parsed = tryReadRecord(p.leaseFile, LeaseSchema);
+    const next = change(parsed?.ok ? parsed.value : undefined);
+    if (next === undefined) return parsed?.ok ? parsed.value : undefined;
+    writeRecordAtomic(p.tmp, p.leaseFile, next);
+    return next;
+  });
+}
+
+/** Marks the lease released; undefined when there is no record to release. */
 export function markLeaseReleased(p: LeasePaths): Lease | undefined {
-  const parsed = tryReadRecord(p.leaseFile, LeaseSchema);
-  if (!parsed?.ok) return undefined;
-  if (parsed.value.state !== "released") writeRecordAtomic(p.tmp, p.leaseFile, { ...parsed.value, state: "released" });
-  return parsed.value;
+  return updateLeaseRecord(p, (lease) =>
+    lease && lease.state !== "released" ? { ...lease, state: "released" } : undefined,
+  );
 }

@@ -13,6 +13,8 @@ export function leasesDir(root: string): string {
 export interface LeasePaths {
   dir: string;
   leaseFile: string;
+  /** Held while lease.json is read and replaced (`updateLeaseRecord`). */
+  leaseLock: string;
   runnerLog: string;
   tmp: string;
   inbox: string;
@@ -35,6 +37,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
   return {
     dir,
     leaseFile: join(dir, "lease.json"),
+    leaseLock: join(dir, "lease.json.lock"),
     runnerLog: join(dir, "runner.log"),
     tmp: join(dir, "tmp"),
     inbox: join(dir, "inbox"),

@@ -12,6 +12,7 @@ import {
   listEntries,
   PROTOCOL_VERSION,
   readRecord,
+  updateLeaseRecord,
   writeRecordAtomic,
 } from "../fsqueue/index.ts";
 import { NO_FAILURES, type Retry, RetrySchema } from "./retry.ts";
@@ -34,11 +35,20 @@ export function listLeases(root: string): Lease[] {
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-/** lease.json is replaced whole, never edited (invariant 4). */
+/** A new lease.json, or one made anew (`rv lease up`); a change to one that exists is `updateLease`. */
 export function writeLease(root: string, lease: Lease): void {
   const p = leasePaths(root, lease.id);
   ensureLeaseDirs(p);
   writeRecordAtomic(p.tmp, p.leaseFile, lease);
+}
+
+/**
+ * Changes lease.json as it is now, under its lock (fsqueue's `updateLeaseRecord`): `change` returns the new record,
+ * or undefined to leave it. Returns the record as it stands after; a lease that is gone is not found.
+ */
+export function updateLease(root: string, id: string, change: (lease: Lease) => Lease | undefined): Lease {
+  const after = updateLeaseRecord(leasePaths(root, id), (lease) => lease && change(lease));
+  return after ?? requireLease(root, id);
 }
 
 /** The lease's failures in a row and its pause; none when the file is missing. */

@@ -13,6 +13,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +39,7 @@ import {
   latestState,
   listBad,
   listRecordKeys,
+  markLeaseReleased,
   observe,
   PROTOCOL_VERSION,
   parseRecord,
@@ -283,6 +285,25 @@ test("invariant 4: nothing is edited in place — the events log only grows, one
   const lines = both.trimEnd().split("\n");
   expect(lines.map((line) => parseRecord(line, EventSchema).ok)).toEqual([true, true]);
   expect(readdirSync(p.events)).toEqual(["r-a.jsonl"]);
+});
+
+test("invariant 4: nothing is edited in place — lease.json changes under its lock: 4 processes adding 1 at once 50 times each lose none", async () => {
+  const lease = { v: 1, id: LEASE, kind: "local", createdAt: new Date(0).toISOString(), host: "h", state: "active" };
+  writeRecordAtomic(p.tmp, p.leaseFile, { ...lease, cpus: 1 });
+  await race(Array.from({ length: 4 }, () => ["count-cpus", home.root, LEASE, "50"]));
+  expect(readRecord(p.leaseFile, LeaseSchema)).toMatchObject({ cpus: 201, state: "active" });
+  expect(existsSync(p.leaseLock)).toBe(false);
+});
+
+test("invariant 4: nothing is edited in place — a lease lock left by a process that died is taken over once stale", () => {
+  writeRecordAtomic(p.tmp, p.leaseFile, {
+    ...{ v: 1, id: LEASE, kind: "local", createdAt: new Date(0).toISOString(), host: "h", state: "active" },
+  });
+  writeFileSync(p.leaseLock, "left by a dead process\n");
+  const minuteAgo = new Date(Date.now() - 60_000);
+  utimesSync(p.leaseLock, minuteAgo, minuteAgo);
+  expect(markLeaseReleased(p)).toMatchObject({ state: "released" });
+  expect(existsSync(p.leaseLock)).toBe(false);
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import {
   type SlurmRequest,
   segmentFile,
 } from "../../fsqueue/index.ts";
-import { readLease, readSegments, writeLease, writeSegment } from "../../lease/index.ts";
+import { readLease, readSegments, updateLease, writeSegment } from "../../lease/index.ts";
 import { isFinished, type JobStatus } from "../../slurm/index.ts";
 import type { Claim, Race, Strategy } from "../schema.ts";
 import { readClaim } from "./store.ts";
@@ -57,8 +57,12 @@ export function recordWin(
   granted: { startEpoch: number; endEpoch: number | null },
 ): SlurmLease {
   const entry = race.entries.find((e) => e.rank === claim.rank);
-  const lease = readLease(root, race.lease);
-  if (!entry || lease?.kind !== "slurm") {
+  // Shaped as lease.json is now, under its lock: a release or an extend meanwhile is kept.
+  const won =
+    entry &&
+    readLease(root, race.lease) &&
+    updateLease(root, race.lease, (now) => (now.kind === "slurm" ? shapeLease(now, entry.strategy) : undefined));
+  if (!entry || won?.kind !== "slurm") {
     throw new RvError(
       "cluster",
       `lease ${race.lease} has no Slurm record or no rank ${claim.rank} in race ${race.attempt}`,
@@ -67,8 +71,6 @@ export function recordWin(
       },
     );
   }
-  const won = shapeLease(lease, entry.strategy);
-  writeLease(root, won);
   const wall = entry.strategy.wallSeconds;
   const grantedSeconds = granted.endEpoch === null ? wall : Math.min(wall, granted.endEpoch - granted.startEpoch);
   const p = leasePaths(root, race.lease);

@@ -7,7 +7,7 @@ import {
   readSegments,
   requireLease,
   submitSegment,
-  writeLease,
+  updateLease,
 } from "../../../lease/index.ts";
 import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
 import type { ClusterSide } from "../side.ts";
@@ -48,15 +48,15 @@ export async function leaseExtendOp(side: ClusterSide, args: LeaseExtendArgs): P
           side.ctx.now(),
         )
       : null;
-  // Read again and add to what is there now: a release while sbatch ran must win, and two extends add up.
-  const current = requireLease(root, before.id);
-  if (current.state !== "active") {
+  // Add to what is there now, under the lease's lock: a release while sbatch ran must win, and two extends add up.
+  const after = updateLease(root, before.id, (current) =>
+    current.kind === "slurm" && current.state === "active" ? extendLease(current, args.addSeconds) : undefined,
+  );
+  if (after.kind !== "slurm" || after.state !== "active") {
     if (submitted) await runQuery(side.remote, scancelJobs([submitted.jobId]));
     throw released(before.id);
   }
-  const extended = extendLease(requireActiveSlurmLease(current), args.addSeconds);
-  writeLease(root, extended);
-  return { lease: extended, addedSeconds: args.addSeconds, submitted, why: plan.kind === "none" ? plan.why : null };
+  return { lease: after, addedSeconds: args.addSeconds, submitted, why: plan.kind === "none" ? plan.why : null };
 }
 
 function requireActiveSlurmLease(lease: Lease): SlurmLease {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { cancelLosers, readClaim, readLatestRace } from "../../../alloc/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, newRunnerId, readHeartbeats, requestControl } from "../../../fsqueue/index.ts";
-import { readSegments, requireLease, writeLease } from "../../../lease/index.ts";
+import { readSegments, requireLease, updateLease } from "../../../lease/index.ts";
 import { holdsAllocation, jobStatus, runQuery, scancelJobs } from "../../../slurm/index.ts";
 import type { ClusterSide } from "../side.ts";
 
@@ -32,7 +32,7 @@ export async function leaseReleaseOp(side: ClusterSide, args: LeaseReleaseArgs):
   if (lease.kind !== "slurm") throw new RvError("usage", `lease ${lease.id} on the cluster is not a Slurm lease`);
   const p = leasePaths(root, lease.id);
   const mode = args.now ? "stop" : "drain";
-  writeLease(root, { ...lease, state: "released" });
+  updateLease(root, lease.id, (now) => ({ ...now, state: "released" }));
   requestControl(p, "lease", mode, newRunnerId(`rpc-${side.ctx.host}`, process.pid), side.ctx.now());
   const jobs = await jobStatus(
     side.remote,

@@ -1,7 +1,7 @@
 import type { Config } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
 import { leasePaths, newRunnerId, readHeartbeats, requestControl } from "../../../fsqueue/index.ts";
-import { listLeases, readLease, requireLease, writeLease } from "../../../lease/index.ts";
+import { listLeases, readLease, requireLease, updateLease } from "../../../lease/index.ts";
 import { pidAlive } from "../../../runner/index.ts";
 import type { Context } from "../../context.ts";
 import { isLeaseLive } from "../../leases.ts";
@@ -36,7 +36,7 @@ export async function runLeaseRelease(
   const by = newRunnerId(`cli-${ctx.host}`, process.pid);
   if (!options.dryRun) {
     for (const lease of leases) {
-      writeLease(ctx.root, { ...lease, state: "released" });
+      updateLease(ctx.root, lease.id, (now) => ({ ...now, state: "released" }));
       requestControl(leasePaths(ctx.root, lease.id), "lease", verb, by, ctx.now());
     }
     if (options.wait)
