@@ -8,8 +8,8 @@
 //   node bench/shapes.mjs [TRIALS]     (default 3; the dev cluster must be up: npm run cluster:up)
 //
 // The arms take turns; before each, the churn fills both partitions again. Each arm is cut at 240 s.
-import { partitionGpus, startContention } from "./contention.mjs";
 import { log, nowMs, round, run, sleep } from "./lib.mjs";
+import { churnRefilled, median, startChurn } from "./time-to-gpu.mjs";
 
 const PREFIX = `rvshapes-${process.pid}`;
 const CAP_SECONDS = 240;
@@ -20,15 +20,6 @@ const ARMS = {
   flex: [["-p", BOTH, "-N", "1-2", "--gpus=4", "-t", "2:59:00"]],
   parts: [1, 2, 3, 4].map(() => ["-p", BOTH, "--gres=gpu:1", "-t", "2:59:00"]),
 };
-
-async function churnRefilled() {
-  for (let i = 0; i < 180; i++) {
-    const gpus = await Promise.all(BOTH.split(",").map((p) => partitionGpus(p)));
-    if (gpus.every((g) => g.total > 0 && g.allocated >= g.total)) return;
-    await sleep(1000);
-  }
-  throw new Error("shapes: the churn did not fill both partitions again within 180 s");
-}
 
 /** Seconds until the first of the arm's jobs runs and until all do (the cut when they do not). */
 async function timeArm(name, jobs) {
@@ -61,20 +52,8 @@ async function timeArm(name, jobs) {
   return { first, all };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 const trials = Number(process.argv[2] ?? 3);
-const loads = BOTH.split(",").map((partition) =>
-  startContention({
-    partition,
-    pending: [3, 4],
-    gpus: [1, 1],
-    lengthSeconds: [60, 180],
-    everyMs: 3000,
-    name: `${PREFIX}-load-${partition}`,
-    as: { user: "root", account: "lab" },
-  }),
-);
+const loads = startChurn(PREFIX);
 const results = Object.fromEntries(Object.keys(ARMS).map((name) => [name, []]));
 try {
   await Promise.all(loads.map((l) => l.ready()));

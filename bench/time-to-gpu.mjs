@@ -42,18 +42,26 @@ export async function runTimeToGpu({
   }
 }
 
-async function underChurn(rv, { trials, gpus, capSeconds }) {
-  const loads = ["gpu-a6000", "gpu-a100-80"].map((partition) =>
+/**
+ * The churn: 1-GPU jobs of 1-3 minutes, 3-4 of them always pending, keep gpu-a6000 and gpu-a100-80 full, under the
+ * benchmark's own association (first come, first served). Also the load of bench/shapes.mjs.
+ */
+export function startChurn(prefix) {
+  return Object.keys(NODES).map((partition) =>
     startContention({
       partition,
       pending: [3, 4],
       gpus: [1, 1],
       lengthSeconds: [60, 180],
       everyMs: 3000,
-      name: `${PREFIX}-load-${partition}`,
+      name: `${prefix}-load-${partition}`,
       as: { user: "root", account: "lab" },
     }),
   );
+}
+
+async function underChurn(rv, { trials, gpus, capSeconds }) {
+  const loads = startChurn(PREFIX);
   try {
     await Promise.all(loads.map((l) => l.ready()));
     const started = nowMs();
@@ -121,7 +129,7 @@ async function until(what, check, timeoutMs = 60_000) {
  * it) are taken by the churn again. Without this wait the next arm found them free: an arm cut while it waited
  * left a drained node to whichever arm came next.
  */
-async function churnRefilled() {
+export async function churnRefilled() {
   await until(
     "the churn to fill both partitions again",
     async () => {
@@ -157,7 +165,7 @@ async function trialsOf(rv, { trials, gpus, capSeconds, tag, settle }) {
   return results;
 }
 
-function median(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : round((sorted[mid - 1] + sorted[mid]) / 2, 1);
