@@ -20,6 +20,8 @@ interface TaskJson {
 
 const tasks = async () => json<{ tasks: TaskJson[] }>(String((await rv(home.root, ["tasks", "--json"])).stdout)).tasks;
 const stateOf = async (name: string) => (await tasks()).find((t) => t.name === name)?.state;
+/** The shell line that runs `rv tui` (as `rv`, a command) in a tmux terminal against the test's home. */
+const tuiLine = (rv: string) => `env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color ${rv} tui`;
 const row = (screen: string, name: string) => screen.split("\n").find((line) => line.includes(` ${name} `)) ?? "";
 
 beforeAll(async () => {
@@ -32,7 +34,7 @@ beforeAll(async () => {
     what: "the tasks to run and end",
     timeoutMs: 20_000,
   });
-  term.start(`env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color ${RV_BIN} tui`);
+  term.start(tuiLine(RV_BIN));
 });
 
 afterAll(async () => {
@@ -117,7 +119,7 @@ describe("rv tui ended by a signal", () => {
   afterAll(() => signalled.kill());
 
   test("SIGTERM ends it with status 0 and the terminal as it was", async () => {
-    signalled.start(`env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color ${RV_BIN} tui`);
+    signalled.start(tuiLine(RV_BIN));
     await signalled.until("the tasks", (s) => s.includes("hello"));
     process.kill(signalled.commandPid(), "SIGTERM");
     await waitFor(() => signalled.exitStatus() !== "", { what: "rv tui to exit" });
@@ -136,7 +138,7 @@ describe("rv tui that crashes", () => {
     const crash = join(home.root, "crash.mjs");
     writeFileSync(crash, 'process.on("SIGUSR2", () => setImmediate(() => { throw new Error("rv-test-crash"); }));\n');
     const bundle = join(import.meta.dirname, "..", "..", "bin", "rv.js");
-    crashed.start(`env RV_HOME=${home.root} NO_COLOR=1 TERM=xterm-256color node --import ${crash} ${bundle} tui`);
+    crashed.start(tuiLine(`node --import ${crash} ${bundle}`));
     await crashed.until("the tasks", (s) => s.includes("hello"));
     process.kill(crashed.commandPid(), "SIGUSR2");
     await waitFor(() => crashed.exitStatus() !== "", { what: "rv tui to exit" });
