@@ -1,7 +1,7 @@
 // The program scripts/check-ink-compiled.ts compiles: a race drawn with showLive, left by the exit path named in
 // argv[2]. `done`: the race is won; `ctrl-c`: it redraws until interrupted; `throw`: an uncaught error while drawing;
 // `finally`: an error after a finally that calls done(), printed the way src/cli/main.ts prints it.
-import type { RaceRow } from "../src/alloc/index.ts";
+import type { RaceRow } from "../src/allocator/index.ts";
 import { showLive } from "../src/cli/ui/live.ts";
 import type { RaceState } from "../src/cli/ui/race-view.tsx";
 

@@ -11,6 +11,7 @@ export type RvErrorCode =
   | "lease_released"
   | "no_runner"
   | "timeout"
+  | "cannot_run"
   | "unreachable"
   | "cluster"
   | "io"
@@ -25,6 +26,7 @@ const exitCodes: Record<RvErrorCode, number> = {
   lease_released: 5,
   no_runner: 5,
   timeout: 6,
+  cannot_run: 9,
   unreachable: 7,
   cluster: 8,
   io: 1,

@@ -1,3 +1,4 @@
+import { durationMs, unitsMs } from "../config/index.ts";
 import { RvError } from "../errors.ts";
 
 /** A whole number flag such as `--gpus 2`; says what is wrong and what is expected otherwise. */
@@ -30,29 +31,6 @@ export function parseDurationMs(flag: string, text: string | undefined): number 
   return ms;
 }
 
-/** Milliseconds of each unit, largest first: the order they must come in. */
-const UNIT_MS = [
-  ["d", 86_400_000],
-  ["h", 3_600_000],
-  ["m", 60_000],
-  ["s", 1000],
-  ["ms", 1],
-] as const;
-const UNITS = new RegExp(`^${UNIT_MS.map(([unit]) => `(?:(\\d+(?:\\.\\d+)?)${unit}(?![a-z]))?`).join("")}$`);
-
-/** The one grammar of durations with units: `2h30m`, `1d12h`, `90s`, `1.5h`, `500ms`; undefined for anything else. */
-function unitsMs(text: string): number | undefined {
-  const match = UNITS.exec(text);
-  if (!match?.slice(1).some(Boolean)) return undefined;
-  return UNIT_MS.reduce((sum, [, ms], i) => sum + Number(match[i + 1] ?? 0) * ms, 0);
-}
-
-/** A duration with units (`unitsMs`), or a bare number of seconds; `undefined` when `text` is neither. */
-export function durationMs(text: string): number | undefined {
-  const t = text.trim();
-  return /^\d+(?:\.\d+)?$/.test(t) ? Number(t) * 1000 : unitsMs(t);
-}
-
 /**
  * A walltime flag (`--time 24h`, `--segment 2:59:00`): a duration with units as for every other flag (`90m`, `3h`,
  * `2h30m`, `1d12h`), or Slurm's own forms, where a bare number is minutes: `MM`, `HH:MM:SS`, `D-HH:MM:SS`.
@@ -81,4 +59,26 @@ function slurmWalltime(text: string): number {
   const [a = 0, b = 0, c = 0] = parts;
   if (parts.length === 3) return a * 3600 + b * 60 + c;
   return parts.length === 2 ? a * 60 + b : a * 60;
+}
+
+/** `--env K=V` sets a value; `--env K` copies K from the submitter's environment. */
+export function parseEnvFlags(flags: string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const parsed: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf("=");
+    const key = eq === -1 ? flag : flag.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new RvError("usage", `--env ${JSON.stringify(flag)}: ${JSON.stringify(key)} is not a variable name`, {
+        hint: "write --env NAME=VALUE, or --env NAME to pass NAME from your environment",
+      });
+    }
+    const value = eq === -1 ? env[key] : flag.slice(eq + 1);
+    if (value === undefined) {
+      throw new RvError("usage", `--env ${key}: ${key} is not set in your environment`, {
+        hint: `set it, or give a value: --env ${key}=VALUE`,
+      });
+    }
+    parsed[key] = value;
+  }
+  return parsed;
 }

@@ -1,22 +1,21 @@
-import { CommanderError } from "commander";
-import { loadConfig } from "../config/index.ts";
+import { type Command, CommanderError } from "commander";
 import { RvError } from "../errors.ts";
-import { buildId, rvVersion } from "./build-info.ts";
+import { buildId, rvVersion } from "../ops/index.ts";
 import { processContext } from "./context.ts";
+import { type Io, processIo } from "./io.ts";
 import { printJson } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
 /** The CLI boundary: the only place errors are caught, printed, and turned into exit codes. */
 const dispatch: Dispatch = async (json, body) => {
-  const ctx = processContext(json === true);
   try {
-    process.exitCode = await body(ctx, loadConfig(ctx.root, ctx.env));
+    process.exitCode = await body(processContext(json === true));
   } catch (error) {
-    process.exitCode = reportError(ctx.json, error, ctx.io);
+    process.exitCode = reportError(json === true, error, processIo());
   }
 };
 
-function reportError(json: boolean, error: unknown, io: ReturnType<typeof processContext>["io"]): number {
+function reportError(json: boolean, error: unknown, io: Io): number {
   const rv =
     error instanceof RvError
       ? error
@@ -29,13 +28,34 @@ function reportError(json: boolean, error: unknown, io: ReturnType<typeof proces
   return rv.exitCode;
 }
 
+/** `--json` among the flags (not in a task's own argv after `--`): a flag error must answer in JSON too. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/** With --json, commander's own errors (unknown option, extra argument, unknown command) are kept for JSON. */
+function quietErrors(command: Command, json: boolean): void {
+  if (json) command.configureOutput({ outputError: () => {}, writeErr: () => {} });
+  for (const sub of command.commands) quietErrors(sub, json);
+}
+
 async function main(): Promise<void> {
   process.umask(0o077);
+  const json = wantsJson(process.argv.slice(2));
+  const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`);
+  quietErrors(program, json);
   try {
-    await buildProgram(dispatch, `${rvVersion} (build ${buildId})`).parseAsync(process.argv);
+    await program.parseAsync(process.argv);
   } catch (error) {
-    if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2;
-    else throw error;
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) {
+      process.exitCode = 0;
+      return;
+    }
+    const message = error.message.replace(/^error: /, "");
+    const hint = "rv --help lists the commands; rv COMMAND --help lists a command's flags";
+    process.exitCode = json ? reportError(true, new RvError("usage", message, { hint }), processIo()) : 2;
   }
 }
 

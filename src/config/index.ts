@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
-import { isProfilePath, loadProfile } from "../alloc/profile/load.ts";
 import { RvError } from "../errors.ts";
 
+export { durationMs, unitsMs } from "./duration.ts";
 export { inheritedEnv } from "./env.ts";
 
 const ms = z.number().int().positive();
@@ -126,7 +126,6 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
     });
   }
   const config = parsed.data;
-  checkProfile(file, text, config.cluster?.profile);
   for (const [key, name] of envOverrides) {
     const value = env[name];
     if (value === undefined || value === "") continue;
@@ -142,15 +141,22 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
   return config;
 }
 
-/** A profile that cannot be read would fail every command that uses it: say so once, where it is set. */
-function checkProfile(file: string, text: string, profile: string | undefined): void {
+/** How a site profile reference is told apart from a built-in name: a `/` or a `.toml` ending. */
+export function isProfilePath(nameOrPath: string): boolean {
+  return nameOrPath.includes("/") || nameOrPath.endsWith(".toml");
+}
+
+/** `config.toml (line 6): cluster.profile: MESSAGE`: a problem with a setting, told where the setting is. */
+export function settingError(root: string, path: readonly string[], message: string, hint?: string): RvError {
+  const file = configPath(root);
+  let text = "";
   try {
-    loadProfile(profile);
-  } catch (error) {
-    if (!(error instanceof RvError)) throw error;
-    const line = lineOfKey(text, ["cluster", "profile"]);
-    throw new RvError("usage", `${file}${line ? ` (line ${line})` : ""}: cluster.profile: ${error.message}`, {
-      hint: error.hint ?? "see docs/allocator.md",
-    });
+    text = readFileSync(file, "utf8");
+  } catch {
+    // a setting from nowhere: the message alone
   }
+  const line = lineOfKey(text, path);
+  return new RvError("usage", `${file}${line ? ` (line ${line})` : ""}: ${path.join(".")}: ${message}`, {
+    hint: hint ?? "see docs/configuration.md",
+  });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parse, stringify } from "smol-toml";
-import { writeFileAtomic } from "../fsqueue/index.ts";
+import writeFileAtomic from "write-file-atomic";
 import { type ClusterConfig, ClusterConfigSchema, configPath } from "./index.ts";
 
 /**
@@ -20,6 +20,6 @@ export function saveClusterConfig(root: string, cluster: ClusterConfig): string 
   const next = { ...existing, cluster: ClusterConfigSchema.parse(cluster) };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const header = "# rv settings (docs/configuration.md). rv init rewrites this file; comments are not kept.\n";
-  writeFileAtomic(dirname(file), file, `${header}${stringify(next)}\n`);
+  writeFileAtomic.sync(file, `${header}${stringify(next)}\n`, { mode: 0o600 });
   return file;
 }

@@ -134,7 +134,7 @@ const leaseBase = {
   state: z.enum(["active", "released"]),
 };
 
-const LocalLeaseSchema = z.object({
+export const LocalLeaseSchema = z.object({
   ...leaseBase,
   kind: z.literal("local"),
   gpuIds: z.array(z.string()).optional(),
@@ -172,7 +172,7 @@ export const SlurmRequestSchema = z.object({
 });
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 
-const SlurmLeaseSchema = z.object({
+export const SlurmLeaseSchema = z.object({
   ...leaseBase,
   kind: z.literal("slurm"),
   request: SlurmRequestSchema,

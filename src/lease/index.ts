@@ -1,6 +1,14 @@
-/** Lease records and their life cycle (local half): DESIGN.md section 5. */
+/** Lease records and their life cycle: DESIGN.md section 5. Other modules import only this file. */
+export * from "./env.ts";
 export * from "./local.ts";
 export * from "./phase.ts";
+export * from "./race/claim.ts";
+export * from "./race/files.ts";
+export * from "./race/losers.ts";
+export * from "./race/start.ts";
+export * from "./race/store.ts";
+export * from "./race/submit.ts";
+export * from "./race/win.ts";
 export * from "./recovery.ts";
 export * from "./renewal.ts";
 export * from "./retry.ts";
@@ -9,4 +17,5 @@ export * from "./segments.ts";
 export * from "./select.ts";
 export * from "./state.ts";
 export * from "./store.ts";
+export * from "./supervise.ts";
 export * from "./turn.ts";

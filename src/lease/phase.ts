@@ -1,20 +1,28 @@
+import { z } from "zod";
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { holdsAllocation, isFinished, type JobStateKind, type JobStatus } from "../slurm/index.ts";
 import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
-export type LeasePhase =
-  | { kind: "racing"; waiting: number; of: number }
-  | { kind: "queued"; jobId: string }
-  | { kind: "running"; segment: number; jobId: string }
-  | { kind: "renewing"; segment: number; jobId: string }
-  | { kind: "released" }
-  | { kind: "expired" }
-  | { kind: "failed"; why: string }
+export const LeasePhaseSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("racing"), waiting: z.number(), of: z.number() }),
+  z.object({ kind: z.literal("queued"), jobId: z.string() }),
+  z.object({ kind: z.literal("running"), segment: z.number(), jobId: z.string() }),
+  z.object({ kind: z.literal("renewing"), segment: z.number(), jobId: z.string() }),
+  z.object({ kind: z.literal("released") }),
+  z.object({ kind: z.literal("expired") }),
+  z.object({ kind: z.literal("failed"), why: z.string() }),
   /** Nothing of it runs after a failure; the next look tries again after `untilEpoch` (lease/retry.ts). */
-  | { kind: "retrying"; untilEpoch: number; failures: number; why: string }
+  z.object({
+    kind: z.literal("retrying"),
+    untilEpoch: z.number(),
+    failures: z.number(),
+    why: z.string(),
+  }),
   /** Too many failures in a row: nothing is submitted until `rv lease resume`. */
-  | { kind: "paused"; why: string };
+  z.object({ kind: z.literal("paused"), why: z.string() }),
+]);
+export type LeasePhase = z.infer<typeof LeasePhaseSchema>;
 
 /** A segment's job that ended like this did not end by rv's doing: a lease left with it has failed. */
 const ABNORMAL: ReadonlySet<JobStateKind> = new Set([

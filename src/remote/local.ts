@@ -19,10 +19,10 @@ export function localRemote(): FileRemote {
       validateCommands([{ argv }]);
       return spawn(argv, { inputFile: localFile });
     },
-    async stream(argv, stdin, sink) {
+    async stream(argv, stdin, sink, hangUp) {
       validateCommands([{ argv, stdin }]);
       const [file = "", ...args] = argv;
-      const finished = await pipeTo(execa(file, args, { input: stdin, reject: false, buffer: false }), sink);
+      const finished = await pipeTo(execa(file, args, { reject: false, buffer: false }), stdin, sink, hangUp);
       if (finished.code === "ENOENT") sink.err(`rv: ${file}: not found\n`);
       return toCommandResult(file, { ...finished, stdout: "", stderr: "" }).exitCode;
     },

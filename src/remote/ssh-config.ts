@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../fsqueue/index.ts";
+import writeFileAtomic from "write-file-atomic";
 
 /**
  * rv's own ssh config file (`$RV_HOME/ssh/config`, passed to ssh with -F): one host block per cluster, with
@@ -52,7 +52,7 @@ export function writeSshHostBlock(file: string, host: SshHost): void {
   const stop = text.indexOf(end(host.alias));
   const rest = start >= 0 && stop > start ? text.slice(0, start) + text.slice(stop + end(host.alias).length + 1) : text;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileAtomic(dirname(file), file, `${rest}${renderSshHostBlock(host)}`);
+  writeFileAtomic.sync(file, `${rest}${renderSshHostBlock(host)}`, { mode: 0o600 });
 }
 
 const begin = (alias: string) => `# >>> rv ${alias} (written by rv init)`;

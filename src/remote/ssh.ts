@@ -41,22 +41,28 @@ export function sshRemote(options: SshOptions): FileRemote {
       validateCommands([{ argv }]);
       return runWithFileInput(targetOf(options), await sshArgs(shJoin(argv)), localFile);
     },
-    async stream(argv, stdin, sink) {
+    async stream(argv, stdin, sink, hangUp) {
       validateCommands([{ argv, stdin }]);
-      return streamOutput(targetOf(options), await sshArgs(shJoin(argv)), stdin, sink);
+      return streamOutput(targetOf(options), await sshArgs(shJoin(argv)), stdin, sink, hangUp);
     },
   };
 }
 
 /** ssh's own failures exit 255; their message is on stderr, which is passed on and kept for the error. */
-async function streamOutput(target: SshTarget, args: string[], stdin: string, sink: OutputSink): Promise<number> {
+async function streamOutput(
+  target: SshTarget,
+  args: string[],
+  stdin: string,
+  sink: OutputSink,
+  hangUp: AbortSignal | undefined,
+): Promise<number> {
   let stderr = "";
   const keepTail = (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
     sink.err(chunk);
   };
   const keep = { out: sink.out, err: keepTail };
-  const finished = await pipeTo(execa("ssh", args, { input: stdin, reject: false, buffer: false }), keep);
+  const finished = await pipeTo(execa("ssh", args, { reject: false, buffer: false }), stdin, keep, hangUp);
   if (finished.exitCode === undefined || finished.exitCode === 255)
     throw classifySshFailure(finished.exitCode, stderr, target);
   return finished.exitCode;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { LeaseViewResult } from "../../src/cli/cluster/ops/lease-view.ts";
 import { explainPendingReason } from "../../src/cli/commands/lease/pending-reason.ts";
+import type { WaitView as LeaseViewResult } from "../../src/cli/commands/lease/wait-view.ts";
 import { waitingJobs } from "../../src/cli/commands/lease/why.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { RaceRow } from "../../src/alloc/index.ts";
-import type { LeaseViewResult } from "../../src/cli/cluster/ops/lease-view.ts";
-import { describeWait } from "../../src/cli/commands/lease/wait-view.ts";
+import type { RaceRow } from "../../src/allocator/index.ts";
+import { describeWait, type WaitView as LeaseViewResult } from "../../src/cli/commands/lease/wait-view.ts";
 
 const row = (rank: number, state: RaceRow["state"], jobId: string): RaceRow => ({
   rank,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { durationMs, parseWalltime } from "../../src/cli/flags.ts";
+import { parseWalltime } from "../../src/cli/flags.ts";
+import { durationMs } from "../../src/config/index.ts";
 
 describe("parseWalltime", () => {
   test.each([

@@ -32,16 +32,40 @@ describe("a cluster that cannot be reached", () => {
     expect(result.stdout).toMatch(/fix: connect the VPN/);
   });
 
-  test("rv status still shows the local leases, reports the cluster as not connected, and exits 7", async () => {
+  test("rv status still shows the local leases, reports the cluster as not connected, and exits 0", async () => {
     configureDeadCluster(home.root);
     expect((await rv(home.root, ["lease", "up", "--local"])).exitCode).toBe(0);
     const result = await rv(home.root, ["status", "--json"]);
-    expect(result.exitCode).toBe(7);
+    expect(result.exitCode).toBe(0);
     const out = json<{ leases: { lease: string }[]; cluster: Record<string, unknown> }>(result.stdout as string);
     expect(out.leases.map((l) => l.lease)).toEqual(["local"]);
     expect(out.cluster).toMatchObject({ name: "dead", connected: false, error: { code: "unreachable" } });
     const local = await rv(home.root, ["status", "--local"]);
     expect(local.exitCode).toBe(0);
+  });
+
+  test("rv tasks, rv lease ls and rv logs show this machine's part and say the cluster's is missing", async () => {
+    configureDeadCluster(home.root);
+    const task = await rv(home.root, ["submit", "--wait", "--", "echo", "from here"]);
+    expect(task.exitCode, task.stderr as string).toBe(0);
+    const tasks = await rv(home.root, ["tasks", "--json"]);
+    expect(tasks.exitCode).toBe(0);
+    const listed = json<{ tasks: { place: string }[]; missing: { place: string; error: { code: string } }[] }>(
+      tasks.stdout as string,
+    );
+    expect(listed.tasks.map((t) => t.place)).toEqual(["local"]);
+    expect(listed.missing).toMatchObject([{ place: "dead", error: { code: "unreachable" } }]);
+    const human = await rv(home.root, ["tasks"]);
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout).toMatch(/local\s+-\s+succeeded/);
+    expect(human.stderr).toMatch(/rv: tasks on cluster dead \(rv-dead\) are not shown: cannot reach rv-dead/);
+    const leases = await rv(home.root, ["lease", "ls", "--json"]);
+    expect(leases.exitCode).toBe(0);
+    expect(json<{ missing: unknown[] }>(leases.stdout as string).missing).toHaveLength(1);
+    const logs = await rv(home.root, ["logs", "1"]);
+    expect(logs.exitCode, logs.stderr as string).toBe(0);
+    expect(logs.stdout).toBe("from here\n");
+    expect(logs.stderr).toMatch(/cluster dead \(rv-dead\) is out of reach .*looking on this machine only/);
   });
 
   test("rv resources and a submit to a lease only the cluster could have fail with exit 7", async () => {

@@ -1,10 +1,8 @@
 import { join } from "node:path";
 import { execa } from "execa";
-import type { ClusterConfig, Config } from "../../config/index.ts";
+import type { ClusterConfig } from "../../config/index.ts";
+import { type AttachTarget, attachOp, requireCluster, sshDir } from "../../ops/index.ts";
 import { shJoin } from "../../remote/index.ts";
-import { callCluster } from "../cluster/call.ts";
-import { clusterRemote, requireCluster, sshDir } from "../cluster/connect.ts";
-import type { AttachTarget } from "../cluster/ops/attach.ts";
 import type { Context } from "../context.ts";
 
 /**
@@ -12,16 +10,9 @@ import type { Context } from "../context.ts";
  * --overlap --pty`, so it sees the lease's GPUs), on a named task's node and in its directory, through an ssh
  * session with a terminal. Leaving the shell leaves the lease as it was.
  */
-export async function runAttach(ctx: Context, config: Config, ref: string | undefined): Promise<number> {
-  const cluster = requireCluster(config);
-  const remote = clusterRemote(ctx.root, cluster.host);
-  const target = (await callCluster(
-    remote,
-    cluster,
-    ctx.env,
-    "attach",
-    ref === undefined ? {} : { ref },
-  )) as AttachTarget;
+export async function runAttach(ctx: Context, ref: string | undefined): Promise<number> {
+  const cluster = requireCluster(ctx.config);
+  const target = await (ctx.cluster ?? ctx.local).call(attachOp, { ref: ref ?? null });
   for (const note of target.notes) ctx.io.err(`rv: ${note}\n`);
   const where = target.task && target.cwd !== null ? `task ${target.task.id} on ${target.node}` : `job ${target.jobId}`;
   ctx.io.err(`rv: attaching to lease ${target.lease}: ${where}${target.node ? ` (node ${target.node})` : ""}\n`);

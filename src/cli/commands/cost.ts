@@ -1,13 +1,10 @@
-import { type Balance, parseBalance } from "../../alloc/balance.ts";
-import { type Cost, costOf, hundredths } from "../../alloc/cost.ts";
-import { loadProfile } from "../../alloc/profile/load.ts";
-import type { SiteProfile } from "../../alloc/profile/schema.ts";
-import { DEFAULT_SEGMENT_SECONDS } from "../../alloc/strategies.ts";
-import type { ClusterConfig, Config } from "../../config/index.ts";
+import { type Balance, parseBalance } from "../../allocator/balance.ts";
+import { type Cost, costOf, hundredths } from "../../allocator/cost.ts";
+import { loadProfile } from "../../allocator/profile/load.ts";
+import type { SiteProfile } from "../../allocator/profile/schema.ts";
+import { DEFAULT_SEGMENT_SECONDS } from "../../allocator/strategies.ts";
 import { RvError } from "../../errors.ts";
-import { callCluster } from "../cluster/call.ts";
-import { clusterRemote } from "../cluster/connect.ts";
-import type { BalanceResult } from "../cluster/ops/balance.ts";
+import { balanceOp, type Place } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseWalltime } from "../flags.ts";
 import { formatDuration, paint, printJson } from "../output.ts";
@@ -25,17 +22,17 @@ export type BalanceReport =
   | { known: true; account: string; availableSu: number; afterSu: number; enough: boolean }
   | { known: false; why: string };
 
-export async function runCost(ctx: Context, config: Config, options: CostOptions): Promise<number> {
+export async function runCost(ctx: Context, options: CostOptions): Promise<number> {
+  const { config } = ctx;
   const profile = requireProfile(options.profile ?? config.cluster?.profile);
   const cost = costOf(profile, {
     gpus: parseCount("--gpu", options.gpu, 1) ?? 1,
     type: options.type,
     seconds: requestedSeconds(options.time, profile),
   });
-  const { cluster } = config;
   const balance =
-    cluster && profile.balance
-      ? balanceAround(cost, await readBalance(ctx, cluster, profile.balance, options.account ?? cluster.account))
+    ctx.cluster && profile.balance
+      ? balanceAround(cost, await readBalance(ctx.cluster, profile.balance, options.account ?? config.cluster?.account))
       : ({ known: false, why: whyUnknown(profile) } as const);
   if (ctx.json) printJson(ctx.io, { profile: profile.name, cost, balance });
   else ctx.io.out(`${describeCost(cost, profile)}\n${describeLimits(ctx, cost)}${describeBalance(ctx, balance)}\n`);
@@ -57,14 +54,11 @@ function requestedSeconds(time: string | undefined, profile: SiteProfile): numbe
 
 /** The balance command runs on the login node; its table is read here, where the profile is. */
 async function readBalance(
-  ctx: Context,
-  cluster: ClusterConfig,
+  place: Place,
   balance: NonNullable<SiteProfile["balance"]>,
   account: string | undefined,
 ): Promise<Balance> {
-  const remote = clusterRemote(ctx.root, cluster.host);
-  const args = { argv: balance.argv };
-  const { stdout } = (await callCluster(remote, cluster, ctx.env, "balance", args)) as BalanceResult;
+  const { stdout } = await place.call(balanceOp, { argv: balance.argv });
   return parseBalance(stdout, balance, account);
 }
 

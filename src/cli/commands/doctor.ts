@@ -1,11 +1,7 @@
-import type { Config } from "../../config/index.ts";
 import { configPath } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
+import { buildId, type Check, doctorOp, rvVersion } from "../../ops/index.ts";
 import { type CommandResult, localRemote } from "../../remote/index.ts";
-import { buildId, rvVersion } from "../build-info.ts";
-import { callCluster } from "../cluster/call.ts";
-import { clusterRemote } from "../cluster/connect.ts";
-import type { Check } from "../cluster/ops/doctor.ts";
 import type { Context } from "../context.ts";
 import { paint, printJson } from "../output.ts";
 
@@ -13,19 +9,21 @@ import { paint, printJson } from "../output.ts";
  * `rv doctor`: every check is a line, and every failed line says how to fix it. The local checks run here;
  * the cluster's run on the login node in one round trip (which also deploys this build there if needed).
  */
-export async function runDoctor(ctx: Context, config: Config): Promise<number> {
+export async function runDoctor(ctx: Context): Promise<number> {
+  const { config } = ctx;
   const overSsh = config.cluster !== undefined && config.cluster.host !== "local";
   const checks = [
-    ...localChecks(ctx, config),
+    ...localChecks(ctx),
     ...(overSsh ? [await sshCheck()] : []),
-    ...(config.cluster ? await clusterChecks(ctx, config) : []),
+    ...(config.cluster ? await clusterChecks(ctx) : []),
   ];
   if (ctx.json) printJson(ctx.io, { ok: checks.every((c) => c.ok), checks });
   else ctx.io.out(checks.map((c) => renderCheck(ctx, c)).join(""));
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-function localChecks(ctx: Context, config: Config): Check[] {
+function localChecks(ctx: Context): Check[] {
+  const { config } = ctx;
   const checks: Check[] = [
     { name: "rv", ok: true, detail: `rv ${rvVersion} (build ${buildId}), home ${ctx.root}`, fix: null },
     {
@@ -52,18 +50,12 @@ async function sshCheck(): Promise<Check> {
   };
 }
 
-async function clusterChecks(ctx: Context, config: Config): Promise<Check[]> {
-  const cluster = config.cluster;
-  if (!cluster) return [];
+async function clusterChecks(ctx: Context): Promise<Check[]> {
+  const cluster = ctx.config.cluster;
+  if (!cluster || !ctx.cluster) return [];
   const started = performance.now();
   try {
-    const checks = (await callCluster(
-      clusterRemote(ctx.root, cluster.host),
-      cluster,
-      ctx.env,
-      "doctor",
-      {},
-    )) as Check[];
+    const { checks } = await ctx.cluster.call(doctorOp, {});
     const ms = Math.round(performance.now() - started);
     return [{ name: "connection", ok: true, detail: `${cluster.host}: rv answered in ${ms} ms`, fix: null }, ...checks];
   } catch (error) {

@@ -2,14 +2,12 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline/promises";
-import { loadProfile } from "../../alloc/profile/load.ts";
-import type { ClusterConfig, Config } from "../../config/index.ts";
+import { loadProfile } from "../../allocator/profile/load.ts";
+import type { ClusterConfig } from "../../config/index.ts";
 import { saveClusterConfig } from "../../config/write.ts";
 import { RvError } from "../../errors.ts";
+import { clusterPlace, clusterRemote, deployRv, resourcesOp, sshDir } from "../../ops/index.ts";
 import { type CommandResult, localRemote, type Remote, type SshHost, writeSshHostBlock } from "../../remote/index.ts";
-import { callCluster, deployRv } from "../cluster/call.ts";
-import { clusterRemote, sshDir } from "../cluster/connect.ts";
-import type { ResourcesResult } from "../cluster/ops/resources.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";
@@ -31,10 +29,10 @@ export interface InitOptions {
  * (ControlMaster), a tested connection, the cluster root, this build deployed there, and the partitions and
  * GPU types Slurm reports. Every answer can come from a flag; a terminal is asked for what is missing.
  */
-export async function runInit(ctx: Context, config: Config, options: InitOptions): Promise<number> {
+export async function runInit(ctx: Context, options: InitOptions): Promise<number> {
   const answers = await completeAnswers(ctx, options);
   const name = options.name ?? nameFromHost(answers.host);
-  const profile = siteProfile(options.profile, config.cluster, name);
+  const profile = siteProfile(options.profile, ctx.config.cluster, name);
   const host = answers.host === "local" ? "local" : `rv-${name}`;
   if (host !== "local") await writeHostBlock(ctx, host, answers, options);
   const remote = clusterRemote(ctx.root, host);
@@ -45,7 +43,7 @@ export async function runInit(ctx: Context, config: Config, options: InitOptions
   note(ctx, `wrote ${file} (cluster ${name}, root ${cluster.root})`);
   const deployed = await deployRv(remote, cluster, ctx.env);
   note(ctx, `deployed rv to ${remote.where}:${deployed}`);
-  const { pools } = (await callCluster(remote, cluster, ctx.env, "resources", { partitions: [] })) as ResourcesResult;
+  const { pools } = await clusterPlace(ctx.root, cluster, ctx.env).call(resourcesOp, { partitions: [] });
   const partitions = [...new Set(pools.map((p) => p.partition))].map((partition) => ({
     partition,
     gpuTypes: pools.filter((p) => p.partition === partition).map((p) => ({ type: p.type, total: p.total })),

@@ -1,13 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { leasePaths, taskLogFile } from "../../fsqueue/index.ts";
+import { logsOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";
-import { resolveRefs, viewOf } from "../select.ts";
-import { latestLoggedAttempt } from "../task-logs.ts";
-import { followTask } from "../watch.ts";
+import { onSelectedTasks } from "../route.ts";
+import { cliSink, onInterrupt } from "../sink.ts";
 
 export interface LogsOptions {
   n?: string;
@@ -17,46 +14,33 @@ export interface LogsOptions {
   lease?: string;
 }
 
-export function lastLines(text: string, n: number | undefined): string {
-  if (n === undefined) return text;
-  const lines = text.split("\n");
-  const trailing = lines[lines.length - 1] === "" ? lines.pop() : undefined;
-  return [...lines.slice(-n), ...(trailing === undefined ? [] : [""])].join("\n");
-}
-
-export async function runLogs(ctx: Context, config: Config, ref: string, options: LogsOptions): Promise<number> {
-  const [target] = resolveRefs(ctx, [ref], options.lease);
-  if (!target) throw new RvError("usage", "name a task");
-  const view = viewOf(ctx, config, target);
-  const p = leasePaths(ctx.root, view.lease);
-  const stream = options.stderr ? "err" : "out";
-  const n = parseCount("-n", options.n, 0);
-  const attempt = parseCount("--attempt", options.attempt, 1) ?? latestLoggedAttempt(p, view.id, view.attempt, stream);
-  const file = taskLogFile(p, view.id, attempt, stream);
-  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  if (ctx.json) {
-    printJson(ctx.io, {
-      id: view.id,
-      attempt,
-      stream: options.stderr ? "stderr" : "stdout",
-      file,
-      text: lastLines(text, n),
-    });
-    return 0;
-  }
-  if (!existsSync(file) && !options.follow) {
-    ctx.io.err(`rv: task ${view.id} is ${view.state}; it has no ${options.stderr ? "stderr" : "stdout"} yet\n`);
-    return 0;
-  }
-  ctx.io.out(lastLines(text, n));
-  if (!options.follow) return 0;
-  const stop = new AbortController();
-  const onInterrupt = () => stop.abort();
-  process.once("SIGINT", onInterrupt);
+/**
+ * `rv logs TASK [-f]`: one call where the task lives; following streams its output as it is written (over one ssh
+ * channel for a cluster task) until it ends or Ctrl-C. With --json, followed output goes to stderr.
+ */
+export async function runLogs(ctx: Context, ref: string, options: LogsOptions): Promise<number> {
+  const input = {
+    stream: options.stderr ? ("err" as const) : ("out" as const),
+    attempt: parseCount("--attempt", options.attempt, 1) ?? null,
+    lines: parseCount("-n", options.n, 0) ?? null,
+    follow: options.follow === true,
+  };
+  const interrupt = onInterrupt();
   try {
-    await followTask(ctx, config, target, { streams: [stream], fromStart: false, stop: stop.signal });
+    const sink = cliSink(ctx);
+    const selection = { refs: [ref], lease: options.lease ?? null, all: false };
+    const { reached } = await onSelectedTasks(ctx, selection, (place, select) =>
+      place.call(logsOp, { ...input, select }, { sink, signal: interrupt.signal }),
+    );
+    const log = reached.find(({ value }) => value.log)?.value.log;
+    if (!log) throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`);
+    if (ctx.json) printJson(ctx.io, log);
+    else if (log.text !== null) {
+      if (!log.exists) ctx.io.err(`rv: task ${log.id} is ${log.state}; it has no ${log.stream} yet\n`);
+      ctx.io.out(log.text);
+    }
+    return 0;
   } finally {
-    process.removeListener("SIGINT", onInterrupt);
+    interrupt.done();
   }
-  return 0;
 }

@@ -1,8 +1,5 @@
-import type { Config } from "../../config/index.ts";
+import { requireCluster, resourcesOp } from "../../ops/index.ts";
 import type { GpuPool } from "../../slurm/index.ts";
-import { callCluster } from "../cluster/call.ts";
-import { clusterRemote, requireCluster } from "../cluster/connect.ts";
-import type { ResourcesResult } from "../cluster/ops/resources.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { paint, printJson, renderTable } from "../output.ts";
@@ -19,13 +16,10 @@ export function verdict(pool: GpuPool, gpus: number): "starts now" | "starts now
   return "waits";
 }
 
-export async function runResources(ctx: Context, config: Config, options: ResourcesOptions): Promise<number> {
+export async function runResources(ctx: Context, options: ResourcesOptions): Promise<number> {
   const gpus = parseCount("--gpu", options.gpu, 1);
-  const cluster = requireCluster(config);
-  const remote = clusterRemote(ctx.root, cluster.host);
-  const result = (await callCluster(remote, cluster, ctx.env, "resources", {
-    partitions: options.partition,
-  })) as ResourcesResult;
+  const cluster = requireCluster(ctx.config);
+  const result = await (ctx.cluster ?? ctx.local).call(resourcesOp, { partitions: options.partition });
   const pools = result.pools.map((pool) => ({ ...pool, ...(gpus !== undefined && { request: verdict(pool, gpus) }) }));
   if (ctx.json) {
     printJson(ctx.io, { cluster: cluster.name, at: result.at, request: gpus ?? null, pools });

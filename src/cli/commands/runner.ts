@@ -1,4 +1,3 @@
-import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import { requireLease } from "../../lease/index.ts";
 import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
@@ -17,7 +16,7 @@ export interface RunnerCommandOptions {
 }
 
 /** The runner itself, in the foreground: what `rv lease up` starts detached and a batch script starts on a node. */
-export async function runRunnerCommand(ctx: Context, _config: Config, options: RunnerCommandOptions): Promise<number> {
+export async function runRunnerCommand(ctx: Context, options: RunnerCommandOptions): Promise<number> {
   requireLease(ctx.root, options.lease);
   const gpuIds = parseGpuIds(options.gpuIds);
   const cpus = parseCount("--cpus", options.cpus, 1);

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import type { Config } from "../../config/index.ts";
-import { requireCluster, sshDir } from "../cluster/connect.ts";
+import { requireCluster, sshDir } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 
@@ -10,8 +9,8 @@ import { printJson } from "../output.ts";
  * `rv ssh`: a shell on the login node, through rv's own ssh config (and its ControlMaster). `--config` prints
  * the cluster's host block instead, for an editor's remote mode or ~/.ssh/config.
  */
-export async function runSsh(ctx: Context, config: Config, options: { config?: boolean }): Promise<number> {
-  const cluster = requireCluster(config);
+export async function runSsh(ctx: Context, options: { config?: boolean }): Promise<number> {
+  const cluster = requireCluster(ctx.config);
   const file = join(sshDir(ctx.root), "config");
   if (options.config) {
     const block = hostBlock(readFileSync(file, "utf8"), cluster.host);

@@ -1,48 +1,10 @@
-import type { Config } from "../../config/index.ts";
-import { leasePaths } from "../../fsqueue/index.ts";
-import {
-  countByState,
-  describePhase,
-  type LeasePhase,
-  type LeaseState,
-  type RunnerView,
-  readLease,
-  readLeaseState,
-} from "../../lease/index.ts";
+import { RvError } from "../../errors.ts";
+import { describePhase, type LeasePhase, type RunnerView } from "../../lease/index.ts";
+import { type LeaseSummary, type Place, type SiteStatus, statusOp } from "../../ops/index.ts";
+import { formatDuration as slurmDuration } from "../../slurm/index.ts";
 import type { Context } from "../context.ts";
-import { observerFor } from "../leases.ts";
 import { formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
-import { leasesInScope } from "../scope.ts";
-import { clusterJson, readClusterStatus, renderClusterStatus } from "./status-cluster.ts";
-
-export interface LeaseSummary {
-  lease: string;
-  state: "active" | "released";
-  runners: RunnerView[];
-  counts: ReturnType<typeof countByState>;
-  gpus: { total: number; busy: number; free: number };
-  bad: number;
-}
-
-export function summarize(lease: string, leaseState: "active" | "released", state: LeaseState): LeaseSummary {
-  const live = state.runners.filter((r) => r.health === "ok" || r.health === "draining");
-  const total = live.reduce((sum, r) => sum + r.gpus.length, 0);
-  const free = live.reduce((sum, r) => sum + r.freeGpus.length, 0);
-  return {
-    lease,
-    state: leaseState,
-    runners: state.runners,
-    counts: countByState(state.tasks),
-    gpus: { total, busy: total - free, free },
-    bad: state.bad.length,
-  };
-}
-
-export function readSummary(ctx: Context, config: Config, lease: string): LeaseSummary {
-  const record = readLease(ctx.root, lease);
-  const state = readLeaseState(leasePaths(ctx.root, lease), observerFor(ctx, config));
-  return summarize(lease, record?.state ?? "active", state);
-}
+import { placeOfLease } from "../route.ts";
 
 export function renderRunners(ctx: Context, runners: RunnerView[]): string {
   const rows = runners
@@ -61,7 +23,7 @@ export function renderRunners(ctx: Context, runners: RunnerView[]): string {
 }
 
 /** `phase`: a Slurm lease's phase, which stands in for the local lease's "no runner" hint. */
-export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase): string {
+export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase | null): string {
   const c = s.counts;
   const live = s.runners.filter((r) => r.health === "ok" || r.health === "draining").length;
   const lines = [
@@ -78,8 +40,8 @@ export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase)
 function phaseLine(ctx: Context, s: LeaseSummary, phase: LeasePhase): string {
   const ended = phase.kind === "expired" || phase.kind === "failed";
   const stranded =
-    ended && s.counts.pending > 0
-      ? `; ${plural(s.counts.pending, "task")} will not run unless it gets more time: rv lease extend ${s.lease} --time 1h`
+    ended && (s.counts.pending ?? 0) > 0
+      ? `; ${plural(s.counts.pending ?? 0, "task")} will not run unless it gets more time: rv lease extend ${s.lease} --time 1h`
       : "";
   const resume = phase.kind === "paused" ? `; ask Slurm again with: rv lease resume ${s.lease}` : "";
   const line = `  ${describePhase(phase)}${stranded}${resume}`;
@@ -87,22 +49,93 @@ function phaseLine(ctx: Context, s: LeaseSummary, phase: LeasePhase): string {
   return stranded || phase.kind === "retrying" ? paint(ctx.io, "yellow", line) : line;
 }
 
-export async function runStatus(
-  ctx: Context,
-  config: Config,
-  options: { lease?: string; local?: boolean },
-): Promise<number> {
-  const summaries = leasesInScope(ctx, config, options.lease).map((lease) => readSummary(ctx, config, lease));
-  const cluster =
-    config.cluster && !options.local && !options.lease ? await readClusterStatus(ctx, config.cluster) : null;
-  if (ctx.json) {
-    printJson(ctx.io, { leases: summaries, cluster: cluster && clusterJson(cluster) });
-  } else {
-    if (summaries.length === 0 && !cluster) {
-      ctx.io.out("no leases yet: rv submit -- CMD starts the local one, or rv lease up --local\n");
-    }
-    ctx.io.out(summaries.map((s) => renderSummary(ctx, s)).join("\n"));
-    if (cluster) ctx.io.out(`${summaries.length ? "\n" : ""}${renderClusterStatus(ctx, cluster)}`);
+/** The cluster half of `rv status`: one round trip, or the reason it failed (this machine's leases still show). */
+type ClusterStatus =
+  | { place: Place; roundTripMs: number; leases: LeaseSummary[]; site: SiteStatus }
+  | { place: Place; error: RvError };
+
+async function readClusterStatus(ctx: Context, place: Place): Promise<ClusterStatus> {
+  const started = performance.now();
+  try {
+    const account = ctx.config.cluster?.account ?? null;
+    const { leases, site } = await place.call(statusOp, { slurm: true, account });
+    if (!site) throw new RvError("internal", "the cluster's status came back without the site");
+    return { place, roundTripMs: Math.round(performance.now() - started), leases, site };
+  } catch (error) {
+    if (!(error instanceof RvError) || (error.code !== "unreachable" && error.code !== "cluster")) throw error;
+    return { place, error };
   }
-  return cluster && "error" in cluster ? cluster.error.exitCode : 0;
+}
+
+function clusterJson(c: ClusterStatus): Record<string, unknown> {
+  const via = c.place.where;
+  const name = c.place.name;
+  if ("error" in c) {
+    const { code, message, hint } = c.error;
+    return { name, via, connected: false, error: { code, message, hint: hint ?? null } };
+  }
+  return { name, via, connected: true, roundTripMs: c.roundTripMs, ...c.site, leases: c.leases };
+}
+
+function renderClusterStatus(ctx: Context, c: ClusterStatus): string {
+  const title = paint(ctx.io, "bold", `cluster ${c.place.name}`);
+  if ("error" in c) {
+    const hint = c.error.hint ? `\n  hint: ${c.error.hint}` : "";
+    return `${title}  ${paint(ctx.io, "red", "not connected")}: ${c.error.message}${hint}\n`;
+  }
+  const s = c.site;
+  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(0)} GiB`;
+  const fairShare = s.account?.fairShare;
+  const leases = c.leases.map((l) => `${l.lease} (${l.counts.running} running, ${l.counts.pending} pending)`);
+  const lines = [
+    `${title}  ${s.user}@${s.host} via ${c.place.where}  ${paint(ctx.io, "green", "connected")} (${c.roundTripMs} ms)`,
+    `  account: ${s.account ? `${s.account.name}, fairshare ${fairShare ?? "-"}` : "no association found (sshare)"}`,
+    `  storage: ${gib(s.storage.freeBytes)} free of ${gib(s.storage.totalBytes)} at ${s.storage.root}`,
+    `  leases: ${leases.length ? leases.join(", ") : "none"}`,
+    `  jobs: ${s.jobs.length ? "" : "none"}`,
+  ];
+  const jobs = renderTable(
+    ctx.io,
+    ["  job", "name", "partition", "state", "time", "left", "nodes/reason"],
+    s.jobs.map((j) => [
+      `  ${j.jobId}`,
+      j.name ?? "-",
+      j.partition ?? "-",
+      j.state.kind,
+      j.elapsed?.kind === "seconds" ? formatDuration(j.elapsed.seconds * 1000) : "-",
+      j.timeLeft?.kind === "seconds" ? slurmDuration(j.timeLeft.seconds) : "-",
+      j.nodes.length ? j.nodes.join(",") : (j.reason ?? "-"),
+    ]),
+  );
+  const gpus = s.pools.map((p) => `${p.type} ${p.idle}/${p.total} idle`).join(", ");
+  return `${lines.join("\n")}\n${jobs}  GPUs: ${gpus || "none"}\n`;
+}
+
+/**
+ * `rv status`: this machine's leases at a glance and, when a cluster is configured, the cluster's (its leases,
+ * account, storage, jobs and GPUs) in one round trip; a named lease, wherever it lives.
+ */
+export async function runStatus(ctx: Context, options: { lease?: string; local?: boolean }): Promise<number> {
+  if (options.lease) {
+    const place = placeOfLease(ctx, options.lease);
+    const { leases } = await place.call(statusOp, { lease: options.lease });
+    if (ctx.json) printJson(ctx.io, { leases, cluster: null });
+    else ctx.io.out(leases.map((s) => renderSummary(ctx, s)).join("\n"));
+    return 0;
+  }
+  const wantCluster = ctx.cluster !== null && !options.local;
+  const [local, cluster] = await Promise.all([
+    ctx.local.call(statusOp, {}),
+    wantCluster && ctx.cluster ? readClusterStatus(ctx, ctx.cluster) : null,
+  ]);
+  if (ctx.json) {
+    printJson(ctx.io, { leases: local.leases, cluster: cluster && clusterJson(cluster) });
+    return 0;
+  }
+  if (local.leases.length === 0 && !cluster) {
+    ctx.io.out("no leases yet: rv submit -- CMD starts the local one, or rv lease up --local\n");
+  }
+  ctx.io.out(local.leases.map((s) => renderSummary(ctx, s)).join("\n"));
+  if (cluster) ctx.io.out(`${local.leases.length ? "\n" : ""}${renderClusterStatus(ctx, cluster)}`);
+  return 0;
 }

@@ -1,13 +1,10 @@
-import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { leasePaths } from "../../fsqueue/index.ts";
-import { readLeaseState, readTaskView, TaskStateSchema, type TaskView } from "../../lease/index.ts";
+import { type TaskState, TaskStateSchema, type TaskView } from "../../lease/index.ts";
+import { tasksOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
-import { observerFor } from "../leases.ts";
 import { type Color, formatDuration, paint, printJson, renderTable } from "../output.ts";
-import { taskIndex } from "../refs.ts";
-import { leasesInScope } from "../scope.ts";
+import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { gpusText } from "../ui/format.ts";
 
 export interface TasksOptions {
@@ -18,42 +15,34 @@ export interface TasksOptions {
   all?: boolean;
 }
 
-const STATE_GROUPS: Record<string, string[]> = {
+const STATE_GROUPS: Record<string, TaskState[]> = {
   active: ["pending", "running", "lost"],
   done: ["succeeded", "failed", "cancelled"],
 };
 
-/** Which tasks the flags select, newest last (the order people read a log in). */
-export function selectTasks(
-  tasks: TaskView[],
-  filter: { states?: string[] | undefined; name?: RegExp | undefined },
-): TaskView[] {
-  return tasks.filter(
-    (t) => (!filter.states || filter.states.includes(t.state)) && (!filter.name || filter.name.test(t.name ?? "")),
-  );
-}
-
-export function parseStates(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
+export function parseStates(text: string | undefined): TaskState[] | null {
+  if (text === undefined) return null;
   return text.split(",").flatMap((state) => {
     const group = STATE_GROUPS[state];
     if (group) return group;
-    if (!TaskStateSchema.safeParse(state).success) {
+    const parsed = TaskStateSchema.safeParse(state);
+    if (!parsed.success) {
       throw new RvError("usage", `--state ${state}: unknown state`, {
         hint: `states: ${[...TaskStateSchema.options, ...Object.keys(STATE_GROUPS)].join(", ")}`,
       });
     }
-    return [state];
+    return [parsed.data];
   });
 }
 
-function parseName(text: string | undefined): RegExp | undefined {
-  if (text === undefined) return undefined;
+function checkName(text: string | undefined): string | null {
+  if (text === undefined) return null;
   try {
-    return new RegExp(text);
+    new RegExp(text);
   } catch (error) {
     throw new RvError("usage", `--name ${JSON.stringify(text)}: ${(error as Error).message}`);
   }
+  return text;
 }
 
 const stateColor: Record<string, Color> = {
@@ -86,9 +75,14 @@ function outcome(view: TaskView): string {
   return view.reason ?? "";
 }
 
-export function renderTasks(ctx: Context, tasks: TaskView[], nowMs: number): string {
+/** A task and the place it lives: "local", or the cluster's name. */
+export type PlacedTask = TaskView & { place: string };
+
+/** `where` shows the place of each task: asked for when tasks from more than one place may be listed. */
+export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, where: boolean): string {
   const rows = tasks.map((t) => [
     t.id,
+    ...(where ? [t.place] : []),
     t.name ?? "-",
     paint(ctx.io, stateColor[t.state] ?? "dim", t.state),
     String(t.attempt),
@@ -97,61 +91,38 @@ export function renderTasks(ctx: Context, tasks: TaskView[], nowMs: number): str
     outcome(t),
     commandText(t).slice(0, 60),
   ]);
-  return renderTable(ctx.io, ["id", "name", "state", "att", "gpus", "elapsed", "result", "command"], rows);
+  const header = ["id", ...(where ? ["where"] : []), "name", "state", "att", "gpus", "elapsed", "result", "command"];
+  return renderTable(ctx.io, header, rows);
 }
 
-export async function runTasks(ctx: Context, config: Config, options: TasksOptions): Promise<number> {
+/**
+ * `rv tasks`, `rv ps`: this machine's tasks and the cluster's (one round trip), newest last, each saying where it
+ * lives; a cluster out of reach is reported and the rest still shown.
+ */
+export async function runTasks(ctx: Context, options: TasksOptions): Promise<number> {
   const limit = options.all ? 0 : (parseCount("-n", options.n, 0) ?? 20);
-  const filter = { states: parseStates(options.state), name: parseName(options.name) };
-  const observer = observerFor(ctx, config);
-  const leases = leasesInScope(ctx, config, options.lease);
-  const filtered = filter.states !== undefined || filter.name !== undefined;
-  const { tasks, total } =
-    filtered || limit === 0
-      ? readSelected(ctx, leases, observer, filter, limit)
-      : readNewest(ctx, leases, observer, limit);
+  const input = {
+    lease: options.lease ?? null,
+    states: parseStates(options.state),
+    name: checkName(options.name),
+    limit,
+  };
+  const places = placesFor(ctx, options.lease);
+  const { reached, missing } = await gather(places, (place) => place.call(tasksOp, input));
+  const all = reached
+    .flatMap(({ place, value }) => value.tasks.map((task) => ({ ...task, place: place.name })))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const tasks = limit > 0 ? all.slice(-limit) : all;
+  const total = reached.reduce((sum, { value }) => sum + value.total, 0);
   if (ctx.json) {
-    printJson(ctx.io, { tasks, total });
+    printJson(ctx.io, { tasks, total, missing: missingJson(missing) });
     return 0;
   }
-  ctx.io.out(renderTasks(ctx, tasks, observer.nowMs));
+  reportMissing(ctx, missing, "tasks");
+  ctx.io.out(renderTasks(ctx, tasks, ctx.now().getTime(), ctx.cluster !== null));
   if (ctx.io.isTTY && tasks.length < total) {
     ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 or --all for all)\n`));
   }
   if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
   return 0;
-}
-
-type Observer = ReturnType<typeof observerFor>;
-
-/** Filters need every record. */
-function readSelected(
-  ctx: Context,
-  leases: string[],
-  observer: Observer,
-  filter: { states?: string[] | undefined; name?: RegExp | undefined },
-  limit: number,
-): { tasks: TaskView[]; total: number } {
-  const all = leases.flatMap((lease) => readLeaseState(leasePaths(ctx.root, lease), observer).tasks);
-  all.sort((a, b) => a.id.localeCompare(b.id));
-  const shown = selectTasks(all, filter);
-  return { tasks: limit > 0 ? shown.slice(-limit) : shown, total: shown.length };
-}
-
-/**
- * The default view reads only the newest records: ids sort by submit time, so directory listings alone
- * say which tasks are newest and how many there are, however long the history.
- */
-function readNewest(
-  ctx: Context,
-  leases: string[],
-  observer: Observer,
-  limit: number,
-): { tasks: TaskView[]; total: number } {
-  const refs = taskIndex(ctx.root, leases);
-  const tasks = refs
-    .slice(-limit)
-    .map((ref) => readTaskView(leasePaths(ctx.root, ref.lease), ref.id, observer))
-    .filter((view): view is TaskView => view !== undefined);
-  return { tasks, total: refs.length };
 }

@@ -1,11 +1,11 @@
-import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { isTerminal } from "../../lease/index.ts";
+import { isTerminal, type TaskView } from "../../lease/index.ts";
+import { checkSelection, exitStatusOf, waitOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";
 import { printJson } from "../output.ts";
-import { targetTasks } from "../select.ts";
-import { exitStatusOf, waitForTasks } from "../watch.ts";
+import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
+import { onInterrupt } from "../sink.ts";
 
 export interface WaitOptions {
   all?: boolean;
@@ -13,27 +13,58 @@ export interface WaitOptions {
   timeout?: string;
 }
 
-/** Exits 0 when every task succeeded; with one task, with that task's own exit status. */
-export async function runWait(ctx: Context, config: Config, refs: string[], options: WaitOptions): Promise<number> {
-  const timeoutMs = parseDurationMs("--timeout", options.timeout);
-  const targets = targetTasks(
-    ctx,
-    config,
-    { refs, all: options.all, lease: options.lease },
-    (v) => !isTerminal(v.state),
-  );
-  const { views, timedOut } = await waitForTasks(
-    ctx,
-    config,
-    targets.map((t) => ({ lease: t.lease, id: t.id })),
-    timeoutMs === undefined ? {} : { timeoutMs },
-  );
-  if (ctx.json) printJson(ctx.io, { timedOut, tasks: views });
-  else for (const view of views) if (view) ctx.io.out(`${view.id}\t${view.state}\n`);
-  if (timedOut) {
-    const left = views.filter((v) => v && !isTerminal(v.state)).length;
-    throw new RvError("timeout", `${left} task(s) still not finished after ${options.timeout}`);
+/**
+ * `rv wait`: exits 0 when every task succeeded; with one task, with that task's own exit status. With --all, every
+ * task of the leases in scope counts, finished ones included. A task that can never start ends the wait (exit 9).
+ */
+export async function runWait(ctx: Context, refs: string[], options: WaitOptions): Promise<number> {
+  const timeoutMs = parseDurationMs("--timeout", options.timeout) ?? null;
+  const selection = { refs, lease: options.lease ?? null, all: options.all === true };
+  checkSelection(selection, "wait for");
+  const interrupt = onInterrupt();
+  try {
+    const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
+      place.call(waitOp, { select, timeoutMs }, { signal: interrupt.signal }),
+    );
+    const results = reached.map((r) => r.value);
+    const views = results.flatMap((r) => r.tasks).filter((v): v is TaskView => v !== null);
+    const cannotStart = results.flatMap((r) => r.cannotStart);
+    const timedOut = results.some((r) => r.timedOut);
+    const failure = whyNotDone(cannotStart, timedOut ? views : null, options.timeout);
+    const status = views.length === 1 ? exitStatusOf(views[0]) : views.every((v) => v.state === "succeeded") ? 0 : 1;
+    if (ctx.json) {
+      const error = failure && { code: failure.code, message: failure.message, hint: failure.hint ?? null };
+      printJson(ctx.io, {
+        timedOut,
+        cannotStart,
+        tasks: views,
+        missing: missingJson(missing),
+        ...(error && { error }),
+      });
+      return failure ? failure.exitCode : status;
+    }
+    reportMissing(ctx, missing, "tasks");
+    for (const view of views) ctx.io.out(`${view.id}\t${view.state}\n`);
+    if (results.some((r) => r.stopped)) return 130;
+    if (failure) throw failure;
+    return status;
+  } finally {
+    interrupt.done();
   }
-  if (views.length === 1) return exitStatusOf(views[0]);
-  return views.every((v) => v?.state === "succeeded") ? 0 : 1;
+}
+
+/** The wait ended without every task ending: some can never start, or the time ran out (`views`: the last look). */
+function whyNotDone(
+  cannotStart: { id: string; why: string }[],
+  views: TaskView[] | null,
+  timeout: string | undefined,
+): RvError | null {
+  if (cannotStart.length > 0) {
+    return new RvError("cannot_run", cannotStart.map((c) => c.why).join("; "), {
+      hint: "rv lease ls shows the leases; rv cancel TASK takes such a task away",
+    });
+  }
+  if (views === null) return null;
+  const left = views.filter((v) => !isTerminal(v.state)).length;
+  return new RvError("timeout", `${left} task(s) still not finished after ${timeout}`);
 }

@@ -1,5 +1,5 @@
 import { RvError } from "../../errors.ts";
-import { type TaskSpec, TaskSpecSchema } from "../taskspec.ts";
+import { type TaskSpec, TaskSpecSchema } from "../../ops/index.ts";
 
 const LEADING_FIELD = /^(gpus|cpus|name)=(\S+)(?:\s+|$)/;
 

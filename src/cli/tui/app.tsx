@@ -1,11 +1,11 @@
 import { Box } from "ink";
+import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import { DetailPane } from "./detail-pane.tsx";
 import { Header, HintLine } from "./header.tsx";
 import { LeasesPane, leasesPaneHeight } from "./leases-pane.tsx";
 import { LogPane } from "./log-pane.tsx";
 import { ConfirmOverlay, HelpOverlay, InputLine, MenuOverlay, type Place } from "./overlays.tsx";
 import { RacePane } from "./race-pane.tsx";
-import type { TuiSnapshot } from "./snapshot.ts";
 import type { TuiState } from "./state.ts";
 import { TasksPane } from "./tasks-pane.tsx";
 import type { PaneProps } from "./view.ts";

@@ -1,9 +1,9 @@
 import { Box, Text } from "ink";
 import { countByState } from "../../lease/index.ts";
+import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import { formatDuration, plural } from "../output.ts";
 import { type Cell, Line, oneLine } from "../ui/grid.tsx";
 import type { Connection } from "./app.tsx";
-import type { TuiSnapshot } from "./snapshot.ts";
 import { isStuck, type TuiState } from "./state.ts";
 
 /** A refresh slower than this is worth saying out loud: the numbers on screen are getting old. */

@@ -1,5 +1,6 @@
 import type { TaskView } from "../../lease/index.ts";
-import type { TaskAction, TuiSnapshot } from "./snapshot.ts";
+import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
+import type { TaskAction } from "./action.ts";
 import { addTarget, FILTERS, type Mode, menuFor, selectedTask, type TuiState, visibleTasks } from "./state.ts";
 
 /** A key as the reducer sees it: the printable input, or the name of a special key. */

@@ -1,9 +1,9 @@
 import { Box } from "ink";
 import type { RunnerView } from "../../lease/index.ts";
+import type { TuiLease, TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import { formatDuration } from "../output.ts";
 import { type Cell, type CellStyle, Line, padColumns } from "../ui/grid.tsx";
 import { PaneTitle } from "./pane-title.tsx";
-import type { TuiLease, TuiSnapshot } from "./snapshot.ts";
 import { type PaneProps, scrollOffset } from "./view.ts";
 
 /** Rows the pane would take to show everything: its title, `all leases`, each lease and each runner. */

@@ -1,9 +1,9 @@
 import { stripVTControlCharacters } from "node:util";
 import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
+import type { TuiLog } from "../../ops/tui-snapshot.ts";
 import { Line } from "../ui/grid.tsx";
 import { PaneTitle } from "./pane-title.tsx";
-import type { TuiLog } from "./snapshot.ts";
 import type { TuiState } from "./state.ts";
 import { selectedTask } from "./state.ts";
 import type { PaneProps } from "./view.ts";

@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
 import { type CellStyle, Line, oneLine } from "../ui/grid.tsx";
-import type { TaskAction } from "./snapshot.ts";
+import type { TaskAction } from "./action.ts";
 import type { MenuItem } from "./state.ts";
 import { shortId } from "./view.ts";
 

@@ -1,5 +1,5 @@
 import { Box } from "ink";
-import type { RaceRow } from "../../alloc/index.ts";
+import type { RaceRow } from "../../allocator/index.ts";
 import { RaceView } from "../ui/race-view.tsx";
 import type { PaneProps } from "./view.ts";
 

@@ -1,21 +1,14 @@
 import { render, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
-import type { Config } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { callCluster } from "../cluster/call.ts";
-import { clusterRemote } from "../cluster/connect.ts";
-import type { SubmitResult } from "../cluster/ops/submit.ts";
-import type { TaskActArgs } from "../cluster/ops/tui.ts";
-import { clusterSide } from "../cluster/side.ts";
-import { publishTasks } from "../commands/submit.ts";
+import { cancelOp, type Place, requeueOp, submitOp, tuiOp } from "../../ops/index.ts";
+import type { TuiAsk, TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { Context } from "../context.ts";
 import { paintForStdout } from "../ui/color.ts";
-import { actOnTask } from "./act.ts";
+import type { TaskAction } from "./action.ts";
 import { parseAddLine } from "./add-line.ts";
 import { type Connection, TuiApp } from "./app.tsx";
 import { type Effect, keysOf, reduceKey } from "./keys.ts";
-import { readTuiSnapshot } from "./read.ts";
-import type { TuiAsk, TuiSnapshot } from "./snapshot.ts";
 import { INITIAL_STATE, selectedTask, type TuiState } from "./state.ts";
 
 /** How much of a log one refresh reads: a screen of lines many times over. */
@@ -26,39 +19,38 @@ interface Source {
   connection: Pick<Connection, "kind" | "where">;
   everyMs: number;
   read(ask: TuiAsk): Promise<TuiSnapshot>;
-  act(target: TaskActArgs): Promise<string>;
+  act(target: { lease: string; taskId: string; name: string | null; action: TaskAction }): Promise<string>;
   add(lease: string, line: string): Promise<string>;
 }
 
-function localSource(ctx: Context, config: Config): Source {
-  const side = clusterSide(ctx.root, config, ctx.env);
+/** A place's leases, through the same ops as the commands: tui to read, cancel and requeue to act, submit to add. */
+function placeSource(place: Place, connection: Source["connection"], everyMs: number): Source {
   return {
-    connection: { kind: "local", where: "this machine" },
-    everyMs: 1000,
-    read: (ask) => readTuiSnapshot(side, ask),
-    act: (target) => actOnTask(ctx, config, target),
+    connection,
+    everyMs,
+    read: (ask) => place.call(tuiOp, ask),
+    act: async ({ lease, taskId, name, action }) => {
+      const select = { refs: [taskId], lease };
+      const [task] =
+        action === "cancel"
+          ? (await place.call(cancelOp, { select })).tasks
+          : (await place.call(requeueOp, { select })).tasks;
+      return `${action} ${taskId}${name ? ` (${name})` : ""}: ${task?.outcome ?? "not found"}`;
+    },
     add: async (lease, line) => {
-      const { tasks } = publishTasks(ctx, config, lease, [parseAddLine(line)], process.cwd());
-      return `added ${tasks.map((t) => t.id).join(", ")} to ${lease}`;
+      const result = await place.call(submitOp, { lease, specs: [parseAddLine(line)] });
+      return `added ${result.tasks.map((t) => t.id).join(", ")} to ${lease}`;
     },
   };
 }
 
-function clusterSource(ctx: Context, config: Config): Source | null {
-  const { cluster } = config;
-  if (!cluster) return null;
-  const remote = clusterRemote(ctx.root, cluster.host);
-  const call = (op: "tui" | "task-act" | "submit", args: unknown) => callCluster(remote, cluster, ctx.env, op, args);
-  return {
-    connection: { kind: "ssh", where: cluster.host },
-    everyMs: 2000,
-    read: async (ask) => (await call("tui", ask)) as TuiSnapshot,
-    act: async (target) => ((await call("task-act", target)) as { message: string }).message,
-    add: async (lease, line) => {
-      const result = (await call("submit", { lease, specs: [parseAddLine(line)] })) as SubmitResult;
-      return `added ${result.tasks.map((t) => t.id).join(", ")} to ${lease}`;
-    },
-  };
+function localSource(ctx: Context): Source {
+  return placeSource(ctx.local, { kind: "local", where: "this machine" }, 1000);
+}
+
+function clusterSource(ctx: Context): Source | null {
+  const host = ctx.config.cluster?.host;
+  return ctx.cluster && host ? placeSource(ctx.cluster, { kind: "ssh", where: host }, 2000) : null;
 }
 
 interface Feed {
@@ -163,7 +155,12 @@ function Tui({ local, cluster, onQuit }: TuiProps) {
       const message =
         effect.kind === "add"
           ? await source.add(effect.lease, effect.command)
-          : await source.act({ lease: effect.task.lease, taskId: effect.task.id, action: effect.action });
+          : await source.act({
+              lease: effect.task.lease,
+              taskId: effect.task.id,
+              name: effect.task.name,
+              action: effect.action,
+            });
       setState((s) => ({ ...s, message }));
     } catch (error) {
       const text = error instanceof RvError ? `${error.message}${error.hint ? ` (${error.hint})` : ""}` : String(error);
@@ -211,7 +208,7 @@ const LEAVE_ALT_SCREEN = "\x1b[?25h\x1b[?1049l";
  * `rv tui`: full screen on the terminal's alternate screen, which is left on every way out (q, Ctrl-C, a
  * signal, a crash), so the shell comes back as it was.
  */
-export async function runTui(ctx: Context, config: Config): Promise<number> {
+export async function runTui(ctx: Context): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new RvError("usage", "rv tui needs a terminal", { hint: "for scripts: rv status --json, rv tasks --json" });
   }
@@ -224,7 +221,7 @@ export async function runTui(ctx: Context, config: Config): Promise<number> {
   const quitting = new Promise<void>((resolve) => {
     quit = resolve;
   });
-  const ink = render(<Tui local={localSource(ctx, config)} cluster={clusterSource(ctx, config)} onQuit={quit} />, {
+  const ink = render(<Tui local={localSource(ctx)} cluster={clusterSource(ctx)} onQuit={quit} />, {
     exitOnCtrlC: false,
     patchConsole: false,
   });

@@ -1,5 +1,6 @@
 import { isTerminal, type TaskView } from "../../lease/index.ts";
-import type { TaskAction, TuiSnapshot } from "./snapshot.ts";
+import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
+import type { TaskAction } from "./action.ts";
 
 /** The task filters `F` cycles through, in order. */
 export const FILTERS = ["recent", "all", "running", "pending", "done", "failed", "stuck"] as const;

@@ -1,4 +1,4 @@
-import type { TuiSnapshot } from "./snapshot.ts";
+import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { TuiState } from "./state.ts";
 
 /** What every pane draws from: the data, the keys' state, and the rows and columns it may fill. */

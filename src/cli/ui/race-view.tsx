@@ -1,5 +1,5 @@
 import { Box } from "ink";
-import type { RaceRow } from "../../alloc/index.ts";
+import type { RaceRow } from "../../allocator/index.ts";
 import { formatIn } from "./format.ts";
 import { type CellStyle, type Column, Grid, Line } from "./grid.tsx";
 

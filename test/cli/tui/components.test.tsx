@@ -3,9 +3,9 @@ import chalk from "chalk";
 import { render } from "ink-testing-library";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Connection, TuiApp, type TuiAppProps } from "../../../src/cli/tui/app.tsx";
-import type { TuiSnapshot } from "../../../src/cli/tui/snapshot.ts";
 import type { TuiState } from "../../../src/cli/tui/state.ts";
 import { paintForStderr } from "../../../src/cli/ui/color.ts";
+import type { TuiSnapshot } from "../../../src/ops/tui-snapshot.ts";
 import { localConnection, now, race, racingLease, slurmLease, snapshot, task, tasks, withState } from "./fixtures.ts";
 
 interface Screen {

@@ -1,8 +1,8 @@
-import type { RaceRow } from "../../../src/alloc/index.ts";
+import type { RaceRow } from "../../../src/allocator/index.ts";
 import type { Connection } from "../../../src/cli/tui/app.tsx";
-import type { TuiLease, TuiSnapshot } from "../../../src/cli/tui/snapshot.ts";
 import { INITIAL_STATE, type TuiState } from "../../../src/cli/tui/state.ts";
 import type { RunnerView, TaskView } from "../../../src/lease/index.ts";
+import type { TuiLease, TuiSnapshot } from "../../../src/ops/tui-snapshot.ts";
 
 export const now = Date.parse("2026-11-23T12:00:00Z");
 const minutesAgo = (m: number) => new Date(now - m * 60_000).toISOString();

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { type Key, keysOf, reduceKey } from "../../../src/cli/tui/keys.ts";
-import type { TuiLease, TuiSnapshot } from "../../../src/cli/tui/snapshot.ts";
 import { INITIAL_STATE, isStuck, selectedTask, type TuiState, visibleTasks } from "../../../src/cli/tui/state.ts";
 import type { RunnerView, TaskView } from "../../../src/lease/index.ts";
+import type { TuiLease, TuiSnapshot } from "../../../src/ops/tui-snapshot.ts";
 import { task as fixtureTask } from "./fixtures.ts";
 
 const runner = (id: string, health: RunnerView["health"]): RunnerView => ({

@@ -3,7 +3,7 @@ import { Box } from "ink";
 import { render } from "ink-testing-library";
 import type { ReactElement } from "react";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RaceRow } from "../../../src/alloc/index.ts";
+import type { RaceRow } from "../../../src/allocator/index.ts";
 import { paintForStderr } from "../../../src/cli/ui/color.ts";
 import { RaceView } from "../../../src/cli/ui/race-view.tsx";
 

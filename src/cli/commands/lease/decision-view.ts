@@ -1,4 +1,4 @@
-import type { Candidate, Decision } from "../../../alloc/index.ts";
+import type { Candidate, Decision } from "../../../allocator/index.ts";
 import type { Io } from "../../io.ts";
 import { formatDuration, renderTable } from "../../output.ts";
 

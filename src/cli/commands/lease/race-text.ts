@@ -1,4 +1,5 @@
-import type { RaceFiles, RaceRow } from "../../../alloc/index.ts";
+import type { RaceRow } from "../../../allocator/index.ts";
+import type { RaceFiles } from "../../../lease/index.ts";
 import type { Io } from "../../io.ts";
 import { renderTable } from "../../output.ts";
 import { renderDecision, startIn } from "./decision-view.ts";

@@ -1,34 +1,82 @@
-import type { Config } from "../../../config/index.ts";
-import { readLease, requireLease } from "../../../lease/index.ts";
+import { renewalSeconds, type SegmentView } from "../../../lease/index.ts";
+import { type LeaseShow, leaseShowOp } from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
-import { printJson } from "../../output.ts";
-import { readSummary, renderSummary } from "../status.ts";
+import { formatDuration, printJson, renderTable } from "../../output.ts";
+import { placeOfLease } from "../../route.ts";
+import { renderSummary } from "../status.ts";
 import { describeRequest } from "./describe.ts";
+import { renderRace, renderRaceFiles } from "./race-text.ts";
 
-export async function runLeaseShow(
-  ctx: Context,
-  config: Config,
-  id: string,
-  options: { alloc?: boolean } = {},
-): Promise<number> {
-  if (config.cluster && !readLease(ctx.root, id)) {
-    return (await import("./cluster-lease.ts")).showClusterLease(ctx, config.cluster, id, options);
-  }
-  const lease = requireLease(ctx.root, id);
-  const summary = readSummary(ctx, config, lease.id);
-  if (ctx.json) {
-    const { v: _version, ...record } = lease;
-    printJson(ctx.io, { ...summary, lease: record });
-    return 0;
-  }
-  const resources =
-    lease.kind === "local"
-      ? [
-          lease.gpuIds ? `gpu ids ${lease.gpuIds.join(",")}` : "gpus detected by the runner",
-          lease.cpus ? `${lease.cpus} cpus` : "cpus detected by the runner",
-        ]
-      : [describeRequest(lease.request)];
-  ctx.io.out(renderSummary(ctx, summary));
-  ctx.io.out(`  kind ${lease.kind} on ${lease.host}; ${resources.join("; ")}; created ${lease.createdAt}\n`);
+/**
+ * `rv lease show L`, wherever L lives: its runners and tasks; for a Slurm lease also the request, the race for its
+ * first segment, each segment as Slurm saw it and the gaps. `alloc`: also the allocator's decision and every racing
+ * job's script and output.
+ */
+export async function runLeaseShow(ctx: Context, id: string, options: { alloc?: boolean } = {}): Promise<number> {
+  const shown = await placeOfLease(ctx, id).call(leaseShowOp, { lease: id, alloc: options.alloc === true });
+  if (ctx.json) printJson(ctx.io, showJson(shown, options.alloc === true));
+  else ctx.io.out(renderShow(ctx, shown, options.alloc === true));
   return 0;
+}
+
+function showJson({ lease, summary, slurm }: LeaseShow, alloc: boolean): Record<string, unknown> {
+  const { v: _version, ...record } = lease;
+  if (!slurm) return { ...summary, lease: record };
+  const renewals = renewalSeconds(slurm.segments);
+  const { segments, phase, timeLeftSeconds, race } = slurm;
+  return {
+    ...summary,
+    lease: record,
+    phase,
+    timeLeftSeconds,
+    race,
+    ...(alloc && { alloc: slurm.alloc }),
+    segments,
+    gapsSeconds: renewals.map((s) => (s === null ? null : Math.max(0, s))),
+    overlapsSeconds: renewals.map((s) => (s === null ? null : Math.max(0, -s))),
+  };
+}
+
+function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: boolean): string {
+  if (lease.kind === "local" || !slurm) {
+    const resources =
+      lease.kind === "local"
+        ? [
+            lease.gpuIds ? `gpu ids ${lease.gpuIds.join(",")}` : "gpus detected by the runner",
+            lease.cpus ? `${lease.cpus} cpus` : "cpus detected by the runner",
+          ]
+        : [describeRequest(lease.request)];
+    const line = `  kind ${lease.kind} on ${lease.host}; ${resources.join("; ")}; created ${lease.createdAt}\n`;
+    return renderSummary(ctx, summary) + line;
+  }
+  const parts = [
+    renderSummary(ctx, summary, slurm.phase),
+    `  ${describeRequest(lease.request)}; created ${lease.createdAt} on ${lease.host}\n`,
+  ];
+  if (slurm.timeLeftSeconds > 0) parts.push(`  time left: ${formatDuration(slurm.timeLeftSeconds * 1000)}\n`);
+  if (slurm.race && (slurm.segments.length === 0 || alloc)) {
+    parts.push(renderRace(ctx.io, slurm.race, Math.floor(ctx.now().getTime() / 1000)));
+  }
+  parts.push(renderSegments(ctx, slurm.segments));
+  if (slurm.alloc) parts.push(`\n${renderRaceFiles(ctx.io, slurm.alloc)}`);
+  return parts.join("");
+}
+
+function renderSegments(ctx: Context, segments: SegmentView[]): string {
+  const renewals = renewalSeconds(segments);
+  const rows = segments.map(({ segment, job }, i) => [
+    `  ${segment.n}`,
+    segment.jobId,
+    job.state?.raw ?? segment.ended?.state ?? "-",
+    job.nodes.join(",") || job.reason || "-",
+    formatDuration(segment.wallSeconds * 1000),
+    describeRenewal(i === 0 ? null : (renewals[i - 1] ?? null)),
+  ]);
+  return renderTable(ctx.io, ["  segment", "job", "state", "nodes/reason", "wall", "gap"], rows);
+}
+
+/** A gap with no segment running, or the time two segments overlapped (overlap renewal). */
+function describeRenewal(seconds: number | null): string {
+  if (seconds === null) return "-";
+  return seconds < 0 ? `overlap ${-seconds}s` : `${seconds}s`;
 }

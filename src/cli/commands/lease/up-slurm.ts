@@ -1,24 +1,27 @@
 import { customAlphabet } from "nanoid";
-import { type AllocRequest, DEFAULT_SEGMENT_SECONDS } from "../../../alloc/index.ts";
-import { loadProfile } from "../../../alloc/profile/load.ts";
-import type { SiteProfile } from "../../../alloc/profile/schema.ts";
-import type { ClusterConfig, Config } from "../../../config/index.ts";
+import { type AllocRequest, DEFAULT_SEGMENT_SECONDS, type Decision } from "../../../allocator/index.ts";
+import { loadConfiguredProfile } from "../../../allocator/profile/load.ts";
+import type { SiteProfile } from "../../../allocator/profile/schema.ts";
+import type { ClusterConfig } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
 import type { SlurmRequest } from "../../../fsqueue/index.ts";
-import { validateLeaseName } from "../../../lease/index.ts";
-import type { Remote } from "../../../remote/index.ts";
-import { callCluster, deployedPath } from "../../cluster/call.ts";
-import { clusterRemote, requireCluster } from "../../cluster/connect.ts";
-import type { LeaseUpArgs, LeaseUpResult } from "../../cluster/ops/lease-up.ts";
-import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
-import type { RacerView } from "../../cluster/ops/race.ts";
+import { type RacerView, validateLeaseName } from "../../../lease/index.ts";
+import {
+  deployedPath,
+  type LeaseUpPolicy,
+  leaseReleaseOp,
+  leaseShowOp,
+  leaseUpOp,
+  type Place,
+  requireCluster,
+} from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
 import { formatDuration, printJson } from "../../output.ts";
 import { showLive } from "../../ui/live.ts";
 import type { RaceState } from "../../ui/race-view.tsx";
 import { renderDecision } from "./decision-view.ts";
-import { describeWait, isReady } from "./wait-view.ts";
+import { describeWait, isReady, type WaitView } from "./wait-view.ts";
 
 export interface SlurmLeaseUpOptions {
   partition?: string;
@@ -43,7 +46,7 @@ const POLL_MS = 2000;
 
 export interface LeaseAsk {
   ask: AllocRequest;
-  policy: LeaseUpArgs["policy"];
+  policy: LeaseUpPolicy;
 }
 
 /** Flags -> what the allocator is asked for, and the lease's renewal policy; nothing is contacted yet. */
@@ -136,24 +139,20 @@ function idleReleaseSeconds(text: string | undefined): number | null {
 
 const suffix = customAlphabet("abcdefghijkmnpqrstuvwxyz23456789", 4);
 
-export async function runSlurmLeaseUp(ctx: Context, config: Config, options: SlurmLeaseUpOptions): Promise<number> {
-  return slurmLeaseUp(ctx, config, options, newLeaseName(options));
+export async function runSlurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions): Promise<number> {
+  return slurmLeaseUp(ctx, options, newLeaseName(options));
 }
 
 /**
  * `rv up`: the lease, then (on a terminal, unless --no-shell) a shell on its node, like salloc, except that
  * the lease outlives the shell and goes on running tasks.
  */
-export async function runUp(
-  ctx: Context,
-  config: Config,
-  options: SlurmLeaseUpOptions & { shell?: boolean },
-): Promise<number> {
+export async function runUp(ctx: Context, options: SlurmLeaseUpOptions & { shell?: boolean }): Promise<number> {
   const lease = newLeaseName(options);
-  const exit = await slurmLeaseUp(ctx, config, options, lease);
+  const exit = await slurmLeaseUp(ctx, options, lease);
   const terminal = ctx.io.isTTY && Boolean(process.stdin.isTTY) && !ctx.json;
   if (exit !== 0 || options.dryRun || options.detach || options.shell === false || !terminal) return exit;
-  return (await import("../attach.ts")).runAttach(ctx, config, lease);
+  return (await import("../attach.ts")).runAttach(ctx, lease);
 }
 
 function newLeaseName(options: SlurmLeaseUpOptions): string {
@@ -161,18 +160,13 @@ function newLeaseName(options: SlurmLeaseUpOptions): string {
   return validateLeaseName(options.name ?? `${kind}-${suffix()}`);
 }
 
-async function slurmLeaseUp(
-  ctx: Context,
-  config: Config,
-  options: SlurmLeaseUpOptions,
-  lease: string,
-): Promise<number> {
-  const cluster = requireCluster(config);
-  const profile = loadProfile(cluster.profile);
+async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: string): Promise<number> {
+  const cluster = requireCluster(ctx.config);
+  const place = ctx.cluster ?? ctx.local;
+  const profile = loadConfiguredProfile(ctx.root, ctx.config);
   const { ask, policy } = requestFromFlags(options, cluster, profile);
-  const remote = clusterRemote(ctx.root, cluster.host);
   const args = { lease, ask, policy, profile, rv: deployedPath(cluster), dryRun: options.dryRun === true };
-  const up = (await callCluster(remote, cluster, ctx.env, "lease-up", args)) as LeaseUpResult;
+  const up = await place.call(leaseUpOp, args);
   if (options.dryRun) return printDryRun(ctx, up);
   const racing = up.racers.map(
     (r) => `${r.candidate.strategy.id} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
@@ -184,7 +178,7 @@ async function slurmLeaseUp(
     else ctx.io.out(`${lease}\n`);
     return 0;
   }
-  return awaitReady(ctx, cluster, remote, lease);
+  return awaitReady(ctx, place, lease);
 }
 
 function racerJson(r: RacerView) {
@@ -192,7 +186,7 @@ function racerJson(r: RacerView) {
   return { rank, strategy, estimate, why, jobId: r.jobId, refused: r.refused, sbatchArgs: r.sbatchArgs };
 }
 
-function printDryRun(ctx: Context, up: LeaseUpResult): number {
+function printDryRun(ctx: Context, up: { lease: { id: string }; decision: Decision; racers: RacerView[] }): number {
   if (ctx.json) {
     printJson(ctx.io, {
       dryRun: true,
@@ -215,7 +209,7 @@ function printDryRun(ctx: Context, up: LeaseUpResult): number {
  * Shows the lease's way to its first runner (pending and why, the estimated start, then the node) and
  * returns once that runner beats. Ctrl-C leaves the lease as it is and says how to let it go.
  */
-async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, lease: string): Promise<number> {
+async function awaitReady(ctx: Context, place: Place, lease: string): Promise<number> {
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   process.once("SIGINT", onInterrupt);
@@ -223,7 +217,9 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
   try {
     let last = "";
     for (;;) {
-      const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
+      const shown = await place.call(leaseShowOp, { lease });
+      if (!shown.slurm) throw new RvError("internal", `lease ${lease} came back as a local lease`);
+      const view: WaitView = { ...shown.slurm, summary: shown.summary };
       const line = describeWait(view, ctx.now());
       if (live.drawn && view.race) live.update(raceState(lease, view, line, ctx.now()));
       else if (line !== last) note(ctx, line);
@@ -246,14 +242,14 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
           hint: `each job's script and Slurm output are kept (rv lease show ${lease} --alloc); once mended: rv lease resume ${lease}`,
         });
       }
-      if (view.lease.state !== "active" || view.phase.kind === "failed" || view.phase.kind === "expired") {
+      if (shown.lease.state !== "active" || view.phase.kind === "failed" || view.phase.kind === "expired") {
         throw new RvError("cluster", `lease ${lease} ended before its runner started: ${line}`, {
           hint: `each job's script and Slurm output are kept: rv lease show ${lease} --alloc`,
         });
       }
       if (await pause(POLL_MS, stop.signal)) {
         live.done();
-        return interrupted(ctx, cluster, lease);
+        return interrupted(ctx, place, lease);
       }
     }
   } finally {
@@ -262,7 +258,7 @@ async function awaitReady(ctx: Context, cluster: ClusterConfig, remote: Remote, 
   }
 }
 
-function raceState(lease: string, view: LeaseViewResult, line: string, now: Date): RaceState {
+function raceState(lease: string, view: WaitView, line: string, now: Date): RaceState {
   return { rows: view.race ?? [], lease, nowEpoch: Math.floor(now.getTime() / 1000), note: line };
 }
 
@@ -270,10 +266,10 @@ function raceState(lease: string, view: LeaseViewResult, line: string, now: Date
  * Ctrl-C while the lease waits: on a terminal, ask whether to cancel it or leave it queued; elsewhere leave it
  * (a script's Ctrl-C must not throw away a place in the queue) and say how to let it go.
  */
-async function interrupted(ctx: Context, cluster: ClusterConfig, lease: string): Promise<number> {
+async function interrupted(ctx: Context, place: Place, lease: string): Promise<number> {
   if (ctx.io.isTTY && process.stdin.isTTY && (await confirm(`cancel lease ${lease}? [y/N] `))) {
-    const { releaseClusterLease } = await import("./cluster-lease.ts");
-    await releaseClusterLease(ctx, cluster, lease, { now: true });
+    await place.call(leaseReleaseOp, { leases: [lease], now: true });
+    ctx.io.out(`${lease}\treleased (stopping now)\n`);
     return 130;
   }
   note(ctx, `stopped waiting; lease ${lease} stays queued. Release it with: rv lease release ${lease} --now`);

@@ -1,73 +1,70 @@
-import type { Config } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
-import { clearControl, type Lease, type LocalLease, leasePaths } from "../../../fsqueue/index.ts";
-import {
-  ensureRoot,
-  newLocalLease,
-  readLease,
-  startLocalRunner,
-  validateLeaseName,
-  writeLease,
-} from "../../../lease/index.ts";
+import { leaseUpLocalOp } from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseGpuIds } from "../../flags.ts";
-import { isLeaseLive } from "../../leases.ts";
 import { printJson } from "../../output.ts";
+import { runSlurmLeaseUp, type SlurmLeaseUpOptions } from "./up-slurm.ts";
 
-export interface LeaseUpOptions {
-  name?: string;
+export interface LeaseUpOptions extends SlurmLeaseUpOptions {
   gpuIds?: string;
-  cpus?: string;
   local?: boolean;
 }
 
-export type UpResult =
-  | { outcome: "already-running"; lease: Lease }
-  | { outcome: "started" | "resumed"; lease: Lease; pid: number };
+/** The flags only a Slurm lease takes, as commander names them, with the flag a person typed. */
+const CLUSTER_FLAGS: [keyof SlurmLeaseUpOptions, string][] = [
+  ["gpu", "--gpu"],
+  ["type", "--type"],
+  ["vram", "--vram"],
+  ["partition", "--partition"],
+  ["nodes", "--nodes"],
+  ["mem", "--mem"],
+  ["time", "--time"],
+  ["segment", "--segment"],
+  ["renewal", "--renewal"],
+  ["overlap", "--overlap"],
+  ["account", "--account"],
+  ["idleRelease", "--idle-release"],
+  ["dryRun", "--dry-run"],
+  ["detach", "--detach"],
+];
 
-/** Starts a local lease, or resumes one whose runner died or that was released. Idempotent. */
-export async function upLocal(
-  ctx: Context,
-  config: Config,
-  request: { name: string; gpuIds?: string[] | undefined; cpus?: number | undefined },
-): Promise<UpResult> {
-  ensureRoot(ctx.root);
-  const existing = readLease(ctx.root, request.name);
-  if (existing?.kind === "slurm") {
-    throw new RvError("usage", `lease ${request.name} is a Slurm lease; a local lease needs another name`, {
-      hint: `rv lease up --local --name ${request.name}-local`,
+/**
+ * Which lease `rv lease up` starts: on this machine with --local or --gpu-ids, else on the cluster when one is
+ * configured, else on this machine. Flags of the other kind are refused, never ignored: a local runner must not
+ * start when the person asked for 4 GPUs on a cluster that is not configured.
+ */
+export function leaseKind(options: LeaseUpOptions, clusterConfigured: boolean): "local" | "slurm" {
+  const clusterFlags = CLUSTER_FLAGS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+  const local = options.local === true || options.gpuIds !== undefined;
+  if (local && clusterFlags.length > 0) {
+    throw new RvError(
+      "usage",
+      `${clusterFlags.join(", ")}: only for a lease on a cluster, not with --local or --gpu-ids`,
+      {
+        hint: "a lease on this machine takes --name, --gpu-ids and --cpus; drop the others, or leave out --local",
+      },
+    );
+  }
+  if (local) return "local";
+  if (clusterConfigured) return "slurm";
+  if (clusterFlags.length > 0) {
+    throw new RvError("usage", `${clusterFlags.join(", ")}: no cluster is configured to ask`, {
+      hint: "connect one with rv init --host LOGIN_NODE --user USER; for a lease on this machine: rv lease up --local",
     });
   }
-  if (existing?.state === "active" && isLeaseLive(ctx, config, existing)) {
-    return { outcome: "already-running", lease: existing };
-  }
-  const gpuIds = request.gpuIds ?? existing?.gpuIds;
-  const cpus = request.cpus ?? existing?.cpus;
-  const resources = { ...(gpuIds && { gpuIds }), ...(cpus && { cpus }) };
-  const lease: LocalLease = existing
-    ? { ...existing, ...resources, state: "active" }
-    : newLocalLease(request.name, ctx.host, ctx.now(), resources);
-  writeLease(ctx.root, lease);
-  const p = leasePaths(ctx.root, lease.id);
-  clearControl(p, "lease", "drain");
-  clearControl(p, "lease", "stop");
-  const { pid } = await startLocalRunner(ctx.root, lease, ctx.env);
-  return { outcome: existing ? "resumed" : "started", lease, pid };
+  return "local";
 }
 
-export async function runLeaseUp(ctx: Context, config: Config, options: LeaseUpOptions): Promise<number> {
-  const name = validateLeaseName(options.name ?? config.defaults.lease);
-  const result = await upLocal(ctx, config, {
+export async function runLeaseUp(ctx: Context, options: LeaseUpOptions): Promise<number> {
+  if (leaseKind(options, ctx.cluster !== null) === "slurm") return runSlurmLeaseUp(ctx, options);
+  const name = options.name ?? ctx.config.defaults.lease;
+  const result = await ctx.local.call(leaseUpLocalOp, {
     name,
-    gpuIds: parseGpuIds(options.gpuIds),
-    cpus: parseCount("--cpus", options.cpus, 1),
+    gpuIds: parseGpuIds(options.gpuIds) ?? null,
+    cpus: parseCount("--cpus", options.cpus, 1) ?? null,
   });
   if (ctx.json) {
-    printJson(ctx.io, {
-      lease: result.lease.id,
-      outcome: result.outcome,
-      pid: "pid" in result ? result.pid : null,
-    });
+    printJson(ctx.io, { lease: result.lease.id, outcome: result.outcome, pid: result.pid });
   } else if (result.outcome === "already-running") {
     const changing = options.gpuIds !== undefined || options.cpus !== undefined;
     ctx.io.err(

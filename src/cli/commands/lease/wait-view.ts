@@ -1,15 +1,18 @@
-import type { RaceRow } from "../../../alloc/index.ts";
-import { describePhase } from "../../../lease/index.ts";
-import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
+import type { RaceRow } from "../../../allocator/index.ts";
+import { describePhase, type SlurmLeaseLook } from "../../../lease/index.ts";
+import type { LeaseSummary } from "../../../ops/index.ts";
 import { formatDuration } from "../../output.ts";
 
+/** What `rv lease up` watches while it waits: a look at the Slurm lease, and its runners. */
+export type WaitView = Omit<SlurmLeaseLook, "lease"> & { summary: LeaseSummary };
+
 /** The lease has a live runner: tasks submitted now will run. */
-export function isReady(view: LeaseViewResult): boolean {
+export function isReady(view: WaitView): boolean {
   return view.summary.runners.some((r) => r.health === "ok");
 }
 
 /** One line about where the lease stands, for the wait of `rv lease up` (printed when it changes). */
-export function describeWait(view: LeaseViewResult, now: Date): string {
+export function describeWait(view: WaitView, now: Date): string {
   if (view.phase.kind === "retrying" || view.phase.kind === "paused") return describePhase(view.phase);
   const holding = view.segments.find((s) => s.job.state?.kind === "running" || s.job.state?.kind === "configuring");
   const current = holding ?? [...view.segments].reverse().find((s) => !s.segment.ended) ?? view.segments.at(-1);

@@ -1,11 +1,9 @@
-import type { Config } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
-import { describePhase } from "../../../lease/index.ts";
-import { callCluster } from "../../cluster/call.ts";
-import { clusterRemote, requireCluster } from "../../cluster/connect.ts";
-import type { LeaseViewResult } from "../../cluster/ops/lease-view.ts";
+import { describePhase, type SlurmLeaseLook } from "../../../lease/index.ts";
+import { leaseShowOp } from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
 import { printJson } from "../../output.ts";
+import { placeOfLease } from "../../route.ts";
 import { startIn } from "./decision-view.ts";
 import { explainPendingReason } from "./pending-reason.ts";
 
@@ -20,7 +18,7 @@ export interface WaitingJob {
 }
 
 /** The lease's jobs that wait in Slurm's queue, and why each does: the racers before a claim, a queued segment after. */
-export function waitingJobs(view: LeaseViewResult): WaitingJob[] {
+export function waitingJobs(view: Pick<SlurmLeaseLook, "race" | "segments">): WaitingJob[] {
   const racers = (view.race ?? [])
     .filter((r) => r.state === "pending" && r.jobId !== null)
     .map((r) => ({
@@ -41,11 +39,13 @@ export function waitingJobs(view: LeaseViewResult): WaitingJob[] {
 }
 
 /** `rv lease why L`: why a cluster lease has no GPUs yet, or is waiting for its next segment. */
-export async function runLeaseWhy(ctx: Context, config: Config, lease: string): Promise<number> {
-  const cluster = requireCluster(config);
-  const remote = clusterRemote(ctx.root, cluster.host);
-  const view = (await callCluster(remote, cluster, ctx.env, "lease-view", { lease })) as LeaseViewResult;
-  if (view.lease.kind !== "slurm") throw new RvError("usage", `lease ${lease} is not a Slurm lease`);
+export async function runLeaseWhy(ctx: Context, lease: string): Promise<number> {
+  const { slurm: view } = await placeOfLease(ctx, lease).call(leaseShowOp, { lease });
+  if (!view) {
+    throw new RvError("usage", `lease ${lease} is a local lease: it waits for no Slurm job`, {
+      hint: `rv lease show ${lease} shows its runners`,
+    });
+  }
   const waiting = waitingJobs(view);
   if (ctx.json) {
     printJson(ctx.io, { lease, phase: view.phase, waiting });

@@ -1,0 +1,113 @@
+import { RvError } from "../errors.ts";
+import { candidatesOp } from "../ops/candidates.ts";
+import { leaseHere, type Place, type TaskRef } from "../ops/index.ts";
+import type { Context } from "./context.ts";
+
+/**
+ * Where a command goes: the place a named lease lives (this machine first, then the cluster), or with no lease
+ * every place there is. A lease on neither is not found where it was looked for last.
+ */
+export function placeOfLease(ctx: Context, lease: string): Place {
+  if (leaseHere(ctx.root, lease) || !ctx.cluster) return ctx.local;
+  return ctx.cluster;
+}
+
+export function placesFor(ctx: Context, lease: string | null | undefined): Place[] {
+  if (lease) return [placeOfLease(ctx, lease)];
+  return ctx.cluster ? [ctx.local, ctx.cluster] : [ctx.local];
+}
+
+export interface Reached<T> {
+  place: Place;
+  value: T;
+}
+
+/** What a command read from each place it could reach, and why the others are missing. */
+export interface Gathered<T> {
+  reached: Reached<T>[];
+  missing: { place: Place; error: RvError }[];
+}
+
+/** A place is missing, not failed, when it cannot be reached or its side of the call broke down. */
+function isMissing(place: Place, error: unknown): error is RvError {
+  return (
+    place.kind === "cluster" && error instanceof RvError && (error.code === "unreachable" || error.code === "cluster")
+  );
+}
+
+/**
+ * Asks every place at once. What cannot be reached is reported, not thrown, while anything at all was read; when
+ * nothing was, the first reason is the error.
+ */
+export async function gather<T>(places: Place[], read: (place: Place) => Promise<T>): Promise<Gathered<T>> {
+  const settled = await Promise.allSettled(places.map(read));
+  const gathered: Gathered<T> = { reached: [], missing: [] };
+  settled.forEach((outcome, i) => {
+    const place = places[i] as Place;
+    if (outcome.status === "fulfilled") gathered.reached.push({ place, value: outcome.value });
+    else if (isMissing(place, outcome.reason)) gathered.missing.push({ place, error: outcome.reason });
+    else throw outcome.reason;
+  });
+  const [first] = gathered.missing;
+  if (gathered.reached.length === 0 && first) throw first.error;
+  return gathered;
+}
+
+/** The selection a task op takes, before the places resolve it. */
+export interface Selection {
+  refs: string[];
+  lease: string | null;
+  all: boolean;
+}
+
+type Select = Selection & { elsewhere: { tasks: TaskRef[]; total: number }[] };
+
+/**
+ * Runs a task op where the selected tasks live, resolving references across both places as if they were one:
+ * this machine's candidates for each reference go with the cluster's call (one round trip), and the cluster hands
+ * back the references that mean this machine's tasks, which then run here. With a lease named, or --all, or no
+ * cluster, each place resolves its own.
+ */
+export async function onSelectedTasks<R extends { elsewhere: TaskRef[] }>(
+  ctx: Context,
+  selection: Selection,
+  call: (place: Place, select: Select) => Promise<R>,
+): Promise<Gathered<R>> {
+  const { cluster, local } = ctx;
+  const plain = { ...selection, elsewhere: [] };
+  if (selection.lease) {
+    const place = placeOfLease(ctx, selection.lease);
+    return { reached: [{ place, value: await call(place, plain) }], missing: [] };
+  }
+  if (!cluster || selection.all) return gather(placesFor(ctx, null), (place) => call(place, plain));
+  const { candidates } = await local.call(candidatesOp, { refs: selection.refs });
+  let there: R;
+  try {
+    there = await call(cluster, { ...plain, elsewhere: candidates });
+  } catch (error) {
+    if (!isMissing(cluster, error)) throw error;
+    ctx.io.err(`rv: ${cluster.where} is out of reach (${error.message}); looking on this machine only\n`);
+    return { reached: [{ place: local, value: await call(local, plain) }], missing: [{ place: cluster, error }] };
+  }
+  const reached: Reached<R>[] = [{ place: cluster, value: there }];
+  if (there.elsewhere.length > 0) {
+    const refs = there.elsewhere.map((ref) => ref.id);
+    reached.unshift({ place: local, value: await call(local, { ...plain, refs }) });
+  }
+  return { reached, missing: [] };
+}
+
+/** Says which places were not read, on stderr: the rest of the output stands. */
+export function reportMissing(ctx: Context, missing: Gathered<unknown>["missing"], what: string): void {
+  for (const { place, error } of missing) {
+    ctx.io.err(`rv: ${what} on ${place.where} are not shown: ${error.message}\n`);
+    if (error.hint) ctx.io.err(`  hint: ${error.hint}\n`);
+  }
+}
+
+export function missingJson(missing: Gathered<unknown>["missing"]): Record<string, unknown>[] {
+  return missing.map(({ place, error }) => ({
+    place: place.name,
+    error: { code: error.code, message: error.message, hint: error.hint ?? null },
+  }));
+}

@@ -1,0 +1,111 @@
+import { type Command, Option } from "commander";
+import { type Dispatch, withJson, withTaskFlags } from "./flags.ts";
+
+/** The task plane: submit, run, list, follow, wait, cancel, requeue, and the screens that show them. */
+export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
+  withJson(
+    withTaskFlags(
+      program
+        .command("submit")
+        .description("queue a task: rv submit [flags] -- COMMAND ARGS...")
+        .argument("[argv...]", "the command, recorded exactly as given"),
+    )
+      .option("--from <file.jsonl>", "submit one task per JSON line ('-' for stdin); the flags above are defaults")
+      .addOption(new Option("--wait", "wait for the task and exit with its exit status").conflicts("follow"))
+      .option("--follow", "stream the task's output and exit with its exit status (Ctrl-C stops following only)"),
+  ).action((argv: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/submit.ts")).runSubmit(ctx, argv, opts)),
+  );
+
+  withJson(
+    withTaskFlags(
+      program
+        .command("run")
+        .description("run a task in a lease and stay with it: its output as it comes, then its exit status")
+        .argument("[argv...]", "the command, recorded exactly as given"),
+    ),
+  ).action((argv: string[], opts) =>
+    dispatch(opts.json, async (ctx) =>
+      (await import("../commands/submit.ts")).runSubmit(ctx, argv, { ...opts, follow: true }),
+    ),
+  );
+
+  for (const name of ["tasks", "ps"]) {
+    withJson(
+      program
+        .command(name)
+        .description(name === "ps" ? "alias of rv tasks" : "list tasks here and on the cluster, newest last")
+        .option("--lease <lease>", "only this lease")
+        .option("--state <states>", "pending, running, lost, succeeded, failed, cancelled, active, done (comma list)")
+        .option("--name <regex>", "only tasks whose name matches")
+        .option("-n <n>", "show the newest N (default 20; 0 for all)")
+        .option("--all", "show every task"),
+    ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/tasks.ts")).runTasks(ctx, opts)));
+  }
+
+  withJson(
+    program
+      .command("status")
+      .description("leases, and the cluster at a glance: connection, account, storage, jobs, GPUs")
+      .option("--lease <lease>", "only this lease")
+      .option("--local", "only this machine: do not ask the cluster"),
+  ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/status.ts")).runStatus(ctx, opts)));
+
+  program
+    .command("tui")
+    .description("watch and steer leases, runners and tasks full screen (local, and the cluster's over ssh)")
+    .action(() =>
+      dispatch(false, async (ctx) => {
+        const { loadForTerminal } = await import("../ui/ink.ts");
+        return (await loadForTerminal(() => import("../tui/run.tsx"))).runTui(ctx);
+      }),
+    );
+
+  withJson(
+    program
+      .command("logs")
+      .description("print a task's output, here or on the cluster")
+      .argument("<task>", "id, unique suffix, or 1 for the newest")
+      .option("-n <lines>", "only the last N lines")
+      .option("--stderr", "stderr instead of stdout")
+      .option("-f, --follow", "keep printing as the task writes (Ctrl-C stops following only)")
+      .option("--attempt <n>", "an earlier attempt's output")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((task: string, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/logs.ts")).runLogs(ctx, task, opts)),
+  );
+
+  withJson(
+    program
+      .command("wait")
+      .description("wait until tasks finish; exit 0 when all succeeded (9 when one can never start)")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--all", "every task of the leases in scope, finished ones included")
+      .option("--lease <lease>", "only this lease")
+      .option("--timeout <duration>", "give up after this long (e.g. 30s, 5m)"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/wait.ts")).runWait(ctx, tasks, opts)),
+  );
+
+  withJson(
+    program
+      .command("cancel")
+      .description("cancel tasks: pending ones never start, running ones are stopped with their children")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--all", "every unfinished task")
+      .option("--lease <lease>", "only this lease")
+      .option("--dry-run", "say what would be cancelled, do nothing"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/cancel.ts")).runCancel(ctx, tasks, opts)),
+  );
+
+  withJson(
+    program
+      .command("requeue")
+      .description("send a failed, cancelled, stuck or lost task back to the inbox as a new attempt")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/requeue.ts")).runRequeue(ctx, tasks, opts)),
+  );
+}

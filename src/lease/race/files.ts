@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ClaimSchema, RaceSchema } from "../../allocator/index.ts";
+import { type LeasePaths, raceFile } from "../../fsqueue/index.ts";
+import { readClaim, readLatestRace } from "./store.ts";
+
+/** How much of each job's Slurm output `rv lease show --alloc` brings back: its end says why it stopped. */
+const TAIL_LINES = 8;
+
+export const RaceFilesSchema = z.object({
+  race: RaceSchema,
+  claim: ClaimSchema.nullable(),
+  jobs: z.array(
+    z.object({ rank: z.number(), script: z.string(), output: z.string(), outputTail: z.array(z.string()) }),
+  ),
+});
+export type RaceFiles = z.infer<typeof RaceFilesSchema>;
+
+/** The newest race in full, with each job's batch script and Slurm output (paths on the cluster) and its last lines. */
+export function readRaceFiles(p: LeasePaths): RaceFiles | null {
+  const race = readLatestRace(p);
+  if (!race) return null;
+  const jobs = race.entries.map(({ rank }) => {
+    const output = raceFile(p, race.attempt, `${rank}.out`);
+    return { rank, script: raceFile(p, race.attempt, `${rank}.sh`), output, outputTail: tail(output) };
+  });
+  return { race, claim: readClaim(p) ?? null, jobs };
+}
+
+function tail(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-TAIL_LINES);
+  } catch {
+    return []; // not started yet, or refused: Slurm never wrote it
+  }
+}

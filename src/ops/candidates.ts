@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { listLeases } from "../lease/index.ts";
+import { defineOp } from "./op.ts";
+import { CandidatesSchema, candidatesFor, taskIndex } from "./refs.ts";
+
+/**
+ * What this place holds that each reference could mean, for the other place to resolve them as if it held both:
+ * how `rv logs 1` finds the newest task, here or on the cluster, in one round trip.
+ */
+export const candidatesOp = defineOp({
+  name: "candidates",
+  input: z.object({ refs: z.array(z.string()) }),
+  result: z.object({ candidates: z.array(CandidatesSchema) }),
+  run(env, input) {
+    const index = taskIndex(
+      env.root,
+      listLeases(env.root).map((l) => l.id),
+    );
+    return { candidates: input.refs.map((ref) => candidatesFor(index, ref)) };
+  },
+});

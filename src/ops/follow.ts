@@ -1,0 +1,188 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { type Lease, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
+import {
+  isTerminal,
+  type RunnerView,
+  readLease,
+  readRunnerViews,
+  readTaskView,
+  type TaskView,
+} from "../lease/index.ts";
+import { observerFor } from "./observer.ts";
+import type { OpEnv } from "./op.ts";
+import type { TaskRef } from "./refs.ts";
+
+const POLL_MS = 100;
+/** How often a wait asks whether its pending tasks can still start: a look at lease.json and the heartbeats. */
+const CAN_START_EVERY_MS = 1000;
+
+export function currentView(env: OpEnv, ref: TaskRef): TaskView | undefined {
+  return readTaskView(leasePaths(env.root, ref.lease), ref.id, observerFor(env));
+}
+
+/**
+ * Why a pending task can never start where it is, or null while it may: its lease was released (no runner will
+ * claim it), or it asks for more GPUs or CPUs than one runner of the lease has (a Slurm lease's node shape, a local
+ * lease's live runners or its fixed GPU ids). A lease whose size is not known yet says nothing.
+ */
+export function cannotStart(view: TaskView, lease: Lease | undefined, runners: readonly RunnerView[]): string | null {
+  if (view.state !== "pending" || !lease) return null;
+  if (lease.state === "released") {
+    const again = lease.kind === "local" ? `rv lease up --local --name ${lease.id}` : "rv lease up (a new lease)";
+    return `lease ${lease.id} was released: nothing will start task ${view.id} (start a lease again: ${again})`;
+  }
+  const size = leaseSize(lease, runners);
+  if (size.gpus !== null && view.gpus > size.gpus) {
+    return `task ${view.id} asks for ${view.gpus} GPUs, but a runner of lease ${lease.id} has at most ${size.gpus}`;
+  }
+  if (size.cpus !== null && view.cpus > size.cpus) {
+    return `task ${view.id} asks for ${view.cpus} CPUs, but a runner of lease ${lease.id} has at most ${size.cpus}`;
+  }
+  return null;
+}
+
+function leaseSize(lease: Lease, runners: readonly RunnerView[]): { gpus: number | null; cpus: number | null } {
+  if (lease.kind === "slurm") return { gpus: lease.request.gpusPerNode, cpus: lease.request.cpusPerNode };
+  const live = runners.filter((r) => r.health === "ok" || r.health === "draining");
+  if (live.length > 0) {
+    return { gpus: Math.max(...live.map((r) => r.gpus.length)), cpus: Math.max(...live.map((r) => r.cpus)) };
+  }
+  return { gpus: lease.gpuIds?.length ?? null, cpus: lease.cpus ?? null };
+}
+
+export interface Waited {
+  views: (TaskView | undefined)[];
+  timedOut: boolean;
+  /** The caller stopped listening before every task ended. */
+  stopped: boolean;
+  /** Unfinished tasks that can never start, and why: the wait ended because nothing else was left. */
+  cannotStart: { id: string; why: string }[];
+}
+
+/**
+ * Polls until every task is terminal, the deadline passes, the caller hangs up, or every unfinished task is one
+ * that can never start. A task can only have ended once its `done/` record exists, so each poll reads just the
+ * tasks that have one: waiting on thousands of tasks costs a stat each, not a full read.
+ */
+export async function waitForTasks(env: OpEnv, refs: TaskRef[], options: { timeoutMs?: number } = {}): Promise<Waited> {
+  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  const views = refs.map((ref) => currentView(env, ref));
+  let open = refs.map((_, i) => i).filter((i) => !hasEnded(views[i]));
+  let delay = 20;
+  let lastCheck = 0;
+  while (open.length > 0) {
+    if (Date.now() - lastCheck >= CAN_START_EVERY_MS) {
+      lastCheck = Date.now();
+      const stuck = stuckTasks(
+        env,
+        open.map((i) => refs[i] as TaskRef),
+      );
+      if (stuck.length === open.length) return { views, timedOut: false, stopped: false, cannotStart: stuck };
+    }
+    if (Date.now() >= deadline || env.signal.aborted) {
+      for (const i of open) views[i] = currentView(env, refs[i] as TaskRef);
+      return { views, timedOut: !env.signal.aborted, stopped: env.signal.aborted, cannotStart: [] };
+    }
+    await pause(delay, env.signal);
+    delay = Math.min(delay * 2, 250);
+    open = open.filter((i) => {
+      const ref = refs[i] as TaskRef;
+      if (!existsSync(recordFile(leasePaths(env.root, ref.lease).done, ref.id))) return true;
+      views[i] = currentView(env, ref);
+      return !hasEnded(views[i]);
+    });
+  }
+  return { views, timedOut: false, stopped: false, cannotStart: [] };
+}
+
+function stuckTasks(env: OpEnv, refs: TaskRef[]): { id: string; why: string }[] {
+  const leases = new Map<string, { lease: Lease | undefined; runners: RunnerView[] }>();
+  const leaseOf = (id: string) => {
+    let known = leases.get(id);
+    if (!known) {
+      known = { lease: readLease(env.root, id), runners: readRunnerViews(leasePaths(env.root, id), observerFor(env)) };
+      leases.set(id, known);
+    }
+    return known;
+  };
+  return refs.flatMap((ref) => {
+    const view = currentView(env, ref);
+    const { lease, runners } = leaseOf(ref.lease);
+    const why = view ? cannotStart(view, lease, runners) : null;
+    return why ? [{ id: ref.id, why }] : [];
+  });
+}
+
+function hasEnded(view: TaskView | undefined): boolean {
+  return view === undefined || isTerminal(view.state);
+}
+
+/** Reads what was appended to a file since `offset`. */
+function readFrom(file: string, offset: number): { text: string; offset: number } {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return { text: "", offset };
+  }
+  if (size <= offset) return { text: "", offset };
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(size - offset);
+    const n = readSync(fd, buffer, 0, buffer.length, offset);
+    return { text: buffer.subarray(0, n).toString("utf8"), offset: offset + n };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where following starts in the attempt that runs now: its first byte, or a byte offset in each stream. */
+export type FollowFrom = { attempt: number; offsets: { out: number; err: number } } | "start";
+
+/**
+ * Streams a task's stdout and stderr (those asked for) to the sink as they grow, attempt after attempt, until it
+ * ends or the caller stops listening; a task that has not started yet is followed from its first line. Stopping
+ * only stops the following: the task runs on. `allToOut`: the one stream asked for goes to the sink's `out`.
+ */
+export async function followTask(
+  env: OpEnv,
+  ref: TaskRef,
+  options: { streams: ("out" | "err")[]; from: FollowFrom; allToOut?: boolean },
+): Promise<TaskView | undefined> {
+  const p = leasePaths(env.root, ref.lease);
+  let attempt = options.from === "start" ? 0 : options.from.attempt;
+  const offsets = options.from === "start" ? { out: 0, err: 0 } : { ...options.from.offsets };
+  const write = { out: env.sink.out, err: options.allToOut ? env.sink.out : env.sink.err };
+  for (;;) {
+    const view = currentView(env, ref);
+    if (view && view.attempt !== attempt && view.state !== "pending") {
+      if (attempt !== 0) env.sink.note(`task ${ref.id} restarted as attempt ${view.attempt}`);
+      attempt = view.attempt;
+      offsets.out = 0;
+      offsets.err = 0;
+    }
+    if (attempt > 0) {
+      for (const stream of options.streams) {
+        const chunk = readFrom(taskLogFile(p, ref.id, attempt, stream), offsets[stream]);
+        offsets[stream] = chunk.offset;
+        if (chunk.text) write[stream](chunk.text);
+      }
+    }
+    if (!view || isTerminal(view.state) || env.signal.aborted) return view;
+    await pause(POLL_MS, env.signal);
+  }
+}
+
+/** Resolves after `ms`, or at once when the caller stops listening. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The operation layer (DESIGN.md section 1): one typed op per verb, run in-process for this machine's leases and
+ * through `rv rpc` on the login node for a cluster's. `ops` is every op a caller may ask of a place by name.
+ */
+import { attachOp } from "./attach.ts";
+import { balanceOp } from "./balance.ts";
+import { cancelOp } from "./cancel.ts";
+import { candidatesOp } from "./candidates.ts";
+import { doctorOp } from "./doctor.ts";
+import { leaseExtendOp } from "./lease-extend.ts";
+import { leaseListOp } from "./lease-list.ts";
+import { leaseReleaseOp } from "./lease-release.ts";
+import { leaseResumeOp } from "./lease-resume.ts";
+import { leaseShowOp } from "./lease-show.ts";
+import { leaseUpOp } from "./lease-up.ts";
+import { leaseUpLocalOp } from "./lease-up-local.ts";
+import { logsOp } from "./logs.ts";
+import type { Op } from "./op.ts";
+import { requeueOp } from "./requeue.ts";
+import { resourcesOp } from "./resources.ts";
+import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp } from "./segment-side.ts";
+import { statusOp } from "./status.ts";
+import { runOp, submitOp } from "./submit.ts";
+import { tasksOp } from "./tasks.ts";
+import { tuiOp } from "./tui.ts";
+import { waitOp } from "./wait.ts";
+
+export const ops: Readonly<Record<string, Op>> = {
+  submit: submitOp,
+  run: runOp,
+  tasks: tasksOp,
+  logs: logsOp,
+  wait: waitOp,
+  cancel: cancelOp,
+  requeue: requeueOp,
+  candidates: candidatesOp,
+  status: statusOp,
+  "lease-list": leaseListOp,
+  "lease-show": leaseShowOp,
+  "lease-release": leaseReleaseOp,
+  "lease-extend": leaseExtendOp,
+  "lease-resume": leaseResumeOp,
+  "lease-up": leaseUpOp,
+  "lease-up-local": leaseUpLocalOp,
+  "lease-claim": leaseClaimOp,
+  "lease-renew": leaseRenewOp,
+  "lease-end-segment": leaseEndSegmentOp,
+  resources: resourcesOp,
+  doctor: doctorOp,
+  balance: balanceOp,
+  attach: attachOp,
+  tui: tuiOp,
+};
+
+export type { AttachTarget } from "./attach.ts";
+export { buildId, deployedName, rvVersion, standaloneBinary } from "./build-info.ts";
+export type { Check } from "./doctor.ts";
+export { exitStatusOf } from "./exit-status.ts";
+export type { LeaseExtendResult } from "./lease-extend.ts";
+export type { LeaseRow } from "./lease-list.ts";
+export type { LeaseShow } from "./lease-show.ts";
+export type { LeaseUpPolicy } from "./lease-up.ts";
+export * from "./op.ts";
+export * from "./places.ts";
+export * from "./refs.ts";
+export type { SiteStatus } from "./status.ts";
+export type { LeaseSummary } from "./summary.ts";
+export { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "./taskspec.ts";
+export {
+  attachOp,
+  balanceOp,
+  cancelOp,
+  candidatesOp,
+  doctorOp,
+  leaseClaimOp,
+  leaseEndSegmentOp,
+  leaseExtendOp,
+  leaseListOp,
+  leaseReleaseOp,
+  leaseRenewOp,
+  leaseResumeOp,
+  leaseShowOp,
+  leaseUpLocalOp,
+  leaseUpOp,
+  logsOp,
+  requeueOp,
+  resourcesOp,
+  runOp,
+  statusOp,
+  submitOp,
+  tasksOp,
+  tuiOp,
+  waitOp,
+};

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { type Lease, leasePaths, SegmentSchema, type SlurmLease, SlurmLeaseSchema } from "../fsqueue/index.ts";
+import { extendLease, planExtension, readSegments, requireLease, submitSegment, updateLease } from "../lease/index.ts";
+import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
+import { defineOp, type OpEnv } from "./op.ts";
+
+export const LeaseExtendResultSchema = z.object({
+  /** The record as written, with the new total. */
+  lease: SlurmLeaseSchema,
+  addedSeconds: z.number(),
+  /** The segment this extension submitted, when the last one was not going to renew; else null. */
+  submitted: SegmentSchema.nullable(),
+  /** Why nothing was submitted (null when something was). */
+  why: z.string().nullable(),
+});
+export type LeaseExtendResult = z.infer<typeof LeaseExtendResultSchema>;
+
+/**
+ * Adds time to a Slurm lease: the record is replaced whole with the longer total, and when the last segment
+ * was not going to renew (its time was the lease's last), the segment it would have asked for is submitted
+ * here, chained after it. A released lease is refused: its segments are gone or going, and nothing renews it.
+ */
+export const leaseExtendOp = defineOp({
+  name: "lease-extend",
+  input: z.object({ lease: z.string(), addSeconds: z.number().int().positive() }),
+  result: LeaseExtendResultSchema,
+  run: extend,
+});
+
+async function extend(env: OpEnv, args: { lease: string; addSeconds: number }): Promise<LeaseExtendResult> {
+  const { root } = env;
+  const before = requireActiveSlurmLease(requireLease(root, args.lease));
+  const segments = readSegments(leasePaths(root, before.id));
+  const last = segments.at(-1);
+  const [lastJob] = last ? await jobStatus(env.remote, [last.jobId]) : [];
+  const plan = planExtension(before, args.addSeconds, segments, hasEnded(lastJob));
+  const submitted =
+    plan.kind === "submit"
+      ? await submitSegment(env.remote, root, extendLease(before, args.addSeconds), plan.segment, by(env), env.now())
+      : null;
+  // Add to what is there now, under the lease's lock: a release while sbatch ran must win, and two extends add up.
+  const after = updateLease(root, before.id, (current) =>
+    current.kind === "slurm" && current.state === "active" ? extendLease(current, args.addSeconds) : undefined,
+  );
+  if (after.kind !== "slurm" || after.state !== "active") {
+    if (submitted) await runQuery(env.remote, scancelJobs([submitted.jobId]));
+    throw released(before.id);
+  }
+  return { lease: after, addedSeconds: args.addSeconds, submitted, why: plan.kind === "none" ? plan.why : null };
+}
+
+function requireActiveSlurmLease(lease: Lease): SlurmLease {
+  if (lease.kind !== "slurm") {
+    throw new RvError("usage", `lease ${lease.id} is a local lease: it has no time limit to extend`, {
+      hint: `it holds its GPUs until released: rv lease release ${lease.id}`,
+    });
+  }
+  if (lease.state !== "active") throw released(lease.id);
+  return lease;
+}
+
+function released(id: string): RvError {
+  return new RvError("lease_released", `lease ${id} was released: there is nothing left to extend`, {
+    hint: `start a new one: rv lease up --partition ... --name ${id}-2`,
+  });
+}
+
+/** Gone from squeue and sacct counts as ended too: Slurm no longer knows it, so nothing can run after it. */
+function hasEnded(job: JobStatus | undefined): boolean {
+  return !job?.state || isFinished(job.state.kind);
+}
+
+function by(env: OpEnv): string {
+  return `rv lease extend on ${env.host}`;
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { LeaseSchema } from "../fsqueue/index.ts";
+import { requireLease, SlurmLeaseLookSchema, superviseSlurmLease } from "../lease/index.ts";
+import { defineOp, type OpEnv } from "./op.ts";
+import { LeaseSummarySchema, readSummary } from "./summary.ts";
+
+const SlurmPartSchema = SlurmLeaseLookSchema.omit({ lease: true });
+
+export const LeaseShowSchema = z.object({
+  lease: LeaseSchema,
+  summary: LeaseSummarySchema,
+  /** A Slurm lease's segments as Slurm sees them now, its phase, its race; null for a local lease. */
+  slurm: SlurmPartSchema.nullable(),
+});
+export type LeaseShow = z.infer<typeof LeaseShowSchema>;
+
+/**
+ * A lease as it stands. A look at a Slurm lease also supervises it (lease/supervise.ts): it records segment ends,
+ * tells a waiting successor to begin, replaces a dead segment, races again, and cancels what a release left queued.
+ */
+export async function showLease(env: OpEnv, id: string, alloc: boolean): Promise<LeaseShow> {
+  const record = requireLease(env.root, id);
+  if (record.kind !== "slurm") return { lease: record, summary: readSummary(env, id), slurm: null };
+  const { lease, ...slurm } = await superviseSlurmLease(env, id, { alloc });
+  return { lease, summary: readSummary(env, id), slurm };
+}
+
+/** `rv lease show L`, `rv lease why L`, and each look of `rv lease up` while it waits. */
+export const leaseShowOp = defineOp({
+  name: "lease-show",
+  input: z.object({
+    lease: z.string(),
+    /** Also the race's decision and each job's script and Slurm output (`rv lease show --alloc`). */
+    alloc: z.boolean().default(false),
+  }),
+  result: LeaseShowSchema,
+  run: (env, input) => showLease(env, input.lease, input.alloc),
+});

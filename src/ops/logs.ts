@@ -1,0 +1,74 @@
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
+import { TaskStateSchema } from "../lease/index.ts";
+import { currentView, followTask } from "./follow.ts";
+import { latestLoggedAttempt } from "./log-tail.ts";
+import { defineOp } from "./op.ts";
+import { resolveSelection, TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+
+/** The last `n` lines of `text` (all of it without `n`), keeping a final newline. */
+export function lastLines(text: string, n: number | null): string {
+  if (n === null) return text;
+  const lines = text.split("\n");
+  const trailing = lines[lines.length - 1] === "" ? lines.pop() : undefined;
+  return [...lines.slice(-n), ...(trailing === undefined ? [] : [""])].join("\n");
+}
+
+/**
+ * `rv logs TASK`: one attempt's stdout or stderr (the newest that has one, unless `attempt` says), or its last
+ * `lines`. Following, the text goes out as it is written, from what is there now (a task not started yet: from
+ * its first line) until the task ends; the answer then carries no text. A task that turned out to be the other
+ * place's is handed back in `elsewhere`.
+ */
+export const logsOp = defineOp({
+  name: "logs",
+  input: z.object({
+    select: TaskSelectionSchema,
+    stream: z.enum(["out", "err"]).default("out"),
+    attempt: z.number().int().positive().nullable().default(null),
+    lines: z.number().int().min(0).nullable().default(null),
+    follow: z.boolean().default(false),
+  }),
+  result: z.object({
+    log: z
+      .object({
+        id: z.string(),
+        lease: z.string(),
+        state: TaskStateSchema,
+        attempt: z.number().int(),
+        stream: z.enum(["stdout", "stderr"]),
+        file: z.string(),
+        /** Null when it was streamed (following). */
+        text: z.string().nullable(),
+        exists: z.boolean(),
+      })
+      .nullable(),
+    elsewhere: z.array(TaskRefSchema),
+  }),
+  async run(env, input) {
+    if (input.select.refs.length !== 1) throw new RvError("usage", "name one task: rv logs TASK");
+    const { here, elsewhere } = resolveSelection(env.root, input.select);
+    const [ref] = here;
+    if (!ref) return { log: null, elsewhere };
+    const view = currentView(env, ref);
+    if (!view) throw new RvError("not_found", `task ${ref.id} vanished while rv was looking at it`);
+    const p = leasePaths(env.root, ref.lease);
+    const attempt = input.attempt ?? latestLoggedAttempt(p, view.id, view.attempt, input.stream);
+    const file = taskLogFile(p, view.id, attempt, input.stream);
+    const exists = existsSync(file);
+    const whole = exists ? readFileSync(file) : Buffer.alloc(0);
+    const text = lastLines(whole.toString("utf8"), input.lines);
+    const stream = input.stream === "out" ? "stdout" : "stderr";
+    const log = { id: view.id, lease: view.lease, state: view.state, attempt, stream, file, exists } as const;
+    if (!input.follow || (input.attempt !== null && input.attempt !== view.attempt))
+      return { log: { ...log, text }, elsewhere };
+    env.sink.out(text);
+    // From the end of what was printed: an older attempt's log was printed, the newest is followed from its start.
+    const offsets = { out: 0, err: 0, [input.stream]: whole.length };
+    const from = exists ? { attempt, offsets } : "start";
+    const last = await followTask(env, ref, { streams: [input.stream], from, allToOut: true });
+    return { log: { ...log, state: last?.state ?? view.state, text: null }, elsewhere };
+  },
+});

@@ -1,0 +1,26 @@
+import type { Config } from "../config/index.ts";
+import { type Lease, leasePaths } from "../fsqueue/index.ts";
+import { type LeaseFacts, listLeases, type Observer, readRunnerViews } from "../lease/index.ts";
+import { pidAlive } from "../runner/index.ts";
+
+/** How this place judges runners now: by pid on this host, by a heartbeat that stopped changing elsewhere. */
+export function observerFor(env: { host: string; now: () => Date; config: Config }): Observer {
+  return { host: env.host, nowMs: env.now().getTime(), staleAfterMs: env.config.runner.staleAfterMs, pidAlive };
+}
+
+type ObserverEnv = Parameters<typeof observerFor>[0] & { root: string };
+
+export function isLeaseLive(env: ObserverEnv, lease: Lease): boolean {
+  return readRunnerViews(leasePaths(env.root, lease.id), observerFor(env)).some(
+    (runner) => runner.health === "ok" || runner.health === "draining",
+  );
+}
+
+export function leaseFacts(env: ObserverEnv): LeaseFacts[] {
+  return listLeases(env.root).map((lease) => ({
+    id: lease.id,
+    state: lease.state,
+    createdAt: lease.createdAt,
+    live: isLeaseLive(env, lease),
+  }));
+}

@@ -1,0 +1,195 @@
+import { hostname, userInfo } from "node:os";
+import { join, posix } from "node:path";
+import type { z } from "zod";
+import type { ClusterConfig, Config } from "../config/index.ts";
+import { RvError, type RvErrorCode } from "../errors.ts";
+import { readLease } from "../lease/index.ts";
+import { type FileRemote, localRemote, sshRemote, upload } from "../remote/index.ts";
+import { deployedName, standaloneBinary } from "./build-info.ts";
+import type { Op, OpEnv, Sink } from "./op.ts";
+import { type Frame, frameReader, RPC_VERSION, type RpcRequest } from "./wire.ts";
+
+/**
+ * Where a lease lives, and so where its ops run: this machine (in-process) or a cluster (the same op on the login
+ * node, through `rv rpc` over the shared ssh connection: one round trip per call, output streamed as it comes).
+ */
+export interface Place {
+  /** "local", or the cluster's name. */
+  readonly name: string;
+  readonly kind: "local" | "cluster";
+  /** For messages: "this machine", or "cluster dev (127.0.0.1)". */
+  readonly where: string;
+  call<I extends z.ZodType, R extends z.ZodType>(
+    op: Op<I, R>,
+    input: z.input<I>,
+    options?: CallOptions,
+  ): Promise<z.output<R>>;
+}
+
+export interface CallOptions {
+  sink?: Sink;
+  /** Stop listening: a following op ends early and answers with what it has. */
+  signal?: AbortSignal;
+}
+
+const silent: Sink = { out: () => {}, err: () => {}, note: () => {} };
+
+/** The environment an op runs in at `root` on this machine (the laptop's home, or the cluster root on a login node). */
+export function opEnv(
+  root: string,
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  options: CallOptions = {},
+): OpEnv {
+  return {
+    root,
+    config,
+    env,
+    cwd,
+    remote: localRemote(),
+    host: hostname(),
+    user: userInfo().username,
+    now: () => new Date(),
+    signal: options.signal ?? new AbortController().signal,
+    sink: options.sink ?? silent,
+  };
+}
+
+/** This machine: the op runs in-process, and its result is checked against its schema as a cluster's would be. */
+export function localPlace(root: string, config: Config, env: NodeJS.ProcessEnv): Place {
+  return {
+    name: "local",
+    kind: "local",
+    where: "this machine",
+    async call(op, input, options) {
+      const parsed = op.input.parse(input);
+      return op.result.parse(await op.run(opEnv(root, config, env, process.cwd(), options), parsed));
+    },
+  };
+}
+
+/** Whether this machine's root holds the lease: a lease named on the command line lives here, else on the cluster. */
+export function leaseHere(root: string, id: string): boolean {
+  return readLease(root, id) !== undefined;
+}
+
+export function requireCluster(config: Config): ClusterConfig {
+  if (config.cluster) return config.cluster;
+  throw new RvError("usage", "no cluster is configured", {
+    hint: "set one up with: rv init --host LOGIN_NODE --user USER (rv init --help for the rest)",
+  });
+}
+
+/** rv's ssh config and control sockets live under $RV_HOME/ssh (0700). */
+export function sshDir(root: string): string {
+  return join(root, "ssh");
+}
+
+/** `host` is the cluster's ssh alias in rv's own ssh config, or `local` on the login node itself. */
+export function clusterRemote(root: string, host: ClusterConfig["host"]): FileRemote {
+  if (host === "local") return localRemote();
+  return sshRemote({ host, configFile: join(sshDir(root), "config"), controlDir: sshDir(root) });
+}
+
+/** Where this build of rv lives on the cluster. */
+export function deployedPath(cluster: ClusterConfig): string {
+  return posix.join(cluster.root, "bin", deployedName);
+}
+
+/**
+ * The cluster: each call is one ssh round trip to the rv deployed there. The first call of a new build finds no
+ * binary (exit 127 before any frame), deploys it, and asks again.
+ */
+export function clusterPlace(root: string, cluster: ClusterConfig, env: NodeJS.ProcessEnv): Place {
+  const remote = clusterRemote(root, cluster.host);
+  return {
+    name: cluster.name,
+    kind: "cluster",
+    where: `cluster ${cluster.name} (${cluster.host})`,
+    async call(op, input, options = {}) {
+      op.input.parse(input);
+      const request: RpcRequest = { v: RPC_VERSION, op: op.name, root: cluster.root, input };
+      let answer = await exchange(remote, cluster, request, options);
+      if (answer.kind === "missing") {
+        await deployRv(remote, cluster, env);
+        answer = await exchange(remote, cluster, request, options);
+      }
+      return op.result.parse(settle(answer, remote.where));
+    },
+  };
+}
+
+type Answer =
+  | { kind: "frame"; frame: Extract<Frame, { result: unknown } | { error: unknown }> }
+  | { kind: "missing" }
+  | { kind: "none"; exitCode: number; stderr: string; garbled: boolean };
+
+async function exchange(
+  remote: FileRemote,
+  cluster: ClusterConfig,
+  request: RpcRequest,
+  options: CallOptions,
+): Promise<Answer> {
+  const sink = options.sink ?? silent;
+  let final: Extract<Answer, { kind: "frame" }>["frame"] | undefined;
+  let framed = false;
+  let garbled = false;
+  let stderr = "";
+  const read = frameReader((frame) => {
+    framed = true;
+    if (frame === null) garbled = true;
+    else if ("out" in frame) sink.out(frame.out);
+    else if ("err" in frame) sink.err(frame.err);
+    else if ("note" in frame) sink.note(frame.note);
+    else final = frame;
+  });
+  const keepErr = (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  };
+  const exitCode = await remote.stream(
+    [deployedPath(cluster), "rpc"],
+    `${JSON.stringify(request)}\n`,
+    { out: read, err: keepErr },
+    options.signal,
+  );
+  if (final) return { kind: "frame", frame: final };
+  if (!framed && (exitCode === 127 || (exitCode === 126 && /permission denied/i.test(stderr)))) {
+    return { kind: "missing" };
+  }
+  return { kind: "none", exitCode, stderr, garbled };
+}
+
+function settle(answer: Answer, where: string): unknown {
+  if (answer.kind === "frame") {
+    if ("result" in answer.frame) return answer.frame.result;
+    const { code, message, hint } = answer.frame.error;
+    throw new RvError(code as RvErrorCode, `${where}: ${message}`, hint ? { hint } : {});
+  }
+  if (answer.kind === "none" && answer.garbled) {
+    throw new RvError("cluster", `rv on ${where} answered in a form this rv does not know`, {
+      hint: "the deployed build may differ from this one: rv doctor",
+    });
+  }
+  const last = answer.kind === "none" ? answer.stderr.trim().split("\n").at(-1) : "";
+  const exit = answer.kind === "none" ? answer.exitCode : 127;
+  throw new RvError("cluster", `rv on ${where} did not answer (exit ${exit}): ${last ?? ""}`, {
+    hint: "rv doctor checks the deployed rv; RV_DEBUG=1 shows more",
+  });
+}
+
+/**
+ * Copies this build to `<root>/bin/rv-<version>-<build>` (checksum verified, renamed into place, so a
+ * concurrent caller never runs half a binary), creating the root private (0700) on the way.
+ */
+export async function deployRv(remote: FileRemote, cluster: ClusterConfig, env: NodeJS.ProcessEnv): Promise<string> {
+  const target = deployedPath(cluster);
+  const [made] = await remote.run([{ argv: ["mkdir", "-p", "-m", "700", cluster.root, posix.dirname(target)] }]);
+  if (made && made.exitCode !== 0) {
+    throw new RvError("cluster", `cannot create ${cluster.root} on ${remote.where}: ${made.stderr.trim()}`, {
+      hint: "choose a root you can write to: rv init --root DIR",
+    });
+  }
+  await upload(remote, standaloneBinary(env), target);
+  return target;
+}

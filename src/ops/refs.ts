@@ -1,0 +1,119 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { leasePaths, listEntries } from "../fsqueue/index.ts";
+import { listLeases, requireLease } from "../lease/index.ts";
+
+export const TaskRefSchema = z.object({ lease: z.string(), id: z.string() });
+export type TaskRef = z.infer<typeof TaskRefSchema>;
+
+/** Ids of every task a lease knows, from directory listings alone (inbox and claim keys are task ids). */
+function listTaskIds(root: string, lease: string): string[] {
+  const p = leasePaths(root, lease);
+  const ids = new Set<string>();
+  const add = (dir: string) => {
+    for (const name of listEntries(dir)) if (name.endsWith(".json")) ids.add(name.slice(0, -5));
+  };
+  add(p.inbox);
+  add(p.done);
+  for (const owner of listEntries(p.claimed)) {
+    for (const name of listEntries(join(p.claimed, owner))) {
+      const match = /^(.*)\.(json|recovering)$/.exec(name);
+      if (match?.[1]) ids.add(match[1]);
+    }
+  }
+  return [...ids];
+}
+
+/** Every task of the given leases, oldest first (ids sort by submit time): what task references resolve against. */
+export function taskIndex(root: string, leases: string[]): TaskRef[] {
+  const all = leases.flatMap((lease) => listTaskIds(root, lease).map((id) => ({ lease, id })));
+  return all.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const isNumberRef = (ref: string) => /^[1-9][0-9]{0,5}$/.test(ref);
+
+/**
+ * A task is named by its full id, a unique suffix of it, or a number counting back from the most recent
+ * submission (1 = newest). `total`: how many tasks there are in all, when `all` holds only the candidates.
+ */
+export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all.length): TaskRef {
+  if (isNumberRef(ref) && !all.some((t) => t.id === ref)) {
+    const found = all[all.length - Number(ref)];
+    if (!found) throw new RvError("not_found", `there is no task number ${ref}: only ${total} tasks exist`);
+    return found;
+  }
+  const exact = all.find((t) => t.id === ref);
+  if (exact) return exact;
+  const matches = all.filter((t) => t.id.endsWith(ref.toLowerCase()));
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length === 0) {
+    throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`, { hint: "list tasks with: rv tasks" });
+  }
+  throw new RvError("ambiguous", `${JSON.stringify(ref)} matches ${matches.length} tasks`, {
+    hint: `give more characters: ${matches
+      .slice(-5)
+      .map((t) => t.id)
+      .join(", ")}`,
+  });
+}
+
+/**
+ * What one place holds that a reference could mean: for a number N its newest N tasks, else every task whose id
+ * ends with it. Enough for another place to resolve the reference exactly as if it held both places' tasks
+ * (ids sort by submit time wherever they were made).
+ */
+export const CandidatesSchema = z.object({ tasks: z.array(TaskRefSchema), total: z.number().int() });
+export type Candidates = z.infer<typeof CandidatesSchema>;
+
+export function candidatesFor(index: readonly TaskRef[], ref: string): Candidates {
+  const numbered = isNumberRef(ref) ? index.slice(-Number(ref)) : [];
+  const suffixed = index.filter((t) => t.id.endsWith(ref.toLowerCase()));
+  const tasks = [...new Map([...numbered, ...suffixed].map((t) => [t.id, t])).values()];
+  return { tasks: tasks.sort((a, b) => a.id.localeCompare(b.id)), total: index.length };
+}
+
+/**
+ * The tasks an op acts on: those named (`refs`), or with `all` every task in scope. `elsewhere[i]`, when given, is
+ * what the caller's other place holds for `refs[i]`: a reference that means one of those is handed back.
+ */
+export const TaskSelectionSchema = z.object({
+  refs: z.array(z.string()).default([]),
+  lease: z.string().nullable().default(null),
+  all: z.boolean().default(false),
+  elsewhere: z.array(CandidatesSchema).default([]),
+});
+export type TaskSelection = z.input<typeof TaskSelectionSchema>;
+
+/** The named tasks this place holds, and those that turned out to be the other place's. */
+export function resolveSelection(
+  root: string,
+  selection: z.output<typeof TaskSelectionSchema>,
+): { here: TaskRef[]; elsewhere: TaskRef[] } {
+  if (selection.lease) requireLease(root, selection.lease);
+  const leases = selection.lease ? [selection.lease] : listLeases(root).map((l) => l.id);
+  const index = taskIndex(root, leases);
+  const here: TaskRef[] = [];
+  const elsewhere: TaskRef[] = [];
+  selection.refs.forEach((ref, i) => {
+    const other = selection.elsewhere[i];
+    if (!other) {
+      here.push(resolveTaskRef(index, ref));
+      return;
+    }
+    const mine = candidatesFor(index, ref);
+    const theirs = new Set(other.tasks.map((t) => t.id));
+    const merged = [...mine.tasks, ...other.tasks].sort((a, b) => a.id.localeCompare(b.id));
+    const chosen = resolveTaskRef(merged, ref, mine.total + other.total);
+    (theirs.has(chosen.id) ? elsewhere : here).push(chosen);
+  });
+  return { here, elsewhere };
+}
+
+/** A selection needs references or --all, not both. */
+export function checkSelection(selection: { refs: string[]; all: boolean }, what: string): void {
+  if (selection.all && selection.refs.length > 0) throw new RvError("usage", "give task ids or --all, not both");
+  if (!selection.all && selection.refs.length === 0) {
+    throw new RvError("usage", `name the task(s) to ${what} (id, unique suffix, or 1 for the newest), or --all`);
+  }
+}

@@ -1,0 +1,137 @@
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { leasePaths, newRunnerId, requestControl, type Segment } from "../fsqueue/index.ts";
+import {
+  cancelLosers,
+  claimRace,
+  planRenewal,
+  readLease,
+  readRace,
+  readSegments,
+  recordWin,
+  requireLease,
+  submitSegment,
+} from "../lease/index.ts";
+import { segmentTarget } from "../runner/index.ts";
+import { runQuery, scancelJobs } from "../slurm/index.ts";
+import { defineOp, type OpEnv } from "./op.ts";
+
+/** The ops a segment's batch script runs on its node, in-process: they are the lease's own life cycle. */
+
+/** Slurm starts the jobs of one scheduling pass within a second or two (sched_min_interval is 2 s on the seed cluster). */
+const SETTLE_MS = 3000;
+const DEFER_MS = 30_000;
+const POLL_MS = 500;
+
+/**
+ * `rv lease claim`: run first by each racing job of segment 0 when it starts. The winner makes the lease its own
+ * and cancels its siblings; every other job learns it lost (and its script exits).
+ */
+export const leaseClaimOp = defineOp({
+  name: "lease-claim",
+  input: z.object({
+    lease: z.string(),
+    attempt: z.number().int().positive(),
+    rank: z.number().int().positive(),
+    job: z.string(),
+    /** When this job ends as Slurm granted it, in epoch ms. */
+    segmentEndMs: z.number().nullable().default(null),
+  }),
+  result: z.union([
+    z.object({ won: z.literal(true), strategy: z.string(), cancelled: z.array(z.string()) }),
+    z.object({ won: z.literal(false), why: z.string() }),
+  ]),
+  async run(env, input) {
+    const p = leasePaths(env.root, input.lease);
+    const race = readRace(p, input.attempt);
+    const entry = race.entries.find((e) => e.rank === input.rank);
+    if (!entry) throw new RvError("usage", `race ${race.attempt} of lease ${race.lease} has no rank ${input.rank}`);
+    const me = {
+      lease: race.lease,
+      attempt: race.attempt,
+      rank: entry.rank,
+      strategyId: entry.strategy.id,
+      jobId: input.job,
+      node: env.env.SLURMD_NODENAME ?? null,
+    };
+    // A race of one has no sibling to wait for.
+    const settleMs = race.entries.length > 1 ? SETTLE_MS : 0;
+    const outcome = await claimRace(p, me, { settleMs, deferMs: DEFER_MS, pollMs: POLL_MS, now: env.now, sleep });
+    if (!outcome.won) return { won: false as const, why: outcome.why };
+    const startEpoch = Math.floor(env.now().getTime() / 1000);
+    const endEpoch = input.segmentEndMs === null ? null : Math.floor(input.segmentEndMs / 1000);
+    recordWin(env.root, race, outcome.claim, { startEpoch, endEpoch });
+    const cancelled = await cancelLosers(env.remote, race, input.job, env.user);
+    return { won: true as const, strategy: entry.strategy.id, cancelled };
+  },
+});
+
+/**
+ * `rv lease renew`: run by a segment's batch script when it starts. Submits the next segment by the lease's policy
+ * (after this one, or to begin shortly before its end), unless the lease was released or its time is spent. Safe
+ * to run twice: a segment is planned once.
+ */
+export const leaseRenewOp = defineOp({
+  name: "lease-renew",
+  input: z.object({
+    lease: z.string(),
+    /** The running segment's Slurm job. */
+    after: z.string(),
+    /** When it ends, in epoch ms; without it, its walltime from now. */
+    segmentEndMs: z.number().nullable().default(null),
+  }),
+  result: z.object({
+    renewed: z.boolean(),
+    why: z.string().nullable(),
+    segment: z.number().nullable(),
+    jobId: z.string().nullable(),
+  }),
+  async run(env, input) {
+    const lease = requireLease(env.root, input.lease);
+    if (lease.kind !== "slurm") throw new RvError("usage", `lease ${lease.id} is not a Slurm lease`);
+    const p = leasePaths(env.root, lease.id);
+    const segments = readSegments(p);
+    const plan = planRenewal(lease, segments, input.after, segmentClock(env, segments, input));
+    if (plan.kind === "stop") return { renewed: false, why: plan.why, segment: null, jobId: null };
+    const by = `segment ${plan.n - 1} on ${env.host}`;
+    const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now());
+    // A release that read the segments before this one was written would not have cancelled it.
+    if (readLease(env.root, lease.id)?.state !== "active") {
+      await runQuery(env.remote, scancelJobs([segment.jobId]));
+      return {
+        renewed: false,
+        why: `the lease was released meanwhile (job ${segment.jobId} cancelled)`,
+        segment: null,
+        jobId: null,
+      };
+    }
+    return { renewed: true, why: null, segment: segment.n, jobId: segment.jobId };
+  },
+});
+
+function segmentClock(env: OpEnv, segments: Segment[], input: { after: string; segmentEndMs: number | null }) {
+  const nowEpoch = Math.floor(env.now().getTime() / 1000);
+  const wall = segments.find((s) => s.jobId === input.after)?.wallSeconds ?? 0;
+  const endsAtEpoch = input.segmentEndMs === null ? nowEpoch + wall : Math.floor(input.segmentEndMs / 1000);
+  return { nowEpoch, endsAtEpoch };
+}
+
+/**
+ * `rv lease end-segment`: run by a segment's batch script when Slurm warns that the job ends soon. Leaves
+ * `control/segment-<n>.end`, which the segment's runners on every node act on.
+ */
+export const leaseEndSegmentOp = defineOp({
+  name: "lease-end-segment",
+  input: z.object({ lease: z.string(), segment: z.number().int().min(0) }),
+  result: z.object({ lease: z.string(), segment: z.number(), requested: z.literal("end") }),
+  run(env, input) {
+    const lease = requireLease(env.root, input.lease);
+    const by = newRunnerId(`end-segment-${env.host}`, process.pid);
+    requestControl(leasePaths(env.root, lease.id), segmentTarget(String(input.segment)), "end", by, env.now());
+    return { lease: lease.id, segment: input.segment, requested: "end" as const };
+  },
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

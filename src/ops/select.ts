@@ -1,0 +1,34 @@
+import { RvError } from "../errors.ts";
+import { leasePaths } from "../fsqueue/index.ts";
+import { readLeaseState, type TaskView } from "../lease/index.ts";
+import { currentView } from "./follow.ts";
+import { observerFor } from "./observer.ts";
+import type { OpEnv } from "./op.ts";
+import { resolveSelection, type TaskRef, type TaskSelectionSchema } from "./refs.ts";
+import { leasesInScope } from "./summary.ts";
+
+/**
+ * The tasks a selection names here, as they are now (or with --all every task in scope that `keep` selects), and
+ * the references that turned out to be the other place's.
+ */
+export function selectedViews(
+  env: OpEnv,
+  selection: ReturnType<typeof TaskSelectionSchema.parse>,
+  keep: (view: TaskView) => boolean,
+): { views: TaskView[]; elsewhere: TaskRef[] } {
+  if (selection.all) {
+    const observer = observerFor(env);
+    const views = leasesInScope(env, selection.lease)
+      .flatMap((lease) => readLeaseState(leasePaths(env.root, lease), observer).tasks)
+      .filter(keep);
+    return { views, elsewhere: [] };
+  }
+  const { here, elsewhere } = resolveSelection(env.root, selection);
+  return { views: here.map((ref) => viewOf(env, ref)), elsewhere };
+}
+
+export function viewOf(env: OpEnv, ref: TaskRef): TaskView {
+  const view = currentView(env, ref);
+  if (!view) throw new RvError("not_found", `task ${ref.id} vanished while rv was looking at it`);
+  return view;
+}

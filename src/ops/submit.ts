@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { TaskViewSchema } from "../lease/index.ts";
+import { exitStatusOf } from "./exit-status.ts";
+import { followTask, waitForTasks } from "./follow.ts";
+import { defineOp } from "./op.ts";
+import { publishTasks } from "./publish.ts";
+import { TaskSpecSchema } from "./taskspec.ts";
+
+/** Task specs travel in the request body (stdin), so `--env` values never show in a process list. */
+const SubmitInputSchema = z.object({ lease: z.string(), specs: z.array(TaskSpecSchema).min(1) });
+
+const SubmittedSchema = z.object({ id: z.string(), name: z.string().nullable() });
+
+export const submitOp = defineOp({
+  name: "submit",
+  input: SubmitInputSchema,
+  result: z.object({ lease: z.string(), tasks: z.array(SubmittedSchema), warnings: z.array(z.string()) }),
+  run(env, input) {
+    const { tasks, warnings } = publishTasks(env, input.lease, input.specs);
+    return { lease: input.lease, tasks: tasks.map((t) => ({ id: t.id, name: t.name ?? null })), warnings };
+  },
+});
+
+/**
+ * `rv run`, `rv submit --follow|--wait`: submits and stays with the tasks in one call. Each task's id goes out
+ * first, then (following one task) its output as it is written; the answer is each task's last view, and the exit
+ * status a shell would give. The caller hanging up stops the following, never the task.
+ */
+export const runOp = defineOp({
+  name: "run",
+  input: SubmitInputSchema.extend({ follow: z.boolean() }),
+  result: z.object({
+    lease: z.string(),
+    tasks: z.array(TaskViewSchema.nullable()),
+    warnings: z.array(z.string()),
+    stopped: z.boolean(),
+    exitStatus: z.number().int(),
+  }),
+  async run(env, input) {
+    const { tasks, warnings } = publishTasks(env, input.lease, input.specs);
+    for (const task of tasks) env.sink.out(`${task.id}\n`);
+    for (const warning of warnings) env.sink.note(`warning: ${warning}`);
+    const refs = tasks.map((task) => ({ lease: input.lease, id: task.id }));
+    const [first] = refs;
+    const views =
+      input.follow && first && refs.length === 1
+        ? [await followTask(env, first, { streams: ["out", "err"], from: "start" })]
+        : (await waitForTasks(env, refs)).views;
+    return {
+      lease: input.lease,
+      tasks: views.map((v) => v ?? null),
+      warnings,
+      stopped: env.signal.aborted,
+      exitStatus: Math.max(...views.map(exitStatusOf)),
+    };
+  },
+});

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { leasePaths } from "../fsqueue/index.ts";
+import {
+  countByState,
+  type LeaseState,
+  leasesToShow,
+  RunnerViewSchema,
+  readLease,
+  readLeaseState,
+  requireLease,
+  TaskStateSchema,
+} from "../lease/index.ts";
+import { leaseFacts, observerFor } from "./observer.ts";
+import type { OpEnv } from "./op.ts";
+
+/** A lease at a glance: its runners, its tasks counted by state, its GPUs busy and free. */
+export const LeaseSummarySchema = z.object({
+  lease: z.string(),
+  state: z.enum(["active", "released"]),
+  runners: z.array(RunnerViewSchema),
+  counts: z.record(TaskStateSchema, z.number()),
+  gpus: z.object({ total: z.number(), busy: z.number(), free: z.number() }),
+  bad: z.number(),
+});
+export type LeaseSummary = z.infer<typeof LeaseSummarySchema>;
+
+export function summarize(lease: string, leaseState: "active" | "released", state: LeaseState): LeaseSummary {
+  const live = state.runners.filter((r) => r.health === "ok" || r.health === "draining");
+  const total = live.reduce((sum, r) => sum + r.gpus.length, 0);
+  const free = live.reduce((sum, r) => sum + r.freeGpus.length, 0);
+  return {
+    lease,
+    state: leaseState,
+    runners: state.runners,
+    counts: countByState(state.tasks),
+    gpus: { total, busy: total - free, free },
+    bad: state.bad.length,
+  };
+}
+
+export function readSummary(env: OpEnv, lease: string): LeaseSummary {
+  const record = readLease(env.root, lease);
+  const state = readLeaseState(leasePaths(env.root, lease), observerFor(env));
+  return summarize(lease, record?.state ?? "active", state);
+}
+
+/** The leases a reading op covers: the one named, else every active one (every one when none is active). */
+export function leasesInScope(env: OpEnv, named: string | null | undefined): string[] {
+  if (named) requireLease(env.root, named);
+  return leasesToShow(named ?? undefined, leaseFacts(env));
+}

@@ -1,0 +1,129 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { type Config, durationMs, inheritedEnv } from "../config/index.ts";
+import { type CheckpointSignal, CheckpointSignalSchema, PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
+
+const CHECKPOINT_SIGNAL_NAMES = "USR1 (the default), USR2, TERM or INT";
+
+/** `true` (a bare `--checkpoint`) is SIGUSR1; names are taken with or without `SIG`, in any case. */
+export function checkpointSignalOf(value: true | string): CheckpointSignal | undefined {
+  if (value === true) return "SIGUSR1";
+  const name = value.trim().toUpperCase();
+  const parsed = CheckpointSignalSchema.safeParse(name.startsWith("SIG") ? name : `SIG${name}`);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A time request in whole milliseconds, or `undefined` when `text` is not a positive duration. */
+export function timeRequestMs(text: string): number | undefined {
+  const ms = durationMs(text);
+  return ms === undefined || Math.round(ms) < 1 ? undefined : Math.round(ms);
+}
+
+const CheckpointSpecSchema = z.union([z.literal(true), z.string()]).transform((value, ctx) => {
+  const signal = checkpointSignalOf(value);
+  if (signal === undefined) {
+    ctx.issues.push({
+      code: "custom",
+      input: value,
+      message: `${JSON.stringify(value)} is not a checkpoint signal: use ${CHECKPOINT_SIGNAL_NAMES}`,
+    });
+    return z.NEVER;
+  }
+  return signal;
+});
+
+/** What one task asks for: the flags of `rv submit`, and the fields of one line of `--from FILE.jsonl`. */
+export const TaskSpecSchema = z
+  .object({
+    argv: z.array(z.string()).min(1).optional(),
+    shell: z.string().min(1).optional(),
+    gpus: z.number().int().min(0).default(0),
+    cpus: z.number().int().min(1).default(1),
+    name: z.string().min(1).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
+    cwd: z.string().min(1).optional(),
+    tags: z.array(z.string()).default([]),
+    note: z.string().optional(),
+    strictOrder: z.boolean().default(false),
+    maxCrashes: z.number().int().min(1).optional(),
+    /** `true` or a signal name: the task saves its state when sent it at a segment end. */
+    checkpoint: CheckpointSpecSchema.optional(),
+    /** A duration such as `90s`, `30m` or `2h`: kept as text so a spec parses the same after a round trip. */
+    timeRequest: z
+      .string()
+      .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h")
+      .optional(),
+  })
+  .strict()
+  .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
+    message: "give exactly one of `argv` (an array) or `shell` (a string)",
+  });
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+
+export function buildTask(
+  spec: TaskSpec,
+  context: { id: string; lease: string; cwd: string; env: NodeJS.ProcessEnv; host: string; now: Date; config: Config },
+): Task {
+  return {
+    v: PROTOCOL_VERSION,
+    id: context.id,
+    lease: context.lease,
+    ...(spec.name !== undefined && { name: spec.name }),
+    command: spec.argv ? { kind: "argv", argv: spec.argv } : { kind: "shell", script: spec.shell ?? "" },
+    cwd: resolve(context.cwd, spec.cwd ?? "."),
+    env: { ...inheritedEnv(context.env, { withRvSettings: false }), ...spec.env },
+    gpus: spec.gpus,
+    cpus: spec.cpus,
+    strictOrder: spec.strictOrder,
+    attempt: 1,
+    crashes: 0,
+    maxCrashes: spec.maxCrashes ?? context.config.defaults.maxCrashes,
+    submittedAt: context.now.toISOString(),
+    submitHost: context.host,
+    tags: spec.tags,
+    ...(spec.note !== undefined && { note: spec.note }),
+    ...(spec.checkpoint !== undefined && { checkpointSignal: spec.checkpoint }),
+    ...(spec.timeRequest !== undefined && { timeRequestMs: timeRequestMs(spec.timeRequest) }),
+  };
+}
+
+export interface BadLine {
+  line: number;
+  reason: string;
+}
+
+/** Flags given beside `--from`: every line gets them, unless it says otherwise (its tags and env add to them). */
+export type SpecDefaults = Partial<Omit<z.input<typeof TaskSpecSchema>, "argv" | "shell" | "name">>;
+
+/** Every line is checked before any task is published, so a file with a bad line submits nothing twice. */
+export function parseSpecLines(text: string, defaults: SpecDefaults = {}): { specs: TaskSpec[]; bad: BadLine[] } {
+  const specs: TaskSpec[] = [];
+  const bad: BadLine[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      bad.push({ line: index + 1, reason: `not JSON: ${(error as Error).message}` });
+      return;
+    }
+    const parsed = TaskSpecSchema.safeParse(withDefaults(json, defaults));
+    if (parsed.success) specs.push(parsed.data);
+    else {
+      const issue = parsed.error.issues[0];
+      bad.push({ line: index + 1, reason: `${issue?.path.join(".") || "line"}: ${issue?.message}` });
+    }
+  });
+  return { specs, bad };
+}
+
+function withDefaults(json: unknown, defaults: SpecDefaults): unknown {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return json;
+  const line = json as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...defaults, ...line };
+  if (defaults.tags && Array.isArray(line.tags)) merged.tags = [...new Set([...defaults.tags, ...line.tags])];
+  if (defaults.env && typeof line.env === "object" && line.env !== null) merged.env = { ...defaults.env, ...line.env };
+  return merged;
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { RaceRowSchema } from "../allocator/index.ts";
+import { RunnerViewSchema, TaskViewSchema } from "../lease/index.ts";
+
+/** One lease as the TUI shows it: its runners, and for a Slurm lease where it stands and how long it has left. */
+export const TuiLeaseSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["local", "slurm"]),
+  state: z.enum(["active", "released"]),
+  /** describePhase of a Slurm lease (`running (segment 2, job 815)`); null for a local lease. */
+  phase: z.string().nullable(),
+  /** Whether the phase is bad news (failed, paused) or a wait (racing, queued, retrying); null when neither. */
+  phaseTone: z.enum(["bad", "wait"]).nullable(),
+  timeLeftSeconds: z.number().nullable(),
+  /** The gap between the last two segments' jobs, as Slurm recorded them (negative: they overlapped). */
+  renewalGapSeconds: z.number().nullable(),
+  runners: z.array(RunnerViewSchema),
+  gpus: z.object({ busy: z.number(), free: z.number() }),
+  /** The allocation race of a Slurm lease that has no segment yet (the rows `rv lease up` draws); else null. */
+  race: z.array(RaceRowSchema).nullable(),
+});
+export type TuiLease = z.infer<typeof TuiLeaseSchema>;
+
+/** The tail of one task's log, read in the same round trip as the rest. */
+export const TuiLogSchema = z.object({
+  taskId: z.string(),
+  stream: z.enum(["stdout", "stderr"]),
+  text: z.string(),
+  /** The log's whole size: more than the text when only the tail was read. */
+  bytes: z.number(),
+});
+export type TuiLog = z.infer<typeof TuiLogSchema>;
+
+/** Everything one refresh of the TUI reads: from this machine, or from the login node in one round trip. */
+export const TuiSnapshotSchema = z.object({
+  at: z.string(),
+  leases: z.array(TuiLeaseSchema),
+  tasks: z.array(TaskViewSchema),
+  log: TuiLogSchema.nullable(),
+});
+export type TuiSnapshot = z.infer<typeof TuiSnapshotSchema>;
+
+/** What the TUI asks of a refresh besides the leases and tasks: the log of the selected task, if shown. */
+export const TuiAskSchema = z.object({
+  lease: z.string().nullable(),
+  log: z
+    .object({ taskId: z.string(), lease: z.string(), stream: z.enum(["stdout", "stderr"]), tailBytes: z.number() })
+    .nullable(),
+});
+export type TuiAsk = z.infer<typeof TuiAskSchema>;
