@@ -1,6 +1,7 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { eventsFile, type LeasePaths } from "./paths.ts";
-import { PROTOCOL_VERSION, type RvEvent } from "./schema.ts";
+import { parseRecord } from "./records.ts";
+import { EventSchema, PROTOCOL_VERSION, type RvEvent } from "./schema.ts";
 
 export type EventInput = Omit<RvEvent, "v" | "time" | "runner">;
 
@@ -8,4 +9,22 @@ export type EventInput = Omit<RvEvent, "v" | "time" | "runner">;
 export function appendEvent(p: LeasePaths, runner: string, event: EventInput, now: Date): void {
   const record: RvEvent = { v: PROTOCOL_VERSION, time: now.toISOString(), runner, ...event };
   appendFileSync(eventsFile(p, runner), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+}
+
+/** A runner's event log, oldest first; lines that do not parse (a torn last line of a crash) are skipped. */
+export function readEvents(p: LeasePaths, runner: string): RvEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(eventsFile(p, runner), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const events: RvEvent[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const parsed = parseRecord(line, EventSchema);
+    if (parsed.ok) events.push(parsed.value);
+  }
+  return events;
 }

@@ -11,6 +11,7 @@ import {
   listEntries,
   type Observation,
   readDoneOne,
+  readEvents,
   readHeartbeats,
   readSnapshot,
   recallObservations,
@@ -127,7 +128,7 @@ function baseView(task: Task): TaskView {
   };
 }
 
-function claimedView(entry: ClaimedEntry, runners: Map<string, { hb: Heartbeat; view: RunnerView }>): TaskView {
+function claimedView(p: LeasePaths, entry: ClaimedEntry, runners: Runners): TaskView {
   const runner = runners.get(entry.owner);
   const running = runner?.hb.running.find((r) => r.task === entry.task.id);
   const lost = runner ? runner.view.health === "stale" || runner.view.health === "exited" : false;
@@ -137,8 +138,19 @@ function claimedView(entry: ClaimedEntry, runners: Map<string, { hb: Heartbeat; 
     assignedGpus: running?.gpus ?? [],
     runner: entry.owner,
     host: runner?.hb.host ?? null,
-    startedAt: running?.startedAt ?? null,
+    startedAt: running?.startedAt ?? startedEvent(p, entry),
   };
+}
+
+/**
+ * A task started since its runner's last heartbeat: its start is in the runner's event log. Read only then, so a
+ * listing of a long history does not read every runner's log.
+ */
+function startedEvent(p: LeasePaths, entry: ClaimedEntry): string | null {
+  const started = readEvents(p, entry.owner)
+    .filter((e) => e.type === "started" && e.task === entry.task.id && e.attempt === entry.task.attempt)
+    .at(-1);
+  return started?.time ?? null;
 }
 
 function doneView(done: Done): TaskView {
@@ -158,12 +170,12 @@ function doneView(done: Done): TaskView {
 
 type Runners = Map<string, { hb: Heartbeat; view: RunnerView }>;
 
-function copyView(copy: TaskCopy, runners: Runners): TaskView {
+function copyView(p: LeasePaths, copy: TaskCopy, runners: Runners): TaskView {
   switch (copy.state) {
     case "pending":
       return baseView(copy.task);
     case "claimed":
-      return claimedView({ owner: copy.owner, key: copy.key, task: copy.task }, runners);
+      return claimedView(p, { owner: copy.owner, key: copy.key, task: copy.task }, runners);
     case "done":
       return doneView(copy.done);
   }
@@ -189,7 +201,7 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
   const snapshot = readSnapshot(p);
   const runners = runnersOf(p, snapshot.heartbeats, observer);
   const tasks = [...latestState(snapshot).values()]
-    .map((copy) => copyView(copy, runners))
+    .map((copy) => copyView(p, copy, runners))
     .sort((a, b) => a.id.localeCompare(b.id));
   return { runners: [...runners.values()].map((r) => r.view), tasks, bad: snapshot.bad };
 }
@@ -223,5 +235,5 @@ export function readTaskView(p: LeasePaths, id: string, observer: Observer): Tas
     claimed,
     done: done ? [done] : [],
   }).get(id);
-  return copy && copyView(copy, runnersOf(p, claimed.length ? readHeartbeats(p) : [], observer));
+  return copy && copyView(p, copy, runnersOf(p, claimed.length ? readHeartbeats(p) : [], observer));
 }

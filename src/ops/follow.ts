@@ -142,17 +142,19 @@ export type FollowFrom = { attempt: number; offsets: { out: number; err: number 
 /**
  * Streams a task's stdout and stderr (those asked for) to the sink as they grow, attempt after attempt, until it
  * ends or the caller stops listening; a task that has not started yet is followed from its first line. Stopping
- * only stops the following: the task runs on. `allToOut`: the one stream asked for goes to the sink's `out`.
+ * only stops the following: the task runs on; a task that can never start ends it, as it ends a wait. `allToOut`:
+ * the one stream asked for goes to the sink's `out`.
  */
 export async function followTask(
   env: OpEnv,
   ref: TaskRef,
   options: { streams: ("out" | "err")[]; from: FollowFrom; allToOut?: boolean },
-): Promise<TaskView | undefined> {
+): Promise<Pick<Waited, "views" | "cannotStart">> {
   const p = leasePaths(env.root, ref.lease);
   let attempt = options.from === "start" ? 0 : options.from.attempt;
   const offsets = options.from === "start" ? { out: 0, err: 0 } : { ...options.from.offsets };
   const write = { out: env.sink.out, err: options.allToOut ? env.sink.out : env.sink.err };
+  let lastCheck = 0;
   for (;;) {
     const view = currentView(env, ref);
     if (view && view.attempt !== attempt && view.state !== "pending") {
@@ -168,7 +170,12 @@ export async function followTask(
         if (chunk.text) write[stream](chunk.text);
       }
     }
-    if (!view || isTerminal(view.state) || env.signal.aborted) return view;
+    if (!view || isTerminal(view.state) || env.signal.aborted) return { views: [view], cannotStart: [] };
+    if (view.state === "pending" && Date.now() - lastCheck >= CAN_START_EVERY_MS) {
+      lastCheck = Date.now();
+      const stuck = stuckTasks(env, [ref]);
+      if (stuck.length > 0) return { views: [view], cannotStart: stuck };
+    }
     await pause(POLL_MS, env.signal);
   }
 }

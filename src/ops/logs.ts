@@ -68,7 +68,8 @@ export const logsOp = defineOp({
     // From the end of what was printed: an older attempt's log was printed, the newest is followed from its start.
     const offsets = { out: 0, err: 0, [input.stream]: whole.length };
     const from = exists ? { attempt, offsets } : "start";
-    const last = await followTask(env, ref, { streams: [input.stream], from, allToOut: true });
-    return { log: { ...log, state: last?.state ?? view.state, text: null }, elsewhere };
+    const { views, cannotStart } = await followTask(env, ref, { streams: [input.stream], from, allToOut: true });
+    for (const stuck of cannotStart) env.sink.note(`stopped following: ${stuck.why}`);
+    return { log: { ...log, state: views[0]?.state ?? view.state, text: null }, elsewhere };
   },
 });

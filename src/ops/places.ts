@@ -63,8 +63,9 @@ export function localPlace(root: string, config: Config, env: NodeJS.ProcessEnv)
     kind: "local",
     where: "this machine",
     async call(op, input, options) {
-      const parsed = op.input.parse(input);
-      return op.result.parse(await op.run(opEnv(root, config, env, process.cwd(), options), parsed));
+      const parsed = checked(op.name, "input", op.input, input, "this machine");
+      const result = await op.run(opEnv(root, config, env, process.cwd(), options), parsed);
+      return checked(op.name, "result", op.result, result, "this machine");
     },
   };
 }
@@ -108,16 +109,40 @@ export function clusterPlace(root: string, cluster: ClusterConfig, env: NodeJS.P
     kind: "cluster",
     where: `cluster ${cluster.name} (${cluster.host})`,
     async call(op, input, options = {}) {
-      op.input.parse(input);
+      checked(op.name, "input", op.input, input, "this machine");
       const request: RpcRequest = { v: RPC_VERSION, op: op.name, root: cluster.root, input };
       let answer = await exchange(remote, cluster, request, options);
       if (answer.kind === "missing") {
         await deployRv(remote, cluster, env);
         answer = await exchange(remote, cluster, request, options);
       }
-      return op.result.parse(settle(answer, remote.where));
+      return checked(op.name, "result", op.result, settle(answer, remote.where), remote.where);
     },
   };
+}
+
+/**
+ * An op's input as it leaves, and its result where it arrives, checked against the op's schema: a result that
+ * does not match is never rendered as if it did (a cluster running another build, or a bug).
+ */
+function checked<S extends z.ZodType>(
+  name: string,
+  what: "input" | "result",
+  schema: S,
+  value: unknown,
+  where: string,
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+  throw new RvError(
+    "internal",
+    `the ${what} of op ${name} on ${where} does not match its schema: ${at}${issue?.message}`,
+    {
+      hint: "the deployed build may differ from this one (rv doctor); otherwise this is a bug in rv",
+    },
+  );
 }
 
 type Answer =

@@ -5,12 +5,13 @@ import {
   newRunnerId,
   publishTask,
   readDoneOne,
+  readEvents,
   readHeartbeats,
   recoverClaims,
   requestControl,
 } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
-import { killOrphans, readEvents } from "../runner/index.ts";
+import { killOrphans } from "../runner/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { selectedViews } from "./select.ts";

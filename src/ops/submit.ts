@@ -34,6 +34,8 @@ export const runOp = defineOp({
     tasks: z.array(TaskViewSchema.nullable()),
     warnings: z.array(z.string()),
     stopped: z.boolean(),
+    /** Tasks that can never start where they are, and why: waiting for them ended. */
+    cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),
     exitStatus: z.number().int(),
   }),
   async run(env, input) {
@@ -42,15 +44,16 @@ export const runOp = defineOp({
     for (const warning of warnings) env.sink.note(`warning: ${warning}`);
     const refs = tasks.map((task) => ({ lease: input.lease, id: task.id }));
     const [first] = refs;
-    const views =
+    const { views, cannotStart } =
       input.follow && first && refs.length === 1
-        ? [await followTask(env, first, { streams: ["out", "err"], from: "start" })]
-        : (await waitForTasks(env, refs)).views;
+        ? await followTask(env, first, { streams: ["out", "err"], from: "start" })
+        : await waitForTasks(env, refs);
     return {
       lease: input.lease,
       tasks: views.map((v) => v ?? null),
       warnings,
       stopped: env.signal.aborted,
+      cannotStart,
       exitStatus: Math.max(...views.map(exitStatusOf)),
     };
   },

@@ -4,7 +4,7 @@
  */
 
 export { type ControlAction, controlActions, LEASE_TARGET, segmentTarget } from "./controls.ts";
-export { readEvents } from "./events.ts";
+
 export { commandArgv, taskEnv } from "./execute.ts";
 export { killGroup, killOrphans, unfinishedStarts } from "./kill.ts";
 export {

@@ -9,10 +9,10 @@ import {
   type Observation,
   observe,
   type Recovery,
+  readEvents,
   readHeartbeats,
   recoverClaims,
 } from "../fsqueue/index.ts";
-import { readEvents } from "./events.ts";
 import { killOrphans } from "./kill.ts";
 import { pidAlive } from "./proc.ts";
 

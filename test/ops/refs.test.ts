@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ensureLeaseDirs, leasePaths } from "../../src/fsqueue/index.ts";
-import { resolveTaskRef, taskIndex } from "../../src/ops/refs.ts";
+import { newLocalLease, writeLease } from "../../src/lease/index.ts";
+import { candidatesFor, resolveSelection, resolveTaskRef, type TaskRef, taskIndex } from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
 
 describe("resolveTaskRef", () => {
@@ -34,5 +35,55 @@ describe("resolveTaskRef", () => {
     expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "xy")).toThrow(/"xy" matches 2 tasks/);
     expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "nope")).toThrow(/no task matches "nope"/);
     expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "4")).toThrow(/no task number 4: only 3 tasks exist/);
+  });
+});
+
+describe("a reference resolved across two places as if they were one", () => {
+  // Ids sort by submit time wherever they were made: here the laptop's and the cluster's tasks interleave.
+  const laptop: TaskRef[] = ["0001aa", "0003cc", "0005ee"].map((id) => ({ lease: "local", id }));
+  const cluster: TaskRef[] = ["0002bb", "0004dd", "0006xe"].map((id) => ({ lease: "sweep", id }));
+  const across = (ref: string) => {
+    const mine = candidatesFor(cluster, ref);
+    const theirs = candidatesFor(laptop, ref);
+    const merged = [...mine.tasks, ...theirs.tasks].sort((a, b) => a.id.localeCompare(b.id));
+    return resolveTaskRef(merged, ref, mine.total + theirs.total);
+  };
+
+  it.each([
+    ["1", "0006xe"],
+    ["2", "0005ee"],
+    ["6", "0001aa"],
+    ["dd", "0004dd"],
+    ["0003cc", "0003cc"],
+  ])("%s means %s, whichever place holds it", (ref, id) => {
+    expect(across(ref).id).toBe(id);
+  });
+
+  it("a suffix two places share is ambiguous; a number beyond both says how many there are", () => {
+    expect(() => across("e")).toThrow(/"e" matches 2 tasks/);
+    expect(() => across("7")).toThrow(/no task number 7: only 6 tasks exist/);
+  });
+
+  it("candidates are the newest N for a number and every suffix match, never the whole history", () => {
+    expect(candidatesFor(laptop, "2").tasks.map((t) => t.id)).toEqual(["0003cc", "0005ee"]);
+    expect(candidatesFor(laptop, "ee")).toEqual({ tasks: [{ lease: "local", id: "0005ee" }], total: 3 });
+  });
+});
+
+describe("resolveSelection", () => {
+  let home: ReturnType<typeof makeHome>;
+  beforeEach(() => {
+    home = makeHome();
+    writeLease(home.root, newLocalLease("sweep", "host", new Date(), {}));
+    writeFileSync(join(leasePaths(home.root, "sweep").done, "0002bb.json"), "{}");
+  });
+  afterEach(() => home.cleanup());
+
+  it("keeps what this place holds and hands back what the other place's candidates win", () => {
+    const elsewhere = [{ tasks: [{ lease: "local", id: "0003cc" }], total: 1 }];
+    const newest = resolveSelection(home.root, { refs: ["1"], lease: null, all: false, elsewhere });
+    expect(newest).toEqual({ here: [], elsewhere: [{ lease: "local", id: "0003cc" }] });
+    const older = resolveSelection(home.root, { refs: ["2"], lease: null, all: false, elsewhere });
+    expect(older).toEqual({ here: [{ lease: "sweep", id: "0002bb" }], elsewhere: [] });
   });
 });

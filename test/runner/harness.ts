@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterEach, beforeEach } from "vitest";
-
 import {
   type Done,
   ensureLeaseDirs,
@@ -10,9 +9,9 @@ import {
   leasePaths,
   type RvEvent,
   readDoneOne,
+  readEvents,
   taskLogFile,
 } from "../../src/fsqueue/index.ts";
-import { readEvents } from "../../src/runner/events.ts";
 import { type RunnerExit, type RunnerOptions, runRunner } from "../../src/runner/index.ts";
 import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";

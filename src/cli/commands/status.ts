@@ -67,8 +67,8 @@ async function readClusterStatus(ctx: Context, place: Place): Promise<ClusterSta
   }
 }
 
-function clusterJson(c: ClusterStatus): Record<string, unknown> {
-  const via = c.place.where;
+function clusterJson(ctx: Context, c: ClusterStatus): Record<string, unknown> {
+  const via = ctx.config.cluster?.host ?? c.place.where;
   const name = c.place.name;
   if ("error" in c) {
     const { code, message, hint } = c.error;
@@ -129,7 +129,7 @@ export async function runStatus(ctx: Context, options: { lease?: string; local?:
     wantCluster && ctx.cluster ? readClusterStatus(ctx, ctx.cluster) : null,
   ]);
   if (ctx.json) {
-    printJson(ctx.io, { leases: local.leases, cluster: cluster && clusterJson(cluster) });
+    printJson(ctx.io, { leases: local.leases, cluster: cluster && clusterJson(ctx, cluster) });
     return 0;
   }
   if (local.leases.length === 0 && !cluster) {

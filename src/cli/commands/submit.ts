@@ -175,8 +175,24 @@ async function stayWith(
       ctx.io.err(`rv: stopped following; the task goes on (rv logs -f ${result.tasks[0]?.id ?? ""})\n`);
       return 130;
     }
-    if (ctx.json) printJson(ctx.io, { lease: result.lease, tasks: result.tasks, warnings: result.warnings });
-    else if (!input.follow) for (const view of result.tasks) ctx.io.err(`rv: ${view?.id} ${view?.state}\n`);
+    const stuck =
+      result.cannotStart.length > 0
+        ? new RvError("cannot_run", result.cannotStart.map((c) => c.why).join("; "), {
+            hint: "the task stays queued: rv cancel it, or start a lease that can run it",
+          })
+        : null;
+    if (ctx.json) {
+      const error = stuck && { code: stuck.code, message: stuck.message, hint: stuck.hint ?? null };
+      printJson(ctx.io, {
+        lease: result.lease,
+        tasks: result.tasks,
+        warnings: result.warnings,
+        ...(error && { error }),
+      });
+      return stuck ? stuck.exitCode : result.exitStatus;
+    }
+    if (stuck) throw stuck;
+    if (!input.follow) for (const view of result.tasks) ctx.io.err(`rv: ${view?.id} ${view?.state}\n`);
     return result.exitStatus;
   } finally {
     interrupt.done();

@@ -8,20 +8,9 @@ import { ConfirmOverlay, HelpOverlay, InputLine, MenuOverlay, type Place } from 
 import { RacePane } from "./race-pane.tsx";
 import type { TuiState } from "./state.ts";
 import { TasksPane } from "./tasks-pane.tsx";
-import type { PaneProps } from "./view.ts";
+import type { Connection, PaneProps } from "./view.ts";
 
 /** Where the snapshot comes from and how the last refreshes went. */
-export interface Connection {
-  kind: "local" | "ssh";
-  /** The ssh host, shown as `ssh <where>`; a local connection shows as `local`. */
-  where: string;
-  /** When the last refresh came back. */
-  lastOkMs: number | null;
-  /** When the refresh under way began; null: none is. */
-  inFlightSinceMs: number | null;
-  /** Why the last refresh failed; null once one succeeds. */
-  error: string | null;
-}
 
 export interface TuiAppProps {
   snapshot: TuiSnapshot | null;

@@ -3,8 +3,8 @@ import { countByState } from "../../lease/index.ts";
 import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import { formatDuration, plural } from "../output.ts";
 import { type Cell, Line, oneLine } from "../ui/grid.tsx";
-import type { Connection } from "./app.tsx";
 import { isStuck, type TuiState } from "./state.ts";
+import type { Connection } from "./view.ts";
 
 /** A refresh slower than this is worth saying out loud: the numbers on screen are getting old. */
 const SLOW_REFRESH_MS = 1500;

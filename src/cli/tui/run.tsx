@@ -7,9 +7,10 @@ import type { Context } from "../context.ts";
 import { paintForStdout } from "../ui/color.ts";
 import type { TaskAction } from "./action.ts";
 import { parseAddLine } from "./add-line.ts";
-import { type Connection, TuiApp } from "./app.tsx";
+import { TuiApp } from "./app.tsx";
 import { type Effect, keysOf, reduceKey } from "./keys.ts";
 import { INITIAL_STATE, selectedTask, type TuiState } from "./state.ts";
+import type { Connection } from "./view.ts";
 
 /** How much of a log one refresh reads: a screen of lines many times over. */
 const LOG_TAIL_BYTES = 64 * 1024;

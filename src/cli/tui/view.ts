@@ -19,3 +19,16 @@ export function shortId(id: string): string {
 export function scrollOffset(total: number, selected: number, rows: number): number {
   return Math.max(0, Math.min(selected - Math.floor(rows / 2), total - rows));
 }
+
+/** The TUI's line to the leases it shows: this machine, or the cluster over ssh, and how the last refresh went. */
+export interface Connection {
+  kind: "local" | "ssh";
+  /** The ssh host, shown as `ssh <where>`; a local connection shows as `local`. */
+  where: string;
+  /** When the last refresh came back. */
+  lastOkMs: number | null;
+  /** When the refresh under way began; null: none is. */
+  inFlightSinceMs: number | null;
+  /** Why the last refresh failed; null once one succeeds. */
+  error: string | null;
+}

@@ -1,6 +1,6 @@
 import type { RaceRow } from "../../../src/allocator/index.ts";
-import type { Connection } from "../../../src/cli/tui/app.tsx";
 import { INITIAL_STATE, type TuiState } from "../../../src/cli/tui/state.ts";
+import type { Connection } from "../../../src/cli/tui/view.ts";
 import type { RunnerView, TaskView } from "../../../src/lease/index.ts";
 import type { TuiLease, TuiSnapshot } from "../../../src/ops/tui-snapshot.ts";
 

@@ -268,8 +268,11 @@ function raceState(lease: string, view: WaitView, line: string, now: Date): Race
  */
 async function interrupted(ctx: Context, place: Place, lease: string): Promise<number> {
   if (ctx.io.isTTY && process.stdin.isTTY && (await confirm(`cancel lease ${lease}? [y/N] `))) {
-    await place.call(leaseReleaseOp, { leases: [lease], now: true });
-    ctx.io.out(`${lease}\treleased (stopping now)\n`);
+    const { leases } = await place.call(leaseReleaseOp, { leases: [lease], now: true });
+    const cancelled = leases.flatMap((l) => l.cancelled);
+    ctx.io.out(
+      `${lease}\treleased (stopping now)${cancelled.length ? `; cancelled job ${cancelled.join(", ")}` : ""}\n`,
+    );
     return 130;
   }
   note(ctx, `stopped waiting; lease ${lease} stays queued. Release it with: rv lease release ${lease} --now`);

@@ -1,0 +1,155 @@
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
+import { makeHome } from "../helpers/home.ts";
+import { json } from "../helpers/lease.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+// One operation layer: every verb works the same on a lease of this machine and on a lease of the dev cluster,
+// both driven from a laptop RV_HOME after `rv init`. The same test body runs against each.
+const laptop = makeHome("rv-verbs-laptop-");
+const cluster = makeHome("rv-verbs-cluster-");
+const root = `${cluster.root}/root`;
+const CLUSTER = "vb";
+
+beforeAll(async () => {
+  assertBuilt();
+  await initLaptop(laptop.root, root, CLUSTER);
+  const here = await rv(laptop.root, ["lease", "up", "--local", "--name", "here", "--cpus", "4"]);
+  expect(here.exitCode, here.stderr as string).toBe(0);
+  const there = await rv(laptop.root, [
+    ...["lease", "up", "--partition", "standard", "--gpu", "0", "--cpus", "4", "--segment", "15m"],
+    ...["--name", "there", "--json"],
+  ]);
+  expect(there.exitCode, there.stderr as string).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  await rv(laptop.root, ["lease", "release", "--all", "--now", "--wait"]);
+  await scancelByName(["rv-there-0", "rv-there-1"]);
+  await closeSshMaster(laptop.root, `rv-${CLUSTER}`);
+  laptop.cleanup();
+  cluster.cleanup();
+}, 120_000);
+
+const laptopRv = (args: string[]) => rv(laptop.root, args);
+
+async function submit(lease: string, argv: string[]): Promise<string> {
+  const result = await laptopRv(["submit", "--lease", lease, "--json", "--", ...argv]);
+  expect(result.exitCode, result.stderr as string).toBe(0);
+  return json<{ tasks: { id: string }[] }>(result.stdout as string).tasks[0]?.id ?? "";
+}
+
+interface Listed {
+  tasks: { id: string; state: string; attempt: number; place: string; startedAt: string | null }[];
+}
+
+async function listed(args: string[]): Promise<Listed["tasks"]> {
+  const result = await laptopRv(["tasks", "--json", "-n", "0", ...args]);
+  expect(result.exitCode, result.stderr as string).toBe(0);
+  return json<Listed>(result.stdout as string).tasks;
+}
+
+/** A process of the sleeping task, found by its unique argument (the dev cluster's nodes run on this host). */
+async function sleeping(seconds: number): Promise<boolean> {
+  return (await execa("pgrep", ["-f", `sleep ${seconds}`], { reject: false })).exitCode === 0;
+}
+
+describe.each([
+  { where: "a lease on this machine", lease: "here", place: "local" },
+  { where: "a lease on the cluster", lease: "there", place: CLUSTER },
+])("every verb on $where, from the laptop", ({ lease, place }) => {
+  test("submit, tasks, logs, logs -f, wait, cancel, requeue and lease show", { timeout: 120_000 }, async () => {
+    const seconds = 3000 + Math.floor(Math.random() * 900);
+    const ok = await submit(lease, ["sh", "-c", 'echo "hello from $RV_LEASE_ID"']);
+    const failing = await submit(lease, ["sh", "-c", "echo oops >&2; exit 3"]);
+    const sleeper = await submit(lease, ["sleep", String(seconds)]);
+
+    // logs -f started at once follows each task from its first line, even while it is still pending
+    const lines = await submit(lease, ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 1; done"]);
+    const follow = await laptopRv(["logs", "-f", lines, "--lease", lease]);
+    expect(follow.exitCode, follow.stderr as string).toBe(0);
+    expect(follow.stdout).toBe("line 1\nline 2\nline 3\n");
+
+    // wait: its exit status reflects the failure; one task alone gives that task's own status
+    const both = await laptopRv(["wait", ok, failing, "--lease", lease, "--timeout", "60s"]);
+    expect(both.exitCode, both.stderr as string).toBe(1);
+    expect(both.stdout).toBe(`${ok}\tsucceeded\n${failing}\tfailed\n`);
+    expect((await laptopRv(["wait", failing])).exitCode).toBe(3);
+
+    const logs = await laptopRv(["logs", ok]);
+    expect(logs.stdout).toBe(`hello from ${lease}\n`);
+    expect((await laptopRv(["logs", failing, "--stderr"])).stdout).toBe("oops\n");
+
+    // tasks: the running task has its start time; each row says where it lives
+    await waitFor(async () => (await listed(["--lease", lease])).find((t) => t.id === sleeper)?.state === "running", {
+      what: "the sleeper to run",
+      timeoutMs: 30_000,
+    });
+    const rows = await listed(["--lease", lease]);
+    expect(rows.find((t) => t.id === sleeper)).toMatchObject({
+      state: "running",
+      place,
+      startedAt: expect.any(String),
+    });
+    expect(rows.find((t) => t.id === failing)).toMatchObject({ state: "failed", place });
+    expect(await sleeping(seconds)).toBe(true);
+
+    // cancel: the sleeping task's process group is gone on the node
+    const cancel = await laptopRv(["cancel", sleeper, "--json"]);
+    expect(cancel.exitCode, cancel.stderr as string).toBe(0);
+    expect(json<{ tasks: { outcome: string }[] }>(cancel.stdout as string).tasks).toEqual([
+      expect.objectContaining({ outcome: "cancelled" }),
+    ]);
+    await waitFor(async () => !(await sleeping(seconds)), { what: "the sleeper's process to be gone" });
+
+    // requeue: the failed task runs again as attempt 2
+    const requeue = await laptopRv(["requeue", failing]);
+    expect(requeue.stdout).toBe(`${failing}\trequeued (was failed)\n`);
+    expect((await laptopRv(["wait", failing, "--timeout", "60s"])).exitCode).toBe(3);
+    expect((await listed(["--lease", lease])).find((t) => t.id === failing)).toMatchObject({ attempt: 2 });
+
+    const show = await laptopRv(["lease", "show", lease, "--json"]);
+    expect(show.exitCode, show.stderr as string).toBe(0);
+    const shown = json<{ lease: { id: string }; counts: Record<string, number> }>(show.stdout as string);
+    expect(shown.lease.id).toBe(lease);
+    expect(shown.counts).toMatchObject({ succeeded: 2, failed: 1, cancelled: 1 });
+  });
+
+  test("run --json: the task's output goes to stderr, stdout is one JSON document", async () => {
+    const run = await laptopRv(["run", "--lease", lease, "--json", "--", "sh", "-c", "echo out; exit 4"]);
+    expect(run.exitCode).toBe(4);
+    const doc = json<{ tasks: { state: string; exitCode: number }[] }>(run.stdout as string);
+    expect(doc.tasks).toEqual([expect.objectContaining({ state: "failed", exitCode: 4 })]);
+    expect(run.stderr).toContain("out\n");
+  });
+});
+
+describe("both places as one", () => {
+  test("with no --lease, rv tasks lists this machine's and the cluster's tasks together, each saying where", async () => {
+    const places = new Set((await listed([])).map((t) => t.place));
+    expect(places).toEqual(new Set(["local", CLUSTER]));
+    const human = await laptopRv(["tasks", "-n", "0"]);
+    expect(human.stdout).toMatch(/^\w+\s+local\s/m);
+    expect(human.stdout).toMatch(new RegExp(`^\\w+\\s+${CLUSTER}\\s`, "m"));
+  });
+
+  test("a number counts back over both places, and a suffix finds a task wherever it lives", async () => {
+    const local = await submit("here", ["echo", "older, here"]);
+    const remote = await submit("there", ["echo", "newer, there"]);
+    expect((await laptopRv(["wait", "1", "2", "--timeout", "60s"])).exitCode).toBe(0);
+    expect((await laptopRv(["logs", "1"])).stdout).toBe("newer, there\n");
+    expect((await laptopRv(["logs", "2"])).stdout).toBe("older, here\n");
+    expect((await laptopRv(["logs", remote.slice(-6)])).stdout).toBe("newer, there\n");
+    expect((await laptopRv(["logs", local.slice(-6)])).stdout).toBe("older, here\n");
+  });
+
+  test("rv wait --all counts tasks that finished already, and a task that can never start ends the wait", async () => {
+    const wait = await laptopRv(["wait", "--all", "--timeout", "60s"]);
+    expect(wait.exitCode).toBe(1);
+    const huge = await laptopRv(["submit", "--lease", "there", "--cpus", "64", "--wait", "--", "true"]);
+    expect(huge.exitCode).toBe(9);
+    expect(huge.stderr).toMatch(/asks for 64 CPUs, but a runner of lease there has at most 4/);
+  });
+});
