@@ -145,6 +145,21 @@ describe("both places as one", () => {
     expect((await laptopRv(["logs", local.slice(-6)])).stdout).toBe("older, here\n");
   });
 
+  test("a cluster lease answers lease show, lease ls and lease release --dry-run like a local one", async () => {
+    const dry = await laptopRv(["lease", "release", "there", "--dry-run", "--json"]);
+    expect(dry.exitCode, dry.stderr as string).toBe(0);
+    expect(json<{ dryRun: boolean; leases: { id: string; where: string }[] }>(dry.stdout as string)).toMatchObject({
+      dryRun: true,
+      leases: [{ id: "there", where: CLUSTER }],
+    });
+    const ls = await laptopRv(["lease", "ls", "--json"]);
+    const leases = json<{ leases: { id: string; where: string; state: string }[] }>(ls.stdout as string).leases;
+    expect(leases.map((l) => [l.id, l.where, l.state])).toEqual([
+      ["here", "local", "active"],
+      ["there", CLUSTER, "active"],
+    ]);
+  });
+
   test("rv wait --all counts tasks that finished already, and a task that can never start ends the wait", async () => {
     const wait = await laptopRv(["wait", "--all", "--timeout", "60s"]);
     expect(wait.exitCode).toBe(1);

@@ -1,0 +1,120 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { json, useRvHome } from "../helpers/lease.ts";
+import { rv } from "../helpers/rv.ts";
+
+// Sharp edges found trying rv as a user would: each answers clearly and loses nothing.
+describe("flag errors with --json", () => {
+  const home = useRvHome();
+
+  it.each([
+    [["tasks", "--frob", "--json"], /unknown option '--frob'/],
+    [["nosuch", "--json"], /unknown command 'nosuch'/],
+    [["logs", "--json"], /missing required argument 'task'/],
+    [["lease", "show", "a", "b", "--json"], /too many arguments/],
+  ])("rv %j answers one JSON document with the error, exit 2", async (args, message) => {
+    const result = await rv(home.root, args);
+    expect(result.exitCode).toBe(2);
+    const doc = json<{ v: number; error: { code: string; message: string; hint: string } }>(result.stdout as string);
+    expect(doc.v).toBe(1);
+    expect(doc.error.code).toBe("usage");
+    expect(doc.error.message).toMatch(message);
+    expect(result.stderr).toBe("");
+  });
+
+  it("a task's own --json after -- is the task's, not rv's", async () => {
+    const result = await rv(home.root, ["submit", "--bogus", "--", "echo", "--json"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/unknown option '--bogus'/);
+  });
+});
+
+describe("rv lease up keeps local and cluster flags apart", () => {
+  const home = useRvHome();
+
+  it.each([
+    [["--local", "--gpu", "2"], /--gpu: only for a lease on a cluster/],
+    [["--local", "--time", "3h"], /--time: only for a lease on a cluster/],
+    [["--gpu-ids", "0", "--segment", "oops"], /--segment: only for a lease on a cluster/],
+    [["--gpu", "4", "--dry-run"], /--gpu, --dry-run: no cluster is configured to ask/],
+  ])("rv lease up %j refuses, and starts no runner", async (args, message) => {
+    const result = await rv(home.root, ["lease", "up", ...args]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(existsSync(join(home.root, "leases"))).toBe(false);
+  });
+});
+
+describe("rv submit --from with task flags", () => {
+  const home = useRvHome();
+
+  it("applies them to every line as defaults; a line's own fields win, tags and env add up", async () => {
+    const file = join(home.root, "sweep.jsonl");
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ shell: 'echo "$A$B"', name: "a" }),
+        JSON.stringify({ shell: 'echo "$A$B"', name: "b", cpus: 2, tags: ["own"], env: { B: "2" } }),
+      ].join("\n"),
+    );
+    const submit = await rv(home.root, [
+      ...["submit", "--from", file, "--cpus", "1", "--tag", "sweep", "--env", "A=1", "--note", "from flags"],
+      "--wait",
+    ]);
+    expect(submit.exitCode, submit.stderr as string).toBe(0);
+    const listed = json<{ tasks: { name: string; cpus: number; tags: string[]; note: string }[] }>(
+      (await rv(home.root, ["tasks", "--json"])).stdout as string,
+    );
+    expect(listed.tasks).toEqual([
+      expect.objectContaining({ name: "a", cpus: 1, tags: ["sweep"], note: "from flags" }),
+      expect.objectContaining({ name: "b", cpus: 2, tags: ["sweep", "own"], note: "from flags" }),
+    ]);
+    expect((await rv(home.root, ["logs", "2"])).stdout).toBe("1\n");
+    expect((await rv(home.root, ["logs", "1"])).stdout).toBe("12\n");
+  });
+
+  it("refuses --name, which names one task", async () => {
+    const file = join(home.root, "one.jsonl");
+    writeFileSync(file, JSON.stringify({ argv: ["true"] }));
+    const result = await rv(home.root, ["submit", "--from", file, "--name", "x"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/--name names one task: with --from, give each line its own "name"/);
+  });
+});
+
+describe("rv wait", () => {
+  const home = useRvHome();
+
+  it("--all counts tasks that already finished", async () => {
+    expect((await rv(home.root, ["submit", "--", "false"])).exitCode).toBe(0);
+    expect((await rv(home.root, ["submit", "--", "sleep", "1"])).exitCode).toBe(0);
+    const wait = await rv(home.root, ["wait", "--all"]);
+    expect(wait.exitCode).toBe(1);
+    expect(wait.stdout).toMatch(/\tfailed\n.*\tsucceeded\n$/);
+  });
+
+  it("ends with exit 9 for a task that asks for more GPUs than the lease holds, and says why", async () => {
+    expect((await rv(home.root, ["lease", "up", "--local", "--name", "one", "--gpu-ids", "g0"])).exitCode).toBe(0);
+    const id = String((await rv(home.root, ["submit", "--lease", "one", "--gpus", "2", "--", "true"])).stdout).trim();
+    const wait = await rv(home.root, ["wait", id, "--json"]);
+    expect(wait.exitCode).toBe(9);
+    const doc = json<{ cannotStart: { id: string; why: string }[]; error: { code: string } }>(wait.stdout as string);
+    expect(doc.error.code).toBe("cannot_run");
+    expect(doc.cannotStart).toEqual([
+      { id, why: `task ${id} asks for 2 GPUs, but a runner of lease one has at most 1` },
+    ]);
+  });
+
+  it("ends with exit 9 for a task left pending in a released lease", async () => {
+    expect((await rv(home.root, ["lease", "up", "--local", "--name", "gone", "--cpus", "1"])).exitCode).toBe(0);
+    const busy = await rv(home.root, ["submit", "--lease", "gone", "--", "sleep", "2"]);
+    const queued = String((await rv(home.root, ["submit", "--lease", "gone", "--", "true"])).stdout).trim();
+    expect(busy.exitCode).toBe(0);
+    expect((await rv(home.root, ["lease", "release", "gone", "--wait"])).exitCode).toBe(0);
+    const wait = await rv(home.root, ["wait", queued]);
+    expect(wait.exitCode).toBe(9);
+    expect(wait.stderr).toMatch(/lease gone was released: nothing will start task/);
+  });
+});
