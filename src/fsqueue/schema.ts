@@ -134,7 +134,7 @@ const leaseBase = {
   state: z.enum(["active", "released"]),
 };
 
-export const LocalLeaseSchema = z.object({
+const LocalLeaseSchema = z.object({
   ...leaseBase,
   kind: z.literal("local"),
   gpuIds: z.array(z.string()).optional(),

@@ -7,7 +7,6 @@ import {
   judgeLiveness,
   type LeasePaths,
   latestState,
-  leasePaths,
   listEntries,
   type Observation,
   readDoneOne,
@@ -204,10 +203,6 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
     .map((copy) => copyView(p, copy, runners))
     .sort((a, b) => a.id.localeCompare(b.id));
   return { runners: [...runners.values()].map((r) => r.view), tasks, bad: snapshot.bad };
-}
-
-export function readLeaseStateById(root: string, lease: string, observer: Observer): LeaseState {
-  return readLeaseState(leasePaths(root, lease), observer);
 }
 
 export function isTerminal(state: TaskState): boolean {

@@ -38,6 +38,3 @@ export interface Op<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.Zod
 export function defineOp<I extends z.ZodType, R extends z.ZodType>(op: Op<I, R>): Op<I, R> {
   return op;
 }
-
-/** A sink that drops everything: ops called for their result alone (a refresh of the TUI). */
-export const quietSink: Sink = { out: () => {}, err: () => {}, note: () => {} };

@@ -1,3 +1,4 @@
+/** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { leasePaths, newRunnerId, requestControl, type Segment } from "../fsqueue/index.ts";
@@ -15,8 +16,6 @@ import {
 import { segmentTarget } from "../runner/index.ts";
 import { runQuery, scancelJobs } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
-
-/** The ops a segment's batch script runs on its node, in-process: they are the lease's own life cycle. */
 
 /** Slurm starts the jobs of one scheduling pass within a second or two (sched_min_interval is 2 s on the seed cluster). */
 const SETTLE_MS = 3000;
