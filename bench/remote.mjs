@@ -1,7 +1,7 @@
 // (e) Read commands over ssh against the dev cluster (test/cluster/up.sh; real sshd on loopback): round trips
-// per command (ssh processes started, counted by an `ssh` shim first in PATH) and wall time (hyperfine), next to
-// the peers: one bare `ssh HOST squeue --me` (the floor: one multiplexed round trip), and the four plain
-// ssh calls a script needs to gather what `rv status` shows.
+// per command (ssh processes started, counted by an `ssh` shim first in PATH) and wall time (hyperfine), a row
+// per read verb of the operation layer, next to the peers: a bare `ssh HOST true` (the floor: one multiplexed
+// round trip), `ssh HOST squeue --me`, and the four plain ssh calls a script needs to gather what `rv status` shows.
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hyperfine, isolatedEnv, log, onCleanup, ROOT, RV, run, workDir } from "./lib.mjs";
@@ -15,8 +15,17 @@ export async function runRemote({ warmup = 3, runs = 20 } = {}) {
   const work = workDir("remote");
   try {
     const { env, sshLog, sshConfig } = await initCluster(work.dir);
+    const task = await finishedTask(env);
+    // Every read verb of the operation layer, on a cluster lease from the laptop; and one write for scale.
     const commands = [
       { name: "rv status --json", args: ["status", "--json"] },
+      { name: "rv tasks --json (both places)", args: ["tasks", "--json"] },
+      { name: "rv tasks --lease sweep --json", args: ["tasks", "--lease", "sweep", "--json"] },
+      { name: "rv logs ID", args: ["logs", task] },
+      { name: "rv logs 1 (resolved over both places)", args: ["logs", "1"] },
+      { name: "rv wait ID (finished)", args: ["wait", task] },
+      { name: "rv lease ls --json", args: ["lease", "ls", "--json"] },
+      { name: "rv lease show sweep --json", args: ["lease", "show", "sweep", "--json"] },
       { name: "rv resources --json", args: ["resources", "--json"] },
       { name: "rv doctor --json", args: ["doctor", "--json"] },
       { name: "rv submit --lease sweep -- true", args: ["submit", "--lease", "sweep", "--", "true"] },
@@ -25,7 +34,8 @@ export async function runRemote({ warmup = 3, runs = 20 } = {}) {
     for (const command of commands) roundTrips[command.name] = await countRoundTrips(command.args, env, sshLog);
     const ssh = `ssh -F ${sshConfig} rv-bench`;
     const peers = [
-      { name: "ssh HOST squeue --me (1 round trip, the floor)", command: `${ssh} squeue --me` },
+      { name: "ssh HOST true (1 round trip, the floor)", command: `${ssh} true` },
+      { name: "ssh HOST squeue --me (1 round trip and a Slurm query)", command: `${ssh} squeue --me` },
       {
         name: "4 x ssh: sshare, squeue, scontrol -d show node, df (what rv status gathers)",
         command: `${ssh} sshare -l -P; ${ssh} squeue --me; ${ssh} scontrol -d show node; ${ssh} df -P /tmp`,
@@ -76,6 +86,12 @@ async function initCluster(dir) {
   const sshConfig = join(home, "ssh", "config");
   onCleanup(() => run("/usr/bin/ssh", ["-F", sshConfig, "-O", "exit", "rv-bench"], { allowFail: true }));
   return { env, sshLog, sshConfig };
+}
+
+/** A task of the cluster's lease that has finished: what the logs and wait rows read. */
+async function finishedTask(env) {
+  const { stdout } = await run(RV, ["submit", "--lease", "sweep", "--wait", "--json", "--", "echo", "bench"], { env });
+  return JSON.parse(stdout).tasks[0].id;
 }
 
 /** ssh processes one run of the command starts (control commands like `-O check` excluded). */

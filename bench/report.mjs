@@ -261,8 +261,9 @@ function remoteSection(r) {
 The laptop CLI against the dev cluster (\`npm run cluster:up\`) through the loopback sshd, after \`rv init\` (so
 the ControlMaster is up and this build is deployed). Round trips are the ssh processes one run starts, counted
 by an \`ssh\` shim first in PATH (\`ssh -V\` and \`-O\` control commands are not round trips). Times by hyperfine
-(${r.warmup} warm-ups, ${r.runs} runs). Peers: one bare \`ssh HOST squeue --me\` (the floor of any remote read),
-and the four ssh calls a script would make to gather what \`rv status\` shows.
+(${r.warmup} warm-ups, ${r.runs} runs). A row per read verb of the operation layer, each one \`rv rpc\` call on
+the login node (docs/ops.md). Peers: a bare \`ssh HOST true\` (the floor of any remote command over the shared
+connection), \`ssh HOST squeue --me\`, and the four ssh calls a script would make to gather what \`rv status\` shows.
 
 ${table(["command", "round trips", "median", "mean", "σ"], [...rows, ...peers])}${disturbance(r)}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { explainPendingReason } from "../../src/cli/commands/lease/pending-reason.ts";
-import type { WaitView as LeaseViewResult } from "../../src/cli/commands/lease/wait-view.ts";
+import type { WaitView } from "../../src/cli/commands/lease/wait-view.ts";
 import { waitingJobs } from "../../src/cli/commands/lease/why.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 
@@ -19,17 +19,17 @@ describe("explainPendingReason", () => {
 });
 
 describe("waitingJobs", () => {
-  const view = (over: Partial<LeaseViewResult>): LeaseViewResult =>
+  const view = (over: Partial<WaitView>): WaitView =>
     ({
       lease: makeSlurmLease(),
       segments: [],
       phase: { kind: "racing", waiting: 2, of: 3 },
       timeLeftSeconds: 3600,
-      summary: {} as LeaseViewResult["summary"],
+      summary: {} as WaitView["summary"],
       race: null,
       alloc: null,
       ...over,
-    }) as LeaseViewResult;
+    }) as WaitView;
 
   test("before a claim: each pending racer with Slurm's reason and planned start; not the refused or started", () => {
     const race = [
@@ -55,7 +55,7 @@ describe("waitingJobs", () => {
         segment: { n: 1, jobId: "21" },
         job: { state: { kind: "pending" }, reason: "Dependency", start: { kind: "at", epoch: 500 } },
       },
-    ] as unknown as LeaseViewResult["segments"];
+    ] as unknown as WaitView["segments"];
     expect(waitingJobs(view({ segments }))).toMatchObject([
       { jobId: "21", what: "segment 1", reason: "Dependency", startEpoch: 500 },
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { RaceRow } from "../../src/allocator/index.ts";
-import { describeWait, type WaitView as LeaseViewResult } from "../../src/cli/commands/lease/wait-view.ts";
+import { describeWait, type WaitView } from "../../src/cli/commands/lease/wait-view.ts";
 
 const row = (rank: number, state: RaceRow["state"], jobId: string): RaceRow => ({
   rank,
@@ -11,8 +11,8 @@ const row = (rank: number, state: RaceRow["state"], jobId: string): RaceRow => (
   reason: null,
 });
 
-function view(change: Partial<LeaseViewResult>): LeaseViewResult {
-  return { segments: [], race: null, phase: { kind: "racing", waiting: 1, of: 1 }, ...change } as LeaseViewResult;
+function view(change: Partial<WaitView>): WaitView {
+  return { segments: [], race: null, phase: { kind: "racing", waiting: 1, of: 1 }, ...change } as WaitView;
 }
 
 describe("describeWait", () => {
