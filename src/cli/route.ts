@@ -81,6 +81,10 @@ export async function onSelectedTasks<R extends { elsewhere: TaskRef[] }>(
   }
   if (!cluster || selection.all) return gather(placesFor(ctx, null), (place) => call(place, plain));
   const { candidates } = await local.call(candidatesOp, { refs: selection.refs });
+  // A full id is unique wherever it was made: when this machine holds every one named, the cluster is not asked.
+  if (selection.refs.every((ref, i) => candidates[i]?.tasks.some((t) => t.id === ref))) {
+    return { reached: [{ place: local, value: await call(local, plain) }], missing: [] };
+  }
   let there: R;
   try {
     there = await call(cluster, { ...plain, elsewhere: candidates });

@@ -22,7 +22,9 @@ export function localRemote(): FileRemote {
     async stream(argv, stdin, sink, hangUp) {
       validateCommands([{ argv, stdin }]);
       const [file = "", ...args] = argv;
-      const finished = await pipeTo(execa(file, args, { reject: false, buffer: false }), stdin, sink, hangUp);
+      // Its own process group, as over ssh: Ctrl-C reaches the caller, which hangs up by closing stdin.
+      const child = execa(file, args, { reject: false, buffer: false, detached: true });
+      const finished = await pipeTo(child, stdin, sink, hangUp);
       if (finished.code === "ENOENT") sink.err(`rv: ${file}: not found\n`);
       return toCommandResult(file, { ...finished, stdout: "", stderr: "" }).exitCode;
     },

@@ -62,7 +62,10 @@ async function streamOutput(
     sink.err(chunk);
   };
   const keep = { out: sink.out, err: keepTail };
-  const finished = await pipeTo(execa("ssh", args, { reject: false, buffer: false }), stdin, keep, hangUp);
+  // Its own process group: Ctrl-C at the terminal reaches rv, which hangs up by closing stdin (the far side then
+  // ends what it follows and answers), instead of killing ssh mid-answer.
+  const ssh = execa("ssh", args, { reject: false, buffer: false, detached: true });
+  const finished = await pipeTo(ssh, stdin, keep, hangUp);
   if (finished.exitCode === undefined || finished.exitCode === 255)
     throw classifySshFailure(finished.exitCode, stderr, target);
   return finished.exitCode;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadProfile, parseProfileToml } from "../../src/allocator/profile/load.ts";
+import { loadConfiguredProfile, loadProfile, parseProfileToml } from "../../src/allocator/profile/load.ts";
 import { loadConfig } from "../../src/config/index.ts";
 
 const oneGpu = 'name = "lab"\n\n[[gpu]]\nkey = "a6000"\npartition = "gpu"\ngres = "a6000"\nvramGb = 48\n';
@@ -158,7 +158,7 @@ describe("[cluster] profile in config.toml", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cluster = '[cluster]\nname = "lab"\nhost = "local"\nuser = "me"\nroot = "/scratch/me/.rv"\n';
 
-  it("takes a built-in name or an absolute path, and reports a bad one where it is set", () => {
+  it("takes a built-in name or an absolute path, and reports a bad one where it is set, when it is used", () => {
     writeFileSync(join(dir, "config.toml"), `${cluster}profile = "rivanna"\n`);
     expect(loadConfig(dir, {}).cluster?.profile).toBe("rivanna");
     writeFileSync(join(dir, "config.toml"), `${cluster}profile = "lab.toml"\n`);
@@ -167,7 +167,9 @@ describe("[cluster] profile in config.toml", () => {
     );
     writeFileSync(join(dir, "lab.toml"), 'name = "lab"\nvram = 1\n');
     writeFileSync(join(dir, "config.toml"), `${cluster}profile = "${join(dir, "lab.toml")}"\n`);
-    expect(() => loadConfig(dir, {})).toThrow(
+    // A profile that does not parse stops only what uses it (rv lease up, rv cost), named where it is set.
+    const config = loadConfig(dir, {});
+    expect(() => loadConfiguredProfile(dir, config)).toThrow(
       /config\.toml \(line 6\): cluster\.profile: .*lab\.toml \(line 2\): vram/,
     );
   });

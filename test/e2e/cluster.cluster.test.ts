@@ -101,15 +101,17 @@ describe("a laptop and the dev cluster over ssh", () => {
     expect(result.exitCode, result.stderr as string).toBe(0);
     expect((await execa("squeue", ["-h", "-j", gpuJob, "-o", "%N"])).stdout.trim()).toBe("mig-01");
     const out = json<{ pools: Record<string, unknown>[] }>(result.stdout as string);
+    // Other test files run beside this one, and a 1-GPU lease of theirs may hold a slice of mig-01 too.
+    const others = await otherGpusOn("mig-01", gpuJob);
     expect(out.pools).toEqual([
       expect.objectContaining({
         partition: "gpu-mig",
         type: "1g.10gb",
         total: 7,
-        allocated: 3,
-        idle: 4,
-        maxFreeOnOneNode: 4,
-        request: "starts now",
+        allocated: 3 + others,
+        idle: 4 - others,
+        maxFreeOnOneNode: 4 - others,
+        request: others === 0 ? "starts now" : "waits",
       }),
     ]);
   });
@@ -207,3 +209,13 @@ describe("as an unprivileged cluster user", () => {
     expect(s.jobs).toEqual([]);
   });
 });
+
+/** GPUs that running jobs other than `except` hold on `node`, as squeue reports their GRES per node. */
+async function otherGpusOn(node: string, except: string): Promise<number> {
+  const { stdout } = await execa("squeue", ["-h", "-t", "RUNNING", "-w", node, "-o", "%i %b"]);
+  return stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([id]) => id && id !== except)
+    .reduce((sum, [, gres]) => sum + Number(/gpu(?::[^:,]+)?:(\d+)/.exec(gres ?? "")?.[1] ?? 0), 0);
+}

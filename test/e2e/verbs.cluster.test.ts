@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
-import { assertBuilt, rv } from "../helpers/rv.ts";
+import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // One operation layer: every verb works the same on a lease of this machine and on a lease of the dev cluster,
@@ -115,6 +115,27 @@ describe.each([
     const shown = json<{ lease: { id: string }; counts: Record<string, number> }>(show.stdout as string);
     expect(shown.lease.id).toBe(lease);
     expect(shown.counts).toMatchObject({ succeeded: 2, failed: 1, cancelled: 1 });
+  });
+
+  test("Ctrl-C at the terminal stops following, never the task", { timeout: 60_000 }, async () => {
+    // As a terminal sends it: SIGINT to rv's whole process group, so to anything rv started in it too.
+    const run = execa(RV_BIN, ["run", "--lease", lease, "--", "sh", "-c", "echo started; exec sleep 40"], {
+      env: { RV_HOME: laptop.root, NO_COLOR: "1" },
+      reject: false,
+      detached: true,
+    });
+    let out = "";
+    run.stdout?.on("data", (chunk) => {
+      out += chunk;
+    });
+    await waitFor(() => out.includes("started"), { what: "the task's first line", timeoutMs: 30_000 });
+    process.kill(-(run.pid as number), "SIGINT");
+    const stopped = await run;
+    expect(stopped.exitCode, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/stopped following; the task goes on \(rv logs -f (\w+)\)/);
+    const id = /rv logs -f (\w+)/.exec(stopped.stderr)?.[1] ?? "";
+    expect((await listed(["--lease", lease])).find((t) => t.id === id)?.state).toBe("running");
+    expect((await laptopRv(["cancel", id])).exitCode).toBe(0);
   });
 
   test("run --json: the task's output goes to stderr, stdout is one JSON document", async () => {

@@ -1,6 +1,6 @@
 import { type Balance, parseBalance } from "../../allocator/balance.ts";
 import { type Cost, costOf, hundredths } from "../../allocator/cost.ts";
-import { loadProfile } from "../../allocator/profile/load.ts";
+import { loadConfiguredProfile, loadProfile } from "../../allocator/profile/load.ts";
 import type { SiteProfile } from "../../allocator/profile/schema.ts";
 import { DEFAULT_SEGMENT_SECONDS } from "../../allocator/strategies.ts";
 import { RvError } from "../../errors.ts";
@@ -24,7 +24,9 @@ export type BalanceReport =
 
 export async function runCost(ctx: Context, options: CostOptions): Promise<number> {
   const { config } = ctx;
-  const profile = requireProfile(options.profile ?? config.cluster?.profile);
+  const profile = requireProfile(
+    options.profile === undefined ? loadConfiguredProfile(ctx.root, config) : loadProfile(options.profile),
+  );
   const cost = costOf(profile, {
     gpus: parseCount("--gpu", options.gpu, 1) ?? 1,
     type: options.type,
@@ -39,8 +41,7 @@ export async function runCost(ctx: Context, options: CostOptions): Promise<numbe
   return 0;
 }
 
-function requireProfile(nameOrPath: string | undefined): SiteProfile {
-  const profile = loadProfile(nameOrPath);
+function requireProfile(profile: SiteProfile | null): SiteProfile {
   if (profile) return profile;
   throw new RvError("usage", "no site profile is configured, so rv does not know the SU rates", {
     hint: 'set profile = "rivanna" (or the path of a TOML file) in the [cluster] table of config.toml, or pass --profile (docs/allocator.md)',
