@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from "../config/index.ts";
 import { rvHome } from "../fsqueue/index.ts";
-import { clusterPlace, localPlace, type Place } from "../ops/index.ts";
+import { clusterPlace, localPlace, type Place } from "../ops/places.ts";
 import { type Io, processIo } from "./io.ts";
 
 /** What every command needs from the outside world, built once in main.ts and faked in tests. */

@@ -1,6 +1,6 @@
 import { type Command, CommanderError } from "commander";
 import { RvError } from "../errors.ts";
-import { buildId, rvVersion } from "../ops/index.ts";
+import { buildId, rvVersion } from "../ops/build-info.ts";
 import { processContext } from "./context.ts";
 import { type Io, processIo } from "./io.ts";
 import { printJson } from "./output.ts";

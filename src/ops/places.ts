@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join, posix } from "node:path";
 import type { z } from "zod";
 import type { ClusterConfig, Config } from "../config/index.ts";
 import { RvError, type RvErrorCode } from "../errors.ts";
-import { readLease } from "../lease/index.ts";
+import { leasePaths } from "../fsqueue/index.ts";
 import { type FileRemote, localRemote, sshRemote, upload } from "../remote/index.ts";
 import { deployedName, standaloneBinary } from "./build-info.ts";
 import type { Op, OpEnv, Sink } from "./op.ts";
@@ -72,7 +73,7 @@ export function localPlace(root: string, config: Config, env: NodeJS.ProcessEnv)
 
 /** Whether this machine's root holds the lease: a lease named on the command line lives here, else on the cluster. */
 export function leaseHere(root: string, id: string): boolean {
-  return readLease(root, id) !== undefined;
+  return existsSync(leasePaths(root, id).leaseFile);
 }
 
 export function requireCluster(config: Config): ClusterConfig {
