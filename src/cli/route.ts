@@ -1,6 +1,5 @@
 import { RvError } from "../errors.ts";
-import { candidatesOp } from "../ops/candidates.ts";
-import { leaseHere, type Place, type TaskRef } from "../ops/index.ts";
+import { CallBroke, candidatesOp, leaseHere, type Place, type TaskRef } from "../ops/index.ts";
 import type { Context } from "./context.ts";
 
 /**
@@ -89,7 +88,9 @@ export async function onSelectedTasks<R extends { elsewhere: TaskRef[] }>(
   try {
     there = await call(cluster, { ...plain, elsewhere: candidates });
   } catch (error) {
-    if (!isMissing(cluster, error)) throw error;
+    // Only a cluster never reached leaves the references to this machine: a call that broke off may have acted
+    // already, and the same reference here could mean another task.
+    if (!isMissing(cluster, error) || error instanceof CallBroke) throw error;
     ctx.io.err(`rv: ${cluster.where} is out of reach (${error.message}); looking on this machine only\n`);
     return { reached: [{ place: local, value: await call(local, plain) }], missing: [{ place: cluster, error }] };
   }

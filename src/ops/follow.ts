@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { type Lease, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
 import {
   isTerminal,
@@ -117,20 +118,20 @@ function hasEnded(view: TaskView | undefined): boolean {
   return view === undefined || isTerminal(view.state);
 }
 
-/** Reads what was appended to a file since `offset`. */
-function readFrom(file: string, offset: number): { text: string; offset: number } {
+/** Reads the bytes appended to a file since `offset`. */
+function readFrom(file: string, offset: number): { bytes: Buffer; offset: number } {
   let size: number;
   try {
     size = statSync(file).size;
   } catch {
-    return { text: "", offset };
+    return { bytes: Buffer.alloc(0), offset };
   }
-  if (size <= offset) return { text: "", offset };
+  if (size <= offset) return { bytes: Buffer.alloc(0), offset };
   const fd = openSync(file, "r");
   try {
     const buffer = Buffer.alloc(size - offset);
     const n = readSync(fd, buffer, 0, buffer.length, offset);
-    return { text: buffer.subarray(0, n).toString("utf8"), offset: offset + n };
+    return { bytes: buffer.subarray(0, n), offset: offset + n };
   } finally {
     closeSync(fd);
   }
@@ -154,22 +155,33 @@ export async function followTask(
   let attempt = options.from === "start" ? 0 : options.from.attempt;
   const offsets = options.from === "start" ? { out: 0, err: 0 } : { ...options.from.offsets };
   const write = { out: env.sink.out, err: options.allToOut ? env.sink.out : env.sink.err };
+  // One decoder a stream: a character split across two reads comes out whole.
+  const decoders = { out: new StringDecoder("utf8"), err: new StringDecoder("utf8") };
+  const drain = () => {
+    for (const stream of options.streams) {
+      const chunk = readFrom(taskLogFile(p, ref.id, attempt, stream), offsets[stream]);
+      offsets[stream] = chunk.offset;
+      const text = decoders[stream].write(chunk.bytes);
+      if (text) write[stream](text);
+    }
+  };
   let lastCheck = 0;
   for (;;) {
     const view = currentView(env, ref);
     if (view && view.attempt !== attempt && view.state !== "pending") {
-      if (attempt !== 0) env.sink.note(`task ${ref.id} restarted as attempt ${view.attempt}`);
+      if (attempt !== 0) {
+        drain(); // the end of the attempt that was requeued: often its traceback
+        for (const stream of options.streams) {
+          const rest = decoders[stream].end();
+          if (rest) write[stream](rest);
+        }
+        env.sink.note(`task ${ref.id} restarted as attempt ${view.attempt}`);
+      }
       attempt = view.attempt;
       offsets.out = 0;
       offsets.err = 0;
     }
-    if (attempt > 0) {
-      for (const stream of options.streams) {
-        const chunk = readFrom(taskLogFile(p, ref.id, attempt, stream), offsets[stream]);
-        offsets[stream] = chunk.offset;
-        if (chunk.text) write[stream](chunk.text);
-      }
-    }
+    if (attempt > 0) drain();
     if (!view || isTerminal(view.state) || env.signal.aborted) return { views: [view], cannotStart: [] };
     if (view.state === "pending" && Date.now() - lastCheck >= CAN_START_EVERY_MS) {
       lastCheck = Date.now();
@@ -180,8 +192,9 @@ export async function followTask(
   }
 }
 
-/** Resolves after `ms`, or at once when the caller stops listening. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when the caller stops listening (`signal`, when given). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

@@ -80,7 +80,7 @@ async function cancelJobs(env: OpEnv, p: LeasePaths, mode: "drain" | "stop"): Pr
   );
   const pending = jobs.filter((j) => j.state?.kind === "pending").map((j) => j.jobId);
   const running = jobs.filter((j) => j.state && holdsAllocation(j.state.kind)).map((j) => j.jobId);
-  if (mode === "stop") await runnersExited(env, p, STOP_WAIT_MS);
+  if (mode === "stop") await runnersExited(p, STOP_WAIT_MS);
   const toCancel = mode === "stop" ? [...pending, ...running] : pending;
   if (toCancel.length) await runQuery(env.remote, scancelJobs(toCancel));
   const race = readLatestRace(p);
@@ -88,11 +88,11 @@ async function cancelJobs(env: OpEnv, p: LeasePaths, mode: "drain" | "stop"): Pr
   return [...toCancel, ...racers];
 }
 
-async function runnersExited(env: OpEnv, p: LeasePaths, timeoutMs: number): Promise<void> {
+async function runnersExited(p: LeasePaths, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && readHeartbeats(p).some((hb) => hb.state !== "exited")) {
-    await pause(200, env.signal);
-  }
+  // The release is under way: a caller that hangs up does not cut this wait short (the job must not be cancelled
+  // under runners still putting their tasks back).
+  while (Date.now() < deadline && readHeartbeats(p).some((hb) => hb.state !== "exited")) await pause(200);
 }
 
 /**

@@ -149,7 +149,13 @@ function checked<S extends z.ZodType>(
 type Answer =
   | { kind: "frame"; frame: Extract<Frame, { result: unknown } | { error: unknown }> }
   | { kind: "missing" }
-  | { kind: "none"; exitCode: number; stderr: string; garbled: boolean };
+  | { kind: "none"; exitCode: number; stderr: string; garbled: boolean; reached: boolean };
+
+/**
+ * The call reached the rv on the far side (its first frame came back) and then broke: the op may have done its
+ * work there. Never retried elsewhere as if the far side had not been asked.
+ */
+export class CallBroke extends RvError {}
 
 async function exchange(
   remote: FileRemote,
@@ -159,12 +165,13 @@ async function exchange(
 ): Promise<Answer> {
   const sink = options.sink ?? silent;
   let final: Extract<Answer, { kind: "frame" }>["frame"] | undefined;
-  let framed = false;
+  let reached = false;
   let garbled = false;
   let stderr = "";
   const read = frameReader((frame) => {
-    framed = true;
+    reached = true;
     if (frame === null) garbled = true;
+    else if ("hello" in frame) return;
     else if ("out" in frame) sink.out(frame.out);
     else if ("err" in frame) sink.err(frame.err);
     else if ("note" in frame) sink.note(frame.note);
@@ -173,17 +180,31 @@ async function exchange(
   const keepErr = (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   };
-  const exitCode = await remote.stream(
-    [deployedPath(cluster), "rpc"],
-    `${JSON.stringify(request)}\n`,
-    { out: read, err: keepErr },
-    options.signal,
-  );
+  let exitCode: number;
+  try {
+    exitCode = await remote.stream(
+      [deployedPath(cluster), "rpc"],
+      `${JSON.stringify(request)}\n`,
+      { out: read, err: keepErr },
+      options.signal,
+    );
+  } catch (error) {
+    // The answer came whole before the connection went (a drop at logout): it stands.
+    if (final) return { kind: "frame", frame: final };
+    if (reached && error instanceof RvError) throw brokeOff(error, request.op);
+    throw error;
+  }
   if (final) return { kind: "frame", frame: final };
-  if (!framed && (exitCode === 127 || (exitCode === 126 && /permission denied/i.test(stderr)))) {
+  if (!reached && (exitCode === 127 || (exitCode === 126 && /permission denied/i.test(stderr)))) {
     return { kind: "missing" };
   }
-  return { kind: "none", exitCode, stderr, garbled };
+  return { kind: "none", exitCode, stderr, garbled, reached };
+}
+
+function brokeOff(error: RvError, op: string): CallBroke {
+  return new CallBroke(error.code, `${error.message}; the ${op} may have run there`, {
+    hint: "rv tasks shows what happened; a read is safe to run again",
+  });
 }
 
 function settle(answer: Answer, where: string): unknown {
@@ -199,7 +220,8 @@ function settle(answer: Answer, where: string): unknown {
   }
   const last = answer.kind === "none" ? answer.stderr.trim().split("\n").at(-1) : "";
   const exit = answer.kind === "none" ? answer.exitCode : 127;
-  throw new RvError("cluster", `rv on ${where} did not answer (exit ${exit}): ${last ?? ""}`, {
+  const Failure = answer.kind === "none" && answer.reached ? CallBroke : RvError;
+  throw new Failure("cluster", `rv on ${where} did not answer (exit ${exit}): ${last ?? ""}`, {
     hint: "rv doctor checks the deployed rv; RV_DEBUG=1 shows more",
   });
 }

@@ -4,7 +4,7 @@ import { RvError } from "../errors.ts";
 import { ops } from "./index.ts";
 import type { Sink } from "./op.ts";
 import { opEnv } from "./places.ts";
-import { encodeFrame, type Frame, RPC_VERSION, RpcRequestSchema } from "./wire.ts";
+import { encodeFrame, type Frame, helloFrame, RPC_VERSION, RpcRequestSchema } from "./wire.ts";
 
 /**
  * `rv rpc` (hidden): the login-node end of a laptop's call. Reads the request (one JSON line on stdin), runs the
@@ -15,6 +15,7 @@ import { encodeFrame, type Frame, RPC_VERSION, RpcRequestSchema } from "./wire.t
 export async function serveRpc(env: NodeJS.ProcessEnv): Promise<void> {
   process.on("SIGHUP", () => {});
   const write = frameWriter();
+  process.stdout.write(helloFrame());
   const hungUp = new AbortController();
   try {
     const request = await readRequest(() => hungUp.abort());
@@ -92,6 +93,9 @@ function readRequest(onHangUp: () => void): Promise<ReturnType<typeof RpcRequest
       if (!done) finish(text);
       onHangUp();
     });
-    process.stdin.on("error", () => onHangUp());
+    process.stdin.on("error", (error) => {
+      if (!done) reject(new RvError("io", `rv rpc: could not read the request: ${error.message}`));
+      onHangUp();
+    });
   });
 }

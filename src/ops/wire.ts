@@ -23,6 +23,8 @@ export const RpcErrorSchema = z.object({ code: z.string(), message: z.string(), 
 export type RpcError = z.infer<typeof RpcErrorSchema>;
 
 export const FrameSchema = z.union([
+  /** The first frame, written as soon as `rv rpc` runs: from here on the call has reached the far side. */
+  z.object({ hello: z.literal(RPC_VERSION) }),
   z.object({ out: z.string() }),
   z.object({ err: z.string() }),
   z.object({ note: z.string() }),
@@ -33,6 +35,11 @@ export type Frame = z.infer<typeof FrameSchema>;
 
 export function encodeFrame(frame: Frame): string {
   return `${FRAME_MARK}${JSON.stringify(frame)}\n`;
+}
+
+/** What `rv rpc` writes first: a newline ends whatever a login shell's rc file printed without one. */
+export function helloFrame(): string {
+  return `\n${encodeFrame({ hello: RPC_VERSION })}`;
 }
 
 /**

@@ -25,12 +25,13 @@ export async function runLogs(ctx: Context, ref: string, options: LogsOptions): 
     lines: parseCount("-n", options.n, 0) ?? null,
     follow: options.follow === true,
   };
-  const interrupt = onInterrupt();
+  // Only following waits for the person to stop it: any other call ends by itself, and Ctrl-C ends rv.
+  const interrupt = input.follow ? onInterrupt() : null;
   try {
     const sink = cliSink(ctx);
     const selection = { refs: [ref], lease: options.lease ?? null, all: false };
     const { reached } = await onSelectedTasks(ctx, selection, (place, select) =>
-      place.call(logsOp, { ...input, select }, { sink, signal: interrupt.signal }),
+      place.call(logsOp, { ...input, select }, { sink, ...(interrupt && { signal: interrupt.signal }) }),
     );
     const log = reached.find(({ value }) => value.log)?.value.log;
     if (!log) throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`);
@@ -41,6 +42,6 @@ export async function runLogs(ctx: Context, ref: string, options: LogsOptions): 
     }
     return 0;
   } finally {
-    interrupt.done();
+    interrupt?.done();
   }
 }

@@ -173,6 +173,7 @@ async function stayWith(
     const result = await place.call(runOp, input, { sink: cliSink(ctx), signal: interrupt.signal });
     if (result.stopped) {
       ctx.io.err(`rv: stopped following; the task goes on (rv logs -f ${result.tasks[0]?.id ?? ""})\n`);
+      if (ctx.json) printJson(ctx.io, { lease: result.lease, tasks: result.tasks, stopped: true });
       return 130;
     }
     const stuck =

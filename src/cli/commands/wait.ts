@@ -23,29 +23,29 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
   checkSelection(selection, "wait for");
   const interrupt = onInterrupt();
   try {
-    const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
-      place.call(waitOp, { select, timeoutMs }, { signal: interrupt.signal }),
-    );
+    // One deadline for the whole wait, however many places it takes in turn.
+    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) => {
+      const left = deadline === null ? null : Math.max(1, deadline - Date.now());
+      return place.call(waitOp, { select, timeoutMs: left }, { signal: interrupt.signal });
+    });
     const results = reached.map((r) => r.value);
     const views = results.flatMap((r) => r.tasks).filter((v): v is TaskView => v !== null);
     const cannotStart = results.flatMap((r) => r.cannotStart);
     const timedOut = results.some((r) => r.timedOut);
+    const stopped = results.some((r) => r.stopped);
     const failure = whyNotDone(cannotStart, timedOut ? views : null, options.timeout);
-    const status = views.length === 1 ? exitStatusOf(views[0]) : views.every((v) => v.state === "succeeded") ? 0 : 1;
+    const done = views.length === 1 ? exitStatusOf(views[0]) : views.every((v) => v.state === "succeeded") ? 0 : 1;
+    const status = stopped ? 130 : done;
     if (ctx.json) {
       const error = failure && { code: failure.code, message: failure.message, hint: failure.hint ?? null };
-      printJson(ctx.io, {
-        timedOut,
-        cannotStart,
-        tasks: views,
-        missing: missingJson(missing),
-        ...(error && { error }),
-      });
+      const doc = { timedOut, stopped, cannotStart, tasks: views, missing: missingJson(missing) };
+      printJson(ctx.io, { ...doc, ...(error && { error }) });
       return failure ? failure.exitCode : status;
     }
     reportMissing(ctx, missing, "tasks");
     for (const view of views) ctx.io.out(`${view.id}\t${view.state}\n`);
-    if (results.some((r) => r.stopped)) return 130;
+    if (stopped) return 130;
     if (failure) throw failure;
     return status;
   } finally {
