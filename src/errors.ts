@@ -47,4 +47,9 @@ export class RvError extends Error {
   get exitCode(): number {
     return exitCodes[this.code];
   }
+
+  /** What `--json` and the RPC say of it: `{code, message, hint}`, the hint null when there is none. */
+  toRecord(): { code: RvErrorCode; message: string; hint: string | null } {
+    return { code: this.code, message: this.message, hint: this.hint ?? null };
+  }
 }

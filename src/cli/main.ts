@@ -23,7 +23,7 @@ function reportError(json: boolean, error: unknown, io: Io): number {
           hint: "this is a bug in rv; the stack trace is in RV_DEBUG=1 output",
         });
   if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
-  if (json) printJson(io, { error: { code: rv.code, message: rv.message, hint: rv.hint ?? null } });
+  if (json) printJson(io, { error: rv.toRecord() });
   else io.err(`rv: error: ${rv.message}\n${rv.hint ? `  hint: ${rv.hint}\n` : ""}`);
   return rv.exitCode;
 }

@@ -28,7 +28,7 @@ export interface Gathered<T> {
 }
 
 /** A place is missing, not failed, when it cannot be reached or its side of the call broke down. */
-function isMissing(place: Place, error: unknown): error is RvError {
+export function isMissing(place: Place, error: unknown): error is RvError {
   return (
     place.kind === "cluster" && error instanceof RvError && (error.code === "unreachable" || error.code === "cluster")
   );
@@ -113,6 +113,6 @@ export function reportMissing(ctx: Context, missing: Gathered<unknown>["missing"
 export function missingJson(missing: Gathered<unknown>["missing"]): Record<string, unknown>[] {
   return missing.map(({ place, error }) => ({
     place: place.name,
-    error: { code: error.code, message: error.message, hint: error.hint ?? null },
+    error: error.toRecord(),
   }));
 }

@@ -37,6 +37,11 @@ export const RunnerViewSchema = z.object({
 });
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
 
+/** A runner that beats: running, or draining what it runs. */
+export function isLiveRunner(runner: Pick<RunnerView, "health">): boolean {
+  return runner.health === "ok" || runner.health === "draining";
+}
+
 export const TaskStateSchema = z.enum(["pending", "running", "lost", "succeeded", "failed", "cancelled"]);
 export type TaskState = z.infer<typeof TaskStateSchema>;
 

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { type Lease, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
 import {
+  isLiveRunner,
   isTerminal,
   type RunnerView,
   readLease,
@@ -44,7 +45,7 @@ export function cannotStart(view: TaskView, lease: Lease | undefined, runners: r
 
 function leaseSize(lease: Lease, runners: readonly RunnerView[]): { gpus: number | null; cpus: number | null } {
   if (lease.kind === "slurm") return { gpus: lease.request.gpusPerNode, cpus: lease.request.cpusPerNode };
-  const live = runners.filter((r) => r.health === "ok" || r.health === "draining");
+  const live = runners.filter(isLiveRunner);
   if (live.length > 0) {
     return { gpus: Math.max(...live.map((r) => r.gpus.length)), cpus: Math.max(...live.map((r) => r.cpus)) };
   }

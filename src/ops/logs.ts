@@ -3,10 +3,11 @@ import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { TaskStateSchema } from "../lease/index.ts";
-import { currentView, followTask } from "./follow.ts";
+import { followTask } from "./follow.ts";
 import { latestLoggedAttempt } from "./log-tail.ts";
 import { defineOp } from "./op.ts";
 import { resolveSelection, TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+import { viewOf } from "./select.ts";
 
 /** The last `n` lines of `text` (all of it without `n`), keeping a final newline. */
 export function lastLines(text: string, n: number | null): string {
@@ -52,8 +53,7 @@ export const logsOp = defineOp({
     const { here, elsewhere } = resolveSelection(env.root, input.select);
     const [ref] = here;
     if (!ref) return { log: null, elsewhere };
-    const view = currentView(env, ref);
-    if (!view) throw new RvError("not_found", `task ${ref.id} vanished while rv was looking at it`);
+    const view = viewOf(env, ref);
     const p = leasePaths(env.root, ref.lease);
     const attempt = input.attempt ?? latestLoggedAttempt(p, view.id, view.attempt, input.stream);
     const file = taskLogFile(p, view.id, attempt, input.stream);

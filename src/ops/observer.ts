@@ -1,6 +1,6 @@
 import type { Config } from "../config/index.ts";
 import { type Lease, leasePaths } from "../fsqueue/index.ts";
-import { type LeaseFacts, listLeases, type Observer, readRunnerViews } from "../lease/index.ts";
+import { isLiveRunner, type LeaseFacts, listLeases, type Observer, readRunnerViews } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
 
 /** How this place judges runners now: by pid on this host, by a heartbeat that stopped changing elsewhere. */
@@ -11,9 +11,7 @@ export function observerFor(env: { host: string; now: () => Date; config: Config
 type ObserverEnv = Parameters<typeof observerFor>[0] & { root: string };
 
 export function isLeaseLive(env: ObserverEnv, lease: Lease): boolean {
-  return readRunnerViews(leasePaths(env.root, lease.id), observerFor(env)).some(
-    (runner) => runner.health === "ok" || runner.health === "draining",
-  );
+  return readRunnerViews(leasePaths(env.root, lease.id), observerFor(env)).some(isLiveRunner);
 }
 
 export function leaseFacts(env: ObserverEnv): LeaseFacts[] {

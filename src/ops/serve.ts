@@ -40,7 +40,7 @@ export async function serveRpc(env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 function errorOf(error: unknown): { code: string; message: string; hint: string | null } {
-  if (error instanceof RvError) return { code: error.code, message: error.message, hint: error.hint ?? null };
+  if (error instanceof RvError) return error.toRecord();
   const message = error instanceof Error ? error.message : String(error);
   return { code: "internal", message, hint: "this is a bug in rv; RV_DEBUG=1 on the cluster side shows more" };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { leasePaths } from "../fsqueue/index.ts";
 import {
   countByState,
+  isLiveRunner,
   type LeaseState,
   leasesToShow,
   RunnerViewSchema,
@@ -25,7 +26,7 @@ export const LeaseSummarySchema = z.object({
 export type LeaseSummary = z.infer<typeof LeaseSummarySchema>;
 
 export function summarize(lease: string, leaseState: "active" | "released", state: LeaseState): LeaseSummary {
-  const live = state.runners.filter((r) => r.health === "ok" || r.health === "draining");
+  const live = state.runners.filter(isLiveRunner);
   const total = live.reduce((sum, r) => sum + r.gpus.length, 0);
   const free = live.reduce((sum, r) => sum + r.freeGpus.length, 0);
   return {

@@ -1,6 +1,7 @@
 import { type Lease, leasePaths } from "../fsqueue/index.ts";
 import {
   describePhase,
+  isLiveRunner,
   isTerminal,
   type LeasePhase,
   listLeases,
@@ -28,7 +29,7 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
   for (const record of listLeases(env.root)) {
     if (ask.lease !== null && record.id !== ask.lease) continue;
     const state = readLeaseState(leasePaths(env.root, record.id), observer);
-    const live = state.runners.some((r) => r.health === "ok" || r.health === "draining");
+    const live = state.runners.some(isLiveRunner);
     if (record.state === "released" && !live && state.tasks.every((t) => isTerminal(t.state))) continue;
     const view =
       record.kind === "slurm" && record.state === "active" ? await superviseSlurmLease(env, record.id) : null;

@@ -1,10 +1,10 @@
 import { RvError } from "../../errors.ts";
-import { describePhase, type LeasePhase, type RunnerView } from "../../lease/index.ts";
+import { describePhase, isLiveRunner, type LeasePhase, type RunnerView } from "../../lease/index.ts";
 import { type LeaseSummary, type Place, type SiteStatus, statusOp } from "../../ops/index.ts";
 import { formatDuration as slurmDuration } from "../../slurm/index.ts";
 import type { Context } from "../context.ts";
 import { formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
-import { placeOfLease } from "../route.ts";
+import { isMissing, placeOfLease } from "../route.ts";
 
 export function renderRunners(ctx: Context, runners: RunnerView[]): string {
   const rows = runners
@@ -25,7 +25,7 @@ export function renderRunners(ctx: Context, runners: RunnerView[]): string {
 /** `phase`: a Slurm lease's phase, which stands in for the local lease's "no runner" hint. */
 export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase | null): string {
   const c = s.counts;
-  const live = s.runners.filter((r) => r.health === "ok" || r.health === "draining").length;
+  const live = s.runners.filter(isLiveRunner).length;
   const lines = [
     `${paint(ctx.io, "bold", `lease ${s.lease}`)}  ${s.state}  ${plural(live, "live runner")}  GPUs ${s.gpus.busy} busy / ${s.gpus.free} free`,
     `  tasks: ${c.pending} pending, ${c.running} running, ${c.lost} lost, ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled${s.bad ? `; ${s.bad} bad files in bad/` : ""}`,
@@ -62,7 +62,7 @@ async function readClusterStatus(ctx: Context, place: Place): Promise<ClusterSta
     if (!site) throw new RvError("internal", "the cluster's status came back without the site");
     return { place, roundTripMs: Math.round(performance.now() - started), leases, site };
   } catch (error) {
-    if (!(error instanceof RvError) || (error.code !== "unreachable" && error.code !== "cluster")) throw error;
+    if (!isMissing(place, error)) throw error;
     return { place, error };
   }
 }
@@ -70,10 +70,7 @@ async function readClusterStatus(ctx: Context, place: Place): Promise<ClusterSta
 function clusterJson(ctx: Context, c: ClusterStatus): Record<string, unknown> {
   const via = ctx.config.cluster?.host ?? c.place.where;
   const name = c.place.name;
-  if ("error" in c) {
-    const { code, message, hint } = c.error;
-    return { name, via, connected: false, error: { code, message, hint: hint ?? null } };
-  }
+  if ("error" in c) return { name, via, connected: false, error: c.error.toRecord() };
   return { name, via, connected: true, roundTripMs: c.roundTripMs, ...c.site, leases: c.leases };
 }
 

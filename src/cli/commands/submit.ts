@@ -17,6 +17,7 @@ import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
+import { cannotRun } from "./wait.ts";
 
 export interface SubmitOptions {
   lease?: string;
@@ -176,14 +177,9 @@ async function stayWith(
       if (ctx.json) printJson(ctx.io, { lease: result.lease, tasks: result.tasks, stopped: true });
       return 130;
     }
-    const stuck =
-      result.cannotStart.length > 0
-        ? new RvError("cannot_run", result.cannotStart.map((c) => c.why).join("; "), {
-            hint: "the task stays queued: rv cancel it, or start a lease that can run it",
-          })
-        : null;
+    const stuck = cannotRun(result.cannotStart);
     if (ctx.json) {
-      const error = stuck && { code: stuck.code, message: stuck.message, hint: stuck.hint ?? null };
+      const error = stuck?.toRecord();
       printJson(ctx.io, {
         lease: result.lease,
         tasks: result.tasks,

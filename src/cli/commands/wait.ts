@@ -38,7 +38,7 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
     const done = views.length === 1 ? exitStatusOf(views[0]) : views.every((v) => v.state === "succeeded") ? 0 : 1;
     const status = stopped ? 130 : done;
     if (ctx.json) {
-      const error = failure && { code: failure.code, message: failure.message, hint: failure.hint ?? null };
+      const error = failure?.toRecord();
       const doc = { timedOut, stopped, cannotStart, tasks: views, missing: missingJson(missing) };
       printJson(ctx.io, { ...doc, ...(error && { error }) });
       return failure ? failure.exitCode : status;
@@ -53,18 +53,22 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
   }
 }
 
+/** Tasks that can never start where they are ended a wait or a follow: exit 9, each reason said. */
+export function cannotRun(cannotStart: { id: string; why: string }[]): RvError | null {
+  if (cannotStart.length === 0) return null;
+  return new RvError("cannot_run", cannotStart.map((c) => c.why).join("; "), {
+    hint: "the task stays queued: rv cancel it, or start a lease that can run it (rv lease ls shows the leases)",
+  });
+}
+
 /** The wait ended without every task ending: some can never start, or the time ran out (`views`: the last look). */
 function whyNotDone(
   cannotStart: { id: string; why: string }[],
   views: TaskView[] | null,
   timeout: string | undefined,
 ): RvError | null {
-  if (cannotStart.length > 0) {
-    return new RvError("cannot_run", cannotStart.map((c) => c.why).join("; "), {
-      hint: "rv lease ls shows the leases; rv cancel TASK takes such a task away",
-    });
-  }
-  if (views === null) return null;
+  const stuck = cannotRun(cannotStart);
+  if (stuck || views === null) return stuck;
   const left = views.filter((v) => !isTerminal(v.state)).length;
   return new RvError("timeout", `${left} task(s) still not finished after ${timeout}`);
 }

@@ -1,3 +1,4 @@
+import { isLiveRunner } from "../../../lease/index.ts";
 import { type LeaseRow, leaseListOp } from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
 import { formatTime, printJson, renderTable } from "../../output.ts";
@@ -29,7 +30,7 @@ function render(ctx: Context, leases: (LeaseRow & { where: string })[]): void {
   }
   const now = ctx.now();
   const rows = leases.map(({ id, kind, state, createdAt, where, summary: s, live }) => {
-    const runners = s?.runners.filter((r) => r.health === "ok" || r.health === "draining").length ?? 0;
+    const runners = s?.runners.filter(isLiveRunner).length ?? 0;
     return [
       id,
       where,
