@@ -22,6 +22,14 @@ export const ClusterConfigSchema = z
     account: z.string().min(1).optional(),
     /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
     root: z.string().startsWith("/", "must be an absolute path on the cluster"),
+    /**
+     * Where lease watchdogs run (docs/healing.md): a partition where a 1-CPU job starts in seconds; Slurm's
+     * default partition when absent.
+     */
+    watchdogPartition: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name: letters, digits, '.', '_', '+' and '-'")
+      .optional(),
     /** The site profile (docs/allocator.md): a built-in name such as `rivanna`, or the absolute path of a TOML file. */
     profile: z
       .string()

@@ -30,6 +30,8 @@ export interface LeasePaths {
   alloc: string;
   /** The lease's failures in a row and its pause, if it paused (lease/retry.ts). */
   retryFile: string;
+  /** What the lease's supervisor did and when, one JSON line per act (lease/journal.ts). */
+  supervisionLog: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -52,6 +54,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     segments: join(dir, "segments"),
     alloc: join(dir, "alloc"),
     retryFile: join(dir, "retry.json"),
+    supervisionLog: join(dir, "supervision.jsonl"),
   };
 }
 
@@ -64,8 +67,11 @@ export const controlFile = (p: LeasePaths, target: string, verb: string): string
   join(p.control, `${target}.${verb}`);
 export const observationsFile = (p: LeasePaths, observerHost: string): string =>
   join(p.observed, `${observerHost}.json`);
-/** A segment's record, batch script and Slurm output: `segments/<n>.json`, `<n>.sh`, `<n>.out`. */
-export const segmentFile = (p: LeasePaths, n: number, ext: "json" | "sh" | "out"): string =>
+/**
+ * A segment's record, batch script and Slurm output: `segments/<n>.json`, `<n>.sh`, `<n>.out`; its watchdog's
+ * script and output: `<n>.watch.sh`, `<n>.watch.out`.
+ */
+export const segmentFile = (p: LeasePaths, n: number, ext: "json" | "sh" | "out" | "watch.sh" | "watch.out"): string =>
   join(p.segments, `${n}.${ext}`);
 /**
  * An allocation race's files, one directory per attempt: `alloc/<attempt>/race.json`, each strategy's batch

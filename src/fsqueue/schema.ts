@@ -169,6 +169,11 @@ export const SlurmRequestSchema = z.object({
    * absent (records written before it existed): never.
    */
   idleReleaseSeconds: z.number().int().positive().nullable().optional(),
+  /**
+   * Where the lease's watchdog jobs run (lease/watchdog.ts): a partition where one CPU starts fast; null or
+   * absent: Slurm's default partition.
+   */
+  watchdogPartition: z.string().nullable().optional(),
 });
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 
@@ -205,6 +210,11 @@ export const SegmentSchema = z.object({
    * counted twice; absent or 0 for chained, first and replacement segments.
    */
   overlapSeconds: z.number().int().nonnegative().optional(),
+  /**
+   * The job that wakes the lease's supervisor if this segment ends badly (afternotok), or why Slurm refused
+   * it; absent for segments submitted before watchdogs existed, and while it is being submitted.
+   */
+  watchdog: z.union([z.object({ jobId: z.string() }), z.object({ refused: z.string() })]).optional(),
   /** Filled once the job has ended, from Slurm's own record. */
   ended: z
     .object({

@@ -1,5 +1,6 @@
 /** Lease records and their life cycle: DESIGN.md section 5. Other modules import only this file. */
 export * from "./env.ts";
+export * from "./journal.ts";
 export * from "./local.ts";
 export * from "./phase.ts";
 export * from "./race/claim.ts";
@@ -19,3 +20,4 @@ export * from "./state.ts";
 export * from "./store.ts";
 export * from "./supervise.ts";
 export * from "./turn.ts";
+export * from "./watchdog.ts";

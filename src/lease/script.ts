@@ -27,7 +27,11 @@
  * die of it), and `kill` to srun kills srun when it comes early and makes it SIGKILL its tasks on TERM (both
  * verified on Slurm 22.05). A USR1 before the runner exists is not lost: the control file waits for it.
  * At the time limit or on a plain scancel, Slurm itself sends TERM to every step and SIGKILL after KillWait;
- * the TERM trap only keeps the shell alive to log the runner's exit status.
+ * the TERM trap only keeps the shell alive to log the runner's exit status and supervise (below).
+ *
+ * Supervision (docs/healing.md): the script's last act is `rv lease supervise --ending` this job, which acts
+ * as if this job had ended already: it may begin a waiting successor now or replace a missing one. A job
+ * that cannot get that far (killed, its node lost) is covered by its watchdog job (lease/watchdog.ts).
  *
  * The race (segment 0 of a lease the allocator asked for several ways): the first thing a started job does is
  * `rv lease claim`. The job that claims the lease goes on; one that lost (another strategy's job claimed it, or
@@ -44,7 +48,7 @@ import { LeaseIdSchema } from "../fsqueue/index.ts";
 import { shQuote } from "../remote/quote.ts";
 import { formatDuration } from "../slurm/index.ts";
 
-const plainWord = z
+export const plainWord = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9._+-]*$/,
@@ -52,11 +56,16 @@ const plainWord = z
   );
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
 const noControlCharacters = /^[^\u0000-\u001f\u007f]*$/;
-const absolutePath = z
+export const absolutePath = z
   .string()
   .regex(/^\//, "must be an absolute path")
   .regex(noControlCharacters, "must not contain a newline or another control character");
 const seconds = z.number().int().positive();
+/** Slurm's `--output`: no backslash, no `%` (its filename patterns). */
+export const outputPath = absolutePath.regex(
+  /^[^\\%]*$/,
+  "must not contain '\\' or '%' (sbatch would read them as escapes)",
+);
 
 export const SegmentScriptInputSchema = z
   .object({
@@ -85,7 +94,7 @@ export const SegmentScriptInputSchema = z
     /** How long before the end the batch shell gets USR1. Slurm may deliver it up to 60 s earlier still. */
     signalLeadSeconds: z.number().int().nonnegative().max(65535).default(90),
     jobName: plainWord,
-    output: absolutePath.regex(/^[^\\%]*$/, "must not contain '\\' or '%' (sbatch would read them as escapes)"),
+    output: outputPath,
     /** Whether the segment asks rv to submit the next segment as soon as it starts. */
     renew: z.boolean(),
     /**
@@ -114,16 +123,17 @@ type Segment = z.output<typeof SegmentScriptInputSchema>;
 
 /** The bash script that holds one segment of a lease: directives, then the body that runs one runner per node. */
 export function renderSegmentScript(input: SegmentScriptInput): string {
-  const segment = validate(input);
+  const segment = checkScriptInput(SegmentScriptInputSchema, input, "lease segment script");
   return ["#!/bin/bash", ...directives(segment).map((d) => `#SBATCH ${d}`), ...body(segment), ""].join("\n");
 }
 
-function validate(input: SegmentScriptInput): Segment {
-  const parsed = SegmentScriptInputSchema.safeParse(input);
+/** A batch script's input, checked: a value sbatch or bash would read back changed is refused, naming the field. */
+export function checkScriptInput<S extends z.ZodType>(schema: S, input: z.input<S>, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.join(".") || "input";
-  throw new RvError("usage", `lease segment script: ${field}: ${issue?.message}`, {
+  throw new RvError("usage", `${what}: ${field}: ${issue?.message}`, {
     hint: `change ${field}: #SBATCH lines are read by sbatch and the body by bash, so rv accepts only values both read back unchanged`,
   });
 }
@@ -227,6 +237,9 @@ function runnerStep(s: Segment): string[] {
     'wait "$runner_pid"',
     "runner_status=$?",
     'log "runner step ended with status $runner_status"',
+    // The segment's last act: a successor waiting for its begin time is told to begin now, a lease left with
+    // nothing queued while time is left gets a replacement, a released lease's queued jobs are cancelled.
+    '"$RV" lease supervise "$RV_LEASE" --ending "$SLURM_JOB_ID" </dev/null || log "rv lease supervise failed with status $?"',
     'exit "$runner_status"',
   ];
 }

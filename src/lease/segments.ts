@@ -16,6 +16,7 @@ import type { Remote } from "../remote/index.ts";
 import { runQuery, sbatchSubmit } from "../slurm/index.ts";
 import type { SegmentPlan } from "./renewal.ts";
 import { renderSegmentScript } from "./script.ts";
+import { submitWatchdog, type Watchdog, watchdogFiles } from "./watchdog.ts";
 
 export function readSegments(p: LeasePaths): Segment[] {
   return listEntries(p.segments)
@@ -93,7 +94,8 @@ export function segmentSbatchArgs(plan: SegmentPlan, nowEpoch: number): string[]
 
 /**
  * Submits one segment: the script is kept beside its record (`segments/<n>.sh`), sbatch reads it on stdin,
- * and the record is written once Slurm has given the job id. A refusal is an error with Slurm's reason.
+ * and the record is written once Slurm has given the job id; then its watchdog, recorded with it. A refusal of
+ * the segment is an error with Slurm's reason.
  */
 export async function submitSegment(
   remote: Remote,
@@ -127,7 +129,21 @@ export async function submitSegment(
     ...(plan.overlapSeconds > 0 && { overlapSeconds: plan.overlapSeconds }),
   };
   writeSegment(p, segment);
-  return segment;
+  const watchdog = await submitWatchdog(
+    remote,
+    root,
+    lease,
+    { kind: "afternotok", jobs: [segment.jobId] },
+    watchdogFiles(p, { segment: plan.n }),
+  );
+  return watchSegment(p, segment, watchdog);
+}
+
+/** The segment's record with its watchdog (or Slurm's refusal of it). */
+export function watchSegment(p: LeasePaths, segment: Segment, watchdog: Watchdog): Segment {
+  const watched = { ...segment, watchdog };
+  writeSegment(p, watched);
+  return watched;
 }
 
 function hintFor(kind: string): string {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type Race, type RaceRow, RaceRowSchema, raceRows, raceStanding } from "../allocator/index.ts";
 import { RvError } from "../errors.ts";
 import {
+  type LeasePaths,
   leasePaths,
   raceTurnFile,
   type Segment,
@@ -22,6 +23,7 @@ import {
   unknownJobStatus,
 } from "../slurm/index.ts";
 import type { LeaseEnv } from "./env.ts";
+import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
 import { type LeasePhase, LeasePhaseSchema, leasePhase, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
 import { cancelLosers } from "./race/losers.ts";
@@ -34,11 +36,27 @@ import { type Retry, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
 import { readRetry, requireLease, writeRetry } from "./store.ts";
 import { giveTurnBack, takeTurn } from "./turn.ts";
+import { cancelWatchdogs } from "./watchdog.ts";
 
 export const SegmentViewSchema = z.object({ segment: SegmentSchema, job: JobStatusSchema });
 export type SegmentView = z.infer<typeof SegmentViewSchema>;
 
-/** What a look at a Slurm lease learns (and what it did to keep the lease alive), without its runners and tasks. */
+/** What a supervisor would do now, as a reader's look sees it; `sinceEpoch`: since when it has been due. */
+export const DueSchema = z.object({ acts: z.array(z.string()), sinceEpoch: z.number().nullable() });
+export type Due = z.infer<typeof DueSchema>;
+
+/**
+ * How long a reader lets an act stay due before it acts itself: a watchdog starts within a second or two of
+ * the end that wakes it, so a reader acts only for a lease whose watchdog could not run.
+ */
+export const NUDGE_AFTER_SECONDS = 60;
+
+/** Whether a reader's look should be followed by a supervisor's pass (a nudge). */
+export function isOverdue(due: Due | null, nowEpoch: number): boolean {
+  return due !== null && (due.sinceEpoch === null || nowEpoch - due.sinceEpoch >= NUDGE_AFTER_SECONDS);
+}
+
+/** What a look at a Slurm lease learns, without its runners and tasks. */
 export const SlurmLeaseLookSchema = z.object({
   lease: SlurmLeaseSchema,
   segments: z.array(SegmentViewSchema),
@@ -50,55 +68,118 @@ export const SlurmLeaseLookSchema = z.object({
   race: z.array(RaceRowSchema).nullable(),
   /** Only when asked for: the newest race in full, and where each job's script and output are kept. */
   alloc: RaceFilesSchema.nullable(),
+  /** What the lease's supervisor is yet to do (a reader's look); null when nothing. */
+  due: DueSchema.nullable(),
+  /** The supervisor's newest acts, oldest first (lease/journal.ts). */
+  supervision: z.array(SupervisionEntrySchema),
 });
 export type SlurmLeaseLook = z.infer<typeof SlurmLeaseLookSchema>;
 
 /**
- * A Slurm lease as it stands: its record, its race and each segment with what Slurm says of its job now (one
- * squeue and one sacct for all of them). A look also supervises: a segment whose job has ended gets its end
- * recorded from Slurm, once. A lease of which nothing is alive though time is left is recovered (planRecovery):
- * a race with no winner runs again, a segment that died early is replaced, each after a backoff, until too many
- * failures in a row pause the lease. A successor held for a begin time (overlap) is told to begin now. A released
- * lease's segments still queued are cancelled: a runner that released the lease when it went idle cannot cancel
- * them itself (it runs inside the job before them). `alloc`: also the race's decision and files.
+ * Who supervises: `by` names it in the journal; `ending` is a segment's own job in its last moments, counted as
+ * ended (it holds its GPUs until it exits, yet the lease must not wait for it); `self` is the job the supervisor
+ * runs in, which it does not cancel.
  */
-export async function superviseSlurmLease(
+export interface Supervisor {
+  by: string;
+  ending: string | null;
+  self: string | null;
+}
+
+/**
+ * A Slurm lease as it stands, read only: its record, its race and each segment with what Slurm says of its job
+ * now (one squeue and one sacct for all of them), and what its supervisor is yet to do (`due`). `alloc`: also
+ * the race's decision and files.
+ */
+export function lookAtSlurmLease(env: LeaseEnv, id: string, options: { alloc: boolean }): Promise<SlurmLeaseLook> {
+  return pass(env, id, options.alloc, null);
+}
+
+/**
+ * The lease's supervisor: the same look, acting on what it sees, each act written to the lease's journal. A
+ * segment whose job has ended gets its end recorded from Slurm, once. A lease of which nothing is alive though
+ * time is left is recovered (planRecovery): a race with no winner runs again, a segment that died early is
+ * replaced, each after a backoff, until too many failures in a row pause the lease. A successor held for a
+ * begin time (overlap) is told to begin now. A released lease's watchdogs and queued segments are cancelled.
+ * Run by watchdog jobs, by each segment's last act, by `rv lease supervise`, and by a reader that finds an act
+ * overdue (docs/healing.md).
+ */
+export function superviseSlurmLease(
   env: LeaseEnv,
   id: string,
+  supervisor: Supervisor,
   options: { alloc: boolean } = { alloc: false },
 ): Promise<SlurmLeaseLook> {
+  return pass(env, id, options.alloc, supervisor);
+}
+
+/** Acts for a supervisor (and journals them); only notes them as due for a reader. */
+interface Steps {
+  supervisor: Supervisor | null;
+  due: string[];
+  /** Runs `act` when supervising and journals what it says it did; notes `what` as due when reading. */
+  take(what: string, act: () => Promise<string | null>): Promise<void>;
+  /** Journals an act taken (supervising only). */
+  note(did: string): void;
+}
+
+function stepsFor(env: LeaseEnv, p: LeasePaths, supervisor: Supervisor | null): Steps {
+  const due: string[] = [];
+  const note = (did: string) => {
+    if (supervisor) journal(p, supervisor.by, did, env.now());
+  };
+  return {
+    supervisor,
+    due,
+    note,
+    async take(what, act) {
+      if (!supervisor) {
+        due.push(what);
+        return;
+      }
+      const did = await act();
+      if (did !== null) note(did);
+    },
+  };
+}
+
+async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Supervisor | null): Promise<SlurmLeaseLook> {
   const { root } = env;
   const record = requireLease(root, id);
   if (record.kind !== "slurm") {
     throw new RvError("usage", `lease ${record.id} is not a Slurm lease`);
   }
   const p = leasePaths(root, record.id);
+  const steps = stepsFor(env, p, supervisor);
   const race = readLatestRace(p);
-  const status = await statusOf(env, [...raceJobIds(race), ...readSegments(p).map((s) => s.jobId)]);
-  const lease = (race && recordEndedWinner(root, race, status)) || record;
+  const slurmSays = await statusOf(env, [...raceJobIds(race), ...readSegments(p).map((s) => s.jobId)]);
+  const status = countedEnded(slurmSays, supervisor?.ending ?? null);
+  const lease = (supervisor && race && recordEndedWinner(root, race, status)) || record;
   const segments = readSegments(p);
-  const rows = race ? await settleRace(env, lease, race, status) : null;
+  const rows = race ? await settleRace(env, lease, race, status, steps) : null;
   const views = segments.map((segment) => ({
-    segment: recordEnd(p, segment, status(segment.jobId)),
+    segment: recordEnd(p, segment, slurmSays(segment.jobId), steps),
     job: status(segment.jobId),
   }));
-  const jobs = views.map((v) => v.job);
-  if (lease.state === "released") await cancelQueued(env, jobs);
-  else await beginSuccessorNow(env, jobs);
-  const recovered = await recover(env, lease, { race, rows, views, status });
+  if (lease.state === "released") await cleanUpReleased(env, lease, views, steps);
+  else await beginSuccessorNow(env, views, steps);
+  const recovered = await recover(env, lease, { race, rows, views, status }, steps);
   const [allSegments, allJobs] = [recovered.views.map((v) => v.segment), recovered.views.map((v) => v.job)];
   const nowEpoch = Math.floor(env.now().getTime() / 1000);
   const phase =
     allSegments.length === 0 && recovered.rows && lease.state === "active"
       ? racePhase(recovered.rows)
       : leasePhase(lease, allSegments, allJobs, recovered.refused);
+  const jobsSeen = [...raceJobIds(race), ...segments.map((s) => s.jobId)].map(status);
   return {
     lease,
     segments: recovered.views,
     race: recovered.rows,
-    alloc: options.alloc ? readRaceFiles(p) : null,
+    alloc: alloc ? readRaceFiles(p) : null,
     phase: retryPhase(phase, recovered.retry, nowEpoch),
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
+    due: steps.due.length > 0 ? { acts: steps.due, sinceEpoch: lastEndEpoch(jobsSeen) } : null,
+    supervision: readJournal(p),
   };
 }
 
@@ -107,6 +188,22 @@ async function statusOf(env: LeaseEnv, jobIds: readonly string[]): Promise<(jobI
   const unique = [...new Set(jobIds)];
   const answers = await jobStatus(env.remote, unique);
   return (jobId) => answers[unique.indexOf(jobId)] ?? unknownJobStatus(jobId);
+}
+
+/** A segment's own job in its last moments reads as completed, now. */
+function countedEnded(status: (jobId: string) => JobStatus, ending: string | null): (jobId: string) => JobStatus {
+  if (ending === null) return status;
+  return (jobId) => {
+    const job = status(jobId);
+    if (jobId !== ending || (job.state && isFinished(job.state.kind))) return job;
+    return { ...job, state: { kind: "completed", raw: "COMPLETING" }, reason: null };
+  };
+}
+
+/** When the newest of the lease's ended jobs ended, epoch seconds; null when none has an end on record. */
+function lastEndEpoch(jobs: readonly JobStatus[]): number | null {
+  const ends = jobs.flatMap((j) => (j.state && isFinished(j.state.kind) && j.end?.kind === "at" ? [j.end.epoch] : []));
+  return ends.length > 0 ? Math.max(...ends) : null;
 }
 
 function raceJobIds(race: Race | undefined): string[] {
@@ -122,12 +219,18 @@ async function settleRace(
   lease: SlurmLease,
   race: Race,
   status: (jobId: string) => JobStatus,
+  steps: Steps,
 ): Promise<RaceRow[]> {
   const claim = readClaim(leasePaths(env.root, lease.id));
   const jobs = raceJobIds(race).map(status);
   const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && j.jobId !== claim?.jobId);
   if (alive.length > 0 && (claim || lease.state === "released")) {
-    await cancelLosers(env.remote, race, claim?.jobId ?? "", env.user);
+    await steps.take(`cancel racer ${alive.map((j) => j.jobId).join(", ")}`, async () => {
+      if (lease.state === "released")
+        await cancelWatchdogs(env.remote, lease.id, env.user, steps.supervisor?.self ?? null);
+      const cancelled = await cancelLosers(env.remote, race, claim?.jobId ?? "", env.user);
+      return cancelled.length > 0 ? `cancelled racer ${cancelled.join(", ")} of race ${race.attempt}` : null;
+    });
   }
   return raceRows(race, claim, jobs);
 }
@@ -167,9 +270,9 @@ interface Recovered {
 
 /**
  * Acts on planRecovery: a new race, or a replacement segment; the retry record is written when it changed,
- * with one more failure when Slurm refused what was submitted.
+ * with one more failure when Slurm refused what was submitted. A reader only notes the act as due.
  */
-async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen): Promise<Recovered> {
+async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Steps): Promise<Recovered> {
   const p = leasePaths(env.root, lease.id);
   const before = readRetry(p);
   const now = env.now();
@@ -184,9 +287,17 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen): Promise<Re
     retry: before,
     now,
   });
-  const acted = await act(env, lease, seen, plan);
+  const unchanged = { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry };
+  if (!steps.supervisor) {
+    if (plan.kind === "race") steps.due.push(`race again (attempt ${plan.attempt})`);
+    if (plan.kind === "replace") steps.due.push(`submit segment ${plan.n} to replace the segments that ended`);
+    return unchanged;
+  }
+  const acted = await act(env, lease, seen, plan, steps);
   const retry = acted.failure ? withFailure(plan.retry, acted.failure, now) : plan.retry;
   if (retry !== before) writeRetry(p, retry);
+  if (retry.paused && !before.paused)
+    steps.note(`paused: ${retry.paused.why}; rv lease resume ${lease.id} tries again`);
   return { rows: acted.rows, views: acted.views, refused: acted.refused, retry };
 }
 
@@ -200,11 +311,13 @@ async function act(
   lease: SlurmLease,
   seen: Seen,
   plan: Recovery,
+  steps: Steps,
 ): Promise<Omit<Recovered, "retry"> & { failure: { key: string; what: string } | null }> {
   const unchanged = { rows: seen.rows, views: seen.views, refused: null, failure: null };
   if (plan.kind === "race" && seen.race) {
     const rows = await raceAgain(env, lease, seen.race, plan.attempt);
     if (!rows) return unchanged;
+    steps.note(`raced again: attempt ${plan.attempt}, ${rows.filter((r) => r.jobId).length} jobs submitted`);
     const why = over(rows);
     const failure = why === null ? null : { key: `race ${plan.attempt}`, what: `race ${plan.attempt}: ${why}` };
     return { ...unchanged, rows, failure };
@@ -213,9 +326,13 @@ async function act(
   const replaced = await replaceSegment(env, lease, plan);
   if (replaced === null) return unchanged;
   if ("refused" in replaced) {
+    steps.note(`Slurm refused segment ${plan.n}: ${replaced.refused}`);
     const failure = { key: `refused segment ${plan.n} at ${env.now().toISOString()}`, what: replaced.refused };
     return { ...unchanged, refused: replaced.refused, failure };
   }
+  const last = seen.views.at(-1);
+  const ended = last ? `segment ${last.segment.n} ended ${last.job.state?.raw ?? "unknown to Slurm"}` : "";
+  steps.note(`submitted segment ${plan.n} (job ${replaced.segment.jobId}): ${ended} with time left`);
   return { ...unchanged, views: [...seen.views, replaced] };
 }
 
@@ -232,7 +349,7 @@ async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: 
   try {
     const decision = await decideOnCluster(env, lease, last.request, last.profile);
     const racers = racersOf(env.root, lease, decision, attempt);
-    submitted = await startRace(env, { ...last, attempt, startedAt: env.now().toISOString(), decision }, racers);
+    submitted = await startRace(env, lease, { ...last, attempt, startedAt: env.now().toISOString(), decision }, racers);
   } catch (error) {
     // Nothing of this attempt is on record: the next look may race it itself.
     if (readLatestRace(p)?.attempt !== attempt) giveTurnBack(turn);
@@ -271,25 +388,44 @@ async function replaceSegment(
 }
 
 /** A successor held back by its begin time while nothing of the lease runs: told to begin now. */
-async function beginSuccessorNow(env: LeaseEnv, jobs: readonly JobStatus[]): Promise<void> {
-  const jobId = segmentToBeginNow(jobs);
-  if (jobId !== null) await runQuery(env.remote, scontrolBeginNow(jobId));
+async function beginSuccessorNow(env: LeaseEnv, views: readonly SegmentView[], steps: Steps): Promise<void> {
+  const jobId = segmentToBeginNow(views.map((v) => v.job));
+  const waiting = views.find((v) => v.segment.jobId === jobId);
+  if (!waiting) return;
+  const what = `segment ${waiting.segment.n} (job ${jobId})`;
+  await steps.take(`tell ${what} to begin now`, async () => {
+    await runQuery(env.remote, scontrolBeginNow(waiting.segment.jobId));
+    return `told ${what} to begin now: nothing of the lease was running`;
+  });
 }
 
-function recordEnd(p: ReturnType<typeof leasePaths>, segment: Segment, job: JobStatus | undefined): Segment {
-  if (segment.ended || !job?.state || !isFinished(job.state.kind)) return segment;
+/** A segment whose job has ended gets Slurm's word on how, once (a supervisor writes it; a reader only sees it). */
+function recordEnd(p: LeasePaths, segment: Segment, job: JobStatus, steps: Steps): Segment {
+  if (segment.ended || !job.state || !isFinished(job.state.kind)) return segment;
   const iso = (i: JobStatus["start"]) => (i?.kind === "at" ? new Date(i.epoch * 1000).toISOString() : null);
   const ended = {
     ...segment,
     ended: { state: job.state.raw, start: iso(job.start), end: iso(job.end), nodes: job.nodes },
   };
-  writeSegment(p, ended);
+  if (steps.supervisor) {
+    writeSegment(p, ended);
+    const where = job.nodes.length > 0 ? ` on ${job.nodes.join(",")}` : "";
+    steps.note(`segment ${segment.n} (job ${segment.jobId}) ended ${job.state.raw}${where}`);
+  }
   return ended;
 }
 
-async function cancelQueued(env: LeaseEnv, jobs: readonly JobStatus[]): Promise<void> {
-  const queued = jobs.filter((j) => j.state?.kind === "pending").map((j) => j.jobId);
-  if (queued.length) await runQuery(env.remote, scancelJobs(queued));
+/** A released lease: its watchdogs, then its queued segments (whose cancellation would wake a watchdog). */
+async function cleanUpReleased(env: LeaseEnv, lease: SlurmLease, views: readonly SegmentView[], steps: Steps) {
+  const queued = views.filter((v) => v.job.state?.kind === "pending").map((v) => v.segment.jobId);
+  if (!steps.supervisor) {
+    if (queued.length > 0) steps.due.push(`cancel queued job ${queued.join(", ")} of the released lease`);
+    return;
+  }
+  const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, steps.supervisor.self);
+  const cancelled = queued.length > 0 ? (await runQuery(env.remote, scancelJobs(queued))).signalled : [];
+  const all = [...watchdogs, ...cancelled];
+  if (all.length > 0) steps.note(`cancelled job ${all.join(", ")} of the released lease`);
 }
 
 /**

@@ -12,6 +12,7 @@ import { leaseListOp } from "./lease-list.ts";
 import { leaseReleaseOp } from "./lease-release.ts";
 import { leaseResumeOp } from "./lease-resume.ts";
 import { leaseShowOp } from "./lease-show.ts";
+import { leaseSuperviseOp } from "./lease-supervise.ts";
 import { leaseUpOp } from "./lease-up.ts";
 import { leaseUpLocalOp } from "./lease-up-local.ts";
 import { logsOp } from "./logs.ts";
@@ -45,6 +46,7 @@ export const ops: Readonly<Record<string, Op>> = {
   "lease-claim": leaseClaimOp,
   "lease-renew": leaseRenewOp,
   "lease-end-segment": leaseEndSegmentOp,
+  "lease-supervise": leaseSuperviseOp,
   resources: resourcesOp,
   doctor: doctorOp,
   balance: balanceOp,
@@ -80,6 +82,7 @@ export {
   leaseRenewOp,
   leaseResumeOp,
   leaseShowOp,
+  leaseSuperviseOp,
   leaseUpLocalOp,
   leaseUpOp,
   logsOp,

@@ -10,12 +10,13 @@ import {
 } from "../fsqueue/index.ts";
 import {
   cancelLosers,
+  cancelWatchdogs,
   listLeases,
+  lookAtSlurmLease,
   readClaim,
   readLatestRace,
   readSegments,
   requireLease,
-  superviseSlurmLease,
   updateLease,
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
@@ -69,11 +70,16 @@ async function release(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Promis
   const p = leasePaths(env.root, lease.id);
   updateLease(env.root, lease.id, (now) => ({ ...now, state: "released" }));
   requestControl(p, "lease", mode, newRunnerId(`release-${env.host}`, process.pid), env.now());
-  return lease.kind === "slurm" ? cancelJobs(env, p, mode) : [];
+  return lease.kind === "slurm" ? cancelJobs(env, lease, mode) : [];
 }
 
-/** The jobs Slurm was asked to end: queued segments, racers left, and with `stop` the running segment. */
-async function cancelJobs(env: OpEnv, p: LeasePaths, mode: "drain" | "stop"): Promise<string[]> {
+/**
+ * The jobs Slurm was asked to end: the lease's watchdogs (first: a segment's cancellation would wake its
+ * watchdog), queued segments, racers left, and with `stop` the running segment.
+ */
+async function cancelJobs(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Promise<string[]> {
+  const p = leasePaths(env.root, lease.id);
+  const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, null);
   const jobs = await jobStatus(
     env.remote,
     readSegments(p).map((s) => s.jobId),
@@ -85,7 +91,7 @@ async function cancelJobs(env: OpEnv, p: LeasePaths, mode: "drain" | "stop"): Pr
   if (toCancel.length) await runQuery(env.remote, scancelJobs(toCancel));
   const race = readLatestRace(p);
   const racers = race ? await cancelLosers(env.remote, race, readClaim(p)?.jobId ?? "", env.user) : [];
-  return [...toCancel, ...racers];
+  return [...watchdogs, ...toCancel, ...racers];
 }
 
 async function runnersExited(p: LeasePaths, timeoutMs: number): Promise<void> {
@@ -99,7 +105,7 @@ async function runnersExited(p: LeasePaths, timeoutMs: number): Promise<void> {
  * Until no runner of the lease is live and those on this host have really exited (a runner writes its last
  * heartbeat a moment before its process ends; only recent heartbeats count: an old one's pid may be another
  * process's by now); for a Slurm lease, until Slurm holds no job of it (a draining runner ends its job when its
- * last task ends). Each look at a Slurm lease also cancels segments still queued.
+ * last task ends).
  */
 async function untilGone(env: OpEnv, lease: Lease): Promise<void> {
   const p = leasePaths(env.root, lease.id);
@@ -123,7 +129,7 @@ async function untilGone(env: OpEnv, lease: Lease): Promise<void> {
 }
 
 async function aliveJobs(env: OpEnv, id: string): Promise<string[]> {
-  const look = await superviseSlurmLease(env, id);
+  const look = await lookAtSlurmLease(env, id, { alloc: false });
   return [
     ...look.segments.filter(({ job }) => job.state !== null && !isFinished(job.state.kind)).map((s) => s.segment.jobId),
     ...(look.race ?? []).filter((r) => r.state === "pending" || r.state === "starting").flatMap((r) => r.jobId ?? []),

@@ -1,20 +1,20 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
-import { NO_FAILURES, readRetry, requireLease, writeRetry } from "../lease/index.ts";
+import { NO_FAILURES, readRetry, requireLease, superviseSlurmLease, writeRetry } from "../lease/index.ts";
 import { LeaseShowSchema, showLease } from "./lease-show.ts";
 import { defineOp } from "./op.ts";
 
 /**
- * `rv lease resume L`: lifts a lease's pause (lease/retry.ts): its failures in a row are forgotten, and the look
- * that follows at once races again or replaces the dead segment. The failure that paused it is seen by that look
+ * `rv lease resume L`: lifts a lease's pause (lease/retry.ts): its failures in a row are forgotten, and its
+ * supervisor, run at once, races again or replaces the dead segment. The failure that paused it is seen by that look
  * and counts as the first of a new run, which acts at once, as any first failure does.
  */
 export const leaseResumeOp = defineOp({
   name: "lease-resume",
   input: z.object({ lease: z.string() }),
   result: LeaseShowSchema,
-  run(env, input) {
+  async run(env, input) {
     const lease = requireLease(env.root, input.lease);
     if (lease.kind !== "slurm" || lease.state !== "active") {
       throw new RvError("usage", `lease ${lease.id} is not an active Slurm lease: there is nothing to resume`, {
@@ -28,6 +28,7 @@ export const leaseResumeOp = defineOp({
       });
     }
     writeRetry(p, NO_FAILURES);
+    await superviseSlurmLease(env, lease.id, { by: `rv lease resume on ${env.host}`, ending: null, self: null });
     return showLease(env, lease.id, false);
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LeaseSchema } from "../fsqueue/index.ts";
-import { requireLease, SlurmLeaseLookSchema, superviseSlurmLease } from "../lease/index.ts";
+import { requireLease, SlurmLeaseLookSchema } from "../lease/index.ts";
+import { observeSlurmLease } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { LeaseSummarySchema, readSummary } from "./summary.ts";
 
@@ -15,13 +16,13 @@ export const LeaseShowSchema = z.object({
 export type LeaseShow = z.infer<typeof LeaseShowSchema>;
 
 /**
- * A lease as it stands. A look at a Slurm lease also supervises it (lease/supervise.ts): it records segment ends,
- * tells a waiting successor to begin, replaces a dead segment, races again, and cancels what a release left queued.
+ * A lease as it stands. A Slurm lease is read (its supervisor is its watchdogs, docs/healing.md); the look
+ * supervises only when an act has been due for too long (observeSlurmLease).
  */
 export async function showLease(env: OpEnv, id: string, alloc: boolean): Promise<LeaseShow> {
   const record = requireLease(env.root, id);
   if (record.kind !== "slurm") return { lease: record, summary: readSummary(env, id), slurm: null };
-  const { lease, ...slurm } = await superviseSlurmLease(env, id, { alloc });
+  const { lease, ...slurm } = await observeSlurmLease(env, id, { alloc, who: "rv lease show" });
   return { lease, summary: readSummary(env, id), slurm };
 }
 

@@ -29,7 +29,12 @@ const LeaseUpInputSchema = z.object({
   lease: z.string(),
   ask: AllocRequestSchema,
   /** How the lease renews and lets go: the request's fields that no strategy changes. */
-  policy: SlurmRequestSchema.pick({ renewal: true, overlapSeconds: true, idleReleaseSeconds: true }),
+  policy: SlurmRequestSchema.pick({
+    renewal: true,
+    overlapSeconds: true,
+    idleReleaseSeconds: true,
+    watchdogPartition: true,
+  }),
   profile: SiteProfileSchema.nullable(),
   /** The deployed rv the segments run: the same build as the caller. */
   rv: z.string(),
@@ -109,7 +114,7 @@ async function startFirstRace(
     profile: args.profile,
     decision,
   } as const;
-  const submitted = await startRace(env, race, racers);
+  const submitted = await startRace(env, lease, race, racers);
   if (submitted.every((r) => r.jobId === null)) {
     rmSync(leasePaths(env.root, lease.id).dir, { recursive: true, force: true });
     throw new RvError("cluster", `Slurm refused every strategy of lease ${lease.id}: ${refusals(submitted)}`, {

@@ -1,7 +1,19 @@
 import type { Config } from "../config/index.ts";
 import { type Lease, leasePaths } from "../fsqueue/index.ts";
-import { isLiveRunner, type LeaseFacts, listLeases, type Observer, readRunnerViews } from "../lease/index.ts";
+import {
+  isLiveRunner,
+  isOverdue,
+  type LeaseEnv,
+  type LeaseFacts,
+  listLeases,
+  lookAtSlurmLease,
+  type Observer,
+  readRunnerViews,
+  type SlurmLeaseLook,
+  superviseSlurmLease,
+} from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
+import type { OpEnv } from "./op.ts";
 
 /** How this place judges runners now: by pid on this host, by a heartbeat that stopped changing elsewhere. */
 export function observerFor(env: { host: string; now: () => Date; config: Config }): Observer {
@@ -21,4 +33,19 @@ export function leaseFacts(env: ObserverEnv): LeaseFacts[] {
     createdAt: lease.createdAt,
     live: isLeaseLive(env, lease),
   }));
+}
+
+/**
+ * A reader's look at a Slurm lease (`rv lease show`, the TUI): read only, unless an act has been due for too
+ * long (its watchdog could not run), when the reader nudges: it supervises once, as `who` on this host.
+ */
+export async function observeSlurmLease(
+  env: LeaseEnv & Pick<OpEnv, "now">,
+  id: string,
+  options: { alloc: boolean; who: string },
+): Promise<SlurmLeaseLook> {
+  const look = await lookAtSlurmLease(env, id, options);
+  if (!isOverdue(look.due, Math.floor(env.now().getTime() / 1000))) return look;
+  const by = `${options.who} on ${env.host}, nudging`;
+  return superviseSlurmLease(env, id, { by, ending: null, self: null }, options);
 }

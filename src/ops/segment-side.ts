@@ -1,9 +1,10 @@
 /** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { leasePaths, newRunnerId, requestControl, type Segment } from "../fsqueue/index.ts";
+import { leasePaths, newRunnerId, requestControl, type Segment, type SlurmLease } from "../fsqueue/index.ts";
 import {
   cancelLosers,
+  cancelWatchdogs,
   claimRace,
   planRenewal,
   readLease,
@@ -12,6 +13,9 @@ import {
   recordWin,
   requireLease,
   submitSegment,
+  submitWatchdog,
+  watchdogFiles,
+  watchSegment,
 } from "../lease/index.ts";
 import { segmentTarget } from "../runner/index.ts";
 import { runQuery, scancelJobs } from "../slurm/index.ts";
@@ -59,11 +63,25 @@ export const leaseClaimOp = defineOp({
     if (!outcome.won) return { won: false as const, why: outcome.why };
     const startEpoch = Math.floor(env.now().getTime() / 1000);
     const endEpoch = input.segmentEndMs === null ? null : Math.floor(input.segmentEndMs / 1000);
-    recordWin(env.root, race, outcome.claim, { startEpoch, endEpoch });
+    const lease = recordWin(env.root, race, outcome.claim, { startEpoch, endEpoch });
     const cancelled = await cancelLosers(env.remote, race, input.job, env.user);
+    await watchWinner(env, lease, input.job);
     return { won: true as const, strategy: entry.strategy.id, cancelled };
   },
 });
+
+/**
+ * The race's watchdog is of no more use once a job holds the lease: it is cancelled, and segment 0 gets its own,
+ * as every segment has.
+ */
+async function watchWinner(env: OpEnv, lease: SlurmLease, jobId: string): Promise<void> {
+  await cancelWatchdogs(env.remote, lease.id, env.user, null);
+  const p = leasePaths(env.root, lease.id);
+  const first = readSegments(p).find((s) => s.n === 0);
+  if (!first) return;
+  const wake = { kind: "afternotok" as const, jobs: [jobId] };
+  watchSegment(p, first, await submitWatchdog(env.remote, env.root, lease, wake, watchdogFiles(p, { segment: 0 })));
+}
 
 /**
  * `rv lease renew`: run by a segment's batch script when it starts. Submits the next segment by the lease's policy
@@ -96,6 +114,8 @@ export const leaseRenewOp = defineOp({
     const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now());
     // A release that read the segments before this one was written would not have cancelled it.
     if (readLease(env.root, lease.id)?.state !== "active") {
+      // Its watchdog first: the segment's cancellation would wake it.
+      await cancelWatchdogs(env.remote, lease.id, env.user, null);
       await runQuery(env.remote, scancelJobs([segment.jobId]));
       return {
         renewed: false,

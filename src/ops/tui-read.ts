@@ -8,18 +8,17 @@ import {
   readLeaseState,
   renewalSeconds,
   type SlurmLeaseLook,
-  superviseSlurmLease,
 } from "../lease/index.ts";
 import { readLogTail } from "./log-tail.ts";
-import { observerFor } from "./observer.ts";
+import { observerFor, observeSlurmLease } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { summarize } from "./summary.ts";
 import type { TuiAsk, TuiLease, TuiLog, TuiSnapshot } from "./tui-snapshot.ts";
 
 /**
  * One refresh of the TUI from an rv root: every lease worth showing with its runners, every task, and the tail
- * of the log asked for. A Slurm lease is looked at as `rv lease show` looks (its phase from Slurm, and the
- * recovery a look does); its runners and tasks are read once, here. Runs on this machine for its own leases,
+ * of the log asked for. A Slurm lease is looked at as `rv lease show` looks (its phase from Slurm, and a
+ * nudge when an act is overdue); its runners and tasks are read once, here. Runs on this machine for its own leases,
  * and on the login node for the `tui` op, so that a refresh across ssh is one round trip.
  */
 export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnapshot> {
@@ -32,7 +31,9 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
     const live = state.runners.some(isLiveRunner);
     if (record.state === "released" && !live && state.tasks.every((t) => isTerminal(t.state))) continue;
     const view =
-      record.kind === "slurm" && record.state === "active" ? await superviseSlurmLease(env, record.id) : null;
+      record.kind === "slurm" && record.state === "active"
+        ? await observeSlurmLease(env, record.id, { alloc: false, who: "rv tui" })
+        : null;
     leases.push(tuiLease(record, summarize(record.id, record.state, state), view));
     tasks.push(...state.tasks);
   }

@@ -24,6 +24,7 @@ export interface FakeRvOptions {
   renewStatus?: number;
   /** The status of `rv lease claim`: 0 won the race, anything else lost it. */
   claimStatus?: number;
+  superviseStatus?: number;
   /** Anything but 0: `rv lease end-segment` fails with it, and leaves no control file. */
   endSegmentStatus?: number;
 }
@@ -36,7 +37,7 @@ export function segmentEndFile(root: string, lease: string, segment: number | st
 /**
  * A bash stand-in for the rv binary at `path`, recording every call under `recordDir`: its argv, the
  * environment above, when it started, each USR1/TERM it gets, and when a runner drained (by the clock of this
- * host). The calls are named `runner`, `lease-renew`, `lease-claim` and `lease-end-segment`.
+ * host). The calls are named `runner`, `lease-renew`, `lease-claim`, `lease-end-segment` and `lease-supervise`.
  *
  * `rv runner` polls every 0.2 s for its segment's control file under $RV_HOME (from RV_LEASE and RV_SEGMENT,
  * as the real runner knows its own), and drains when it appears. A USR1 is only recorded: the runners must learn
@@ -80,6 +81,7 @@ case "$1 \${2-}" in
     exit ;;
   "lease renew") exit ${options.renewStatus ?? 0} ;;
   "lease claim") exit ${options.claimStatus ?? 0} ;;
+  "lease supervise") exit ${options.superviseStatus ?? 0} ;;
 esac
 echo "fake rv: unknown command: $*" >&2
 exit 2

@@ -170,7 +170,7 @@ describe("renderSegmentScript: the body under bash", () => {
     const result = await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toContain("runner step ended with status 3");
-    const [runner] = readCalls(run.records);
+    const runner = readCalls(run.records).find((c) => c.command === "runner");
     expect(runner?.argv).toEqual(["runner", "--lease", "exp1", "--segment", "3", "--segment-end", "1800000000"]);
     expect(runner?.env).toMatchObject({
       RV_HOME: "/scratch/ada/.rv",
@@ -184,7 +184,7 @@ describe("renderSegmentScript: the body under bash", () => {
     const run = prepareRun();
     const script = renderSegmentScript({ ...typical, rv: run.rv, idleReleaseSeconds: 1200 });
     await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
-    expect(readCalls(run.records)[0]?.argv).toEqual([
+    expect(readCalls(run.records).find((c) => c.command === "runner")?.argv).toEqual([
       ...["runner", "--lease", "exp1", "--segment", "3", "--segment-end", "1800000000"],
       ...["--idle-release", "1200"],
     ]);
@@ -194,7 +194,7 @@ describe("renderSegmentScript: the body under bash", () => {
     const run = prepareRun();
     const before = Math.floor(Date.now() / 1000);
     await runScript(renderSegmentScript({ ...typical, rv: run.rv, wallSeconds: 90 }), run.dir);
-    const end = Number(readCalls(run.records)[0]?.env.RV_SEGMENT_END);
+    const end = Number(readCalls(run.records).find((c) => c.command === "runner")?.env.RV_SEGMENT_END);
     expect(end - before).toBeGreaterThanOrEqual(120);
     expect(end - before).toBeLessThanOrEqual(122);
   });
@@ -203,7 +203,7 @@ describe("renderSegmentScript: the body under bash", () => {
     const run = prepareRun();
     const script = renderSegmentScript({ ...typical, rv: run.rv, takeOverFrom: 2 });
     await runScript(script, run.dir, { RV_STUB_SQUEUE_END: "1800000000" });
-    expect(readCalls(run.records)[0]?.argv).toEqual([
+    expect(readCalls(run.records).find((c) => c.command === "runner")?.argv).toEqual([
       ...["runner", "--lease", "exp1", "--segment", "3", "--segment-end", "1800000000"],
       ...["--take-over-from", "2"],
     ]);
@@ -220,7 +220,7 @@ describe("renderSegmentScript: the body under bash", () => {
       ...["--job", "4242", "--segment-end", "1800000000"],
     ]);
     const others = calls.filter((c) => c.command !== "lease-claim");
-    expect(others.map((c) => c.command).sort()).toEqual(["lease-renew", "runner"]);
+    expect(others.map((c) => c.command).sort()).toEqual(["lease-renew", "lease-supervise", "runner"]);
     expect(Math.min(...others.map((c) => c.startedAt))).toBeGreaterThanOrEqual(claim?.startedAt ?? Infinity);
   });
 
@@ -240,7 +240,23 @@ describe("renderSegmentScript: the body under bash", () => {
     });
     const renew = await waitFor(() => readCalls(run.records).find((c) => c.command === "lease-renew"));
     expect(renew.argv).toEqual(["lease", "renew", "--lease", "exp1", "--after", "4242", "--segment-end", "1800000000"]);
-    expect(readCalls(run.records).filter((c) => c.command.startsWith("lease"))).toHaveLength(1);
+    expect(readCalls(run.records).filter((c) => c.command === "lease-renew")).toHaveLength(1);
+  });
+
+  it("supervises the lease as its last act, after the runner, with its own job counted as ended", async () => {
+    const run = prepareRun({ runnerStatus: 3, superviseStatus: 1 });
+    const result = await runScript(renderSegmentScript({ ...typical, rv: run.rv }), run.dir, {
+      RV_STUB_SQUEUE_END: "1800000000",
+    });
+    // A failed supervision is logged; the job still ends with the runner's status.
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toContain("rv lease supervise failed with status 1");
+    const calls = readCalls(run.records);
+    const supervise = calls.find((c) => c.command === "lease-supervise");
+    const runner = calls.find((c) => c.command === "runner");
+    expect(supervise?.argv).toEqual(["lease", "supervise", "exp1", "--ending", "4242"]);
+    expect(supervise?.env).toMatchObject({ RV_HOME: "/scratch/ada/.rv" });
+    expect(supervise?.startedAt).toBeGreaterThanOrEqual(runner?.startedAt ?? Infinity);
   });
 
   it("logs a failed renewal, and the segment goes on to the runner's own status", async () => {
@@ -378,13 +394,18 @@ describe("renderSegmentScript: fuzzed strings", () => {
       expect(result.exitCode, result.stderr).toBe(0);
       const calls = await waitFor(() => {
         const recorded = readCalls(run.records);
-        return recorded.length === 2 ? recorded : undefined;
+        return recorded.length === 3 ? recorded : undefined;
       });
       const runner = calls.find((c) => c.command === "runner");
       const renew = calls.find((c) => c.command === "lease-renew");
       expect(runner?.argv.slice(0, 3)).toEqual(["runner", "--lease", input.lease]);
       expect(renew?.argv.slice(0, 6)).toEqual(["lease", "renew", "--lease", input.lease, "--after", "4242"]);
       expect(runner?.env).toMatchObject({ RV_HOME: input.root, RV_LEASE: input.lease });
+      expect(calls.find((c) => c.command === "lease-supervise")?.argv.slice(0, 3)).toEqual([
+        "lease",
+        "supervise",
+        input.lease,
+      ]);
     }
     expect(outcomes.rendered).toBeGreaterThan(5);
     expect(outcomes.refused).toBeGreaterThan(5);

@@ -44,6 +44,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   "lease renew": ["lease-renew"],
   "lease claim": ["lease-claim"],
   "lease end-segment": ["lease-end-segment"],
+  "lease supervise": ["lease-supervise"],
   "lease ls": ["lease-list"],
   "lease why": ["lease-show"],
   "lease show": ["lease-show"],

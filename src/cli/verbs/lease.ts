@@ -64,6 +64,18 @@ export function addLeaseVerbs(program: Command, dispatch: Dispatch): void {
       (await import("../commands/lease/segment-side.ts")).runLeaseEndSegment(ctx, opts),
     ),
   );
+  withJson(
+    lease
+      .command("supervise")
+      .description("cluster: heal a Slurm lease now, as its watchdog would (watchdogs and segments run this)")
+      .argument("<lease>", "lease name")
+      .option("--ending <job>", "run by a segment as its last act: its own job counts as ended")
+      .option("--watch", "run by a watchdog job: stay while the lease waits out a backoff"),
+  ).action((id: string, opts) =>
+    dispatch(opts.json, async (ctx) =>
+      (await import("../commands/lease/segment-side.ts")).runLeaseSupervise(ctx, id, opts),
+    ),
+  );
   withJson(lease.command("ls").description("list leases")).action((opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/lease/ls.ts")).runLeaseLs(ctx)),
   );

@@ -12,11 +12,12 @@ import {
   type Strategy,
 } from "../../allocator/index.ts";
 import type { SiteProfile } from "../../allocator/profile/schema.ts";
-import { leasePaths, raceFile } from "../../fsqueue/index.ts";
+import { leasePaths, raceFile, type SlurmLease } from "../../fsqueue/index.ts";
 import { runQueries, type SubmitOutcome, sbatchTestOnly, type TestOnly } from "../../slurm/index.ts";
 import type { LeaseEnv } from "../env.ts";
 import { planFirstSegment } from "../renewal.ts";
 import { segmentSbatchArgs, segmentScript } from "../segments.ts";
+import { submitWatchdog, watchdogFiles } from "../watchdog.ts";
 import { writeRace } from "./store.ts";
 import { submitRace } from "./submit.ts";
 import { shapeLease, type UnshapedLease } from "./win.ts";
@@ -83,10 +84,13 @@ function racerJob(
 
 /**
  * Submits a race. The race is written before the first sbatch, and again as job ids come back, so that every
- * job that may exist is on record, whatever happens to this process. Slurm's refusals are in the answer.
+ * job that may exist is on record, whatever happens to this process. Slurm's refusals are in the answer. Then
+ * the race's watchdog, which wakes the supervisor if every job ends before one claims the lease (the winner
+ * cancels it when it claims).
  */
 export async function startRace(
   env: LeaseEnv,
+  lease: SlurmLease,
   race: Omit<Race, "entries">,
   racers: readonly RacerView[],
 ): Promise<RacerView[]> {
@@ -110,7 +114,13 @@ export async function startRace(
     record,
     (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
   );
-  return racers.map((r, i) => ({ ...r, ...submission(outcomes.get(i)) }));
+  const submitted = racers.map((r, i) => ({ ...r, ...submission(outcomes.get(i)) }));
+  const jobs = submitted.flatMap((r) => (r.jobId ? [r.jobId] : []));
+  if (jobs.length > 0) {
+    const files = watchdogFiles(p, { race: race.attempt });
+    await submitWatchdog(env.remote, env.root, lease, { kind: "afterany", jobs }, files);
+  }
+  return submitted;
 }
 
 /** A strategy's job id, or Slurm's refusal; neither before sbatch has answered. */

@@ -1,8 +1,10 @@
-import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp } from "../../../ops/index.ts";
+import { describePhase } from "../../../lease/index.ts";
+import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp, leaseSuperviseOp } from "../../../ops/index.ts";
 import { parseSegmentEnd } from "../../../runner/index.ts";
 import type { Context } from "../../context.ts";
 import { parseCount } from "../../flags.ts";
 import { printJson } from "../../output.ts";
+import { placeOfLease } from "../../route.ts";
 
 /** The status a job that lost the race exits its claim with; its batch script then ends the job. */
 const LOST = 3;
@@ -42,6 +44,27 @@ export async function runLeaseEndSegment(ctx: Context, options: { lease: string;
   const segment = parseCount("--segment", options.segment, 0) ?? 0;
   const result = await ctx.local.call(leaseEndSegmentOp, { lease: options.lease, segment });
   if (ctx.json) printJson(ctx.io, result);
+  return 0;
+}
+
+/**
+ * `rv lease supervise L`: one pass of the lease's supervisor where the lease is; it prints what it did (the
+ * journal's new lines) and where the lease stands. Watchdog jobs and segments run it on the cluster.
+ */
+export async function runLeaseSupervise(
+  ctx: Context,
+  id: string,
+  options: { ending?: string; watch?: boolean },
+): Promise<number> {
+  const input = { lease: id, ending: options.ending ?? null, watch: options.watch ?? false };
+  const place = input.ending !== null || input.watch ? ctx.local : placeOfLease(ctx, id);
+  const { did, ...look } = await place.call(leaseSuperviseOp, input);
+  if (ctx.json) {
+    printJson(ctx.io, { lease: look.lease.id, phase: look.phase, did });
+    return 0;
+  }
+  for (const entry of did) ctx.io.out(`${entry.at}\t${entry.did}\n`);
+  ctx.io.out(`${look.lease.id}\t${describePhase(look.phase)}\n`);
   return 0;
 }
 

@@ -23,13 +23,15 @@ function showJson({ lease, summary, slurm }: LeaseShow, alloc: boolean): Record<
   const { v: _version, ...record } = lease;
   if (!slurm) return { ...summary, lease: record };
   const renewals = renewalSeconds(slurm.segments);
-  const { segments, phase, timeLeftSeconds, race } = slurm;
+  const { segments, phase, timeLeftSeconds, race, due, supervision } = slurm;
   return {
     ...summary,
     lease: record,
     phase,
     timeLeftSeconds,
     race,
+    due,
+    supervision,
     ...(alloc && { alloc: slurm.alloc }),
     segments,
     gapsSeconds: renewals.map((s) => (s === null ? null : Math.max(0, s))),
@@ -58,6 +60,7 @@ function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: b
     parts.push(renderRace(ctx.io, slurm.race, Math.floor(ctx.now().getTime() / 1000)));
   }
   parts.push(renderSegments(ctx, slurm.segments));
+  parts.push(renderSupervision(slurm));
   if (slurm.alloc) parts.push(`\n${renderRaceFiles(ctx.io, slurm.alloc)}`);
   return parts.join("");
 }
@@ -71,8 +74,21 @@ function renderSegments(ctx: Context, segments: SegmentView[]): string {
     job.nodes.join(",") || job.reason || "-",
     formatDuration(segment.wallSeconds * 1000),
     describeRenewal(i === 0 ? null : (renewals[i - 1] ?? null)),
+    describeWatchdog(segment.watchdog),
   ]);
-  return renderTable(ctx.io, ["  segment", "job", "state", "nodes/reason", "wall", "gap"], rows);
+  return renderTable(ctx.io, ["  segment", "job", "state", "nodes/reason", "wall", "gap", "watchdog"], rows);
+}
+
+function describeWatchdog(watchdog: SegmentView["segment"]["watchdog"]): string {
+  if (!watchdog) return "-";
+  return "jobId" in watchdog ? watchdog.jobId : `none (Slurm refused it: ${watchdog.refused})`;
+}
+
+/** What the supervisor did, newest last, and what it is yet to do. */
+function renderSupervision({ supervision, due }: NonNullable<LeaseShow["slurm"]>): string {
+  const lines = supervision.map((e) => `    ${e.at.slice(0, 19).replace("T", " ")}  ${e.did}  (${e.by})\n`);
+  if (due) lines.push(`    due: ${due.acts.join("; ")}\n`);
+  return lines.length > 0 ? `  supervision:\n${lines.join("")}` : "";
 }
 
 /** A gap with no segment running, or the time two segments overlapped (overlap renewal). */

@@ -79,7 +79,11 @@ export function requestFromFlags(
       partition: options.partition ?? null,
       account: options.account ?? cluster.account ?? null,
     },
-    policy: { ...renewalPolicy(options, segment), idleReleaseSeconds: idleReleaseSeconds(options.idleRelease) },
+    policy: {
+      ...renewalPolicy(options, segment),
+      idleReleaseSeconds: idleReleaseSeconds(options.idleRelease),
+      watchdogPartition: cluster.watchdogPartition ?? null,
+    },
   };
 }
 

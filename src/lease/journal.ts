@@ -1,0 +1,46 @@
+import { appendFileSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { type LeasePaths, parseRecord } from "../fsqueue/index.ts";
+
+/**
+ * One act of a lease's supervisor (`supervision.jsonl`): what it did, when, and who it was (a watchdog job, a
+ * segment's last act, `rv lease show` nudging). `rv lease show` reports these, so a person sees what healed the
+ * lease and when, without the look doing it.
+ */
+export const SupervisionEntrySchema = z.object({
+  v: z.literal(1),
+  at: z.string(),
+  by: z.string(),
+  did: z.string(),
+});
+export type SupervisionEntry = z.infer<typeof SupervisionEntrySchema>;
+
+/** How many of the newest entries a look reports. */
+export const JOURNAL_TAIL = 12;
+
+/**
+ * Appends one entry. Several supervisors may append at once: each line is one small write with O_APPEND, and
+ * a reader skips a line that does not parse (a torn write on a filesystem that does not keep appends whole).
+ */
+export function journal(p: LeasePaths, by: string, did: string, now: Date): void {
+  const entry: SupervisionEntry = { v: 1, at: now.toISOString(), by, did };
+  appendFileSync(p.supervisionLog, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+}
+
+/** The newest `count` entries, oldest first. */
+export function readJournal(p: LeasePaths, count = JOURNAL_TAIL): SupervisionEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(p.supervisionLog, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const entries: SupervisionEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const parsed = parseRecord(line, SupervisionEntrySchema);
+    if (parsed.ok) entries.push(parsed.value);
+  }
+  return entries.slice(-count);
+}

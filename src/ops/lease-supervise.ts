@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { leasePaths, type SlurmLease } from "../fsqueue/index.ts";
+import {
+  describePhase,
+  journal,
+  readJournal,
+  readLatestRace,
+  requireLease,
+  type SlurmLeaseLook,
+  SlurmLeaseLookSchema,
+  SupervisionEntrySchema,
+  type Supervisor,
+  submitWatchdog,
+  superviseSlurmLease,
+  watchdogFiles,
+} from "../lease/index.ts";
+import { pause } from "./follow.ts";
+import { defineOp, type OpEnv } from "./op.ts";
+
+/** How long a watchdog stays to wait out backoffs before it leaves a wake-up instead (its job has 15 min). */
+const WATCH_STAY_MS = 12 * 60_000;
+/** A backoff is waited out in steps this long: a person may resume or release the lease meanwhile. */
+const WATCH_STEP_MS = 5000;
+
+/**
+ * `rv lease supervise L`: one pass of the lease's supervisor (lease/supervise.ts), acting on what it finds.
+ * `watch`: run by a watchdog job that a segment's bad end woke: it stays while the lease waits out a backoff
+ * and acts after it. `ending`: run by a segment's batch script as its last act, with its own job counted as
+ * ended. A supervisor that must wait for a backoff and cannot stay leaves a wake-up job at the backoff's end.
+ */
+export const leaseSuperviseOp = defineOp({
+  name: "lease-supervise",
+  input: z.object({
+    lease: z.string(),
+    ending: z.string().nullable().default(null),
+    watch: z.boolean().default(false),
+  }),
+  result: SlurmLeaseLookSchema.extend({
+    /** What this supervisor did, from the journal. */
+    did: z.array(SupervisionEntrySchema),
+  }),
+  async run(env, input) {
+    const startedAt = env.now().toISOString();
+    const look = await superviseUntilSettled(env, input);
+    const did = readJournal(leasePaths(env.root, look.lease.id), Number.POSITIVE_INFINITY).filter(
+      (e) => e.by === supervisorOf(env, input).by && e.at >= startedAt,
+    );
+    return { ...look, did };
+  },
+});
+
+async function superviseUntilSettled(
+  env: OpEnv,
+  input: { lease: string; ending: string | null; watch: boolean },
+): Promise<SlurmLeaseLook> {
+  const lease = requireLease(env.root, input.lease);
+  if (lease.kind !== "slurm") {
+    throw new RvError("usage", `lease ${lease.id} is not a Slurm lease: it has no supervisor`, {
+      hint: "a local lease's runner is the lease: rv lease show says whether it is alive",
+    });
+  }
+  const supervisor = supervisorOf(env, input);
+  const stayUntil = env.now().getTime() + (input.watch ? WATCH_STAY_MS : 0);
+  for (;;) {
+    const look = await superviseSlurmLease(env, lease.id, supervisor);
+    const phase = look.phase;
+    if (phase.kind !== "retrying") {
+      if (input.watch)
+        journal(leasePaths(env.root, lease.id), supervisor.by, `woke: the lease is ${describePhase(phase)}`, env.now());
+      return look;
+    }
+    const untilMs = phase.untilEpoch * 1000;
+    if (untilMs > stayUntil) return leaveWakeUp(env, look, supervisor, phase.untilEpoch);
+    await pause(Math.min(WATCH_STEP_MS, Math.max(0, untilMs - env.now().getTime()) + 500), env.signal);
+  }
+}
+
+function supervisorOf(env: OpEnv, input: { ending: string | null; watch: boolean }): Supervisor {
+  const self = env.env.SLURM_JOB_ID ?? null;
+  const node = env.env.SLURMD_NODENAME ?? env.host;
+  if (input.watch) return { by: `watchdog job ${self ?? "?"} on ${node}`, ending: null, self };
+  if (input.ending !== null)
+    return { by: `segment job ${input.ending}, ending, on ${node}`, ending: input.ending, self };
+  return { by: `rv lease supervise on ${env.host}`, ending: null, self };
+}
+
+/** A wake-up job at the backoff's end, so that the lease is tried again with nobody looking. */
+async function leaveWakeUp(
+  env: OpEnv,
+  look: SlurmLeaseLook,
+  supervisor: Supervisor,
+  untilEpoch: number,
+): Promise<SlurmLeaseLook> {
+  const lease: SlurmLease = look.lease;
+  const p = leasePaths(env.root, lease.id);
+  const inSeconds = Math.max(0, untilEpoch - Math.floor(env.now().getTime() / 1000));
+  const last = look.segments.at(-1);
+  const files = watchdogFiles(p, last ? { segment: last.segment.n } : { race: readLatestRace(p)?.attempt ?? 1 });
+  const wake = await submitWatchdog(env.remote, env.root, lease, { kind: "begin", inSeconds }, files);
+  const at = new Date(untilEpoch * 1000).toISOString();
+  const did =
+    "jobId" in wake ? `left wake-up job ${wake.jobId} for ${at}` : `could not leave a wake-up: ${wake.refused}`;
+  journal(p, supervisor.by, did, env.now());
+  return look;
+}
