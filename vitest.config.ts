@@ -5,7 +5,12 @@ import { defineConfig } from "vitest/config";
 const clusterTests = "test/**/*.cluster.test.ts";
 // Files that need whole partitions in a known state (a backfill hole, a load on every GPU node): another file's
 // job on one of those nodes breaks them. They run last, one at a time, with nothing else on the cluster.
-const wholeClusterTests = ["test/e2e/slurm-alloc.cluster.test.ts", "test/e2e/slurm-recovery.cluster.test.ts"];
+// slurm-heal sets a node DOWN.
+const wholeClusterTests = [
+  "test/e2e/slurm-alloc.cluster.test.ts",
+  "test/e2e/slurm-recovery.cluster.test.ts",
+  "test/e2e/slurm-heal.cluster.test.ts",
+];
 const slurmOff = process.env.RV_TEST_SLURM === "off";
 if (slurmOff) {
   console.warn("RV_TEST_SLURM=off: the Slurm and ssh tests (test/**/*.cluster.test.ts) are LEFT OUT of this run");

@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { leasePaths, readHeartbeats } from "../../src/fsqueue/index.ts";
 import { readTaskView } from "../../src/lease/index.ts";
-import { closeSshMaster, initLaptop } from "../helpers/cluster.ts";
+import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rv(laptop.root, ["lease", "release", lease, "--now"]);
-  await execa("scancel", ["-n", `rv-${lease}-0`], { reject: false });
+  await scancelByName([`rv-${lease}-0`]);
   await closeSshMaster(laptop.root, "rv-at");
   laptop.cleanup();
   cluster.cleanup();

@@ -19,6 +19,7 @@ const LEASES = ["tmin", "again"];
 
 interface Shown {
   phase: { kind: string; why?: string };
+  supervision: { by: string; did: string }[];
   race: { jobId: string | null; state: string }[] | null;
   segments: { segment: { n: number; jobId: string; wallSeconds: number } }[];
 }
@@ -37,6 +38,24 @@ async function show(lease: string): Promise<Shown> {
   const result = await rv(laptop.root, ["lease", "show", lease, "--json"]);
   expect(result.exitCode, result.stderr as string).toBe(0);
   return json<Shown>(result.stdout as string);
+}
+
+/** `rv lease show` until it says what `ready` waits for (the lease's watchdog acts by itself). */
+async function showWhen(lease: string, ready: (shown: Shown) => boolean): Promise<Shown> {
+  let last: Shown | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        last = await show(lease);
+        return ready(last) ? last : undefined;
+      },
+      { what: `lease ${lease} to be as expected`, timeoutMs: 60_000, intervalMs: 1000 },
+    );
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}; last seen: ${JSON.stringify({ phase: last?.phase, supervision: last?.supervision })}`,
+    );
+  }
 }
 
 const retryFile = (lease: string) => join(root, "leases", lease, "retry.json");
@@ -128,8 +147,10 @@ describe("a lease in a backfill hole", () => {
 });
 
 describe("recovery of a race with no winner", () => {
-  test("it runs again, waits out a backoff, pauses at the fourth failure in a row, and resumes", async () => {
-    // 2 nodes x 2 GPUs cannot start before the 2-node job: every racer stays queued until the test cancels it
+  test("with nobody looking, it runs again, waits out a backoff, pauses at the fourth failure in a row, and resumes", async () => {
+    // 2 nodes x 2 GPUs cannot start before the 2-node job: every racer stays queued until the test cancels it.
+    // Each race's watchdog wakes when all its jobs have ended and races again; the test only reads (rv lease show
+    // nudges only an act overdue by a minute) until it spends a backoff, which the waiting watchdog then acts on.
     const up = await rv(laptop.root, [
       ...["lease", "up", "--gpu", "4", "--type", "a100_80g", "--nodes", "2", "--time", "3h", "--name", "again"],
       "--detach",
@@ -137,21 +158,28 @@ describe("recovery of a race with no winner", () => {
     expect(up.exitCode, up.stderr as string).toBe(0);
     const firstRace = await cancelRacers("again");
 
-    const second = await show("again");
-    expect(second.phase.kind).toBe("racing");
+    const second = await showWhen("again", (s) => s.phase.kind === "racing" && s.race?.[0]?.jobId !== firstRace[0]);
     expect(second.race?.map((r) => r.jobId)).not.toEqual(expect.arrayContaining(firstRace));
     expect(readRetry("again").failures.map((f) => f.key)).toEqual(["race 1"]);
+    expect(second.supervision).toContainEqual(
+      expect.objectContaining({
+        by: expect.stringMatching(/^watchdog job/),
+        did: expect.stringMatching(/^raced again: attempt 2/),
+      }),
+    );
 
     await cancelRacers("again");
-    const waiting = await show("again");
+    // Read from retry.json as the watchdog wrote it (a reader's look shows the failure before it is written).
+    const counted = (n: number) => () => readRetry("again").failures.length === n;
+    const waiting = await showWhen("again", (s) => s.phase.kind === "retrying" && counted(2)());
     expect(waiting.phase).toMatchObject({ kind: "retrying", why: expect.stringContaining("race 2: every strategy") });
     expect(await jobsOf("again")).toEqual([]);
 
     for (const attempt of [3, 4]) {
       spendBackoff("again");
-      expect((await show("again")).phase.kind).toBe("racing");
+      await showWhen("again", (s) => s.phase.kind === "racing");
       await cancelRacers("again");
-      expect((await show("again")).phase.kind).toBe(attempt === 4 ? "paused" : "retrying");
+      await showWhen("again", (s) => s.phase.kind === (attempt === 4 ? "paused" : "retrying") && counted(attempt)());
     }
     spendBackoff("again");
     const text = await rv(laptop.root, ["lease", "show", "again"]);
@@ -169,5 +197,5 @@ describe("recovery of a race with no winner", () => {
     const again = await rv(laptop.root, ["lease", "resume", "again"]);
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain("lease again is not paused");
-  }, 240_000);
+  }, 300_000);
 });

@@ -37,9 +37,20 @@ export async function initLaptop(laptopHome: string, root: string, name: string)
   if (init.exitCode !== 0) throw new Error(`rv init failed: ${init.stderr}`);
 }
 
-/** Cancels every job with one of these names: `scancel -n` takes a single name (a comma list matches nothing). */
+/**
+ * Cancels every job with one of these names, and the watchdogs of every lease a segment name (`rv-<lease>-<n>`)
+ * belongs to, first: a segment's cancellation would wake its watchdog. (`scancel -n` takes a single name, and a
+ * comma list matches nothing, so the ids are listed first.)
+ */
 export async function scancelByName(names: readonly string[]): Promise<void> {
-  const listed = await execa("squeue", ["-h", "-n", names.join(","), "-o", "%i"], { reject: false });
-  const ids = listed.stdout.split("\n").filter((id) => id.trim());
-  if (ids.length) await execa("scancel", ids, { reject: false });
+  const watchdogs = names.flatMap((name) => {
+    const lease = /^rv-(.+)-\d+$/.exec(name)?.[1];
+    return lease ? [`rv-${lease}-watch`] : [];
+  });
+  for (const batch of [[...new Set(watchdogs)], names]) {
+    if (batch.length === 0) continue;
+    const listed = await execa("squeue", ["-h", "-n", batch.join(","), "-o", "%i"], { reject: false });
+    const ids = listed.stdout.split("\n").filter((id) => id.trim());
+    if (ids.length) await execa("scancel", ids, { reject: false });
+  }
 }
