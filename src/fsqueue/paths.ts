@@ -69,10 +69,13 @@ export const observationsFile = (p: LeasePaths, observerHost: string): string =>
   join(p.observed, `${observerHost}.json`);
 /**
  * A segment's record, batch script and Slurm output: `segments/<n>.json`, `<n>.sh`, `<n>.out`; its watchdog's
- * script and output: `<n>.watch.sh`, `<n>.watch.out`.
+ * script and output: `<n>.watch.sh`, `<n>.watch.out`; a wake-up left after it: `<n>.wake.sh`, `<n>.wake.out`.
  */
-export const segmentFile = (p: LeasePaths, n: number, ext: "json" | "sh" | "out" | "watch.sh" | "watch.out"): string =>
-  join(p.segments, `${n}.${ext}`);
+export const segmentFile = (
+  p: LeasePaths,
+  n: number,
+  ext: "json" | "sh" | "out" | "watch.sh" | "watch.out" | "wake.sh" | "wake.out",
+): string => join(p.segments, `${n}.${ext}`);
 /**
  * An allocation race's files, one directory per attempt: `alloc/<attempt>/race.json`, each strategy's batch
  * script and Slurm output (`<rank>.sh`, `<rank>.out`), the marks of strategies whose job started

@@ -173,7 +173,11 @@ export const SlurmRequestSchema = z.object({
    * Where the lease's watchdog jobs run (lease/watchdog.ts): a partition where one CPU starts fast; null or
    * absent: Slurm's default partition.
    */
-  watchdogPartition: z.string().nullable().optional(),
+  watchdogPartition: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name")
+    .nullable()
+    .optional(),
 });
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 

@@ -12,7 +12,7 @@ export const LeasePhaseSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("released") }),
   z.object({ kind: z.literal("expired") }),
   z.object({ kind: z.literal("failed"), why: z.string() }),
-  /** Nothing of it runs after a failure; the next look tries again after `untilEpoch` (lease/retry.ts). */
+  /** Nothing of it runs after a failure; its supervisor tries again after `untilEpoch` (lease/retry.ts). */
   z.object({
     kind: z.literal("retrying"),
     untilEpoch: z.number(),

@@ -9,6 +9,8 @@ export interface RecoveryFacts {
   segments: readonly Segment[];
   /** Slurm's state of a job of the lease; null when Slurm no longer knows it. */
   stateOf: (jobId: string) => JobStateKind | null;
+  /** How a job that is no longer alive ended, in words (`ended CANCELLED`); by default from `stateOf`. */
+  endOf?: (jobId: string) => string;
   /** Whether a job of the lease (a segment, or a racer that has not claimed yet) holds its GPUs now. */
   holding: boolean;
   /** The newest race, while the lease has no segment: `over` says why it ended with no winner, null while it runs. */
@@ -62,7 +64,7 @@ function whatFailed(f: RecoveryFacts): { failure: { key: string; what: string };
   };
   const plan = planReplacement(f.lease, f.segments, alive);
   if (plan.kind !== "replace") return null;
-  const ended = f.stateOf(last.jobId)?.toUpperCase() ?? "unknown to Slurm";
-  const what = `segment ${last.n} (job ${last.jobId}) ended ${ended} with time left`;
+  const ended = f.endOf?.(last.jobId) ?? `ended ${f.stateOf(last.jobId)?.toUpperCase() ?? "unknown to Slurm"}`;
+  const what = `segment ${last.n} (job ${last.jobId}) ${ended} with time left`;
   return { failure: { key: `segment ${last.n}`, what }, remedy: plan };
 }

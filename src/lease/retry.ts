@@ -2,16 +2,16 @@ import { z } from "zod";
 
 /**
  * A lease's failures in a row (`retry.json`): each job that died before its time, each race that ended with no
- * winner, each submission Slurm refused, since a job of the lease last held its GPUs. Whoever looks at the
- * lease tries again after a backoff that grows with each failure; after PAUSE_AFTER_FAILURES in a row it stops
- * and the lease is paused, with the reason, until `rv lease resume`. A lease that fails the same way again and
+ * winner, each submission Slurm refused, since a job of the lease last held its GPUs. The lease's supervisor
+ * tries again after a backoff that grows with each failure; after PAUSE_AFTER_FAILURES in a row it stops and
+ * the lease is paused, with the reason, until `rv lease resume`. A lease that fails the same way again and
  * again (a script that cannot start, an account out of SUs) so stops asking Slurm instead of flooding its queue.
  */
 export const RetrySchema = z.object({
   v: z.literal(1),
   failures: z.array(
     z.object({
-      /** What failed, so that a failure seen by several looks counts once: `segment 3`, `race 2`. */
+      /** What failed, so that a failure seen by several supervisors counts once: `segment 3`, `race 2`. */
       key: z.string(),
       at: z.string(),
       what: z.string(),
@@ -41,7 +41,7 @@ export function withFailure(retry: Retry, failure: { key: string; what: string }
   return { ...retry, failures, paused: { at: now.toISOString(), why } };
 }
 
-/** Whether a look may submit again now, must wait out the backoff, or must leave a paused lease alone. */
+/** Whether a supervisor may submit again now, must wait out the backoff, or must leave a paused lease alone. */
 export function retryStep(retry: Retry, nowEpoch: number): RetryStep {
   if (retry.paused) return { kind: "paused", why: retry.paused.why };
   const last = retry.failures.at(-1);

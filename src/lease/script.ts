@@ -213,6 +213,7 @@ function renewal(): string[] {
     '  [ "$status" -eq 0 ] || log "rv lease renew failed with status $status: this segment goes on without a successor"',
     "}",
     "renew_lease &",
+    "renew_pid=$!",
   ];
 }
 
@@ -237,6 +238,8 @@ function runnerStep(s: Segment): string[] {
     'wait "$runner_pid"',
     "runner_status=$?",
     'log "runner step ended with status $runner_status"',
+    // A renewal still under way finishes first: the last act must see the successor it submits.
+    ...(s.renew ? ['wait "$renew_pid" 2>/dev/null'] : []),
     // The segment's last act: a successor waiting for its begin time is told to begin now, a lease left with
     // nothing queued while time is left gets a replacement, a released lease's queued jobs are cancelled.
     '"$RV" lease supervise "$RV_LEASE" --ending "$SLURM_JOB_ID" </dev/null || log "rv lease supervise failed with status $?"',

@@ -136,12 +136,15 @@ export async function submitSegment(
     { kind: "afternotok", jobs: [segment.jobId] },
     watchdogFiles(p, { segment: plan.n }),
   );
-  return watchSegment(p, segment, watchdog);
+  return watchSegment(p, segment.n, watchdog);
 }
 
-/** The segment's record with its watchdog (or Slurm's refusal of it). */
-export function watchSegment(p: LeasePaths, segment: Segment, watchdog: Watchdog): Segment {
-  const watched = { ...segment, watchdog };
+/**
+ * Segment `n`'s record with its watchdog (or Slurm's refusal of it), read again just before: an end recorded
+ * meanwhile is kept.
+ */
+export function watchSegment(p: LeasePaths, n: number, watchdog: Watchdog): Segment {
+  const watched = { ...readRecord(segmentFile(p, n, "json"), SegmentSchema), watchdog };
   writeSegment(p, watched);
   return watched;
 }

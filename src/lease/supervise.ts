@@ -34,7 +34,7 @@ import { planRecovery, type Recovery } from "./recovery.ts";
 import { type SegmentPlan, segmentToBeginNow } from "./renewal.ts";
 import { type Retry, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
-import { readRetry, requireLease, writeRetry } from "./store.ts";
+import { readLease, readRetry, requireLease, writeRetry } from "./store.ts";
 import { giveTurnBack, takeTurn } from "./turn.ts";
 import { cancelWatchdogs } from "./watchdog.ts";
 
@@ -190,14 +190,23 @@ async function statusOf(env: LeaseEnv, jobIds: readonly string[]): Promise<(jobI
   return (jobId) => answers[unique.indexOf(jobId)] ?? unknownJobStatus(jobId);
 }
 
-/** A segment's own job in its last moments reads as completed, now. */
+/** What a segment's own job in its last moments reads as: ended, though Slurm still holds it. */
+const ENDING = "ENDING";
+
+/** A segment's own job in its last moments reads as ended, now. */
 function countedEnded(status: (jobId: string) => JobStatus, ending: string | null): (jobId: string) => JobStatus {
   if (ending === null) return status;
   return (jobId) => {
     const job = status(jobId);
     if (jobId !== ending || (job.state && isFinished(job.state.kind))) return job;
-    return { ...job, state: { kind: "completed", raw: "COMPLETING" }, reason: null };
+    return { ...job, state: { kind: "completed", raw: ENDING }, reason: null };
   };
+}
+
+/** `ended CANCELLED`, or for a segment in its last act `is ending (its runners exited)`. */
+function endOf(job: JobStatus): string {
+  if (job.state?.raw === ENDING) return "is ending (its runners exited)";
+  return `ended ${job.state?.raw ?? "unknown to Slurm"}`;
 }
 
 /** When the newest of the lease's ended jobs ended, epoch seconds; null when none has an end on record. */
@@ -280,6 +289,7 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Step
     lease,
     segments: seen.views.map((v) => v.segment),
     stateOf: (jobId) => seen.status(jobId).state?.kind ?? null,
+    endOf: (jobId) => endOf(seen.status(jobId)),
     holding: [...seen.views.map((v) => v.job), ...raceJobIds(seen.race).map(seen.status)].some(
       (j) => j.state !== null && holdsAllocation(j.state.kind),
     ),
@@ -331,7 +341,7 @@ async function act(
     return { ...unchanged, refused: replaced.refused, failure };
   }
   const last = seen.views.at(-1);
-  const ended = last ? `segment ${last.segment.n} ended ${last.job.state?.raw ?? "unknown to Slurm"}` : "";
+  const ended = last ? `segment ${last.segment.n} ${endOf(last.job)}` : "";
   steps.note(`submitted segment ${plan.n} (job ${replaced.segment.jobId}): ${ended} with time left`);
   return { ...unchanged, views: [...seen.views, replaced] };
 }
@@ -339,7 +349,7 @@ async function act(
 /**
  * A new race for a lease whose last one ended with no winner: decided anew, with the request and profile the
  * first was decided with. Null when another look took this attempt first (it races it), or when no strategy
- * is left (the failure stands; the next look after the backoff tries again).
+ * is left (the failure stands; the supervisor tries again after the backoff).
  */
 async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: number): Promise<RaceRow[] | null> {
   const p = leasePaths(env.root, lease.id);
@@ -351,21 +361,20 @@ async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: 
     const racers = racersOf(env.root, lease, decision, attempt);
     submitted = await startRace(env, lease, { ...last, attempt, startedAt: env.now().toISOString(), decision }, racers);
   } catch (error) {
-    // Nothing of this attempt is on record: the next look may race it itself.
+    // Nothing of this attempt is on record: the next supervisor may race it itself.
     if (readLatestRace(p)?.attempt !== attempt) giveTurnBack(turn);
     throw error;
   }
-  const jobs = await jobStatus(
-    env.remote,
-    submitted.flatMap((r) => (r.jobId ? [r.jobId] : [])),
-  );
+  const ids = submitted.flatMap((r) => (r.jobId ? [r.jobId] : []));
+  await cancelIfReleased(env, lease.id, ids, null);
+  const jobs = await jobStatus(env.remote, ids);
   const written = readLatestRace(p);
   return written ? raceRows(written, undefined, jobs) : null;
 }
 
 /**
  * The segment after those that all died early, in the winner's shape; null when another look is submitting it.
- * A refusal is reported as the lease's failure, and counted: the next look after the backoff tries again (a
+ * A refusal is reported as the lease's failure, and counted: the supervisor tries again after the backoff (a
  * refusal may pass: a limit, a full queue).
  */
 async function replaceSegment(
@@ -378,6 +387,7 @@ async function replaceSegment(
   const by = `rv on ${env.host}, replacing segment ${plan.n - 1} that ended early`;
   try {
     const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now());
+    await cancelIfReleased(env, lease.id, [segment.jobId], null);
     const [job] = await jobStatus(env.remote, [segment.jobId]);
     return { segment, job: job as JobStatus };
   } catch (error) {
@@ -385,6 +395,23 @@ async function replaceSegment(
     if (error instanceof RvError && error.code === "cluster") return { refused: error.message };
     throw error;
   }
+}
+
+/**
+ * After a submission: a release that read the lease's jobs before these were recorded did not cancel them, so
+ * they are cancelled here, the lease's watchdogs first (a job's cancellation would wake its watchdog). Whether
+ * the lease was released.
+ */
+export async function cancelIfReleased(
+  env: LeaseEnv,
+  id: string,
+  jobIds: readonly string[],
+  self: string | null,
+): Promise<boolean> {
+  if (readLease(env.root, id)?.state === "active") return false;
+  await cancelWatchdogs(env.remote, id, env.user, self);
+  if (jobIds.length > 0) await runQuery(env.remote, scancelJobs(jobIds));
+  return true;
 }
 
 /** A successor held back by its begin time while nothing of the lease runs: told to begin now. */

@@ -84,22 +84,35 @@ function wakeDirectives(wake: Wake): string[] {
 
 /**
  * Where a watchdog's script and Slurm output are kept: beside the segment it watches (`segments/<n>.watch.sh`,
- * `.watch.out`), or beside the race attempt (`alloc/<attempt>/watch.sh`, `.out`).
+ * `.watch.out`), or beside the race attempt (`alloc/<attempt>/watch.sh`, `.out`); a wake-up's as `wake.*`.
  */
 export function watchdogFiles(
   p: LeasePaths,
   of: { segment: number } | { race: number },
+  kind: "watch" | "wake" = "watch",
 ): { script: string; output: string } {
-  if ("race" in of) return { script: raceFile(p, of.race, "watch.sh"), output: raceFile(p, of.race, "watch.out") };
-  return { script: segmentFile(p, of.segment, "watch.sh"), output: segmentFile(p, of.segment, "watch.out") };
+  if ("race" in of) return { script: raceFile(p, of.race, `${kind}.sh`), output: raceFile(p, of.race, `${kind}.out`) };
+  return { script: segmentFile(p, of.segment, `${kind}.sh`), output: segmentFile(p, of.segment, `${kind}.out`) };
+}
+
+/**
+ * Whether another supervisor of the lease will look again by itself: a watchdog running now (it stays through
+ * backoffs) or a wake-up waiting for its time. `self` is the caller's own job.
+ */
+export async function supervisorComing(remote: Remote, lease: string, user: string, self: string | null) {
+  const named = await runQuery(remote, squeueJobs({ user, names: [watchdogJobName(lease)] }));
+  return named.records.some(
+    (j) =>
+      j.jobId !== self && (j.state?.kind === "running" || (j.state?.kind === "pending" && j.reason === "BeginTime")),
+  );
 }
 
 /** A watchdog submitted, or Slurm's refusal (the lease goes on without it: observers still nudge it). */
 export type Watchdog = { jobId: string } | { refused: string };
 
 /**
- * Submits a watchdog for `lease`; the script is kept at `files.script`. Never throws for Slurm's refusal: a
- * lease without a watchdog still runs, and `rv lease show` says why it is unwatched.
+ * Submits a watchdog for `lease`; the script is kept at `files.script`. Never throws: a lease without a
+ * watchdog still runs (a reader nudges it), and `rv lease show` says why it is unwatched.
  */
 export async function submitWatchdog(
   remote: Remote,
@@ -108,17 +121,17 @@ export async function submitWatchdog(
   wake: Wake,
   files: { script: string; output: string },
 ): Promise<Watchdog> {
-  const script = renderWatchdogScript({
-    lease: lease.id,
-    root,
-    rv: lease.rv,
-    partition: lease.request.watchdogPartition ?? null,
-    account: lease.request.account,
-    output: files.output,
-    wake,
-  });
-  writeFileSync(files.script, script, { mode: 0o600 });
   try {
+    const script = renderWatchdogScript({
+      lease: lease.id,
+      root,
+      rv: lease.rv,
+      partition: lease.request.watchdogPartition ?? null,
+      account: lease.request.account,
+      output: files.output,
+      wake,
+    });
+    writeFileSync(files.script, script, { mode: 0o600 });
     const outcome = await runQuery(remote, sbatchSubmit([], script));
     return outcome.ok ? { jobId: outcome.jobId } : { refused: outcome.error.message };
   } catch (error) {

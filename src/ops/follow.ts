@@ -12,6 +12,7 @@ import {
 } from "../lease/index.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
+import { pause } from "./pause.ts";
 import type { TaskRef } from "./refs.ts";
 
 const POLL_MS = 100;
@@ -191,19 +192,4 @@ export async function followTask(
     }
     await pause(POLL_MS, env.signal);
   }
-}
-
-/** Resolves after `ms`, or at once when the caller stops listening (`signal`, when given). */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }

@@ -12,18 +12,18 @@ import {
   cancelLosers,
   cancelWatchdogs,
   listLeases,
-  lookAtSlurmLease,
   readClaim,
   readLatestRace,
   readSegments,
   requireLease,
+  superviseSlurmLease,
   updateLease,
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
 import { holdsAllocation, isFinished, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
-import { pause } from "./follow.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
+import { pause } from "./pause.ts";
 
 /** How long `--now` lets a Slurm lease's runners put their tasks back before their job is cancelled under them. */
 const STOP_WAIT_MS = 15_000;
@@ -105,7 +105,7 @@ async function runnersExited(p: LeasePaths, timeoutMs: number): Promise<void> {
  * Until no runner of the lease is live and those on this host have really exited (a runner writes its last
  * heartbeat a moment before its process ends; only recent heartbeats count: an old one's pid may be another
  * process's by now); for a Slurm lease, until Slurm holds no job of it (a draining runner ends its job when its
- * last task ends).
+ * last task ends). Each look at a Slurm lease cancels what is still queued of it.
  */
 async function untilGone(env: OpEnv, lease: Lease): Promise<void> {
   const p = leasePaths(env.root, lease.id);
@@ -129,7 +129,8 @@ async function untilGone(env: OpEnv, lease: Lease): Promise<void> {
 }
 
 async function aliveJobs(env: OpEnv, id: string): Promise<string[]> {
-  const look = await lookAtSlurmLease(env, id, { alloc: false });
+  // Supervised, not only read: what a renewal or a supervisor submitted as the release came is cancelled too.
+  const look = await superviseSlurmLease(env, id, { by: `rv lease release on ${env.host}`, ending: null, self: null });
   return [
     ...look.segments.filter(({ job }) => job.state !== null && !isFinished(job.state.kind)).map((s) => s.segment.jobId),
     ...(look.race ?? []).filter((r) => r.state === "pending" || r.state === "starting").flatMap((r) => r.jobId ?? []),

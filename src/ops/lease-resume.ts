@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
-import { NO_FAILURES, readRetry, requireLease, superviseSlurmLease, writeRetry } from "../lease/index.ts";
+import { NO_FAILURES, readRetry, requireLease, writeRetry } from "../lease/index.ts";
 import { LeaseShowSchema, showLease } from "./lease-show.ts";
+import { superviseSettled } from "./lease-supervise.ts";
 import { defineOp } from "./op.ts";
 
 /**
  * `rv lease resume L`: lifts a lease's pause (lease/retry.ts): its failures in a row are forgotten, and its
- * supervisor, run at once, races again or replaces the dead segment. The failure that paused it is seen by that look
+ * supervisor, run at once, races again or replaces the dead segment. The failure that paused it is seen by that supervisor
  * and counts as the first of a new run, which acts at once, as any first failure does.
  */
 export const leaseResumeOp = defineOp({
@@ -28,7 +29,12 @@ export const leaseResumeOp = defineOp({
       });
     }
     writeRetry(p, NO_FAILURES);
-    await superviseSlurmLease(env, lease.id, { by: `rv lease resume on ${env.host}`, ending: null, self: null });
+    await superviseSettled(
+      env,
+      lease.id,
+      { by: `rv lease resume on ${env.host}`, ending: null, self: null },
+      { stayMs: 0 },
+    );
     return showLease(env, lease.id, false);
   },
 });

@@ -22,7 +22,7 @@ export type LeaseShow = z.infer<typeof LeaseShowSchema>;
 export async function showLease(env: OpEnv, id: string, alloc: boolean): Promise<LeaseShow> {
   const record = requireLease(env.root, id);
   if (record.kind !== "slurm") return { lease: record, summary: readSummary(env, id), slurm: null };
-  const { lease, ...slurm } = await observeSlurmLease(env, id, { alloc, who: "rv lease show" });
+  const { lease, ...slurm } = await observeSlurmLease(env, id, { alloc, who: "rv lease show/why/up" });
   return { lease, summary: readSummary(env, id), slurm };
 }
 

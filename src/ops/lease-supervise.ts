@@ -13,10 +13,11 @@ import {
   type Supervisor,
   submitWatchdog,
   superviseSlurmLease,
+  supervisorComing,
   watchdogFiles,
 } from "../lease/index.ts";
-import { pause } from "./follow.ts";
 import { defineOp, type OpEnv } from "./op.ts";
+import { pause } from "./pause.ts";
 
 /** How long a watchdog stays to wait out backoffs before it leaves a wake-up instead (its job has 15 min). */
 const WATCH_STAY_MS = 12 * 60_000;
@@ -41,35 +42,44 @@ export const leaseSuperviseOp = defineOp({
     did: z.array(SupervisionEntrySchema),
   }),
   async run(env, input) {
+    const lease = requireLease(env.root, input.lease);
+    if (lease.kind !== "slurm") {
+      throw new RvError("usage", `lease ${lease.id} is not a Slurm lease: it has no supervisor`, {
+        hint: "a local lease's runner is the lease: rv lease show says whether it is alive",
+      });
+    }
     const startedAt = env.now().toISOString();
-    const look = await superviseUntilSettled(env, input);
-    const did = readJournal(leasePaths(env.root, look.lease.id), Number.POSITIVE_INFINITY).filter(
-      (e) => e.by === supervisorOf(env, input).by && e.at >= startedAt,
+    const supervisor = supervisorOf(env, input);
+    const look = await superviseSettled(env, lease.id, supervisor, { stayMs: input.watch ? WATCH_STAY_MS : 0 });
+    if (input.watch)
+      journal(
+        leasePaths(env.root, lease.id),
+        supervisor.by,
+        `woke: the lease is ${describePhase(look.phase)}`,
+        env.now(),
+      );
+    const did = readJournal(leasePaths(env.root, lease.id), Number.POSITIVE_INFINITY).filter(
+      (e) => e.by === supervisor.by && e.at >= startedAt,
     );
     return { ...look, did };
   },
 });
 
-async function superviseUntilSettled(
+/**
+ * The supervisor, until the lease no longer waits out a backoff: it stays up to `stayMs` (a watchdog), else
+ * leaves a wake-up job at the backoff's end, so that the lease is tried again with nobody looking.
+ */
+export async function superviseSettled(
   env: OpEnv,
-  input: { lease: string; ending: string | null; watch: boolean },
+  id: string,
+  supervisor: Supervisor,
+  options: { stayMs: number; alloc?: boolean },
 ): Promise<SlurmLeaseLook> {
-  const lease = requireLease(env.root, input.lease);
-  if (lease.kind !== "slurm") {
-    throw new RvError("usage", `lease ${lease.id} is not a Slurm lease: it has no supervisor`, {
-      hint: "a local lease's runner is the lease: rv lease show says whether it is alive",
-    });
-  }
-  const supervisor = supervisorOf(env, input);
-  const stayUntil = env.now().getTime() + (input.watch ? WATCH_STAY_MS : 0);
+  const stayUntil = env.now().getTime() + options.stayMs;
   for (;;) {
-    const look = await superviseSlurmLease(env, lease.id, supervisor);
+    const look = await superviseSlurmLease(env, id, supervisor, { alloc: options.alloc ?? false });
     const phase = look.phase;
-    if (phase.kind !== "retrying") {
-      if (input.watch)
-        journal(leasePaths(env.root, lease.id), supervisor.by, `woke: the lease is ${describePhase(phase)}`, env.now());
-      return look;
-    }
+    if (phase.kind !== "retrying") return look;
     const untilMs = phase.untilEpoch * 1000;
     if (untilMs > stayUntil) return leaveWakeUp(env, look, supervisor, phase.untilEpoch);
     await pause(Math.min(WATCH_STEP_MS, Math.max(0, untilMs - env.now().getTime()) + 500), env.signal);
@@ -94,9 +104,11 @@ async function leaveWakeUp(
 ): Promise<SlurmLeaseLook> {
   const lease: SlurmLease = look.lease;
   const p = leasePaths(env.root, lease.id);
+  if (await supervisorComing(env.remote, lease.id, env.user, supervisor.self)) return look;
   const inSeconds = Math.max(0, untilEpoch - Math.floor(env.now().getTime() / 1000));
   const last = look.segments.at(-1);
-  const files = watchdogFiles(p, last ? { segment: last.segment.n } : { race: readLatestRace(p)?.attempt ?? 1 });
+  const of = last ? { segment: last.segment.n } : { race: readLatestRace(p)?.attempt ?? 1 };
+  const files = watchdogFiles(p, of, "wake");
   const wake = await submitWatchdog(env.remote, env.root, lease, { kind: "begin", inSeconds }, files);
   const at = new Date(untilEpoch * 1000).toISOString();
   const did =

@@ -3,16 +3,15 @@ import { type Lease, leasePaths } from "../fsqueue/index.ts";
 import {
   isLiveRunner,
   isOverdue,
-  type LeaseEnv,
   type LeaseFacts,
   listLeases,
   lookAtSlurmLease,
   type Observer,
   readRunnerViews,
   type SlurmLeaseLook,
-  superviseSlurmLease,
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
+import { superviseSettled } from "./lease-supervise.ts";
 import type { OpEnv } from "./op.ts";
 
 /** How this place judges runners now: by pid on this host, by a heartbeat that stopped changing elsewhere. */
@@ -40,12 +39,12 @@ export function leaseFacts(env: ObserverEnv): LeaseFacts[] {
  * long (its watchdog could not run), when the reader nudges: it supervises once, as `who` on this host.
  */
 export async function observeSlurmLease(
-  env: LeaseEnv & Pick<OpEnv, "now">,
+  env: OpEnv,
   id: string,
   options: { alloc: boolean; who: string },
 ): Promise<SlurmLeaseLook> {
   const look = await lookAtSlurmLease(env, id, options);
   if (!isOverdue(look.due, Math.floor(env.now().getTime() / 1000))) return look;
   const by = `${options.who} on ${env.host}, nudging`;
-  return superviseSlurmLease(env, id, { by, ending: null, self: null }, options);
+  return superviseSettled(env, id, { by, ending: null, self: null }, { stayMs: 0, alloc: options.alloc });
 }

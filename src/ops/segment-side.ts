@@ -1,24 +1,33 @@
 /** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { leasePaths, newRunnerId, requestControl, type Segment, type SlurmLease } from "../fsqueue/index.ts";
 import {
+  leasePaths,
+  newRunnerId,
+  requestControl,
+  type Segment,
+  type SlurmLease,
+  segmentTurnFile,
+} from "../fsqueue/index.ts";
+import {
+  cancelIfReleased,
   cancelLosers,
   cancelWatchdogs,
   claimRace,
+  giveTurnBack,
+  journal,
   planRenewal,
-  readLease,
   readRace,
   readSegments,
   recordWin,
   requireLease,
   submitSegment,
   submitWatchdog,
+  takeTurn,
   watchdogFiles,
   watchSegment,
 } from "../lease/index.ts";
 import { segmentTarget } from "../runner/index.ts";
-import { runQuery, scancelJobs } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 /** Slurm starts the jobs of one scheduling pass within a second or two (sched_min_interval is 2 s on the seed cluster). */
@@ -72,15 +81,26 @@ export const leaseClaimOp = defineOp({
 
 /**
  * The race's watchdog is of no more use once a job holds the lease: it is cancelled, and segment 0 gets its own,
- * as every segment has.
+ * as every segment has. Best effort: the winner holds its GPUs whatever happens here, and a failure is only
+ * journaled (the lease goes on, without a watchdog for segment 0).
  */
 async function watchWinner(env: OpEnv, lease: SlurmLease, jobId: string): Promise<void> {
-  await cancelWatchdogs(env.remote, lease.id, env.user, null);
   const p = leasePaths(env.root, lease.id);
-  const first = readSegments(p).find((s) => s.n === 0);
-  if (!first) return;
-  const wake = { kind: "afternotok" as const, jobs: [jobId] };
-  watchSegment(p, first, await submitWatchdog(env.remote, env.root, lease, wake, watchdogFiles(p, { segment: 0 })));
+  try {
+    await cancelWatchdogs(env.remote, lease.id, env.user, null);
+    if (!readSegments(p).some((s) => s.n === 0)) return;
+    const wake = { kind: "afternotok" as const, jobs: [jobId] };
+    const watchdog = await submitWatchdog(env.remote, env.root, lease, wake, watchdogFiles(p, { segment: 0 }));
+    watchSegment(p, 0, watchdog);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    journal(
+      p,
+      `segment job ${jobId} on ${env.env.SLURMD_NODENAME ?? env.host}`,
+      `no watchdog for segment 0: ${why}`,
+      env.now(),
+    );
+  }
 }
 
 /**
@@ -110,13 +130,18 @@ export const leaseRenewOp = defineOp({
     const segments = readSegments(p);
     const plan = planRenewal(lease, segments, input.after, segmentClock(env, segments, input));
     if (plan.kind === "stop") return { renewed: false, why: plan.why, segment: null, jobId: null };
+    // The turn a supervisor replacing a dead segment also takes: one segment for one gap.
+    const turn = segmentTurnFile(p, plan.n);
+    if (!takeTurn(turn, env.now())) {
+      return { renewed: false, why: `segment ${plan.n} is being submitted by another`, segment: null, jobId: null };
+    }
     const by = `segment ${plan.n - 1} on ${env.host}`;
-    const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now());
+    const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) => {
+      giveTurnBack(turn);
+      throw error;
+    });
     // A release that read the segments before this one was written would not have cancelled it.
-    if (readLease(env.root, lease.id)?.state !== "active") {
-      // Its watchdog first: the segment's cancellation would wake it.
-      await cancelWatchdogs(env.remote, lease.id, env.user, null);
-      await runQuery(env.remote, scancelJobs([segment.jobId]));
+    if (await cancelIfReleased(env, lease.id, [segment.jobId], null)) {
       return {
         renewed: false,
         why: `the lease was released meanwhile (job ${segment.jobId} cancelled)`,

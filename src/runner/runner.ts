@@ -369,8 +369,8 @@ class Runner {
   /**
    * Marks the lease released (so no segment renews it), asks every runner of the lease
    * to drain (the other nodes of a multi-node lease end with this one), and drains: with nothing running, the
-   * runner exits and the segment's job ends. Queued segments are cancelled by whoever looks next
-   * (`rv lease show`, `rv lease release`); one that starts anyway finds the lease released and exits at once.
+   * runner exits and the segment's job ends. Queued segments are cancelled by the segment's last act
+   * (`rv lease supervise --ending`); one that starts anyway finds the lease released and exits at once.
    */
   private releaseIdleLease(limitMs: number): void {
     const why = `nothing pending or running for ${Math.round(limitMs / 1000)} s (--idle-release)`;

@@ -13,12 +13,19 @@ import {
 } from "../../allocator/index.ts";
 import type { SiteProfile } from "../../allocator/profile/schema.ts";
 import { leasePaths, raceFile, type SlurmLease } from "../../fsqueue/index.ts";
-import { runQueries, type SubmitOutcome, sbatchTestOnly, type TestOnly } from "../../slurm/index.ts";
+import {
+  runQueries,
+  runQuery,
+  type SubmitOutcome,
+  sbatchTestOnly,
+  scancelJobs,
+  type TestOnly,
+} from "../../slurm/index.ts";
 import type { LeaseEnv } from "../env.ts";
 import { planFirstSegment } from "../renewal.ts";
 import { segmentSbatchArgs, segmentScript } from "../segments.ts";
 import { submitWatchdog, watchdogFiles } from "../watchdog.ts";
-import { writeRace } from "./store.ts";
+import { readClaim, writeRace } from "./store.ts";
 import { submitRace } from "./submit.ts";
 import { shapeLease, type UnshapedLease } from "./win.ts";
 
@@ -116,11 +123,21 @@ export async function startRace(
   );
   const submitted = racers.map((r, i) => ({ ...r, ...submission(outcomes.get(i)) }));
   const jobs = submitted.flatMap((r) => (r.jobId ? [r.jobId] : []));
-  if (jobs.length > 0) {
-    const files = watchdogFiles(p, { race: race.attempt });
-    await submitWatchdog(env.remote, env.root, lease, { kind: "afterany", jobs }, files);
-  }
+  if (jobs.length > 0) await watchRace(env, lease, race.attempt, jobs);
   return submitted;
+}
+
+/**
+ * The race's watchdog. A racer that started and claimed the lease while the others were still being submitted
+ * has found no watchdog to cancel: it is cancelled here (segment 0 has its own).
+ */
+async function watchRace(env: LeaseEnv, lease: SlurmLease, attempt: number, jobs: string[]): Promise<void> {
+  const p = leasePaths(env.root, lease.id);
+  const files = watchdogFiles(p, { race: attempt });
+  const watchdog = await submitWatchdog(env.remote, env.root, lease, { kind: "afterany", jobs }, files);
+  if ("jobId" in watchdog && readClaim(p)?.attempt === attempt) {
+    await runQuery(env.remote, scancelJobs([watchdog.jobId]));
+  }
 }
 
 /** A strategy's job id, or Slurm's refusal; neither before sbatch has answered. */

@@ -91,7 +91,7 @@ export function recordWin(
 
 /**
  * A winner whose job ended before it recorded segment 0 (it died between its claim and its record) is recorded
- * by whoever looks, from Slurm's word on its job: the lease then recovers as from any segment that died early.
+ * by its supervisor, from Slurm's word on its job: the lease then recovers as from any segment that died early.
  * Returns the lease as recorded then; undefined when there is nothing to record.
  */
 export function recordEndedWinner(
