@@ -180,6 +180,16 @@ describe("a lease heals with nobody looking", () => {
       timeoutMs: 30_000,
       intervalMs: 1000,
     });
+    // For people: the segments with their watchdogs, and what the supervisor did, when and who.
+    const shown = await rv(laptop.root, ["lease", "show", lease]);
+    expect(shown.stdout).toMatch(/watchdog/);
+    expect(shown.stdout).toMatch(
+      /supervision:\n(.*\n)*\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}told segment 1 \(job \d+\) to begin now/,
+    );
+    // By hand, from the laptop: one more pass, with nothing left to do.
+    const again = await rv(laptop.root, ["lease", "supervise", lease]);
+    expect(again.exitCode, again.stderr as string).toBe(0);
+    expect(again.stdout).toMatch(/^heal-o-\d+\trunning \(segment 1, job \d+\)\n$/);
     await releaseLeavesNothing(lease);
   }, 240_000);
 
