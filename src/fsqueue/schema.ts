@@ -16,6 +16,12 @@ export type Command = z.infer<typeof CommandSchema>;
 export const CheckpointSignalSchema = z.enum(["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"]);
 export type CheckpointSignal = z.infer<typeof CheckpointSignalSchema>;
 
+export const SweepPointSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  point: z.record(z.string(), z.string()),
+});
+export type SweepPoint = z.infer<typeof SweepPointSchema>;
+
 export const TaskSchema = z.object({
   v,
   id: z.string().regex(/^[0-9a-z]+$/),
@@ -44,6 +50,8 @@ export const TaskSchema = z.object({
   requeueReason: z.string().optional(),
   /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
   resume: z.literal(true).optional(),
+  /** The sweep this task is a point of (`rv sweep`): its id, and the point's parameters by name. */
+  sweep: SweepPointSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -15,6 +15,7 @@ import {
   readSnapshot,
   recallObservations,
   recordFile,
+  SweepPointSchema,
   type Task,
   type TaskCopy,
   TaskSchema,
@@ -66,6 +67,7 @@ export const TaskViewSchema = z.object({
   reason: z.string().nullable(),
   tags: z.array(z.string()),
   note: z.string().nullable(),
+  sweep: SweepPointSchema.nullable(),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
@@ -129,6 +131,7 @@ function baseView(task: Task): TaskView {
     reason: null,
     tags: task.tags,
     note: task.note ?? null,
+    sweep: task.sweep ?? null,
   };
 }
 

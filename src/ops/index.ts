@@ -22,6 +22,7 @@ import { resourcesOp } from "./resources.ts";
 import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp } from "./segment-side.ts";
 import { statusOp } from "./status.ts";
 import { runOp, submitOp } from "./submit.ts";
+import { sweepOp, sweepShowOp } from "./sweep.ts";
 import { tasksOp } from "./tasks.ts";
 import { tuiOp } from "./tui.ts";
 import { waitOp } from "./wait.ts";
@@ -36,6 +37,8 @@ export const ops: Readonly<Record<string, Op>> = {
   requeue: requeueOp,
   candidates: candidatesOp,
   status: statusOp,
+  sweep: sweepOp,
+  "sweep-show": sweepShowOp,
   "lease-list": leaseListOp,
   "lease-show": leaseShowOp,
   "lease-release": leaseReleaseOp,
@@ -67,6 +70,8 @@ export * from "./places.ts";
 export * from "./refs.ts";
 export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";
+export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName } from "./sweep/grid.ts";
+export { parsePoints } from "./sweep/points.ts";
 export { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "./taskspec.ts";
 export {
   attachOp,
@@ -91,6 +96,8 @@ export {
   runOp,
   statusOp,
   submitOp,
+  sweepOp,
+  sweepShowOp,
   tasksOp,
   tuiOp,
   waitOp,

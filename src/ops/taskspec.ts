@@ -1,7 +1,13 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { type Config, durationMs, inheritedEnv } from "../config/index.ts";
-import { type CheckpointSignal, CheckpointSignalSchema, PROTOCOL_VERSION, type Task } from "../fsqueue/index.ts";
+import {
+  type CheckpointSignal,
+  CheckpointSignalSchema,
+  PROTOCOL_VERSION,
+  SweepPointSchema,
+  type Task,
+} from "../fsqueue/index.ts";
 
 const CHECKPOINT_SIGNAL_NAMES = "USR1 (the default), USR2, TERM or INT";
 
@@ -53,12 +59,19 @@ export const TaskSpecSchema = z
       .string()
       .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h")
       .optional(),
+    /** The sweep and point this task is (set by `rv sweep`). */
+    sweep: SweepPointSchema.optional(),
   })
   .strict()
   .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
     message: "give exactly one of `argv` (an array) or `shell` (a string)",
   });
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+
+/** Where a task runs: its `cwd`, against the submitter's working directory. */
+export function taskCwd(spec: Pick<TaskSpec, "cwd">, cwd: string): string {
+  return resolve(cwd, spec.cwd ?? ".");
+}
 
 export function buildTask(
   spec: TaskSpec,
@@ -70,7 +83,7 @@ export function buildTask(
     lease: context.lease,
     ...(spec.name !== undefined && { name: spec.name }),
     command: spec.argv ? { kind: "argv", argv: spec.argv } : { kind: "shell", script: spec.shell ?? "" },
-    cwd: resolve(context.cwd, spec.cwd ?? "."),
+    cwd: taskCwd(spec, context.cwd),
     env: { ...inheritedEnv(context.env, { withRvSettings: false }), ...spec.env },
     gpus: spec.gpus,
     cpus: spec.cpus,
@@ -84,6 +97,7 @@ export function buildTask(
     ...(spec.note !== undefined && { note: spec.note }),
     ...(spec.checkpoint !== undefined && { checkpointSignal: spec.checkpoint }),
     ...(spec.timeRequest !== undefined && { timeRequestMs: timeRequestMs(spec.timeRequest) }),
+    ...(spec.sweep !== undefined && { sweep: spec.sweep }),
   };
 }
 

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
@@ -144,6 +146,69 @@ describe.each([
     const doc = json<{ tasks: { state: string; exitCode: number }[] }>(run.stdout as string);
     expect(doc.tasks).toEqual([expect.objectContaining({ state: "failed", exitCode: 4 })]);
     expect(run.stderr).toContain("out\n");
+  });
+
+  test("sweep: a 3x3 grid with a failing point, sweep show, a resubmit that skips what succeeded, and --from", {
+    timeout: 120_000,
+  }, async () => {
+    const id = `grid-${lease}`;
+    const argv = ["sh", "-c", 'test "$2" != bad', "sh", "--a", "{x,bad,z}", "--b", "{1..3}"];
+    type Swept = { submitted: { id: string; name: string }[]; skipped: { name: string; state: string }[] };
+    const sweep = async (extra: string[], command = argv) => {
+      const result = await laptopRv(["sweep", "--lease", lease, "--sweep", id, "--json", ...extra, "--", ...command]);
+      expect(result.exitCode, result.stderr as string).toBe(0);
+      return json<Swept>(result.stdout as string);
+    };
+    const dry = await sweep(["--dry-run"]);
+    expect(dry.submitted.map((p) => p.name)).toEqual([
+      "a=x,b=1",
+      "a=x,b=2",
+      "a=x,b=3",
+      "a=bad,b=1",
+      "a=bad,b=2",
+      "a=bad,b=3",
+      "a=z,b=1",
+      "a=z,b=2",
+      "a=z,b=3",
+    ]);
+    expect(await listed(["--lease", lease, "--name", "^a=x,b=1$"])).toEqual([]);
+
+    const first = await sweep([]);
+    const ids = first.submitted.map((p) => p.id);
+    expect(ids).toHaveLength(9);
+    const waited = await laptopRv(["wait", ...ids, "--lease", lease, "--timeout", "60s"]);
+    expect(waited.exitCode, waited.stderr as string).toBe(1);
+
+    type Shown = {
+      counts: Record<string, number>;
+      tasks: { sweep: { point: Record<string, string> }; state: string }[];
+    };
+    const shown = json<Shown>((await laptopRv(["sweep", "show", id, "--json"])).stdout as string);
+    expect(shown.counts).toEqual({ succeeded: 6, failed: 3 });
+    expect(shown.tasks.filter((t) => t.state === "failed").map((t) => t.sweep.point)).toEqual([
+      { a: "bad", b: "1" },
+      { a: "bad", b: "2" },
+      { a: "bad", b: "3" },
+    ]);
+    const human = await laptopRv(["sweep", "show", id]);
+    expect(human.stdout).toContain(`sweep ${id}: 9 points: 6 succeeded, 3 failed\n`);
+    expect(human.stdout).toMatch(/^bad +2 +\w+ +failed +1 /m);
+
+    // Submitted again: the 6 that succeeded are skipped, the failed points run again.
+    const again = await sweep([]);
+    expect(again.skipped.map((p) => p.state)).toEqual(Array(6).fill("succeeded"));
+    expect(again.submitted.map((p) => p.name)).toEqual(["a=bad,b=1", "a=bad,b=2", "a=bad,b=3"]);
+    await laptopRv(["wait", ...again.submitted.map((p) => p.id), "--lease", lease, "--timeout", "60s"]);
+
+    // --from: the points of a CSV file fill the command's {name} placeholders.
+    const points = join(laptop.root, `points-${lease}.csv`);
+    writeFileSync(points, 'a,b\nx,"7"\nq,8\n');
+    const fromFile = await laptopRv(["sweep", "--lease", lease, "--json", "--from", points, "--", "echo", "{a}-{b}"]);
+    expect(fromFile.exitCode, fromFile.stderr as string).toBe(0);
+    const rows = json<Swept>(fromFile.stdout as string).submitted;
+    expect(rows.map((p) => p.name)).toEqual(["a=x,b=7", "a=q,b=8"]);
+    const out = await laptopRv(["logs", rows[1]?.id ?? "?", "--lease", lease, "-f"]);
+    expect(out.stdout).toBe("q-8\n");
   });
 });
 

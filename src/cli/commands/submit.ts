@@ -65,7 +65,7 @@ export function specsFromFlags(argv: string[], options: SubmitOptions, env: Node
 }
 
 /** The flags that say what a task asks for, as given: with --from they are every line's defaults. */
-function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): SpecDefaults {
+export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): SpecDefaults {
   const gpus = parseCount("--gpus", options.gpus, 0);
   const cpus = parseCount("--cpus", options.cpus, 1);
   const given: SpecDefaults = {

@@ -30,6 +30,32 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
     ),
   );
 
+  const sweep = withJson(
+    withTaskFlags(
+      program
+        .command("sweep")
+        .description("submit a grid of tasks: rv sweep [flags] -- python train.py --lr {1e-3,3e-4} --seed {1..3}")
+        .argument("[argv...]", "the command, with each swept value as a brace list {a,b} or range {1..5}"),
+    )
+      .option(
+        "--from <file>",
+        "the points one by one (.jsonl objects or .csv with a header), filling {name} in the command",
+      )
+      .option("--sweep <id>", "the sweep's id (default: one made from the command, the same each time)")
+      .option("--force", "submit every point, even one whose identical task succeeded or is under way")
+      .option("--dry-run", "print the points and what would be skipped; submit nothing"),
+  ).action((argv: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweep(ctx, argv, opts)),
+  );
+  withJson(
+    sweep
+      .command("show")
+      .description("a sweep's points: parameters, task, state, exit code and elapsed time")
+      .argument("<id>", "the sweep's id (rv sweep prints it)"),
+  ).action((id: string, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweepShow(ctx, id)),
+  );
+
   for (const name of ["tasks", "ps"]) {
     withJson(
       program

@@ -128,6 +128,7 @@ export function task(fields: Partial<TaskView> & Pick<TaskView, "id" | "state">)
     reason: null,
     tags: [],
     note: null,
+    sweep: null,
     ...fields,
   };
 }

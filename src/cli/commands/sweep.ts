@@ -1,0 +1,157 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { RvError } from "../../errors.ts";
+import type { TaskView } from "../../lease/index.ts";
+import {
+  expandGrid,
+  fillPlaceholders,
+  type Point,
+  parseGrid,
+  parsePoints,
+  pointName,
+  sweepOp,
+  sweepShowOp,
+  type TaskSpec,
+  TaskSpecSchema,
+} from "../../ops/index.ts";
+import type { Context } from "../context.ts";
+import { formatDuration, plural, printJson, renderTable } from "../output.ts";
+import { gather, missingJson, reportMissing } from "../route.ts";
+import { chooseTarget, flagDefaults, type SubmitOptions } from "./submit.ts";
+
+export interface SweepOptions extends SubmitOptions {
+  sweep?: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/**
+ * `rv sweep [flags] -- python train.py --lr {1e-3,3e-4} --seed {1..3}`: every point of the grid (or of `--from`)
+ * as a task named after its parameters and tagged with the sweep's id, in one call to the lease's place.
+ */
+export async function runSweep(ctx: Context, argv: string[], options: SweepOptions): Promise<number> {
+  const { sweep, specs } = sweepSpecs(argv, options, ctx.env);
+  const { place, lease } = await chooseTarget(ctx, options.lease);
+  const input = { lease, sweep, specs, force: options.force === true, dryRun: options.dryRun === true };
+  const result = await place.call(sweepOp, input);
+  if (ctx.json) {
+    printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });
+    return 0;
+  }
+  const verb = result.dryRun ? "would submit" : "submitted";
+  ctx.io.out(
+    `sweep ${sweep}: ${plural(specs.length, "point")}, ${verb} ${result.submitted.length} to lease ${lease}` +
+      (result.skipped.length > 0 ? `, skipped ${result.skipped.length} (already succeeded or under way)` : "") +
+      "\n",
+  );
+  const rows = [
+    ...result.submitted.map((r) => [r.id ?? "-", r.name ?? "-", result.dryRun ? "would submit" : "submitted"]),
+    ...result.skipped.map((r) => [r.id ?? "-", r.name ?? "-", `skipped (${r.state})`]),
+  ];
+  ctx.io.out(renderTable(ctx.io, ["id", "name", ""], rows));
+  for (const note of result.warnings) ctx.io.err(`rv: warning: ${note}\n`);
+  if (!result.dryRun) ctx.io.err(`rv: follow it with: rv sweep show ${sweep}\n`);
+  return 0;
+}
+
+/** The sweep's id and one task spec per point; nothing is submitted yet. */
+export function sweepSpecs(
+  argv: string[],
+  options: SweepOptions,
+  env: NodeJS.ProcessEnv,
+): { sweep: string; specs: TaskSpec[] } {
+  if (argv.length === 0 || options.shell !== undefined) {
+    throw new RvError("usage", "give the command to sweep after --, with its values in braces", {
+      hint: "for example: rv sweep -- python train.py --lr {1e-3,3e-4} --seed {1..3}",
+    });
+  }
+  const points = options.from === undefined ? expandGrid(parseGrid(argv)) : pointsFrom(options.from, argv);
+  const sweep = options.sweep ?? defaultSweepId(argv);
+  const defaults = flagDefaults(options, env);
+  const specs = points.map((point, i) => specOf(point, i, { sweep, name: options.name, defaults }));
+  return { sweep, specs };
+}
+
+function pointsFrom(file: string, argv: string[]): Point[] {
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    throw new RvError("usage", `--from ${file}: ${(error as Error).message}`);
+  }
+  return fillPlaceholders(argv, parsePoints(text, file));
+}
+
+/** The same command gives the same id, so that a sweep submitted again is the same sweep. */
+function defaultSweepId(argv: string[]): string {
+  return `sw-${createHash("sha256").update(JSON.stringify(argv)).digest("hex").slice(0, 6)}`;
+}
+
+function specOf(
+  point: Point,
+  index: number,
+  how: { sweep: string; name: string | undefined; defaults: ReturnType<typeof flagDefaults> },
+): TaskSpec {
+  const parsed = TaskSpecSchema.safeParse({
+    ...how.defaults,
+    argv: point.argv,
+    name: pointName(how.name, point, index),
+    tags: [...new Set([...(how.defaults.tags ?? []), how.sweep])],
+    sweep: { id: how.sweep, point: point.params },
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RvError("usage", `point ${index + 1}: ${issue?.path.join(".")}: ${issue?.message}`, {
+      hint: "--sweep takes letters, digits, '.', '_' and '-'",
+    });
+  }
+  return parsed.data;
+}
+
+/** `rv sweep show ID`: a row per point (its parameters, task, state, exit, elapsed), from every place. */
+export async function runSweepShow(ctx: Context, id: string): Promise<number> {
+  const places = ctx.cluster ? [ctx.local, ctx.cluster] : [ctx.local];
+  const { reached, missing } = await gather(places, (place) => place.call(sweepShowOp, { sweep: id }));
+  const tasks = reached.flatMap((r) => r.value.tasks);
+  if (tasks.length === 0 && missing.length === 0) {
+    throw new RvError("not_found", `no sweep ${id} here${ctx.cluster ? " or on the cluster" : ""}`, {
+      hint: "rv sweep prints the id of each sweep it submits (rv tasks shows the sweep's tag)",
+    });
+  }
+  if (ctx.json) {
+    printJson(ctx.io, {
+      sweep: id,
+      counts: countsOf(tasks),
+      tasks,
+      ...(missing.length && { missing: missingJson(missing) }),
+    });
+    return 0;
+  }
+  reportMissing(ctx, missing, "sweep");
+  const counts = Object.entries(countsOf(tasks)).map(([state, n]) => `${n} ${state}`);
+  ctx.io.out(`sweep ${id}: ${plural(tasks.length, "point")}: ${counts.join(", ")}\n`);
+  const axes = [...new Set(tasks.flatMap((t) => Object.keys(t.sweep?.point ?? {})))];
+  const now = ctx.now().getTime();
+  const rows = tasks.map((t) => [
+    ...axes.map((a) => t.sweep?.point[a] ?? "-"),
+    t.id,
+    t.state,
+    t.exitCode === null ? (t.signal ?? "-") : String(t.exitCode),
+    elapsedOf(t, now),
+    String(t.attempt),
+  ]);
+  ctx.io.out(renderTable(ctx.io, [...axes, "task", "state", "exit", "elapsed", "attempt"], rows));
+  return 0;
+}
+
+function countsOf(tasks: TaskView[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return counts;
+}
+
+function elapsedOf(task: TaskView, nowMs: number): string {
+  if (task.startedAt === null) return "-";
+  const end = task.endedAt === null ? nowMs : Date.parse(task.endedAt);
+  return formatDuration(Math.max(0, end - Date.parse(task.startedAt)));
+}

@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { latestState, leasePaths, readSnapshot, type Task, type TaskCopy } from "../fsqueue/index.ts";
+import { listLeases, readLeaseState, requireLease, TaskViewSchema } from "../lease/index.ts";
+import { observerFor } from "./observer.ts";
+import { defineOp } from "./op.ts";
+import { publishTasks } from "./publish.ts";
+import { type TaskSpec, TaskSpecSchema, taskCwd } from "./taskspec.ts";
+
+const PointRowSchema = z.object({
+  id: z.string().nullable(),
+  name: z.string().nullable(),
+  point: z.record(z.string(), z.string()),
+});
+
+/**
+ * `rv sweep`: the points of a sweep, as task specs (each with its sweep id and point), submitted in one call. A
+ * point whose identical task (the same command, working directory and `--env` values) already succeeded, or is
+ * still pending or running, is skipped, unless `force`: a sweep submitted again resumes where it stopped.
+ */
+export const sweepOp = defineOp({
+  name: "sweep",
+  input: z.object({
+    lease: z.string(),
+    sweep: z.string(),
+    specs: z.array(TaskSpecSchema).min(1),
+    force: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  }),
+  result: z.object({
+    lease: z.string(),
+    sweep: z.string(),
+    dryRun: z.boolean(),
+    submitted: z.array(PointRowSchema),
+    skipped: z.array(PointRowSchema.extend({ state: z.string() })),
+    warnings: z.array(z.string()),
+  }),
+  run(env, input) {
+    requireLease(env.root, input.lease);
+    const copies = input.force ? [] : [...latestState(readSnapshot(leasePaths(env.root, input.lease))).values()];
+    const skipped = [];
+    const toSubmit: TaskSpec[] = [];
+    for (const spec of input.specs) {
+      const same = copies.find((copy) => isKept(copy) && sameTask(spec, taskCwd(spec, env.cwd), copy.task));
+      if (same) skipped.push({ ...rowOf(spec, same.task.id), state: stateOf(same) });
+      else toSubmit.push(spec);
+    }
+    const base = { lease: input.lease, sweep: input.sweep, dryRun: input.dryRun, skipped };
+    if (input.dryRun || toSubmit.length === 0) {
+      return { ...base, submitted: toSubmit.map((spec) => rowOf(spec, null)), warnings: [] };
+    }
+    const { tasks, warnings } = publishTasks(env, input.lease, toSubmit);
+    return { ...base, submitted: tasks.map((task, i) => rowOf(toSubmit[i] as TaskSpec, task.id)), warnings };
+  },
+});
+
+/** What a sweep submitted again leaves alone: a task that succeeded, or that has yet to end. */
+function isKept(copy: TaskCopy): boolean {
+  return copy.state !== "done" || copy.done.state === "succeeded";
+}
+
+function stateOf(copy: TaskCopy): string {
+  if (copy.state === "done") return copy.done.state;
+  return copy.state === "claimed" ? "running" : "pending";
+}
+
+/** The same command in the same directory, with the same values of the variables the spec sets. */
+export function sameTask(spec: TaskSpec, cwd: string, task: Task): boolean {
+  const { command } = task;
+  const sameCommand =
+    command.kind === "argv"
+      ? JSON.stringify(spec.argv) === JSON.stringify(command.argv)
+      : spec.shell === command.script;
+  return sameCommand && cwd === task.cwd && Object.entries(spec.env).every(([k, v]) => task.env[k] === v);
+}
+
+function rowOf(spec: TaskSpec, id: string | null) {
+  return { id, name: spec.name ?? null, point: spec.sweep?.point ?? {} };
+}
+
+/** `rv sweep show ID`: every task of the sweep in the leases of this place, in submit order. */
+export const sweepShowOp = defineOp({
+  name: "sweep-show",
+  input: z.object({ sweep: z.string() }),
+  result: z.object({ tasks: z.array(TaskViewSchema) }),
+  run(env, input) {
+    const observer = observerFor(env);
+    const tasks = listLeases(env.root)
+      .flatMap((lease) => readLeaseState(leasePaths(env.root, lease.id), observer).tasks)
+      .filter((task) => task.sweep?.id === input.sweep)
+      .sort((a, b) => a.id.localeCompare(b.id));
+    return { tasks };
+  },
+});

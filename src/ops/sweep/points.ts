@@ -1,0 +1,92 @@
+import { RvError } from "../../errors.ts";
+
+/**
+ * Points given one by one (`rv sweep --from FILE`): a JSON object per line (`.jsonl`), or a CSV file whose
+ * header names the parameters (`.csv`). Values are kept as text, as they will appear in argv: JSON numbers and
+ * booleans as JSON writes them. Every line is checked before anything is submitted; a bad one names its line.
+ */
+export function parsePoints(text: string, file: string): Record<string, string>[] {
+  const points = file.toLowerCase().endsWith(".csv") ? csvPoints(text, file) : jsonlPoints(text, file);
+  if (points.length === 0) throw new RvError("usage", `${file}: no points in it`);
+  return points;
+}
+
+function jsonlPoints(text: string, file: string): Record<string, string>[] {
+  const points: Record<string, string>[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      throw badLine(file, index + 1, `not JSON: ${(error as Error).message}`);
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw badLine(file, index + 1, 'expected an object such as {"lr": 0.001, "seed": 1}');
+    }
+    const point: Record<string, string> = {};
+    for (const [key, value] of Object.entries(json)) {
+      if (typeof value === "object" && value !== null)
+        throw badLine(file, index + 1, `${key}: expected a string or number`);
+      point[key] = String(value);
+    }
+    points.push(point);
+  });
+  return points;
+}
+
+function csvPoints(text: string, file: string): Record<string, string>[] {
+  const rows = csvRows(text, file).filter((row) => !(row.length === 1 && row[0] === ""));
+  const [header, ...body] = rows;
+  if (!header) return [];
+  return body.map((row, i) => {
+    if (row.length !== header.length) {
+      throw badLine(file, i + 2, `${row.length} fields where the header has ${header.length}`);
+    }
+    return Object.fromEntries(header.map((name, k) => [name.trim(), row[k] as string]));
+  });
+}
+
+/** RFC 4180 rows: fields in double quotes may hold commas, newlines and doubled quotes. */
+function csvRows(text: string, file: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  let line = 1;
+  const endField = () => {
+    row.push(field);
+    field = "";
+  };
+  const endRow = () => {
+    endField();
+    rows.push(row);
+    row = [];
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === "\n") line++;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === ",") endField();
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      endRow();
+    } else field += c;
+  }
+  if (quoted) throw badLine(file, line, "a quoted field is not closed");
+  if (field !== "" || row.length > 0) endRow();
+  return rows;
+}
+
+function badLine(file: string, line: number, reason: string): RvError {
+  return new RvError("usage", `${file}, line ${line}: ${reason}; nothing was submitted`, {
+    hint: 'one point a line: {"lr": 0.001, "seed": 1} (.jsonl), or a CSV file with a header (lr,seed)',
+  });
+}
