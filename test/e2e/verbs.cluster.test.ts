@@ -209,6 +209,11 @@ describe.each([
     expect(rows.map((p) => p.name)).toEqual(["a=x,b=7", "a=q,b=8"]);
     const out = await laptopRv(["logs", rows[1]?.id ?? "?", "--lease", lease, "-f"]);
     expect(out.stdout).toBe("q-8\n");
+
+    // The braces a shell expanded before rv saw them: one point, and rv says why that may be.
+    const expanded = await laptopRv(["sweep", "--lease", lease, "--dry-run", "--", "echo", "--lr", "1e-3", "3e-4"]);
+    expect(expanded.exitCode).toBe(0);
+    expect(expanded.stderr).toContain("quote them: '{1..3}'");
   });
 });
 

@@ -31,6 +31,16 @@ export interface SweepOptions extends SubmitOptions {
  */
 export async function runSweep(ctx: Context, argv: string[], options: SweepOptions): Promise<number> {
   const { sweep, specs } = sweepSpecs(argv, options, ctx.env);
+  if (
+    options.from === undefined &&
+    specs.length === 1 &&
+    specs[0]?.sweep &&
+    Object.keys(specs[0].sweep.point).length === 0
+  ) {
+    ctx.io.err(
+      "rv: warning: no {a,b} or {1..3} group in the command: a sweep of one point. If your shell expanded the braces, quote them: '{1..3}'\n",
+    );
+  }
   const { place, lease } = await chooseTarget(ctx, options.lease);
   const input = { lease, sweep, specs, force: options.force === true, dryRun: options.dryRun === true };
   const result = await place.call(sweepOp, input);
