@@ -22,6 +22,9 @@ export const SweepPointSchema = z.object({
 });
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
 
+export const MaxRunningSchema = z.object({ group: z.string().min(1), max: z.number().int().positive() });
+export type MaxRunning = z.infer<typeof MaxRunningSchema>;
+
 export const TaskSchema = z.object({
   v,
   id: z.string().regex(/^[0-9a-z]+$/),
@@ -52,6 +55,8 @@ export const TaskSchema = z.object({
   resume: z.literal(true).optional(),
   /** The sweep this task is a point of (`rv sweep`): its id, and the point's parameters by name. */
   sweep: SweepPointSchema.optional(),
+  /** At most `max` tasks of `group` (a sweep's id, a tag) run at once in the lease (`--max-running`). */
+  maxRunning: MaxRunningSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

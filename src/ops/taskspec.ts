@@ -4,6 +4,7 @@ import { type Config, durationMs, inheritedEnv } from "../config/index.ts";
 import {
   type CheckpointSignal,
   CheckpointSignalSchema,
+  MaxRunningSchema,
   PROTOCOL_VERSION,
   SweepPointSchema,
   type Task,
@@ -61,6 +62,8 @@ export const TaskSpecSchema = z
       .optional(),
     /** The sweep and point this task is (set by `rv sweep`). */
     sweep: SweepPointSchema.optional(),
+    /** At most `max` tasks of `group` run at once in the lease. */
+    maxRunning: MaxRunningSchema.optional(),
   })
   .strict()
   .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
@@ -98,6 +101,7 @@ export function buildTask(
     ...(spec.checkpoint !== undefined && { checkpointSignal: spec.checkpoint }),
     ...(spec.timeRequest !== undefined && { timeRequestMs: timeRequestMs(spec.timeRequest) }),
     ...(spec.sweep !== undefined && { sweep: spec.sweep }),
+    ...(spec.maxRunning !== undefined && { maxRunning: spec.maxRunning }),
   };
 }
 

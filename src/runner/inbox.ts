@@ -75,8 +75,15 @@ export class InboxCache {
       if (quarantine(this.paths, file, parsed.reason)) this.onBad(key, parsed.reason);
       return undefined;
     }
-    const { gpus, cpus, strictOrder, timeRequestMs } = parsed.value;
-    const facts = { key, gpus, cpus, strictOrder, ...(timeRequestMs !== undefined && { timeRequestMs }) };
+    const { gpus, cpus, strictOrder, timeRequestMs, maxRunning } = parsed.value;
+    const facts = {
+      key,
+      gpus,
+      cpus,
+      strictOrder,
+      ...(timeRequestMs !== undefined && { timeRequestMs }),
+      ...(maxRunning !== undefined && { maxRunning }),
+    };
     this.facts.set(key, facts);
     return facts;
   }

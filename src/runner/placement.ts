@@ -5,6 +5,8 @@ export interface QueuedTask {
   cpus: number;
   strictOrder: boolean;
   timeRequestMs?: number;
+  /** At most `max` tasks of `group` run at once in the lease (`--max-running`). */
+  maxRunning?: { group: string; max: number };
 }
 
 /** The runner's clock and when its segment ends (epoch ms; `undefined` when the runner does not know). */
@@ -44,6 +46,8 @@ export function canFinishInSegment(timeRequestMs: number | undefined, clock: Seg
  * (then nothing behind it may pass). A task that can never fit `total` does not block the queue. A task
  * that cannot finish before the segment ends waits for the next segment, and blocks the tasks behind it
  * only if it asked for strict order, as a task waiting for resources does.
+ * A task of a group already running its `maxRunning` tasks in the lease (`runningIn`, counted across the
+ * lease's runners) waits like one that does not fit.
  * The queue is read lazily and scanning stops once nothing more can start, so the caller may pass a
  * generator over a long inbox.
  */
@@ -52,9 +56,13 @@ export function placeTasks(
   free: Resources,
   total: Capacity,
   clock: SegmentClock,
+  runningIn: (group: string) => number = () => 0,
 ): Placement {
   const gpus = sortIds(free.gpus);
   let cpus = free.cpus;
+  const started = new Map<string, number>();
+  const capped = (limit: QueuedTask["maxRunning"]) =>
+    limit !== undefined && runningIn(limit.group) + (started.get(limit.group) ?? 0) >= limit.max;
   const placement: Placement = { assignments: [], neverFits: [], tooLongForSegment: [] };
   if (cpus <= 0) return placement;
   for (const task of queue) {
@@ -67,8 +75,9 @@ export function placeTasks(
       if (task.strictOrder) break;
       continue;
     }
-    if (task.gpus <= gpus.length && task.cpus <= cpus) {
+    if (task.gpus <= gpus.length && task.cpus <= cpus && !capped(task.maxRunning)) {
       placement.assignments.push({ key: task.key, gpus: gpus.splice(0, task.gpus), cpus: task.cpus });
+      if (task.maxRunning) started.set(task.maxRunning.group, (started.get(task.maxRunning.group) ?? 0) + 1);
       cpus -= task.cpus;
       if (cpus <= 0) break; // every task needs at least one CPU
       continue;

@@ -178,7 +178,13 @@ class Runner {
       this.nextListAt = now + this.pollDelay;
     }
     const clock = { now, endsAt: this.opts.segmentEndsAt };
-    const placement = placeTasks(this.inbox.queue(), this.pool.free, this.pool.capacity, clock);
+    const placement = placeTasks(
+      this.inbox.queue(),
+      this.pool.free,
+      this.pool.capacity,
+      clock,
+      runningCounter(this.paths),
+    );
     for (const key of placement.neverFits) this.reportNeverFits(key);
     for (const key of placement.tooLongForSegment) this.reportTooLongForSegment(key);
     for (const { key } of placement.assignments) {
@@ -456,4 +462,21 @@ function setPrivateUmask(log: (line: string) => void): void {
   } catch (error) {
     log(`could not set umask 077: ${String(error)}`);
   }
+}
+
+/**
+ * Tasks of each `--max-running` group running now in the lease, by every runner: read from `claimed/` once per
+ * dispatch, and only when a capped task is considered.
+ */
+function runningCounter(paths: LeasePaths): (group: string) => number {
+  let counts: Map<string, number> | undefined;
+  return (group) => {
+    if (!counts) {
+      counts = new Map();
+      for (const { task } of readClaimed(paths)) {
+        if (task.maxRunning) counts.set(task.maxRunning.group, (counts.get(task.maxRunning.group) ?? 0) + 1);
+      }
+    }
+    return counts.get(group) ?? 0;
+  };
 }

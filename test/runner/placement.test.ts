@@ -146,3 +146,26 @@ describe("placeTasks near the segment end", () => {
     expect(placement.assignments.map((a) => a.key)).toEqual(["a"]);
   });
 });
+
+describe("placeTasks with --max-running", () => {
+  const capped = (key: string, group: string, max: number): QueuedTask => ({
+    ...t(key, 0),
+    maxRunning: { group, max },
+  });
+  const free = { gpus: [], cpus: 8 };
+  const total = { gpus: 0, cpus: 8 };
+
+  it("starts no more of a group than its cap, counting those running in the lease; others pass", () => {
+    const queue = [capped("a", "sw", 2), capped("b", "sw", 2), capped("c", "sw", 2), t("d", 0), capped("e", "x", 1)];
+    const keys = (running: number) =>
+      placeTasks(queue, free, total, NO_END, (group) => (group === "sw" ? running : 0)).assignments.map((a) => a.key);
+    expect(keys(0)).toEqual(["a", "b", "d", "e"]);
+    expect(keys(1)).toEqual(["a", "d", "e"]);
+    expect(keys(2)).toEqual(["d", "e"]);
+  });
+
+  it("a capped task that asked for strict order holds the queue behind it", () => {
+    const queue = [{ ...capped("a", "sw", 1), strictOrder: true }, t("b", 0)];
+    expect(placeTasks(queue, free, total, NO_END, () => 1).assignments).toEqual([]);
+  });
+});

@@ -34,6 +34,7 @@ export interface SubmitOptions {
   /** `--checkpoint` alone is `true`; `--checkpoint=TERM` names the signal. */
   checkpoint?: true | string;
   timeRequest?: string;
+  maxRunning?: string;
   wait?: boolean;
   follow?: boolean;
 }
@@ -78,10 +79,22 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
     ...(options.strictOrder && { strictOrder: true }),
     ...(options.checkpoint !== undefined && { checkpoint: options.checkpoint }),
     ...(options.timeRequest !== undefined && { timeRequest: options.timeRequest }),
+    ...(options.maxRunning !== undefined && { maxRunning: maxRunningOf(options.maxRunning, options.tag[0]) }),
   };
   const checked = TaskSpecSchema.safeParse({ argv: ["true"], ...given });
   if (!checked.success) throw new RvError("usage", flagMessage(checked.error.issues[0]));
   return given;
+}
+
+/** `--max-running N`: a cap on the tasks that share `group` (a sweep's id, else the first `--tag`). */
+export function maxRunningOf(text: string, group: string | undefined): { group: string; max: number } {
+  const max = parseCount("--max-running", text, 1) ?? 1;
+  if (group === undefined) {
+    throw new RvError("usage", "--max-running caps the tasks that share a tag: give the tasks one with --tag", {
+      hint: "for example: rv submit --tag prep --max-running 2 -- ./prep.sh; rv sweep caps its own points",
+    });
+  }
+  return { group, max };
 }
 
 /** A spec field's problem told in terms of its flag: `timeRequest` is `--time-request`. */

@@ -17,7 +17,7 @@ import {
 import type { Context } from "../context.ts";
 import { formatDuration, plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, reportMissing } from "../route.ts";
-import { chooseTarget, flagDefaults, type SubmitOptions } from "./submit.ts";
+import { chooseTarget, flagDefaults, maxRunningOf, type SubmitOptions } from "./submit.ts";
 
 export interface SweepOptions extends SubmitOptions {
   sweep?: string;
@@ -77,7 +77,11 @@ export function sweepSpecs(
   }
   const points = options.from === undefined ? expandGrid(parseGrid(argv)) : pointsFrom(options.from, argv);
   const sweep = options.sweep ?? defaultSweepId(argv);
-  const defaults = flagDefaults(options, env);
+  const { maxRunning, ...flags } = options;
+  const defaults = {
+    ...flagDefaults(flags, env),
+    ...(maxRunning !== undefined && { maxRunning: maxRunningOf(maxRunning, sweep) }),
+  };
   const specs = points.map((point, i) => specOf(point, i, { sweep, name: options.name, defaults }));
   return { sweep, specs };
 }
