@@ -49,7 +49,10 @@ export function withTaskFlags(command: Command): Command {
     .option("--strict-order", "never let later tasks start before this one")
     .option("--checkpoint [signal]", "the task saves its state on SIGNAL (default USR1) at a segment end")
     .option("--time-request <duration>", "how long the task needs (e.g. 30m, 2h): not started in a shorter segment")
-    .option("--max-running <n>", "at most N tasks of this sweep (rv sweep) or of its first --tag run at once in the lease");
+    .option(
+      "--max-running <n>",
+      "at most N tasks of this sweep (rv sweep) or of its first --tag run at once in the lease",
+    );
 }
 
 export function withJson(command: Command): Command {
