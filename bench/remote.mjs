@@ -4,7 +4,7 @@
 // round trip), `ssh HOST squeue --me`, and the four plain ssh calls a script needs to gather what `rv status` shows.
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hyperfine, isolatedEnv, log, onCleanup, ROOT, RV, run, workDir } from "./lib.mjs";
+import { hyperfine, isolatedEnv, log, nowMs, onCleanup, percentile, ROOT, RV, round, run, workDir } from "./lib.mjs";
 
 export const TARGET_ROUND_TRIPS = 1;
 const DEV_CLUSTER = process.env.RV_CLUSTER_STATE ?? "/var/lib/rv-devcluster";
@@ -50,12 +50,14 @@ export async function runRemote({ warmup = 3, runs = 20 } = {}) {
     const rows = rvTimes.map((r) => ({ ...r, roundTrips: roundTrips[r.name] }));
     for (const r of rows) log(`  ${r.name}: ${r.medianMs} ms median, ${r.roundTrips} round trip(s)`);
     for (const p of peerTimes) log(`  peer ${p.name}: ${p.medianMs} ms median`);
+    const sweep = await measureSweep(env, sshConfig, 3);
     return {
       target: { roundTrips: TARGET_ROUND_TRIPS, met: rows.every((r) => r.roundTrips <= TARGET_ROUND_TRIPS) },
       warmup,
       runs,
       commands: rows,
       peers: peerTimes,
+      sweep,
     };
   } finally {
     await work.dispose();
@@ -101,4 +103,62 @@ async function countRoundTrips(args, env, sshLog) {
   return readFileSync(sshLog, "utf8")
     .split("\n")
     .filter((line) => line && line !== "-V" && !/(^| )-O /.test(line)).length;
+}
+
+/**
+ * A sweep of 1,000 points from the laptop to the cluster's lease (`rv sweep`, one round trip; the target is
+ * under 5 s), beside its Slurm peer: one job array of 1,000 held jobs (`sbatch --array=1-1000 --hold`, then
+ * cancelled). Each rv run is a new sweep (its points are new tasks); the lease runs them (`true`) after.
+ */
+async function measureSweep(env, sshConfig, runs) {
+  log(`  sweep of 1,000 points, ${runs} runs`);
+  const rvMs = [];
+  const arrayMs = [];
+  const ssh = (args) => run("/usr/bin/ssh", ["-F", sshConfig, "rv-bench", ...args], { env });
+  for (let i = 0; i < runs; i++) {
+    const t0 = nowMs();
+    await run(
+      RV,
+      [
+        "sweep",
+        "--lease",
+        "sweep",
+        "--sweep",
+        `bench-${i}`,
+        "--json",
+        "--",
+        "true",
+        `run${i}`,
+        "--a",
+        "{1..10}",
+        "--b",
+        "{1..100}",
+      ],
+      { env },
+    );
+    rvMs.push(nowMs() - t0);
+    const t1 = nowMs();
+    const { stdout } = await ssh([
+      "sbatch",
+      "--parsable",
+      "--hold",
+      "--array=1-1000",
+      "-o",
+      "/dev/null",
+      "--wrap",
+      "true",
+    ]);
+    arrayMs.push(nowMs() - t1);
+    await ssh(["scancel", stdout.trim().split(";")[0]]);
+  }
+  const median = (values) => round(percentile(values, 50), 0);
+  log(`  rv sweep (1,000 points): ${median(rvMs)} ms median; sbatch --array=1-1000 over ssh: ${median(arrayMs)} ms`);
+  return {
+    points: 1000,
+    runs,
+    rvMs: rvMs.map((v) => round(v, 0)),
+    arrayMs: arrayMs.map((v) => round(v, 0)),
+    rvMedianMs: median(rvMs),
+    arrayMedianMs: median(arrayMs),
+  };
 }

@@ -265,7 +265,24 @@ by an \`ssh\` shim first in PATH (\`ssh -V\` and \`-O\` control commands are not
 the login node (docs/ops.md). Peers: a bare \`ssh HOST true\` (the floor of any remote command over the shared
 connection), \`ssh HOST squeue --me\`, and the four ssh calls a script would make to gather what \`rv status\` shows.
 
-${table(["command", "round trips", "median", "mean", "σ"], [...rows, ...peers])}${disturbance(r)}`;
+${table(["command", "round trips", "median", "mean", "σ"], [...rows, ...peers])}${sweepRows(r.sweep)}${disturbance(r)}`;
+}
+
+function sweepRows(s) {
+  if (!s) return "";
+  return `
+
+A sweep of ${s.points} points from the laptop (\`rv sweep -- true --a {1..10} --b {1..100}\`, each run a new sweep;
+target under 5 s), beside one job array of as many held jobs submitted over the same ssh connection (then
+cancelled). ${s.runs} runs each.
+
+${table(
+  ["", "median", "runs"],
+  [
+    ["`rv sweep`, 1,000 points", `**${ms(s.rvMedianMs)}**`, s.rvMs.map(ms).join(", ")],
+    ["`ssh HOST sbatch --array=1-1000 --hold`", `**${ms(s.arrayMedianMs)}**`, s.arrayMs.map(ms).join(", ")],
+  ],
+)}`;
 }
 
 function leaseSweepSection(r) {

@@ -28,7 +28,7 @@ export function finishClaim(p: LeasePaths, claimPath: string, task: Task, outcom
   return record;
 }
 
-export type RequeueCause = "crash" | "interrupted";
+export type RequeueCause = "crash" | "interrupted" | "retry";
 
 /** What the next attempt is told about why it runs again. */
 export interface RequeueNote {
@@ -36,17 +36,21 @@ export interface RequeueNote {
   reason?: string;
   /** The next attempt may resume from a checkpoint (RV_RESUME=1): rv interrupted this one at a segment end. */
   resume?: boolean;
+  /** The next attempt does not start before this time (a retry's backoff). */
+  notBefore?: string;
 }
 
 /** The record of the next attempt: a note left by an earlier requeue does not carry over to this one. */
 export function nextAttempt(task: Task, cause: RequeueCause, note: RequeueNote = {}): Task {
-  const { requeueReason: _previousReason, resume: _previousResume, ...rest } = task;
+  const { requeueReason: _previousReason, resume: _previousResume, notBefore: _previousWait, ...rest } = task;
   return {
     ...rest,
     attempt: task.attempt + 1,
     crashes: task.crashes + (cause === "crash" ? 1 : 0),
+    ...(cause === "retry" && { retried: (task.retried ?? 0) + 1 }),
     ...(note.reason !== undefined && { requeueReason: note.reason }),
     ...(note.resume === true && { resume: true }),
+    ...(note.notBefore !== undefined && { notBefore: note.notBefore }),
   };
 }
 

@@ -25,6 +25,15 @@ export type SweepPoint = z.infer<typeof SweepPointSchema>;
 export const MaxRunningSchema = z.object({ group: z.string().min(1), max: z.number().int().positive() });
 export type MaxRunning = z.infer<typeof MaxRunningSchema>;
 
+export const RetryPolicySchema = z.object({
+  max: z.number().int().positive(),
+  /** Before the first retry; doubled for each one after it. */
+  delayMs: z.number().int().nonnegative(),
+  /** What is retried: exit codes, signal names (`SIGKILL`) and `timeout`; empty: every failure. */
+  on: z.array(z.union([z.number().int(), z.string()])),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
 export const TaskSchema = z.object({
   v,
   id: z.string().regex(/^[0-9a-z]+$/),
@@ -57,6 +66,14 @@ export const TaskSchema = z.object({
   sweep: SweepPointSchema.optional(),
   /** At most `max` tasks of `group` (a sweep's id, a tag) run at once in the lease (`--max-running`). */
   maxRunning: MaxRunningSchema.optional(),
+  /** A failed attempt runs again, up to `max` times (`--retry`). */
+  retry: RetryPolicySchema.optional(),
+  /** Attempts that went back to the inbox to be retried; counted against `retry.max`. */
+  retried: z.number().int().min(0).optional(),
+  /** Not started before this time: a retry waits out its backoff in the inbox. */
+  notBefore: isoTime.optional(),
+  /** An attempt running longer than this is stopped and fails with reason `timeout` (`--timeout`). */
+  timeoutMs: z.number().int().positive().optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -39,6 +39,14 @@ const CheckpointSpecSchema = z.union([z.literal(true), z.string()]).transform((v
   return signal;
 });
 
+/** A duration such as `90s`, `30m` or `2h`: kept as text so a spec parses the same after a round trip. */
+const duration = z
+  .string()
+  .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h");
+
+/** Before the first retry when `--retry-delay` is not given. */
+export const DEFAULT_RETRY_DELAY_MS = 10_000;
+
 /** What one task asks for: the flags of `rv submit`, and the fields of one line of `--from FILE.jsonl`. */
 export const TaskSpecSchema = z
   .object({
@@ -55,15 +63,23 @@ export const TaskSpecSchema = z
     maxCrashes: z.number().int().min(1).optional(),
     /** `true` or a signal name: the task saves its state when sent it at a segment end. */
     checkpoint: CheckpointSpecSchema.optional(),
-    /** A duration such as `90s`, `30m` or `2h`: kept as text so a spec parses the same after a round trip. */
-    timeRequest: z
-      .string()
-      .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h")
-      .optional(),
+    /** How long the task needs, e.g. `2h`. */
+    timeRequest: duration.optional(),
     /** The sweep and point this task is (set by `rv sweep`). */
     sweep: SweepPointSchema.optional(),
     /** At most `max` tasks of `group` run at once in the lease. */
     maxRunning: MaxRunningSchema.optional(),
+    /** How many times a failed attempt runs again. */
+    retry: z.number().int().min(0).optional(),
+    /** Before the first retry, doubled for each one after (default 10s). */
+    retryDelay: z
+      .string()
+      .refine((text) => (durationMs(text) ?? -1) >= 0, "expected a duration like 0s, 30s or 5m")
+      .optional(),
+    /** Exit codes, signal names (`SIGKILL`, `KILL`) and `timeout` that are retried; every failure when absent. */
+    retryOn: z.array(z.union([z.number().int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
+    /** A duration: an attempt running longer is stopped and fails with reason `timeout`. */
+    timeout: duration.optional(),
   })
   .strict()
   .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
@@ -102,7 +118,17 @@ export function buildTask(
     ...(spec.timeRequest !== undefined && { timeRequestMs: timeRequestMs(spec.timeRequest) }),
     ...(spec.sweep !== undefined && { sweep: spec.sweep }),
     ...(spec.maxRunning !== undefined && { maxRunning: spec.maxRunning }),
+    ...(spec.retry !== undefined && spec.retry > 0 && { retry: retryPolicy(spec, spec.retry) }),
+    ...(spec.timeout !== undefined && { timeoutMs: timeRequestMs(spec.timeout) }),
   };
+}
+
+function retryPolicy(spec: TaskSpec, max: number): NonNullable<Task["retry"]> {
+  const delayMs = spec.retryDelay === undefined ? DEFAULT_RETRY_DELAY_MS : Math.round(durationMs(spec.retryDelay) ?? 0);
+  const on = (spec.retryOn ?? []).map((what) =>
+    typeof what === "string" && what !== "timeout" && !what.startsWith("SIG") ? `SIG${what}` : what,
+  );
+  return { max, delayMs, on };
 }
 
 export interface BadLine {

@@ -75,7 +75,7 @@ export class InboxCache {
       if (quarantine(this.paths, file, parsed.reason)) this.onBad(key, parsed.reason);
       return undefined;
     }
-    const { gpus, cpus, strictOrder, timeRequestMs, maxRunning } = parsed.value;
+    const { gpus, cpus, strictOrder, timeRequestMs, maxRunning, notBefore } = parsed.value;
     const facts = {
       key,
       gpus,
@@ -83,6 +83,7 @@ export class InboxCache {
       strictOrder,
       ...(timeRequestMs !== undefined && { timeRequestMs }),
       ...(maxRunning !== undefined && { maxRunning }),
+      ...(notBefore !== undefined && { notBefore: Date.parse(notBefore) }),
     };
     this.facts.set(key, facts);
     return facts;

@@ -14,7 +14,7 @@ import {
 import { launchTask, type TaskEnd } from "./execute.ts";
 import { killGroup, signalGroup } from "./kill.ts";
 import type { RunnerOptions } from "./options.ts";
-import { CANCEL_REASON, type EndVerdict, verdictDetail, verdictFor } from "./outcome.ts";
+import { CANCEL_REASON, type EndVerdict, retryDecision, timedOut, verdictDetail, verdictFor } from "./outcome.ts";
 import type { ResourcePool } from "./pool.ts";
 
 /** A task this runner claimed and started; the execa handle stays in memory, never on disk. */
@@ -27,8 +27,11 @@ export interface RunningTask {
   pid: number | undefined;
   startedAt: Date;
   /** Set when rv ends the attempt: a user's cancel, or an interruption that sends the task back to the inbox. */
-  stop?: "cancel" | Interruption;
+  /** `cancel` (a user's), `timeout` (its --timeout), or an interruption by rv (back to the inbox). */
+  stop?: "cancel" | "timeout" | Interruption;
   killing?: Promise<unknown>;
+  /** The --timeout timer, cleared when the attempt ends. */
+  deadline?: NodeJS.Timeout;
 }
 
 /** Why rv sends a running task back to the inbox, for the `requeued` event and the requeued record. */
@@ -97,6 +100,12 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
   const launched = launchTask({ paths: ctx.paths, task, gpus: claimed.gpus, env: ctx.opts.env });
   const entry: RunningTask = { ...claimed, pid: launched.pid, startedAt: launched.startedAt };
   ctx.running.set(task.id, entry);
+  if (task.timeoutMs !== undefined) {
+    entry.deadline = setTimeout(() => {
+      ctx.opts.log(`task ${task.id} attempt ${task.attempt}: past its --timeout (${task.timeoutMs} ms), stopping it`);
+      stopTask(ctx, entry, "timeout");
+    }, task.timeoutMs);
+  }
   if (launched.pid !== undefined) {
     ctx.emit({
       type: "started",
@@ -116,7 +125,7 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
  * Ends the attempt from our side: SIGTERM to its group, SIGKILL after the kill grace. A task already sent its
  * checkpoint signal keeps that interruption as the reason.
  */
-export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | Interruption): void {
+export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | "timeout" | Interruption): void {
   if (entry.killing !== undefined) return;
   entry.stop ??= why;
   if (entry.pid !== undefined) entry.killing = killGroup(entry.pid, ctx.opts.killGraceMs);
@@ -143,6 +152,7 @@ export function markInterrupted(entry: RunningTask, why: Interruption): void {
 
 /** The leader exited: make sure nothing of its group is left, then record the result, free its share. */
 async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
+  clearTimeout(entry.deadline);
   await noticeJobEnd(ctx, entry, end);
   if (entry.killing !== undefined) await entry.killing;
   else if (entry.pid !== undefined) {
@@ -155,11 +165,15 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
         `task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`,
       );
       ctx.emit({ type: "finished", task: entry.task.id, attempt: entry.task.attempt, detail: "claim taken over" });
-    } else if (entry.stop !== undefined && entry.stop !== "cancel") {
+    } else if (typeof entry.stop === "object") {
       requeue(ctx, entry, entry.stop);
       unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
     } else {
-      finishRan(ctx, entry, verdictFor(end, entry.stop === "cancel"));
+      const ran = verdictFor(end, entry.stop === "cancel");
+      const verdict = entry.stop === "timeout" ? timedOut(ran) : ran;
+      const retry = retryDecision(entry.task, verdict);
+      if (retry.retry) retryLater(ctx, entry, retry);
+      else finishRan(ctx, entry, verdict);
       if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));
     }
   } finally {
@@ -217,6 +231,27 @@ function recordFinished(ctx: TaskContext, task: Task, verdict: EndVerdict): void
   ctx.stats.finished++;
   const detail = verdictDetail(verdict);
   ctx.emit({ type: "finished", task: task.id, attempt: task.attempt, detail });
+  ctx.opts.log(`task ${task.id} attempt ${task.attempt}: ${detail}`);
+}
+
+/** A failed attempt the task's --retry covers: back to the inbox as the next attempt, after its backoff. */
+function retryLater(ctx: TaskContext, entry: RunningTask, retry: { delayMs: number; reason: string }): void {
+  const { task } = entry;
+  const now = new Date();
+  const notBefore = new Date(now.getTime() + retry.delayMs).toISOString();
+  const note = { reason: retry.reason, notBefore };
+  const result = requeueClaim(
+    ctx.paths,
+    entry.claimFile,
+    task,
+    "retry",
+    { host: ctx.host, runner: ctx.runner, now },
+    note,
+  );
+  if (!result.requeued) return;
+  ctx.stats.requeued++;
+  const detail = `${retry.reason}; next attempt ${result.task.attempt} not before ${notBefore}`;
+  ctx.emit({ type: "requeued", task: task.id, attempt: task.attempt, detail });
   ctx.opts.log(`task ${task.id} attempt ${task.attempt}: ${detail}`);
 }
 

@@ -7,6 +7,8 @@ export interface QueuedTask {
   timeRequestMs?: number;
   /** At most `max` tasks of `group` run at once in the lease (`--max-running`). */
   maxRunning?: { group: string; max: number };
+  /** Epoch ms before which it may not start (a retry's backoff). */
+  notBefore?: number;
 }
 
 /** The runner's clock and when its segment ends (epoch ms; `undefined` when the runner does not know). */
@@ -68,6 +70,10 @@ export function placeTasks(
   for (const task of queue) {
     if (task.gpus > total.gpus || task.cpus > total.cpus) {
       placement.neverFits.push(task.key);
+      continue;
+    }
+    if (task.notBefore !== undefined && task.notBefore > clock.now) {
+      if (task.strictOrder) break;
       continue;
     }
     if (!canFinishInSegment(task.timeRequestMs, clock)) {

@@ -215,6 +215,26 @@ describe.each([
     expect(expanded.exitCode).toBe(0);
     expect(expanded.stderr).toContain("quote them: '{1..3}'");
   });
+
+  test("a sweep with --retry 1: the point whose first attempt fails succeeds on its second", async () => {
+    const id = `retry-${lease}`;
+    const result = await laptopRv([
+      ...["sweep", "--lease", lease, "--sweep", id, "--retry", "1", "--retry-delay", "1s", "--json", "--"],
+      ...["sh", "-c", 'test "$2" != bad || test "$RV_ATTEMPT" -gt 1', "sh", "--p", "{ok,bad,fine}"],
+    ]);
+    expect(result.exitCode, result.stderr as string).toBe(0);
+    const ids = json<{ submitted: { id: string }[] }>(result.stdout as string).submitted.map((p) => p.id);
+    const waited = await laptopRv(["wait", ...ids, "--lease", lease, "--timeout", "60s"]);
+    expect(waited.exitCode, waited.stderr as string).toBe(0);
+    type Shown = { counts: Record<string, number>; tasks: { sweep: { point: { p: string } }; attempt: number }[] };
+    const shown = json<Shown>((await laptopRv(["sweep", "show", id, "--json"])).stdout as string);
+    expect(shown.counts).toEqual({ succeeded: 3 });
+    expect(shown.tasks.map((t) => [t.sweep.point.p, t.attempt])).toEqual([
+      ["ok", 1],
+      ["bad", 2],
+      ["fine", 1],
+    ]);
+  });
 });
 
 describe("both places as one", () => {

@@ -169,3 +169,16 @@ describe("placeTasks with --max-running", () => {
     expect(placeTasks(queue, free, total, NO_END, () => 1).assignments).toEqual([]);
   });
 });
+
+describe("placeTasks with a retry's backoff", () => {
+  it("a task waiting out its backoff is passed by the tasks behind it, unless it asked for strict order", () => {
+    const later = { ...t("a", 0), notBefore: NO_END.now + 5000 };
+    const keys = (queue: QueuedTask[], now = NO_END.now) =>
+      placeTasks(queue, { gpus: [], cpus: 4 }, { gpus: 0, cpus: 4 }, { now, endsAt: undefined }).assignments.map(
+        (a) => a.key,
+      );
+    expect(keys([later, t("b", 0)])).toEqual(["b"]);
+    expect(keys([{ ...later, strictOrder: true }, t("b", 0)])).toEqual([]);
+    expect(keys([later, t("b", 0)], NO_END.now + 5000)).toEqual(["a", "b"]);
+  });
+});

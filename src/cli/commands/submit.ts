@@ -35,6 +35,10 @@ export interface SubmitOptions {
   checkpoint?: true | string;
   timeRequest?: string;
   maxRunning?: string;
+  retry?: string;
+  retryDelay?: string;
+  retryOn?: string;
+  timeout?: string;
   wait?: boolean;
   follow?: boolean;
 }
@@ -80,10 +84,34 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
     ...(options.checkpoint !== undefined && { checkpoint: options.checkpoint }),
     ...(options.timeRequest !== undefined && { timeRequest: options.timeRequest }),
     ...(options.maxRunning !== undefined && { maxRunning: maxRunningOf(options.maxRunning, options.tag[0]) }),
+    ...retryFlags(options),
+    ...(options.timeout !== undefined && { timeout: options.timeout }),
   };
   const checked = TaskSpecSchema.safeParse({ argv: ["true"], ...given });
   if (!checked.success) throw new RvError("usage", flagMessage(checked.error.issues[0]));
   return given;
+}
+
+/** `--retry N [--retry-delay D] [--retry-on 1,137,SIGKILL,timeout]`. */
+function retryFlags(options: SubmitOptions): SpecDefaults {
+  const retry = parseCount("--retry", options.retry, 0);
+  if (retry === undefined) {
+    if (options.retryDelay !== undefined || options.retryOn !== undefined) {
+      throw new RvError("usage", "--retry-delay and --retry-on go with --retry N", {
+        hint: "for example: --retry 2 --retry-delay 30s --retry-on 1,SIGKILL",
+      });
+    }
+    return {};
+  }
+  const retryOn = options.retryOn?.split(",").map((what) => {
+    const text = what.trim();
+    return /^-?\d+$/.test(text) ? Number(text) : text === "timeout" ? text : text.toUpperCase();
+  });
+  return {
+    retry,
+    ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
+    ...(retryOn !== undefined && { retryOn }),
+  };
 }
 
 /** `--max-running N`: a cap on the tasks that share `group` (a sweep's id, else the first `--tag`). */

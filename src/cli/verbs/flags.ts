@@ -49,6 +49,10 @@ export function withTaskFlags(command: Command): Command {
     .option("--strict-order", "never let later tasks start before this one")
     .option("--checkpoint [signal]", "the task saves its state on SIGNAL (default USR1) at a segment end")
     .option("--time-request <duration>", "how long the task needs (e.g. 30m, 2h): not started in a shorter segment")
+    .option("--retry <n>", "run a failed attempt again, up to N times")
+    .option("--retry-delay <duration>", "wait before the first retry, doubled for each next one (default 10s)")
+    .option("--retry-on <codes>", "retry only these: exit codes, signals, timeout (e.g. 1,137,SIGKILL,timeout)")
+    .option("--timeout <duration>", "stop an attempt that runs longer (e.g. 2h): it fails with reason timeout")
     .option(
       "--max-running <n>",
       "at most N tasks of this sweep (rv sweep) or of its first --tag run at once in the lease",
