@@ -57,6 +57,7 @@ export interface Selection {
   refs: string[];
   lease: string | null;
   all: boolean;
+  tags: string[];
 }
 
 type Select = Selection & { elsewhere: { tasks: TaskRef[]; total: number }[] };
@@ -64,8 +65,8 @@ type Select = Selection & { elsewhere: { tasks: TaskRef[]; total: number }[] };
 /**
  * Runs a task op where the selected tasks live, resolving references across both places as if they were one:
  * this machine's candidates for each reference go with the cluster's call (one round trip), and the cluster hands
- * back the references that mean this machine's tasks, which then run here. With a lease named, or --all, or no
- * cluster, each place resolves its own.
+ * back the references that mean this machine's tasks, which then run here. With a lease named, or --all, or
+ * --tag, or no cluster, each place resolves its own.
  */
 export async function onSelectedTasks<R extends { elsewhere: TaskRef[] }>(
   ctx: Context,
@@ -78,7 +79,9 @@ export async function onSelectedTasks<R extends { elsewhere: TaskRef[] }>(
     const place = placeOfLease(ctx, selection.lease);
     return { reached: [{ place, value: await call(place, plain) }], missing: [] };
   }
-  if (!cluster || selection.all) return gather(placesFor(ctx, null), (place) => call(place, plain));
+  if (!cluster || selection.all || selection.tags.length > 0) {
+    return gather(placesFor(ctx, null), (place) => call(place, plain));
+  }
   const { candidates } = await local.call(candidatesOp, { refs: selection.refs });
   // A full id is unique wherever it was made: when this machine holds every one named, the cluster is not asked.
   if (selection.refs.every((ref, i) => candidates[i]?.tasks.some((t) => t.id === ref))) {

@@ -23,7 +23,7 @@ import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp } from "./segment-side.ts
 import { statusOp } from "./status.ts";
 import { runOp, submitOp } from "./submit.ts";
 import { sweepOp, sweepShowOp } from "./sweep.ts";
-import { tasksOp } from "./tasks.ts";
+import { tagsOp, tasksOp } from "./tasks.ts";
 import { tuiOp } from "./tui.ts";
 import { waitOp } from "./wait.ts";
 
@@ -31,6 +31,7 @@ export const ops: Readonly<Record<string, Op>> = {
   submit: submitOp,
   run: runOp,
   tasks: tasksOp,
+  tags: tagsOp,
   logs: logsOp,
   wait: waitOp,
   cancel: cancelOp,
@@ -98,6 +99,7 @@ export {
   submitOp,
   sweepOp,
   sweepShowOp,
+  tagsOp,
   tasksOp,
   tuiOp,
   waitOp,

@@ -81,6 +81,8 @@ export const TaskSelectionSchema = z.object({
   refs: z.array(z.string()).default([]),
   lease: z.string().nullable().default(null),
   all: z.boolean().default(false),
+  /** Every task in scope that has all of these tags (`--tag`), like `all` with a filter. */
+  tags: z.array(z.string()).default([]),
   elsewhere: z.array(CandidatesSchema).default([]),
 });
 export type TaskSelection = z.input<typeof TaskSelectionSchema>;
@@ -110,10 +112,14 @@ export function resolveSelection(
   return { here, elsewhere };
 }
 
-/** A selection needs references or --all, not both. */
-export function checkSelection(selection: { refs: string[]; all: boolean }, what: string): void {
-  if (selection.all && selection.refs.length > 0) throw new RvError("usage", "give task ids or --all, not both");
-  if (!selection.all && selection.refs.length === 0) {
-    throw new RvError("usage", `name the task(s) to ${what} (id, unique suffix, or 1 for the newest), or --all`);
+/** A selection needs references, --all or --tag: one of them. */
+export function checkSelection(selection: { refs: string[]; all: boolean; tags: string[] }, what: string): void {
+  const given = [selection.refs.length > 0, selection.all, selection.tags.length > 0].filter(Boolean).length;
+  if (given > 1) throw new RvError("usage", "give task ids, --all or --tag: one of them");
+  if (given === 0) {
+    throw new RvError(
+      "usage",
+      `name the task(s) to ${what} (id, unique suffix, or 1 for the newest), or --tag T, or --all`,
+    );
   }
 }

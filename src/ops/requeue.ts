@@ -59,7 +59,10 @@ export const requeueOp = defineOp({
     elsewhere: z.array(TaskRefSchema),
   }),
   async run(env, input) {
-    const { views, elsewhere } = selectedViews(env, input.select, () => true);
+    // Named tasks are each answered (a succeeded one says why it stays); a --tag takes only those that can go back.
+    const { views, elsewhere } = selectedViews(env, input.select, (v) =>
+      ["failed", "cancelled", "lost"].includes(v.state),
+    );
     const tasks = [];
     for (const view of views) {
       tasks.push({ id: view.id, lease: view.lease, from: view.state, outcome: await requeueOne(env, view) });

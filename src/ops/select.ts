@@ -8,19 +8,19 @@ import { resolveSelection, type TaskRef, type TaskSelectionSchema } from "./refs
 import { leasesInScope } from "./summary.ts";
 
 /**
- * The tasks a selection names here, as they are now (or with --all every task in scope that `keep` selects), and
- * the references that turned out to be the other place's.
+ * The tasks a selection names here, as they are now (or with --all, or --tag, every task in scope that `keep`
+ * selects and that has the tags), and the references that turned out to be the other place's.
  */
 export function selectedViews(
   env: OpEnv,
   selection: ReturnType<typeof TaskSelectionSchema.parse>,
   keep: (view: TaskView) => boolean,
 ): { views: TaskView[]; elsewhere: TaskRef[] } {
-  if (selection.all) {
+  if (selection.all || selection.tags.length > 0) {
     const observer = observerFor(env);
     const views = leasesInScope(env, selection.lease)
       .flatMap((lease) => readLeaseState(leasePaths(env.root, lease), observer).tasks)
-      .filter(keep);
+      .filter((view) => keep(view) && hasTags(view, selection.tags));
     return { views, elsewhere: [] };
   }
   const { here, elsewhere } = resolveSelection(env.root, selection);
@@ -31,4 +31,9 @@ export function viewOf(env: OpEnv, ref: TaskRef): TaskView {
   const view = currentView(env, ref);
   if (!view) throw new RvError("not_found", `task ${ref.id} vanished while rv was looking at it`);
   return view;
+}
+
+/** Whether the task has every one of `tags` (none asked: every task). */
+export function hasTags(view: Pick<TaskView, "tags">, tags: readonly string[]): boolean {
+  return tags.every((tag) => view.tags.includes(tag));
 }

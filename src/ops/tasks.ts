@@ -4,6 +4,7 @@ import { readLeaseState, readTaskView, TaskStateSchema, type TaskView, TaskViewS
 import { observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { taskIndex } from "./refs.ts";
+import { hasTags } from "./select.ts";
 import { leasesInScope } from "./summary.ts";
 
 export const TasksInputSchema = z.object({
@@ -11,6 +12,8 @@ export const TasksInputSchema = z.object({
   states: z.array(TaskStateSchema).nullable().default(null),
   /** A regular expression the task's name must match. */
   name: z.string().nullable().default(null),
+  /** Tags the task must all have. */
+  tags: z.array(z.string()).default([]),
   /** The newest N of those selected; 0 for all. */
   limit: z.number().int().min(0).default(20),
 });
@@ -23,16 +26,19 @@ export const tasksOp = defineOp({
   result: z.object({ tasks: z.array(TaskViewSchema), total: z.number().int() }),
   run(env, input) {
     const leases = leasesInScope(env, input.lease);
-    const filtered = input.states !== null || input.name !== null;
+    const filtered = input.states !== null || input.name !== null || input.tags.length > 0;
     return filtered || input.limit === 0 ? readSelected(env, leases, input) : readNewest(env, leases, input.limit);
   },
 });
 
 /** Which tasks the filters select, newest last (the order people read a log in). */
-export function selectTasks(tasks: TaskView[], filter: Pick<TasksInput, "states" | "name">): TaskView[] {
+export function selectTasks(tasks: TaskView[], filter: Pick<TasksInput, "states" | "name" | "tags">): TaskView[] {
   const name = filter.name === null ? null : new RegExp(filter.name);
   return tasks.filter(
-    (t) => (filter.states === null || filter.states.includes(t.state)) && (name === null || name.test(t.name ?? "")),
+    (t) =>
+      (filter.states === null || filter.states.includes(t.state)) &&
+      (name === null || name.test(t.name ?? "")) &&
+      hasTags(t, filter.tags),
   );
 }
 
@@ -58,3 +64,31 @@ function readNewest(env: OpEnv, leases: string[], limit: number): { tasks: TaskV
     .filter((view): view is TaskView => view !== undefined);
   return { tasks, total: refs.length };
 }
+
+/** `rv tags`: every tag of the leases in scope, with how many tasks have it, by state. */
+export const tagsOp = defineOp({
+  name: "tags",
+  input: z.object({ lease: z.string().nullable().default(null) }),
+  result: z.object({
+    tags: z.array(
+      z.object({ tag: z.string(), total: z.number().int(), states: z.record(z.string(), z.number().int()) }),
+    ),
+  }),
+  run(env, input) {
+    const observer = observerFor(env);
+    const counts = new Map<string, Record<string, number>>();
+    for (const lease of leasesInScope(env, input.lease)) {
+      for (const task of readLeaseState(leasePaths(env.root, lease), observer).tasks) {
+        for (const tag of task.tags) {
+          const states = counts.get(tag) ?? {};
+          states[task.state] = (states[task.state] ?? 0) + 1;
+          counts.set(tag, states);
+        }
+      }
+    }
+    const tags = [...counts]
+      .map(([tag, states]) => ({ tag, total: Object.values(states).reduce((a, b) => a + b, 0), states }))
+      .sort((a, b) => a.tag.localeCompare(b.tag));
+    return { tags };
+  },
+});

@@ -216,6 +216,48 @@ describe.each([
     expect(expanded.stderr).toContain("quote them: '{1..3}'");
   });
 
+  test('a task submits more tasks into its own lease with "$RV" submit (dynamic task generation)', async () => {
+    const parent = await submit(lease, [
+      ...["sh", "-c", 'for i in 1 2; do "$RV" submit --name "child-$RV_TASK_ID-$i" -- echo "child $i" || exit 1; done'],
+    ]);
+    const waited = await laptopRv(["wait", parent, "--lease", lease, "--timeout", "60s"]);
+    expect(waited.exitCode, `${waited.stdout}${waited.stderr}`).toBe(0);
+    const children = await listed(["--lease", lease, "--name", `^child-${parent}-`]);
+    expect(children).toHaveLength(2);
+    const both = await laptopRv(["wait", ...children.map((c) => c.id), "--lease", lease, "--timeout", "60s"]);
+    expect(both.exitCode, both.stderr as string).toBe(0);
+  });
+
+  test("--tag picks the tasks of rv tasks, cancel, wait and requeue; rv tags counts them by state", async () => {
+    const tag = `t-${lease}-${Date.now() % 100_000}`;
+    const tagged = async (argv: string[]) => {
+      const result = await laptopRv(["submit", "--lease", lease, "--tag", tag, "--json", "--", ...argv]);
+      expect(result.exitCode, result.stderr as string).toBe(0);
+      return json<{ tasks: { id: string }[] }>(result.stdout as string).tasks[0]?.id ?? "";
+    };
+    const ok = await tagged(["true"]);
+    const bad = await tagged(["sh", "-c", "exit 2"]);
+    const long = await tagged(["sleep", String(4000 + Math.floor(Math.random() * 900))]);
+    await submit(lease, ["true"]);
+    expect((await listed(["--tag", tag])).map((t) => t.id)).toEqual([ok, bad, long]);
+
+    const cancel = await laptopRv(["cancel", "--tag", tag, "--json"]);
+    expect(cancel.exitCode, cancel.stderr as string).toBe(0);
+    const waited = await laptopRv(["wait", "--tag", tag, "--timeout", "60s"]);
+    expect(waited.exitCode).toBe(1);
+    expect(waited.stdout).toBe(`${ok}\tsucceeded\n${bad}\tfailed\n${long}\tcancelled\n`);
+
+    type Tags = { tags: { tag: string; total: number; states: Record<string, number> }[] };
+    const counted = json<Tags>((await laptopRv(["tags", "--json"])).stdout as string).tags.find((t) => t.tag === tag);
+    expect(counted).toEqual({ tag, total: 3, states: { succeeded: 1, failed: 1, cancelled: 1 } });
+
+    const requeued = await laptopRv(["requeue", "--tag", tag, "--json"]);
+    expect(requeued.exitCode, requeued.stderr as string).toBe(0);
+    const back = json<{ tasks: { id: string; outcome: string }[] }>(requeued.stdout as string).tasks;
+    expect(back.map((t) => t.id).sort()).toEqual([bad, long].sort());
+    await laptopRv(["cancel", "--tag", tag]);
+  });
+
   test("a sweep with --retry 1: the point whose first attempt fails succeeds on its second", async () => {
     const id = `retry-${lease}`;
     const result = await laptopRv([

@@ -34,6 +34,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   sweep: ["lease-list", "lease-up-local", "sweep"],
   "sweep show": ["sweep-show"],
   tasks: ["tasks"],
+  tags: ["tags"],
   ps: ["tasks"],
   status: ["status"],
   tui: ["tui", "cancel", "requeue", "submit"],

@@ -81,9 +81,9 @@ describe("resolveSelection", () => {
 
   it("keeps what this place holds and hands back what the other place's candidates win", () => {
     const elsewhere = [{ tasks: [{ lease: "local", id: "0003cc" }], total: 1 }];
-    const newest = resolveSelection(home.root, { refs: ["1"], lease: null, all: false, elsewhere });
+    const newest = resolveSelection(home.root, { refs: ["1"], lease: null, all: false, tags: [], elsewhere });
     expect(newest).toEqual({ here: [], elsewhere: [{ lease: "local", id: "0003cc" }] });
-    const older = resolveSelection(home.root, { refs: ["2"], lease: null, all: false, elsewhere });
+    const older = resolveSelection(home.root, { refs: ["2"], lease: null, all: false, tags: [], elsewhere });
     expect(older).toEqual({ here: [{ lease: "sweep", id: "0002bb" }], elsewhere: [] });
   });
 });

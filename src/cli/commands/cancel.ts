@@ -7,11 +7,12 @@ export interface CancelOptions {
   all?: boolean;
   dryRun?: boolean;
   lease?: string;
+  tag?: string[];
 }
 
 /** `rv cancel`: done where each task lives; running tasks are stopped with their process group. */
 export async function runCancel(ctx: Context, refs: string[], options: CancelOptions): Promise<number> {
-  const selection = { refs, lease: options.lease ?? null, all: options.all === true };
+  const selection = { refs, lease: options.lease ?? null, all: options.all === true, tags: options.tag ?? [] };
   checkSelection(selection, "cancel");
   const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
     place.call(cancelOp, { select, dryRun: options.dryRun === true }),

@@ -29,7 +29,7 @@ export async function runLogs(ctx: Context, ref: string, options: LogsOptions): 
   const interrupt = input.follow ? onInterrupt() : null;
   try {
     const sink = cliSink(ctx);
-    const selection = { refs: [ref], lease: options.lease ?? null, all: false };
+    const selection = { refs: [ref], lease: options.lease ?? null, all: false, tags: [] };
     const { reached } = await onSelectedTasks(ctx, selection, (place, select) =>
       place.call(logsOp, { ...input, select }, { sink, ...(interrupt && { signal: interrupt.signal }) }),
     );

@@ -1,5 +1,6 @@
 import { RvError } from "../../errors.ts";
 import { requireLease } from "../../lease/index.ts";
+import { standaloneBinary } from "../../ops/index.ts";
 import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseDurationMs, parseGpuIds } from "../flags.ts";
@@ -29,7 +30,8 @@ export async function runRunnerCommand(ctx: Context, options: RunnerCommandOptio
     runnerOptions({
       lease: options.lease,
       root: ctx.root,
-      env: ctx.env,
+      // A task may submit more tasks into its own lease: `"$RV" submit -- ...` reaches this root.
+      env: { ...ctx.env, RV_HOME: ctx.root, RV: standaloneBinary(ctx.env) },
       ...(gpuIds && { gpuIds }),
       ...(cpus && { cpus }),
       ...(options.segment && { segment: options.segment }),

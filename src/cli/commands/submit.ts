@@ -152,12 +152,15 @@ function specsFromFile(file: string, defaults: SpecDefaults): TaskSpec[] {
 }
 
 /**
- * The lease a submit goes to: the one named (here, else on the cluster), else the only or newest running one of
+ * The lease a submit goes to: the one named (here, else on the cluster); inside a task, the task's own lease;
+ * else the only or newest running one of
  * either place (the cluster's leases cost one round trip, and a cluster out of reach leaves this machine's), else
  * the default local lease, started on demand so that a first `rv submit` works.
  */
 export async function chooseTarget(ctx: Context, named: string | undefined): Promise<{ place: Place; lease: string }> {
   if (named) return { place: placeOfLease(ctx, named), lease: named };
+  // A task submitting more tasks (dynamic task generation): its own lease, in the root its runner gave it.
+  if (ctx.env.RV_TASK_ID && ctx.env.RV_LEASE_ID) return { place: ctx.local, lease: ctx.env.RV_LEASE_ID };
   const places = ctx.cluster ? [ctx.local, ctx.cluster] : [ctx.local];
   const { reached, missing } = await gather(places, (place) => place.call(leaseListOp, { summaries: false }));
   for (const { place, error } of missing) {

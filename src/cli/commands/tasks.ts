@@ -13,6 +13,7 @@ export interface TasksOptions {
   name?: string;
   n?: string;
   all?: boolean;
+  tag?: string[];
 }
 
 const STATE_GROUPS: Record<string, TaskState[]> = {
@@ -105,6 +106,7 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
     lease: options.lease ?? null,
     states: parseStates(options.state),
     name: checkName(options.name),
+    tags: options.tag ?? [],
     limit,
   };
   const places = placesFor(ctx, options.lease);

@@ -11,6 +11,7 @@ export interface WaitOptions {
   all?: boolean;
   lease?: string;
   timeout?: string;
+  tag?: string[];
 }
 
 /**
@@ -19,7 +20,7 @@ export interface WaitOptions {
  */
 export async function runWait(ctx: Context, refs: string[], options: WaitOptions): Promise<number> {
   const timeoutMs = parseDurationMs("--timeout", options.timeout) ?? null;
-  const selection = { refs, lease: options.lease ?? null, all: options.all === true };
+  const selection = { refs, lease: options.lease ?? null, all: options.all === true, tags: options.tag ?? [] };
   checkSelection(selection, "wait for");
   const interrupt = onInterrupt();
   try {

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { type Dispatch, withJson, withTaskFlags } from "./flags.ts";
+import { collect, type Dispatch, withJson, withTaskFlags } from "./flags.ts";
 
 /** The task plane: submit, run, list, follow, wait, cancel, requeue, and the screens that show them. */
 export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
@@ -64,10 +64,18 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
         .option("--lease <lease>", "only this lease")
         .option("--state <states>", "pending, running, lost, succeeded, failed, cancelled, active, done (comma list)")
         .option("--name <regex>", "only tasks whose name matches")
+        .option("--tag <tag>", "only tasks with this tag (repeatable: all of them)", collect, [])
         .option("-n <n>", "show the newest N (default 20; 0 for all)")
         .option("--all", "show every task"),
     ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/tasks.ts")).runTasks(ctx, opts)));
   }
+
+  withJson(
+    program
+      .command("tags")
+      .description("every tag, with its tasks counted by state (rv tasks --tag T lists them)")
+      .option("--lease <lease>", "only this lease"),
+  ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/tags.ts")).runTags(ctx, opts)));
 
   withJson(
     program
@@ -107,6 +115,7 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .description("wait until tasks finish; exit 0 when all succeeded (9 when one can never start)")
       .argument("[tasks...]", "ids, suffixes or numbers")
       .option("--all", "every task of the leases in scope, finished ones included")
+      .option("--tag <tag>", "every task with this tag (repeatable: all of them)", collect, [])
       .option("--lease <lease>", "only this lease")
       .option("--timeout <duration>", "give up after this long (e.g. 30s, 5m)"),
   ).action((tasks: string[], opts) =>
@@ -119,6 +128,7 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .description("cancel tasks: pending ones never start, running ones are stopped with their children")
       .argument("[tasks...]", "ids, suffixes or numbers")
       .option("--all", "every unfinished task")
+      .option("--tag <tag>", "every unfinished task with this tag (repeatable: all of them)", collect, [])
       .option("--lease <lease>", "only this lease")
       .option("--dry-run", "say what would be cancelled, do nothing"),
   ).action((tasks: string[], opts) =>
@@ -130,6 +140,7 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .command("requeue")
       .description("send a failed, cancelled, stuck or lost task back to the inbox as a new attempt")
       .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--tag <tag>", "every failed, cancelled or lost task with this tag (repeatable)", collect, [])
       .option("--lease <lease>", "look in this lease only"),
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/requeue.ts")).runRequeue(ctx, tasks, opts)),
