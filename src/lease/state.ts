@@ -225,6 +225,12 @@ export function countByState(tasks: TaskView[]): Record<TaskState, number> {
 
 /** One task's current view, read from the three places it can be without listing the whole lease. */
 export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
+  const copy = readTaskCopy(p, id);
+  return copy && copyView(p, copy, runnersOf(p, copy.state === "claimed" ? readHeartbeats(p) : [], observer));
+}
+
+/** One task's newest copy (its record as it stands, and where), reading only that task's files. */
+export function readTaskCopy(p: LeasePaths, id: string): TaskCopy | undefined {
   // In the order a task moves (inbox, claimed, done): a task that moves on between two reads is found at its
   // next place. Read the other way round, one that finished meanwhile was in none of them.
   const pending = tryReadRecord(recordFile(p.inbox, id), TaskSchema);
@@ -233,10 +239,9 @@ export function readTaskView(p: LeasePaths, id: string, observer: Observer): Tas
     return copy?.ok ? [{ owner, key: id, task: copy.value }] : [];
   });
   const done = readDoneOne(p, id);
-  const copy = latestState({
+  return latestState({
     pending: pending?.ok ? [{ key: id, task: pending.value }] : [],
     claimed,
     done: done ? [done] : [],
   }).get(id);
-  return copy && copyView(p, copy, runnersOf(p, claimed.length ? readHeartbeats(p) : [], observer));
 }

@@ -20,6 +20,7 @@ import type { Op } from "./op.ts";
 import { requeueOp } from "./requeue.ts";
 import { resourcesOp } from "./resources.ts";
 import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp } from "./segment-side.ts";
+import { showOp } from "./show.ts";
 import { statusOp } from "./status.ts";
 import { runOp, submitOp } from "./submit.ts";
 import { sweepOp, sweepShowOp } from "./sweep.ts";
@@ -38,6 +39,7 @@ export const ops: Readonly<Record<string, Op>> = {
   requeue: requeueOp,
   candidates: candidatesOp,
   status: statusOp,
+  show: showOp,
   sweep: sweepOp,
   "sweep-show": sweepShowOp,
   "lease-list": leaseListOp,
@@ -69,6 +71,7 @@ export type { LeaseUpPolicy } from "./lease-up.ts";
 export * from "./op.ts";
 export * from "./places.ts";
 export * from "./refs.ts";
+export type { TaskDetail } from "./show.ts";
 export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";
 export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName } from "./sweep/grid.ts";
@@ -95,6 +98,7 @@ export {
   requeueOp,
   resourcesOp,
   runOp,
+  showOp,
   statusOp,
   submitOp,
   sweepOp,

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -157,8 +157,14 @@ describe("recovery of a race with no winner", () => {
     ]);
     expect(up.exitCode, up.stderr as string).toBe(0);
     const firstRace = await cancelRacers("again");
+    // Read from retry.json as the watchdog wrote it: after the new race, and a reader's look shows a failure
+    // before it is written.
+    const counted = (n: number) => () => existsSync(retryFile("again")) && readRetry("again").failures.length === n;
 
-    const second = await showWhen("again", (s) => s.phase.kind === "racing" && s.race?.[0]?.jobId !== firstRace[0]);
+    const second = await showWhen(
+      "again",
+      (s) => s.phase.kind === "racing" && s.race?.[0]?.jobId !== firstRace[0] && counted(1)(),
+    );
     expect(second.race?.map((r) => r.jobId)).not.toEqual(expect.arrayContaining(firstRace));
     expect(readRetry("again").failures.map((f) => f.key)).toEqual(["race 1"]);
     expect(second.supervision).toContainEqual(
@@ -169,8 +175,6 @@ describe("recovery of a race with no winner", () => {
     );
 
     await cancelRacers("again");
-    // Read from retry.json as the watchdog wrote it (a reader's look shows the failure before it is written).
-    const counted = (n: number) => () => readRetry("again").failures.length === n;
     const waiting = await showWhen("again", (s) => s.phase.kind === "retrying" && counted(2)());
     expect(waiting.phase).toMatchObject({ kind: "retrying", why: expect.stringContaining("race 2: every strategy") });
     expect(await jobsOf("again")).toEqual([]);

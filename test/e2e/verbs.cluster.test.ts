@@ -276,6 +276,24 @@ describe.each([
       ["bad", 2],
       ["fine", 1],
     ]);
+
+    // rv show: the retried point's two attempts, each with how it ended and its log files.
+    type Detail = {
+      retry: { max: number };
+      retried: number;
+      attempts: { attempt: number; outcome: string; out: { exists: boolean } }[];
+    };
+    const detail = json<Detail>((await laptopRv(["show", ids[1] ?? "?", "--json"])).stdout as string);
+    expect(detail.retry.max).toBe(1);
+    expect(detail.retried).toBe(1);
+    expect(detail.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, expect.stringMatching(/^requeued: attempt 1 exit code 1: retry 1 of 1; next attempt 2 not before /)],
+      [2, "succeeded"],
+    ]);
+    const page = await laptopRv(["show", ids[1] ?? "?"]);
+    expect(page.stdout).toMatch(/^task \w+ \(p=bad\) in lease /);
+    expect(page.stdout).toContain("succeeded (exit 0), attempt 2 (retried 1 of 1)");
+    expect(page.stdout).toMatch(/^ {4}2 {2}started .*: succeeded$/m);
   });
 });
 

@@ -35,6 +35,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   "sweep show": ["sweep-show"],
   tasks: ["tasks"],
   tags: ["tags"],
+  show: ["show"],
   ps: ["tasks"],
   status: ["status"],
   tui: ["tui", "cancel", "requeue", "submit"],

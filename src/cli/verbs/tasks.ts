@@ -111,6 +111,16 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
 
   withJson(
     program
+      .command("show")
+      .description("everything about one task: command, environment names, asks, state, each attempt and its logs")
+      .argument("<task>", "id, unique suffix, or 1 for the newest")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((task: string, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/show.ts")).runShow(ctx, task, opts)),
+  );
+
+  withJson(
+    program
       .command("wait")
       .description("wait until tasks finish; exit 0 when all succeeded (9 when one can never start)")
       .argument("[tasks...]", "ids, suffixes or numbers")

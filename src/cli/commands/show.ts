@@ -1,0 +1,75 @@
+import { RvError } from "../../errors.ts";
+import { showOp, type TaskDetail } from "../../ops/index.ts";
+import type { Context } from "../context.ts";
+import { formatDuration, printJson } from "../output.ts";
+import { onSelectedTasks } from "../route.ts";
+
+/** `rv show TASK`: one call where the task lives; a labelled page for people, the whole detail with --json. */
+export async function runShow(ctx: Context, ref: string, options: { lease?: string }): Promise<number> {
+  const selection = { refs: [ref], lease: options.lease ?? null, all: false, tags: [] };
+  const { reached } = await onSelectedTasks(ctx, selection, (place, select) => place.call(showOp, { select }));
+  const found = reached.find(({ value }) => value.task);
+  const task = found?.value.task;
+  if (!found || !task) throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`);
+  if (ctx.json) printJson(ctx.io, { place: found.place.name, ...task });
+  else ctx.io.out(renderDetail(task, found.place.name));
+  return 0;
+}
+
+function renderDetail(d: TaskDetail, place: string): string {
+  const v = d.view;
+  const command = "argv" in v.command ? v.command.argv.map(shown).join(" ") : `bash -c ${shown(v.command.shell)}`;
+  const ended = [v.exitCode !== null ? `exit ${v.exitCode}` : null, v.signal, v.reason].filter(Boolean).join(", ");
+  const rows: [string, string | null][] = [
+    [
+      "state",
+      `${v.state}${ended ? ` (${ended})` : ""}, attempt ${v.attempt}${d.retry ? ` (retried ${d.retried} of ${d.retry.max})` : ""}`,
+    ],
+    ["command", command],
+    ["cwd", v.cwd],
+    ["asks", asks(d)],
+    ["ran on", v.host ? `${v.host}${v.assignedGpus.length ? `, GPUs ${v.assignedGpus.join(",")}` : ""}` : null],
+    [
+      "sweep",
+      v.sweep
+        ? `${v.sweep.id} (${Object.entries(v.sweep.point)
+            .map(([k, x]) => `${k}=${x}`)
+            .join(", ")})`
+        : null,
+    ],
+    ["tags", v.tags.length ? v.tags.join(", ") : null],
+    ["note", v.note],
+    ["env", d.envNames.join(" ")],
+    ["submitted", v.submittedAt],
+  ];
+  const lines = [`task ${v.id}${v.name ? ` (${v.name})` : ""} in lease ${v.lease} (${place})`];
+  for (const [label, value] of rows) if (value) lines.push(`  ${label.padEnd(10)} ${value}`);
+  lines.push("  attempts");
+  for (const a of d.attempts) {
+    const when = a.startedAt ? `started ${a.startedAt}` : a.claimedAt ? `claimed ${a.claimedAt}` : "not started";
+    const took =
+      a.startedAt && a.endedAt ? ` (${formatDuration(Date.parse(a.endedAt) - Date.parse(a.startedAt))})` : "";
+    lines.push(`    ${a.attempt}  ${when}${took}${a.outcome ? `: ${a.outcome}` : ""}`);
+    for (const log of [a.out, a.err]) if (log.exists) lines.push(`       ${log.file}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function asks(d: TaskDetail): string {
+  const v = d.view;
+  const parts = [`${v.gpus} GPU${v.gpus === 1 ? "" : "s"}`, `${v.cpus} CPU${v.cpus === 1 ? "" : "s"}`];
+  if (d.timeRequestMs !== null) parts.push(`needs ${formatDuration(d.timeRequestMs)}`);
+  if (d.timeoutMs !== null) parts.push(`timeout ${formatDuration(d.timeoutMs)}`);
+  if (d.retry) {
+    const on = d.retry.on.length ? ` on ${d.retry.on.join(",")}` : "";
+    parts.push(`retry ${d.retry.max} after ${formatDuration(d.retry.delayMs)}${on}`);
+  }
+  if (d.maxRunning) parts.push(`at most ${d.maxRunning.max} of ${d.maxRunning.group} at once`);
+  if (d.checkpointSignal) parts.push(`checkpoints on ${d.checkpointSignal}`);
+  return parts.join("; ");
+}
+
+/** An argument as a shell would need it, only when it needs quoting. */
+function shown(arg: string): string {
+  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}

@@ -1,0 +1,107 @@
+import { existsSync } from "node:fs";
+import { basename } from "node:path";
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import {
+  type LeasePaths,
+  leasePaths,
+  listEntries,
+  MaxRunningSchema,
+  RetryPolicySchema,
+  readEvents,
+  taskLogFile,
+} from "../fsqueue/index.ts";
+import { readTaskCopy, TaskViewSchema } from "../lease/index.ts";
+import { defineOp } from "./op.ts";
+import { resolveSelection, TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+import { viewOf } from "./select.ts";
+
+const AttemptSchema = z.object({
+  attempt: z.number().int(),
+  runner: z.string().nullable(),
+  claimedAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** How it ended, as its runner said: `succeeded`, `failed: exit code 1`, `attempt 1 ...: retry 1 of 2`. */
+  outcome: z.string().nullable(),
+  out: z.object({ file: z.string(), exists: z.boolean() }),
+  err: z.object({ file: z.string(), exists: z.boolean() }),
+});
+
+export const TaskDetailSchema = z.object({
+  view: TaskViewSchema,
+  /** Names only: values may be secrets. */
+  envNames: z.array(z.string()),
+  retry: RetryPolicySchema.nullable(),
+  retried: z.number().int(),
+  timeoutMs: z.number().int().nullable(),
+  maxRunning: MaxRunningSchema.nullable(),
+  timeRequestMs: z.number().int().nullable(),
+  checkpointSignal: z.string().nullable(),
+  attempts: z.array(AttemptSchema),
+});
+export type TaskDetail = z.infer<typeof TaskDetailSchema>;
+
+/**
+ * `rv show TASK`: everything about one task where it lives: its record (command, cwd, the names of its
+ * environment, what it asks for, its policies), its state, and each attempt from its runners' event logs, with
+ * its log files.
+ */
+export const showOp = defineOp({
+  name: "show",
+  input: z.object({ select: TaskSelectionSchema }),
+  result: z.object({ task: TaskDetailSchema.nullable(), elsewhere: z.array(TaskRefSchema) }),
+  run(env, input) {
+    if (input.select.refs.length !== 1) throw new RvError("usage", "name one task: rv show TASK");
+    const { here, elsewhere } = resolveSelection(env.root, input.select);
+    const [ref] = here;
+    if (!ref) return { task: null, elsewhere };
+    const view = viewOf(env, ref);
+    const p = leasePaths(env.root, ref.lease);
+    const task = readTaskCopy(p, ref.id)?.task;
+    if (!task) throw new RvError("not_found", `task ${ref.id} vanished while rv was looking at it`);
+    return {
+      task: {
+        view,
+        envNames: Object.keys(task.env).sort(),
+        retry: task.retry ?? null,
+        retried: task.retried ?? 0,
+        timeoutMs: task.timeoutMs ?? null,
+        maxRunning: task.maxRunning ?? null,
+        timeRequestMs: task.timeRequestMs ?? null,
+        checkpointSignal: task.checkpointSignal ?? null,
+        attempts: attemptsOf(p, view.id, view.attempt),
+      },
+      elsewhere,
+    };
+  },
+});
+
+/** Each attempt of the task, 1 to `latest`, from every runner's event log. */
+function attemptsOf(p: LeasePaths, id: string, latest: number): z.infer<typeof AttemptSchema>[] {
+  const events = listEntries(p.events)
+    .filter((name) => name.endsWith(".jsonl"))
+    .flatMap((name) => readEvents(p, basename(name, ".jsonl")))
+    .filter((e) => e.task === id)
+    .sort((a, b) => a.time.localeCompare(b.time));
+  return Array.from({ length: latest }, (_, i) => {
+    const attempt = i + 1;
+    const mine = events.filter((e) => e.attempt === attempt);
+    const at = (type: string) => mine.find((e) => e.type === type);
+    const end = mine.filter((e) => e.type === "finished" || e.type === "requeued").at(-1);
+    const file = (stream: "out" | "err") => {
+      const path = taskLogFile(p, id, attempt, stream);
+      return { file: path, exists: existsSync(path) };
+    };
+    return {
+      attempt,
+      runner: (at("claimed") ?? at("started"))?.runner ?? null,
+      claimedAt: at("claimed")?.time ?? null,
+      startedAt: at("started")?.time ?? null,
+      endedAt: end?.time ?? null,
+      outcome: end ? (end.type === "requeued" ? `requeued: ${end.detail ?? ""}` : (end.detail ?? "finished")) : null,
+      out: file("out"),
+      err: file("err"),
+    };
+  });
+}
