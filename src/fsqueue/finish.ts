@@ -93,6 +93,15 @@ export function requeueClaim(
   return { requeued: true, task: next };
 }
 
+/**
+ * A claim given back as it was (same attempt): the runner claimed a task it may not start yet (its facts were
+ * older than the record, e.g. a retry's backoff it had not seen on a network filesystem).
+ */
+export function returnClaim(p: LeasePaths, claimPath: string, task: Task): void {
+  writeRecordAtomic(p.tmp, recordFile(p.inbox, taskKey(task)), task);
+  unlinkIfPresent(claimPath);
+}
+
 export function unlinkIfPresent(file: string): void {
   try {
     unlinkSync(file);

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
-import { RvError } from "../errors.ts";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { TaskStateSchema } from "../lease/index.ts";
 import { followTask } from "./follow.ts";
 import { latestLoggedAttempt } from "./log-tail.ts";
 import { defineOp } from "./op.ts";
-import { resolveSelection, TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
-import { viewOf } from "./select.ts";
+import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+import { oneSelected } from "./select.ts";
 
 /** The last `n` lines of `text` (all of it without `n`), keeping a final newline. */
 export function lastLines(text: string, n: number | null): string {
@@ -49,12 +48,9 @@ export const logsOp = defineOp({
     elsewhere: z.array(TaskRefSchema),
   }),
   async run(env, input) {
-    if (input.select.refs.length !== 1) throw new RvError("usage", "name one task: rv logs TASK");
-    const { here, elsewhere } = resolveSelection(env.root, input.select);
-    const [ref] = here;
-    if (!ref) return { log: null, elsewhere };
-    const view = viewOf(env, ref);
-    const p = leasePaths(env.root, ref.lease);
+    const { view, elsewhere } = oneSelected(env, input.select, "rv logs TASK");
+    if (!view) return { log: null, elsewhere };
+    const p = leasePaths(env.root, view.lease);
     const attempt = input.attempt ?? latestLoggedAttempt(p, view.id, view.attempt, input.stream);
     const file = taskLogFile(p, view.id, attempt, input.stream);
     const exists = existsSync(file);
@@ -68,6 +64,7 @@ export const logsOp = defineOp({
     // From the end of what was printed: an older attempt's log was printed, the newest is followed from its start.
     const offsets = { out: 0, err: 0, [input.stream]: whole.length };
     const from = exists ? { attempt, offsets } : "start";
+    const ref = { lease: view.lease, id: view.id };
     const { views, cannotStart } = await followTask(env, ref, { streams: [input.stream], from, allToOut: true });
     for (const stuck of cannotStart) env.sink.note(`stopped following: ${stuck.why}`);
     return { log: { ...log, state: views[0]?.state ?? view.state, text: null }, elsewhere };

@@ -42,7 +42,9 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
     default: {
       const done = readDoneOne(p, view.id);
       if (!done) throw new RvError("not_found", `task ${view.id} has no record in done/`);
-      const next = { ...done.task, attempt: done.task.attempt + 1, crashes: 0 };
+      // A person's requeue starts afresh: no backoff left to wait, the crash and retry counts back to 0.
+      const { notBefore: _wait, requeueReason: _why, resume: _resume, retried: _retried, ...task } = done.task;
+      const next = { ...task, attempt: done.task.attempt + 1, crashes: 0 };
       return publishTask(p, next) === "published" ? "requeued" : "already-pending";
     }
   }
@@ -59,7 +61,7 @@ export const requeueOp = defineOp({
     elsewhere: z.array(TaskRefSchema),
   }),
   async run(env, input) {
-    // Named tasks are each answered (a succeeded one says why it stays); a --tag takes only those that can go back.
+    // Named tasks each run again, whatever their state; a --tag takes only those that failed, were cancelled or lost.
     const { views, elsewhere } = selectedViews(env, input.select, (v) =>
       ["failed", "cancelled", "lost"].includes(v.state),
     );

@@ -37,3 +37,18 @@ export function viewOf(env: OpEnv, ref: TaskRef): TaskView {
 export function hasTags(view: Pick<TaskView, "tags">, tags: readonly string[]): boolean {
   return tags.every((tag) => view.tags.includes(tag));
 }
+
+/**
+ * The one task a command about a single task names (`rv logs`, `rv show`): its view here, or null with the
+ * reference handed back when it is the other place's.
+ */
+export function oneSelected(
+  env: OpEnv,
+  selection: ReturnType<typeof TaskSelectionSchema.parse>,
+  usage: string,
+): { view: TaskView | null; elsewhere: TaskRef[] } {
+  if (selection.refs.length !== 1) throw new RvError("usage", `name one task: ${usage}`);
+  const { here, elsewhere } = resolveSelection(env.root, selection);
+  const [ref] = here;
+  return { view: ref ? viewOf(env, ref) : null, elsewhere };
+}

@@ -13,8 +13,8 @@ import {
 } from "../fsqueue/index.ts";
 import { readTaskCopy, TaskViewSchema } from "../lease/index.ts";
 import { defineOp } from "./op.ts";
-import { resolveSelection, TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
-import { viewOf } from "./select.ts";
+import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+import { oneSelected } from "./select.ts";
 
 const AttemptSchema = z.object({
   attempt: z.number().int(),
@@ -52,14 +52,11 @@ export const showOp = defineOp({
   input: z.object({ select: TaskSelectionSchema }),
   result: z.object({ task: TaskDetailSchema.nullable(), elsewhere: z.array(TaskRefSchema) }),
   run(env, input) {
-    if (input.select.refs.length !== 1) throw new RvError("usage", "name one task: rv show TASK");
-    const { here, elsewhere } = resolveSelection(env.root, input.select);
-    const [ref] = here;
-    if (!ref) return { task: null, elsewhere };
-    const view = viewOf(env, ref);
-    const p = leasePaths(env.root, ref.lease);
-    const task = readTaskCopy(p, ref.id)?.task;
-    if (!task) throw new RvError("not_found", `task ${ref.id} vanished while rv was looking at it`);
+    const { view, elsewhere } = oneSelected(env, input.select, "rv show TASK");
+    if (!view) return { task: null, elsewhere };
+    const p = leasePaths(env.root, view.lease);
+    const task = readTaskCopy(p, view.id)?.task;
+    if (!task) throw new RvError("not_found", `task ${view.id} vanished while rv was looking at it`);
     return {
       task: {
         view,

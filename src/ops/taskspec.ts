@@ -44,6 +44,9 @@ const duration = z
   .string()
   .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h");
 
+/** A timer fires at once past 2^31-1 ms: longer time limits are refused. */
+const MAX_TIMEOUT_MS = 24 * 24 * 3600 * 1000;
+
 /** Before the first retry when `--retry-delay` is not given. */
 export const DEFAULT_RETRY_DELAY_MS = 10_000;
 
@@ -79,7 +82,9 @@ export const TaskSpecSchema = z
     /** Exit codes, signal names (`SIGKILL`, `KILL`) and `timeout` that are retried; every failure when absent. */
     retryOn: z.array(z.union([z.number().int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
     /** A duration: an attempt running longer is stopped and fails with reason `timeout`. */
-    timeout: duration.optional(),
+    timeout: duration
+      .refine((text) => (timeRequestMs(text) ?? 0) <= MAX_TIMEOUT_MS, "at most 24 days (a timer's limit)")
+      .optional(),
   })
   .strict()
   .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {

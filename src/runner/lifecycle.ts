@@ -8,6 +8,7 @@ import {
   type LeasePaths,
   type RunningEntry,
   requeueClaim,
+  returnClaim,
   type Task,
   unlinkIfPresent,
 } from "../fsqueue/index.ts";
@@ -67,6 +68,10 @@ export function claimAndStart(ctx: TaskContext, key: string): void {
     return;
   }
   const { task, file } = claim;
+  if (task.notBefore !== undefined && Date.parse(task.notBefore) > Date.now()) {
+    returnClaim(ctx.paths, file, task); // placed on stale facts: it still waits out its backoff
+    return;
+  }
   ctx.emit({ type: "claimed", task: task.id, attempt: task.attempt });
   if (hasControl(ctx.paths, task.id, "cancel")) {
     finishUnstarted(
@@ -171,7 +176,9 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
     } else {
       const ran = verdictFor(end, entry.stop === "cancel");
       const verdict = entry.stop === "timeout" ? timedOut(ran) : ran;
-      const retry = retryDecision(entry.task, verdict);
+      // A cancel asked for while the attempt was failing on its own wins over a retry.
+      const cancelAsked = hasControl(ctx.paths, entry.task.id, "cancel");
+      const retry = cancelAsked ? ({ retry: false } as const) : retryDecision(entry.task, verdict);
       if (retry.retry) retryLater(ctx, entry, retry);
       else finishRan(ctx, entry, verdict);
       if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));

@@ -50,6 +50,8 @@ export function retryDecision(task: Pick<Task, "retry" | "retried" | "attempt">,
 
 function retriedOn(on: readonly (number | string)[], verdict: EndVerdict): boolean {
   if (on.length === 0) return true;
+  // A timed-out attempt was killed by rv: only `timeout` names it, not the signal or status it died with.
+  if (verdict.reason === "timeout") return on.includes("timeout");
   return on.some((what) =>
     typeof what === "number"
       ? verdict.exitCode === what

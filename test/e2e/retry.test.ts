@@ -50,6 +50,21 @@ describe("retries and time limits (built binary)", () => {
     expect(spent.task).toMatchObject({ state: "failed", attempt: 3 });
   });
 
+  it("rv requeue of a task whose retries are spent runs it afresh: its retries count again", async () => {
+    const first = await submitWait(["--retry", "1", "--retry-delay", "0s", "--", "sh", "-c", "exit 3"]);
+    expect(first.task).toMatchObject({ state: "failed", attempt: 2 });
+    const requeued = await rv(home.root, ["requeue", first.task?.id ?? "?"]);
+    expect(requeued.exitCode, requeued.stderr as string).toBe(0);
+    const again = await rv(home.root, ["wait", first.task?.id ?? "?", "--json", "--timeout", "30s"]);
+    expect(json<Waited>(again.stdout as string).tasks[0]).toMatchObject({ state: "failed", attempt: 4 });
+  });
+
+  it("rv wait --tag that matches no task says so, never 'all succeeded'", async () => {
+    const result = await rv(home.root, ["wait", "--tag", "no-such-tag"]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain("no task has the tag no-such-tag");
+  });
+
   it("--timeout 1s: the attempt is stopped and fails with reason timeout", async () => {
     const started = Date.now();
     const { exitCode, task } = await submitWait(["--timeout", "1s", "--", "sleep", "30"]);

@@ -27,10 +27,11 @@ describe("a sweep's grid", () => {
   });
 
   test("what is not a group is left exactly as typed: JSON, one item, empty, escaped, spaces", () => {
-    const argv = ["run", '{"a":1,"b":2}', "{x}", "{}", "\\{a,b}", "{a b,c}", "x{'q',r}"];
+    const shellSyntax = `echo $${"{x,,}"}`; // bash's ${x,,}, written so that it is not a template
+    const argv = ["run", '{"a":1,"b":2}', "{x}", "{}", "\\{a,b}", "{a b,c}", "x{'q',r}", shellSyntax];
     const points = expand(...argv);
     expect(points).toEqual([
-      { params: {}, argv: ["run", '{"a":1,"b":2}', "{x}", "{}", "{a,b}", "{a b,c}", "x{'q',r}"] },
+      { params: {}, argv: ["run", '{"a":1,"b":2}', "{x}", "{}", "{a,b}", "{a b,c}", "x{'q',r}", shellSyntax] },
     ]);
   });
 

@@ -35,5 +35,8 @@ describe("retryDecision", () => {
     expect(retryDecision(on, timedOut(failed(null, "SIGTERM"))).retry).toBe(true);
     expect(retryDecision(on, failed(1)).retry).toBe(false);
     expect(retryDecision(on, failed(null, "SIGSEGV", "killed by SIGSEGV")).retry).toBe(false);
+    // A timeout is named by `timeout` only, not by the status or signal rv's kill left.
+    expect(retryDecision(policy([1, "SIGKILL"]), timedOut(failed(1))).retry).toBe(false);
+    expect(retryDecision(policy([1, "SIGKILL"]), timedOut(failed(null, "SIGKILL"))).retry).toBe(false);
   });
 });

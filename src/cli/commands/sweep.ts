@@ -76,7 +76,7 @@ export function sweepSpecs(
     });
   }
   const points = options.from === undefined ? expandGrid(parseGrid(argv)) : pointsFrom(options.from, argv);
-  const sweep = options.sweep ?? defaultSweepId(argv);
+  const sweep = options.sweep ?? defaultSweepId(argv, points);
   const { maxRunning, ...flags } = options;
   const defaults = {
     ...flagDefaults(flags, env),
@@ -96,9 +96,10 @@ function pointsFrom(file: string, argv: string[]): Point[] {
   return fillPlaceholders(argv, parsePoints(text, file));
 }
 
-/** The same command gives the same id, so that a sweep submitted again is the same sweep. */
-function defaultSweepId(argv: string[]): string {
-  return `sw-${createHash("sha256").update(JSON.stringify(argv)).digest("hex").slice(0, 6)}`;
+/** The same command and points give the same id, so that a sweep submitted again is the same sweep. */
+function defaultSweepId(argv: string[], points: Point[]): string {
+  const made = JSON.stringify({ argv, points: points.map((p) => p.params) });
+  return `sw-${createHash("sha256").update(made).digest("hex").slice(0, 6)}`;
 }
 
 function specOf(

@@ -33,6 +33,16 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
     const results = reached.map((r) => r.value);
     const views = results.flatMap((r) => r.tasks).filter((v): v is TaskView => v !== null);
     const cannotStart = results.flatMap((r) => r.cannotStart);
+    if (selection.tags.length > 0 && views.length === 0 && missing.length === 0) {
+      // A misspelt tag must not read as "all succeeded" to a script (`rv wait --tag T && ./analyze`).
+      throw new RvError(
+        "not_found",
+        `no task has the tag${selection.tags.length > 1 ? "s" : ""} ${selection.tags.join(", ")}`,
+        {
+          hint: "rv tags lists the tags and their tasks",
+        },
+      );
+    }
     const timedOut = results.some((r) => r.timedOut);
     const stopped = results.some((r) => r.stopped);
     const failure = whyNotDone(cannotStart, timedOut ? views : null, options.timeout);

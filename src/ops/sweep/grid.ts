@@ -8,7 +8,8 @@ import { RvError } from "../../errors.ts";
  * Brace groups, as bash reads them: `{a,b,c}` (a list of at least two items) and `{1..5}`, `{0..20..5}`,
  * `{01..10}` (integer ranges, with a step, zero-padded when an end is). Everything else is left as typed, since the
  * shell has already removed the quotes rv would need to tell: a group whose items hold a quote, a space, `:` or
- * another brace (a JSON object such as `{"a":1,"b":2}`), `{}`, `{x}` (one item), and `\{...}` (escaped).
+ * another brace (a JSON object such as `{"a":1,"b":2}`), `{}`, `{x}` (one item), `${x,,}` (shell parameter
+ * syntax), and `\{...}` (escaped).
  *
  * An axis is named after its flag: `--lr {..}`, `--lr={..}` and `lr={..}` are all `lr`; a group with no flag
  * before it is `p1`, `p2`, ... by its place among the axes.
@@ -56,7 +57,8 @@ function piecesOf(element: string, addAxis: (values: string[], prefix: string) =
   for (const match of element.matchAll(GROUP)) {
     const [whole, escaped, body] = match as unknown as [string, string, string];
     const start = match.index ?? 0;
-    const values = escaped ? null : groupValues(body);
+    // `${x,,}` and `$(...)` are shell syntax, never a brace group (bash does not expand braces after `$`).
+    const values = escaped || element[start - 1] === "$" ? null : groupValues(body);
     if (values === null) {
       // An escaped group loses its backslash; any other non-group stays exactly as typed.
       pieces.push({ text: element.slice(at, start) + (escaped ? whole.slice(1) : whole) });
