@@ -68,6 +68,8 @@ export const TaskViewSchema = z.object({
   tags: z.array(z.string()),
   note: z.string().nullable(),
   sweep: SweepPointSchema.nullable(),
+  /** `--retry`: how many retries it may have, and how many it has had. */
+  retry: z.object({ max: z.number().int(), retried: z.number().int() }).nullable(),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
@@ -132,6 +134,7 @@ function baseView(task: Task): TaskView {
     tags: task.tags,
     note: task.note ?? null,
     sweep: task.sweep ?? null,
+    retry: task.retry ? { max: task.retry.max, retried: task.retried ?? 0 } : null,
   };
 }
 

@@ -28,6 +28,11 @@ describe("retries and time limits (built binary)", () => {
     const logs = join(home.root, "leases", "local", "logs", task?.id ?? "?");
     expect(existsSync(join(logs, "1.out")) && existsSync(join(logs, "2.out"))).toBe(true);
     expect((await rv(home.root, ["logs", task?.id ?? "?"])).stdout).toBe("attempt 2\n");
+    // rv tasks: attempt 2 of the 2 its --retry 1 allows.
+    const row = String((await rv(home.root, ["tasks"])).stdout)
+      .split("\n")
+      .find((line) => line.startsWith(task?.id ?? "?"));
+    expect(row?.split(/\s{2,}/)).toContain("2/2");
   });
 
   it("--retry-on names what is retried: another exit code fails at once; retries run out", async () => {

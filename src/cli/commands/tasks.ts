@@ -70,6 +70,12 @@ function elapsed(view: TaskView, nowMs: number): string {
   return formatDuration(end - Date.parse(view.startedAt));
 }
 
+/** `2/3` for a task with --retry: this attempt, and the last one its retries allow; else the attempt alone. */
+export function attemptText(view: Pick<TaskView, "attempt" | "retry">): string {
+  if (!view.retry) return String(view.attempt);
+  return `${view.attempt}/${view.attempt + view.retry.max - view.retry.retried}`;
+}
+
 function outcome(view: TaskView): string {
   if (view.exitCode !== null && view.state !== "succeeded") return `exit ${view.exitCode}`;
   if (view.signal) return view.signal;
@@ -86,7 +92,7 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
     ...(where ? [t.place] : []),
     t.name ?? "-",
     paint(ctx.io, stateColor[t.state] ?? "dim", t.state),
-    String(t.attempt),
+    attemptText(t),
     gpusText(t),
     elapsed(t, nowMs),
     outcome(t),

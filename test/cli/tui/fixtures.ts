@@ -129,6 +129,7 @@ export function task(fields: Partial<TaskView> & Pick<TaskView, "id" | "state">)
     tags: [],
     note: null,
     sweep: null,
+    retry: null,
     ...fields,
   };
 }
