@@ -34,7 +34,11 @@ export const RetryPolicySchema = z.object({
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
-export const TaskSchema = z.object({
+/**
+ * Loose: fields a newer rv adds within protocol v1 pass through a reader of an older build unchanged, so a runner
+ * of that build (a long lease keeps its binary) rewrites done/ and requeued records without dropping them.
+ */
+export const TaskSchema = z.looseObject({
   v,
   id: z.string().regex(/^[0-9a-z]+$/),
   lease: z.string().min(1),

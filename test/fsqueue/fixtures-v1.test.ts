@@ -13,6 +13,7 @@ import {
   EventSchema,
   HeartbeatSchema,
   LeaseSchema,
+  nextAttempt,
   parseRecord,
   TaskSchema,
 } from "../../src/fsqueue/index.ts";
@@ -37,4 +38,13 @@ test("v1 fixture events.jsonl: every line still parses, whole", () => {
   const lines = readFileSync(join(dir, "events.jsonl"), "utf8").trimEnd().split("\n");
   expect(lines.length).toBeGreaterThan(1);
   for (const line of lines) expect(parseRecord(line, EventSchema)).toEqual({ ok: true, value: JSON.parse(line) });
+});
+
+test("a v1 task with a field a newer rv added keeps it through a reader and a requeue of this build", () => {
+  const task = JSON.parse(readFileSync(join(dir, "task.json"), "utf8"));
+  const newer = { ...task, addedLater: { by: "a newer rv" } };
+  const parsed = parseRecord(JSON.stringify(newer), TaskSchema);
+  expect(parsed).toEqual({ ok: true, value: newer });
+  if (!parsed.ok) return;
+  expect(nextAttempt(parsed.value, "interrupted")).toMatchObject({ addedLater: { by: "a newer rv" } });
 });
