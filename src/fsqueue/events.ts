@@ -1,6 +1,6 @@
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { eventsFile, type LeasePaths } from "./paths.ts";
-import { parseRecord } from "./records.ts";
+import { readRecordLines } from "./records.ts";
 import { EventSchema, PROTOCOL_VERSION, type RvEvent } from "./schema.ts";
 
 export type EventInput = Omit<RvEvent, "v" | "time" | "runner">;
@@ -13,18 +13,5 @@ export function appendEvent(p: LeasePaths, runner: string, event: EventInput, no
 
 /** A runner's event log, oldest first; lines that do not parse (a torn last line of a crash) are skipped. */
 export function readEvents(p: LeasePaths, runner: string): RvEvent[] {
-  let text: string;
-  try {
-    text = readFileSync(eventsFile(p, runner), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-  const events: RvEvent[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const parsed = parseRecord(line, EventSchema);
-    if (parsed.ok) events.push(parsed.value);
-  }
-  return events;
+  return readRecordLines(eventsFile(p, runner), EventSchema);
 }

@@ -28,7 +28,12 @@ export function finishClaim(p: LeasePaths, claimPath: string, task: Task, outcom
   return record;
 }
 
-export type RequeueCause = "crash" | "interrupted" | "retry";
+/**
+ * Why a task goes back: its runner was lost (a crash, counted), rv interrupted it (free), its `--retry` covers
+ * the failure (a retry, counted against its own limit), or a person asked (`rv requeue`: it starts afresh, with
+ * no crash or retry counted).
+ */
+export type RequeueCause = "crash" | "interrupted" | "retry" | "asked";
 
 /** What the next attempt is told about why it runs again. */
 export interface RequeueNote {
@@ -42,12 +47,13 @@ export interface RequeueNote {
 
 /** The record of the next attempt: a note left by an earlier requeue does not carry over to this one. */
 export function nextAttempt(task: Task, cause: RequeueCause, note: RequeueNote = {}): Task {
-  const { requeueReason: _previousReason, resume: _previousResume, notBefore: _previousWait, ...rest } = task;
+  const { requeueReason: _reason, resume: _resume, notBefore: _wait, retried, ...rest } = task;
+  const retriedNow = cause === "retry" ? (retried ?? 0) + 1 : cause === "asked" ? undefined : retried;
   return {
     ...rest,
     attempt: task.attempt + 1,
-    crashes: task.crashes + (cause === "crash" ? 1 : 0),
-    ...(cause === "retry" && { retried: (task.retried ?? 0) + 1 }),
+    crashes: cause === "asked" ? 0 : task.crashes + (cause === "crash" ? 1 : 0),
+    ...(retriedNow !== undefined && { retried: retriedNow }),
     ...(note.reason !== undefined && { requeueReason: note.reason }),
     ...(note.resume === true && { resume: true }),
     ...(note.notBefore !== undefined && { notBefore: note.notBefore }),

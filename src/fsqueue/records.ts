@@ -82,3 +82,24 @@ export function tryReadRecord<T>(file: string, schema: z.ZodType<T>): Parsed<T> 
   }
   return parseRecord(text, schema);
 }
+
+/**
+ * The records of an append-only JSON-lines log, oldest first; none when it does not exist yet. A line that does
+ * not parse (a torn last line of a crash, an append a filesystem did not keep whole) is skipped.
+ */
+export function readRecordLines<T>(file: string, schema: z.ZodType<T>): T[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const records: T[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const parsed = parseRecord(line, schema);
+    if (parsed.ok) records.push(parsed.value);
+  }
+  return records;
+}

@@ -1,6 +1,6 @@
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { z } from "zod";
-import { type LeasePaths, parseRecord } from "../fsqueue/index.ts";
+import { type LeasePaths, readRecordLines } from "../fsqueue/index.ts";
 
 /**
  * One act of a lease's supervisor (`supervision.jsonl`): what it did, when, and who it was (a watchdog job, a
@@ -29,18 +29,5 @@ export function journal(p: LeasePaths, by: string, did: string, now: Date): void
 
 /** The newest `count` entries, oldest first. */
 export function readJournal(p: LeasePaths, count = JOURNAL_TAIL): SupervisionEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(p.supervisionLog, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-  const entries: SupervisionEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const parsed = parseRecord(line, SupervisionEntrySchema);
-    if (parsed.ok) entries.push(parsed.value);
-  }
-  return entries.slice(-count);
+  return readRecordLines(p.supervisionLog, SupervisionEntrySchema).slice(-count);
 }

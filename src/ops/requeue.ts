@@ -3,6 +3,7 @@ import { RvError } from "../errors.ts";
 import {
   leasePaths,
   newRunnerId,
+  nextAttempt,
   publishTask,
   readDoneOne,
   readEvents,
@@ -43,8 +44,7 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
       const done = readDoneOne(p, view.id);
       if (!done) throw new RvError("not_found", `task ${view.id} has no record in done/`);
       // A person's requeue starts afresh: no backoff left to wait, the crash and retry counts back to 0.
-      const { notBefore: _wait, requeueReason: _why, resume: _resume, retried: _retried, ...task } = done.task;
-      const next = { ...task, attempt: done.task.attempt + 1, crashes: 0 };
+      const next = nextAttempt(done.task, "asked");
       return publishTask(p, next) === "published" ? "requeued" : "already-pending";
     }
   }

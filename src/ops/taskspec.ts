@@ -9,6 +9,7 @@ import {
   SweepPointSchema,
   type Task,
 } from "../fsqueue/index.ts";
+import { jsonLines } from "./json-lines.ts";
 
 const CHECKPOINT_SIGNAL_NAMES = "USR1 (the default), USR2, TERM or INT";
 
@@ -148,23 +149,18 @@ export type SpecDefaults = Partial<Omit<z.input<typeof TaskSpecSchema>, "argv" |
 export function parseSpecLines(text: string, defaults: SpecDefaults = {}): { specs: TaskSpec[]; bad: BadLine[] } {
   const specs: TaskSpec[] = [];
   const bad: BadLine[] = [];
-  text.split("\n").forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      bad.push({ line: index + 1, reason: `not JSON: ${(error as Error).message}` });
-      return;
+  for (const entry of jsonLines(text)) {
+    if ("error" in entry) {
+      bad.push({ line: entry.line, reason: entry.error });
+      continue;
     }
-    const parsed = TaskSpecSchema.safeParse(withDefaults(json, defaults));
+    const parsed = TaskSpecSchema.safeParse(withDefaults(entry.json, defaults));
     if (parsed.success) specs.push(parsed.data);
     else {
       const issue = parsed.error.issues[0];
-      bad.push({ line: index + 1, reason: `${issue?.path.join(".") || "line"}: ${issue?.message}` });
+      bad.push({ line: entry.line, reason: `${issue?.path.join(".") || "line"}: ${issue?.message}` });
     }
-  });
+  }
   return { specs, bad };
 }
 

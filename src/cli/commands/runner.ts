@@ -1,6 +1,6 @@
 import { RvError } from "../../errors.ts";
 import { requireLease } from "../../lease/index.ts";
-import { standaloneBinary } from "../../ops/index.ts";
+import { standaloneBinary } from "../../ops/build-info.ts";
 import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseDurationMs, parseGpuIds } from "../flags.ts";

@@ -3,6 +3,7 @@ import { showOp, type TaskDetail } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { formatDuration, printJson } from "../output.ts";
 import { onSelectedTasks } from "../route.ts";
+import { quoteForDisplay } from "./tasks.ts";
 
 /** `rv show TASK`: one call where the task lives; a labelled page for people, the whole detail with --json. */
 export async function runShow(ctx: Context, ref: string, options: { lease?: string }): Promise<number> {
@@ -18,7 +19,8 @@ export async function runShow(ctx: Context, ref: string, options: { lease?: stri
 
 function renderDetail(d: TaskDetail, place: string): string {
   const v = d.view;
-  const command = "argv" in v.command ? v.command.argv.map(shown).join(" ") : `bash -c ${shown(v.command.shell)}`;
+  const command =
+    "argv" in v.command ? v.command.argv.map(quoteForDisplay).join(" ") : `bash -c ${quoteForDisplay(v.command.shell)}`;
   const ended = [v.exitCode !== null ? `exit ${v.exitCode}` : null, v.signal, v.reason].filter(Boolean).join(", ");
   const rows: [string, string | null][] = [
     [
@@ -67,9 +69,4 @@ function asks(d: TaskDetail): string {
   if (d.maxRunning) parts.push(`at most ${d.maxRunning.max} of ${d.maxRunning.group} at once`);
   if (d.checkpointSignal) parts.push(`checkpoints on ${d.checkpointSignal}`);
   return parts.join("; ");
-}
-
-/** An argument as a shell would need it, only when it needs quoting. */
-function shown(arg: string): string {
-  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
 }

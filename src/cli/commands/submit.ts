@@ -133,13 +133,17 @@ function flagMessage(issue: { path: PropertyKey[]; message: string } | undefined
   return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`;
 }
 
-function specsFromFile(file: string, defaults: SpecDefaults): TaskSpec[] {
-  let text: string;
+/** The text of `--from FILE`: `-` is standard input. */
+export function readFromFile(file: string): string {
   try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
+    return readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (error) {
     throw new RvError("usage", `--from ${file}: ${(error as Error).message}`);
   }
+}
+
+function specsFromFile(file: string, defaults: SpecDefaults): TaskSpec[] {
+  const text = readFromFile(file);
   const { specs, bad } = parseSpecLines(text, defaults);
   if (bad.length > 0) {
     const lines = bad.map((b) => `  line ${b.line}: ${b.reason}`).join("\n");

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { RvError } from "../../errors.ts";
 import type { TaskView } from "../../lease/index.ts";
 import {
@@ -15,9 +14,10 @@ import {
   TaskSpecSchema,
 } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
-import { formatDuration, plural, printJson, renderTable } from "../output.ts";
+import { plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, reportMissing } from "../route.ts";
-import { chooseTarget, flagDefaults, maxRunningOf, type SubmitOptions } from "./submit.ts";
+import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
+import { elapsed } from "./tasks.ts";
 
 export interface SweepOptions extends SubmitOptions {
   sweep?: string;
@@ -87,13 +87,7 @@ export function sweepSpecs(
 }
 
 function pointsFrom(file: string, argv: string[]): Point[] {
-  let text: string;
-  try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (error) {
-    throw new RvError("usage", `--from ${file}: ${(error as Error).message}`);
-  }
-  return fillPlaceholders(argv, parsePoints(text, file));
+  return fillPlaceholders(argv, parsePoints(readFromFile(file), file));
 }
 
 /** The same command and points give the same id, so that a sweep submitted again is the same sweep. */
@@ -152,7 +146,7 @@ export async function runSweepShow(ctx: Context, id: string): Promise<number> {
     t.id,
     t.state,
     t.exitCode === null ? (t.signal ?? "-") : String(t.exitCode),
-    elapsedOf(t, now),
+    elapsed(t, now),
     String(t.attempt),
   ]);
   ctx.io.out(renderTable(ctx.io, [...axes, "task", "state", "exit", "elapsed", "attempt"], rows));
@@ -163,10 +157,4 @@ function countsOf(tasks: TaskView[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   return counts;
-}
-
-function elapsedOf(task: TaskView, nowMs: number): string {
-  if (task.startedAt === null) return "-";
-  const end = task.endedAt === null ? nowMs : Date.parse(task.endedAt);
-  return formatDuration(Math.max(0, end - Date.parse(task.startedAt)));
 }

@@ -60,11 +60,13 @@ export function commandText(view: TaskView): string {
   return text.replace(/\s+/g, " ");
 }
 
-function quoteForDisplay(arg: string): string {
+/** An argument as a shell would need it, quoted only when it must be. */
+export function quoteForDisplay(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
-function elapsed(view: TaskView, nowMs: number): string {
+/** How long the task ran (or has been running), or `-` before it started. */
+export function elapsed(view: Pick<TaskView, "startedAt" | "endedAt">, nowMs: number): string {
   if (!view.startedAt) return "-";
   const end = view.endedAt ? Date.parse(view.endedAt) : nowMs;
   return formatDuration(end - Date.parse(view.startedAt));

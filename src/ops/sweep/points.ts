@@ -1,4 +1,5 @@
 import { RvError } from "../../errors.ts";
+import { jsonLines } from "../json-lines.ts";
 
 /**
  * Points given one by one (`rv sweep --from FILE`): a JSON object per line (`.jsonl`), or a CSV file whose
@@ -12,28 +13,19 @@ export function parsePoints(text: string, file: string): Record<string, string>[
 }
 
 function jsonlPoints(text: string, file: string): Record<string, string>[] {
-  const points: Record<string, string>[] = [];
-  text.split("\n").forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      throw badLine(file, index + 1, `not JSON: ${(error as Error).message}`);
-    }
+  return jsonLines(text).map((entry) => {
+    if ("error" in entry) throw badLine(file, entry.line, entry.error);
+    const { json, line } = entry;
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw badLine(file, index + 1, 'expected an object such as {"lr": 0.001, "seed": 1}');
+      throw badLine(file, line, 'expected an object such as {"lr": 0.001, "seed": 1}');
     }
     const point: Record<string, string> = {};
     for (const [key, value] of Object.entries(json)) {
-      if (typeof value === "object" && value !== null)
-        throw badLine(file, index + 1, `${key}: expected a string or number`);
+      if (typeof value === "object" && value !== null) throw badLine(file, line, `${key}: expected a string or number`);
       point[key] = String(value);
     }
-    points.push(point);
+    return point;
   });
-  return points;
 }
 
 function csvPoints(text: string, file: string): Record<string, string>[] {
