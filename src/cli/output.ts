@@ -40,6 +40,19 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`;
 }
 
+/** Sizes as `du -h` prints them (powers of 1024, one letter, no space: one cell in a pipe): 512K, 9.8M, 98M, 1.2G. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "K", "M", "G", "T", "P"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? Math.round(value).toString() : value.toFixed(1);
+  return `${digits}${units[unit]}`;
+}
+
 /** Relative on a terminal, ISO in a pipe: scripts get stable text, people get "3m ago". */
 export function formatTime(io: Io, iso: string | null | undefined, now: Date): string {
   if (!iso) return "-";

@@ -3,6 +3,8 @@ import { addClusterVerbs } from "./verbs/cluster.ts";
 import type { Dispatch } from "./verbs/flags.ts";
 import { addInternalVerbs } from "./verbs/internal.ts";
 import { addLeaseVerbs } from "./verbs/lease.ts";
+import { addNotifyVerbs } from "./verbs/notify.ts";
+import { addShellVerbs } from "./verbs/shell.ts";
 import { addTaskVerbs } from "./verbs/tasks.ts";
 
 export type { Dispatch } from "./verbs/flags.ts";
@@ -20,7 +22,9 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
     .exitOverride();
   addTaskVerbs(program, dispatch);
   addLeaseVerbs(program, dispatch);
+  addNotifyVerbs(program, dispatch);
   addClusterVerbs(program, dispatch);
+  addShellVerbs(program, dispatch);
   addInternalVerbs(program, dispatch);
   return program;
 }

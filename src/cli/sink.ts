@@ -10,6 +10,8 @@ export function cliSink(ctx: Context): Sink {
     out: ctx.json ? ctx.io.err : ctx.io.out,
     err: ctx.io.err,
     note: (text) => ctx.io.err(`rv: ${text}\n`),
+    // Commands that draw progress pass their own sink.
+    progress: () => {},
   };
 }
 

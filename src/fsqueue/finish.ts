@@ -2,18 +2,20 @@ import { unlinkSync } from "node:fs";
 import { type LeasePaths, recordFile } from "./paths.ts";
 import { taskKey } from "./publish.ts";
 import { writeRecordAtomic } from "./records.ts";
-import { type Done, PROTOCOL_VERSION, type Task, type TerminalState } from "./schema.ts";
+import { type Done, PROTOCOL_VERSION, type Task, type TerminalState, type Usage } from "./schema.ts";
 
 export interface Outcome {
   state: TerminalState;
   exitCode: number | null;
   signal: string | null;
   reason?: string;
+  depFailed?: string;
   startedAt: string | null;
   endedAt: string;
   runner: string | null;
   host: string;
   gpus: string[];
+  usage?: Usage;
 }
 
 export function doneRecord(task: Task, outcome: Outcome): Done {

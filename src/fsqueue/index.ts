@@ -3,9 +3,11 @@
  * Pure filesystem: it knows nothing of Slurm, processes or the CLI. Other modules import only this file.
  */
 
+export * from "./archive.ts";
 export * from "./cancel.ts";
 export * from "./claim.ts";
 export * from "./control.ts";
+export * from "./dependencies.ts";
 export * from "./events.ts";
 export * from "./finish.ts";
 export * from "./heartbeat.ts";
@@ -14,7 +16,9 @@ export * from "./layout.ts";
 export * from "./lease-record.ts";
 export * from "./liveness.ts";
 export * from "./lock.ts";
+export * from "./notes.ts";
 export * from "./observations.ts";
+export * from "./once.ts";
 export * from "./paths.ts";
 export * from "./publish.ts";
 export * from "./quarantine.ts";

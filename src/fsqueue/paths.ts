@@ -6,6 +6,11 @@ export function rvHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.RV_HOME || join(homedir(), ".rv");
 }
 
+/** `rv notify` settings of this place (its webhook URL may hold a secret: the file is 0600). */
+export function notifySettingsFile(root: string): string {
+  return join(root, "notify.json");
+}
+
 export function leasesDir(root: string): string {
   return join(root, "leases");
 }
@@ -32,6 +37,12 @@ export interface LeasePaths {
   retryFile: string;
   /** What the lease's supervisor did and when, one JSON line per act (lease/journal.ts). */
   supervisionLog: string;
+  /** One marker per notification sent of the lease, created exclusively by its sender (once.ts). */
+  notified: string;
+  /** A task's note as last edited (`rv note`), beside its record: task records are never rewritten for it. */
+  notes: string;
+  /** Finished tasks put away by `rv clean`: their done records, and their logs under `archive/logs/`. */
+  archive: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -55,6 +66,9 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     alloc: join(dir, "alloc"),
     retryFile: join(dir, "retry.json"),
     supervisionLog: join(dir, "supervision.jsonl"),
+    notified: join(dir, "notified"),
+    notes: join(dir, "notes"),
+    archive: join(dir, "archive"),
   };
 }
 
@@ -65,6 +79,7 @@ export const heartbeatFile = (p: LeasePaths, runner: string): string => join(p.h
 export const eventsFile = (p: LeasePaths, runner: string): string => join(p.events, `${runner}.jsonl`);
 export const controlFile = (p: LeasePaths, target: string, verb: string): string =>
   join(p.control, `${target}.${verb}`);
+export const notifiedFile = (p: LeasePaths, key: string): string => join(p.notified, `${key}.json`);
 export const observationsFile = (p: LeasePaths, observerHost: string): string =>
   join(p.observed, `${observerHost}.json`);
 /**

@@ -19,6 +19,8 @@ export type CheckpointSignal = z.infer<typeof CheckpointSignalSchema>;
 export const SweepPointSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
   point: z.record(z.string(), z.string()),
+  /** How many points the sweep has, as submitted: a runner knows the sweep is over without counting its inbox. */
+  points: z.number().int().positive().optional(),
 });
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
 
@@ -78,8 +80,32 @@ export const TaskSchema = z.looseObject({
   notBefore: isoTime.optional(),
   /** An attempt running longer than this is stopped and fails with reason `timeout` (`--timeout`). */
   timeoutMs: z.number().int().positive().optional(),
+  /** Ids of tasks of the same lease that must succeed before this one starts (`--after`). */
+  after: z
+    .array(z.string().regex(/^[0-9a-z]+$/))
+    .min(1)
+    .optional(),
+  /** The task this one was made from (`rv rerun`). */
+  rerunOf: z.string().optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
+
+/**
+ * What one attempt used, as its runner last sampled its process group (src/runner/usage.ts): CPU time of the
+ * group, the peak of its summed resident memory, and the peak GPU memory of its processes when nvidia-smi was
+ * there to ask (absent otherwise, never 0 for "unknown"). Sampled every second or so: a figure is a lower bound.
+ */
+export const UsageSchema = z.object({
+  cpuSeconds: z.number().nonnegative(),
+  peakRssBytes: z.number().int().nonnegative(),
+  gpuPeakBytes: z.number().int().nonnegative().optional(),
+  samples: z.number().int().min(1),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** `notes/<task-id>.json`: a task's note as last edited; it wins over the note the task was submitted with. */
+export const NoteSchema = z.object({ v, task: z.string(), note: z.string(), at: isoTime, host: z.string() });
+export type Note = z.infer<typeof NoteSchema>;
 
 export const TerminalStateSchema = z.enum(["succeeded", "failed", "cancelled"]);
 export type TerminalState = z.infer<typeof TerminalStateSchema>;
@@ -91,11 +117,15 @@ export const DoneSchema = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   reason: z.string().optional(),
+  /** It never started: this dependency (`after`) failed or was cancelled. Its state is then `failed`. */
+  depFailed: z.string().optional(),
   startedAt: isoTime.nullable(),
   endedAt: isoTime,
   runner: z.string().nullable(),
   host: z.string(),
   gpus: z.array(z.string()),
+  /** What the attempt used, when its runner could sample it (Linux); absent for one that never started. */
+  usage: UsageSchema.optional(),
 });
 export type Done = z.infer<typeof DoneSchema>;
 
@@ -107,6 +137,8 @@ export const RunningEntrySchema = z.object({
   gpus: z.array(z.string()),
   cpus: z.number().int(),
   startedAt: isoTime,
+  /** What the attempt has used so far, as last sampled. */
+  usage: UsageSchema.optional(),
 });
 export type RunningEntry = z.infer<typeof RunningEntrySchema>;
 
@@ -154,6 +186,8 @@ export const EventSchema = z.object({
   /** Start time of `pid` in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
   procStart: z.number().int().optional(),
   detail: z.string().optional(),
+  /** On `finished` and `requeued`: what the attempt used, so every attempt's figures outlive its requeue. */
+  usage: UsageSchema.optional(),
 });
 export type RvEvent = z.infer<typeof EventSchema>;
 

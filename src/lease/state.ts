@@ -3,15 +3,22 @@ import { z } from "zod";
 import {
   type ClaimedEntry,
   type Done,
+  dependencyReason,
+  dependencyVerdict,
+  doneStates,
   type Heartbeat,
   judgeLiveness,
   type LeasePaths,
   latestState,
   listEntries,
   type Observation,
+  readArchive,
+  readArchivedOne,
   readDoneOne,
   readEvents,
   readHeartbeats,
+  readNote,
+  readNotes,
   readSnapshot,
   recallObservations,
   recordFile,
@@ -19,6 +26,8 @@ import {
   type Task,
   type TaskCopy,
   TaskSchema,
+  type TerminalState,
+  TerminalStateSchema,
   tryReadRecord,
 } from "../fsqueue/index.ts";
 
@@ -43,7 +52,20 @@ export function isLiveRunner(runner: Pick<RunnerView, "health">): boolean {
   return runner.health === "ok" || runner.health === "draining";
 }
 
-export const TaskStateSchema = z.enum(["pending", "running", "lost", "succeeded", "failed", "cancelled"]);
+/**
+ * `blocked`: pending, waiting for its dependencies (`--after`) to succeed; `dep_failed`: one of them failed or was
+ * cancelled, so it never starts (terminal, like `failed`).
+ */
+export const TaskStateSchema = z.enum([
+  "pending",
+  "blocked",
+  "running",
+  "lost",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "dep_failed",
+]);
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
 export const TaskViewSchema = z.object({
@@ -70,6 +92,8 @@ export const TaskViewSchema = z.object({
   sweep: SweepPointSchema.nullable(),
   /** `--retry`: how many retries it may have, and how many it has had. */
   retry: z.object({ max: z.number().int(), retried: z.number().int() }).nullable(),
+  /** Ids of the tasks it runs after (`--after`). */
+  after: z.array(z.string()).default([]),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
@@ -135,7 +159,28 @@ function baseView(task: Task): TaskView {
     note: task.note ?? null,
     sweep: task.sweep ?? null,
     retry: task.retry ? { max: task.retry.max, retried: task.retried ?? 0 } : null,
+    after: task.after ?? [],
   };
+}
+
+/** A pending task with dependencies is `blocked` until they all succeed, and `dep_failed` once one did not. */
+function withDependencies(
+  view: TaskView,
+  endOf: (id: string) => TerminalState | undefined,
+  nameOf: (id: string) => string | undefined,
+): TaskView {
+  if (view.state !== "pending" || view.after.length === 0) return view;
+  const verdict = dependencyVerdict(view.after, endOf);
+  if (verdict.kind === "ready") return view;
+  const reason = dependencyReason(verdict, nameOf);
+  return { ...view, state: verdict.kind === "waiting" ? "blocked" : "dep_failed", reason };
+}
+
+/** How a task ended, as a dependency sees it: a `dep_failed` one failed. */
+function endOfView(view: TaskView | undefined): TerminalState | undefined {
+  if (view === undefined) return undefined;
+  if (view.state === "dep_failed") return "failed";
+  return TerminalStateSchema.safeParse(view.state).data;
 }
 
 function claimedView(p: LeasePaths, entry: ClaimedEntry, runners: Runners): TaskView {
@@ -163,10 +208,17 @@ function startedEvent(p: LeasePaths, entry: ClaimedEntry): string | null {
   return started?.time ?? null;
 }
 
+/** The tasks `rv clean` archived, as they ended. */
+export function readArchivedViews(p: LeasePaths): TaskView[] {
+  return readArchive(p)
+    .map(doneView)
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
 function doneView(done: Done): TaskView {
   return {
     ...baseView(done.task),
-    state: done.state,
+    state: done.depFailed === undefined ? done.state : "dep_failed",
     assignedGpus: done.gpus,
     runner: done.runner,
     host: done.host,
@@ -210,18 +262,36 @@ export interface LeaseState {
 export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
   const snapshot = readSnapshot(p);
   const runners = runnersOf(p, snapshot.heartbeats, observer);
-  const tasks = [...latestState(snapshot).values()]
-    .map((copy) => copyView(p, copy, runners))
+  const notes = readNotes(p);
+  const views = [...latestState(snapshot).values()].map((copy) => {
+    const view = copyView(p, copy, runners);
+    const note = notes.get(view.id);
+    return note === undefined ? view : { ...view, note: note || null };
+  });
+  const byId = new Map(views.map((view) => [view.id, view]));
+  const tasks = views
+    .map((view) =>
+      withDependencies(
+        view,
+        (id) => (byId.has(id) ? endOfView(byId.get(id)) : readArchivedOne(p, id)?.state),
+        (id) => byId.get(id)?.name ?? undefined,
+      ),
+    )
     .sort((a, b) => a.id.localeCompare(b.id));
   return { runners: [...runners.values()].map((r) => r.view), tasks, bad: snapshot.bad };
 }
 
+/** Waiting in the inbox to be started: `pending`, or `blocked` on its dependencies. */
+export function isQueued(state: TaskState): boolean {
+  return state === "pending" || state === "blocked";
+}
+
 export function isTerminal(state: TaskState): boolean {
-  return state === "succeeded" || state === "failed" || state === "cancelled";
+  return state === "succeeded" || state === "failed" || state === "cancelled" || state === "dep_failed";
 }
 
 export function countByState(tasks: TaskView[]): Record<TaskState, number> {
-  const counts: Record<TaskState, number> = { pending: 0, running: 0, lost: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const counts = Object.fromEntries(TaskStateSchema.options.map((state) => [state, 0])) as Record<TaskState, number>;
   for (const task of tasks) counts[task.state]++;
   return counts;
 }
@@ -229,7 +299,11 @@ export function countByState(tasks: TaskView[]): Record<TaskState, number> {
 /** One task's current view, read from the three places it can be without listing the whole lease. */
 export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
   const copy = readTaskCopy(p, id);
-  return copy && copyView(p, copy, runnersOf(p, copy.state === "claimed" ? readHeartbeats(p) : [], observer));
+  if (!copy) return undefined;
+  const view = copyView(p, copy, runnersOf(p, copy.state === "claimed" ? readHeartbeats(p) : [], observer));
+  const note = readNote(p, id);
+  const noted = note === undefined ? view : { ...view, note: note || null };
+  return withDependencies(noted, doneStates(p), (dep) => readTaskCopy(p, dep)?.task.name);
 }
 
 /** One task's newest copy (its record as it stands, and where), reading only that task's files. */

@@ -5,7 +5,7 @@ import { chooseLease, listLeases, readLease, readSegments, readTaskView, TaskSta
 import { jobStatus } from "../slurm/index.ts";
 import { leaseFacts, observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
-import { resolveTaskRef, taskIndex } from "./refs.ts";
+import { referableTasks, resolveTaskRef } from "./refs.ts";
 
 /** Where `rv attach` opens its shell: a segment's job, on one of its nodes, in a directory. */
 export const AttachTargetSchema = z.object({
@@ -39,13 +39,8 @@ async function attachTarget(env: OpEnv, given: string | null): Promise<AttachTar
   const notes: string[] = [];
   if (given === null) return leaseTarget(env, defaultLease(env, notes), notes);
   if (readLease(root, given)) return leaseTarget(env, given, notes);
-  const ref = resolveTaskRef(
-    taskIndex(
-      root,
-      listLeases(root).map((l) => l.id),
-    ),
-    given,
-  );
+  const leases = listLeases(root).map((l) => l.id);
+  const ref = resolveTaskRef(referableTasks(root, leases, [given]), given);
   const p = leasePaths(root, ref.lease);
   const view = readTaskView(p, ref.id, observerFor(env));
   const task = { id: ref.id, state: view?.state ?? ("lost" as const) };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { cancelPendingTask, leasePaths, newRunnerId, requestControl } from "../fsqueue/index.ts";
-import { isTerminal, type TaskView } from "../lease/index.ts";
+import { isQueued, isTerminal, type TaskView } from "../lease/index.ts";
 import { waitForTasks } from "./follow.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -14,7 +14,7 @@ function cancelOne(env: OpEnv, view: TaskView, client: string): CancelOutcome {
   if (isTerminal(view.state)) return "already-finished";
   const p = leasePaths(env.root, view.lease);
   const context = { host: env.host, now: env.now() };
-  if (view.state === "pending" && cancelPendingTask(p, view.id, client, context) === "cancelled") return "cancelled";
+  if (isQueued(view.state) && cancelPendingTask(p, view.id, client, context) === "cancelled") return "cancelled";
   requestControl(p, view.id, "cancel", client, context.now);
   return "cancelling";
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { listLeases } from "../lease/index.ts";
 import { defineOp } from "./op.ts";
-import { CandidatesSchema, candidatesFor, taskIndex } from "./refs.ts";
+import { CandidatesSchema, candidatesFor, referableTasks } from "./refs.ts";
 
 /**
  * What this place holds that each reference could mean, for the other place to resolve them as if it held both:
@@ -12,9 +12,10 @@ export const candidatesOp = defineOp({
   input: z.object({ refs: z.array(z.string()) }),
   result: z.object({ candidates: z.array(CandidatesSchema) }),
   run(env, input) {
-    const index = taskIndex(
+    const index = referableTasks(
       env.root,
       listLeases(env.root).map((l) => l.id),
+      input.refs,
     );
     return { candidates: input.refs.map((ref) => candidatesFor(index, ref)) };
   },

@@ -3,6 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import { type Lease, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
 import {
   isLiveRunner,
+  isQueued,
   isTerminal,
   type RunnerView,
   readLease,
@@ -29,7 +30,7 @@ export function currentView(env: OpEnv, ref: TaskRef): TaskView | undefined {
  * lease's live runners or its fixed GPU ids). A lease whose size is not known yet says nothing.
  */
 export function cannotStart(view: TaskView, lease: Lease | undefined, runners: readonly RunnerView[]): string | null {
-  if (view.state !== "pending" || !lease) return null;
+  if (!isQueued(view.state) || !lease) return null;
   if (lease.state === "released") {
     const again = lease.kind === "local" ? `rv lease up --local --name ${lease.id}` : "rv lease up (a new lease)";
     return `lease ${lease.id} was released: nothing will start task ${view.id} (start a lease again: ${again})`;
@@ -65,9 +66,15 @@ export interface Waited {
 /**
  * Polls until every task is terminal, the deadline passes, the caller hangs up, or every unfinished task is one
  * that can never start. A task can only have ended once its `done/` record exists, so each poll reads just the
- * tasks that have one: waiting on thousands of tasks costs a stat each, not a full read.
+ * tasks that have one: waiting on thousands of tasks costs a stat each, not a full read. The unfinished ones are
+ * read in full once a second, to see which can never start; `onViews` is shown the views then, and whenever a
+ * task ends (a progress line).
  */
-export async function waitForTasks(env: OpEnv, refs: TaskRef[], options: { timeoutMs?: number } = {}): Promise<Waited> {
+export async function waitForTasks(
+  env: OpEnv,
+  refs: TaskRef[],
+  options: { timeoutMs?: number; onViews?: (views: readonly (TaskView | undefined)[]) => void } = {},
+): Promise<Waited> {
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
   const views = refs.map((ref) => currentView(env, ref));
   let open = refs.map((_, i) => i).filter((i) => !hasEnded(views[i]));
@@ -76,9 +83,12 @@ export async function waitForTasks(env: OpEnv, refs: TaskRef[], options: { timeo
   while (open.length > 0) {
     if (Date.now() - lastCheck >= CAN_START_EVERY_MS) {
       lastCheck = Date.now();
+      for (const i of open) views[i] = currentView(env, refs[i] as TaskRef);
+      options.onViews?.(views);
       const stuck = stuckTasks(
         env,
         open.map((i) => refs[i] as TaskRef),
+        open.map((i) => views[i]),
       );
       if (stuck.length === open.length) return { views, timedOut: false, stopped: false, cannotStart: stuck };
     }
@@ -88,17 +98,20 @@ export async function waitForTasks(env: OpEnv, refs: TaskRef[], options: { timeo
     }
     await pause(delay, env.signal);
     delay = Math.min(delay * 2, 250);
+    const before = open.length;
     open = open.filter((i) => {
       const ref = refs[i] as TaskRef;
       if (!existsSync(recordFile(leasePaths(env.root, ref.lease).done, ref.id))) return true;
       views[i] = currentView(env, ref);
       return !hasEnded(views[i]);
     });
+    if (open.length < before) options.onViews?.(views);
   }
   return { views, timedOut: false, stopped: false, cannotStart: [] };
 }
 
-function stuckTasks(env: OpEnv, refs: TaskRef[]): { id: string; why: string }[] {
+/** `seen[i]`, when given, is `refs[i]` as just read: it is not read again. */
+function stuckTasks(env: OpEnv, refs: TaskRef[], seen?: (TaskView | undefined)[]): { id: string; why: string }[] {
   const leases = new Map<string, { lease: Lease | undefined; runners: RunnerView[] }>();
   const leaseOf = (id: string) => {
     let known = leases.get(id);
@@ -108,8 +121,8 @@ function stuckTasks(env: OpEnv, refs: TaskRef[]): { id: string; why: string }[] 
     }
     return known;
   };
-  return refs.flatMap((ref) => {
-    const view = currentView(env, ref);
+  return refs.flatMap((ref, i) => {
+    const view = seen ? seen[i] : currentView(env, ref);
     const { lease, runners } = leaseOf(ref.lease);
     const why = view ? cannotStart(view, lease, runners) : null;
     return why ? [{ id: ref.id, why }] : [];
@@ -170,7 +183,7 @@ export async function followTask(
   let lastCheck = 0;
   for (;;) {
     const view = currentView(env, ref);
-    if (view && view.attempt !== attempt && view.state !== "pending") {
+    if (view && view.attempt !== attempt && !isQueued(view.state)) {
       if (attempt !== 0) {
         drain(); // the end of the attempt that was requeued: often its traceback
         for (const stream of options.streams) {
@@ -185,7 +198,7 @@ export async function followTask(
     }
     if (attempt > 0) drain();
     if (!view || isTerminal(view.state) || env.signal.aborted) return { views: [view], cannotStart: [] };
-    if (view.state === "pending" && Date.now() - lastCheck >= CAN_START_EVERY_MS) {
+    if (isQueued(view.state) && Date.now() - lastCheck >= CAN_START_EVERY_MS) {
       lastCheck = Date.now();
       const stuck = stuckTasks(env, [ref]);
       if (stuck.length > 0) return { views: [view], cannotStart: stuck };

@@ -6,6 +6,7 @@ import { attachOp } from "./attach.ts";
 import { balanceOp } from "./balance.ts";
 import { cancelOp } from "./cancel.ts";
 import { candidatesOp } from "./candidates.ts";
+import { cleanOp } from "./clean.ts";
 import { doctorOp } from "./doctor.ts";
 import { leaseExtendOp } from "./lease-extend.ts";
 import { leaseListOp } from "./lease-list.ts";
@@ -16,11 +17,15 @@ import { leaseSuperviseOp } from "./lease-supervise.ts";
 import { leaseUpOp } from "./lease-up.ts";
 import { leaseUpLocalOp } from "./lease-up-local.ts";
 import { logsOp } from "./logs.ts";
+import { noteOp } from "./note.ts";
+import { notifyOffOp, notifySetOp, notifyShowOp, notifyTestOp } from "./notify.ts";
 import type { Op } from "./op.ts";
 import { requeueOp } from "./requeue.ts";
+import { rerunOp } from "./rerun.ts";
 import { resourcesOp } from "./resources.ts";
 import { leaseClaimOp, leaseEndSegmentOp, leaseRenewOp } from "./segment-side.ts";
 import { showOp } from "./show.ts";
+import { statsOp } from "./stats.ts";
 import { statusOp } from "./status.ts";
 import { runOp, submitOp } from "./submit.ts";
 import { sweepOp, sweepShowOp } from "./sweep.ts";
@@ -37,9 +42,13 @@ export const ops: Readonly<Record<string, Op>> = {
   wait: waitOp,
   cancel: cancelOp,
   requeue: requeueOp,
+  clean: cleanOp,
+  rerun: rerunOp,
+  note: noteOp,
   candidates: candidatesOp,
   status: statusOp,
   show: showOp,
+  stats: statsOp,
   sweep: sweepOp,
   "sweep-show": sweepShowOp,
   "lease-list": leaseListOp,
@@ -58,6 +67,10 @@ export const ops: Readonly<Record<string, Op>> = {
   balance: balanceOp,
   attach: attachOp,
   tui: tuiOp,
+  "notify-set": notifySetOp,
+  "notify-show": notifyShowOp,
+  "notify-test": notifyTestOp,
+  "notify-off": notifyOffOp,
 };
 
 export type { AttachTarget } from "./attach.ts";
@@ -68,10 +81,12 @@ export type { LeaseExtendResult } from "./lease-extend.ts";
 export type { LeaseRow } from "./lease-list.ts";
 export type { LeaseShow } from "./lease-show.ts";
 export type { LeaseUpPolicy } from "./lease-up.ts";
+export type { NotifyView } from "./notify.ts";
 export * from "./op.ts";
 export * from "./places.ts";
 export * from "./refs.ts";
 export type { TaskDetail } from "./show.ts";
+export type { AttemptStats, TaskStats } from "./stats.ts";
 export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";
 export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName } from "./sweep/grid.ts";
@@ -82,6 +97,7 @@ export {
   balanceOp,
   cancelOp,
   candidatesOp,
+  cleanOp,
   doctorOp,
   leaseClaimOp,
   leaseEndSegmentOp,
@@ -95,10 +111,17 @@ export {
   leaseUpLocalOp,
   leaseUpOp,
   logsOp,
+  noteOp,
+  notifyOffOp,
+  notifySetOp,
+  notifyShowOp,
+  notifyTestOp,
   requeueOp,
+  rerunOp,
   resourcesOp,
   runOp,
   showOp,
+  statsOp,
   statusOp,
   submitOp,
   sweepOp,

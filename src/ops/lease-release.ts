@@ -21,6 +21,7 @@ import {
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
 import { holdsAllocation, isFinished, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
+import { tellFromOp } from "./lease-notices.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { pause } from "./pause.ts";
@@ -60,6 +61,10 @@ export const leaseReleaseOp = defineOp({
     for (const lease of leases) {
       const cancelled = input.dryRun ? [] : await release(env, lease, mode);
       released.push({ id: lease.id, kind: lease.kind, cancelled });
+      // A lease with a live runner is told ended by its runners as they leave; one without ends here.
+      if (!input.dryRun && !isLeaseLive(env, lease)) {
+        await tellFromOp(env, { kind: "lease-ended", lease: lease.id, ended: "released" });
+      }
     }
     if (input.wait && !input.dryRun) for (const lease of leases) await untilGone(env, lease);
     return { mode, dryRun: input.dryRun, leases: released };

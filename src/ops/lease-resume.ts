@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { leasePaths } from "../fsqueue/index.ts";
+import { clearNotified, leasePaths } from "../fsqueue/index.ts";
 import { NO_FAILURES, readRetry, requireLease, writeRetry } from "../lease/index.ts";
 import { LeaseShowSchema, showLease } from "./lease-show.ts";
 import { superviseSettled } from "./lease-supervise.ts";
@@ -29,6 +29,8 @@ export const leaseResumeOp = defineOp({
       });
     }
     writeRetry(p, NO_FAILURES);
+    // Its pause was told as its end: an end after this resume is news again (rv notify).
+    clearNotified(p, ["lease-ended"]);
     await superviseSettled(
       env,
       lease.id,

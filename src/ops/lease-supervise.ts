@@ -16,6 +16,7 @@ import {
   supervisorComing,
   watchdogFiles,
 } from "../lease/index.ts";
+import { leaseEndOf, tellFromOp } from "./lease-notices.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { pause } from "./pause.ts";
 
@@ -79,11 +80,18 @@ export async function superviseSettled(
   for (;;) {
     const look = await superviseSlurmLease(env, id, supervisor, { alloc: options.alloc ?? false });
     const phase = look.phase;
-    if (phase.kind !== "retrying") return look;
+    if (phase.kind !== "retrying") return told(env, look);
     const untilMs = phase.untilEpoch * 1000;
     if (untilMs > stayUntil) return leaveWakeUp(env, look, supervisor, phase.untilEpoch);
     await pause(Math.min(WATCH_STEP_MS, Math.max(0, untilMs - env.now().getTime()) + 500), env.signal);
   }
+}
+
+/** A lease the supervisor finds over (expired, failed for good, released with nothing left running) is told once. */
+async function told(env: OpEnv, look: SlurmLeaseLook): Promise<SlurmLeaseLook> {
+  const end = leaseEndOf(look);
+  if (end) await tellFromOp(env, end);
+  return look;
 }
 
 function supervisorOf(env: OpEnv, input: { ending: string | null; watch: boolean }): Supervisor {

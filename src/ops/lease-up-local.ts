@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { clearControl, LeaseSchema, type LocalLease, leasePaths } from "../fsqueue/index.ts";
+import { clearControl, clearNotified, LeaseSchema, type LocalLease, leasePaths } from "../fsqueue/index.ts";
 import {
   ensureRoot,
   newLocalLease,
@@ -9,6 +9,7 @@ import {
   validateLeaseName,
   writeLease,
 } from "../lease/index.ts";
+import { LEASE_LIFE_KEYS } from "../notify/index.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
@@ -60,6 +61,8 @@ async function upLocal(
   const p = leasePaths(env.root, lease.id);
   clearControl(p, "lease", "drain");
   clearControl(p, "lease", "stop");
+  // Started again after a release: a new life, whose start and end are news again (rv notify).
+  if (existing?.state === "released") clearNotified(p, LEASE_LIFE_KEYS);
   const { pid } = await startLocalRunner(env.root, lease, env.env);
   return { outcome: existing ? "resumed" : "started", lease, pid };
 }

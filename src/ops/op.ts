@@ -7,6 +7,8 @@ export interface Sink {
   out(text: string): void;
   err(text: string): void;
   note(text: string): void;
+  /** How far a long op has got, for a progress line; the op that sends it exports the schema of its shape. */
+  progress(facts: unknown): void;
 }
 
 /**

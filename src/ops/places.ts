@@ -33,7 +33,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const silent: Sink = { out: () => {}, err: () => {}, note: () => {} };
+const silent: Sink = { out: () => {}, err: () => {}, note: () => {}, progress: () => {} };
 
 /** The environment an op runs in at `root` on this machine (the laptop's home, or the cluster root on a login node). */
 export function opEnv(
@@ -175,6 +175,7 @@ async function exchange(
     else if ("out" in frame) sink.out(frame.out);
     else if ("err" in frame) sink.err(frame.err);
     else if ("note" in frame) sink.note(frame.note);
+    else if ("progress" in frame) sink.progress(frame.progress);
     else final = frame;
   });
   const keepErr = (chunk: string) => {

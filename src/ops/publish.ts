@@ -1,29 +1,25 @@
 import { RvError } from "../errors.ts";
 import {
   type Lease,
+  type LeasePaths,
+  latestState,
   leasePaths,
   newTaskId,
   newTaskIds,
   publishTask,
   readHeartbeats,
+  readSnapshot,
   type Task,
 } from "../fsqueue/index.ts";
 import { requireLease } from "../lease/index.ts";
+import { resolveDependencies } from "./dependencies.ts";
 import { isLeaseLive } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { buildTask, type TaskSpec } from "./taskspec.ts";
 
 /** Builds the tasks and publishes them into the lease's inbox; a task without --cwd runs in `env.cwd`. */
 export function publishTasks(env: OpEnv, leaseId: string, specs: TaskSpec[]): { tasks: Task[]; warnings: string[] } {
-  const lease = requireLease(env.root, leaseId);
-  if (lease.state === "released") {
-    throw new RvError("lease_released", `lease ${leaseId} was released`, {
-      hint:
-        lease.kind === "local"
-          ? `start it again with: rv lease up --local --name ${leaseId}`
-          : "start a new lease with: rv lease up",
-    });
-  }
+  const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
   const now = env.now();
   const ids = newTaskIds(specs.length, now.getTime());
@@ -39,7 +35,52 @@ export function publishTasks(env: OpEnv, leaseId: string, specs: TaskSpec[]): { 
     }),
   );
   const warnings = warningsFor(env, lease, built);
-  return { tasks: built.map((task) => publishUnique(p, task)), warnings };
+  if (!specs.some((spec) => spec.after)) return { tasks: built.map((task) => publishUnique(p, task)), warnings };
+  const batch = built.map((task, i) => ({ id: task.id, name: task.name, tags: task.tags, after: specs[i]?.after }));
+  return { tasks: publishInOrder(p, built, resolveDependencies(tasksOf(p), batch, leaseId)), warnings };
+}
+
+/** Tasks made from others (`rv rerun`), each published under a fresh id if its own is taken. */
+export function publishMade(env: OpEnv, leaseId: string, made: Task[]): { tasks: Task[]; warnings: string[] } {
+  const lease = openForSubmit(env, leaseId);
+  const p = leasePaths(env.root, leaseId);
+  return { tasks: made.map((task) => publishUnique(p, task)), warnings: warningsFor(env, lease, made) };
+}
+
+/** The lease a submission goes to, refused when it was released. */
+function openForSubmit(env: OpEnv, leaseId: string): Lease {
+  const lease = requireLease(env.root, leaseId);
+  if (lease.state === "released") {
+    throw new RvError("lease_released", `lease ${leaseId} was released`, {
+      hint:
+        lease.kind === "local"
+          ? `start it again with: rv lease up --local --name ${leaseId}`
+          : "start a new lease with: rv lease up",
+    });
+  }
+  return lease;
+}
+
+/** The lease's tasks as `--after` references see them, oldest first. */
+function tasksOf(p: LeasePaths): Task[] {
+  return [...latestState(readSnapshot(p)).values()].map((copy) => copy.task).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * Dependencies first, so a task that had to draw a new id (publishUnique) is known by it to those after it. Each
+ * task is durable in the inbox before any task that waits for it: a crash half-way leaves no task waiting forever
+ * for one that was never written.
+ */
+function publishInOrder(p: LeasePaths, built: Task[], deps: ReturnType<typeof resolveDependencies>): Task[] {
+  const byId = new Map(built.map((task) => [task.id, task]));
+  const published = new Map<string, Task>();
+  for (const id of deps.order) {
+    const task = byId.get(id);
+    if (!task) continue;
+    const after = deps.after.get(id)?.map((dep) => published.get(dep)?.id ?? dep);
+    published.set(id, publishUnique(p, after ? { ...task, after } : task));
+  }
+  return built.map((task) => published.get(task.id) ?? task);
 }
 
 function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
@@ -63,7 +104,7 @@ function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
 }
 
 /** Another submitter drew the same id in the same millisecond: draw again rather than replace its task. */
-function publishUnique(p: ReturnType<typeof leasePaths>, task: Task): Task {
+function publishUnique(p: LeasePaths, task: Task): Task {
   for (let tries = 0; tries < 5; tries++) {
     const candidate = tries === 0 ? task : { ...task, id: newTaskId(Date.parse(task.submittedAt)) };
     if (publishTask(p, candidate) === "published") return candidate;

@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { leasePaths, listEntries } from "../fsqueue/index.ts";
+import { latestState, leasePaths, listEntries, readSnapshot } from "../fsqueue/index.ts";
 import { listLeases, requireLease } from "../lease/index.ts";
 
-export const TaskRefSchema = z.object({ lease: z.string(), id: z.string() });
+/** A task by its lease and id; `name` is there when the index was read with names (a reference needed them). */
+export const TaskRefSchema = z.object({ lease: z.string(), id: z.string(), name: z.string().optional() });
 export type TaskRef = z.infer<typeof TaskRefSchema>;
 
 /** Ids of every task a lease knows, from directory listings alone (inbox and claim keys are task ids). */
@@ -31,11 +32,36 @@ export function taskIndex(root: string, leases: string[]): TaskRef[] {
   return all.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-const isNumberRef = (ref: string) => /^[1-9][0-9]{0,5}$/.test(ref);
+/** Every task of the given leases with its name, oldest first: one read of every record. */
+function namedIndex(root: string, leases: string[]): TaskRef[] {
+  const all = leases.flatMap((lease) =>
+    [...latestState(readSnapshot(leasePaths(root, lease))).values()].map(({ task }) => ({
+      lease,
+      id: task.id,
+      ...(task.name !== undefined && { name: task.name }),
+    })),
+  );
+  return all.sort((a, b) => a.id.localeCompare(b.id));
+}
 
 /**
- * A task is named by its full id, a unique suffix of it, or a number counting back from the most recent
- * submission (1 = newest). `total`: how many tasks there are in all, when `all` holds only the candidates.
+ * What `refs` resolve against: ids from directory listings, or, when one of them can only be a task's name (it is no
+ * id, number or unique id suffix), every task with its name, which costs a read of each record.
+ */
+export function referableTasks(root: string, leases: string[], refs: readonly string[]): TaskRef[] {
+  const index = taskIndex(root, leases);
+  const mayBeName = (ref: string) =>
+    !isNumberRef(ref) && !index.some((t) => t.id === ref) && index.filter((t) => idEndsWith(t, ref)).length !== 1;
+  return refs.some(mayBeName) ? namedIndex(root, leases) : index;
+}
+
+const isNumberRef = (ref: string) => /^[1-9][0-9]{0,5}$/.test(ref);
+const idEndsWith = (task: TaskRef, ref: string) => task.id.endsWith(ref.toLowerCase());
+
+/**
+ * A task is named by its full id, a number counting back from the most recent submission (1 = newest), a unique
+ * suffix of its id, or its name (when `all` has names). `total`: how many tasks there are in all, when `all` holds
+ * only the candidates.
  */
 export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all.length): TaskRef {
   if (isNumberRef(ref) && !all.some((t) => t.id === ref)) {
@@ -45,8 +71,18 @@ export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all
   }
   const exact = all.find((t) => t.id === ref);
   if (exact) return exact;
-  const matches = all.filter((t) => t.id.endsWith(ref.toLowerCase()));
+  const matches = all.filter((t) => idEndsWith(t, ref));
   if (matches.length === 1 && matches[0]) return matches[0];
+  const named = all.filter((t) => t.name === ref);
+  if (named.length === 1 && named[0]) return named[0];
+  if (named.length > 1) {
+    throw new RvError("ambiguous", `${named.length} tasks are named ${JSON.stringify(ref)}`, {
+      hint: `name one by its id: ${named
+        .slice(-5)
+        .map((t) => t.id)
+        .join(", ")}${named.length > 5 ? " (the newest five)" : ""}`,
+    });
+  }
   if (matches.length === 0) {
     throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`, { hint: "list tasks with: rv tasks" });
   }
@@ -60,7 +96,7 @@ export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all
 
 /**
  * What one place holds that a reference could mean: for a number N its newest N tasks, else every task whose id
- * ends with it. Enough for another place to resolve the reference exactly as if it held both places' tasks
+ * ends with it or (in an index with names) whose name it is. Enough for another place to resolve the reference exactly as if it held both places' tasks
  * (ids sort by submit time wherever they were made).
  */
 export const CandidatesSchema = z.object({ tasks: z.array(TaskRefSchema), total: z.number().int() });
@@ -68,7 +104,7 @@ export type Candidates = z.infer<typeof CandidatesSchema>;
 
 export function candidatesFor(index: readonly TaskRef[], ref: string): Candidates {
   const numbered = isNumberRef(ref) ? index.slice(-Number(ref)) : [];
-  const suffixed = index.filter((t) => t.id.endsWith(ref.toLowerCase()));
+  const suffixed = index.filter((t) => idEndsWith(t, ref) || t.name === ref);
   const tasks = [...new Map([...numbered, ...suffixed].map((t) => [t.id, t])).values()];
   return { tasks: tasks.sort((a, b) => a.id.localeCompare(b.id)), total: index.length };
 }
@@ -94,7 +130,7 @@ export function resolveSelection(
 ): { here: TaskRef[]; elsewhere: TaskRef[] } {
   if (selection.lease) requireLease(root, selection.lease);
   const leases = selection.lease ? [selection.lease] : listLeases(root).map((l) => l.id);
-  const index = taskIndex(root, leases);
+  const index = referableTasks(root, leases, selection.refs);
   const here: TaskRef[] = [];
   const elsewhere: TaskRef[] = [];
   selection.refs.forEach((ref, i) => {

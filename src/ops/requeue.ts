@@ -5,6 +5,7 @@ import {
   newRunnerId,
   nextAttempt,
   publishTask,
+  readDone,
   readDoneOne,
   readEvents,
   readHeartbeats,
@@ -29,6 +30,7 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
   const client = newRunnerId(`requeue-${env.host}`, process.pid);
   switch (view.state) {
     case "pending":
+    case "blocked":
       return "already-pending";
     case "running":
       requestControl(p, view.id, "requeue", client, now);
@@ -42,12 +44,36 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
     }
     default: {
       const done = readDoneOne(p, view.id);
+      // dep_failed is known before a runner records it: such a task is still in the inbox.
+      if (!done && view.state === "dep_failed") return "already-pending";
       if (!done) throw new RvError("not_found", `task ${view.id} has no record in done/`);
       // A person's requeue starts afresh: no backoff left to wait, the crash and retry counts back to 0.
       const next = nextAttempt(done.task, "asked");
       return publishTask(p, next) === "published" ? "requeued" : "already-pending";
     }
   }
+}
+
+/**
+ * The tasks recorded `dep_failed` because `view` failed, and theirs because they did: with it back in the inbox they
+ * may start after all, so they go back too (blocked until it succeeds).
+ */
+function requeueDependents(
+  env: OpEnv,
+  view: TaskView,
+): { id: string; lease: string; from: "dep_failed"; outcome: "requeued" }[] {
+  const p = leasePaths(env.root, view.lease);
+  const done = readDone(p).filter((d) => d.depFailed !== undefined);
+  const requeued: { id: string; lease: string; from: "dep_failed"; outcome: "requeued" }[] = [];
+  const failed = [view.id];
+  for (let id = failed.pop(); id !== undefined; id = failed.pop()) {
+    for (const dependent of done.filter((d) => d.depFailed === id)) {
+      if (publishTask(p, nextAttempt(dependent.task, "asked")) !== "published") continue;
+      requeued.push({ id: dependent.task.id, lease: view.lease, from: "dep_failed", outcome: "requeued" });
+      failed.push(dependent.task.id);
+    }
+  }
+  return requeued;
 }
 
 /** `rv requeue`: a failed, cancelled, stuck or lost task goes back to the inbox as a new attempt. */
@@ -63,11 +89,16 @@ export const requeueOp = defineOp({
   async run(env, input) {
     // Named tasks each run again, whatever their state; a --tag takes only those that failed, were cancelled or lost.
     const { views, elsewhere } = selectedViews(env, input.select, (v) =>
-      ["failed", "cancelled", "lost"].includes(v.state),
+      ["failed", "cancelled", "lost", "dep_failed"].includes(v.state),
     );
     const tasks = [];
     for (const view of views) {
-      tasks.push({ id: view.id, lease: view.lease, from: view.state, outcome: await requeueOne(env, view) });
+      const outcome = await requeueOne(env, view);
+      tasks.push({ id: view.id, lease: view.lease, from: view.state, outcome });
+      if (outcome !== "requeued") continue;
+      for (const dependent of requeueDependents(env, view)) {
+        if (!tasks.some((t) => t.id === dependent.id)) tasks.push(dependent);
+      }
     }
     return { tasks, elsewhere };
   },

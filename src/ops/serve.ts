@@ -27,7 +27,12 @@ export async function serveRpc(env: NodeJS.ProcessEnv): Promise<void> {
     }
     const input = op.input.safeParse(request.input);
     if (!input.success) throw new RvError("usage", `rv rpc ${op.name}: ${input.error.issues[0]?.message}`);
-    const sink: Sink = { out: (out) => write({ out }), err: (err) => write({ err }), note: (note) => write({ note }) };
+    const sink: Sink = {
+      out: (out) => write({ out }),
+      err: (err) => write({ err }),
+      note: (note) => write({ note }),
+      progress: (progress) => write({ progress }),
+    };
     const config = loadConfig(request.root, env);
     const cwd = homedir();
     const result = await op.run(opEnv(request.root, config, env, cwd, { sink, signal: hungUp.signal }), input.data);

@@ -10,11 +10,13 @@ import {
   RetryPolicySchema,
   readEvents,
   taskLogFile,
+  UsageSchema,
 } from "../fsqueue/index.ts";
-import { readTaskCopy, TaskViewSchema } from "../lease/index.ts";
+import { readTaskCopy, type TaskView, TaskViewSchema } from "../lease/index.ts";
 import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { oneSelected } from "./select.ts";
+import { currentUsage } from "./stats.ts";
 
 const AttemptSchema = z.object({
   attempt: z.number().int(),
@@ -26,6 +28,8 @@ const AttemptSchema = z.object({
   outcome: z.string().nullable(),
   out: z.object({ file: z.string(), exists: z.boolean() }),
   err: z.object({ file: z.string(), exists: z.boolean() }),
+  /** CPU time and peak memory as its runner last sampled them (`rv stats`); null where none was recorded. */
+  usage: UsageSchema.nullable(),
 });
 
 export const TaskDetailSchema = z.object({
@@ -38,6 +42,8 @@ export const TaskDetailSchema = z.object({
   maxRunning: MaxRunningSchema.nullable(),
   timeRequestMs: z.number().int().nullable(),
   checkpointSignal: z.string().nullable(),
+  /** The task this one was made from (`rv rerun`). */
+  rerunOf: z.string().nullable().default(null),
   attempts: z.array(AttemptSchema),
 });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
@@ -67,15 +73,18 @@ export const showOp = defineOp({
         maxRunning: task.maxRunning ?? null,
         timeRequestMs: task.timeRequestMs ?? null,
         checkpointSignal: task.checkpointSignal ?? null,
-        attempts: attemptsOf(p, view.id, view.attempt),
+        rerunOf: task.rerunOf ?? null,
+        attempts: attemptsOf(p, view),
       },
       elsewhere,
     };
   },
 });
 
-/** Each attempt of the task, 1 to `latest`, from every runner's event log. */
-function attemptsOf(p: LeasePaths, id: string, latest: number): z.infer<typeof AttemptSchema>[] {
+/** Each attempt of the task, 1 to its latest, from every runner's event log. */
+function attemptsOf(p: LeasePaths, view: TaskView): z.infer<typeof AttemptSchema>[] {
+  const { id, attempt: latest } = view;
+  const current = currentUsage(p, view);
   const events = listEntries(p.events)
     .filter((name) => name.endsWith(".jsonl"))
     .flatMap((name) => readEvents(p, basename(name, ".jsonl")))
@@ -99,6 +108,7 @@ function attemptsOf(p: LeasePaths, id: string, latest: number): z.infer<typeof A
       outcome: end ? (end.type === "requeued" ? `requeued: ${end.detail ?? ""}` : (end.detail ?? "finished")) : null,
       out: file("out"),
       err: file("err"),
+      usage: (attempt === latest ? current : undefined) ?? end?.usage ?? null,
     };
   });
 }

@@ -48,10 +48,20 @@ export const sweepOp = defineOp({
     if (input.dryRun || toSubmit.length === 0) {
       return { ...base, submitted: toSubmit.map((spec) => rowOf(spec, null)), warnings: [] };
     }
-    const { tasks, warnings } = publishTasks(env, input.lease, toSubmit);
+    const counted = toSubmit.map((spec) => withPointCount(spec, input.specs.length));
+    const { tasks, warnings } = publishTasks(env, input.lease, counted);
     return { ...base, submitted: tasks.map((task, i) => rowOf(toSubmit[i] as TaskSpec, task.id)), warnings };
   },
 });
+
+/**
+ * Each point records how many the sweep has (all of them, skipped ones included), so that a runner ending one
+ * learns from the ended points alone whether the sweep may be over (notify's sweep-done), and reads the rest of
+ * the queue only then.
+ */
+function withPointCount(spec: TaskSpec, points: number): TaskSpec {
+  return spec.sweep ? { ...spec, sweep: { ...spec.sweep, points } } : spec;
+}
 
 /** What a sweep submitted again leaves alone: a task that succeeded, or that has yet to end. */
 function isKept(copy: TaskCopy): boolean {

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { leasePaths } from "../fsqueue/index.ts";
-import { readLeaseState, readTaskView, TaskStateSchema, type TaskView, TaskViewSchema } from "../lease/index.ts";
+import {
+  readArchivedViews,
+  readLeaseState,
+  readTaskView,
+  TaskStateSchema,
+  type TaskView,
+  TaskViewSchema,
+} from "../lease/index.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { taskIndex } from "./refs.ts";
@@ -16,6 +23,8 @@ export const TasksInputSchema = z.object({
   tags: z.array(z.string()).default([]),
   /** The newest N of those selected; 0 for all. */
   limit: z.number().int().min(0).default(20),
+  /** The tasks `rv clean` archived, instead of the lease's own. */
+  archived: z.boolean().default(false),
 });
 type TasksInput = z.output<typeof TasksInputSchema>;
 
@@ -26,6 +35,7 @@ export const tasksOp = defineOp({
   result: z.object({ tasks: z.array(TaskViewSchema), total: z.number().int() }),
   run(env, input) {
     const leases = leasesInScope(env, input.lease);
+    if (input.archived) return readArchived(env, leases, input);
     const filtered = input.states !== null || input.name !== null || input.tags.length > 0;
     return filtered || input.limit === 0 ? readSelected(env, leases, input) : readNewest(env, leases, input.limit);
   },
@@ -40,6 +50,15 @@ export function selectTasks(tasks: TaskView[], filter: Pick<TasksInput, "states"
       (name === null || name.test(t.name ?? "")) &&
       hasTags(t, filter.tags),
   );
+}
+
+function readArchived(env: OpEnv, leases: string[], input: TasksInput): { tasks: TaskView[]; total: number } {
+  const all = leases.flatMap((lease) => readArchivedViews(leasePaths(env.root, lease)));
+  const shown = selectTasks(
+    all.sort((a, b) => a.id.localeCompare(b.id)),
+    input,
+  );
+  return { tasks: input.limit > 0 ? shown.slice(-input.limit) : shown, total: shown.length };
 }
 
 /** Filters need every record. */

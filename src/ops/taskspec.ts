@@ -62,6 +62,8 @@ export const TaskSpecSchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
     cwd: z.string().min(1).optional(),
     tags: z.array(z.string()).default([]),
+    /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
+    after: z.array(z.string().min(1)).min(1).optional(),
     note: z.string().optional(),
     strictOrder: z.boolean().default(false),
     maxCrashes: z.number().int().min(1).optional(),

@@ -28,6 +28,7 @@ export const FrameSchema = z.union([
   z.object({ out: z.string() }),
   z.object({ err: z.string() }),
   z.object({ note: z.string() }),
+  z.object({ progress: z.unknown() }),
   z.object({ result: z.unknown() }),
   z.object({ error: RpcErrorSchema }),
 ]);

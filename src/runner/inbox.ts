@@ -75,7 +75,7 @@ export class InboxCache {
       if (quarantine(this.paths, file, parsed.reason)) this.onBad(key, parsed.reason);
       return undefined;
     }
-    const { gpus, cpus, strictOrder, timeRequestMs, maxRunning, notBefore } = parsed.value;
+    const { gpus, cpus, strictOrder, timeRequestMs, maxRunning, notBefore, after } = parsed.value;
     const facts = {
       key,
       gpus,
@@ -84,6 +84,7 @@ export class InboxCache {
       ...(timeRequestMs !== undefined && { timeRequestMs }),
       ...(maxRunning !== undefined && { maxRunning }),
       ...(notBefore !== undefined && { notBefore: Date.parse(notBefore) }),
+      ...(after !== undefined && { after }),
     };
     this.facts.set(key, facts);
     return facts;

@@ -2,14 +2,19 @@ import { existsSync } from "node:fs";
 import {
   claimTask,
   controlFile,
+  dependencyReason,
+  dependencyVerdict,
+  doneStates,
   type EventInput,
   finishClaim,
   hasControl,
   type LeasePaths,
   type RunningEntry,
+  readDoneOne,
   requeueClaim,
   returnClaim,
   type Task,
+  type Usage,
   unlinkIfPresent,
 } from "../fsqueue/index.ts";
 import { launchTask, type TaskEnd } from "./execute.ts";
@@ -17,6 +22,7 @@ import { killGroup, signalGroup } from "./kill.ts";
 import type { RunnerOptions } from "./options.ts";
 import { CANCEL_REASON, type EndVerdict, retryDecision, timedOut, verdictDetail, verdictFor } from "./outcome.ts";
 import type { ResourcePool } from "./pool.ts";
+import type { UsageSampler } from "./sampler.ts";
 
 /** A task this runner claimed and started; the execa handle stays in memory, never on disk. */
 export interface RunningTask {
@@ -33,6 +39,8 @@ export interface RunningTask {
   killing?: Promise<unknown>;
   /** The --timeout timer, cleared when the attempt ends. */
   deadline?: NodeJS.Timeout;
+  /** What its process group has used, as last sampled (sampler.ts); recorded with its end. */
+  usage?: Usage;
 }
 
 /** Why rv sends a running task back to the inbox, for the `requeued` event and the requeued record. */
@@ -57,19 +65,27 @@ export interface TaskContext {
   emit: (event: EventInput) => void;
   /** Called whenever a task leaves (resources freed): the loop may start the next. */
   wake: () => void;
+  /** Called once a task's done/ record is written (rv notify: a failure, a sweep's end). */
+  ended?: (taskId: string) => void;
+  sampler: UsageSampler;
+}
+
+/** The claimed record, or nothing: another runner won (normal), or the record was bad (quarantined, and said). */
+function claimOrSayWhy(ctx: TaskContext, key: string): { task: Task; file: string } | undefined {
+  const claim = claimTask(ctx.paths, ctx.runner, key);
+  if (claim.kind === "quarantined") ctx.emit({ type: "quarantined", detail: `${key}: ${claim.reason}` });
+  return claim.kind === "claimed" ? claim : undefined;
 }
 
 /** Claims `key` (losing the race to another runner is normal) and starts what the claimed record says. */
 export function claimAndStart(ctx: TaskContext, key: string): void {
-  const claim = claimTask(ctx.paths, ctx.runner, key);
-  if (claim.kind === "lost-race") return;
-  if (claim.kind === "quarantined") {
-    ctx.emit({ type: "quarantined", detail: `${key}: ${claim.reason}` });
-    return;
-  }
+  const claim = claimOrSayWhy(ctx, key);
+  if (!claim) return;
   const { task, file } = claim;
-  if (task.notBefore !== undefined && Date.parse(task.notBefore) > Date.now()) {
-    returnClaim(ctx.paths, file, task); // placed on stale facts: it still waits out its backoff
+  const waiting = task.after !== undefined && dependencyVerdict(task.after, doneStates(ctx.paths)).kind !== "ready";
+  if (waiting || (task.notBefore !== undefined && Date.parse(task.notBefore) > Date.now())) {
+    // Placed on stale facts: it still waits out its backoff, or a dependency went back to the inbox meanwhile.
+    returnClaim(ctx.paths, file, task);
     return;
   }
   ctx.emit({ type: "claimed", task: task.id, attempt: task.attempt });
@@ -98,6 +114,27 @@ export function claimAndStart(ctx: TaskContext, key: string): void {
     const reason = `rv could not start it: ${error instanceof Error ? error.message : String(error)}`;
     finishUnstarted(ctx, { key, task, claimFile: file }, { state: "failed", exitCode: null, signal: null, reason });
   }
+}
+
+/**
+ * A pending task whose dependency failed or was cancelled can never start: it is claimed (so no runner starts it)
+ * and recorded failed with `depFailed`, unstarted. Its dependency's requeue brings it back (ops/requeue.ts).
+ */
+export function recordDepFailed(ctx: TaskContext, key: string): void {
+  const claim = claimOrSayWhy(ctx, key);
+  if (!claim) return;
+  const { task, file } = claim;
+  const verdict = dependencyVerdict(task.after, doneStates(ctx.paths));
+  if (verdict.kind !== "failed") {
+    returnClaim(ctx.paths, file, task); // its dependency was requeued since the look that placed it
+    return;
+  }
+  const reason = dependencyReason(verdict, (id) => readDoneOne(ctx.paths, id)?.task.name);
+  finishUnstarted(
+    ctx,
+    { key, task, claimFile: file },
+    { state: "failed", exitCode: null, signal: null, reason, depFailed: verdict.dep },
+  );
 }
 
 function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "claimFile" | "gpus" | "cpus">): void {
@@ -158,6 +195,7 @@ export function markInterrupted(entry: RunningTask, why: Interruption): void {
 /** The leader exited: make sure nothing of its group is left, then record the result, free its share. */
 async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
   clearTimeout(entry.deadline);
+  await ctx.sampler.final(entry);
   await noticeJobEnd(ctx, entry, end);
   if (entry.killing !== undefined) await entry.killing;
   else if (entry.pid !== undefined) {
@@ -169,7 +207,8 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
       ctx.opts.log(
         `task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`,
       );
-      ctx.emit({ type: "finished", task: entry.task.id, attempt: entry.task.attempt, detail: "claim taken over" });
+      const { id, attempt } = entry.task;
+      ctx.emit({ type: "finished", task: id, attempt, detail: "claim taken over", usage: entry.usage });
     } else if (typeof entry.stop === "object") {
       requeue(ctx, entry, entry.stop);
       unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
@@ -214,8 +253,9 @@ function finishRan(ctx: TaskContext, entry: RunningTask, verdict: EndVerdict): v
     runner: ctx.runner,
     host: ctx.host,
     gpus: entry.gpus,
+    usage: entry.usage,
   });
-  recordFinished(ctx, entry.task, verdict);
+  recordFinished(ctx, entry.task, { ...verdict, usage: entry.usage });
 }
 
 function finishUnstarted(
@@ -234,11 +274,12 @@ function finishUnstarted(
   recordFinished(ctx, claimed.task, verdict);
 }
 
-function recordFinished(ctx: TaskContext, task: Task, verdict: EndVerdict): void {
+function recordFinished(ctx: TaskContext, task: Task, verdict: EndVerdict & { usage?: Usage }): void {
   ctx.stats.finished++;
   const detail = verdictDetail(verdict);
-  ctx.emit({ type: "finished", task: task.id, attempt: task.attempt, detail });
+  ctx.emit({ type: "finished", task: task.id, attempt: task.attempt, detail, usage: verdict.usage });
   ctx.opts.log(`task ${task.id} attempt ${task.attempt}: ${detail}`);
+  ctx.ended?.(task.id);
 }
 
 /** A failed attempt the task's --retry covers: back to the inbox as the next attempt, after its backoff. */
@@ -258,12 +299,16 @@ function retryLater(ctx: TaskContext, entry: RunningTask, retry: { delayMs: numb
   if (!result.requeued) return;
   ctx.stats.requeued++;
   const detail = `${retry.reason}; next attempt ${result.task.attempt} not before ${notBefore}`;
-  ctx.emit({ type: "requeued", task: task.id, attempt: task.attempt, detail });
+  ctx.emit({ type: "requeued", task: task.id, attempt: task.attempt, detail, usage: entry.usage });
   ctx.opts.log(`task ${task.id} attempt ${task.attempt}: ${detail}`);
 }
 
 /** Back to the inbox with attempt + 1 and no crash counted: rv interrupted it, the task did nothing wrong. */
-function requeue(ctx: TaskContext, claimed: Pick<RunningTask, "task" | "claimFile">, why: Interruption): void {
+function requeue(
+  ctx: TaskContext,
+  claimed: Pick<RunningTask, "task" | "claimFile" | "usage">,
+  why: Interruption,
+): void {
   const { task } = claimed;
   const result = requeueClaim(
     ctx.paths,
@@ -280,6 +325,7 @@ function requeue(ctx: TaskContext, claimed: Pick<RunningTask, "task" | "claimFil
       task: task.id,
       attempt: task.attempt,
       detail: `${why.reason}; next attempt ${result.task.attempt}${why.resume ? " (RV_RESUME=1)" : ""}`,
+      usage: claimed.usage,
     });
     ctx.opts.log(`task ${task.id} attempt ${task.attempt}: requeued (${why.reason})`);
   } else {
@@ -300,6 +346,7 @@ export function runningEntries(running: Map<string, RunningTask>): RunningEntry[
       gpus: entry.gpus,
       cpus: entry.cpus,
       startedAt: entry.startedAt.toISOString(),
+      usage: entry.usage,
     });
   }
   return entries;

@@ -6,6 +6,8 @@ export interface EndVerdict {
   exitCode: number | null;
   signal: string | null;
   reason?: string;
+  /** It never started: this dependency failed (`dep_failed`). */
+  depFailed?: string;
 }
 
 export const CANCEL_REASON = "cancelled by user";

@@ -1,3 +1,5 @@
+import type { DependencyVerdict } from "../fsqueue/index.ts";
+
 /** What placement needs to know of a pending task (read from its inbox record, cached by key). */
 export interface QueuedTask {
   key: string;
@@ -9,6 +11,16 @@ export interface QueuedTask {
   maxRunning?: { group: string; max: number };
   /** Epoch ms before which it may not start (a retry's backoff). */
   notBefore?: number;
+  /** Tasks that must succeed first (`--after`). */
+  after?: string[];
+}
+
+/** What placement asks of the rest of the lease, beyond this runner's own resources. */
+export interface LeaseFacts {
+  /** Tasks of a `--max-running` group running now in the lease, by every runner. */
+  runningIn?: (group: string) => number;
+  /** Whether a task's dependencies let it start. */
+  dependencies?: (after: readonly string[]) => DependencyVerdict;
 }
 
 /** The runner's clock and when its segment ends (epoch ms; `undefined` when the runner does not know). */
@@ -34,6 +46,8 @@ export interface Placement {
   neverFits: string[];
   /** Tasks whose time request outlasts this segment: left in the inbox for the next one. */
   tooLongForSegment: string[];
+  /** Tasks that can never start: a dependency failed or was cancelled. The runner records them `dep_failed`. */
+  depFailed: { key: string; dep: string; state: string }[];
 }
 
 /** A task that says how long it needs starts only if it can finish before the segment ends. */
@@ -49,7 +63,8 @@ export function canFinishInSegment(timeRequestMs: number | undefined, clock: Seg
  * that cannot finish before the segment ends waits for the next segment, and blocks the tasks behind it
  * only if it asked for strict order, as a task waiting for resources does.
  * A task of a group already running its `maxRunning` tasks in the lease (`runningIn`, counted across the
- * lease's runners) waits like one that does not fit.
+ * lease's runners) waits like one that does not fit. A task whose dependencies have not all succeeded waits
+ * without holding anything (it is `blocked`); one whose dependency failed is handed back in `depFailed`.
  * The queue is read lazily and scanning stops once nothing more can start, so the caller may pass a
  * generator over a long inbox.
  */
@@ -58,16 +73,28 @@ export function placeTasks(
   free: Resources,
   total: Capacity,
   clock: SegmentClock,
-  runningIn: (group: string) => number = () => 0,
+  lease: LeaseFacts = {},
 ): Placement {
+  const runningIn = lease.runningIn ?? (() => 0);
   const gpus = sortIds(free.gpus);
   let cpus = free.cpus;
   const started = new Map<string, number>();
   const capped = (limit: QueuedTask["maxRunning"]) =>
     limit !== undefined && runningIn(limit.group) + (started.get(limit.group) ?? 0) >= limit.max;
-  const placement: Placement = { assignments: [], neverFits: [], tooLongForSegment: [] };
+  const placement: Placement = { assignments: [], neverFits: [], tooLongForSegment: [], depFailed: [] };
   if (cpus <= 0) return placement;
   for (const task of queue) {
+    if (task.after !== undefined && lease.dependencies !== undefined) {
+      const verdict = lease.dependencies(task.after);
+      if (verdict.kind === "failed") {
+        placement.depFailed.push({ key: task.key, dep: verdict.dep, state: verdict.state });
+        continue;
+      }
+      if (verdict.kind === "waiting") {
+        if (task.strictOrder) break;
+        continue;
+      }
+    }
     if (task.gpus > total.gpus || task.cpus > total.cpus) {
       placement.neverFits.push(task.key);
       continue;

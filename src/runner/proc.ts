@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { statFields } from "./usage.ts";
 
 export interface ProcStat {
   state: string;
@@ -7,9 +8,9 @@ export interface ProcStat {
   startTime: number;
 }
 
-/** `/proc/PID/stat`: `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses, so split after the last `)`. */
+/** `/proc/PID/stat`: `pid (comm) state ppid pgrp ...`. */
 export function parseProcStat(text: string): ProcStat | undefined {
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const fields = statFields(text);
   const state = fields[0];
   const pgrp = Number(fields[2]);
   const startTime = Number(fields[19]);

@@ -23,6 +23,8 @@ export interface RecoveryContext {
   staleAfterMs: number;
   log: (line: string) => void;
   emit: (event: EventInput) => void;
+  /** A recovered task ended for good (failed at its crash limit, or cancelled): rv notify may tell. */
+  ended?: (taskId: string) => void;
 }
 
 /** What we last saw of a claim directory that has no heartbeat, and when (by our clock) it last changed. */
@@ -124,6 +126,7 @@ export class Recoverer {
         attempt: recovery.outcome === "requeued" ? recovery.attempt : undefined,
         detail,
       });
+      if (recovery.outcome === "failed" || recovery.outcome === "cancelled") this.ctx.ended?.(recovery.task);
     }
   }
 }

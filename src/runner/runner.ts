@@ -4,6 +4,8 @@ import {
   appendEvent,
   claimDir,
   controlFile,
+  dependencyVerdict,
+  doneStates,
   type EventInput,
   ensureClaimDir,
   ensureLeaseDirs,
@@ -29,16 +31,19 @@ import {
   type Interruption,
   markInterrupted,
   type RunningTask,
+  recordDepFailed,
   runningEntries,
   SEGMENT_END,
   stopTask,
   type TaskContext,
 } from "./lifecycle.ts";
+import { RunnerNotices } from "./notices.ts";
 import type { RunnerExit, RunnerExitReason, RunnerOptions } from "./options.ts";
 import { placeTasks } from "./placement.ts";
 import { ResourcePool } from "./pool.ts";
 import { Recoverer } from "./recovery.ts";
 import { detectCpus, detectGpus } from "./resources.ts";
+import { USAGE_SAMPLE_MS, UsageSampler } from "./sampler.ts";
 import { nextPollDelay, POLL_MAX_MS, POLL_MIN_MS, Waker, watchLease } from "./wake.ts";
 
 type Mode = "running" | "draining" | "stopping";
@@ -75,6 +80,7 @@ class Runner {
   private readonly heartbeat: HeartbeatWriter;
   private readonly inbox: InboxCache;
   private readonly recoverer: Recoverer;
+  private readonly notices: RunnerNotices;
   private readonly tasks: TaskContext;
   private readonly neverFits = new Set<string>();
   private readonly tooLongForSegment = new Set<string>();
@@ -97,7 +103,9 @@ class Runner {
     this.heartbeat = new HeartbeatWriter(this.paths);
     const emit = (event: EventInput) => this.emit(event);
     this.inbox = new InboxCache(this.paths, (key, reason) => this.quarantined(key, reason));
-    this.recoverer = new Recoverer({ ...this.recoveryFacts(), log: opts.log, emit });
+    this.notices = new RunnerNotices(opts, this.paths, this.id, this.host);
+    const ended = (task: string) => this.notices.taskEnded(task);
+    this.recoverer = new Recoverer({ ...this.recoveryFacts(), log: opts.log, emit, ended });
     this.tasks = {
       opts,
       paths: this.paths,
@@ -108,6 +116,8 @@ class Runner {
       stats: this.stats,
       emit,
       wake: () => this.waker.wake(),
+      ended,
+      sampler: new UsageSampler(opts.log),
     };
   }
 
@@ -119,10 +129,12 @@ class Runner {
       type: "runner-started",
       detail: `gpus=${this.pool.gpus.join(",")} cpus=${this.pool.cpus} segment=${this.opts.segment}`,
     });
+    this.notices.started();
     const unhook = this.hookSignals();
     this.takeOver();
     let closeWatcher: (() => Promise<void>) | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const stopSampling = this.tasks.sampler.every(USAGE_SAMPLE_MS, () => this.running.values());
     try {
       closeWatcher = await this.watch();
       await this.recoverer.sweep();
@@ -136,8 +148,10 @@ class Runner {
       clearInterval(timer);
       unhook();
       await this.ticking;
+      await stopSampling();
       await closeWatcher?.();
       this.exit();
+      await this.notices.leaving(this.exitReason);
     }
     return { runner: this.id, reason: this.exitReason, ...this.stats };
   }
@@ -178,14 +192,16 @@ class Runner {
       this.nextListAt = now + this.pollDelay;
     }
     const clock = { now, endsAt: this.opts.segmentEndsAt };
-    const placement = placeTasks(
-      this.inbox.queue(),
-      this.pool.free,
-      this.pool.capacity,
-      clock,
-      runningCounter(this.paths),
-    );
+    const ended = doneStates(this.paths);
+    const placement = placeTasks(this.inbox.queue(), this.pool.free, this.pool.capacity, clock, {
+      runningIn: runningCounter(this.paths),
+      dependencies: (after) => dependencyVerdict(after, ended),
+    });
     for (const key of placement.neverFits) this.reportNeverFits(key);
+    for (const { key } of placement.depFailed) {
+      this.inbox.removed(key);
+      recordDepFailed(this.tasks, key);
+    }
     for (const key of placement.tooLongForSegment) this.reportTooLongForSegment(key);
     for (const { key } of placement.assignments) {
       this.inbox.removed(key);
@@ -383,6 +399,7 @@ class Runner {
     if (markLeaseReleased(this.paths) === undefined) this.opts.log("no lease record to mark released");
     requestControl(this.paths, "lease", "drain", this.id, new Date());
     this.beginDrain("idle-released", `lease released: ${why}`);
+    this.notices.idleReleased(why);
   }
 
   private beat(state: RunnerPhase = this.mode === "running" ? "running" : "draining"): void {

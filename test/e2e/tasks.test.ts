@@ -49,7 +49,7 @@ describe("tasks, logs, cancel, requeue, wait (built binary)", () => {
     expect(text[1]).toMatch(/bad-1\s+failed\s+1\s+0\s+\S+\s+exit 1\s+false/);
     const badState = await rv(home.root, ["tasks", "--state", "sleeping"]);
     expect(badState.exitCode).toBe(2);
-    expect(badState.stderr).toMatch(/states: pending, running/);
+    expect(badState.stderr).toMatch(/states: pending, blocked, running/);
   });
 
   it("logs -n and --stderr pick lines and stream", async () => {
@@ -71,7 +71,7 @@ describe("tasks, logs, cancel, requeue, wait (built binary)", () => {
     expect(cancel.exitCode).toBe(0);
     const after = await tasks();
     expect(after.tasks.map((t) => t.state)).toEqual(["cancelled", "cancelled"]);
-    expect(String((await rv(home.root, ["logs", pending])).stderr)).toMatch(/no stdout yet/);
+    expect(String((await rv(home.root, ["logs", pending])).stderr)).toMatch(/never started, so it has no stdout/);
   });
 
   it("requeues a failed task as attempt 2, and wait exits with the task's status", async () => {

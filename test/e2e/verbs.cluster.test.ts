@@ -295,6 +295,51 @@ describe.each([
     expect(page.stdout).toContain("succeeded (exit 0), attempt 2 (retried 1 of 1)");
     expect(page.stdout).toMatch(/^ {4}2 {2}started .*: succeeded$/m);
   });
+
+  test("--after 'prep-*': blocked while the preps run, dep_failed with a failed prep, unblocked by its requeue", {
+    timeout: 90_000,
+  }, async () => {
+    const submitNamed = async (name: string, extra: string[], argv: string[]) => {
+      const result = await laptopRv(["submit", "--lease", lease, "--name", name, "--json", ...extra, "--", ...argv]);
+      expect(result.exitCode, result.stderr as string).toBe(0);
+      return json<{ tasks: { id: string }[] }>(result.stdout as string).tasks[0]?.id ?? "";
+    };
+    const prep = `prep-${lease}`;
+    await submitNamed(`${prep}-1`, [], ["sleep", "3"]);
+    const failing = await submitNamed(`${prep}-2`, [], ["sh", "-c", 'sleep 3; test "$RV_ATTEMPT" -gt 1']);
+    const train = await submitNamed(`train-${lease}`, ["--after", `${prep}-*`], ["echo", "trained"]);
+    const evaluate = await submitNamed(`eval-${lease}`, ["--after", `train-${lease}`], ["echo", "evaluated"]);
+    const stateOf = async (id: string) => (await listed(["--lease", lease])).find((t) => t.id === id)?.state;
+    expect(await stateOf(train)).toBe("blocked");
+
+    // The failed prep ends the chain: both wait for nothing more, and rv wait says they failed.
+    const waited = await laptopRv(["wait", train, evaluate, "--json", "--timeout", "60s"]);
+    expect(waited.exitCode).toBe(1);
+    type Ended = { tasks: { id: string; state: string; reason: string | null }[] };
+    const ended = json<Ended>(waited.stdout as string).tasks;
+    expect(ended.map((t) => t.state)).toEqual(["dep_failed", "dep_failed"]);
+    expect(ended[0]?.reason).toBe(`dependency ${prep}-2 (${failing}) failed`);
+
+    // Its requeue (by name) brings the chain back; the prep's second attempt succeeds, and so do they.
+    const requeued = await laptopRv(["requeue", `${prep}-2`, "--json"]);
+    expect(requeued.exitCode, requeued.stderr as string).toBe(0);
+    const back = json<{ tasks: { id: string; from: string }[] }>(requeued.stdout as string).tasks;
+    // Those the runner had recorded dep_failed are listed as requeued with it; any it had not yet are still pending.
+    expect(back[0]).toMatchObject({ id: failing, from: "failed" });
+    expect(back.slice(1).every((t) => [train, evaluate].includes(t.id) && t.from === "dep_failed")).toBe(true);
+    const again = await laptopRv(["wait", evaluate, "--timeout", "60s"]);
+    expect(again.exitCode, again.stderr as string).toBe(0);
+    expect((await laptopRv(["logs", `train-${lease}`])).stdout).toBe("trained\n");
+
+    // References that name nothing, and loops, are refused before anything is written.
+    const before = (await listed(["--lease", lease])).length;
+    const unknown = await laptopRv(["submit", "--lease", lease, "--after", "no-such-task", "--", "true"]);
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stderr).toContain(`--after no-such-task: no task of lease ${lease} has this id, name or tag`);
+    const loop = await laptopRv(["submit", "--lease", lease, "--name", "me", "--after", "me", "--", "true"]);
+    expect(loop.stderr).toContain("--after makes a loop: me -> me");
+    expect((await listed(["--lease", lease])).length).toBe(before);
+  });
 });
 
 describe("both places as one", () => {

@@ -23,6 +23,7 @@ const dir = join(import.meta.dirname, "..", "fixtures", "v1");
 const records: [file: string, schema: z.ZodType<unknown>][] = [
   ["task.json", TaskSchema],
   ["done.json", DoneSchema],
+  ["done-usage.json", DoneSchema],
   ["heartbeat.json", HeartbeatSchema],
   ["lease.json", LeaseSchema],
   ["control.cancel", ControlSchema],

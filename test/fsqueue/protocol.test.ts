@@ -7,6 +7,8 @@ import {
   claimDir,
   claimFile,
   claimTask,
+  dependencyVerdict,
+  doneStates,
   ensureClaimDir,
   hasControl,
   type LeasePaths,
@@ -128,4 +130,20 @@ test("a snapshot that sees a task twice resolves it to its newest copy", () => {
   expect(latest.get(requeued.id)).toMatchObject({ state: "pending", task: { attempt: 2 } });
   expect(latest.get(lateFinish.id)).toMatchObject({ state: "claimed", owner: "r-b", task: { attempt: 2 } });
   expect(latest.size).toBe(3);
+});
+
+test("a dependency has ended by its done/ record, unless a newer attempt of it waits or runs (a requeue)", () => {
+  const failed = makeTask();
+  const ok = makeTask();
+  writeRecordAtomic(p.tmp, recordFile(p.done, failed.id), makeDone(failed, { state: "failed", exitCode: 1 }));
+  writeRecordAtomic(p.tmp, recordFile(p.done, ok.id), makeDone(ok));
+  const ended = doneStates(p);
+  expect([ended(failed.id), ended(ok.id), ended("0nosuchtask")]).toEqual(["failed", "succeeded", undefined]);
+  expect(dependencyVerdict([ok.id, failed.id], ended)).toEqual({ kind: "failed", dep: failed.id, state: "failed" });
+
+  publish(p, { ...failed, attempt: 2 }); // rv requeue: the old done/ record stays until the new attempt ends
+  expect(doneStates(p)(failed.id)).toBeUndefined();
+  ensureClaimDir(p, "r1");
+  expect(claimTask(p, "r1", failed.id).kind).toBe("claimed");
+  expect(dependencyVerdict([ok.id, failed.id], doneStates(p))).toEqual({ kind: "waiting", on: failed.id });
 });

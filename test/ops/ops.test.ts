@@ -15,6 +15,7 @@ import {
   ops,
   requeueOp,
   runOp,
+  statsOp,
   statusOp,
   submitOp,
   tasksOp,
@@ -36,6 +37,11 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   tasks: ["tasks"],
   tags: ["tags"],
   show: ["show"],
+  "notify set": ["notify-set"],
+  "notify show": ["notify-show"],
+  "notify test": ["notify-test"],
+  "notify off": ["notify-off", "notify-show"],
+  stats: ["candidates", "stats"],
   ps: ["tasks"],
   status: ["status"],
   tui: ["tui", "cancel", "requeue", "submit"],
@@ -43,6 +49,10 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   wait: ["candidates", "wait"],
   cancel: ["candidates", "cancel"],
   requeue: ["candidates", "requeue"],
+  note: ["candidates", "note"],
+  rerun: ["candidates", "rerun"],
+  clean: ["clean"],
+  "config show": { none: "reads rv.toml, .env and the flags here: nothing of a lease" },
   up: ["lease-up", "lease-show", "lease-release", "attach"],
   "lease up": ["lease-up-local", "lease-up", "lease-show", "lease-release"],
   "lease renew": ["lease-renew"],
@@ -63,6 +73,8 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   ssh: { none: "a shell on the login node through rv's ssh config: nothing of rv runs there" },
   rpc: { none: "the login-node end of every op: it runs them" },
   runner: { none: "the runner daemon of a lease, in the foreground" },
+  completions: { none: "prints a completion script made from the program itself" },
+  __complete: { none: "names for a completion script, from this machine's files: it must never wait for ssh" },
 };
 
 function leafCommands(command: Command, prefix: string[] = []): string[] {
@@ -118,6 +130,7 @@ describe("results are checked against their op's schema where they arrive", () =
     expect(run.exitStatus).toBe(0);
     expect((await place.call(tasksOp, { limit: 0 })).total).toBe(3);
     expect((await place.call(logsOp, { select: select([ok ?? ""]) })).log?.text).toBe("ok\n");
+    expect((await place.call(statsOp, { select: select([ok ?? ""]) })).tasks[0]?.attempts).toHaveLength(1);
     // "1" is the newest task (and also any task whose random id happens to end in 1).
     const newest = run.tasks[0]?.id ?? "?";
     expect((await place.call(candidatesOp, { refs: ["1"] })).candidates[0]?.tasks.map((t) => t.id)).toContain(newest);

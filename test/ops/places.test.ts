@@ -49,6 +49,15 @@ describe("a cluster place's call", () => {
     await expect(place.call(echo, { text: "x" })).resolves.toEqual({ text: "ok" });
   });
 
+  it("progress frames reach the caller's sink as they come, before the result", async () => {
+    const progress = { total: 2, succeeded: 1 };
+    const place = farSide(`${frame({ hello: 2 })}; ${frame({ progress })}; ${frame({ result: { text: "ok" } })}`);
+    const seen: unknown[] = [];
+    const sink = { out: () => {}, err: () => {}, note: () => {}, progress: (facts: unknown) => seen.push(facts) };
+    await expect(place.call(echo, { text: "x" }, { sink })).resolves.toEqual({ text: "ok" });
+    expect(seen).toEqual([progress]);
+  });
+
   it("a far side that answered and then died broke off mid-call: the op may have run there", async () => {
     const place = farSide(`${frame({ hello: 2 })}; exit 1`);
     const call = place.call(echo, { text: "x" });

@@ -93,4 +93,17 @@ describe("points from a file", () => {
     expect(() => parsePoints('a\n"open\n', "p.csv")).toThrow(/not closed/);
     expect(() => parsePoints("a,b\n", "p.csv")).toThrow(/no points/);
   });
+
+  test("YAML: a list of mappings; plain values keep their text (1e-3 stays 1e-3), quoted ones their string", () => {
+    const text = "- {lr: 1e-3, seed: 1}\n- lr: 3e-4\n  seed: 02\n  opt: 'adam w'\n";
+    expect(parsePoints(text, "p.yaml")).toEqual([
+      { lr: "1e-3", seed: "1" },
+      { lr: "3e-4", seed: "02", opt: "adam w" },
+    ]);
+    expect(() => parsePoints("- {lr: 1}\n- 3\n", "p.yml")).toThrow(/p\.yml, line 2: expected a mapping/);
+    expect(() => parsePoints("- {lr: [1, 2]}\n", "p.yaml")).toThrow(/line 1: lr: expected a string or number/);
+    expect(() => parsePoints("lr: 1\n", "p.yaml")).toThrow(/line 1: expected a list of points/);
+    expect(() => parsePoints("- {lr: 1\n", "p.yaml")).toThrow(/p\.yaml, line \d+: /);
+    expect(() => parsePoints("", "p.yaml")).toThrow(/no points/);
+  });
 });

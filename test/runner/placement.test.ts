@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dependencyVerdict } from "../../src/fsqueue/index.ts";
 import { canFinishInSegment, placeTasks, type QueuedTask, type SegmentClock } from "../../src/runner/index.ts";
 
 /** `t("a", 2)` is task a wanting 2 GPUs and 1 CPU; `strict` marks a task that may not be passed. */
@@ -158,7 +159,9 @@ describe("placeTasks with --max-running", () => {
   it("starts no more of a group than its cap, counting those running in the lease; others pass", () => {
     const queue = [capped("a", "sw", 2), capped("b", "sw", 2), capped("c", "sw", 2), t("d", 0), capped("e", "x", 1)];
     const keys = (running: number) =>
-      placeTasks(queue, free, total, NO_END, (group) => (group === "sw" ? running : 0)).assignments.map((a) => a.key);
+      placeTasks(queue, free, total, NO_END, { runningIn: (group) => (group === "sw" ? running : 0) }).assignments.map(
+        (a) => a.key,
+      );
     expect(keys(0)).toEqual(["a", "b", "d", "e"]);
     expect(keys(1)).toEqual(["a", "d", "e"]);
     expect(keys(2)).toEqual(["d", "e"]);
@@ -166,7 +169,7 @@ describe("placeTasks with --max-running", () => {
 
   it("a capped task that asked for strict order holds the queue behind it", () => {
     const queue = [{ ...capped("a", "sw", 1), strictOrder: true }, t("b", 0)];
-    expect(placeTasks(queue, free, total, NO_END, () => 1).assignments).toEqual([]);
+    expect(placeTasks(queue, free, total, NO_END, { runningIn: () => 1 }).assignments).toEqual([]);
   });
 });
 
@@ -180,5 +183,36 @@ describe("placeTasks with a retry's backoff", () => {
     expect(keys([later, t("b", 0)])).toEqual(["b"]);
     expect(keys([{ ...later, strictOrder: true }, t("b", 0)])).toEqual([]);
     expect(keys([later, t("b", 0)], NO_END.now + 5000)).toEqual(["a", "b"]);
+  });
+});
+
+describe("placeTasks with dependencies (--after)", () => {
+  const waitsFor = (task: QueuedTask, ...deps: string[]): QueuedTask => ({ ...task, after: deps });
+  const ended: Record<string, "succeeded" | "failed" | "cancelled"> = { ok: "succeeded", bad: "failed" };
+  const lease = { dependencies: (deps: readonly string[]) => dependencyVerdict(deps, (id) => ended[id]) };
+  const free = { gpus: ["0"], cpus: 4 };
+  const total = { gpus: 1, cpus: 4 };
+
+  it("a blocked task holds no GPU: the task behind it takes the free one", () => {
+    const placement = placeTasks([waitsFor(t("a", 1), "ok", "running"), t("b", 1)], free, total, NO_END, lease);
+    expect(placement.assignments.map((a) => a.key)).toEqual(["b"]);
+    expect(placement.depFailed).toEqual([]);
+  });
+
+  it("a task whose dependencies all succeeded is placed like any other", () => {
+    expect(placeTasks([waitsFor(t("a", 1), "ok")], free, total, NO_END, lease).assignments.map((a) => a.key)).toEqual([
+      "a",
+    ]);
+  });
+
+  it("a failed dependency decides at once, even with others still running: the task is handed back as dep_failed", () => {
+    const placement = placeTasks([waitsFor(t("a", 1), "running", "bad"), t("b", 1)], free, total, NO_END, lease);
+    expect(placement.depFailed).toEqual([{ key: "a", dep: "bad", state: "failed" }]);
+    expect(placement.assignments.map((a) => a.key)).toEqual(["b"]);
+  });
+
+  it("a blocked task with --strict-order holds the line behind it", () => {
+    const placement = placeTasks([strict(waitsFor(t("a", 0), "running")), t("b", 0)], free, total, NO_END, lease);
+    expect(placement.assignments).toEqual([]);
   });
 });

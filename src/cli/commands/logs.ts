@@ -37,11 +37,17 @@ export async function runLogs(ctx: Context, ref: string, options: LogsOptions): 
     if (!log) throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`);
     if (ctx.json) printJson(ctx.io, log);
     else if (log.text !== null) {
-      if (!log.exists) ctx.io.err(`rv: task ${log.id} is ${log.state}; it has no ${log.stream} yet\n`);
+      if (!log.exists) ctx.io.err(`rv: task ${log.id} is ${log.state}; ${noLogWhy(log.state, log.stream)}\n`);
       ctx.io.out(log.text);
     }
     return 0;
   } finally {
     interrupt?.done();
   }
+}
+
+/** A task that never started never will have logs; one that waits has none yet. */
+function noLogWhy(state: string, stream: string): string {
+  if (state === "dep_failed" || state === "cancelled") return `it never started, so it has no ${stream}`;
+  return `it has no ${stream} yet`;
 }

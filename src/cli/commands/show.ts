@@ -3,6 +3,7 @@ import { showOp, type TaskDetail } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { formatDuration, printJson } from "../output.ts";
 import { onSelectedTasks } from "../route.ts";
+import { usageText } from "./stats.ts";
 import { quoteForDisplay } from "./tasks.ts";
 
 /** `rv show TASK`: one call where the task lives; a labelled page for people, the whole detail with --json. */
@@ -39,6 +40,8 @@ function renderDetail(d: TaskDetail, place: string): string {
             .join(", ")})`
         : null,
     ],
+    ["after", v.after.length ? v.after.join(", ") : null],
+    ["rerun of", d.rerunOf],
     ["tags", v.tags.length ? v.tags.join(", ") : null],
     ["note", v.note],
     ["env", d.envNames.join(" ")],
@@ -49,9 +52,10 @@ function renderDetail(d: TaskDetail, place: string): string {
   lines.push("  attempts");
   for (const a of d.attempts) {
     const when = a.startedAt ? `started ${a.startedAt}` : a.claimedAt ? `claimed ${a.claimedAt}` : "not started";
-    const took =
-      a.startedAt && a.endedAt ? ` (${formatDuration(Date.parse(a.endedAt) - Date.parse(a.startedAt))})` : "";
+    const ranMs = a.startedAt && a.endedAt ? Date.parse(a.endedAt) - Date.parse(a.startedAt) : null;
+    const took = ranMs === null ? "" : ` (${formatDuration(ranMs)})`;
     lines.push(`    ${a.attempt}  ${when}${took}${a.outcome ? `: ${a.outcome}` : ""}`);
+    if (a.usage) lines.push(`       used ${usageText(a.usage, ranMs)}`);
     for (const log of [a.out, a.err]) if (log.exists) lines.push(`       ${log.file}`);
   }
   return `${lines.join("\n")}\n`;

@@ -17,6 +17,7 @@ import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
+import { applyProject, inProjectDir } from "./job.ts";
 import { cannotRun } from "./wait.ts";
 
 export interface SubmitOptions {
@@ -29,6 +30,8 @@ export interface SubmitOptions {
   shell?: string;
   from?: string;
   tag: string[];
+  /** `--after` as given: references, comma-separated, repeatable. */
+  after?: string[];
   note?: string;
   strictOrder?: boolean;
   /** `--checkpoint` alone is `true`; `--checkpoint=TERM` names the signal. */
@@ -79,6 +82,7 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
     ...(options.env.length > 0 && { env: parseEnvFlags(options.env, env) }),
     ...(options.cwd !== undefined && { cwd: options.cwd }),
     ...(options.tag.length > 0 && { tags: options.tag }),
+    ...(afterRefs(options.after).length > 0 && { after: afterRefs(options.after) }),
     ...(options.note !== undefined && { note: options.note }),
     ...(options.strictOrder && { strictOrder: true }),
     ...(options.checkpoint !== undefined && { checkpoint: options.checkpoint }),
@@ -90,6 +94,13 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
   const checked = TaskSpecSchema.safeParse({ argv: ["true"], ...given });
   if (!checked.success) throw new RvError("usage", flagMessage(checked.error.issues[0]));
   return given;
+}
+
+function afterRefs(given: readonly string[] | undefined): string[] {
+  return (given ?? [])
+    .flatMap((text) => text.split(","))
+    .map((ref) => ref.trim())
+    .filter(Boolean);
 }
 
 /** `--retry N [--retry-delay D] [--retry-on 1,137,SIGKILL,timeout]`. */
@@ -194,10 +205,23 @@ export async function chooseTarget(ctx: Context, named: string | undefined): Pro
   return { place: place ?? ctx.local, lease: choice.lease };
 }
 
-export async function runSubmit(ctx: Context, argv: string[], options: SubmitOptions): Promise<number> {
+/** rv's own flags without a value that may follow a job's name (`rv submit train --dataset orc --follow`). */
+const SUBMIT_WORD_FLAGS = ["--json", "--wait", "--follow"];
+
+export async function runSubmit(
+  context: Context,
+  typed: string[],
+  flags: SubmitOptions & { afterDashes?: boolean },
+): Promise<number> {
+  const { ctx, submission } = applyProject(context, typed, flags, {
+    verbFlags: SUBMIT_WORD_FLAGS,
+    check: (given) => flagDefaults(given, context.env),
+  });
+  const { argv, flags: options } = submission;
   if (options.wait && options.follow) throw new RvError("usage", "--wait and --follow do not go together: pick one");
-  const specs = specsFromFlags(argv, options, ctx.env);
+  const parsed = specsFromFlags(argv, options, ctx.env);
   const { place, lease } = await chooseTarget(ctx, options.lease);
+  const specs = inProjectDir(parsed, submission.projectDir, place);
   if (options.wait || options.follow) return stayWith(ctx, place, { lease, specs, follow: options.follow === true });
   const result = await place.call(submitOp, { lease, specs });
   if (ctx.json) printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });

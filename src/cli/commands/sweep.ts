@@ -16,6 +16,7 @@ import {
 import type { Context } from "../context.ts";
 import { plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, reportMissing } from "../route.ts";
+import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
 import { elapsed } from "./tasks.ts";
 
@@ -29,19 +30,31 @@ export interface SweepOptions extends SubmitOptions {
  * `rv sweep [flags] -- python train.py --lr {1e-3,3e-4} --seed {1..3}`: every point of the grid (or of `--from`)
  * as a task named after its parameters and tagged with the sweep's id, in one call to the lease's place.
  */
-export async function runSweep(ctx: Context, argv: string[], options: SweepOptions): Promise<number> {
-  const { sweep, specs } = sweepSpecs(argv, options, ctx.env);
+export async function runSweep(
+  context: Context,
+  typed: string[],
+  flags: SweepOptions & { afterDashes?: boolean },
+): Promise<number> {
+  const { ctx, submission } = applyProject(context, typed, flags, {
+    verbFlags: ["--json", "--force", "--dry-run"],
+    check: ({ maxRunning: _capsTheSweep, ...given }) => flagDefaults(given, context.env),
+  });
+  const { argv, flags: options } = submission;
+  // A job's points are named after their parameters (or --name), not all after the job.
+  if (submission.origins.name?.origin === "default") options.name = undefined;
+  const { sweep, specs: parsed } = sweepSpecs(argv, options, ctx.env);
   if (
     options.from === undefined &&
-    specs.length === 1 &&
-    specs[0]?.sweep &&
-    Object.keys(specs[0].sweep.point).length === 0
+    parsed.length === 1 &&
+    parsed[0]?.sweep &&
+    Object.keys(parsed[0].sweep.point).length === 0
   ) {
     ctx.io.err(
       "rv: warning: no {a,b} or {1..3} group in the command: a sweep of one point. If your shell expanded the braces, quote them: '{1..3}'\n",
     );
   }
   const { place, lease } = await chooseTarget(ctx, options.lease);
+  const specs = inProjectDir(parsed, submission.projectDir, place);
   const input = { lease, sweep, specs, force: options.force === true, dryRun: options.dryRun === true };
   const result = await place.call(sweepOp, input);
   if (ctx.json) {

@@ -1,6 +1,7 @@
 import { RvError } from "../../errors.ts";
 import { type TaskState, TaskStateSchema, type TaskView } from "../../lease/index.ts";
 import { tasksOp } from "../../ops/index.ts";
+import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { type Color, formatDuration, paint, printJson, renderTable } from "../output.ts";
@@ -14,11 +15,12 @@ export interface TasksOptions {
   n?: string;
   all?: boolean;
   tag?: string[];
+  archived?: boolean;
 }
 
 const STATE_GROUPS: Record<string, TaskState[]> = {
-  active: ["pending", "running", "lost"],
-  done: ["succeeded", "failed", "cancelled"],
+  active: ["pending", "blocked", "running", "lost"],
+  done: ["succeeded", "failed", "cancelled", "dep_failed"],
 };
 
 export function parseStates(text: string | undefined): TaskState[] | null {
@@ -48,11 +50,13 @@ function checkName(text: string | undefined): string | null {
 
 const stateColor: Record<string, Color> = {
   pending: "dim",
+  blocked: "dim",
   running: "blue",
   lost: "magenta",
   succeeded: "green",
   failed: "red",
   cancelled: "yellow",
+  dep_failed: "red",
 };
 
 export function commandText(view: TaskView): string {
@@ -116,9 +120,12 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
     name: checkName(options.name),
     tags: options.tag ?? [],
     limit,
+    ...(options.archived && { archived: true }),
   };
   const places = placesFor(ctx, options.lease);
   const { reached, missing } = await gather(places, (place) => place.call(tasksOp, input));
+  const cluster = reached.find(({ place }) => place.kind === "cluster");
+  if (cluster) rememberClusterNames(ctx.root, { tasks: cluster.value.tasks });
   const all = reached
     .flatMap(({ place, value }) => value.tasks.map((task) => ({ ...task, place: place.name })))
     .sort((a, b) => a.id.localeCompare(b.id));

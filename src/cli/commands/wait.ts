@@ -1,11 +1,14 @@
 import { RvError } from "../../errors.ts";
 import { isTerminal, type TaskView } from "../../lease/index.ts";
-import { checkSelection, exitStatusOf, waitOp } from "../../ops/index.ts";
+import { checkSelection, exitStatusOf, type Sink, waitOp } from "../../ops/index.ts";
+import { type WaitTally, WaitTallySchema } from "../../ops/wait-tally.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";
 import { printJson } from "../output.ts";
 import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
-import { onInterrupt } from "../sink.ts";
+import { cliSink, onInterrupt } from "../sink.ts";
+import { statusLine } from "../ui/status-line.ts";
+import { combineTallies, progressLine } from "./wait-progress.ts";
 
 export interface WaitOptions {
   all?: boolean;
@@ -23,13 +26,16 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
   const selection = { refs, lease: options.lease ?? null, all: options.all === true, tags: options.tag ?? [] };
   checkSelection(selection, "wait for");
   const interrupt = onInterrupt();
+  const progress = progressOnTerminal(ctx);
   try {
     // One deadline for the whole wait, however many places it takes in turn.
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) => {
       const left = deadline === null ? null : Math.max(1, deadline - Date.now());
-      return place.call(waitOp, { select, timeoutMs: left }, { signal: interrupt.signal });
+      const input = { select, timeoutMs: left, progress: progress.drawn };
+      return place.call(waitOp, input, { signal: interrupt.signal, sink: progress.sinkFor(place.name) });
     });
+    progress.done();
     const results = reached.map((r) => r.value);
     const views = results.flatMap((r) => r.tasks).filter((v): v is TaskView => v !== null);
     const cannotStart = results.flatMap((r) => r.cannotStart);
@@ -60,8 +66,45 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
     if (failure) throw failure;
     return status;
   } finally {
+    progress.done();
     interrupt.done();
   }
+}
+
+/**
+ * The progress line on a terminal (stderr, not with --json): each place's latest tally as one, redrawn as tallies
+ * come and every second for the elapsed time; the parallelism behind the ETA is the most seen running at once.
+ */
+function progressOnTerminal(ctx: Context): { drawn: boolean; sinkFor: (place: string) => Sink; done: () => void } {
+  const line = statusLine({ json: ctx.json });
+  const startedMs = ctx.now().getTime();
+  const tallies = new Map<string, WaitTally>();
+  let parallelism = 0;
+  let finished = !line.drawn;
+  const draw = () => {
+    if (finished) return;
+    const tally = tallies.size > 0 ? combineTallies([...tallies.values()]) : null;
+    line.show(progressLine(tally, ctx.now().getTime() - startedMs, parallelism));
+  };
+  const timer = line.drawn ? setInterval(draw, 1000) : undefined;
+  timer?.unref();
+  draw();
+  const onTally = (place: string, facts: unknown) => {
+    const parsed = WaitTallySchema.safeParse(facts);
+    if (!parsed.success) return;
+    tallies.set(place, parsed.data);
+    parallelism = Math.max(parallelism, combineTallies([...tallies.values()]).running);
+    draw();
+  };
+  return {
+    drawn: line.drawn,
+    sinkFor: (place) => ({ ...cliSink(ctx), progress: (facts) => onTally(place, facts) }),
+    done: () => {
+      finished = true;
+      clearInterval(timer);
+      line.clear();
+    },
+  };
 }
 
 /** Tasks that can never start where they are ended a wait or a follow: exit 9, each reason said. */

@@ -1,4 +1,4 @@
-import { isTerminal, type TaskView } from "../../lease/index.ts";
+import { isQueued, isTerminal, type TaskView } from "../../lease/index.ts";
 import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { TaskAction } from "./action.ts";
 
@@ -84,7 +84,7 @@ export function visibleTasks(
     case "done":
       return chosen.filter((t) => t.state === "succeeded");
     case "failed":
-      return chosen.filter((t) => t.state === "failed" || t.state === "cancelled");
+      return chosen.filter((t) => t.state === "failed" || t.state === "cancelled" || t.state === "dep_failed");
     case "stuck":
       return chosen.filter((t) => isStuck(t, snapshot));
     default:
@@ -95,7 +95,7 @@ export function visibleTasks(
 /** The actions a task's menu offers: logs always; cancel while it may run; requeue a running or lost one; retry a finished one. */
 export function menuFor(task: TaskView): MenuItem[] {
   if (isTerminal(task.state)) return ["logs", "retry"];
-  if (task.state === "pending") return ["logs", "cancel"];
+  if (isQueued(task.state)) return ["logs", "cancel"];
   return ["logs", "cancel", "requeue"];
 }
 

@@ -9,11 +9,13 @@ import { type PaneProps, scrollOffset, shortId } from "./view.ts";
 
 const STATE_STYLE: Record<TaskState, CellStyle> = {
   pending: { dimColor: true },
+  blocked: { dimColor: true },
   running: { color: "blue" },
   lost: { color: "magenta" },
   succeeded: { color: "green" },
   failed: { color: "red" },
   cancelled: { color: "yellow" },
+  dep_failed: { color: "red" },
 };
 
 const STUCK: CellStyle = { color: "red", bold: true };

@@ -45,6 +45,12 @@ export function withTaskFlags(command: Command): Command {
     .option("--cwd <dir>", "working directory (default: here; on the cluster: your home there)")
     .option("--shell <script>", "run a shell string instead of an argv (bash -c)")
     .option("--tag <tag>", "a tag (repeatable)", collect, [])
+    .option(
+      "--after <tasks>",
+      "start only once these succeeded: ids, names, tags, wildcards (prep-*); comma-separated, repeatable",
+      collect,
+      [],
+    )
     .option("--note <text>", "a note kept with the task")
     .option("--strict-order", "never let later tasks start before this one")
     .option("--checkpoint [signal]", "the task saves its state on SIGNAL (default USR1) at a segment end")

@@ -7,14 +7,21 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
     withTaskFlags(
       program
         .command("submit")
-        .description("queue a task: rv submit [flags] -- COMMAND ARGS...")
-        .argument("[argv...]", "the command, recorded exactly as given"),
+        .description(
+          "queue a task: rv submit [flags] -- COMMAND ARGS..., or a job of rv.toml: rv submit [flags] JOB [--var value]",
+        )
+        .argument("[argv...]", "the command, recorded exactly as given (or a job's name and its variables)"),
     )
       .option("--from <file.jsonl>", "submit one task per JSON line ('-' for stdin); the flags above are defaults")
       .addOption(new Option("--wait", "wait for the task and exit with its exit status").conflicts("follow"))
       .option("--follow", "stream the task's output and exit with its exit status (Ctrl-C stops following only)"),
-  ).action((argv: string[], opts) =>
-    dispatch(opts.json, async (ctx) => (await import("../commands/submit.ts")).runSubmit(ctx, argv, opts)),
+  ).action((argv: string[], opts, command: Command) =>
+    dispatch(opts.json, async (ctx) =>
+      (await import("../commands/submit.ts")).runSubmit(ctx, argv, {
+        ...opts,
+        afterDashes: afterDashes(command, argv),
+      }),
+    ),
   );
 
   withJson(
@@ -24,9 +31,13 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
         .description("run a task in a lease and stay with it: its output as it comes, then its exit status")
         .argument("[argv...]", "the command, recorded exactly as given"),
     ),
-  ).action((argv: string[], opts) =>
+  ).action((argv: string[], opts, command: Command) =>
     dispatch(opts.json, async (ctx) =>
-      (await import("../commands/submit.ts")).runSubmit(ctx, argv, { ...opts, follow: true }),
+      (await import("../commands/submit.ts")).runSubmit(ctx, argv, {
+        ...opts,
+        follow: true,
+        afterDashes: afterDashes(command, argv),
+      }),
     ),
   );
 
@@ -44,8 +55,10 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .option("--sweep <id>", "the sweep's id (default: one made from the command, the same each time)")
       .option("--force", "submit every point, even one whose identical task succeeded or is under way")
       .option("--dry-run", "print the points and what would be skipped; submit nothing"),
-  ).action((argv: string[], opts) =>
-    dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweep(ctx, argv, opts)),
+  ).action((argv: string[], opts, command: Command) =>
+    dispatch(opts.json, async (ctx) =>
+      (await import("../commands/sweep.ts")).runSweep(ctx, argv, { ...opts, afterDashes: afterDashes(command, argv) }),
+    ),
   );
   withJson(
     sweep
@@ -56,17 +69,39 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
     dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweepShow(ctx, id)),
   );
 
+  withJson(
+    withTaskFlags(
+      program
+        .command("config")
+        .description("the project's rv.toml and where each value comes from: rv config show [JOB]")
+        .command("show")
+        .description("what rv submit would use here: rv.toml's defaults, or a job, and where each value came from")
+        .argument("[job...]", "a job of rv.toml, and its variables as --name value"),
+    ),
+  ).action((words: string[], opts, command: Command) =>
+    dispatch(opts.json, async (ctx) =>
+      (await import("../commands/config-show.ts")).runConfigShow(ctx, words, {
+        ...opts,
+        afterDashes: afterDashes(command, words),
+      }),
+    ),
+  );
+
   for (const name of ["tasks", "ps"]) {
     withJson(
       program
         .command(name)
         .description(name === "ps" ? "alias of rv tasks" : "list tasks here and on the cluster, newest last")
         .option("--lease <lease>", "only this lease")
-        .option("--state <states>", "pending, running, lost, succeeded, failed, cancelled, active, done (comma list)")
+        .option(
+          "--state <states>",
+          "pending, blocked, running, lost, succeeded, failed, cancelled, dep_failed, active, done (comma list)",
+        )
         .option("--name <regex>", "only tasks whose name matches")
         .option("--tag <tag>", "only tasks with this tag (repeatable: all of them)", collect, [])
         .option("-n <n>", "show the newest N (default 20; 0 for all)")
-        .option("--all", "show every task"),
+        .option("--all", "show every task")
+        .option("--archived", "the tasks rv clean archived, instead"),
     ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/tasks.ts")).runTasks(ctx, opts)));
   }
 
@@ -121,6 +156,17 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
 
   withJson(
     program
+      .command("stats")
+      .description("elapsed, CPU time, CPU%, peak memory and GPU memory of each attempt (default: every task)")
+      .argument("[tasks...]", "ids, suffixes or numbers")
+      .option("--tag <tag>", "every task with this tag (repeatable: all of them)", collect, [])
+      .option("--lease <lease>", "only this lease"),
+  ).action((tasks: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/stats.ts")).runStats(ctx, tasks, opts)),
+  );
+
+  withJson(
+    program
       .command("wait")
       .description("wait until tasks finish; exit 0 when all succeeded (9 when one can never start)")
       .argument("[tasks...]", "ids, suffixes or numbers")
@@ -155,4 +201,54 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/requeue.ts")).runRequeue(ctx, tasks, opts)),
   );
+
+  withJson(
+    program
+      .command("rerun")
+      .description("a new task from an old one, with changes: rv rerun TASK [--env K=V] [-- NEW ARGV]")
+      .argument("<words...>", "the task (id, suffix, number or name), then optionally -- and a new command")
+      .option(
+        "--env <K=V>",
+        "set or replace an environment variable (repeatable); --env K passes K from here",
+        collect,
+        [],
+      )
+      .option("--name <name>", "the new task's name (default: the old one's, with -rerun, -rerun2, ...)")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((words: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/rerun.ts")).runRerun(ctx, words, opts)),
+  );
+
+  withJson(
+    program
+      .command("clean")
+      .description("archive finished tasks and their logs (rv tasks --archived lists them), or --delete them")
+      .option("--older-than <duration>", "only tasks that ended longer ago than this (e.g. 7d)")
+      .option("--tag <tag>", "only tasks with this tag (repeatable: all of them)", collect, [])
+      .option("--lease <lease>", "only this lease")
+      .option("--delete", "delete them and their logs instead of archiving")
+      .option("--all", "with --delete and no other filter: every finished task")
+      .option("--dry-run", "list what would be cleaned, change nothing"),
+  ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/clean.ts")).runClean(ctx, opts)));
+
+  withJson(
+    program
+      .command("note")
+      .description('set a task\'s note (rv note TASK "text"), or print it (rv note TASK)')
+      .argument("<task>", "id, unique suffix, 1 for the newest, or name")
+      .argument("[text]", "the note (replaces the one it had)")
+      .option("--clear", "remove the note")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((task: string, text: string | undefined, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/note.ts")).runNote(ctx, task, text, opts)),
+  );
+}
+
+/**
+ * Whether the command's words came after `--` (commander drops it; the program's operands keep it): a command
+ * after `--` is never a job's name, so `rv submit -- train` runs a program called train.
+ */
+function afterDashes(command: Command, words: readonly string[]): boolean {
+  const typed = command.parent?.args ?? [];
+  return words.length > 0 && typed[typed.length - words.length - 1] === "--";
 }

@@ -1,15 +1,48 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { RvError } from "../../errors.ts";
 import { jsonLines } from "../json-lines.ts";
 
 /**
- * Points given one by one (`rv sweep --from FILE`): a JSON object per line (`.jsonl`), or a CSV file whose
- * header names the parameters (`.csv`). Values are kept as text, as they will appear in argv: JSON numbers and
- * booleans as JSON writes them. Every line is checked before anything is submitted; a bad one names its line.
+ * Points given one by one (`rv sweep --from FILE`): a JSON object per line (`.jsonl`), a CSV file whose header
+ * names the parameters (`.csv`), or a YAML list of mappings (`.yaml`, `.yml`). Values are kept as text, as they
+ * will appear in argv: numbers and booleans as the file writes them. Every point is checked before anything is
+ * submitted; a bad one names its line.
  */
 export function parsePoints(text: string, file: string): Record<string, string>[] {
-  const points = file.toLowerCase().endsWith(".csv") ? csvPoints(text, file) : jsonlPoints(text, file);
+  const points = pointsOf(text, file);
   if (points.length === 0) throw new RvError("usage", `${file}: no points in it`);
   return points;
+}
+
+function pointsOf(text: string, file: string): Record<string, string>[] {
+  const lower = file.toLowerCase();
+  if (lower.endsWith(".csv")) return csvPoints(text, file);
+  if (lower.endsWith(".yaml") || lower.endsWith(".yml")) return yamlPoints(text, file);
+  return jsonlPoints(text, file);
+}
+
+/** `- {lr: 1e-3, seed: 1}` per point. A scalar keeps the text written (`1e-3` stays `1e-3`, not 0.001). */
+function yamlPoints(text: string, file: string): Record<string, string>[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true });
+  const lineOf = (offset: number | undefined) => lines.linePos(offset ?? 0).line;
+  const [error] = doc.errors;
+  if (error) throw badLine(file, lineOf(error.pos[0]), error.message.split("\n")[0] ?? "not YAML");
+  if (doc.contents === null) return [];
+  if (!isSeq(doc.contents)) throw badLine(file, lineOf(doc.contents.range?.[0]), "expected a list of points");
+  return doc.contents.items.map((item) => {
+    const at = lineOf(item.range?.[0]);
+    if (!isMap(item)) throw badLine(file, at, "expected a mapping such as {lr: 1e-3, seed: 1}");
+    const point: Record<string, string> = {};
+    for (const pair of item.items) {
+      const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
+      const value = pair.value;
+      if (!isScalar(value) || value.value === null) throw badLine(file, at, `${key}: expected a string or number`);
+      const plain = value.type === "PLAIN" ? (value.srcToken as { source?: string } | undefined)?.source : undefined;
+      point[key] = plain ?? String(value.value);
+    }
+    return point;
+  });
 }
 
 function jsonlPoints(text: string, file: string): Record<string, string>[] {
@@ -79,6 +112,6 @@ function csvRows(text: string, file: string): string[][] {
 
 function badLine(file: string, line: number, reason: string): RvError {
   return new RvError("usage", `${file}, line ${line}: ${reason}; nothing was submitted`, {
-    hint: 'one point a line: {"lr": 0.001, "seed": 1} (.jsonl), or a CSV file with a header (lr,seed)',
+    hint: 'one point a line: {"lr": 0.001, "seed": 1} (.jsonl), a CSV file with a header (lr,seed), or a YAML list (- {lr: 1e-3, seed: 1})',
   });
 }

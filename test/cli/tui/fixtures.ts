@@ -123,6 +123,7 @@ export function task(fields: Partial<TaskView> & Pick<TaskView, "id" | "state">)
     submittedAt: minutesAgo(100),
     startedAt: null,
     endedAt: null,
+    after: [],
     exitCode: null,
     signal: null,
     reason: null,

@@ -1,5 +1,6 @@
 import { isLiveRunner } from "../../../lease/index.ts";
 import { type LeaseRow, leaseListOp } from "../../../ops/index.ts";
+import { rememberClusterNames } from "../../completion/cache.ts";
 import type { Context } from "../../context.ts";
 import { formatTime, printJson, renderTable } from "../../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../../route.ts";
@@ -9,6 +10,8 @@ export async function runLeaseLs(ctx: Context): Promise<number> {
   const { reached, missing } = await gather(placesFor(ctx, null), (place) =>
     place.call(leaseListOp, { summaries: true }),
   );
+  const cluster = reached.find(({ place }) => place.kind === "cluster");
+  if (cluster) rememberClusterNames(ctx.root, { leases: cluster.value.leases.map((lease) => lease.id) });
   const rows = reached.flatMap(({ place, value }) => value.leases.map((lease) => ({ ...lease, where: place.name })));
   if (ctx.json) {
     printJson(ctx.io, { leases: rows.map(jsonRow), missing: missingJson(missing) });

@@ -1,0 +1,56 @@
+import { leasePaths } from "../../fsqueue/index.ts";
+import { listLeases, readTaskCopy } from "../../lease/index.ts";
+import { taskIndex } from "../../ops/index.ts";
+import { type CompletionCache, readCompletionCache } from "./cache.ts";
+import type { NameKind } from "./spec.ts";
+
+/** A name a shell may offer, and what it shows beside it. */
+export interface Candidate {
+  value: string;
+  description: string;
+}
+
+/** This machine's newest tasks whose names are read: each costs a file or two, and the answer must be quick. */
+const LOCAL_TASKS = 200;
+
+/**
+ * `rv __complete leases|tasks PREFIX`: the names that start with PREFIX, newest first, from this machine's RV_HOME
+ * and the cached names of the cluster. Reads files only: never ssh, never a lock.
+ */
+export function completeNames(root: string, kind: NameKind, prefix: string): Candidate[] {
+  const cache = readCompletionCache(root);
+  const all = kind === "leases" ? leaseCandidates(root, cache) : taskCandidates(root, cache);
+  const offered = new Map<string, Candidate>();
+  for (const candidate of all) {
+    // A line per candidate: a value that holds a tab or a newline cannot be offered whole.
+    if (!candidate.value.startsWith(prefix) || /[\t\n]/.test(candidate.value)) continue;
+    if (!offered.has(candidate.value)) offered.set(candidate.value, candidate);
+  }
+  return [...offered.values()];
+}
+
+function leaseCandidates(root: string, cache: CompletionCache): Candidate[] {
+  const here = listLeases(root)
+    .reverse()
+    .map((lease) => ({ value: lease.id, description: `${lease.kind} lease, ${lease.state}` }));
+  const there = cache.leases.map((id) => ({ value: id, description: "cluster lease" }));
+  return [...here, ...there];
+}
+
+/** Each task by id, and by name when it has one (names work as references too), the id beside the name. */
+function taskCandidates(root: string, cache: CompletionCache): Candidate[] {
+  const leases = listLeases(root).map((lease) => lease.id);
+  const here = taskIndex(root, leases)
+    .slice(-LOCAL_TASKS)
+    .map((ref) => ({ ...ref, name: readTaskCopy(leasePaths(root, ref.lease), ref.id)?.task.name ?? null }));
+  const newestFirst = [...here, ...cache.tasks].sort((a, b) => b.id.localeCompare(a.id));
+  return newestFirst.flatMap((task) => [
+    { value: task.id, description: task.name ? `${task.name} (${task.lease})` : task.lease },
+    ...(task.name ? [{ value: task.name, description: `${task.id} (${task.lease})` }] : []),
+  ]);
+}
+
+/** One candidate a line, `value<TAB>description`, as the scripts read them. */
+export function candidateLines(candidates: Candidate[]): string {
+  return candidates.map((c) => `${c.value}\t${c.description.replace(/\s+/g, " ")}\n`).join("");
+}

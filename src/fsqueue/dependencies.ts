@@ -1,0 +1,71 @@
+import { existsSync } from "node:fs";
+import { readArchivedOne } from "./archive.ts";
+import { listEntries } from "./layout.ts";
+import { claimFile, type LeasePaths, recordFile } from "./paths.ts";
+import type { TerminalState } from "./schema.ts";
+import { readDoneOne } from "./snapshot.ts";
+
+/**
+ * Whether a task's dependencies (`after`) let it start: all succeeded (`ready`), one ended otherwise (`failed`:
+ * the task can never start, it is `dep_failed`), or some have not ended yet (`waiting`: it is `blocked`).
+ */
+export type DependencyVerdict =
+  | { kind: "ready" }
+  | { kind: "waiting"; on: string }
+  | { kind: "failed"; dep: string; state: Exclude<TerminalState, "succeeded"> };
+
+const READY: DependencyVerdict = { kind: "ready" };
+
+/**
+ * A failure decides as soon as it is seen, even while other dependencies still run: nothing they do can make the
+ * task startable again (only a requeue of the failed one, which takes it out of done/).
+ */
+export function dependencyVerdict(
+  after: readonly string[] | undefined,
+  endOf: (id: string) => TerminalState | undefined,
+): DependencyVerdict {
+  let waitingOn: string | undefined;
+  for (const id of after ?? []) {
+    const end = endOf(id);
+    if (end === undefined) waitingOn ??= id;
+    else if (end !== "succeeded") return { kind: "failed", dep: id, state: end };
+  }
+  return waitingOn === undefined ? READY : { kind: "waiting", on: waitingOn };
+}
+
+/** Why a task waits or can never start, for people: `waiting for prep-1 (0mx7…)`, `dependency prep-2 (…) failed`. */
+export function dependencyReason(
+  verdict: Exclude<DependencyVerdict, { kind: "ready" }>,
+  nameOf: (id: string) => string | undefined,
+): string {
+  const id = verdict.kind === "waiting" ? verdict.on : verdict.dep;
+  const name = nameOf(id);
+  const label = name === undefined ? id : `${name} (${id})`;
+  return verdict.kind === "waiting" ? `waiting for ${label}` : `dependency ${label} ${verdict.state}`;
+}
+
+/**
+ * How each dependency ended, read from its done/ record when first asked (a task that has not ended has none).
+ * Meant for one look at the inbox: a task can go back to the inbox (`rv requeue`), so answers are not kept.
+ */
+export function doneStates(p: LeasePaths): (id: string) => TerminalState | undefined {
+  const seen = new Map<string, TerminalState | undefined>();
+  return (id) => {
+    if (!seen.has(id)) seen.set(id, endOf(p, id));
+    return seen.get(id);
+  };
+}
+
+/**
+ * A requeued task keeps its old done/ record until its new attempt ends, and the newer copy wins (latestState): a
+ * failure with a newer attempt pending or running has not ended. (A success requeued while tasks still wait for it
+ * is taken as it stands: they may start.)
+ */
+function endOf(p: LeasePaths, id: string): TerminalState | undefined {
+  // An archived task (`rv clean`) ended as its archived record says.
+  const state = (readDoneOne(p, id) ?? readArchivedOne(p, id))?.state;
+  if (state === undefined || state === "succeeded") return state;
+  const again =
+    existsSync(recordFile(p.inbox, id)) || listEntries(p.claimed).some((owner) => existsSync(claimFile(p, owner, id)));
+  return again ? undefined : state;
+}

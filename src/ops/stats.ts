@@ -1,0 +1,151 @@
+import { basename } from "node:path";
+import { z } from "zod";
+import {
+  HeartbeatSchema,
+  heartbeatFile,
+  type LeasePaths,
+  leasePaths,
+  listEntries,
+  type RvEvent,
+  readDoneOne,
+  readEvents,
+  TerminalStateSchema,
+  tryReadRecord,
+  type Usage,
+  UsageSchema,
+} from "../fsqueue/index.ts";
+import { isTerminal, TaskStateSchema, type TaskView } from "../lease/index.ts";
+import { defineOp } from "./op.ts";
+import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+import { selectedViews } from "./select.ts";
+
+export const AttemptStatsSchema = z.object({
+  attempt: z.number().int(),
+  /**
+   * The latest attempt: the task's state. An earlier one: how it ended, `requeued` (rv sent it back: a retry, a
+   * segment end), a terminal state (then `rv requeue` ran it again), or `lost` (its runner died).
+   */
+  state: z.string(),
+  /** How it ended, as its runner said (`failed: exit code 1`, `attempt 1 exit code 1: retry 1 of 2; ...`). */
+  outcome: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** Up to now for a running attempt; null for one that never started or whose end is unknown. */
+  elapsedMs: z.number().nullable(),
+  /** As its runner last sampled it; null where none was recorded (not Linux, never started, runner lost). */
+  usage: UsageSchema.nullable(),
+});
+export type AttemptStats = z.infer<typeof AttemptStatsSchema>;
+
+export const TaskStatsSchema = z.object({
+  id: z.string(),
+  lease: z.string(),
+  name: z.string().nullable(),
+  state: TaskStateSchema,
+  attempts: z.array(AttemptStatsSchema),
+});
+export type TaskStats = z.infer<typeof TaskStatsSchema>;
+
+/**
+ * `rv stats`: elapsed, CPU time and peak memory of every attempt of the selected tasks (or of every task in
+ * scope), from what runners recorded: each attempt's `finished`/`requeued` event, the `done/` record of the last,
+ * and for a running attempt its runner's heartbeat.
+ */
+export const statsOp = defineOp({
+  name: "stats",
+  input: z.object({ select: TaskSelectionSchema }),
+  result: z.object({ tasks: z.array(TaskStatsSchema), elsewhere: z.array(TaskRefSchema) }),
+  run(env, input) {
+    const { views, elsewhere } = selectedViews(env, input.select, () => true);
+    const nowMs = env.now().getTime();
+    const logs = new Map<string, Map<string, RvEvent[]>>();
+    const tasks = views.map((view): TaskStats => {
+      const p = leasePaths(env.root, view.lease);
+      let log = logs.get(view.lease);
+      if (!log) {
+        log = attemptEvents(p);
+        logs.set(view.lease, log);
+      }
+      const attempts = attemptStats(view, log.get(view.id) ?? [], currentUsage(p, view), nowMs);
+      return { id: view.id, lease: view.lease, name: view.name, state: view.state, attempts };
+    });
+    return { tasks, elsewhere };
+  },
+});
+
+/** The events that bound attempts (started, finished, requeued) of every task of a lease, by task, oldest first. */
+function attemptEvents(p: LeasePaths): Map<string, RvEvent[]> {
+  const byTask = new Map<string, RvEvent[]>();
+  const events = listEntries(p.events)
+    .filter((name) => name.endsWith(".jsonl"))
+    .flatMap((name) => readEvents(p, basename(name, ".jsonl")))
+    .filter((e) => e.task !== undefined && (e.type === "started" || e.type === "finished" || e.type === "requeued"))
+    .sort((a, b) => a.time.localeCompare(b.time));
+  for (const event of events) {
+    const id = event.task as string;
+    const list = byTask.get(id);
+    if (list) list.push(event);
+    else byTask.set(id, [event]);
+  }
+  return byTask;
+}
+
+/**
+ * What the task's latest attempt used: from its `done/` record once it ended, or as its runner's last heartbeat
+ * says while it runs.
+ */
+export function currentUsage(p: LeasePaths, view: TaskView): Usage | undefined {
+  if (isTerminal(view.state)) {
+    const done = readDoneOne(p, view.id);
+    return done?.task.attempt === view.attempt ? done.usage : undefined;
+  }
+  if (view.state !== "running" || view.runner === null) return undefined;
+  const beat = tryReadRecord(heartbeatFile(p, view.runner), HeartbeatSchema);
+  if (!beat?.ok) return undefined;
+  return beat.value.running.find((r) => r.task === view.id && r.attempt === view.attempt)?.usage;
+}
+
+/** Every attempt of a task, 1 to its latest, from its events (`events`: this task's, oldest first). */
+export function attemptStats(
+  view: TaskView,
+  events: readonly RvEvent[],
+  current: Usage | undefined,
+  nowMs: number,
+): AttemptStats[] {
+  return Array.from({ length: view.attempt }, (_, i) => {
+    const attempt = i + 1;
+    const mine = events.filter((e) => e.attempt === attempt);
+    const started = mine.find((e) => e.type === "started")?.time ?? null;
+    const end = mine.filter((e) => e.type === "finished" || e.type === "requeued").at(-1);
+    if (attempt < view.attempt) {
+      const endedAt = end?.time ?? null;
+      return {
+        attempt,
+        state: earlierState(end),
+        outcome: end?.detail ?? null,
+        startedAt: started,
+        endedAt,
+        elapsedMs: started && endedAt ? Date.parse(endedAt) - Date.parse(started) : null,
+        usage: end?.usage ?? null,
+      };
+    }
+    const startedAt = view.startedAt ?? started;
+    const until = view.endedAt ? Date.parse(view.endedAt) : view.state === "running" ? nowMs : null;
+    return {
+      attempt,
+      state: view.state,
+      outcome: end?.detail ?? null,
+      startedAt,
+      endedAt: view.endedAt,
+      elapsedMs: startedAt && until !== null ? Math.max(0, until - Date.parse(startedAt)) : null,
+      usage: current ?? end?.usage ?? null,
+    };
+  });
+}
+
+/** How an attempt before the latest ended, from the event its runner wrote then (none: its runner was lost). */
+function earlierState(end: RvEvent | undefined): string {
+  if (end?.type === "requeued") return "requeued";
+  const said = TerminalStateSchema.safeParse(end?.detail?.split(":")[0]);
+  return said.success ? said.data : "lost";
+}
