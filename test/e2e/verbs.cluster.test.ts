@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -339,6 +341,80 @@ describe.each([
     const loop = await laptopRv(["submit", "--lease", lease, "--name", "me", "--after", "me", "--", "true"]);
     expect(loop.stderr).toContain("--after makes a loop: me -> me");
     expect((await listed(["--lease", lease])).length).toBe(before);
+  });
+
+  test("--max-running 2 is never exceeded, as the done records tell", { timeout: 90_000 }, async () => {
+    const id = `cap-${lease}`;
+    const result = await laptopRv([
+      ...["sweep", "--lease", lease, "--sweep", id, "--max-running", "2", "--json", "--"],
+      ...["sh", "-c", "sleep 1", "sh", "--i", "{1..5}"],
+    ]);
+    expect(result.exitCode, result.stderr as string).toBe(0);
+    expect((await laptopRv(["wait", "--tag", id, "--timeout", "60s"])).exitCode).toBe(0);
+    const ran = await listed(["--tag", id]);
+    type Ran = { startedAt: string | null; endedAt?: string | null };
+    const edges = (ran as Ran[]).flatMap((t) => [
+      { at: Date.parse(t.startedAt ?? ""), step: 1 },
+      { at: Date.parse(t.endedAt ?? ""), step: -1 },
+    ]);
+    edges.sort((a, b) => a.at - b.at || a.step - b.step);
+    let running = 0;
+    let most = 0;
+    for (const edge of edges) {
+      running += edge.step;
+      most = Math.max(most, running);
+    }
+    expect(ran).toHaveLength(5);
+    expect(most).toBe(2);
+  });
+
+  test("an rv.toml job with variable expansion runs there as here", async () => {
+    const dir = join(laptop.root, `project-${lease}`);
+    mkdirSync(dir, { recursive: true });
+    const $ = (name: string) => `\${${name}}`; // ${NAME} as rv.toml writes it
+    const toml = `[jobs.hello]\ncommand = "echo ${$("GREETING:-hi")} ${$("WHO")} ${$("STAGE")}"\nenv = { STAGE = "${$("STAGE:-dev")}" }\n`;
+    writeFileSync(join(dir, "rv.toml"), toml);
+    writeFileSync(join(dir, ".env"), "GREETING=hello\n");
+    const run = await rv(laptop.root, ["submit", "--lease", lease, "hello", "--who", "world", "--follow"], {
+      cwd: dir,
+    });
+    expect(run.exitCode, run.stderr as string).toBe(0);
+    expect(String(run.stdout).trim().split("\n").at(-1)).toBe("hello world dev");
+  });
+
+  test("rv notify: a failed task is told to a webhook once, from where the lease runs", {
+    timeout: 60_000,
+  }, async () => {
+    const bodies: { type: string; name?: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        bodies.push(JSON.parse(body));
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const where = place === "local" ? "--local" : "--cluster";
+    try {
+      const set = await laptopRv(["notify", "set", where, "--webhook", url, "--format", "json", "--on", "task-failed"]);
+      expect(set.exitCode, set.stderr as string).toBe(0);
+      const failed = (name: string) => bodies.filter((b) => b.type === "task-failed" && b.name === name).length;
+      for (const name of [`told-${lease}-1`, `told-${lease}-2`]) {
+        const result = await laptopRv(["submit", "--lease", lease, "--name", name, "--", "sh", "-c", "exit 3"]);
+        expect(result.exitCode, result.stderr as string).toBe(0);
+        await waitFor(() => failed(name) > 0, { timeoutMs: 30_000, what: `${name} told` });
+      }
+      // By the second task's notice, a second one of the first would have come: there is none.
+      expect(failed(`told-${lease}-1`)).toBe(1);
+      expect(failed(`told-${lease}-2`)).toBe(1);
+    } finally {
+      await laptopRv(["notify", "off", where]);
+      server.close();
+    }
   });
 });
 
