@@ -153,3 +153,17 @@ describe("rv tui that crashes", () => {
     expect(screen).toContain("rv-test-crash");
   });
 });
+
+describe("rv tui --tag", () => {
+  const tagged = tmuxTerminal("rv-tui-tag");
+  afterAll(() => tagged.kill());
+
+  test("shows only the tasks with the tag, and says so in the table's title", async () => {
+    await rv(home.root, ["submit", "--name", "tagged-one", "--tag", "sw-x", "--", "true"]);
+    tagged.start(`${tuiLine(RV_BIN)} --tag sw-x`);
+    const screen = await tagged.until("the tagged task", (s) => s.includes("tagged-one"));
+    expect(screen).toContain("tag:sw-x");
+    expect(screen).not.toContain("sleeper");
+    expect(screen).not.toContain("failing");
+  });
+});

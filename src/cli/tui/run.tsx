@@ -119,13 +119,15 @@ function merged(local: Feed, cluster: Feed | null): { snapshot: TuiSnapshot | nu
 interface TuiProps {
   local: Source;
   cluster: Source | null;
+  /** `--tag`: the task table shows only tasks with these tags. */
+  tags: string[];
   onQuit: () => void;
 }
 
-function Tui({ local, cluster, onQuit }: TuiProps) {
+function Tui({ local, cluster, tags, onQuit }: TuiProps) {
   const { stdout } = useStdout();
   const [size, setSize] = useState({ width: stdout.columns || 80, height: stdout.rows || 24 });
-  const [state, setState] = useState<TuiState>(INITIAL_STATE);
+  const [state, setState] = useState<TuiState>({ ...INITIAL_STATE, tags });
   const [nowMs, setNowMs] = useState(Date.now());
   const stateRef = useRef(state);
   const snapshotRef = useRef<TuiSnapshot | null>(null);
@@ -209,7 +211,7 @@ const LEAVE_ALT_SCREEN = "\x1b[?25h\x1b[?1049l";
  * `rv tui`: full screen on the terminal's alternate screen, which is left on every way out (q, Ctrl-C, a
  * signal, a crash), so the shell comes back as it was.
  */
-export async function runTui(ctx: Context): Promise<number> {
+export async function runTui(ctx: Context, options: { tag?: string[] } = {}): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new RvError("usage", "rv tui needs a terminal", { hint: "for scripts: rv status --json, rv tasks --json" });
   }
@@ -222,7 +224,8 @@ export async function runTui(ctx: Context): Promise<number> {
   const quitting = new Promise<void>((resolve) => {
     quit = resolve;
   });
-  const ink = render(<Tui local={localSource(ctx)} cluster={clusterSource(ctx)} onQuit={quit} />, {
+  const tags = options.tag ?? [];
+  const ink = render(<Tui local={localSource(ctx)} cluster={clusterSource(ctx)} tags={tags} onQuit={quit} />, {
     exitOnCtrlC: false,
     patchConsole: false,
   });

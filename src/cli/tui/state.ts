@@ -1,4 +1,5 @@
 import { isQueued, isTerminal, type TaskView } from "../../lease/index.ts";
+import { hasTags } from "../../ops/select.ts";
 import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { TaskAction } from "./action.ts";
 
@@ -24,6 +25,8 @@ export interface TuiState {
   taskId: string | null;
   filter: TaskFilter;
   search: string;
+  /** `rv tui --tag T`: only tasks with every one of these tags. */
+  tags: string[];
   mode: Mode;
   pane: "detail" | "logs";
   stream: "stdout" | "stderr";
@@ -41,6 +44,7 @@ export const INITIAL_STATE: TuiState = {
   taskId: null,
   filter: "recent",
   search: "",
+  tags: [],
   mode: { kind: "browse" },
   pane: "detail",
   stream: "stdout",
@@ -64,15 +68,15 @@ export function isStuck(task: TaskView, snapshot: TuiSnapshot): boolean {
   return runner !== undefined && (runner.health === "stale" || runner.health === "exited");
 }
 
-/** The tasks the table shows, newest first: the lease, the filter and the search applied. */
+/** The tasks the table shows, newest first: the lease, the tags, the filter and the search (names, ids, tags) applied. */
 export function visibleTasks(
   snapshot: TuiSnapshot,
-  state: Pick<TuiState, "leaseId" | "filter" | "search">,
+  state: Pick<TuiState, "leaseId" | "filter" | "search"> & Partial<Pick<TuiState, "tags">>,
 ): TaskView[] {
   const search = state.search.toLowerCase();
   const chosen = snapshot.tasks
-    .filter((t) => state.leaseId === null || t.lease === state.leaseId)
-    .filter((t) => !search || `${t.name ?? ""} ${t.id}`.toLowerCase().includes(search))
+    .filter((t) => (state.leaseId === null || t.lease === state.leaseId) && hasTags(t, state.tags ?? []))
+    .filter((t) => !search || `${t.name ?? ""} ${t.id} ${t.tags.join(" ")}`.toLowerCase().includes(search))
     .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   switch (state.filter) {
     case "all":
@@ -81,6 +85,8 @@ export function visibleTasks(
       const finished = chosen.filter((t) => isTerminal(t.state)).slice(0, RECENT_FINISHED);
       return chosen.filter((t) => !isTerminal(t.state) || finished.includes(t));
     }
+    case "pending":
+      return chosen.filter((t) => isQueued(t.state));
     case "done":
       return chosen.filter((t) => t.state === "succeeded");
     case "failed":

@@ -28,7 +28,8 @@ export function TasksPane({ snapshot, state, rows, width, nowMs }: PaneProps) {
   const at = tasks.findIndex((t) => t.id === selected?.id);
   const first = scrollOffset(tasks.length, at, room);
   const stuck = (task: TaskView) => isStuck(task, snapshot);
-  const title = `tasks [${state.filter}]${state.search ? ` /${state.search}` : ""}`;
+  const tags = state.tags.map((tag) => ` tag:${tag}`).join("");
+  const title = `tasks [${state.filter}]${tags}${state.search ? ` /${state.search}` : ""}`;
   return (
     <Box flexDirection="column" height={rows} width={width} overflow="hidden">
       <PaneTitle

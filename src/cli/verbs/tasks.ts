@@ -123,10 +123,11 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   program
     .command("tui")
     .description("watch and steer leases, runners and tasks full screen (local, and the cluster's over ssh)")
-    .action(() =>
+    .option("--tag <tag>", "show only tasks with this tag (repeatable: all of them)", collect, [])
+    .action((opts: { tag: string[] }) =>
       dispatch(false, async (ctx) => {
         const { loadForTerminal } = await import("../ui/ink.ts");
-        return (await loadForTerminal(() => import("../tui/run.tsx"))).runTui(ctx);
+        return (await loadForTerminal(() => import("../tui/run.tsx"))).runTui(ctx, opts);
       }),
     );
 

@@ -91,6 +91,24 @@ describe("what the task table shows", () => {
     });
   });
 
+  test("rv tui --tag shows only the tasks with every tag given; / also searches tags", () => {
+    const tagged: TuiSnapshot = {
+      ...snapshot,
+      tasks: snapshot.tasks.map((t) => (t.id === "t6" || t.id === "t2" ? { ...t, tags: ["sw-1", t.id] } : t)),
+    };
+    expect(ids(visibleTasks(tagged, { ...INITIAL_STATE, filter: "all", tags: ["sw-1"] }))).toEqual(["t6", "t2"]);
+    expect(ids(visibleTasks(tagged, { ...INITIAL_STATE, filter: "all", tags: ["sw-1", "t2"] }))).toEqual(["t2"]);
+    expect(ids(visibleTasks(tagged, { ...INITIAL_STATE, filter: "all", search: "sw-1" }))).toEqual(["t6", "t2"]);
+  });
+
+  test("the pending filter shows blocked tasks too", () => {
+    const blocked: TuiSnapshot = {
+      ...snapshot,
+      tasks: snapshot.tasks.map((t) => (t.id === "t6" ? { ...t, state: "blocked" as const } : t)),
+    };
+    expect(ids(visibleTasks(blocked, { ...INITIAL_STATE, filter: "pending" }))).toEqual(["t7", "t6"]);
+  });
+
   test("/ searches names and ids as typed; Esc leaves the search as it was", () => {
     const { state } = press([key("/"), ...[..."lr3"].map((c) => key(c)), key("", "enter")]);
     expect(state.search).toBe("lr3");
