@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
-import { TaskStateSchema } from "../lease/index.ts";
+import { TaskStateSchema, type TaskView } from "../lease/index.ts";
 import { followTask } from "./follow.ts";
 import { latestLoggedAttempt } from "./log-tail.ts";
-import { defineOp } from "./op.ts";
+import { defineOp, type OpEnv } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
-import { oneSelected } from "./select.ts";
+import { oneSelected, selectedViews } from "./select.ts";
 
 /** The last `n` lines of `text` (all of it without `n`), keeping a final newline. */
 export function lastLines(text: string, n: number | null): string {
@@ -22,6 +22,40 @@ export function lastLines(text: string, n: number | null): string {
  * its first line) until the task ends; the answer then carries no text. A task that turned out to be the other
  * place's is handed back in `elsewhere`.
  */
+const LogSchema = z.object({
+  id: z.string(),
+  lease: z.string(),
+  /** Present for the tasks of a `--tag`: the header names them. */
+  name: z.string().nullable().optional(),
+  state: TaskStateSchema,
+  attempt: z.number().int(),
+  stream: z.enum(["stdout", "stderr"]),
+  file: z.string(),
+  /** Null when it was streamed (following). */
+  text: z.string().nullable(),
+  exists: z.boolean(),
+});
+
+/** One task's log as it is now: the newest attempt that has one, or the attempt asked for. */
+function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: number | null, lines: number | null) {
+  const p = leasePaths(env.root, view.lease);
+  const shown = attempt ?? latestLoggedAttempt(p, view.id, view.attempt, stream);
+  const file = taskLogFile(p, view.id, shown, stream);
+  const exists = existsSync(file);
+  const whole = exists ? readFileSync(file) : Buffer.alloc(0);
+  const log = {
+    id: view.id,
+    lease: view.lease,
+    name: view.name,
+    state: view.state,
+    attempt: shown,
+    stream: stream === "out" ? ("stdout" as const) : ("stderr" as const),
+    file,
+    exists,
+  };
+  return { log, whole, text: lastLines(whole.toString("utf8"), lines) };
+}
+
 export const logsOp = defineOp({
   name: "logs",
   input: z.object({
@@ -32,34 +66,26 @@ export const logsOp = defineOp({
     follow: z.boolean().default(false),
   }),
   result: z.object({
-    log: z
-      .object({
-        id: z.string(),
-        lease: z.string(),
-        state: TaskStateSchema,
-        attempt: z.number().int(),
-        stream: z.enum(["stdout", "stderr"]),
-        file: z.string(),
-        /** Null when it was streamed (following). */
-        text: z.string().nullable(),
-        exists: z.boolean(),
-      })
-      .nullable(),
+    log: LogSchema.nullable(),
+    /** `--tag`: every task with the tags, oldest first, each with its last lines. */
+    logs: z.array(LogSchema).default([]),
     elsewhere: z.array(TaskRefSchema),
   }),
   async run(env, input) {
+    if (input.select.tags.length > 0) {
+      const { views } = selectedViews(env, input.select, () => true);
+      const logs = views.map((v) => {
+        const { log, text } = readLog(env, v, input.stream, input.attempt, input.lines);
+        return { ...log, text };
+      });
+      return { log: null, logs, elsewhere: [] };
+    }
     const { view, elsewhere } = oneSelected(env, input.select, "rv logs TASK");
-    if (!view) return { log: null, elsewhere };
-    const p = leasePaths(env.root, view.lease);
-    const attempt = input.attempt ?? latestLoggedAttempt(p, view.id, view.attempt, input.stream);
-    const file = taskLogFile(p, view.id, attempt, input.stream);
-    const exists = existsSync(file);
-    const whole = exists ? readFileSync(file) : Buffer.alloc(0);
-    const text = lastLines(whole.toString("utf8"), input.lines);
-    const stream = input.stream === "out" ? "stdout" : "stderr";
-    const log = { id: view.id, lease: view.lease, state: view.state, attempt, stream, file, exists } as const;
+    if (!view) return { log: null, logs: [], elsewhere };
+    const { log, whole, text } = readLog(env, view, input.stream, input.attempt, input.lines);
+    const { attempt, exists } = log;
     if (!input.follow || (input.attempt !== null && input.attempt !== view.attempt))
-      return { log: { ...log, text }, elsewhere };
+      return { log: { ...log, text }, logs: [], elsewhere };
     env.sink.out(text);
     // From the end of what was printed: an older attempt's log was printed, the newest is followed from its start.
     const offsets = { out: 0, err: 0, [input.stream]: whole.length };
@@ -67,6 +93,6 @@ export const logsOp = defineOp({
     const ref = { lease: view.lease, id: view.id };
     const { views, cannotStart } = await followTask(env, ref, { streams: [input.stream], from, allToOut: true });
     for (const stuck of cannotStart) env.sink.note(`stopped following: ${stuck.why}`);
-    return { log: { ...log, state: views[0]?.state ?? view.state, text: null }, elsewhere };
+    return { log: { ...log, state: views[0]?.state ?? view.state, text: null }, logs: [], elsewhere };
   },
 });

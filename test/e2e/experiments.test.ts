@@ -105,4 +105,20 @@ describe("dependencies, names, notes, reruns and clean (built binary)", () => {
     expect(json<Listed2>((await rv(home.root, ["tasks", "--archived", "--json"])).stdout as string).tasks).toEqual([]);
     expect(existsSync(join(lease, "archive", "logs", base))).toBe(false);
   });
+
+  it("rv logs --tag prints the last lines of every task with the tag, each under a header", async () => {
+    await rv(home.root, ["lease", "up", "--local", "--name", "one", "--cpus", "2"]);
+    const a = await submit(["--name", "la", "--tag", "logs-t", "--", "sh", "-c", "echo a1; echo a2"]);
+    const b = await submit(["--name", "lb", "--tag", "logs-t", "--", "sh", "-c", "echo b1"]);
+    await submit(["--name", "other", "--", "echo", "not this one"]);
+    expect((await rv(home.root, ["wait", "--tag", "logs-t", "--timeout", "30s"])).exitCode).toBe(0);
+    const printed = await rv(home.root, ["logs", "--tag", "logs-t", "-n", "1"]);
+    expect(printed.exitCode, printed.stderr as string).toBe(0);
+    expect(printed.stdout).toBe(
+      `==> la (${a}), succeeded, attempt 1 <==\na2\n\n==> lb (${b}), succeeded, attempt 1 <==\nb1\n`,
+    );
+    const following = await rv(home.root, ["logs", "--tag", "logs-t", "-f"]);
+    expect(following.exitCode).toBe(2);
+    expect(following.stderr).toContain("-f follows one task");
+  });
 });

@@ -3,7 +3,7 @@ import { logsOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";
-import { onSelectedTasks } from "../route.ts";
+import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
 
 export interface LogsOptions {
@@ -12,19 +12,30 @@ export interface LogsOptions {
   follow?: boolean;
   attempt?: string;
   lease?: string;
+  tag?: string[];
 }
+
+/** Lines of each task `rv logs --tag` prints when -n is not given, as tail does for several files. */
+const TAGGED_LINES = 10;
 
 /**
  * `rv logs TASK [-f]`: one call where the task lives; following streams its output as it is written (over one ssh
  * channel for a cluster task) until it ends or Ctrl-C. With --json, followed output goes to stderr.
  */
-export async function runLogs(ctx: Context, ref: string, options: LogsOptions): Promise<number> {
+export async function runLogs(ctx: Context, ref: string | undefined, options: LogsOptions): Promise<number> {
+  const tags = options.tag ?? [];
   const input = {
     stream: options.stderr ? ("err" as const) : ("out" as const),
     attempt: parseCount("--attempt", options.attempt, 1) ?? null,
-    lines: parseCount("-n", options.n, 0) ?? null,
+    lines: parseCount("-n", options.n, 0) ?? (tags.length > 0 ? TAGGED_LINES : null),
     follow: options.follow === true,
   };
+  if (tags.length > 0) return runTaggedLogs(ctx, ref, tags, input, options.lease);
+  if (ref === undefined) {
+    throw new RvError("usage", "name the task whose output to print, or --tag T for every task with the tag", {
+      hint: "for example: rv logs 1 (the newest), rv logs train -f, rv logs --tag sw-5d41a2 -n 3",
+    });
+  }
   // Only following waits for the person to stop it: any other call ends by itself, and Ctrl-C ends rv.
   const interrupt = input.follow ? onInterrupt() : null;
   try {
@@ -44,6 +55,41 @@ export async function runLogs(ctx: Context, ref: string, options: LogsOptions): 
   } finally {
     interrupt?.done();
   }
+}
+
+/** `rv logs --tag T`: the last lines of every task with the tags, here and on the cluster, each under a header. */
+async function runTaggedLogs(
+  ctx: Context,
+  ref: string | undefined,
+  tags: string[],
+  input: { stream: "out" | "err"; attempt: number | null; lines: number | null; follow: boolean },
+  lease: string | undefined,
+): Promise<number> {
+  if (ref !== undefined) throw new RvError("usage", "give a task or --tag, not both");
+  if (input.follow) {
+    throw new RvError("usage", "-f follows one task: --tag prints the last lines of each", {
+      hint: "follow one of them by its name: rv logs NAME -f",
+    });
+  }
+  const selection = { refs: [], lease: lease ?? null, all: false, tags };
+  const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
+    place.call(logsOp, { ...input, select }),
+  );
+  const logs = reached.flatMap(({ value }) => value.logs).sort((a, b) => a.id.localeCompare(b.id));
+  if (ctx.json) {
+    printJson(ctx.io, { logs, missing: missingJson(missing) });
+    return 0;
+  }
+  reportMissing(ctx, missing, "logs");
+  if (logs.length === 0)
+    throw new RvError("not_found", `no task has the tag${tags.length > 1 ? "s" : ""} ${tags.join(", ")}`);
+  const blocks = logs.map((log) => {
+    const header = `==> ${log.name ? `${log.name} (${log.id})` : log.id}, ${log.state}, attempt ${log.attempt} <==`;
+    const body = log.exists ? (log.text ?? "") : `(${noLogWhy(log.state, log.stream)})\n`;
+    return `${header}\n${body}${body.endsWith("\n") || body === "" ? "" : "\n"}`;
+  });
+  ctx.io.out(blocks.join("\n"));
+  return 0;
 }
 
 /** A task that never started never will have logs; one that waits has none yet. */

@@ -134,14 +134,15 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("logs")
-      .description("print a task's output, here or on the cluster")
-      .argument("<task>", "id, unique suffix, or 1 for the newest")
-      .option("-n <lines>", "only the last N lines")
+      .description("print a task's output, here or on the cluster (or with --tag, the last lines of each task's)")
+      .argument("[task]", "id, unique suffix, 1 for the newest, or name")
+      .option("--tag <tag>", "every task with this tag, each under a header (repeatable: all of them)", collect, [])
+      .option("-n <lines>", "only the last N lines (with --tag: 10 unless given)")
       .option("--stderr", "stderr instead of stdout")
       .option("-f, --follow", "keep printing as the task writes (Ctrl-C stops following only)")
       .option("--attempt <n>", "an earlier attempt's output")
       .option("--lease <lease>", "look in this lease only"),
-  ).action((task: string, opts) =>
+  ).action((task: string | undefined, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/logs.ts")).runLogs(ctx, task, opts)),
   );
 
