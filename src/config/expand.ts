@@ -171,3 +171,26 @@ function braceEnd(text: string, start: number): number {
   }
   return text.length;
 }
+
+/**
+ * A `shell` job's values go in as single-quoted words, which only stays one safe word outside double quotes:
+ * inside "...", the quotes would be literal and `$(...)` in a value would run. Such a reference is refused.
+ */
+export function refuseInDoubleQuotes(script: string, where?: Where): void {
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+    } else if (c === "\\") i++;
+    else if (c === "$" && script[i + 1] === "$") i++;
+    else if (quote === '"' && c === "$" && script[i + 1] === "{") {
+      throw located(
+        where,
+        'a variable inside double quotes: rv quotes each value as one word itself, and inside "..." that breaks',
+        'write the reference outside the quotes, or pass the value in env and write "$NAME" in the script',
+      );
+    } else if (c === '"') quote = quote === '"' ? null : '"';
+    else if (c === "'" && quote === null) quote = "'";
+  }
+}

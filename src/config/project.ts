@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
@@ -120,11 +120,28 @@ export function findProjectFile(
 export function loadProject(cwd: string, env: NodeJS.ProcessEnv): Project | null {
   const file = findProjectFile(cwd, env.HOME);
   if (file === undefined) return null;
-  const text = readText(file);
+  const text = readText(mustBeYours(file));
   const dir = dirname(file);
   const dotenvFile = join(dir, DOTENV_FILE);
-  const dotenv = existsSync(dotenvFile) ? parseDotenv(dotenvFile, readText(dotenvFile)) : null;
+  const dotenv = existsSync(dotenvFile) ? parseDotenv(dotenvFile, readText(mustBeYours(dotenvFile))) : null;
   return { file, dir, text, data: parseProjectFile(file, text), dotenv };
+}
+
+/**
+ * A project file sets the environment and directory of every task submitted below it: one that another user owns,
+ * or that others may write (a /tmp/rv.toml, a shared scratch directory), could run code in your tasks. Like git's
+ * safe.directory, rv refuses it rather than read it.
+ */
+function mustBeYours(file: string): string {
+  const { uid, mode } = statSync(file);
+  const me = process.getuid?.();
+  if ((me !== undefined && uid !== me) || (mode & 0o022) !== 0) {
+    const why = me !== undefined && uid !== me ? "belongs to another user" : "may be written by others";
+    throw new RvError("usage", `${file} ${why}: rv does not read it`, {
+      hint: `make it yours (chown; chmod go-w ${file}), or work in a directory of your own`,
+    });
+  }
+  return file;
 }
 
 function readText(file: string): string {

@@ -6,6 +6,7 @@ import {
   type Origin,
   parseTemplate,
   referencedNames,
+  refuseInDoubleQuotes,
   type Sourced,
   splitWords,
   type Where,
@@ -240,7 +241,10 @@ function expanded(scope: Scope, text: string, origin: Origin, where: Where): Sou
 }
 
 function resolveCommand(job: Job, scope: Scope, quote: (value: string) => string, where: Where): Sourced<Command> {
-  if (job.shell !== undefined) return { value: { shell: scope.expand(job.shell, where, quote) }, origin: "job", where };
+  if (job.shell !== undefined) {
+    refuseInDoubleQuotes(job.shell, where);
+    return { value: { shell: scope.expand(job.shell, where, quote) }, origin: "job", where };
+  }
   const words = typeof job.command === "string" ? splitWords(job.command, where) : (job.command ?? []);
   return { value: { argv: words.map((word) => scope.expand(word, where)) }, origin: "job", where };
 }

@@ -6,6 +6,7 @@ import { readNote, removeNote } from "./notes.ts";
 import { type LeasePaths, recordFile } from "./paths.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { type Done, DoneSchema } from "./schema.ts";
+import { pendingOrClaimed } from "./snapshot.ts";
 
 const archivedLogs = (p: LeasePaths, task: string) => join(p.archive, "logs", task);
 
@@ -14,7 +15,8 @@ const archivedLogs = (p: LeasePaths, task: string) => join(p.archive, "logs", ta
  * beside it. ★ The commit point is the unlink of `done/<id>.json`, after the archived copy is durable: a crash
  * before it leaves the task finished and listed as before (cleaning it again rewrites the same copy), never gone.
  */
-export function archiveDone(p: LeasePaths, done: Done): void {
+export function archiveDone(p: LeasePaths, done: Done): boolean {
+  if (pendingOrClaimed(p, done.task.id)) return false; // requeued since the caller looked: under way again
   mkdirSync(join(p.archive, "logs"), { recursive: true, mode: 0o700 });
   const note = readNote(p, done.task.id);
   const kept = note === undefined ? done : { ...done, task: { ...done.task, note: note || undefined } };
@@ -22,19 +24,26 @@ export function archiveDone(p: LeasePaths, done: Done): void {
   unlinkIfPresent(recordFile(p.done, done.task.id));
   moveIfPresent(join(p.logs, done.task.id), archivedLogs(p, done.task.id));
   removeNote(p, done.task.id);
+  return true;
 }
 
 /** `rv clean --delete`: the record goes first (★), then what only it pointed to. */
-export function deleteDone(p: LeasePaths, done: Done): void {
+export function deleteDone(p: LeasePaths, done: Done): boolean {
+  if (pendingOrClaimed(p, done.task.id)) return false;
   unlinkIfPresent(recordFile(p.done, done.task.id));
   rmSync(join(p.logs, done.task.id), { recursive: true, force: true });
   removeNote(p, done.task.id);
+  return true;
 }
 
-/** `rv clean --delete` of a task archived before: its archived record (★), then its archived logs. */
+/**
+ * `rv clean --delete` of a task archived before: its archived record (★), then its archived logs, and any logs an
+ * archiving that stopped half-way left behind.
+ */
 export function deleteArchived(p: LeasePaths, done: Done): void {
   unlinkIfPresent(recordFile(p.archive, done.task.id));
   rmSync(archivedLogs(p, done.task.id), { recursive: true, force: true });
+  if (!pendingOrClaimed(p, done.task.id)) rmSync(join(p.logs, done.task.id), { recursive: true, force: true });
 }
 
 /** Every archived task's record; unreadable ones are skipped (the archive is for reading, never for decisions). */

@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
 import { readArchivedOne } from "./archive.ts";
-import { listEntries } from "./layout.ts";
-import { claimFile, type LeasePaths, recordFile } from "./paths.ts";
+import type { LeasePaths } from "./paths.ts";
 import type { TerminalState } from "./schema.ts";
-import { readDoneOne } from "./snapshot.ts";
+import { pendingOrClaimed, readDoneOne } from "./snapshot.ts";
 
 /**
  * Whether a task's dependencies (`after`) let it start: all succeeded (`ready`), one ended otherwise (`failed`:
@@ -58,14 +56,15 @@ export function doneStates(p: LeasePaths): (id: string) => TerminalState | undef
 
 /**
  * A requeued task keeps its old done/ record until its new attempt ends, and the newer copy wins (latestState): a
- * failure with a newer attempt pending or running has not ended. (A success requeued while tasks still wait for it
- * is taken as it stands: they may start.)
+ * failure with a newer attempt pending, claimed or being recovered has not ended. (A success requeued while tasks
+ * still wait for it is taken as it stands: they may start.)
  */
 function endOf(p: LeasePaths, id: string): TerminalState | undefined {
   // An archived task (`rv clean`) ended as its archived record says.
-  const state = (readDoneOne(p, id) ?? readArchivedOne(p, id))?.state;
-  if (state === undefined || state === "succeeded") return state;
-  const again =
-    existsSync(recordFile(p.inbox, id)) || listEntries(p.claimed).some((owner) => existsSync(claimFile(p, owner, id)));
-  return again ? undefined : state;
+  const done = readDoneOne(p, id) ?? readArchivedOne(p, id);
+  if (done === undefined || done.state === "succeeded") return done?.state;
+  if (pendingOrClaimed(p, id)) return undefined;
+  // A newer attempt that ended while we looked for it replaced the record: read again, trust only the same attempt.
+  const again = readDoneOne(p, id) ?? readArchivedOne(p, id);
+  return again?.task.attempt === done.task.attempt ? done.state : again?.state;
 }

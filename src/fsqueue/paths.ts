@@ -75,6 +75,9 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
 export const recordFile = (dir: string, name: string): string => join(dir, `${name}.json`);
 export const claimDir = (p: LeasePaths, runner: string): string => join(p.claimed, runner);
 export const claimFile = (p: LeasePaths, runner: string, key: string): string => join(p.claimed, runner, `${key}.json`);
+/** A stale owner's claim taken over by `recoverer`, being settled (recover.ts). */
+export const takeoverFile = (p: LeasePaths, recoverer: string, key: string): string =>
+  join(p.claimed, recoverer, `${key}.recovering`);
 export const heartbeatFile = (p: LeasePaths, runner: string): string => join(p.hb, `${runner}.json`);
 export const eventsFile = (p: LeasePaths, runner: string): string => join(p.events, `${runner}.jsonl`);
 export const controlFile = (p: LeasePaths, target: string, verb: string): string =>

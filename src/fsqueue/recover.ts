@@ -4,7 +4,7 @@ import { ensureClaimDir } from "./claim.ts";
 import { hasControl } from "./control.ts";
 import { finishClaim, requeueClaim, unlinkIfPresent } from "./finish.ts";
 import { listEntries } from "./layout.ts";
-import { claimDir, type LeasePaths, recordFile } from "./paths.ts";
+import { claimDir, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
 import { quarantine } from "./quarantine.ts";
 import { tryReadRecord } from "./records.ts";
 import { DoneSchema, type Task, TaskSchema } from "./schema.ts";
@@ -15,8 +15,6 @@ export type Recovery =
   | { task: string; outcome: "cancelled" }
   | { task: string; outcome: "already-handled" }
   | { task: string; outcome: "quarantined"; reason: string };
-
-const TAKEOVER = ".recovering";
 
 /**
  * Returns the claims of a stale owner to the queue (invariant 6). Each claim is first taken over by a
@@ -38,7 +36,7 @@ export function recoverClaims(
   for (const name of names) {
     const key = name.replace(/\.json$|\.recovering$/, "");
     if (key === name) continue;
-    const taken = join(claimDir(p, recoverer), `${key}${TAKEOVER}`);
+    const taken = takeoverFile(p, recoverer, key);
     try {
       renameSync(join(dir, name), taken);
     } catch (error) {

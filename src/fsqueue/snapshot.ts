@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readHeartbeats } from "./heartbeat.ts";
 import { listEntries, listRecordKeys } from "./layout.ts";
-import { type LeasePaths, recordFile } from "./paths.ts";
+import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
 import { tryReadRecord } from "./records.ts";
 import { type Done, DoneSchema, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
 
@@ -60,6 +61,14 @@ export function readDone(p: LeasePaths): Done[] {
 export function readDoneOne(p: LeasePaths, id: string): Done | undefined {
   const parsed = tryReadRecord(recordFile(p.done, id), DoneSchema);
   return parsed?.ok ? parsed.value : undefined;
+}
+
+/** Whether the task has a copy waiting or claimed (taken over included): it is under way, whatever done/ says. */
+export function pendingOrClaimed(p: LeasePaths, id: string): boolean {
+  if (existsSync(recordFile(p.inbox, id))) return true;
+  return listEntries(p.claimed).some(
+    (owner) => existsSync(claimFile(p, owner, id)) || existsSync(takeoverFile(p, owner, id)),
+  );
 }
 
 export function listBad(p: LeasePaths): string[] {

@@ -269,15 +269,26 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
     return note === undefined ? view : { ...view, note: note || null };
   });
   const byId = new Map(views.map((view) => [view.id, view]));
-  const tasks = views
-    .map((view) =>
-      withDependencies(
-        view,
-        (id) => (byId.has(id) ? endOfView(byId.get(id)) : readArchivedOne(p, id)?.state),
-        (id) => byId.get(id)?.name ?? undefined,
-      ),
-    )
-    .sort((a, b) => a.id.localeCompare(b.id));
+  // A chain is judged as a whole: C after B after a failed A is dep_failed now, not once a runner records B. Oldest
+  // first: a dependency is nearly always older than its task, so it is judged already and the recursion stays flat.
+  const judged = new Map<string, TaskView>();
+  const judging = new Set<string>();
+  const judge = (view: TaskView): TaskView => {
+    const known = judged.get(view.id);
+    if (known) return known;
+    judging.add(view.id);
+    const endOf = (id: string): TerminalState | undefined => {
+      const dep = byId.get(id);
+      if (!dep) return readArchivedOne(p, id)?.state;
+      // A loop (only a hand-written record can make one) waits: nothing in it can start.
+      return judging.has(id) ? undefined : endOfView(judge(dep));
+    };
+    const result = withDependencies(view, endOf, (id) => byId.get(id)?.name ?? undefined);
+    judging.delete(view.id);
+    judged.set(view.id, result);
+    return result;
+  };
+  const tasks = views.sort((a, b) => a.id.localeCompare(b.id)).map(judge);
   return { runners: [...runners.values()].map((r) => r.view), tasks, bad: snapshot.bad };
 }
 

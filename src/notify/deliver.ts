@@ -111,7 +111,10 @@ export async function runCommand(
     .at(-1)
     ?.slice(0, 200);
   const how = result.exitCode === undefined ? `killed by ${result.signal}` : `exited ${result.exitCode}`;
-  return { ok: false, retry: true, detail: said ? `${how}: ${said}` : how, exitCode: result.exitCode };
+  // What it said may repeat its own arguments (a token in a curl header): those never reach the runner log.
+  const words = command.split(/[\s'"=:]+/).filter((word) => word.length >= 6);
+  const told = said && redact(said, words.sort((a, b) => b.length - a.length));
+  return { ok: false, retry: true, detail: told ? `${how}: ${told}` : how, exitCode: result.exitCode };
 }
 
 /** Where a delivery went, as logs may say it: the masked URL, or the command's program. */

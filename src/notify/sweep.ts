@@ -53,6 +53,7 @@ export function tallySweep(records: readonly Done[]): SweepCounts | null {
  * afresh for the counts.
  */
 export class SweepWatch {
+  /** Parsed records by file, for counting; a requeue may replace one, so the final counts are read afresh. */
   private readonly done = new Map<string, Done | null>();
 
   constructor(private readonly paths: LeasePaths) {}
@@ -63,25 +64,32 @@ export class SweepWatch {
     if (readClaimed(this.paths).some((c) => c.task.sweep?.id === sweep)) return null;
     if (readPending(this.paths).some((e) => e.task.sweep?.id === sweep)) return null;
     const fresh = ended.flatMap((d) => {
-      const parsed = tryReadRecord(recordFile(this.paths.done, d.task.id), DoneSchema);
+      const file = [this.paths.done, this.paths.archive].map((dir) => recordFile(dir, d.task.id));
+      const parsed = tryReadRecord(file[0] as string, DoneSchema) ?? tryReadRecord(file[1] as string, DoneSchema);
       return parsed?.ok ? [parsed.value] : [];
     });
     return tallySweep(fresh);
   }
 
+  /** Points that ended, in done/ or put away since by `rv clean` (archive/). */
   private endedPoints(sweep: string): Done[] {
-    const names = listRecordKeys(this.paths.done);
-    const present = new Set(names);
-    for (const name of this.done.keys()) if (!present.has(name)) this.done.delete(name);
+    const records = [...this.recordsIn(this.paths.done), ...this.recordsIn(this.paths.archive)];
+    return records.filter((record) => record.task.sweep?.id === sweep);
+  }
+
+  private recordsIn(dir: string): Done[] {
+    const files = listRecordKeys(dir).map((name) => recordFile(dir, name));
+    const present = new Set(files);
+    for (const file of this.done.keys()) if (file.startsWith(dir) && !present.has(file)) this.done.delete(file);
     const records: Done[] = [];
-    for (const name of names) {
-      let record = this.done.get(name);
+    for (const file of files) {
+      let record = this.done.get(file);
       if (record === undefined) {
-        const parsed = tryReadRecord(recordFile(this.paths.done, name), DoneSchema);
+        const parsed = tryReadRecord(file, DoneSchema);
         record = parsed?.ok ? parsed.value : null;
-        if (parsed !== undefined) this.done.set(name, record);
+        if (parsed !== undefined) this.done.set(file, record);
       }
-      if (record?.task.sweep?.id === sweep) records.push(record);
+      if (record) records.push(record);
     }
     return records;
   }

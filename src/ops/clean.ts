@@ -8,10 +8,9 @@ import {
   leasePaths,
   readArchive,
   readSnapshot,
+  type TaskCopy,
 } from "../fsqueue/index.ts";
-import { isTerminal, readLeaseState } from "../lease/index.ts";
-import { observerFor } from "./observer.ts";
-import { defineOp, type OpEnv } from "./op.ts";
+import { defineOp } from "./op.ts";
 import { leasesInScope } from "./summary.ts";
 
 const CleanedSchema = z.object({
@@ -63,22 +62,29 @@ export const cleanOp = defineOp({
     const kept: (z.infer<typeof CleanedSchema> & { why: string })[] = [];
     for (const lease of leasesInScope(env, input.lease)) {
       const p = leasePaths(env.root, lease);
-      const waitedFor = input.delete ? waitedForIn(env, lease) : new Set<string>();
-      for (const copy of latestState(readSnapshot(p)).values()) {
+      const copies = [...latestState(readSnapshot(p)).values()];
+      const waitedFor = input.delete ? waitedForBy(copies) : new Set<string>();
+      const spared = (row: z.infer<typeof CleanedSchema>) => {
+        if (!waitedFor.has(row.id)) return false;
+        kept.push({ ...row, why: "a task not yet recorded as ended runs --after it" });
+        return true;
+      };
+      for (const copy of copies) {
         if (copy.state !== "done" || !cleanable(copy.done, filter)) continue;
-        const { done } = copy;
-        const row = rowOf(done, lease);
-        if (waitedFor.has(done.task.id)) {
-          kept.push({ ...row, why: "an unfinished task runs --after it" });
+        const row = rowOf(copy.done, lease);
+        if (spared(row)) continue;
+        if (!input.dryRun && !(input.delete ? deleteDone : archiveDone)(p, copy.done)) {
+          kept.push({ ...row, why: "requeued meanwhile: it is under way again" });
           continue;
         }
-        if (!input.dryRun) (input.delete ? deleteDone : archiveDone)(p, done);
         cleaned.push(row);
       }
       if (!input.delete) continue;
       for (const done of readArchive(p).filter((d) => cleanable(d, filter))) {
+        const row = { ...rowOf(done, lease), archived: true };
+        if (spared(row)) continue;
         if (!input.dryRun) deleteArchived(p, done);
-        cleaned.push({ ...rowOf(done, lease), archived: true });
+        cleaned.push(row);
       }
     }
     return { cleaned: cleaned.sort((a, b) => a.id.localeCompare(b.id)), kept };
@@ -90,8 +96,10 @@ function rowOf(done: Done, lease: string): z.infer<typeof CleanedSchema> {
   return { id: done.task.id, lease, name: done.task.name ?? null, state, endedAt: done.endedAt };
 }
 
-/** The tasks that unfinished tasks of the lease wait for. */
-function waitedForIn(env: OpEnv, lease: string): Set<string> {
-  const tasks = readLeaseState(leasePaths(env.root, lease), observerFor(env)).tasks;
-  return new Set(tasks.filter((t) => !isTerminal(t.state)).flatMap((t) => t.after));
+/**
+ * The tasks that tasks still in the inbox or claimed run after: deleting one would leave them waiting for ever.
+ * By where they are, not by how readers judge them: a task shown dep_failed may not be recorded so yet.
+ */
+function waitedForBy(copies: TaskCopy[]): Set<string> {
+  return new Set(copies.flatMap((copy) => (copy.state === "done" ? [] : (copy.task.after ?? []))));
 }

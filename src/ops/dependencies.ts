@@ -24,9 +24,10 @@ function globRegExp(pattern: string): RegExp {
 }
 
 /**
- * The tasks `ref` names: an exact id; else every task whose name or tag is `ref` (`*` and `?` as wildcards); else,
- * among the tasks already in the lease, a number counting back from the newest (1) or a unique suffix of an id.
- * `existing` is oldest first. Empty when it names nothing.
+ * The tasks `ref` names: an exact id; else the task whose name is `ref` and every task whose tag is `ref` (`*` and
+ * `?` as wildcards: every task whose name or tag matches); else, among the tasks already in the lease, a number
+ * counting back from the newest (1) or a unique suffix of an id. `existing` is oldest first. Empty when it names
+ * nothing; a plain name two tasks share is refused.
  */
 export function matchReference(existing: readonly Referable[], batch: readonly Referable[], ref: string): string[] {
   const everyone = [...existing, ...batch];
@@ -34,8 +35,19 @@ export function matchReference(existing: readonly Referable[], batch: readonly R
   if (exact) return [exact.id];
   const pattern = /[*?]/.test(ref) ? globRegExp(ref) : undefined;
   const named = (text: string) => (pattern ? pattern.test(text) : text === ref);
-  const byName = everyone.filter((task) => (task.name !== undefined && named(task.name)) || task.tags.some(named));
-  if (byName.length > 0) return byName.map((task) => task.id);
+  const byName = everyone.filter((task) => task.name !== undefined && named(task.name));
+  const byTag = everyone.filter((task) => task.tags.some(named));
+  if (!pattern && byTag.length === 0 && byName.length > 1) {
+    // A tag or a wildcard means every task it names; a plain name means one task.
+    throw new RvError("ambiguous", `--after ${ref}: ${byName.length} tasks are named so`, {
+      hint: `give one by its id (${byName
+        .slice(-3)
+        .map((t) => t.id)
+        .join(", ")}), or all of them with a tag or a wildcard`,
+    });
+  }
+  const chosen = [...new Map([...byName, ...byTag].map((task) => [task.id, task])).values()];
+  if (chosen.length > 0) return chosen.map((task) => task.id);
   if (pattern) return [];
   if (isNumberRef(ref)) {
     const numbered = existing[existing.length - Number(ref)];
@@ -67,18 +79,28 @@ export function resolveDependencies(
   const after = new Map<string, string[]>();
   for (const task of batch) {
     if (!task.after || task.after.length === 0) continue;
-    const ids = task.after.flatMap((ref) => {
-      const matched = matchReference(existing, batch, ref);
-      if (matched.length === 0) {
-        throw new RvError("not_found", `--after ${ref}: no task of lease ${lease} has this id, name or tag`, {
-          hint: `see the lease's tasks with: rv tasks --lease ${lease} (dependencies must be in the same lease)`,
+    const ids = task.after.flatMap((given) => {
+      // `a,b` is two references, unless the whole of it names a task (a sweep point's name has commas).
+      const whole = matchReference(existing, batch, given);
+      if (whole.length > 0 || !given.includes(",")) return whole.length > 0 ? whole : unknown(given, lease);
+      return given
+        .split(",")
+        .map((ref) => ref.trim())
+        .filter(Boolean)
+        .flatMap((ref) => {
+          const matched = matchReference(existing, batch, ref);
+          return matched.length > 0 ? matched : unknown(ref, lease);
         });
-      }
-      return matched;
     });
     after.set(task.id, [...new Set(ids)]);
   }
   return { after, order: publishOrder(batch, after) };
+}
+
+function unknown(ref: string, lease: string): never {
+  throw new RvError("not_found", `--after ${ref}: no task of lease ${lease} has this id, name or tag`, {
+    hint: `see the lease's tasks with: rv tasks --lease ${lease} (dependencies must be in the same lease)`,
+  });
 }
 
 /** Depth first over the batch's own dependencies: dependencies first, a loop refused with its path. */

@@ -85,6 +85,9 @@ export async function waitForTasks(
       lastCheck = Date.now();
       for (const i of open) views[i] = currentView(env, refs[i] as TaskRef);
       options.onViews?.(views);
+      // Ended with no done/ record of its own: dep_failed before a runner recorded it, or archived meanwhile.
+      open = open.filter((i) => !hasEnded(views[i]));
+      if (open.length === 0) break;
       const stuck = stuckTasks(
         env,
         open.map((i) => refs[i] as TaskRef),

@@ -50,8 +50,9 @@ function namedIndex(root: string, leases: string[]): TaskRef[] {
  */
 export function referableTasks(root: string, leases: string[], refs: readonly string[]): TaskRef[] {
   const index = taskIndex(root, leases);
-  const mayBeName = (ref: string) =>
-    !isNumberRef(ref) && !index.some((t) => t.id === ref) && index.filter((t) => idEndsWith(t, ref)).length !== 1;
+  // Short of a full id or a number, a reference may be a name: one that is also the end of another task's id is
+  // then ambiguous, never silently that task.
+  const mayBeName = (ref: string) => !isNumberRef(ref) && !index.some((t) => t.id === ref);
   return refs.some(mayBeName) ? namedIndex(root, leases) : index;
 }
 
@@ -72,25 +73,24 @@ export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all
   const exact = all.find((t) => t.id === ref);
   if (exact) return exact;
   const matches = all.filter((t) => idEndsWith(t, ref));
-  if (matches.length === 1 && matches[0]) return matches[0];
   const named = all.filter((t) => t.name === ref);
-  if (named.length === 1 && named[0]) return named[0];
-  if (named.length > 1) {
-    throw new RvError("ambiguous", `${named.length} tasks are named ${JSON.stringify(ref)}`, {
-      hint: `name one by its id: ${named
-        .slice(-5)
-        .map((t) => t.id)
-        .join(", ")}${named.length > 5 ? " (the newest five)" : ""}`,
-    });
-  }
-  if (matches.length === 0) {
+  const either = [...new Map([...matches, ...named].map((t) => [t.id, t])).values()];
+  if (either.length === 1 && either[0]) return either[0];
+  if (either.length === 0) {
     throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`, { hint: "list tasks with: rv tasks" });
   }
-  throw new RvError("ambiguous", `${JSON.stringify(ref)} matches ${matches.length} tasks`, {
-    hint: `give more characters: ${matches
-      .slice(-5)
-      .map((t) => t.id)
-      .join(", ")}`,
+  const ids = `${either
+    .slice(-5)
+    .map((t) => t.id)
+    .join(", ")}${either.length > 5 ? " (the newest five)" : ""}`;
+  if (matches.length === 0) {
+    throw new RvError("ambiguous", `${named.length} tasks are named ${JSON.stringify(ref)}`, {
+      hint: `name one by its id: ${ids}`,
+    });
+  }
+  const how = named.length > 0 ? "by the end of its id or by its name" : "by the end of its id";
+  throw new RvError("ambiguous", `${JSON.stringify(ref)} matches ${either.length} tasks, ${how}`, {
+    hint: `give more characters of an id: ${ids}`,
   });
 }
 

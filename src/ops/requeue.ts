@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import {
+  latestState,
   leasePaths,
   newRunnerId,
   nextAttempt,
   publishTask,
-  readDone,
   readDoneOne,
   readEvents,
   readHeartbeats,
+  readSnapshot,
   recoverClaims,
   requestControl,
 } from "../fsqueue/index.ts";
@@ -63,7 +64,12 @@ function requeueDependents(
   view: TaskView,
 ): { id: string; lease: string; from: "dep_failed"; outcome: "requeued" }[] {
   const p = leasePaths(env.root, view.lease);
-  const done = readDone(p).filter((d) => d.depFailed !== undefined);
+  // Only records that are still their task's latest copy: a dependent requeued before (and perhaps running now)
+  // keeps its old dep_failed record in done/ until its new attempt ends.
+  const latest = [...latestState(readSnapshot(p)).values()];
+  const done = latest.flatMap((copy) =>
+    copy.state === "done" && copy.done.depFailed !== undefined ? [copy.done] : [],
+  );
   const requeued: { id: string; lease: string; from: "dep_failed"; outcome: "requeued" }[] = [];
   const failed = [view.id];
   for (let id = failed.pop(); id !== undefined; id = failed.pop()) {

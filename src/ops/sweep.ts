@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { latestState, leasePaths, readSnapshot, type Task, type TaskCopy } from "../fsqueue/index.ts";
+import { latestState, leasePaths, readArchive, readSnapshot, type Task, type TaskCopy } from "../fsqueue/index.ts";
 import { listLeases, readLeaseState, requireLease, TaskViewSchema } from "../lease/index.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp } from "./op.ts";
@@ -36,7 +36,10 @@ export const sweepOp = defineOp({
   }),
   run(env, input) {
     requireLease(env.root, input.lease);
-    const copies = input.force ? [] : [...latestState(readSnapshot(leasePaths(env.root, input.lease))).values()];
+    const p = leasePaths(env.root, input.lease);
+    // Points `rv clean` archived count too: a sweep submitted again after a clean still skips what succeeded.
+    const archived = (): TaskCopy[] => readArchive(p).map((done) => ({ state: "done", task: done.task, done }));
+    const copies = input.force ? [] : [...latestState(readSnapshot(p)).values(), ...archived()];
     const skipped = [];
     const toSubmit: TaskSpec[] = [];
     for (const spec of input.specs) {

@@ -46,7 +46,10 @@ export interface Placement {
   neverFits: string[];
   /** Tasks whose time request outlasts this segment: left in the inbox for the next one. */
   tooLongForSegment: string[];
-  /** Tasks that can never start: a dependency failed or was cancelled. The runner records them `dep_failed`. */
+  /**
+   * Tasks that can never start: a dependency failed or was cancelled. The runner records them `dep_failed`. Only
+   * tasks that would fit now are looked at; readers judge the others the same way meanwhile.
+   */
   depFailed: { key: string; dep: string; state: string }[];
 }
 
@@ -84,17 +87,6 @@ export function placeTasks(
   const placement: Placement = { assignments: [], neverFits: [], tooLongForSegment: [], depFailed: [] };
   if (cpus <= 0) return placement;
   for (const task of queue) {
-    if (task.after !== undefined && lease.dependencies !== undefined) {
-      const verdict = lease.dependencies(task.after);
-      if (verdict.kind === "failed") {
-        placement.depFailed.push({ key: task.key, dep: verdict.dep, state: verdict.state });
-        continue;
-      }
-      if (verdict.kind === "waiting") {
-        if (task.strictOrder) break;
-        continue;
-      }
-    }
     if (task.gpus > total.gpus || task.cpus > total.cpus) {
       placement.neverFits.push(task.key);
       continue;
@@ -109,6 +101,16 @@ export function placeTasks(
       continue;
     }
     if (task.gpus <= gpus.length && task.cpus <= cpus && !capped(task.maxRunning)) {
+      // Dependencies are looked at last, for a task that could start now: a look costs reads of done/.
+      const verdict = task.after && lease.dependencies ? lease.dependencies(task.after) : undefined;
+      if (verdict?.kind === "failed") {
+        placement.depFailed.push({ key: task.key, dep: verdict.dep, state: verdict.state });
+        continue;
+      }
+      if (verdict?.kind === "waiting") {
+        if (task.strictOrder) break;
+        continue;
+      }
       placement.assignments.push({ key: task.key, gpus: gpus.splice(0, task.gpus), cpus: task.cpus });
       if (task.maxRunning) started.set(task.maxRunning.group, (started.get(task.maxRunning.group) ?? 0) + 1);
       cpus -= task.cpus;

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} written as text is what these tests are about
 import { describe, expect, it } from "vitest";
-import { fill, parseTemplate, splitWords } from "../../src/config/expand.ts";
+import { fill, parseTemplate, refuseInDoubleQuotes, splitWords } from "../../src/config/expand.ts";
 
 const where = { file: "/p/rv.toml", line: 4, key: "jobs.train.command" };
 const expand = (text: string, vars: Record<string, string>) =>
@@ -62,5 +62,13 @@ describe("a command string split into words", () => {
     expect(() => splitWords(`echo "a`, where)).toThrow(
       /rv\.toml \(line 4\): jobs\.train\.command: an unclosed " quote/,
     );
+  });
+});
+
+describe("a shell job's references", () => {
+  it("are refused inside double quotes, where the quoting of a value would break; outside and in '...' they pass", () => {
+    expect(() => refuseInDoubleQuotes('echo "out: ${OUT}"')).toThrow(/a variable inside double quotes/);
+    expect(() => refuseInDoubleQuotes('echo out: ${OUT} \'literal ${X}\' "$$" "$${Y}"')).not.toThrow();
+    expect(() => refuseInDoubleQuotes('echo "a" ${OUT} "b \\" ${IN}"')).toThrow();
   });
 });

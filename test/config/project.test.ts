@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} written as text is what these tests are about
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findProjectFile, lineOfKey, loadProject, parseDotenv, parseProjectFile } from "../../src/config/project.ts";
@@ -60,6 +60,20 @@ describe("finding rv.toml", () => {
       expect(project?.data.jobs?.train?.command).toBe("python train.py");
       expect(project?.dotenv?.vars.DATASET?.value).toBe("orc");
       expect(loadProject(home.root, { HOME: home.root })).toBeNull();
+    });
+
+    it("refuses an rv.toml or .env that others may write: it would set what every task runs with", () => {
+      const proj = join(home.root, "shared");
+      mkdirSync(proj);
+      writeFileSync(join(proj, "rv.toml"), '[defaults.env]\nLD_PRELOAD = "/tmp/x.so"\n');
+      chmodSync(join(proj, "rv.toml"), 0o666);
+      expect(() => loadProject(proj, { HOME: home.root })).toThrow(
+        /rv\.toml may be written by others: rv does not read it/,
+      );
+      chmodSync(join(proj, "rv.toml"), 0o644);
+      writeFileSync(join(proj, ".env"), "X=1\n");
+      chmodSync(join(proj, ".env"), 0o620);
+      expect(() => loadProject(proj, { HOME: home.root })).toThrow(/\.env may be written by others/);
     });
   });
 });

@@ -11,7 +11,7 @@ describe("flag errors with --json", () => {
   it.each([
     [["tasks", "--frob", "--json"], /unknown option '--frob'/],
     [["nosuch", "--json"], /unknown command 'nosuch'/],
-    [["logs", "--json"], /missing required argument 'task'/],
+    [["logs", "--json"], /name the task whose output to print, or --tag T/],
     [["lease", "show", "a", "b", "--json"], /too many arguments/],
   ])("rv %j answers one JSON document with the error, exit 2", async (args, message) => {
     const result = await rv(home.root, args);

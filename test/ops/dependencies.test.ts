@@ -71,4 +71,19 @@ describe("resolveDependencies", () => {
     ];
     expect(() => resolveDependencies([], loop, "L")).toThrow("--after makes a loop: a -> b -> a");
   });
+
+  it("a plain name two tasks share is refused; a tag or a wildcard takes them all", () => {
+    const twice = [...existing, { id: "0a004", name: "train", tags: [] }];
+    expect(() => matchReference(twice, [], "train")).toThrow("--after train: 2 tasks are named so");
+    expect(matchReference(twice, [], "trai*")).toEqual(["0a003", "0a004"]);
+  });
+
+  it("a comma separates references, unless the whole names a task (a sweep point's name)", () => {
+    const point = [...existing, { id: "0a005", name: "lr=1e-3,seed=1", tags: [] }];
+    const batch = [{ id: "0c001", tags: [], after: ["lr=1e-3,seed=1", "train,prep-1"] }];
+    expect(resolveDependencies(point, batch, "L").after.get("0c001")).toEqual(["0a005", "0a003", "0a001"]);
+    expect(() => resolveDependencies(point, [{ id: "0c002", tags: [], after: ["train,nope"] }], "L")).toThrow(
+      "--after nope: no task",
+    );
+  });
 });

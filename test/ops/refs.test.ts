@@ -6,6 +6,28 @@ import { newLocalLease, writeLease } from "../../src/lease/index.ts";
 import { candidatesFor, resolveSelection, resolveTaskRef, type TaskRef, taskIndex } from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
 
+describe("resolveTaskRef with names", () => {
+  const index: TaskRef[] = [
+    { lease: "l", id: "0mx7aaaaaab1x", name: "train" },
+    { lease: "l", id: "0mx7aaaaaab1y", name: "b1" },
+    { lease: "l", id: "0mx7aaaaaaqb1", name: "eval" },
+  ];
+
+  it("a name finds its task; a suffix still finds an id", () => {
+    expect(resolveTaskRef(index, "train").id).toBe("0mx7aaaaaab1x");
+    expect(resolveTaskRef(index, "1x").id).toBe("0mx7aaaaaab1x");
+  });
+
+  it("a reference that is one task's name and the end of another's id is ambiguous, never silently either", () => {
+    expect(() => resolveTaskRef(index, "b1")).toThrow(/"b1" matches 2 tasks, by the end of its id or by its name/);
+  });
+
+  it("a name two tasks share lists both", () => {
+    const twins = [...index, { lease: "l", id: "0mx7aaaaaazzz", name: "train" }];
+    expect(() => resolveTaskRef(twins, "train")).toThrow('2 tasks are named "train"');
+  });
+});
+
 describe("resolveTaskRef", () => {
   let home: ReturnType<typeof makeHome>;
   beforeEach(() => {

@@ -7,7 +7,6 @@ import type { Place, TaskSpec } from "../../ops/index.ts";
 import { shQuote } from "../../remote/quote.ts";
 import type { Context } from "../context.ts";
 import { parseEnvFlags } from "../flags.ts";
-import type { SubmitOptions } from "./submit.ts";
 
 /**
  * rv.toml meets the command line: a job, or the project's defaults, become the same flags `rv submit`, `rv run`
@@ -16,10 +15,33 @@ import type { SubmitOptions } from "./submit.ts";
  */
 
 /** The task flags as commander gives them (strings, as typed): what a job and the project's defaults fill in. */
-export type TaskFlags = SubmitOptions & {
+export interface TaskFlags {
+  lease?: string;
+  gpus?: string;
+  cpus?: string;
+  name?: string;
+  env: string[];
+  cwd?: string;
+  shell?: string;
+  from?: string;
+  tag: string[];
+  /** `--after` as given: references, comma-separated, repeatable. */
+  after?: string[];
+  note?: string;
+  strictOrder?: boolean;
+  /** `--checkpoint` alone is `true`; `--checkpoint=TERM` names the signal. */
+  checkpoint?: true | string;
+  timeRequest?: string;
+  maxRunning?: string;
+  retry?: string;
+  retryDelay?: string;
+  retryOn?: string;
+  timeout?: string;
+  wait?: boolean;
+  follow?: boolean;
   /** The command came after `--`: its first word is never a job's name. */
   afterDashes?: boolean;
-};
+}
 
 /** The settings a job can give, by the flag that takes each, in the order `rv config show` shows them. */
 export const SETTINGS = [

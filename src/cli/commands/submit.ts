@@ -17,34 +17,11 @@ import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
-import { applyProject, inProjectDir } from "./job.ts";
+import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
 import { cannotRun } from "./wait.ts";
 
-export interface SubmitOptions {
-  lease?: string;
-  gpus?: string;
-  cpus?: string;
-  name?: string;
-  env: string[];
-  cwd?: string;
-  shell?: string;
-  from?: string;
-  tag: string[];
-  /** `--after` as given: references, comma-separated, repeatable. */
-  after?: string[];
-  note?: string;
-  strictOrder?: boolean;
-  /** `--checkpoint` alone is `true`; `--checkpoint=TERM` names the signal. */
-  checkpoint?: true | string;
-  timeRequest?: string;
-  maxRunning?: string;
-  retry?: string;
-  retryDelay?: string;
-  retryOn?: string;
-  timeout?: string;
-  wait?: boolean;
-  follow?: boolean;
-}
+/** The flags of `rv submit`, `rv run` and `rv sweep` as commander gives them (job.ts). */
+export type SubmitOptions = TaskFlags;
 
 /** Flags -> the specs of the tasks to submit; nothing is written yet. */
 export function specsFromFlags(argv: string[], options: SubmitOptions, env: NodeJS.ProcessEnv): TaskSpec[] {
@@ -96,11 +73,9 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
   return given;
 }
 
+/** As given: a comma may separate references or belong to a name, which only the lease can tell (dependencies.ts). */
 function afterRefs(given: readonly string[] | undefined): string[] {
-  return (given ?? [])
-    .flatMap((text) => text.split(","))
-    .map((ref) => ref.trim())
-    .filter(Boolean);
+  return (given ?? []).map((ref) => ref.trim()).filter(Boolean);
 }
 
 /** `--retry N [--retry-delay D] [--retry-on 1,137,SIGKILL,timeout]`. */
