@@ -5,6 +5,7 @@ import { addInternalVerbs } from "./verbs/internal.ts";
 import { addLeaseVerbs } from "./verbs/lease.ts";
 import { addNotifyVerbs } from "./verbs/notify.ts";
 import { addShellVerbs } from "./verbs/shell.ts";
+import { addSyncVerbs } from "./verbs/sync.ts";
 import { addTaskVerbs } from "./verbs/tasks.ts";
 
 export type { Dispatch } from "./verbs/flags.ts";
@@ -23,6 +24,7 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   addTaskVerbs(program, dispatch);
   addLeaseVerbs(program, dispatch);
   addNotifyVerbs(program, dispatch);
+  addSyncVerbs(program, dispatch);
   addClusterVerbs(program, dispatch);
   addShellVerbs(program, dispatch);
   addInternalVerbs(program, dispatch);

@@ -32,6 +32,8 @@ const settings = {
   tags: z.array(z.string().min(1)).optional(),
   note: z.string().optional(),
   strictOrder: z.boolean().optional(),
+  /** `--sync`: push the project to its workspace on the cluster first, and run there. */
+  sync: z.boolean().optional(),
   /** `true` (SIGUSR1) or a signal name; `false` undoes the project's `true` for one job. */
   checkpoint: z.union([z.boolean(), z.string().min(1)]).optional(),
   timeRequest: z.string().min(1).optional(),

@@ -37,6 +37,7 @@ export interface ResolvedSettings {
   cwd?: Sourced<string>;
   note?: Sourced<string>;
   strictOrder?: Sourced<boolean>;
+  sync?: Sourced<boolean>;
   checkpoint?: Sourced<boolean | string>;
   timeRequest?: Sourced<string>;
   retry?: Sourced<number>;
@@ -284,6 +285,8 @@ function resolveSettings(how: {
   }
   const strictOrder = pick("strictOrder");
   if (strictOrder) settings.strictOrder = strictOrder;
+  const sync = pick("sync");
+  if (sync) settings.sync = sync;
   const checkpoint = pick("checkpoint");
   if (checkpoint) {
     settings.checkpoint =

@@ -24,6 +24,15 @@ export const SweepPointSchema = z.object({
 });
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
 
+/** What code a task ran (`rv submit --sync`): the commit it was pushed at, uncommitted changes, and where it went. */
+export const CodeSchema = z.object({
+  commit: z.string().nullable(),
+  dirty: z.boolean(),
+  /** The workspace on the cluster it was pushed to; null for a lease on the machine it was submitted from. */
+  workspace: z.string().nullable(),
+});
+export type Code = z.infer<typeof CodeSchema>;
+
 export const MaxRunningSchema = z.object({ group: z.string().min(1), max: z.number().int().positive() });
 export type MaxRunning = z.infer<typeof MaxRunningSchema>;
 
@@ -87,6 +96,8 @@ export const TaskSchema = z.looseObject({
     .optional(),
   /** The task this one was made from (`rv rerun`). */
   rerunOf: z.string().optional(),
+  /** The code it runs, when it was submitted with `--sync`. */
+  code: CodeSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

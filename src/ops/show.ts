@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import {
+  CodeSchema,
   type LeasePaths,
   leasePaths,
   listEntries,
@@ -44,6 +45,8 @@ export const TaskDetailSchema = z.object({
   checkpointSignal: z.string().nullable(),
   /** The task this one was made from (`rv rerun`). */
   rerunOf: z.string().nullable().default(null),
+  /** The code it runs (`--sync`). */
+  code: CodeSchema.nullable().default(null),
   attempts: z.array(AttemptSchema),
 });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
@@ -74,6 +77,7 @@ export const showOp = defineOp({
         timeRequestMs: task.timeRequestMs ?? null,
         checkpointSignal: task.checkpointSignal ?? null,
         rerunOf: task.rerunOf ?? null,
+        code: task.code ?? null,
         attempts: attemptsOf(p, view),
       },
       elsewhere,

@@ -4,6 +4,7 @@ import { type Config, durationMs, inheritedEnv } from "../config/index.ts";
 import {
   type CheckpointSignal,
   CheckpointSignalSchema,
+  CodeSchema,
   MaxRunningSchema,
   PROTOCOL_VERSION,
   SweepPointSchema,
@@ -62,6 +63,8 @@ export const TaskSpecSchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
     cwd: z.string().min(1).optional(),
     tags: z.array(z.string()).default([]),
+    /** The code it runs (`--sync`: pushed at this commit, to this workspace). */
+    code: CodeSchema.optional(),
     /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
     after: z.array(z.string().min(1)).min(1).optional(),
     note: z.string().optional(),
@@ -128,6 +131,7 @@ export function buildTask(
     ...(spec.maxRunning !== undefined && { maxRunning: spec.maxRunning }),
     ...(spec.retry !== undefined && spec.retry > 0 && { retry: retryPolicy(spec, spec.retry) }),
     ...(spec.timeout !== undefined && { timeoutMs: timeRequestMs(spec.timeout) }),
+    ...(spec.code !== undefined && { code: spec.code }),
   };
 }
 

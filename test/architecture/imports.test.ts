@@ -36,6 +36,7 @@ const moduleOf = (file: string) =>
 const LAYERS = [
   "cli",
   "ops",
+  "sync",
   "lease",
   "runner",
   "notify",

@@ -39,6 +39,8 @@ export interface TaskFlags {
   timeout?: string;
   wait?: boolean;
   follow?: boolean;
+  /** `--sync`: push the project to its workspace first, and run there. */
+  sync?: boolean;
   /** The command came after `--`: its first word is never a job's name. */
   afterDashes?: boolean;
 }
@@ -52,6 +54,7 @@ export const SETTINGS = [
   "cpus",
   "note",
   "strictOrder",
+  "sync",
   "checkpoint",
   "timeRequest",
   "retry",
@@ -152,7 +155,7 @@ function given(value: unknown): boolean {
 /** A job's value as its flag would be typed: `gpus = 2` is `--gpus 2`, `retryOn = [1, "KILL"]` is `1,KILL`. */
 function asFlag(key: Setting, value: unknown): TaskFlags[Setting] {
   if (key === "checkpoint") return value === false ? undefined : (value as true | string);
-  if (key === "strictOrder") return value as boolean;
+  if (key === "strictOrder" || key === "sync") return value as boolean;
   if (key === "after") return value as string[];
   if (key === "retryOn") return (value as (number | string)[]).join(",");
   return String(value);

@@ -42,6 +42,7 @@ function renderDetail(d: TaskDetail, place: string): string {
     ],
     ["after", v.after.length ? v.after.join(", ") : null],
     ["rerun of", d.rerunOf],
+    ["code", d.code ? codeText(d.code) : null],
     ["tags", v.tags.length ? v.tags.join(", ") : null],
     ["note", v.note],
     ["env", d.envNames.join(" ")],
@@ -59,6 +60,12 @@ function renderDetail(d: TaskDetail, place: string): string {
     for (const log of [a.out, a.err]) if (log.exists) lines.push(`       ${log.file}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+function codeText(code: NonNullable<TaskDetail["code"]>): string {
+  const at = code.commit ? `commit ${code.commit.slice(0, 12)}` : "not a git commit";
+  const dirty = code.dirty ? " with changes not committed" : "";
+  return `${at}${dirty}${code.workspace ? `, pushed to ${code.workspace}` : ""}`;
 }
 
 function asks(d: TaskDetail): string {

@@ -18,6 +18,7 @@ import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
 import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
+import { syncedSpecs } from "./sync.ts";
 import { cannotRun } from "./wait.ts";
 
 /** The flags of `rv submit`, `rv run` and `rv sweep` as commander gives them (job.ts). */
@@ -196,7 +197,9 @@ export async function runSubmit(
   if (options.wait && options.follow) throw new RvError("usage", "--wait and --follow do not go together: pick one");
   const parsed = specsFromFlags(argv, options, ctx.env);
   const { place, lease } = await chooseTarget(ctx, options.lease);
-  const specs = inProjectDir(parsed, submission.projectDir, place);
+  const specs = options.sync
+    ? await syncedSpecs(ctx, place, parsed)
+    : inProjectDir(parsed, submission.projectDir, place);
   if (options.wait || options.follow) return stayWith(ctx, place, { lease, specs, follow: options.follow === true });
   const result = await place.call(submitOp, { lease, specs });
   if (ctx.json) printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });

@@ -18,6 +18,7 @@ import { plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, reportMissing } from "../route.ts";
 import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
+import { syncedSpecs } from "./sync.ts";
 import { elapsed } from "./tasks.ts";
 
 export interface SweepOptions extends SubmitOptions {
@@ -54,7 +55,10 @@ export async function runSweep(
     );
   }
   const { place, lease } = await chooseTarget(ctx, options.lease);
-  const specs = inProjectDir(parsed, submission.projectDir, place);
+  const specs =
+    options.sync && !options.dryRun
+      ? await syncedSpecs(ctx, place, parsed)
+      : inProjectDir(parsed, submission.projectDir, place);
   const input = { lease, sweep, specs, force: options.force === true, dryRun: options.dryRun === true };
   const result = await place.call(sweepOp, input);
   if (ctx.json) {

@@ -59,6 +59,7 @@ export function withTaskFlags(command: Command): Command {
     .option("--retry-delay <duration>", "wait before the first retry, doubled for each next one (default 10s)")
     .option("--retry-on <codes>", "retry only these: exit codes, signals, timeout (e.g. 1,137,SIGKILL,timeout)")
     .option("--timeout <duration>", "stop an attempt that runs longer (e.g. 2h): it fails with reason timeout")
+    .option("--sync", "cluster: push the project to its workspace first (rv sync push), and run the task there")
     .option(
       "--max-running <n>",
       "at most N tasks of this sweep (rv sweep) or of its first --tag run at once in the lease",

@@ -1,0 +1,95 @@
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { closeSshMaster, devCluster, scancelByName } from "../helpers/cluster.ts";
+import { makeHome } from "../helpers/home.ts";
+import { json } from "../helpers/lease.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
+
+// The laptop workflow's code and results (issue 16), as the unprivileged labuser over the loopback sshd: a project
+// pushed with what it ignores left out, a task that reads a pushed file and writes a result, the result pulled back.
+const laptop = makeHome("rv-sync-laptop-");
+const top = `/tmp/rv-sync-labuser-${process.pid}`;
+const clusterRoot = `${top}/.rv`;
+const project = join(laptop.root, "proj");
+const here = (args: string[], cwd = project) => rv(laptop.root, args, { cwd });
+
+beforeAll(async () => {
+  assertBuilt();
+  await execa("install", ["-d", "-o", "labuser", "-m", "700", top]);
+  const init = await rv(laptop.root, [
+    ...["init", "--yes", "--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "labuser"],
+    ...["--identity-file", devCluster.identityFile, "--account", "research", "--root", clusterRoot, "--name", "lab"],
+  ]);
+  expect(init.exitCode, init.stderr as string).toBe(0);
+  const up = await rv(laptop.root, [
+    ...["lease", "up", "--partition", "standard", "--gpu", "0", "--cpus", "2", "--segment", "15m", "--name", "ws"],
+  ]);
+  expect(up.exitCode, up.stderr as string).toBe(0);
+  mkdirSync(join(project, "src"), { recursive: true });
+  mkdirSync(join(project, "data", "big"), { recursive: true });
+  mkdirSync(join(project, ".venv"), { recursive: true });
+  writeFileSync(join(project, ".gitignore"), "data/big/\n");
+  writeFileSync(join(project, ".rvignore"), "notes/\n");
+  mkdirSync(join(project, "notes"));
+  writeFileSync(join(project, "notes", "todo.md"), "private\n");
+  writeFileSync(join(project, "data", "params.txt"), "lr=3e-4\n");
+  writeFileSync(join(project, "data", "big", "shard-0.bin"), "x".repeat(1000));
+  writeFileSync(join(project, ".venv", "python"), "not for the cluster\n");
+  writeFileSync(join(project, "model.ckpt"), "weights\n");
+  const script =
+    'import os\nos.makedirs("../runs", exist_ok=True)\nopen("../runs/out.txt", "w").write("trained with " + open("../data/params.txt").read())\n';
+  writeFileSync(join(project, "src", "train.py"), script);
+  const git = (args: string[]) =>
+    execa("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: project });
+  await git(["init", "-q"]);
+  await git(["add", "-A"]);
+  await git(["commit", "-qm", "first"]);
+}, 180_000);
+
+afterAll(async () => {
+  await rv(laptop.root, ["lease", "release", "--all", "--now", "--wait"]);
+  await scancelByName(["rv-ws-0", "rv-ws-1"]);
+  await closeSshMaster(laptop.root, "rv-lab");
+  await execa("rm", ["-rf", top]);
+  laptop.cleanup();
+}, 120_000);
+
+describe("rv sync and rv submit --sync, as labuser", () => {
+  test("a dry run lists what would go: .gitignore, .rvignore and heavy artefacts are left out", async () => {
+    const dry = await here(["sync", "push", "--dry-run", "--json"]);
+    expect(dry.exitCode, dry.stderr as string).toBe(0);
+    const paths = json<{ changes: { path: string }[] }>(dry.stdout as string).changes.map((c) => c.path);
+    expect(paths).toEqual(expect.arrayContaining(["src/train.py", "data/params.txt", ".gitignore"]));
+    for (const left of ["data/big/shard-0.bin", "notes/todo.md", ".venv/python", "model.ckpt", ".git/HEAD"]) {
+      expect(paths).not.toContain(left);
+    }
+  });
+
+  test("a task submitted with --sync runs in the pushed workspace at the same relative place, and its output comes back", async () => {
+    const run = await here(
+      ["submit", "--lease", "ws", "--sync", "--wait", "--", "python3", "train.py"],
+      join(project, "src"),
+    );
+    expect(run.exitCode, run.stderr as string).toBe(0);
+    const workspace = `${clusterRoot}/workspaces/proj`;
+    expect(statSync(join(workspace, "src", "train.py")).uid).toBe(
+      Number((await execa("id", ["-u", "labuser"])).stdout),
+    );
+    type Detail = { view: { cwd: string }; code: { commit: string; dirty: boolean; workspace: string } };
+    const shown = json<Detail>((await here(["show", "1", "--json"])).stdout as string);
+    const head = (await execa("git", ["rev-parse", "HEAD"], { cwd: project })).stdout.trim();
+    expect(shown.code).toEqual({ commit: head, dirty: false, workspace });
+    expect(shown.view.cwd).toBe(`${workspace}/src`);
+
+    const pulled = await here(["sync", "pull", "runs"]);
+    expect(pulled.exitCode, pulled.stderr as string).toBe(0);
+    expect(readFileSync(join(project, "runs", "out.txt"), "utf8")).toBe("trained with lr=3e-4\n");
+
+    const status = json<{ remote: string; lastPush: { commit: string } | null }>(
+      (await here(["sync", "status", "--json"])).stdout as string,
+    );
+    expect(status).toMatchObject({ remote: workspace, lastPush: { commit: head } });
+  });
+});
