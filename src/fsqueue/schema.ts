@@ -98,6 +98,8 @@ export const TaskSchema = z.looseObject({
   rerunOf: z.string().optional(),
   /** The code it runs, when it was submitted with `--sync`. */
   code: CodeSchema.optional(),
+  /** Globs, relative to its cwd, of what it writes for `rv pull` to bring back (`--outputs`). */
+  outputs: z.array(z.string().min(1)).min(1).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -17,6 +17,7 @@ import { leaseSuperviseOp } from "./lease-supervise.ts";
 import { leaseUpOp } from "./lease-up.ts";
 import { leaseUpLocalOp } from "./lease-up-local.ts";
 import { logsOp } from "./logs.ts";
+import { logsSearchOp } from "./logs-search.ts";
 import { noteOp } from "./note.ts";
 import { notifyOffOp, notifySetOp, notifyShowOp, notifyTestOp } from "./notify.ts";
 import type { Op } from "./op.ts";
@@ -39,6 +40,7 @@ export const ops: Readonly<Record<string, Op>> = {
   tasks: tasksOp,
   tags: tagsOp,
   logs: logsOp,
+  "logs-search": logsSearchOp,
   wait: waitOp,
   cancel: cancelOp,
   requeue: requeueOp,
@@ -111,6 +113,7 @@ export {
   leaseUpLocalOp,
   leaseUpOp,
   logsOp,
+  logsSearchOp,
   noteOp,
   notifyOffOp,
   notifySetOp,

@@ -47,6 +47,8 @@ export const TaskDetailSchema = z.object({
   rerunOf: z.string().nullable().default(null),
   /** The code it runs (`--sync`). */
   code: CodeSchema.nullable().default(null),
+  /** What `rv pull` brings back by default (`--outputs`). */
+  outputs: z.array(z.string()).default([]),
   attempts: z.array(AttemptSchema),
 });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
@@ -78,6 +80,7 @@ export const showOp = defineOp({
         checkpointSignal: task.checkpointSignal ?? null,
         rerunOf: task.rerunOf ?? null,
         code: task.code ?? null,
+        outputs: task.outputs ?? [],
         attempts: attemptsOf(p, view),
       },
       elsewhere,

@@ -63,6 +63,8 @@ export const TaskSpecSchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
     cwd: z.string().min(1).optional(),
     tags: z.array(z.string()).default([]),
+    /** Globs, relative to its cwd, of what it writes (`rv pull` brings them back). */
+    outputs: z.array(z.string().min(1)).min(1).optional(),
     /** The code it runs (`--sync`: pushed at this commit, to this workspace). */
     code: CodeSchema.optional(),
     /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
@@ -132,6 +134,7 @@ export function buildTask(
     ...(spec.retry !== undefined && spec.retry > 0 && { retry: retryPolicy(spec, spec.retry) }),
     ...(spec.timeout !== undefined && { timeoutMs: timeRequestMs(spec.timeout) }),
     ...(spec.code !== undefined && { code: spec.code }),
+    ...(spec.outputs !== undefined && { outputs: spec.outputs }),
   };
 }
 

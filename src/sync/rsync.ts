@@ -17,18 +17,27 @@ export interface SyncPlan {
   includes: readonly string[];
   /** Remove files on the receiving side that the sending side no longer has (those left out are kept). */
   delete: boolean;
+  /** A pull of only these (globs relative to the remote directory, as a task's `--outputs` declares them). */
+  only?: readonly string[];
 }
 
 /** rsync's argv. Paths go as arguments of their own (`--protect-args`): no remote shell splits them. */
 export function rsyncArgs(plan: SyncPlan): string[] {
   const ssh = `ssh -F ${shQuote(plan.sshConfig)} -o BatchMode=yes`;
-  const filters = plan.direction === "push" ? syncFilters(plan.includes).flatMap((rule) => ["--filter", rule]) : [];
-  const common = ["-a", "-z", "--protect-args", "--itemize-changes", "-e", ssh];
+  const rules = plan.direction === "push" ? syncFilters(plan.includes) : onlyFilters(plan.only);
+  const filters = rules.flatMap((rule) => ["--filter", rule]);
+  const common = ["-a", "-z", "--protect-args", "--itemize-changes", "-e", ssh, ...(plan.only?.length ? ["-m"] : [])];
   const options = [...common, ...(plan.dryRun ? ["--dry-run"] : []), ...(plan.delete ? ["--delete"] : []), ...filters];
   const there = `${plan.host}:${plan.remote}/`;
   if (plan.direction === "pull") return [...options, there, `${plan.local}/`];
   // The workspace's parents may not exist yet: made by the same connection, before rsync starts there.
   return [...options, "--rsync-path", `mkdir -p ${shQuote(plan.remote)} && rsync`, `${plan.local}/`, there];
+}
+
+/** Every directory is walked, the globs taken, the rest left; directories that end up empty are not made. */
+function onlyFilters(only: readonly string[] | undefined): string[] {
+  if (!only || only.length === 0) return [];
+  return ["+ */", ...only.map((glob) => `+ ${glob}`), "- *"];
 }
 
 export interface Change {

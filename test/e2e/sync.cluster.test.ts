@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -91,5 +91,49 @@ describe("rv sync and rv submit --sync, as labuser", () => {
       (await here(["sync", "status", "--json"])).stdout as string,
     );
     expect(status).toMatchObject({ remote: workspace, lastPush: { commit: head } });
+  });
+
+  test("rv pull brings a task's declared outputs back; rv logs --search finds lines on the cluster; --pull copies logs", async () => {
+    const script = [
+      "import os",
+      'os.makedirs("runs/gen", exist_ok=True)',
+      'open("runs/gen/a.txt", "w").write("kept")',
+      'open("scratch.tmp", "w").write("not an output")',
+      'print("step 1 loss=0.50")',
+    ].join("\n");
+    const run = await here([
+      "submit",
+      "--lease",
+      "ws",
+      "--sync",
+      "--name",
+      "gen",
+      "--outputs",
+      "runs/gen/**",
+      "--wait",
+      "--",
+      "python3",
+      "-c",
+      script,
+    ]);
+    expect(run.exitCode, run.stderr as string).toBe(0);
+
+    const pulled = await here(["pull", "gen"]);
+    expect(pulled.exitCode, pulled.stderr as string).toBe(0);
+    expect(readFileSync(join(project, "runs", "gen", "a.txt"), "utf8")).toBe("kept");
+    expect(existsSync(join(project, "scratch.tmp"))).toBe(false);
+
+    const found = await here(["logs", "--search", "loss=\\d", "--json"]);
+    expect(found.exitCode, found.stderr as string).toBe(0);
+    type Found = { matches: { name: string; stream: string; line: number; text: string }[] };
+    expect(json<Found>(found.stdout as string).matches).toEqual([
+      expect.objectContaining({ name: "gen", stream: "stdout", line: 1, text: "step 1 loss=0.50" }),
+    ]);
+    expect((await here(["logs", "--search", "no such line anywhere"])).exitCode).toBe(1);
+
+    const logs = join(laptop.root, "gen-logs");
+    const copied = await here(["logs", "--pull", "gen", "--to", logs]);
+    expect(copied.exitCode, copied.stderr as string).toBe(0);
+    expect(readFileSync(join(logs, "1.out"), "utf8")).toBe("step 1 loss=0.50\n");
   });
 });

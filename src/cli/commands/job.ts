@@ -41,6 +41,8 @@ export interface TaskFlags {
   follow?: boolean;
   /** `--sync`: push the project to its workspace first, and run there. */
   sync?: boolean;
+  /** `--outputs GLOB`: what the task writes, for `rv pull`. */
+  outputs?: string[];
   /** The command came after `--`: its first word is never a job's name. */
   afterDashes?: boolean;
 }

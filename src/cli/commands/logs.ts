@@ -1,5 +1,5 @@
 import { RvError } from "../../errors.ts";
-import { logsOp } from "../../ops/index.ts";
+import { logsOp, logsSearchOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";
@@ -13,6 +13,10 @@ export interface LogsOptions {
   attempt?: string;
   lease?: string;
   tag?: string[];
+  search?: string;
+  ignoreCase?: boolean;
+  pull?: boolean;
+  to?: string;
 }
 
 /** Lines of each task `rv logs --tag` prints when -n is not given, as tail does for several files. */
@@ -30,6 +34,11 @@ export async function runLogs(ctx: Context, ref: string | undefined, options: Lo
     lines: parseCount("-n", options.n, 0) ?? (tags.length > 0 ? TAGGED_LINES : null),
     follow: options.follow === true,
   };
+  if (options.search !== undefined) return runLogSearch(ctx, ref, options);
+  if (options.pull) {
+    if (ref === undefined) throw new RvError("usage", "--pull copies one task's logs: name it (rv logs --pull TASK)");
+    return (await import("./pull.ts")).runLogsPull(ctx, ref, options);
+  }
   if (tags.length > 0) return runTaggedLogs(ctx, ref, tags, input, options.lease);
   if (ref === undefined) {
     throw new RvError("usage", "name the task whose output to print, or --tag T for every task with the tag", {
@@ -55,6 +64,43 @@ export async function runLogs(ctx: Context, ref: string | undefined, options: Lo
   } finally {
     interrupt?.done();
   }
+}
+
+/**
+ * `rv logs --search PATTERN [TASK|--tag T]`: matching lines of every task's newest stdout and stderr (all tasks in
+ * scope unless narrowed), searched where each place keeps its logs: one round trip to the cluster.
+ */
+async function runLogSearch(ctx: Context, ref: string | undefined, options: LogsOptions): Promise<number> {
+  if (options.follow) throw new RvError("usage", "--search looks at what is written; -f follows one task");
+  const tags = options.tag ?? [];
+  const selection = {
+    refs: ref === undefined ? [] : [ref],
+    lease: options.lease ?? null,
+    all: ref === undefined && tags.length === 0,
+    tags,
+  };
+  const input = { pattern: options.search ?? "", ignoreCase: options.ignoreCase === true };
+  const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
+    place.call(logsSearchOp, { ...input, select }),
+  );
+  const matches = reached
+    .flatMap(({ place, value }) => value.matches.map((m) => ({ ...m, place: place.name })))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const truncated = reached.some(({ value }) => value.truncated);
+  const partial = reached.flatMap(({ value }) => value.partial);
+  if (ctx.json) {
+    const searched = reached.reduce((sum, { value }) => sum + value.searched, 0);
+    printJson(ctx.io, { matches, truncated, searched, partial, missing: missingJson(missing) });
+    return matches.length > 0 ? 0 : 1;
+  }
+  reportMissing(ctx, missing, "logs");
+  for (const m of matches) {
+    ctx.io.out(`${m.name ?? m.id}  ${m.stream === "stderr" ? "err" : "out"}:${m.line}: ${m.text}\n`);
+  }
+  if (truncated) ctx.io.err("rv: more lines matched than shown (1000 a place): narrow it with a task or --tag\n");
+  for (const id of partial) ctx.io.err(`rv: task ${id}'s log is larger than 64 MB: only its end was searched\n`);
+  // As grep: 1 when nothing matched, so a script can tell.
+  return matches.length > 0 ? 0 : 1;
 }
 
 /** `rv logs --tag T`: the last lines of every task with the tags, here and on the cluster, each under a header. */

@@ -61,6 +61,7 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
     ...(options.cwd !== undefined && { cwd: options.cwd }),
     ...(options.tag.length > 0 && { tags: options.tag }),
     ...(afterRefs(options.after).length > 0 && { after: afterRefs(options.after) }),
+    ...((options.outputs ?? []).length > 0 && { outputs: options.outputs }),
     ...(options.note !== undefined && { note: options.note }),
     ...(options.strictOrder && { strictOrder: true }),
     ...(options.checkpoint !== undefined && { checkpoint: options.checkpoint }),

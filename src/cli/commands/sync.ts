@@ -24,7 +24,7 @@ export interface SyncOptions {
 }
 
 /** The cluster a sync reaches: a configured one, over ssh (on the login node itself there is nothing to sync). */
-function syncCluster(ctx: Context): ClusterConfig {
+export function syncCluster(ctx: Context): ClusterConfig {
   const cluster = requireCluster(ctx.config);
   if (cluster.host === "local") {
     throw new RvError("usage", "rv runs on the cluster's login node here: there is nothing to sync", {
@@ -40,7 +40,7 @@ function remotePath(cluster: ClusterConfig, given: string | undefined, local: st
   return given.startsWith("/") ? posix.normalize(given) : posix.join(cluster.root, "workspaces", given);
 }
 
-function planFor(ctx: Context, cluster: ClusterConfig, how: Omit<SyncPlan, "host" | "sshConfig">): SyncPlan {
+export function planFor(ctx: Context, cluster: ClusterConfig, how: Omit<SyncPlan, "host" | "sshConfig">): SyncPlan {
   return { ...how, host: cluster.host, sshConfig: join(sshDir(ctx.root), "config") };
 }
 

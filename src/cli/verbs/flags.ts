@@ -61,6 +61,12 @@ export function withTaskFlags(command: Command): Command {
     .option("--timeout <duration>", "stop an attempt that runs longer (e.g. 2h): it fails with reason timeout")
     .option("--sync", "cluster: push the project to its workspace first (rv sync push), and run the task there")
     .option(
+      "--outputs <glob>",
+      "what the task writes, relative to its cwd: rv pull brings it back (repeatable)",
+      collect,
+      [],
+    )
+    .option(
       "--max-running <n>",
       "at most N tasks of this sweep (rv sweep) or of its first --tag run at once in the lease",
     );

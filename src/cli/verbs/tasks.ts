@@ -137,6 +137,10 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .description("print a task's output, here or on the cluster (or with --tag, the last lines of each task's)")
       .argument("[task]", "id, unique suffix, 1 for the newest, or name")
       .option("--tag <tag>", "every task with this tag, each under a header (repeatable: all of them)", collect, [])
+      .option("--search <pattern>", "the lines that match, in every task's stdout and stderr (or TASK's, --tag's)")
+      .option("-i, --ignore-case", "with --search: match regardless of case")
+      .option("--pull", "copy every attempt's stdout and stderr of a cluster task here (to ./rv-logs/ID, or --to)")
+      .option("--to <dir>", "with --pull: where the logs go")
       .option("-n <lines>", "only the last N lines (with --tag: 10 unless given)")
       .option("--stderr", "stderr instead of stdout")
       .option("-f, --follow", "keep printing as the task writes (Ctrl-C stops following only)")
@@ -202,6 +206,19 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .option("--lease <lease>", "look in this lease only"),
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/requeue.ts")).runRequeue(ctx, tasks, opts)),
+  );
+
+  withJson(
+    program
+      .command("pull")
+      .description("a cluster task's files back here: PATHs in its cwd, else its --outputs, else its whole cwd")
+      .argument("<task>", "id, unique suffix, 1 for the newest, or name")
+      .argument("[paths...]", "relative to the task's cwd (globs allowed)")
+      .option("--to <dir>", "where they land (default: beside the code for a --sync task, else ./NAME)")
+      .option("--dry-run", "list what would come, copy nothing")
+      .option("--lease <lease>", "look in this lease only"),
+  ).action((task: string, paths: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/pull.ts")).runPull(ctx, task, paths, opts)),
   );
 
   withJson(
