@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeSshMaster, devCluster, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
-import { assertBuilt, rv } from "../helpers/rv.ts";
+import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 // The laptop workflow's code and results (issue 16), as the unprivileged labuser over the loopback sshd: a project
 // pushed with what it ignores left out, a task that reads a pushed file and writes a result, the result pulled back.
@@ -135,5 +136,31 @@ describe("rv sync and rv submit --sync, as labuser", () => {
     const copied = await here(["logs", "--pull", "gen", "--to", logs]);
     expect(copied.exitCode, copied.stderr as string).toBe(0);
     expect(readFileSync(join(logs, "1.out"), "utf8")).toBe("step 1 loss=0.50\n");
+  });
+
+  test("rv sync watch pushes a change by itself, and Ctrl-C ends it", async () => {
+    const watch = execa(RV_BIN, ["sync", "watch"], {
+      cwd: project,
+      env: { RV_HOME: laptop.root, NO_COLOR: "1" },
+      reject: false,
+    });
+    let said = "";
+    watch.stderr?.on("data", (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    try {
+      await waitFor(() => said.includes("Ctrl-C stops"), { what: "the first push and the watch", timeoutMs: 30_000 });
+      writeFileSync(join(project, "src", "later.py"), "print('later')\n");
+      const there = join(clusterRoot, "workspaces", "proj", "src", "later.py");
+      // The push reported (not only its file there): Ctrl-C then ends the watch, not a push under way.
+      await waitFor(() => existsSync(there) && /moved 1 file/.test(said), {
+        what: "the change pushed",
+        timeoutMs: 30_000,
+      });
+    } finally {
+      watch.kill("SIGINT");
+    }
+    const ended = await watch;
+    expect(ended.exitCode, `${ended.signal} ${said}`).toBe(0);
   });
 });
