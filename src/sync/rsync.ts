@@ -77,7 +77,9 @@ export function rsyncFailure(exitCode: number | undefined, stderr: string, plan:
 
 export async function runRsync(plan: SyncPlan): Promise<Change[]> {
   if (plan.direction === "pull") mkdirSync(plan.local, { recursive: true });
-  const result = await execa("rsync", rsyncArgs(plan), { reject: false });
+  // No exit hook of execa's (cleanup): it would end rv on a Ctrl-C that `rv sync watch` handles itself. rsync is in
+  // rv's process group, so a Ctrl-C at the terminal reaches it anyway.
+  const result = await execa("rsync", rsyncArgs(plan), { reject: false, cleanup: false });
   if ((result as { code?: string }).code === "ENOENT") {
     throw new RvError("usage", "rsync is not installed on this machine", {
       hint: "install it: apt-get install rsync, or brew install rsync",
