@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { addClusterVerbs } from "./verbs/cluster.ts";
+import { addEnvVerbs } from "./verbs/env.ts";
 import type { Dispatch } from "./verbs/flags.ts";
 import { addInternalVerbs } from "./verbs/internal.ts";
 import { addLeaseVerbs } from "./verbs/lease.ts";
@@ -25,6 +26,7 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   addLeaseVerbs(program, dispatch);
   addNotifyVerbs(program, dispatch);
   addSyncVerbs(program, dispatch);
+  addEnvVerbs(program, dispatch);
   addClusterVerbs(program, dispatch);
   addShellVerbs(program, dispatch);
   addInternalVerbs(program, dispatch);

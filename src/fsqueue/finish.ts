@@ -1,5 +1,5 @@
 import { unlinkSync } from "node:fs";
-import { type LeasePaths, recordFile } from "./paths.ts";
+import { type LeasePaths, recordFile, secretsFile } from "./paths.ts";
 import { taskKey } from "./publish.ts";
 import { writeRecordAtomic } from "./records.ts";
 import { type Done, PROTOCOL_VERSION, type Task, type TerminalState, type Usage } from "./schema.ts";
@@ -22,11 +22,15 @@ export function doneRecord(task: Task, outcome: Outcome): Done {
   return { v: PROTOCOL_VERSION, task, ...outcome };
 }
 
-/** Invariant 3: the `done/` record is durable before the claim disappears; a reader seeing both trusts `done/`. */
+/**
+ * Invariant 3: the `done/` record is durable before the claim disappears; a reader seeing both trusts `done/`.
+ * Every end of a task comes through here (ran, cancelled, dep_failed, lost too often), so here its secrets go.
+ */
 export function finishClaim(p: LeasePaths, claimPath: string, task: Task, outcome: Outcome): Done {
   const record = doneRecord(task, outcome);
   writeRecordAtomic(p.tmp, recordFile(p.done, task.id), record);
   unlinkIfPresent(claimPath);
+  unlinkIfPresent(secretsFile(p, task.id));
   return record;
 }
 

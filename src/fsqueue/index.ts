@@ -25,4 +25,5 @@ export * from "./quarantine.ts";
 export * from "./records.ts";
 export * from "./recover.ts";
 export * from "./schema.ts";
+export * from "./secrets.ts";
 export * from "./snapshot.ts";

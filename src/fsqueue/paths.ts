@@ -11,6 +11,15 @@ export function notifySettingsFile(root: string): string {
   return join(root, "notify.json");
 }
 
+/** `rv env`'s secrets, encrypted (src/secrets), and the key of that store when no OS keyring keeps it; both 0600. */
+export function secretsStoreFile(root: string): string {
+  return join(root, "secrets.json");
+}
+
+export function secretsKeyFile(root: string): string {
+  return join(root, "secrets.key");
+}
+
 export function leasesDir(root: string): string {
   return join(root, "leases");
 }
@@ -43,6 +52,8 @@ export interface LeasePaths {
   notes: string;
   /** Finished tasks put away by `rv clean`: their done records, and their logs under `archive/logs/`. */
   archive: string;
+  /** A task's secret environment (`rv env`), `<task-id>.json`, 0600: written at submit, removed when it ends. */
+  secrets: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -69,9 +80,11 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     notified: join(dir, "notified"),
     notes: join(dir, "notes"),
     archive: join(dir, "archive"),
+    secrets: join(dir, "secrets"),
   };
 }
 
+export const secretsFile = (p: LeasePaths, taskId: string): string => join(p.secrets, `${taskId}.json`);
 export const recordFile = (dir: string, name: string): string => join(dir, `${name}.json`);
 export const claimDir = (p: LeasePaths, runner: string): string => join(p.claimed, runner);
 export const claimFile = (p: LeasePaths, runner: string, key: string): string => join(p.claimed, runner, `${key}.json`);

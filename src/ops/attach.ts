@@ -34,7 +34,7 @@ export const attachOp = defineOp({
  * in its directory. A task that is not running: its lease, saying so. Nothing named: the only or newest
  * live Slurm lease.
  */
-async function attachTarget(env: OpEnv, given: string | null): Promise<AttachTarget> {
+export async function attachTarget(env: OpEnv, given: string | null): Promise<AttachTarget> {
   const { root } = env;
   const notes: string[] = [];
   if (given === null) return leaseTarget(env, defaultLease(env, notes), notes);

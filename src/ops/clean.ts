@@ -8,6 +8,7 @@ import {
   leasePaths,
   readArchive,
   readSnapshot,
+  removeTaskSecrets,
   type TaskCopy,
 } from "../fsqueue/index.ts";
 import { defineOp } from "./op.ts";
@@ -77,6 +78,8 @@ export const cleanOp = defineOp({
           kept.push({ ...row, why: "requeued meanwhile: it is under way again" });
           continue;
         }
+        // Its end removed them; a file left by a crash between the two goes with the task.
+        if (!input.dryRun) removeTaskSecrets(p, row.id);
         cleaned.push(row);
       }
       if (!input.delete) continue;

@@ -8,6 +8,7 @@ import { cancelOp } from "./cancel.ts";
 import { candidatesOp } from "./candidates.ts";
 import { cleanOp } from "./clean.ts";
 import { doctorOp } from "./doctor.ts";
+import { forwardOp } from "./forward.ts";
 import { leaseExtendOp } from "./lease-extend.ts";
 import { leaseListOp } from "./lease-list.ts";
 import { leaseReleaseOp } from "./lease-release.ts";
@@ -68,6 +69,7 @@ export const ops: Readonly<Record<string, Op>> = {
   doctor: doctorOp,
   balance: balanceOp,
   attach: attachOp,
+  forward: forwardOp,
   tui: tuiOp,
   "notify-set": notifySetOp,
   "notify-show": notifyShowOp,
@@ -79,6 +81,7 @@ export type { AttachTarget } from "./attach.ts";
 export { buildId, deployedName, rvVersion, standaloneBinary } from "./build-info.ts";
 export type { Check } from "./doctor.ts";
 export { exitStatusOf } from "./exit-status.ts";
+export type { ForwardTarget } from "./forward.ts";
 export type { LeaseExtendResult } from "./lease-extend.ts";
 export type { LeaseRow } from "./lease-list.ts";
 export type { LeaseShow } from "./lease-show.ts";
@@ -87,6 +90,7 @@ export type { NotifyView } from "./notify.ts";
 export * from "./op.ts";
 export * from "./places.ts";
 export * from "./refs.ts";
+export { type DetectedServer, describeServer } from "./servers.ts";
 export type { TaskDetail } from "./show.ts";
 export type { AttemptStats, TaskStats } from "./stats.ts";
 export type { SiteStatus } from "./status.ts";
@@ -101,6 +105,7 @@ export {
   candidatesOp,
   cleanOp,
   doctorOp,
+  forwardOp,
   leaseClaimOp,
   leaseEndSegmentOp,
   leaseExtendOp,

@@ -9,7 +9,10 @@ import {
   publishTask,
   readHeartbeats,
   readSnapshot,
+  removeTaskSecrets,
   type Task,
+  type TaskSecrets,
+  writeTaskSecrets,
 } from "../fsqueue/index.ts";
 import { requireLease } from "../lease/index.ts";
 import { resolveDependencies } from "./dependencies.ts";
@@ -17,8 +20,16 @@ import { isLeaseLive } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { buildTask, type TaskSpec } from "./taskspec.ts";
 
-/** Builds the tasks and publishes them into the lease's inbox; a task without --cwd runs in `env.cwd`. */
-export function publishTasks(env: OpEnv, leaseId: string, specs: TaskSpec[]): { tasks: Task[]; warnings: string[] } {
+/**
+ * Builds the tasks and publishes them into the lease's inbox; a task without --cwd runs in `env.cwd`. `secrets`
+ * (`rv env`) go to each task's 0600 secrets file, never into its record.
+ */
+export function publishTasks(
+  env: OpEnv,
+  leaseId: string,
+  specs: TaskSpec[],
+  secrets: TaskSecrets = {},
+): { tasks: Task[]; warnings: string[] } {
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
   const now = env.now();
@@ -35,16 +46,17 @@ export function publishTasks(env: OpEnv, leaseId: string, specs: TaskSpec[]): { 
     }),
   );
   const warnings = warningsFor(env, lease, built);
-  if (!specs.some((spec) => spec.after)) return { tasks: built.map((task) => publishUnique(p, task)), warnings };
+  const publish = (task: Task) => publishUnique(p, task, secrets);
+  if (!specs.some((spec) => spec.after)) return { tasks: built.map(publish), warnings };
   const batch = built.map((task, i) => ({ id: task.id, name: task.name, tags: task.tags, after: specs[i]?.after }));
-  return { tasks: publishInOrder(p, built, resolveDependencies(tasksOf(p), batch, leaseId)), warnings };
+  return { tasks: publishInOrder(built, resolveDependencies(tasksOf(p), batch, leaseId), publish), warnings };
 }
 
 /** Tasks made from others (`rv rerun`), each published under a fresh id if its own is taken. */
 export function publishMade(env: OpEnv, leaseId: string, made: Task[]): { tasks: Task[]; warnings: string[] } {
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
-  return { tasks: made.map((task) => publishUnique(p, task)), warnings: warningsFor(env, lease, made) };
+  return { tasks: made.map((task) => publishUnique(p, task, {})), warnings: warningsFor(env, lease, made) };
 }
 
 /** The lease a submission goes to, refused when it was released. */
@@ -71,14 +83,18 @@ function tasksOf(p: LeasePaths): Task[] {
  * task is durable in the inbox before any task that waits for it: a crash half-way leaves no task waiting forever
  * for one that was never written.
  */
-function publishInOrder(p: LeasePaths, built: Task[], deps: ReturnType<typeof resolveDependencies>): Task[] {
+function publishInOrder(
+  built: Task[],
+  deps: ReturnType<typeof resolveDependencies>,
+  publish: (task: Task) => Task,
+): Task[] {
   const byId = new Map(built.map((task) => [task.id, task]));
   const published = new Map<string, Task>();
   for (const id of deps.order) {
     const task = byId.get(id);
     if (!task) continue;
     const after = deps.after.get(id)?.map((dep) => published.get(dep)?.id ?? dep);
-    published.set(id, publishUnique(p, after ? { ...task, after } : task));
+    published.set(id, publish(after ? { ...task, after } : task));
   }
   return built.map((task) => published.get(task.id) ?? task);
 }
@@ -103,11 +119,23 @@ function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
     );
 }
 
-/** Another submitter drew the same id in the same millisecond: draw again rather than replace its task. */
-function publishUnique(p: LeasePaths, task: Task): Task {
+/**
+ * Another submitter drew the same id in the same millisecond: draw again rather than replace its task. The
+ * secrets file is written first, so the runner that claims the task always finds it (PROTOCOL.md, secrets/).
+ */
+function publishUnique(p: LeasePaths, task: Task, secrets: TaskSecrets): Task {
+  const withSecrets = Object.keys(secrets).length > 0;
   for (let tries = 0; tries < 5; tries++) {
     const candidate = tries === 0 ? task : { ...task, id: newTaskId(Date.parse(task.submittedAt)) };
-    if (publishTask(p, candidate) === "published") return candidate;
+    if (withSecrets && writeTaskSecrets(p, candidate.id, secrets) === "exists") continue;
+    let outcome: "published" | "exists" = "exists";
+    try {
+      outcome = publishTask(p, candidate);
+    } finally {
+      // The id was another's task: the file just written is ours to take back, not that task's.
+      if (withSecrets && outcome !== "published") removeTaskSecrets(p, candidate.id);
+    }
+    if (outcome === "published") return candidate;
   }
   throw new RvError("io", `could not find a free task id in ${p.inbox}`, { hint: "check the clock and try again" });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TaskSecretsSchema } from "../fsqueue/index.ts";
 import { TaskViewSchema } from "../lease/index.ts";
 import { exitStatusOf } from "./exit-status.ts";
 import { followTask, waitForTasks } from "./follow.ts";
@@ -6,8 +7,15 @@ import { defineOp } from "./op.ts";
 import { publishTasks } from "./publish.ts";
 import { TaskSpecSchema } from "./taskspec.ts";
 
-/** Task specs travel in the request body (stdin), so `--env` values never show in a process list. */
-const SubmitInputSchema = z.object({ lease: z.string(), specs: z.array(TaskSpecSchema).min(1) });
+/**
+ * Task specs travel in the request body (stdin), so `--env` values never show in a process list; so do the
+ * secrets (`rv env`) that apply, which go to each task's 0600 secrets file, never its record or the answer.
+ */
+const SubmitInputSchema = z.object({
+  lease: z.string(),
+  specs: z.array(TaskSpecSchema).min(1),
+  secrets: TaskSecretsSchema.default({}),
+});
 
 const SubmittedSchema = z.object({ id: z.string(), name: z.string().nullable() });
 
@@ -16,7 +24,7 @@ export const submitOp = defineOp({
   input: SubmitInputSchema,
   result: z.object({ lease: z.string(), tasks: z.array(SubmittedSchema), warnings: z.array(z.string()) }),
   run(env, input) {
-    const { tasks, warnings } = publishTasks(env, input.lease, input.specs);
+    const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);
     return { lease: input.lease, tasks: tasks.map((t) => ({ id: t.id, name: t.name ?? null })), warnings };
   },
 });
@@ -39,7 +47,7 @@ export const runOp = defineOp({
     exitStatus: z.number().int(),
   }),
   async run(env, input) {
-    const { tasks, warnings } = publishTasks(env, input.lease, input.specs);
+    const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);
     for (const task of tasks) env.sink.out(`${task.id}\n`);
     for (const warning of warnings) env.sink.note(`warning: ${warning}`);
     const refs = tasks.map((task) => ({ lease: input.lease, id: task.id }));

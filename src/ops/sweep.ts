@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { latestState, leasePaths, readArchive, readSnapshot, type Task, type TaskCopy } from "../fsqueue/index.ts";
+import {
+  latestState,
+  leasePaths,
+  readArchive,
+  readSnapshot,
+  type Task,
+  type TaskCopy,
+  TaskSecretsSchema,
+} from "../fsqueue/index.ts";
 import { listLeases, readLeaseState, requireLease, TaskViewSchema } from "../lease/index.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp } from "./op.ts";
@@ -25,6 +33,8 @@ export const sweepOp = defineOp({
     specs: z.array(TaskSpecSchema).min(1),
     force: z.boolean().default(false),
     dryRun: z.boolean().default(false),
+    /** `rv env`'s secrets that apply: to each point's 0600 secrets file (publish.ts). */
+    secrets: TaskSecretsSchema.default({}),
   }),
   result: z.object({
     lease: z.string(),
@@ -52,7 +62,7 @@ export const sweepOp = defineOp({
       return { ...base, submitted: toSubmit.map((spec) => rowOf(spec, null)), warnings: [] };
     }
     const counted = toSubmit.map((spec) => withPointCount(spec, input.specs.length));
-    const { tasks, warnings } = publishTasks(env, input.lease, counted);
+    const { tasks, warnings } = publishTasks(env, input.lease, counted, input.secrets);
     return { ...base, submitted: tasks.map((task, i) => rowOf(toSubmit[i] as TaskSpec, task.id)), warnings };
   },
 });

@@ -4,6 +4,7 @@
  */
 
 export { classifySshFailure } from "./classify.ts";
+export { freeLocalPort, type PortForward, relayTunnel, sshTunnel, type Tunnel } from "./forward.ts";
 export { localRemote } from "./local.ts";
 export { shJoin, shQuote } from "./quote.ts";
 export { type SshOptions, sshRemote } from "./ssh.ts";

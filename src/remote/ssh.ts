@@ -71,7 +71,8 @@ async function streamOutput(
   return finished.exitCode;
 }
 
-async function connectionArgs(options: SshOptions): Promise<string[]> {
+/** The ssh options every connection to the host takes (and `-O` requests to its ControlMaster must match). */
+export async function connectionArgs(options: SshOptions): Promise<string[]> {
   const directory = await prepareControlDir(options.controlDir);
   const settings = [
     "BatchMode=yes",

@@ -1,7 +1,14 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { execa } from "execa";
-import { type Command, type LeasePaths, type Task, taskLogFile } from "../fsqueue/index.ts";
+import {
+  type Command,
+  type LeasePaths,
+  readTaskSecrets,
+  type Task,
+  type TaskSecrets,
+  taskLogFile,
+} from "../fsqueue/index.ts";
 import { readProcStart } from "./proc.ts";
 
 export type TaskEnd =
@@ -33,11 +40,17 @@ export function commandArgv(command: Command): [string, ...string[]] {
 }
 
 /**
- * The runner's environment, the task's over it, then what rv decides: the task's GPUs, its identity, and
- * RV_RESUME=1 only when rv interrupted the previous attempt at a segment end (never inherited from elsewhere).
+ * The runner's environment, the task's secrets (`rv env`) over it, its own `--env` over those (the most explicit
+ * wins), then what rv decides: the task's GPUs, its identity, and RV_RESUME=1 only when rv interrupted the
+ * previous attempt at a segment end (never inherited from elsewhere).
  */
-export function taskEnv(base: NodeJS.ProcessEnv, task: Task, gpus: readonly string[]): NodeJS.ProcessEnv {
-  const { RV_RESUME: _inherited, ...env } = { ...base, ...task.env };
+export function taskEnv(
+  base: NodeJS.ProcessEnv,
+  task: Task,
+  gpus: readonly string[],
+  secrets: TaskSecrets = {},
+): NodeJS.ProcessEnv {
+  const { RV_RESUME: _inherited, ...env } = { ...base, ...secrets, ...task.env };
   return {
     ...env,
     CUDA_VISIBLE_DEVICES: gpus.join(","),
@@ -72,12 +85,14 @@ export function launchTask(req: LaunchRequest): Launched {
   const problem = cwdProblem(task.cwd);
   if (problem !== undefined) return spawnFailed(err, problem, startedAt);
   const [file, ...args] = commandArgv(task.command);
+  // Read at every attempt's start (a requeued attempt needs them again); the file goes when the task ends.
+  const secrets = readTaskSecrets(paths, task.id);
   const outFd = openSync(out, "a", 0o600);
   const errFd = openSync(err, "a", 0o600);
   try {
     const child = execa(file, args, {
       cwd: task.cwd,
-      env: taskEnv(req.env, task, req.gpus),
+      env: taskEnv(req.env, task, req.gpus, secrets),
       extendEnv: false,
       detached: true,
       cleanup: false,

@@ -43,6 +43,7 @@ const LAYERS = [
   "allocator",
   "slurm",
   "remote",
+  "secrets",
   "fsqueue",
   "config",
   "errors",

@@ -1,16 +1,24 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { RvError } from "../../errors.ts";
 import { requireCluster, sshDir } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
+import { runAttach } from "./attach.ts";
 
 /**
  * `rv ssh`: a shell on the login node, through rv's own ssh config (and its ControlMaster). `--config` prints
- * the cluster's host block instead, for an editor's remote mode or ~/.ssh/config.
+ * the cluster's host block instead, for an editor's remote mode or ~/.ssh/config. `rv ssh TASK` opens the shell
+ * on the task's node as `rv attach` does (`srun --overlap --pty` in the task's job): compute nodes commonly refuse
+ * an ssh login from anyone without a job there (pam_slurm_adopt), and a step of the job is always let in.
  */
-export async function runSsh(ctx: Context, options: { config?: boolean }): Promise<number> {
+export async function runSsh(ctx: Context, ref: string | undefined, options: { config?: boolean }): Promise<number> {
   const cluster = requireCluster(ctx.config);
+  if (ref !== undefined) {
+    if (options.config) throw new RvError("usage", "rv ssh --config prints the login node's block: give no task");
+    return runAttach(ctx, ref);
+  }
   const file = join(sshDir(ctx.root), "config");
   if (options.config) {
     const block = hostBlock(readFileSync(file, "utf8"), cluster.host);

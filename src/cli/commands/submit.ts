@@ -17,6 +17,7 @@ import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
+import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
 import { syncedSpecs } from "./sync.ts";
 import { cannotRun } from "./wait.ts";
@@ -201,8 +202,11 @@ export async function runSubmit(
   const specs = options.sync
     ? await syncedSpecs(ctx, place, parsed)
     : inProjectDir(parsed, submission.projectDir, place);
-  if (options.wait || options.follow) return stayWith(ctx, place, { lease, specs, follow: options.follow === true });
-  const result = await place.call(submitOp, { lease, specs });
+  const secrets = secretsForPlace(ctx, place);
+  if (options.wait || options.follow) {
+    return stayWith(ctx, place, { lease, specs, secrets, follow: options.follow === true });
+  }
+  const result = await place.call(submitOp, { lease, specs, secrets });
   if (ctx.json) printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });
   else {
     for (const task of result.tasks) ctx.io.out(`${task.id}\n`);
@@ -218,7 +222,7 @@ export async function runSubmit(
 async function stayWith(
   ctx: Context,
   place: Place,
-  input: { lease: string; specs: TaskSpec[]; follow: boolean },
+  input: { lease: string; specs: TaskSpec[]; secrets: Record<string, string>; follow: boolean },
 ): Promise<number> {
   const interrupt = onInterrupt();
   try {

@@ -16,6 +16,7 @@ import {
 import type { Context } from "../context.ts";
 import { plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, reportMissing } from "../route.ts";
+import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
 import { syncedSpecs } from "./sync.ts";
@@ -59,7 +60,9 @@ export async function runSweep(
     options.sync && !options.dryRun
       ? await syncedSpecs(ctx, place, parsed)
       : inProjectDir(parsed, submission.projectDir, place);
-  const input = { lease, sweep, specs, force: options.force === true, dryRun: options.dryRun === true };
+  const dryRun = options.dryRun === true;
+  const secrets = dryRun ? {} : secretsForPlace(ctx, place);
+  const input = { lease, sweep, specs, force: options.force === true, dryRun, secrets };
   const result = await place.call(sweepOp, input);
   if (ctx.json) {
     printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });

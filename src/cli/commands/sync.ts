@@ -169,20 +169,21 @@ export async function runSyncWatch(
   options: SyncOptions,
 ): Promise<number> {
   const given = { ...(dir && { dir }), ...(remote && { remote }) };
-  const first = await pushProject(ctx, given, options);
-  report(ctx, "push", first, options);
-  const { watch } = await import("chokidar");
-  const skipped = /(^|\/)(\.git|\.venv|venv|__pycache__|node_modules|wandb)(\/|$)/;
-  const watcher = watch(first.local, {
-    ignoreInitial: true,
-    ignored: (path) => skipped.test(relative(first.local, path)),
-  });
   const interrupt = onInterrupt();
+  const { watch } = await import("chokidar");
+  const local = resolve(dir ?? projectRoot(process.cwd()));
+  const skipped = /(^|\/)(\.git|\.venv|venv|__pycache__|node_modules|wandb)(\/|$)/;
+  const watcher = watch(local, { ignoreInitial: true, ignored: (path) => skipped.test(relative(local, path)) });
+  // Watching before the first push, and ready before saying so: a change made during either is pushed too.
+  await new Promise<void>((ready) => watcher.once("ready", () => ready()));
   let timer: NodeJS.Timeout | undefined;
   let pushing = Promise.resolve();
   const push = () => {
     pushing = pushing
-      .then(async () => report(ctx, "push", await pushProject(ctx, given, options), options))
+      .then(async () => {
+        const pushed = await pushProject(ctx, given, options);
+        if (pushed.changes.some((c) => c.what[1] === "f")) report(ctx, "push", pushed, options);
+      })
       .catch((error: unknown) =>
         ctx.io.err(`rv: push failed: ${error instanceof Error ? error.message : String(error)}\n`),
       );
@@ -191,7 +192,14 @@ export async function runSyncWatch(
     clearTimeout(timer);
     timer = setTimeout(push, WATCH_DEBOUNCE_MS);
   });
-  ctx.io.err(`rv: watching ${first.local}; Ctrl-C stops\n`);
+  try {
+    report(ctx, "push", await pushProject(ctx, given, options), options); // a first push that fails ends the watch
+  } catch (error) {
+    await watcher.close();
+    interrupt.done();
+    throw error;
+  }
+  ctx.io.err(`rv: watching ${local}; Ctrl-C stops\n`);
   await new Promise<void>((done) => interrupt.signal.addEventListener("abort", () => done(), { once: true }));
   clearTimeout(timer);
   await watcher.close();

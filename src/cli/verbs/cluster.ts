@@ -60,7 +60,27 @@ export function addClusterVerbs(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("ssh")
-      .description("a shell on the cluster's login node, through rv's ssh config")
+      .description("a shell on the cluster's login node, or on a task's node; through rv's ssh config")
+      .argument("[task|lease]", "a task (a shell on its node, in its directory) or a lease (its node)")
       .option("--config", "print the cluster's ssh host block (for editors and ~/.ssh/config) instead"),
-  ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/ssh.ts")).runSsh(ctx, opts)));
+  ).action((ref: string | undefined, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/ssh.ts")).runSsh(ctx, ref, opts)),
+  );
+
+  withJson(
+    program
+      .command("forward")
+      .description("a local port to a port on a cluster task's node, through the login node, until Ctrl-C")
+      .argument("[port]", "PORT or PORT:LOCAL (LOCAL defaults to PORT, or the next free one); none with --auto")
+      .argument("[task|lease]", "a running task (its node) or a lease (default: the only or newest running one)")
+      .option("--auto", "find the servers the task started (Jupyter, TensorBoard, Ray, vLLM, Gradio, its own ports)"),
+  ).action((port: string | undefined, ref: string | undefined, opts) =>
+    dispatch(opts.json, async (ctx) =>
+      (await import("../commands/forward.ts")).runForward(
+        ctx,
+        [port, ref].filter((a): a is string => a !== undefined),
+        opts,
+      ),
+    ),
+  );
 }

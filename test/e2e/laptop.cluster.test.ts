@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -8,8 +9,9 @@ import { json } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-// The laptop workflow's code and results (issue 16), as the unprivileged labuser over the loopback sshd: a project
-// pushed with what it ignores left out, a task that reads a pushed file and writes a result, the result pulled back.
+// The laptop workflow (issue 16), as the unprivileged labuser over the loopback sshd: a project
+// pushed with what it ignores left out, a task that reads a pushed file and writes a result pulled back, watch,
+// logs searched and copied, and a secret that reaches a task and nothing else.
 const laptop = makeHome("rv-sync-laptop-");
 const top = `/tmp/rv-sync-labuser-${process.pid}`;
 const clusterRoot = `${top}/.rv`;
@@ -163,4 +165,37 @@ describe("rv sync and rv submit --sync, as labuser", () => {
     const ended = await watch;
     expect(ended.exitCode, `${ended.signal} ${said}`).toBe(0);
   });
+
+  test("a secret set with rv env set reaches a cluster task, and is in no file rv wrote and no process's argv", async () => {
+    const env = { RV_KEYRING: "off" };
+    const secret = `tok-${randomBytes(12).toString("hex")}`;
+    const set = await rv(laptop.root, ["env", "set", "TOKEN", "--cluster"], {
+      env,
+      stdin: "pipe",
+      input: `${secret}\n`,
+    });
+    expect(set.exitCode, set.stderr as string).toBe(0);
+    const script = 'printf %s "$TOKEN" | sha256sum; sleep 3';
+    const submitted = await rv(laptop.root, ["submit", "--lease", "ws", "--json", "--shell", script], { env });
+    expect(submitted.exitCode, submitted.stderr as string).toBe(0);
+    const id = json<{ tasks: { id: string }[] }>(submitted.stdout as string).tasks[0]?.id ?? "";
+    const printed = await waitFor(
+      async () => ((await rv(laptop.root, ["logs", id], { env })).stdout as string).split(" ")[0],
+      { what: "the task's output", timeoutMs: 30_000 },
+    );
+    expect(printed).toBe(createHash("sha256").update(secret).digest("hex"));
+    // The task still runs: its runner, srun, ssh and the task itself are all processes of this host.
+    expect((await execa("ps", ["-eo", "args"])).stdout).not.toContain(secret);
+    expect((await rv(laptop.root, ["wait", id, "--timeout", "30s"], { env })).exitCode).toBe(0);
+    const holding = [...filesUnder(laptop.root), ...filesUnder(top)].filter((f) => readFileSync(f).includes(secret));
+    expect(holding).toEqual([]);
+  });
 });
+
+/** Every file under `dir`, however deep (sockets and other special files left out). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : entry.isFile() ? [path] : [];
+  });
+}

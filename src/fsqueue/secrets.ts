@@ -1,0 +1,50 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { RvError } from "../errors.ts";
+import { unlinkIfPresent } from "./finish.ts";
+import { type LeasePaths, secretsFile } from "./paths.ts";
+import { writeFileAtomic } from "./records.ts";
+
+/** A task's secret environment: names to values. Never part of the task record, its events or its logs. */
+export const TaskSecretsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
+export type TaskSecrets = z.infer<typeof TaskSecretsSchema>;
+
+/**
+ * Written by the submitter before the task is published, so a runner that claims the task finds them: created
+ * exclusively (another writer's file is never replaced) and 0600 in a 0700 directory. "exists" when the id is
+ * taken, as publishTask says.
+ */
+export function writeTaskSecrets(p: LeasePaths, taskId: string, secrets: TaskSecrets): "written" | "exists" {
+  mkdirSync(p.secrets, { recursive: true, mode: 0o700 });
+  try {
+    writeFileAtomic(p.tmp, secretsFile(p, taskId), `${JSON.stringify(secrets)}\n`, true);
+    return "written";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return "exists";
+    throw error;
+  }
+}
+
+/** The task's secrets, or none when it has no file (submitted without any, or already ended). */
+export function readTaskSecrets(p: LeasePaths, taskId: string): TaskSecrets {
+  let text: string;
+  try {
+    text = readFileSync(secretsFile(p, taskId), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw error;
+  }
+  try {
+    return TaskSecretsSchema.parse(JSON.parse(text));
+  } catch {
+    // The message never quotes the file: it holds secrets.
+    throw new RvError("bad_record", `the secrets file of task ${taskId} is damaged`, {
+      hint: "submit the task again (rv rerun) so that rv writes it afresh",
+    });
+  }
+}
+
+/** Kept while the task may run again (a requeued attempt needs them); gone once it has ended. */
+export function removeTaskSecrets(p: LeasePaths, taskId: string): void {
+  unlinkIfPresent(secretsFile(p, taskId));
+}
