@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { leasePaths, readHeartbeats } from "../fsqueue/index.ts";
+import { leasePaths, readEvents, readHeartbeats } from "../fsqueue/index.ts";
 import { attachTarget } from "./attach.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { DetectedServerSchema, detectServers, parseListening, parseProcesses } from "./servers.ts";
@@ -44,10 +44,20 @@ async function forwardTarget(env: OpEnv, ref: string | null, detect: boolean): P
   return { ...base, servers };
 }
 
-/** The runner starts each task as the leader of its own process group: its pid is the group's id. */
+/**
+ * The runner starts each task as the leader of its own process group: its pid is the group's id. A task started
+ * since its runner's last heartbeat is found by its `started` event.
+ */
 function taskPid(env: OpEnv, lease: string, task: string): number | null {
-  const entries = readHeartbeats(leasePaths(env.root, lease)).flatMap((hb) => hb.running);
-  return entries.find((entry) => entry.task === task)?.pid ?? null;
+  const p = leasePaths(env.root, lease);
+  const beats = readHeartbeats(p);
+  const beating = beats.flatMap((hb) => hb.running).find((entry) => entry.task === task);
+  if (beating) return beating.pid;
+  const started = beats
+    .flatMap((hb) => readEvents(p, hb.runner))
+    .filter((e) => e.type === "started" && e.task === task && e.pid !== undefined)
+    .at(-1);
+  return started?.pid ?? null;
 }
 
 const separator = "---rv-processes---";

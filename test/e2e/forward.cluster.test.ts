@@ -114,6 +114,7 @@ describe("rv forward", () => {
       },
       { what: `rv forward --auto to print its forwards: ${fw.err()}`, timeoutMs: 60_000 },
     );
+    expect(shown.forwards, `rv forward --auto answered: ${fw.out()} ${fw.err()}`).toBeDefined();
     const found = shown.forwards.find((f) => f.port === port);
     expect(found, fw.out()).toBeDefined();
     expect(found?.localPort).not.toBe(port);
