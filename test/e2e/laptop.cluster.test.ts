@@ -190,6 +190,25 @@ describe("rv sync and rv submit --sync, as labuser", () => {
     const holding = [...filesUnder(laptop.root), ...filesUnder(top)].filter((f) => readFileSync(f).includes(secret));
     expect(holding).toEqual([]);
   });
+
+  test("rv run --gpu 1 with no lease: a lease of its own, the output as it comes, the task's exit status, nothing left in squeue", async () => {
+    const ran = await here([
+      ...["run", "--gpu", "1", "--partition", "gpu-a6000", "--time", "20m", "--"],
+      ...["sh", "-c", 'echo "gpus=$CUDA_VISIBLE_DEVICES"; exit 3'],
+    ]);
+    expect(ran.exitCode, ran.stderr as string).toBe(3);
+    expect(ran.stdout).toMatch(/^gpus=\d+$/m);
+    expect(ran.stderr).toMatch(/lease (\S+) released/);
+    const lease = /lease (\S+) released/.exec(ran.stderr as string)?.[1] ?? "?";
+    const left = async () =>
+      (await execa("squeue", ["-h", "-u", "labuser", "-o", "%j"])).stdout
+        .split("\n")
+        .filter((name) => name.startsWith(`rv-${lease}-`));
+    await waitFor(async () => (await left()).length === 0, {
+      what: `lease ${lease}'s jobs to leave squeue`,
+      timeoutMs: 60_000,
+    });
+  }, 180_000);
 });
 
 /** Every file under `dir`, however deep (sockets and other special files left out). */

@@ -31,7 +31,7 @@ import { rv } from "../helpers/rv.ts";
  */
 const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   submit: ["lease-list", "lease-up-local", "submit", "run"],
-  run: ["lease-list", "lease-up-local", "run"],
+  run: ["lease-list", "lease-up-local", "run", "lease-up", "lease-show", "lease-release"],
   sweep: ["lease-list", "lease-up-local", "sweep"],
   "sweep show": ["sweep-show"],
   tasks: ["tasks"],
@@ -61,7 +61,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   "env set": { none: "the secrets store of this machine; tasks get its values through submit, run and sweep" },
   "env list": { none: "reads the secrets store of this machine" },
   "env rm": { none: "the secrets store of this machine" },
-  up: ["lease-up", "lease-show", "lease-release", "attach"],
+  up: ["lease-up", "lease-show", "lease-release", "attach", "run"],
   "lease up": ["lease-up-local", "lease-up", "lease-show", "lease-release"],
   "lease renew": ["lease-renew"],
   "lease claim": ["lease-claim"],

@@ -43,6 +43,11 @@ export interface TaskFlags {
   sync?: boolean;
   /** `--outputs GLOB`: what the task writes, for `rv pull`. */
   outputs?: string[];
+  /** `rv run --gpu N [--type T] [--partition P] [--time D]`: a lease of its own, on the cluster. */
+  gpu?: string;
+  type?: string;
+  partition?: string;
+  time?: string;
   /** The command came after `--`: its first word is never a job's name. */
   afterDashes?: boolean;
 }

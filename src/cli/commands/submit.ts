@@ -6,7 +6,6 @@ import {
   leaseUpLocalOp,
   type Place,
   parseSpecLines,
-  runOp,
   type SpecDefaults,
   submitOp,
   type TaskSpec,
@@ -16,11 +15,10 @@ import type { Context } from "../context.ts";
 import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease } from "../route.ts";
-import { cliSink, onInterrupt } from "../sink.ts";
 import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
+import { stayWith } from "./stay-with.ts";
 import { syncedSpecs } from "./sync.ts";
-import { cannotRun } from "./wait.ts";
 
 /** The flags of `rv submit`, `rv run` and `rv sweep` as commander gives them (job.ts). */
 export type SubmitOptions = TaskFlags;
@@ -79,6 +77,24 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
 /** As given: a comma may separate references or belong to a name, which only the lease can tell (dependencies.ts). */
 function afterRefs(given: readonly string[] | undefined): string[] {
   return (given ?? []).map((ref) => ref.trim()).filter(Boolean);
+}
+
+/** `rv run --gpu N [--type T] [--partition P] [--time D] -- CMD`: a short lease just for the task. */
+async function runOwn(ctx: Context, options: SubmitOptions, specs: TaskSpec[]): Promise<number> {
+  const place = ctx.cluster;
+  if (!place) {
+    throw new RvError("usage", "--gpu gets the task a lease of its own on the cluster, and no cluster is configured", {
+      hint: "set one up with rv init, or run here: rv run -- CMD",
+    });
+  }
+  const leaseOptions = {
+    gpu: options.gpu,
+    ...(options.type !== undefined && { type: options.type }),
+    ...(options.partition !== undefined && { partition: options.partition }),
+    ...(options.time !== undefined && { time: options.time }),
+  };
+  const { runInOwnLease } = await import("./own-lease.ts");
+  return runInOwnLease(ctx, leaseOptions, { specs, secrets: secretsForPlace(ctx, place) });
 }
 
 /** `--retry N [--retry-delay D] [--retry-on 1,137,SIGKILL,timeout]`. */
@@ -195,9 +211,18 @@ export async function runSubmit(
     verbFlags: SUBMIT_WORD_FLAGS,
     check: (given) => flagDefaults(given, context.env),
   });
-  const { argv, flags: options } = submission;
-  if (options.wait && options.follow) throw new RvError("usage", "--wait and --follow do not go together: pick one");
+  const { argv, flags: given } = submission;
+  if (given.wait && given.follow) throw new RvError("usage", "--wait and --follow do not go together: pick one");
+  const own = given.gpu !== undefined;
+  if (own && given.lease !== undefined) {
+    throw new RvError("usage", "--gpu gets the task a lease of its own: --lease names one it already has", {
+      hint: "rv run --gpu 1 -- CMD (its own lease), or rv run --lease L --gpus 1 -- CMD",
+    });
+  }
+  // rv run --gpu N: the task asks for the lease's GPUs unless --gpus says otherwise.
+  const options = own && given.gpus === undefined ? { ...given, gpus: given.gpu } : given;
   const parsed = specsFromFlags(argv, options, ctx.env);
+  if (own) return runOwn(ctx, options, parsed);
   const { place, lease } = await chooseTarget(ctx, options.lease);
   const specs = options.sync
     ? await syncedSpecs(ctx, place, parsed)
@@ -213,40 +238,4 @@ export async function runSubmit(
     for (const note of result.warnings) ctx.io.err(`rv: warning: ${note}\n`);
   }
   return 0;
-}
-
-/**
- * `rv run`, `--follow`, `--wait`: one call that submits and stays with the tasks, its output streamed as it comes
- * (with --json, to stderr: stdout carries the one JSON document). Ctrl-C stops following, never the task.
- */
-async function stayWith(
-  ctx: Context,
-  place: Place,
-  input: { lease: string; specs: TaskSpec[]; secrets: Record<string, string>; follow: boolean },
-): Promise<number> {
-  const interrupt = onInterrupt();
-  try {
-    const result = await place.call(runOp, input, { sink: cliSink(ctx), signal: interrupt.signal });
-    if (result.stopped) {
-      ctx.io.err(`rv: stopped following; the task goes on (rv logs -f ${result.tasks[0]?.id ?? ""})\n`);
-      if (ctx.json) printJson(ctx.io, { lease: result.lease, tasks: result.tasks, stopped: true });
-      return 130;
-    }
-    const stuck = cannotRun(result.cannotStart);
-    if (ctx.json) {
-      const error = stuck?.toRecord();
-      printJson(ctx.io, {
-        lease: result.lease,
-        tasks: result.tasks,
-        warnings: result.warnings,
-        ...(error && { error }),
-      });
-      return stuck ? stuck.exitCode : result.exitStatus;
-    }
-    if (stuck) throw stuck;
-    if (!input.follow) for (const view of result.tasks) ctx.io.err(`rv: ${view?.id} ${view?.state}\n`);
-    return result.exitStatus;
-  } finally {
-    interrupt.done();
-  }
 }

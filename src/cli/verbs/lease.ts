@@ -10,9 +10,15 @@ export function addLeaseVerbs(program: Command, dispatch: Dispatch): void {
         .description("hold GPUs on the cluster, then open a shell on the node (the lease outlives the shell)")
         .option("--name <name>", "lease name (default: a generated one)")
         .option("--cpus <n>", "CPUs in all (split over the nodes)"),
-    ).option("--no-shell", "do not open a shell: return once the runner is up"),
+    )
+      .option("--no-shell", "do not open a shell: return once the runner is up")
+      .option("--run <command>", "run this shell command in the lease with all its GPUs, then release it"),
   ).action((opts) =>
-    dispatch(opts.json, async (ctx) => (await import("../commands/lease/up-slurm.ts")).runUp(ctx, opts)),
+    dispatch(opts.json, async (ctx) =>
+      opts.run === undefined
+        ? (await import("../commands/lease/up-slurm.ts")).runUp(ctx, opts)
+        : (await import("../commands/own-lease.ts")).runUpAndRun(ctx, opts, opts.run),
+    ),
   );
 
   const lease = program.command("lease").description("hold resources: start, list, inspect and release leases");

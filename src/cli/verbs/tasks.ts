@@ -30,7 +30,11 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
         .command("run")
         .description("run a task in a lease and stay with it: its output as it comes, then its exit status")
         .argument("[argv...]", "the command, recorded exactly as given"),
-    ),
+    )
+      .option("--gpu <n>", "cluster: a lease of its own with N GPUs, released when the task ends")
+      .option("--type <types>", "with --gpu: GPU types to accept, e.g. a6000,a100_80")
+      .option("--partition <partition>", "with --gpu: only this partition")
+      .option("--time <walltime>", "with --gpu: how long the lease may hold (default 1h)"),
   ).action((argv: string[], opts, command: Command) =>
     dispatch(opts.json, async (ctx) =>
       (await import("../commands/submit.ts")).runSubmit(ctx, argv, {

@@ -159,6 +159,23 @@ export async function runUp(ctx: Context, options: SlurmLeaseUpOptions & { shell
   return (await import("../attach.ts")).runAttach(ctx, lease);
 }
 
+/**
+ * A lease just for one task (`rv run --gpu N`, `rv up --run`): held for `--time` (an hour unless given), and given
+ * back by itself two minutes after its task ends should nobody release it (a laptop that went to sleep).
+ */
+export async function upForOneTask(
+  ctx: Context,
+  options: SlurmLeaseUpOptions,
+): Promise<{ lease: string; exit: number }> {
+  const lease = newLeaseName(options);
+  const exit = await slurmLeaseUp(
+    ctx,
+    { time: "1h", idleRelease: "2m", ...options, detach: false, dryRun: false },
+    lease,
+  );
+  return { lease, exit };
+}
+
 function newLeaseName(options: SlurmLeaseUpOptions): string {
   const kind = options.type?.split(",")[0] ?? options.partition ?? (options.gpu === "0" ? "cpu" : "gpu");
   return validateLeaseName(options.name ?? `${kind}-${suffix()}`);
@@ -283,11 +300,13 @@ async function interrupted(ctx: Context, place: Place, lease: string): Promise<n
   return 130;
 }
 
-async function confirm(question: string): Promise<boolean> {
+/** A yes or no on the terminal; an empty answer is `byDefault`. */
+export async function confirm(question: string, byDefault = false): Promise<boolean> {
   const { createInterface } = await import("node:readline/promises");
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+    const answer = (await prompt.question(question)).trim();
+    return answer === "" ? byDefault : /^y(es)?$/i.test(answer);
   } catch {
     return false; // Ctrl-D or a second Ctrl-C: leave it
   } finally {

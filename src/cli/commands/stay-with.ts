@@ -1,0 +1,42 @@
+import type { Place, TaskSpec } from "../../ops/index.ts";
+import { runOp } from "../../ops/index.ts";
+import type { Context } from "../context.ts";
+import { printJson } from "../output.ts";
+import { cliSink, onInterrupt } from "../sink.ts";
+import { cannotRun } from "./wait.ts";
+
+/**
+ * `rv run`, `--follow`, `--wait`: one call that submits and stays with the tasks, its output streamed as it comes
+ * (with --json, to stderr: stdout carries the one JSON document). Ctrl-C stops following, never the task.
+ */
+export async function stayWith(
+  ctx: Context,
+  place: Place,
+  input: { lease: string; specs: TaskSpec[]; secrets: Record<string, string>; follow: boolean },
+): Promise<number> {
+  const interrupt = onInterrupt();
+  try {
+    const result = await place.call(runOp, input, { sink: cliSink(ctx), signal: interrupt.signal });
+    if (result.stopped) {
+      ctx.io.err(`rv: stopped following; the task goes on (rv logs -f ${result.tasks[0]?.id ?? ""})\n`);
+      if (ctx.json) printJson(ctx.io, { lease: result.lease, tasks: result.tasks, stopped: true });
+      return 130;
+    }
+    const stuck = cannotRun(result.cannotStart);
+    if (ctx.json) {
+      const error = stuck?.toRecord();
+      printJson(ctx.io, {
+        lease: result.lease,
+        tasks: result.tasks,
+        warnings: result.warnings,
+        ...(error && { error }),
+      });
+      return stuck ? stuck.exitCode : result.exitStatus;
+    }
+    if (stuck) throw stuck;
+    if (!input.follow) for (const view of result.tasks) ctx.io.err(`rv: ${view?.id} ${view?.state}\n`);
+    return result.exitStatus;
+  } finally {
+    interrupt.done();
+  }
+}
