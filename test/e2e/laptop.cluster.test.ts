@@ -197,7 +197,8 @@ describe("rv sync and rv submit --sync, as labuser", () => {
       ...["sh", "-c", 'echo "gpus=$CUDA_VISIBLE_DEVICES"; exit 3'],
     ]);
     expect(ran.exitCode, ran.stderr as string).toBe(3);
-    expect(ran.stdout).toMatch(/^gpus=\d+$/m);
+    // As any rv run: the task's id, then its output; the lease says its part on stderr.
+    expect(ran.stdout).toMatch(/^[0-9a-z]+\ngpus=\d+\n$/);
     expect(ran.stderr).toMatch(/lease (\S+) released/);
     const lease = /lease (\S+) released/.exec(ran.stderr as string)?.[1] ?? "?";
     const left = async () =>

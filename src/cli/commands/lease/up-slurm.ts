@@ -168,8 +168,10 @@ export async function upForOneTask(
   options: SlurmLeaseUpOptions,
 ): Promise<{ lease: string; exit: number }> {
   const lease = newLeaseName(options);
+  // Its progress on stderr as ever, but not the lease's name or JSON on stdout: stdout is the task's.
+  const quiet = { ...ctx, json: false, io: { ...ctx.io, out: () => undefined } };
   const exit = await slurmLeaseUp(
-    ctx,
+    quiet,
     { time: "1h", idleRelease: "2m", ...options, detach: false, dryRun: false },
     lease,
   );
