@@ -113,16 +113,11 @@ export async function runCommand(
   const how = result.exitCode === undefined ? `killed by ${result.signal}` : `exited ${result.exitCode}`;
   // What it said may repeat its own arguments (a token in a curl header): those never reach the runner log.
   const words = command.split(/[\s'"=:]+/).filter((word) => word.length >= 6);
-  const told = said && redact(said, longestFirst(words));
+  const told = said && redact(said, words);
   return { ok: false, retry: true, detail: told ? `${how}: ${told}` : how, exitCode: result.exitCode };
 }
 
 /** Where a delivery went, as logs may say it: the masked URL, or the command's program. */
 export function webhookLabel(webhook: NonNullable<NotifySettings["webhook"]>): string {
   return `webhook ${maskUrl(webhook.url)} (${webhook.format})`;
-}
-
-/** Longer secrets first, so a shorter one inside a longer one does not leave the rest of it showing. */
-function longestFirst(words: string[]): string[] {
-  return [...words].sort((a, b) => b.length - a.length);
 }

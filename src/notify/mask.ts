@@ -13,7 +13,7 @@ export function maskUrl(text: string): string {
   return `${url.protocol}//${url.host}${more ? "/…" : ""}`;
 }
 
-/** The parts of a URL that may be secret, longest first: the whole, its path and query, and each long piece. */
+/** The parts of a URL that may be secret: the whole, its path and query, and each long piece. */
 export function urlSecrets(text: string): string[] {
   const secrets = new Set<string>([text]);
   try {
@@ -34,13 +34,17 @@ export function urlSecrets(text: string): string[] {
   } catch {
     // Not a URL: the text itself is all there is to hide.
   }
-  return [...secrets].sort((a, b) => b.length - a.length);
+  return [...secrets];
 }
 
-/** `text` with every secret replaced by `…`. */
+/**
+ * `text` with every secret replaced by `…`, longer ones first: a shorter secret inside a longer one must not leave
+ * the rest of the longer one showing.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret !== "") out = out.split(secret).join("…");
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
+  for (const secret of longestFirst) if (secret !== "") out = out.split(secret).join("…");
   return out;
 }
 

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import writeFileAtomic from "write-file-atomic";
 import { RvError } from "../errors.ts";
-import { secretsStoreFile } from "../fsqueue/index.ts";
+import { secretsStoreFile, tryReadRecord } from "../fsqueue/index.ts";
 import { open, seal } from "./crypto.ts";
 import { EMPTY } from "./entries.ts";
 import { createKey, type KeyOptions, readKey } from "./key.ts";
@@ -9,22 +9,11 @@ import { type KeyKeeperKind, type Secrets, SecretsSchema, type StoreFile, StoreF
 
 /** The store file, parsed but still sealed; undefined when no secret was ever set. */
 function readStoreFile(file: string): StoreFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new RvError("bad_record", `${file} is not JSON`, { hint: "remove it and set the secrets again" });
-  }
-  const parsed = StoreFileSchema.safeParse(json);
-  if (!parsed.success) throw new RvError("bad_record", `${file} is not an rv secrets store (v1)`);
-  return parsed.data;
+  const parsed = tryReadRecord(file, StoreFileSchema);
+  if (parsed === undefined || parsed.ok) return parsed?.value;
+  throw new RvError("bad_record", `${file} is not an rv secrets store: ${parsed.reason}`, {
+    hint: "remove it and set the secrets again",
+  });
 }
 
 /** Opens a sealed store with the key `kind` names; pure but for nothing: the key is given. */

@@ -1,19 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { filesUnder } from "../helpers/home.ts";
 import { json, useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
-
-/** Every file under `dir`, however deep. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 // The secret travels from `rv env set`'s stdin to the task's environment and is written nowhere in clear.
 describe("rv env: a secret reaches the task and nothing else (built binary, local lease)", () => {
