@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from "../config/index.ts";
+import { type Config, clusterList, loadConfig, selectCluster } from "../config/index.ts";
 import { rvHome } from "../fsqueue/index.ts";
 import { clusterPlace, localPlace, type Place } from "../ops/places.ts";
 import { type Io, processIo } from "./io.ts";
@@ -10,15 +10,23 @@ export interface Context {
   io: Io;
   now: () => Date;
   json: boolean;
+  /** `config.cluster` is the cluster this command uses. */
   config: Config;
   /** This machine's leases. */
   local: Place;
-  /** The configured cluster's leases; null without `rv init`. */
+  /** The cluster this command uses (`--cluster NAME`, RV_CLUSTER, else `rv cluster use`'s); null without one. */
   cluster: Place | null;
+  /** Whether `--cluster` or RV_CLUSTER named the cluster: then a lease not on this machine is looked for there. */
+  clusterNamed: boolean;
+  /** Every configured cluster, in name order. */
+  clusters: Place[];
 }
 
-export function contextOf(root: string, env: NodeJS.ProcessEnv, io: Io, json: boolean): Context {
-  const config = loadConfig(root, env);
+/** `wanted`: the `--cluster` flag's value; RV_CLUSTER stands in when it is absent. */
+export function contextOf(root: string, env: NodeJS.ProcessEnv, io: Io, json: boolean, flag?: string): Context {
+  const wanted = flag || env.RV_CLUSTER || undefined;
+  const config = selectCluster(loadConfig(root, env), wanted);
+  const clusters = clusterList(config).map((cluster) => clusterPlace(root, cluster, env));
   return {
     root,
     env,
@@ -27,10 +35,12 @@ export function contextOf(root: string, env: NodeJS.ProcessEnv, io: Io, json: bo
     json,
     config,
     local: localPlace(root, config, env),
-    cluster: config.cluster ? clusterPlace(root, config.cluster, env) : null,
+    cluster: clusters.find((place) => place.name === config.cluster?.name) ?? null,
+    clusterNamed: wanted !== undefined,
+    clusters,
   };
 }
 
-export function processContext(json: boolean): Context {
-  return contextOf(rvHome(process.env), process.env, processIo(), json);
+export function processContext(json: boolean, flag?: string): Context {
+  return contextOf(rvHome(process.env), process.env, processIo(), json, flag);
 }

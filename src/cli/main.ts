@@ -6,10 +6,13 @@ import { type Io, processIo } from "./io.ts";
 import { printJson } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
+/** `--cluster NAME` of the command about to run, read by the program's preAction hook. */
+let clusterFlag: string | undefined;
+
 /** The CLI boundary: the only place errors are caught, printed, and turned into exit codes. */
 const dispatch: Dispatch = async (json, body) => {
   try {
-    process.exitCode = await body(processContext(json === true));
+    process.exitCode = await body(processContext(json === true, clusterFlag));
   } catch (error) {
     process.exitCode = reportError(json === true, error, processIo());
   }
@@ -45,6 +48,11 @@ async function main(): Promise<void> {
   const json = wantsJson(process.argv.slice(2));
   const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`);
   quietErrors(program, json);
+  program.hook("preAction", (_program, command) => {
+    const { cluster } = command.opts();
+    // rv env's and rv notify's `--cluster` alone (no name) means the cluster in use.
+    clusterFlag = typeof cluster === "string" ? cluster : undefined;
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

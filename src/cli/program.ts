@@ -30,5 +30,35 @@ export function buildProgram(dispatch: Dispatch, version: string): Command {
   addClusterVerbs(program, dispatch);
   addShellVerbs(program, dispatch);
   addInternalVerbs(program, dispatch);
+  addClusterFlag(program, []);
   return program;
+}
+
+/** Commands that run where they are (a runner, a segment's own steps) or manage the clusters themselves. */
+const WITHOUT_CLUSTER_FLAG = new Set([
+  "rpc",
+  "runner",
+  "__complete",
+  "completions",
+  "init",
+  "cluster",
+  "lease renew",
+  "lease claim",
+  "lease end-segment",
+  "lease supervise",
+]);
+
+/**
+ * `--cluster NAME` on every command that reaches a cluster: the cluster it uses instead of the one in use (main.ts
+ * reads it before the command runs). A command with its own `--cluster` (rv env, rv notify) keeps it.
+ */
+function addClusterFlag(command: Command, path: string[]): void {
+  for (const sub of command.commands) {
+    const at = [...path, sub.name()];
+    if (WITHOUT_CLUSTER_FLAG.has(at.join(" ")) || WITHOUT_CLUSTER_FLAG.has(at[0] ?? "")) continue;
+    if (sub.commands.length > 0) addClusterFlag(sub, at);
+    else if (!sub.options.some((option) => option.long === "--cluster")) {
+      sub.option("--cluster <name>", "use this cluster instead of the one in use (rv cluster ls)");
+    }
+  }
 }

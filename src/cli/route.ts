@@ -1,16 +1,27 @@
 import { RvError } from "../errors.ts";
 import { CallBroke, candidatesOp, leaseHere, type Place, type TaskRef } from "../ops/index.ts";
+import { clustersWithLease } from "./completion/cache.ts";
 import type { Context } from "./context.ts";
 
 /**
- * Where a command goes: the place a named lease lives (this machine first, then the cluster), or with no lease
- * every place there is. A lease on neither is not found where it was looked for last.
+ * Where a named lease lives: this machine; else the cluster `--cluster` named; else the cluster rv saw it on
+ * (the one in use when it was seen on several, among them); else the cluster in use. A lease on none of them is
+ * not found where it was looked for last.
  */
 export function placeOfLease(ctx: Context, lease: string): Place {
-  if (leaseHere(ctx.root, lease) || !ctx.cluster) return ctx.local;
-  return ctx.cluster;
+  if (leaseHere(ctx.root, lease)) return ctx.local;
+  const fallback = ctx.cluster ?? ctx.local;
+  if (ctx.clusterNamed) return fallback;
+  const seenOn = clustersWithLease(ctx.root, lease).flatMap((name) => ctx.clusters.filter((c) => c.name === name));
+  if (seenOn.length === 0 || seenOn.some((place) => place === ctx.cluster)) return fallback;
+  const [only, ...others] = seenOn;
+  if (only && others.length === 0) return only;
+  throw new RvError("usage", `lease ${lease} is on clusters ${seenOn.map((p) => p.name).join(" and ")}`, {
+    hint: `say which: --cluster ${only?.name}`,
+  });
 }
 
+/** With no lease named: this machine and the cluster in use. */
 export function placesFor(ctx: Context, lease: string | null | undefined): Place[] {
   if (lease) return [placeOfLease(ctx, lease)];
   return ctx.cluster ? [ctx.local, ctx.cluster] : [ctx.local];

@@ -10,10 +10,14 @@ export { inheritedEnv } from "./env.ts";
 const ms = z.number().int().positive();
 const grace = z.number().int().min(0);
 
+/** A short label: messages name it, `--cluster NAME` picks it, and rv's ssh alias for the cluster is `rv-<name>`. */
+export const ClusterNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _ (at most 32)");
+
 export const ClusterConfigSchema = z
   .object({
-    /** A short label: messages name it, and rv's ssh alias for the cluster is `rv-<name>`. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _ (at most 32)"),
+    name: ClusterNameSchema,
     /** The ssh host rv connects to: an alias in `$RV_HOME/ssh/config`, or `local` when rv runs on the login node. */
     host: z.string().min(1),
     /** The user on the cluster (Slurm's view of "my jobs"). */
@@ -40,6 +44,9 @@ export const ClusterConfigSchema = z
   .strict();
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
 
+/** A `[clusters.NAME]` table: a cluster's settings, named by its key. */
+export const ClusterTableSchema = ClusterConfigSchema.omit({ name: true });
+
 export const ConfigSchema = z
   .object({
     defaults: z
@@ -47,6 +54,8 @@ export const ConfigSchema = z
         /** The lease `rv submit` uses when none is named and none is running. */
         lease: z.string().default("local"),
         maxCrashes: z.number().int().min(1).default(3),
+        /** The cluster commands use when `--cluster` names none (`rv cluster use`). */
+        cluster: ClusterNameSchema.optional(),
       })
       .strict()
       .default({ lease: "local", maxCrashes: 3 }),
@@ -67,10 +76,24 @@ export const ConfigSchema = z
         killGraceMs: 10_000,
         checkpointGraceMs: 20_000,
       }),
-    /** The Slurm cluster rv reaches over ssh; written by `rv init`. Without it rv works on this machine only. */
+    /** The Slurm clusters rv reaches over ssh, by name; written by `rv init`. Without one rv works here only. */
+    clusters: z.record(ClusterNameSchema, ClusterTableSchema).default({}),
+    /**
+     * In a file: the one cluster an older rv wrote (read as `[clusters.NAME]`, rewritten so by the next change).
+     * Once loaded: the cluster commands use (`defaults.cluster`, or the only one; `selectCluster` for `--cluster`).
+     */
     cluster: ClusterConfigSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (config.cluster && Object.keys(config.clusters).length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["cluster"],
+        message: "a file has [cluster] or [clusters.NAME], not both",
+      });
+    }
+  });
 export type Config = z.infer<typeof ConfigSchema>;
 
 const envOverrides: [keyof Config["runner"], string][] = [
@@ -91,16 +114,20 @@ export function configPath(root: string): string {
  */
 function lineOfKey(text: string, path: readonly string[]): number | null {
   const lines = text.split("\n");
-  const [section, key] = path;
-  const header = lines.findIndex((l) => l.trim() === `[${section}]`);
-  if (header < 0) return null;
-  if (key === undefined) return header + 1;
-  const nextHeader = lines.findIndex((l, i) => i > header && /^\s*\[/.test(l));
-  const end = nextHeader < 0 ? lines.length : nextHeader;
-  const at = lines.findIndex(
-    (l, i) => i > header && i < end && new RegExp(`^\\s*"?${escapeRegExp(key)}"?\\s*=`).test(l),
-  );
-  return (at < 0 ? header : at) + 1;
+  // The deepest table the path names (`[clusters.dev]` for clusters.dev.root), then the key inside it.
+  for (let depth = path.length; depth >= 1; depth--) {
+    const header = lines.findIndex((l) => l.trim() === `[${path.slice(0, depth).join(".")}]`);
+    if (header < 0) continue;
+    const key = path[depth];
+    if (key === undefined) return header + 1;
+    const nextHeader = lines.findIndex((l, i) => i > header && /^\s*\[/.test(l));
+    const end = nextHeader < 0 ? lines.length : nextHeader;
+    const at = lines.findIndex(
+      (l, i) => i > header && i < end && new RegExp(`^\\s*"?${escapeRegExp(key)}"?\\s*=`).test(l),
+    );
+    return (at < 0 ? header : at) + 1;
+  }
+  return null;
 }
 
 function escapeRegExp(text: string): string {
@@ -133,7 +160,7 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
       hint: "see docs/configuration.md for the keys rv understands",
     });
   }
-  const config = parsed.data;
+  const config = withDefaultCluster(parsed.data, text, file);
   for (const [key, name] of envOverrides) {
     const value = env[name];
     if (value === undefined || value === "") continue;
@@ -147,6 +174,53 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv): Config {
     config.runner[key] = n;
   }
   return config;
+}
+
+/** Every configured cluster, by name. */
+export function clusterList(config: Config): ClusterConfig[] {
+  return Object.entries(config.clusters)
+    .map(([name, table]) => ({ name, ...table }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** An older file's `[cluster]` joins `clusters`; `cluster` becomes the one commands use when none is named. */
+function withDefaultCluster(config: Config, text: string, file: string): Config {
+  const { cluster: legacy, ...rest } = config;
+  const clusters = legacy ? { [legacy.name]: withoutName(legacy) } : config.clusters;
+  const defaults = legacy ? { ...config.defaults, cluster: config.defaults.cluster ?? legacy.name } : config.defaults;
+  const named = defaults.cluster;
+  if (named !== undefined && !clusters[named]) {
+    const line = lineOfKey(text, ["defaults", "cluster"]);
+    throw new RvError("usage", `${file}${line ? ` (line ${line})` : ""}: defaults.cluster: no cluster ${named}`, {
+      hint: `choose one of: ${Object.keys(clusters).join(", ") || "(none: rv init)"}, with rv cluster use NAME`,
+    });
+  }
+  const only = Object.keys(clusters).length === 1 ? Object.keys(clusters)[0] : undefined;
+  const current = named ?? only;
+  const table = current === undefined ? undefined : clusters[current];
+  return { ...rest, clusters, defaults, ...(current && table && { cluster: { name: current, ...table } }) };
+}
+
+function withoutName({ name: _name, ...table }: ClusterConfig): z.infer<typeof ClusterTableSchema> {
+  return table;
+}
+
+/**
+ * The cluster a command uses: `wanted` (`--cluster NAME`, or RV_CLUSTER) over the default. An unknown name is
+ * refused with the names there are.
+ */
+export function selectCluster(config: Config, wanted: string | undefined): Config {
+  if (wanted === undefined || wanted === "" || wanted === config.cluster?.name) return config;
+  const table = config.clusters[wanted];
+  if (!table) {
+    const names = Object.keys(config.clusters);
+    throw new RvError("usage", `no cluster ${wanted}${names.length ? ` (there are: ${names.join(", ")})` : ""}`, {
+      hint: names.length
+        ? "rv cluster ls lists them"
+        : "set one up with: rv init --name NAME --host LOGIN_NODE --user USER",
+    });
+  }
+  return { ...config, cluster: { name: wanted, ...table } };
 }
 
 /** How a site profile reference is told apart from a built-in name: a `/` or a `.toml` ending. */

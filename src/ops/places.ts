@@ -31,6 +31,8 @@ export interface CallOptions {
   sink?: Sink;
   /** Stop listening: a following op ends early and answers with what it has. */
   signal?: AbortSignal;
+  /** Give up on a cluster's answer after this long (the call is killed and rejects as out of reach). */
+  timeoutMs?: number;
 }
 
 const silent: Sink = { out: () => {}, err: () => {}, note: () => {}, progress: () => {} };
@@ -78,6 +80,12 @@ export function leaseHere(root: string, id: string): boolean {
 
 export function requireCluster(config: Config): ClusterConfig {
   if (config.cluster) return config.cluster;
+  const names = Object.keys(config.clusters);
+  if (names.length > 0) {
+    throw new RvError("usage", `no cluster is in use (there are: ${names.join(", ")})`, {
+      hint: "pick one for this command with --cluster NAME, or for every command with rv cluster use NAME",
+    });
+  }
   throw new RvError("usage", "no cluster is configured", {
     hint: "set one up with: rv init --host LOGIN_NODE --user USER (rv init --help for the rest)",
   });
@@ -188,6 +196,7 @@ async function exchange(
       `${JSON.stringify(request)}\n`,
       { out: read, err: keepErr },
       options.signal,
+      options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     );
   } catch (error) {
     // The answer came whole before the connection went (a drop at logout): it stands.

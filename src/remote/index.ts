@@ -8,6 +8,12 @@ export { freeLocalPort, type PortForward, relayTunnel, sshTunnel, type Tunnel } 
 export { localRemote } from "./local.ts";
 export { shJoin, shQuote } from "./quote.ts";
 export { type SshOptions, sshRemote } from "./ssh.ts";
-export { renderSshHostBlock, type SshHost, writeSshHostBlock } from "./ssh-config.ts";
+export {
+  removeSshHostBlock,
+  renderSshHostBlock,
+  type SshHost,
+  sshLoginOf,
+  writeSshHostBlock,
+} from "./ssh-config.ts";
 export type { CommandResult, FileRemote, OutputSink, Remote, RemoteCommand } from "./types.ts";
 export { type UploadOptions, upload } from "./upload.ts";

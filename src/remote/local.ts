@@ -1,7 +1,7 @@
 import { constants as osConstants } from "node:os";
 import { execa } from "execa";
 import { RvError } from "../errors.ts";
-import { pipeTo } from "./stream.ts";
+import { gaveUp, pipeTo } from "./stream.ts";
 import type { CommandResult, FileRemote, RemoteCommand } from "./types.ts";
 import { validateCommands } from "./validate.ts";
 
@@ -19,12 +19,13 @@ export function localRemote(): FileRemote {
       validateCommands([{ argv }]);
       return spawn(argv, { inputFile: localFile });
     },
-    async stream(argv, stdin, sink, hangUp) {
+    async stream(argv, stdin, sink, hangUp, giveUp) {
       validateCommands([{ argv, stdin }]);
       const [file = "", ...args] = argv;
       // Its own process group, as over ssh: Ctrl-C reaches the caller, which hangs up by closing stdin.
-      const child = execa(file, args, { reject: false, buffer: false, detached: true });
+      const child = execa(file, args, { reject: false, buffer: false, detached: true, cancelSignal: giveUp });
       const finished = await pipeTo(child, stdin, sink, hangUp);
+      if (finished.isCanceled) throw gaveUp("this machine");
       if (finished.code === "ENOENT") sink.err(`rv: ${file}: not found\n`);
       return toCommandResult(file, { ...finished, stdout: "", stderr: "" }).exitCode;
     },

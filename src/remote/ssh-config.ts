@@ -42,17 +42,42 @@ export function renderSshHostBlock(host: SshHost): string {
 
 /** Puts the block for `host.alias` into the file, replacing an earlier one for the same alias. Atomic, 0600. */
 export function writeSshHostBlock(file: string, host: SshHost): void {
-  let text = "";
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const start = text.indexOf(begin(host.alias));
-  const stop = text.indexOf(end(host.alias));
-  const rest = start >= 0 && stop > start ? text.slice(0, start) + text.slice(stop + end(host.alias).length + 1) : text;
+  const { rest } = splitBlock(readConfig(file), host.alias);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomic.sync(file, `${rest}${renderSshHostBlock(host)}`, { mode: 0o600 });
+}
+
+/** Takes the block for `alias` out of the file (`rv cluster rm`); false when there was none. */
+export function removeSshHostBlock(file: string, alias: string): boolean {
+  const { block, rest } = splitBlock(readConfig(file), alias);
+  if (block === null) return false;
+  writeFileAtomic.sync(file, rest, { mode: 0o600 });
+  return true;
+}
+
+/** Where rv's block for `alias` connects: `user@host:port`, or null without a block. */
+export function sshLoginOf(file: string, alias: string): string | null {
+  const { block } = splitBlock(readConfig(file), alias);
+  if (block === null) return null;
+  const setting = (key: string) => new RegExp(`^\\s*${key}\\s+(\\S+)`, "m").exec(block)?.[1];
+  return `${setting("User") ?? "?"}@${setting("HostName") ?? alias}:${setting("Port") ?? 22}`;
+}
+
+function readConfig(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return "";
+  }
+}
+
+function splitBlock(text: string, alias: string): { block: string | null; rest: string } {
+  const start = text.indexOf(begin(alias));
+  const stop = text.indexOf(end(alias));
+  if (start < 0 || stop <= start) return { block: null, rest: text };
+  const after = stop + end(alias).length + 1;
+  return { block: text.slice(start, after), rest: text.slice(0, start) + text.slice(after) };
 }
 
 const begin = (alias: string) => `# >>> rv ${alias} (written by rv init)`;

@@ -5,7 +5,7 @@ import { parseBatchOutput, renderBatchScript } from "./batch.ts";
 import { classifySshFailure, type SshTarget } from "./classify.ts";
 import { controlPath, prepareControlDir } from "./control-path.ts";
 import { shJoin, shQuote } from "./quote.ts";
-import { pipeTo } from "./stream.ts";
+import { gaveUp, pipeTo } from "./stream.ts";
 import type { CommandResult, FileRemote, OutputSink, RemoteCommand } from "./types.ts";
 import { validateCommands } from "./validate.ts";
 
@@ -41,9 +41,9 @@ export function sshRemote(options: SshOptions): FileRemote {
       validateCommands([{ argv }]);
       return runWithFileInput(targetOf(options), await sshArgs(shJoin(argv)), localFile);
     },
-    async stream(argv, stdin, sink, hangUp) {
+    async stream(argv, stdin, sink, hangUp, giveUp) {
       validateCommands([{ argv, stdin }]);
-      return streamOutput(targetOf(options), await sshArgs(shJoin(argv)), stdin, sink, hangUp);
+      return streamOutput(targetOf(options), await sshArgs(shJoin(argv)), stdin, sink, { hangUp, giveUp });
     },
   };
 }
@@ -54,7 +54,7 @@ async function streamOutput(
   args: string[],
   stdin: string,
   sink: OutputSink,
-  hangUp: AbortSignal | undefined,
+  signals: { hangUp: AbortSignal | undefined; giveUp: AbortSignal | undefined },
 ): Promise<number> {
   let stderr = "";
   const keepTail = (chunk: string) => {
@@ -64,8 +64,9 @@ async function streamOutput(
   const keep = { out: sink.out, err: keepTail };
   // Its own process group: Ctrl-C at the terminal reaches rv, which hangs up by closing stdin (the far side then
   // ends what it follows and answers), instead of killing ssh mid-answer.
-  const ssh = execa("ssh", args, { reject: false, buffer: false, detached: true });
-  const finished = await pipeTo(ssh, stdin, keep, hangUp);
+  const ssh = execa("ssh", args, { reject: false, buffer: false, detached: true, cancelSignal: signals.giveUp });
+  const finished = await pipeTo(ssh, stdin, keep, signals.hangUp);
+  if (finished.isCanceled) throw gaveUp(target.host);
   if (finished.exitCode === undefined || finished.exitCode === 255)
     throw classifySshFailure(finished.exitCode, stderr, target);
   return finished.exitCode;

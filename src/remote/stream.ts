@@ -1,4 +1,5 @@
 import type { ResultPromise } from "execa";
+import { RvError } from "../errors.ts";
 import type { OutputSink } from "./types.ts";
 
 /**
@@ -19,4 +20,11 @@ export async function pipeTo(subprocess: ResultPromise, stdin: string, sink: Out
   } finally {
     hangUp?.removeEventListener("abort", close);
   }
+}
+
+/** A streamed command the caller gave up on (`giveUp`): reported as a place out of reach, not as its failure. */
+export function gaveUp(where: string): RvError {
+  return new RvError("unreachable", `${where} did not answer in time`, {
+    hint: "the cluster, its connection or its filesystem is slow now: try again, or rv doctor",
+  });
 }

@@ -45,9 +45,16 @@ export interface FileRemote extends Remote {
    * Runs `argv` with `stdin` written to its standard input, passing its stdout and stderr to `sink` as they come,
    * and resolves with its exit status. Its standard input stays open until it exits or `hangUp` fires (then the
    * far side reads its end: the caller has stopped listening). Over ssh, a connection that fails or drops
-   * rejects like `run` does.
+   * rejects like `run` does. `giveUp` ends it outright (the process is killed) and rejects with code
+   * `unreachable`: the caller will not wait longer for an answer.
    */
-  stream(argv: readonly string[], stdin: string, sink: OutputSink, hangUp?: AbortSignal): Promise<number>;
+  stream(
+    argv: readonly string[],
+    stdin: string,
+    sink: OutputSink,
+    hangUp?: AbortSignal,
+    giveUp?: AbortSignal,
+  ): Promise<number>;
   /**
    * Runs `argv` on the far side with `localFile` as its stdin, in one round trip. Over ssh its stdout may start
    * with whatever the login shell's rc files print; rely on the exit status and stderr.

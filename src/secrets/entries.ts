@@ -23,6 +23,12 @@ export function withoutSecret(
   return { store: { ...store, secrets: kept }, removed: kept.length !== store.secrets.length };
 }
 
+/** Without any of the cluster's own secrets (`rv cluster rm`); `removed` counts them. */
+export function withoutCluster(store: Secrets, cluster: string): { store: Secrets; removed: number } {
+  const kept = store.secrets.filter((s) => s.cluster !== cluster);
+  return { store: { ...store, secrets: kept }, removed: store.secrets.length - kept.length };
+}
+
 /**
  * What a task gets: every global secret, and for a task on a cluster's lease that cluster's own, which win over a
  * global of the same name (the narrower scope is the more deliberate one). A local lease gets the globals only.

@@ -153,24 +153,24 @@ describe("loadProfile from a file", () => {
   });
 });
 
-describe("[cluster] profile in config.toml", () => {
+describe("[clusters.NAME] profile in config.toml", () => {
   const dir = mkdtempSync(join(tmpdir(), "rv-profile-config-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cluster = '[cluster]\nname = "lab"\nhost = "local"\nuser = "me"\nroot = "/scratch/me/.rv"\n';
+  const cluster = '[clusters.lab]\nhost = "local"\nuser = "me"\nroot = "/scratch/me/.rv"\n';
 
   it("takes a built-in name or an absolute path, and reports a bad one where it is set, when it is used", () => {
     writeFileSync(join(dir, "config.toml"), `${cluster}profile = "rivanna"\n`);
     expect(loadConfig(dir, {}).cluster?.profile).toBe("rivanna");
     writeFileSync(join(dir, "config.toml"), `${cluster}profile = "lab.toml"\n`);
     expect(() => loadConfig(dir, {})).toThrow(
-      /config\.toml \(line 6\): cluster\.profile: must be a built-in name or an absolute path/,
+      /config\.toml \(line 5\): clusters\.lab\.profile: must be a built-in name or an absolute path/,
     );
     writeFileSync(join(dir, "lab.toml"), 'name = "lab"\nvram = 1\n');
     writeFileSync(join(dir, "config.toml"), `${cluster}profile = "${join(dir, "lab.toml")}"\n`);
     // A profile that does not parse stops only what uses it (rv lease up, rv cost), named where it is set.
     const config = loadConfig(dir, {});
     expect(() => loadConfiguredProfile(dir, config)).toThrow(
-      /config\.toml \(line 6\): cluster\.profile: .*lab\.toml \(line 2\): vram/,
+      /config\.toml \(line 5\): clusters\.lab\.profile: .*lab\.toml \(line 2\): vram/,
     );
   });
 });

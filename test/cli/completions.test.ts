@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
   CACHED_TASKS,
+  clustersWithLease,
   completionCacheFile,
+  forgetClusterNames,
   mergeCompletionCache,
   readCompletionCache,
   rememberClusterNames,
@@ -137,13 +139,17 @@ describe("valuesNamed: what a placeholder stands for", () => {
 });
 
 describe("mergeCompletionCache", () => {
-  const empty = { v: 1 as const, leases: [], tasks: [] };
+  const empty = { leases: [], tasks: [] };
   const task = (id: string, lease = "gpu4") => ({ id, name: null, lease });
 
   test("rv lease ls replaces the cluster's leases; rv tasks adds the leases of the tasks it saw", () => {
     const listed = mergeCompletionCache({ ...empty, leases: ["gone"] }, { leases: ["a100", "gpu4"] });
     expect(listed.leases).toEqual(["a100", "gpu4"]);
     expect(mergeCompletionCache(listed, { tasks: [task("0001", "h100")] }).leases).toEqual(["a100", "gpu4", "h100"]);
+  });
+
+  test("rv lease up and rv status add the leases they saw, keeping the rest", () => {
+    expect(mergeCompletionCache({ ...empty, leases: ["old"] }, { more: ["new"] }).leases).toEqual(["new", "old"]);
   });
 
   test("tasks join the cached ones, only id, name and lease kept, the newest kept when there are too many", () => {
@@ -158,20 +164,27 @@ describe("mergeCompletionCache", () => {
   });
 });
 
-describe("the cluster's names, cached", () => {
+describe("the clusters' names, cached", () => {
   test("written private (0600), read back by completion; a cache that cannot be written fails nothing", () => {
     const home = makeHome();
     try {
-      rememberClusterNames(home.root, {
+      rememberClusterNames(home.root, "dev", {
         leases: ["a100-pool"],
         tasks: [{ id: "0zz1", name: "ft", lease: "a100-pool" }],
       });
+      rememberClusterNames(home.root, "lab", { more: ["a10-pool"] });
       expect(statSync(completionCacheFile(home.root)).mode & 0o777).toBe(0o600);
-      expect(readCompletionCache(home.root).leases).toEqual(["a100-pool"]);
-      expect(completeNames(home.root, "leases", "a1")).toEqual([{ value: "a100-pool", description: "cluster lease" }]);
+      expect(readCompletionCache(home.root).clusters.dev?.leases).toEqual(["a100-pool"]);
+      expect(completeNames(home.root, "leases", "a1")).toEqual([
+        { value: "a100-pool", description: "lease on cluster dev" },
+        { value: "a10-pool", description: "lease on cluster lab" },
+      ]);
+      expect(clustersWithLease(home.root, "a10-pool")).toEqual(["lab"]);
+      forgetClusterNames(home.root, "lab");
+      expect(clustersWithLease(home.root, "a10-pool")).toEqual([]);
       expect(completeNames(home.root, "tasks", "f")).toEqual([{ value: "ft", description: "0zz1 (a100-pool)" }]);
       expect(completeNames(home.root, "tasks", "x")).toEqual([]);
-      expect(() => rememberClusterNames(join(home.root, "missing", "dir"), { leases: ["a"] })).not.toThrow();
+      expect(() => rememberClusterNames(join(home.root, "missing", "dir"), "dev", { leases: ["a"] })).not.toThrow();
     } finally {
       home.cleanup();
     }

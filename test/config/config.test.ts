@@ -1,8 +1,8 @@
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/index.ts";
-import { saveClusterConfig } from "../../src/config/write.ts";
+import { clusterList, loadConfig, selectCluster } from "../../src/config/index.ts";
+import { removeClusterConfig, saveClusterConfig, setClusterInUse } from "../../src/config/write.ts";
 import { makeHome } from "../helpers/home.ts";
 
 describe("loadConfig", () => {
@@ -32,7 +32,7 @@ describe("loadConfig", () => {
   });
 });
 
-describe("the [cluster] table", () => {
+describe("the [clusters.NAME] tables", () => {
   let home: ReturnType<typeof makeHome>;
   beforeEach(() => {
     home = makeHome();
@@ -56,17 +56,67 @@ describe("the [cluster] table", () => {
       "[runner]",
       "heartbeatMs = 500",
       "",
-      "[cluster]",
-      'name = "dev"',
+      "[clusters.dev]",
       'host = "h"',
       'user = "u"',
       'root = "scratch"',
     ];
     writeFileSync(join(home.root, "config.toml"), `${text.join("\n")}\n`);
-    expect(() => loadConfig(home.root, {})).toThrow(/config\.toml \(line 8\): cluster\.root: must be an absolute path/);
-    text[7] = 'root = "/scratch"';
+    expect(() => loadConfig(home.root, {})).toThrow(
+      /config\.toml \(line 7\): clusters\.dev\.root: must be an absolute path/,
+    );
+    text[6] = 'root = "/scratch"';
     text.push('acount = "lab"');
     writeFileSync(join(home.root, "config.toml"), `${text.join("\n")}\n`);
-    expect(() => loadConfig(home.root, {})).toThrow(/\(line 9\): cluster\.acount/);
+    expect(() => loadConfig(home.root, {})).toThrow(/\(line 8\): clusters\.dev\.acount/);
+  });
+
+  const lab = { name: "lab", host: "rv-lab", user: "root", root: "/root/.rv" };
+
+  it("rv init --name adds a cluster and puts it in use; the first stays, and comes back in use by name", () => {
+    saveClusterConfig(home.root, cluster);
+    saveClusterConfig(home.root, lab);
+    const config = loadConfig(home.root, {});
+    expect(clusterList(config)).toEqual([cluster, lab]);
+    expect(config.cluster).toEqual(lab);
+    expect(selectCluster(config, "dev").cluster).toEqual(cluster);
+    setClusterInUse(home.root, "dev");
+    expect(loadConfig(home.root, {}).cluster).toEqual(cluster);
+  });
+
+  it("--cluster with a name rv does not know is refused with the names it does", () => {
+    saveClusterConfig(home.root, cluster);
+    saveClusterConfig(home.root, lab);
+    expect(() => selectCluster(loadConfig(home.root, {}), "prod")).toThrow(/no cluster prod \(there are: dev, lab\)/);
+  });
+
+  it("an older file's [cluster] is read as its one cluster, in use, and rewritten as [clusters.NAME] by a change", () => {
+    const legacy =
+      '[cluster]\nname = "dev"\nhost = "rv-dev"\nuser = "labuser"\naccount = "lab"\nroot = "/scratch/labuser/.rv"\n';
+    writeFileSync(join(home.root, "config.toml"), legacy);
+    expect(loadConfig(home.root, {}).cluster).toEqual(cluster);
+    saveClusterConfig(home.root, lab);
+    const text = readFileSync(join(home.root, "config.toml"), "utf8");
+    expect(text).not.toMatch(/^\[cluster\]/m);
+    expect(text).toMatch(/^\[clusters\.dev\]/m);
+    expect(clusterList(loadConfig(home.root, {})).map((c) => c.name)).toEqual(["dev", "lab"]);
+  });
+
+  it("removing the cluster in use puts the next one in use; removing the last leaves none", () => {
+    saveClusterConfig(home.root, cluster);
+    saveClusterConfig(home.root, lab);
+    expect(removeClusterConfig(home.root, "lab")).toBe("dev");
+    expect(loadConfig(home.root, {}).cluster?.name).toBe("dev");
+    expect(removeClusterConfig(home.root, "dev")).toBeNull();
+    const config = loadConfig(home.root, {});
+    expect(config.cluster).toBeUndefined();
+    expect(config.clusters).toEqual({});
+  });
+
+  it("a defaults.cluster that names no cluster is reported on its line", () => {
+    saveClusterConfig(home.root, cluster);
+    const text = readFileSync(join(home.root, "config.toml"), "utf8").replace('cluster = "dev"', 'cluster = "gone"');
+    writeFileSync(join(home.root, "config.toml"), text);
+    expect(() => loadConfig(home.root, {})).toThrow(/\(line \d+\): defaults\.cluster: no cluster gone/);
   });
 });

@@ -37,9 +37,16 @@ describe("a cluster that cannot be reached", () => {
     expect((await rv(home.root, ["lease", "up", "--local"])).exitCode).toBe(0);
     const result = await rv(home.root, ["status", "--json"]);
     expect(result.exitCode).toBe(0);
-    const out = json<{ leases: { lease: string }[]; cluster: Record<string, unknown> }>(result.stdout as string);
+    const out = json<{ leases: { lease: string }[]; clusters: Record<string, unknown>[] }>(result.stdout as string);
     expect(out.leases.map((l) => l.lease)).toEqual(["local"]);
-    expect(out.cluster).toMatchObject({ name: "dead", connected: false, error: { code: "unreachable" } });
+    expect(out.clusters).toEqual([
+      expect.objectContaining({
+        name: "dead",
+        inUse: true,
+        connected: false,
+        error: expect.objectContaining({ code: "unreachable" }),
+      }),
+    ]);
     const local = await rv(home.root, ["status", "--local"]);
     expect(local.exitCode).toBe(0);
   });

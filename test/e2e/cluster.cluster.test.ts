@@ -121,9 +121,10 @@ describe("a laptop and the dev cluster over ssh", () => {
     expect(up.exitCode, up.stderr as string).toBe(0);
     const result = await rv(laptop.root, ["status", "--json"]);
     expect(result.exitCode, result.stderr as string).toBe(0);
-    const { cluster: status } = json<{ cluster: Record<string, unknown> & { jobs: { jobId: string }[] } }>(
-      result.stdout as string,
-    );
+    const {
+      clusters: [status],
+    } = json<{ clusters: (Record<string, unknown> & { jobs: { jobId: string }[] })[] }>(result.stdout as string);
+    if (!status) throw new Error("rv status --json shows no cluster");
     // Jobs of other files come and go meanwhile (a watchdog lives for a second): -t all still lists one that ended.
     const squeue = (await execa("squeue", ["-h", "-u", "root", "-t", "all", "-o", "%i"])).stdout.trim().split("\n");
     expect(status).toMatchObject({ connected: true, via: alias, user: "root", account: { name: "lab" } });
@@ -204,10 +205,12 @@ describe("as an unprivileged cluster user", () => {
 
     const status = await rv(home.root, ["status", "--json"]);
     expect(status.exitCode, status.stderr as string).toBe(0);
-    const { cluster: s } = json<{ cluster: Record<string, unknown> & { jobs: unknown[] } }>(status.stdout as string);
+    const {
+      clusters: [s],
+    } = json<{ clusters: (Record<string, unknown> & { jobs: unknown[] })[] }>(status.stdout as string);
     expect(s).toMatchObject({ connected: true, user: "labuser", account: { name: "research" } });
     // root's 3-GPU job is running meanwhile; it is not labuser's
-    expect(s.jobs).toEqual([]);
+    expect(s?.jobs).toEqual([]);
   });
 });
 

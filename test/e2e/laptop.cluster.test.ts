@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeSshMaster, devCluster, scancelByName } from "../helpers/cluster.ts";
 import { filesUnder, makeHome } from "../helpers/home.ts";
-import { json } from "../helpers/lease.ts";
+import { json, releaseAll } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -209,5 +209,64 @@ describe("rv sync and rv submit --sync, as labuser", () => {
       what: `lease ${lease}'s jobs to leave squeue`,
       timeoutMs: 60_000,
     });
+  }, 180_000);
+});
+
+describe("two clusters side by side: the dev cluster as labuser (lab) and as root (admin)", () => {
+  const adminTop = `/tmp/rv-admin-${process.pid}`;
+  const adminRoot = `${adminTop}/.rv`;
+  afterAll(async () => {
+    await releaseAll(adminRoot);
+    await closeSshMaster(laptop.root, "rv-admin");
+    await execa("rm", ["-rf", adminTop]);
+  }, 60_000);
+
+  test("rv init --name adds the second; each lease is used on its own cluster; rv status shows both", async () => {
+    const init = await rv(laptop.root, [
+      ...["init", "--yes", "--host", "127.0.0.1", "--port", String(devCluster.sshPort), "--user", "root"],
+      ...["--identity-file", devCluster.identityFile, "--account", devCluster.account, "--root", adminRoot],
+      ...["--name", "admin"],
+    ]);
+    expect(init.exitCode, init.stderr as string).toBe(0);
+    expect(init.stderr).toMatch(/in use from now on \(rv cluster use lab goes back\)/);
+    const listed = json<{ inUse: string; clusters: { name: string; user: string }[] }>(
+      (await rv(laptop.root, ["cluster", "ls", "--json"])).stdout as string,
+    );
+    expect(listed.inUse).toBe("admin");
+    expect(listed.clusters.map((c) => [c.name, c.user])).toEqual([
+      ["admin", "root"],
+      ["lab", "labuser"],
+    ]);
+    // A lease on the admin cluster's root, started there directly (the login node is this machine).
+    const up = await rv(adminRoot, ["lease", "up", "--local", "--name", "adm", "--cpus", "1"]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+
+    // With admin in use, lab's lease is still found by its name alone: it remembers its cluster.
+    const onLab = await here(["run", "--lease", "ws", "--", "id", "-un"]);
+    expect(onLab.exitCode, onLab.stderr as string).toBe(0);
+    expect(onLab.stdout).toMatch(/\nlabuser\n$/);
+    const onAdmin = await here(["run", "--lease", "adm", "--", "id", "-un"]);
+    expect(onAdmin.exitCode, onAdmin.stderr as string).toBe(0);
+    expect(onAdmin.stdout).toMatch(/\nroot\n$/);
+
+    const status = json<{
+      clusters: { name: string; connected: boolean; user: string; leases: { lease: string }[] }[];
+    }>((await here(["status", "--json"])).stdout as string);
+    expect(status.clusters.map((c) => [c.name, c.connected, c.user])).toEqual([
+      ["admin", true, "root"],
+      ["lab", true, "labuser"],
+    ]);
+    expect(status.clusters[0]?.leases.map((l) => l.lease)).toContain("adm");
+    expect(status.clusters[1]?.leases.map((l) => l.lease)).toContain("ws");
+
+    // Listings go to the cluster in use, or the one --cluster names.
+    const tasksOf = async (args: string[]) =>
+      json<{ tasks: { lease: string }[] }>(
+        (await here(["tasks", "--all", "--json", ...args])).stdout as string,
+      ).tasks.map((t) => t.lease);
+    expect(new Set(await tasksOf([]))).toEqual(new Set(["adm"]));
+    expect(await tasksOf(["--cluster", "lab"])).toContain("ws");
+    expect((await rv(laptop.root, ["cluster", "use", "lab"])).exitCode).toBe(0);
+    expect(await tasksOf([])).not.toContain("adm");
   }, 180_000);
 });

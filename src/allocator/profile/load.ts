@@ -71,13 +71,14 @@ export function loadProfile(nameOrPath: string | undefined): SiteProfile | null 
   return parseProfileToml(readProfileFile(nameOrPath), nameOrPath);
 }
 
-/** The profile `[cluster] profile` names; a profile that cannot be read is reported where it is set. */
+/** The profile the cluster in use names; a profile that cannot be read is reported where it is set. */
 export function loadConfiguredProfile(root: string, config: Config): SiteProfile | null {
   try {
     return loadProfile(config.cluster?.profile);
   } catch (error) {
     if (!(error instanceof RvError)) throw error;
-    throw settingError(root, ["cluster", "profile"], error.message, error.hint ?? "see docs/allocator.md");
+    const where = ["clusters", config.cluster?.name ?? "", "profile"];
+    throw settingError(root, where, error.message, error.hint ?? "see docs/allocator.md");
   }
 }
 

@@ -16,7 +16,8 @@ import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 
 interface EnvOptions {
-  cluster?: boolean;
+  /** true: the cluster in use; a name has already chosen `ctx.config.cluster` (main.ts). */
+  cluster?: boolean | string;
   json?: boolean;
 }
 

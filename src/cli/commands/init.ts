@@ -32,15 +32,17 @@ export interface InitOptions {
 export async function runInit(ctx: Context, options: InitOptions): Promise<number> {
   const answers = await completeAnswers(ctx, options);
   const name = options.name ?? nameFromHost(answers.host);
-  const profile = siteProfile(options.profile, ctx.config.cluster, name);
+  const profile = siteProfile(options.profile, ctx.config.clusters[name]?.profile);
   const host = answers.host === "local" ? "local" : `rv-${name}`;
   if (host !== "local") await writeHostBlock(ctx, host, answers, options);
   const remote = clusterRemote(ctx.root, host);
   const root = options.root ?? (await defaultRoot(remote, answers.user));
   const account = answers.account ? { account: answers.account } : {};
   const cluster: ClusterConfig = { name, host, user: answers.user, root, ...account, ...(profile && { profile }) };
+  const before = ctx.config.defaults.cluster;
   const file = saveClusterConfig(ctx.root, cluster);
-  note(ctx, `wrote ${file} (cluster ${name}, root ${cluster.root})`);
+  const also = before && before !== name ? `; in use from now on (rv cluster use ${before} goes back)` : "";
+  note(ctx, `wrote ${file} (cluster ${name}, root ${cluster.root}${also})`);
   const deployed = await deployRv(remote, cluster, ctx.env);
   note(ctx, `deployed rv to ${remote.where}:${deployed}`);
   const { pools } = await clusterPlace(ctx.root, cluster, ctx.env).call(resourcesOp, { partitions: [] });
@@ -103,8 +105,8 @@ async function askAnswers(prompt: Interface, options: InitOptions): Promise<Answ
  * The site profile: the one given, else the one set for this cluster before (rv init run again must not lose
  * it). Read now, so that a name rv does not know is refused before anything is written.
  */
-function siteProfile(given: string | undefined, previous: ClusterConfig | undefined, name: string): string | undefined {
-  const profile = given ?? (previous?.name === name ? previous.profile : undefined);
+function siteProfile(given: string | undefined, previous: string | undefined): string | undefined {
+  const profile = given ?? previous;
   if (profile !== undefined) loadProfile(profile);
   return profile;
 }

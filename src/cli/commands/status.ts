@@ -2,7 +2,9 @@ import { RvError } from "../../errors.ts";
 import { describePhase, isLiveRunner, type LeasePhase, type RunnerView } from "../../lease/index.ts";
 import { type LeaseSummary, type Place, type SiteStatus, statusOp } from "../../ops/index.ts";
 import { formatDuration as slurmDuration } from "../../slurm/index.ts";
+import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
+import { parseDurationMs } from "../flags.ts";
 import { formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
 import { isMissing, placeOfLease } from "../route.ts";
 
@@ -49,17 +51,21 @@ function phaseLine(ctx: Context, s: LeaseSummary, phase: LeasePhase): string {
   return stranded || phase.kind === "retrying" ? paint(ctx.io, "yellow", line) : line;
 }
 
-/** The cluster half of `rv status`: one round trip, or the reason it failed (this machine's leases still show). */
+/** A cluster's part of `rv status`: one round trip, or the reason it failed (the rest of the screen still shows). */
 type ClusterStatus =
   | { place: Place; roundTripMs: number; leases: LeaseSummary[]; site: SiteStatus }
   | { place: Place; error: RvError };
 
-async function readClusterStatus(ctx: Context, place: Place): Promise<ClusterStatus> {
+/** How long `rv status` waits for each cluster unless told: one slow cluster must not hold the others' screen. */
+const CLUSTER_STATUS_TIMEOUT_MS = 20_000;
+
+async function readClusterStatus(ctx: Context, place: Place, timeoutMs: number): Promise<ClusterStatus> {
   const started = performance.now();
   try {
-    const account = ctx.config.cluster?.account ?? null;
-    const { leases, site } = await place.call(statusOp, { slurm: true, account });
+    const account = ctx.config.clusters[place.name]?.account ?? null;
+    const { leases, site } = await place.call(statusOp, { slurm: true, account }, { timeoutMs });
     if (!site) throw new RvError("internal", "the cluster's status came back without the site");
+    rememberClusterNames(ctx.root, place.name, { more: leases.map((lease) => lease.lease) });
     return { place, roundTripMs: Math.round(performance.now() - started), leases, site };
   } catch (error) {
     if (!isMissing(place, error)) throw error;
@@ -68,14 +74,16 @@ async function readClusterStatus(ctx: Context, place: Place): Promise<ClusterSta
 }
 
 function clusterJson(ctx: Context, c: ClusterStatus): Record<string, unknown> {
-  const via = ctx.config.cluster?.host ?? c.place.where;
   const name = c.place.name;
-  if ("error" in c) return { name, via, connected: false, error: c.error.toRecord() };
-  return { name, via, connected: true, roundTripMs: c.roundTripMs, ...c.site, leases: c.leases };
+  const via = ctx.config.clusters[name]?.host ?? c.place.where;
+  const inUse = name === ctx.config.cluster?.name;
+  if ("error" in c) return { name, via, inUse, connected: false, error: c.error.toRecord() };
+  return { name, via, inUse, connected: true, roundTripMs: c.roundTripMs, ...c.site, leases: c.leases };
 }
 
 function renderClusterStatus(ctx: Context, c: ClusterStatus): string {
-  const title = paint(ctx.io, "bold", `cluster ${c.place.name}`);
+  const inUse = ctx.clusters.length > 1 && c.place.name === ctx.config.cluster?.name ? " (in use)" : "";
+  const title = paint(ctx.io, "bold", `cluster ${c.place.name}${inUse}`);
   if ("error" in c) {
     const hint = c.error.hint ? `\n  hint: ${c.error.hint}` : "";
     return `${title}  ${paint(ctx.io, "red", "not connected")}: ${c.error.message}${hint}\n`;
@@ -109,30 +117,43 @@ function renderClusterStatus(ctx: Context, c: ClusterStatus): string {
 }
 
 /**
- * `rv status`: this machine's leases at a glance and, when a cluster is configured, the cluster's (its leases,
- * account, storage, jobs and GPUs) in one round trip; a named lease, wherever it lives.
+ * `rv status`: this machine's leases at a glance and every configured cluster's (its leases, account, storage,
+ * jobs and GPUs), all asked at once, one round trip and one timeout each; `--cluster NAME` for one cluster,
+ * `--local` for none. A named lease, wherever it lives.
  */
-export async function runStatus(ctx: Context, options: { lease?: string; local?: boolean }): Promise<number> {
+export async function runStatus(
+  ctx: Context,
+  options: { lease?: string; local?: boolean; timeout?: string },
+): Promise<number> {
   if (options.lease) {
     const place = placeOfLease(ctx, options.lease);
     const { leases } = await place.call(statusOp, { lease: options.lease });
-    if (ctx.json) printJson(ctx.io, { leases, cluster: null });
+    if (ctx.json) printJson(ctx.io, { leases, clusters: [] });
     else ctx.io.out(leases.map((s) => renderSummary(ctx, s)).join("\n"));
     return 0;
   }
-  const wantCluster = ctx.cluster !== null && !options.local;
-  const [local, cluster] = await Promise.all([
+  const timeoutMs = parseDurationMs("--timeout", options.timeout) ?? CLUSTER_STATUS_TIMEOUT_MS;
+  const [local, ...clusters] = await Promise.all([
     ctx.local.call(statusOp, {}),
-    wantCluster && ctx.cluster ? readClusterStatus(ctx, ctx.cluster) : null,
+    ...clustersToShow(ctx, options).map((place) => readClusterStatus(ctx, place, timeoutMs)),
   ]);
   if (ctx.json) {
-    printJson(ctx.io, { leases: local.leases, cluster: cluster && clusterJson(ctx, cluster) });
+    printJson(ctx.io, { leases: local.leases, clusters: clusters.map((c) => clusterJson(ctx, c)) });
     return 0;
   }
-  if (local.leases.length === 0 && !cluster) {
+  if (local.leases.length === 0 && clusters.length === 0) {
     ctx.io.out("no leases yet: rv submit -- CMD starts the local one, or rv lease up --local\n");
   }
-  ctx.io.out(local.leases.map((s) => renderSummary(ctx, s)).join("\n"));
-  if (cluster) ctx.io.out(`${local.leases.length ? "\n" : ""}${renderClusterStatus(ctx, cluster)}`);
+  const blocks = [
+    ...local.leases.map((s) => renderSummary(ctx, s)),
+    ...clusters.map((c) => renderClusterStatus(ctx, c)),
+  ];
+  ctx.io.out(blocks.join("\n"));
   return 0;
+}
+
+function clustersToShow(ctx: Context, options: { local?: boolean }): Place[] {
+  if (options.local) return [];
+  if (ctx.clusterNamed) return ctx.cluster ? [ctx.cluster] : [];
+  return ctx.clusters;
 }

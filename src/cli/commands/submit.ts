@@ -14,7 +14,7 @@ import {
 import type { Context } from "../context.ts";
 import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
-import { gather, placeOfLease } from "../route.ts";
+import { gather, placeOfLease, placesFor } from "../route.ts";
 import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
 import { stayWith } from "./stay-with.ts";
@@ -170,7 +170,7 @@ export async function chooseTarget(ctx: Context, named: string | undefined): Pro
   if (named) return { place: placeOfLease(ctx, named), lease: named };
   // A task submitting more tasks (dynamic task generation): its own lease, in the root its runner gave it.
   if (ctx.env.RV_TASK_ID && ctx.env.RV_LEASE_ID) return { place: ctx.local, lease: ctx.env.RV_LEASE_ID };
-  const places = ctx.cluster ? [ctx.local, ctx.cluster] : [ctx.local];
+  const places = placesFor(ctx, null);
   const { reached, missing } = await gather(places, (place) => place.call(leaseListOp, { summaries: false }));
   for (const { place, error } of missing) {
     ctx.io.err(`rv: ${place.where} is out of reach (${error.message}); choosing among this machine's leases\n`);

@@ -15,7 +15,7 @@ import {
 } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { plural, printJson, renderTable } from "../output.ts";
-import { gather, missingJson, reportMissing } from "../route.ts";
+import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
@@ -139,11 +139,11 @@ function specOf(
 
 /** `rv sweep show ID`: a row per point (its parameters, task, state, exit, elapsed), from every place. */
 export async function runSweepShow(ctx: Context, id: string): Promise<number> {
-  const places = ctx.cluster ? [ctx.local, ctx.cluster] : [ctx.local];
+  const places = placesFor(ctx, null);
   const { reached, missing } = await gather(places, (place) => place.call(sweepShowOp, { sweep: id }));
   const tasks = reached.flatMap((r) => r.value.tasks);
   if (tasks.length === 0 && missing.length === 0) {
-    throw new RvError("not_found", `no sweep ${id} here${ctx.cluster ? " or on the cluster" : ""}`, {
+    throw new RvError("not_found", `no sweep ${id} here${ctx.cluster ? ` or on cluster ${ctx.cluster.name}` : ""}`, {
       hint: "rv sweep prints the id of each sweep it submits (rv tasks shows the sweep's tag)",
     });
   }

@@ -124,8 +124,9 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
   };
   const places = placesFor(ctx, options.lease);
   const { reached, missing } = await gather(places, (place) => place.call(tasksOp, input));
-  const cluster = reached.find(({ place }) => place.kind === "cluster");
-  if (cluster) rememberClusterNames(ctx.root, { tasks: cluster.value.tasks });
+  for (const { place, value } of reached) {
+    if (place.kind === "cluster") rememberClusterNames(ctx.root, place.name, { tasks: value.tasks });
+  }
   const all = reached
     .flatMap(({ place, value }) => value.tasks.map((task) => ({ ...task, place: place.name })))
     .sort((a, b) => a.id.localeCompare(b.id));

@@ -4,22 +4,26 @@ import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
 
 /**
- * The cluster's lease and task names as the last `rv lease ls` and `rv tasks` saw them, for completion, which
- * must answer at once and so never asks the cluster. Names only, no state: a stale entry costs a completion
- * that resolves to "not found", never a wrong action.
+ * Each cluster's lease and task names as `rv lease up`, `rv lease ls`, `rv status` and `rv tasks` last saw them.
+ * Completion must answer at once and so never asks a cluster; a lease named without `--cluster` goes to the
+ * cluster it was seen on (src/cli/route.ts). Names only, no state: a stale entry costs a completion or a lookup
+ * that resolves to "not found", never a wrong action on another cluster's lease of the same name (route.ts then
+ * asks for --cluster).
  */
-export const CompletionCacheSchema = z.object({
-  v: z.literal(1),
+const ClusterNamesSchema = z.object({
   leases: z.array(z.string()),
   tasks: z.array(z.object({ id: z.string(), name: z.string().nullable(), lease: z.string() })),
 });
+export type ClusterNames = z.infer<typeof ClusterNamesSchema>;
+export type CachedTask = ClusterNames["tasks"][number];
+
+export const CompletionCacheSchema = z.object({ v: z.literal(2), clusters: z.record(z.string(), ClusterNamesSchema) });
 export type CompletionCache = z.infer<typeof CompletionCacheSchema>;
-export type CachedTask = CompletionCache["tasks"][number];
 
 /** Enough of the newest tasks to complete what a person is likely to name; the file stays a few tens of KB. */
 export const CACHED_TASKS = 500;
 
-const EMPTY: CompletionCache = { v: 1, leases: [], tasks: [] };
+const EMPTY_CLUSTER: ClusterNames = { leases: [], tasks: [] };
 
 export function completionCacheFile(root: string): string {
   return join(root, "completion-cache.json");
@@ -29,43 +33,69 @@ export function completionCacheFile(root: string): string {
 export function readCompletionCache(root: string): CompletionCache {
   try {
     const parsed = CompletionCacheSchema.safeParse(JSON.parse(readFileSync(completionCacheFile(root), "utf8")));
-    return parsed.success ? parsed.data : EMPTY;
+    return parsed.success ? parsed.data : { v: 2, clusters: {} };
   } catch {
-    return EMPTY;
+    return { v: 2, clusters: {} };
   }
 }
 
-/**
- * What the cache holds after a read verb saw the cluster. `leases`, when given, is every lease there (`rv lease
- * ls`) and replaces the list; `tasks` are the ones a listing showed (often a filtered few) and join the cached
- * ones, newest kept; their leases join the list. Pure, so the merge is tested without files.
- */
-export function mergeCompletionCache(
-  cache: CompletionCache,
-  seen: { leases?: string[]; tasks?: CachedTask[] },
-): CompletionCache {
-  const byId = new Map(cache.tasks.map((task) => [task.id, task]));
+/** What a read verb saw of one cluster. */
+export interface SeenNames {
+  /** Every lease there (`rv lease ls`, `rv status`): replaces the list. */
+  leases?: string[];
+  /** Leases seen there (`rv lease up`, `rv status`'s active ones): they join the list. */
+  more?: string[];
+  /** Tasks a listing showed (often a filtered few): they join the cached ones, newest kept; their leases join. */
+  tasks?: CachedTask[];
+}
+
+/** One cluster's names after a read verb saw it. Pure, so the merge is tested without files. */
+export function mergeCompletionCache(names: ClusterNames, seen: SeenNames): ClusterNames {
+  const byId = new Map(names.tasks.map((task) => [task.id, task]));
   // Only the three fields: a listing's tasks come with everything else about them.
   for (const { id, name, lease } of seen.tasks ?? []) byId.set(id, { id, name, lease });
   // Task ids sort by submit time: the newest are last.
   const tasks = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)).slice(-CACHED_TASKS);
-  const leases = new Set(seen.leases ?? cache.leases);
+  const leases = new Set(seen.leases ?? names.leases);
   for (const task of seen.tasks ?? []) leases.add(task.lease);
-  return { v: 1, leases: [...leases].sort(), tasks };
+  for (const lease of seen.more ?? []) leases.add(lease);
+  return { leases: [...leases].sort(), tasks };
 }
 
 /**
- * Records what a read verb saw of the cluster, best effort: a cache that cannot be written must never fail the
+ * Records what a read verb saw of `cluster`, best effort: a cache that cannot be written must never fail the
  * command that refreshed it. Two verbs writing at once may lose one's additions, which the next listing restores.
  * Written only when it changed, atomically and private (0600).
  */
-export function rememberClusterNames(root: string, seen: { leases?: string[]; tasks?: CachedTask[] }): void {
+export function rememberClusterNames(root: string, cluster: string, seen: SeenNames): void {
+  rewrite(root, (cache) => {
+    cache.clusters[cluster] = mergeCompletionCache(cache.clusters[cluster] ?? EMPTY_CLUSTER, seen);
+  });
+}
+
+/** `rv cluster rm`: nothing of the cluster is offered or routed to any more. */
+export function forgetClusterNames(root: string, cluster: string): void {
+  rewrite(root, (cache) => {
+    delete cache.clusters[cluster];
+  });
+}
+
+/** The clusters a lease of this name was seen on, in name order. */
+export function clustersWithLease(root: string, lease: string): string[] {
+  const { clusters } = readCompletionCache(root);
+  return Object.keys(clusters)
+    .filter((name) => clusters[name]?.leases.includes(lease))
+    .sort();
+}
+
+function rewrite(root: string, change: (cache: CompletionCache) => void): void {
   try {
     const before = readCompletionCache(root);
-    const after = mergeCompletionCache(before, seen);
+    const after = structuredClone(before);
+    change(after);
     if (JSON.stringify(after) === JSON.stringify(before)) return;
     writeFileAtomic.sync(completionCacheFile(root), `${JSON.stringify(after)}\n`, { mode: 0o600 });
   } catch {
-    // Completion falls back to this machine's names.
+    // Completion falls back to this machine's names, and routing to the cluster in use.
   }
 }

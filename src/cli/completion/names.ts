@@ -15,7 +15,7 @@ const LOCAL_TASKS = 200;
 
 /**
  * `rv __complete leases|tasks PREFIX`: the names that start with PREFIX, newest first, from this machine's RV_HOME
- * and the cached names of the cluster. Reads files only: never ssh, never a lock.
+ * and the cached names of each cluster. Reads files only: never ssh, never a lock.
  */
 export function completeNames(root: string, kind: NameKind, prefix: string): Candidate[] {
   const cache = readCompletionCache(root);
@@ -33,7 +33,9 @@ function leaseCandidates(root: string, cache: CompletionCache): Candidate[] {
   const here = listLeases(root)
     .reverse()
     .map((lease) => ({ value: lease.id, description: `${lease.kind} lease, ${lease.state}` }));
-  const there = cache.leases.map((id) => ({ value: id, description: "cluster lease" }));
+  const there = Object.entries(cache.clusters).flatMap(([cluster, names]) =>
+    names.leases.map((id) => ({ value: id, description: `lease on cluster ${cluster}` })),
+  );
   return [...here, ...there];
 }
 
@@ -43,7 +45,8 @@ function taskCandidates(root: string, cache: CompletionCache): Candidate[] {
   const here = taskIndex(root, leases)
     .slice(-LOCAL_TASKS)
     .map((ref) => ({ ...ref, name: readTaskCopy(leasePaths(root, ref.lease), ref.id)?.task.name ?? null }));
-  const newestFirst = [...here, ...cache.tasks].sort((a, b) => b.id.localeCompare(a.id));
+  const there = Object.values(cache.clusters).flatMap((names) => names.tasks);
+  const newestFirst = [...here, ...there].sort((a, b) => b.id.localeCompare(a.id));
   return newestFirst.flatMap((task) => [
     { value: task.id, description: task.name ? `${task.name} (${task.lease})` : task.lease },
     ...(task.name ? [{ value: task.name, description: `${task.id} (${task.lease})` }] : []),

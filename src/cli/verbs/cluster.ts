@@ -13,13 +13,36 @@ export function addClusterVerbs(program: Command, dispatch: Dispatch): void {
       .option("--identity-file <file>", "the ssh key to use (default: from your ssh config)")
       .option("--account <account>", "the Slurm account to charge (default: your default account)")
       .option("--root <dir>", "rv's directory on the cluster (default: /scratch/USER/.rv, else ~/.rv there)")
-      .option("--name <name>", "a short name for the cluster (default: from the host)")
+      .option("--name <name>", "a short name for the cluster; a new name adds a cluster (default: from the host)")
       .option(
         "--profile <profile>",
         "the site profile: a built-in (rivanna, devcluster) or a TOML file's absolute path",
       )
       .option("--yes", "ask nothing: take flags and defaults"),
   ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/init.ts")).runInit(ctx, opts)));
+
+  const cluster = program
+    .command("cluster")
+    .description("the clusters rv knows: list them, choose the one commands use, forget one");
+  withJson(
+    cluster.command("ls").description("every cluster (rv init --name adds one), the one in use marked *"),
+  ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/cluster.ts")).runClusterLs(ctx)));
+  withJson(
+    cluster
+      .command("use")
+      .description("use this cluster from now on (one command can pick another with --cluster NAME)")
+      .argument("<name>", "a cluster from rv cluster ls"),
+  ).action((name: string, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/cluster.ts")).runClusterUse(ctx, name)),
+  );
+  withJson(
+    cluster
+      .command("rm")
+      .description("forget a cluster here: its settings, ssh block and secrets (nothing on the cluster changes)")
+      .argument("<name>", "a cluster from rv cluster ls"),
+  ).action((name: string, opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/cluster.ts")).runClusterRm(ctx, name)),
+  );
 
   withJson(program.command("doctor").description("check this machine, the ssh connection and the cluster")).action(
     (opts) => dispatch(opts.json, async (ctx) => (await import("../commands/doctor.ts")).runDoctor(ctx)),

@@ -9,7 +9,12 @@ export function addEnvVerbs(program: Command, dispatch: Dispatch): void {
   const run = async (verb: "set" | "list" | "rm", args: string[], opts: Record<string, unknown>) =>
     dispatch(Boolean(opts.json), async (ctx) => (await import("../commands/env.ts")).runEnv(ctx, verb, args, opts));
   const scoped = (command: Command) =>
-    withJson(command.option("--cluster", "only for tasks on the configured cluster's leases (default: every task)"));
+    withJson(
+      command.option(
+        "--cluster [name]",
+        "only for tasks on a cluster's leases: the one in use, or NAME (default: every task)",
+      ),
+    );
 
   scoped(
     env

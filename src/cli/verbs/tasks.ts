@@ -119,9 +119,10 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("status")
-      .description("leases, and the cluster at a glance: connection, account, storage, jobs, GPUs")
+      .description("leases, and every cluster at a glance (asked at once): connection, account, storage, jobs, GPUs")
       .option("--lease <lease>", "only this lease")
-      .option("--local", "only this machine: do not ask the cluster"),
+      .option("--local", "only this machine: do not ask any cluster")
+      .option("--timeout <duration>", "how long to wait for each cluster's answer (default 20s)"),
   ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/status.ts")).runStatus(ctx, opts)));
 
   program

@@ -10,8 +10,9 @@ export async function runLeaseLs(ctx: Context): Promise<number> {
   const { reached, missing } = await gather(placesFor(ctx, null), (place) =>
     place.call(leaseListOp, { summaries: true }),
   );
-  const cluster = reached.find(({ place }) => place.kind === "cluster");
-  if (cluster) rememberClusterNames(ctx.root, { leases: cluster.value.leases.map((lease) => lease.id) });
+  for (const { place, value } of reached) {
+    if (place.kind === "cluster") rememberClusterNames(ctx.root, place.name, { leases: value.leases.map((l) => l.id) });
+  }
   const rows = reached.flatMap(({ place, value }) => value.leases.map((lease) => ({ ...lease, where: place.name })));
   if (ctx.json) {
     printJson(ctx.io, { leases: rows.map(jsonRow), missing: missingJson(missing) });

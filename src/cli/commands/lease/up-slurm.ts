@@ -15,6 +15,7 @@ import {
   type Place,
   requireCluster,
 } from "../../../ops/index.ts";
+import { rememberClusterNames } from "../../completion/cache.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
 import { formatDuration, printJson } from "../../output.ts";
@@ -191,6 +192,8 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   const args = { lease, ask, policy, profile, rv: deployedPath(cluster), dryRun: options.dryRun === true };
   const up = await place.call(leaseUpOp, args);
   if (options.dryRun) return printDryRun(ctx, up);
+  // The lease remembers its cluster: `--lease NAME` finds it there whichever cluster is in use (src/cli/route.ts).
+  rememberClusterNames(ctx.root, cluster.name, { more: [lease] });
   const racing = up.racers.map(
     (r) => `${r.candidate.strategy.id} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
   );
