@@ -38,9 +38,10 @@ beforeAll(async () => {
   writeFileSync(
     completionCacheFile(home.root),
     JSON.stringify({
-      v: 1,
-      leases: ["a100-pool"],
-      tasks: [{ id: "0zzzzzzzzcafe", name: "finetune", lease: "a100-pool" }],
+      v: 2,
+      clusters: {
+        dev: { leases: ["a100-pool"], tasks: [{ id: "0zzzzzzzzcafe", name: "finetune", lease: "a100-pool" }] },
+      },
     }),
   );
 });
