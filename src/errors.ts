@@ -53,3 +53,38 @@ export class RvError extends Error {
     return { code: this.code, message: this.message, hint: this.hint ?? null };
   }
 }
+
+/**
+ * What the CLI and the RPC report for anything thrown: an RvError as it is; a filesystem that is full, read-only
+ * or refuses access as the `io` error it is, with what to do (it is not a bug, and rv's writes are all-or-nothing,
+ * so the fix is to make room and run the command again); anything else as a bug.
+ */
+export function asRvError(error: unknown, bugHint: string): RvError {
+  if (error instanceof RvError) return error;
+  const system = error as NodeJS.ErrnoException;
+  const where = system.path ? ` (${system.path})` : "";
+  switch (system.code) {
+    case "ENOSPC":
+    case "EDQUOT":
+      return new RvError("io", `no space left on the device${where}`, {
+        hint: "free some space there (df -h): what was written before this stands whole (rv tasks shows it), nothing half-written shows",
+        cause: error,
+      });
+    case "EROFS":
+      return new RvError("io", `the filesystem is read-only${where}`, {
+        hint: "rv needs to write there",
+        cause: error,
+      });
+    case "EACCES":
+    case "EPERM":
+      return new RvError("io", `permission denied${where}`, {
+        hint: "rv's directories are private to their owner (0700): run as that user, or fix the owner",
+        cause: error,
+      });
+    default:
+      return new RvError("internal", error instanceof Error ? error.message : String(error), {
+        hint: bugHint,
+        cause: error,
+      });
+  }
+}

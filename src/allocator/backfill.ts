@@ -1,4 +1,5 @@
 import { holdsAllocation, type ScontrolNode, type SqueueJob } from "../slurm/index.ts";
+import { reservationName, reservationNote, reservationsOn } from "./reservations.ts";
 import type { ClusterState, Estimate, Strategy } from "./schema.ts";
 import { durationText, gpusOn, jobGpusPerNode, memMiBOf, nodesFor, partitionsOf } from "./strategies.ts";
 
@@ -6,8 +7,9 @@ import { durationText, gpusOn, jobGpusPerNode, memMiBOf, nodesFor, partitionsOf 
  * rv's own estimate of when a strategy starts, because `sbatch --test-only` ignores the backfill plan in Slurm
  * 22.05 (DESIGN.md section 6). A small event simulation of the strategy's nodes: what is free now, what running
  * jobs give back when they end, and what the pending jobs (all taken as ahead of us) reserve from the earliest
- * time they fit. The strategy then starts at the earliest time its nodes are free for its walltime (or, with
- * `--time-min`, for at least that) without delaying any reservation: conservative backfill.
+ * time they fit, and the reservations (maintenance windows), during which a node takes no job of ours. The
+ * strategy then starts at the earliest time its nodes are free for its walltime (or, with `--time-min`, for at
+ * least that) without delaying any reservation: conservative backfill.
  */
 
 /** What one node has, or has in use, of what a job asks. */
@@ -17,19 +19,21 @@ interface Amount {
   memMiB: number;
 }
 
-/** A change of what a node has in use: a running job ends, or a pending job's reservation begins or ends. */
-interface Change {
-  at: number;
-  delta: Amount;
-  jobId: string;
-  kind: "ends" | "reserved" | "released";
-}
+/**
+ * A change of what a node has in use: a running job ends, or a pending job's reservation begins or ends; or a
+ * Slurm reservation closes the node to us (`closes`) or opens it again (`opens`), `what` naming it for a person.
+ */
+type Change =
+  | { at: number; delta: Amount; jobId: string; kind: "ends" | "reserved" | "released" }
+  | { at: number; delta: Amount; what: string; kind: "closes" | "opens" };
 
 interface Timeline {
   name: string;
   capacity: Amount;
   inUse: Amount;
   changes: Change[];
+  /** When Slurm reservations hold the node: from `from` until `to` (Infinity: no end). */
+  closed: { from: number; to: number }[];
 }
 
 /** Where and when a job fits: `length` is how long its nodes stay free, `bound` the reservation that ends that. */
@@ -75,7 +79,22 @@ function timelineOf(node: ScontrolNode, gpuType: string | null, state: ClusterSt
     changes.push({ at: last.end, delta: amount(0, -inUse.cpus, -inUse.memMiB), jobId: last.job.jobId, kind: "ends" });
   }
   const capacity = amount(gpusOn(node.gres, gpuType), node.cpuTotal ?? Infinity, node.realMemoryMiB ?? Infinity);
-  return { name: node.name, capacity, inUse, changes };
+  const closed = closures(node.name, state);
+  for (const c of closed) {
+    changes.push({ at: c.from, delta: amount(0, 0, 0), what: c.what, kind: "closes" });
+    if (Number.isFinite(c.to)) changes.push({ at: c.to, delta: amount(0, 0, 0), what: c.what, kind: "opens" });
+  }
+  return { name: node.name, capacity, inUse, changes, closed };
+}
+
+/** The reservations on the node, from now on. */
+function closures(node: string, state: ClusterState): { from: number; to: number; what: string }[] {
+  return reservationsOn(state.reservations, [node], state.nowEpoch).flatMap((r) => {
+    const note = reservationNote(r);
+    if (!note) return [];
+    const to = note.endEpoch ?? Infinity;
+    return [{ from: Math.max(state.nowEpoch, note.startEpoch), to, what: reservationName(note) }];
+  });
 }
 
 /** A running job past its end is still running: it ends now at the earliest. Without an end, it never does. */
@@ -144,13 +163,18 @@ function earliestSlot(timelines: Timeline[], need: Amount, count: number, minLen
 
 /** How long `need` stays free on the node from `start`, and the change that ends it; null if it is not free then. */
 function holeAt(node: Timeline, start: number, need: Amount): { length: number; bound: Change | null } | null {
-  if (!fits(freeAt(node, start), need)) return null;
+  const free = (t: number) => !isClosed(node, t) && fits(freeAt(node, t), need);
+  if (!free(start)) return null;
   const later = [...new Set(node.changes.map((c) => c.at))].filter((t) => t > start).sort(ascending);
-  const end = later.find((t) => !fits(freeAt(node, t), need));
+  const end = later.find((t) => !free(t));
   if (end === undefined) return { length: Infinity, bound: null };
-  // only a reservation takes resources away, so one begins when the hole ends
-  const bound = node.changes.find((c) => c.at === end && c.kind === "reserved") ?? null;
+  // only a job's reservation or a Slurm reservation takes resources away, so one begins when the hole ends
+  const bound = node.changes.find((c) => c.at === end && (c.kind === "reserved" || c.kind === "closes")) ?? null;
   return { length: end - start, bound };
+}
+
+function isClosed(node: Timeline, t: number): boolean {
+  return node.closed.some((c) => c.from <= t && t < c.to);
 }
 
 function freeAt(node: Timeline, t: number): Amount {
@@ -172,20 +196,31 @@ function estimateOf(slot: Slot, strategy: Strategy, now: number): Estimate {
   const names = slot.nodes.map((n) => n.name).join(", ");
   const when = slot.start === now ? "now" : `in ${durationText(slot.start - now)}, when ${cause(slot)}`;
   const base = { startEpoch: slot.start, grantedSeconds };
-  if (slot.bound !== null) {
-    const detail = `${when}: a hole of ${durationText(slot.length)} on ${names} until job ${slot.bound.jobId} starts`;
+  const bound = slot.bound;
+  if (bound !== null && bound.kind !== "closes") {
+    const detail = `${when}: a hole of ${durationText(slot.length)} on ${names} until job ${boundBy(bound)} starts`;
     return { ...base, basis: "hole", detail };
   }
-  if (slot.start === now) return { ...base, basis: "idle", detail: `${share(strategy)} free now on ${names}` };
-  return { ...base, basis: "queue", detail: `${when}, on ${names}` };
+  // A walltime that ends before a reservation says so: the reservation is why it is that short.
+  const before =
+    bound !== null && (strategy.endsBefore || grantedSeconds < strategy.wallSeconds)
+      ? `, ending before ${boundBy(bound)} starts in ${durationText(slot.start + slot.length - now)}`
+      : "";
+  if (slot.start === now) return { ...base, basis: "idle", detail: `${share(strategy)} free now on ${names}${before}` };
+  return { ...base, basis: "queue", detail: `${when}, on ${names}${before}` };
+}
+
+function boundBy(change: Change): string {
+  return "jobId" in change ? change.jobId : change.what;
 }
 
 /** The change that frees the slot's nodes at its start. */
 function cause(slot: Slot): string {
-  const changes = slot.nodes.flatMap((n) => n.changes.filter((c) => c.at === slot.start && c.kind !== "reserved"));
-  const change = changes[0];
+  const freeing = (c: Change) => c.at === slot.start && c.kind !== "reserved" && c.kind !== "closes";
+  const change = slot.nodes.flatMap((n) => n.changes.filter(freeing))[0];
   if (!change) return "the nodes come free";
-  return change.kind === "ends" ? `job ${change.jobId} ends` : `the reservation for job ${change.jobId} ends`;
+  if (change.kind === "opens") return `${change.what} ends`;
+  return change.kind === "ends" ? `job ${boundBy(change)} ends` : `the reservation for job ${boundBy(change)} ends`;
 }
 
 function share(strategy: Strategy): string {

@@ -5,5 +5,6 @@
 export * from "./cluster-state.ts";
 export * from "./decide.ts";
 export * from "./race-rows.ts";
+export * from "./reservations.ts";
 export * from "./schema.ts";
 export * from "./strategies.ts";

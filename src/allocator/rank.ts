@@ -1,4 +1,5 @@
 import type { TestOnly } from "../slurm/index.ts";
+import { reservationName } from "./reservations.ts";
 import type { AllocRequest, Candidate, Estimate, Strategy } from "./schema.ts";
 import { durationText } from "./strategies.ts";
 
@@ -115,21 +116,25 @@ function ordered(scored: Scored[]): Scored[] {
 
 /**
  * Why another strategy makes this one pointless: it is no worse on any count and better on one; or this is a
- * `--time-min` variant that starts no sooner than the same shape with its whole walltime.
+ * `--time-min` variant, or a walltime shortened to end before a reservation, that starts no sooner than the same
+ * shape with its whole walltime.
  */
 function beaten(s: Scored, scored: Scored[]): string | null {
   const by = scored.find((other) => dominates(other, s));
   if (by) return `dominated by ${by.entry.strategy.id}, ${edge(by, s)}`;
   const whole = scored.find((other) => isWholeOf(other, s) && other.startGroup <= s.startGroup);
   if (!whole) return null;
-  return `${whole.entry.strategy.id} starts as soon with its whole walltime: --time-min buys nothing here`;
+  const { endsBefore } = s.entry.strategy;
+  const variant = endsBefore ? `ending before ${reservationName(endsBefore)}` : "--time-min";
+  return `${whole.entry.strategy.id} starts as soon with its whole walltime: ${variant} buys nothing here`;
 }
 
 function isWholeOf(whole: Scored, variant: Scored): boolean {
   const [a, b] = [whole.entry.strategy, variant.entry.strategy];
   const sameShape = a.partition === b.partition && a.gpuType === b.gpuType && a.nodes === b.nodes;
-  const sameSize = a.gpusPerNode === b.gpusPerNode && a.wallSeconds === b.wallSeconds;
-  return sameShape && sameSize && a.timeMinSeconds === null && b.timeMinSeconds !== null;
+  if (!sameShape || a.gpusPerNode !== b.gpusPerNode || a.timeMinSeconds !== null || a.endsBefore) return false;
+  if (b.endsBefore) return b.endsBefore.segmentSeconds === a.wallSeconds;
+  return a.wallSeconds === b.wallSeconds && b.timeMinSeconds !== null;
 }
 
 /**

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { ScontrolNodeSchema, ScontrolPartitionSchema, SqueueJobSchema, TestOnlySchema } from "../slurm/index.ts";
+import { ReservationNoteSchema } from "../fsqueue/index.ts";
+import {
+  ScontrolNodeSchema,
+  ScontrolPartitionSchema,
+  ScontrolReservationSchema,
+  SqueueJobSchema,
+  TestOnlySchema,
+} from "../slurm/index.ts";
 import { SiteProfileSchema } from "./profile/schema.ts";
 
 /**
@@ -32,7 +39,8 @@ export type AllocRequest = z.infer<typeof AllocRequestSchema>;
 
 /**
  * The cluster as one batched read shows it: partitions, nodes (with GRES in use), every running and pending job
- * (all users: the backfill estimate needs the whole queue), and who rv runs as (per-user limits).
+ * (all users: the backfill estimate needs the whole queue), the reservations (maintenance windows), and who rv
+ * runs as (per-user limits).
  */
 export const ClusterStateSchema = z.object({
   /** Epoch seconds on the login node when it was read. */
@@ -41,6 +49,7 @@ export const ClusterStateSchema = z.object({
   partitions: z.array(ScontrolPartitionSchema),
   nodes: z.array(ScontrolNodeSchema),
   jobs: z.array(SqueueJobSchema),
+  reservations: z.array(ScontrolReservationSchema),
 });
 export type ClusterState = z.infer<typeof ClusterStateSchema>;
 
@@ -63,6 +72,11 @@ export const StrategySchema = z.object({
   timeMinSeconds: z.number().int().positive().nullable(),
   vramGb: z.number().positive().nullable(),
   suPerGpuHour: z.number().nonnegative().nullable(),
+  /**
+   * The reservation on its nodes that this walltime was shortened for, to end before it starts, with the
+   * walltime the shape asks when nothing is in the way (the lease's later segments); absent: none.
+   */
+  endsBefore: ReservationNoteSchema.extend({ segmentSeconds: z.number().int().positive() }).optional(),
 });
 export type Strategy = z.infer<typeof StrategySchema>;
 

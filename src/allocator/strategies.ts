@@ -9,6 +9,7 @@ import {
   summarizeGpus,
 } from "../slurm/index.ts";
 import type { ProfileGpu, SiteProfile } from "./profile/schema.ts";
+import { fitAroundReservations, MIN_SEGMENT_SECONDS } from "./reservations.ts";
 import type { AllocRequest, Candidate, ClusterState, Strategy } from "./schema.ts";
 
 /** Just under the seed cluster's backfill cliff (notes/seed-cluster.md): jobs of ~3 h or less backfill in minutes. */
@@ -103,8 +104,37 @@ function poolVerdicts(request: AllocRequest, state: ClusterState, profile: SiteP
     const strategy = strategyOf(request, pool, shape, plain);
     const why = topologyRefusal(request, state, pool, strategy);
     if (why !== null) return [{ strategy, why }];
-    return times.map((time) => ({ strategy: strategyOf(request, pool, shape, time), why: null }));
+    const whole = times.map((time) => ({ strategy: strategyOf(request, pool, shape, time), why: null }));
+    return [...whole, ...beforeReservation(request, state, pool, shape, strategy)];
   });
+}
+
+/**
+ * The shape with a walltime that ends before the next reservation on its nodes, when the whole walltime would
+ * reach into it and a useful segment still fits before it: this one may start now, where the whole one waits
+ * until the reservation is over (ranking keeps whichever starts first). The lease's later segments ask for the
+ * whole walltime again (`endsBefore.segmentSeconds`).
+ */
+function beforeReservation(
+  request: AllocRequest,
+  state: ClusterState,
+  pool: Pool,
+  shape: Topology,
+  whole: Strategy,
+): Verdict[] {
+  const fit = fitAroundReservations({
+    fromEpoch: state.nowEpoch,
+    wallSeconds: whole.wallSeconds,
+    minSeconds: MIN_SEGMENT_SECONDS,
+    nodes: nodesFor(whole, state).map((n) => n.name),
+    count: whole.nodes,
+    reservations: state.reservations,
+  });
+  if (!fit?.endsBefore || fit.startEpoch !== state.nowEpoch) return [];
+  const strategy = strategyOf(request, pool, shape, { wallSeconds: fit.wallSeconds, timeMinSeconds: null });
+  return [
+    { strategy: { ...strategy, endsBefore: { ...fit.endsBefore, segmentSeconds: whole.wallSeconds } }, why: null },
+  ];
 }
 
 /** 1 x N, 2 x N/2, 4 x N/4 ... (even splits only), or the node count the request names. */
@@ -119,9 +149,10 @@ function topologies(request: AllocRequest): Topology[] {
 }
 
 /**
- * The segment walltime, capped by the lease's total and the pool's longest job; and the same with a
- * `--time-min` (a quarter of it, at least 30 minutes) so that Slurm may shorten the job into a backfill hole.
- * A pool with a shorter limit (interactive) just gets shorter segments: the lease renews them.
+ * The segment walltime, capped by the lease's total and the pool's longest job (the partition's MaxTime, the
+ * profile's limit); and the same with a `--time-min` (a quarter of it, at least 30 minutes) so that Slurm may
+ * shorten the job into a backfill hole. A pool with a shorter limit (interactive) just gets shorter segments: the
+ * lease renews them. MaxTime=UNLIMITED caps nothing, so `--time` is always the lease's own, finite, length.
  */
 function walltimes(request: AllocRequest, pool: Pool, profile: SiteProfile | null): Walltime[] {
   const segment = request.segmentSeconds ?? profile?.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;

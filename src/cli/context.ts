@@ -1,6 +1,7 @@
 import { type Config, clusterList, loadConfig, selectCluster } from "../config/index.ts";
 import { rvHome } from "../fsqueue/index.ts";
-import { clusterPlace, localPlace, type Place } from "../ops/places.ts";
+import type { Sink } from "../ops/op.ts";
+import { clusterPlace, localPlace, type Place, silentSink } from "../ops/places.ts";
 import { type Io, processIo } from "./io.ts";
 
 /** What every command needs from the outside world, built once in main.ts and faked in tests. */
@@ -26,7 +27,7 @@ export interface Context {
 export function contextOf(root: string, env: NodeJS.ProcessEnv, io: Io, json: boolean, flag?: string): Context {
   const wanted = flag || env.RV_CLUSTER || undefined;
   const config = selectCluster(loadConfig(root, env), wanted);
-  const clusters = clusterList(config).map((cluster) => clusterPlace(root, cluster, env));
+  const clusters = clusterList(config).map((cluster) => notingPlace(clusterPlace(root, cluster, env), io));
   return {
     root,
     env,
@@ -34,7 +35,7 @@ export function contextOf(root: string, env: NodeJS.ProcessEnv, io: Io, json: bo
     now: () => new Date(),
     json,
     config,
-    local: localPlace(root, config, env),
+    local: notingPlace(localPlace(root, config, env), io),
     cluster: clusters.find((place) => place.name === config.cluster?.name) ?? null,
     clusterNamed: wanted !== undefined,
     clusters,
@@ -43,4 +44,16 @@ export function contextOf(root: string, env: NodeJS.ProcessEnv, io: Io, json: bo
 
 export function processContext(json: boolean, flag?: string): Context {
   return contextOf(rvHome(process.env), process.env, processIo(), json, flag);
+}
+
+/**
+ * A place whose calls that bring no sink of their own still tell the person at this terminal what an op notes (a
+ * warning, such as a lease record a listing put aside); the rest of such a call's output is dropped.
+ */
+function notingPlace(place: Place, io: Io): Place {
+  const notes: Sink = { ...silentSink, note: (text) => io.err(`rv: ${text}\n`) };
+  return {
+    ...place,
+    call: (op, input, options = {}) => place.call(op, input, { ...options, sink: options.sink ?? notes }),
+  };
 }

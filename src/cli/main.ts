@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from "commander";
-import { RvError } from "../errors.ts";
+import { asRvError, RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
 import { processContext } from "./context.ts";
 import { type Io, processIo } from "./io.ts";
@@ -19,12 +19,7 @@ const dispatch: Dispatch = async (json, body) => {
 };
 
 function reportError(json: boolean, error: unknown, io: Io): number {
-  const rv =
-    error instanceof RvError
-      ? error
-      : new RvError("internal", error instanceof Error ? error.message : String(error), {
-          hint: "this is a bug in rv; the stack trace is in RV_DEBUG=1 output",
-        });
+  const rv = asRvError(error, "this is a bug in rv; the stack trace is in RV_DEBUG=1 output");
   if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
   if (json) printJson(io, { error: rv.toRecord() });
   else io.err(`rv: error: ${rv.message}\n${rv.hint ? `  hint: ${rv.hint}\n` : ""}`);

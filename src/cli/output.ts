@@ -30,6 +30,25 @@ function displayWidth(text: string): number {
   return [...text].length;
 }
 
+/** How wide a name (a task's, a lease's, a tag) gets in a table; `--json` always has it whole. */
+export const NAME_COLUMNS = 40;
+
+/**
+ * Free text as one table cell: a control character shown as its escape (a name an older rv took may hold a
+ * newline, which would break the row), and cut to `width` columns with an ellipsis.
+ */
+export function cut(text: string, width = NAME_COLUMNS): string {
+  const shown = text.replace(/\p{Cc}/gu, escapeControl);
+  const chars = [...shown];
+  return chars.length <= width ? shown : `${chars.slice(0, width - 1).join("")}…`;
+}
+
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeControl(c: string): string {
+  return ESCAPES[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;

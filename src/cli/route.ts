@@ -130,3 +130,48 @@ export function missingJson(missing: Gathered<unknown>["missing"]): Record<strin
     error: error.toRecord(),
   }));
 }
+
+/** How long a following read (rv wait, rv logs -f) keeps asking again after its connection to a cluster dropped. */
+const RECONNECT_FOR_MS = 120_000;
+
+/**
+ * A read that follows a cluster's tasks for long (rv wait, rv logs -f): when the ssh connection drops under it
+ * (a killed control master, a laptop that changed networks), it asks again over a new one, pausing 1, 2, 4, 8 s,
+ * for up to two minutes, while the network may still be coming back. Only a call that reached the cluster and
+ * then broke starts this (a refused key or an unknown host will not mend by asking again), and only reads do it:
+ * asking again changes nothing there. `call` builds its input anew each time (what is left of a timeout, where
+ * the following had got). Ctrl-C (`stop`) ends a pause at once.
+ */
+export async function reconnecting<T>(
+  ctx: Context,
+  place: Place,
+  call: () => Promise<T>,
+  stop?: AbortSignal,
+): Promise<T> {
+  const giveUpAt = Date.now() + RECONNECT_FOR_MS;
+  let broke = false;
+  for (let pauseMs = 1000; ; pauseMs = Math.min(pauseMs * 2, 8000)) {
+    try {
+      return await call();
+    } catch (error) {
+      broke ||= error instanceof CallBroke;
+      const dropped = place.kind === "cluster" && broke && error instanceof RvError && error.code === "unreachable";
+      if (!dropped || Date.now() + pauseMs > giveUpAt || stop?.aborted) throw error;
+      ctx.io.err(`rv: ${error.message.split(";")[0]}; asking again in ${pauseMs / 1000} s\n`);
+      await pause(pauseMs, stop);
+      if (stop?.aborted) throw error;
+    }
+  }
+}
+
+function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      stop?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { RvError } from "../errors.ts";
 
 export { durationMs, unitsMs } from "./duration.ts";
-export { inheritedEnv } from "./env.ts";
+export { ATTEMPT_TAG_VAR, inheritedEnv } from "./env.ts";
+export { LabelSchema, labelProblem, PLAIN_WORD_RULE, plainWordProblem, plainWordSchema } from "./names.ts";
 
 const ms = z.number().int().positive();
 const grace = z.number().int().min(0);

@@ -4,6 +4,7 @@ import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { located } from "./expand.ts";
+import { LabelSchema, plainWordSchema } from "./names.ts";
 
 /**
  * The project file, `rv.toml`: project defaults for every `rv submit`, `rv run` and `rv sweep` started in the
@@ -14,7 +15,6 @@ export const PROJECT_FILE = "rv.toml";
 export const DOTENV_FILE = ".env";
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** TOML numbers and booleans are welcome as values (`OMP_NUM_THREADS = 4`): the environment holds text. */
 const EnvTableSchema = z.record(
@@ -29,7 +29,7 @@ const settings = {
   cpus: z.number().int().min(1).optional(),
   env: EnvTableSchema.optional(),
   cwd: z.string().min(1).optional(),
-  tags: z.array(z.string().min(1)).optional(),
+  tags: z.array(LabelSchema).optional(),
   note: z.string().optional(),
   strictOrder: z.boolean().optional(),
   /** `--sync`: push the project to its workspace on the cluster first, and run there. */
@@ -54,7 +54,7 @@ const JobSchema = z
     /** A bash script; each `${VAR}` is put in as one quoted word. */
     shell: z.string().min(1).optional(),
     /** The task's name (default: the job's name). */
-    name: z.string().min(1).optional(),
+    name: LabelSchema.optional(),
     /** The tasks this one waits for (`--after`): ids, names, tags, wildcards such as `prep-*`. */
     after: z.array(z.string().min(1)).optional(),
   })
@@ -68,9 +68,7 @@ const JobSchema = z
 export const ProjectFileSchema = z
   .object({
     defaults: z.object(settings).strict().optional(),
-    jobs: z
-      .record(z.string().regex(JOB_NAME, "a job's name is letters, digits, '.', '_' and '-'"), JobSchema)
-      .optional(),
+    jobs: z.record(plainWordSchema("a job's name"), JobSchema).optional(),
   })
   .strict();
 export type ProjectFile = z.infer<typeof ProjectFileSchema>;

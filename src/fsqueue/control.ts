@@ -15,6 +15,12 @@ export function hasControl(p: LeasePaths, target: string, verb: ControlVerb): bo
   return existsSync(controlFile(p, target, verb));
 }
 
+/** The request itself, when it is there and valid. */
+export function readControl(p: LeasePaths, target: string, verb: ControlVerb): Control | undefined {
+  const parsed = tryReadRecord(controlFile(p, target, verb), ControlSchema);
+  return parsed?.ok ? parsed.value : undefined;
+}
+
 export function listControls(p: LeasePaths): Control[] {
   const controls: Control[] = [];
   for (const name of listEntries(p.control)) {

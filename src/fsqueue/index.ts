@@ -3,6 +3,7 @@
  * Pure filesystem: it knows nothing of Slurm, processes or the CLI. Other modules import only this file.
  */
 
+export * from "./admission.ts";
 export * from "./archive.ts";
 export * from "./cancel.ts";
 export * from "./claim.ts";
@@ -10,12 +11,14 @@ export * from "./control.ts";
 export * from "./dependencies.ts";
 export * from "./events.ts";
 export * from "./finish.ts";
+export * from "./gone.ts";
 export * from "./heartbeat.ts";
 export * from "./ids.ts";
 export * from "./layout.ts";
 export * from "./lease-record.ts";
 export * from "./liveness.ts";
 export * from "./lock.ts";
+export * from "./lock-staleness.ts";
 export * from "./notes.ts";
 export * from "./observations.ts";
 export * from "./once.ts";
@@ -24,6 +27,7 @@ export * from "./publish.ts";
 export * from "./quarantine.ts";
 export * from "./records.ts";
 export * from "./recover.ts";
+export * from "./remove.ts";
 export * from "./schema.ts";
 export * from "./secrets.ts";
 export * from "./snapshot.ts";

@@ -28,14 +28,17 @@ export interface LivenessFacts {
 }
 
 /**
- * On the runner's own host the clock is the same one, and a dead pid is proof enough; elsewhere only
- * the counter observed to stand still counts.
+ * On the runner's own host a dead pid is proof enough. Otherwise, there as elsewhere, only the counter observed
+ * to stand still counts: even one host's processes may not share a clock (a runner under faketime, a container
+ * with its own time namespace), and a live pid may be a hung runner or another process that took the pid.
  */
 export function judgeLiveness(f: LivenessFacts): Liveness {
   if (f.hb.state === "exited") return "exited";
-  if (f.hb.host === f.localHost) {
-    if (!f.pidAlive(f.hb.pid)) return "stale";
-    return f.nowMs - Date.parse(f.hb.time) > f.staleAfterMs ? "stale" : "alive";
-  }
-  return f.nowMs - f.observation.seenAtMs > f.staleAfterMs ? "stale" : "alive";
+  if (f.hb.host === f.localHost && !f.pidAlive(f.hb.pid)) return "stale";
+  return stillForMs(f) > f.staleAfterMs ? "stale" : "alive";
+}
+
+/** How long the observer has seen the heartbeat stand still: since it first saw its counter, on its own clock. */
+export function stillForMs(f: Pick<LivenessFacts, "observation" | "nowMs">): number {
+  return Math.max(0, f.nowMs - f.observation.seenAtMs);
 }

@@ -1,23 +1,74 @@
-import { renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { randomSuffix } from "./ids.ts";
+import { judgeLock, type LockSighting, type LockSpan, lockToken, sightLock } from "./lock-staleness.ts";
+import { lockSightingFile } from "./paths.ts";
+import { tryReadRecord, writeRecordAtomic } from "./records.ts";
+import { LockSightingSchema, PROTOCOL_VERSION } from "./schema.ts";
+
+/** A look at a lock: taken, with this take's token; or held, with when this taker first saw the holder's token. */
+export type Take = { taken: true; token: string } | { taken: false; sighting: LockSighting | undefined };
 
 /**
- * A file one process holds at a time: created exclusively (`wx`, atomic on a local disk and on NFSv3 and later).
- * A holder that died leaves it behind; once older than `staleMs` it is moved aside by rename(2), which only one
- * taker can do, and created afresh. So of any number of takers exactly one gets it.
+ * A file one process holds at a time: created exclusively (`wx`, atomic on a local disk and on NFSv3 and later),
+ * holding a token unique to this take. A holder that died leaves it behind; once judged stale by this taker
+ * (lock-staleness.ts; `seen` is when it first saw the holder's token, `span` whether a dead holder pid proves it)
+ * it is moved aside by rename(2), which only one taker can do, and created afresh. So of any number of takers
+ * exactly one gets it.
  */
-export function takeFile(file: string, now: Date, staleMs: number): boolean {
-  if (createExclusively(file, now)) return true;
-  const age = now.getTime() - mtimeMs(file);
-  if (Number.isNaN(age) || age < staleMs) return false;
-  const aside = `${file}.stale-${process.pid}`;
-  try {
-    renameSync(file, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
+export function takeFile(
+  file: string,
+  now: Date,
+  staleMs: number,
+  seen: LockSighting | undefined,
+  span: LockSpan,
+): Take {
+  const token = lockToken(hostname(), process.pid, randomSuffix(12), now);
+  if (createExclusively(file, token)) return { taken: true, token };
+  const current = readToken(file);
+  // Dropped since: the next look creates it.
+  if (current === undefined) return { taken: false, sighting: undefined };
+  const sighting = sightLock(seen, current, now.getTime());
+  const facts = { sighting, nowMs: now.getTime(), staleMs, localHost: hostname(), span, pidAlive: processExists };
+  if (judgeLock(facts) === "held") return { taken: false, sighting };
+  if (!moveAside(file, current) || !createExclusively(file, token)) return { taken: false, sighting: undefined };
+  return { taken: true, token };
+}
+
+/**
+ * `takeFile` for a taker that lives for one look (a lease's supervisor): when this host first saw the holder's
+ * token is kept beside the lock (`lockSightingFile`), so a token standing still is judged across processes by
+ * this host's clock. Such a taker exits holding the file, which then stands for what it did: its dead pid proves
+ * nothing (`outlives-holder`). The token of this take, or null while another holds the file.
+ */
+export function takeFileAcrossCalls(tmpDir: string, file: string, now: Date, staleMs: number): string | null {
+  const host = hostname();
+  const memory = lockSightingFile(file, host);
+  const stored = tryReadRecord(memory, LockSightingSchema);
+  const seen = stored?.ok ? stored.value : undefined;
+  const take = takeFile(file, now, staleMs, seen, "outlives-holder");
+  if (take.taken) {
+    dropFile(memory);
+    return take.token;
   }
-  unlinkSync(aside);
-  return createExclusively(file, now);
+  if (take.sighting && take.sighting !== seen) {
+    try {
+      const record = { v: PROTOCOL_VERSION, observer: host, ...take.sighting };
+      writeRecordAtomic(tmpDir, memory, LockSightingSchema.parse(record));
+    } catch {
+      // A read-only or full filesystem: only the memory is lost; the next look starts it afresh.
+    }
+  }
+  return null;
+}
+
+/**
+ * Drops the lock only while it is still this take's (`token`): a slow holder that was judged stale must not
+ * delete its successor's lock. What remains: a takeover in the instant between this read and the unlink (of a
+ * lock already held past the stale threshold) is unlinked with it, and its taker goes on as if it held it.
+ */
+export function dropOwnFile(file: string, token: string): void {
+  if (readToken(file) === token) dropFile(file);
 }
 
 export function dropFile(file: string): void {
@@ -28,30 +79,61 @@ export function dropFile(file: string): void {
   }
 }
 
-/** A lock is held for a read and a write, milliseconds: one this old was left by a process that died holding it. */
-const LOCK_STALE_MS = 30_000;
+/** A lock is held for a read and a write, milliseconds: one seen this long was left by a process that died. */
+export const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 15_000;
 const LOCK_POLL_MS = 5;
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
-/** Runs `body` while holding the lock file `file`, waiting for it as long as a lock can be held. */
+/**
+ * Runs `body` while holding the lock file `file`, waiting for it as long as a lock can be held. The waiter
+ * itself is the observer: it judges the holder's token by how long it has watched it.
+ */
 export function withFileLock<T>(file: string, body: () => T): T {
   const deadline = Date.now() + LOCK_WAIT_MS + LOCK_STALE_MS;
-  while (!takeFile(file, new Date(), LOCK_STALE_MS)) {
+  let take = takeFile(file, new Date(), LOCK_STALE_MS, undefined, "while-holder-runs");
+  while (!take.taken) {
     if (Date.now() > deadline) throw new Error(`${file}: still held after ${(LOCK_WAIT_MS + LOCK_STALE_MS) / 1000} s`);
     // The callers are synchronous (a runner's tick, one CLI command), so they wait without giving up the thread.
     Atomics.wait(SLEEPER, 0, 0, LOCK_POLL_MS);
+    take = takeFile(file, new Date(), LOCK_STALE_MS, take.sighting, "while-holder-runs");
   }
+  const { token } = take;
   try {
     return body();
   } finally {
-    dropFile(file);
+    dropOwnFile(file, token);
   }
 }
 
-function createExclusively(file: string, now: Date): boolean {
+/**
+ * Moves the stale lock holding `token` out of the way. Another taker that judged the same token stale may have
+ * replaced it already; what was moved is then put back, by link(2), which fails rather than replace a lock
+ * created meanwhile. What remains: a lock created in the instant between that rename and the link is held twice.
+ */
+function moveAside(file: string, token: string): boolean {
+  const aside = `${file}.stale-${randomSuffix(12)}`;
   try {
-    writeFileSync(file, `${now.toISOString()} ${process.pid}\n`, { flag: "wx", mode: 0o600 });
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  try {
+    if (readToken(aside) === token) return true;
+    linkSync(aside, file);
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    unlinkSync(aside);
+  }
+}
+
+function createExclusively(file: string, token: string): boolean {
+  try {
+    writeFileSync(file, `${token}\n`, { flag: "wx", mode: 0o600 });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
@@ -59,10 +141,25 @@ function createExclusively(file: string, now: Date): boolean {
   }
 }
 
-function mtimeMs(file: string): number {
+/** The token in a lock file; undefined when there is no lock. */
+function readToken(file: string): string | undefined {
   try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return Number.NaN;
+    return readFileSync(file, "utf8").trimEnd();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Whether a process of this host has `pid`. Not the runner's `pidAlive` (fsqueue imports nothing above it): a
+ * zombie holder counts as alive here, and is judged by observation instead.
+ */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -5,10 +5,10 @@ import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { type Heartbeat, ObservationsSchema, PROTOCOL_VERSION } from "./schema.ts";
 
 /**
- * A one-shot observer's memory of other hosts' heartbeats, kept in `observed/<observer-host>.json`: the
- * counter of each runner and when this host first saw it. A runner whose counter stood still across calls
- * for longer than the stale threshold is stale, by this host's clock alone. Runners on the observer's own
- * host are judged by their pid instead and are not kept. Failing to save only loses memory, never a read.
+ * A one-shot observer's memory of the heartbeats, kept in `observed/<observer-host>.json`: the counter of each
+ * runner and when this host first saw it. A runner whose counter stood still across calls for longer than the
+ * stale threshold is stale, by this host's clock alone (a runner on this host whose pid is dead, at once).
+ * Failing to save only loses memory, never a read.
  */
 export function recallObservations(
   p: LeasePaths,
@@ -16,12 +16,12 @@ export function recallObservations(
   heartbeats: readonly Heartbeat[],
   nowMs: number,
 ): Map<string, Observation> {
-  const remote = heartbeats.filter((hb) => hb.host !== observerHost && hb.state !== "exited");
-  if (remote.length === 0) return new Map();
+  const beating = heartbeats.filter((hb) => hb.state !== "exited");
+  if (beating.length === 0) return new Map();
   const file = observationsFile(p, observerHost);
   const stored = tryReadRecord(file, ObservationsSchema);
   const previous = stored?.ok ? stored.value.runners : {};
-  const next = new Map(remote.map((hb) => [hb.runner, observe(previous[hb.runner], hb, nowMs)]));
+  const next = new Map(beating.map((hb) => [hb.runner, observe(previous[hb.runner], hb, nowMs)]));
   const changed =
     next.size !== Object.keys(previous).length ||
     [...next].some(([runner, o]) => previous[runner]?.counter !== o.counter);

@@ -24,6 +24,11 @@ export function leasesDir(root: string): string {
   return join(root, "leases");
 }
 
+/** A lease's directory on its way out (`rv lease rm`): a dot-name in `leases/`, which every reader skips. */
+export function removedLeaseDir(root: string, leaseId: string, suffix: string): string {
+  return join(leasesDir(root), `.${leaseId}.removed-${suffix}`);
+}
+
 export interface LeasePaths {
   dir: string;
   leaseFile: string;
@@ -54,6 +59,8 @@ export interface LeasePaths {
   archive: string;
   /** A task's secret environment (`rv env`), `<task-id>.json`, 0600: written at submit, removed when it ends. */
   secrets: string;
+  /** Each runner's own commands put first on its tasks' PATH (runner/scontrol-shim.ts), `<runner>/`, 0700. */
+  shims: string;
 }
 
 export function leasePaths(root: string, leaseId: string): LeasePaths {
@@ -81,10 +88,12 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     notes: join(dir, "notes"),
     archive: join(dir, "archive"),
     secrets: join(dir, "secrets"),
+    shims: join(dir, "shims"),
   };
 }
 
 export const secretsFile = (p: LeasePaths, taskId: string): string => join(p.secrets, `${taskId}.json`);
+export const shimDir = (p: LeasePaths, runner: string): string => join(p.shims, runner);
 export const recordFile = (dir: string, name: string): string => join(dir, `${name}.json`);
 export const claimDir = (p: LeasePaths, runner: string): string => join(p.claimed, runner);
 export const claimFile = (p: LeasePaths, runner: string, key: string): string => join(p.claimed, runner, `${key}.json`);
@@ -116,6 +125,8 @@ export const raceDir = (p: LeasePaths, attempt: number): string => join(p.alloc,
 /** Who submits a race attempt, or a segment that replaces dead ones, when several look at once (lease/turn.ts). */
 export const raceTurnFile = (p: LeasePaths, attempt: number): string => join(p.alloc, `${attempt}.turn`);
 export const segmentTurnFile = (p: LeasePaths, n: number): string => join(p.segments, `${n}.turn`);
+/** When `observerHost` first saw a turn's current token, on its clock (lock-staleness.ts), beside the turn. */
+export const lockSightingFile = (lock: string, observerHost: string): string => `${lock}.seen-${observerHost}.json`;
 export const raceFile = (p: LeasePaths, attempt: number, name: string): string => join(raceDir(p, attempt), name);
 export const raceStartedDir = (p: LeasePaths, attempt: number): string => join(raceDir(p, attempt), "started");
 export const winnerFile = (p: LeasePaths): string => join(p.alloc, "winner.json");

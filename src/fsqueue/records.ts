@@ -1,4 +1,15 @@
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import type { z } from "zod";
 import { RvError } from "../errors.ts";
@@ -27,9 +38,53 @@ export function writeFileAtomic(tmpDir: string, target: string, content: string,
     return;
   }
   try {
-    linkSync(staging, target);
+    linkExclusive(staging, target);
   } finally {
     unlinkSync(staging);
+  }
+}
+
+/** How often a link a network filesystem refused for a file that is there is asked again, and how far apart. */
+const LINK_TRIES = 10;
+const LINK_PAUSE_MS = 50;
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * link(2) as an exclusive commit, on filesystems that answer wrongly now and then. sshfs with caching answers
+ * ENOENT (or ESTALE) for a staging file it created a moment ago: while the file is there, ask again. And a link
+ * whose reply was lost may come back EEXIST on the next try although it happened: then the staging file has a
+ * second link (only this writer ever links it), or, where the link count is not told (sshfs says 1), the target
+ * holds exactly the staging file's bytes (a record holds a fresh id and time).
+ */
+function linkExclusive(staging: string, target: string): void {
+  for (let tries = 1; ; tries++) {
+    try {
+      linkSync(staging, target);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" && tries > 1 && (linkCount(staging) > 1 || sameBytes(staging, target))) return;
+      const refusedWhileThere = (code === "ENOENT" || code === "ESTALE") && existsSync(staging);
+      if (!refusedWhileThere || tries >= LINK_TRIES) throw error;
+      // Synchronous callers (a runner's tick, one CLI command): wait without giving up the thread.
+      Atomics.wait(SLEEPER, 0, 0, LINK_PAUSE_MS);
+    }
+  }
+}
+
+function sameBytes(a: string, b: string): boolean {
+  try {
+    return readFileSync(a).equals(readFileSync(b));
+  } catch {
+    return false;
+  }
+}
+
+function linkCount(file: string): number {
+  try {
+    return statSync(file).nlink;
+  } catch {
+    return 0;
   }
 }
 

@@ -66,7 +66,7 @@ function settleTakenClaim(
     return { task: key, outcome: "quarantined", reason: parsed.reason };
   }
   const task = parsed.value;
-  if (isAlreadyHandled(p, key, task)) {
+  if (hasNewerCopy(p, key, task)) {
     unlinkIfPresent(taken);
     return { task: task.id, outcome: "already-handled" };
   }
@@ -90,8 +90,12 @@ function settleTakenClaim(
     : { task: task.id, outcome: "failed", reason: result.done.reason ?? "" };
 }
 
-/** A recoverer that died after republishing leaves its takeover behind; the newer copy wins. */
-function isAlreadyHandled(p: LeasePaths, key: string, task: Task): boolean {
+/**
+ * Whether this attempt's end is recorded already: a `done/` record of it or a later attempt, or a later attempt
+ * queued or claimed. A recoverer that died after republishing leaves its takeover behind, and a runner whose
+ * record of an end threw after its commit asks again: in both, the newer copy wins.
+ */
+export function hasNewerCopy(p: LeasePaths, key: string, task: Task): boolean {
   const done = tryReadRecord(recordFile(p.done, task.id), DoneSchema);
   if (done?.ok && done.value.task.attempt >= task.attempt) return true;
   const queued = tryReadRecord(recordFile(p.inbox, key), TaskSchema);

@@ -276,6 +276,21 @@ export type LocalLease = z.infer<typeof LocalLeaseSchema>;
 export type SlurmLease = z.infer<typeof SlurmLeaseSchema>;
 
 /**
+ * A Slurm reservation on the nodes a segment needs (a maintenance window), as the segment's plan saw it: a job
+ * whose walltime would reach into it waits until it is over, so the segment was shaped around it.
+ */
+export const ReservationNoteSchema = z.object({
+  name: z.string(),
+  startEpoch: z.number().int(),
+  /** null: it has no end. */
+  endEpoch: z.number().int().nullable(),
+  nodes: z.array(z.string()),
+  /** Flags=MAINT: Slurm's pending reason is then `ReqNodeNotAvail, Reserved for maintenance`. */
+  maint: z.boolean(),
+});
+export type ReservationNote = z.infer<typeof ReservationNoteSchema>;
+
+/**
  * One Slurm job that holds (or held) a lease: `segments/<n>.json`, written when the job is submitted and
  * replaced whole when its end is known. Start, end and nodes are read back from Slurm, never assumed.
  */
@@ -295,6 +310,10 @@ export const SegmentSchema = z.object({
    * counted twice; absent or 0 for chained, first and replacement segments.
    */
   overlapSeconds: z.number().int().nonnegative().optional(),
+  /** The reservation its walltime was shortened for, to end before it starts; absent: none was in the way. */
+  endsBefore: ReservationNoteSchema.optional(),
+  /** The reservations it was held back for (`--begin` at their end): no useful segment fitted before them. */
+  beginsAfter: z.array(ReservationNoteSchema).optional(),
   /**
    * The job that wakes the lease's supervisor if this segment ends badly (afternotok), or why Slurm refused
    * it; absent for segments submitted before watchdogs existed, and while it is being submitted.
@@ -322,6 +341,11 @@ export const ControlSchema = z.object({
   target: z.string(),
   requestedAt: isoTime,
   requestedBy: z.string(),
+  /**
+   * A `requeue` the task asked for itself (its `scontrol requeue` of the segment's job, runner/scontrol-shim.ts):
+   * the attempt that asked. Its next attempt resumes (RV_RESUME=1); for any other attempt the request is stale.
+   */
+  byAttempt: z.number().int().positive().optional(),
 });
 export type Control = z.infer<typeof ControlSchema>;
 
@@ -336,3 +360,9 @@ export const ObservationsSchema = z.object({
   runners: z.record(z.string(), z.object({ counter: z.number().int(), seenAtMs: z.number() })),
 });
 export type Observations = z.infer<typeof ObservationsSchema>;
+
+/**
+ * When one observer host first saw a lock's current token, on its own clock (lock-staleness.ts): lets a one-shot
+ * taker of a lease's turn (a supervisor) judge the turn stale across calls. Written by that host only, replaced whole.
+ */
+export const LockSightingSchema = z.object({ v, observer: z.string(), token: z.string(), seenAtMs: z.number() });

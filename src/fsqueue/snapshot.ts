@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readHeartbeats } from "./heartbeat.ts";
 import { listEntries, listRecordKeys } from "./layout.ts";
@@ -25,6 +25,8 @@ export interface QueueSnapshot {
   pending: PendingEntry[];
   claimed: ClaimedEntry[];
   done: Done[];
+  /** Done records that do not parse, left in place (their tasks are `unknown` to readers). */
+  unreadableDone: UnreadableDone[];
   heartbeats: Heartbeat[];
   bad: string[];
 }
@@ -49,18 +51,59 @@ export function readClaimed(p: LeasePaths): ClaimedEntry[] {
   return claimed;
 }
 
-export function readDone(p: LeasePaths): Done[] {
-  const done: Done[] = [];
-  for (const id of listRecordKeys(p.done)) {
-    const parsed = tryReadRecord(recordFile(p.done, id), DoneSchema);
-    if (parsed?.ok) done.push(parsed.value);
+/**
+ * A `done/` record that does not parse: the task ended, but how is not known. It stays where it is: a reader cannot
+ * hold off a writer replacing it (a requeued attempt that ends), so moving it aside could move a good record, and
+ * in `bad/` the task would vanish from every listing. `task` is the task as the record still says it, if it does.
+ */
+export interface UnreadableDone {
+  id: string;
+  file: string;
+  reason: string;
+  task: Task | null;
+}
+
+export type DoneRead = { ok: true; done: Done } | { ok: false; unreadable: UnreadableDone };
+
+/** The task's done/ record, read or found unreadable; undefined when it has none. */
+export function readDoneRecord(p: LeasePaths, id: string): DoneRead | undefined {
+  const file = recordFile(p.done, id);
+  const parsed = tryReadRecord(file, DoneSchema);
+  if (parsed === undefined) return undefined;
+  if (parsed.ok) return { ok: true, done: parsed.value };
+  return { ok: false, unreadable: { id, file, reason: parsed.reason, task: salvageTask(file) } };
+}
+
+/** The task a broken done record still holds whole, if it does: its name and command are worth showing. */
+function salvageTask(file: string): Task | null {
+  try {
+    const task = TaskSchema.safeParse((JSON.parse(readFileSync(file, "utf8")) as { task?: unknown } | null)?.task);
+    return task.success ? task.data : null;
+  } catch {
+    return null;
   }
-  return done;
+}
+
+export function readDone(p: LeasePaths): { done: Done[]; unreadable: UnreadableDone[] } {
+  const done: Done[] = [];
+  const unreadable: UnreadableDone[] = [];
+  for (const id of listRecordKeys(p.done)) {
+    const read = readDoneRecord(p, id);
+    if (read?.ok) done.push(read.done);
+    else if (read) unreadable.push(read.unreadable);
+  }
+  return { done, unreadable };
 }
 
 export function readDoneOne(p: LeasePaths, id: string): Done | undefined {
-  const parsed = tryReadRecord(recordFile(p.done, id), DoneSchema);
-  return parsed?.ok ? parsed.value : undefined;
+  const read = readDoneRecord(p, id);
+  return read?.ok ? read.done : undefined;
+}
+
+/** The task's done record when it is there but does not parse. */
+export function readUnreadableDone(p: LeasePaths, id: string): UnreadableDone | undefined {
+  const read = readDoneRecord(p, id);
+  return read?.ok === false ? read.unreadable : undefined;
 }
 
 /** Whether the task has a copy waiting or claimed (taken over included): it is under way, whatever done/ says. */
@@ -79,13 +122,10 @@ export function readSnapshot(p: LeasePaths): QueueSnapshot {
   // Read in the order a task usually moves (inbox -> claimed -> done), so a task caught moving is seen
   // twice (latestState keeps the newest copy) rather than missed. A requeue moves it back (claimed ->
   // inbox) and a takeover hides it (`.recovering`), so a snapshot can miss a task for that instant.
-  return {
-    pending: readPending(p),
-    claimed: readClaimed(p),
-    done: readDone(p),
-    heartbeats: readHeartbeats(p),
-    bad: listBad(p),
-  };
+  const pending = readPending(p);
+  const claimed = readClaimed(p);
+  const { done, unreadable } = readDone(p);
+  return { pending, claimed, done, unreadableDone: unreadable, heartbeats: readHeartbeats(p), bad: listBad(p) };
 }
 
 export type TaskCopy =

@@ -1,4 +1,5 @@
 /** Lease records and their life cycle: DESIGN.md section 5. Other modules import only this file. */
+export * from "./bad-lease.ts";
 export * from "./env.ts";
 export * from "./journal.ts";
 export * from "./local.ts";
@@ -11,7 +12,9 @@ export * from "./race/store.ts";
 export * from "./race/submit.ts";
 export * from "./race/win.ts";
 export * from "./recovery.ts";
+export * from "./removal.ts";
 export * from "./renewal.ts";
+export * from "./reservation-view.ts";
 export * from "./retry.ts";
 export * from "./script.ts";
 export * from "./segments.ts";
@@ -20,4 +23,5 @@ export * from "./state.ts";
 export * from "./store.ts";
 export * from "./supervise.ts";
 export * from "./turn.ts";
+export * from "./walltime.ts";
 export * from "./watchdog.ts";

@@ -1,4 +1,5 @@
-import type { Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
+import { MIN_SEGMENT_SECONDS } from "../allocator/index.ts";
+import type { ReservationNote, Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
 import { holdsAllocation, type JobStatus } from "../slurm/index.ts";
 
 /** What to submit for one segment; `segmentSbatchArgs` turns it into sbatch flags. */
@@ -13,14 +14,15 @@ export interface SegmentPlan {
   overlapSeconds: number;
   /** Whether this segment asks for the next one when it starts. */
   renew: boolean;
+  /** The reservation its walltime was shortened for (lease/walltime.ts); absent: none. */
+  endsBefore?: ReservationNote;
+  /** The reservations its begin time waits out; absent: none. */
+  beginsAfter?: ReservationNote[];
 }
 
 type Stop = { kind: "stop"; why: string };
 
 export type RenewalPlan = ({ kind: "renew" } & SegmentPlan) | Stop;
-
-/** Slurm takes whole minutes; a segment shorter than this cannot hold a task worth starting. */
-export const MIN_SEGMENT_SECONDS = 120;
 
 const TIME_SPENT = "the lease's total time is spent";
 
@@ -113,9 +115,15 @@ export function planReplacement(
   return "why" in next ? next : { kind: "replace", ...next };
 }
 
-/** The first segment: the segment length, or the whole lease when that is shorter; it renews if time is left. */
-export function planFirstSegment(lease: SlurmLease): SegmentPlan & { n: 0 } {
-  const wallSeconds = Math.min(lease.request.segmentSeconds, lease.request.totalSeconds);
+/**
+ * The first segment: the segment length (or `segmentSeconds`: the winning strategy's walltime, when a reservation
+ * cut it shorter), or the whole lease when that is shorter; it renews if time is left.
+ */
+export function planFirstSegment(
+  lease: SlurmLease,
+  segmentSeconds = lease.request.segmentSeconds,
+): SegmentPlan & { n: 0 } {
+  const wallSeconds = Math.min(segmentSeconds, lease.request.totalSeconds);
   const renew = lease.request.totalSeconds - wallSeconds >= MIN_SEGMENT_SECONDS;
   return { n: 0, wallSeconds, after: null, beginAt: null, overlapSeconds: 0, renew };
 }

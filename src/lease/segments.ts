@@ -127,6 +127,8 @@ export async function submitSegment(
     after: plan.after,
     wallSeconds: plan.wallSeconds,
     ...(plan.overlapSeconds > 0 && { overlapSeconds: plan.overlapSeconds }),
+    ...(plan.endsBefore && { endsBefore: plan.endsBefore }),
+    ...(plan.beginsAfter?.length && { beginsAfter: plan.beginsAfter }),
   };
   writeSegment(p, segment);
   const watchdog = await submitWatchdog(

@@ -1,12 +1,15 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { z } from "zod";
 import {
   type ClaimedEntry,
+  type DependencyEnd,
   type Done,
   dependencyReason,
   dependencyVerdict,
   doneStates,
   type Heartbeat,
+  holdsClaims,
+  isGone,
   judgeLiveness,
   type LeasePaths,
   latestState,
@@ -20,22 +23,25 @@ import {
   readNote,
   readNotes,
   readSnapshot,
+  readUnreadableDone,
   recallObservations,
   recordFile,
   SweepPointSchema,
+  stillForMs,
   type Task,
   type TaskCopy,
   TaskSchema,
-  type TerminalState,
   TerminalStateSchema,
   tryReadRecord,
+  type UnreadableDone,
 } from "../fsqueue/index.ts";
 
 export const RunnerViewSchema = z.object({
   id: z.string(),
   host: z.string(),
   pid: z.number(),
-  health: z.enum(["ok", "draining", "stale", "exited"]),
+  /** `gone`: stale, and every claim it held recovered: it holds no task and no GPU any more (fsqueue/gone.ts). */
+  health: z.enum(["ok", "draining", "stale", "gone", "exited"]),
   /** On another host: how long this host has seen the heartbeat stand still. */
   heartbeatAgeMs: z.number(),
   segment: z.string(),
@@ -54,7 +60,8 @@ export function isLiveRunner(runner: Pick<RunnerView, "health">): boolean {
 
 /**
  * `blocked`: pending, waiting for its dependencies (`--after`) to succeed; `dep_failed`: one of them failed or was
- * cancelled, so it never starts (terminal, like `failed`).
+ * cancelled, so it never starts (terminal, like `failed`); `unknown`: it ended, but its done/ record cannot be read
+ * (terminal: no runner takes it up again; the reason says which file and why).
  */
 export const TaskStateSchema = z.enum([
   "pending",
@@ -65,6 +72,7 @@ export const TaskStateSchema = z.enum([
   "failed",
   "cancelled",
   "dep_failed",
+  "unknown",
 ]);
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
@@ -105,27 +113,32 @@ export interface Observer {
 }
 
 /**
- * On this host the pid decides. For another host's runner, `observation` is when this host first saw its
- * current counter (recallObservations); without one (a first look) the runner counts as alive. Its heartbeat
- * age is then how long this host has seen the counter stand still: the clocks of two hosts are never compared.
+ * On this host a dead pid decides. Otherwise `observation` is when this host first saw the runner's current
+ * counter (recallObservations); without one (a first look) the runner counts as alive. Its heartbeat age is how
+ * long this host has seen the counter stand still: no clock but the observer's is ever read.
+ * A stale runner is asked `holdsClaims`: once its claims are recovered it is gone, and what its last heartbeat
+ * says it ran and held no longer counts.
  */
-export function runnerView(hb: Heartbeat, observer: Observer, observation?: Observation): RunnerView {
-  const seen = observation ?? { counter: hb.counter, seenAtMs: observer.nowMs };
-  const liveness = judgeLiveness({
+export function runnerView(
+  hb: Heartbeat,
+  observer: Observer,
+  observation: Observation | undefined,
+  holdsClaims: (runner: string) => boolean,
+): RunnerView {
+  const facts = {
     hb,
-    observation: seen,
+    observation: observation ?? { counter: hb.counter, seenAtMs: observer.nowMs },
     nowMs: observer.nowMs,
     staleAfterMs: observer.staleAfterMs,
     localHost: observer.host,
-    pidAlive: observer.pidAlive,
-  });
-  const sameHost = hb.host === observer.host;
-  return {
+  };
+  const liveness = judgeLiveness({ ...facts, pidAlive: observer.pidAlive });
+  const view: RunnerView = {
     id: hb.runner,
     host: hb.host,
     pid: hb.pid,
     health: liveness === "alive" ? (hb.state === "draining" ? "draining" : "ok") : liveness,
-    heartbeatAgeMs: Math.max(0, observer.nowMs - (sameHost ? Date.parse(hb.time) : seen.seenAtMs)),
+    heartbeatAgeMs: stillForMs(facts),
     segment: hb.segment,
     running: hb.running.length,
     gpus: hb.gpus,
@@ -133,6 +146,9 @@ export function runnerView(hb: Heartbeat, observer: Observer, observation?: Obse
     cpus: hb.cpus,
     freeCpus: hb.freeCpus,
   };
+  // Only a stale runner's claim directory is listed: a live one holds what its heartbeat says.
+  if (liveness !== "stale" || !isGone(liveness, holdsClaims(hb.runner))) return view;
+  return { ...view, health: "gone", running: 0, gpus: [], freeGpus: [], cpus: 0, freeCpus: 0 };
 }
 
 function baseView(task: Task): TaskView {
@@ -166,7 +182,7 @@ function baseView(task: Task): TaskView {
 /** A pending task with dependencies is `blocked` until they all succeed, and `dep_failed` once one did not. */
 function withDependencies(
   view: TaskView,
-  endOf: (id: string) => TerminalState | undefined,
+  endOf: (id: string) => DependencyEnd | undefined,
   nameOf: (id: string) => string | undefined,
 ): TaskView {
   if (view.state !== "pending" || view.after.length === 0) return view;
@@ -176,17 +192,18 @@ function withDependencies(
   return { ...view, state: verdict.kind === "waiting" ? "blocked" : "dep_failed", reason };
 }
 
-/** How a task ended, as a dependency sees it: a `dep_failed` one failed. */
-function endOfView(view: TaskView | undefined): TerminalState | undefined {
+/** How a task ended, as a dependency sees it: a `dep_failed` one failed; an `unknown` one did not succeed. */
+function endOfView(view: TaskView | undefined): DependencyEnd | undefined {
   if (view === undefined) return undefined;
   if (view.state === "dep_failed") return "failed";
+  if (view.state === "unknown") return "unknown";
   return TerminalStateSchema.safeParse(view.state).data;
 }
 
 function claimedView(p: LeasePaths, entry: ClaimedEntry, runners: Runners): TaskView {
   const runner = runners.get(entry.owner);
   const running = runner?.hb.running.find((r) => r.task === entry.task.id);
-  const lost = runner ? runner.view.health === "stale" || runner.view.health === "exited" : false;
+  const lost = runner ? !isLiveRunner(runner.view) : false;
   return {
     ...baseView(entry.task),
     state: lost ? "lost" : "running",
@@ -230,6 +247,41 @@ function doneView(done: Done): TaskView {
   };
 }
 
+/**
+ * A task whose done/ record does not parse: `unknown`, with the reason, and what the record still says of the task
+ * (its name, command, ...) when it says it whole; else only its id and lease are known.
+ */
+function unknownView(p: LeasePaths, bad: UnreadableDone): TaskView {
+  const reason = `its done record ${bad.file} cannot be read (${bad.reason})`;
+  if (bad.task) return { ...baseView(bad.task), id: bad.id, state: "unknown", reason };
+  return {
+    id: bad.id,
+    // The lease's directory is named after it (leasePaths).
+    lease: basename(p.dir),
+    name: null,
+    state: "unknown",
+    attempt: 0,
+    command: { argv: [] },
+    cwd: "",
+    gpus: 0,
+    cpus: 0,
+    assignedGpus: [],
+    runner: null,
+    host: null,
+    submittedAt: "",
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    reason,
+    tags: [],
+    note: null,
+    sweep: null,
+    retry: null,
+    after: [],
+  };
+}
+
 type Runners = Map<string, { hb: Heartbeat; view: RunnerView }>;
 
 function copyView(p: LeasePaths, copy: TaskCopy, runners: Runners): TaskView {
@@ -245,7 +297,10 @@ function copyView(p: LeasePaths, copy: TaskCopy, runners: Runners): TaskView {
 
 function runnersOf(p: LeasePaths, heartbeats: Heartbeat[], observer: Observer): Runners {
   const seen = recallObservations(p, observer.host, heartbeats, observer.nowMs);
-  return new Map(heartbeats.map((hb) => [hb.runner, { hb, view: runnerView(hb, observer, seen.get(hb.runner)) }]));
+  const holds = (runner: string) => holdsClaims(p, runner);
+  return new Map(
+    heartbeats.map((hb) => [hb.runner, { hb, view: runnerView(hb, observer, seen.get(hb.runner), holds) }]),
+  );
 }
 
 /** The runners of a lease as this observer judges them now, remembering what it saw of other hosts. */
@@ -263,8 +318,11 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
   const snapshot = readSnapshot(p);
   const runners = runnersOf(p, snapshot.heartbeats, observer);
   const notes = readNotes(p);
-  const views = [...latestState(snapshot).values()].map((copy) => {
-    const view = copyView(p, copy, runners);
+  const latest = latestState(snapshot);
+  // A broken done record stands for its task only when the task has no other copy: one waiting or claimed is under
+  // way again, whatever done/ says.
+  const unknown = snapshot.unreadableDone.filter((bad) => !latest.has(bad.id)).map((bad) => unknownView(p, bad));
+  const views = [...[...latest.values()].map((copy) => copyView(p, copy, runners)), ...unknown].map((view) => {
     const note = notes.get(view.id);
     return note === undefined ? view : { ...view, note: note || null };
   });
@@ -277,7 +335,7 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
     const known = judged.get(view.id);
     if (known) return known;
     judging.add(view.id);
-    const endOf = (id: string): TerminalState | undefined => {
+    const endOf = (id: string): DependencyEnd | undefined => {
       const dep = byId.get(id);
       if (!dep) return readArchivedOne(p, id)?.state;
       // A loop (only a hand-written record can make one) waits: nothing in it can start.
@@ -297,8 +355,15 @@ export function isQueued(state: TaskState): boolean {
   return state === "pending" || state === "blocked";
 }
 
+/** It will not move again by itself: it ended (how, `unknown` cannot say). */
 export function isTerminal(state: TaskState): boolean {
-  return state === "succeeded" || state === "failed" || state === "cancelled" || state === "dep_failed";
+  return (
+    state === "succeeded" ||
+    state === "failed" ||
+    state === "cancelled" ||
+    state === "dep_failed" ||
+    state === "unknown"
+  );
 }
 
 export function countByState(tasks: TaskView[]): Record<TaskState, number> {
@@ -309,12 +374,21 @@ export function countByState(tasks: TaskView[]): Record<TaskState, number> {
 
 /** One task's current view, read from the three places it can be without listing the whole lease. */
 export function readTaskView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
-  const copy = readTaskCopy(p, id);
-  if (!copy) return undefined;
-  const view = copyView(p, copy, runnersOf(p, copy.state === "claimed" ? readHeartbeats(p) : [], observer));
+  const view = readCopyView(p, id, observer);
+  if (!view) return undefined;
   const note = readNote(p, id);
   const noted = note === undefined ? view : { ...view, note: note || null };
-  return withDependencies(noted, doneStates(p), (dep) => readTaskCopy(p, dep)?.task.name);
+  // A dependency whose done record cannot be read is named as the record still says, as in a listing.
+  const nameOf = (dep: string) => (readTaskCopy(p, dep)?.task ?? readUnreadableDone(p, dep)?.task)?.name;
+  return withDependencies(noted, doneStates(p), nameOf);
+}
+
+/** The task's view from its newest copy, or `unknown` when its only copy is a done record that cannot be read. */
+function readCopyView(p: LeasePaths, id: string, observer: Observer): TaskView | undefined {
+  const copy = readTaskCopy(p, id);
+  if (copy) return copyView(p, copy, runnersOf(p, copy.state === "claimed" ? readHeartbeats(p) : [], observer));
+  const bad = readUnreadableDone(p, id);
+  return bad && unknownView(p, bad);
 }
 
 /** One task's newest copy (its record as it stands, and where), reading only that task's files. */

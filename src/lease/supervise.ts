@@ -4,12 +4,10 @@ import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
   leasePaths,
-  raceTurnFile,
   type Segment,
   SegmentSchema,
   type SlurmLease,
   SlurmLeaseSchema,
-  segmentTurnFile,
 } from "../fsqueue/index.ts";
 import {
   holdsAllocation,
@@ -35,7 +33,8 @@ import { type SegmentPlan, segmentToBeginNow } from "./renewal.ts";
 import { type Retry, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
 import { readLease, readRetry, requireLease, writeRetry } from "./store.ts";
-import { giveTurnBack, takeTurn } from "./turn.ts";
+import { giveTurnBack, takeRaceTurn, takeSegmentTurn } from "./turn.ts";
+import { fitSegmentToSite, readSegmentSite } from "./walltime.ts";
 import { cancelWatchdogs } from "./watchdog.ts";
 
 export const SegmentViewSchema = z.object({ segment: SegmentSchema, job: JobStatusSchema });
@@ -348,13 +347,13 @@ async function act(
 
 /**
  * A new race for a lease whose last one ended with no winner: decided anew, with the request and profile the
- * first was decided with. Null when another look took this attempt first (it races it), or when no strategy
- * is left (the failure stands; the supervisor tries again after the backoff).
+ * first was decided with. Null when another look took this attempt first (it races it, or raced it), or when no
+ * strategy is left (the failure stands; the supervisor tries again after the backoff).
  */
 async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: number): Promise<RaceRow[] | null> {
   const p = leasePaths(env.root, lease.id);
-  const turn = raceTurnFile(p, attempt);
-  if (!takeTurn(turn, env.now())) return null;
+  const turn = takeRaceTurn(p, attempt, env.now());
+  if (turn === null) return null;
   let submitted: RacerView[];
   try {
     const decision = await decideOnCluster(env, lease, last.request, last.profile);
@@ -373,20 +372,25 @@ async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: 
 }
 
 /**
- * The segment after those that all died early, in the winner's shape; null when another look is submitting it.
- * A refusal is reported as the lease's failure, and counted: the supervisor tries again after the backoff (a
- * refusal may pass: a limit, a full queue).
+ * The segment after those that all died early, in the winner's shape and fitted to the site now (MaxTime, the
+ * reservations: fitSegmentToSite); null when another look is submitting it, or did. A refusal is reported as the
+ * lease's failure, and counted: the supervisor tries again after the backoff (a refusal may pass: a limit, a
+ * full queue).
  */
 async function replaceSegment(
   env: LeaseEnv,
   lease: SlurmLease,
   plan: SegmentPlan & { n: number },
 ): Promise<SegmentView | { refused: string } | null> {
-  const turn = segmentTurnFile(leasePaths(env.root, lease.id), plan.n);
-  if (!takeTurn(turn, env.now())) return null;
+  const p = leasePaths(env.root, lease.id);
+  const turn = takeSegmentTurn(p, plan.n, env.now());
+  if (turn === null) return null;
   const by = `rv on ${env.host}, replacing segment ${plan.n - 1} that ended early`;
   try {
-    const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now());
+    const nowEpoch = Math.floor(env.now().getTime() / 1000);
+    const site = await readSegmentSite(env.remote, lease.request.partition);
+    const fitted = fitSegmentToSite(plan, lease, readSegments(p), site, { nowEpoch, endsAtEpoch: nowEpoch });
+    const segment = await submitSegment(env.remote, env.root, lease, fitted, by, env.now());
     await cancelIfReleased(env, lease.id, [segment.jobId], null);
     const [job] = await jobStatus(env.remote, [segment.jobId]);
     return { segment, job: job as JobStatus };

@@ -3,6 +3,7 @@ import { RvError } from "../errors.ts";
 import { leasePaths, readHeartbeats, type SlurmLease } from "../fsqueue/index.ts";
 import { chooseLease, listLeases, readLease, readSegments, readTaskView, TaskStateSchema } from "../lease/index.ts";
 import { jobStatus } from "../slurm/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { leaseFacts, observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { referableTasks, resolveTaskRef } from "./refs.ts";
@@ -39,7 +40,7 @@ export async function attachTarget(env: OpEnv, given: string | null): Promise<At
   const notes: string[] = [];
   if (given === null) return leaseTarget(env, defaultLease(env, notes), notes);
   if (readLease(root, given)) return leaseTarget(env, given, notes);
-  const leases = listLeases(root).map((l) => l.id);
+  const leases = listLeases(root, warnOfBadLease(env)).map((l) => l.id);
   const ref = resolveTaskRef(referableTasks(root, leases, [given]), given);
   const p = leasePaths(root, ref.lease);
   const view = readTaskView(p, ref.id, observerFor(env));
@@ -94,7 +95,7 @@ function requireSlurmLease(env: OpEnv, id: string): SlurmLease {
 /** The only live Slurm lease, or the newest (chooseLease, as `rv submit` picks one), saying which when there were several. */
 function defaultLease(env: OpEnv, notes: string[]): string {
   const slurm = new Set(
-    listLeases(env.root)
+    listLeases(env.root, warnOfBadLease(env))
       .filter((l) => l.kind === "slurm")
       .map((l) => l.id),
   );

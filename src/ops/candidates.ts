@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listLeases } from "../lease/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { defineOp } from "./op.ts";
 import { CandidatesSchema, candidatesFor, referableTasks } from "./refs.ts";
 
@@ -14,7 +15,7 @@ export const candidatesOp = defineOp({
   run(env, input) {
     const index = referableTasks(
       env.root,
-      listLeases(env.root).map((l) => l.id),
+      listLeases(env.root, warnOfBadLease(env)).map((l) => l.id),
       input.refs,
     );
     return { candidates: input.refs.map((ref) => candidatesFor(index, ref)) };

@@ -167,7 +167,13 @@ export type FollowFrom = { attempt: number; offsets: { out: number; err: number 
 export async function followTask(
   env: OpEnv,
   ref: TaskRef,
-  options: { streams: ("out" | "err")[]; from: FollowFrom; allToOut?: boolean },
+  options: {
+    streams: ("out" | "err")[];
+    from: FollowFrom;
+    allToOut?: boolean;
+    /** Where the following has got after each read that moved it: a caller that loses the stream resumes there. */
+    onRead?: (at: { attempt: number; offsets: { out: number; err: number } }) => void;
+  },
 ): Promise<Pick<Waited, "views" | "cannotStart">> {
   const p = leasePaths(env.root, ref.lease);
   let attempt = options.from === "start" ? 0 : options.from.attempt;
@@ -176,12 +182,15 @@ export async function followTask(
   // One decoder a stream: a character split across two reads comes out whole.
   const decoders = { out: new StringDecoder("utf8"), err: new StringDecoder("utf8") };
   const drain = () => {
+    let moved = false;
     for (const stream of options.streams) {
       const chunk = readFrom(taskLogFile(p, ref.id, attempt, stream), offsets[stream]);
+      moved ||= chunk.offset !== offsets[stream];
       offsets[stream] = chunk.offset;
       const text = decoders[stream].write(chunk.bytes);
       if (text) write[stream](text);
     }
+    if (moved) options.onRead?.({ attempt, offsets: { ...offsets } });
   };
   let lastCheck = 0;
   for (;;) {

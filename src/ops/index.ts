@@ -12,11 +12,13 @@ import { forwardOp } from "./forward.ts";
 import { leaseExtendOp } from "./lease-extend.ts";
 import { leaseListOp } from "./lease-list.ts";
 import { leaseReleaseOp } from "./lease-release.ts";
+import { leaseRemoveOp } from "./lease-remove.ts";
 import { leaseResumeOp } from "./lease-resume.ts";
 import { leaseShowOp } from "./lease-show.ts";
 import { leaseSuperviseOp } from "./lease-supervise.ts";
 import { leaseUpOp } from "./lease-up.ts";
 import { leaseUpLocalOp } from "./lease-up-local.ts";
+import { leaseWhyOp } from "./lease-why.ts";
 import { logsOp } from "./logs.ts";
 import { logsSearchOp } from "./logs-search.ts";
 import { noteOp } from "./note.ts";
@@ -56,7 +58,9 @@ export const ops: Readonly<Record<string, Op>> = {
   "sweep-show": sweepShowOp,
   "lease-list": leaseListOp,
   "lease-show": leaseShowOp,
+  "lease-why": leaseWhyOp,
   "lease-release": leaseReleaseOp,
+  "lease-remove": leaseRemoveOp,
   "lease-extend": leaseExtendOp,
   "lease-resume": leaseResumeOp,
   "lease-up": leaseUpOp,
@@ -86,6 +90,7 @@ export type { LeaseExtendResult } from "./lease-extend.ts";
 export type { LeaseRow } from "./lease-list.ts";
 export type { LeaseShow } from "./lease-show.ts";
 export type { LeaseUpPolicy } from "./lease-up.ts";
+export { LogFollowedSchema } from "./logs.ts";
 export type { NotifyView } from "./notify.ts";
 export * from "./op.ts";
 export * from "./places.ts";
@@ -111,12 +116,14 @@ export {
   leaseExtendOp,
   leaseListOp,
   leaseReleaseOp,
+  leaseRemoveOp,
   leaseRenewOp,
   leaseResumeOp,
   leaseShowOp,
   leaseSuperviseOp,
   leaseUpLocalOp,
   leaseUpOp,
+  leaseWhyOp,
   logsOp,
   logsSearchOp,
   noteOp,

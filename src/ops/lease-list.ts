@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { listLeases } from "../lease/index.ts";
+import { type BadLease, BadLeaseSchema, listLeases } from "../lease/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp } from "./op.ts";
 import { LeaseSummarySchema, readSummary } from "./summary.ts";
@@ -16,13 +17,22 @@ export const LeaseRowSchema = z.object({
 });
 export type LeaseRow = z.infer<typeof LeaseRowSchema>;
 
-/** `rv lease ls`, and the leases `rv submit` chooses among when none is named. */
+/**
+ * `rv lease ls`, and the leases `rv submit` chooses among when none is named. `unreadable`: the leases whose record
+ * cannot be read, left out of `leases` (their queues stay where they are).
+ */
 export const leaseListOp = defineOp({
   name: "lease-list",
   input: z.object({ summaries: z.boolean().default(true) }),
-  result: z.object({ leases: z.array(LeaseRowSchema) }),
+  result: z.object({ leases: z.array(LeaseRowSchema), unreadable: z.array(BadLeaseSchema) }),
   run(env, input) {
-    const leases = listLeases(env.root).map((lease) => ({
+    const unreadable: BadLease[] = [];
+    const warn = warnOfBadLease(env);
+    const onBad = (bad: BadLease) => {
+      warn(bad);
+      unreadable.push(bad);
+    };
+    const leases = listLeases(env.root, onBad).map((lease) => ({
       id: lease.id,
       kind: lease.kind,
       state: lease.state,
@@ -30,6 +40,6 @@ export const leaseListOp = defineOp({
       live: isLeaseLive(env, lease),
       summary: input.summaries ? readSummary(env, lease.id) : null,
     }));
-    return { leases };
+    return { leases, unreadable };
   },
 });

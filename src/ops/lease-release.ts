@@ -21,6 +21,7 @@ import {
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
 import { holdsAllocation, isFinished, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { tellFromOp } from "./lease-notices.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
@@ -54,7 +55,7 @@ export const leaseReleaseOp = defineOp({
   }),
   async run(env, input) {
     const leases = input.all
-      ? listLeases(env.root).filter((l) => l.state === "active")
+      ? listLeases(env.root, warnOfBadLease(env)).filter((l) => l.state === "active")
       : input.leases.map((id) => requireLease(env.root, id));
     const mode = input.now ? ("stop" as const) : ("drain" as const);
     const released = [];

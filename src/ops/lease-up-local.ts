@@ -2,9 +2,10 @@ import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { clearControl, clearNotified, LeaseSchema, type LocalLease, leasePaths } from "../fsqueue/index.ts";
 import {
+  badLeaseError,
   ensureRoot,
+  lookAtLease,
   newLocalLease,
-  readLease,
   startLocalRunner,
   validateLeaseName,
   writeLease,
@@ -42,15 +43,20 @@ async function upLocal(
 ): Promise<UpLocalResult> {
   const name = validateLeaseName(request.name);
   ensureRoot(env.root);
-  const existing = readLease(env.root, name);
+  const look = lookAtLease(env.root, name);
+  // A newer rv's record is that rv's; a record put aside as bad is made anew, and its queue is served again.
+  if (look.kind === "bad" && look.bad.state === "left") throw badLeaseError(look.bad);
+  const remade = look.kind === "bad";
+  if (remade) env.sink.note(`lease ${name}: its record was put aside as bad (${look.bad.file}): writing a new one`);
+  const existing = look.kind === "ok" ? look.lease : undefined;
   if (existing?.kind === "slurm") {
     throw new RvError("usage", `lease ${name} is a Slurm lease; a local lease needs another name`, {
       hint: `rv lease up --local --name ${name}-local`,
     });
   }
-  if (existing?.state === "active" && isLeaseLive(env, existing)) {
-    return { outcome: "already-running", lease: existing, pid: null };
-  }
+  // A runner serves on without a record: a lease made anew keeps it rather than start a second one.
+  const live = (existing?.state === "active" || remade) && isLeaseLive(env, { id: name });
+  if (live && existing) return { outcome: "already-running", lease: existing, pid: null };
   const gpuIds = request.gpuIds ?? existing?.gpuIds;
   const cpus = request.cpus ?? existing?.cpus;
   const resources = { ...(gpuIds && { gpuIds }), ...(cpus && { cpus }) };
@@ -58,6 +64,7 @@ async function upLocal(
     ? { ...existing, ...resources, state: "active" }
     : newLocalLease(name, env.host, env.now(), resources);
   writeLease(env.root, lease);
+  if (live) return { outcome: "already-running", lease, pid: null };
   const p = leasePaths(env.root, lease.id);
   clearControl(p, "lease", "drain");
   clearControl(p, "lease", "stop");

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
-import { followTask } from "./follow.ts";
+import { type FollowFrom, followTask } from "./follow.ts";
 import { latestLoggedAttempt } from "./log-tail.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -56,6 +56,13 @@ function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: num
   return { log, whole, text: lastLines(whole.toString("utf8"), lines) };
 }
 
+/**
+ * Where `rv logs -f` has got, sent as progress while it follows: the attempt and the byte offset in its log up to
+ * which the text went out. A follower whose connection dropped asks again from there (`resume`): nothing twice,
+ * nothing missed (a character split at the offset is decoded whole, the offset being a byte count).
+ */
+export const LogFollowedSchema = z.object({ attempt: z.number().int().min(0), offset: z.number().int().min(0) });
+
 export const logsOp = defineOp({
   name: "logs",
   input: z.object({
@@ -64,6 +71,8 @@ export const logsOp = defineOp({
     attempt: z.number().int().positive().nullable().default(null),
     lines: z.number().int().min(0).nullable().default(null),
     follow: z.boolean().default(false),
+    /** Following again after a dropped connection: from here, without printing what was printed. */
+    resume: LogFollowedSchema.nullable().default(null),
   }),
   result: z.object({
     log: LogSchema.nullable(),
@@ -86,12 +95,27 @@ export const logsOp = defineOp({
     const { attempt, exists } = log;
     if (!input.follow || (input.attempt !== null && input.attempt !== view.attempt))
       return { log: { ...log, text }, logs: [], elsewhere };
-    env.sink.out(text);
-    // From the end of what was printed: an older attempt's log was printed, the newest is followed from its start.
-    const offsets = { out: 0, err: 0, [input.stream]: whole.length };
-    const from = exists ? { attempt, offsets } : "start";
+    const followed = (at: { attempt: number; offset: number }) => env.sink.progress(LogFollowedSchema.parse(at));
+    let from: FollowFrom;
+    if (input.resume && input.resume.attempt > 0) {
+      from = { attempt: input.resume.attempt, offsets: { out: 0, err: 0, [input.stream]: input.resume.offset } };
+    } else if (input.resume) {
+      from = "start";
+    } else {
+      env.sink.out(text);
+      // From the end of what was printed: an older attempt's log was printed, the newest is followed from its start.
+      from = exists ? { attempt, offsets: { out: 0, err: 0, [input.stream]: whole.length } } : "start";
+      followed(from === "start" ? { attempt: 0, offset: 0 } : { attempt, offset: whole.length });
+    }
     const ref = { lease: view.lease, id: view.id };
-    const { views, cannotStart } = await followTask(env, ref, { streams: [input.stream], from, allToOut: true });
+    const onRead = (at: { attempt: number; offsets: { out: number; err: number } }) =>
+      followed({ attempt: at.attempt, offset: at.offsets[input.stream] });
+    const { views, cannotStart } = await followTask(env, ref, {
+      streams: [input.stream],
+      from,
+      allToOut: true,
+      onRead,
+    });
     for (const stuck of cannotStart) env.sink.note(`stopped following: ${stuck.why}`);
     return { log: { ...log, state: views[0]?.state ?? view.state, text: null }, logs: [], elsewhere };
   },

@@ -11,6 +11,7 @@ import {
   type SlurmLeaseLook,
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { superviseSettled } from "./lease-supervise.ts";
 import type { OpEnv } from "./op.ts";
 
@@ -21,12 +22,12 @@ export function observerFor(env: { host: string; now: () => Date; config: Config
 
 type ObserverEnv = Parameters<typeof observerFor>[0] & { root: string };
 
-export function isLeaseLive(env: ObserverEnv, lease: Lease): boolean {
+export function isLeaseLive(env: ObserverEnv, lease: Pick<Lease, "id">): boolean {
   return readRunnerViews(leasePaths(env.root, lease.id), observerFor(env)).some(isLiveRunner);
 }
 
-export function leaseFacts(env: ObserverEnv): LeaseFacts[] {
-  return listLeases(env.root).map((lease) => ({
+export function leaseFacts(env: ObserverEnv & Pick<OpEnv, "sink">): LeaseFacts[] {
+  return listLeases(env.root, warnOfBadLease(env)).map((lease) => ({
     id: lease.id,
     state: lease.state,
     createdAt: lease.createdAt,

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { ClusterConfig, Config } from "../config/index.ts";
 import { RvError, type RvErrorCode } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
+import { lookAtLease } from "../lease/index.ts";
 import { type FileRemote, localRemote, sshRemote, upload } from "../remote/index.ts";
 import { deployedName, standaloneBinary } from "./build-info.ts";
 import type { Op, OpEnv, Sink } from "./op.ts";
@@ -35,7 +36,8 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-const silent: Sink = { out: () => {}, err: () => {}, note: () => {}, progress: () => {} };
+/** A sink that drops everything: for a caller that shows an op's outcome its own way (an Ink view, a listing). */
+export const silentSink: Sink = { out: () => {}, err: () => {}, note: () => {}, progress: () => {} };
 
 /** The environment an op runs in at `root` on this machine (the laptop's home, or the cluster root on a login node). */
 export function opEnv(
@@ -55,7 +57,7 @@ export function opEnv(
     user: userInfo().username,
     now: () => new Date(),
     signal: options.signal ?? new AbortController().signal,
-    sink: options.sink ?? silent,
+    sink: options.sink ?? silentSink,
   };
 }
 
@@ -73,9 +75,12 @@ export function localPlace(root: string, config: Config, env: NodeJS.ProcessEnv)
   };
 }
 
-/** Whether this machine's root holds the lease: a lease named on the command line lives here, else on the cluster. */
+/**
+ * Whether this machine's root holds the lease: a lease named on the command line lives here, else on the cluster. A
+ * lease whose record was put aside as bad is still here: its queue is.
+ */
 export function leaseHere(root: string, id: string): boolean {
-  return existsSync(leasePaths(root, id).leaseFile);
+  return existsSync(leasePaths(root, id).leaseFile) || lookAtLease(root, id).kind === "bad";
 }
 
 export function requireCluster(config: Config): ClusterConfig {
@@ -171,7 +176,7 @@ async function exchange(
   request: RpcRequest,
   options: CallOptions,
 ): Promise<Answer> {
-  const sink = options.sink ?? silent;
+  const sink = options.sink ?? silentSink;
   let final: Extract<Answer, { kind: "frame" }>["frame"] | undefined;
   let reached = false;
   let garbled = false;

@@ -15,6 +15,7 @@ import {
   writeTaskSecrets,
 } from "../fsqueue/index.ts";
 import { requireLease } from "../lease/index.ts";
+import { cwdProblem } from "../runner/index.ts";
 import { resolveDependencies } from "./dependencies.ts";
 import { isLeaseLive } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
@@ -45,7 +46,15 @@ export function publishTasks(
       config: env.config,
     }),
   );
-  const warnings = warningsFor(env, lease, built);
+  // A task that runs after others may run in a directory they make.
+  const warnings = [
+    ...checkWorkingDirs(
+      env,
+      lease,
+      built.filter((_, i) => !specs[i]?.after?.length),
+    ),
+    ...warningsFor(env, lease, built),
+  ];
   const publish = (task: Task) => publishUnique(p, task, secrets);
   if (!specs.some((spec) => spec.after)) return { tasks: built.map(publish), warnings };
   const batch = built.map((task, i) => ({ id: task.id, name: task.name, tags: task.tags, after: specs[i]?.after }));
@@ -56,7 +65,32 @@ export function publishTasks(
 export function publishMade(env: OpEnv, leaseId: string, made: Task[]): { tasks: Task[]; warnings: string[] } {
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
-  return { tasks: made.map((task) => publishUnique(p, task, {})), warnings: warningsFor(env, lease, made) };
+  const warnings = [...checkWorkingDirs(env, lease, made), ...warningsFor(env, lease, made)];
+  return { tasks: made.map((task) => publishUnique(p, task, {})), warnings };
+}
+
+/**
+ * A task whose working directory is not there could only fail as it starts. On this machine (a local lease) the
+ * runners see what the op sees: the whole submission is refused first. On a Slurm lease the op runs on the login
+ * node, which sees the shared filesystem (where `--sync` has pushed the workspace already) but not a node's own
+ * disks (`/tmp`, `$TMPDIR`): there it is a warning, and the task goes in.
+ */
+function checkWorkingDirs(env: OpEnv, lease: Lease, tasks: readonly Pick<Task, "cwd">[]): string[] {
+  const warnings: string[] = [];
+  for (const cwd of new Set(tasks.map((task) => task.cwd))) {
+    const problem = cwdProblem(cwd);
+    if (problem === undefined) continue;
+    if (lease.kind === "slurm") {
+      warnings.push(
+        `${problem} on ${env.host}: the task fails as it starts unless its node has it (--sync pushes the project)`,
+      );
+      continue;
+    }
+    throw new RvError("not_found", `${problem}: nothing was submitted`, {
+      hint: "create it, or give --cwd a directory that exists",
+    });
+  }
+  return warnings;
 }
 
 /** The lease a submission goes to, refused when it was released. */

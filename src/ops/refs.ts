@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { latestState, leasePaths, listEntries, readSnapshot } from "../fsqueue/index.ts";
-import { listLeases, requireLease } from "../lease/index.ts";
+import { listLeases, type OnBadLease, requireLease } from "../lease/index.ts";
 
 /** A task by its lease and id; `name` is there when the index was read with names (a reference needed them). */
 export const TaskRefSchema = z.object({ lease: z.string(), id: z.string(), name: z.string().optional() });
@@ -127,9 +127,10 @@ export type TaskSelection = z.input<typeof TaskSelectionSchema>;
 export function resolveSelection(
   root: string,
   selection: z.output<typeof TaskSelectionSchema>,
+  onBad: OnBadLease,
 ): { here: TaskRef[]; elsewhere: TaskRef[] } {
   if (selection.lease) requireLease(root, selection.lease);
-  const leases = selection.lease ? [selection.lease] : listLeases(root).map((l) => l.id);
+  const leases = selection.lease ? [selection.lease] : listLeases(root, onBad).map((l) => l.id);
   const index = referableTasks(root, leases, selection.refs);
   const here: TaskRef[] = [];
   const elsewhere: TaskRef[] = [];

@@ -10,6 +10,7 @@ import {
   readEvents,
   readHeartbeats,
   readSnapshot,
+  readUnreadableDone,
   recoverClaims,
   requestControl,
 } from "../fsqueue/index.ts";
@@ -42,6 +43,16 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
       if (hb?.host === env.host) await killOrphans(readEvents(p, owner));
       recoverClaims(p, owner, client, { host: env.host, now });
       return "requeued";
+    }
+    case "unknown": {
+      // Its done record cannot be read: the task it still holds whole runs again; without one, nothing says what to run.
+      const task = readUnreadableDone(p, view.id)?.task;
+      if (!task) {
+        throw new RvError("bad_record", `task ${view.id} cannot be requeued: ${view.reason}`, {
+          hint: "nothing in the record says what to run: look at it, or remove it to forget the task",
+        });
+      }
+      return publishTask(p, nextAttempt(task, "asked")) === "published" ? "requeued" : "already-pending";
     }
     default: {
       const done = readDoneOne(p, view.id);

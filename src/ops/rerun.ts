@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LabelSchema } from "../config/index.ts";
 import { RvError } from "../errors.ts";
 import { type LeasePaths, latestState, leasePaths, newTaskIds, readSnapshot, type Task } from "../fsqueue/index.ts";
 import { readTaskCopy } from "../lease/index.ts";
@@ -53,7 +54,7 @@ export const rerunOp = defineOp({
     select: TaskSelectionSchema,
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
     argv: z.array(z.string()).min(1).nullable().default(null),
-    name: z.string().min(1).nullable().default(null),
+    name: LabelSchema.nullable().default(null),
   }),
   result: z.object({
     task: z.object({ id: z.string(), lease: z.string(), name: z.string().nullable(), from: z.string() }).nullable(),

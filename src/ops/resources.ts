@@ -1,32 +1,58 @@
 import { z } from "zod";
+import { reservationNote, reservationsOn } from "../allocator/index.ts";
+import { ReservationNoteSchema } from "../fsqueue/index.ts";
 import {
   GpuPoolSchema,
   runQueries,
+  type ScontrolPartition,
+  type ScontrolReservation,
   scontrolNodes,
   scontrolPartitions,
+  scontrolReservations,
   squeueJobs,
   summarizeGpus,
 } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
-const ResourcesSchema = z.object({ at: z.string(), pools: z.array(GpuPoolSchema) });
+const ResourcesSchema = z.object({
+  at: z.string(),
+  pools: z.array(GpuPoolSchema),
+  /** Reservations not yet over on the nodes of these partitions, and which of them each takes nodes of. */
+  reservations: z.array(ReservationNoteSchema.extend({ partitions: z.array(z.string()) })),
+});
 type Resources = z.infer<typeof ResourcesSchema>;
 
-/** GPUs per partition and type, from three Slurm commands run together where Slurm is. */
+/** GPUs per partition and type, and the reservations on them, from four Slurm commands run together where Slurm is. */
 export async function readResources(env: OpEnv, partitions: string[]): Promise<Resources> {
-  const [parts, nodes, pending] = await runQueries(env.remote, [
+  const [parts, nodes, pending, reservations] = await runQueries(env.remote, [
     scontrolPartitions(),
     scontrolNodes(),
     squeueJobs({ states: ["PENDING"] }),
+    scontrolReservations(),
   ] as const);
   const pools = summarizeGpus({ partitions: parts.records, nodes: nodes.records, pending: pending.records });
+  const shown = partitions.length ? parts.records.filter((p) => partitions.includes(p.name)) : parts.records;
+  const now = env.now();
   return {
-    at: env.now().toISOString(),
+    at: now.toISOString(),
     pools: partitions.length ? pools.filter((p) => partitions.includes(p.partition)) : pools,
+    reservations: reservationsIn(shown, reservations.records, Math.floor(now.getTime() / 1000)),
   };
 }
 
-/** `rv resources`: total, allocated, idle, planned and wanted GPUs per partition and type. */
+function reservationsIn(partitions: readonly ScontrolPartition[], all: readonly ScontrolReservation[], now: number) {
+  return reservationsOn(
+    all,
+    partitions.flatMap((p) => p.nodes),
+    now,
+  ).flatMap((r) => {
+    const note = reservationNote(r);
+    const touched = partitions.filter((p) => p.nodes.some((n) => r.nodes.includes(n))).map((p) => p.name);
+    return note ? [{ ...note, partitions: touched }] : [];
+  });
+}
+
+/** `rv resources`: total, allocated, idle, planned and wanted GPUs per partition and type; the reservations. */
 export const resourcesOp = defineOp({
   name: "resources",
   input: z.object({ partitions: z.array(z.string()).default([]) }),

@@ -1,29 +1,24 @@
 /** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import {
-  leasePaths,
-  newRunnerId,
-  requestControl,
-  type Segment,
-  type SlurmLease,
-  segmentTurnFile,
-} from "../fsqueue/index.ts";
+import { leasePaths, newRunnerId, requestControl, type Segment, type SlurmLease } from "../fsqueue/index.ts";
 import {
   cancelIfReleased,
   cancelLosers,
   cancelWatchdogs,
   claimRace,
+  fitSegmentToSite,
   giveTurnBack,
   journal,
   planRenewal,
   readRace,
+  readSegmentSite,
   readSegments,
   recordWin,
   requireLease,
   submitSegment,
   submitWatchdog,
-  takeTurn,
+  takeSegmentTurn,
   watchdogFiles,
   watchSegment,
 } from "../lease/index.ts";
@@ -128,12 +123,17 @@ export const leaseRenewOp = defineOp({
     if (lease.kind !== "slurm") throw new RvError("usage", `lease ${lease.id} is not a Slurm lease`);
     const p = leasePaths(env.root, lease.id);
     const segments = readSegments(p);
-    const plan = planRenewal(lease, segments, input.after, segmentClock(env, segments, input));
-    if (plan.kind === "stop") return { renewed: false, why: plan.why, segment: null, jobId: null };
+    const clock = segmentClock(env, segments, input);
+    const planned = planRenewal(lease, segments, input.after, clock);
+    if (planned.kind === "stop") return { renewed: false, why: planned.why, segment: null, jobId: null };
+    // MaxTime and the reservations as they stand now: the lease's record knows neither
+    const site = await readSegmentSite(env.remote, lease.request.partition);
+    const plan = fitSegmentToSite(planned, lease, segments, site, clock);
     // The turn a supervisor replacing a dead segment also takes: one segment for one gap.
-    const turn = segmentTurnFile(p, plan.n);
-    if (!takeTurn(turn, env.now())) {
-      return { renewed: false, why: `segment ${plan.n} is being submitted by another`, segment: null, jobId: null };
+    const turn = takeSegmentTurn(p, plan.n, env.now());
+    if (turn === null) {
+      const why = `segment ${plan.n} is being submitted, or was, by another`;
+      return { renewed: false, why, segment: null, jobId: null };
     }
     const by = `segment ${plan.n - 1} on ${env.host}`;
     const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { RvError } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { readLeaseState, type TaskView } from "../lease/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { currentView } from "./follow.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
@@ -23,7 +24,7 @@ export function selectedViews(
       .filter((view) => keep(view) && hasTags(view, selection.tags));
     return { views, elsewhere: [] };
   }
-  const { here, elsewhere } = resolveSelection(env.root, selection);
+  const { here, elsewhere } = resolveSelection(env.root, selection, warnOfBadLease(env));
   return { views: here.map((ref) => viewOf(env, ref)), elsewhere };
 }
 
@@ -48,7 +49,7 @@ export function oneSelected(
   usage: string,
 ): { view: TaskView | null; elsewhere: TaskRef[] } {
   if (selection.refs.length !== 1) throw new RvError("usage", `name one task: ${usage}`);
-  const { here, elsewhere } = resolveSelection(env.root, selection);
+  const { here, elsewhere } = resolveSelection(env.root, selection, warnOfBadLease(env));
   const [ref] = here;
   return { view: ref ? viewOf(env, ref) : null, elsewhere };
 }

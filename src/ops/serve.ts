@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { loadConfig } from "../config/index.ts";
-import { RvError } from "../errors.ts";
+import { asRvError, RvError } from "../errors.ts";
 import { ops } from "./index.ts";
 import type { Sink } from "./op.ts";
 import { opEnv } from "./places.ts";
@@ -45,9 +45,7 @@ export async function serveRpc(env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 function errorOf(error: unknown): { code: string; message: string; hint: string | null } {
-  if (error instanceof RvError) return error.toRecord();
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: "internal", message, hint: "this is a bug in rv; RV_DEBUG=1 on the cluster side shows more" };
+  return asRvError(error, "this is a bug in rv; RV_DEBUG=1 on the cluster side shows more").toRecord();
 }
 
 /** A caller that hung up no longer reads: its frames are dropped rather than failing the op with EPIPE. */

@@ -10,6 +10,7 @@ import {
   MaxRunningSchema,
   RetryPolicySchema,
   readEvents,
+  readUnreadableDone,
   taskLogFile,
   UsageSchema,
 } from "../fsqueue/index.ts";
@@ -66,21 +67,24 @@ export const showOp = defineOp({
     const { view, elsewhere } = oneSelected(env, input.select, "rv show TASK");
     if (!view) return { task: null, elsewhere };
     const p = leasePaths(env.root, view.lease);
-    const task = readTaskCopy(p, view.id)?.task;
-    if (!task) throw new RvError("not_found", `task ${view.id} vanished while rv was looking at it`);
+    // An `unknown` task's only copy is a done record that cannot be read: what it still says of the task, if anything.
+    const task = readTaskCopy(p, view.id)?.task ?? readUnreadableDone(p, view.id)?.task;
+    if (!task && view.state !== "unknown") {
+      throw new RvError("not_found", `task ${view.id} vanished while rv was looking at it`);
+    }
     return {
       task: {
         view,
-        envNames: Object.keys(task.env).sort(),
-        retry: task.retry ?? null,
-        retried: task.retried ?? 0,
-        timeoutMs: task.timeoutMs ?? null,
-        maxRunning: task.maxRunning ?? null,
-        timeRequestMs: task.timeRequestMs ?? null,
-        checkpointSignal: task.checkpointSignal ?? null,
-        rerunOf: task.rerunOf ?? null,
-        code: task.code ?? null,
-        outputs: task.outputs ?? [],
+        envNames: Object.keys(task?.env ?? {}).sort(),
+        retry: task?.retry ?? null,
+        retried: task?.retried ?? 0,
+        timeoutMs: task?.timeoutMs ?? null,
+        maxRunning: task?.maxRunning ?? null,
+        timeRequestMs: task?.timeRequestMs ?? null,
+        checkpointSignal: task?.checkpointSignal ?? null,
+        rerunOf: task?.rerunOf ?? null,
+        code: task?.code ?? null,
+        outputs: task?.outputs ?? [],
         attempts: attemptsOf(p, view),
       },
       elsewhere,

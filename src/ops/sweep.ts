@@ -9,6 +9,7 @@ import {
   TaskSecretsSchema,
 } from "../fsqueue/index.ts";
 import { listLeases, readLeaseState, requireLease, TaskViewSchema } from "../lease/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp } from "./op.ts";
 import { publishTasks } from "./publish.ts";
@@ -107,7 +108,7 @@ export const sweepShowOp = defineOp({
   result: z.object({ tasks: z.array(TaskViewSchema) }),
   run(env, input) {
     const observer = observerFor(env);
-    const tasks = listLeases(env.root)
+    const tasks = listLeases(env.root, warnOfBadLease(env))
       .flatMap((lease) => readLeaseState(leasePaths(env.root, lease.id), observer).tasks)
       .filter((task) => task.sweep?.id === input.sweep)
       .sort((a, b) => a.id.localeCompare(b.id));

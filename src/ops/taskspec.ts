@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { type Config, durationMs, inheritedEnv } from "../config/index.ts";
+import { type Config, durationMs, inheritedEnv, LabelSchema } from "../config/index.ts";
 import {
   type CheckpointSignal,
   CheckpointSignalSchema,
@@ -59,10 +59,10 @@ export const TaskSpecSchema = z
     shell: z.string().min(1).optional(),
     gpus: z.number().int().min(0).default(0),
     cpus: z.number().int().min(1).default(1),
-    name: z.string().min(1).optional(),
+    name: LabelSchema.optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
     cwd: z.string().min(1).optional(),
-    tags: z.array(z.string()).default([]),
+    tags: z.array(LabelSchema).default([]),
     /** Globs, relative to its cwd, of what it writes (`rv pull` brings them back). */
     outputs: z.array(z.string().min(1)).min(1).optional(),
     /** The code it runs (`--sync`: pushed at this commit, to this workspace). */

@@ -9,6 +9,7 @@ import {
   renewalSeconds,
   type SlurmLeaseLook,
 } from "../lease/index.ts";
+import { warnOfBadLease } from "./bad-leases.ts";
 import { readLogTail } from "./log-tail.ts";
 import { observerFor, observeSlurmLease } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
@@ -25,7 +26,7 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
   const observer = observerFor(env);
   const leases: TuiLease[] = [];
   const tasks = [];
-  for (const record of listLeases(env.root)) {
+  for (const record of listLeases(env.root, warnOfBadLease(env))) {
     if (ask.lease !== null && record.id !== ask.lease) continue;
     const state = readLeaseState(leasePaths(env.root, record.id), observer);
     const live = state.runners.some(isLiveRunner);

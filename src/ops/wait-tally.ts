@@ -6,7 +6,7 @@ const RanSchema = z.object({ count: z.number().int().min(0), totalMs: z.number()
 
 /**
  * Where a wait stands, as the wait op sends it while it runs (`rv wait` on a terminal draws it). `failed` counts
- * every end but success (failed, cancelled, dependency failed, gone). `ran` sums the run time of the ended tasks
+ * every end but success (failed, cancelled, dependency failed, unknown, gone). `ran` sums the run time of the ended tasks
  * that started, apart for successes and the rest: a task that fails at once says little of how long one takes.
  */
 export const WaitTallySchema = z.object({

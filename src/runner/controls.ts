@@ -13,12 +13,15 @@ export type ControlAction =
   | { kind: "stop" }
   | { kind: "cancel"; task: string }
   | { kind: "requeue"; task: string }
+  /** The task asked for it itself (its `scontrol requeue`, scontrol-shim.ts): its next attempt resumes. */
+  | { kind: "task-requeue"; task: string }
   | { kind: "discard"; task: string; verb: "cancel" | "requeue" };
 
 export interface ControlFacts {
   /** This runner's segment: a segment's end concerns its own runners, not the next segment's. */
   segment: string;
-  runningHere: (task: string) => boolean;
+  /** The attempt of the task running here; undefined when it does not run here. */
+  attemptHere: (task: string) => number | undefined;
   isDone: (task: string) => boolean;
 }
 
@@ -26,7 +29,8 @@ export interface ControlFacts {
  * What this runner does about the requests in `control/`: the end of its own segment, the next segment taking
  * over (`segment-<n>.drain`), lease-wide drain and stop (all left in place: every runner of the lease or
  * segment must see them), cancels and requeues of tasks running here, and cancels and requeues of finished
- * tasks (stale: removed). Requests for tasks running elsewhere are that runner's business.
+ * tasks (stale: removed); a task's own requeue (`byAttempt`) only from the attempt running. Requests for tasks
+ * running elsewhere are that runner's business.
  */
 export function controlActions(controls: readonly Control[], facts: ControlFacts): ControlAction[] {
   const actions: ControlAction[] = [];
@@ -38,7 +42,12 @@ export function controlActions(controls: readonly Control[], facts: ControlFacts
       if (control.verb === "drain" || control.verb === "stop") actions.push({ kind: control.verb });
     } else if (control.verb === "cancel" || control.verb === "requeue") {
       const task = control.target;
-      if (facts.runningHere(task)) actions.push({ kind: control.verb, task });
+      const attempt = facts.attemptHere(task);
+      if (control.verb === "requeue" && control.byAttempt !== undefined && attempt !== undefined) {
+        // An earlier attempt's own request (its runner died before it was settled) is left to be discarded
+        // once the task has ended: removing it now could remove this attempt's, written meanwhile.
+        if (control.byAttempt === attempt) actions.push({ kind: "task-requeue", task });
+      } else if (attempt !== undefined) actions.push({ kind: control.verb, task });
       else if (facts.isDone(task)) actions.push({ kind: "discard", task, verb: control.verb });
     }
   }

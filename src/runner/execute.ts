@@ -1,6 +1,7 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { execa } from "execa";
+import { ATTEMPT_TAG_VAR } from "../config/index.ts";
 import {
   type Command,
   type LeasePaths,
@@ -13,7 +14,8 @@ import { readProcStart } from "./proc.ts";
 
 export type TaskEnd =
   | { kind: "exited"; exitCode: number | null; signal: string | null }
-  | { kind: "spawn-failed"; reason: string };
+  /** `exitCode`: what a shell gives a command it cannot start (127, 126); null when rv got no further than its cwd. */
+  | { kind: "spawn-failed"; reason: string; exitCode: number | null };
 
 export interface Launched {
   /** Also the task's process group id; `undefined` when the spawn failed. */
@@ -30,6 +32,10 @@ export interface LaunchRequest {
   gpus: string[];
   /** The runner's environment; the task's own environment is laid over it. */
   env: NodeJS.ProcessEnv;
+  /** The attempt's tag (tag.ts), which finds its processes that left its group. */
+  tag: string;
+  /** A directory put first on the task's PATH, before its own: the runner's scontrol shim (scontrol-shim.ts). */
+  pathFirst?: string;
 }
 
 /** A shell task runs as `bash -c script`; everything else is the argv exactly as submitted. */
@@ -63,6 +69,11 @@ export function taskEnv(
   };
 }
 
+function withPathFirst(env: NodeJS.ProcessEnv, dir: string | undefined): NodeJS.ProcessEnv {
+  if (dir === undefined) return env;
+  return { ...env, PATH: env.PATH ? `${dir}:${env.PATH}` : dir };
+}
+
 /** Why a directory cannot be a working directory, or `undefined` when it can. */
 export function cwdProblem(cwd: string): string | undefined {
   try {
@@ -73,7 +84,8 @@ export function cwdProblem(cwd: string): string | undefined {
 }
 
 /**
- * Starts a task in its own process group (detached), stdin closed, output to its attempt's log files.
+ * Starts a task in its own process group (detached) and with its attempt's tag in its environment, stdin
+ * closed, output to its attempt's log files.
  * Never throws for the task's sake: a spawn failure is an end with a reason, also written to the .err log.
  */
 export function launchTask(req: LaunchRequest): Launched {
@@ -92,7 +104,7 @@ export function launchTask(req: LaunchRequest): Launched {
   try {
     const child = execa(file, args, {
       cwd: task.cwd,
-      env: taskEnv(req.env, task, req.gpus, secrets),
+      env: { ...withPathFirst(taskEnv(req.env, task, req.gpus, secrets), req.pathFirst), [ATTEMPT_TAG_VAR]: req.tag },
       extendEnv: false,
       detached: true,
       cleanup: false,
@@ -106,9 +118,9 @@ export function launchTask(req: LaunchRequest): Launched {
     const procStart = pid === undefined ? undefined : readProcStart(pid);
     const end = child.then((result): TaskEnd => {
       if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined)) {
-        const reason = spawnReason(file, result.code, result.originalMessage ?? result.shortMessage);
-        appendFileSync(err, `rv: ${reason}\n`, { mode: 0o600 });
-        return { kind: "spawn-failed", reason };
+        const failure = spawnFailure(file, result.code, result.originalMessage ?? result.shortMessage);
+        appendFileSync(err, `rv: ${failure.reason}\n`, { mode: 0o600 });
+        return { kind: "spawn-failed", ...failure };
       }
       return { kind: "exited", exitCode: result.exitCode ?? null, signal: result.signal ?? null };
     });
@@ -130,11 +142,17 @@ function inheritFd(fd: number): 3 {
 
 function spawnFailed(errLog: string, reason: string, startedAt: Date): Launched {
   appendFileSync(errLog, `rv: ${reason}\n`, { mode: 0o600 });
-  return { pid: undefined, procStart: undefined, startedAt, end: Promise.resolve({ kind: "spawn-failed", reason }) };
+  const end: TaskEnd = { kind: "spawn-failed", reason, exitCode: null };
+  return { pid: undefined, procStart: undefined, startedAt, end: Promise.resolve(end) };
 }
 
-export function spawnReason(file: string, code: string | undefined, message: string | undefined): string {
-  if (code === "ENOENT") return `command not found: ${file}`;
-  if (code === "EACCES") return `permission denied: ${file} is not executable`;
-  return `could not start ${file}: ${message ?? code ?? "unknown error"}`;
+/** A command that could not start, told and numbered as bash does: 127 when it is not there, 126 when it cannot run. */
+export function spawnFailure(
+  file: string,
+  code: string | undefined,
+  message: string | undefined,
+): { reason: string; exitCode: 126 | 127 } {
+  if (code === "ENOENT") return { reason: `${file}: command not found`, exitCode: 127 };
+  if (code === "EACCES") return { reason: `${file}: permission denied`, exitCode: 126 };
+  return { reason: `${file}: cannot execute: ${message ?? code ?? "unknown error"}`, exitCode: 126 };
 }

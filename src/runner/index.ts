@@ -5,8 +5,8 @@
 
 export { type ControlAction, controlActions, LEASE_TARGET, segmentTarget } from "./controls.ts";
 
-export { commandArgv, taskEnv } from "./execute.ts";
-export { killGroup, killOrphans, unfinishedStarts } from "./kill.ts";
+export { commandArgv, cwdProblem, taskEnv } from "./execute.ts";
+export { killAttempt, killOrphans, unfinishedStarts } from "./kill.ts";
 export {
   fileLogger,
   parseSegmentEnd,

@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import {
+  admissionRefusal,
   claimTask,
   controlFile,
   dependencyReason,
@@ -8,21 +9,26 @@ import {
   type EventInput,
   finishClaim,
   hasControl,
+  hasNewerCopy,
   type LeasePaths,
+  quarantine,
   type RunningEntry,
+  readControl,
   readDoneOne,
   requeueClaim,
   returnClaim,
   type Task,
+  taskLogFile,
   type Usage,
   unlinkIfPresent,
 } from "../fsqueue/index.ts";
 import { launchTask, type TaskEnd } from "./execute.ts";
-import { killGroup, signalGroup } from "./kill.ts";
+import { type AttemptProcs, type Kill, killAttempt, leftoversNote, signalAttempt } from "./kill.ts";
 import type { RunnerOptions } from "./options.ts";
 import { CANCEL_REASON, type EndVerdict, retryDecision, timedOut, verdictDetail, verdictFor } from "./outcome.ts";
 import type { ResourcePool } from "./pool.ts";
 import type { UsageSampler } from "./sampler.ts";
+import { attemptTag } from "./tag.ts";
 
 /** A task this runner claimed and started; the execa handle stays in memory, never on disk. */
 export interface RunningTask {
@@ -32,11 +38,13 @@ export interface RunningTask {
   gpus: string[];
   cpus: number;
   pid: number | undefined;
+  /** In the environment of every process the attempt starts (tag.ts). */
+  tag: string;
   startedAt: Date;
   /** Set when rv ends the attempt: a user's cancel, or an interruption that sends the task back to the inbox. */
   /** `cancel` (a user's), `timeout` (its --timeout), or an interruption by rv (back to the inbox). */
   stop?: "cancel" | "timeout" | Interruption;
-  killing?: Promise<unknown>;
+  killing?: Promise<Kill>;
   /** The --timeout timer, cleared when the attempt ends. */
   deadline?: NodeJS.Timeout;
   /** What its process group has used, as last sampled (sampler.ts); recorded with its end. */
@@ -53,6 +61,9 @@ export interface Interruption {
 /** The segment's job is about to end: what is interrupted now may resume in the next segment. */
 export const SEGMENT_END: Interruption = { reason: "segment end", resume: true };
 
+/** The task ran `scontrol requeue` of its segment's job (scontrol-shim.ts): it saved its state and asked to resume. */
+export const TASK_REQUEUE: Interruption = { reason: "the task ran scontrol requeue", resume: true };
+
 /** What the task life cycle needs of its runner. */
 export interface TaskContext {
   opts: RunnerOptions;
@@ -68,13 +79,24 @@ export interface TaskContext {
   /** Called once a task's done/ record is written (rv notify: a failure, a sweep's end). */
   ended?: (taskId: string) => void;
   sampler: UsageSampler;
+  /** Put first on every task's PATH: the runner's scontrol shim, on a Slurm segment (scontrol-shim.ts). */
+  pathFirst?: string;
 }
 
-/** The claimed record, or nothing: another runner won (normal), or the record was bad (quarantined, and said). */
+/**
+ * The claimed record, or nothing: another runner won (normal), or the record was bad or must not run here (another
+ * lease's, an attempt that ran already): quarantined, and said.
+ */
 function claimOrSayWhy(ctx: TaskContext, key: string): { task: Task; file: string } | undefined {
   const claim = claimTask(ctx.paths, ctx.runner, key);
   if (claim.kind === "quarantined") ctx.emit({ type: "quarantined", detail: `${key}: ${claim.reason}` });
-  return claim.kind === "claimed" ? claim : undefined;
+  if (claim.kind !== "claimed") return undefined;
+  const refused = admissionRefusal(ctx.paths, ctx.opts.lease, claim.task);
+  if (refused === undefined) return claim;
+  quarantine(ctx.paths, claim.file, refused);
+  ctx.opts.log(`quarantined inbox/${key}.json: ${refused}`);
+  ctx.emit({ type: "quarantined", detail: `${key}: ${refused}` });
+  return undefined;
 }
 
 /** Claims `key` (losing the race to another runner is normal) and starts what the claimed record says. */
@@ -139,8 +161,10 @@ export function recordDepFailed(ctx: TaskContext, key: string): void {
 
 function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "claimFile" | "gpus" | "cpus">): void {
   const { task } = claimed;
-  const launched = launchTask({ paths: ctx.paths, task, gpus: claimed.gpus, env: ctx.opts.env });
-  const entry: RunningTask = { ...claimed, pid: launched.pid, startedAt: launched.startedAt };
+  const tag = attemptTag(ctx.runner, task.id, task.attempt);
+  const { pathFirst } = ctx;
+  const launched = launchTask({ paths: ctx.paths, task, gpus: claimed.gpus, env: ctx.opts.env, tag, pathFirst });
+  const entry: RunningTask = { ...claimed, pid: launched.pid, tag, startedAt: launched.startedAt };
   ctx.running.set(task.id, entry);
   if (task.timeoutMs !== undefined) {
     entry.deadline = setTimeout(() => {
@@ -163,14 +187,26 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
     .catch((error: unknown) => ctx.opts.log(`task ${task.id}: settling failed: ${String(error)}`));
 }
 
+function procsOf(entry: RunningTask): AttemptProcs {
+  return { pgid: entry.pid, tag: entry.tag };
+}
+
 /**
- * Ends the attempt from our side: SIGTERM to its group, SIGKILL after the kill grace. A task already sent its
- * checkpoint signal keeps that interruption as the reason.
+ * Ends the attempt from our side: SIGTERM to its group and to its processes outside it, SIGKILL after the kill
+ * grace. A task already sent its checkpoint signal keeps that interruption as the reason.
  */
 export function stopTask(ctx: TaskContext, entry: RunningTask, why: "cancel" | "timeout" | Interruption): void {
   if (entry.killing !== undefined) return;
   entry.stop ??= why;
-  if (entry.pid !== undefined) entry.killing = killGroup(entry.pid, ctx.opts.killGraceMs);
+  if (entry.pid === undefined) return;
+  entry.killing = killAttempt(procsOf(entry), ctx.opts.killGraceMs);
+  // A failure is settle's to report: it awaits the same promise.
+  entry.killing.then(
+    (kill) => {
+      if (kill.strays.length > 0) ctx.opts.log(`task ${entry.task.id}: also stopped pid ${kill.strays.join(", ")}`);
+    },
+    () => {},
+  );
 }
 
 /**
@@ -184,7 +220,7 @@ export function checkpointTask(ctx: TaskContext, entry: RunningTask, why: Interr
   entry.stop = why;
   if (entry.pid === undefined) return;
   ctx.opts.log(`task ${entry.task.id}: ${why.reason}, sending ${signal} to its group (pid ${entry.pid})`);
-  signalGroup(entry.pid, signal);
+  signalAttempt(procsOf(entry), signal);
 }
 
 /** However the attempt now ends, it goes back to the inbox: the job around it is ending, not the task failing. */
@@ -192,40 +228,95 @@ export function markInterrupted(entry: RunningTask, why: Interruption): void {
   entry.stop ??= why;
 }
 
-/** The leader exited: make sure nothing of its group is left, then record the result, free its share. */
+/**
+ * The leader exited, which ends the attempt: what it left running (in its group, or outside it by setsid or as
+ * a daemon) is stopped before the result is recorded and its share freed, so the next task finds its GPUs
+ * free. Its .err log says so.
+ */
 async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
   clearTimeout(entry.deadline);
+  if (entry.stop === undefined && askedToRequeue(ctx.paths, entry.task)) entry.stop = TASK_REQUEUE;
   await ctx.sampler.final(entry);
   await noticeJobEnd(ctx, entry, end);
   if (entry.killing !== undefined) await entry.killing;
   else if (entry.pid !== undefined) {
-    const leftovers = await killGroup(entry.pid, ctx.opts.killGraceMs);
-    if (leftovers !== "gone") ctx.opts.log(`task ${entry.task.id} left processes in its group: ${leftovers}`);
+    const leftovers = await killAttempt(procsOf(entry), ctx.opts.killGraceMs);
+    if (leftovers.outcome !== "gone") noteLeftovers(ctx, entry, leftovers);
   }
+  // Its processes are gone: its share is free for the next task, whether or not its end is recorded yet.
+  ctx.pool.give(entry.gpus, entry.cpus);
+  recordUntilDone(ctx, entry, end, 0);
+}
+
+/** How soon a runner asks again to record an attempt's end that the filesystem refused, doubling up to a minute. */
+const RECORD_RETRY_MS = 1000;
+const RECORD_RETRY_MAX_MS = 60_000;
+
+/**
+ * Records the attempt's end. A filesystem that refuses it (full, or gone for a while) is asked again later: the
+ * task stays this runner's (its claim, the heartbeat's running list, a drain waits for it), so it is neither
+ * lost nor recovered as a crash and run again while the runner lives. Each step of the record is all-or-nothing.
+ */
+function recordUntilDone(ctx: TaskContext, entry: RunningTask, end: TaskEnd, failures: number): void {
   try {
-    if (!existsSync(entry.claimFile)) {
-      ctx.opts.log(
-        `task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`,
-      );
+    // A record that threw after its commit point (unlinking the claim, say) must not commit twice: a second
+    // inbox copy of the next attempt would run it twice at once.
+    if (failures > 0 && hasNewerCopy(ctx.paths, entry.key, entry.task)) {
+      unlinkIfPresent(entry.claimFile);
+      ctx.opts.log(`task ${entry.task.id} attempt ${entry.task.attempt}: its end was recorded; claim cleared`);
+    } else recordEnd(ctx, entry, end);
+  } catch (error) {
+    const waitMs = Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_MS * 2 ** failures);
+    if (failures === 0 || waitMs === RECORD_RETRY_MAX_MS) {
       const { id, attempt } = entry.task;
-      ctx.emit({ type: "finished", task: id, attempt, detail: "claim taken over", usage: entry.usage });
-    } else if (typeof entry.stop === "object") {
-      requeue(ctx, entry, entry.stop);
-      unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
-    } else {
-      const ran = verdictFor(end, entry.stop === "cancel");
-      const verdict = entry.stop === "timeout" ? timedOut(ran) : ran;
-      // A cancel asked for while the attempt was failing on its own wins over a retry.
-      const cancelAsked = hasControl(ctx.paths, entry.task.id, "cancel");
-      const retry = cancelAsked ? ({ retry: false } as const) : retryDecision(entry.task, verdict);
-      if (retry.retry) retryLater(ctx, entry, retry);
-      else finishRan(ctx, entry, verdict);
-      if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));
+      ctx.opts.log(`task ${id} attempt ${attempt}: cannot record its end (${String(error)}); asking again`);
     }
-  } finally {
-    ctx.running.delete(entry.task.id);
-    ctx.pool.give(entry.gpus, entry.cpus);
-    ctx.wake();
+    setTimeout(() => recordUntilDone(ctx, entry, end, failures + 1), waitMs);
+    return;
+  }
+  ctx.running.delete(entry.task.id);
+  ctx.wake();
+}
+
+function recordEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd): void {
+  if (!existsSync(entry.claimFile)) {
+    ctx.opts.log(`task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`);
+    const { id, attempt } = entry.task;
+    ctx.emit({ type: "finished", task: id, attempt, detail: "claim taken over", usage: entry.usage });
+  } else if (typeof entry.stop === "object") {
+    requeue(ctx, entry, entry.stop);
+    unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
+  } else {
+    const ran = verdictFor(end, entry.stop === "cancel");
+    const verdict = entry.stop === "timeout" ? timedOut(ran) : ran;
+    // A cancel asked for while the attempt was failing on its own wins over a retry.
+    const cancelAsked = hasControl(ctx.paths, entry.task.id, "cancel");
+    const retry = cancelAsked ? ({ retry: false } as const) : retryDecision(entry.task, verdict);
+    if (retry.retry) retryLater(ctx, entry, retry);
+    else finishRan(ctx, entry, verdict);
+    if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));
+  }
+}
+
+/**
+ * Whether the attempt asked to be requeued itself (scontrol requeue): one that exits before the runner's next look
+ * at control/ goes back all the same. A request that cannot be read is left to that look.
+ */
+function askedToRequeue(paths: LeasePaths, task: Task): boolean {
+  try {
+    return readControl(paths, task.id, "requeue")?.byAttempt === task.attempt;
+  } catch {
+    return false;
+  }
+}
+
+function noteLeftovers(ctx: TaskContext, entry: RunningTask, leftovers: Kill): void {
+  const note = leftoversNote(leftovers);
+  ctx.opts.log(`task ${entry.task.id} attempt ${entry.task.attempt}: ${note}`);
+  try {
+    appendFileSync(taskLogFile(ctx.paths, entry.task.id, entry.task.attempt, "err"), `${note}\n`, { mode: 0o600 });
+  } catch (error) {
+    ctx.opts.log(`task ${entry.task.id}: could not write to its .err log: ${String(error)}`);
   }
 }
 

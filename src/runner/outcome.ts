@@ -14,7 +14,7 @@ export const CANCEL_REASON = "cancelled by user";
 
 /** How an attempt that ended on its own (or by a user's cancel) is recorded in `done/`. */
 export function verdictFor(end: TaskEnd, cancelled: boolean): EndVerdict {
-  if (end.kind === "spawn-failed") return { state: "failed", exitCode: null, signal: null, reason: end.reason };
+  if (end.kind === "spawn-failed") return { state: "failed", exitCode: end.exitCode, signal: null, reason: end.reason };
   const { exitCode, signal } = end;
   if (cancelled) return { state: "cancelled", exitCode, signal, reason: CANCEL_REASON };
   if (exitCode === 0) return { state: "succeeded", exitCode, signal };

@@ -2,16 +2,21 @@ import { existsSync } from "node:fs";
 import {
   claimDir,
   type EventInput,
+  type Heartbeat,
+  holdsClaims,
   judgeLiveness,
   type LeasePaths,
   type Liveness,
   listEntries,
   type Observation,
   observe,
+  pruneRunner,
   type Recovery,
   readEvents,
   readHeartbeats,
   recoverClaims,
+  shouldPrune,
+  stillForMs,
 } from "../fsqueue/index.ts";
 import { killOrphans } from "./kill.ts";
 import { pidAlive } from "./proc.ts";
@@ -81,9 +86,15 @@ export class Recoverer {
         localHost: this.ctx.host,
         pidAlive,
       });
-      if (liveness === "alive") continue;
+      // A runner alive again (it was only paused) gets its orphans killed anew should it die later.
+      if (liveness === "alive") {
+        this.orphansHandled.delete(hb.runner);
+        continue;
+      }
       if (liveness === "stale" && hb.host === this.ctx.host) await this.killOrphansOf(hb.runner);
       this.recover(hb.runner, liveness);
+      const still = stillForMs({ observation, nowMs });
+      this.pruneIfGone(hb, liveness, still);
     }
     for (const runner of this.beats.keys()) if (!seen.has(runner)) this.beats.delete(runner);
     return seen;
@@ -112,6 +123,26 @@ export class Recoverer {
         `killed orphan of stale runner ${runner}: task ${orphan.task} attempt ${orphan.attempt} (pid ${orphan.pid})`,
       );
     }
+  }
+
+  /**
+   * A dead runner whose claims are all recovered, still for long enough: its heartbeat goes (gone.ts). Stale is not
+   * dead: a runner judged stale by its counter alone may only be paused, so its pid is asked again.
+   */
+  private pruneIfGone(hb: Heartbeat, liveness: Liveness, stillMs: number): void {
+    const facts = {
+      liveness,
+      holdsClaims: holdsClaims(this.ctx.paths, hb.runner),
+      hb,
+      localHost: this.ctx.host,
+      pidAlive,
+      stillForMs: stillMs,
+      staleAfterMs: this.ctx.staleAfterMs,
+    };
+    if (!shouldPrune(facts) || !pruneRunner(this.ctx.paths, hb.runner)) return;
+    this.orphansHandled.delete(hb.runner);
+    const still = Math.round(stillMs / 1000);
+    this.ctx.log(`pruned the heartbeat of runner ${hb.runner}: gone (its claims recovered), still for ${still} s`);
   }
 
   private recover(owner: string, why: Liveness | "without heartbeat"): void {

@@ -35,6 +35,7 @@ import {
   runningEntries,
   SEGMENT_END,
   stopTask,
+  TASK_REQUEUE,
   type TaskContext,
 } from "./lifecycle.ts";
 import { RunnerNotices } from "./notices.ts";
@@ -44,11 +45,15 @@ import { ResourcePool } from "./pool.ts";
 import { Recoverer } from "./recovery.ts";
 import { detectCpus, detectGpus } from "./resources.ts";
 import { USAGE_SAMPLE_MS, UsageSampler } from "./sampler.ts";
+import { installScontrolShim, removeScontrolShim } from "./scontrol-shim.ts";
 import { nextPollDelay, POLL_MAX_MS, POLL_MIN_MS, Waker, watchLease } from "./wake.ts";
 
 type Mode = "running" | "draining" | "stopping";
 
 const TMP_SWEEP_EVERY_MS = 3600_000;
+
+/** An attempt whose claim a peer recovered while this runner was paused: it runs again elsewhere. */
+const CLAIM_RECOVERED: Interruption = { reason: "its claim was recovered while this runner was paused", resume: false };
 
 /**
  * One runner process of a lease: claims pending tasks that fit its GPUs and CPUs, runs them, records
@@ -124,6 +129,7 @@ class Runner {
   async run(): Promise<RunnerExit> {
     ensureLeaseDirs(this.paths);
     this.beat(); // a heartbeat exists before any claim: nobody mistakes our claim dir for an abandoned one
+    this.tasks.pathFirst = this.installShim();
     ensureClaimDir(this.paths, this.id);
     this.emit({
       type: "runner-started",
@@ -204,9 +210,28 @@ class Runner {
     }
     for (const key of placement.tooLongForSegment) this.reportTooLongForSegment(key);
     for (const { key } of placement.assignments) {
+      // The requeued copy of an attempt whose claim was recovered (keepClaimDir) waits until that one has ended.
+      if (this.running.has(key)) continue;
       this.inbox.removed(key);
       claimAndStart(this.tasks, key);
     }
+  }
+
+  /**
+   * Our claim directory is gone when a peer judged us stale (a pause: SIGSTOP, a laptop asleep) and recovered our
+   * claims (PROTOCOL.md, Recover step 4): every claim would then fail as a lost race. Not dead after all, we create
+   * it again, right after a beat (so nobody takes it for an abandoned one). The attempts we still run lost their
+   * claims with it and were requeued: they are stopped (running on, each would run its task twice at once), and
+   * their ends are dropped, their claims being gone (lifecycle.ts, recordEnd).
+   */
+  private keepClaimDir(): void {
+    if (existsSync(claimDir(this.paths, this.id))) return;
+    ensureClaimDir(this.paths, this.id);
+    const lost = [...this.running.values()];
+    this.opts.log(
+      `own claim dir was gone (judged stale, claims recovered): created again; stopping ${lost.length} attempts`,
+    );
+    for (const entry of lost) stopTask(this.tasks, entry, CLAIM_RECOVERED);
   }
 
   private obey(actions: ControlAction[]): void {
@@ -216,6 +241,7 @@ class Runner {
       else if (action.kind === "drain") this.beginDrain("drained", "lease.drain requested");
       else if (action.kind === "stop") this.beginStop();
       else if (action.kind === "discard") unlinkIfPresent(controlFile(this.paths, action.task, action.verb));
+      else if (action.kind === "task-requeue") this.requeueAskedByTask(action.task);
       else {
         const entry = this.running.get(action.task);
         if (entry && entry.stop === undefined) {
@@ -227,10 +253,37 @@ class Runner {
     }
   }
 
+  /**
+   * The task ran `scontrol requeue` of this segment's job: as Slurm would, its processes are stopped now, and it
+   * goes back to the inbox to resume. A task checkpointing at a segment end keeps that reason; it only does not
+   * wait out the rest of the grace.
+   */
+  private requeueAskedByTask(task: string): void {
+    const entry = this.running.get(task);
+    if (entry === undefined || entry.killing !== undefined) return;
+    this.opts.log(`task ${task} attempt ${entry.task.attempt} ran scontrol requeue: stopping it (pid ${entry.pid})`);
+    stopTask(this.tasks, entry, TASK_REQUEUE);
+  }
+
+  /**
+   * On a Slurm segment, the tasks' `scontrol requeue` of the segment's job requeues the task instead (scontrol-shim.ts).
+   * Without the shim that request goes to Slurm, which refuses it (segments are `--no-requeue`).
+   */
+  private installShim(): string | undefined {
+    const job = this.opts.env.SLURM_JOB_ID;
+    if (this.opts.segment === "local" || job === undefined || !/^\d+$/.test(job)) return undefined;
+    try {
+      return installScontrolShim(this.paths, this.id, job);
+    } catch (error) {
+      this.opts.log(`scontrol shim not written: a task's scontrol requeue goes to Slurm: ${String(error)}`);
+      return undefined;
+    }
+  }
+
   private controlFacts() {
     return {
       segment: this.opts.segment,
-      runningHere: (task: string) => this.running.has(task),
+      attemptHere: (task: string) => this.running.get(task)?.task.attempt,
       isDone: (task: string) => existsSync(recordFile(this.paths.done, task)),
     };
   }
@@ -361,6 +414,7 @@ class Runner {
     try {
       this.checkIdle();
       this.beat();
+      this.keepClaimDir();
       await this.recoverer.sweep();
       if (Date.now() - this.lastTmpSweep > TMP_SWEEP_EVERY_MS) {
         this.lastTmpSweep = Date.now();
@@ -433,6 +487,11 @@ class Runner {
       rmdirSync(claimDir(this.paths, this.id));
     } catch (error) {
       this.opts.log(`own claim dir not removed: ${String(error)}`);
+    }
+    try {
+      if (this.tasks.pathFirst !== undefined) removeScontrolShim(this.paths, this.id);
+    } catch (error) {
+      this.opts.log(`own scontrol shim not removed: ${String(error)}`);
     }
     this.beat("exited");
     this.emit({

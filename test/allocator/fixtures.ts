@@ -7,6 +7,7 @@ import {
   parseNodeState,
   type ScontrolNode,
   type ScontrolPartition,
+  type ScontrolReservation,
   type SqueueJob,
 } from "../../src/slurm/index.ts";
 
@@ -140,9 +141,30 @@ const devPartitions = (): ScontrolPartition[] => [
  * The dev cluster, idle, with `jobs` in the queue. `nodes` replaces nodes by name (GPUs in use, CPUs, state):
  * keep GresUsed and CPUAlloc in line with the running jobs, as Slurm does.
  */
-export function devCluster(jobs: SqueueJob[] = [], nodes: ScontrolNode[] = []): ClusterState {
+export function devCluster(
+  jobs: SqueueJob[] = [],
+  nodes: ScontrolNode[] = [],
+  reservations: ScontrolReservation[] = [],
+): ClusterState {
   const replaced = devNodes().map((n) => nodes.find((m) => m.name === n.name) ?? n);
-  return { nowEpoch: NOW, user: "me", partitions: devPartitions(), nodes: replaced, jobs };
+  return { nowEpoch: NOW, user: "me", partitions: devPartitions(), nodes: replaced, jobs, reservations };
+}
+
+/** A reservation on `nodes` from `startIn` seconds after NOW (negative: it began before), for `lasts` seconds. */
+export function reservation(
+  name: string,
+  nodes: string[],
+  startIn: number,
+  lasts: number,
+  flags = ["MAINT", "SPEC_NODES"],
+): ScontrolReservation {
+  return {
+    name,
+    start: { kind: "at", epoch: NOW + startIn },
+    end: { kind: "at", epoch: NOW + startIn + lasts },
+    nodes,
+    flags,
+  };
 }
 
 /**

@@ -104,6 +104,24 @@ cap sacct-after-cancel "sacct -X -P -o JobID,JobName,Partition,Account,AllocTRES
 cap sacct-steps "sacct -P -o JobID,JobName,State,ExitCode,Elapsed,NodeList"
 cap squeue-all-after-cancel "squeue --noheader -t all -o '%i|%P|%j|%u|%T|%M|%l|%L|%S|%e|%D|%R|%b'"
 cap sinfo-N-after "sinfo -N --noheader -o '%N|%P|%a|%l|%L|%T|%D|%G|%C|%m|%f|%E'"
+
+# Reservations, on rtx3090-01 (one node, one partition) and for seconds only: a MAINT one ahead holds a job whose
+# walltime would overlap it pending; one active now; one far ahead on a hostlist with a partition and an account.
+echo "capture.sh: reservations"
+resv_del() { for r in rv-fx-maint rv-fx-now rv-fx-later; do scontrol delete ReservationName=$r >/dev/null 2>&1; done; }
+resv_del
+cap scontrol-show-reservation-none "scontrol show reservation"
+scontrol create reservation ReservationName=rv-fx-maint StartTime=now+5minutes Duration=10 Nodes=rtx3090-01 Flags=MAINT Users=root >/dev/null
+held=$(sb -J fx-resv -p interactive-rtx3090 --gres=gpu:rtx3090:1 -t 10 --wrap 'sleep 300')
+end=$(( $(date +%s) + 30 ))
+until [[ $(squeue -h -j "$held" -o %r) == *eserved* ]] || (( $(date +%s) >= end )); do sleep 0.5; done
+cap squeue-reason-reserved "squeue -j $held -o '%i|%T|%r|%S|%e|%l|%b'"
+scontrol create reservation ReservationName=rv-fx-now StartTime=now Duration=2 Nodes=rtx3090-01 Flags=MAINT,IGNORE_JOBS,OVERLAP Users=root >/dev/null
+scontrol create reservation ReservationName=rv-fx-later StartTime=now+300days Duration=1-00:00:00 Nodes=a100-[01-02] PartitionName=gpu-a100-80 Accounts=research >/dev/null
+cap scontrol-show-reservation "SLURM_TIME_FORMAT=%s scontrol show reservation"
+cap scontrol-show-reservation-wallclock "scontrol show reservation"
+cap scontrol-show-reservation-oneliner "scontrol -o show reservation"
+scancel "$held"; resv_del
 { echo "# captured $(date -u +%FT%TZ) on $(hostname) by test/cluster/capture.sh"
   echo "# $(sinfo --version); cluster $(scontrol show config | awk -F'= ' '/^ClusterName/{print $2}')"; } >"$OUT/VERSION.txt"
 echo "capture.sh: wrote $(ls "$OUT" | wc -l) files to $OUT"

@@ -16,7 +16,8 @@ TIMEOUT=${RV_CLUSTER_TIMEOUT:-90}
 MINJOBAGE=${RV_CLUSTER_MINJOBAGE:-300}
 CLUSTER=rvdev
 NODES=(a6000-01 a6000-02 a100-01 a100-02 mig-01 rtx3090-01 cpu-01 cpu-02)
-PKGS=(slurm-wlm munge slurmdbd mariadb-server openssh-server)
+# sshfs: the chaos suite mounts lease directories through this cluster's sshd (a caching network filesystem).
+PKGS=(slurm-wlm munge slurmdbd mariadb-server openssh-server sshfs)
 ETC=$STATE/etc RUN=$STATE/var/run LOG=$STATE/var/log SPOOL=$STATE/var/spool SSHD_DIR=$STATE/ssh
 
 die() { echo "rv-devcluster: ERROR: $*" >&2; exit 1; }

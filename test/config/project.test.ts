@@ -131,6 +131,18 @@ describe("parsing rv.toml", () => {
       /\(line 4\): jobs\.train\.env\.A-B: not a variable name/,
     );
   });
+
+  it("refuses a job's name, a task name or a tag with a newline, naming the character", () => {
+    expect(parseError('[jobs."a\\nb"]\ncommand = "x"\n').message).toMatch(
+      /jobs\.a\nb: a job's name "a\\nb" has a newline \(\\n\) in it: use letters/,
+    );
+    expect(parseError('[jobs.train]\ncommand = "x"\nname = "a\\tb"\n').message).toMatch(
+      /\(line 3\): jobs\.train\.name: "a\\tb" has a tab \(\\t\) in it/,
+    );
+    expect(parseError('[defaults]\ntags = ["ok", "a\\u0007"]\n').message).toMatch(
+      /\(line 2\): defaults\.tags\.1: "a\\u0007" has control character U\+0007 in it/,
+    );
+  });
 });
 
 describe("lineOfKey", () => {

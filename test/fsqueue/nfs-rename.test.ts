@@ -18,7 +18,10 @@ import {
 import { makeHome } from "../helpers/home.ts";
 import { makeTask, openLease, publish } from "./factory.ts";
 
-const nfs = vi.hoisted(() => ({ next: undefined as undefined | "happened-then-EIO" | "EIO" }));
+const nfs = vi.hoisted(() => ({
+  next: undefined as undefined | "happened-then-EIO" | "EIO",
+  link: [] as ("ENOENT" | "happened-then-ESTALE")[],
+}));
 
 vi.mock("node:fs", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs")>();
@@ -29,7 +32,19 @@ vi.mock("node:fs", async (importOriginal) => {
     if (mode) throw Object.assign(new Error(`EIO: i/o error, rename '${from}' -> '${to}'`), { code: "EIO" });
     real.renameSync(from, to);
   };
-  return { ...real, default: { ...real, renameSync }, renameSync };
+  // Each call takes the next scripted answer: ENOENT without linking (sshfs with caching, for a file it has
+  // just created), or the link done and ESTALE reported (its reply lost); then real links.
+  const linkSync: typeof real.linkSync = (from, to) => {
+    const mode = nfs.link.shift();
+    if (mode === "happened-then-ESTALE") real.linkSync(from, to);
+    if (mode)
+      throw Object.assign(new Error(`${mode.replace(/.*-/, "")}: link '${from}' -> '${to}'`), {
+        code: mode.replace(/.*-/, ""),
+      });
+    real.linkSync(from, to);
+  };
+  const mocked = { renameSync, linkSync };
+  return { ...real, default: { ...real, ...mocked }, ...mocked };
 });
 
 let home: { root: string; cleanup: () => void };
@@ -42,6 +57,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   nfs.next = undefined;
+  nfs.link = [];
   home.cleanup();
 });
 
@@ -70,4 +86,18 @@ test("invariant 6: at-least-once, with attempt numbers — a takeover rename tha
   expect(readPending(p).map((e) => [e.key, e.task.attempt])).toEqual([[key, 2]]);
   expect(fs.readdirSync(claimDir(p, "cli-1"))).toEqual([]);
   expect(fs.existsSync(recordFile(p.inbox, key))).toBe(true);
+});
+
+test("invariant 1: a publish is whole or absent — a link refused with ENOENT for a staging file that is there is asked again", () => {
+  nfs.link = ["ENOENT", "ENOENT"];
+  const key = publish(p, makeTask());
+  expect(listRecordKeys(p.inbox)).toEqual([key]);
+  expect(fs.readdirSync(p.tmp)).toEqual([]);
+});
+
+test("invariant 1: a publish is whole or absent — a link that happened but reported ESTALE is found to be ours, not a clash", () => {
+  nfs.link = ["happened-then-ESTALE"];
+  const key = publish(p, makeTask());
+  expect(readPending(p).map((e) => e.key)).toEqual([key]);
+  expect(fs.readdirSync(p.tmp)).toEqual([]);
 });

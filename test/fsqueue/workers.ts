@@ -34,7 +34,33 @@ export async function goAll<T>(workers: Worker[]): Promise<T[]> {
   });
 }
 
+/**
+ * Releases every worker at once and returns each one's JSON result once all have answered, all of them still
+ * alive (a lock's taker must not exit before the others have looked); then closes their stdin and waits for them.
+ */
+export async function goAllAlive<T>(workers: Worker[]): Promise<T[]> {
+  const answers = workers.map(() => "");
+  workers.forEach((w, i) => {
+    w.process.stdout?.on("data", (chunk) => {
+      answers[i] += String(chunk);
+    });
+  });
+  for (const w of workers) w.process.stdin?.write("go\n");
+  await waitFor(() => answers.every((text) => text.endsWith("\n")), { what: "every worker's answer", intervalMs: 10 });
+  for (const w of workers) w.process.stdin?.end();
+  await Promise.all(workers.map((w) => w.process));
+  return answers.map((text) => JSON.parse(text) as T);
+}
+
 /** Runs the given worker processes concurrently, released together, and returns their results. */
 export async function race<T>(argLists: string[][]): Promise<T[]> {
   return goAll<T>(await startWorkers(argLists));
+}
+
+/** The pid of a process of this host that has exited: what a holder that died leaves in its lock. */
+export async function deadPid(): Promise<number> {
+  const child = execa(process.execPath, ["-e", ""]);
+  await child;
+  if (child.pid === undefined) throw new Error("the short-lived process got no pid");
+  return child.pid;
 }

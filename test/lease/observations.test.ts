@@ -1,6 +1,13 @@
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { heartbeatFile, leasePaths, PROTOCOL_VERSION, writeRecordAtomic } from "../../src/fsqueue/index.ts";
+import {
+  claimDir,
+  claimFile,
+  heartbeatFile,
+  leasePaths,
+  PROTOCOL_VERSION,
+  writeRecordAtomic,
+} from "../../src/fsqueue/index.ts";
 import { type Observer, readRunnerViews } from "../../src/lease/index.ts";
 import { makeHeartbeat } from "../fsqueue/factory.ts";
 import { makeHome } from "../helpers/home.ts";
@@ -23,6 +30,9 @@ describe("observations kept across one-shot reads", () => {
     // The compute node's clock is an hour off: it must not matter.
     const hb = makeHeartbeat({ host: "node7", counter, time: "2020-01-01T00:00:00.000Z", lease: "gpu" });
     writeRecordAtomic(p.tmp, heartbeatFile(p, hb.runner), { ...hb, v: PROTOCOL_VERSION });
+    // It holds a claim, so a stale look shows it stale (with nothing claimed it would be gone).
+    mkdirSync(claimDir(p, hb.runner), { recursive: true });
+    writeFileSync(claimFile(p, hb.runner, "t1"), "{}");
     return p;
   }
 
@@ -51,11 +61,11 @@ describe("observations kept across one-shot reads", () => {
     expect(readRunnerViews(p, observer(1_006_000))[0]?.heartbeatAgeMs).toBe(0);
   });
 
-  test("each observer host keeps its own memory; runners on the observer's host are judged by pid, not kept", () => {
+  test("each observer host keeps its own memory, of the runners on its own host too", () => {
     const p = beat(5);
     readRunnerViews(p, observer(0));
     readRunnerViews(p, { ...observer(0), host: "login2" });
     readRunnerViews(p, { ...observer(0), host: "node7" });
-    expect(readdirSync(p.observed).sort()).toEqual(["login1.json", "login2.json"]);
+    expect(readdirSync(p.observed).sort()).toEqual(["login1.json", "login2.json", "node7.json"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Candidate, Strategy } from "../../src/allocator/index.ts";
-import { racersOf, type UnshapedLease } from "../../src/lease/index.ts";
+import { racersOf, shapeLease, type UnshapedLease } from "../../src/lease/index.ts";
 import { estimate, MIN, NOW, strategy } from "../allocator/fixtures.ts";
 
 const lease: UnshapedLease = {
@@ -77,5 +77,28 @@ describe("racersOf", () => {
       expect(r.script).toContain(`lease claim --lease "$RV_LEASE" --attempt 2 --rank ${rank} `);
       expect(directives(r.script)).toContain(`--output='/shared/rv/leases/sweep/alloc/2/${rank}.out'`);
     }
+  });
+
+  test("a walltime cut to end before a reservation: segment 0 asks for it, the lease's later segments the whole one", () => {
+    const endsBefore = {
+      name: "rv-maint",
+      startEpoch: NOW + 330,
+      endEpoch: NOW + 930,
+      nodes: ["rtx3090-01"],
+      maint: true,
+      segmentSeconds: 20 * MIN,
+    };
+    const cut = strategy({
+      id: "rtx3090:1x1:4m",
+      partition: "interactive-rtx3090",
+      gpuType: "rtx3090",
+      gpusPerNode: 1,
+      wallSeconds: 4 * MIN,
+      endsBefore,
+    });
+    const candidate = { strategy: cut, estimate: estimate(0), probe: null, rank: 1, kept: true, why: "kept" };
+    const [racer] = racersOf("/shared/rv", lease, { at: NOW, candidates: [candidate] }, 1);
+    expect(directives(racer?.script ?? "")).toContain("--time=00:04:00");
+    expect(shapeLease(lease, cut).request.segmentSeconds).toBe(20 * MIN);
   });
 });

@@ -100,12 +100,15 @@ describe("resolveSelection", () => {
     writeFileSync(join(leasePaths(home.root, "sweep").done, "0002bb.json"), "{}");
   });
   afterEach(() => home.cleanup());
+  const noBad = () => {
+    throw new Error("no lease record here is bad");
+  };
 
   it("keeps what this place holds and hands back what the other place's candidates win", () => {
     const elsewhere = [{ tasks: [{ lease: "local", id: "0003cc" }], total: 1 }];
-    const newest = resolveSelection(home.root, { refs: ["1"], lease: null, all: false, tags: [], elsewhere });
+    const newest = resolveSelection(home.root, { refs: ["1"], lease: null, all: false, tags: [], elsewhere }, noBad);
     expect(newest).toEqual({ here: [], elsewhere: [{ lease: "local", id: "0003cc" }] });
-    const older = resolveSelection(home.root, { refs: ["2"], lease: null, all: false, tags: [], elsewhere });
+    const older = resolveSelection(home.root, { refs: ["2"], lease: null, all: false, tags: [], elsewhere }, noBad);
     expect(older).toEqual({ here: [{ lease: "sweep", id: "0002bb" }], elsewhere: [] });
   });
 });

@@ -7,12 +7,17 @@ import { observeListing } from "../../src/runner/recovery.ts";
 import { nextPollDelay } from "../../src/runner/wake.ts";
 import { makeTask } from "./factory.ts";
 
-function control(target: string, verb: Control["verb"]): Control {
-  return { v: PROTOCOL_VERSION, target, verb, requestedAt: new Date().toISOString(), requestedBy: "test" };
+function control(target: string, verb: Control["verb"], byAttempt?: number): Control {
+  const requestedAt = new Date().toISOString();
+  return { v: PROTOCOL_VERSION, target, verb, requestedAt, requestedBy: "test", ...(byAttempt && { byAttempt }) };
 }
 
 describe("controlActions", () => {
-  const facts = { segment: "3", runningHere: (id: string) => id === "here", isDone: (id: string) => id === "done" };
+  const facts = {
+    segment: "3",
+    attemptHere: (id: string) => (id === "here" ? 2 : undefined),
+    isDone: (id: string) => id === "done",
+  };
   it.each([
     { name: "the end of this runner's segment", control: control("segment-3", "end"), want: [{ kind: "segment-end" }] },
     { name: "the end of another segment is not ours", control: control("segment-2", "end"), want: [] },
@@ -45,6 +50,21 @@ describe("controlActions", () => {
       control: control("done", "requeue"),
       want: [{ kind: "discard", task: "done", verb: "requeue" }],
     },
+    {
+      name: "the running attempt's own requeue (scontrol requeue)",
+      control: control("here", "requeue", 2),
+      want: [{ kind: "task-requeue", task: "here" }],
+    },
+    {
+      name: "an earlier attempt's own requeue does not stop the running one, and stays until the task ends",
+      control: control("here", "requeue", 1),
+      want: [],
+    },
+    {
+      name: "a task's own requeue, once the task has finished, is discarded",
+      control: control("done", "requeue", 2),
+      want: [{ kind: "discard", task: "done", verb: "requeue" }],
+    },
     { name: "lease.cancel means nothing", control: control("lease", "cancel"), want: [] },
   ])("$name", ({ control: c, want }) => {
     expect(controlActions([c], facts)).toEqual(want);
@@ -74,9 +94,9 @@ describe("verdictFor", () => {
       want: { state: "cancelled", reason: "cancelled by user" },
     },
     {
-      end: { kind: "spawn-failed", reason: "command not found: x" },
+      end: { kind: "spawn-failed", reason: "x: command not found", exitCode: 127 },
       cancelled: true,
-      want: { state: "failed", reason: "command not found: x" },
+      want: { state: "failed", exitCode: 127, reason: "x: command not found" },
     },
   ] as const)("$end.kind $end.exitCode $end.signal cancelled=$cancelled", ({ end, cancelled, want }) => {
     expect(verdictFor(end, cancelled)).toMatchObject(want);

@@ -1,9 +1,12 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ATTEMPT_TAG_VAR, inheritedEnv } from "../../src/config/index.ts";
 import { PROTOCOL_VERSION, type RvEvent } from "../../src/fsqueue/index.ts";
-import { killGroup, killOrphans, unfinishedStarts } from "../../src/runner/index.ts";
+import { killAttempt, killOrphans, unfinishedStarts } from "../../src/runner/index.ts";
+import { leftoversNote } from "../../src/runner/kill.ts";
 import { parseProcStat, readProcStart } from "../../src/runner/proc.ts";
+import { attemptTag, environHasTag, taggedPids } from "../../src/runner/tag.ts";
 import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { processRunning, readPids } from "./harness.ts";
@@ -36,73 +39,118 @@ describe("unfinishedStarts", () => {
       event("finished", "c", 2),
     ];
     expect(unfinishedStarts(events)).toEqual([
-      { task: "b", attempt: 2, pid: 12, procStart: 102 },
-      { task: "c", attempt: 1, pid: 13, procStart: 103 },
+      { runner: "r", task: "b", attempt: 2, pid: 12, procStart: 102 },
+      { runner: "r", task: "c", attempt: 1, pid: 13, procStart: 103 },
     ]);
   });
 });
 
-describe("killing process groups", () => {
+describe("the attempt tag in /proc/PID/environ", () => {
+  const environ = (...entries: string[]) => Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
+
+  it("matches the whole entry only, wherever it stands", () => {
+    expect(environHasTag(environ("RV_ATTEMPT_TAG=r/t/1", "PATH=/bin"), "r/t/1")).toBe(true);
+    expect(environHasTag(environ("PATH=/bin", "RV_ATTEMPT_TAG=r/t/1"), "r/t/1")).toBe(true);
+    expect(environHasTag(environ("RV_ATTEMPT_TAG=r/t/10"), "r/t/1")).toBe(false);
+    expect(environHasTag(environ("X_RV_ATTEMPT_TAG=r/t/1"), "r/t/1")).toBe(false);
+    expect(environHasTag(environ("NOTE=RV_ATTEMPT_TAG=r/t/1"), "r/t/1")).toBe(false);
+    expect(environHasTag(Buffer.alloc(0), "r/t/1")).toBe(false);
+  });
+
+  it("is not passed on to a runner started from inside a task, so that it never passes for the task's", () => {
+    const env = { [ATTEMPT_TAG_VAR]: "r/t/1", RV_HOME: "/h", PATH: "/bin" };
+    expect(inheritedEnv(env, { withRvSettings: true })).toEqual({ RV_HOME: "/h", PATH: "/bin" });
+  });
+});
+
+describe("killing an attempt's processes", () => {
   let home: ReturnType<typeof makeHome>;
   beforeEach(() => {
     home = makeHome();
   });
   afterEach(() => home.cleanup());
 
-  /** A detached leader with a child and a grandchild, all writing their pids. */
+  /**
+   * A detached leader, as the runner starts a task, with the attempt's tag in its environment: a child and a
+   * grandchild in its group, and two strays outside it: one that left with setsid, and a double-forked daemon
+   * (setsid, then its parent exits). Each writes its pid.
+   */
   let families = 0;
-  async function family(extra = "") {
+  async function family(tag: string, extra = "") {
     families++;
-    const pidFile = join(home.root, `pids.${families}`);
-    const leader = execa(
-      "bash",
-      ["-c", `${extra}\nsleep 1000 & echo $! >> ${pidFile}; (sleep 1000 & echo $! >> ${pidFile}; wait) & wait`],
-      {
-        detached: true,
-        stdin: "ignore",
-        reject: false,
-      },
-    );
-    const pids = await waitFor(() => (readPids(pidFile).length === 2 ? readPids(pidFile) : undefined), {
-      what: "pids",
+    const groupFile = join(home.root, `group.${families}`);
+    const strayFile = join(home.root, `strays.${families}`);
+    const script = `${extra}
+sleep 1000 & echo $! >> ${groupFile}
+(sleep 1000 & echo $! >> ${groupFile}; wait) &
+setsid sh -c 'echo $$ >> ${strayFile}; exec sleep 1000' &
+setsid sh -c 'sleep 1000 & echo $! >> ${strayFile}' &
+wait`;
+    // No pipes: the strays would hold them open after the leader's end.
+    const leader = execa("bash", ["-c", script], {
+      detached: true,
+      stdio: "ignore",
+      reject: false,
+      env: { [ATTEMPT_TAG_VAR]: tag },
     });
-    return { leader, pid: leader.pid as number, pids };
+    const both = () => [readPids(groupFile), readPids(strayFile)];
+    const [group = [], strays = []] = await waitFor(
+      () => (both().every((pids) => pids.length === 2) ? both() : undefined),
+      { what: "pids" },
+    );
+    return { leader, procs: { pgid: leader.pid as number, tag }, group, strays, pids: [...group, ...strays] };
   }
 
-  it("killGroup terminates the leader and its grandchildren", async () => {
-    const { leader, pid, pids } = await family();
-    expect(await killGroup(pid, 2000)).toBe("terminated");
+  it("killAttempt terminates the leader, its grandchildren, and what left its group by setsid or as a daemon", async () => {
+    const { leader, procs, pids } = await family("r/a/1");
+    expect(taggedPids("r/a/1")).toEqual(expect.arrayContaining([procs.pgid, ...pids]));
+    expect(await killAttempt(procs, 2000)).toMatchObject({ outcome: "terminated", group: true });
     expect((await leader).signal).toBe("SIGTERM");
-    for (const child of pids) expect(processRunning(child)).toBe(false);
+    for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+    expect(taggedPids("r/a/1")).toEqual([]);
   });
 
-  it("killGroup escalates to SIGKILL when SIGTERM is ignored", async () => {
-    const { leader, pid, pids } = await family("trap '' TERM");
-    expect(await killGroup(pid, 200)).toBe("killed");
+  it("killAttempt escalates to SIGKILL when SIGTERM is ignored, outside the group too", async () => {
+    const { leader, procs, pids } = await family("r/a/1", "trap '' TERM");
+    expect((await killAttempt(procs, 200)).outcome).toBe("killed");
     expect((await leader).signal).toBe("SIGKILL");
-    for (const child of pids) expect(processRunning(child)).toBe(false);
+    for (const pid of pids) expect(processRunning(pid), `pid ${pid}`).toBe(false);
   });
 
-  it("killGroup of a group that is gone is a no-op", async () => {
-    const { leader, pid } = await family();
-    await killGroup(pid, 1000);
+  it("killAttempt stops what is left outside the group once the leader is gone, and says so", async () => {
+    const { leader, procs, group, strays } = await family("r/a/1");
+    process.kill(-procs.pgid, "SIGKILL");
     await leader;
-    expect(await killGroup(pid, 1000)).toBe("gone");
+    await waitFor(() => group.every((pid) => !processRunning(pid)), { what: "the group to die" });
+    const kill = await killAttempt(procs, 2000);
+    expect(kill).toMatchObject({ outcome: "terminated", group: false });
+    expect(kill.strays.sort()).toEqual(strays.sort());
+    for (const pid of strays) expect(processRunning(pid), `pid ${pid}`).toBe(false);
+    expect(leftoversNote(kill)).toBe(
+      `rv: the task's main process exited; rv stopped what it left running (2 processes outside its process group (pid ${kill.strays.join(", ")})): ended on SIGTERM`,
+    );
   });
 
-  it("killOrphans kills a started attempt's group only when its pid is still the same process", async () => {
-    const orphan = await family();
-    const stranger = await family();
+  it("killAttempt of an attempt that is gone is a no-op", async () => {
+    const { leader, procs } = await family("r/a/1");
+    await killAttempt(procs, 1000);
+    await leader;
+    expect(await killAttempt(procs, 1000)).toEqual({ outcome: "gone", group: false, strays: [] });
+  });
+
+  it("killOrphans kills an attempt's group only when its pid is still the same process, and its strays", async () => {
+    const orphan = await family(attemptTag("r", "a", 1));
+    const stranger = await family(attemptTag("another-runner", "x", 1));
     const events = [
-      event("started", "a", 1, { pid: orphan.pid, procStart: readProcStart(orphan.pid) }),
-      // The pid was reused: the process now under it started at another time.
-      event("started", "b", 1, { pid: stranger.pid, procStart: (readProcStart(stranger.pid) ?? 0) - 1 }),
+      event("started", "a", 1, { pid: orphan.procs.pgid, procStart: readProcStart(orphan.procs.pgid) }),
+      // The pid was reused: the process now under it started at another time, and is another attempt's.
+      event("started", "b", 1, { pid: stranger.procs.pgid, procStart: (readProcStart(stranger.procs.pgid) ?? 0) - 1 }),
     ];
     const killed = await killOrphans(events);
     expect(killed.map((k) => k.task)).toEqual(["a"]);
     for (const pid of orphan.pids) expect(processRunning(pid)).toBe(false);
     for (const pid of stranger.pids) expect(processRunning(pid)).toBe(true);
-    await killGroup(stranger.pid, 1000);
+    await killAttempt(stranger.procs, 1000);
     await Promise.all([orphan.leader, stranger.leader]);
   });
 });

@@ -106,7 +106,7 @@ describe("a task runs", () => {
 });
 
 describe("a task that cannot start", () => {
-  it("fails with a reason when its command does not exist", async () => {
+  it("fails as a shell would when its command does not exist: exit 127, with the reason", async () => {
     const p = paths(home.root, LEASE);
     home.start(LEASE);
     const task = makeTask(LEASE, { command: { kind: "argv", argv: ["rv-no-such-command-xyz", "--flag"] } });
@@ -114,10 +114,10 @@ describe("a task that cannot start", () => {
     const done = await waitDone(p, task.id);
     expect(done).toMatchObject({
       state: "failed",
-      exitCode: null,
-      reason: "command not found: rv-no-such-command-xyz",
+      exitCode: 127,
+      reason: "rv-no-such-command-xyz: command not found",
     });
-    expect(taskLog(p, task.id, 1, "err")).toContain("command not found: rv-no-such-command-xyz");
+    expect(taskLog(p, task.id, 1, "err")).toBe("rv: rv-no-such-command-xyz: command not found\n");
   });
 
   it("fails with a reason when its working directory is missing", async () => {

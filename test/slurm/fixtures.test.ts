@@ -13,6 +13,7 @@ import {
   parseScontrolJobs,
   parseScontrolNodes,
   parseScontrolPartitions,
+  parseScontrolReservations,
   parseSinfo,
   parseSqueue,
   parseSqueueJson,
@@ -34,6 +35,7 @@ const parsers: Record<string, (text: string) => Summary> = {
   "scontrol-job": (t) => summary(parseScontrolJobs(t, UTC)),
   "scontrol-partition": (t) => summary(parseScontrolPartitions(t)),
   "scontrol-node": (t) => summary(parseScontrolNodes(t)),
+  "scontrol-reservation": (t) => summary(parseScontrolReservations(t, UTC)),
   "sbatch-submit": (t) => (parseSbatchSubmit(t).ok ? { records: 1, issues: 0 } : { records: 0, issues: 1 }),
   "sbatch-test-only": (t) => ({ records: parseTestOnly(t, UTC).kind === "estimate" ? 1 : 0, issues: 0 }),
   "sbatch-error": (t) => ({ records: classifySbatchError(t).message === "" ? 0 : 1, issues: 0 }),
@@ -120,6 +122,11 @@ const liveUses: Record<string, LiveUse> = {
   "sacct-steps": use("sacct", 27),
   "squeue-all-after-cancel": use("squeue", 15),
   "sinfo-N-after": use("sinfo", 8),
+  "scontrol-show-reservation-none": use("scontrol-reservation", 0),
+  "squeue-reason-reserved": use("squeue", 1),
+  "scontrol-show-reservation": use("scontrol-reservation", 3),
+  "scontrol-show-reservation-wallclock": use("scontrol-reservation", 3),
+  "scontrol-show-reservation-oneliner": use("scontrol-reservation", 3),
 };
 
 describe("live captures (live/INDEX.tsv, Slurm 22.05.8)", () => {

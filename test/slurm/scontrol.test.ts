@@ -4,6 +4,8 @@ import {
   parseScontrolJobs,
   parseScontrolNodes,
   parseScontrolPartitions,
+  parseScontrolReservations,
+  parseSqueue,
   tresGpus,
 } from "../../src/slurm/index.ts";
 import { at, fixture, gpu, live, seconds, UTC } from "./fixture.ts";
@@ -375,6 +377,64 @@ describe("scontrol on live captures (Slurm 22.05.8)", () => {
       expect(plain.issues).toEqual([]);
       expect(plain.records).toEqual(detailed.records.map((n) => ({ ...n, gresUsed: null })));
       expect(parseScontrolNodes(live("scontrol-show-node-oneliner").stdout)).toEqual(plain);
+    });
+  });
+
+  describe("show reservation", () => {
+    // run as rv runs it: SLURM_TIME_FORMAT=%s, so times are epochs
+    const { records, issues } = parseScontrolReservations(live("scontrol-show-reservation").stdout);
+    const epoch = (n: number) => ({ kind: "at", epoch: n });
+
+    test("a MAINT one ahead, one active now (with more flags), one far ahead on a hostlist of two nodes", () => {
+      expect(live("scontrol-show-reservation").command).toBe("SLURM_TIME_FORMAT=%s scontrol show reservation");
+      expect(issues).toEqual([]);
+      expect(records).toEqual([
+        {
+          name: "rv-fx-maint",
+          start: epoch(1796313187),
+          end: epoch(1796313787),
+          nodes: ["rtx3090-01"],
+          flags: ["MAINT", "SPEC_NODES"],
+        },
+        {
+          name: "rv-fx-now",
+          start: epoch(1796312887),
+          end: epoch(1796313007),
+          nodes: ["rtx3090-01"],
+          flags: ["MAINT", "OVERLAP", "IGNORE_JOBS", "SPEC_NODES"],
+        },
+        {
+          name: "rv-fx-later",
+          start: epoch(1822232887),
+          end: epoch(1822319287),
+          nodes: ["a100-01", "a100-02"],
+          flags: ["SPEC_NODES"],
+        },
+      ]);
+    });
+
+    test("wall-clock times (UTC here) and -o one-liners give the same records", () => {
+      expect(parseScontrolReservations(live("scontrol-show-reservation-wallclock").stdout, UTC)).toEqual({
+        records,
+        issues,
+      });
+      expect(parseScontrolReservations(live("scontrol-show-reservation-oneliner").stdout, UTC)).toEqual({
+        records,
+        issues,
+      });
+    });
+
+    test("none: scontrol says so on stdout with status 0, which is no record and no issue", () => {
+      const none = live("scontrol-show-reservation-none");
+      expect([none.rc, none.stdout.trim()]).toEqual([0, "No reservations in the system"]);
+      expect(parseScontrolReservations(none.stdout)).toEqual({ records: [], issues: [] });
+    });
+
+    test("a job whose walltime would reach into a MAINT reservation pends with Slurm's reason for it", () => {
+      const { records: jobs } = parseSqueue(live("squeue-reason-reserved").stdout, UTC);
+      expect(jobs.map((j) => [j.state.kind, j.reason, j.timeLimit])).toEqual([
+        ["pending", "ReqNodeNotAvail, Reserved for maintenance", seconds(600)],
+      ]);
     });
   });
 });

@@ -1,9 +1,10 @@
+import type { z } from "zod";
 import { RvError } from "../../errors.ts";
-import { logsOp, logsSearchOp } from "../../ops/index.ts";
+import { LogFollowedSchema, logsOp, logsSearchOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";
-import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
+import { missingJson, onSelectedTasks, reconnecting, reportMissing } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
 
 export interface LogsOptions {
@@ -48,10 +49,22 @@ export async function runLogs(ctx: Context, ref: string | undefined, options: Lo
   // Only following waits for the person to stop it: any other call ends by itself, and Ctrl-C ends rv.
   const interrupt = input.follow ? onInterrupt() : null;
   try {
-    const sink = cliSink(ctx);
+    // Where following has got: a dropped connection resumes there (reconnecting), nothing printed twice.
+    let resume: z.infer<typeof LogFollowedSchema> | null = null;
+    const followed = (facts: unknown) => {
+      const at = LogFollowedSchema.safeParse(facts);
+      if (at.success) resume = at.data;
+    };
+    const sink = { ...cliSink(ctx), progress: followed };
     const selection = { refs: [ref], lease: options.lease ?? null, all: false, tags: [] };
     const { reached } = await onSelectedTasks(ctx, selection, (place, select) =>
-      place.call(logsOp, { ...input, select }, { sink, ...(interrupt && { signal: interrupt.signal }) }),
+      reconnecting(
+        ctx,
+        place,
+        () =>
+          place.call(logsOp, { ...input, select, resume }, { sink, ...(interrupt && { signal: interrupt.signal }) }),
+        interrupt?.signal,
+      ),
     );
     const log = reached.find(({ value }) => value.log)?.value.log;
     if (!log) throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`);
@@ -141,5 +154,6 @@ async function runTaggedLogs(
 /** A task that never started never will have logs; one that waits has none yet. */
 function noLogWhy(state: string, stream: string): string {
   if (state === "dep_failed" || state === "cancelled") return `it never started, so it has no ${stream}`;
+  if (state === "unknown") return `its done record cannot be read, and no ${stream} of it was found`;
   return `it has no ${stream} yet`;
 }

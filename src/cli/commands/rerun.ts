@@ -1,3 +1,4 @@
+import { labelProblem } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import { rerunOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
@@ -13,6 +14,8 @@ export async function runRerun(
 ): Promise<number> {
   const [ref, ...argv] = words;
   if (ref === undefined) throw new RvError("usage", "name the task to run again: rv rerun TASK [-- NEW ARGV]");
+  const problem = options.name === undefined ? undefined : labelProblem(options.name);
+  if (problem !== undefined) throw new RvError("usage", `--name: ${problem}`);
   const input = {
     env: parseEnvFlags(options.env, ctx.env),
     argv: argv.length > 0 ? argv : null,

@@ -3,6 +3,7 @@ import type { GpuPool } from "../../slurm/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { paint, printJson, renderTable } from "../output.ts";
+import { describeReservation } from "./reservation-text.ts";
 
 export interface ResourcesOptions {
   partition: string[];
@@ -22,11 +23,19 @@ export async function runResources(ctx: Context, options: ResourcesOptions): Pro
   const result = await (ctx.cluster ?? ctx.local).call(resourcesOp, { partitions: options.partition });
   const pools = result.pools.map((pool) => ({ ...pool, ...(gpus !== undefined && { request: verdict(pool, gpus) }) }));
   if (ctx.json) {
-    printJson(ctx.io, { cluster: cluster.name, at: result.at, request: gpus ?? null, pools });
+    const { at, reservations } = result;
+    printJson(ctx.io, { cluster: cluster.name, at, request: gpus ?? null, pools, reservations });
     return 0;
   }
   ctx.io.out(renderPools(ctx, result.pools));
   ctx.io.out(`${meaning(ctx, result.pools, gpus)}\n`);
+  const nowEpoch = Math.floor(Date.parse(result.at) / 1000);
+  if (result.reservations.length > 0) {
+    ctx.io.out("reservations (their nodes run no lease's job while they last; segments end before them):\n");
+  }
+  for (const r of result.reservations) {
+    ctx.io.out(`  ${describeReservation(r, nowEpoch)} [${r.partitions.join(", ")}]\n`);
+  }
   return 0;
 }
 

@@ -5,8 +5,17 @@ import { formatDuration as slurmDuration } from "../../slurm/index.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";
-import { formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
+import { type Color, cut, formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
 import { isMissing, placeOfLease } from "../route.ts";
+
+/** A gone runner (dead, its tasks recovered) is listed dim until its heartbeat is pruned: it holds nothing. */
+const HEALTH_COLOR: Record<RunnerView["health"], Color> = {
+  ok: "green",
+  draining: "yellow",
+  stale: "red",
+  gone: "dim",
+  exited: "yellow",
+};
 
 export function renderRunners(ctx: Context, runners: RunnerView[]): string {
   const rows = runners
@@ -15,7 +24,7 @@ export function renderRunners(ctx: Context, runners: RunnerView[]): string {
       `  ${r.id}`,
       r.host,
       String(r.pid),
-      paint(ctx.io, r.health === "ok" ? "green" : r.health === "stale" ? "red" : "yellow", r.health),
+      paint(ctx.io, HEALTH_COLOR[r.health], r.health),
       `${formatDuration(r.heartbeatAgeMs)} ago`,
       `${r.running} running`,
       `gpus ${r.gpus.length - r.freeGpus.length}/${r.gpus.length}`,
@@ -30,7 +39,7 @@ export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase 
   const live = s.runners.filter(isLiveRunner).length;
   const lines = [
     `${paint(ctx.io, "bold", `lease ${s.lease}`)}  ${s.state}  ${plural(live, "live runner")}  GPUs ${s.gpus.busy} busy / ${s.gpus.free} free`,
-    `  tasks: ${c.pending} pending, ${c.running} running, ${c.lost} lost, ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled${s.bad ? `; ${s.bad} bad files in bad/` : ""}`,
+    `  tasks: ${c.pending} pending, ${c.running} running, ${c.lost} lost, ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled${c.unknown ? `, ${c.unknown} unknown` : ""}${s.bad ? `; ${s.bad} bad files in bad/` : ""}`,
   ];
   if (phase) lines.push(phaseLine(ctx, s, phase));
   else if (live === 0 && s.state === "active") {
@@ -104,7 +113,7 @@ function renderClusterStatus(ctx: Context, c: ClusterStatus): string {
     ["  job", "name", "partition", "state", "time", "left", "nodes/reason"],
     s.jobs.map((j) => [
       `  ${j.jobId}`,
-      j.name ?? "-",
+      cut(j.name ?? "-"),
       j.partition ?? "-",
       j.state.kind,
       j.elapsed?.kind === "seconds" ? formatDuration(j.elapsed.seconds * 1000) : "-",

@@ -1,3 +1,4 @@
+import type { TaskView } from "../../lease/index.ts";
 import type { Place, TaskSpec } from "../../ops/index.ts";
 import { runOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
@@ -34,9 +35,14 @@ export async function stayWith(
       return stuck ? stuck.exitCode : result.exitStatus;
     }
     if (stuck) throw stuck;
-    if (!input.follow) for (const view of result.tasks) ctx.io.err(`rv: ${view?.id} ${view?.state}\n`);
+    // Following, the task's own stderr told why it failed (a command not found, too); waiting, rv tells it.
+    if (!input.follow) for (const view of result.tasks) ctx.io.err(`rv: ${view?.id} ${view?.state}${why(view)}\n`);
     return result.exitStatus;
   } finally {
     interrupt.done();
   }
+}
+
+function why(view: TaskView | null): string {
+  return view?.reason && view.state !== "succeeded" ? `: ${view.reason}` : "";
 }

@@ -130,12 +130,13 @@ export function maxRunningOf(text: string, group: string | undefined): { group: 
   return { group, max };
 }
 
-/** A spec field's problem told in terms of its flag: `timeRequest` is `--time-request`. */
+/** A spec field's problem told in terms of its flag: `timeRequest` is `--time-request`, `tags` is `--tag`. */
 function flagMessage(issue: { path: PropertyKey[]; message: string } | undefined): string {
   if (issue === undefined) return "invalid task";
   const [field] = issue.path;
   if (typeof field !== "string") return issue.message;
-  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`;
+  const flag = field === "tags" ? "tag" : field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return `--${flag}: ${issue.message}`;
 }
 
 /** The text of `--from FILE`: `-` is standard input. */

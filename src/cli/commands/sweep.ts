@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { PLAIN_WORD_RULE, plainWordProblem } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import type { TaskView } from "../../lease/index.ts";
 import {
@@ -14,7 +15,7 @@ import {
   TaskSpecSchema,
 } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
-import { plural, printJson, renderTable } from "../output.ts";
+import { cut, plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir } from "./job.ts";
@@ -75,8 +76,8 @@ export async function runSweep(
       "\n",
   );
   const rows = [
-    ...result.submitted.map((r) => [r.id ?? "-", r.name ?? "-", result.dryRun ? "would submit" : "submitted"]),
-    ...result.skipped.map((r) => [r.id ?? "-", r.name ?? "-", `skipped (${r.state})`]),
+    ...result.submitted.map((r) => [r.id ?? "-", cut(r.name ?? "-"), result.dryRun ? "would submit" : "submitted"]),
+    ...result.skipped.map((r) => [r.id ?? "-", cut(r.name ?? "-"), `skipped (${r.state})`]),
   ];
   ctx.io.out(renderTable(ctx.io, ["id", "name", ""], rows));
   for (const note of result.warnings) ctx.io.err(`rv: warning: ${note}\n`);
@@ -97,6 +98,8 @@ export function sweepSpecs(
   }
   const points = options.from === undefined ? expandGrid(parseGrid(argv)) : pointsFrom(options.from, argv);
   const sweep = options.sweep ?? defaultSweepId(argv, points);
+  const problem = plainWordProblem(sweep);
+  if (problem !== undefined) throw new RvError("usage", `--sweep ${problem}`, { hint: PLAIN_WORD_RULE });
   const { maxRunning, ...flags } = options;
   const defaults = {
     ...flagDefaults(flags, env),
@@ -130,9 +133,7 @@ function specOf(
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new RvError("usage", `point ${index + 1}: ${issue?.path.join(".")}: ${issue?.message}`, {
-      hint: "--sweep takes letters, digits, '.', '_' and '-'",
-    });
+    throw new RvError("usage", `point ${index + 1}: ${issue?.path.join(".")}: ${issue?.message}`);
   }
   return parsed.data;
 }
@@ -162,7 +163,7 @@ export async function runSweepShow(ctx: Context, id: string): Promise<number> {
   const axes = [...new Set(tasks.flatMap((t) => Object.keys(t.sweep?.point ?? {})))];
   const now = ctx.now().getTime();
   const rows = tasks.map((t) => [
-    ...axes.map((a) => t.sweep?.point[a] ?? "-"),
+    ...axes.map((a) => cut(t.sweep?.point[a] ?? "-")),
     t.id,
     t.state,
     t.exitCode === null ? (t.signal ?? "-") : String(t.exitCode),

@@ -1,6 +1,6 @@
 import { tagsOp } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
-import { printJson, renderTable } from "../output.ts";
+import { cut, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 
 /** `rv tags`: every tag here and on the cluster, with its tasks counted by state. */
@@ -25,7 +25,7 @@ export async function runTags(ctx: Context, options: { lease?: string }): Promis
   }
   reportMissing(ctx, missing, "tags");
   const rows = tags.map((t) => [
-    t.tag,
+    cut(t.tag),
     String(t.total),
     Object.entries(t.states)
       .map(([state, n]) => `${n} ${state}`)

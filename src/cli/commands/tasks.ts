@@ -4,7 +4,7 @@ import { tasksOp } from "../../ops/index.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
-import { type Color, formatDuration, paint, printJson, renderTable } from "../output.ts";
+import { type Color, cut, formatDuration, paint, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { gpusText } from "../ui/format.ts";
 
@@ -20,7 +20,7 @@ export interface TasksOptions {
 
 const STATE_GROUPS: Record<string, TaskState[]> = {
   active: ["pending", "blocked", "running", "lost"],
-  done: ["succeeded", "failed", "cancelled", "dep_failed"],
+  done: ["succeeded", "failed", "cancelled", "dep_failed", "unknown"],
 };
 
 export function parseStates(text: string | undefined): TaskState[] | null {
@@ -57,6 +57,7 @@ const stateColor: Record<string, Color> = {
   failed: "red",
   cancelled: "yellow",
   dep_failed: "red",
+  unknown: "magenta",
 };
 
 export function commandText(view: TaskView): string {
@@ -83,9 +84,13 @@ export function attemptText(view: Pick<TaskView, "attempt" | "retry">): string {
 }
 
 function outcome(view: TaskView): string {
-  if (view.exitCode !== null && view.state !== "succeeded") return `exit ${view.exitCode}`;
+  if (view.exitCode !== null && view.state !== "succeeded") {
+    // A reason that says more than the code (`/x: command not found` for a 127, `timeout`) goes beside it.
+    const more = view.reason !== null && view.reason !== `exit code ${view.exitCode}` ? `: ${cut(view.reason)}` : "";
+    return `exit ${view.exitCode}${more}`;
+  }
   if (view.signal) return view.signal;
-  return view.reason ?? "";
+  return cut(view.reason ?? "");
 }
 
 /** A task and the place it lives: "local", or the cluster's name. */
@@ -96,13 +101,13 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
   const rows = tasks.map((t) => [
     t.id,
     ...(where ? [t.place] : []),
-    t.name ?? "-",
+    cut(t.name ?? "-"),
     paint(ctx.io, stateColor[t.state] ?? "dim", t.state),
     attemptText(t),
     gpusText(t),
     elapsed(t, nowMs),
     outcome(t),
-    commandText(t).slice(0, 60),
+    cut(commandText(t), 60),
   ]);
   const header = ["id", ...(where ? ["where"] : []), "name", "state", "att", "gpus", "elapsed", "result", "command"];
   return renderTable(ctx.io, header, rows);

@@ -5,7 +5,7 @@ import { type WaitTally, WaitTallySchema } from "../../ops/wait-tally.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";
 import { printJson } from "../output.ts";
-import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
+import { missingJson, onSelectedTasks, reconnecting, reportMissing } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
 import { statusLine } from "../ui/status-line.ts";
 import { combineTallies, progressLine } from "./wait-progress.ts";
@@ -30,11 +30,18 @@ export async function runWait(ctx: Context, refs: string[], options: WaitOptions
   try {
     // One deadline for the whole wait, however many places it takes in turn.
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
-    const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) => {
-      const left = deadline === null ? null : Math.max(1, deadline - Date.now());
-      const input = { select, timeoutMs: left, progress: progress.drawn };
-      return place.call(waitOp, input, { signal: interrupt.signal, sink: progress.sinkFor(place.name) });
-    });
+    const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
+      reconnecting(
+        ctx,
+        place,
+        () => {
+          const left = deadline === null ? null : Math.max(1, deadline - Date.now());
+          const input = { select, timeoutMs: left, progress: progress.drawn };
+          return place.call(waitOp, input, { signal: interrupt.signal, sink: progress.sinkFor(place.name) });
+        },
+        interrupt.signal,
+      ),
+    );
     progress.done();
     const results = reached.map((r) => r.value);
     const views = results.flatMap((r) => r.tasks).filter((v): v is TaskView => v !== null);

@@ -15,7 +15,8 @@ const LOCAL_TASKS = 200;
 
 /**
  * `rv __complete leases|tasks PREFIX`: the names that start with PREFIX, newest first, from this machine's RV_HOME
- * and the cached names of each cluster. Reads files only: never ssh, never a lock.
+ * and the cached names of each cluster. Reads files only: never ssh. (A lease record that cannot be read is put
+ * aside as by any reader, silently here: a completion has no room for the warning; `rv lease ls` shows it.)
  */
 export function completeNames(root: string, kind: NameKind, prefix: string): Candidate[] {
   const cache = readCompletionCache(root);
@@ -29,8 +30,10 @@ export function completeNames(root: string, kind: NameKind, prefix: string): Can
   return [...offered.values()];
 }
 
+const ignoreBad = () => {};
+
 function leaseCandidates(root: string, cache: CompletionCache): Candidate[] {
-  const here = listLeases(root)
+  const here = listLeases(root, ignoreBad)
     .reverse()
     .map((lease) => ({ value: lease.id, description: `${lease.kind} lease, ${lease.state}` }));
   const there = Object.entries(cache.clusters).flatMap(([cluster, names]) =>
@@ -41,7 +44,7 @@ function leaseCandidates(root: string, cache: CompletionCache): Candidate[] {
 
 /** Each task by id, and by name when it has one (names work as references too), the id beside the name. */
 function taskCandidates(root: string, cache: CompletionCache): Candidate[] {
-  const leases = listLeases(root).map((lease) => lease.id);
+  const leases = listLeases(root, ignoreBad).map((lease) => lease.id);
   const here = taskIndex(root, leases)
     .slice(-LOCAL_TASKS)
     .map((ref) => ({ ...ref, name: readTaskCopy(leasePaths(root, ref.lease), ref.id)?.task.name ?? null }));

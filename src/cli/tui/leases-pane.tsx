@@ -87,6 +87,7 @@ const HEALTH_STYLE: Record<RunnerView["health"], CellStyle> = {
   ok: { color: "green" },
   draining: { color: "cyan" },
   stale: { color: "red", bold: true },
+  gone: { dimColor: true },
   exited: { color: "yellow" },
 };
 

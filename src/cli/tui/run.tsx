@@ -1,7 +1,7 @@
 import { render, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
 import { RvError } from "../../errors.ts";
-import { cancelOp, type Place, requeueOp, submitOp, tuiOp } from "../../ops/index.ts";
+import { cancelOp, type Place, requeueOp, silentSink, submitOp, tuiOp } from "../../ops/index.ts";
 import type { TuiAsk, TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { Context } from "../context.ts";
 import { paintForStdout } from "../ui/color.ts";
@@ -24,22 +24,26 @@ interface Source {
   add(lease: string, line: string): Promise<string>;
 }
 
-/** A place's leases, through the same ops as the commands: tui to read, cancel and requeue to act, submit to add. */
+/**
+ * A place's leases, through the same ops as the commands: tui to read, cancel and requeue to act, submit to add.
+ * Their notes are dropped: a line written to the terminal under the view would tear it.
+ */
 function placeSource(place: Place, connection: Source["connection"], everyMs: number): Source {
+  const quiet = { sink: silentSink };
   return {
     connection,
     everyMs,
-    read: (ask) => place.call(tuiOp, ask),
+    read: (ask) => place.call(tuiOp, ask, quiet),
     act: async ({ lease, taskId, name, action }) => {
       const select = { refs: [taskId], lease };
       const [task] =
         action === "cancel"
-          ? (await place.call(cancelOp, { select })).tasks
-          : (await place.call(requeueOp, { select })).tasks;
+          ? (await place.call(cancelOp, { select }, quiet)).tasks
+          : (await place.call(requeueOp, { select }, quiet)).tasks;
       return `${action} ${taskId}${name ? ` (${name})` : ""}: ${task?.outcome ?? "not found"}`;
     },
     add: async (lease, line) => {
-      const result = await place.call(submitOp, { lease, specs: [parseAddLine(line)] });
+      const result = await place.call(submitOp, { lease, specs: [parseAddLine(line)] }, quiet);
       return `added ${result.tasks.map((t) => t.id).join(", ")} to ${lease}`;
     },
   };

@@ -1,4 +1,4 @@
-import { isQueued, isTerminal, type TaskView } from "../../lease/index.ts";
+import { isLiveRunner, isQueued, isTerminal, type TaskView } from "../../lease/index.ts";
 import { hasTags } from "../../ops/select.ts";
 import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { TaskAction } from "./action.ts";
@@ -65,7 +65,7 @@ export function isStuck(task: TaskView, snapshot: TuiSnapshot): boolean {
   if (task.state === "lost") return true;
   if (task.state !== "running") return false;
   const runner = snapshot.leases.flatMap((l) => l.runners).find((r) => r.id === task.runner);
-  return runner !== undefined && (runner.health === "stale" || runner.health === "exited");
+  return runner !== undefined && !isLiveRunner(runner);
 }
 
 /** The tasks the table shows, newest first: the lease, the tags, the filter and the search (names, ids, tags) applied. */
@@ -90,7 +90,7 @@ export function visibleTasks(
     case "done":
       return chosen.filter((t) => t.state === "succeeded");
     case "failed":
-      return chosen.filter((t) => t.state === "failed" || t.state === "cancelled" || t.state === "dep_failed");
+      return chosen.filter((t) => t.state !== "succeeded" && isTerminal(t.state));
     case "stuck":
       return chosen.filter((t) => isStuck(t, snapshot));
     default:

@@ -16,6 +16,7 @@ const STATE_STYLE: Record<TaskState, CellStyle> = {
   failed: { color: "red" },
   cancelled: { color: "yellow" },
   dep_failed: { color: "red" },
+  unknown: { color: "magenta" },
 };
 
 const STUCK: CellStyle = { color: "red", bold: true };

@@ -118,6 +118,15 @@ export function addLeaseVerbs(program: Command, dispatch: Dispatch): void {
   );
   withJson(
     lease
+      .command("rm")
+      .description("remove released leases: their directories go, with their tasks' records and logs")
+      .argument("<lease...>", "lease names")
+      .option("--dry-run", "say what would go, remove nothing"),
+  ).action((ids: string[], opts) =>
+    dispatch(opts.json, async (ctx) => (await import("../commands/lease/rm.ts")).runLeaseRm(ctx, ids, opts)),
+  );
+  withJson(
+    lease
       .command("resume")
       .description("cluster: ask Slurm again for a lease paused after too many failures in a row")
       .argument("<lease>", "lease name"),

@@ -99,7 +99,7 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
         .option("--lease <lease>", "only this lease")
         .option(
           "--state <states>",
-          "pending, blocked, running, lost, succeeded, failed, cancelled, dep_failed, active, done (comma list)",
+          "pending, blocked, running, lost, succeeded, failed, cancelled, dep_failed, unknown, active, done (comma list)",
         )
         .option("--name <regex>", "only tasks whose name matches")
         .option("--tag <tag>", "only tasks with this tag (repeatable: all of them)", collect, [])

@@ -83,7 +83,7 @@ function racerJob(
 ): { script: string; sbatchArgs: string[] } {
   const shaped = shapeLease(lease, strategy);
   // Always asks to renew: a lease extended while it races is planned anew by the winner, from the record then.
-  const plan = { ...planFirstSegment(shaped), renew: true };
+  const plan = { ...planFirstSegment(shaped, strategy.wallSeconds), renew: true };
   const output = raceFile(leasePaths(root, lease.id), slot.attempt, `${slot.rank}.out`);
   const script = segmentScript(root, shaped, plan, { ...slot, timeMinSeconds: strategy.timeMinSeconds, output });
   return { script, sbatchArgs: segmentSbatchArgs(plan, nowEpoch) };

@@ -5,6 +5,7 @@ import { RvError } from "../../errors.ts";
 import {
   type LeasePaths,
   leasePaths,
+  ReservationNoteSchema,
   raceFile,
   type SlurmLease,
   type SlurmRequest,
@@ -43,7 +44,8 @@ export function requestWithStrategy(request: RequestPolicy, strategy: Strategy):
     nodes: strategy.nodes,
     cpusPerNode: strategy.cpusPerNode,
     memPerNode: strategy.memPerNode,
-    segmentSeconds: strategy.wallSeconds,
+    // a walltime cut short by a reservation is the first segment's alone
+    segmentSeconds: strategy.endsBefore?.segmentSeconds ?? strategy.wallSeconds,
   };
 }
 
@@ -73,6 +75,7 @@ export function recordWin(
     );
   }
   const wall = entry.strategy.wallSeconds;
+  const cut = entry.strategy.endsBefore;
   const grantedSeconds = granted.endEpoch === null ? wall : Math.min(wall, granted.endEpoch - granted.startEpoch);
   const p = leasePaths(root, race.lease);
   linkSegmentFiles(p, race.attempt, claim.rank);
@@ -85,6 +88,7 @@ export function recordWin(
     submittedBy: `rv lease up, strategy ${entry.strategy.id} of ${race.entries.length} (attempt ${race.attempt})`,
     after: null,
     wallSeconds: Math.max(60, grantedSeconds),
+    ...(cut && { endsBefore: ReservationNoteSchema.parse(cut) }),
   });
   return won;
 }

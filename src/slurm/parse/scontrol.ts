@@ -9,9 +9,9 @@ import { DurationSchema, InstantSchema, parseDuration, parseInstant, type TimeOp
 import { parseTres, TresSchema } from "./tres.ts";
 
 /**
- * Typed views of `scontrol show job|partition|node` records: only the fields rv needs; the rest stays in
- * `parseKeyValueRecords`. A record without its id key is skipped and reported. Run `scontrol -d show node`:
- * GresUsed (GPUs in use, with indexes) is printed only with `-d`.
+ * Typed views of `scontrol show job|partition|node|reservation` records: only the fields rv needs; the rest
+ * stays in `parseKeyValueRecords`. A record without its id key is skipped and reported. Run `scontrol -d show
+ * node`: GresUsed (GPUs in use, with indexes) is printed only with `-d`.
  */
 export const ScontrolJobSchema = z.object({
   jobId: z.string(),
@@ -66,6 +66,21 @@ export const ScontrolNodeSchema = z.object({
 });
 export type ScontrolNode = z.infer<typeof ScontrolNodeSchema>;
 
+/**
+ * A reservation (`scontrol show reservation`): during it, its nodes take only jobs that ask for it by name, and
+ * a job whose walltime would reach into it waits (`ReqNodeNotAvail, Reserved for maintenance` for a MAINT one).
+ */
+export const ScontrolReservationSchema = z.object({
+  name: z.string(),
+  start: InstantSchema,
+  end: InstantSchema,
+  /** Expanded from the hostlist; empty for a reservation of licenses or burst buffer only. */
+  nodes: z.array(z.string()),
+  /** As printed: MAINT, IGNORE_JOBS, OVERLAP, SPEC_NODES ... */
+  flags: z.array(z.string()),
+});
+export type ScontrolReservation = z.infer<typeof ScontrolReservationSchema>;
+
 export function parseScontrolJobs(stdout: string, opts: TimeOptions = {}): Records<ScontrolJob> {
   return project(stdout, "JobId", (f, warn) => ({
     jobId: f.JobId ?? "",
@@ -113,6 +128,19 @@ export function parseScontrolNodes(stdout: string): Records<ScontrolNode> {
     partitions: listOf(f.Partitions),
     features: listOf(f.AvailableFeatures),
     reason: noneless(f.Reason),
+  }));
+}
+
+/** What scontrol prints, with status 0, when there is none. */
+const NO_RESERVATIONS = /^No reservations in the system$/m;
+
+export function parseScontrolReservations(stdout: string, opts: TimeOptions = {}): Records<ScontrolReservation> {
+  return project(stdout.replace(NO_RESERVATIONS, ""), "ReservationName", (f, warn) => ({
+    name: f.ReservationName ?? "",
+    start: parseInstant(f.StartTime ?? "", opts),
+    end: parseInstant(f.EndTime ?? "", opts),
+    nodes: nodesOf(textOf(f.Nodes) ?? undefined, warn),
+    flags: listOf(f.Flags),
   }));
 }
 

@@ -3,9 +3,11 @@ import {
   parseScontrolJobs,
   parseScontrolNodes,
   parseScontrolPartitions,
+  parseScontrolReservations,
   type ScontrolJob,
   type ScontrolNode,
   type ScontrolPartition,
+  type ScontrolReservation,
 } from "../parse/scontrol.ts";
 import { parsedQuery, type SlurmQuery, unknownJob } from "../query.ts";
 
@@ -22,6 +24,11 @@ export function scontrolPartitions(): SlurmQuery<Records<ScontrolPartition>> {
 /** `scontrol -d show node`: `-d` adds GresUsed, the GPUs in use with their indexes. */
 export function scontrolNodes(): SlurmQuery<Records<ScontrolNode>> {
   return parsedQuery(["scontrol", "-d", "show", "node"], parseScontrolNodes);
+}
+
+/** `scontrol show reservation`: every reservation not yet over, active or ahead. */
+export function scontrolReservations(): SlurmQuery<Records<ScontrolReservation>> {
+  return parsedQuery(["scontrol", "show", "reservation"], parseScontrolReservations);
 }
 
 /**
