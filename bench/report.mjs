@@ -93,6 +93,12 @@ function targetsSection(b) {
     return `${t.rv.tasksPerSec} vs ${t.parallel.tasksPerSec} tasks/s = **${t.ratioRvParallel}×**`;
   });
   add("(b) `rv submit -- true`", "submit", "≤ 60 ms", (r) => `**${r.results[0].meanMs} ms** mean`);
+  add("(h) CLI start-up", "startup", "submit ≤ 3×, tasks/status ≤ 4× an empty Bun binary", (r) =>
+    r.results
+      .slice(1)
+      .map((c) => `${c.name} **${c.ratio}×**`)
+      .join(", "),
+  );
   add("(c) `rv tasks`, 10,000 tasks", "tasks", "≤ 200 ms", (r) => {
     const [text, json] = r.results;
     return `**${text.meanMs} ms** mean (every record, \`--json -n 0\`, no target: ${json.meanMs} ms)`;
@@ -195,6 +201,22 @@ meanwhile), measured by hyperfine (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} r
 private task-spooler server. \`rv --version\` is the binary's start-up alone, the floor of any rv command.
 
 ${hyperfineTable(r.results)}${disturbance(r)}`;
+}
+
+function startupSection(r) {
+  return `## (h) CLI start-up
+
+The floor of any rv command is the Bun runtime's own start: an empty \`bun build --compile\` binary, measured in
+the same hyperfine run (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} runs) as \`rv --version\`, \`rv submit -- true\`
+into a live local lease and the read commands \`rv tasks\` and \`rv status\` on it. Target: submit ≤ 3×, the reads
+≤ 4× the empty binary's mean.
+
+${hyperfineTable(r.results)}
+
+Multiples of the empty binary: ${r.results
+    .slice(1)
+    .map((c) => `${c.name} ${c.ratio}×`)
+    .join(", ")}.${disturbance(r)}`;
 }
 
 function tasksSection(r) {
@@ -430,6 +452,7 @@ export function renderReport(results) {
   const sections = [INTRO.trim(), runSection(results.meta), targetsSection(b)];
   if (b.throughput && !b.throughput.error) sections.push(throughputSection(b.throughput));
   if (b.submit && !b.submit.error) sections.push(submitSection(b.submit));
+  if (b.startup && !b.startup.error) sections.push(startupSection(b.startup));
   if (b.tasks && !b.tasks.error) sections.push(tasksSection(b.tasks));
   if (b.dispatch && !b.dispatch.error) sections.push(dispatchSection(b.dispatch));
   if (b.remote && !b.remote.error) sections.push(remoteSection(b.remote));

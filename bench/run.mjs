@@ -25,6 +25,7 @@ import {
 } from "./lib.mjs";
 import { runRemote } from "./remote.mjs";
 import { writeReport } from "./report.mjs";
+import { runStartup } from "./startup.mjs";
 import { runSubmit } from "./submit.mjs";
 import { runTasks } from "./tasks.mjs";
 import { runThroughput } from "./throughput.mjs";
@@ -37,6 +38,7 @@ process.env[MARKER] = `${process.pid}-${Date.now()}`;
 const FULL = {
   throughput: () => runThroughput({ tasks: 2000, reps: 3 }),
   submit: () => runSubmit({ warmup: 5, runs: 30 }),
+  startup: () => runStartup({ warmup: 5, runs: 30 }),
   tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
@@ -48,6 +50,7 @@ const FULL = {
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
   submit: () => runSubmit({ warmup: 2, runs: 10 }),
+  startup: () => runStartup({ warmup: 2, runs: 10 }),
   tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
   remote: () => runRemote({ warmup: 1, runs: 5 }),

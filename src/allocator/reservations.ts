@@ -1,5 +1,5 @@
 import type { ReservationNote } from "../fsqueue/index.ts";
-import type { ScontrolReservation } from "../slurm/index.ts";
+import type { ScontrolReservation } from "../slurm/parse/scontrol.ts";
 
 /**
  * Segments around Slurm reservations (docs/allocator.md, "Walltime that respects the site"). While a reservation

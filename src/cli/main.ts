@@ -1,7 +1,6 @@
 import { type Command, CommanderError } from "commander";
 import { asRvError, RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
-import { processContext } from "./context.ts";
 import { type Io, processIo } from "./io.ts";
 import { printJson } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
@@ -12,6 +11,8 @@ let clusterFlag: string | undefined;
 /** The CLI boundary: the only place errors are caught, printed, and turned into exit codes. */
 const dispatch: Dispatch = async (json, body) => {
   try {
+    // Imported here, not at the top: reading the config loads zod, and `rv --version` or a usage error need none.
+    const { processContext } = await import("./context.ts");
     process.exitCode = await body(processContext(json === true, clusterFlag));
   } catch (error) {
     process.exitCode = reportError(json === true, error, processIo());
@@ -41,7 +42,7 @@ function quietErrors(command: Command, json: boolean): void {
 async function main(): Promise<void> {
   process.umask(0o077);
   const json = wantsJson(process.argv.slice(2));
-  const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`);
+  const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`, process.argv[2]);
   quietErrors(program, json);
   program.hook("preAction", (_program, command) => {
     const { cluster } = command.opts();

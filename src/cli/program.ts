@@ -11,25 +11,47 @@ import { addTaskVerbs } from "./verbs/tasks.ts";
 
 export type { Dispatch } from "./verbs/flags.ts";
 
+type AddVerbs = (program: Command, dispatch: Dispatch) => void;
+
 /**
- * Every command and flag, one group of verbs to a file. Actions import their command module only when they run,
- * so `rv --help` and `rv submit` never load code they do not use (changesets' lazy commands).
+ * The groups of verbs in help's order, each with the commands a program of that group alone runs: `rv submit` builds
+ * the task verbs only (commander's ~100 commands cost more than an empty binary's whole start-up). A command missing
+ * here still runs, in the whole program; `rv completions` is left out on purpose, it describes every command.
  */
-export function buildProgram(dispatch: Dispatch, version: string): Command {
+const VERB_GROUPS: [commands: string[], add: AddVerbs][] = [
+  [
+    "submit run sweep config tasks ps tags status tui logs show stats wait cancel requeue pull rerun clean note".split(
+      " ",
+    ),
+    addTaskVerbs,
+  ],
+  [["up", "lease"], addLeaseVerbs],
+  [["notify"], addNotifyVerbs],
+  [["sync"], addSyncVerbs],
+  [["env"], addEnvVerbs],
+  [["init", "cluster", "doctor", "resources", "cost", "attach", "ssh", "forward"], addClusterVerbs],
+  [["__complete"], addShellVerbs],
+  [["rpc", "runner"], addInternalVerbs],
+];
+
+/** A version request runs no command at all. */
+const VERSION_FLAGS = ["-V", "--version"];
+
+/**
+ * Every command and flag, one group of verbs to a file; with `word` (the command line's first word), only what that
+ * command needs. Actions import their command module only when they run, so `rv --help` and `rv submit` never load
+ * code they do not use (changesets' lazy commands).
+ */
+export function buildProgram(dispatch: Dispatch, version: string, word?: string): Command {
   const program = new Command("rv")
     .description("Hold GPUs once, run experiment after experiment in them, and never lose a task.")
     .version(version, "-V, --version")
     .enablePositionalOptions()
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
-  addTaskVerbs(program, dispatch);
-  addLeaseVerbs(program, dispatch);
-  addNotifyVerbs(program, dispatch);
-  addSyncVerbs(program, dispatch);
-  addEnvVerbs(program, dispatch);
-  addClusterVerbs(program, dispatch);
-  addShellVerbs(program, dispatch);
-  addInternalVerbs(program, dispatch);
+  const own = VERB_GROUPS.filter(([commands]) => word !== undefined && commands.includes(word));
+  const groups = own.length > 0 || VERSION_FLAGS.includes(word ?? "") ? own : VERB_GROUPS;
+  for (const [, add] of groups) add(program, dispatch);
   addClusterFlag(program, []);
   return program;
 }
@@ -58,7 +80,7 @@ function addClusterFlag(command: Command, path: string[]): void {
     if (WITHOUT_CLUSTER_FLAG.has(at.join(" ")) || WITHOUT_CLUSTER_FLAG.has(at[0] ?? "")) continue;
     if (sub.commands.length > 0) addClusterFlag(sub, at);
     else if (!sub.options.some((option) => option.long === "--cluster")) {
-      sub.option("--cluster <name>", "use this cluster instead of the one in use (rv cluster ls)");
+      sub.option("--cluster <cluster>", "use this cluster instead of the one in use (rv cluster ls)");
     }
   }
 }

@@ -1,5 +1,7 @@
 import { RvError } from "../errors.ts";
-import { CallBroke, candidatesOp, leaseHere, type Place, type TaskRef } from "../ops/index.ts";
+import { candidatesOp } from "../ops/candidates.ts";
+import { CallBroke, leaseHere, type Place } from "../ops/places.ts";
+import type { TaskRef } from "../ops/refs.ts";
 import { clustersWithLease } from "./completion/cache.ts";
 import type { Context } from "./context.ts";
 

@@ -1,4 +1,4 @@
-import type { Sink } from "../ops/index.ts";
+import type { Sink } from "../ops/op.ts";
 import type { Context } from "./context.ts";
 
 /**

@@ -9,6 +9,7 @@ export * from "./cancel.ts";
 export * from "./claim.ts";
 export * from "./control.ts";
 export * from "./dependencies.ts";
+export * from "./done-index.ts";
 export * from "./events.ts";
 export * from "./finish.ts";
 export * from "./gone.ts";

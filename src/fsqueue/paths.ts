@@ -39,6 +39,8 @@ export interface LeasePaths {
   inbox: string;
   claimed: string;
   done: string;
+  /** Every done/ record in one file, built by readers (done-index.ts): a cache, trusted only while done/ is unchanged. */
+  doneIndex: string;
   hb: string;
   events: string;
   control: string;
@@ -74,6 +76,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     inbox: join(dir, "inbox"),
     claimed: join(dir, "claimed"),
     done: join(dir, "done"),
+    doneIndex: join(dir, "done.index.jsonl"),
     hb: join(dir, "hb"),
     events: join(dir, "events"),
     control: join(dir, "control"),

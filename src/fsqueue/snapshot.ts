@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type DoneSummary, readDoneIndexed, type UnreadableDone, type UnreadableSummary } from "./done-index.ts";
 import { readHeartbeats } from "./heartbeat.ts";
 import { listEntries, listRecordKeys } from "./layout.ts";
 import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
@@ -51,18 +52,6 @@ export function readClaimed(p: LeasePaths): ClaimedEntry[] {
   return claimed;
 }
 
-/**
- * A `done/` record that does not parse: the task ended, but how is not known. It stays where it is: a reader cannot
- * hold off a writer replacing it (a requeued attempt that ends), so moving it aside could move a good record, and
- * in `bad/` the task would vanish from every listing. `task` is the task as the record still says it, if it does.
- */
-export interface UnreadableDone {
-  id: string;
-  file: string;
-  reason: string;
-  task: Task | null;
-}
-
 export type DoneRead = { ok: true; done: Done } | { ok: false; unreadable: UnreadableDone };
 
 /** The task's done/ record, read or found unreadable; undefined when it has none. */
@@ -84,7 +73,16 @@ function salvageTask(file: string): Task | null {
   }
 }
 
-export function readDone(p: LeasePaths): { done: Done[]; unreadable: UnreadableDone[] } {
+/**
+ * Every done/ record as the views read it, from the done index while it is trusted (done-index.ts), else read one
+ * by one. A caller that writes what it read (archives it, requeues it) reads the records: readSnapshot.
+ */
+export function readDone(p: LeasePaths): { done: DoneSummary[]; unreadable: UnreadableSummary[] } {
+  return readDoneIndexed(p, () => scanDone(p));
+}
+
+/** Every done/ record, read one file each: the truth the done index is built from. */
+export function scanDone(p: LeasePaths): { done: Done[]; unreadable: UnreadableDone[] } {
   const done: Done[] = [];
   const unreadable: UnreadableDone[] = [];
   for (const id of listRecordKeys(p.done)) {
@@ -124,14 +122,15 @@ export function readSnapshot(p: LeasePaths): QueueSnapshot {
   // inbox) and a takeover hides it (`.recovering`), so a snapshot can miss a task for that instant.
   const pending = readPending(p);
   const claimed = readClaimed(p);
-  const { done, unreadable } = readDone(p);
+  const { done, unreadable } = scanDone(p);
   return { pending, claimed, done, unreadableDone: unreadable, heartbeats: readHeartbeats(p), bad: listBad(p) };
 }
 
-export type TaskCopy =
+/** `D`: a done record whole, or as the done index has it (DoneSummary). */
+export type TaskCopy<D extends DoneSummary = Done> =
   | { state: "pending"; task: Task; key: string }
   | { state: "claimed"; task: Task; key: string; owner: string }
-  | { state: "done"; task: Task; done: Done };
+  | { state: "done"; task: D["task"]; done: D };
 
 const rank = { pending: 0, claimed: 1, done: 2 } as const;
 
@@ -141,13 +140,17 @@ const rank = { pending: 0, claimed: 1, done: 2 } as const;
  * writing `done/` and removing the claim leaves both) and a claim beats an inbox copy (it was claimed
  * between the two listings). A requeued task's new inbox copy beats its old `done/` record.
  */
-export function latestState(s: Pick<QueueSnapshot, "pending" | "claimed" | "done">): Map<string, TaskCopy> {
-  const views: TaskCopy[] = [
-    ...s.pending.map((e): TaskCopy => ({ state: "pending", task: e.task, key: e.key })),
-    ...s.claimed.map((e): TaskCopy => ({ state: "claimed", task: e.task, key: e.key, owner: e.owner })),
-    ...s.done.map((d): TaskCopy => ({ state: "done", task: d.task, done: d })),
+export function latestState<D extends DoneSummary = Done>(s: {
+  pending: PendingEntry[];
+  claimed: ClaimedEntry[];
+  done: D[];
+}): Map<string, TaskCopy<D>> {
+  const views: TaskCopy<D>[] = [
+    ...s.pending.map((e): TaskCopy<D> => ({ state: "pending", task: e.task, key: e.key })),
+    ...s.claimed.map((e): TaskCopy<D> => ({ state: "claimed", task: e.task, key: e.key, owner: e.owner })),
+    ...s.done.map((d): TaskCopy<D> => ({ state: "done", task: d.task, done: d })),
   ];
-  const latest = new Map<string, TaskCopy>();
+  const latest = new Map<string, TaskCopy<D>>();
   for (const view of views) {
     const seen = latest.get(view.task.id);
     if (!seen || newer(view, seen)) latest.set(view.task.id, view);
@@ -155,7 +158,7 @@ export function latestState(s: Pick<QueueSnapshot, "pending" | "claimed" | "done
   return latest;
 }
 
-function newer(a: TaskCopy, b: TaskCopy): boolean {
+function newer(a: TaskCopy<DoneSummary>, b: TaskCopy<DoneSummary>): boolean {
   if (a.task.attempt !== b.task.attempt) return a.task.attempt > b.task.attempt;
   return rank[a.state] > rank[b.state];
 }

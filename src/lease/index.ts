@@ -1,4 +1,7 @@
-/** Lease records and their life cycle: DESIGN.md section 5. Other modules import only this file. */
+/**
+ * Lease records and their life cycle: DESIGN.md section 5. A command on the start-up path (rv submit, tasks,
+ * status) imports the files it uses instead: this file loads all of slurm and the allocator (docs/benchmarks.md (h)).
+ */
 export * from "./bad-lease.ts";
 export * from "./env.ts";
 export * from "./journal.ts";

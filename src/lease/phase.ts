@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
-import { holdsAllocation, isFinished, type JobStateKind, type JobStatus } from "../slurm/index.ts";
+import { holdsAllocation, isFinished, type JobStateKind } from "../slurm/parse/job-state.ts";
+import type { JobStatus } from "../slurm/queries/job-status.ts";
 import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */

@@ -1,6 +1,7 @@
-import { MIN_SEGMENT_SECONDS } from "../allocator/index.ts";
+import { MIN_SEGMENT_SECONDS } from "../allocator/reservations.ts";
 import type { ReservationNote, Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
-import { holdsAllocation, type JobStatus } from "../slurm/index.ts";
+import { holdsAllocation } from "../slurm/parse/job-state.ts";
+import type { JobStatus } from "../slurm/queries/job-status.ts";
 
 /** What to submit for one segment; `segmentSbatchArgs` turns it into sbatch flags. */
 export interface SegmentPlan {

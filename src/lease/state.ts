@@ -3,7 +3,7 @@ import { z } from "zod";
 import {
   type ClaimedEntry,
   type DependencyEnd,
-  type Done,
+  type DoneSummary,
   dependencyReason,
   dependencyVerdict,
   doneStates,
@@ -13,27 +13,32 @@ import {
   judgeLiveness,
   type LeasePaths,
   latestState,
+  listBad,
   listEntries,
   type Observation,
   readArchive,
   readArchivedOne,
+  readClaimed,
+  readDone,
+  readDoneCounts,
   readDoneOne,
+  readDoneRecord,
   readEvents,
   readHeartbeats,
   readNote,
   readNotes,
-  readSnapshot,
+  readPending,
   readUnreadableDone,
   recallObservations,
   recordFile,
   SweepPointSchema,
   stillForMs,
-  type Task,
   type TaskCopy,
   TaskSchema,
+  type TaskSummary,
   TerminalStateSchema,
   tryReadRecord,
-  type UnreadableDone,
+  type UnreadableSummary,
 } from "../fsqueue/index.ts";
 
 export const RunnerViewSchema = z.object({
@@ -151,7 +156,7 @@ export function runnerView(
   return { ...view, health: "gone", running: 0, gpus: [], freeGpus: [], cpus: 0, freeCpus: 0 };
 }
 
-function baseView(task: Task): TaskView {
+function baseView(task: TaskSummary): TaskView {
   return {
     id: task.id,
     lease: task.lease,
@@ -232,7 +237,7 @@ export function readArchivedViews(p: LeasePaths): TaskView[] {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function doneView(done: Done): TaskView {
+function doneView(done: DoneSummary): TaskView {
   return {
     ...baseView(done.task),
     state: done.depFailed === undefined ? done.state : "dep_failed",
@@ -251,7 +256,7 @@ function doneView(done: Done): TaskView {
  * A task whose done/ record does not parse: `unknown`, with the reason, and what the record still says of the task
  * (its name, command, ...) when it says it whole; else only its id and lease are known.
  */
-function unknownView(p: LeasePaths, bad: UnreadableDone): TaskView {
+function unknownView(p: LeasePaths, bad: UnreadableSummary): TaskView {
   const reason = `its done record ${bad.file} cannot be read (${bad.reason})`;
   if (bad.task) return { ...baseView(bad.task), id: bad.id, state: "unknown", reason };
   return {
@@ -284,7 +289,7 @@ function unknownView(p: LeasePaths, bad: UnreadableDone): TaskView {
 
 type Runners = Map<string, { hb: Heartbeat; view: RunnerView }>;
 
-function copyView(p: LeasePaths, copy: TaskCopy, runners: Runners): TaskView {
+function copyView(p: LeasePaths, copy: TaskCopy<DoneSummary>, runners: Runners): TaskView {
   switch (copy.state) {
     case "pending":
       return baseView(copy.task);
@@ -315,17 +320,35 @@ export interface LeaseState {
 }
 
 export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
-  const snapshot = readSnapshot(p);
-  const runners = runnersOf(p, snapshot.heartbeats, observer);
-  const notes = readNotes(p);
-  const latest = latestState(snapshot);
+  // Read in the order a task usually moves (inbox -> claimed -> done), as readSnapshot does; done/ as the views
+  // read it, from the done index.
+  const pending = readPending(p);
+  const claimed = readClaimed(p);
+  const { done, unreadable } = readDone(p);
+  const heartbeats = readHeartbeats(p);
+  const runners = runnersOf(p, heartbeats, observer);
+  const latest = latestState({ pending, claimed, done });
   // A broken done record stands for its task only when the task has no other copy: one waiting or claimed is under
   // way again, whatever done/ says.
-  const unknown = snapshot.unreadableDone.filter((bad) => !latest.has(bad.id)).map((bad) => unknownView(p, bad));
-  const views = [...[...latest.values()].map((copy) => copyView(p, copy, runners)), ...unknown].map((view) => {
+  const unknown = unreadable.filter((bad) => !latest.has(bad.id)).map((bad) => unknownView(p, bad));
+  const views = withNotes(p, [...[...latest.values()].map((copy) => copyView(p, copy, runners)), ...unknown]);
+  const tasks = judgeDependencies(views, (id) => readArchivedOne(p, id)?.state);
+  return { runners: [...runners.values()].map((r) => r.view), tasks, bad: listBad(p) };
+}
+
+function withNotes(p: LeasePaths, views: TaskView[]): TaskView[] {
+  const notes = readNotes(p);
+  return views.map((view) => {
     const note = notes.get(view.id);
     return note === undefined ? view : { ...view, note: note || null };
   });
+}
+
+/**
+ * The views sorted by id, each pending one judged by its dependencies (blocked, dep_failed); `outside` says how a
+ * dependency not among the views ended.
+ */
+function judgeDependencies(views: TaskView[], outside: (id: string) => DependencyEnd | undefined): TaskView[] {
   const byId = new Map(views.map((view) => [view.id, view]));
   // A chain is judged as a whole: C after B after a failed A is dep_failed now, not once a runner records B. Oldest
   // first: a dependency is nearly always older than its task, so it is judged already and the recursion stays flat.
@@ -337,7 +360,7 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
     judging.add(view.id);
     const endOf = (id: string): DependencyEnd | undefined => {
       const dep = byId.get(id);
-      if (!dep) return readArchivedOne(p, id)?.state;
+      if (!dep) return outside(id);
       // A loop (only a hand-written record can make one) waits: nothing in it can start.
       return judging.has(id) ? undefined : endOfView(judge(dep));
     };
@@ -346,8 +369,47 @@ export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
     judged.set(view.id, result);
     return result;
   };
-  const tasks = views.sort((a, b) => a.id.localeCompare(b.id)).map(judge);
-  return { runners: [...runners.values()].map((r) => r.view), tasks, bad: snapshot.bad };
+  return views.sort((a, b) => a.id.localeCompare(b.id)).map(judge);
+}
+
+/** A lease at a glance: its runners, its tasks counted by state, and its records in bad/. */
+export interface LeaseCounts {
+  runners: RunnerView[];
+  counts: Record<TaskState, number>;
+  bad: string[];
+}
+
+/**
+ * The lease's tasks counted by state, as countByState(readLeaseState(...).tasks) counts them, reading done/ from the
+ * done index's header alone: of the records only the few tasks waiting or claimed are read, for theirs may have a
+ * done record their newer copy overrides (it is counted by it, not by the record). Without a trusted header, every
+ * record is read.
+ */
+export function readLeaseCounts(p: LeasePaths, observer: Observer): LeaseCounts {
+  const pending = readPending(p);
+  const claimed = readClaimed(p);
+  const ids = new Set([...pending, ...claimed].map((e) => e.task.id));
+  const records = [...ids].flatMap((id) => readDoneRecord(p, id) ?? []);
+  // Read after the copies, as readLeaseState reads done/ after them: a task that ended meanwhile is in the counts.
+  const doneCounts = readDoneCounts(p);
+  if (doneCounts === undefined) {
+    const state = readLeaseState(p, observer);
+    return { runners: state.runners, counts: countByState(state.tasks), bad: state.bad };
+  }
+  const done = records.flatMap((r) => (r.ok ? [r.done] : []));
+  const runners = runnersOf(p, readHeartbeats(p), observer);
+  const latest = latestState({ pending, claimed, done });
+  const counts = { ...countByState([]), ...doneCounts };
+  // A record its task's newer copy overrides, or one that does not parse beside a copy under way, is not its state.
+  for (const r of records) {
+    if (!r.ok) counts.unknown--;
+    else if (latest.get(r.done.task.id)?.state !== "done") counts[doneView(r.done).state]--;
+  }
+  const moving = [...latest.values()].filter((copy) => copy.state !== "done");
+  const views = moving.map((copy) => copyView(p, copy, runners));
+  const ended = doneStates(p);
+  for (const view of judgeDependencies(views, ended)) counts[view.state]++;
+  return { runners: [...runners.values()].map((r) => r.view), counts, bad: listBad(p) };
 }
 
 /** Waiting in the inbox to be started: `pending`, or `blocked` on its dependencies. */

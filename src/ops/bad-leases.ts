@@ -1,4 +1,4 @@
-import { badLeaseText, type OnBadLease } from "../lease/index.ts";
+import { badLeaseText, type OnBadLease } from "../lease/bad-lease.ts";
 import type { OpEnv } from "./op.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listLeases } from "../lease/index.ts";
+import { listLeases } from "../lease/store.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { defineOp } from "./op.ts";
 import { CandidatesSchema, candidatesFor, referableTasks } from "./refs.ts";

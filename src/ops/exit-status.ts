@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import type { TaskView } from "../lease/index.ts";
+import type { TaskView } from "../lease/state.ts";
 
 /** The exit status a shell would give: the code, or 128 + signal number, or 1 for other failures. */
 export function exitStatusOf(view: TaskView | undefined | null): number {

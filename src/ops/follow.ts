@@ -6,11 +6,11 @@ import {
   isQueued,
   isTerminal,
   type RunnerView,
-  readLease,
   readRunnerViews,
   readTaskView,
   type TaskView,
-} from "../lease/index.ts";
+} from "../lease/state.ts";
+import { readLease } from "../lease/store.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { pause } from "./pause.ts";

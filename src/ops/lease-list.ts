@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type BadLease, BadLeaseSchema, listLeases } from "../lease/index.ts";
+import { type BadLease, BadLeaseSchema } from "../lease/bad-lease.ts";
+import { listLeases } from "../lease/store.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp } from "./op.ts";

@@ -1,5 +1,5 @@
 import { leasePaths } from "../fsqueue/index.ts";
-import type { SlurmLeaseLook } from "../lease/index.ts";
+import type { SlurmLeaseLook } from "../lease/supervise.ts";
 import { Notifier, type Occurrence } from "../notify/index.ts";
 import { fileLogger } from "../runner/index.ts";
 import { isFinished } from "../slurm/index.ts";

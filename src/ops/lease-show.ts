@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LeaseSchema } from "../fsqueue/index.ts";
 import { requireLease, SlurmLeaseLookSchema } from "../lease/index.ts";
-import { observeSlurmLease } from "./observer.ts";
+import { observeSlurmLease } from "./lease-supervise.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { LeaseSummarySchema, readSummary } from "./summary.ts";
 

@@ -1,21 +1,19 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { leasePaths, type SlurmLease } from "../fsqueue/index.ts";
+import { journal, readJournal, SupervisionEntrySchema } from "../lease/journal.ts";
+import { describePhase } from "../lease/phase.ts";
+import { readLatestRace } from "../lease/race/store.ts";
+import { requireLease } from "../lease/store.ts";
 import {
-  describePhase,
-  journal,
-  readJournal,
-  readLatestRace,
-  requireLease,
+  isOverdue,
+  lookAtSlurmLease,
   type SlurmLeaseLook,
   SlurmLeaseLookSchema,
-  SupervisionEntrySchema,
   type Supervisor,
-  submitWatchdog,
   superviseSlurmLease,
-  supervisorComing,
-  watchdogFiles,
-} from "../lease/index.ts";
+} from "../lease/supervise.ts";
+import { submitWatchdog, supervisorComing, watchdogFiles } from "../lease/watchdog.ts";
 import { leaseEndOf, tellFromOp } from "./lease-notices.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { pause } from "./pause.ts";
@@ -123,4 +121,19 @@ async function leaveWakeUp(
     "jobId" in wake ? `left wake-up job ${wake.jobId} for ${at}` : `could not leave a wake-up: ${wake.refused}`;
   journal(p, supervisor.by, did, env.now());
   return look;
+}
+
+/**
+ * A reader's look at a Slurm lease (`rv lease show`, the TUI): read only, unless an act has been due for too
+ * long (its watchdog could not run), when the reader nudges: it supervises once, as `who` on this host.
+ */
+export async function observeSlurmLease(
+  env: OpEnv,
+  id: string,
+  options: { alloc: boolean; who: string },
+): Promise<SlurmLeaseLook> {
+  const look = await lookAtSlurmLease(env, id, options);
+  if (!isOverdue(look.due, Math.floor(env.now().getTime() / 1000))) return look;
+  const by = `${options.who} on ${env.host}, nudging`;
+  return superviseSettled(env, id, { by, ending: null, self: null }, { stayMs: 0, alloc: options.alloc });
 }

@@ -1,16 +1,10 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { clearControl, clearNotified, LeaseSchema, type LocalLease, leasePaths } from "../fsqueue/index.ts";
-import {
-  badLeaseError,
-  ensureRoot,
-  lookAtLease,
-  newLocalLease,
-  startLocalRunner,
-  validateLeaseName,
-  writeLease,
-} from "../lease/index.ts";
-import { LEASE_LIFE_KEYS } from "../notify/index.ts";
+import { badLeaseError } from "../lease/bad-lease.ts";
+import { startLocalRunner } from "../lease/local.ts";
+import { ensureRoot, lookAtLease, newLocalLease, validateLeaseName, writeLease } from "../lease/store.ts";
+import { LEASE_LIFE_KEYS } from "../notify/event.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 

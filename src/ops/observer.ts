@@ -1,18 +1,10 @@
 import type { Config } from "../config/index.ts";
 import { type Lease, leasePaths } from "../fsqueue/index.ts";
-import {
-  isLiveRunner,
-  isOverdue,
-  type LeaseFacts,
-  listLeases,
-  lookAtSlurmLease,
-  type Observer,
-  readRunnerViews,
-  type SlurmLeaseLook,
-} from "../lease/index.ts";
-import { pidAlive } from "../runner/index.ts";
+import type { LeaseFacts } from "../lease/select.ts";
+import { isLiveRunner, type Observer, readRunnerViews } from "../lease/state.ts";
+import { listLeases } from "../lease/store.ts";
+import { pidAlive } from "../runner/proc.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
-import { superviseSettled } from "./lease-supervise.ts";
 import type { OpEnv } from "./op.ts";
 
 /** How this place judges runners now: by pid on this host, by a heartbeat that stopped changing elsewhere. */
@@ -33,19 +25,4 @@ export function leaseFacts(env: ObserverEnv & Pick<OpEnv, "sink">): LeaseFacts[]
     createdAt: lease.createdAt,
     live: isLeaseLive(env, lease),
   }));
-}
-
-/**
- * A reader's look at a Slurm lease (`rv lease show`, the TUI): read only, unless an act has been due for too
- * long (its watchdog could not run), when the reader nudges: it supervises once, as `who` on this host.
- */
-export async function observeSlurmLease(
-  env: OpEnv,
-  id: string,
-  options: { alloc: boolean; who: string },
-): Promise<SlurmLeaseLook> {
-  const look = await lookAtSlurmLease(env, id, options);
-  if (!isOverdue(look.due, Math.floor(env.now().getTime() / 1000))) return look;
-  const by = `${options.who} on ${env.host}, nudging`;
-  return superviseSettled(env, id, { by, ending: null, self: null }, { stayMs: 0, alloc: options.alloc });
 }

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Config } from "../config/index.ts";
-import type { LeaseEnv } from "../lease/index.ts";
+import type { LeaseEnv } from "../lease/env.ts";
 
 /** Where an op's output goes while it runs: a task's output as it comes, and notes for the person waiting. */
 export interface Sink {

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { ClusterConfig, Config } from "../config/index.ts";
 import { RvError, type RvErrorCode } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
-import { lookAtLease } from "../lease/index.ts";
+import { lookAtLease } from "../lease/store.ts";
 import { type FileRemote, localRemote, sshRemote, upload } from "../remote/index.ts";
 import { deployedName, standaloneBinary } from "./build-info.ts";
 import type { Op, OpEnv, Sink } from "./op.ts";

@@ -14,8 +14,8 @@ import {
   type TaskSecrets,
   writeTaskSecrets,
 } from "../fsqueue/index.ts";
-import { requireLease } from "../lease/index.ts";
-import { cwdProblem } from "../runner/index.ts";
+import { requireLease } from "../lease/store.ts";
+import { cwdProblem } from "../runner/execute.ts";
 import { resolveDependencies } from "./dependencies.ts";
 import { isLeaseLive } from "./observer.ts";
 import type { OpEnv } from "./op.ts";

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { latestState, leasePaths, listEntries, readSnapshot } from "../fsqueue/index.ts";
-import { listLeases, type OnBadLease, requireLease } from "../lease/index.ts";
+import type { OnBadLease } from "../lease/bad-lease.ts";
+import { listLeases, requireLease } from "../lease/store.ts";
 
 /** A task by its lease and id; `name` is there when the index was read with names (a reference needed them). */
 export const TaskRefSchema = z.object({ lease: z.string(), id: z.string(), name: z.string().optional() });

@@ -1,17 +1,11 @@
 import { z } from "zod";
-import { reservationNote, reservationsOn } from "../allocator/index.ts";
+import { reservationNote, reservationsOn } from "../allocator/reservations.ts";
 import { ReservationNoteSchema } from "../fsqueue/index.ts";
-import {
-  GpuPoolSchema,
-  runQueries,
-  type ScontrolPartition,
-  type ScontrolReservation,
-  scontrolNodes,
-  scontrolPartitions,
-  scontrolReservations,
-  squeueJobs,
-  summarizeGpus,
-} from "../slurm/index.ts";
+import type { ScontrolPartition, ScontrolReservation } from "../slurm/parse/scontrol.ts";
+import { scontrolNodes, scontrolPartitions, scontrolReservations } from "../slurm/queries/scontrol.ts";
+import { squeueJobs } from "../slurm/queries/squeue.ts";
+import { runQueries } from "../slurm/query.ts";
+import { GpuPoolSchema, summarizeGpus } from "../slurm/resources.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 const ResourcesSchema = z.object({

@@ -1,6 +1,6 @@
 import { RvError } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
-import { readLeaseState, type TaskView } from "../lease/index.ts";
+import { readLeaseState, type TaskView } from "../lease/state.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { currentView } from "./follow.ts";
 import { observerFor } from "./observer.ts";

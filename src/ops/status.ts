@@ -1,14 +1,11 @@
 import { statfsSync } from "node:fs";
 import { z } from "zod";
-import {
-  GpuPoolSchema,
-  runQueries,
-  SqueueJobSchema,
-  SshareRowSchema,
-  shareOf,
-  squeueJobs,
-  sshareRows,
-} from "../slurm/index.ts";
+import { SqueueJobSchema } from "../slurm/parse/squeue.ts";
+import { SshareRowSchema, shareOf } from "../slurm/parse/sshare.ts";
+import { squeueJobs } from "../slurm/queries/squeue.ts";
+import { sshareRows } from "../slurm/queries/sshare.ts";
+import { runQueries } from "../slurm/query.ts";
+import { GpuPoolSchema } from "../slurm/resources.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { readResources } from "./resources.ts";
 import { LeaseSummarySchema, leasesInScope, readSummary } from "./summary.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TaskSecretsSchema } from "../fsqueue/index.ts";
-import { TaskViewSchema } from "../lease/index.ts";
+import { TaskViewSchema } from "../lease/state.ts";
 import { exitStatusOf } from "./exit-status.ts";
 import { followTask, waitForTasks } from "./follow.ts";
 import { defineOp } from "./op.ts";

@@ -1,16 +1,8 @@
 import { z } from "zod";
 import { leasePaths } from "../fsqueue/index.ts";
-import {
-  countByState,
-  isLiveRunner,
-  type LeaseState,
-  leasesToShow,
-  RunnerViewSchema,
-  readLease,
-  readLeaseState,
-  requireLease,
-  TaskStateSchema,
-} from "../lease/index.ts";
+import { leasesToShow } from "../lease/select.ts";
+import { isLiveRunner, type LeaseCounts, RunnerViewSchema, readLeaseCounts, TaskStateSchema } from "../lease/state.ts";
+import { readLease, requireLease } from "../lease/store.ts";
 import { leaseFacts, observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 
@@ -25,7 +17,7 @@ export const LeaseSummarySchema = z.object({
 });
 export type LeaseSummary = z.infer<typeof LeaseSummarySchema>;
 
-export function summarize(lease: string, leaseState: "active" | "released", state: LeaseState): LeaseSummary {
+export function summarize(lease: string, leaseState: "active" | "released", state: LeaseCounts): LeaseSummary {
   const live = state.runners.filter(isLiveRunner);
   const total = live.reduce((sum, r) => sum + r.gpus.length, 0);
   const free = live.reduce((sum, r) => sum + r.freeGpus.length, 0);
@@ -33,7 +25,7 @@ export function summarize(lease: string, leaseState: "active" | "released", stat
     lease,
     state: leaseState,
     runners: state.runners,
-    counts: countByState(state.tasks),
+    counts: state.counts,
     gpus: { total, busy: total - free, free },
     bad: state.bad.length,
   };
@@ -41,7 +33,8 @@ export function summarize(lease: string, leaseState: "active" | "released", stat
 
 export function readSummary(env: OpEnv, lease: string): LeaseSummary {
   const record = readLease(env.root, lease);
-  const state = readLeaseState(leasePaths(env.root, lease), observerFor(env));
+  // Counts alone: of a long history's done records, only the done index's header is read.
+  const state = readLeaseCounts(leasePaths(env.root, lease), observerFor(env));
   return summarize(lease, record?.state ?? "active", state);
 }
 

@@ -7,7 +7,7 @@ import {
   TaskStateSchema,
   type TaskView,
   TaskViewSchema,
-} from "../lease/index.ts";
+} from "../lease/state.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { taskIndex } from "./refs.ts";

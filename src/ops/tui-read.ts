@@ -1,5 +1,6 @@
 import { type Lease, leasePaths } from "../fsqueue/index.ts";
 import {
+  countByState,
   describePhase,
   isLiveRunner,
   isTerminal,
@@ -10,8 +11,9 @@ import {
   type SlurmLeaseLook,
 } from "../lease/index.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
+import { observeSlurmLease } from "./lease-supervise.ts";
 import { readLogTail } from "./log-tail.ts";
-import { observerFor, observeSlurmLease } from "./observer.ts";
+import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { summarize } from "./summary.ts";
 import type { TuiAsk, TuiLease, TuiLog, TuiSnapshot } from "./tui-snapshot.ts";
@@ -35,7 +37,9 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
       record.kind === "slurm" && record.state === "active"
         ? await observeSlurmLease(env, record.id, { alloc: false, who: "rv tui" })
         : null;
-    leases.push(tuiLease(record, summarize(record.id, record.state, state), view));
+    leases.push(
+      tuiLease(record, summarize(record.id, record.state, { ...state, counts: countByState(state.tasks) }), view),
+    );
     tasks.push(...state.tasks);
   }
   const log = ask.log ? readLog(env.root, ask.log, tasks) : null;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isTerminal, type TaskView } from "../lease/index.ts";
+import { isTerminal, type TaskView } from "../lease/state.ts";
 
 /** How long the ended tasks of one outcome ran, in all: a mean without shipping every duration. */
 const RanSchema = z.object({ count: z.number().int().min(0), totalMs: z.number().min(0) });

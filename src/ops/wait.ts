@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type TaskView, TaskViewSchema } from "../lease/index.ts";
+import { type TaskView, TaskViewSchema } from "../lease/state.ts";
 import { waitForTasks } from "./follow.ts";
 import { defineOp, type Sink } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";

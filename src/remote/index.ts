@@ -1,6 +1,7 @@
 /**
- * Where a command runs: this machine (localRemote) or a login node over ssh (sshRemote), behind one interface.
- * Other modules import only this file.
+ * Where a command runs: this machine (localRemote) or a login node over ssh (sshRemote), behind one interface. Other
+ * modules import this file, except where a command's start-up must evaluate only what it runs (docs/benchmarks.md
+ * (h)).
  */
 
 export { classifySshFailure } from "./classify.ts";

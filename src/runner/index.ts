@@ -1,6 +1,7 @@
 /**
  * The runner: the daemon that serves one lease on one node (DESIGN.md sections 3-4). `rv runner` calls
- * `runRunner(runnerOptions({...}))`; other modules import only this file.
+ * `runRunner(runnerOptions({...}))`; other modules import this file, except where a command's start-up must evaluate
+ * only what it runs (docs/benchmarks.md (h)).
  */
 
 export { type ControlAction, controlActions, LEASE_TARGET, segmentTarget } from "./controls.ts";

@@ -1,7 +1,8 @@
 /**
- * Slurm for rv. Pure parsers of what sbatch, squeue, sinfo, sacct, sshare and scontrol print (parse/), and
- * typed queries (queries/): each a command plus a pure reader of its result, run through a Remote, many in
- * one round trip (query.ts). Other modules import only this file.
+ * Slurm for rv. Pure parsers of what sbatch, squeue, sinfo, sacct, sshare and scontrol print (parse/), and typed
+ * queries (queries/): each a command plus a pure reader of its result, run through a Remote, many in one round trip
+ * (query.ts). Other modules import this file, except where a command's start-up must evaluate only what it runs
+ * (docs/benchmarks.md (h)).
  */
 
 export * from "./parse/gres.ts";

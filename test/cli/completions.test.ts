@@ -127,6 +127,7 @@ describe("valuesNamed: what a placeholder stands for", () => {
     ["task", { kind: "names", of: ["tasks"] }],
     ["tasks", { kind: "names", of: ["tasks"] }],
     ["task|lease", { kind: "names", of: ["tasks", "leases"] }],
+    ["cluster", { kind: "names", of: ["clusters"] }],
     ["file.jsonl", { kind: "files" }],
     ["name|file", { kind: "files" }],
     ["argv", { kind: "files" }],
@@ -180,6 +181,14 @@ describe("the clusters' names, cached", () => {
         { value: "a10-pool", description: "lease on cluster lab" },
       ]);
       expect(clustersWithLease(home.root, "a10-pool")).toEqual(["lab"]);
+      writeFileSync(
+        join(home.root, "config.toml"),
+        '[defaults]\ncluster = "lab"\n[clusters.lab]\nhost = "rv-lab"\nuser = "me"\nroot = "/r"\n[clusters.dev]\nhost = "rv-dev"\nuser = "me"\nroot = "/r"\n',
+      );
+      expect(completeNames(home.root, "clusters", "")).toEqual([
+        { value: "dev", description: "me@rv-dev" },
+        { value: "lab", description: "me@rv-lab (in use)" },
+      ]);
       forgetClusterNames(home.root, "lab");
       expect(clustersWithLease(home.root, "a10-pool")).toEqual([]);
       expect(completeNames(home.root, "tasks", "f")).toEqual([{ value: "ft", description: "0zz1 (a100-pool)" }]);

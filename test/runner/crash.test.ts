@@ -10,7 +10,7 @@ import {
   readHeartbeats,
   recoverClaims,
 } from "../../src/fsqueue/index.ts";
-import { readLeaseState } from "../../src/lease/index.ts";
+import { readLeaseCounts } from "../../src/lease/index.ts";
 import { summarize } from "../../src/ops/summary.ts";
 import { pidAlive } from "../../src/runner/index.ts";
 import { makeHome } from "../helpers/home.ts";
@@ -133,7 +133,7 @@ describe("a runner killed with kill -9", () => {
     // The survivor keeps a gone runner's heartbeat for 4 stale periods after its last beat: 10 s here.
     const staleAfterMs = 2500;
     const status = () =>
-      summarize(LEASE, "active", readLeaseState(p, { host: hostname(), nowMs: Date.now(), staleAfterMs, pidAlive }));
+      summarize(LEASE, "active", readLeaseCounts(p, { host: hostname(), nowMs: Date.now(), staleAfterMs, pidAlive }));
     const before = status();
     expect(before.runners).toMatchObject([{ id: dead.runner, health: "stale", running: 1, gpus: ["0", "1"] }]);
     expect(before.counts.lost).toBe(1);

@@ -12,12 +12,12 @@ export async function runCompletions(ctx: Context, shell: string, program: Comma
 }
 
 /**
- * `rv __complete leases|tasks [PREFIX]` (hidden): what the scripts offer for a lease or a task. It answers while
+ * `rv __complete leases|tasks|clusters [PREFIX]` (hidden): what the scripts offer for a lease, a task or a cluster. It answers while
  * the person waits at the prompt, so it reads local files only, and it never prints an error: a completion that
  * fails offers nothing.
  */
 export function runComplete(root: string, io: Io, kind: string, prefix: string): void {
-  if (kind !== "leases" && kind !== "tasks") return;
+  if (kind !== "leases" && kind !== "tasks" && kind !== "clusters") return;
   try {
     io.out(candidateLines(completeNames(root, kind satisfies NameKind, prefix)));
   } catch {

@@ -1,17 +1,10 @@
 import { readFileSync } from "node:fs";
 import { RvError } from "../../errors.ts";
-import type { Place } from "../../ops/index.ts";
-import {
-  keyOptions,
-  loadSecrets,
-  maskedList,
-  SecretNameSchema,
-  saveSecrets,
-  scopeOf,
-  secretsFor,
-  withoutSecret,
-  withSecret,
-} from "../../secrets/index.ts";
+import type { Place } from "../../ops/places.ts";
+import { maskedList, scopeOf, secretsFor, withoutSecret, withSecret } from "../../secrets/entries.ts";
+import { keyOptions } from "../../secrets/key.ts";
+import { SecretNameSchema } from "../../secrets/schema.ts";
+import { loadSecrets, saveSecrets } from "../../secrets/store.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 

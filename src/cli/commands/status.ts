@@ -1,7 +1,10 @@
 import { RvError } from "../../errors.ts";
-import { describePhase, isLiveRunner, type LeasePhase, type RunnerView } from "../../lease/index.ts";
-import { type LeaseSummary, type Place, type SiteStatus, statusOp } from "../../ops/index.ts";
-import { formatDuration as slurmDuration } from "../../slurm/index.ts";
+import { describePhase, type LeasePhase } from "../../lease/phase.ts";
+import { isLiveRunner, type RunnerView } from "../../lease/state.ts";
+import type { Place } from "../../ops/places.ts";
+import { type SiteStatus, statusOp } from "../../ops/status.ts";
+import type { LeaseSummary } from "../../ops/summary.ts";
+import { formatDuration as slurmDuration } from "../../slurm/parse/time.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";

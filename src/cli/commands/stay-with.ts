@@ -1,6 +1,7 @@
-import type { TaskView } from "../../lease/index.ts";
-import type { Place, TaskSpec } from "../../ops/index.ts";
-import { runOp } from "../../ops/index.ts";
+import type { TaskView } from "../../lease/state.ts";
+import type { Place } from "../../ops/places.ts";
+import { runOp } from "../../ops/submit.ts";
+import type { TaskSpec } from "../../ops/taskspec.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 import { cliSink, onInterrupt } from "../sink.ts";

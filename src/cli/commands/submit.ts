@@ -1,16 +1,11 @@
 import { readFileSync } from "node:fs";
 import { RvError } from "../../errors.ts";
-import { chooseLease, type LeaseFacts } from "../../lease/index.ts";
-import {
-  leaseListOp,
-  leaseUpLocalOp,
-  type Place,
-  parseSpecLines,
-  type SpecDefaults,
-  submitOp,
-  type TaskSpec,
-  TaskSpecSchema,
-} from "../../ops/index.ts";
+import { chooseLease, type LeaseFacts } from "../../lease/select.ts";
+import { leaseListOp } from "../../ops/lease-list.ts";
+import { leaseUpLocalOp } from "../../ops/lease-up-local.ts";
+import type { Place } from "../../ops/places.ts";
+import { submitOp } from "../../ops/submit.ts";
+import { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "../../ops/taskspec.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";

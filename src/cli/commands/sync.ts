@@ -1,18 +1,12 @@
 import { join, posix, relative, resolve } from "node:path";
 import type { ClusterConfig } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
-import { type Place, requireCluster, sshDir, type TaskSpec } from "../../ops/index.ts";
-import {
-  type Change,
-  defaultWorkspace,
-  gitState,
-  projectRoot,
-  readPushes,
-  recordPush,
-  runRsync,
-  type SyncPlan,
-  workspaceCwd,
-} from "../../sync/index.ts";
+import { type Place, requireCluster, sshDir } from "../../ops/places.ts";
+import type { TaskSpec } from "../../ops/taskspec.ts";
+import { gitState } from "../../sync/git.ts";
+import { readPushes, recordPush } from "../../sync/record.ts";
+import { type Change, runRsync, type SyncPlan } from "../../sync/rsync.ts";
+import { defaultWorkspace, projectRoot, workspaceCwd } from "../../sync/workspace.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 import { onInterrupt } from "../sink.ts";

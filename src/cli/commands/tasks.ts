@@ -1,6 +1,6 @@
 import { RvError } from "../../errors.ts";
-import { type TaskState, TaskStateSchema, type TaskView } from "../../lease/index.ts";
-import { tasksOp } from "../../ops/index.ts";
+import { type TaskState, TaskStateSchema, type TaskView } from "../../lease/state.ts";
+import { tasksOp } from "../../ops/tasks.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";

@@ -1,6 +1,9 @@
 import { RvError } from "../../errors.ts";
-import { isTerminal, type TaskView } from "../../lease/index.ts";
-import { checkSelection, exitStatusOf, type Sink, waitOp } from "../../ops/index.ts";
+import { isTerminal, type TaskView } from "../../lease/state.ts";
+import { exitStatusOf } from "../../ops/exit-status.ts";
+import type { Sink } from "../../ops/op.ts";
+import { checkSelection } from "../../ops/refs.ts";
+import { waitOp } from "../../ops/wait.ts";
 import { type WaitTally, WaitTallySchema } from "../../ops/wait-tally.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";

@@ -22,7 +22,7 @@ _rv_values() {
   local cur=$2 word value rest choices=""
   for word in $1; do
     case $word in
-      @leases | @tasks)
+      @leases | @tasks | @clusters)
         while IFS=$'\\t' read -r value rest; do
           [[ -n $value ]] && COMPREPLY+=("$value")
         done < <(command rv __complete "\${word#@}" -- "$cur" 2>/dev/null) ;;

@@ -25,7 +25,7 @@ ${data}
 function __rv_values --argument-names words cur
     for word in (string split ' ' -- $words)
         switch $word
-            case @leases @tasks
+            case @leases @tasks @clusters
                 command rv __complete (string sub --start 2 -- $word) -- "$cur" 2>/dev/null
             case @files
                 __fish_complete_path "$cur"

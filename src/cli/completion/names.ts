@@ -1,3 +1,4 @@
+import { clusterList, loadConfig } from "../../config/index.ts";
 import { leasePaths } from "../../fsqueue/index.ts";
 import { listLeases, readTaskCopy } from "../../lease/index.ts";
 import { taskIndex } from "../../ops/index.ts";
@@ -20,7 +21,12 @@ const LOCAL_TASKS = 200;
  */
 export function completeNames(root: string, kind: NameKind, prefix: string): Candidate[] {
   const cache = readCompletionCache(root);
-  const all = kind === "leases" ? leaseCandidates(root, cache) : taskCandidates(root, cache);
+  const all =
+    kind === "clusters"
+      ? clusterCandidates(root)
+      : kind === "leases"
+        ? leaseCandidates(root, cache)
+        : taskCandidates(root, cache);
   const offered = new Map<string, Candidate>();
   for (const candidate of all) {
     // A line per candidate: a value that holds a tab or a newline cannot be offered whole.
@@ -28,6 +34,19 @@ export function completeNames(root: string, kind: NameKind, prefix: string): Can
     if (!offered.has(candidate.value)) offered.set(candidate.value, candidate);
   }
   return [...offered.values()];
+}
+
+/** The clusters of config.toml, the one in use described so; none when the file cannot be read. */
+function clusterCandidates(root: string): Candidate[] {
+  try {
+    const config = loadConfig(root, {});
+    return clusterList(config).map((c) => ({
+      value: c.name,
+      description: `${c.user}@${c.host}${c.name === config.cluster?.name ? " (in use)" : ""}`,
+    }));
+  } catch {
+    return [];
+  }
 }
 
 const ignoreBad = () => {};

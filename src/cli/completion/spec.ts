@@ -12,7 +12,7 @@ export type Values =
   | { kind: "dirs" }
   | { kind: "free" };
 
-export type NameKind = "leases" | "tasks";
+export type NameKind = "leases" | "tasks" | "clusters";
 
 export interface OptionSpec {
   /** `-f` and `--follow`, or just one of them. */
@@ -76,13 +76,13 @@ function argSpec(argument: Argument): ArgSpec {
 }
 
 /**
- * What a placeholder stands for, by its name: `lease`, `task`, `tasks`, `task|lease` are names rv knows; a
+ * What a placeholder stands for, by its name: `lease`, `task`, `tasks`, `task|lease`, `cluster` are names rv knows; a
  * `file` is a path here; a task's own `argv` starts with a program or a script, so a path too; a `shell` is one
  * rv writes completions for.
  */
 export function valuesNamed(placeholder: string): Values {
   const parts = placeholder.split("|");
-  const of = (["tasks", "leases"] as const).filter((kind) =>
+  const of = (["tasks", "leases", "clusters"] as const).filter((kind) =>
     parts.some((part) => part === kind || `${part}s` === kind),
   );
   if (of.length > 0) return { kind: "names", of };

@@ -25,7 +25,7 @@ _rv_values() {
   local -a choices names
   for word in \${=1}; do
     case $word in
-      @leases|@tasks)
+      @leases|@tasks|@clusters)
         names=()
         for line in \${(f)"$(command rv __complete \${word#@} -- "$2" 2>/dev/null)"}; do
           names+=("\${\${line%%$tab*}//:/\\\\:}:\${line#*$tab}")

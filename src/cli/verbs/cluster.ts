@@ -31,7 +31,7 @@ export function addClusterVerbs(program: Command, dispatch: Dispatch): void {
     cluster
       .command("use")
       .description("use this cluster from now on (one command can pick another with --cluster NAME)")
-      .argument("<name>", "a cluster from rv cluster ls"),
+      .argument("<cluster>", "a cluster from rv cluster ls"),
   ).action((name: string, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/cluster.ts")).runClusterUse(ctx, name)),
   );
@@ -39,7 +39,7 @@ export function addClusterVerbs(program: Command, dispatch: Dispatch): void {
     cluster
       .command("rm")
       .description("forget a cluster here: its settings, ssh block and secrets (nothing on the cluster changes)")
-      .argument("<name>", "a cluster from rv cluster ls"),
+      .argument("<cluster>", "a cluster from rv cluster ls"),
   ).action((name: string, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/cluster.ts")).runClusterRm(ctx, name)),
   );

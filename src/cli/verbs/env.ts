@@ -11,7 +11,7 @@ export function addEnvVerbs(program: Command, dispatch: Dispatch): void {
   const scoped = (command: Command) =>
     withJson(
       command.option(
-        "--cluster [name]",
+        "--cluster [cluster]",
         "only for tasks on a cluster's leases: the one in use, or NAME (default: every task)",
       ),
     );

@@ -6,7 +6,7 @@ function withPlaceFlags(command: Command): Command {
   return withJson(
     command
       .addOption(new Option("--local", "only this machine's settings (its local leases)").conflicts("cluster"))
-      .option("--cluster [name]", "only a cluster's settings (its leases): the one in use, or NAME"),
+      .option("--cluster [cluster]", "only a cluster's settings (its leases): the one in use, or NAME"),
   );
 }
 

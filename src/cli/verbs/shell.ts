@@ -14,7 +14,7 @@ export function addShellVerbs(program: Command, dispatch: Dispatch): void {
   program
     .command("__complete", { hidden: true })
     .description("the lease or task names a completion script offers, one `value<TAB>description` a line")
-    .argument("<kind>", "leases or tasks")
+    .argument("<kind>", "leases, tasks or clusters")
     .argument("[prefix]", "only names that start with this", "")
     .action(async (kind: string, prefix: string) => {
       const [{ runComplete }, { rvHome }, { processIo }] = await Promise.all([

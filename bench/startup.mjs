@@ -1,0 +1,51 @@
+// (h) CLI start-up: the floor of any rv command is the Bun runtime's own start, an empty compiled binary. Measured
+// in the same hyperfine run: that empty binary, `rv --version`, `rv submit -- true` into a live local lease, and the
+// read commands `rv tasks` and `rv status`, each as a multiple of the empty binary's mean.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { hyperfine, isolatedEnv, LEASE, log, ROOT, RV, round, run, startLease, workDir } from "./lib.mjs";
+
+export const SUBMIT_RATIO = 3;
+export const READ_RATIO = 4;
+
+export async function runStartup({ warmup = 5, runs = 30 } = {}) {
+  log(`\n[startup] rv's start-up next to an empty Bun binary, hyperfine ${runs} runs after ${warmup} warm-ups`);
+  const work = workDir("startup");
+  try {
+    const empty = join(work.dir, "empty");
+    writeFileSync(`${empty}.ts`, "process.exit(0);\n");
+    await run(join(ROOT, "node_modules", ".bin", "bun"), ["build", "--compile", `${empty}.ts`, "--outfile", empty]);
+    const lease = await startLease(work.dir);
+    const env = isolatedEnv({ RV_HOME: lease.home });
+    const commands = [
+      { name: "empty Bun binary", command: empty, display: "empty bun build --compile binary" },
+      { name: "rv --version", command: `${RV} --version` },
+      {
+        name: "rv submit -- true",
+        command: `${RV} submit --lease ${LEASE} -- true`,
+        display: "rv submit --lease L -- true",
+      },
+      { name: "rv tasks", command: `${RV} tasks` },
+      { name: "rv status", command: `${RV} status` },
+    ];
+    const results = await hyperfine(work.dir, commands, { warmup, runs, env });
+    await lease.down();
+    const base = results[0].meanMs;
+    for (const result of results) result.ratio = round(result.meanMs / base, 1);
+    const [, , submit, tasks, status] = results;
+    log(`  ${results.map((r) => `${r.name} ${r.meanMs} ms (${r.ratio}×)`).join("; ")}`);
+    const readRatio = Math.max(tasks.ratio, status.ratio);
+    return {
+      warmup,
+      runs,
+      results,
+      target: {
+        what: `rv submit -- true <= ${SUBMIT_RATIO}× an empty Bun binary's start; rv tasks, rv status <= ${READ_RATIO}×`,
+        value: { submit: submit.ratio, read: readRatio },
+        met: submit.ratio <= SUBMIT_RATIO && readRatio <= READ_RATIO,
+      },
+    };
+  } finally {
+    await work.dispose();
+  }
+}

@@ -1,0 +1,190 @@
+/** The done index (done-index.ts): a cache of done/ that readers trust only while done/ is unchanged. */
+import { readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import {
+  archiveDone,
+  finishClaim,
+  headerTrusted,
+  indexTrusted,
+  type LeasePaths,
+  mtimeSettled,
+  parseDoneIndex,
+  RACY_MARGIN_NS,
+  readDone,
+  readDoneCounts,
+  recordFile,
+  scanDone,
+  writeRecordAtomic,
+} from "../../src/fsqueue/index.ts";
+import { countByState, readLeaseCounts, readLeaseState } from "../../src/lease/index.ts";
+import { makeHome } from "../helpers/home.ts";
+import { makeDone, makeOutcome, makeTask, openLease } from "./factory.ts";
+
+let home: { root: string; cleanup: () => void };
+let p: LeasePaths;
+
+beforeEach(() => {
+  home = makeHome();
+  p = openLease(home.root);
+});
+afterEach(() => home.cleanup());
+
+/** done/ as it stood an hour ago by its mtime: an index built now is settled (trusted until done/ changes). */
+function settle(): Date {
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(p.done, hourAgo, hourAgo);
+  return hourAgo;
+}
+
+function finished(n: number) {
+  const tasks = Array.from({ length: n }, () => makeTask());
+  for (const task of tasks) writeRecordAtomic(p.tmp, recordFile(p.done, task.id), makeDone(task));
+  return tasks;
+}
+
+const states = (read: ReturnType<typeof readDone>) =>
+  read.done.map((d) => `${d.task.id}:${d.task.attempt}:${d.state}`).sort();
+
+describe("the done index is trusted only while done/ is unchanged", () => {
+  test("a settled index matching done/'s mtime and whole is trusted; behind, torn or racy it is not", () => {
+    const counts = { succeeded: 2, failed: 0, cancelled: 0, dep_failed: 0, unknown: 0 };
+    const header = {
+      v: 1,
+      kind: "done-index",
+      dirMtimeNs: "5000000000",
+      settled: true,
+      count: 2,
+      bytes: 9,
+      counts,
+    } as const;
+    expect(indexTrusted(header, 2, 5_000_000_000n)).toBe(true);
+    expect(indexTrusted(header, 2, 5_000_000_001n)).toBe(false); // done/ changed since
+    expect(indexTrusted(header, 1, 5_000_000_000n)).toBe(false); // torn
+    expect(indexTrusted({ ...header, settled: false }, 2, 5_000_000_000n)).toBe(false); // built in the mtime's tick
+    expect(indexTrusted(undefined, 0, 5_000_000_000n)).toBe(false);
+    // The header alone (rv status) needs the file as long as it says: its line, a newline, `bytes` more.
+    const whole = Buffer.byteLength(JSON.stringify(header)) + 1 + 9;
+    expect(headerTrusted(header, whole, 5_000_000_000n)).toBe(true);
+    expect(headerTrusted(header, whole - 1, 5_000_000_000n)).toBe(false); // torn
+    expect(headerTrusted(header, whole, 5_000_000_001n)).toBe(false);
+  });
+
+  test("an index line holds what the views read of a record, not its env or usage", () => {
+    const [task] = finished(1);
+    readDone(p);
+    const line = readFileSync(p.doneIndex, "utf8").split("\n")[1] ?? "";
+    expect(JSON.parse(line).done.task).toMatchObject({ id: task?.id, command: task?.command, tags: task?.tags });
+    expect(line).not.toContain('"env"');
+    expect(line).not.toContain('"submitHost"');
+  });
+
+  test("an mtime is settled only when the build began a full margin after it, by the same clock", () => {
+    expect(mtimeSettled(10n, 10n + RACY_MARGIN_NS)).toBe(true);
+    expect(mtimeSettled(10n, 9n + RACY_MARGIN_NS)).toBe(false);
+  });
+
+  test("a reader builds the index from the records, and the next reads it instead of the records", () => {
+    const tasks = finished(3);
+    settle();
+    const truth = states(readDone(p));
+    expect(truth).toEqual(states(scanDone(p)));
+    expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header).toMatchObject({ settled: true, count: 3 });
+    // A record changed in place (never done by rv: invariant 4) is not seen: proof the index answered.
+    writeFileSync(recordFile(p.done, tasks[0]?.id ?? ""), "garbage");
+    expect(states(readDone(p))).toEqual(truth);
+    expect(scanDone(p).unreadable).toHaveLength(1);
+  });
+
+  test("an index built while done/ had just changed is not trusted: the next reader reads the records", () => {
+    const tasks = finished(2);
+    readDone(p); // done/ changed a moment ago: racy
+    expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header.settled).toBe(false);
+    writeFileSync(recordFile(p.done, tasks[0]?.id ?? ""), "garbage"); // in place: no mtime change of the dir
+    expect(readDone(p).unreadable.map((u) => u.id)).toEqual([tasks[0]?.id]);
+  });
+});
+
+describe("a wrong index never shows a wrong state", () => {
+  test("a truncated index is rebuilt from the records", () => {
+    finished(5);
+    settle();
+    readDone(p);
+    const text = readFileSync(p.doneIndex, "utf8");
+    writeFileSync(p.doneIndex, text.slice(0, Math.floor(text.length / 2)));
+    expect(states(readDone(p))).toEqual(states(scanDone(p)));
+    expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header.count).toBe(5);
+  });
+
+  test("a garbage index is rebuilt from the records", () => {
+    finished(3);
+    writeFileSync(p.doneIndex, "\u0000\u0001 not json\n{]\n");
+    expect(states(readDone(p))).toEqual(states(scanDone(p)));
+  });
+
+  test("a task archived since the index was built is no longer listed", () => {
+    const [kept, archived] = finished(2);
+    settle();
+    readDone(p);
+    archiveDone(p, makeDone(archived ?? makeTask()));
+    expect(readDone(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
+  });
+
+  test("a task whose done record was replaced by a later attempt shows that attempt", () => {
+    const [task] = finished(1);
+    if (!task) throw new Error("no task");
+    settle();
+    readDone(p);
+    const next = { ...task, attempt: 2 };
+    const claim = recordFile(p.tmp, "claim-stand-in");
+    writeFileSync(claim, "{}");
+    finishClaim(p, claim, next, makeOutcome({ state: "failed", exitCode: 1 }));
+    expect(states(readDone(p))).toEqual([`${task.id}:2:failed`]);
+  });
+
+  test("a line for a task whose done record was removed behind rv's back is dropped once done/ changes", () => {
+    const [gone, kept] = finished(2);
+    settle();
+    readDone(p);
+    unlinkSync(recordFile(p.done, gone?.id ?? ""));
+    expect(readDone(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
+  });
+});
+
+describe("rv status counts from the index's header as the task list counts from the records", () => {
+  const observer = { host: "here", nowMs: Date.now(), staleAfterMs: 60_000, pidAlive: () => true };
+  const listed = () => countByState(readLeaseState(p, observer).tasks);
+
+  test("a requeued task, an unreadable record beside a waiting copy, and a blocked dependent count as listed", () => {
+    const [ok, failed, requeued, broken] = finished(4);
+    if (!ok || !failed || !requeued || !broken) throw new Error("no tasks");
+    writeRecordAtomic(p.tmp, recordFile(p.done, failed.id), makeDone(failed, { state: "failed", exitCode: 1 }));
+    writeFileSync(recordFile(p.done, broken.id), "garbage"); // in place: done/'s mtime stays
+    settle();
+    readDone(p);
+    expect(readDoneCounts(p)).toMatchObject({ succeeded: 2, failed: 1, unknown: 1 }); // done/ alone
+    for (const task of [
+      { ...requeued, attempt: 2 },
+      broken,
+      makeTask({ after: [failed.id] }),
+      makeTask({ after: [requeued.id] }),
+    ]) {
+      writeRecordAtomic(p.tmp, recordFile(p.inbox, task.id), task);
+    }
+    const counts = readLeaseCounts(p, observer).counts;
+    expect(counts).toEqual(listed());
+    expect(counts).toMatchObject({ succeeded: 1, failed: 1, pending: 2, dep_failed: 1, blocked: 1, unknown: 0 });
+  });
+
+  test("without a trusted header (torn, or done/ changed since) the counts come from the records", () => {
+    finished(3);
+    settle();
+    readDone(p);
+    writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").slice(0, -10));
+    expect(readDoneCounts(p)).toBeUndefined();
+    expect(readLeaseCounts(p, observer).counts).toMatchObject({ succeeded: 3 });
+    finished(1);
+    expect(readDoneCounts(p)).toBeUndefined();
+    expect(readLeaseCounts(p, observer).counts).toEqual(listed());
+    expect(listed().succeeded).toBe(4);
+  });
+});
