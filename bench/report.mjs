@@ -458,6 +458,9 @@ export function renderReport(results) {
   if (b.remote && !b.remote.error) sections.push(remoteSection(b.remote));
   if (b["lease-sweep"] && !b["lease-sweep"].error) sections.push(leaseSweepSection(b["lease-sweep"]));
   if (b["time-to-gpu"] && !b["time-to-gpu"].error) sections.push(timeToGpuSection(b["time-to-gpu"]));
+  // What each change bought, kept by hand: a regenerated report must not lose it.
+  const changes = readFileSync(join(ROOT, "bench", "changes.md"), "utf8").trim();
+  sections.push(changes.replace(/^## /gm, "### ").replace(/^# /, "## "));
   return `${sections.join("\n\n")}\n`;
 }
 
