@@ -103,6 +103,9 @@ function targetsSection(b) {
     const [text, json] = r.results;
     return `**${text.meanMs} ms** mean (every record, \`--json -n 0\`, no target: ${json.meanMs} ms)`;
   });
+  add("(i) a history of 100,000 tasks", "history", "status, tasks ≤ 100 ms; tasks --json -n 0 ≤ 1 s", (r) =>
+    r.results.map((c) => `\`${c.name}\` **${c.meanMs} ms**`).join(", "),
+  );
   add("(d) dispatch latency, idle lease", "dispatch", "p50 ≤ 50 ms", (r) => `**${r.main.latency.p50} ms** p50`);
   add("(e) read commands over ssh", "remote", "1 round trip each", (r) =>
     r.commands.map((c) => `\`${c.name}\` ${c.roundTrips}`).join(", "),
@@ -238,6 +241,18 @@ ${hyperfineTable(r.results)}${floorNote(r)}${disturbance(r)}`;
 }
 
 /** When merely reading the files is already over the target, say so: no tuning of the parsing can meet it. */
+function historySection(r) {
+  const rows = r.results.map((c) => [`\`${c.name}\``, `${c.meanMs} ms`, `${c.peakRssMb} MB`]);
+  return `## (i) A history of ${r.tasks.toLocaleString("en-US")} tasks
+
+A lease of ${r.tasks.toLocaleString("en-US")} finished tasks, written by \`bench/history-fill.ts\` through rv's own record
+writer (${s(r.fillMs)}), then the read commands, timed by hyperfine (\`-N\`, ${r.warmup} warm-up, ${r.runs} runs)
+after one call that builds the done index (PROTOCOL.md, "Done index"), with each one's peak RSS from one more run.
+Targets (issue 18): \`rv status\` and \`rv tasks\` ≤ 100 ms, \`rv tasks --json -n 0\` ≤ 1 s. No peer keeps such a history.
+
+${table(["command", "mean", "peak RSS"], rows)}${disturbance(r)}`;
+}
+
 function floorNote(r) {
   const cat = r.results.find((x) => x.name.includes("(cat)"));
   if (!cat || cat.meanMs <= r.target.thresholdMs) return "";
@@ -454,6 +469,7 @@ export function renderReport(results) {
   if (b.submit && !b.submit.error) sections.push(submitSection(b.submit));
   if (b.startup && !b.startup.error) sections.push(startupSection(b.startup));
   if (b.tasks && !b.tasks.error) sections.push(tasksSection(b.tasks));
+  if (b.history && !b.history.error) sections.push(historySection(b.history));
   if (b.dispatch && !b.dispatch.error) sections.push(dispatchSection(b.dispatch));
   if (b.remote && !b.remote.error) sections.push(remoteSection(b.remote));
   if (b["lease-sweep"] && !b["lease-sweep"].error) sections.push(leaseSweepSection(b["lease-sweep"]));

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { runDispatch } from "./dispatch.mjs";
+import { runHistory } from "./history.mjs";
 import { runLeaseSweep } from "./lease-sweep.mjs";
 import {
   cleanupAll,
@@ -40,6 +41,7 @@ const FULL = {
   submit: () => runSubmit({ warmup: 5, runs: 30 }),
   startup: () => runStartup({ warmup: 5, runs: 30 }),
   tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
+  history: () => runHistory({ tasks: 100_000, warmup: 1, runs: 5 }),
   dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }), // about 25 minutes: 12 sbatch jobs each queue behind the load
@@ -52,6 +54,7 @@ const QUICK = {
   submit: () => runSubmit({ warmup: 2, runs: 10 }),
   startup: () => runStartup({ warmup: 2, runs: 10 }),
   tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
+  history: () => runHistory({ tasks: 2000, warmup: 1, runs: 3 }),
   dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
   remote: () => runRemote({ warmup: 1, runs: 5 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }),

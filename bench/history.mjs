@@ -1,0 +1,60 @@
+// (i) A long history: a lease of 100,000 finished tasks written by bench/history-fill.ts through rv's own record
+// writer, then `rv status`, `rv tasks` and `rv tasks --json -n 0` timed by hyperfine (after one call that builds
+// the done index), each with its peak RSS from one `/usr/bin/time` run. No peer keeps such a history; the
+// targets (issue 18) are absolute.
+import { join } from "node:path";
+import { hyperfine, isolatedEnv, log, ROOT, RV, run, workDir } from "./lib.mjs";
+
+export const HISTORY_TARGETS_MS = { status: 100, tasks: 100, json: 1000 };
+
+async function peakRssMb(command, env, dir) {
+  const [file, ...args] = command.split(" ");
+  const out = await run("/usr/bin/time", ["-f", "%M", file, ...args], { env, cwd: dir });
+  const kb = Number(String(out.stderr).trim().split("\n").at(-1));
+  return Math.round(kb / 1024);
+}
+
+export async function runHistory({ tasks = 100_000, warmup = 1, runs = 5 } = {}) {
+  log(`\n[history] ${tasks.toLocaleString("en-US")} finished tasks in one lease, hyperfine ${runs} runs`);
+  const work = workDir("history");
+  try {
+    const home = join(work.dir, "home");
+    const fill = await run(join(ROOT, "node_modules", ".bin", "bun"), [
+      join(ROOT, "bench", "history-fill.ts"),
+      home,
+      "history",
+      String(tasks),
+    ]);
+    const env = isolatedEnv({ RV_HOME: home });
+    const commands = [
+      { name: "rv status", command: `${RV} status` },
+      { name: "rv tasks", command: `${RV} tasks` },
+      { name: "rv tasks --json -n 0", command: `${RV} tasks --json -n 0` },
+    ];
+    // The done index is trusted only once done/ has stood still for 2 s (PROTOCOL.md, "Done index"): past that,
+    // the first reader builds it, and the runs measure readers that find it settled.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await run(RV, ["status"], { env, cwd: work.dir });
+    const results = await hyperfine(work.dir, commands, { warmup, runs, env });
+    for (const [i, c] of commands.entries()) results[i].peakRssMb = await peakRssMb(c.command, env, work.dir);
+    const [status, list, json] = results;
+    log(`  ${results.map((r) => `${r.name} ${r.meanMs} ms, ${r.peakRssMb} MB`).join("; ")}`);
+    return {
+      tasks,
+      fillMs: fill.ms,
+      warmup,
+      runs,
+      results,
+      target: {
+        what: `rv status and rv tasks <= ${HISTORY_TARGETS_MS.status} ms, rv tasks --json -n 0 <= ${HISTORY_TARGETS_MS.json} ms`,
+        value: { status: status.meanMs, tasks: list.meanMs, json: json.meanMs },
+        met:
+          status.meanMs <= HISTORY_TARGETS_MS.status &&
+          list.meanMs <= HISTORY_TARGETS_MS.tasks &&
+          json.meanMs <= HISTORY_TARGETS_MS.json,
+      },
+    };
+  } finally {
+    await work.dispose();
+  }
+}
