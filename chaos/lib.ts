@@ -104,6 +104,43 @@ export async function inFreshHome<T>(
   }
 }
 
+/**
+ * Submits one chaos task (taskCommand) through `root` and returns the id rv acknowledged, or null when it printed
+ * none. `cpus`: what the task asks for (none: rv's default).
+ */
+export async function submitTask(
+  root: string,
+  task: { lease: string; marks: string; sleepMs: number; cpus?: number },
+): Promise<string | null> {
+  const cpus = task.cpus === undefined ? [] : ["--cpus", String(task.cpus)];
+  const out = await must(root, [
+    "submit",
+    "--json",
+    "--lease",
+    task.lease,
+    ...cpus,
+    ...taskCommand(task.marks, task.sleepMs),
+  ]);
+  return submittedId(out.stdout);
+}
+
+/**
+ * One more runner of the lease, in the foreground as a segment's node runs it, with 2 CPUs; `wrapper` runs it
+ * (faketime), `env` adds to its environment.
+ */
+export function startRunner(
+  home: string,
+  lease: string,
+  options: { env?: Record<string, string>; wrapper?: string[] } = {},
+) {
+  const [file = RV_BIN, ...args] = [...(options.wrapper ?? []), RV_BIN];
+  return execa(file, [...args, "runner", "--lease", lease, "--cpus", "2"], {
+    env: { RV_HOME: home, ...options.env },
+    reject: false,
+    stdio: "ignore",
+  });
+}
+
 /** The id `rv submit --json` printed: the acknowledgement that the task exists. */
 export function submittedId(stdout: string): string | null {
   try {

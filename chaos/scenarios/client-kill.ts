@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { RV_BIN } from "../../test/helpers/rv.ts";
 import { judgeRun, type RunVerdict } from "../history.ts";
-import { histories, must, type RunContext, type Scenario, settle, sleep, submittedId, taskCommand } from "../lib.ts";
+import { histories, must, type RunContext, type Scenario, settle, sleep, submitTask, taskCommand } from "../lib.ts";
 import { between } from "../random.ts";
 
 /** Starts `rv ARGS` and kills it with SIGKILL after `afterMs`, whatever it was doing. */
@@ -32,9 +32,8 @@ function quarantined(root: string, lease: string): string[] {
 
 /** After the kill the lease still takes work: one more task, acknowledged, must run. */
 async function controlTask(ctx: RunContext, lease: string): Promise<string> {
-  const out = await must(ctx.root, ["submit", "--json", "--lease", lease, ...taskCommand(ctx.marks, 50)]);
-  const id = submittedId(out.stdout);
-  if (!id) throw new Error(`rv submit printed no id: ${out.stdout}`);
+  const id = await submitTask(ctx.root, { lease, marks: ctx.marks, sleepMs: 50 });
+  if (!id) throw new Error("rv submit printed no id for the control task");
   return id;
 }
 

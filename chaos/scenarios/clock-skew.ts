@@ -1,7 +1,5 @@
-import { execa } from "execa";
-import { RV_BIN } from "../../test/helpers/rv.ts";
 import { judgeRun } from "../history.ts";
-import { histories, must, type Scenario, settle, sleep, submittedId, taskCommand } from "../lib.ts";
+import { histories, must, type Scenario, settle, sleep, startRunner, submitTask } from "../lib.ts";
 import { between } from "../random.ts";
 
 /** Beats and staleness made fast, so that a wrong judgement shows within the run. */
@@ -18,26 +16,13 @@ export const clockSkew: Scenario = {
   async run({ root, marks, random, short }) {
     await must(root, ["lease", "up", "--local", "--name", "chaos", "--cpus", "2"], FAST);
     const skewed = ["-10m", "+10m"].map((offset) =>
-      execa("faketime", ["-f", offset, RV_BIN, "runner", "--lease", "chaos", "--cpus", "2"], {
-        env: { RV_HOME: root, ...FAST },
-        reject: false,
-        stdio: "ignore",
-      }),
+      startRunner(root, "chaos", { env: FAST, wrapper: ["faketime", "-f", offset] }),
     );
     const ids: string[] = [];
     const problems: string[] = [];
     const count = short ? 12 : 30;
     for (let i = 0; i < count; i++) {
-      const out = await must(root, [
-        "submit",
-        "--json",
-        "--lease",
-        "chaos",
-        "--cpus",
-        "1",
-        ...taskCommand(marks, between(random, 200, 900)),
-      ]);
-      const id = submittedId(out.stdout);
+      const id = await submitTask(root, { lease: "chaos", marks, sleepMs: between(random, 200, 900), cpus: 1 });
       if (id) ids.push(id);
     }
     // Readers judge too: look while the tasks run, several stale thresholds long.

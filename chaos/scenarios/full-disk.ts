@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { judgeRun } from "../history.ts";
-import { histories, must, rv, type Scenario, settle, sleep, submittedId, taskCommand } from "../lib.ts";
+import { histories, must, rv, type Scenario, settle, sleep, submitTask, taskCommand } from "../lib.ts";
 
 /** Fills the filesystem of `dir` to the last byte with one file, which is returned to be removed. */
 function fill(dir: string): string {
@@ -32,9 +32,7 @@ export const fullDisk: Scenario = {
     await execa("mount", ["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", home]);
     try {
       await must(home, ["lease", "up", "--local", "--name", "chaos", "--cpus", "2"]);
-      const running = submittedId(
-        (await must(home, ["submit", "--json", "--lease", "chaos", ...taskCommand(marks, 1500)])).stdout,
-      );
+      const running = await submitTask(home, { lease: "chaos", marks, sleepMs: 1500 });
       const filler = fill(home);
       const refused = await rv(home, ["submit", "--json", "--lease", "chaos", ...taskCommand(marks, 10)]);
       const problems: string[] = [];

@@ -1,7 +1,5 @@
-import { execa } from "execa";
-import { RV_BIN } from "../../test/helpers/rv.ts";
 import { judgeRun } from "../history.ts";
-import { histories, must, type Scenario, settle, sleep, submittedId, taskCommand } from "../lib.ts";
+import { histories, must, type Scenario, settle, sleep, startRunner, submitTask } from "../lib.ts";
 import { between } from "../random.ts";
 
 /**
@@ -16,25 +14,17 @@ export const runnerKill: Scenario = {
   async run({ root, marks, random }) {
     const up = await must(root, ["lease", "up", "--local", "--name", "chaos", "--cpus", "2"]);
     const first = Number(/runner pid (\d+)/.exec(up.stderr)?.[1]);
-    const second = execa(RV_BIN, ["runner", "--lease", "chaos", "--cpus", "2"], {
-      env: { RV_HOME: root },
-      reject: false,
-      stdio: "ignore",
-    });
+    const second = startRunner(root, "chaos");
     // Submitted all at once while the runners work: the kill lands among claims, starts, finishes and beats.
     const sleeps = Array.from({ length: 12 }, () => between(random, 100, 600));
     const killAfterMs = between(random, 200, 2000);
     const victim = random() < 0.5 ? first : (second.pid ?? first);
-    const submits = Promise.all(
-      sleeps.map((ms) =>
-        must(root, ["submit", "--json", "--lease", "chaos", "--cpus", "1", ...taskCommand(marks, ms)]),
-      ),
-    );
+    const submits = Promise.all(sleeps.map((sleepMs) => submitTask(root, { lease: "chaos", marks, sleepMs, cpus: 1 })));
     // The fault's instant is the point of the scenario: a timer, not a wait for a condition.
     await sleep(killAfterMs);
     process.kill(victim, "SIGKILL");
     const faultAtMs = Date.now();
-    const ids = (await submits).map((out) => submittedId(out.stdout)).filter((id): id is string => id !== null);
+    const ids = (await submits).filter((id): id is string => id !== null);
     await settle(root, "chaos");
     const verdict = judgeRun(await histories(root, "chaos", marks, ids), faultAtMs);
     second.kill("SIGTERM");

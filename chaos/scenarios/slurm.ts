@@ -5,17 +5,7 @@ import { initLaptop, scancelByName } from "../../test/helpers/cluster.ts";
 import { RV_BIN } from "../../test/helpers/rv.ts";
 import { waitFor } from "../../test/helpers/wait.ts";
 import { judgeRun, type RunVerdict } from "../history.ts";
-import {
-  histories,
-  must,
-  type RunContext,
-  rv,
-  type Scenario,
-  settle,
-  sleep,
-  submittedId,
-  taskCommand,
-} from "../lib.ts";
+import { histories, must, type RunContext, rv, type Scenario, settle, sleep, submitTask, submittedId } from "../lib.ts";
 import { between } from "../random.ts";
 
 /** A laptop home with the dev cluster set up (as root), its cluster root beside it. */
@@ -37,16 +27,8 @@ async function leaseUp(laptop: string, lease: string): Promise<void> {
 async function submitAll(ctx: RunContext, laptop: string, lease: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const out = await must(laptop, [
-      "submit",
-      "--json",
-      "--lease",
-      lease,
-      "--cpus",
-      "1",
-      ...taskCommand(ctx.marks, between(ctx.random, 2000, 6000)),
-    ]);
-    const id = submittedId(out.stdout);
+    const sleepMs = between(ctx.random, 2000, 6000);
+    const id = await submitTask(laptop, { lease, marks: ctx.marks, sleepMs, cpus: 1 });
     if (id) ids.push(id);
   }
   return ids;

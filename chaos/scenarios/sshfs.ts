@@ -2,9 +2,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { devCluster } from "../../test/helpers/cluster.ts";
-import { RV_BIN } from "../../test/helpers/rv.ts";
 import { judgeRun } from "../history.ts";
-import { histories, must, type Scenario, settle, submittedId, taskCommand } from "../lib.ts";
+import { histories, must, type Scenario, settle, startRunner, submitTask } from "../lib.ts";
 import { between } from "../random.ts";
 
 /**
@@ -31,28 +30,14 @@ export const sshfsRunners: Scenario = {
     const mounts = [join(marks, "..", "mount-a"), join(marks, "..", "mount-b")];
     await must(root, ["lease", "up", "--local", "--name", "chaos", "--cpus", "2"]);
     for (const at of mounts) await mount(root, at);
-    const runners = mounts.map((at) =>
-      execa(RV_BIN, ["runner", "--lease", "chaos", "--cpus", "2"], {
-        env: { RV_HOME: at },
-        reject: false,
-        stdio: "ignore",
-      }),
-    );
+    const runners = mounts.map((at) => startRunner(at, "chaos"));
     try {
       const count = short ? 16 : 60;
       const submits = Array.from({ length: count }, (_, i) => {
         const via = i % 2 === 0 ? root : (mounts[0] as string);
-        return must(via, [
-          "submit",
-          "--json",
-          "--lease",
-          "chaos",
-          "--cpus",
-          "1",
-          ...taskCommand(marks, between(random, 50, 500)),
-        ]);
+        return submitTask(via, { lease: "chaos", marks, sleepMs: between(random, 50, 500), cpus: 1 });
       });
-      const ids = (await Promise.all(submits)).map((out) => submittedId(out.stdout)).filter((id): id is string => !!id);
+      const ids = (await Promise.all(submits)).filter((id): id is string => !!id);
       await settle(root, "chaos", "300s");
       return judgeRun(await histories(root, "chaos", marks, ids), null);
     } finally {

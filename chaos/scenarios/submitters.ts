@@ -1,7 +1,5 @@
-import { execa } from "execa";
-import { RV_BIN } from "../../test/helpers/rv.ts";
 import { judgeRun } from "../history.ts";
-import { histories, must, type Scenario, settle, submittedId, taskCommand } from "../lib.ts";
+import { histories, must, type Scenario, settle, startRunner, submitTask } from "../lib.ts";
 
 /**
  * Eight submitters at once, each publishing its tasks one `rv submit` at a time, into one lease that three runners
@@ -14,18 +12,11 @@ export const concurrentSubmitters: Scenario = {
   async run({ root, marks, short }) {
     const perSubmitter = short ? 10 : 250;
     await must(root, ["lease", "up", "--local", "--name", "chaos", "--cpus", "2"]);
-    const extra = [1, 2].map(() =>
-      execa(RV_BIN, ["runner", "--lease", "chaos", "--cpus", "2"], {
-        env: { RV_HOME: root },
-        reject: false,
-        stdio: "ignore",
-      }),
-    );
+    const extra = [1, 2].map(() => startRunner(root, "chaos"));
     const submitter = async () => {
       const ids: string[] = [];
       for (let i = 0; i < perSubmitter; i++) {
-        const out = await must(root, ["submit", "--json", "--lease", "chaos", "--cpus", "1", ...taskCommand(marks, 0)]);
-        const id = submittedId(out.stdout);
+        const id = await submitTask(root, { lease: "chaos", marks, sleepMs: 0, cpus: 1 });
         if (id) ids.push(id);
       }
       return ids;

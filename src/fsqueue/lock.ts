@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { randomSuffix } from "./ids.ts";
 import { judgeLock, type LockSighting, type LockSpan, lockToken, sightLock } from "./lock-staleness.ts";
 import { lockSightingFile } from "./paths.ts";
+import { pauseThread } from "./pause.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { LockSightingSchema, PROTOCOL_VERSION } from "./schema.ts";
 
@@ -83,7 +84,6 @@ export function dropFile(file: string): void {
 export const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 15_000;
 const LOCK_POLL_MS = 5;
-const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Runs `body` while holding the lock file `file`, waiting for it as long as a lock can be held. The waiter
@@ -94,8 +94,7 @@ export function withFileLock<T>(file: string, body: () => T): T {
   let take = takeFile(file, new Date(), LOCK_STALE_MS, undefined, "while-holder-runs");
   while (!take.taken) {
     if (Date.now() > deadline) throw new Error(`${file}: still held after ${(LOCK_WAIT_MS + LOCK_STALE_MS) / 1000} s`);
-    // The callers are synchronous (a runner's tick, one CLI command), so they wait without giving up the thread.
-    Atomics.wait(SLEEPER, 0, 0, LOCK_POLL_MS);
+    pauseThread(LOCK_POLL_MS);
     take = takeFile(file, new Date(), LOCK_STALE_MS, take.sighting, "while-holder-runs");
   }
   const { token } = take;

@@ -14,6 +14,7 @@ import { basename, join } from "node:path";
 import type { z } from "zod";
 import { RvError } from "../errors.ts";
 import { randomSuffix } from "./ids.ts";
+import { pauseThread } from "./pause.ts";
 import { PROTOCOL_VERSION } from "./schema.ts";
 
 /**
@@ -47,7 +48,6 @@ export function writeFileAtomic(tmpDir: string, target: string, content: string,
 /** How often a link a network filesystem refused for a file that is there is asked again, and how far apart. */
 const LINK_TRIES = 10;
 const LINK_PAUSE_MS = 50;
-const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * link(2) as an exclusive commit, on filesystems that answer wrongly now and then. sshfs with caching answers
@@ -66,8 +66,7 @@ function linkExclusive(staging: string, target: string): void {
       if (code === "EEXIST" && tries > 1 && (linkCount(staging) > 1 || sameBytes(staging, target))) return;
       const refusedWhileThere = (code === "ENOENT" || code === "ESTALE") && existsSync(staging);
       if (!refusedWhileThere || tries >= LINK_TRIES) throw error;
-      // Synchronous callers (a runner's tick, one CLI command): wait without giving up the thread.
-      Atomics.wait(SLEEPER, 0, 0, LINK_PAUSE_MS);
+      pauseThread(LINK_PAUSE_MS);
     }
   }
 }
