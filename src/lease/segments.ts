@@ -104,6 +104,7 @@ export async function submitSegment(
   plan: SegmentPlan,
   by: string,
   now: Date,
+  recorded: (segment: Segment) => void = () => {},
 ): Promise<Segment> {
   const p = leasePaths(root, lease.id);
   const script = segmentScript(root, lease, plan);
@@ -131,6 +132,7 @@ export async function submitSegment(
     ...(plan.beginsAfter?.length && { beginsAfter: plan.beginsAfter }),
   };
   writeSegment(p, segment);
+  recorded(segment);
   const watchdog = await submitWatchdog(
     remote,
     root,

@@ -332,16 +332,17 @@ async function act(
     return { ...unchanged, rows, failure };
   }
   if (plan.kind !== "replace") return unchanged;
-  const replaced = await replaceSegment(env, lease, plan);
+  const last = seen.views.at(-1);
+  const ended = last ? `segment ${last.segment.n} ${endOf(last.job)}` : "";
+  const replaced = await replaceSegment(env, lease, plan, (segment) =>
+    steps.note(`submitted segment ${plan.n} (job ${segment.jobId}): ${ended} with time left`),
+  );
   if (replaced === null) return unchanged;
   if ("refused" in replaced) {
     steps.note(`Slurm refused segment ${plan.n}: ${replaced.refused}`);
     const failure = { key: `refused segment ${plan.n} at ${env.now().toISOString()}`, what: replaced.refused };
     return { ...unchanged, refused: replaced.refused, failure };
   }
-  const last = seen.views.at(-1);
-  const ended = last ? `segment ${last.segment.n} ${endOf(last.job)}` : "";
-  steps.note(`submitted segment ${plan.n} (job ${replaced.segment.jobId}): ${ended} with time left`);
   return { ...unchanged, views: [...seen.views, replaced] };
 }
 
@@ -375,12 +376,14 @@ async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: 
  * The segment after those that all died early, in the winner's shape and fitted to the site now (MaxTime, the
  * reservations: fitSegmentToSite); null when another look is submitting it, or did. A refusal is reported as the
  * lease's failure, and counted: the supervisor tries again after the backoff (a refusal may pass: a limit, a
- * full queue).
+ * full queue). `recorded` runs the moment the segment is on record: a segment's last act has only Slurm's
+ * KillWait after its TERM, and may be killed during the watchdog's submission or the look after it.
  */
 async function replaceSegment(
   env: LeaseEnv,
   lease: SlurmLease,
   plan: SegmentPlan & { n: number },
+  recorded: (segment: Segment) => void,
 ): Promise<SegmentView | { refused: string } | null> {
   const p = leasePaths(env.root, lease.id);
   const turn = takeSegmentTurn(p, plan.n, env.now());
@@ -390,7 +393,7 @@ async function replaceSegment(
     const nowEpoch = Math.floor(env.now().getTime() / 1000);
     const site = await readSegmentSite(env.remote, lease.request.partition);
     const fitted = fitSegmentToSite(plan, lease, readSegments(p), site, { nowEpoch, endsAtEpoch: nowEpoch });
-    const segment = await submitSegment(env.remote, env.root, lease, fitted, by, env.now());
+    const segment = await submitSegment(env.remote, env.root, lease, fitted, by, env.now(), recorded);
     await cancelIfReleased(env, lease.id, [segment.jobId], null);
     const [job] = await jobStatus(env.remote, [segment.jobId]);
     return { segment, job: job as JobStatus };
