@@ -86,7 +86,9 @@ describe("rv notify on a local lease (built binary)", () => {
         return show.runners.filter((r) => r.health === "ok").length === 2;
       });
 
-      await rv(home.root, ["wait", "--tag", "told", "--timeout", "60s"]);
+      const waited = await rv(home.root, ["wait", "--tag", "told", "--timeout", "60s"]);
+      // Point seed=2 failed: wait's exit says so (1), and anything else (a timeout) is the failure to look at.
+      expect(waited.exitCode, `${waited.stdout}${waited.stderr}`).toBe(1);
       await waitFor(() => count(hook.events, "lease-idle") === 1, { what: "lease-idle", timeoutMs: 30_000 });
       // Both runners leave (the first drained by the idle release), each having had its chance to tell.
       expect((await second).exitCode).toBe(0);
