@@ -310,6 +310,11 @@ export const SegmentSchema = z.object({
    * counted twice; absent or 0 for chained, first and replacement segments.
    */
   overlapSeconds: z.number().int().nonnegative().optional(),
+  /**
+   * Not before this time (overlap's `--begin`, or the end of a reservation); absent: as soon as submitted, or as
+   * its dependency allows. How long it then waited in the queue is what the next overlap is fitted to.
+   */
+  beginAt: isoTime.optional(),
   /** The reservation its walltime was shortened for, to end before it starts; absent: none was in the way. */
   endsBefore: ReservationNoteSchema.optional(),
   /** The reservations it was held back for (`--begin` at their end): no useful segment fitted before them. */

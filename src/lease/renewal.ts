@@ -40,6 +40,53 @@ export function overlapSecondsOf(request: SlurmRequest): number {
   return request.overlapSeconds ?? defaultOverlapSeconds(request.segmentSeconds);
 }
 
+/** From a segment job's start to its runners taking tasks (srun, rv's own start), kept as a margin. */
+const RUNNER_START_SECONDS = 15;
+/** How many of the newest queue waits the overlap is fitted to: the queue changes over a day. */
+const RECENT_WAITS = 3;
+
+/**
+ * The overlap the next segment gets: the lease's (or the default) at least, and more when its segments waited
+ * longer than that in the queue, so the successor's wait passes while this segment still runs tasks: the
+ * longest recent wait with a quarter to spare. At most three quarters of a segment: a successor that starts
+ * early takes the inbox over and the old segment ends when its tasks do, so the price of too long an overlap
+ * is GPUs held twice while those tasks finish, not a lost segment.
+ */
+export function adaptiveOverlapSeconds(request: SlurmRequest, waits: readonly number[]): number {
+  const base = overlapSecondsOf(request);
+  const recent = waits.slice(-RECENT_WAITS);
+  if (recent.length === 0) return base;
+  const needed = Math.ceil(Math.max(...recent) * 1.25) + RUNNER_START_SECONDS;
+  return Math.max(base, Math.min(needed, Math.floor((request.segmentSeconds * 3) / 4)));
+}
+
+/**
+ * How long each segment waited in Slurm's queue once it could start, oldest first, in seconds: from its begin
+ * time (overlap), its predecessor's end (chain) or its submission (the first segment, a replacement) to its
+ * start. `current` is the segment starting now (renewal runs when a segment starts). A segment whose times are
+ * not on record (yet) is left out.
+ */
+export function queueWaits(segments: readonly Segment[], current: { jobId: string; startEpoch: number }): number[] {
+  return segments.flatMap((s) => {
+    const start = s.jobId === current.jobId ? current.startEpoch : epochOf(s.ended?.start);
+    const eligible = eligibleEpoch(s, segments);
+    return start !== null && eligible !== null && start >= eligible ? [start - eligible] : [];
+  });
+}
+
+/** When segment `s` could have started: its begin time, its predecessor's end (chain), else its submission. */
+function eligibleEpoch(s: Segment, segments: readonly Segment[]): number | null {
+  if (s.beginAt) return epochOf(s.beginAt);
+  // An overlapped segment recorded before begin times were would count its planned delay as a wait.
+  if ((s.overlapSeconds ?? 0) > 0) return null;
+  if (s.after === null) return epochOf(s.submittedAt);
+  return epochOf(segments.find((p) => p.jobId === s.after)?.ended?.end);
+}
+
+function epochOf(iso: string | null | undefined): number | null {
+  return iso ? Math.floor(Date.parse(iso) / 1000) : null;
+}
+
 /**
  * The time the segments asked so far cover, counted in requested walltimes: a segment planned to overlap the
  * one before covers its walltime less the overlap. The lease's total is spent when this reaches it.
@@ -57,7 +104,7 @@ export interface SegmentClock {
 /**
  * Whether the segment of job `afterJobId` should be followed by another, how long that one may be, and when it
  * may start: `chain` runs it after this one (afterany); `overlap` lets it start `overlapSeconds` before this
- * one ends, and the new runners take the inbox over while the old ones drain. Idempotent: the segment after
+ * one ends (adaptiveOverlapSeconds: longer when the lease's segments waited longer in the queue), and the new runners take the inbox over while the old ones drain. Idempotent: the segment after
  * `afterJobId` is planned once, whoever asks again.
  */
 export function planRenewal(
@@ -72,7 +119,9 @@ export function planRenewal(
   if (segments.some((s) => s.n === current.n + 1)) return { kind: "stop", why: `segment ${current.n + 1} exists` };
   const n = current.n + 1;
   if (lease.request.renewal === "chain") return renewing(nextSegment(lease, segments, { n, after: current.jobId }));
-  const ahead = Math.min(overlapSecondsOf(lease.request), Math.max(0, clock.endsAtEpoch - clock.nowEpoch));
+  const waits = queueWaits(segments, { jobId: current.jobId, startEpoch: clock.nowEpoch });
+  const overlap = adaptiveOverlapSeconds(lease.request, waits);
+  const ahead = Math.min(overlap, Math.max(0, clock.endsAtEpoch - clock.nowEpoch));
   const beginAt = Math.max(clock.nowEpoch, clock.endsAtEpoch - ahead);
   return renewing(nextSegment(lease, segments, { n, beginAt, overlapSeconds: ahead }));
 }

@@ -128,6 +128,7 @@ export async function submitSegment(
     after: plan.after,
     wallSeconds: plan.wallSeconds,
     ...(plan.overlapSeconds > 0 && { overlapSeconds: plan.overlapSeconds }),
+    ...(plan.beginAt !== null && { beginAt: new Date(plan.beginAt * 1000).toISOString() }),
     ...(plan.endsBefore && { endsBefore: plan.endsBefore }),
     ...(plan.beginsAfter?.length && { beginsAfter: plan.beginsAfter }),
   };

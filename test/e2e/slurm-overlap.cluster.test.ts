@@ -51,7 +51,7 @@ async function submit(name: string, argv: string[]): Promise<string> {
 
 interface Shown {
   segments: {
-    segment: { n: number; after: string | null; overlapSeconds?: number };
+    segment: { n: number; after: string | null; overlapSeconds?: number; beginAt?: string; submittedAt: string };
     job: { state: { raw: string } | null };
   }[];
   gapsSeconds: (number | null)[];
@@ -104,7 +104,11 @@ describe("a lease that renews by overlap", () => {
       { timeoutMs: 60_000, intervalMs: 3000, what: "lease show to see segment 0 ended" },
     );
     expect(shown.segments.map((s) => s.segment.n)).toEqual([0, 1]);
+    // Segment 0 waited seconds in the idle queue: the chosen 2m stands (a longer wait would lengthen it).
     expect(shown.segments[1]?.segment).toMatchObject({ after: null, overlapSeconds: 120 });
+    // Its begin time is on record, so its own queue wait can be counted when it renews.
+    const second = shown.segments[1]?.segment;
+    expect(Date.parse(second?.beginAt ?? "")).toBeGreaterThan(Date.parse(second?.submittedAt ?? ""));
     expect(shown.segments[0]?.job.state?.raw).toBe("COMPLETED");
     expect(shown.gapsSeconds[0]).toBe(0);
     expect(shown.overlapsSeconds[0]).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { PROTOCOL_VERSION, type Segment, type SlurmLease } from "../../src/fsqueue/index.ts";
 import {
+  adaptiveOverlapSeconds,
   coveredSeconds,
   defaultOverlapSeconds,
   extendLease,
@@ -9,6 +10,7 @@ import {
   planFirstSegment,
   planRenewal,
   planReplacement,
+  queueWaits,
   segmentSbatchArgs,
   segmentToBeginNow,
 } from "../../src/lease/index.ts";
@@ -230,6 +232,50 @@ describe("the overlap policy", () => {
       beginAt: null,
       overlapSeconds: 0,
     });
+  });
+});
+
+describe("the overlap fitted to the lease's own queue waits", () => {
+  const T = 1_800_000_000;
+  const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
+  const overlapLease = (segmentSeconds: number, overlapSeconds: number): SlurmLease => {
+    const l = lease(24 * 3600, segmentSeconds);
+    return { ...l, request: { ...l.request, renewal: "overlap", overlapSeconds } };
+  };
+  /** Segment 0 as a race writes it: submitted when the race started. */
+  const first = { ...segment(0, "100", 600), submittedAt: iso(T) };
+
+  test("a first segment that waited 135 s queues the next one 184 s ahead of its end, not its 2 m overlap", () => {
+    const clock = { nowEpoch: T + 135, endsAtEpoch: T + 135 + 600 };
+    expect(planRenewal(overlapLease(600, 120), [first], "100", clock)).toMatchObject({
+      kind: "renew",
+      beginAt: clock.endsAtEpoch - 184,
+      overlapSeconds: 184,
+    });
+  });
+
+  test("waits shorter than the overlap leave it as chosen; the longest is capped at three quarters of a segment", () => {
+    expect(adaptiveOverlapSeconds(overlapLease(600, 120).request, [10, 60])).toBe(120);
+    expect(adaptiveOverlapSeconds(overlapLease(600, 120).request, [])).toBe(120);
+    expect(adaptiveOverlapSeconds(overlapLease(600, 120).request, [2000])).toBe(450);
+    // Only the three newest waits count: the queue of yesterday says little.
+    expect(adaptiveOverlapSeconds(overlapLease(3600, 60).request, [2000, 40, 40, 40])).toBe(65);
+  });
+
+  test("a wait counts from the begin time (overlap), the predecessor's end (chain) or the submission", () => {
+    const ended = (start: number, end: number) => ({ state: "COMPLETED", start: iso(start), end: iso(end), nodes: [] });
+    const s0 = { ...first, ended: ended(T + 30, T + 630) };
+    const s1 = { ...segment(1, "101", 600), after: "100", ended: ended(T + 640, T + 1240) };
+    const s2 = {
+      ...segment(2, "102", 600),
+      overlapSeconds: 120,
+      beginAt: iso(T + 1120),
+      ended: ended(T + 1200, T + 1800),
+    };
+    // Recorded before begin times were: its planned delay is not a wait, so it is left out.
+    const s3 = { ...segment(3, "103", 600), overlapSeconds: 120, ended: ended(T + 1700, T + 2300) };
+    const s4 = { ...segment(4, "104", 600), submittedAt: iso(T + 2300) };
+    expect(queueWaits([s0, s1, s2, s3, s4], { jobId: "104", startEpoch: T + 2350 })).toEqual([30, 10, 80, 50]);
   });
 });
 

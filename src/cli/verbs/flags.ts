@@ -23,7 +23,10 @@ export function withSlurmLeaseFlags(command: Command): Command {
         "cluster: how a segment is followed: chain (after it) or overlap (before its end)",
       ).choices(["chain", "overlap"]),
     )
-    .option("--overlap <duration>", "cluster: with --renewal overlap, how early the next segment may start (e.g. 10m)")
+    .option(
+      "--overlap <duration>",
+      "cluster: with --renewal overlap, how early the next segment may start at least (e.g. 10m); longer when the lease's segments waited longer in the queue",
+    )
     .option("--account <account>", "cluster: the Slurm account (default: from rv init)")
     .option("--idle-release <duration>", "cluster: give the GPUs back after this long with no task (e.g. 30m)")
     .option(
