@@ -40,7 +40,15 @@ export interface DoneIndexHeader {
   bytes: number;
   /** The records by how they ended, from done/ alone: a task with a newer copy waiting or running is in them too. */
   counts: DoneCounts;
+  /**
+   * The ids of the newest NEWEST_IN_HEADER records, oldest first: the default task list then lists no `done/`.
+   * Absent in indexes written before it was.
+   */
+  newest?: string[];
 }
+
+/** How many of the newest ids the header keeps: `rv tasks` shows 20 by default. */
+export const NEWEST_IN_HEADER = 100;
 
 /** A task as the task list and `rv status` show it: its record less its env and what only a runner reads. */
 export const TaskSummarySchema = TaskSchema.pick({
@@ -192,9 +200,29 @@ function readHeader(p: LeasePaths): { header: DoneIndexHeader; fileBytes: number
  * no record); undefined otherwise, and the caller reads the records (which writes the index anew).
  */
 export function readDoneCounts(p: LeasePaths): DoneCounts | undefined {
+  return readTrustedHeader(p)?.header.counts;
+}
+
+/**
+ * The newest ids of `done/` and how many records it holds, from the index's header alone while it is trusted;
+ * undefined otherwise. `unchanged()` tells whether `done/` is still as the header has it, for a caller that
+ * listed other directories meanwhile.
+ */
+export function readDoneNewest(
+  p: LeasePaths,
+): { newest: string[]; total: number; unchanged: () => boolean } | undefined {
+  const trusted = readTrustedHeader(p);
+  const newest = trusted?.header.newest;
+  if (!trusted || !newest) return undefined;
+  return { newest, total: trusted.header.count, unchanged: () => dirMtimeNs(p.done) === trusted.dirMtimeNs };
+}
+
+function readTrustedHeader(p: LeasePaths): { header: DoneIndexHeader; dirMtimeNs: bigint } | undefined {
   const now = dirMtimeNs(p.done);
   const read = now === undefined ? undefined : readHeader(p);
-  return now !== undefined && read && headerTrusted(read.header, read.fileBytes, now) ? read.header.counts : undefined;
+  return now !== undefined && read && headerTrusted(read.header, read.fileBytes, now)
+    ? { header: read.header, dirMtimeNs: now }
+    : undefined;
 }
 
 function readIndexText(p: LeasePaths): string | undefined {
@@ -279,6 +307,7 @@ function writeIndex(
     count: lines.length,
     bytes: Buffer.byteLength(body),
     counts: countDone(read),
+    newest: newestIds(read, NEWEST_IN_HEADER),
   };
   try {
     const bytes = Buffer.from(`${JSON.stringify(header)}\n${body}`);
@@ -290,6 +319,11 @@ function writeIndex(
   } catch {
     discard(staging); // only a cache: the next reader builds it again
   }
+}
+
+function newestIds(read: { done: DoneSummary[]; unreadable: UnreadableSummary[] }, count: number): string[] {
+  const ids = [...read.done.map((d) => d.task.id), ...read.unreadable.map((u) => u.id)];
+  return ids.sort().slice(-count);
 }
 
 function discard(staging: Staging): void {

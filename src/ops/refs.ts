@@ -1,7 +1,16 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { latestState, leasePaths, listEntries, readSnapshot } from "../fsqueue/index.ts";
+import {
+  type LeasePaths,
+  latestState,
+  leasePaths,
+  listEntries,
+  readDoneNewest,
+  readSnapshot,
+  recordFile,
+} from "../fsqueue/index.ts";
 import type { OnBadLease } from "../lease/bad-lease.ts";
 import { listLeases, requireLease } from "../lease/store.ts";
 
@@ -10,27 +19,78 @@ export const TaskRefSchema = z.object({ lease: z.string(), id: z.string(), name:
 export type TaskRef = z.infer<typeof TaskRefSchema>;
 
 /** Ids of every task a lease knows, from directory listings alone (inbox and claim keys are task ids). */
-function listTaskIds(root: string, lease: string): string[] {
-  const p = leasePaths(root, lease);
-  const ids = new Set<string>();
-  const add = (dir: string) => {
-    for (const name of listEntries(dir)) if (name.endsWith(".json")) ids.add(name.slice(0, -5));
-  };
-  add(p.inbox);
-  add(p.done);
+function listTaskIds(p: LeasePaths): string[] {
+  return [...new Set([...listedIds(p.done), ...liveTaskIds(p)])];
+}
+
+/** Ids of the tasks waiting or running: the inbox and every runner's claims. */
+function liveTaskIds(p: LeasePaths): string[] {
+  const ids = listedIds(p.inbox);
   for (const owner of listEntries(p.claimed)) {
     for (const name of listEntries(join(p.claimed, owner))) {
       const match = /^(.*)\.(json|recovering)$/.exec(name);
-      if (match?.[1]) ids.add(match[1]);
+      if (match?.[1]) ids.push(match[1]);
     }
   }
-  return [...ids];
+  return ids;
+}
+
+function listedIds(dir: string): string[] {
+  return listEntries(dir).flatMap((name) => (name.endsWith(".json") ? [name.slice(0, -5)] : []));
 }
 
 /** Every task of the given leases, oldest first (ids sort by submit time): what task references resolve against. */
 export function taskIndex(root: string, leases: string[]): TaskRef[] {
-  const all = leases.flatMap((lease) => listTaskIds(root, lease).map((id) => ({ lease, id })));
+  const all = leases.flatMap((lease) => listTaskIds(leasePaths(root, lease)).map((id) => ({ lease, id })));
   return all.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * The newest `count` tasks of the given leases, oldest first, and how many tasks there are: one pass over the
+ * listings, keeping the newest seen, rather than a sort of a history that may hold 100,000 ids.
+ */
+export function newestTasks(root: string, leases: string[], count: number): { newest: TaskRef[]; total: number } {
+  const newest: TaskRef[] = [];
+  let total = 0;
+  for (const lease of leases) {
+    const known = newestIdsOf(leasePaths(root, lease), count);
+    total += known.total;
+    for (const id of known.ids) keepNewest(newest, { lease, id }, count);
+  }
+  return { newest, total };
+}
+
+/**
+ * A lease's candidates for its newest `count` tasks and how many tasks it has. `done/` (a history may hold
+ * 100,000 records) is not listed while its index's header is trusted and keeps enough of the newest ids:
+ * the tasks waiting or running are then the only listing, each looked up in `done/` (a requeued task is in both).
+ */
+function newestIdsOf(p: LeasePaths, count: number): { ids: string[]; total: number } {
+  const done = readDoneNewest(p);
+  if (done && (count <= done.newest.length || done.total === done.newest.length)) {
+    const live = [...new Set(liveTaskIds(p))].filter((id) => !existsSync(recordFile(p.done, id)));
+    if (done.unchanged()) return { ids: [...done.newest, ...live], total: done.total + live.length };
+  }
+  const ids = listTaskIds(p);
+  return { ids, total: ids.length };
+}
+
+/** Puts `ref` into `newest` (oldest first, at most `count` long) when it is newer than the oldest kept. */
+export function keepNewest(newest: TaskRef[], ref: TaskRef, count: number): void {
+  if (count <= 0) return;
+  const oldest = newest[0];
+  if (newest.length === count && oldest !== undefined) {
+    if (ref.id <= oldest.id) return;
+    newest.shift();
+  }
+  let low = 0;
+  let high = newest.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((newest[mid] as TaskRef).id < ref.id) low = mid + 1;
+    else high = mid;
+  }
+  newest.splice(low, 0, ref);
 }
 
 /** Every task of the given leases with its name, oldest first: one read of every record. */

@@ -10,7 +10,7 @@ import {
 } from "../lease/state.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
-import { taskIndex } from "./refs.ts";
+import { newestTasks } from "./refs.ts";
 import { hasTags } from "./select.ts";
 import { leasesInScope } from "./summary.ts";
 
@@ -76,12 +76,11 @@ function readSelected(env: OpEnv, leases: string[], input: TasksInput): { tasks:
  */
 function readNewest(env: OpEnv, leases: string[], limit: number): { tasks: TaskView[]; total: number } {
   const observer = observerFor(env);
-  const refs = taskIndex(env.root, leases);
-  const tasks = refs
-    .slice(-limit)
+  const { newest, total } = newestTasks(env.root, leases, limit);
+  const tasks = newest
     .map((ref) => readTaskView(leasePaths(env.root, ref.lease), ref.id, observer))
     .filter((view): view is TaskView => view !== undefined);
-  return { tasks, total: refs.length };
+  return { tasks, total };
 }
 
 /** `rv tags`: every tag of the leases in scope, with how many tasks have it, by state. */

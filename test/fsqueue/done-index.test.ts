@@ -3,6 +3,8 @@ import { readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   archiveDone,
+  claimTask,
+  ensureClaimDir,
   finishClaim,
   headerTrusted,
   indexTrusted,
@@ -17,8 +19,9 @@ import {
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
 import { countByState, readLeaseCounts, readLeaseState } from "../../src/lease/index.ts";
+import { newestTasks, taskIndex } from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
-import { makeDone, makeOutcome, makeTask, openLease } from "./factory.ts";
+import { LEASE, makeDone, makeOutcome, makeTask, openLease, publish } from "./factory.ts";
 
 let home: { root: string; cleanup: () => void };
 let p: LeasePaths;
@@ -186,5 +189,42 @@ describe("rv status counts from the index's header as the task list counts from 
     expect(readDoneCounts(p)).toBeUndefined();
     expect(readLeaseCounts(p, observer).counts).toEqual(listed());
     expect(listed().succeeded).toBe(4);
+  });
+});
+
+describe("the default task list takes done/'s newest ids from the index's header", () => {
+  const newest = (count: number) => newestTasks(home.root, [LEASE], count);
+  const listed = (count: number) => {
+    const all = taskIndex(home.root, [LEASE]);
+    return { newest: all.slice(-count), total: all.length };
+  };
+
+  test("with a requeued task (in the inbox and in done/), a waiting one and a claimed one, it lists as listings do", () => {
+    const done = finished(130);
+    settle();
+    readDone(p);
+    const requeued = done[5];
+    if (!requeued) throw new Error("no task");
+    writeRecordAtomic(p.tmp, recordFile(p.inbox, requeued.id), { ...requeued, attempt: 2 });
+    publish(p, makeTask());
+    const claimed = makeTask();
+    publish(p, claimed);
+    ensureClaimDir(p, "r1");
+    expect(claimTask(p, "r1", claimed.id).kind).toBe("claimed");
+    for (const count of [1, 20, 100, 125]) expect(newest(count)).toEqual(listed(count));
+    expect(newest(20).total).toBe(132);
+  });
+
+  test("the header answered: an id changed in it in place shows; once done/ changes, the listings answer", () => {
+    const done = finished(3);
+    settle();
+    readDone(p);
+    const last = done.map((t) => t.id).sort()[2] ?? "";
+    const forged = "z".repeat(last.length);
+    writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").replace(`"${last}"]`, `"${forged}"]`));
+    expect(newest(20).newest.map((r) => r.id)).toContain(forged);
+    finished(1);
+    expect(newest(20)).toEqual(listed(20));
+    expect(newest(20).total).toBe(4);
   });
 });

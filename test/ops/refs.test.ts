@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ensureLeaseDirs, leasePaths } from "../../src/fsqueue/index.ts";
 import { newLocalLease, writeLease } from "../../src/lease/index.ts";
-import { candidatesFor, resolveSelection, resolveTaskRef, type TaskRef, taskIndex } from "../../src/ops/refs.ts";
+import {
+  candidatesFor,
+  keepNewest,
+  resolveSelection,
+  resolveTaskRef,
+  type TaskRef,
+  taskIndex,
+} from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
 
 describe("resolveTaskRef with names", () => {
@@ -110,5 +117,23 @@ describe("resolveSelection", () => {
     expect(newest).toEqual({ here: [], elsewhere: [{ lease: "local", id: "0003cc" }] });
     const older = resolveSelection(home.root, { refs: ["2"], lease: null, all: false, tags: [], elsewhere }, noBad);
     expect(older).toEqual({ here: [{ lease: "sweep", id: "0002bb" }], elsewhere: [] });
+  });
+});
+
+describe("keepNewest: the default task list without sorting the history", () => {
+  it("keeps the newest few of ids seen in any order, oldest first, as a sort of all would", () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `0mx7${(i * 7919) % 100_003}`.padEnd(13, "a"));
+    const newest: TaskRef[] = [];
+    for (const id of ids) keepNewest(newest, { lease: "l", id }, 20);
+    expect(newest.map((r) => r.id)).toEqual([...ids].sort().slice(-20));
+  });
+
+  it("keeps nothing when asked for none, and all when there are fewer", () => {
+    const none: TaskRef[] = [];
+    keepNewest(none, { lease: "l", id: "b" }, 0);
+    expect(none).toEqual([]);
+    const few: TaskRef[] = [];
+    for (const id of ["c", "a", "b"]) keepNewest(few, { lease: "l", id }, 5);
+    expect(few.map((r) => r.id)).toEqual(["a", "b", "c"]);
   });
 });
