@@ -1,9 +1,12 @@
 // (i) A long history: a lease of 100,000 finished tasks written by bench/history-fill.ts through rv's own record
 // writer, then `rv status`, `rv tasks` and `rv tasks --json -n 0` timed by hyperfine (after one call that builds
 // the done index), each with its peak RSS from one `/usr/bin/time` run. No peer keeps such a history; the
-// targets (issue 18) are absolute.
+// targets (issue 18) are absolute. A runner's peak RSS is measured beside: one that runs 500 `true` tasks in that
+// lease, and one that runs them in an empty lease, so "flat" is a comparison in the same run.
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hyperfine, isolatedEnv, log, ROOT, RV, run, workDir } from "./lib.mjs";
+import { hyperfine, isolatedEnv, jsonlOf, log, ROOT, RV, run, workDir } from "./lib.mjs";
 
 export const HISTORY_TARGETS_MS = { status: 100, tasks: 100, json: 1000 };
 
@@ -12,6 +15,27 @@ async function peakRssMb(command, env, dir) {
   const out = await run("/usr/bin/time", ["-f", "%M", file, ...args], { env, cwd: dir });
   const kb = Number(String(out.stderr).trim().split("\n").at(-1));
   return Math.round(kb / 1024);
+}
+
+/** The peak RSS (VmHWM) of a runner of `lease` after it ran `count` `true` tasks submitted at once. */
+async function runnerPeakRssMb(env, dir, lease, count) {
+  const runner = spawn(RV, ["runner", "--lease", lease, "--cpus", "2"], { env, stdio: "ignore" });
+  try {
+    const file = join(dir, `${lease}.jsonl`);
+    writeFileSync(file, jsonlOf(["true"], count));
+    await run(RV, ["submit", "--lease", lease, "--from", file], { env, cwd: dir });
+    // Exit 1 when any task of the lease failed: the history has failures of its own.
+    const waited = await run(RV, ["wait", "--all", "--lease", lease, "--timeout", "10m"], {
+      env,
+      cwd: dir,
+      allowFail: true,
+    });
+    if (waited.code > 1) throw new Error(`rv wait --all --lease ${lease} exited ${waited.code}: ${waited.stderr}`);
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${runner.pid}/status`, "utf8"))?.[1]);
+    return Math.round(kb / 1024);
+  } finally {
+    runner.kill("SIGTERM");
+  }
 }
 
 export async function runHistory({ tasks = 100_000, warmup = 1, runs = 5 } = {}) {
@@ -39,12 +63,22 @@ export async function runHistory({ tasks = 100_000, warmup = 1, runs = 5 } = {})
     for (const [i, c] of commands.entries()) results[i].peakRssMb = await peakRssMb(c.command, env, work.dir);
     const [status, list, json] = results;
     log(`  ${results.map((r) => `${r.name} ${r.meanMs} ms, ${r.peakRssMb} MB`).join("; ")}`);
+    await run(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "bench", "history-fill.ts"), home, "fresh", "0"]);
+    const runner = {
+      tasks: 500,
+      historyMb: await runnerPeakRssMb(env, work.dir, "history", 500),
+      emptyMb: await runnerPeakRssMb(env, work.dir, "fresh", 500),
+    };
+    log(
+      `  a runner's peak RSS over 500 tasks: ${runner.historyMb} MB in this history, ${runner.emptyMb} MB in an empty lease`,
+    );
     return {
       tasks,
       fillMs: fill.ms,
       warmup,
       runs,
       results,
+      runner,
       target: {
         what: `rv status and rv tasks <= ${HISTORY_TARGETS_MS.status} ms, rv tasks --json -n 0 <= ${HISTORY_TARGETS_MS.json} ms`,
         value: { status: status.meanMs, tasks: list.meanMs, json: json.meanMs },
