@@ -38,11 +38,12 @@ process.env[MARKER] = `${process.pid}-${Date.now()}`;
 
 const FULL = {
   throughput: () => runThroughput({ tasks: 2000, reps: 3 }),
-  submit: () => runSubmit({ warmup: 5, runs: 30 }),
+  submit: () => runSubmit({ warmup: 5, runs: 30, batchRuns: 5 }),
   startup: () => runStartup({ warmup: 5, runs: 30 }),
   tasks: () => runTasks({ history: 10_000, warmup: 3, runs: 20 }),
   history: () => runHistory({ tasks: 100_000, warmup: 1, runs: 5 }),
-  dispatch: () => runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20 }),
+  dispatch: () =>
+    runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20, busyTasks: 2000 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }), // about 25 minutes: 12 sbatch jobs each queue behind the load
   // about 50 minutes: 35 under churn, 15 at the cliff
@@ -51,11 +52,12 @@ const FULL = {
 };
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
-  submit: () => runSubmit({ warmup: 2, runs: 10 }),
+  submit: () => runSubmit({ warmup: 2, runs: 10, batchRuns: 2 }),
   startup: () => runStartup({ warmup: 2, runs: 10 }),
   tasks: () => runTasks({ history: 500, warmup: 1, runs: 5 }),
   history: () => runHistory({ tasks: 2000, warmup: 1, runs: 3 }),
-  dispatch: () => runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5 }),
+  dispatch: () =>
+    runDispatch({ count: 10, pauseMs: 300, idleCount: 3, idlePauseMs: 1600, e2eCount: 5, busyTasks: 300 }),
   remote: () => runRemote({ warmup: 1, runs: 5 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }),
   "time-to-gpu": () =>

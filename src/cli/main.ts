@@ -12,6 +12,7 @@ let clusterFlag: string | undefined;
 const dispatch: Dispatch = async (json, body) => {
   try {
     // Imported here, not at the top: reading the config loads zod, and `rv --version` or a usage error need none.
+    (await import("./zod-config.ts")).interpretParsers();
     const { processContext } = await import("./context.ts");
     process.exitCode = await body(processContext(json === true, clusterFlag));
   } catch (error) {

@@ -1,30 +1,23 @@
 import { Command } from "commander";
 import { addClusterVerbs } from "./verbs/cluster.ts";
 import { addEnvVerbs } from "./verbs/env.ts";
-import type { Dispatch } from "./verbs/flags.ts";
+import type { AddVerbs, Dispatch } from "./verbs/flags.ts";
 import { addInternalVerbs } from "./verbs/internal.ts";
 import { addLeaseVerbs } from "./verbs/lease.ts";
 import { addNotifyVerbs } from "./verbs/notify.ts";
 import { addShellVerbs } from "./verbs/shell.ts";
 import { addSyncVerbs } from "./verbs/sync.ts";
-import { addTaskVerbs } from "./verbs/tasks.ts";
+import { TASK_VERBS } from "./verbs/tasks.ts";
 
 export type { Dispatch } from "./verbs/flags.ts";
 
-type AddVerbs = (program: Command, dispatch: Dispatch) => void;
-
 /**
  * The groups of verbs in help's order, each with the commands a program of that group alone runs: `rv submit` builds
- * the task verbs only (commander's ~100 commands cost more than an empty binary's whole start-up). A command missing
+ * its own command only (commander's ~100 commands cost more than an empty binary's whole start-up). A command missing
  * here still runs, in the whole program; `rv completions` is left out on purpose, it describes every command.
  */
 const VERB_GROUPS: [commands: string[], add: AddVerbs][] = [
-  [
-    "submit run sweep config tasks ps tags status tui logs show stats wait cancel requeue pull rerun clean note".split(
-      " ",
-    ),
-    addTaskVerbs,
-  ],
+  ...TASK_VERBS,
   [["up", "lease"], addLeaseVerbs],
   [["notify"], addNotifyVerbs],
   [["sync"], addSyncVerbs],

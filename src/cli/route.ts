@@ -1,5 +1,4 @@
 import { RvError } from "../errors.ts";
-import { candidatesOp } from "../ops/candidates.ts";
 import { CallBroke, leaseHere, type Place } from "../ops/places.ts";
 import type { TaskRef } from "../ops/refs.ts";
 import { clustersWithLease } from "./completion/cache.ts";
@@ -95,6 +94,8 @@ export async function onSelectedTasks<R extends { elsewhere: TaskRef[] }>(
   if (!cluster || selection.all || selection.tags.length > 0) {
     return gather(placesFor(ctx, null), (place) => call(place, plain));
   }
+  // Loaded here, with a cluster to ask: the candidates' schemas are no cost to a command that never gets this far.
+  const { candidatesOp } = await import("../ops/candidates.ts");
   const { candidates } = await local.call(candidatesOp, { refs: selection.refs });
   // A full id is unique wherever it was made: when this machine holds every one named, the cluster is not asked.
   if (selection.refs.every((ref, i) => candidates[i]?.tasks.some((t) => t.id === ref))) {

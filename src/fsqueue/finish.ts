@@ -1,8 +1,10 @@
 import { unlinkSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { taskKey } from "./ids.ts";
 import { type LeasePaths, recordFile, secretsFile } from "./paths.ts";
-import { taskKey } from "./publish.ts";
 import { writeRecordAtomic } from "./records.ts";
 import { type Done, PROTOCOL_VERSION, type Task, type TerminalState, type Usage } from "./schema.ts";
+import { stageFile } from "./staging.ts";
 
 export interface Outcome {
   state: TerminalState;
@@ -32,6 +34,46 @@ export function finishClaim(p: LeasePaths, claimPath: string, task: Task, outcom
   unlinkIfPresent(claimPath);
   unlinkIfPresent(secretsFile(p, task.id));
   return record;
+}
+
+/**
+ * finishClaim for a runner, which goes on meanwhile: the record is written in `tmp/` at once, its fsync (a disk
+ * flush) runs on a worker thread while the runner starts its next task, and only then is it renamed into `done/`
+ * and the claim unlinked. Invariant 3 is the same: the claim goes only once the `done/` record is durable.
+ */
+export async function finishClaimAsync(p: LeasePaths, claimPath: string, task: Task, outcome: Outcome): Promise<Done> {
+  const record = doneRecord(task, outcome);
+  const staged = stageFile(p.tmp, recordFile(p.done, task.id), `${JSON.stringify(record)}\n`, false);
+  try {
+    await fsyncOffThread(staged.staging);
+  } catch (error) {
+    unlinkIfPresent(staged.staging);
+    throw error;
+  }
+  // The rest on the thread pool too: a metadata change may wait its turn in the filesystem's journal.
+  await rename(staged.staging, staged.target);
+  await unlinkOffThread(claimPath);
+  await unlinkOffThread(secretsFile(p, task.id));
+  return record;
+}
+
+/** Write step 3's fsync on the thread pool; the file is written and closed, and an fsync of any descriptor syncs it. */
+async function fsyncOffThread(file: string): Promise<void> {
+  const handle = await open(file, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** unlinkIfPresent on the thread pool. */
+async function unlinkOffThread(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
 }
 
 /**

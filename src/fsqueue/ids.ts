@@ -1,4 +1,5 @@
 import { customAlphabet } from "nanoid";
+import type { Task } from "./schema.ts";
 
 const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
 const random = customAlphabet(alphabet, 12);
@@ -18,6 +19,19 @@ export function newTaskIds(count: number, nowMs: number): string[] {
 
 export function newTaskId(nowMs: number): string {
   return newTaskIds(1, nowMs)[0] as string;
+}
+
+/** Another draw for an id another task has: the same time, so the task keeps its place in line. */
+export function redrawTaskId(id: string): string {
+  return `${id.slice(0, 9)}${random(4)}`;
+}
+
+/**
+ * The key orders dispatch. Task ids already sort by submit time; a requeued task keeps its key and
+ * so its place in line.
+ */
+export function taskKey(task: Pick<Task, "id">): string {
+  return task.id;
 }
 
 /** Unique per runner process and never reused: host, pid and randomness. */

@@ -1,21 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { basename, join } from "node:path";
+import { readFileSync, renameSync } from "node:fs";
 import type { z } from "zod";
 import { RvError } from "../errors.ts";
-import { randomSuffix } from "./ids.ts";
-import { pauseThread } from "./pause.ts";
 import { PROTOCOL_VERSION } from "./schema.ts";
+import { commitExclusive, stageFile } from "./staging.ts";
 
 /**
  * Invariants 1 and 4: a record is written whole in `tmp/`, fsynced, closed, then renamed into place.
@@ -24,67 +11,9 @@ import { PROTOCOL_VERSION } from "./schema.ts";
  * delivery): a new name must never overwrite another writer's file.
  */
 export function writeFileAtomic(tmpDir: string, target: string, content: string, exclusive = false): void {
-  const staging = join(tmpDir, `${basename(target)}.${process.pid}.${randomSuffix(6)}`);
-  const fd = openSync(staging, "wx", 0o600);
-  try {
-    const bytes = Buffer.from(content);
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  if (!exclusive) {
-    renameSync(staging, target);
-    return;
-  }
-  try {
-    linkExclusive(staging, target);
-  } finally {
-    unlinkSync(staging);
-  }
-}
-
-/** How often a link a network filesystem refused for a file that is there is asked again, and how far apart. */
-const LINK_TRIES = 10;
-const LINK_PAUSE_MS = 50;
-
-/**
- * link(2) as an exclusive commit, on filesystems that answer wrongly now and then. sshfs with caching answers
- * ENOENT (or ESTALE) for a staging file it created a moment ago: while the file is there, ask again. And a link
- * whose reply was lost may come back EEXIST on the next try although it happened: then the staging file has a
- * second link (only this writer ever links it), or, where the link count is not told (sshfs says 1), the target
- * holds exactly the staging file's bytes (a record holds a fresh id and time).
- */
-function linkExclusive(staging: string, target: string): void {
-  for (let tries = 1; ; tries++) {
-    try {
-      linkSync(staging, target);
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "EEXIST" && tries > 1 && (linkCount(staging) > 1 || sameBytes(staging, target))) return;
-      const refusedWhileThere = (code === "ENOENT" || code === "ESTALE") && existsSync(staging);
-      if (!refusedWhileThere || tries >= LINK_TRIES) throw error;
-      pauseThread(LINK_PAUSE_MS);
-    }
-  }
-}
-
-function sameBytes(a: string, b: string): boolean {
-  try {
-    return readFileSync(a).equals(readFileSync(b));
-  } catch {
-    return false;
-  }
-}
-
-function linkCount(file: string): number {
-  try {
-    return statSync(file).nlink;
-  } catch {
-    return 0;
-  }
+  const file = stageFile(tmpDir, target, content);
+  if (exclusive) commitExclusive(file);
+  else renameSync(file.staging, target);
 }
 
 export function writeRecordAtomic(tmpDir: string, target: string, record: unknown, exclusive = false): void {

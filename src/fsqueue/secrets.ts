@@ -1,29 +1,15 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import { unlinkIfPresent } from "./finish.ts";
 import { type LeasePaths, secretsFile } from "./paths.ts";
-import { writeFileAtomic } from "./records.ts";
-
-/** A task's secret environment: names to values. Never part of the task record, its events or its logs. */
-export const TaskSecretsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
-export type TaskSecrets = z.infer<typeof TaskSecretsSchema>;
 
 /**
- * Written by the submitter before the task is published, so a runner that claims the task finds them: created
- * exclusively (another writer's file is never replaced) and 0600 in a 0700 directory. "exists" when the id is
- * taken, as publishTask says.
+ * A task's secret environment: names to values. Never part of the task record, its events or its logs. Written by
+ * the submitter with the task (publishBatch), before it: a runner that claims the task finds them.
  */
-export function writeTaskSecrets(p: LeasePaths, taskId: string, secrets: TaskSecrets): "written" | "exists" {
-  mkdirSync(p.secrets, { recursive: true, mode: 0o700 });
-  try {
-    writeFileAtomic(p.tmp, secretsFile(p, taskId), `${JSON.stringify(secrets)}\n`, true);
-    return "written";
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return "exists";
-    throw error;
-  }
-}
+export const TaskSecretsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
+export type TaskSecrets = z.infer<typeof TaskSecretsSchema>;
 
 /** The task's secrets, or none when it has no file (submitted without any, or already ended). */
 export function readTaskSecrets(p: LeasePaths, taskId: string): TaskSecrets {

@@ -82,7 +82,7 @@ export const ops: Readonly<Record<string, Op>> = {
 };
 
 export type { AttachTarget } from "./attach.ts";
-export { buildId, deployedName, rvVersion, standaloneBinary } from "./build-info.ts";
+export { buildId, deployedName, rvVersion } from "./build-info.ts";
 export type { Check } from "./doctor.ts";
 export { exitStatusOf } from "./exit-status.ts";
 export type { ForwardTarget } from "./forward.ts";
@@ -97,6 +97,7 @@ export * from "./places.ts";
 export * from "./refs.ts";
 export { type DetectedServer, describeServer } from "./servers.ts";
 export type { TaskDetail } from "./show.ts";
+export { standaloneBinary } from "./standalone-binary.ts";
 export type { AttemptStats, TaskStats } from "./stats.ts";
 export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";

@@ -6,10 +6,12 @@ import type { ClusterConfig, Config } from "../config/index.ts";
 import { RvError, type RvErrorCode } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { lookAtLease } from "../lease/store.ts";
-import { type FileRemote, localRemote, sshRemote, upload } from "../remote/index.ts";
-import { deployedName, standaloneBinary } from "./build-info.ts";
+import { localRemote } from "../remote/local.ts";
+import { sshRemote } from "../remote/ssh.ts";
+import type { FileRemote } from "../remote/types.ts";
+import { deployedName } from "./build-info.ts";
 import type { Op, OpEnv, Sink } from "./op.ts";
-import { type Frame, frameReader, RPC_VERSION, type RpcRequest } from "./wire.ts";
+import type { Frame, RpcRequest } from "./wire.ts";
 
 /**
  * Where a lease lives, and so where its ops run: this machine (in-process) or a cluster (the same op on the login
@@ -124,11 +126,10 @@ export function clusterPlace(root: string, cluster: ClusterConfig, env: NodeJS.P
     where: `cluster ${cluster.name} (${cluster.host})`,
     async call(op, input, options = {}) {
       checked(op.name, "input", op.input, input, "this machine");
-      const request: RpcRequest = { v: RPC_VERSION, op: op.name, root: cluster.root, input };
-      let answer = await exchange(remote, cluster, request, options);
+      let answer = await exchange(remote, cluster, op.name, input, options);
       if (answer.kind === "missing") {
         await deployRv(remote, cluster, env);
-        answer = await exchange(remote, cluster, request, options);
+        answer = await exchange(remote, cluster, op.name, input, options);
       }
       return checked(op.name, "result", op.result, settle(answer, remote.where), remote.where);
     },
@@ -173,9 +174,13 @@ export class CallBroke extends RvError {}
 async function exchange(
   remote: FileRemote,
   cluster: ClusterConfig,
-  request: RpcRequest,
+  op: string,
+  input: unknown,
   options: CallOptions,
 ): Promise<Answer> {
+  // The wire's frames and their schemas are loaded by the first call to a cluster, not with every command.
+  const { frameReader, RPC_VERSION } = await import("./wire.ts");
+  const request: RpcRequest = { v: RPC_VERSION, op, root: cluster.root, input };
   const sink = options.sink ?? silentSink;
   let final: Extract<Answer, { kind: "frame" }>["frame"] | undefined;
   let reached = false;
@@ -253,6 +258,11 @@ export async function deployRv(remote: FileRemote, cluster: ClusterConfig, env: 
       hint: "choose a root you can write to: rv init --root DIR",
     });
   }
+  // Loaded here, not with this file: finding, hashing and streaming a binary are a deploy's, not every command's.
+  const [{ upload }, { standaloneBinary }] = await Promise.all([
+    import("../remote/upload.ts"),
+    import("./standalone-binary.ts"),
+  ]);
   await upload(remote, standaloneBinary(env), target);
   return target;
 }

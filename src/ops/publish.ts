@@ -1,21 +1,20 @@
+import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
 import {
   type Lease,
   type LeasePaths,
   latestState,
   leasePaths,
-  newTaskId,
   newTaskIds,
-  publishTask,
+  publishBatch,
   readHeartbeats,
   readSnapshot,
-  removeTaskSecrets,
+  redrawTaskId,
   type Task,
   type TaskSecrets,
-  writeTaskSecrets,
 } from "../fsqueue/index.ts";
 import { requireLease } from "../lease/store.ts";
-import { cwdProblem } from "../runner/execute.ts";
+import { cwdProblem } from "../runner/cwd.ts";
 import { resolveDependencies } from "./dependencies.ts";
 import { isLeaseLive } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
@@ -35,12 +34,13 @@ export function publishTasks(
   const p = leasePaths(env.root, leaseId);
   const now = env.now();
   const ids = newTaskIds(specs.length, now.getTime());
+  const inherited = inheritedEnv(env.env, { withRvSettings: false });
   const built = specs.map((spec, i) =>
     buildTask(spec, {
       id: ids[i] ?? "",
       lease: leaseId,
       cwd: env.cwd,
-      env: env.env,
+      inherited,
       host: env.host,
       now,
       config: env.config,
@@ -55,10 +55,10 @@ export function publishTasks(
     ),
     ...warningsFor(env, lease, built),
   ];
-  const publish = (task: Task) => publishUnique(p, task, secrets);
-  if (!specs.some((spec) => spec.after)) return { tasks: built.map(publish), warnings };
-  const batch = built.map((task, i) => ({ id: task.id, name: task.name, tags: task.tags, after: specs[i]?.after }));
-  return { tasks: publishInOrder(built, resolveDependencies(tasksOf(p), batch, leaseId), publish), warnings };
+  const ordered = specs.some((spec) => spec.after) ? inDependencyOrder(p, leaseId, built, specs) : built;
+  const published = publishAll(p, ordered, secrets);
+  const byBuiltId = new Map(ordered.map((task, i) => [task.id, published[i] as Task]));
+  return { tasks: built.map((task) => byBuiltId.get(task.id) ?? task), warnings };
 }
 
 /** Tasks made from others (`rv rerun`), each published under a fresh id if its own is taken. */
@@ -66,7 +66,7 @@ export function publishMade(env: OpEnv, leaseId: string, made: Task[]): { tasks:
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
   const warnings = [...checkWorkingDirs(env, lease, made), ...warningsFor(env, lease, made)];
-  return { tasks: made.map((task) => publishUnique(p, task, {})), warnings };
+  return { tasks: publishAll(p, made, {}), warnings };
 }
 
 /**
@@ -113,24 +113,18 @@ function tasksOf(p: LeasePaths): Task[] {
 }
 
 /**
- * Dependencies first, so a task that had to draw a new id (publishUnique) is known by it to those after it. Each
- * task is durable in the inbox before any task that waits for it: a crash half-way leaves no task waiting forever
- * for one that was never written.
+ * The batch with its `--after` references as ids, dependencies first: a crash half-way through the links leaves no
+ * task waiting forever for one that was never linked.
  */
-function publishInOrder(
-  built: Task[],
-  deps: ReturnType<typeof resolveDependencies>,
-  publish: (task: Task) => Task,
-): Task[] {
+function inDependencyOrder(p: LeasePaths, leaseId: string, built: Task[], specs: TaskSpec[]): Task[] {
+  const batch = built.map((task, i) => ({ id: task.id, name: task.name, tags: task.tags, after: specs[i]?.after }));
+  const deps = resolveDependencies(tasksOf(p), batch, leaseId);
   const byId = new Map(built.map((task) => [task.id, task]));
-  const published = new Map<string, Task>();
-  for (const id of deps.order) {
+  return deps.order.flatMap((id) => {
     const task = byId.get(id);
-    if (!task) continue;
-    const after = deps.after.get(id)?.map((dep) => published.get(dep)?.id ?? dep);
-    published.set(id, publish(after ? { ...task, after } : task));
-  }
-  return built.map((task) => published.get(task.id) ?? task);
+    const after = deps.after.get(id);
+    return task ? [after ? { ...task, after } : task] : [];
+  });
 }
 
 function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
@@ -154,22 +148,34 @@ function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
 }
 
 /**
- * Another submitter drew the same id in the same millisecond: draw again rather than replace its task. The
- * secrets file is written first, so the runner that claims the task always finds it (PROTOCOL.md, secrets/).
+ * Publishes the tasks in one batch, in order (publishBatch). Another submitter may have drawn a task's id in the same
+ * millisecond: that task draws again, keeping its place in line, and it and the rest go in a batch of their own, the
+ * tasks after it naming it in `--after` by its new id. Secrets (`rv env`) go to each task's 0600 secrets file.
  */
-function publishUnique(p: LeasePaths, task: Task, secrets: TaskSecrets): Task {
-  const withSecrets = Object.keys(secrets).length > 0;
-  for (let tries = 0; tries < 5; tries++) {
-    const candidate = tries === 0 ? task : { ...task, id: newTaskId(Date.parse(task.submittedAt)) };
-    if (withSecrets && writeTaskSecrets(p, candidate.id, secrets) === "exists") continue;
-    let outcome: "published" | "exists" = "exists";
-    try {
-      outcome = publishTask(p, candidate);
-    } finally {
-      // The id was another's task: the file just written is ours to take back, not that task's.
-      if (withSecrets && outcome !== "published") removeTaskSecrets(p, candidate.id);
+function publishAll(p: LeasePaths, tasks: Task[], secrets: TaskSecrets): Task[] {
+  const published: Task[] = [];
+  let rest = tasks;
+  for (let tries = 0; rest.length > 0; ) {
+    const count = publishBatch(p, rest, secrets);
+    published.push(...rest.slice(0, count));
+    rest = rest.slice(count);
+    if (rest.length === 0) break;
+    tries = count > 0 ? 1 : tries + 1;
+    if (tries >= 5) {
+      throw new RvError("io", `could not find a free task id in ${p.inbox}`, { hint: "check the clock and try again" });
     }
-    if (outcome === "published") return candidate;
+    rest = withNewId(rest);
   }
-  throw new RvError("io", `could not find a free task id in ${p.inbox}`, { hint: "check the clock and try again" });
+  return published;
+}
+
+/** The first task under a new id; the tasks after it that wait for it (`--after`) name the new one. */
+export function withNewId([first, ...others]: Task[]): Task[] {
+  if (!first) return [];
+  const renamed = { ...first, id: redrawTaskId(first.id) };
+  const rename = (task: Task): Task =>
+    task.after?.includes(first.id)
+      ? { ...task, after: task.after.map((dep) => (dep === first.id ? renamed.id : dep)) }
+      : task;
+  return [renamed, ...others.map(rename)];
 }

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { type Config, durationMs, inheritedEnv, LabelSchema } from "../config/index.ts";
+import { type Config, durationMs, LabelSchema } from "../config/index.ts";
 import {
   type CheckpointSignal,
   CheckpointSignalSchema,
@@ -105,9 +105,18 @@ export function taskCwd(spec: Pick<TaskSpec, "cwd">, cwd: string): string {
   return resolve(cwd, spec.cwd ?? ".");
 }
 
+/** `inherited`: the submitter's environment as its tasks take it (`inheritedEnv`), worked out once per batch. */
 export function buildTask(
   spec: TaskSpec,
-  context: { id: string; lease: string; cwd: string; env: NodeJS.ProcessEnv; host: string; now: Date; config: Config },
+  context: {
+    id: string;
+    lease: string;
+    cwd: string;
+    inherited: Record<string, string>;
+    host: string;
+    now: Date;
+    config: Config;
+  },
 ): Task {
   return {
     v: PROTOCOL_VERSION,
@@ -116,7 +125,7 @@ export function buildTask(
     ...(spec.name !== undefined && { name: spec.name }),
     command: spec.argv ? { kind: "argv", argv: spec.argv } : { kind: "shell", script: spec.shell ?? "" },
     cwd: taskCwd(spec, context.cwd),
-    env: { ...inheritedEnv(context.env, { withRvSettings: false }), ...spec.env },
+    env: { ...context.inherited, ...spec.env },
     gpus: spec.gpus,
     cpus: spec.cpus,
     strictOrder: spec.strictOrder,

@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { execa } from "execa";
 import { RvError } from "../errors.ts";
 import { parseBatchOutput, renderBatchScript } from "./batch.ts";
 import { classifySshFailure, type SshTarget } from "./classify.ts";
@@ -62,6 +60,8 @@ async function streamOutput(
     sink.err(chunk);
   };
   const keep = { out: sink.out, err: keepTail };
+  // Loaded when ssh starts, not with this file: execa (and node:crypto) cost ~6 ms of every command's start-up.
+  const { execa } = await import("execa");
   // Its own process group: Ctrl-C at the terminal reaches rv, which hangs up by closing stdin (the far side then
   // ends what it follows and answers), instead of killing ssh mid-answer.
   const ssh = execa("ssh", args, { reject: false, buffer: false, detached: true, cancelSignal: signals.giveUp });
@@ -100,6 +100,7 @@ async function runBatch(
   commands: readonly RemoteCommand[],
 ): Promise<CommandResult[]> {
   const { host } = target;
+  const [{ randomBytes }, { execa }] = await Promise.all([import("node:crypto"), import("execa")]);
   const nonce = randomBytes(12).toString("hex");
   const finished = await execa("ssh", args, {
     input: renderBatchScript(commands, nonce),
@@ -116,6 +117,7 @@ async function runBatch(
 }
 
 async function runWithFileInput(target: SshTarget, args: string[], localFile: string): Promise<CommandResult> {
+  const { execa } = await import("execa");
   const finished = await execa("ssh", args, { inputFile: localFile, reject: false, stripFinalNewline: false });
   const { exitCode, stdout, stderr } = finished;
   // 255 is ssh's own failure (a remote command exiting 255 is taken for one: rare, and safe to retry).

@@ -44,10 +44,13 @@ export class InboxCache {
     if (this.keys[at] !== key) this.keys.splice(at, 0, key);
   }
 
-  removed(key: string): void {
+  /** Whether `key` was in the view: a key it did not hold (one this runner claimed) changes nothing. */
+  removed(key: string): boolean {
     this.facts.delete(key);
     const at = lowerBound(this.keys, key);
-    if (this.keys[at] === key) this.keys.splice(at, 1);
+    if (this.keys[at] !== key) return false;
+    this.keys.splice(at, 1);
+    return true;
   }
 
   /**

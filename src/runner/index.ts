@@ -6,7 +6,8 @@
 
 export { type ControlAction, controlActions, LEASE_TARGET, segmentTarget } from "./controls.ts";
 
-export { commandArgv, cwdProblem, taskEnv } from "./execute.ts";
+export { cwdProblem } from "./cwd.ts";
+export { commandArgv, taskEnv } from "./execute.ts";
 export { killAttempt, killOrphans, unfinishedStarts } from "./kill.ts";
 export {
   fileLogger,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RvEvent } from "../fsqueue/index.ts";
 import { groupAlive, readProcStart, readProcStat } from "./proc.ts";
-import { attemptTag, taggedPids } from "./tag.ts";
+import { attemptTag, type Leader, taggedPids } from "./tag.ts";
 
 const POLL_MS = 50;
 const AFTER_SIGKILL_MS = 2000;
@@ -16,6 +16,8 @@ export type KillOutcome = "gone" | "terminated" | "killed" | "survived";
 export interface AttemptProcs {
   pgid: number | undefined;
   tag: string;
+  /** The leader and its start, when known: soon after it, a scan reads only the pids started since (tag.ts). */
+  leader?: Leader;
 }
 
 export interface Kill {
@@ -42,7 +44,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * group's signal reaches them, and a second copy of the same signal could cut short a graceful exit.
  */
 export function strayPids(procs: AttemptProcs): number[] {
-  return taggedPids(procs.tag).filter((pid) => {
+  return taggedPids(procs.tag, procs.leader).filter((pid) => {
     const stat = readProcStat(pid);
     return stat !== undefined && stat.pgrp !== procs.pgid;
   });

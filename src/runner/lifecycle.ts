@@ -8,6 +8,7 @@ import {
   doneStates,
   type EventInput,
   finishClaim,
+  finishClaimAsync,
   hasControl,
   hasNewerCopy,
   type LeasePaths,
@@ -30,7 +31,7 @@ import type { ResourcePool } from "./pool.ts";
 import type { UsageSampler } from "./sampler.ts";
 import { attemptTag } from "./tag.ts";
 
-/** A task this runner claimed and started; the execa handle stays in memory, never on disk. */
+/** A task this runner claimed and started; the child process handle stays in memory, never on disk. */
 export interface RunningTask {
   key: string;
   task: Task;
@@ -41,6 +42,8 @@ export interface RunningTask {
   /** In the environment of every process the attempt starts (tag.ts). */
   tag: string;
   startedAt: Date;
+  /** performance.now() at its start (execute.ts). */
+  startedMs: number;
   /** Set when rv ends the attempt: a user's cancel, or an interruption that sends the task back to the inbox. */
   /** `cancel` (a user's), `timeout` (its --timeout), or an interruption by rv (back to the inbox). */
   stop?: "cancel" | "timeout" | Interruption;
@@ -164,7 +167,8 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
   const tag = attemptTag(ctx.runner, task.id, task.attempt);
   const { pathFirst } = ctx;
   const launched = launchTask({ paths: ctx.paths, task, gpus: claimed.gpus, env: ctx.opts.env, tag, pathFirst });
-  const entry: RunningTask = { ...claimed, pid: launched.pid, tag, startedAt: launched.startedAt };
+  const { pid, startedAt, startedMs } = launched;
+  const entry: RunningTask = { ...claimed, pid, tag, startedAt, startedMs };
   ctx.running.set(task.id, entry);
   if (task.timeoutMs !== undefined) {
     entry.deadline = setTimeout(() => {
@@ -188,7 +192,8 @@ function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "cl
 }
 
 function procsOf(entry: RunningTask): AttemptProcs {
-  return { pgid: entry.pid, tag: entry.tag };
+  const { pid, tag, startedMs } = entry;
+  return { pgid: pid, tag, ...(pid !== undefined && { leader: { pid, startedMs } }) };
 }
 
 /**
@@ -243,9 +248,10 @@ async function settle(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promi
     const leftovers = await killAttempt(procsOf(entry), ctx.opts.killGraceMs);
     if (leftovers.outcome !== "gone") noteLeftovers(ctx, entry, leftovers);
   }
-  // Its processes are gone: its share is free for the next task, whether or not its end is recorded yet.
+  // Its processes are gone: its share is free for the next task, which starts while its end is being recorded.
   ctx.pool.give(entry.gpus, entry.cpus);
-  recordUntilDone(ctx, entry, end, 0);
+  ctx.wake();
+  await recordUntilDone(ctx, entry, end, 0);
 }
 
 /** How soon a runner asks again to record an attempt's end that the filesystem refused, doubling up to a minute. */
@@ -257,28 +263,28 @@ const RECORD_RETRY_MAX_MS = 60_000;
  * task stays this runner's (its claim, the heartbeat's running list, a drain waits for it), so it is neither
  * lost nor recovered as a crash and run again while the runner lives. Each step of the record is all-or-nothing.
  */
-function recordUntilDone(ctx: TaskContext, entry: RunningTask, end: TaskEnd, failures: number): void {
+async function recordUntilDone(ctx: TaskContext, entry: RunningTask, end: TaskEnd, failures: number): Promise<void> {
   try {
     // A record that threw after its commit point (unlinking the claim, say) must not commit twice: a second
     // inbox copy of the next attempt would run it twice at once.
     if (failures > 0 && hasNewerCopy(ctx.paths, entry.key, entry.task)) {
       unlinkIfPresent(entry.claimFile);
       ctx.opts.log(`task ${entry.task.id} attempt ${entry.task.attempt}: its end was recorded; claim cleared`);
-    } else recordEnd(ctx, entry, end);
+    } else await recordEnd(ctx, entry, end);
   } catch (error) {
     const waitMs = Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_MS * 2 ** failures);
     if (failures === 0 || waitMs === RECORD_RETRY_MAX_MS) {
       const { id, attempt } = entry.task;
       ctx.opts.log(`task ${id} attempt ${attempt}: cannot record its end (${String(error)}); asking again`);
     }
-    setTimeout(() => recordUntilDone(ctx, entry, end, failures + 1), waitMs);
+    setTimeout(() => void recordUntilDone(ctx, entry, end, failures + 1), waitMs);
     return;
   }
   ctx.running.delete(entry.task.id);
   ctx.wake();
 }
 
-function recordEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd): void {
+async function recordEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd): Promise<void> {
   if (!existsSync(entry.claimFile)) {
     ctx.opts.log(`task ${entry.task.id} attempt ${entry.task.attempt}: claim taken over while running; result dropped`);
     const { id, attempt } = entry.task;
@@ -287,14 +293,15 @@ function recordEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd): void {
     requeue(ctx, entry, entry.stop);
     unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "requeue"));
   } else {
-    const ran = verdictFor(end, entry.stop === "cancel");
+    const cancelled = entry.stop === "cancel";
+    const ran = verdictFor(end, cancelled);
     const verdict = entry.stop === "timeout" ? timedOut(ran) : ran;
     // A cancel asked for while the attempt was failing on its own wins over a retry.
     const cancelAsked = hasControl(ctx.paths, entry.task.id, "cancel");
     const retry = cancelAsked ? ({ retry: false } as const) : retryDecision(entry.task, verdict);
     if (retry.retry) retryLater(ctx, entry, retry);
-    else finishRan(ctx, entry, verdict);
-    if (entry.stop === "cancel") unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));
+    else await finishRan(ctx, entry, verdict);
+    if (cancelled) unlinkIfPresent(controlFile(ctx.paths, entry.task.id, "cancel"));
   }
 }
 
@@ -336,8 +343,8 @@ async function noticeJobEnd(ctx: TaskContext, entry: RunningTask, end: TaskEnd):
   while (entry.stop === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-function finishRan(ctx: TaskContext, entry: RunningTask, verdict: EndVerdict): void {
-  finishClaim(ctx.paths, entry.claimFile, entry.task, {
+async function finishRan(ctx: TaskContext, entry: RunningTask, verdict: EndVerdict): Promise<void> {
+  await finishClaimAsync(ctx.paths, entry.claimFile, entry.task, {
     ...verdict,
     startedAt: entry.startedAt.toISOString(),
     endedAt: new Date().toISOString(),

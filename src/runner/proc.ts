@@ -44,16 +44,22 @@ export function pidAlive(pid: number): boolean {
   return readProcStat(pid)?.state !== "Z";
 }
 
+/** Whether group `pgid` has any process left, zombies included: one kill(2), no look at /proc. */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Whether any process of group `pgid` is still running. `kill(-pgid, 0)` also counts zombies nobody has
  * reaped yet, so on Linux a hit is confirmed by looking for a live member in /proc.
  */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  if (!groupExists(pgid)) return false;
   let pids: string[];
   try {
     pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));

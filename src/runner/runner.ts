@@ -1,12 +1,12 @@
 import { existsSync, rmdirSync } from "node:fs";
 import { hostname } from "node:os";
 import {
-  appendEvent,
   claimDir,
   controlFile,
   dependencyVerdict,
   doneStates,
   type EventInput,
+  EventLog,
   ensureClaimDir,
   ensureLeaseDirs,
   type LeasePaths,
@@ -83,6 +83,7 @@ class Runner {
   private readonly stats = { finished: 0, requeued: 0 };
   private readonly waker = new Waker();
   private readonly heartbeat: HeartbeatWriter;
+  private readonly events: EventLog;
   private readonly inbox: InboxCache;
   private readonly recoverer: Recoverer;
   private readonly notices: RunnerNotices;
@@ -106,6 +107,7 @@ class Runner {
     this.paths = leasePaths(opts.root, opts.lease);
     this.id = newRunnerId(this.host, process.pid);
     this.heartbeat = new HeartbeatWriter(this.paths);
+    this.events = new EventLog(this.paths, this.id);
     const emit = (event: EventInput) => this.emit(event);
     this.inbox = new InboxCache(this.paths, (key, reason) => this.quarantined(key, reason));
     this.notices = new RunnerNotices(opts, this.paths, this.id, this.host);
@@ -158,6 +160,7 @@ class Runner {
       await closeWatcher?.();
       this.exit();
       await this.notices.leaving(this.exitReason);
+      this.events.close();
     }
     return { runner: this.id, reason: this.exitReason, ...this.stats };
   }
@@ -400,9 +403,9 @@ class Runner {
         this.waker.wake();
       },
       inboxRemoved: (key) => {
-        // A task that left (cancelled, claimed elsewhere) may have been what held the line: look again.
-        this.inbox.removed(key);
-        this.waker.wake();
+        // A task that left (cancelled, claimed elsewhere) may have been what held the line: look again. Our own
+        // claims left the view before their renames, so they wake nothing.
+        if (this.inbox.removed(key)) this.waker.wake();
       },
       control: () => this.waker.wake(),
       error: (error) => this.opts.log(`watcher: ${String(error)}`),
@@ -504,7 +507,7 @@ class Runner {
   /** Events are the record others read, but failing to append one (a full disk) must not derail a task. */
   private emit(event: EventInput): void {
     try {
-      appendEvent(this.paths, this.id, event, new Date());
+      this.events.append(event, new Date());
     } catch (error) {
       this.opts.log(`event ${event.type} ${event.task ?? ""} not recorded: ${String(error)}`);
     }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { execa, execaSync } from "execa";
 import type { Usage } from "../fsqueue/index.ts";
+import { groupExists } from "./proc.ts";
 import {
   DEFAULT_PROC_UNITS,
   foldUsage,
@@ -59,6 +60,8 @@ export class UsageSampler {
    */
   async final(attempt: SampledAttempt): Promise<void> {
     await this.sampling;
+    // The leader is reaped already: with nothing left in its group, a scan of /proc would find nothing to add.
+    if (attempt.pid === undefined || !groupExists(attempt.pid)) return;
     await this.sample([attempt], { gpu: false });
   }
 

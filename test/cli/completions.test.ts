@@ -166,14 +166,14 @@ describe("mergeCompletionCache", () => {
 });
 
 describe("the clusters' names, cached", () => {
-  test("written private (0600), read back by completion; a cache that cannot be written fails nothing", () => {
+  test("written private (0600), read back by completion; a cache that cannot be written fails nothing", async () => {
     const home = makeHome();
     try {
-      rememberClusterNames(home.root, "dev", {
+      await rememberClusterNames(home.root, "dev", {
         leases: ["a100-pool"],
         tasks: [{ id: "0zz1", name: "ft", lease: "a100-pool" }],
       });
-      rememberClusterNames(home.root, "lab", { more: ["a10-pool"] });
+      await rememberClusterNames(home.root, "lab", { more: ["a10-pool"] });
       expect(statSync(completionCacheFile(home.root)).mode & 0o777).toBe(0o600);
       expect(readCompletionCache(home.root).clusters.dev?.leases).toEqual(["a100-pool"]);
       expect(completeNames(home.root, "leases", "a1")).toEqual([
@@ -189,11 +189,13 @@ describe("the clusters' names, cached", () => {
         { value: "dev", description: "me@rv-dev" },
         { value: "lab", description: "me@rv-lab (in use)" },
       ]);
-      forgetClusterNames(home.root, "lab");
+      await forgetClusterNames(home.root, "lab");
       expect(clustersWithLease(home.root, "a10-pool")).toEqual([]);
       expect(completeNames(home.root, "tasks", "f")).toEqual([{ value: "ft", description: "0zz1 (a100-pool)" }]);
       expect(completeNames(home.root, "tasks", "x")).toEqual([]);
-      expect(() => rememberClusterNames(join(home.root, "missing", "dir"), "dev", { leases: ["a"] })).not.toThrow();
+      await expect(rememberClusterNames(join(home.root, "missing", "dir"), "dev", { leases: ["a"] })).resolves.toBe(
+        undefined,
+      );
     } finally {
       home.cleanup();
     }

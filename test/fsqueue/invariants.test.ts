@@ -19,17 +19,18 @@ import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { RvError } from "../../src/errors.ts";
 import {
-  appendEvent,
   type ClaimResult,
   ControlSchema,
   claimDir,
   claimFile,
   claimTask,
   DoneSchema,
+  EventLog,
   EventSchema,
   ensureClaimDir,
   eventsFile,
   finishClaim,
+  finishClaimAsync,
   HeartbeatSchema,
   heartbeatFile,
   judgeLiveness,
@@ -194,6 +195,29 @@ test("invariant 3: finish before forget — when the done/ record cannot be writ
   expect(existsSync(claim.file)).toBe(true);
 });
 
+test("invariant 3: finish before forget — a runner's finish off its thread leaves the done record and no claim, and the claim until then", async () => {
+  const key = publish(p, makeTask());
+  const claim = claimOrFail("r-a", key);
+  const finishing = finishClaimAsync(p, claim.file, claim.task, makeOutcome({ state: "succeeded", exitCode: 0 }));
+  // Its record is staged, not yet in done/: the claim stands for the attempt meanwhile.
+  expect(existsSync(claim.file)).toBe(true);
+  expect(readDoneOne(p, claim.task.id)).toBeUndefined();
+  await finishing;
+  expect(readDoneOne(p, claim.task.id)).toMatchObject({ state: "succeeded", task: { id: claim.task.id } });
+  expect(existsSync(claim.file)).toBe(false);
+  expect(readdirSync(p.tmp)).toEqual([]);
+});
+
+test("invariant 3: finish before forget — when a runner's done/ record cannot be put in place, the claim is kept", async () => {
+  const key = publish(p, makeTask());
+  const claim = claimOrFail("r-a", key);
+  rmSync(p.done, { recursive: true });
+  writeFileSync(p.done, "");
+
+  await expect(finishClaimAsync(p, claim.file, claim.task, makeOutcome())).rejects.toThrow();
+  expect(existsSync(claim.file)).toBe(true);
+});
+
 test("invariant 3: finish before forget — a reader that sees both the claim and done/ trusts done/", () => {
   const key = publish(p, makeTask());
   const claim = claimOrFail("r-a", key);
@@ -274,9 +298,11 @@ test("invariant 4: nothing is edited in place — heartbeats, control requests a
 });
 
 test("invariant 4: nothing is edited in place — the events log only grows, one writer per file", () => {
-  appendEvent(p, "r-a", { type: "claimed", task: "t1", attempt: 1 }, ctx.now);
+  const log = new EventLog(p, "r-a");
+  log.append({ type: "claimed", task: "t1", attempt: 1 }, ctx.now);
   const first = readFileSync(eventsFile(p, "r-a"), "utf8");
-  appendEvent(p, "r-a", { type: "started", task: "t1", attempt: 1, pid: 7 }, ctx.now);
+  log.append({ type: "started", task: "t1", attempt: 1, pid: 7 }, ctx.now);
+  log.close();
   const both = readFileSync(eventsFile(p, "r-a"), "utf8");
 
   expect(both.startsWith(first)).toBe(true);

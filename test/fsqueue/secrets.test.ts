@@ -1,14 +1,14 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import {
   claimTask,
   ensureClaimDir,
   finishClaim,
-  publishTask,
+  publishBatch,
   readTaskSecrets,
+  recordFile,
   requeueClaim,
   secretsFile,
-  writeTaskSecrets,
 } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
 import { makeTask, openLease } from "./factory.ts";
@@ -34,21 +34,19 @@ const ended = {
 test("a task's secrets file is 0600 in a 0700 directory, never replaced, and not in the task's record", () => {
   const p = openLease(home.root);
   const task = makeTask();
-  expect(writeTaskSecrets(p, task.id, { TOKEN: "s3cret" })).toBe("written");
-  expect(writeTaskSecrets(p, task.id, { TOKEN: "other" })).toBe("exists");
+  expect(publishBatch(p, [task], { TOKEN: "s3cret" })).toBe(1);
+  expect(publishBatch(p, [{ ...task, name: "another" }], { TOKEN: "other" })).toBe(0);
   expect(statSync(secretsFile(p, task.id)).mode & 0o777).toBe(0o600);
   expect(statSync(p.secrets).mode & 0o777).toBe(0o700);
   expect(readTaskSecrets(p, task.id)).toEqual({ TOKEN: "s3cret" });
   expect(readdirSync(p.tmp)).toEqual([]);
-  publishTask(p, task);
-  expect(JSON.stringify(task)).not.toContain("s3cret");
+  expect(readFileSync(recordFile(p.inbox, task.id), "utf8")).not.toContain("s3cret");
 });
 
 test("the secrets stay while the task may run again (requeued) and go when it ends", () => {
   const p = openLease(home.root);
   const task = makeTask();
-  writeTaskSecrets(p, task.id, { TOKEN: "s3cret" });
-  publishTask(p, task);
+  publishBatch(p, [task], { TOKEN: "s3cret" });
   ensureClaimDir(p, "r1");
   const first = claimTask(p, "r1", task.id);
   if (first.kind !== "claimed") throw new Error("not claimed");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEnvFlags } from "../../src/cli/flags.ts";
-import { loadConfig } from "../../src/config/index.ts";
+import { inheritedEnv, loadConfig } from "../../src/config/index.ts";
 import { TaskSchema } from "../../src/fsqueue/index.ts";
 import { buildTask, checkpointSignalOf, parseSpecLines, timeRequestMs } from "../../src/ops/taskspec.ts";
 
@@ -45,7 +45,10 @@ describe("buildTask", () => {
         id: "0000000001abcd",
         lease: "local",
         cwd: "/work",
-        env: { PATH: "/bin", AWS_SECRET_ACCESS_KEY: "s3cret", LC_ALL: "C", RV_HOME: "/r" },
+        inherited: inheritedEnv(
+          { PATH: "/bin", AWS_SECRET_ACCESS_KEY: "s3cret", LC_ALL: "C", RV_HOME: "/r" },
+          { withRvSettings: false },
+        ),
         host: "h",
         now: new Date("2026-01-01T00:00:00Z"),
         config,
@@ -116,7 +119,7 @@ describe("checkpoint signals and time requests", () => {
       id: "0000000001abcd",
       lease: "local",
       cwd: "/work",
-      env: {},
+      inherited: {},
       host: "h",
       now: new Date("2026-01-01T00:00:00Z"),
       config: loadConfig("/nonexistent", {}),

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import { PROTOCOL_VERSION, type RvEvent } from "../../src/fsqueue/index.ts";
 import { killAttempt, killOrphans, unfinishedStarts } from "../../src/runner/index.ts";
 import { leftoversNote } from "../../src/runner/kill.ts";
 import { parseProcStat, readProcStart } from "../../src/runner/proc.ts";
-import { attemptTag, environHasTag, taggedPids } from "../../src/runner/tag.ts";
+import { attemptTag, environHasTag, inPidWindow, lapFree, taggedPids, windowPids } from "../../src/runner/tag.ts";
 import { makeHome } from "../helpers/home.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { processRunning, readPids } from "./harness.ts";
@@ -55,6 +56,25 @@ describe("the attempt tag in /proc/PID/environ", () => {
     expect(environHasTag(environ("X_RV_ATTEMPT_TAG=r/t/1"), "r/t/1")).toBe(false);
     expect(environHasTag(environ("NOTE=RV_ATTEMPT_TAG=r/t/1"), "r/t/1")).toBe(false);
     expect(environHasTag(Buffer.alloc(0), "r/t/1")).toBe(false);
+  });
+
+  it("is looked for, soon after a leader's start, only in the pids handed out since, going round at pid_max", () => {
+    const window = { after: 100, upTo: 150, max: 32768 };
+    expect([100, 101, 150, 151, 99].map((pid) => inPidWindow(pid, window))).toEqual([false, true, true, false, false]);
+    expect(windowPids(window, 50)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
+    expect(windowPids(window, 49)).toBeUndefined();
+    // Wrapped: from the leader's pid up to pid_max - 1, then from the bottom up to the last pid.
+    const wrapped = { after: 32765, upTo: 2, max: 32768 };
+    expect([32767, 32765, 1, 2, 3].map((pid) => inPidWindow(pid, wrapped))).toEqual([true, false, true, true, false]);
+    expect(windowPids(wrapped, 10)).toEqual([32766, 32767, 1, 2]);
+    expect(windowPids({ after: 100, upTo: 100, max: 32768 }, 10)).toEqual([]);
+    // A lap needs nearly pid_max starts: ruled out only well within pid_max / 1000 ms.
+    expect([lapFree(30, 32768), lapFree(40, 32768), lapFree(4000, 4194304), lapFree(5000, 4194304)]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it("is not passed on to a runner started from inside a task, so that it never passes for the task's", () => {
@@ -129,6 +149,37 @@ wait`;
     expect(leftoversNote(kill)).toBe(
       `rv: the task's main process exited; rv stopped what it left running (2 processes outside its process group (pid ${kill.strays.join(", ")})): ended on SIGTERM`,
     );
+  });
+
+  it("finds, soon after the leader started, the processes started since and not a tagged process older than it", async () => {
+    const older = await family("r/a/1");
+    const { leader: child, procs, pids } = await family("r/a/1");
+    // Its start is put a moment ago: the window is judged by pids; the time only says whether a lap is ruled out.
+    const startedMs = performance.now();
+    const leader = { pid: procs.pgid, startedMs };
+    const found = taggedPids("r/a/1", leader);
+    expect(found).toEqual(expect.arrayContaining(pids));
+    expect(found).not.toContain(older.procs.pgid);
+    expect(taggedPids("r/a/1")).toEqual(expect.arrayContaining([older.procs.pgid, ...older.pids]));
+    expect(taggedPids("r/a/1", { ...leader, startedMs: startedMs - 3_600_000 })).toContain(older.procs.pgid);
+    await killAttempt(older.procs, 1000);
+    await killAttempt(procs, 1000);
+    await Promise.all([older.leader, child]);
+  });
+
+  it("counts a tagged process once, not each of its threads, which take pids of the window too", async () => {
+    const tag = "r/threads/1";
+    const child = execa(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
+      detached: true,
+      stdio: "ignore",
+      reject: false,
+      env: { [ATTEMPT_TAG_VAR]: tag },
+    });
+    const pid = child.pid as number;
+    await waitFor(() => readdirSync(`/proc/${pid}/task`).length > 1 || undefined, { what: "its threads" });
+    expect(taggedPids(tag, { pid: pid - 1, startedMs: performance.now() })).toEqual([pid]);
+    child.kill("SIGKILL");
+    await child;
   });
 
   it("killAttempt of an attempt that is gone is a no-op", async () => {

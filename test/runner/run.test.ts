@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { claimDir, publishTask, readHeartbeats } from "../../src/fsqueue/index.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -118,6 +119,34 @@ describe("a task that cannot start", () => {
       reason: "rv-no-such-command-xyz: command not found",
     });
     expect(taskLog(p, task.id, 1, "err")).toBe("rv: rv-no-such-command-xyz: command not found\n");
+  });
+
+  it("fails as a shell would when its command is not executable: exit 126, permission denied", async () => {
+    const p = paths(home.root, LEASE);
+    home.start(LEASE);
+    const file = join(home.root, "not-executable");
+    writeFileSync(file, "echo never\n", { mode: 0o644 });
+    const task = makeTask(LEASE, { command: { kind: "argv", argv: [file] } });
+    publishTask(p, task);
+    expect(await waitDone(p, task.id)).toMatchObject({
+      state: "failed",
+      exitCode: 126,
+      reason: `${file}: permission denied`,
+    });
+  });
+
+  it("fails with spawn's reason when an argument cannot be passed at all (a NUL byte)", async () => {
+    const p = paths(home.root, LEASE);
+    home.start(LEASE);
+    const task = makeTask(LEASE, { command: { kind: "argv", argv: ["echo", "a\u0000b"] } });
+    publishTask(p, task);
+    const done = await waitDone(p, task.id);
+    expect(done).toMatchObject({
+      state: "failed",
+      exitCode: 126,
+      reason: expect.stringMatching(/^echo: cannot execute: /),
+    });
+    expect(taskLog(p, task.id, 1, "err")).toBe(`rv: ${done.reason}\n`);
   });
 
   it("fails with a reason when its working directory is missing", async () => {

@@ -46,7 +46,7 @@ export async function runClusterRm(ctx: Context, name: string): Promise<number> 
   const cluster = selectCluster(ctx.config, name).cluster as ClusterConfig;
   const inUse = removeClusterConfig(ctx.root, name);
   const sshBlock = cluster.host !== "local" && removeSshHostBlock(sshConfigFile(ctx), cluster.host);
-  forgetClusterNames(ctx.root, name);
+  await forgetClusterNames(ctx.root, name);
   const secrets = forgetSecrets(ctx, name);
   if (ctx.json) {
     printJson(ctx.io, { removed: name, inUse, sshBlock, secrets });

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { RvError } from "../../errors.ts";
-import type { Place } from "../../ops/places.ts";
-import { maskedList, scopeOf, secretsFor, withoutSecret, withSecret } from "../../secrets/entries.ts";
+import { maskedList, scopeOf, withoutSecret, withSecret } from "../../secrets/entries.ts";
 import { keyOptions } from "../../secrets/key.ts";
 import { SecretNameSchema } from "../../secrets/schema.ts";
 import { loadSecrets, saveSecrets } from "../../secrets/store.ts";
@@ -50,14 +49,6 @@ export async function runEnv(
   if (ctx.json) printJson(ctx.io, { set: { name, scope } });
   else ctx.io.err(`rv: set ${name} (${scope}); tasks submitted from now on get it\n`);
   return 0;
-}
-
-/**
- * The secrets a task submitted to `place` gets: the global ones, and the cluster's own on a cluster lease. They
- * travel in the op's request body (stdin of `rv rpc` on the login node), never in an argv.
- */
-export function secretsForPlace(ctx: Context, place: Place): Record<string, string> {
-  return secretsFor(loadSecrets(keyOptions(ctx.root, ctx.env)), place.kind === "cluster" ? place.name : null);
 }
 
 function nameOf(text: string): string {

@@ -54,11 +54,11 @@ async function release(ctx: Context, place: Place, lease: string, now: boolean):
 
 /** `rv up --run CMD`: the lease, CMD in it with all its GPUs (its output as it comes), then the lease released. */
 export async function runUpAndRun(ctx: Context, options: SlurmLeaseUpOptions, shell: string): Promise<number> {
-  const { secretsForPlace } = await import("./env.ts");
+  const { secretsForPlace } = await import("./task-secrets.ts");
   const gpus = Number(options.gpu ?? "1");
   const place = ctx.cluster ?? ctx.local;
   return runInOwnLease(ctx, options, {
     specs: [{ shell, gpus, cpus: 1, env: {}, tags: [], strictOrder: false }],
-    secrets: secretsForPlace(ctx, place),
+    secrets: await secretsForPlace(ctx, place),
   });
 }

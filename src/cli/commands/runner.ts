@@ -1,6 +1,6 @@
 import { RvError } from "../../errors.ts";
 import { requireLease } from "../../lease/index.ts";
-import { standaloneBinary } from "../../ops/build-info.ts";
+import { standaloneBinary } from "../../ops/standalone-binary.ts";
 import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseDurationMs, parseGpuIds } from "../flags.ts";
@@ -18,6 +18,7 @@ export interface RunnerCommandOptions {
 
 /** The runner itself, in the foreground: what `rv lease up` starts detached and a batch script starts on a node. */
 export async function runRunnerCommand(ctx: Context, options: RunnerCommandOptions): Promise<number> {
+  jitAsUsual();
   requireLease(ctx.root, options.lease);
   const gpuIds = parseGpuIds(options.gpuIds);
   const cpus = parseCount("--cpus", options.cpus, 1);
@@ -46,4 +47,13 @@ export async function runRunnerCommand(ctx: Context, options: RunnerCommandOptio
   else
     ctx.io.err(`runner ${exit.runner} exited (${exit.reason}): ${exit.finished} finished, ${exit.requeued} requeued\n`);
   return 0;
+}
+
+/**
+ * rv's binary starts with the JIT's tier-up thresholds raised (scripts/build.ts): most commands end within
+ * milliseconds, sooner than compiling pays. A runner lives for hours, and its hot paths compile as usual. The Node
+ * bundle has no such setting.
+ */
+function jitAsUsual(): void {
+  (globalThis as { Bun?: { unsafe: { setJITPolicy(scale: number): void } } }).Bun?.unsafe.setJITPolicy(1);
 }

@@ -77,7 +77,7 @@ async function readClusterStatus(ctx: Context, place: Place, timeoutMs: number):
     const account = ctx.config.clusters[place.name]?.account ?? null;
     const { leases, site } = await place.call(statusOp, { slurm: true, account }, { timeoutMs });
     if (!site) throw new RvError("internal", "the cluster's status came back without the site");
-    rememberClusterNames(ctx.root, place.name, { more: leases.map((lease) => lease.lease) });
+    await rememberClusterNames(ctx.root, place.name, { more: leases.map((lease) => lease.lease) });
     return { place, roundTripMs: Math.round(performance.now() - started), leases, site };
   } catch (error) {
     if (!isMissing(place, error)) throw error;

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { RvError } from "../../errors.ts";
 import { chooseLease, type LeaseFacts } from "../../lease/select.ts";
 import { leaseListOp } from "../../ops/lease-list.ts";
-import { leaseUpLocalOp } from "../../ops/lease-up-local.ts";
 import type { Place } from "../../ops/places.ts";
 import { submitOp } from "../../ops/submit.ts";
 import { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "../../ops/taskspec.ts";
@@ -10,10 +9,8 @@ import type { Context } from "../context.ts";
 import { parseCount, parseEnvFlags } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
 import { gather, placeOfLease, placesFor } from "../route.ts";
-import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
-import { stayWith } from "./stay-with.ts";
-import { syncedSpecs } from "./sync.ts";
+import { secretsForPlace } from "./task-secrets.ts";
 
 /** The flags of `rv submit`, `rv run` and `rv sweep` as commander gives them (job.ts). */
 export type SubmitOptions = TaskFlags;
@@ -89,7 +86,7 @@ async function runOwn(ctx: Context, options: SubmitOptions, specs: TaskSpec[]): 
     ...(options.time !== undefined && { time: options.time }),
   };
   const { runInOwnLease } = await import("./own-lease.ts");
-  return runInOwnLease(ctx, leaseOptions, { specs, secrets: secretsForPlace(ctx, place) });
+  return runInOwnLease(ctx, leaseOptions, { specs, secrets: await secretsForPlace(ctx, place) });
 }
 
 /** `--retry N [--retry-delay D] [--retry-on 1,137,SIGKILL,timeout]`. */
@@ -176,6 +173,8 @@ export async function chooseTarget(ctx: Context, named: string | undefined): Pro
   );
   const choice = chooseLease(undefined, facts, ctx.config.defaults.lease);
   if (choice.kind === "start-default") {
+    // Loaded only to start one: the runner's start-up and notify settings are no submit's business otherwise.
+    const { leaseUpLocalOp } = await import("../../ops/lease-up-local.ts");
     const up = await ctx.local.call(leaseUpLocalOp, { name: choice.lease });
     if (up.outcome !== "already-running") {
       ctx.io.err(`rv: ${up.outcome} local lease ${choice.lease} (runner pid ${up.pid})\n`);
@@ -220,17 +219,20 @@ export async function runSubmit(
   const parsed = specsFromFlags(argv, options, ctx.env);
   if (own) return runOwn(ctx, options, parsed);
   const { place, lease } = await chooseTarget(ctx, options.lease);
+  // --sync, --wait and --follow load their code when given: a plain submit's start-up pays for none of it.
   const specs = options.sync
-    ? await syncedSpecs(ctx, place, parsed)
+    ? await (await import("./sync.ts")).syncedSpecs(ctx, place, parsed)
     : inProjectDir(parsed, submission.projectDir, place);
-  const secrets = secretsForPlace(ctx, place);
+  const secrets = await secretsForPlace(ctx, place);
   if (options.wait || options.follow) {
+    const { stayWith } = await import("./stay-with.ts");
     return stayWith(ctx, place, { lease, specs, secrets, follow: options.follow === true });
   }
   const result = await place.call(submitOp, { lease, specs, secrets });
   if (ctx.json) printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });
   else {
-    for (const task of result.tasks) ctx.io.out(`${task.id}\n`);
+    // One write for the lot: a write per id cost a --from of 10,000 lines 10,000 system calls.
+    ctx.io.out(result.tasks.map((task) => `${task.id}\n`).join(""));
     for (const note of result.warnings) ctx.io.err(`rv: warning: ${note}\n`);
   }
   return 0;

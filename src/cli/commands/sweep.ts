@@ -17,10 +17,10 @@ import {
 import type { Context } from "../context.ts";
 import { cut, plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
-import { secretsForPlace } from "./env.ts";
 import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
 import { syncedSpecs } from "./sync.ts";
+import { secretsForPlace } from "./task-secrets.ts";
 import { elapsed } from "./tasks.ts";
 
 export interface SweepOptions extends SubmitOptions {
@@ -62,7 +62,7 @@ export async function runSweep(
       ? await syncedSpecs(ctx, place, parsed)
       : inProjectDir(parsed, submission.projectDir, place);
   const dryRun = options.dryRun === true;
-  const secrets = dryRun ? {} : secretsForPlace(ctx, place);
+  const secrets = dryRun ? {} : await secretsForPlace(ctx, place);
   const input = { lease, sweep, specs, force: options.force === true, dryRun, secrets };
   const result = await place.call(sweepOp, input);
   if (ctx.json) {

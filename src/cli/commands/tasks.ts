@@ -130,7 +130,7 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
   const places = placesFor(ctx, options.lease);
   const { reached, missing } = await gather(places, (place) => place.call(tasksOp, input));
   for (const { place, value } of reached) {
-    if (place.kind === "cluster") rememberClusterNames(ctx.root, place.name, { tasks: value.tasks });
+    if (place.kind === "cluster") await rememberClusterNames(ctx.root, place.name, { tasks: value.tasks });
   }
   const all = reached
     .flatMap(({ place, value }) => value.tasks.map((task) => ({ ...task, place: place.name })))

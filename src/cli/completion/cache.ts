@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
 
 /**
@@ -67,15 +66,15 @@ export function mergeCompletionCache(names: ClusterNames, seen: SeenNames): Clus
  * command that refreshed it. Two verbs writing at once may lose one's additions, which the next listing restores.
  * Written only when it changed, atomically and private (0600).
  */
-export function rememberClusterNames(root: string, cluster: string, seen: SeenNames): void {
-  rewrite(root, (cache) => {
+export async function rememberClusterNames(root: string, cluster: string, seen: SeenNames): Promise<void> {
+  await rewrite(root, (cache) => {
     cache.clusters[cluster] = mergeCompletionCache(cache.clusters[cluster] ?? EMPTY_CLUSTER, seen);
   });
 }
 
 /** `rv cluster rm`: nothing of the cluster is offered or routed to any more. */
-export function forgetClusterNames(root: string, cluster: string): void {
-  rewrite(root, (cache) => {
+export async function forgetClusterNames(root: string, cluster: string): Promise<void> {
+  await rewrite(root, (cache) => {
     delete cache.clusters[cluster];
   });
 }
@@ -88,12 +87,14 @@ export function clustersWithLease(root: string, lease: string): string[] {
     .sort();
 }
 
-function rewrite(root: string, change: (cache: CompletionCache) => void): void {
+async function rewrite(root: string, change: (cache: CompletionCache) => void): Promise<void> {
   try {
     const before = readCompletionCache(root);
     const after = structuredClone(before);
     change(after);
     if (JSON.stringify(after) === JSON.stringify(before)) return;
+    // Loaded to write only: every lease looked up by name reads this file, and the writer costs ~1 ms of start-up.
+    const { default: writeFileAtomic } = await import("write-file-atomic");
     writeFileAtomic.sync(completionCacheFile(root), `${JSON.stringify(after)}\n`, { mode: 0o600 });
   } catch {
     // Completion falls back to this machine's names, and routing to the cluster in use.

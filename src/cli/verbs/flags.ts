@@ -4,6 +4,9 @@ import type { Context } from "../context.ts";
 /** Runs one command body with its context; the command's result is the process exit status. */
 export type Dispatch = (json: boolean, body: (ctx: Context) => Promise<number>) => Promise<void>;
 
+/** Adds some of the program's commands (program.ts's groups). */
+export type AddVerbs = (program: Command, dispatch: Dispatch) => void;
+
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** What a Slurm lease asks for: the flags `rv lease up` and `rv up` share. */

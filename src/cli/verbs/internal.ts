@@ -6,7 +6,11 @@ export function addInternalVerbs(program: Command, dispatch: Dispatch): void {
   program
     .command("rpc", { hidden: true })
     .description("the login-node end of the CLI's calls (JSON on stdin and stdout)")
-    .action(async () => (await import("../../ops/serve.ts")).serveRpc(process.env));
+    .action(async () => {
+      // Like every command's (main.ts): one op, so parsers are interpreted, set before its schemas are built.
+      (await import("../zod-config.ts")).interpretParsers();
+      await (await import("../../ops/serve.ts")).serveRpc(process.env);
+    });
 
   withJson(
     program

@@ -1,8 +1,33 @@
 import { type Command, Option } from "commander";
-import { collect, type Dispatch, withJson, withTaskFlags } from "./flags.ts";
+import { type AddVerbs, collect, type Dispatch, withJson, withTaskFlags } from "./flags.ts";
 
-/** The task plane: submit, run, list, follow, wait, cancel, requeue, and the screens that show them. */
-export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
+/**
+ * The task plane: submit, run, list, follow, wait, cancel, requeue, and the screens that show them. One entry per
+ * command (and its aliases), in help's order: a command line builds only its own (program.ts), as commander's
+ * options cost `rv submit` more to build than all its own work.
+ */
+export const TASK_VERBS: [commands: string[], add: AddVerbs][] = [
+  [["submit"], addSubmit],
+  [["run"], addRun],
+  [["sweep"], addSweep],
+  [["config"], addConfig],
+  [["tasks", "ps"], addTasks],
+  [["tags"], addTags],
+  [["status"], addStatus],
+  [["tui"], addTui],
+  [["logs"], addLogs],
+  [["show"], addShow],
+  [["stats"], addStats],
+  [["wait"], addWait],
+  [["cancel"], addCancel],
+  [["requeue"], addRequeue],
+  [["pull"], addPull],
+  [["rerun"], addRerun],
+  [["clean"], addClean],
+  [["note"], addNote],
+];
+
+function addSubmit(program: Command, dispatch: Dispatch): void {
   withJson(
     withTaskFlags(
       program
@@ -23,7 +48,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       }),
     ),
   );
+}
 
+function addRun(program: Command, dispatch: Dispatch): void {
   withJson(
     withTaskFlags(
       program
@@ -44,7 +71,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       }),
     ),
   );
+}
 
+function addSweep(program: Command, dispatch: Dispatch): void {
   const sweep = withJson(
     withTaskFlags(
       program
@@ -72,7 +101,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((id: string, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweepShow(ctx, id)),
   );
+}
 
+function addConfig(program: Command, dispatch: Dispatch): void {
   withJson(
     withTaskFlags(
       program
@@ -90,7 +121,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       }),
     ),
   );
+}
 
+function addTasks(program: Command, dispatch: Dispatch): void {
   for (const name of ["tasks", "ps"]) {
     withJson(
       program
@@ -108,14 +141,18 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
         .option("--archived", "the tasks rv clean archived, instead"),
     ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/tasks.ts")).runTasks(ctx, opts)));
   }
+}
 
+function addTags(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("tags")
       .description("every tag, with its tasks counted by state (rv tasks --tag T lists them)")
       .option("--lease <lease>", "only this lease"),
   ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/tags.ts")).runTags(ctx, opts)));
+}
 
+function addStatus(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("status")
@@ -124,7 +161,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .option("--local", "only this machine: do not ask any cluster")
       .option("--timeout <duration>", "how long to wait for each cluster's answer (default 20s)"),
   ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/status.ts")).runStatus(ctx, opts)));
+}
 
+function addTui(program: Command, dispatch: Dispatch): void {
   program
     .command("tui")
     .description("watch and steer leases, runners and tasks full screen (local, and the cluster's over ssh)")
@@ -135,7 +174,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
         return (await loadForTerminal(() => import("../tui/run.tsx"))).runTui(ctx, opts);
       }),
     );
+}
 
+function addLogs(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("logs")
@@ -154,7 +195,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((task: string | undefined, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/logs.ts")).runLogs(ctx, task, opts)),
   );
+}
 
+function addShow(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("show")
@@ -164,7 +207,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((task: string, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/show.ts")).runShow(ctx, task, opts)),
   );
+}
 
+function addStats(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("stats")
@@ -175,7 +220,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/stats.ts")).runStats(ctx, tasks, opts)),
   );
+}
 
+function addWait(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("wait")
@@ -188,7 +235,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/wait.ts")).runWait(ctx, tasks, opts)),
   );
+}
 
+function addCancel(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("cancel")
@@ -201,7 +250,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/cancel.ts")).runCancel(ctx, tasks, opts)),
   );
+}
 
+function addRequeue(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("requeue")
@@ -212,7 +263,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/requeue.ts")).runRequeue(ctx, tasks, opts)),
   );
+}
 
+function addPull(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("pull")
@@ -225,7 +278,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((task: string, paths: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/pull.ts")).runPull(ctx, task, paths, opts)),
   );
+}
 
+function addRerun(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("rerun")
@@ -242,7 +297,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
   ).action((words: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/rerun.ts")).runRerun(ctx, words, opts)),
   );
+}
 
+function addClean(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("clean")
@@ -254,7 +311,9 @@ export function addTaskVerbs(program: Command, dispatch: Dispatch): void {
       .option("--all", "with --delete and no other filter: every finished task")
       .option("--dry-run", "list what would be cleaned, change nothing"),
   ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/clean.ts")).runClean(ctx, opts)));
+}
 
+function addNote(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("note")

@@ -18,7 +18,7 @@ export async function runLeaseLs(ctx: Context): Promise<number> {
   );
   for (const { place, value } of reached) {
     const leases = [...value.leases.map((l) => l.id), ...value.unreadable.map((bad) => bad.lease)];
-    if (place.kind === "cluster") rememberClusterNames(ctx.root, place.name, { leases });
+    if (place.kind === "cluster") await rememberClusterNames(ctx.root, place.name, { leases });
   }
   const rows = reached.flatMap(({ place, value }) => value.leases.map((lease) => ({ ...lease, where: place.name })));
   const unreadable = reached.flatMap(({ place, value }) =>

@@ -193,7 +193,7 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   const up = await place.call(leaseUpOp, args);
   if (options.dryRun) return printDryRun(ctx, up);
   // The lease remembers its cluster: `--lease NAME` finds it there whichever cluster is in use (src/cli/route.ts).
-  rememberClusterNames(ctx.root, cluster.name, { more: [lease] });
+  await rememberClusterNames(ctx.root, cluster.name, { more: [lease] });
   const racing = up.racers.map(
     (r) => `${r.candidate.strategy.id} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
   );
