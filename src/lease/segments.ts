@@ -14,6 +14,7 @@ import {
 } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
 import { runQuery, sbatchSubmit } from "../slurm/index.ts";
+import { partsOf, previousInPart } from "./parts.ts";
 import type { SegmentPlan } from "./renewal.ts";
 import { renderSegmentScript } from "./script.ts";
 import { submitWatchdog, type Watchdog, watchdogFiles } from "./watchdog.ts";
@@ -63,7 +64,7 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     output: slot?.output ?? segmentFile(p, plan.n, "out"),
     race: slot ? { attempt: slot.attempt, rank: slot.rank } : null,
     renew: plan.renew,
-    takeOverFrom: lease.request.renewal === "overlap" && plan.n > 0 ? plan.n - 1 : null,
+    takeOverFrom: lease.request.renewal === "overlap" ? previousInPart(plan.n, partsOf(lease)) : null,
     idleReleaseSeconds: r.idleReleaseSeconds ?? null,
   });
 }

@@ -22,6 +22,7 @@ import {
 } from "../slurm/index.ts";
 import type { LeaseEnv } from "./env.ts";
 import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
+import { partNumbers, partOf, partsOf, previousInPart } from "./parts.ts";
 import { type LeasePhase, LeasePhaseSchema, leasePhase, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
 import { cancelLosers } from "./race/losers.ts";
@@ -161,7 +162,7 @@ async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Super
     job: status(segment.jobId),
   }));
   if (lease.state === "released") await cleanUpReleased(env, lease, views, steps);
-  else await beginSuccessorNow(env, views, steps);
+  else for (const part of partViews(lease, views)) await beginSuccessorNow(env, part, steps);
   const recovered = await recover(env, lease, { race, rows, views, status }, steps);
   const [allSegments, allJobs] = [recovered.views.map((v) => v.segment), recovered.views.map((v) => v.job)];
   const nowEpoch = Math.floor(env.now().getTime() / 1000);
@@ -254,7 +255,7 @@ function racePhase(rows: readonly RaceRow[]): LeasePhase {
 /** A failed lease is retrying after a backoff, or paused, when its retry record says so. */
 function retryPhase(phase: LeasePhase, retry: Retry, nowEpoch: number): LeasePhase {
   if (phase.kind !== "failed") return phase;
-  const step = retryStep(retry, nowEpoch);
+  const step = retryStep(retry, nowEpoch, retry.failures.at(-1)?.part);
   if (step.kind === "paused") return { kind: "paused", why: step.why };
   if (step.kind === "wait")
     return { kind: "retrying", untilEpoch: step.untilEpoch, failures: step.failures, why: step.why };
@@ -276,23 +277,64 @@ interface Recovered {
   retry: Retry;
 }
 
+/** The views of each part of the lease (one part, all of them, for a lease without parts). */
+function partViews(lease: SlurmLease, views: readonly SegmentView[]): SegmentView[][] {
+  const parts = partsOf(lease);
+  return partNumbers(parts).map((part) => viewsOfPart(views, part, parts));
+}
+
+function viewsOfPart(views: readonly SegmentView[], part: number, parts: number): SegmentView[] {
+  return views.filter((v) => partOf(v.segment.n, parts) === part);
+}
+
 /**
- * Acts on planRecovery: a new race, or a replacement segment; the retry record is written when it changed,
- * with one more failure when Slurm refused what was submitted. A reader only notes the act as due.
+ * Acts on planRecovery, for each part of the lease in turn (the whole lease when it has no parts): a new race, or
+ * a replacement segment; the retry record is written when it changed, with one more failure when Slurm refused
+ * what was submitted. A reader only notes the act as due.
  */
 async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Steps): Promise<Recovered> {
   const p = leasePaths(env.root, lease.id);
   const before = readRetry(p);
+  const parts = partsOf(lease);
+  let recovered: Recovered = { rows: seen.rows, views: seen.views, refused: null, retry: before };
+  for (const part of partNumbers(parts)) {
+    const views = viewsOfPart(recovered.views, part, parts);
+    const partSeen = { ...seen, rows: recovered.rows, views, part: parts > 1 ? part : undefined };
+    const done = await recoverPart(env, lease, partSeen, recovered.retry, steps);
+    const others = recovered.views.filter((v) => !views.includes(v));
+    const all = [...others, ...done.views].sort((a, b) => a.segment.n - b.segment.n);
+    recovered = { rows: done.rows, views: all, refused: done.refused ?? recovered.refused, retry: done.retry };
+  }
+  if (recovered.retry !== before) writeRetry(p, recovered.retry);
+  if (recovered.retry.paused && !before.paused)
+    steps.note(`paused: ${recovered.retry.paused.why}; rv lease resume ${lease.id} tries again`);
+  return recovered;
+}
+
+/** `seen` of one part of a lease of parts (`part`), or of a whole lease without parts. */
+type PartSeen = Seen & { part: number | undefined };
+
+async function recoverPart(
+  env: LeaseEnv,
+  lease: SlurmLease,
+  seen: PartSeen,
+  before: Retry,
+  steps: Steps,
+): Promise<Recovered> {
   const now = env.now();
+  // A racer holds the lease's GPUs too, before it is on record as segment 0; a lease of parts has no race.
+  const racers = seen.part === undefined ? raceJobIds(seen.race).map(seen.status) : [];
   const plan = planRecovery({
     lease,
+    ...(seen.part !== undefined && { part: seen.part }),
     segments: seen.views.map((v) => v.segment),
     stateOf: (jobId) => seen.status(jobId).state?.kind ?? null,
     endOf: (jobId) => endOf(seen.status(jobId)),
-    holding: [...seen.views.map((v) => v.job), ...raceJobIds(seen.race).map(seen.status)].some(
+    holding: [...seen.views.map((v) => v.job), ...racers].some(
       (j) => j.state !== null && holdsAllocation(j.state.kind),
     ),
-    race: seen.race && seen.rows ? { attempt: seen.race.attempt, over: over(seen.rows) } : null,
+    race:
+      seen.part === undefined && seen.race && seen.rows ? { attempt: seen.race.attempt, over: over(seen.rows) } : null,
     retry: before,
     now,
   });
@@ -303,10 +345,8 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Step
     return unchanged;
   }
   const acted = await act(env, lease, seen, plan, steps);
-  const retry = acted.failure ? withFailure(plan.retry, acted.failure, now) : plan.retry;
-  if (retry !== before) writeRetry(p, retry);
-  if (retry.paused && !before.paused)
-    steps.note(`paused: ${retry.paused.why}; rv lease resume ${lease.id} tries again`);
+  const failure = acted.failure && seen.part !== undefined ? { ...acted.failure, part: seen.part } : acted.failure;
+  const retry = failure ? withFailure(plan.retry, failure, now) : plan.retry;
   return { rows: acted.rows, views: acted.views, refused: acted.refused, retry };
 }
 
@@ -388,7 +428,7 @@ async function replaceSegment(
   const p = leasePaths(env.root, lease.id);
   const turn = takeSegmentTurn(p, plan.n, env.now());
   if (turn === null) return null;
-  const by = `rv on ${env.host}, replacing segment ${plan.n - 1} that ended early`;
+  const by = `rv on ${env.host}, replacing segment ${previousInPart(plan.n, partsOf(lease))} that ended early`;
   try {
     const nowEpoch = Math.floor(env.now().getTime() / 1000);
     const site = await readSegmentSite(env.remote, lease.request.partition);
@@ -464,11 +504,13 @@ async function cleanUpReleased(env: LeaseEnv, lease: SlurmLease, views: readonly
 
 /**
  * Seconds from one segment's end to the next one's start, as Slurm recorded them: a gap when positive, an
- * overlap when negative; null while not known.
+ * overlap when negative; null while not known. One for each segment after the first; in a lease of `parts`, from
+ * the segment before it in its part (null for a part's first).
  */
-export function renewalSeconds(segments: readonly SegmentView[]): (number | null)[] {
-  return segments.slice(1).map((next, i) => {
-    const prev = segments[i];
+export function renewalSeconds(segments: readonly SegmentView[], parts = 1): (number | null)[] {
+  return segments.slice(1).map((next) => {
+    const before = previousInPart(next.segment.n, parts);
+    const prev = segments.find((s) => s.segment.n === before);
     const end = prev?.job.end?.kind === "at" && prev.segment.ended ? prev.job.end.epoch : null;
     const start = next.job.start?.kind === "at" && next.job.state?.kind !== "pending" ? next.job.start.epoch : null;
     return end !== null && start !== null ? start - end : null;

@@ -1,0 +1,48 @@
+import type { Segment, SlurmLease } from "../fsqueue/index.ts";
+
+/**
+ * A lease of parts (`rv lease up --parts P`) is P Slurm jobs at a time, each a chain of segments of its own.
+ * Segment numbers interleave the parts: segment n belongs to part n % P, and a part's next segment is n + P.
+ * With P = 1 this is the numbering of a lease without parts, so every file and control keyed by a segment
+ * number (segments/<n>.*, control/segment-<n>.*, turns, watchdogs) is unchanged.
+ */
+
+/** How many parts the lease has: 1 for a lease without `--parts`. */
+export function partsOf(lease: Pick<SlurmLease, "request">): number {
+  return lease.request.parts ?? 1;
+}
+
+/** The part segment `n` belongs to. */
+export function partOf(n: number, parts: number): number {
+  return n % parts;
+}
+
+/** The segment that follows segment `n` in its part. */
+export function nextInPart(n: number, parts: number): number {
+  return n + parts;
+}
+
+/** The segment segment `n` follows in its part; null for a part's first. */
+export function previousInPart(n: number, parts: number): number | null {
+  return n >= parts ? n - parts : null;
+}
+
+/** The segments of one part, in the order given. */
+export function segmentsOfPart<S extends Pick<Segment, "n">>(segments: readonly S[], part: number, parts: number): S[] {
+  return segments.filter((s) => partOf(s.n, parts) === part);
+}
+
+/** The segments of the part segment `n` belongs to (its own time and renewals are counted over these). */
+export function partSegments<S extends Pick<Segment, "n">>(
+  lease: Pick<SlurmLease, "request">,
+  segments: readonly S[],
+  n: number,
+): S[] {
+  const parts = partsOf(lease);
+  return segmentsOfPart(segments, partOf(n, parts), parts);
+}
+
+/** 0 .. parts - 1. */
+export function partNumbers(parts: number): number[] {
+  return Array.from({ length: parts }, (_, part) => part);
+}
