@@ -1,3 +1,4 @@
+import type { AllocRequest } from "../allocator/index.ts";
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 
 /**
@@ -8,7 +9,7 @@ import type { Segment, SlurmLease } from "../fsqueue/index.ts";
  */
 
 /** How many parts the lease has: 1 for a lease without `--parts`. */
-export function partsOf(lease: Pick<SlurmLease, "request">): number {
+export function partsOf(lease: { request: Pick<SlurmLease["request"], "parts"> }): number {
   return lease.request.parts ?? 1;
 }
 
@@ -45,4 +46,13 @@ export function partSegments<S extends Pick<Segment, "n">>(
 /** 0 .. parts - 1. */
 export function partNumbers(parts: number): number[] {
   return Array.from({ length: parts }, (_, part) => part);
+}
+
+/**
+ * What the allocator is asked for one part of a lease of `parts`: the lease's totals (GPUs, CPUs, memory, nodes)
+ * shared out evenly. The caller has checked that GPUs and nodes divide by `parts`; CPUs and memory round up.
+ */
+export function partAsk(ask: AllocRequest, parts: number): AllocRequest {
+  const share = (n: number | null) => (n === null ? null : Math.ceil(n / parts));
+  return { ...ask, gpus: ask.gpus / parts, cpus: share(ask.cpus), memMiB: share(ask.memMiB), nodes: share(ask.nodes) };
 }

@@ -101,3 +101,32 @@ describe("rv lease up on the cluster: what the allocator is asked", () => {
 function profileWithSegment(segmentSeconds: number) {
   return { name: "t", segmentSeconds, maxGpusPerUser: null, gpus: [], balance: null };
 }
+
+describe("rv lease up on the cluster: --parts", () => {
+  const usage = (options: Record<string, string>): RvError => {
+    try {
+      requestFromFlags({ partition: "gpu", ...options }, cluster, null);
+    } catch (e) {
+      return e as RvError;
+    }
+    throw new Error("no error");
+  };
+
+  test("--gpu 4 --parts 2: the lease asks for 4 GPUs in all and holds them as 2 parts; no flag, no parts field", () => {
+    const { ask, policy } = requestFromFlags({ partition: "gpu", gpu: "4", parts: "2" }, cluster, null);
+    expect([ask.gpus, policy.parts]).toEqual([4, 2]);
+    expect(requestFromFlags({ partition: "gpu", gpu: "4" }, cluster, null).policy).not.toHaveProperty("parts");
+    expect(requestFromFlags({ partition: "gpu", gpu: "4", parts: "1" }, cluster, null).policy).not.toHaveProperty(
+      "parts",
+    );
+  });
+
+  test("GPUs (and nodes) that do not split evenly into the parts are a usage error with a hint", () => {
+    const odd = usage({ gpu: "3", parts: "2" });
+    expect([odd.code, odd.message]).toEqual(["usage", "--gpu 3 does not split evenly into --parts 2"]);
+    expect(odd.hint).toContain("--gpu 4 --parts 2");
+    expect(usage({ gpu: "0", parts: "2" }).code).toBe("usage");
+    expect(usage({ gpu: "4", nodes: "1", parts: "2" }).message).toBe("--nodes 1 does not split evenly into --parts 2");
+    expect(usage({ gpu: "4", parts: "0" }).message).toContain("--parts");
+  });
+});

@@ -6,6 +6,7 @@ import {
   NO_FAILURES,
   nextInPart,
   PAUSE_AFTER_FAILURES,
+  partAsk,
   partOf,
   planExtension,
   planFirstSegment,
@@ -239,5 +240,24 @@ describe("the phase counts parts", () => {
     });
     const views = [view(0, 0, 600, "completed"), view(1, 50, 650, "completed"), view(2, 610, 1210, "running")];
     expect(renewalSeconds(views as never, 2)).toEqual([null, 10]);
+  });
+});
+
+describe("one part's ask", () => {
+  test("the lease's totals shared out: GPUs and nodes evenly, CPUs and memory rounded up", () => {
+    const ask = {
+      gpus: 4,
+      types: [],
+      minVramGb: null,
+      cpus: 9,
+      memMiB: 1001,
+      totalSeconds: 3600,
+      segmentSeconds: 600,
+      nodes: 2,
+      partition: null,
+      account: null,
+    };
+    expect(partAsk(ask, 2)).toEqual({ ...ask, gpus: 2, cpus: 5, memMiB: 501, nodes: 1 });
+    expect(partAsk({ ...ask, cpus: null, memMiB: null, nodes: null }, 4)).toMatchObject({ gpus: 1, nodes: null });
   });
 });
