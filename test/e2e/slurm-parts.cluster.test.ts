@@ -116,8 +116,8 @@ describe("a lease of parts on the dev cluster", () => {
       },
       { what: "each part's next segment", timeoutMs: 30_000, intervalMs: 1000 },
     );
-    const after = (n: number) => renewed.segments.find((s) => s.segment.n === n)?.segment.after;
-    expect([after(2), after(3)]).toEqual(first);
+    const dependencyOf = (n: number) => renewed.segments.find((s) => s.segment.n === n)?.segment.after;
+    expect([dependencyOf(2), dependencyOf(3)]).toEqual(first);
 
     // scancel part 0's job: part 0 goes on as segment 2, while part 1's job runs on untouched.
     await execa("scancel", [first[0] ?? "?"]);
