@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { leaseKind } from "../../src/cli/commands/lease/up.ts";
 import { requestFromFlags } from "../../src/cli/commands/lease/up-slurm.ts";
 import type { ClusterConfig } from "../../src/config/index.ts";
 import { RvError } from "../../src/errors.ts";
@@ -128,5 +129,11 @@ describe("rv lease up on the cluster: --parts", () => {
     expect(usage({ gpu: "0", parts: "2" }).code).toBe("usage");
     expect(usage({ gpu: "4", nodes: "1", parts: "2" }).message).toBe("--nodes 1 does not split evenly into --parts 2");
     expect(usage({ gpu: "4", parts: "0" }).message).toContain("--parts");
+  });
+
+  test("--parts is a cluster flag: refused for a lease on this machine, never ignored", () => {
+    expect(() => leaseKind({ local: true, parts: "2" }, true)).toThrow(
+      "--parts: only for a lease on a cluster, not with --local or --gpu-ids",
+    );
   });
 });
