@@ -71,13 +71,8 @@ export function leasePhase(
     return parts > 1 ? { kind: "queued", jobId, segment: n, ...counted } : { kind: "queued", jobId };
   }
   if (kinds.length === 0) return { kind: "failed", why: "no segment was ever submitted" };
-  const ends = partNumbers(parts).map((part) =>
-    partEnd(
-      lease,
-      kinds.filter((k) => partOf(k.segment.n, parts) === part),
-      refused,
-    ),
-  );
+  const ofPart = (part: number) => kinds.filter((k) => partOf(k.segment.n, parts) === part);
+  const ends = partNumbers(parts).map((part) => partEnd(lease, ofPart(part), refused));
   return ends.find((end) => end.kind === "failed") ?? { kind: "expired" };
 }
 
@@ -87,19 +82,17 @@ function partEnd(lease: SlurmLease, kinds: readonly SegmentKind[], refused: stri
   if (!last) return { kind: "failed", why: "a part of the lease never had a segment submitted" };
   const ended = `segment ${last.segment.n} (job ${last.segment.jobId}) ended ${last.kind === null ? "unknown to Slurm" : last.kind.toUpperCase()}`;
   if (refused !== null) return { kind: "failed", why: `${ended}; ${refused}` };
-  if (
-    lastSegmentRenews(
-      lease,
-      kinds.map((k) => k.segment),
-    )
-  )
-    return { kind: "failed", why: `${ended} with time left, and no segment follows` };
+  const renews = lastSegmentRenews(
+    lease,
+    kinds.map((k) => k.segment),
+  );
+  if (renews) return { kind: "failed", why: `${ended} with time left, and no segment follows` };
   if (last.kind !== null && ABNORMAL.has(last.kind))
     return { kind: "failed", why: `${ended} with the lease's time spent` };
   return { kind: "expired" };
 }
 
-/** One line for people: `running (segment 2, job 815)`, `running (2 of 4 parts; segment 5, job 815)`. */
+/** One line for people: `running (segment 2, job 815)`, `running (2 of 4 parts running; segment 5, job 815)`. */
 export function describePhase(phase: LeasePhase): string {
   switch (phase.kind) {
     case "racing":
