@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { z } from "zod";
-import { AllocRequestSchema, type Decision, DecisionSchema } from "../allocator/index.ts";
+import { AllocRequestSchema, type Decision, DecisionSchema, type Strategy } from "../allocator/index.ts";
 import { SiteProfileSchema } from "../allocator/profile/schema.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -102,16 +102,18 @@ async function leaseUp(env: OpEnv, args: LeaseUpArgs): Promise<LeaseUpResult> {
   const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
   if (!best) throw noStrategy(decision);
   const lease = shapeLease(unshaped, best.strategy);
-  if (parts > 1) {
-    const plans = partNumbers(parts).map((part) => planFirstSegment(lease, best.strategy.wallSeconds, part));
-    const jobs = args.dryRun
-      ? plans.map((plan) => partJob(root, lease, plan, decision.at, null))
-      : await submitParts(env, lease, plans);
-    return { lease, decision, racers: [], parts: jobs };
-  }
+  if (parts > 1) return { lease, decision, racers: [], parts: await upInParts(env, lease, best.strategy, args.dryRun) };
   const racers = racersOf(root, unshaped, decision, 1);
   if (args.dryRun) return { lease, decision, racers, parts: [] };
   return { lease, decision, racers: await startFirstRace(env, lease, args, decision, racers), parts: [] };
+}
+
+/** Each part's first segment in the best strategy's shape (numbered by its part), submitted unless a dry run. */
+async function upInParts(env: OpEnv, lease: SlurmLease, best: Strategy, dryRun: boolean): Promise<PartJob[]> {
+  const plans = partNumbers(partsOf(lease)).map((part) => planFirstSegment(lease, best.wallSeconds, part));
+  if (!dryRun) return submitParts(env, lease, plans);
+  const nowEpoch = Math.floor(env.now().getTime() / 1000);
+  return plans.map((plan) => partJob(env.root, lease, plan, nowEpoch, null));
 }
 
 function partJob(root: string, lease: SlurmLease, plan: SegmentPlan, nowEpoch: number, jobId: string | null): PartJob {
