@@ -470,7 +470,7 @@ function partsLine(r) {
     (x) =>
       `${x.gpus} GPUs as ${x.gpus} parts: the first running after ${capped(x.parts, r)} s (**${x.ratioPartsNaive}×** naive), all after ${capped(x.partsAll, r)} s (${x.ratioPartsAllNaive}×)`,
   );
-  return `\n\n(d) \`rv lease up --gpu N --parts N --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)), medians: ${each.join("; ")}.`;
+  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)), medians: ${each.join("; ")}.`;
 }
 
 export function renderReport(results) {

@@ -3,8 +3,10 @@
 //       --gres=gpu:a100_80g:N -t 24:00:00`),
 //   (b) one multi-partition sbatch (`-p gpu-a6000,gpu-a100-80 --gres=gpu:N -t 24:00:00`),
 //   (c) `rv lease up --gpu N --time 24h --detach` (the allocator: strategies raced, first to start wins),
-//   (d) for N > 1, `rv lease up --gpu N --parts N --time 24h --detach` (a lease of N 1-GPU parts, docs/cluster.md):
-//       the time to its first part running (its first task could start) and to all N.
+//   (d) for N > 1, `rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach` (a lease of N 1-GPU
+//       parts, docs/cluster.md): the time to its first part running (its first task could start) and to all N. The
+//       loaded types only: a 1-GPU part is otherwise given an idle MIG slice (1.5 s in a trial), which measures
+//       the free partition, not the parts.
 // Two loads, one after the other:
 // - churn: bench/contention.mjs keeps gpu-a6000 and gpu-a100-80 full of 1-GPU jobs of 1-3 minutes under the
 //   same association (first come, first served), as in (f);
@@ -164,7 +166,7 @@ async function trialsOf(rv, { trials, gpus, capSeconds, tag, settle }) {
       }
       const parts = arms.parts.at(-1);
       log(
-        `  ${tag}, ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})${n > 1 ? `, ${n} parts: first ${parts.seconds} s, all ${parts.all} s` : ""}`,
+        `  ${tag}, ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})${n > 1 ? `, ${n} parts in ${parts.partition}: first ${parts.seconds} s, all ${parts.all} s` : ""}`,
       );
     }
     const med = (xs) => median(xs.map((x) => x.seconds));
@@ -249,23 +251,14 @@ async function rvArm(rv, lease, gpus, capSeconds) {
 }
 
 /**
- * `rv lease up --gpu N --parts N --detach`, then squeue until the first part's job runs (the lease's first task
+ * `rv lease up --gpu N --parts N --type a6000,a100_80 --detach`, then squeue until the first part's job runs (the lease's first task
  * could start) and until every part's does. Seconds from asking to each; the cap when not reached.
  */
 async function partsArm(rv, lease, gpus, capSeconds) {
   const t0 = nowMs();
   await rv([
-    "lease",
-    "up",
-    "--gpu",
-    String(gpus),
-    "--parts",
-    String(gpus),
-    "--time",
-    "24h",
-    "--name",
-    lease,
-    "--detach",
+    ...["lease", "up", "--gpu", String(gpus), "--parts", String(gpus), "--type", "a6000,a100_80"],
+    ...["--time", "24h", "--name", lease, "--detach"],
   ]);
   const names = Array.from({ length: gpus }, (_, n) => `rv-${lease}-${n}`).join(",");
   const running = async () =>
@@ -275,7 +268,8 @@ async function partsArm(rv, lease, gpus, capSeconds) {
   try {
     const seconds = await untilRunning(t0, capSeconds, async () => (await running()) > 0);
     const all = await untilRunning(t0, capSeconds, async () => (await running()) >= gpus);
-    return { seconds, all, capped: all >= capSeconds };
+    const shown = JSON.parse((await rv(["lease", "show", lease, "--json"], { allowFail: true })).stdout || "{}");
+    return { seconds, all, capped: all >= capSeconds, partition: shown.lease?.request?.partition ?? "?" };
   } finally {
     await rv(["lease", "release", lease, "--now"], { allowFail: true });
   }
