@@ -64,6 +64,24 @@ describe("a lease of parts on the dev cluster", () => {
     expect(up.stderr).toContain("ask for a multiple of --parts");
   });
 
+  test("a dry run shows each part's first segment, of one part's shape, and submits nothing", async () => {
+    const dry = await rv(laptop.root, [
+      ...["lease", "up", "--type", "a6000,a100_80", "--gpu", "4", "--parts", "2", "--dry-run", "--json"],
+    ]);
+    expect(dry.exitCode, dry.stderr as string).toBe(0);
+    const shown = json<{ racers: unknown[]; parts: { segment: number; script: string; jobId: string | null }[] }>(
+      dry.stdout as string,
+    );
+    expect(shown.racers).toEqual([]);
+    expect(shown.parts.map((p) => [p.segment, p.jobId])).toEqual([
+      [0, null],
+      [1, null],
+    ]);
+    expect(shown.parts[1]?.script).toMatch(/#SBATCH --gres='?gpu:a(6000|100_80g):2'?\n/);
+    expect(shown.parts[1]?.script).toContain('--segment "$RV_SEGMENT"');
+    expect(shown.parts[1]?.script).toContain("export RV_SEGMENT=1");
+  });
+
   test("two jobs hold it, tasks run on both at once, a cut part goes on (its successor, else a replacement) while the other runs, release ends all", async () => {
     const up = await rv(laptop.root, [
       ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--parts", "2", "--segment", "3m", "--time", "12m"],
