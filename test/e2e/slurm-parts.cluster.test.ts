@@ -82,7 +82,7 @@ describe("a lease of parts on the dev cluster", () => {
     expect(shown.parts[1]?.script).toContain("export RV_SEGMENT=1");
   });
 
-  test("two jobs hold it, tasks run on both at once, a cut part goes on (its successor, else a replacement) while the other runs, release ends all", async () => {
+  test("two jobs hold it, tasks run on both at once, a cut part goes on (its successor, else a replacement) while the other runs, extend and release reach every part", async () => {
     const up = await rv(laptop.root, [
       ...["lease", "up", "--partition", "gpu-a6000", "--gpu", "2", "--parts", "2", "--segment", "3m", "--time", "12m"],
       ...["--name", LEASE, "--json"],
@@ -179,6 +179,16 @@ describe("a lease of parts on the dev cluster", () => {
       expect.stringMatching(/^submitted segment 6 \(job \d+\): segment 4 ended CANCELLED/),
     );
     expect(replaced.parts.find((p) => p.part === 1)).toMatchObject({ segment: 1, jobId: first[1], state: "RUNNING" });
+
+    // Extend: part 0's segment 6 was its last (12 minutes asked), so part 0 gets segment 8 after it; part 1's
+    // segment 3 renews by itself from the longer total.
+    const extend = await rv(laptop.root, ["lease", "extend", LEASE, "--time", "10m", "--json"]);
+    expect(extend.exitCode, extend.stderr as string).toBe(0);
+    const extended = json<{ submitted: { n: number; after: string } | null; alsoSubmitted: unknown[] }>(
+      extend.stdout as string,
+    );
+    const sixth = replaced.parts.find((p) => p.part === 0)?.jobId;
+    expect(extended).toMatchObject({ submitted: { n: 8, after: sixth }, alsoSubmitted: [] });
 
     const released = await rv(laptop.root, ["lease", "release", LEASE, "--now"]);
     expect(released.exitCode, released.stderr as string).toBe(0);
