@@ -70,6 +70,11 @@ export const SlurmLeaseLookSchema = z.object({
   alloc: RaceFilesSchema.nullable(),
   /** What the lease's supervisor is yet to do (a reader's look); null when nothing. */
   due: DueSchema.nullable(),
+  /**
+   * A lease of parts with a part that waits out its backoff while others run (its phase says running): when that
+   * part may be tried again, epoch seconds, so that its supervisor leaves a wake-up; absent: none waits.
+   */
+  partRetryAtEpoch: z.number().optional(),
   /** The supervisor's newest acts, oldest first (lease/journal.ts). */
   supervision: z.array(SupervisionEntrySchema),
 });
@@ -179,6 +184,7 @@ async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Super
     phase: retryPhase(phase, recovered.retry, nowEpoch),
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
     due: steps.due.length > 0 ? { acts: steps.due, sinceEpoch: lastEndEpoch(jobsSeen) } : null,
+    ...(recovered.partRetryAt !== null && { partRetryAtEpoch: recovered.partRetryAt }),
     supervision: readJournal(p),
   };
 }
@@ -275,6 +281,8 @@ interface Recovered {
   /** Slurm's refusal of the segment that was to replace dead ones. */
   refused: string | null;
   retry: Retry;
+  /** The earliest a part of a lease of parts that waits out its backoff may be tried again; null: none waits. */
+  partRetryAt: number | null;
 }
 
 /** The views of each part of the lease (one part, all of them, for a lease without parts). */
@@ -296,14 +304,21 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Step
   const p = leasePaths(env.root, lease.id);
   const before = readRetry(p);
   const parts = partsOf(lease);
-  let recovered: Recovered = { rows: seen.rows, views: seen.views, refused: null, retry: before };
+  let recovered: Recovered = { rows: seen.rows, views: seen.views, refused: null, retry: before, partRetryAt: null };
   for (const part of partNumbers(parts)) {
     const views = viewsOfPart(recovered.views, part, parts);
     const partSeen = { ...seen, rows: recovered.rows, views, part: parts > 1 ? part : undefined };
     const done = await recoverPart(env, lease, partSeen, recovered.retry, steps);
     const others = recovered.views.filter((v) => !views.includes(v));
     const all = [...others, ...done.views].sort((a, b) => a.segment.n - b.segment.n);
-    recovered = { rows: done.rows, views: all, refused: done.refused ?? recovered.refused, retry: done.retry };
+    const partRetryAt = earliest(recovered.partRetryAt, done.partRetryAt);
+    recovered = {
+      rows: done.rows,
+      views: all,
+      refused: done.refused ?? recovered.refused,
+      retry: done.retry,
+      partRetryAt,
+    };
   }
   if (recovered.retry !== before) writeRetry(p, recovered.retry);
   if (recovered.retry.paused && !before.paused)
@@ -338,7 +353,9 @@ async function recoverPart(
     retry: before,
     now,
   });
-  const unchanged = { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry };
+  const step = seen.part === undefined ? null : retryStep(plan.retry, Math.floor(now.getTime() / 1000), seen.part);
+  const partRetryAt = step?.kind === "wait" ? step.untilEpoch : null;
+  const unchanged = { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry, partRetryAt };
   if (!steps.supervisor) {
     if (plan.kind === "race") steps.due.push(`race again (attempt ${plan.attempt})`);
     if (plan.kind === "replace") steps.due.push(`submit segment ${plan.n} to replace the segments that ended`);
@@ -347,7 +364,11 @@ async function recoverPart(
   const acted = await act(env, lease, seen, plan, steps);
   const failure = acted.failure && seen.part !== undefined ? { ...acted.failure, part: seen.part } : acted.failure;
   const retry = failure ? withFailure(plan.retry, failure, now) : plan.retry;
-  return { rows: acted.rows, views: acted.views, refused: acted.refused, retry };
+  return { rows: acted.rows, views: acted.views, refused: acted.refused, retry, partRetryAt };
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 function over(rows: readonly RaceRow[]): string | null {
@@ -361,7 +382,7 @@ async function act(
   seen: Seen,
   plan: Recovery,
   steps: Steps,
-): Promise<Omit<Recovered, "retry"> & { failure: { key: string; what: string } | null }> {
+): Promise<Omit<Recovered, "retry" | "partRetryAt"> & { failure: { key: string; what: string } | null }> {
   const unchanged = { rows: seen.rows, views: seen.views, refused: null, failure: null };
   if (plan.kind === "race" && seen.race) {
     const rows = await raceAgain(env, lease, seen.race, plan.attempt);
