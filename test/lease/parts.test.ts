@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { describeRequest } from "../../src/cli/commands/lease/describe.ts";
 import { PROTOCOL_VERSION, type Segment, type SlurmLease } from "../../src/fsqueue/index.ts";
 import {
   describePhase,
@@ -8,6 +9,7 @@ import {
   PAUSE_AFTER_FAILURES,
   partAsk,
   partOf,
+  partsNow,
   planExtension,
   planFirstSegment,
   planRecovery,
@@ -259,5 +261,30 @@ describe("one part's ask", () => {
     };
     expect(partAsk(ask, 2)).toEqual({ ...ask, gpus: 2, cpus: 5, memMiB: 501, nodes: 1 });
     expect(partAsk({ ...ask, cpus: null, memMiB: null, nodes: null }, 4)).toMatchObject({ gpus: 1, nodes: null });
+  });
+});
+
+describe("each part as it stands now (rv lease show)", () => {
+  const view = (n: number, kind: JobStateKind | null) => ({
+    segment: segment(n),
+    job: { ...job(kind), jobId: String(100 + n), start: null, end: null, nodes: [], reason: null },
+  });
+
+  test("a part's running segment (the newest, in an overlap), else its queued one, else its last", () => {
+    const views = [view(0, "cancelled"), view(1, "running"), view(2, "pending"), view(3, "running"), view(5, null)];
+    expect(partsNow(views as never, 2)).toEqual([
+      { part: 0, segment: 2, jobId: "102", state: "PENDING" },
+      { part: 1, segment: 3, jobId: "103", state: "RUNNING" },
+    ]);
+    expect(partsNow([view(0, "completed")] as never, 2)).toEqual([
+      { part: 0, segment: 0, jobId: "100", state: "COMPLETED" },
+    ]);
+  });
+
+  test("the request says how many parts of what", () => {
+    expect(describeRequest(lease().request)).toBe(
+      "gpu-a6000: 2 parts of 1 node x 2 GPUs, 00:30:00 in segments of 00:10:00 (chain)",
+    );
+    expect(describeRequest(lease({ parts: undefined }).request)).toMatch(/^gpu-a6000: 1 node x 2 GPUs/);
   });
 });
