@@ -1,7 +1,7 @@
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { isFinished, type JobStateKind } from "../slurm/index.ts";
 import { planReplacement, type SegmentPlan } from "./renewal.ts";
-import { clearedFailures, type Failure, type Retry, retryStep, withFailure } from "./retry.ts";
+import { clearedFailures, type Failure, ofPart, type Retry, retryStep, withFailure } from "./retry.ts";
 
 /**
  * What a look at a Slurm lease knows of it: its records, and Slurm's word on each of its jobs. In a lease of
@@ -44,8 +44,7 @@ export function planRecovery(f: RecoveryFacts): Recovery {
   if (f.holding) return { kind: "none", retry: clearedFailures(f.retry, f.part) };
   const failed = whatFailed(f);
   if (!failed) return { kind: "none", retry: f.retry };
-  const failure = f.part === undefined ? failed.failure : { ...failed.failure, part: f.part };
-  const retry = withFailure(f.retry, failure, f.now);
+  const retry = withFailure(f.retry, ofPart(failed.failure, f.part), f.now);
   const step = retryStep(retry, Math.floor(f.now.getTime() / 1000), f.part);
   if (step.kind !== "try") return { kind: step.kind, retry };
   return { ...failed.remedy, retry };

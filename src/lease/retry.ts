@@ -36,6 +36,11 @@ export type RetryStep =
 
 export type Failure = { key: string; what: string; part?: number };
 
+/** A failure of `part` of a lease of parts, counted in that part's row; absent part: the lease's own. */
+export function ofPart(failure: Failure, part: number | undefined): Failure {
+  return part === undefined ? failure : { ...failure, part };
+}
+
 /**
  * The record with one more failure (once per key); the PAUSE_AFTER_FAILURES-th in a row (of the lease, or of
  * the failure's part in a lease of parts) pauses the lease.

@@ -31,7 +31,7 @@ import { readClaim, readLatestRace } from "./race/store.ts";
 import { recordEndedWinner } from "./race/win.ts";
 import { planRecovery, type Recovery } from "./recovery.ts";
 import { type SegmentPlan, segmentToBeginNow } from "./renewal.ts";
-import { type Retry, retryStep, withFailure } from "./retry.ts";
+import { type Failure, ofPart, type Retry, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
 import { readLease, readRetry, requireLease, writeRetry } from "./store.ts";
 import { giveTurnBack, takeRaceTurn, takeSegmentTurn } from "./turn.ts";
@@ -275,7 +275,7 @@ interface Seen {
   status: (jobId: string) => JobStatus;
 }
 
-interface Recovered {
+export interface Recovered {
   rows: RaceRow[] | null;
   views: SegmentView[];
   /** Slurm's refusal of the segment that was to replace dead ones. */
@@ -309,21 +309,26 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Step
     const views = viewsOfPart(recovered.views, part, parts);
     const partSeen = { ...seen, rows: recovered.rows, views, part: parts > 1 ? part : undefined };
     const done = await recoverPart(env, lease, partSeen, recovered.retry, steps);
-    const others = recovered.views.filter((v) => !views.includes(v));
-    const all = [...others, ...done.views].sort((a, b) => a.segment.n - b.segment.n);
-    const partRetryAt = earliest(recovered.partRetryAt, done.partRetryAt);
-    recovered = {
-      rows: done.rows,
-      views: all,
-      refused: done.refused ?? recovered.refused,
-      retry: done.retry,
-      partRetryAt,
-    };
+    recovered = withPartRecovered(recovered, views, done);
   }
+  // A look only reads: its own clock would stamp the failures it sees, which the supervisor alone records.
+  if (!steps.supervisor) return recovered;
   if (recovered.retry !== before) writeRetry(p, recovered.retry);
   if (recovered.retry.paused && !before.paused)
     steps.note(`paused: ${recovered.retry.paused.why}; rv lease resume ${lease.id} tries again`);
   return recovered;
+}
+
+/** The lease's recovery so far with one more part's: its views in place of the part's old ones, in segment order. */
+export function withPartRecovered(so: Recovered, old: readonly SegmentView[], done: Recovered): Recovered {
+  const others = so.views.filter((v) => !old.includes(v));
+  return {
+    rows: done.rows,
+    views: [...others, ...done.views].sort((a, b) => a.segment.n - b.segment.n),
+    refused: done.refused ?? so.refused,
+    retry: done.retry,
+    partRetryAt: earliest(so.partRetryAt, done.partRetryAt),
+  };
 }
 
 /** `seen` of one part of a lease of parts (`part`), or of a whole lease without parts. */
@@ -353,18 +358,36 @@ async function recoverPart(
     retry: before,
     now,
   });
-  const step = seen.part === undefined ? null : retryStep(plan.retry, Math.floor(now.getTime() / 1000), seen.part);
-  const partRetryAt = step?.kind === "wait" ? step.untilEpoch : null;
-  const unchanged = { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry, partRetryAt };
   if (!steps.supervisor) {
     if (plan.kind === "race") steps.due.push(`race again (attempt ${plan.attempt})`);
     if (plan.kind === "replace") steps.due.push(`submit segment ${plan.n} to replace the segments that ended`);
-    return unchanged;
+    const partRetryAt = partRetryAtEpoch(plan.retry, now, seen.part);
+    return { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry, partRetryAt };
   }
   const acted = await act(env, lease, seen, plan, steps);
-  const failure = acted.failure && seen.part !== undefined ? { ...acted.failure, part: seen.part } : acted.failure;
-  const retry = failure ? withFailure(plan.retry, failure, now) : plan.retry;
-  return { rows: acted.rows, views: acted.views, refused: acted.refused, retry, partRetryAt };
+  const retry = afterActing(plan.retry, acted.failure, seen.part, now);
+  return {
+    rows: acted.rows,
+    views: acted.views,
+    refused: acted.refused,
+    retry,
+    partRetryAt: partRetryAtEpoch(retry, now, seen.part),
+  };
+}
+
+/** The retry record after an act: with one more failure, of the part acted for, when Slurm refused what it submitted. */
+export function afterActing(retry: Retry, failure: Failure | null, part: number | undefined, now: Date): Retry {
+  return failure ? withFailure(retry, ofPart(failure, part), now) : retry;
+}
+
+/**
+ * When a part of a lease of parts that waits out its backoff may be tried again, epoch seconds, from the record
+ * as it stands after the part's act (a refusal counted); null for a lease without parts, or a part that waits not.
+ */
+export function partRetryAtEpoch(retry: Retry, now: Date, part: number | undefined): number | null {
+  if (part === undefined) return null;
+  const step = retryStep(retry, Math.floor(now.getTime() / 1000), part);
+  return step.kind === "wait" ? step.untilEpoch : null;
 }
 
 function earliest(a: number | null, b: number | null): number | null {
