@@ -8,13 +8,37 @@ import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 /** A lease of parts: how many of its parts hold their GPUs now, of how many. Absent for a lease of one part. */
 const PartsCountSchema = z.object({ running: z.number(), of: z.number() }).optional();
 
+/**
+ * A lease of parts that runs on while a part of it, with nothing alive, is paused (lease/retry.ts): why. Absent
+ * otherwise; the lease's own phase says paused when nothing of it runs.
+ */
+const PartPausedSchema = z.string().optional();
+
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
 export const LeasePhaseSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("racing"), waiting: z.number(), of: z.number() }),
   /** `segment`: in a lease of parts, which part's first segment is queued (absent: segment 0). */
-  z.object({ kind: z.literal("queued"), jobId: z.string(), segment: z.number().optional(), parts: PartsCountSchema }),
-  z.object({ kind: z.literal("running"), segment: z.number(), jobId: z.string(), parts: PartsCountSchema }),
-  z.object({ kind: z.literal("renewing"), segment: z.number(), jobId: z.string(), parts: PartsCountSchema }),
+  z.object({
+    kind: z.literal("queued"),
+    jobId: z.string(),
+    segment: z.number().optional(),
+    parts: PartsCountSchema,
+    paused: PartPausedSchema,
+  }),
+  z.object({
+    kind: z.literal("running"),
+    segment: z.number(),
+    jobId: z.string(),
+    parts: PartsCountSchema,
+    paused: PartPausedSchema,
+  }),
+  z.object({
+    kind: z.literal("renewing"),
+    segment: z.number(),
+    jobId: z.string(),
+    parts: PartsCountSchema,
+    paused: PartPausedSchema,
+  }),
   z.object({ kind: z.literal("released") }),
   z.object({ kind: z.literal("expired") }),
   z.object({ kind: z.literal("failed"), why: z.string() }),
@@ -98,10 +122,10 @@ export function describePhase(phase: LeasePhase): string {
     case "racing":
       return `queued (racing ${phase.of} strategies, ${phase.waiting} still in the running)`;
     case "queued":
-      return `queued (${partsText(phase.parts)}segment ${phase.segment ?? 0}, job ${phase.jobId})`;
+      return `queued (${partsText(phase.parts)}segment ${phase.segment ?? 0}, job ${phase.jobId})${pausedText(phase.paused)}`;
     case "running":
     case "renewing":
-      return `${phase.kind} (${partsText(phase.parts)}segment ${phase.segment}, job ${phase.jobId})`;
+      return `${phase.kind} (${partsText(phase.parts)}segment ${phase.segment}, job ${phase.jobId})${pausedText(phase.paused)}`;
     case "failed":
       return `failed: ${phase.why}`;
     case "retrying": {
@@ -113,6 +137,11 @@ export function describePhase(phase: LeasePhase): string {
     default:
       return phase.kind;
   }
+}
+
+/** `; paused: why` for a lease of parts that runs on with a part paused. */
+function pausedText(paused: string | undefined): string {
+  return paused === undefined ? "" : `; paused: ${paused}`;
 }
 
 /** `2 of 4 parts running; ` for a lease of parts. */

@@ -31,7 +31,7 @@ import { readClaim, readLatestRace } from "./race/store.ts";
 import { recordEndedWinner } from "./race/win.ts";
 import { planRecovery, type Recovery } from "./recovery.ts";
 import { type SegmentPlan, segmentToBeginNow } from "./renewal.ts";
-import { type Failure, ofPart, type Retry, retryStep, withFailure } from "./retry.ts";
+import { type Failure, ofPart, type Retry, type RetryStep, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
 import { readLease, readRetry, requireLease, writeRetry } from "./store.ts";
 import { giveTurnBack, takeRaceTurn, takeSegmentTurn } from "./turn.ts";
@@ -181,7 +181,10 @@ async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Super
     segments: recovered.views,
     race: recovered.rows,
     alloc: alloc ? readRaceFiles(p) : null,
-    phase: retryPhase(phase, recovered.retry, nowEpoch),
+    phase: retryPhase(phase, recovered.retry, nowEpoch, {
+      of: partsOf(lease),
+      idle: somePartIdle(recovered.views, partsOf(lease)),
+    }),
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
     due: steps.due.length > 0 ? { acts: steps.due, sinceEpoch: lastEndEpoch(jobsSeen) } : null,
     ...(recovered.partRetryAt !== null && { partRetryAtEpoch: recovered.partRetryAt }),
@@ -258,14 +261,39 @@ function racePhase(rows: readonly RaceRow[]): LeasePhase {
     : { kind: "failed", why: standing.why };
 }
 
-/** A failed lease is retrying after a backoff, or paused, when its retry record says so. */
-function retryPhase(phase: LeasePhase, retry: Retry, nowEpoch: number): LeasePhase {
+/**
+ * A failed lease is retrying after a backoff (in a lease of parts, the part whose backoff ends first), or paused,
+ * when its retry record says so. A lease of parts that runs on while a part with nothing alive is paused says so.
+ */
+export function retryPhase(phase: LeasePhase, retry: Retry, nowEpoch: number, parts: PartsIdle): LeasePhase {
+  if (retry.paused && parts.idle && "parts" in phase && phase.parts) return { ...phase, paused: retry.paused.why };
   if (phase.kind !== "failed") return phase;
-  const step = retryStep(retry, nowEpoch, retry.failures.at(-1)?.part);
+  const step = firstStep(retry, nowEpoch, parts.of);
   if (step.kind === "paused") return { kind: "paused", why: step.why };
   if (step.kind === "wait")
     return { kind: "retrying", untilEpoch: step.untilEpoch, failures: step.failures, why: step.why };
   return phase;
+}
+
+/** How many parts a lease has, and whether one of them has nothing alive. */
+export interface PartsIdle {
+  of: number;
+  idle: boolean;
+}
+
+/** The lease's retry step; in a lease of parts, a pause, else the wait that ends first, else try. */
+function firstStep(retry: Retry, nowEpoch: number, parts: number): RetryStep {
+  if (parts === 1) return retryStep(retry, nowEpoch);
+  const steps = partNumbers(parts).map((part) => retryStep(retry, nowEpoch, part));
+  const waits = steps.flatMap((s) => (s.kind === "wait" ? [s] : []));
+  const first = waits.sort((a, b) => a.untilEpoch - b.untilEpoch)[0];
+  return steps.find((s) => s.kind === "paused") ?? first ?? { kind: "try" };
+}
+
+/** Whether a part of the lease has no job queued or running (its segments all ended, or none was submitted). */
+function somePartIdle(views: readonly SegmentView[], parts: number): boolean {
+  const alive = (v: SegmentView) => v.job.state !== null && !isFinished(v.job.state.kind);
+  return partNumbers(parts).some((part) => !viewsOfPart(views, part, parts).some(alive));
 }
 
 interface Seen {

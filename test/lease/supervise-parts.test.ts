@@ -5,11 +5,14 @@ import { afterEach, describe, expect, test } from "vitest";
 import { leasePaths, PROTOCOL_VERSION, type Segment } from "../../src/fsqueue/index.ts";
 import {
   afterActing,
+  describePhase,
+  type LeasePhase,
   lookAtSlurmLease,
   NO_FAILURES,
   partRetryAtEpoch,
   type Recovered,
   type Retry,
+  retryPhase,
   type SegmentView,
   withPartRecovered,
   writeLease,
@@ -94,5 +97,31 @@ describe("recovering a lease of parts part by part", () => {
     expect(merged.views.map((v) => v.segment.n)).toEqual([0, 1, 3]);
     expect(merged.refused).toBe("part 0 refused");
     expect(merged.partRetryAt).toBe(400);
+  });
+});
+
+describe("the phase of a lease of parts with a part that failed", () => {
+  const running: LeasePhase = { kind: "running", segment: 0, jobId: "100", parts: { running: 1, of: 2 } };
+  const failure = (part: number, at: Date, key = `segment ${part}`) => ({ key, at: at.toISOString(), what: key, part });
+
+  test("runs on, paused, while a part with nothing alive is paused; not while every part is alive", () => {
+    const paused: Retry = { ...NO_FAILURES, paused: { at: T0.toISOString(), why: "4 failures in a row" } };
+    const phase = retryPhase(running, paused, epoch(T0), { of: 2, idle: true });
+    expect(describePhase(phase)).toBe(
+      "running (1 of 2 parts running; segment 0, job 100); paused: 4 failures in a row",
+    );
+    expect(retryPhase(running, paused, epoch(T0), { of: 2, idle: false })).toEqual(running);
+  });
+
+  test("with every part down, retrying shows the part whose backoff ends first", () => {
+    const later = new Date(T0.getTime() + 60_000);
+    // Part 0: two failures, waits 30 s from T0; part 1: two failures, waits 30 s from a minute later.
+    const retry: Retry = {
+      ...NO_FAILURES,
+      failures: [failure(0, T0), failure(0, T0, "refused 0"), failure(1, later), failure(1, later, "refused 1")],
+    };
+    const failed: LeasePhase = { kind: "failed", why: "both parts ended" };
+    const phase = retryPhase(failed, retry, epoch(T0) + 10, { of: 2, idle: true });
+    expect(phase).toMatchObject({ kind: "retrying", untilEpoch: epoch(T0) + 30, why: "refused 0" });
   });
 });
