@@ -50,9 +50,11 @@ export function partNumbers(parts: number): number[] {
 
 /**
  * What the allocator is asked for one part of a lease of `parts`: the lease's totals (GPUs, CPUs, memory, nodes)
- * shared out evenly. The caller has checked that GPUs and nodes divide by `parts`; CPUs and memory round up.
+ * shared out evenly, with how many parts there are (per-user limits count them all). The caller has checked that
+ * GPUs and nodes divide by `parts`; CPUs and memory round up.
  */
 export function partAsk(ask: AllocRequest, parts: number): AllocRequest {
   const share = (n: number | null) => (n === null ? null : Math.ceil(n / parts));
-  return { ...ask, gpus: ask.gpus / parts, cpus: share(ask.cpus), memMiB: share(ask.memMiB), nodes: share(ask.nodes) };
+  const gpus = ask.gpus / parts;
+  return { ...ask, gpus, cpus: share(ask.cpus), memMiB: share(ask.memMiB), nodes: share(ask.nodes), parts };
 }

@@ -259,7 +259,7 @@ describe("one part's ask", () => {
       partition: null,
       account: null,
     };
-    expect(partAsk(ask, 2)).toEqual({ ...ask, gpus: 2, cpus: 5, memMiB: 501, nodes: 1 });
+    expect(partAsk(ask, 2)).toEqual({ ...ask, gpus: 2, cpus: 5, memMiB: 501, nodes: 1, parts: 2 });
     expect(partAsk({ ...ask, cpus: null, memMiB: null, nodes: null }, 4)).toMatchObject({ gpus: 1, nodes: null });
   });
 });
