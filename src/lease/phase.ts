@@ -122,10 +122,12 @@ export function describePhase(phase: LeasePhase): string {
     case "racing":
       return `queued (racing ${phase.of} strategies, ${phase.waiting} still in the running)`;
     case "queued":
-      return `queued (${partsText(phase.parts)}segment ${phase.segment ?? 0}, job ${phase.jobId})${pausedText(phase.paused)}`;
+      return `queued (${partsText(phase.parts)}segment ${phase.segment ?? 0}, job ${phase.jobId})${pausedText(phase)}`;
     case "running":
-    case "renewing":
-      return `${phase.kind} (${partsText(phase.parts)}segment ${phase.segment}, job ${phase.jobId})${pausedText(phase.paused)}`;
+    case "renewing": {
+      const where = `segment ${phase.segment}, job ${phase.jobId}`;
+      return `${phase.kind} (${partsText(phase.parts)}${where})${pausedText(phase)}`;
+    }
     case "failed":
       return `failed: ${phase.why}`;
     case "retrying": {
@@ -140,7 +142,7 @@ export function describePhase(phase: LeasePhase): string {
 }
 
 /** `; paused: why` for a lease of parts that runs on with a part paused. */
-function pausedText(paused: string | undefined): string {
+function pausedText({ paused }: { paused?: string | undefined }): string {
   return paused === undefined ? "" : `; paused: ${paused}`;
 }
 

@@ -13,7 +13,7 @@ import {
   writeRecordAtomic,
 } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
-import { runQuery, sbatchSubmit } from "../slurm/index.ts";
+import { runQuery, sbatchSubmit, scancelJobs, squeueJobs } from "../slurm/index.ts";
 import { partsOf, previousInPart } from "./parts.ts";
 import type { SegmentPlan } from "./renewal.ts";
 import { renderSegmentScript } from "./script.ts";
@@ -72,6 +72,37 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
 /** Every job of a segment has this name, the racers of segment 0 included: `squeue -n` finds them all. */
 export function segmentJobName(lease: string, n: number): string {
   return `rv-${lease}-${n}`;
+}
+
+/**
+ * The jobs of a lease's segments among `jobs` (by their name, whatever the segment's number: one sbatch accepted
+ * as its call failed, a part's renewal), with those on record; each once.
+ */
+export function segmentJobIdsOf(
+  lease: string,
+  jobs: readonly { jobId: string; name: string | null }[],
+  recorded: readonly string[],
+): string[] {
+  const named = jobs.filter((j) => j.name !== null && segmentNumberOf(lease, j.name) !== null).map((j) => j.jobId);
+  return [...new Set([...recorded, ...named])];
+}
+
+function segmentNumberOf(lease: string, name: string): number | null {
+  const prefix = segmentJobName(lease, 0).slice(0, -1);
+  const rest = name.startsWith(prefix) ? name.slice(prefix.length) : "";
+  return /^\d+$/.test(rest) ? Number(rest) : null;
+}
+
+/** Cancels every job of the lease's segments Slurm still holds for `user` (segmentJobIdsOf), `recorded` too. */
+export async function cancelSegmentJobs(
+  remote: Remote,
+  lease: string,
+  user: string,
+  recorded: readonly string[],
+): Promise<void> {
+  const mine = await runQuery(remote, squeueJobs({ user }));
+  const ids = segmentJobIdsOf(lease, mine.records, recorded);
+  if (ids.length > 0) await runQuery(remote, scancelJobs(ids));
 }
 
 /**

@@ -403,7 +403,7 @@ async function recoverPart(
   };
 }
 
-/** The retry record after an act: with one more failure, of the part acted for, when Slurm refused what it submitted. */
+/** The retry record after an act: one more failure of the part acted for when Slurm refused what it submitted. */
 export function afterActing(retry: Retry, failure: Failure | null, part: number | undefined, now: Date): Retry {
   return failure ? withFailure(retry, ofPart(failure, part), now) : retry;
 }

@@ -12,6 +12,7 @@ import {
   SlurmRequestSchema,
 } from "../fsqueue/index.ts";
 import {
+  cancelSegmentJobs,
   cancelWatchdogs,
   decideOnCluster,
   ensureRoot,
@@ -33,7 +34,6 @@ import {
   type UnshapedLease,
   writeLease,
 } from "../lease/index.ts";
-import { runQuery, scancelJobs } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 const LeaseUpInputSchema = z.object({
@@ -123,7 +123,7 @@ function partJob(root: string, lease: SlurmLease, plan: SegmentPlan, nowEpoch: n
 
 /**
  * Every part's first segment, each with its watchdog. All or none: when Slurm refuses one (the parts are all of one
- * shape, so the others would most likely follow), those submitted are cancelled and the lease is not left behind.
+ * shape, so the others would most likely follow), every job of the lease is cancelled and the lease is not left behind.
  */
 async function submitParts(env: OpEnv, lease: SlurmLease, plans: readonly SegmentPlan[]): Promise<PartJob[]> {
   ensureRoot(env.root);
@@ -134,8 +134,15 @@ async function submitParts(env: OpEnv, lease: SlurmLease, plans: readonly Segmen
       submitted.push(await submitSegment(env.remote, env.root, lease, plan, `rv lease up on ${env.host}`, env.now()));
     }
   } catch (error) {
+    // The watchdogs first (a segment's cancellation would wake one); then every job of the lease by its name: one
+    // sbatch accepted as its call failed is on no record, and a part that started may have renewed itself.
     await cancelWatchdogs(env.remote, lease.id, env.user, null);
-    if (submitted.length > 0) await runQuery(env.remote, scancelJobs(submitted.map((s) => s.jobId)));
+    await cancelSegmentJobs(
+      env.remote,
+      lease.id,
+      env.user,
+      submitted.map((s) => s.jobId),
+    );
     rmSync(leasePaths(env.root, lease.id).dir, { recursive: true, force: true });
     throw error;
   }

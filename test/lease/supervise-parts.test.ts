@@ -14,6 +14,7 @@ import {
   type Retry,
   retryPhase,
   type SegmentView,
+  segmentJobIdsOf,
   withPartRecovered,
   writeLease,
   writeSegment,
@@ -123,5 +124,20 @@ describe("the phase of a lease of parts with a part that failed", () => {
     const failed: LeasePhase = { kind: "failed", why: "both parts ended" };
     const phase = retryPhase(failed, retry, epoch(T0) + 10, { of: 2, idle: true });
     expect(phase).toMatchObject({ kind: "retrying", untilEpoch: epoch(T0) + 30, why: "refused 0" });
+  });
+});
+
+describe("a failed rv lease up --parts leaves no job behind", () => {
+  test("every job named as a segment of the lease is found, whatever its number, with those on record", () => {
+    const jobs = [
+      { jobId: "10", name: "rv-sweep-0" },
+      { jobId: "11", name: "rv-sweep-1" },
+      { jobId: "14", name: "rv-sweep-4" },
+      { jobId: "20", name: "rv-sweep-1-0" },
+      { jobId: "21", name: "rv-sweep-watch" },
+      { jobId: "22", name: "rv-sweeps-0" },
+      { jobId: "23", name: null },
+    ];
+    expect(segmentJobIdsOf("sweep", jobs, ["10", "12"])).toEqual(["10", "12", "11", "14"]);
   });
 });
