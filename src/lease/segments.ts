@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
@@ -174,6 +174,18 @@ export async function submitSegment(
     watchdogFiles(p, { segment: plan.n }),
   );
   return watchSegment(p, segment.n, watchdog);
+}
+
+/**
+ * Takes back segments just submitted, when what submitted them is all or none and failed after them: their
+ * watchdogs (listed first: a segment's cancellation would wake its own) and jobs are cancelled, and their records
+ * removed, so that no supervisor counts them as segments that ended early.
+ */
+export async function withdrawSegments(remote: Remote, p: LeasePaths, segments: readonly Segment[]): Promise<void> {
+  const watchdogs = segments.flatMap((s) => (s.watchdog && "jobId" in s.watchdog ? [s.watchdog.jobId] : []));
+  const ids = [...watchdogs, ...segments.map((s) => s.jobId)];
+  if (ids.length > 0) await runQuery(remote, scancelJobs(ids));
+  for (const s of segments) rmSync(segmentFile(p, s.n, "json"), { force: true });
 }
 
 /**

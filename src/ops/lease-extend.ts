@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { type Lease, leasePaths, SegmentSchema, type SlurmLease, SlurmLeaseSchema } from "../fsqueue/index.ts";
+import {
+  type Lease,
+  leasePaths,
+  type Segment,
+  SegmentSchema,
+  type SlurmLease,
+  SlurmLeaseSchema,
+} from "../fsqueue/index.ts";
 import {
   type ExtensionPlan,
   extendLease,
@@ -12,8 +19,9 @@ import {
   segmentsOfPart,
   submitSegment,
   updateLease,
+  withdrawSegments,
 } from "../lease/index.ts";
-import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
+import { isFinished, type JobStatus, jobStatus } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 export const LeaseExtendResultSchema = z.object({
@@ -45,12 +53,7 @@ async function extend(env: OpEnv, args: { lease: string; addSeconds: number }): 
   const { root } = env;
   const before = requireActiveSlurmLease(requireLease(root, args.lease));
   const plans = await planParts(env, before, args.addSeconds);
-  const longer = extendLease(before, args.addSeconds);
-  const all = [];
-  for (const plan of plans) {
-    if (plan.kind === "submit")
-      all.push(await submitSegment(env.remote, root, longer, plan.segment, by(env), env.now()));
-  }
+  const all = await submitAllOrNone(env, extendLease(before, args.addSeconds), plans);
   const [submitted = null, ...alsoSubmitted] = all;
   const plan = plans.find((p) => p.kind === "none") ?? plans[0];
   // Add to what is there now, under the lease's lock: a release while sbatch ran must win, and two extends add up.
@@ -58,11 +61,29 @@ async function extend(env: OpEnv, args: { lease: string; addSeconds: number }): 
     current.kind === "slurm" && current.state === "active" ? extendLease(current, args.addSeconds) : undefined,
   );
   if (after.kind !== "slurm" || after.state !== "active") {
-    if (all.length > 0) await runQuery(env.remote, scancelJobs(all.map((s) => s.jobId)));
+    await withdrawSegments(env.remote, leasePaths(root, before.id), all);
     throw released(before.id);
   }
   const why = submitted === null && plan?.kind === "none" ? plan.why : null;
   return { lease: after, addedSeconds: args.addSeconds, submitted, alsoSubmitted, why };
+}
+
+/**
+ * The segments the parts' plans ask for, all or none: when Slurm refuses one, those submitted before it are
+ * withdrawn, so that a failed extend leaves the lease as it was (the total unchanged, no part extended alone).
+ */
+async function submitAllOrNone(env: OpEnv, longer: SlurmLease, plans: readonly ExtensionPlan[]): Promise<Segment[]> {
+  const submitted: Segment[] = [];
+  try {
+    for (const plan of plans) {
+      if (plan.kind === "submit")
+        submitted.push(await submitSegment(env.remote, env.root, longer, plan.segment, by(env), env.now()));
+    }
+  } catch (error) {
+    await withdrawSegments(env.remote, leasePaths(env.root, longer.id), submitted);
+    throw error;
+  }
+  return submitted;
 }
 
 /** planExtension for each part of the lease (the lease itself, without parts), from its last job's state. */
