@@ -67,9 +67,12 @@ const ABNORMAL: ReadonlySet<JobStateKind> = new Set([
 
 type SegmentKind = { segment: Segment; kind: JobStateKind | null };
 
+/** Slurm's refusal of the segment that was to replace a part's dead ones, by part (0 for a lease without parts). */
+export type Refusals = Readonly<Record<number, string>>;
+
 /**
  * `jobs[i]` is Slurm's word on `segments[i]`. `refused`: Slurm's refusal of the segment that was to replace
- * dead ones, if it refused it. A lease with nothing alive has expired when its time is spent and its last segment
+ * dead ones, for each part it refused one of. A lease with nothing alive has expired when its time is spent and its last segment
  * ended as rv ends them (completed, or at its time limit); otherwise it has failed, and `why` says how. A lease of
  * parts runs while any part holds its GPUs (and says how many do), and has ended when every part has: it failed
  * when one part did.
@@ -78,7 +81,7 @@ export function leasePhase(
   lease: SlurmLease,
   segments: readonly Segment[],
   jobs: readonly Pick<JobStatus, "state">[],
-  refused: string | null,
+  refused: Refusals,
 ): LeasePhase {
   if (lease.state === "released") return { kind: "released" };
   const kinds = segments.map((segment, i) => ({ segment, kind: jobs[i]?.state?.kind ?? null }));
@@ -96,7 +99,7 @@ export function leasePhase(
   }
   if (kinds.length === 0) return { kind: "failed", why: "no segment was ever submitted" };
   const ofPart = (part: number) => kinds.filter((k) => partOf(k.segment.n, parts) === part);
-  const ends = partNumbers(parts).map((part) => partEnd(lease, ofPart(part), refused));
+  const ends = partNumbers(parts).map((part) => partEnd(lease, ofPart(part), refused[part] ?? null));
   return ends.find((end) => end.kind === "failed") ?? { kind: "expired" };
 }
 

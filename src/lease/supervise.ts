@@ -23,7 +23,7 @@ import {
 import type { LeaseEnv } from "./env.ts";
 import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
 import { partNumbers, partOf, partsOf, previousInPart } from "./parts.ts";
-import { type LeasePhase, LeasePhaseSchema, leasePhase, timeLeftSeconds } from "./phase.ts";
+import { type LeasePhase, LeasePhaseSchema, leasePhase, type Refusals, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
 import { cancelLosers } from "./race/losers.ts";
 import { decideOnCluster, type RacerView, racersOf, startRace } from "./race/start.ts";
@@ -306,8 +306,8 @@ interface Seen {
 export interface Recovered {
   rows: RaceRow[] | null;
   views: SegmentView[];
-  /** Slurm's refusal of the segment that was to replace dead ones. */
-  refused: string | null;
+  /** Slurm's refusal of the segment that was to replace dead ones, by part. */
+  refused: Refusals;
   retry: Retry;
   /** The earliest a part of a lease of parts that waits out its backoff may be tried again; null: none waits. */
   partRetryAt: number | null;
@@ -332,7 +332,7 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Step
   const p = leasePaths(env.root, lease.id);
   const before = readRetry(p);
   const parts = partsOf(lease);
-  let recovered: Recovered = { rows: seen.rows, views: seen.views, refused: null, retry: before, partRetryAt: null };
+  let recovered: Recovered = { rows: seen.rows, views: seen.views, refused: {}, retry: before, partRetryAt: null };
   for (const part of partNumbers(parts)) {
     const views = viewsOfPart(recovered.views, part, parts);
     const partSeen = { ...seen, rows: recovered.rows, views, part: parts > 1 ? part : undefined };
@@ -353,7 +353,7 @@ export function withPartRecovered(so: Recovered, old: readonly SegmentView[], do
   return {
     rows: done.rows,
     views: [...others, ...done.views].sort((a, b) => a.segment.n - b.segment.n),
-    refused: done.refused ?? so.refused,
+    refused: { ...so.refused, ...done.refused },
     retry: done.retry,
     partRetryAt: earliest(so.partRetryAt, done.partRetryAt),
   };
@@ -390,14 +390,14 @@ async function recoverPart(
     if (plan.kind === "race") steps.due.push(`race again (attempt ${plan.attempt})`);
     if (plan.kind === "replace") steps.due.push(`submit segment ${plan.n} to replace the segments that ended`);
     const partRetryAt = partRetryAtEpoch(plan.retry, now, seen.part);
-    return { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry, partRetryAt };
+    return { rows: seen.rows, views: seen.views, refused: {}, retry: plan.retry, partRetryAt };
   }
   const acted = await act(env, lease, seen, plan, steps);
   const retry = afterActing(plan.retry, acted.failure, seen.part, now);
   return {
     rows: acted.rows,
     views: acted.views,
-    refused: acted.refused,
+    refused: acted.refused === null ? {} : { [seen.part ?? 0]: acted.refused },
     retry,
     partRetryAt: partRetryAtEpoch(retry, now, seen.part),
   };
@@ -433,7 +433,7 @@ async function act(
   seen: Seen,
   plan: Recovery,
   steps: Steps,
-): Promise<Omit<Recovered, "retry" | "partRetryAt"> & { failure: { key: string; what: string } | null }> {
+): Promise<Pick<Recovered, "rows" | "views"> & { refused: string | null; failure: Failure | null }> {
   const unchanged = { rows: seen.rows, views: seen.views, refused: null, failure: null };
   if (plan.kind === "race" && seen.race) {
     const rows = await raceAgain(env, lease, seen.race, plan.attempt);

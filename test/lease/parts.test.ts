@@ -191,37 +191,45 @@ describe("the phase counts parts", () => {
   const segments = [segment(0), segment(1), segment(2), segment(3)];
 
   test("running while any part holds its GPUs, saying how many of them do", () => {
-    const phase = leasePhase(
-      lease(),
-      segments,
-      [job("running"), job("completed"), job("pending"), job("pending")],
-      null,
-    );
+    const phase = leasePhase(lease(), segments, [job("running"), job("completed"), job("pending"), job("pending")], {});
     expect(phase).toEqual({ kind: "running", segment: 0, jobId: "100", parts: { running: 1, of: 2 } });
     expect(describePhase(phase)).toBe("running (1 of 2 parts running; segment 0, job 100)");
     const both = leasePhase(
       lease(),
       segments,
       [job("completed"), job("completed"), job("running"), job("running")],
-      null,
+      {},
     );
     expect(describePhase(both)).toBe("running (2 of 2 parts running; segment 3, job 103)");
   });
 
+  test("a part's refused replacement is that part's failure, not blamed on another", () => {
+    const both = [segment(0), segment(1)];
+    const refused = { 1: "Slurm refused segment 3 of lease sweep: Invalid account" };
+    expect(leasePhase(lease(), both, [job("cancelled"), job("cancelled")], refused)).toEqual({
+      kind: "failed",
+      why: "segment 0 (job 100) ended CANCELLED with time left, and no segment follows",
+    });
+    expect(leasePhase(lease({ totalSeconds: 600 }), both, [job("completed"), job("cancelled")], refused)).toEqual({
+      kind: "failed",
+      why: `segment 1 (job 101) ended CANCELLED; ${refused[1]}`,
+    });
+  });
+
   test("queued while only first segments wait; renewing while later ones do", () => {
-    const first = leasePhase(lease(), segments.slice(0, 2), [job("pending"), job("pending")], null);
+    const first = leasePhase(lease(), segments.slice(0, 2), [job("pending"), job("pending")], {});
     expect(describePhase(first)).toBe("queued (0 of 2 parts running; segment 0, job 100)");
-    const later = leasePhase(lease(), segments, [job("completed"), job("cancelled"), job("pending"), job(null)], null);
+    const later = leasePhase(lease(), segments, [job("completed"), job("cancelled"), job("pending"), job(null)], {});
     expect(describePhase(later)).toBe("renewing (0 of 2 parts running; segment 2, job 102)");
   });
 
   test("nothing alive: failed when one part ended early with time left, else expired", () => {
     const twoEach = [...segments, segment(4), segment(5)];
     const spent = [job("completed"), job("completed"), job("completed"), job("completed")];
-    expect(leasePhase(lease(), twoEach, [...spent, job("timeout"), job("completed")], null)).toEqual({
+    expect(leasePhase(lease(), twoEach, [...spent, job("timeout"), job("completed")], {})).toEqual({
       kind: "expired",
     });
-    expect(leasePhase(lease(), segments, spent, null)).toEqual({
+    expect(leasePhase(lease(), segments, spent, {})).toEqual({
       kind: "failed",
       why: "segment 2 (job 102) ended COMPLETED with time left, and no segment follows",
     });

@@ -83,20 +83,20 @@ describe("recovering a lease of parts part by part", () => {
     const so: Recovered = {
       rows: null,
       views: [view(0), view(1)],
-      refused: "part 0 refused",
+      refused: { 0: "part 0 refused" },
       retry: NO_FAILURES,
       partRetryAt: 500,
     };
     const done: Recovered = {
       rows: null,
       views: [view(1), view(3)],
-      refused: null,
+      refused: { 1: "part 1 refused" },
       retry: NO_FAILURES,
       partRetryAt: 400,
     };
     const merged = withPartRecovered(so, [so.views[1] as SegmentView], done);
     expect(merged.views.map((v) => v.segment.n)).toEqual([0, 1, 3]);
-    expect(merged.refused).toBe("part 0 refused");
+    expect(merged.refused).toEqual({ 0: "part 0 refused", 1: "part 1 refused" });
     expect(merged.partRetryAt).toBe(400);
   });
 });
