@@ -82,3 +82,23 @@ export function clearedFailures(retry: Retry, part?: number): Retry {
 function failuresOf<F extends { part?: number }>(failures: readonly F[], part: number | undefined): F[] {
   return part === undefined ? [...failures] : failures.filter((f) => f.part === part);
 }
+
+/**
+ * What one pass changed (`before` to `after`) applied to the record as it is now (`current`), which another
+ * supervisor may have written meanwhile: the failures it cleared are removed by key, those it added are added
+ * again through withFailure (once per key, and a pause when the merged row is long enough), a pause it lifted
+ * stays lifted. Neither pass's failures are lost.
+ */
+export function mergedRetry(current: Retry, before: Retry, after: Retry): Retry {
+  const keys = (r: Retry) => new Set(r.failures.map((f) => f.key));
+  const [had, has] = [keys(before), keys(after)];
+  const cleared = new Set([...had].filter((key) => !has.has(key)));
+  const lifted = before.paused !== null && after.paused === null;
+  const kept: Retry = {
+    ...current,
+    failures: current.failures.filter((f) => !cleared.has(f.key)),
+    paused: lifted ? null : current.paused,
+  };
+  const added = after.failures.filter((f) => !had.has(f.key));
+  return added.reduce((retry, { at, ...failure }) => withFailure(retry, failure, new Date(at)), kept);
+}

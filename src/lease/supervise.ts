@@ -31,9 +31,9 @@ import { readClaim, readLatestRace } from "./race/store.ts";
 import { recordEndedWinner } from "./race/win.ts";
 import { planRecovery, type Recovery } from "./recovery.ts";
 import { type SegmentPlan, segmentToBeginNow } from "./renewal.ts";
-import { type Failure, ofPart, type Retry, type RetryStep, retryStep, withFailure } from "./retry.ts";
+import { type Failure, mergedRetry, ofPart, type Retry, type RetryStep, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
-import { readLease, readRetry, requireLease, writeRetry } from "./store.ts";
+import { readLease, readRetry, requireLease, updateRetry } from "./store.ts";
 import { giveTurnBack, takeRaceTurn, takeSegmentTurn } from "./turn.ts";
 import { fitSegmentToSite, readSegmentSite } from "./walltime.ts";
 import { cancelWatchdogs } from "./watchdog.ts";
@@ -341,10 +341,12 @@ async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Step
   }
   // A look only reads: its own clock would stamp the failures it sees, which the supervisor alone records.
   if (!steps.supervisor) return recovered;
-  if (recovered.retry !== before) writeRetry(p, recovered.retry);
-  if (recovered.retry.paused && !before.paused)
-    steps.note(`paused: ${recovered.retry.paused.why}; rv lease resume ${lease.id} tries again`);
-  return recovered;
+  if (recovered.retry === before) return recovered;
+  // Another supervisor may have written the record since it was read: this pass's changes are merged into it.
+  const retry = updateRetry(p, (current) => mergedRetry(current, before, recovered.retry));
+  if (retry.paused && !before.paused)
+    steps.note(`paused: ${retry.paused.why}; rv lease resume ${lease.id} tries again`);
+  return { ...recovered, retry };
 }
 
 /** The lease's recovery so far with one more part's: its views in place of the part's old ones, in segment order. */

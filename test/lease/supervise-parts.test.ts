@@ -8,6 +8,7 @@ import {
   describePhase,
   type LeasePhase,
   lookAtSlurmLease,
+  mergedRetry,
   NO_FAILURES,
   partRetryAtEpoch,
   type Recovered,
@@ -139,5 +140,29 @@ describe("a failed rv lease up --parts leaves no job behind", () => {
       { jobId: "23", name: null },
     ];
     expect(segmentJobIdsOf("sweep", jobs, ["10", "12"])).toEqual(["10", "12", "11", "14"]);
+  });
+});
+
+describe("two supervisors of one lease write retry.json at once", () => {
+  const failure = (key: string, part: number) => ({ key, what: key, part, at: T0.toISOString() });
+  const record = (...failures: ReturnType<typeof failure>[]): Retry => ({ ...NO_FAILURES, failures });
+
+  test("each one's failures are kept: this pass's are merged into what the other wrote", () => {
+    const merged = mergedRetry(record(failure("segment 0", 0)), NO_FAILURES, record(failure("segment 1", 1)));
+    expect(merged.failures.map((f) => f.key)).toEqual(["segment 0", "segment 1"]);
+  });
+
+  test("failures this pass cleared (its part holds again) are removed; the other's stay", () => {
+    const before = record(failure("segment 0", 0));
+    const merged = mergedRetry(record(failure("segment 0", 0), failure("segment 1", 1)), before, NO_FAILURES);
+    expect(merged.failures.map((f) => f.key)).toEqual(["segment 1"]);
+  });
+
+  test("the merged row pauses the lease when it is long enough, though neither pass saw it so", () => {
+    const theirs = record(failure("segment 1", 1), failure("segment 3", 1), failure("segment 5", 1));
+    const mine = record(failure("segment 1", 1), failure("refused segment 7", 1));
+    const merged = mergedRetry(theirs, record(failure("segment 1", 1)), mine);
+    expect(merged.failures).toHaveLength(4);
+    expect(merged.paused?.why).toBe("4 failures in a row, the last: refused segment 7");
   });
 });
