@@ -14,6 +14,7 @@ import {
   type TaskSecrets,
   writeTaskSecrets,
 } from "../fsqueue/index.ts";
+import { partsOf } from "../lease/parts.ts";
 import { requireLease } from "../lease/store.ts";
 import { cwdProblem } from "../runner/execute.ts";
 import { resolveDependencies } from "./dependencies.ts";
@@ -101,12 +102,13 @@ function checkWorkingDirs(env: OpEnv, lease: Lease, tasks: readonly Pick<Task, "
  * refused before anything is published. (A lease of one part keeps its warning: its shape is the person's.)
  */
 export function refuseWhatNoPartFits(lease: Lease, tasks: readonly Pick<Task, "id" | "gpus">[]): void {
-  if (lease.kind !== "slurm" || (lease.request.parts ?? 1) < 2) return;
-  const { gpusPerNode, parts = 1 } = lease.request;
+  if (lease.kind !== "slurm" || partsOf(lease) < 2) return;
+  const parts = partsOf(lease);
+  const { gpusPerNode, nodes } = lease.request;
   const tooLarge = tasks.find((task) => task.gpus > gpusPerNode);
   if (!tooLarge) return;
   const per = `${gpusPerNode} GPU${gpusPerNode === 1 ? "" : "s"}`;
-  const most = mostPartsFor(tooLarge.gpus, gpusPerNode * parts, parts);
+  const most = mostPartsFor(tooLarge.gpus, gpusPerNode * nodes * parts, parts);
   const fits = most === 1 ? "a lease without --parts" : `a lease of --parts ${most}`;
   throw new RvError(
     "cannot_run",
@@ -115,7 +117,10 @@ export function refuseWhatNoPartFits(lease: Lease, tasks: readonly Pick<Task, "i
   );
 }
 
-/** The most parts (fewer than `parts`, dividing the lease's `total` GPUs) whose each holds `gpus`; 1 at worst. */
+/**
+ * The most parts (fewer than `parts`, dividing the lease's `total` GPUs, every node of every part counted) whose
+ * each, asked as one node, holds `gpus`; 1 at worst.
+ */
 function mostPartsFor(gpus: number, total: number, parts: number): number {
   for (let p = parts - 1; p > 1; p--) if (total % p === 0 && total / p >= gpus) return p;
   return 1;

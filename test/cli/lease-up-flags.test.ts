@@ -126,7 +126,11 @@ describe("rv lease up on the cluster: --parts", () => {
     const odd = usage({ gpu: "3", parts: "2" });
     expect([odd.code, odd.message]).toEqual(["usage", "--gpu 3 does not split evenly into --parts 2"]);
     expect(odd.hint).toContain("--gpu 4 --parts 2");
-    expect(usage({ gpu: "0", parts: "2" }).code).toBe("usage");
+    const none = usage({ gpu: "0", parts: "2" });
+    expect([none.code, none.message]).toEqual([
+      "usage",
+      "--parts needs GPUs: a lease of parts shares out --gpu, and this one asks for none",
+    ]);
     expect(usage({ gpu: "4", nodes: "1", parts: "2" }).message).toBe("--nodes 1 does not split evenly into --parts 2");
     expect(usage({ gpu: "4", parts: "0" }).message).toContain("--parts");
   });

@@ -3,8 +3,8 @@ import type { RvError } from "../../src/errors.ts";
 import { refuseWhatNoPartFits } from "../../src/ops/publish.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 
-const refusal = (gpusPerNode: number, parts: number | undefined, gpus: number[]): RvError | null => {
-  const lease = makeSlurmLease({ request: { gpusPerNode, ...(parts !== undefined && { parts }) } });
+const refusal = (gpusPerNode: number, parts: number | undefined, gpus: number[], nodes = 1): RvError | null => {
+  const lease = makeSlurmLease({ request: { gpusPerNode, nodes, ...(parts !== undefined && { parts }) } });
   try {
     refuseWhatNoPartFits(
       lease,
@@ -30,6 +30,10 @@ describe("a task no part of a lease of parts can hold is refused at submit", () 
 
   test("2 parts of 2: a 4-GPU task fits only a lease without parts", () => {
     expect(refusal(2, 2, [4])?.hint).toContain("such tasks fit a lease without --parts");
+  });
+
+  test("the hint counts every node of every part: 3 parts of 2 nodes x 1 GPU hold 6, so --parts 2 fits 2 GPUs", () => {
+    expect(refusal(1, 3, [2], 2)?.hint).toContain("such tasks fit a lease of --parts 2");
   });
 
   test("a lease without parts keeps its warning: nothing is refused here", () => {

@@ -1,5 +1,5 @@
 import type { SlurmRequest } from "../../../fsqueue/index.ts";
-import { overlapSecondsOf } from "../../../lease/index.ts";
+import { overlapSecondsOf, partsOf } from "../../../lease/index.ts";
 import { formatDuration } from "../../../slurm/index.ts";
 
 /**
@@ -15,6 +15,6 @@ export function describeRequest(r: SlurmRequest): string {
   const account = r.account ? `, account ${r.account}` : "";
   const renewal = r.renewal === "overlap" ? `overlap ${formatDuration(overlapSecondsOf(r))}` : r.renewal;
   const idle = r.idleReleaseSeconds ? `, released after ${formatDuration(r.idleReleaseSeconds)} idle` : "";
-  const parts = (r.parts ?? 1) > 1 ? `${r.parts} parts of ` : "";
+  const parts = partsOf({ request: r }) > 1 ? `${r.parts} parts of ` : "";
   return `${r.partition}: ${parts}${r.nodes} node${r.nodes === 1 ? "" : "s"} x ${gpus}${extras}${account}, ${formatDuration(r.totalSeconds)} in segments of ${formatDuration(r.segmentSeconds)} (${renewal})${idle}`;
 }

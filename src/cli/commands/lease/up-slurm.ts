@@ -95,7 +95,12 @@ export function requestFromFlags(
 /** `--parts N`: --gpu (and --nodes, when given) split evenly into N parts; 1 without the flag. */
 function parsePartsFlag(text: string | undefined, gpus: number, nodes: number | null): number {
   const parts = parseCount("--parts", text, 1) ?? 1;
-  if (parts > 1 && (gpus === 0 || gpus % parts !== 0)) {
+  if (parts > 1 && gpus === 0) {
+    throw new RvError("usage", "--parts needs GPUs: a lease of parts shares out --gpu, and this one asks for none", {
+      hint: "ask for GPUs to share, e.g. --gpu 4 --parts 2, or leave --parts out for a CPU-only lease",
+    });
+  }
+  if (parts > 1 && gpus % parts !== 0) {
     throw new RvError("usage", `--gpu ${gpus} does not split evenly into --parts ${parts}`, {
       hint: "every part holds the same number of GPUs: ask for a multiple of --parts, e.g. --gpu 4 --parts 2",
     });
