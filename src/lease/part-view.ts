@@ -1,5 +1,5 @@
 import { holdsAllocation } from "../slurm/parse/job-state.ts";
-import { partNumbers, partOf } from "./parts.ts";
+import { partNumbers, segmentsOfPart } from "./parts.ts";
 import type { SegmentView } from "./supervise.ts";
 
 /** Where one part of a lease of parts stands: its current segment and what Slurm says of its job. */
@@ -17,7 +17,7 @@ export interface PartNow {
  */
 export function partsNow(views: readonly SegmentView[], parts: number): PartNow[] {
   return partNumbers(parts).flatMap((part) => {
-    const own = views.filter((v) => partOf(v.segment.n, parts) === part);
+    const own = segmentsOfPart(views, (v) => v.segment.n, part, parts);
     const current =
       own.filter((v) => v.job.state && holdsAllocation(v.job.state.kind)).at(-1) ??
       own.find((v) => v.job.state?.kind === "pending") ??

@@ -28,9 +28,9 @@ export function previousInPart(n: number, parts: number): number | null {
   return n >= parts ? n - parts : null;
 }
 
-/** The segments of one part, in the order given. */
-export function segmentsOfPart<S extends Pick<Segment, "n">>(segments: readonly S[], part: number, parts: number): S[] {
-  return segments.filter((s) => partOf(s.n, parts) === part);
+/** The items of one part, in the order given: segments, or anything `nOf` reads a segment number from. */
+export function segmentsOfPart<T>(items: readonly T[], nOf: (item: T) => number, part: number, parts: number): T[] {
+  return items.filter((item) => partOf(nOf(item), parts) === part);
 }
 
 /** The segments of the part segment `n` belongs to (its own time and renewals are counted over these). */
@@ -40,7 +40,7 @@ export function partSegments<S extends Pick<Segment, "n">>(
   n: number,
 ): S[] {
   const parts = partsOf(lease);
-  return segmentsOfPart(segments, partOf(n, parts), parts);
+  return segmentsOfPart(segments, (s) => s.n, partOf(n, parts), parts);
 }
 
 /** 0 .. parts - 1. */

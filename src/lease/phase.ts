@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { holdsAllocation, isFinished, type JobStateKind } from "../slurm/parse/job-state.ts";
 import type { JobStatus } from "../slurm/queries/job-status.ts";
-import { partNumbers, partOf, partsOf } from "./parts.ts";
+import { partNumbers, partOf, partsOf, segmentsOfPart } from "./parts.ts";
 import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** A lease of parts: how many of its parts hold their GPUs now, of how many. Absent for a lease of one part. */
@@ -98,7 +98,7 @@ export function leasePhase(
     return parts > 1 ? { kind: "queued", jobId, segment: n, ...counted } : { kind: "queued", jobId };
   }
   if (kinds.length === 0) return { kind: "failed", why: "no segment was ever submitted" };
-  const ofPart = (part: number) => kinds.filter((k) => partOf(k.segment.n, parts) === part);
+  const ofPart = (part: number) => segmentsOfPart(kinds, (k) => k.segment.n, part, parts);
   const ends = partNumbers(parts).map((part) => partEnd(lease, ofPart(part), refused[part] ?? null));
   return ends.find((end) => end.kind === "failed") ?? { kind: "expired" };
 }
@@ -167,12 +167,13 @@ export function timeLeftSeconds(
 ): number {
   if (lease.state === "released") return 0;
   const parts = partsOf(lease);
+  const paired = segments.map((segment, i) => ({ segment, job: jobs[i] ?? { state: null, end: null } }));
   const lefts = partNumbers(parts).map((part) => {
-    const of = segments.flatMap((segment, i) => (partOf(segment.n, parts) === part ? [i] : []));
+    const own = segmentsOfPart(paired, (p) => p.segment.n, part, parts);
     return timeLeftOfPart(
       lease,
-      of.map((i) => segments[i] as Segment),
-      of.map((i) => jobs[i] ?? { state: null, end: null }),
+      own.map((p) => p.segment),
+      own.map((p) => p.job),
       nowEpoch,
     );
   });

@@ -22,7 +22,7 @@ import {
 } from "../slurm/index.ts";
 import type { LeaseEnv } from "./env.ts";
 import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
-import { partNumbers, partOf, partsOf, previousInPart } from "./parts.ts";
+import { partNumbers, partsOf, previousInPart, segmentsOfPart } from "./parts.ts";
 import { type LeasePhase, LeasePhaseSchema, leasePhase, type Refusals, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
 import { cancelLosers } from "./race/losers.ts";
@@ -320,7 +320,7 @@ function partViews(lease: SlurmLease, views: readonly SegmentView[]): SegmentVie
 }
 
 function viewsOfPart(views: readonly SegmentView[], part: number, parts: number): SegmentView[] {
-  return views.filter((v) => partOf(v.segment.n, parts) === part);
+  return segmentsOfPart(views, (v) => v.segment.n, part, parts);
 }
 
 /**

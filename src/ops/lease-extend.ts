@@ -90,7 +90,7 @@ async function submitAllOrNone(env: OpEnv, longer: SlurmLease, plans: readonly E
 async function planParts(env: OpEnv, lease: SlurmLease, addSeconds: number): Promise<ExtensionPlan[]> {
   const segments = readSegments(leasePaths(env.root, lease.id));
   const parts = partsOf(lease);
-  const own = partNumbers(parts).map((part) => segmentsOfPart(segments, part, parts));
+  const own = partNumbers(parts).map((part) => segmentsOfPart(segments, (s) => s.n, part, parts));
   const lasts = own.flatMap((s) => s.at(-1)?.jobId ?? []);
   const jobs = await jobStatus(env.remote, lasts);
   return own.map((s) => {

@@ -57,6 +57,7 @@ describe("segment numbers interleave the parts", () => {
     expect(
       segmentsOfPart(
         [0, 1, 2, 3, 5].map((n) => segment(n)),
+        (s) => s.n,
         1,
         2,
       ).map((s) => s.n),
@@ -123,7 +124,7 @@ describe("a part that dies early is replaced as that part, while the others run"
 
   const facts = (part: number, change: Partial<RecoveryFacts> & { states: Record<string, JobStateKind> }) => {
     const { states, ...rest } = change;
-    const segments = segmentsOfPart([segment(0), segment(1)], part, 2);
+    const segments = segmentsOfPart([segment(0), segment(1)], (s) => s.n, part, 2);
     return {
       lease: lease(),
       part,

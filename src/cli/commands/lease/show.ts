@@ -1,4 +1,4 @@
-import { type PartNow, partsNow, partsOf, renewalSeconds, type SegmentView } from "../../../lease/index.ts";
+import { type PartNow, partOf, partsNow, partsOf, renewalSeconds, type SegmentView } from "../../../lease/index.ts";
 import { type LeaseShow, leaseShowOp } from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
 import { formatDuration, printJson, renderTable } from "../../output.ts";
@@ -69,7 +69,7 @@ function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: b
   return parts.join("");
 }
 
-/** `  parts: 2 of 1 GPU each; part 0: segment 2 (job 44) RUNNING; part 1: ...`. */
+/** `  parts: 2; part 0: segment 2 (job 44) RUNNING; part 1: segment 3 (job 45) PENDING`. */
 function renderParts(now: readonly PartNow[], count: number): string {
   const each = now.map((p) => `part ${p.part}: segment ${p.segment} (job ${p.jobId}) ${p.state ?? "unknown to Slurm"}`);
   return `  parts: ${count}; ${each.join("; ")}\n`;
@@ -78,7 +78,7 @@ function renderParts(now: readonly PartNow[], count: number): string {
 function renderSegments(ctx: Context, segments: SegmentView[], parts: number): string {
   const renewals = renewalSeconds(segments, parts);
   const rows = segments.map(({ segment, job }, i) => [
-    `  ${segment.n}${parts > 1 ? ` (part ${segment.n % parts})` : ""}`,
+    `  ${segment.n}${parts > 1 ? ` (part ${partOf(segment.n, parts)})` : ""}`,
     segment.jobId,
     job.state?.raw ?? segment.ended?.state ?? "-",
     job.nodes.join(",") || job.reason || "-",
