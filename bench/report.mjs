@@ -533,7 +533,18 @@ the churn fills both partitions again, so no arm finds GPUs the one before it fr
 
 ${table(header, timeToGpuRows(r))}
 
-Winning strategies: ${winners(r)}.${cliff}`;
+Winning strategies: ${winners(r)}.${partsLine(r)}${cliff}`;
+}
+
+/** (d): a lease of N 1-GPU parts, to its first part running and to all of them, against the naive job. */
+function partsLine(r) {
+  const rows = r.rows.filter((x) => x.parts !== undefined);
+  if (rows.length === 0) return "";
+  const each = rows.map(
+    (x) =>
+      `${x.gpus} GPUs as ${x.gpus} parts: the first running after ${capped(x.parts, r)} s (**${x.ratioPartsNaive}×** naive), all after ${capped(x.partsAll, r)} s (${x.ratioPartsAllNaive}×)`,
+  );
+  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)), medians: ${each.join("; ")}.`;
 }
 
 export function renderReport(results) {

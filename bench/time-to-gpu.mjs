@@ -2,14 +2,18 @@
 //   (a) the naive sbatch a person writes: the named type's partition, the whole time (`-p gpu-a100-80
 //       --gres=gpu:a100_80g:N -t 24:00:00`),
 //   (b) one multi-partition sbatch (`-p gpu-a6000,gpu-a100-80 --gres=gpu:N -t 24:00:00`),
-//   (c) `rv lease up --gpu N --time 24h --detach` (the allocator: strategies raced, first to start wins).
+//   (c) `rv lease up --gpu N --time 24h --detach` (the allocator: strategies raced, first to start wins),
+//   (d) for N > 1, `rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach` (a lease of N 1-GPU
+//       parts, docs/cluster.md): the time to its first part running (its first task could start) and to all N. The
+//       loaded types only: a 1-GPU part is otherwise given an idle MIG slice (1.5 s in a trial), which measures
+//       the free partition, not the parts.
 // Two loads, one after the other:
 // - churn: bench/contention.mjs keeps gpu-a6000 and gpu-a100-80 full of 1-GPU jobs of 1-3 minutes under the
 //   same association (first come, first served), as in (f);
 // - cliff: the seed cluster's backfill cliff on one host. In each of those partitions one node is held for 4 h by
 //   a whole-node job, and a 2-node job waits for it; Slurm plans that job on both nodes in 4 h, so the other
 //   node is an idle 4-hour hole: a job that ends before then may take it, a 24-hour job may not.
-// The arms run one after another in each trial, each cancelled once it runs, so all three meet the same load;
+// The arms run one after another in each trial, each cancelled once it runs, so all of them meet the same load;
 // a trial's arm is cut at `capSeconds` and then counts as that (a lower bound).
 import { join } from "node:path";
 import { partitionGpus, startContention } from "./contention.mjs";
@@ -35,8 +39,9 @@ export async function runTimeToGpu({
   try {
     const rv = await initLaptop(work.dir);
     const churn = await underChurn(rv, { trials, gpus, capSeconds });
-    const cliffed = await underCliff(rv, cliff);
-    return { ...churn, cliff: cliffed, target: { met: churn.target.met && cliffed.target.met } };
+    // cliff: null, a reduced run under the churn alone
+    const cliffed = cliff ? await underCliff(rv, cliff) : null;
+    return { ...churn, cliff: cliffed, target: { met: churn.target.met && (cliffed?.target.met ?? true) } };
   } finally {
     await work.dispose();
   }
@@ -143,7 +148,7 @@ export async function churnRefilled() {
 async function trialsOf(rv, { trials, gpus, capSeconds, tag, settle }) {
   const results = [];
   for (const n of gpus) {
-    const arms = { naive: [], multi: [], rv: [] };
+    const arms = { naive: [], multi: [], rv: [], parts: [] };
     for (let trial = 0; trial < trials; trial++) {
       await settle();
       arms.naive.push(
@@ -155,12 +160,19 @@ async function trialsOf(rv, { trials, gpus, capSeconds, tag, settle }) {
       );
       await settle();
       arms.rv.push(await rvArm(rv, `${PREFIX}-${tag}-${n}-${trial}`, n, capSeconds));
+      if (n > 1) {
+        await settle();
+        arms.parts.push(await partsArm(rv, `${PREFIX}-${tag}-p${n}-${trial}`, n, capSeconds));
+      }
+      const parts = arms.parts.at(-1);
       log(
-        `  ${tag}, ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})`,
+        `  ${tag}, ${n} GPU(s), trial ${trial + 1}: naive ${arms.naive.at(-1).seconds} s, multi ${arms.multi.at(-1).seconds} s, rv ${arms.rv.at(-1).seconds} s (${arms.rv.at(-1).strategy})${n > 1 ? `, ${n} parts in ${parts.partition}: first ${parts.seconds} s, all ${parts.all} s` : ""}`,
       );
     }
     const med = (xs) => median(xs.map((x) => x.seconds));
-    results.push({ gpus: n, arms, median: { naive: med(arms.naive), multi: med(arms.multi), rv: med(arms.rv) } });
+    const partsMedian = n > 1 ? { parts: med(arms.parts), partsAll: median(arms.parts.map((x) => x.all)) } : {};
+    const medians = { naive: med(arms.naive), multi: med(arms.multi), rv: med(arms.rv), ...partsMedian };
+    results.push({ gpus: n, arms, median: medians });
   }
   return results;
 }
@@ -177,6 +189,10 @@ function summarize(results, contention, params) {
     ...r.median,
     ratioNaive: round(r.median.rv / Math.max(1, r.median.naive), 3),
     ratioMulti: round(r.median.rv / Math.max(1, r.median.multi), 3),
+    ...(r.median.parts !== undefined && {
+      ratioPartsNaive: round(r.median.parts / Math.max(1, r.median.naive), 3),
+      ratioPartsAllNaive: round(r.median.partsAll / Math.max(1, r.median.naive), 3),
+    }),
     met: r.median.rv <= r.median.naive * TARGET_RATIO,
   }));
   return { params, rows, results, contention, target: { met: rows.every((r) => r.met) } };
@@ -229,6 +245,31 @@ async function rvArm(rv, lease, gpus, capSeconds) {
     const race = seconds < capSeconds ? await raceOnceWon(rv, lease) : [];
     const won = race.find((r) => r.state === "won")?.strategyId ?? "none";
     return { seconds, capped: seconds >= capSeconds, strategy: won, racers: race.length };
+  } finally {
+    await rv(["lease", "release", lease, "--now"], { allowFail: true });
+  }
+}
+
+/**
+ * `rv lease up --gpu N --parts N --type a6000,a100_80 --detach`, then squeue until the first part's job runs (the lease's first task
+ * could start) and until every part's does. Seconds from asking to each; the cap when not reached.
+ */
+async function partsArm(rv, lease, gpus, capSeconds) {
+  const t0 = nowMs();
+  await rv([
+    ...["lease", "up", "--gpu", String(gpus), "--parts", String(gpus), "--type", "a6000,a100_80"],
+    ...["--time", "24h", "--name", lease, "--detach"],
+  ]);
+  const names = Array.from({ length: gpus }, (_, n) => `rv-${lease}-${n}`).join(",");
+  const running = async () =>
+    (await run("squeue", ["-h", "-n", names, "-t", "RUNNING", "-o", "%j"], { allowFail: true })).stdout
+      .split("\n")
+      .filter((line) => line.trim()).length;
+  try {
+    const seconds = await untilRunning(t0, capSeconds, async () => (await running()) > 0);
+    const all = await untilRunning(t0, capSeconds, async () => (await running()) >= gpus);
+    const shown = JSON.parse((await rv(["lease", "show", lease, "--json"], { allowFail: true })).stdout || "{}");
+    return { seconds, all, capped: all >= capSeconds, partition: shown.lease?.request?.partition ?? "?" };
   } finally {
     await rv(["lease", "release", lease, "--now"], { allowFail: true });
   }

@@ -34,6 +34,11 @@ export const AllocRequestSchema = z.object({
   /** null: any partition that has the GPUs. */
   partition: z.string().nullable(),
   account: z.string().nullable(),
+  /**
+   * A lease of parts: how many jobs of this shape are asked at once (the request is one part's); per-user limits
+   * count them all. Absent: 1.
+   */
+  parts: z.number().int().positive().optional(),
 });
 export type AllocRequest = z.infer<typeof AllocRequestSchema>;
 

@@ -250,17 +250,25 @@ function userLimitRefusal(
   pool: Pool,
 ): string | null {
   const name = poolName(pool);
+  const { asked, note } = askedOfLimits(request);
   const perUser = pool.gpu?.maxPerUser ?? null;
   if (perUser !== null) {
     const mine = userGpus(state, pool.gpuType, (partitions) => partitions.includes(pool.partition.name));
-    if (mine + request.gpus > perUser) return `${name}: per-user limit ${perUser}, you run ${mine}`;
+    if (mine + asked > perUser) return `${name}: per-user limit ${perUser}, you run ${mine}${note}`;
   }
   const overall = profile?.maxGpusPerUser ?? null;
   if (overall === null || pool.kind !== "gpu") return null;
   const gpuPartitions = new Set(profile?.gpus.flatMap((g) => (g.kind === "gpu" ? [g.partition] : [])));
   const mine = userGpus(state, null, (partitions) => partitions.some((p) => gpuPartitions.has(p)));
-  if (mine + request.gpus <= overall) return null;
-  return `${name}: at most ${overall} GPUs per user across the GPU partitions, you run ${mine}`;
+  if (mine + asked <= overall) return null;
+  return `${name}: at most ${overall} GPUs per user across the GPU partitions, you run ${mine}${note}`;
+}
+
+/** The GPUs a request adds to the user's count: every part's, for a lease of parts (and words saying so). */
+function askedOfLimits(request: AllocRequest): { asked: number; note: string } {
+  const parts = request.parts ?? 1;
+  const asked = request.gpus * parts;
+  return { asked, note: parts > 1 ? `, and ${parts} parts of ${request.gpus} ask ${asked}` : "" };
 }
 
 function userGpus(state: ClusterState, gpuType: string | null, inScope: (partitions: string[]) => boolean): number {

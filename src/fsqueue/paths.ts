@@ -51,6 +51,8 @@ export interface LeasePaths {
   alloc: string;
   /** The lease's failures in a row and its pause, if it paused (lease/retry.ts). */
   retryFile: string;
+  /** Held while retry.json is read and replaced (`updateRetry`): supervisors of one lease may write it at once. */
+  retryLock: string;
   /** What the lease's supervisor did and when, one JSON line per act (lease/journal.ts). */
   supervisionLog: string;
   /** One marker per notification sent of the lease, created exclusively by its sender (once.ts). */
@@ -86,6 +88,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     segments: join(dir, "segments"),
     alloc: join(dir, "alloc"),
     retryFile: join(dir, "retry.json"),
+    retryLock: join(dir, "retry.json.lock"),
     supervisionLog: join(dir, "supervision.jsonl"),
     notified: join(dir, "notified"),
     notes: join(dir, "notes"),

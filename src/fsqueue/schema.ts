@@ -259,6 +259,11 @@ export const SlurmRequestSchema = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name")
     .nullable()
     .optional(),
+  /**
+   * How many independent Slurm jobs hold the lease at once (`--parts`), each of the shape above, with its own
+   * segments (segment n is part n % parts); absent: 1.
+   */
+  parts: z.number().int().min(1).optional(),
 });
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 

@@ -6,6 +6,8 @@ export * from "./bad-lease.ts";
 export * from "./env.ts";
 export * from "./journal.ts";
 export * from "./local.ts";
+export * from "./part-view.ts";
+export * from "./parts.ts";
 export * from "./phase.ts";
 export * from "./race/claim.ts";
 export * from "./race/files.ts";

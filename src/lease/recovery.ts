@@ -1,11 +1,15 @@
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { isFinished, type JobStateKind } from "../slurm/index.ts";
 import { planReplacement, type SegmentPlan } from "./renewal.ts";
-import { NO_FAILURES, type Retry, retryStep, withFailure } from "./retry.ts";
+import { clearedFailures, type Failure, ofPart, type Retry, retryStep, withFailure } from "./retry.ts";
 
-/** What a look at a Slurm lease knows of it: its records, and Slurm's word on each of its jobs. */
+/**
+ * What a look at a Slurm lease knows of it: its records, and Slurm's word on each of its jobs. In a lease of
+ * parts a look is about one part (`part`): `segments` and `holding` are then that part's, and it has no race.
+ */
 export interface RecoveryFacts {
   lease: SlurmLease;
+  part?: number;
   segments: readonly Segment[];
   /** Slurm's state of a job of the lease; null when Slurm no longer knows it. */
   stateOf: (jobId: string) => JobStateKind | null;
@@ -28,30 +32,27 @@ export type Recovery = { retry: Retry } & (
 );
 
 /**
- * The one recovery function (pueue's model): from what a look sees, what to do about a lease of which nothing
- * is alive though time is left. A race that ended with no winner is run again as a new attempt (decided anew:
- * the cluster has changed); a segment that died early is replaced in the winner's shape. Each such failure is
- * counted once, and the retry record decides whether to act now, wait out the backoff, or stay paused. A job
- * that holds its GPUs clears the record: the failures are no longer in a row.
+ * The one recovery function (pueue's model): from what a look sees, what to do about a lease (or a part of it) of
+ * which nothing is alive though time is left. A race that ended with no winner is run again as a new attempt
+ * (decided anew: the cluster has changed); a segment that died early is replaced in the winner's shape, as the
+ * next of its part. Each such failure is counted once, and the retry record decides whether to act now, wait out
+ * the backoff, or stay paused. A job that holds its GPUs clears the record (the part's failures, in a lease of
+ * parts): the failures are no longer in a row.
  */
 export function planRecovery(f: RecoveryFacts): Recovery {
   if (f.lease.state !== "active") return { kind: "none", retry: f.retry };
-  if (f.holding) return { kind: "none", retry: cleared(f.retry) };
+  if (f.holding) return { kind: "none", retry: clearedFailures(f.retry, f.part) };
   const failed = whatFailed(f);
   if (!failed) return { kind: "none", retry: f.retry };
-  const retry = withFailure(f.retry, failed.failure, f.now);
-  const step = retryStep(retry, Math.floor(f.now.getTime() / 1000));
+  const retry = withFailure(f.retry, ofPart(failed.failure, f.part), f.now);
+  const step = retryStep(retry, Math.floor(f.now.getTime() / 1000), f.part);
   if (step.kind !== "try") return { kind: step.kind, retry };
   return { ...failed.remedy, retry };
 }
 
-function cleared(retry: Retry): Retry {
-  return retry.failures.length === 0 && retry.paused === null ? retry : NO_FAILURES;
-}
-
 type Remedy = { kind: "race"; attempt: number } | ({ kind: "replace" } & SegmentPlan);
 
-function whatFailed(f: RecoveryFacts): { failure: { key: string; what: string }; remedy: Remedy } | null {
+function whatFailed(f: RecoveryFacts): { failure: Failure; remedy: Remedy } | null {
   const last = f.segments.at(-1);
   if (!last) {
     if (!f.race || f.race.over === null) return null;

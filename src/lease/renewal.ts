@@ -2,6 +2,7 @@ import { MIN_SEGMENT_SECONDS } from "../allocator/reservations.ts";
 import type { ReservationNote, Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
 import { holdsAllocation } from "../slurm/parse/job-state.ts";
 import type { JobStatus } from "../slurm/queries/job-status.ts";
+import { nextInPart, partSegments, partsOf } from "./parts.ts";
 
 /** What to submit for one segment; `segmentSbatchArgs` turns it into sbatch flags. */
 export interface SegmentPlan {
@@ -105,7 +106,8 @@ export interface SegmentClock {
  * Whether the segment of job `afterJobId` should be followed by another, how long that one may be, and when it
  * may start: `chain` runs it after this one (afterany); `overlap` lets it start `overlapSeconds` before this
  * one ends (adaptiveOverlapSeconds: longer when the lease's segments waited longer in the queue), and the new runners take the inbox over while the old ones drain. Idempotent: the segment after
- * `afterJobId` is planned once, whoever asks again.
+ * `afterJobId` is planned once, whoever asks again. In a lease of parts, the segment after it is the next of its
+ * part (parts.ts), planned from that part's segments alone: each part has the lease's whole time.
  */
 export function planRenewal(
   lease: SlurmLease,
@@ -116,14 +118,15 @@ export function planRenewal(
   if (lease.state !== "active") return { kind: "stop", why: "the lease was released" };
   const current = segments.find((s) => s.jobId === afterJobId);
   if (!current) return { kind: "stop", why: `job ${afterJobId} is not a segment of lease ${lease.id}` };
-  if (segments.some((s) => s.n === current.n + 1)) return { kind: "stop", why: `segment ${current.n + 1} exists` };
-  const n = current.n + 1;
-  if (lease.request.renewal === "chain") return renewing(nextSegment(lease, segments, { n, after: current.jobId }));
-  const waits = queueWaits(segments, { jobId: current.jobId, startEpoch: clock.nowEpoch });
+  const n = nextInPart(current.n, partsOf(lease));
+  if (segments.some((s) => s.n === n)) return { kind: "stop", why: `segment ${n} exists` };
+  const part = partSegments(lease, segments, current.n);
+  if (lease.request.renewal === "chain") return renewing(nextSegment(lease, part, { n, after: current.jobId }));
+  const waits = queueWaits(part, { jobId: current.jobId, startEpoch: clock.nowEpoch });
   const overlap = adaptiveOverlapSeconds(lease.request, waits);
   const ahead = Math.min(overlap, Math.max(0, clock.endsAtEpoch - clock.nowEpoch));
   const beginAt = Math.max(clock.nowEpoch, clock.endsAtEpoch - ahead);
-  return renewing(nextSegment(lease, segments, { n, beginAt, overlapSeconds: ahead }));
+  return renewing(nextSegment(lease, part, { n, beginAt, overlapSeconds: ahead }));
 }
 
 function renewing(next: SegmentPlan | Stop): RenewalPlan {
@@ -131,7 +134,7 @@ function renewing(next: SegmentPlan | Stop): RenewalPlan {
 }
 
 /**
- * Segment `n` after `segments`, which covers its walltime less its overlap: the segment length, or what is left
+ * Segment `n` after `segments` (those of its part), which covers its walltime less its overlap: the segment length, or what is left
  * when that is less; it renews when time is left after it. No dependency, begin time or overlap unless given.
  */
 function nextSegment(
@@ -148,9 +151,10 @@ function nextSegment(
 }
 
 /**
- * A lease whose segments have all ended early (the job was cancelled or its node failed, or the segment could
- * not renew itself) while time is left: the next segment, without a dependency, so the lease goes on. `alive`
- * says whether Slurm still holds a job (pending or running). Nothing when a segment is still alive.
+ * A lease (or one part of it: `segments` are then that part's) whose segments have all ended early (the job was
+ * cancelled or its node failed, or the segment could not renew itself) while time is left: the next segment,
+ * without a dependency, so the lease goes on. `alive` says whether Slurm still holds a job (pending or running).
+ * Nothing when a segment is still alive.
  */
 export function planReplacement(
   lease: SlurmLease,
@@ -161,21 +165,19 @@ export function planReplacement(
   const last = segments.at(-1);
   if (!last) return { kind: "stop", why: "the lease has no segment yet" };
   if (segments.some((s) => alive(s.jobId))) return { kind: "stop", why: "a segment is queued or running" };
-  const next = nextSegment(lease, segments, { n: last.n + 1 });
+  const next = nextSegment(lease, segments, { n: nextInPart(last.n, partsOf(lease)) });
   return "why" in next ? next : { kind: "replace", ...next };
 }
 
 /**
- * The first segment: the segment length (or `segmentSeconds`: the winning strategy's walltime, when a reservation
- * cut it shorter), or the whole lease when that is shorter; it renews if time is left.
+ * A first segment: the segment length (or `segmentSeconds`: the winning strategy's walltime, when a reservation
+ * cut it shorter), or the whole lease when that is shorter; it renews if time is left. `n`: 0, or in a lease of
+ * parts the part's number (each part's first segment).
  */
-export function planFirstSegment(
-  lease: SlurmLease,
-  segmentSeconds = lease.request.segmentSeconds,
-): SegmentPlan & { n: 0 } {
+export function planFirstSegment(lease: SlurmLease, segmentSeconds = lease.request.segmentSeconds, n = 0): SegmentPlan {
   const wallSeconds = Math.min(segmentSeconds, lease.request.totalSeconds);
   const renew = lease.request.totalSeconds - wallSeconds >= MIN_SEGMENT_SECONDS;
-  return { n: 0, wallSeconds, after: null, beginAt: null, overlapSeconds: 0, renew };
+  return { n, wallSeconds, after: null, beginAt: null, overlapSeconds: 0, renew };
 }
 
 /** The lease with `addSeconds` more in all: only the total changes, so segments already asked stay as they are. */
@@ -184,7 +186,8 @@ export function extendLease(lease: SlurmLease, addSeconds: number): SlurmLease {
 }
 
 /**
- * Whether the last segment's script asks for a successor when it starts. Not stored: every planner decides it
+ * Whether the last segment's script (of the lease, or of one part when `segments` are that part's) asks for a
+ * successor when it starts. Not stored: every planner decides it
  * as "time is left after what the segments asked so far cover", and the total only ever grows, so the same
  * sum over the lease as it stands gives the answer those planners gave.
  */
@@ -199,7 +202,7 @@ export type ExtensionPlan = { kind: "submit"; segment: SegmentPlan } | { kind: "
  * successor from the new total by itself. One that does not (it was to be the last) is followed now by the
  * next segment, chained after it whatever the lease's policy (the extension does not know when it ends); when
  * its job has ended already, that segment starts the lease again instead, since Slurm refuses a dependency on
- * a job it has forgotten.
+ * a job it has forgotten. In a lease of parts, `segments` are one part's: each part is extended alike.
  */
 export function planExtension(
   lease: SlurmLease,
@@ -216,7 +219,7 @@ export function planExtension(
     return { kind: "none", why: `segment ${last.n} submits the next segment itself` };
   }
   const after = lastJobEnded ? null : last.jobId;
-  const next = nextSegment(extendLease(lease, addSeconds), segments, { n: last.n + 1, after });
+  const next = nextSegment(extendLease(lease, addSeconds), segments, { n: nextInPart(last.n, partsOf(lease)), after });
   if ("why" in next) {
     return {
       kind: "none",
@@ -229,7 +232,8 @@ export function planExtension(
 /**
  * Overlap renewal queues the next segment to begin shortly before its predecessor's end. When no segment job
  * runs any more (the one before ended early: scancel, a failed node) while that successor still waits for its
- * begin time, the wait holds up the lease for nothing: the job to begin now, if any.
+ * begin time, the wait holds up the lease for nothing: the job to begin now, if any. `jobs`: the lease's, or in
+ * a lease of parts one part's (another part running does not hold this one's GPUs).
  */
 export function segmentToBeginNow(jobs: readonly Pick<JobStatus, "jobId" | "state" | "reason">[]): string | null {
   const running = jobs.some((j) => j.state !== null && holdsAllocation(j.state.kind));

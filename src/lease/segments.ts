@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
@@ -13,7 +13,8 @@ import {
   writeRecordAtomic,
 } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
-import { runQuery, sbatchSubmit } from "../slurm/index.ts";
+import { runQuery, sbatchSubmit, scancelJobs, squeueJobs } from "../slurm/index.ts";
+import { partsOf, previousInPart } from "./parts.ts";
 import type { SegmentPlan } from "./renewal.ts";
 import { renderSegmentScript } from "./script.ts";
 import { submitWatchdog, type Watchdog, watchdogFiles } from "./watchdog.ts";
@@ -63,7 +64,7 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     output: slot?.output ?? segmentFile(p, plan.n, "out"),
     race: slot ? { attempt: slot.attempt, rank: slot.rank } : null,
     renew: plan.renew,
-    takeOverFrom: lease.request.renewal === "overlap" && plan.n > 0 ? plan.n - 1 : null,
+    takeOverFrom: lease.request.renewal === "overlap" ? previousInPart(plan.n, partsOf(lease)) : null,
     idleReleaseSeconds: r.idleReleaseSeconds ?? null,
   });
 }
@@ -71,6 +72,37 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
 /** Every job of a segment has this name, the racers of segment 0 included: `squeue -n` finds them all. */
 export function segmentJobName(lease: string, n: number): string {
   return `rv-${lease}-${n}`;
+}
+
+/**
+ * The jobs of a lease's segments among `jobs` (by their name, whatever the segment's number: one sbatch accepted
+ * as its call failed, a part's renewal), with those on record; each once.
+ */
+export function segmentJobIdsOf(
+  lease: string,
+  jobs: readonly { jobId: string; name: string | null }[],
+  recorded: readonly string[],
+): string[] {
+  const named = jobs.filter((j) => j.name !== null && segmentNumberOf(lease, j.name) !== null).map((j) => j.jobId);
+  return [...new Set([...recorded, ...named])];
+}
+
+function segmentNumberOf(lease: string, name: string): number | null {
+  const prefix = segmentJobName(lease, 0).slice(0, -1);
+  const rest = name.startsWith(prefix) ? name.slice(prefix.length) : "";
+  return /^\d+$/.test(rest) ? Number(rest) : null;
+}
+
+/** Cancels every job of the lease's segments Slurm still holds for `user` (segmentJobIdsOf), `recorded` too. */
+export async function cancelSegmentJobs(
+  remote: Remote,
+  lease: string,
+  user: string,
+  recorded: readonly string[],
+): Promise<void> {
+  const mine = await runQuery(remote, squeueJobs({ user }));
+  const ids = segmentJobIdsOf(lease, mine.records, recorded);
+  if (ids.length > 0) await runQuery(remote, scancelJobs(ids));
 }
 
 /**
@@ -142,6 +174,18 @@ export async function submitSegment(
     watchdogFiles(p, { segment: plan.n }),
   );
   return watchSegment(p, segment.n, watchdog);
+}
+
+/**
+ * Takes back segments just submitted, when what submitted them is all or none and failed after them: their
+ * watchdogs (listed first: a segment's cancellation would wake its own) and jobs are cancelled, and their records
+ * removed, so that no supervisor counts them as segments that ended early.
+ */
+export async function withdrawSegments(remote: Remote, p: LeasePaths, segments: readonly Segment[]): Promise<void> {
+  const watchdogs = segments.flatMap((s) => (s.watchdog && "jobId" in s.watchdog ? [s.watchdog.jobId] : []));
+  const ids = [...watchdogs, ...segments.map((s) => s.jobId)];
+  if (ids.length > 0) await runQuery(remote, scancelJobs(ids));
+  for (const s of segments) rmSync(segmentFile(p, s.n, "json"), { force: true });
 }
 
 /**

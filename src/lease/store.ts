@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   readRecord,
   updateLeaseRecord,
+  withFileLock,
   writeRecordAtomic,
 } from "../fsqueue/index.ts";
 import { type BadLease, badLeaseError, type OnBadLease } from "./bad-lease.ts";
@@ -83,7 +84,16 @@ export function readRetry(p: LeasePaths): Retry {
 }
 
 export function writeRetry(p: LeasePaths, retry: Retry): void {
-  writeRecordAtomic(p.tmp, p.retryFile, retry);
+  updateRetry(p, () => retry);
+}
+
+/** Changes retry.json as it is now, under its lock (as lease.json is changed); returns the record written. */
+export function updateRetry(p: LeasePaths, change: (current: Retry) => Retry): Retry {
+  return withFileLock(p.retryLock, () => {
+    const next = change(readRetry(p));
+    writeRecordAtomic(p.tmp, p.retryFile, next);
+    return next;
+  });
 }
 
 export function newLocalLease(

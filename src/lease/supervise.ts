@@ -22,7 +22,8 @@ import {
 } from "../slurm/index.ts";
 import type { LeaseEnv } from "./env.ts";
 import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
-import { type LeasePhase, LeasePhaseSchema, leasePhase, timeLeftSeconds } from "./phase.ts";
+import { partNumbers, partsOf, previousInPart, segmentsOfPart } from "./parts.ts";
+import { type LeasePhase, LeasePhaseSchema, leasePhase, type Refusals, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
 import { cancelLosers } from "./race/losers.ts";
 import { decideOnCluster, type RacerView, racersOf, startRace } from "./race/start.ts";
@@ -30,9 +31,9 @@ import { readClaim, readLatestRace } from "./race/store.ts";
 import { recordEndedWinner } from "./race/win.ts";
 import { planRecovery, type Recovery } from "./recovery.ts";
 import { type SegmentPlan, segmentToBeginNow } from "./renewal.ts";
-import { type Retry, retryStep, withFailure } from "./retry.ts";
+import { type Failure, mergedRetry, ofPart, type Retry, type RetryStep, retryStep, withFailure } from "./retry.ts";
 import { readSegments, submitSegment, writeSegment } from "./segments.ts";
-import { readLease, readRetry, requireLease, writeRetry } from "./store.ts";
+import { readLease, readRetry, requireLease, updateRetry } from "./store.ts";
 import { giveTurnBack, takeRaceTurn, takeSegmentTurn } from "./turn.ts";
 import { fitSegmentToSite, readSegmentSite } from "./walltime.ts";
 import { cancelWatchdogs } from "./watchdog.ts";
@@ -69,6 +70,11 @@ export const SlurmLeaseLookSchema = z.object({
   alloc: RaceFilesSchema.nullable(),
   /** What the lease's supervisor is yet to do (a reader's look); null when nothing. */
   due: DueSchema.nullable(),
+  /**
+   * A lease of parts with a part that waits out its backoff while others run (its phase says running): when that
+   * part may be tried again, epoch seconds, so that its supervisor leaves a wake-up; absent: none waits.
+   */
+  partRetryAtEpoch: z.number().optional(),
   /** The supervisor's newest acts, oldest first (lease/journal.ts). */
   supervision: z.array(SupervisionEntrySchema),
 });
@@ -161,7 +167,7 @@ async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Super
     job: status(segment.jobId),
   }));
   if (lease.state === "released") await cleanUpReleased(env, lease, views, steps);
-  else await beginSuccessorNow(env, views, steps);
+  else for (const part of partViews(lease, views)) await beginSuccessorNow(env, part, steps);
   const recovered = await recover(env, lease, { race, rows, views, status }, steps);
   const [allSegments, allJobs] = [recovered.views.map((v) => v.segment), recovered.views.map((v) => v.job)];
   const nowEpoch = Math.floor(env.now().getTime() / 1000);
@@ -175,9 +181,13 @@ async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Super
     segments: recovered.views,
     race: recovered.rows,
     alloc: alloc ? readRaceFiles(p) : null,
-    phase: retryPhase(phase, recovered.retry, nowEpoch),
+    phase: retryPhase(phase, recovered.retry, nowEpoch, {
+      of: partsOf(lease),
+      idle: somePartIdle(recovered.views, partsOf(lease)),
+    }),
     timeLeftSeconds: timeLeftSeconds(lease, allSegments, allJobs, nowEpoch),
     due: steps.due.length > 0 ? { acts: steps.due, sinceEpoch: lastEndEpoch(jobsSeen) } : null,
+    ...(recovered.partRetryAt !== null && { partRetryAtEpoch: recovered.partRetryAt }),
     supervision: readJournal(p),
   };
 }
@@ -251,14 +261,39 @@ function racePhase(rows: readonly RaceRow[]): LeasePhase {
     : { kind: "failed", why: standing.why };
 }
 
-/** A failed lease is retrying after a backoff, or paused, when its retry record says so. */
-function retryPhase(phase: LeasePhase, retry: Retry, nowEpoch: number): LeasePhase {
+/**
+ * A failed lease is retrying after a backoff (in a lease of parts, the part whose backoff ends first), or paused,
+ * when its retry record says so. A lease of parts that runs on while a part with nothing alive is paused says so.
+ */
+export function retryPhase(phase: LeasePhase, retry: Retry, nowEpoch: number, parts: PartsIdle): LeasePhase {
+  if (retry.paused && parts.idle && "parts" in phase && phase.parts) return { ...phase, paused: retry.paused.why };
   if (phase.kind !== "failed") return phase;
-  const step = retryStep(retry, nowEpoch);
+  const step = firstStep(retry, nowEpoch, parts.of);
   if (step.kind === "paused") return { kind: "paused", why: step.why };
   if (step.kind === "wait")
     return { kind: "retrying", untilEpoch: step.untilEpoch, failures: step.failures, why: step.why };
   return phase;
+}
+
+/** How many parts a lease has, and whether one of them has nothing alive. */
+export interface PartsIdle {
+  of: number;
+  idle: boolean;
+}
+
+/** The lease's retry step; in a lease of parts, a pause, else the wait that ends first, else try. */
+function firstStep(retry: Retry, nowEpoch: number, parts: number): RetryStep {
+  if (parts === 1) return retryStep(retry, nowEpoch);
+  const steps = partNumbers(parts).map((part) => retryStep(retry, nowEpoch, part));
+  const waits = steps.flatMap((s) => (s.kind === "wait" ? [s] : []));
+  const first = waits.sort((a, b) => a.untilEpoch - b.untilEpoch)[0];
+  return steps.find((s) => s.kind === "paused") ?? first ?? { kind: "try" };
+}
+
+/** Whether a part of the lease has no job queued or running (its segments all ended, or none was submitted). */
+function somePartIdle(views: readonly SegmentView[], parts: number): boolean {
+  const alive = (v: SegmentView) => v.job.state !== null && !isFinished(v.job.state.kind);
+  return partNumbers(parts).some((part) => !viewsOfPart(views, part, parts).some(alive));
 }
 
 interface Seen {
@@ -268,46 +303,125 @@ interface Seen {
   status: (jobId: string) => JobStatus;
 }
 
-interface Recovered {
+export interface Recovered {
   rows: RaceRow[] | null;
   views: SegmentView[];
-  /** Slurm's refusal of the segment that was to replace dead ones. */
-  refused: string | null;
+  /** Slurm's refusal of the segment that was to replace dead ones, by part. */
+  refused: Refusals;
   retry: Retry;
+  /** The earliest a part of a lease of parts that waits out its backoff may be tried again; null: none waits. */
+  partRetryAt: number | null;
+}
+
+/** The views of each part of the lease (one part, all of them, for a lease without parts). */
+function partViews(lease: SlurmLease, views: readonly SegmentView[]): SegmentView[][] {
+  const parts = partsOf(lease);
+  return partNumbers(parts).map((part) => viewsOfPart(views, part, parts));
+}
+
+function viewsOfPart(views: readonly SegmentView[], part: number, parts: number): SegmentView[] {
+  return segmentsOfPart(views, (v) => v.segment.n, part, parts);
 }
 
 /**
- * Acts on planRecovery: a new race, or a replacement segment; the retry record is written when it changed,
- * with one more failure when Slurm refused what was submitted. A reader only notes the act as due.
+ * Acts on planRecovery, for each part of the lease in turn (the whole lease when it has no parts): a new race, or
+ * a replacement segment; the retry record is written when it changed, with one more failure when Slurm refused
+ * what was submitted. A reader only notes the act as due.
  */
 async function recover(env: LeaseEnv, lease: SlurmLease, seen: Seen, steps: Steps): Promise<Recovered> {
   const p = leasePaths(env.root, lease.id);
   const before = readRetry(p);
+  const parts = partsOf(lease);
+  let recovered: Recovered = { rows: seen.rows, views: seen.views, refused: {}, retry: before, partRetryAt: null };
+  for (const part of partNumbers(parts)) {
+    const views = viewsOfPart(recovered.views, part, parts);
+    const partSeen = { ...seen, rows: recovered.rows, views, part: parts > 1 ? part : undefined };
+    const done = await recoverPart(env, lease, partSeen, recovered.retry, steps);
+    recovered = withPartRecovered(recovered, views, done);
+  }
+  // A look only reads: its own clock would stamp the failures it sees, which the supervisor alone records.
+  if (!steps.supervisor) return recovered;
+  if (recovered.retry === before) return recovered;
+  // Another supervisor may have written the record since it was read: this pass's changes are merged into it.
+  const retry = updateRetry(p, (current) => mergedRetry(current, before, recovered.retry));
+  if (retry.paused && !before.paused)
+    steps.note(`paused: ${retry.paused.why}; rv lease resume ${lease.id} tries again`);
+  return { ...recovered, retry };
+}
+
+/** The lease's recovery so far with one more part's: its views in place of the part's old ones, in segment order. */
+export function withPartRecovered(so: Recovered, old: readonly SegmentView[], done: Recovered): Recovered {
+  const others = so.views.filter((v) => !old.includes(v));
+  return {
+    rows: done.rows,
+    views: [...others, ...done.views].sort((a, b) => a.segment.n - b.segment.n),
+    refused: { ...so.refused, ...done.refused },
+    retry: done.retry,
+    partRetryAt: earliest(so.partRetryAt, done.partRetryAt),
+  };
+}
+
+/** `seen` of one part of a lease of parts (`part`), or of a whole lease without parts. */
+type PartSeen = Seen & { part: number | undefined };
+
+async function recoverPart(
+  env: LeaseEnv,
+  lease: SlurmLease,
+  seen: PartSeen,
+  before: Retry,
+  steps: Steps,
+): Promise<Recovered> {
   const now = env.now();
+  // A racer holds the lease's GPUs too, before it is on record as segment 0; a lease of parts has no race.
+  const racers = seen.part === undefined ? raceJobIds(seen.race).map(seen.status) : [];
   const plan = planRecovery({
     lease,
+    ...(seen.part !== undefined && { part: seen.part }),
     segments: seen.views.map((v) => v.segment),
     stateOf: (jobId) => seen.status(jobId).state?.kind ?? null,
     endOf: (jobId) => endOf(seen.status(jobId)),
-    holding: [...seen.views.map((v) => v.job), ...raceJobIds(seen.race).map(seen.status)].some(
+    holding: [...seen.views.map((v) => v.job), ...racers].some(
       (j) => j.state !== null && holdsAllocation(j.state.kind),
     ),
-    race: seen.race && seen.rows ? { attempt: seen.race.attempt, over: over(seen.rows) } : null,
+    race:
+      seen.part === undefined && seen.race && seen.rows ? { attempt: seen.race.attempt, over: over(seen.rows) } : null,
     retry: before,
     now,
   });
-  const unchanged = { rows: seen.rows, views: seen.views, refused: null, retry: plan.retry };
   if (!steps.supervisor) {
     if (plan.kind === "race") steps.due.push(`race again (attempt ${plan.attempt})`);
     if (plan.kind === "replace") steps.due.push(`submit segment ${plan.n} to replace the segments that ended`);
-    return unchanged;
+    const partRetryAt = partRetryAtEpoch(plan.retry, now, seen.part);
+    return { rows: seen.rows, views: seen.views, refused: {}, retry: plan.retry, partRetryAt };
   }
   const acted = await act(env, lease, seen, plan, steps);
-  const retry = acted.failure ? withFailure(plan.retry, acted.failure, now) : plan.retry;
-  if (retry !== before) writeRetry(p, retry);
-  if (retry.paused && !before.paused)
-    steps.note(`paused: ${retry.paused.why}; rv lease resume ${lease.id} tries again`);
-  return { rows: acted.rows, views: acted.views, refused: acted.refused, retry };
+  const retry = afterActing(plan.retry, acted.failure, seen.part, now);
+  return {
+    rows: acted.rows,
+    views: acted.views,
+    refused: acted.refused === null ? {} : { [seen.part ?? 0]: acted.refused },
+    retry,
+    partRetryAt: partRetryAtEpoch(retry, now, seen.part),
+  };
+}
+
+/** The retry record after an act: one more failure of the part acted for when Slurm refused what it submitted. */
+export function afterActing(retry: Retry, failure: Failure | null, part: number | undefined, now: Date): Retry {
+  return failure ? withFailure(retry, ofPart(failure, part), now) : retry;
+}
+
+/**
+ * When a part of a lease of parts that waits out its backoff may be tried again, epoch seconds, from the record
+ * as it stands after the part's act (a refusal counted); null for a lease without parts, or a part that waits not.
+ */
+export function partRetryAtEpoch(retry: Retry, now: Date, part: number | undefined): number | null {
+  if (part === undefined) return null;
+  const step = retryStep(retry, Math.floor(now.getTime() / 1000), part);
+  return step.kind === "wait" ? step.untilEpoch : null;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 function over(rows: readonly RaceRow[]): string | null {
@@ -321,7 +435,7 @@ async function act(
   seen: Seen,
   plan: Recovery,
   steps: Steps,
-): Promise<Omit<Recovered, "retry"> & { failure: { key: string; what: string } | null }> {
+): Promise<Pick<Recovered, "rows" | "views"> & { refused: string | null; failure: Failure | null }> {
   const unchanged = { rows: seen.rows, views: seen.views, refused: null, failure: null };
   if (plan.kind === "race" && seen.race) {
     const rows = await raceAgain(env, lease, seen.race, plan.attempt);
@@ -388,7 +502,7 @@ async function replaceSegment(
   const p = leasePaths(env.root, lease.id);
   const turn = takeSegmentTurn(p, plan.n, env.now());
   if (turn === null) return null;
-  const by = `rv on ${env.host}, replacing segment ${plan.n - 1} that ended early`;
+  const by = `rv on ${env.host}, replacing segment ${previousInPart(plan.n, partsOf(lease))} that ended early`;
   try {
     const nowEpoch = Math.floor(env.now().getTime() / 1000);
     const site = await readSegmentSite(env.remote, lease.request.partition);
@@ -464,11 +578,13 @@ async function cleanUpReleased(env: LeaseEnv, lease: SlurmLease, views: readonly
 
 /**
  * Seconds from one segment's end to the next one's start, as Slurm recorded them: a gap when positive, an
- * overlap when negative; null while not known.
+ * overlap when negative; null while not known. One for each segment after the first; in a lease of `parts`, from
+ * the segment before it in its part (null for a part's first).
  */
-export function renewalSeconds(segments: readonly SegmentView[]): (number | null)[] {
-  return segments.slice(1).map((next, i) => {
-    const prev = segments[i];
+export function renewalSeconds(segments: readonly SegmentView[], parts = 1): (number | null)[] {
+  return segments.slice(1).map((next) => {
+    const before = previousInPart(next.segment.n, parts);
+    const prev = segments.find((s) => s.segment.n === before);
     const end = prev?.job.end?.kind === "at" && prev.segment.ended ? prev.job.end.epoch : null;
     const start = next.job.start?.kind === "at" && next.job.state?.kind !== "pending" ? next.job.start.epoch : null;
     return end !== null && start !== null ? start - end : null;

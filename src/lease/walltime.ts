@@ -8,6 +8,7 @@ import {
   scontrolPartitions,
   scontrolReservations,
 } from "../slurm/index.ts";
+import { partSegments } from "./parts.ts";
 import { coveredSeconds, type SegmentClock, type SegmentPlan } from "./renewal.ts";
 
 /**
@@ -37,7 +38,7 @@ export async function readSegmentSite(remote: Remote, partition: string): Promis
  * lease's own, finite, segment length); ending before the next reservation on the partition's nodes, or, when
  * no useful segment fits before it, beginning once it is over (`--begin`). It would start when the segment
  * before ends (chain, with `clock.endsAtEpoch` that end), at its begin time (overlap), or now (a replacement).
- * Whether it renews follows from its walltime, as in planRenewal. The nodes are the partition's: a reservation
+ * Whether it renews follows from its walltime, as in planRenewal (over the segments of its part). The nodes are the partition's: a reservation
  * on nodes of it that lack the lease's GPUs may shorten a segment for nothing, never let one run into it.
  */
 export function fitSegmentToSite(
@@ -62,7 +63,7 @@ export function fitSegmentToSite(
   const start = fit?.startEpoch ?? planned;
   // held back past its planned start, it runs beside the segment before for less time, or not at all
   const overlapSeconds = Math.min(plan.overlapSeconds, Math.max(0, clock.endsAtEpoch - start));
-  const left = lease.request.totalSeconds - coveredSeconds(segments);
+  const left = lease.request.totalSeconds - coveredSeconds(partSegments(lease, segments, plan.n));
   const wallSeconds = Math.min(fit?.wallSeconds ?? capped, left + overlapSeconds);
   return {
     ...plan,

@@ -89,7 +89,7 @@ export type { ForwardTarget } from "./forward.ts";
 export type { LeaseExtendResult } from "./lease-extend.ts";
 export type { LeaseRow } from "./lease-list.ts";
 export type { LeaseShow } from "./lease-show.ts";
-export type { LeaseUpPolicy } from "./lease-up.ts";
+export type { LeaseUpPolicy, PartJob } from "./lease-up.ts";
 export { LogFollowedSchema } from "./logs.ts";
 export type { NotifyView } from "./notify.ts";
 export * from "./op.ts";

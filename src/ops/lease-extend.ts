@@ -1,8 +1,27 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
-import { type Lease, leasePaths, SegmentSchema, type SlurmLease, SlurmLeaseSchema } from "../fsqueue/index.ts";
-import { extendLease, planExtension, readSegments, requireLease, submitSegment, updateLease } from "../lease/index.ts";
-import { isFinished, type JobStatus, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
+import {
+  type Lease,
+  leasePaths,
+  type Segment,
+  SegmentSchema,
+  type SlurmLease,
+  SlurmLeaseSchema,
+} from "../fsqueue/index.ts";
+import {
+  type ExtensionPlan,
+  extendLease,
+  partNumbers,
+  partsOf,
+  planExtension,
+  readSegments,
+  requireLease,
+  segmentsOfPart,
+  submitSegment,
+  updateLease,
+  withdrawSegments,
+} from "../lease/index.ts";
+import { isFinished, type JobStatus, jobStatus } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 export const LeaseExtendResultSchema = z.object({
@@ -11,6 +30,8 @@ export const LeaseExtendResultSchema = z.object({
   addedSeconds: z.number(),
   /** The segment this extension submitted, when the last one was not going to renew; else null. */
   submitted: SegmentSchema.nullable(),
+  /** A lease of parts: the segments submitted for its other parts, each extended alike. */
+  alsoSubmitted: z.array(SegmentSchema).default([]),
   /** Why nothing was submitted (null when something was). */
   why: z.string().nullable(),
 });
@@ -31,23 +52,52 @@ export const leaseExtendOp = defineOp({
 async function extend(env: OpEnv, args: { lease: string; addSeconds: number }): Promise<LeaseExtendResult> {
   const { root } = env;
   const before = requireActiveSlurmLease(requireLease(root, args.lease));
-  const segments = readSegments(leasePaths(root, before.id));
-  const last = segments.at(-1);
-  const [lastJob] = last ? await jobStatus(env.remote, [last.jobId]) : [];
-  const plan = planExtension(before, args.addSeconds, segments, hasEnded(lastJob));
-  const submitted =
-    plan.kind === "submit"
-      ? await submitSegment(env.remote, root, extendLease(before, args.addSeconds), plan.segment, by(env), env.now())
-      : null;
+  const plans = await planParts(env, before, args.addSeconds);
+  const all = await submitAllOrNone(env, extendLease(before, args.addSeconds), plans);
+  const [submitted = null, ...alsoSubmitted] = all;
+  const plan = plans.find((p) => p.kind === "none") ?? plans[0];
   // Add to what is there now, under the lease's lock: a release while sbatch ran must win, and two extends add up.
   const after = updateLease(root, before.id, (current) =>
     current.kind === "slurm" && current.state === "active" ? extendLease(current, args.addSeconds) : undefined,
   );
   if (after.kind !== "slurm" || after.state !== "active") {
-    if (submitted) await runQuery(env.remote, scancelJobs([submitted.jobId]));
+    await withdrawSegments(env.remote, leasePaths(root, before.id), all);
     throw released(before.id);
   }
-  return { lease: after, addedSeconds: args.addSeconds, submitted, why: plan.kind === "none" ? plan.why : null };
+  const why = submitted === null && plan?.kind === "none" ? plan.why : null;
+  return { lease: after, addedSeconds: args.addSeconds, submitted, alsoSubmitted, why };
+}
+
+/**
+ * The segments the parts' plans ask for, all or none: when Slurm refuses one, those submitted before it are
+ * withdrawn, so that a failed extend leaves the lease as it was (the total unchanged, no part extended alone).
+ */
+async function submitAllOrNone(env: OpEnv, longer: SlurmLease, plans: readonly ExtensionPlan[]): Promise<Segment[]> {
+  const submitted: Segment[] = [];
+  try {
+    for (const plan of plans) {
+      if (plan.kind === "submit")
+        submitted.push(await submitSegment(env.remote, env.root, longer, plan.segment, by(env), env.now()));
+    }
+  } catch (error) {
+    await withdrawSegments(env.remote, leasePaths(env.root, longer.id), submitted);
+    throw error;
+  }
+  return submitted;
+}
+
+/** planExtension for each part of the lease (the lease itself, without parts), from its last job's state. */
+async function planParts(env: OpEnv, lease: SlurmLease, addSeconds: number): Promise<ExtensionPlan[]> {
+  const segments = readSegments(leasePaths(env.root, lease.id));
+  const parts = partsOf(lease);
+  const own = partNumbers(parts).map((part) => segmentsOfPart(segments, (s) => s.n, part, parts));
+  const lasts = own.flatMap((s) => s.at(-1)?.jobId ?? []);
+  const jobs = await jobStatus(env.remote, lasts);
+  return own.map((s) => {
+    const last = s.at(-1);
+    const job = jobs.find((j) => j.jobId === last?.jobId);
+    return planExtension(lease, addSeconds, s, hasEnded(job));
+  });
 }
 
 function requireActiveSlurmLease(lease: Lease): SlurmLease {

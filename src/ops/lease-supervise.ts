@@ -77,12 +77,24 @@ export async function superviseSettled(
   const stayUntil = env.now().getTime() + options.stayMs;
   for (;;) {
     const look = await superviseSlurmLease(env, id, supervisor, { alloc: options.alloc ?? false });
-    const phase = look.phase;
-    if (phase.kind !== "retrying") return told(env, look);
-    const untilMs = phase.untilEpoch * 1000;
-    if (untilMs > stayUntil) return leaveWakeUp(env, look, supervisor, phase.untilEpoch);
+    const untilEpoch = retryAtEpoch(look);
+    if (untilEpoch === null) return told(env, look);
+    const untilMs = untilEpoch * 1000;
+    if (untilMs > stayUntil) return leaveWakeUp(env, look, supervisor, untilEpoch);
     await pause(Math.min(WATCH_STEP_MS, Math.max(0, untilMs - env.now().getTime()) + 500), env.signal);
   }
+}
+
+/**
+ * When the lease, or a part of a lease of parts while the others run, is next tried after its backoff; null when
+ * nothing waits out one.
+ */
+export function retryAtEpoch(look: Pick<SlurmLeaseLook, "phase" | "partRetryAtEpoch">): number | null {
+  const times = [
+    ...(look.phase.kind === "retrying" ? [look.phase.untilEpoch] : []),
+    ...(look.partRetryAtEpoch === undefined ? [] : [look.partRetryAtEpoch]),
+  ];
+  return times.length > 0 ? Math.min(...times) : null;
 }
 
 /** A lease the supervisor finds over (expired, failed for good, released with nothing left running) is told once. */

@@ -1,25 +1,36 @@
 import { rmSync } from "node:fs";
 import { z } from "zod";
-import { AllocRequestSchema, type Decision, DecisionSchema } from "../allocator/index.ts";
+import { AllocRequestSchema, type Decision, DecisionSchema, type Strategy } from "../allocator/index.ts";
 import { SiteProfileSchema } from "../allocator/profile/schema.ts";
 import { RvError } from "../errors.ts";
 import {
   leasePaths,
   PROTOCOL_VERSION,
+  type Segment,
   type SlurmLease,
   SlurmLeaseSchema,
   SlurmRequestSchema,
 } from "../fsqueue/index.ts";
 import {
+  cancelSegmentJobs,
+  cancelWatchdogs,
   decideOnCluster,
   ensureRoot,
+  partAsk,
+  partNumbers,
+  partsOf,
+  planFirstSegment,
   type RacerView,
   RacerViewSchema,
   racersOf,
   readLease,
   refusals,
+  type SegmentPlan,
+  segmentSbatchArgs,
+  segmentScript,
   shapeLease,
   startRace,
+  submitSegment,
   type UnshapedLease,
   writeLease,
 } from "../lease/index.ts";
@@ -34,6 +45,7 @@ const LeaseUpInputSchema = z.object({
     overlapSeconds: true,
     idleReleaseSeconds: true,
     watchdogPartition: true,
+    parts: true,
   }),
   profile: SiteProfileSchema.nullable(),
   /** The deployed rv the segments run: the same build as the caller. */
@@ -43,18 +55,31 @@ const LeaseUpInputSchema = z.object({
 type LeaseUpArgs = z.output<typeof LeaseUpInputSchema>;
 export type LeaseUpPolicy = LeaseUpArgs["policy"];
 
+/** One part's first segment of a lease of parts: its script, and its job (null for a dry run). */
+const PartJobSchema = z.object({
+  segment: z.number(),
+  script: z.string(),
+  sbatchArgs: z.array(z.string()),
+  jobId: z.string().nullable(),
+});
+export type PartJob = z.infer<typeof PartJobSchema>;
+
 const LeaseUpResultSchema = z.object({
   lease: SlurmLeaseSchema,
   decision: DecisionSchema,
+  /** The race for segment 0; empty for a lease of parts, which does not race. */
   racers: z.array(RacerViewSchema),
+  /** A lease of parts: each part's first segment; empty otherwise. */
+  parts: z.array(PartJobSchema),
 });
 type LeaseUpResult = z.infer<typeof LeaseUpResultSchema>;
 
 /**
  * Creates a Slurm lease on the cluster: reads the cluster and probes the strategies (one round trip each),
  * ranks them, and submits the best few at once (DESIGN.md section 6). The race is decided on the cluster: the
- * first job to start claims the lease and cancels the others (`rv lease claim`). A dry run stops before
- * anything is written or submitted.
+ * first job to start claims the lease and cancels the others (`rv lease claim`). A lease of parts does not race:
+ * the allocator decides one part's shape, and every part's first segment is submitted in the best strategy's
+ * shape (docs/cluster.md, "Leases of parts"). A dry run stops before anything is written or submitted.
  */
 export const leaseUpOp = defineOp({
   name: "lease-up",
@@ -71,13 +96,58 @@ async function leaseUp(env: OpEnv, args: LeaseUpArgs): Promise<LeaseUpResult> {
     });
   }
   const unshaped = newLease(env, args);
-  const decision = await decideOnCluster(env, unshaped, args.ask, args.profile);
+  const parts = partsOf(unshaped);
+  const ask = parts > 1 ? partAsk(args.ask, parts) : args.ask;
+  const decision = await decideOnCluster(env, unshaped, ask, args.profile);
   const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
   if (!best) throw noStrategy(decision);
   const lease = shapeLease(unshaped, best.strategy);
+  if (parts > 1) return { lease, decision, racers: [], parts: await upInParts(env, lease, best.strategy, args.dryRun) };
   const racers = racersOf(root, unshaped, decision, 1);
-  if (args.dryRun) return { lease, decision, racers };
-  return { lease, decision, racers: await startFirstRace(env, lease, args, decision, racers) };
+  if (args.dryRun) return { lease, decision, racers, parts: [] };
+  return { lease, decision, racers: await startFirstRace(env, lease, args, decision, racers), parts: [] };
+}
+
+/** Each part's first segment in the best strategy's shape (numbered by its part), submitted unless a dry run. */
+async function upInParts(env: OpEnv, lease: SlurmLease, best: Strategy, dryRun: boolean): Promise<PartJob[]> {
+  const plans = partNumbers(partsOf(lease)).map((part) => planFirstSegment(lease, best.wallSeconds, part));
+  if (!dryRun) return submitParts(env, lease, plans);
+  const nowEpoch = Math.floor(env.now().getTime() / 1000);
+  return plans.map((plan) => partJob(env.root, lease, plan, nowEpoch, null));
+}
+
+function partJob(root: string, lease: SlurmLease, plan: SegmentPlan, nowEpoch: number, jobId: string | null): PartJob {
+  const script = segmentScript(root, lease, plan);
+  return { segment: plan.n, script, sbatchArgs: segmentSbatchArgs(plan, nowEpoch), jobId };
+}
+
+/**
+ * Every part's first segment, each with its watchdog. All or none: when Slurm refuses one (the parts are all of one
+ * shape, so the others would most likely follow), every job of the lease is cancelled and the lease is not left behind.
+ */
+async function submitParts(env: OpEnv, lease: SlurmLease, plans: readonly SegmentPlan[]): Promise<PartJob[]> {
+  ensureRoot(env.root);
+  writeLease(env.root, lease);
+  const submitted: Segment[] = [];
+  try {
+    for (const plan of plans) {
+      submitted.push(await submitSegment(env.remote, env.root, lease, plan, `rv lease up on ${env.host}`, env.now()));
+    }
+  } catch (error) {
+    // The watchdogs first (a segment's cancellation would wake one); then every job of the lease by its name: one
+    // sbatch accepted as its call failed is on no record, and a part that started may have renewed itself.
+    await cancelWatchdogs(env.remote, lease.id, env.user, null);
+    await cancelSegmentJobs(
+      env.remote,
+      lease.id,
+      env.user,
+      submitted.map((s) => s.jobId),
+    );
+    rmSync(leasePaths(env.root, lease.id).dir, { recursive: true, force: true });
+    throw error;
+  }
+  const nowEpoch = Math.floor(env.now().getTime() / 1000);
+  return plans.map((plan, i) => partJob(env.root, lease, plan, nowEpoch, submitted[i]?.jobId ?? null));
 }
 
 function newLease(env: OpEnv, args: LeaseUpArgs): UnshapedLease {

@@ -13,6 +13,7 @@ import {
   type Task,
   type TaskSecrets,
 } from "../fsqueue/index.ts";
+import { partsOf } from "../lease/parts.ts";
 import { requireLease } from "../lease/store.ts";
 import { cwdProblem } from "../runner/cwd.ts";
 import { resolveDependencies } from "./dependencies.ts";
@@ -46,6 +47,7 @@ export function publishTasks(
       config: env.config,
     }),
   );
+  refuseWhatNoPartFits(lease, built);
   // A task that runs after others may run in a directory they make.
   const warnings = [
     ...checkWorkingDirs(
@@ -65,6 +67,7 @@ export function publishTasks(
 export function publishMade(env: OpEnv, leaseId: string, made: Task[]): { tasks: Task[]; warnings: string[] } {
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
+  refuseWhatNoPartFits(lease, made);
   const warnings = [...checkWorkingDirs(env, lease, made), ...warningsFor(env, lease, made)];
   return { tasks: publishAll(p, made, {}), warnings };
 }
@@ -91,6 +94,36 @@ function checkWorkingDirs(env: OpEnv, lease: Lease, tasks: readonly Pick<Task, "
     });
   }
   return warnings;
+}
+
+/**
+ * A lease of parts is several jobs of one shape, and a task runs in one runner, on one node of one part: a task
+ * asking for more GPUs than that would wait forever, as no part will ever hold more. The whole submission is
+ * refused before anything is published. (A lease of one part keeps its warning: its shape is the person's.)
+ */
+export function refuseWhatNoPartFits(lease: Lease, tasks: readonly Pick<Task, "id" | "gpus">[]): void {
+  if (lease.kind !== "slurm" || partsOf(lease) < 2) return;
+  const parts = partsOf(lease);
+  const { gpusPerNode, nodes } = lease.request;
+  const tooLarge = tasks.find((task) => task.gpus > gpusPerNode);
+  if (!tooLarge) return;
+  const per = `${gpusPerNode} GPU${gpusPerNode === 1 ? "" : "s"}`;
+  const most = mostPartsFor(tooLarge.gpus, gpusPerNode * nodes * parts, parts);
+  const fits = most === 1 ? "a lease without --parts" : `a lease of --parts ${most}`;
+  throw new RvError(
+    "cannot_run",
+    `a task asks for ${tooLarge.gpus} GPUs, but lease ${lease.id} is ${parts} parts of ${per} each, and a task runs within one part: nothing was submitted`,
+    { hint: `ask for at most ${gpusPerNode} (--gpus ${gpusPerNode}), or use fewer --parts: such tasks fit ${fits}` },
+  );
+}
+
+/**
+ * The most parts (fewer than `parts`, dividing the lease's `total` GPUs, every node of every part counted) whose
+ * each, asked as one node, holds `gpus`; 1 at worst.
+ */
+function mostPartsFor(gpus: number, total: number, parts: number): number {
+  for (let p = parts - 1; p > 1; p--) if (total % p === 0 && total / p >= gpus) return p;
+  return 1;
 }
 
 /** The lease a submission goes to, refused when it was released. */

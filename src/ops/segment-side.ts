@@ -10,7 +10,9 @@ import {
   fitSegmentToSite,
   giveTurnBack,
   journal,
+  partsOf,
   planRenewal,
+  previousInPart,
   readRace,
   readSegmentSite,
   readSegments,
@@ -135,7 +137,7 @@ export const leaseRenewOp = defineOp({
       const why = `segment ${plan.n} is being submitted, or was, by another`;
       return { renewed: false, why, segment: null, jobId: null };
     }
-    const by = `segment ${plan.n - 1} on ${env.host}`;
+    const by = `segment ${previousInPart(plan.n, partsOf(lease))} on ${env.host}`;
     const segment = await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) => {
       giveTurnBack(turn);
       throw error;

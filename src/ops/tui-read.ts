@@ -6,6 +6,7 @@ import {
   isTerminal,
   type LeasePhase,
   listLeases,
+  partsOf,
   readLeaseState,
   renewalSeconds,
   type SlurmLeaseLook,
@@ -48,7 +49,7 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
 
 function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: SlurmLeaseLook | null): TuiLease {
   const phase: LeasePhase | null = view?.phase ?? (record.kind === "slurm" ? { kind: "released" } : null);
-  const gaps = view ? renewalSeconds(view.segments).filter((s): s is number => s !== null) : [];
+  const gaps = view ? renewalSeconds(view.segments, partsOf(view.lease)).filter((s): s is number => s !== null) : [];
   return {
     id: record.id,
     kind: record.kind,

@@ -187,6 +187,16 @@ describe("per-user limits", () => {
     expect(generate(ask({ gpus: 1 }), devCluster(jobs), limited).ids).toContain("a100_80:1x1:2h59m");
   });
 
+  test("a lease of parts is counted whole: --gpu 8 --parts 8 under a limit of 4 is refused, --gpu 4 --parts 4 is not", () => {
+    const { why } = generate(ask({ gpus: 1, parts: 8 }), devCluster([]), limited);
+    expect(why("a100_80")).toEqual(["a100_80 in gpu-a100-80: per-user limit 4, you run 0, and 8 parts of 1 ask 8"]);
+    expect(generate(ask({ gpus: 1, parts: 4 }), devCluster([]), limited).ids).toContain("a100_80:1x1:2h59m");
+    const overall = generate(ask({ gpus: 2, parts: 3 }), devCluster([]), { ...rivanna, maxGpusPerUser: 5 });
+    expect(overall.why("a6000")).toEqual([
+      "a6000 in gpu-a6000: at most 5 GPUs per user across the GPU partitions, you run 0, and 3 parts of 2 ask 6",
+    ]);
+  });
+
   test("the limit across GPU partitions counts every GPU partition, and spares MIG and interactive", () => {
     const jobs = [running("70", ["a6000-01"], HOUR, { partition: "gpu-a6000", gres: "gpu:a6000:4", user: "me" })];
     const { ids, why } = generate(ask({ gpus: 2 }), devCluster(jobs), { ...rivanna, maxGpusPerUser: 5 });

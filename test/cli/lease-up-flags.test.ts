@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { leaseKind } from "../../src/cli/commands/lease/up.ts";
 import { requestFromFlags } from "../../src/cli/commands/lease/up-slurm.ts";
 import type { ClusterConfig } from "../../src/config/index.ts";
 import { RvError } from "../../src/errors.ts";
@@ -101,3 +102,42 @@ describe("rv lease up on the cluster: what the allocator is asked", () => {
 function profileWithSegment(segmentSeconds: number) {
   return { name: "t", segmentSeconds, maxGpusPerUser: null, gpus: [], balance: null };
 }
+
+describe("rv lease up on the cluster: --parts", () => {
+  const usage = (options: Record<string, string>): RvError => {
+    try {
+      requestFromFlags({ partition: "gpu", ...options }, cluster, null);
+    } catch (e) {
+      return e as RvError;
+    }
+    throw new Error("no error");
+  };
+
+  test("--gpu 4 --parts 2: the lease asks for 4 GPUs in all and holds them as 2 parts; no flag, no parts field", () => {
+    const { ask, policy } = requestFromFlags({ partition: "gpu", gpu: "4", parts: "2" }, cluster, null);
+    expect([ask.gpus, policy.parts]).toEqual([4, 2]);
+    expect(requestFromFlags({ partition: "gpu", gpu: "4" }, cluster, null).policy).not.toHaveProperty("parts");
+    expect(requestFromFlags({ partition: "gpu", gpu: "4", parts: "1" }, cluster, null).policy).not.toHaveProperty(
+      "parts",
+    );
+  });
+
+  test("GPUs (and nodes) that do not split evenly into the parts are a usage error with a hint", () => {
+    const odd = usage({ gpu: "3", parts: "2" });
+    expect([odd.code, odd.message]).toEqual(["usage", "--gpu 3 does not split evenly into --parts 2"]);
+    expect(odd.hint).toContain("--gpu 4 --parts 2");
+    const none = usage({ gpu: "0", parts: "2" });
+    expect([none.code, none.message]).toEqual([
+      "usage",
+      "--parts needs GPUs: a lease of parts shares out --gpu, and this one asks for none",
+    ]);
+    expect(usage({ gpu: "4", nodes: "1", parts: "2" }).message).toBe("--nodes 1 does not split evenly into --parts 2");
+    expect(usage({ gpu: "4", parts: "0" }).message).toContain("--parts");
+  });
+
+  test("--parts is a cluster flag: refused for a lease on this machine, never ignored", () => {
+    expect(() => leaseKind({ local: true, parts: "2" }, true)).toThrow(
+      "--parts: only for a lease on a cluster, not with --local or --gpu-ids",
+    );
+  });
+});

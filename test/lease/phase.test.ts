@@ -24,18 +24,18 @@ const jobs = (...kinds: (JobStateKind | null)[]) =>
 
 describe("leasePhase", () => {
   test("queued until segment 0 starts; running while any segment runs; renewing while only a successor waits", () => {
-    expect(leasePhase(lease(1800), segments(1), jobs("pending"), null)).toEqual({ kind: "queued", jobId: "100" });
-    const running = leasePhase(lease(1800), segments(2), jobs("running", "pending"), null);
+    expect(leasePhase(lease(1800), segments(1), jobs("pending"), {})).toEqual({ kind: "queued", jobId: "100" });
+    const running = leasePhase(lease(1800), segments(2), jobs("running", "pending"), {});
     expect(running).toEqual({ kind: "running", segment: 0, jobId: "100" });
-    const overlap = leasePhase(lease(1800), segments(2), jobs("running", "running"), null);
+    const overlap = leasePhase(lease(1800), segments(2), jobs("running", "running"), {});
     expect(overlap).toEqual({ kind: "running", segment: 1, jobId: "101" });
-    const renewing = leasePhase(lease(1800), segments(2), jobs("completed", "pending"), null);
+    const renewing = leasePhase(lease(1800), segments(2), jobs("completed", "pending"), {});
     expect(renewing).toEqual({ kind: "renewing", segment: 1, jobId: "101" });
   });
 
   test("time spent and the last segment ended as rv ends them: expired", () => {
-    expect(leasePhase(lease(1200), segments(2), jobs("completed", "completed"), null)).toEqual({ kind: "expired" });
-    expect(leasePhase(lease(1200), segments(2), jobs("completed", "timeout"), null)).toEqual({ kind: "expired" });
+    expect(leasePhase(lease(1200), segments(2), jobs("completed", "completed"), {})).toEqual({ kind: "expired" });
+    expect(leasePhase(lease(1200), segments(2), jobs("completed", "timeout"), {})).toEqual({ kind: "expired" });
   });
 
   test("a lease waiting out its backoff says when it tries again; a paused one says why", () => {
@@ -47,13 +47,13 @@ describe("leasePhase", () => {
   });
 
   test("time spent and the last segment cancelled or lost with its node: failed, saying which", () => {
-    const cancelled = leasePhase(lease(1200), segments(2), jobs("completed", "cancelled"), null);
+    const cancelled = leasePhase(lease(1200), segments(2), jobs("completed", "cancelled"), {});
     expect(cancelled).toEqual({
       kind: "failed",
       why: "segment 1 (job 101) ended CANCELLED with the lease's time spent",
     });
     expect(describePhase(cancelled)).toBe("failed: segment 1 (job 101) ended CANCELLED with the lease's time spent");
-    expect(leasePhase(lease(1200), segments(2), jobs("completed", "node_fail"), null)).toMatchObject({
+    expect(leasePhase(lease(1200), segments(2), jobs("completed", "node_fail"), {})).toMatchObject({
       kind: "failed",
       why: /NODE_FAIL/,
     });
@@ -61,14 +61,14 @@ describe("leasePhase", () => {
 
   test("a replacement Slurm refused: failed, with Slurm's reason", () => {
     const refused = "Slurm refused segment 1 of lease sweep: Invalid account";
-    expect(leasePhase(lease(3600), segments(1), jobs("cancelled"), refused)).toEqual({
+    expect(leasePhase(lease(3600), segments(1), jobs("cancelled"), { 0: refused })).toEqual({
       kind: "failed",
       why: `segment 0 (job 100) ended CANCELLED; ${refused}`,
     });
   });
 
   test("a released lease is released, whatever its jobs do while they drain", () => {
-    expect(leasePhase(lease(1800, "released"), segments(1), jobs("running"), null)).toEqual({ kind: "released" });
+    expect(leasePhase(lease(1800, "released"), segments(1), jobs("running"), {})).toEqual({ kind: "released" });
   });
 });
 

@@ -17,6 +17,10 @@ export function withSlurmLeaseFlags(command: Command): Command {
     .option("--vram <GB>", "cluster: the least GPU memory each GPU must have, in GB")
     .option("--partition <partition>", "cluster: only this partition (default: rv chooses)")
     .option("--nodes <n>", "cluster: nodes, one runner each (default: rv chooses)")
+    .option(
+      "--parts <n>",
+      "cluster: hold the lease as N Slurm jobs of --gpu/N GPUs each, all serving its one inbox; each is queued, renewed and replaced on its own (a task fits in one part)",
+    )
     .option("--mem <size>", "cluster: memory in all, e.g. 64G (split over the nodes)")
     .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")
     .option("--segment <walltime>", "cluster: walltime of each segment job (default 2:59:00)")

@@ -19,6 +19,9 @@ export async function runLeaseExtend(ctx: Context, id: string, options: { time?:
 export function describeExtension(r: LeaseExtendResult): string {
   const head = `${r.lease.id}\t+${formatDuration(r.addedSeconds * 1000)}, ${formatDuration(r.lease.request.totalSeconds * 1000)} in all`;
   if (!r.submitted) return `${head}; ${r.why}`;
-  const after = r.submitted.after ? `queued after job ${r.submitted.after}` : "queued";
-  return `${head}; segment ${r.submitted.n} (job ${r.submitted.jobId}) ${after}`;
+  const each = [r.submitted, ...r.alsoSubmitted].map((s) => {
+    const after = s.after ? `queued after job ${s.after}` : "queued";
+    return `segment ${s.n} (job ${s.jobId}) ${after}`;
+  });
+  return `${head}; ${each.join(", ")}`;
 }

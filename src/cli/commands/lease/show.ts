@@ -1,4 +1,4 @@
-import { renewalSeconds, type SegmentView } from "../../../lease/index.ts";
+import { type PartNow, partOf, partsNow, partsOf, renewalSeconds, type SegmentView } from "../../../lease/index.ts";
 import { type LeaseShow, leaseShowOp } from "../../../ops/index.ts";
 import type { Context } from "../../context.ts";
 import { formatDuration, printJson, renderTable } from "../../output.ts";
@@ -22,7 +22,8 @@ export async function runLeaseShow(ctx: Context, id: string, options: { alloc?: 
 function showJson({ lease, summary, slurm }: LeaseShow, alloc: boolean): Record<string, unknown> {
   const { v: _version, ...record } = lease;
   if (!slurm) return { ...summary, lease: record };
-  const renewals = renewalSeconds(slurm.segments);
+  const parts = lease.kind === "slurm" ? partsOf(lease) : 1;
+  const renewals = renewalSeconds(slurm.segments, parts);
   const { segments, phase, timeLeftSeconds, race, due, supervision } = slurm;
   return {
     ...summary,
@@ -33,6 +34,7 @@ function showJson({ lease, summary, slurm }: LeaseShow, alloc: boolean): Record<
     due,
     supervision,
     ...(alloc && { alloc: slurm.alloc }),
+    ...(parts > 1 && { parts: partsNow(segments, parts) }),
     segments,
     gapsSeconds: renewals.map((s) => (s === null ? null : Math.max(0, s))),
     overlapsSeconds: renewals.map((s) => (s === null ? null : Math.max(0, -s))),
@@ -59,16 +61,24 @@ function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: b
   if (slurm.race && (slurm.segments.length === 0 || alloc)) {
     parts.push(renderRace(ctx.io, slurm.race, Math.floor(ctx.now().getTime() / 1000)));
   }
-  parts.push(renderSegments(ctx, slurm.segments));
+  const count = partsOf(lease);
+  if (count > 1) parts.push(renderParts(partsNow(slurm.segments, count), count));
+  parts.push(renderSegments(ctx, slurm.segments, count));
   parts.push(renderSupervision(slurm));
   if (slurm.alloc) parts.push(`\n${renderRaceFiles(ctx.io, slurm.alloc)}`);
   return parts.join("");
 }
 
-function renderSegments(ctx: Context, segments: SegmentView[]): string {
-  const renewals = renewalSeconds(segments);
+/** `  parts: 2; part 0: segment 2 (job 44) RUNNING; part 1: segment 3 (job 45) PENDING`. */
+function renderParts(now: readonly PartNow[], count: number): string {
+  const each = now.map((p) => `part ${p.part}: segment ${p.segment} (job ${p.jobId}) ${p.state ?? "unknown to Slurm"}`);
+  return `  parts: ${count}; ${each.join("; ")}\n`;
+}
+
+function renderSegments(ctx: Context, segments: SegmentView[], parts: number): string {
+  const renewals = renewalSeconds(segments, parts);
   const rows = segments.map(({ segment, job }, i) => [
-    `  ${segment.n}`,
+    `  ${segment.n}${parts > 1 ? ` (part ${partOf(segment.n, parts)})` : ""}`,
     segment.jobId,
     job.state?.raw ?? segment.ended?.state ?? "-",
     job.nodes.join(",") || job.reason || "-",

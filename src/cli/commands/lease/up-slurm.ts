@@ -12,6 +12,7 @@ import {
   leaseReleaseOp,
   leaseShowOp,
   leaseUpOp,
+  type PartJob,
   type Place,
   requireCluster,
 } from "../../../ops/index.ts";
@@ -30,6 +31,7 @@ export interface SlurmLeaseUpOptions {
   type?: string;
   vram?: string;
   nodes?: string;
+  parts?: string;
   cpus?: string;
   mem?: string;
   time?: string;
@@ -66,6 +68,7 @@ export function requestFromFlags(
       hint: "--gpu is the lease's GPUs in all: ask for a multiple of --nodes, or leave --nodes out and let rv choose",
     });
   }
+  const parts = parsePartsFlag(options.parts, gpus, nodes);
   const segment = Math.min(segmentSeconds, totalSeconds);
   return {
     ask: {
@@ -84,8 +87,30 @@ export function requestFromFlags(
       ...renewalPolicy(options, segment),
       idleReleaseSeconds: idleReleaseSeconds(options.idleRelease),
       watchdogPartition: cluster.watchdogPartition ?? null,
+      ...(parts > 1 && { parts }),
     },
   };
+}
+
+/** `--parts N`: --gpu (and --nodes, when given) split evenly into N parts; 1 without the flag. */
+function parsePartsFlag(text: string | undefined, gpus: number, nodes: number | null): number {
+  const parts = parseCount("--parts", text, 1) ?? 1;
+  if (parts > 1 && gpus === 0) {
+    throw new RvError("usage", "--parts needs GPUs: a lease of parts shares out --gpu, and this one asks for none", {
+      hint: "ask for GPUs to share, e.g. --gpu 4 --parts 2, or leave --parts out for a CPU-only lease",
+    });
+  }
+  if (parts > 1 && gpus % parts !== 0) {
+    throw new RvError("usage", `--gpu ${gpus} does not split evenly into --parts ${parts}`, {
+      hint: "every part holds the same number of GPUs: ask for a multiple of --parts, e.g. --gpu 4 --parts 2",
+    });
+  }
+  if (parts > 1 && nodes !== null && nodes % parts !== 0) {
+    throw new RvError("usage", `--nodes ${nodes} does not split evenly into --parts ${parts}`, {
+      hint: "--nodes counts the nodes of all the parts: ask for a multiple of --parts, or leave --nodes out",
+    });
+  }
+  return parts;
 }
 
 /** `--type a6000,a100_80`: the GPU types (profile keys or GRES types) the lease may have. */
@@ -194,6 +219,7 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   if (options.dryRun) return printDryRun(ctx, up);
   // The lease remembers its cluster: `--lease NAME` finds it there whichever cluster is in use (src/cli/route.ts).
   await rememberClusterNames(ctx.root, cluster.name, { more: [lease] });
+  if (up.parts.length > 0) return partsSubmitted(ctx, place, lease, up.parts, options.detach === true);
   const racing = up.racers.map(
     (r) => `${r.candidate.strategy.id} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
   );
@@ -207,18 +233,38 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   return awaitReady(ctx, place, lease);
 }
 
+/** A lease of parts was submitted: what of it, then as for a race (detach, or wait for the first runner). */
+async function partsSubmitted(
+  ctx: Context,
+  place: Place,
+  lease: string,
+  parts: readonly PartJob[],
+  detach: boolean,
+): Promise<number> {
+  const jobs = parts.map((p) => `segment ${p.segment} (job ${p.jobId})`).join(", ");
+  note(ctx, `lease ${lease}: ${parts.length} parts submitted: ${jobs}`);
+  if (!detach) return awaitReady(ctx, place, lease);
+  if (ctx.json) printJson(ctx.io, { lease, state: "submitted", parts: parts.map(({ script: _, ...p }) => p) });
+  else ctx.io.out(`${lease}\n`);
+  return 0;
+}
+
 function racerJson(r: RacerView) {
   const { strategy, estimate, rank, why } = r.candidate;
   return { rank, strategy, estimate, why, jobId: r.jobId, refused: r.refused, sbatchArgs: r.sbatchArgs };
 }
 
-function printDryRun(ctx: Context, up: { lease: { id: string }; decision: Decision; racers: RacerView[] }): number {
+function printDryRun(
+  ctx: Context,
+  up: { lease: { id: string }; decision: Decision; racers: RacerView[]; parts: PartJob[] },
+): number {
   if (ctx.json) {
     printJson(ctx.io, {
       dryRun: true,
       lease: up.lease.id,
       decision: up.decision,
       racers: up.racers.map((r) => ({ ...racerJson(r), script: r.script })),
+      parts: up.parts,
     });
     return 0;
   }
@@ -226,6 +272,10 @@ function printDryRun(ctx: Context, up: { lease: { id: string }; decision: Decisi
   for (const r of up.racers) {
     ctx.io.out(`\n# rank ${r.candidate.rank}: ${r.candidate.strategy.id}\n`);
     ctx.io.out(`# sbatch ${r.sbatchArgs.join(" ")} <<'EOF'\n${r.script}# EOF\n`);
+  }
+  for (const p of up.parts) {
+    ctx.io.out(`\n# part ${p.segment}: segment ${p.segment}\n`);
+    ctx.io.out(`# sbatch ${p.sbatchArgs.join(" ")} <<'EOF'\n${p.script}# EOF\n`);
   }
   ctx.io.out("# nothing was submitted\n");
   return 0;

@@ -17,6 +17,7 @@ const CLUSTER_FLAGS: [keyof SlurmLeaseUpOptions, string][] = [
   ["vram", "--vram"],
   ["partition", "--partition"],
   ["nodes", "--nodes"],
+  ["parts", "--parts"],
   ["mem", "--mem"],
   ["time", "--time"],
   ["segment", "--segment"],
