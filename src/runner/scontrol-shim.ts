@@ -115,6 +115,8 @@ if [ -z "$task" ] || [ -z "$attempt" ]; then
   echo "rv: scontrol $cmd of job $job refused: that job is the rv lease's segment, and only an rv task (RV_TASK_ID, RV_ATTEMPT) may ask to be requeued in it" >&2
   exit 1
 fi
+# The runner stops the attempt (TERM to its group) as soon as the request lands: answer first, as Slurm's would.
+trap '' TERM
 staged=$(mktemp "$tmp/$task.requeue.$$.XXXXXX") || exit 1
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 if printf '{"v":1,"verb":"requeue","target":"%s","requestedAt":"%s","requestedBy":"task %s attempt %s (scontrol %s)","byAttempt":%s}\\n' \\
