@@ -53,6 +53,8 @@ export interface LeasePaths {
   retryFile: string;
   /** Held while retry.json is read and replaced (`updateRetry`): supervisors of one lease may write it at once. */
   retryLock: string;
+  /** Held while a runner judges a task dep_failed and records it, and while a requeue looks for such records. */
+  dependenciesLock: string;
   /** What the lease's supervisor did and when, one JSON line per act (lease/journal.ts). */
   supervisionLog: string;
   /** One marker per notification sent of the lease, created exclusively by its sender (once.ts). */
@@ -89,6 +91,7 @@ export function leasePaths(root: string, leaseId: string): LeasePaths {
     alloc: join(dir, "alloc"),
     retryFile: join(dir, "retry.json"),
     retryLock: join(dir, "retry.json.lock"),
+    dependenciesLock: join(dir, "dependencies.lock"),
     supervisionLog: join(dir, "supervision.jsonl"),
     notified: join(dir, "notified"),
     notes: join(dir, "notes"),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import {
+  type LeasePaths,
   latestState,
   leasePaths,
   newRunnerId,
@@ -13,6 +14,7 @@ import {
   readUnreadableDone,
   recoverClaims,
   requestControl,
+  withFileLock,
 } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
 import { killOrphans } from "../runner/index.ts";
@@ -66,22 +68,27 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
   }
 }
 
+type DependentRequeued = { id: string; lease: string; from: "dep_failed"; outcome: "requeued" };
+
 /**
  * The tasks recorded `dep_failed` because `view` failed, and theirs because they did: with it back in the inbox they
  * may start after all, so they go back too (blocked until it succeeds).
  */
-function requeueDependents(
-  env: OpEnv,
-  view: TaskView,
-): { id: string; lease: string; from: "dep_failed"; outcome: "requeued" }[] {
+function requeueDependents(env: OpEnv, view: TaskView): DependentRequeued[] {
   const p = leasePaths(env.root, view.lease);
+  // Runners judge and record dep_failed under this lock (runner/lifecycle.ts): one that judged before `view` was
+  // back has written its record by now, and one after sees it pending and records nothing.
+  return withFileLock(p.dependenciesLock, () => republishDependents(p, view));
+}
+
+function republishDependents(p: LeasePaths, view: TaskView): DependentRequeued[] {
   // Only records that are still their task's latest copy: a dependent requeued before (and perhaps running now)
   // keeps its old dep_failed record in done/ until its new attempt ends.
   const latest = [...latestState(readSnapshot(p)).values()];
   const done = latest.flatMap((copy) =>
     copy.state === "done" && copy.done.depFailed !== undefined ? [copy.done] : [],
   );
-  const requeued: { id: string; lease: string; from: "dep_failed"; outcome: "requeued" }[] = [];
+  const requeued: DependentRequeued[] = [];
   const failed = [view.id];
   for (let id = failed.pop(); id !== undefined; id = failed.pop()) {
     for (const dependent of done.filter((d) => d.depFailed === id)) {

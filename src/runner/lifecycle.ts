@@ -22,6 +22,7 @@ import {
   taskLogFile,
   type Usage,
   unlinkIfPresent,
+  withFileLock,
 } from "../fsqueue/index.ts";
 import { launchTask, type TaskEnd } from "./execute.ts";
 import { type AttemptProcs, type Kill, killAttempt, leftoversNote, signalAttempt } from "./kill.ts";
@@ -149,17 +150,21 @@ export function recordDepFailed(ctx: TaskContext, key: string): void {
   const claim = claimOrSayWhy(ctx, key);
   if (!claim) return;
   const { task, file } = claim;
-  const verdict = dependencyVerdict(task.after, doneStates(ctx.paths));
-  if (verdict.kind !== "failed") {
-    returnClaim(ctx.paths, file, task); // its dependency was requeued since the look that placed it
-    return;
-  }
-  const reason = dependencyReason(verdict, (id) => readDoneOne(ctx.paths, id)?.task.name);
-  finishUnstarted(
-    ctx,
-    { key, task, claimFile: file },
-    { state: "failed", exitCode: null, signal: null, reason, depFailed: verdict.dep },
-  );
+  // Judged and recorded under the lock a requeue looks for such records under (ops/requeue.ts): a dependency
+  // requeued meanwhile is either seen pending here, or its requeue finds this record and puts the task back.
+  withFileLock(ctx.paths.dependenciesLock, () => {
+    const verdict = dependencyVerdict(task.after, doneStates(ctx.paths));
+    if (verdict.kind !== "failed") {
+      returnClaim(ctx.paths, file, task); // its dependency was requeued since the look that placed it
+      return;
+    }
+    const reason = dependencyReason(verdict, (id) => readDoneOne(ctx.paths, id)?.task.name);
+    finishUnstarted(
+      ctx,
+      { key, task, claimFile: file },
+      { state: "failed", exitCode: null, signal: null, reason, depFailed: verdict.dep },
+    );
+  });
 }
 
 function start(ctx: TaskContext, claimed: Pick<RunningTask, "key" | "task" | "claimFile" | "gpus" | "cpus">): void {
