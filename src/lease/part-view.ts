@@ -1,15 +1,17 @@
+import { z } from "zod";
 import { holdsAllocation } from "../slurm/parse/job-state.ts";
 import { partNumbers, segmentsOfPart } from "./parts.ts";
 import type { SegmentView } from "./supervise.ts";
 
 /** Where one part of a lease of parts stands: its current segment and what Slurm says of its job. */
-export interface PartNow {
-  part: number;
-  segment: number;
-  jobId: string;
+export const PartNowSchema = z.object({
+  part: z.number(),
+  segment: z.number(),
+  jobId: z.string(),
   /** Slurm's state of the job (`RUNNING`, `PENDING`, `CANCELLED`, ...); null when Slurm does not know it. */
-  state: string | null;
-}
+  state: z.string().nullable(),
+});
+export type PartNow = z.infer<typeof PartNowSchema>;
 
 /**
  * Each part's current segment: the newest that holds its GPUs (two may during an overlap), else the oldest

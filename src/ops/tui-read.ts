@@ -6,6 +6,7 @@ import {
   isTerminal,
   type LeasePhase,
   listLeases,
+  partsNow,
   partsOf,
   readLeaseState,
   renewalSeconds,
@@ -49,7 +50,8 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
 
 function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: SlurmLeaseLook | null): TuiLease {
   const phase: LeasePhase | null = view?.phase ?? (record.kind === "slurm" ? { kind: "released" } : null);
-  const gaps = view ? renewalSeconds(view.segments, partsOf(view.lease)).filter((s): s is number => s !== null) : [];
+  const parts = view ? partsOf(view.lease) : 1;
+  const gaps = view ? renewalSeconds(view.segments, parts).filter((s): s is number => s !== null) : [];
   return {
     id: record.id,
     kind: record.kind,
@@ -60,6 +62,7 @@ function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: Sl
     renewalGapSeconds: gaps.at(-1) ?? null,
     runners: summary.runners,
     gpus: { busy: summary.gpus.busy, free: summary.gpus.free },
+    parts: view && parts > 1 ? partsNow(view.segments, parts) : null,
     race: view && view.segments.length === 0 ? view.race : null,
   };
 }

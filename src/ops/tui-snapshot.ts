@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RaceRowSchema } from "../allocator/index.ts";
-import { RunnerViewSchema, TaskViewSchema } from "../lease/index.ts";
+import { PartNowSchema, RunnerViewSchema, TaskViewSchema } from "../lease/index.ts";
 
 /** One lease as the TUI shows it: its runners, and for a Slurm lease where it stands and how long it has left. */
 export const TuiLeaseSchema = z.object({
@@ -16,6 +16,8 @@ export const TuiLeaseSchema = z.object({
   renewalGapSeconds: z.number().nullable(),
   runners: z.array(RunnerViewSchema),
   gpus: z.object({ busy: z.number(), free: z.number() }),
+  /** Each part of a lease of parts (`rv lease up --parts`): its current segment and job; null for a lease of one. */
+  parts: z.array(PartNowSchema).nullable(),
   /** The allocation race of a Slurm lease that has no segment yet (the rows `rv lease up` draws); else null. */
   race: z.array(RaceRowSchema).nullable(),
 });

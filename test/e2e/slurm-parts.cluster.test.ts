@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { loadConfig } from "../../src/config/index.ts";
+import { localPlace, tuiOp } from "../../src/ops/index.ts";
 import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
@@ -98,6 +100,15 @@ describe("a lease of parts on the dev cluster", () => {
     const started = await show();
     expect(started.phase).toMatchObject({ kind: "running", parts: { running: 2, of: 2 } });
     expect(started.parts.map((p) => [p.part, p.segment, p.state])).toEqual([
+      [0, 0, "RUNNING"],
+      [1, 1, "RUNNING"],
+    ]);
+    // The TUI's refresh (the same op on the login node) has a row for each part.
+    const tui = await localPlace(root, loadConfig(root, process.env), process.env).call(tuiOp, {
+      lease: LEASE,
+      log: null,
+    });
+    expect(tui.leases[0]?.parts?.map((p) => [p.part, p.segment, p.state])).toEqual([
       [0, 0, "RUNNING"],
       [1, 1, "RUNNING"],
     ]);

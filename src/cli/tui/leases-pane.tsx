@@ -6,15 +6,15 @@ import { type Cell, type CellStyle, Line, padColumns } from "../ui/grid.tsx";
 import { PaneTitle } from "./pane-title.tsx";
 import { type PaneProps, scrollOffset } from "./view.ts";
 
-/** Rows the pane would take to show everything: its title, `all leases`, each lease and each runner. */
+/** Rows the pane would take to show everything: its title, `all leases`, each lease, each part and each runner. */
 export function leasesPaneHeight(snapshot: TuiSnapshot): number {
-  return 2 + snapshot.leases.reduce((sum, lease) => sum + 1 + lease.runners.length, 0);
+  return 2 + snapshot.leases.reduce((sum, lease) => sum + 1 + (lease.parts?.length ?? 0) + lease.runners.length, 0);
 }
 
 interface PaneLine {
   key: string;
   cells: Cell[];
-  /** The lease this row selects; null: all leases; undefined: a runner's row, which selects nothing. */
+  /** The lease this row selects; null: all leases; undefined: a part's or a runner's row, which selects nothing. */
   lease?: string | null;
 }
 
@@ -52,12 +52,32 @@ function paneLines(leases: readonly TuiLease[], selected: string | null): PaneLi
     { key: "all", cells: [marker(null), { key: "all", text: "all leases" }], lease: null },
     ...leases.flatMap((lease, n) => [
       { key: lease.id, cells: [marker(lease.id), ...(leaseRows[n] ?? [])], lease: lease.id },
+      ...partLines(lease),
       ...runnerLines(lease.id),
     ]),
   ];
 }
 
 const RUNNER_INDENT: Cell = { key: "indent", text: "    " };
+
+/** A lease of parts: each part's job, and where Slurm has it (a part queued or gone while others run shows here). */
+function partLines(lease: TuiLease): PaneLine[] {
+  const rows = padColumns(
+    (lease.parts ?? []).map((part) => [
+      { key: "part", text: `part ${part.part}` },
+      { key: "segment", text: `segment ${part.segment}` },
+      { key: "job", text: `job ${part.jobId}` },
+      { key: "state", text: part.state ?? "unknown to Slurm", ...partStateStyle(part.state) },
+    ]),
+  );
+  return rows.map((cells, i) => ({ key: `${lease.id}/part-${i}`, cells: [RUNNER_INDENT, ...cells] }));
+}
+
+function partStateStyle(state: string | null): CellStyle {
+  if (state === "RUNNING") return { color: "green" };
+  if (state === "PENDING" || state === "CONFIGURING") return { color: "yellow" };
+  return { color: "red", bold: true };
+}
 
 const TONE_STYLE: Record<"bad" | "wait", CellStyle> = { bad: { color: "red", bold: true }, wait: { color: "yellow" } };
 

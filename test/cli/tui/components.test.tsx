@@ -164,6 +164,19 @@ describe("leases pane", () => {
     expect(row("gpu4", screen)).toContain("gap 3s  retrying in 30s (2 failures)");
     expect(row("pid 4100", frame())).toContain("stale  beat 1m35s");
   });
+
+  it("shows each part of a lease of parts under it: its segment, its job, and a part still queued", () => {
+    const parts = [
+      { part: 0, segment: 4, jobId: "815", state: "RUNNING" },
+      { part: 1, segment: 1, jobId: "816", state: "PENDING" },
+    ];
+    const screen = frame({ snapshot: { ...snapshot, leases: [{ ...slurmLease, parts }] }, height: 30 });
+    expect(row("part 0", screen)).toMatch(/^ {4}part 0 {2}segment 4 {2}job 815 {2}RUNNING$/);
+    expect(row("part 1", screen)).toMatch(/^ {4}part 1 {2}segment 1 {2}job 816 {2}PENDING$/);
+    expect(lines(screen).findIndex((l) => l.includes("part 1"))).toBeLessThan(
+      lines(screen).findIndex((l) => l.includes("node07 pid 77")),
+    );
+  });
 });
 
 describe("tasks pane", () => {

@@ -32,6 +32,7 @@ export const localLease: TuiLease = {
   timeLeftSeconds: null,
   renewalGapSeconds: null,
   gpus: { busy: 3, free: 1 },
+  parts: null,
   race: null,
   runners: [
     runner({ id: "lab-pc-4242-aaaaaa", host: "lab-pc", running: 1, gpus: ["0", "1", "3"], freeGpus: ["3"] }),
@@ -56,6 +57,7 @@ export const slurmLease: TuiLease = {
   timeLeftSeconds: 5400,
   renewalGapSeconds: -120,
   gpus: { busy: 1, free: 3 },
+  parts: null,
   race: null,
   runners: [
     runner({
@@ -104,6 +106,7 @@ export const racingLease: TuiLease = {
   timeLeftSeconds: null,
   renewalGapSeconds: null,
   gpus: { busy: 0, free: 0 },
+  parts: null,
   race,
   runners: [],
 };

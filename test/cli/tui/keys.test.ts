@@ -27,6 +27,7 @@ const lease = (id: string, runners: RunnerView[], state: TuiLease["state"] = "ac
   phaseTone: null,
   timeLeftSeconds: null,
   renewalGapSeconds: null,
+  parts: null,
   runners,
   gpus: { busy: 1, free: 1 },
   race: null,
