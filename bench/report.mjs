@@ -58,7 +58,7 @@ function table(header, rows) {
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-function runSection(meta) {
+function runSection(meta, benchmarks) {
   const m = meta.machine;
   const changed = meta.git.modifiedFiles
     ? ` with ${meta.git.modifiedFiles} modified file(s) in src/ (built from the work tree)`
@@ -75,10 +75,23 @@ ${table(
     ["Bun", `${meta.bun ?? "?"} (builds dist/rv and is its runtime)`],
     ["rv", `${meta.rv ?? "?"}, commit ${meta.git.commit ?? "?"}${changed}`],
     ["peers", `${meta.peers.parallel}, ${meta.peers.tsp}, ${meta.peers.hyperfine}, ${meta.peers.jq}`],
-    ["whole run", `${Math.round(meta.seconds)} s`],
+    ...(meta.seconds === null ? [] : [["whole run", `${Math.round(meta.seconds)} s`]]),
     ["CPU busy before the run", `${meta.busyBefore ?? "?"} % (other work on the machine skews results)`],
   ],
-)}`;
+)}${ranApart(benchmarks)}`;
+}
+
+/** Results merged from several runs (`--only`): when each benchmark ran, and on which commit. */
+function ranApart(benchmarks) {
+  const runs = Object.entries(benchmarks).filter(([, r]) => r.ran);
+  const commits = new Set(runs.map(([, r]) => `${r.ran.commit}${r.ran.modifiedFiles ? "+" : ""}`));
+  if (commits.size <= 1 && new Set(runs.map(([, r]) => r.ran.date.slice(0, 10))).size <= 1) return "";
+  const rows = runs.map(([name, r]) => [
+    name,
+    r.ran.date.replace("T", " ").replace(/\.\d+Z$/, " UTC"),
+    `${r.ran.commit ?? "?"}${r.ran.modifiedFiles ? ` (+${r.ran.modifiedFiles} modified)` : ""}`,
+  ]);
+  return `\n\nThe results below come from more than one run (\`node bench/run.mjs --only NAME\` replaces one benchmark's results):\n\n${table(["benchmark", "ran", "commit"], rows)}`;
 }
 
 function targetsSection(b) {
@@ -549,7 +562,7 @@ function partsLine(r) {
 
 export function renderReport(results) {
   const b = results.benchmarks;
-  const sections = [INTRO.trim(), runSection(results.meta), targetsSection(b)];
+  const sections = [INTRO.trim(), runSection(results.meta, b), targetsSection(b)];
   if (b.throughput && !b.throughput.error) sections.push(throughputSection(b.throughput));
   if (b.submit && !b.submit.error) sections.push(submitSection(b.submit));
   if (b.startup && !b.startup.error) sections.push(startupSection(b.startup));

@@ -3,11 +3,13 @@
 // docs/benchmarks.md from it.
 //
 //   node bench/run.mjs                      the full run; writes latest.json and docs/benchmarks.md
-//   node bench/run.mjs --only submit,tasks  some benchmarks; writes bench/results/partial.json only
+//   node bench/run.mjs --only submit,tasks  some benchmarks: their results replace those in latest.json, each
+//                                           keeping when and at which commit it ran; docs/benchmarks.md is
+//                                           rewritten once latest.json holds every benchmark, none failed
 //   node bench/run.mjs --quick              small sizes, to try the harness; writes partial.json only
 //   node bench/report.mjs                   regenerates docs/benchmarks.md from latest.json
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { runDispatch } from "./dispatch.mjs";
@@ -143,7 +145,8 @@ async function main() {
           `  (!) other processes used ${foreign.percentOfMachine}% of the machine meanwhile: ${JSON.stringify(foreign.top)}`,
         );
       }
-      results.benchmarks[name] = { ...result, busyBefore: busy, foreign, seconds: round((Date.now() - t0) / 1000, 1) };
+      const seconds = round((Date.now() - t0) / 1000, 1);
+      results.benchmarks[name] = { ...result, busyBefore: busy, foreign, seconds, ran: ranNow(results.meta) };
     } catch (error) {
       stopWatching();
       failed++;
@@ -156,12 +159,30 @@ async function main() {
   results.meta.seconds = round((Date.now() - started) / 1000, 1);
   const dir = join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, full ? "latest.json" : "partial.json");
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const file = join(dir, options.quick ? "partial.json" : "latest.json");
+  const kept = full || options.quick ? results : mergeInto(readResults(file), results);
+  writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`);
   log(`\nresults: ${file} (${results.meta.seconds} s)`);
-  if (full && failed === 0) log(`report: ${writeReport(results)}`);
-  else log("docs/benchmarks.md left as it is (only a full, successful run rewrites it)");
+  const missing = Object.keys(FULL).filter((name) => !kept.benchmarks[name] || kept.benchmarks[name].error);
+  if (!options.quick && missing.length === 0) log(`report: ${writeReport(kept)}`);
+  else
+    log(`docs/benchmarks.md left as it is (${options.quick ? "a quick run" : `no result yet: ${missing.join(", ")}`})`);
   process.exitCode = failed > 0 ? 1 : 0;
+}
+
+/** When a benchmark ran and on what: a report made of several runs says so for each. */
+function ranNow(meta) {
+  return { date: new Date().toISOString(), commit: meta.git.commit, modifiedFiles: meta.git.modifiedFiles };
+}
+
+function readResults(file) {
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+}
+
+/** A partial run's benchmarks replace the same ones of the last results; the rest stay as they ran. */
+function mergeInto(last, run) {
+  if (!last) return run;
+  return { ...run, meta: { ...run.meta, seconds: null }, benchmarks: { ...last.benchmarks, ...run.benchmarks } };
 }
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
