@@ -152,12 +152,15 @@ export function unfinishedStarts(events: readonly RvEvent[]): StartedAttempt[] {
 
 /**
  * Whether the group of a started attempt is still the task's: its leader is the same process (same start
- * time), or the leader is gone but members remain (Linux never hands out a pid still in use as a group id,
- * so those members are the task's grandchildren, not a stranger's).
+ * time), or the leader is gone and a live member carries the attempt's tag. Members alone prove nothing: the
+ * whole group may have ended long ago (a runner dead for hours), its id handed out again as a pid, and that
+ * stranger made leader of a group of its own and exited, leaving its children under the old id.
  */
 export function stillOurs(started: StartedAttempt, readStart: (pid: number) => number | undefined): boolean {
   const start = readStart(started.pid);
-  return start === undefined ? groupAlive(started.pid) : start === started.procStart;
+  if (start !== undefined) return start === started.procStart;
+  const tag = attemptTag(started.runner, started.task, started.attempt);
+  return groupAlive(started.pid) && taggedPids(tag).some((pid) => readProcStat(pid)?.pgrp === started.pid);
 }
 
 /**

@@ -205,4 +205,24 @@ wait`;
     await killAttempt(stranger.procs, 1000);
     await Promise.all([orphan.leader, stranger.leader]);
   });
+
+  it("killOrphans kills a group whose leader is gone only when a member carries the attempt's tag", async () => {
+    // Two groups whose leaders exit, leaving their members: one is the attempt's, the other a stranger's that
+    // the attempt's old pid now names (its tag is another's).
+    const ours = await family(attemptTag("r", "a", 1));
+    const stranger = await family(attemptTag("someone", "z", 9));
+    for (const { procs } of [ours, stranger]) process.kill(procs.pgid, "SIGKILL");
+    await Promise.all([ours.leader, stranger.leader]);
+    const events = [
+      event("started", "a", 1, { pid: ours.procs.pgid, procStart: 1 }),
+      event("started", "b", 1, { pid: stranger.procs.pgid, procStart: 1 }),
+    ];
+    expect(groupAlive(ours.procs.pgid)).toBe(true);
+    expect(groupAlive(stranger.procs.pgid)).toBe(true);
+    const killed = await killOrphans(events);
+    expect(killed.map((k) => k.task)).toEqual(["a"]);
+    expect(groupAlive(ours.procs.pgid)).toBe(false);
+    expect(groupAlive(stranger.procs.pgid)).toBe(true);
+    await killAttempt(stranger.procs, 1000);
+  });
 });
