@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import {
+  type Done,
   type LeasePaths,
   latestState,
   leasePaths,
@@ -71,29 +72,30 @@ async function requeueOne(env: OpEnv, view: TaskView): Promise<z.infer<typeof Re
 type DependentRequeued = { id: string; lease: string; from: "dep_failed"; outcome: "requeued" };
 
 /**
- * The tasks recorded `dep_failed` because `view` failed, and theirs because they did: with it back in the inbox they
- * may start after all, so they go back too (blocked until it succeeds).
+ * The tasks of `lease` recorded `dep_failed` because one of `ids` failed, and theirs because they did: with those
+ * back in the inbox they may start after all, so they go back too (blocked until their dependencies succeed).
  */
-function requeueDependents(env: OpEnv, view: TaskView): DependentRequeued[] {
-  const p = leasePaths(env.root, view.lease);
-  // Runners judge and record dep_failed under this lock (runner/lifecycle.ts): one that judged before `view` was
-  // back has written its record by now, and one after sees it pending and records nothing.
-  return withFileLock(p.dependenciesLock, () => republishDependents(p, view));
+function requeueDependents(env: OpEnv, lease: string, ids: readonly string[]): DependentRequeued[] {
+  const p = leasePaths(env.root, lease);
+  // Runners judge and record dep_failed under this lock (runner/lifecycle.ts): one that judged before `ids` were
+  // back has written its record by now, and one after sees them pending and records nothing.
+  return withFileLock(p.dependenciesLock, () => republishDependents(p, lease, ids));
 }
 
-function republishDependents(p: LeasePaths, view: TaskView): DependentRequeued[] {
+function republishDependents(p: LeasePaths, lease: string, ids: readonly string[]): DependentRequeued[] {
   // Only records that are still their task's latest copy: a dependent requeued before (and perhaps running now)
   // keeps its old dep_failed record in done/ until its new attempt ends.
-  const latest = [...latestState(readSnapshot(p)).values()];
-  const done = latest.flatMap((copy) =>
-    copy.state === "done" && copy.done.depFailed !== undefined ? [copy.done] : [],
-  );
+  const byDependency = new Map<string, Done[]>();
+  for (const copy of latestState(readSnapshot(p)).values()) {
+    if (copy.state !== "done" || copy.done.depFailed === undefined) continue;
+    byDependency.set(copy.done.depFailed, [...(byDependency.get(copy.done.depFailed) ?? []), copy.done]);
+  }
   const requeued: DependentRequeued[] = [];
-  const failed = [view.id];
+  const failed = [...ids];
   for (let id = failed.pop(); id !== undefined; id = failed.pop()) {
-    for (const dependent of done.filter((d) => d.depFailed === id)) {
+    for (const dependent of byDependency.get(id) ?? []) {
       if (publishTask(p, nextAttempt(dependent.task, "asked")) !== "published") continue;
-      requeued.push({ id: dependent.task.id, lease: view.lease, from: "dep_failed", outcome: "requeued" });
+      requeued.push({ id: dependent.task.id, lease, from: "dep_failed", outcome: "requeued" });
       failed.push(dependent.task.id);
     }
   }
@@ -116,13 +118,16 @@ export const requeueOp = defineOp({
       ["failed", "cancelled", "lost", "dep_failed"].includes(v.state),
     );
     const tasks = [];
+    const back = new Map<string, string[]>();
     for (const view of views) {
       const outcome = await requeueOne(env, view);
       tasks.push({ id: view.id, lease: view.lease, from: view.state, outcome });
-      if (outcome !== "requeued") continue;
-      for (const dependent of requeueDependents(env, view)) {
-        if (!tasks.some((t) => t.id === dependent.id)) tasks.push(dependent);
-      }
+      if (outcome === "requeued") back.set(view.lease, [...(back.get(view.lease) ?? []), view.id]);
+    }
+    // Their dependents once all of them are back, each lease read once: not once for each task requeued.
+    const listed = new Set(tasks.map((t) => t.id));
+    for (const [lease, ids] of back) {
+      tasks.push(...requeueDependents(env, lease, ids).filter((dependent) => !listed.has(dependent.id)));
     }
     return { tasks, elsewhere };
   },
