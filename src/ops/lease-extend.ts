@@ -11,11 +11,14 @@ import {
 import {
   type ExtensionPlan,
   extendLease,
+  fitSegmentToSite,
   partNumbers,
   partsOf,
   planExtension,
+  readSegmentSite,
   readSegments,
   requireLease,
+  type SegmentSite,
   segmentsOfPart,
   submitSegment,
   updateLease,
@@ -86,18 +89,39 @@ async function submitAllOrNone(env: OpEnv, longer: SlurmLease, plans: readonly E
   return submitted;
 }
 
-/** planExtension for each part of the lease (the lease itself, without parts), from its last job's state. */
+/**
+ * planExtension for each part of the lease (the lease itself, without parts), from its last job's state; a segment
+ * to submit is fitted to the site as it is now (the partition's MaxTime, the reservations), as a renewal is.
+ */
 async function planParts(env: OpEnv, lease: SlurmLease, addSeconds: number): Promise<ExtensionPlan[]> {
   const segments = readSegments(leasePaths(env.root, lease.id));
   const parts = partsOf(lease);
   const own = partNumbers(parts).map((part) => segmentsOfPart(segments, (s) => s.n, part, parts));
   const lasts = own.flatMap((s) => s.at(-1)?.jobId ?? []);
   const jobs = await jobStatus(env.remote, lasts);
-  return own.map((s) => {
-    const last = s.at(-1);
+  const nowEpoch = Math.floor(env.now().getTime() / 1000);
+  const longer = extendLease(lease, addSeconds);
+  let site: SegmentSite | undefined;
+  const plans: ExtensionPlan[] = [];
+  for (const part of own) {
+    const last = part.at(-1);
     const job = jobs.find((j) => j.jobId === last?.jobId);
-    return planExtension(lease, addSeconds, s, hasEnded(job));
-  });
+    const plan = planExtension(lease, addSeconds, part, hasEnded(job));
+    if (plan.kind === "none" || !last) {
+      plans.push(plan);
+      continue;
+    }
+    site ??= await readSegmentSite(env.remote, lease.request.partition);
+    const clock = { nowEpoch, endsAtEpoch: expectedEnd(job, last, nowEpoch) };
+    plans.push({ kind: "submit", segment: fitSegmentToSite(plan.segment, longer, segments, site, clock) });
+  }
+  return plans;
+}
+
+/** When the last job ends: as Slurm expects it (squeue's end time), else its walltime from now; now if it ended. */
+function expectedEnd(job: JobStatus | undefined, last: Segment, nowEpoch: number): number {
+  if (hasEnded(job)) return nowEpoch;
+  return job?.end?.kind === "at" ? Math.max(nowEpoch, job.end.epoch) : nowEpoch + last.wallSeconds;
 }
 
 function requireActiveSlurmLease(lease: Lease): SlurmLease {

@@ -119,4 +119,27 @@ describe("a maintenance reservation ahead on the lease's nodes", () => {
       expect.objectContaining({ name: RESERVATION, partitions: ["interactive-rtx3090"] }),
     ]);
   }, 120_000);
+
+  test("rv lease extend fits the segment it submits to the reservation: it waits the reservation out", async () => {
+    // A lease of one short segment that will not renew; the extension chains one after it, which would run into
+    // the reservation: it is held until the reservation is over, as a renewal would be.
+    const short = `${lease}-x`;
+    const up = await rv(laptop.root, [
+      ...["lease", "up", "--partition", "interactive-rtx3090", "--gpu", "1", "--segment", "20m", "--time", "3m"],
+      ...["--name", short, "--json"],
+    ]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+    try {
+      const extended = await rv(laptop.root, ["lease", "extend", short, "--time", "20m", "--json"]);
+      expect(extended.exitCode, extended.stderr as string).toBe(0);
+      const { submitted } = json<{ submitted: Shown["segments"][number]["segment"] | null }>(extended.stdout as string);
+      expect(submitted).toMatchObject({ n: 1, beginsAfter: [{ name: RESERVATION }] });
+      const queued = await execa("squeue", ["-j", submitted?.jobId ?? "?", "-o", "%i|%T|%r|%S|%e|%l|%b"], SLURM_EPOCHS);
+      const [pending] = parseSqueue(queued.stdout).records;
+      expect(pending?.start?.kind === "at" && pending.start.epoch).toBeGreaterThanOrEqual((await reservation()).end);
+    } finally {
+      await rv(laptop.root, ["lease", "release", short, "--now"]);
+      await scancelByName([0, 1].map((n) => `rv-${short}-${n}`));
+    }
+  }, 120_000);
 });
