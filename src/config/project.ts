@@ -25,8 +25,8 @@ const EnvTableSchema = z.record(
 /** What a task asks for: `[defaults]` and every job take these (strings may hold `${VAR}`). */
 const settings = {
   lease: z.string().min(1).optional(),
-  gpus: z.number().int().min(0).optional(),
-  cpus: z.number().int().min(1).optional(),
+  gpus: z.int().min(0).optional(),
+  cpus: z.int().min(1).optional(),
   env: EnvTableSchema.optional(),
   cwd: z.string().min(1).optional(),
   tags: z.array(LabelSchema).optional(),
@@ -37,11 +37,11 @@ const settings = {
   /** `true` (SIGUSR1) or a signal name; `false` undoes the project's `true` for one job. */
   checkpoint: z.union([z.boolean(), z.string().min(1)]).optional(),
   timeRequest: z.string().min(1).optional(),
-  retry: z.number().int().min(0).optional(),
+  retry: z.int().min(0).optional(),
   retryDelay: z.string().min(1).optional(),
-  retryOn: z.array(z.union([z.number().int(), z.string().min(1)])).optional(),
+  retryOn: z.array(z.union([z.int(), z.string().min(1)])).optional(),
   timeout: z.string().min(1).optional(),
-  maxRunning: z.number().int().min(1).optional(),
+  maxRunning: z.int().min(1).optional(),
 };
 
 const JobSchema = z
