@@ -17,20 +17,20 @@ import { SiteProfileSchema } from "./profile/schema.ts";
 /** What `rv lease up` asks the allocator for. Totals for the whole lease: a topology splits them per node. */
 export const AllocRequestSchema = z.object({
   /** GPUs in all (0: a CPU-only lease). */
-  gpus: z.number().int().nonnegative(),
+  gpus: z.int().nonnegative(),
   /** Profile keys or GRES types the person accepts; empty: any that fits. */
   types: z.array(z.string()),
   minVramGb: z.number().positive().nullable(),
   /** CPUs in all; null: Slurm's default per node. */
-  cpus: z.number().int().positive().nullable(),
+  cpus: z.int().positive().nullable(),
   /** Memory in all, in MiB; null: Slurm's default per node. */
-  memMiB: z.number().int().positive().nullable(),
+  memMiB: z.int().positive().nullable(),
   /** The lease's whole life, across segments. */
-  totalSeconds: z.number().int().positive(),
+  totalSeconds: z.int().positive(),
   /** One segment's walltime; null: the profile's, else 2:59:00. */
-  segmentSeconds: z.number().int().positive().nullable(),
+  segmentSeconds: z.int().positive().nullable(),
   /** null: the allocator picks the topology. */
-  nodes: z.number().int().positive().nullable(),
+  nodes: z.int().positive().nullable(),
   /** null: any partition that has the GPUs. */
   partition: z.string().nullable(),
   account: z.string().nullable(),
@@ -38,7 +38,7 @@ export const AllocRequestSchema = z.object({
    * A lease of parts: how many jobs of this shape are asked at once (the request is one part's); per-user limits
    * count them all. Absent: 1.
    */
-  parts: z.number().int().positive().optional(),
+  parts: z.int().positive().optional(),
 });
 export type AllocRequest = z.infer<typeof AllocRequestSchema>;
 
@@ -49,7 +49,7 @@ export type AllocRequest = z.infer<typeof AllocRequestSchema>;
  */
 export const ClusterStateSchema = z.object({
   /** Epoch seconds on the login node when it was read. */
-  nowEpoch: z.number().int(),
+  nowEpoch: z.int(),
   user: z.string(),
   partitions: z.array(ScontrolPartitionSchema),
   nodes: z.array(ScontrolNodeSchema),
@@ -68,28 +68,28 @@ export const StrategySchema = z.object({
   /** The profile key this strategy comes from; null when discovery alone found the pool. */
   profileKey: z.string().nullable(),
   kind: z.enum(["gpu", "mig", "interactive", "cpu"]),
-  nodes: z.number().int().positive(),
-  gpusPerNode: z.number().int().nonnegative(),
-  cpusPerNode: z.number().int().positive().nullable(),
+  nodes: z.int().positive(),
+  gpusPerNode: z.int().nonnegative(),
+  cpusPerNode: z.int().positive().nullable(),
   memPerNode: z.string().nullable(),
-  wallSeconds: z.number().int().positive(),
+  wallSeconds: z.int().positive(),
   /** `--time-min`: Slurm may shorten the job to this to fit a backfill hole. */
-  timeMinSeconds: z.number().int().positive().nullable(),
+  timeMinSeconds: z.int().positive().nullable(),
   vramGb: z.number().positive().nullable(),
   suPerGpuHour: z.number().nonnegative().nullable(),
   /**
    * The reservation on its nodes that this walltime was shortened for, to end before it starts, with the
    * walltime the shape asks when nothing is in the way (the lease's later segments); absent: none.
    */
-  endsBefore: ReservationNoteSchema.extend({ segmentSeconds: z.number().int().positive() }).optional(),
+  endsBefore: ReservationNoteSchema.extend({ segmentSeconds: z.int().positive() }).optional(),
 });
 export type Strategy = z.infer<typeof StrategySchema>;
 
 /** When a strategy would start, and why rv thinks so. */
 export const EstimateSchema = z.object({
-  startEpoch: z.number().int(),
+  startEpoch: z.int(),
   /** The walltime it would get: less than wallSeconds when only a hole of at least timeMinSeconds fits. */
-  grantedSeconds: z.number().int().positive(),
+  grantedSeconds: z.int().positive(),
   /**
    * `idle`: the GPUs are free now and no pending job holds them. `hole`: a backfill hole from the running jobs'
    * ends and the pending jobs' plans. `queue`: behind the pending jobs. `test-only`: Slurm's probe said later
@@ -108,7 +108,7 @@ export const CandidateSchema = z.object({
   /** Slurm's `--test-only` answer, when probed. */
   probe: TestOnlySchema.nullable(),
   /** 1 is best; null for a dropped one. */
-  rank: z.number().int().positive().nullable(),
+  rank: z.int().positive().nullable(),
   kept: z.boolean(),
   why: z.string(),
 });
@@ -116,7 +116,7 @@ export type Candidate = z.infer<typeof CandidateSchema>;
 
 /** Requests the allocator could not turn into any strategy say why (every pool and the limit that ruled it out). */
 export const DecisionSchema = z.object({
-  at: z.number().int(),
+  at: z.int(),
   candidates: z.array(CandidateSchema),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
@@ -127,7 +127,7 @@ export type Decision = z.infer<typeof DecisionSchema>;
  * so a laptop closed mid-race leaves a record of every job that may exist.
  */
 export const RaceEntrySchema = z.object({
-  rank: z.number().int().positive(),
+  rank: z.int().positive(),
   strategy: StrategySchema,
   estimate: EstimateSchema.nullable(),
   /** null until sbatch answers, and for ever when it refused. */
@@ -140,7 +140,7 @@ export type RaceEntry = z.infer<typeof RaceEntrySchema>;
 export const RaceSchema = z.object({
   v: z.literal(1),
   lease: z.string(),
-  attempt: z.number().int().positive(),
+  attempt: z.int().positive(),
   startedAt: z.string(),
   request: AllocRequestSchema,
   /** The site profile the decision used: a later attempt decides again with it, on the cluster. */
@@ -154,8 +154,8 @@ export type Race = z.infer<typeof RaceSchema>;
 export const ClaimSchema = z.object({
   v: z.literal(1),
   lease: z.string(),
-  attempt: z.number().int().positive(),
-  rank: z.number().int().positive(),
+  attempt: z.int().positive(),
+  rank: z.int().positive(),
   strategyId: z.string(),
   jobId: z.string(),
   node: z.string().nullable(),
@@ -165,12 +165,12 @@ export type Claim = z.infer<typeof ClaimSchema>;
 
 /** One line of the race as a person watches it (`rv lease up`'s live view, `rv lease show --alloc`). */
 export const RaceRowSchema = z.object({
-  rank: z.number().int().positive(),
+  rank: z.int().positive(),
   strategyId: z.string(),
   jobId: z.string().nullable(),
   state: z.enum(["submitting", "refused", "pending", "starting", "won", "lost", "cancelled", "ended"]),
   /** Epoch seconds: Slurm's planned start when it has one, else rv's estimate. */
-  startEpoch: z.number().int().nullable(),
+  startEpoch: z.int().nullable(),
   /** Slurm's reason while pending, sbatch's refusal, or how it lost. */
   reason: z.string().nullable(),
 });

@@ -8,8 +8,8 @@ export { durationMs, unitsMs } from "./duration.ts";
 export { ATTEMPT_TAG_VAR, inheritedEnv } from "./env.ts";
 export { LabelSchema, labelProblem, PLAIN_WORD_RULE, plainWordProblem, plainWordSchema } from "./names.ts";
 
-const ms = z.number().int().positive();
-const grace = z.number().int().min(0);
+const ms = z.int().positive();
+const grace = z.int().min(0);
 
 /** A short label: messages name it, `--cluster NAME` picks it, and rv's ssh alias for the cluster is `rv-<name>`. */
 export const ClusterNameSchema = z
@@ -54,7 +54,7 @@ export const ConfigSchema = z
       .object({
         /** The lease `rv submit` uses when none is named and none is running. */
         lease: z.string().default("local"),
-        maxCrashes: z.number().int().min(1).default(3),
+        maxCrashes: z.int().min(1).default(3),
         /** The cluster commands use when `--cluster` names none (`rv cluster use`). */
         cluster: ClusterNameSchema.optional(),
       })

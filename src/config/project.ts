@@ -16,61 +16,67 @@ export const DOTENV_FILE = ".env";
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** TOML numbers and booleans are welcome as values (`OMP_NUM_THREADS = 4`): the environment holds text. */
-const EnvTableSchema = z.record(
-  z.string().regex(VARIABLE_NAME, "not a variable name"),
-  z.union([z.string(), z.number(), z.boolean()]).transform(String),
-);
+/**
+ * Built on first use (zod's `z.lazy`): a submit outside any project never reads an rv.toml, and building these
+ * ~100 schemas cost every `rv submit` about 1 ms of its start.
+ */
+export const ProjectFileSchema = z.lazy(() => {
+  /** TOML numbers and booleans are welcome as values (`OMP_NUM_THREADS = 4`): the environment holds text. */
+  const EnvTableSchema = z.record(
+    z.string().regex(VARIABLE_NAME, "not a variable name"),
+    z.union([z.string(), z.number(), z.boolean()]).transform(String),
+  );
 
-/** What a task asks for: `[defaults]` and every job take these (strings may hold `${VAR}`). */
-const settings = {
-  lease: z.string().min(1).optional(),
-  gpus: z.number().int().min(0).optional(),
-  cpus: z.number().int().min(1).optional(),
-  env: EnvTableSchema.optional(),
-  cwd: z.string().min(1).optional(),
-  tags: z.array(LabelSchema).optional(),
-  note: z.string().optional(),
-  strictOrder: z.boolean().optional(),
-  /** `--sync`: push the project to its workspace on the cluster first, and run there. */
-  sync: z.boolean().optional(),
-  /** `true` (SIGUSR1) or a signal name; `false` undoes the project's `true` for one job. */
-  checkpoint: z.union([z.boolean(), z.string().min(1)]).optional(),
-  timeRequest: z.string().min(1).optional(),
-  retry: z.number().int().min(0).optional(),
-  retryDelay: z.string().min(1).optional(),
-  retryOn: z.array(z.union([z.number().int(), z.string().min(1)])).optional(),
-  timeout: z.string().min(1).optional(),
-  maxRunning: z.number().int().min(1).optional(),
-};
+  /** What a task asks for: `[defaults]` and every job take these (strings may hold `${VAR}`). */
+  const settings = {
+    lease: z.string().min(1).optional(),
+    gpus: z.int().min(0).optional(),
+    cpus: z.int().min(1).optional(),
+    env: EnvTableSchema.optional(),
+    cwd: z.string().min(1).optional(),
+    tags: z.array(LabelSchema).optional(),
+    note: z.string().optional(),
+    strictOrder: z.boolean().optional(),
+    /** `--sync`: push the project to its workspace on the cluster first, and run there. */
+    sync: z.boolean().optional(),
+    /** `true` (SIGUSR1) or a signal name; `false` undoes the project's `true` for one job. */
+    checkpoint: z.union([z.boolean(), z.string().min(1)]).optional(),
+    timeRequest: z.string().min(1).optional(),
+    retry: z.int().min(0).optional(),
+    retryDelay: z.string().min(1).optional(),
+    retryOn: z.array(z.union([z.int(), z.string().min(1)])).optional(),
+    timeout: z.string().min(1).optional(),
+    maxRunning: z.int().min(1).optional(),
+  };
 
-const JobSchema = z
-  .object({
-    ...settings,
-    /** Shown by `rv config show`. */
-    description: z.string().optional(),
-    /** Words of a command run without a shell: a string split as a shell would, or an array of words. */
-    command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
-    /** A bash script; each `${VAR}` is put in as one quoted word. */
-    shell: z.string().min(1).optional(),
-    /** The task's name (default: the job's name). */
-    name: LabelSchema.optional(),
-    /** The tasks this one waits for (`--after`): ids, names, tags, wildcards such as `prep-*`. */
-    after: z.array(z.string().min(1)).optional(),
-  })
-  .strict()
-  .superRefine((job, ctx) => {
-    if ((job.command === undefined) === (job.shell === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["command"], message: "give exactly one of command or shell" });
-    }
-  });
+  const JobSchema = z
+    .object({
+      ...settings,
+      /** Shown by `rv config show`. */
+      description: z.string().optional(),
+      /** Words of a command run without a shell: a string split as a shell would, or an array of words. */
+      command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+      /** A bash script; each `${VAR}` is put in as one quoted word. */
+      shell: z.string().min(1).optional(),
+      /** The task's name (default: the job's name). */
+      name: LabelSchema.optional(),
+      /** The tasks this one waits for (`--after`): ids, names, tags, wildcards such as `prep-*`. */
+      after: z.array(z.string().min(1)).optional(),
+    })
+    .strict()
+    .superRefine((job, ctx) => {
+      if ((job.command === undefined) === (job.shell === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["command"], message: "give exactly one of command or shell" });
+      }
+    });
 
-export const ProjectFileSchema = z
-  .object({
-    defaults: z.object(settings).strict().optional(),
-    jobs: z.record(plainWordSchema("a job's name"), JobSchema).optional(),
-  })
-  .strict();
+  return z
+    .object({
+      defaults: z.object(settings).strict().optional(),
+      jobs: z.record(plainWordSchema("a job's name"), JobSchema).optional(),
+    })
+    .strict();
+});
 export type ProjectFile = z.infer<typeof ProjectFileSchema>;
 export type Job = NonNullable<ProjectFile["jobs"]>[string];
 export type Settings = NonNullable<ProjectFile["defaults"]>;

@@ -1,10 +1,15 @@
 import { z } from "zod";
 
+/**
+ * Records no command's start reads (notes, events, segments, controls, lock sightings) are built on first use
+ * (`z.lazy`): every command loads this file, and each zod instance built at load is ~10 µs of its start.
+ */
+
 /** Every record on disk carries `v`; readers reject versions they do not know (invariant 8). */
 export const PROTOCOL_VERSION = 1;
 const v = z.literal(PROTOCOL_VERSION);
 
-const isoTime = z.string().datetime({ offset: true });
+const isoTime = z.iso.datetime({ offset: true });
 
 export const CommandSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
@@ -20,7 +25,7 @@ export const SweepPointSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
   point: z.record(z.string(), z.string()),
   /** How many points the sweep has, as submitted: a runner knows the sweep is over without counting its inbox. */
-  points: z.number().int().positive().optional(),
+  points: z.int().positive().optional(),
 });
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
 
@@ -33,15 +38,15 @@ export const CodeSchema = z.object({
 });
 export type Code = z.infer<typeof CodeSchema>;
 
-export const MaxRunningSchema = z.object({ group: z.string().min(1), max: z.number().int().positive() });
+export const MaxRunningSchema = z.object({ group: z.string().min(1), max: z.int().positive() });
 export type MaxRunning = z.infer<typeof MaxRunningSchema>;
 
 export const RetryPolicySchema = z.object({
-  max: z.number().int().positive(),
+  max: z.int().positive(),
   /** Before the first retry; doubled for each one after it. */
-  delayMs: z.number().int().nonnegative(),
+  delayMs: z.int().nonnegative(),
   /** What is retried: exit codes, signal names (`SIGKILL`) and `timeout`; empty: every failure. */
-  on: z.array(z.union([z.number().int(), z.string()])),
+  on: z.array(z.union([z.int(), z.string()])),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
@@ -57,14 +62,14 @@ export const TaskSchema = z.looseObject({
   command: CommandSchema,
   cwd: z.string().min(1),
   env: z.record(z.string(), z.string()),
-  gpus: z.number().int().min(0),
-  cpus: z.number().int().min(1),
+  gpus: z.int().min(0),
+  cpus: z.int().min(1),
   strictOrder: z.boolean(),
   /** 1 for the first run; +1 every time the task goes back to the inbox. */
-  attempt: z.number().int().min(1),
+  attempt: z.int().min(1),
   /** Attempts that ended because a runner died; counted against `maxCrashes`. */
-  crashes: z.number().int().min(0),
-  maxCrashes: z.number().int().min(1),
+  crashes: z.int().min(0),
+  maxCrashes: z.int().min(1),
   submittedAt: isoTime,
   submitHost: z.string(),
   tags: z.array(z.string()),
@@ -72,7 +77,7 @@ export const TaskSchema = z.looseObject({
   /** Sent to the task's process group at a segment end: it may save its state and exit before it is stopped. */
   checkpointSignal: CheckpointSignalSchema.optional(),
   /** How long the task needs: a runner does not start it when its segment ends sooner. */
-  timeRequestMs: z.number().int().positive().optional(),
+  timeRequestMs: z.int().positive().optional(),
   /** Why the previous attempt went back to the inbox (e.g. "segment end"); for people, not for decisions. */
   requeueReason: z.string().optional(),
   /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
@@ -84,11 +89,11 @@ export const TaskSchema = z.looseObject({
   /** A failed attempt runs again, up to `max` times (`--retry`). */
   retry: RetryPolicySchema.optional(),
   /** Attempts that went back to the inbox to be retried; counted against `retry.max`. */
-  retried: z.number().int().min(0).optional(),
+  retried: z.int().min(0).optional(),
   /** Not started before this time: a retry waits out its backoff in the inbox. */
   notBefore: isoTime.optional(),
   /** An attempt running longer than this is stopped and fails with reason `timeout` (`--timeout`). */
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: z.int().positive().optional(),
   /** Ids of tasks of the same lease that must succeed before this one starts (`--after`). */
   after: z
     .array(z.string().regex(/^[0-9a-z]+$/))
@@ -110,14 +115,16 @@ export type Task = z.infer<typeof TaskSchema>;
  */
 export const UsageSchema = z.object({
   cpuSeconds: z.number().nonnegative(),
-  peakRssBytes: z.number().int().nonnegative(),
-  gpuPeakBytes: z.number().int().nonnegative().optional(),
-  samples: z.number().int().min(1),
+  peakRssBytes: z.int().nonnegative(),
+  gpuPeakBytes: z.int().nonnegative().optional(),
+  samples: z.int().min(1),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 
 /** `notes/<task-id>.json`: a task's note as last edited; it wins over the note the task was submitted with. */
-export const NoteSchema = z.object({ v, task: z.string(), note: z.string(), at: isoTime, host: z.string() });
+export const NoteSchema = z.lazy(() =>
+  z.object({ v, task: z.string(), note: z.string(), at: isoTime, host: z.string() }),
+);
 export type Note = z.infer<typeof NoteSchema>;
 
 export const TerminalStateSchema = z.enum(["succeeded", "failed", "cancelled"]);
@@ -127,7 +134,7 @@ export const DoneSchema = z.object({
   v,
   task: TaskSchema,
   state: TerminalStateSchema,
-  exitCode: z.number().int().nullable(),
+  exitCode: z.int().nullable(),
   signal: z.string().nullable(),
   reason: z.string().optional(),
   /** It never started: this dependency (`after`) failed or was cancelled. Its state is then `failed`. */
@@ -145,10 +152,10 @@ export type Done = z.infer<typeof DoneSchema>;
 export const RunningEntrySchema = z.object({
   task: z.string(),
   key: z.string(),
-  attempt: z.number().int(),
-  pid: z.number().int(),
+  attempt: z.int(),
+  pid: z.int(),
   gpus: z.array(z.string()),
-  cpus: z.number().int(),
+  cpus: z.int(),
   startedAt: isoTime,
   /** What the attempt has used so far, as last sampled. */
   usage: UsageSchema.optional(),
@@ -162,46 +169,48 @@ export const HeartbeatSchema = z.object({
   host: z.string(),
   /** Inside a Slurm job: the node's Slurm name (SLURMD_NODENAME), which need not be its host name. */
   node: z.string().optional(),
-  pid: z.number().int(),
+  pid: z.int(),
   segment: z.string(),
   /** Grows on every beat: observers judge liveness by seeing it change, on their own clock. */
-  counter: z.number().int().min(0),
+  counter: z.int().min(0),
   time: isoTime,
   startedAt: isoTime,
   state: z.enum(["running", "draining", "exited"]),
   running: z.array(RunningEntrySchema),
   gpus: z.array(z.string()),
   freeGpus: z.array(z.string()),
-  cpus: z.number().int(),
-  freeCpus: z.number().int(),
+  cpus: z.int(),
+  freeCpus: z.int(),
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
-export const EventSchema = z.object({
-  v,
-  time: isoTime,
-  runner: z.string(),
-  type: z.enum([
-    "runner-started",
-    "claimed",
-    "started",
-    "finished",
-    "requeued",
-    "recovered",
-    "quarantined",
-    "cancel-requested",
-    "draining",
-    "runner-exited",
-  ]),
-  task: z.string().optional(),
-  attempt: z.number().int().optional(),
-  pid: z.number().int().optional(),
-  /** Start time of `pid` in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
-  procStart: z.number().int().optional(),
-  detail: z.string().optional(),
-  /** On `finished` and `requeued`: what the attempt used, so every attempt's figures outlive its requeue. */
-  usage: UsageSchema.optional(),
-});
+export const EventSchema = z.lazy(() =>
+  z.object({
+    v,
+    time: isoTime,
+    runner: z.string(),
+    type: z.enum([
+      "runner-started",
+      "claimed",
+      "started",
+      "finished",
+      "requeued",
+      "recovered",
+      "quarantined",
+      "cancel-requested",
+      "draining",
+      "runner-exited",
+    ]),
+    task: z.string().optional(),
+    attempt: z.int().optional(),
+    pid: z.int().optional(),
+    /** Start time of `pid` in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
+    procStart: z.int().optional(),
+    detail: z.string().optional(),
+    /** On `finished` and `requeued`: what the attempt used, so every attempt's figures outlive its requeue. */
+    usage: UsageSchema.optional(),
+  }),
+);
 export type RvEvent = z.infer<typeof EventSchema>;
 
 export const LeaseIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
@@ -219,23 +228,23 @@ const LocalLeaseSchema = z.object({
   ...leaseBase,
   kind: z.literal("local"),
   gpuIds: z.array(z.string()).optional(),
-  cpus: z.number().int().min(1).optional(),
+  cpus: z.int().min(1).optional(),
 });
 
 /** What a Slurm lease holds, per segment job: the explicit form of `rv lease up --partition ...`. */
 export const SlurmRequestSchema = z.object({
   partition: z.string(),
-  gpusPerNode: z.number().int().min(0),
+  gpusPerNode: z.int().min(0),
   /** null: any GPU type the partition has. */
   gpuType: z.string().nullable(),
-  nodes: z.number().int().min(1),
-  cpusPerNode: z.number().int().min(1).nullable(),
+  nodes: z.int().min(1),
+  cpusPerNode: z.int().min(1).nullable(),
   /** As sbatch --mem takes it (`32G`); null for the partition's default. */
   memPerNode: z.string().nullable(),
   /** The lease's whole life, across segments. */
-  totalSeconds: z.number().int().positive(),
+  totalSeconds: z.int().positive(),
   /** One segment's walltime: short enough for backfill. */
-  segmentSeconds: z.number().int().positive(),
+  segmentSeconds: z.int().positive(),
   account: z.string().nullable(),
   /**
    * How a segment is followed, decided when it starts. `chain`: the next segment is submitted to run after it
@@ -244,12 +253,12 @@ export const SlurmRequestSchema = z.object({
    */
   renewal: z.enum(["chain", "overlap"]),
   /** overlap: how far ahead of a segment's end the next may start; absent: a quarter segment, 1 to 10 minutes. */
-  overlapSeconds: z.number().int().positive().optional(),
+  overlapSeconds: z.int().positive().optional(),
   /**
    * The lease gives its GPUs back once nothing has waited or run for this long (`--idle-release`); null or
    * absent (records written before it existed): never.
    */
-  idleReleaseSeconds: z.number().int().positive().nullable().optional(),
+  idleReleaseSeconds: z.int().positive().nullable().optional(),
   /**
    * Where the lease's watchdog jobs run (lease/watchdog.ts): a partition where one CPU starts fast; null or
    * absent: Slurm's default partition.
@@ -263,7 +272,7 @@ export const SlurmRequestSchema = z.object({
    * How many independent Slurm jobs hold the lease at once (`--parts`), each of the shape above, with its own
    * segments (segment n is part n % parts); absent: 1.
    */
-  parts: z.number().int().min(1).optional(),
+  parts: z.int().min(1).optional(),
 });
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 
@@ -286,9 +295,9 @@ export type SlurmLease = z.infer<typeof SlurmLeaseSchema>;
  */
 export const ReservationNoteSchema = z.object({
   name: z.string(),
-  startEpoch: z.number().int(),
+  startEpoch: z.int(),
   /** null: it has no end. */
-  endEpoch: z.number().int().nullable(),
+  endEpoch: z.int().nullable(),
   nodes: z.array(z.string()),
   /** Flags=MAINT: Slurm's pending reason is then `ReqNodeNotAvail, Reserved for maintenance`. */
   maint: z.boolean(),
@@ -299,64 +308,68 @@ export type ReservationNote = z.infer<typeof ReservationNoteSchema>;
  * One Slurm job that holds (or held) a lease: `segments/<n>.json`, written when the job is submitted and
  * replaced whole when its end is known. Start, end and nodes are read back from Slurm, never assumed.
  */
-export const SegmentSchema = z.object({
-  v,
-  lease: LeaseIdSchema,
-  n: z.number().int().min(0),
-  jobId: z.string(),
-  submittedAt: isoTime,
-  /** Who submitted it: `rv lease up` (the login node) or the previous segment (a compute node). */
-  submittedBy: z.string(),
-  /** The job this one waits for (afterany), when chained. */
-  after: z.string().nullable(),
-  wallSeconds: z.number().int().positive(),
-  /**
-   * How long it was planned to run beside the segment before it (overlap renewal), so the lease's time is not
-   * counted twice; absent or 0 for chained, first and replacement segments.
-   */
-  overlapSeconds: z.number().int().nonnegative().optional(),
-  /**
-   * Not before this time (overlap's `--begin`, or the end of a reservation); absent: as soon as submitted, or as
-   * its dependency allows. How long it then waited in the queue is what the next overlap is fitted to.
-   */
-  beginAt: isoTime.optional(),
-  /** The reservation its walltime was shortened for, to end before it starts; absent: none was in the way. */
-  endsBefore: ReservationNoteSchema.optional(),
-  /** The reservations it was held back for (`--begin` at their end): no useful segment fitted before them. */
-  beginsAfter: z.array(ReservationNoteSchema).optional(),
-  /**
-   * The job that wakes the lease's supervisor if this segment ends badly (afternotok), or why Slurm refused
-   * it; absent for segments submitted before watchdogs existed, and while it is being submitted.
-   */
-  watchdog: z.union([z.object({ jobId: z.string() }), z.object({ refused: z.string() })]).optional(),
-  /** Filled once the job has ended, from Slurm's own record. */
-  ended: z
-    .object({
-      state: z.string(),
-      start: isoTime.nullable(),
-      end: isoTime.nullable(),
-      nodes: z.array(z.string()),
-    })
-    .optional(),
-});
+export const SegmentSchema = z.lazy(() =>
+  z.object({
+    v,
+    lease: LeaseIdSchema,
+    n: z.int().min(0),
+    jobId: z.string(),
+    submittedAt: isoTime,
+    /** Who submitted it: `rv lease up` (the login node) or the previous segment (a compute node). */
+    submittedBy: z.string(),
+    /** The job this one waits for (afterany), when chained. */
+    after: z.string().nullable(),
+    wallSeconds: z.int().positive(),
+    /**
+     * How long it was planned to run beside the segment before it (overlap renewal), so the lease's time is not
+     * counted twice; absent or 0 for chained, first and replacement segments.
+     */
+    overlapSeconds: z.int().nonnegative().optional(),
+    /**
+     * Not before this time (overlap's `--begin`, or the end of a reservation); absent: as soon as submitted, or as
+     * its dependency allows. How long it then waited in the queue is what the next overlap is fitted to.
+     */
+    beginAt: isoTime.optional(),
+    /** The reservation its walltime was shortened for, to end before it starts; absent: none was in the way. */
+    endsBefore: ReservationNoteSchema.optional(),
+    /** The reservations it was held back for (`--begin` at their end): no useful segment fitted before them. */
+    beginsAfter: z.array(ReservationNoteSchema).optional(),
+    /**
+     * The job that wakes the lease's supervisor if this segment ends badly (afternotok), or why Slurm refused
+     * it; absent for segments submitted before watchdogs existed, and while it is being submitted.
+     */
+    watchdog: z.union([z.object({ jobId: z.string() }), z.object({ refused: z.string() })]).optional(),
+    /** Filled once the job has ended, from Slurm's own record. */
+    ended: z
+      .object({
+        state: z.string(),
+        start: isoTime.nullable(),
+        end: isoTime.nullable(),
+        nodes: z.array(z.string()),
+      })
+      .optional(),
+  }),
+);
 export type Segment = z.infer<typeof SegmentSchema>;
 
 /** `end` targets one segment's runners (`control/segment-<n>.end`): the segment's job is about to end. */
 export const ControlVerbSchema = z.enum(["cancel", "requeue", "drain", "stop", "end"]);
 export type ControlVerb = z.infer<typeof ControlVerbSchema>;
 
-export const ControlSchema = z.object({
-  v,
-  verb: ControlVerbSchema,
-  target: z.string(),
-  requestedAt: isoTime,
-  requestedBy: z.string(),
-  /**
-   * A `requeue` the task asked for itself (its `scontrol requeue` of the segment's job, runner/scontrol-shim.ts):
-   * the attempt that asked. Its next attempt resumes (RV_RESUME=1); for any other attempt the request is stale.
-   */
-  byAttempt: z.number().int().positive().optional(),
-});
+export const ControlSchema = z.lazy(() =>
+  z.object({
+    v,
+    verb: ControlVerbSchema,
+    target: z.string(),
+    requestedAt: isoTime,
+    requestedBy: z.string(),
+    /**
+     * A `requeue` the task asked for itself (its `scontrol requeue` of the segment's job, runner/scontrol-shim.ts):
+     * the attempt that asked. Its next attempt resumes (RV_RESUME=1); for any other attempt the request is stale.
+     */
+    byAttempt: z.int().positive().optional(),
+  }),
+);
 export type Control = z.infer<typeof ControlSchema>;
 
 /**
@@ -367,7 +380,7 @@ export type Control = z.infer<typeof ControlSchema>;
 export const ObservationsSchema = z.object({
   v,
   observer: z.string(),
-  runners: z.record(z.string(), z.object({ counter: z.number().int(), seenAtMs: z.number() })),
+  runners: z.record(z.string(), z.object({ counter: z.int(), seenAtMs: z.number() })),
 });
 export type Observations = z.infer<typeof ObservationsSchema>;
 
@@ -375,4 +388,6 @@ export type Observations = z.infer<typeof ObservationsSchema>;
  * When one observer host first saw a lock's current token, on its own clock (lock-staleness.ts): lets a one-shot
  * taker of a lease's turn (a supervisor) judge the turn stale across calls. Written by that host only, replaced whole.
  */
-export const LockSightingSchema = z.object({ v, observer: z.string(), token: z.string(), seenAtMs: z.number() });
+export const LockSightingSchema = z.lazy(() =>
+  z.object({ v, observer: z.string(), token: z.string(), seenAtMs: z.number() }),
+);

@@ -11,9 +11,9 @@ import type { ScontrolPartition, ScontrolReservation } from "../slurm/index.ts";
 export const LeaseReservationSchema = ReservationNoteSchema.extend({
   partitions: z.array(z.string()),
   /** Segments whose walltime rv cut to end before it starts. */
-  endsBefore: z.array(z.number().int()),
+  endsBefore: z.array(z.int()),
   /** Segments rv asked to begin once it is over. */
-  beginsAfter: z.array(z.number().int()),
+  beginsAfter: z.array(z.int()),
   /** The lease's pending jobs whose reason is a reservation (`ReqNodeNotAvail, Reserved for maintenance`). */
   holds: z.array(z.string()),
 });

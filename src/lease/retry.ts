@@ -16,7 +16,7 @@ export const RetrySchema = z.object({
       at: z.string(),
       what: z.string(),
       /** The part of a lease of parts that failed: its failures in a row are its own; absent: the lease's. */
-      part: z.number().int().min(0).optional(),
+      part: z.int().min(0).optional(),
     }),
   ),
   paused: z.object({ at: z.string(), why: z.string() }).nullable(),

@@ -60,7 +60,7 @@ export const absolutePath = z
   .string()
   .regex(/^\//, "must be an absolute path")
   .regex(noControlCharacters, "must not contain a newline or another control character");
-const seconds = z.number().int().positive();
+const seconds = z.int().positive();
 /** Slurm's `--output`: no backslash, no `%` (its filename patterns). */
 export const outputPath = absolutePath.regex(
   /^[^\\%]*$/,
@@ -70,19 +70,19 @@ export const outputPath = absolutePath.regex(
 export const SegmentScriptInputSchema = z
   .object({
     lease: LeaseIdSchema,
-    segment: z.number().int().nonnegative(),
+    segment: z.int().nonnegative(),
     /** The rv root on the shared filesystem (RV_HOME of the runner). */
     root: absolutePath,
     /** The deployed rv build that runs on the compute node. */
     rv: absolutePath,
     partition: plainWord,
     /** 0: a CPU-only lease, with no --gres at all. */
-    gpusPerNode: z.number().int().nonnegative(),
+    gpusPerNode: z.int().nonnegative(),
     /** null: any GPU type the partition has. */
     gpuType: plainWord.nullable(),
-    nodes: z.number().int().positive(),
+    nodes: z.int().positive(),
     /** null: Slurm's default. */
-    cpusPerNode: z.number().int().positive().nullable(),
+    cpusPerNode: z.int().positive().nullable(),
     /** Slurm's `--mem` per node, e.g. "32G"; null: Slurm's default. */
     memPerNode: z
       .string()
@@ -92,7 +92,7 @@ export const SegmentScriptInputSchema = z
     timeMinSeconds: seconds.optional(),
     account: plainWord.nullable(),
     /** How long before the end the batch shell gets USR1. Slurm may deliver it up to 60 s earlier still. */
-    signalLeadSeconds: z.number().int().nonnegative().max(65535).default(90),
+    signalLeadSeconds: z.int().nonnegative().max(65535).default(90),
     jobName: plainWord,
     output: outputPath,
     /** Whether the segment asks rv to submit the next segment as soon as it starts. */
@@ -101,15 +101,12 @@ export const SegmentScriptInputSchema = z
      * The segment whose runners this one's take over from when they start (overlap renewal): they stop
      * claiming, finish what they run and exit, so the older job ends early. null: none (chain, first segment).
      */
-    takeOverFrom: z.number().int().nonnegative().nullable().default(null),
+    takeOverFrom: z.int().nonnegative().nullable().default(null),
     /**
      * Segment 0 raced against other strategies (DESIGN.md section 6): before anything else the job claims the
      * lease (`rv lease claim`) and exits at once if another strategy's job claimed it first. null: no race.
      */
-    race: z
-      .object({ attempt: z.number().int().positive(), rank: z.number().int().positive() })
-      .nullable()
-      .default(null),
+    race: z.object({ attempt: z.int().positive(), rank: z.int().positive() }).nullable().default(null),
     /** The runner releases the lease after this long with nothing to do (`rv runner --idle-release`); null: never. */
     idleReleaseSeconds: seconds.nullable().default(null),
   })

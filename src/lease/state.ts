@@ -104,7 +104,7 @@ export const TaskViewSchema = z.object({
   note: z.string().nullable(),
   sweep: SweepPointSchema.nullable(),
   /** `--retry`: how many retries it may have, and how many it has had. */
-  retry: z.object({ max: z.number().int(), retried: z.number().int() }).nullable(),
+  retry: z.object({ max: z.int(), retried: z.int() }).nullable(),
   /** Ids of the tasks it runs after (`--after`). */
   after: z.array(z.string()).default([]),
 });

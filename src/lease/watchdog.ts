@@ -29,7 +29,7 @@ export const WakeSchema = z.discriminatedUnion("kind", [
   /** When all of the jobs have ended: a race's watchdog (the winner cancels it when it claims the lease). */
   z.object({ kind: z.literal("afterany"), jobs: z.array(jobId).min(1) }),
   /** At a time, in seconds from now: a wake-up after a backoff. */
-  z.object({ kind: z.literal("begin"), inSeconds: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal("begin"), inSeconds: z.int().nonnegative() }),
 ]);
 export type Wake = z.infer<typeof WakeSchema>;
 

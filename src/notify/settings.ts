@@ -35,7 +35,7 @@ export const NotifySettingsSchema = z.object({
   /** Run by `/bin/sh -c`: the user's own shell line; the event reaches it only on stdin and in RV_EVENT_*. */
   command: z.string().min(1).nullable(),
   on: z.array(NotifyEventTypeSchema),
-  updatedAt: z.string().datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
 });
 export type NotifySettings = z.infer<typeof NotifySettingsSchema>;
 

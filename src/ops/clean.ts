@@ -44,7 +44,7 @@ export const cleanOp = defineOp({
   name: "clean",
   input: z.object({
     lease: z.string().nullable().default(null),
-    olderThanMs: z.number().int().nonnegative().nullable().default(null),
+    olderThanMs: z.int().nonnegative().nullable().default(null),
     tags: z.array(z.string()).default([]),
     delete: z.boolean().default(false),
     dryRun: z.boolean().default(false),

@@ -47,7 +47,7 @@ export type LeaseExtendResult = z.infer<typeof LeaseExtendResultSchema>;
  */
 export const leaseExtendOp = defineOp({
   name: "lease-extend",
-  input: z.object({ lease: z.string(), addSeconds: z.number().int().positive() }),
+  input: z.object({ lease: z.string(), addSeconds: z.int().positive() }),
   result: LeaseExtendResultSchema,
   run: extend,
 });

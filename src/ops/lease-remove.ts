@@ -13,12 +13,12 @@ const RemovalSchema = z.object({
   dir: z.string(),
   tasks: z.object({
     /** Waiting or claimed: in a released lease, tasks that will not run now. */
-    unfinished: z.number().int(),
-    finished: z.number().int(),
+    unfinished: z.int(),
+    finished: z.int(),
     /** Put away by `rv clean`. */
-    archived: z.number().int(),
+    archived: z.int(),
   }),
-  bytes: z.number().int(),
+  bytes: z.int(),
 });
 
 /**

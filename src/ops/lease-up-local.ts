@@ -12,7 +12,7 @@ export const UpLocalResultSchema = z.object({
   outcome: z.enum(["already-running", "started", "resumed"]),
   lease: LeaseSchema,
   /** The runner's pid; null when it was running already. */
-  pid: z.number().int().nullable(),
+  pid: z.int().nullable(),
 });
 type UpLocalResult = z.infer<typeof UpLocalResultSchema>;
 
@@ -25,7 +25,7 @@ export const leaseUpLocalOp = defineOp({
   input: z.object({
     name: z.string(),
     gpuIds: z.array(z.string()).nullable().default(null),
-    cpus: z.number().int().positive().nullable().default(null),
+    cpus: z.int().positive().nullable().default(null),
   }),
   result: UpLocalResultSchema,
   run: (env, input) => upLocal(env, input),

@@ -14,10 +14,10 @@ const MatchSchema = z.object({
   id: z.string(),
   lease: z.string(),
   name: z.string().nullable(),
-  attempt: z.number().int(),
+  attempt: z.int(),
   stream: z.enum(["stdout", "stderr"]),
   /** Counted from the start of the part searched (the whole log unless it is in `partial`). */
-  line: z.number().int(),
+  line: z.int(),
   text: z.string(),
 });
 export type LogMatch = z.infer<typeof MatchSchema>;
@@ -53,13 +53,13 @@ export const logsSearchOp = defineOp({
     select: TaskSelectionSchema,
     pattern: z.string().min(1),
     ignoreCase: z.boolean().default(false),
-    max: z.number().int().positive().default(1000),
+    max: z.int().positive().default(1000),
   }),
   result: z.object({
     matches: z.array(MatchSchema),
     /** More lines matched than `max`. */
     truncated: z.boolean(),
-    searched: z.number().int(),
+    searched: z.int(),
     /** Tasks whose log was larger than rv searches: only its last 64 MB was. */
     partial: z.array(z.string()),
     elsewhere: z.array(TaskRefSchema),

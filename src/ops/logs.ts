@@ -28,7 +28,7 @@ const LogSchema = z.object({
   /** Present for the tasks of a `--tag`: the header names them. */
   name: z.string().nullable().optional(),
   state: TaskStateSchema,
-  attempt: z.number().int(),
+  attempt: z.int(),
   stream: z.enum(["stdout", "stderr"]),
   file: z.string(),
   /** Null when it was streamed (following). */
@@ -61,15 +61,15 @@ function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: num
  * which the text went out. A follower whose connection dropped asks again from there (`resume`): nothing twice,
  * nothing missed (a character split at the offset is decoded whole, the offset being a byte count).
  */
-export const LogFollowedSchema = z.object({ attempt: z.number().int().min(0), offset: z.number().int().min(0) });
+export const LogFollowedSchema = z.object({ attempt: z.int().min(0), offset: z.int().min(0) });
 
 export const logsOp = defineOp({
   name: "logs",
   input: z.object({
     select: TaskSelectionSchema,
     stream: z.enum(["out", "err"]).default("out"),
-    attempt: z.number().int().positive().nullable().default(null),
-    lines: z.number().int().min(0).nullable().default(null),
+    attempt: z.int().positive().nullable().default(null),
+    lines: z.int().min(0).nullable().default(null),
     follow: z.boolean().default(false),
     /** Following again after a dropped connection: from here, without printing what was printed. */
     resume: LogFollowedSchema.nullable().default(null),

@@ -82,8 +82,8 @@ const TriedSchema = z.object({
   ok: z.boolean(),
   /** `answered 200`, `exited 1: ...`, `timed out after 10 s`. */
   detail: z.string(),
-  status: z.number().int().nullable(),
-  exitCode: z.number().int().nullable(),
+  status: z.int().nullable(),
+  exitCode: z.int().nullable(),
 });
 
 /** One try, at once: a person waiting for the answer wants it now, and sees why it failed. */

@@ -160,7 +160,7 @@ export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all
  * ends with it or (in an index with names) whose name it is. Enough for another place to resolve the reference exactly as if it held both places' tasks
  * (ids sort by submit time wherever they were made).
  */
-export const CandidatesSchema = z.object({ tasks: z.array(TaskRefSchema), total: z.number().int() });
+export const CandidatesSchema = z.object({ tasks: z.array(TaskRefSchema), total: z.int() });
 export type Candidates = z.infer<typeof CandidatesSchema>;
 
 export function candidatesFor(index: readonly TaskRef[], ref: string): Candidates {

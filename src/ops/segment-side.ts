@@ -40,8 +40,8 @@ export const leaseClaimOp = defineOp({
   name: "lease-claim",
   input: z.object({
     lease: z.string(),
-    attempt: z.number().int().positive(),
-    rank: z.number().int().positive(),
+    attempt: z.int().positive(),
+    rank: z.int().positive(),
     job: z.string(),
     /** When this job ends as Slurm granted it, in epoch ms. */
     segmentEndMs: z.number().nullable().default(null),
@@ -168,7 +168,7 @@ function segmentClock(env: OpEnv, segments: Segment[], input: { after: string; s
  */
 export const leaseEndSegmentOp = defineOp({
   name: "lease-end-segment",
-  input: z.object({ lease: z.string(), segment: z.number().int().min(0) }),
+  input: z.object({ lease: z.string(), segment: z.int().min(0) }),
   result: z.object({ lease: z.string(), segment: z.number(), requested: z.literal("end") }),
   run(env, input) {
     const lease = requireLease(env.root, input.lease);

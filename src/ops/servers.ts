@@ -23,10 +23,10 @@ export const ServerKindSchema = z.enum(["jupyter", "tensorboard", "ray-dashboard
 export type ServerKind = z.infer<typeof ServerKindSchema>;
 
 export const DetectedServerSchema = z.object({
-  port: z.number().int(),
+  port: z.int(),
   /** A common server recognised by its command line (or, in the task's process group, by its usual port). */
   kind: ServerKindSchema.nullable(),
-  pid: z.number().int(),
+  pid: z.int(),
   command: z.string(),
   /** Whether the task's process group owns it (else: a recognised server of the same user on the node). */
   inTask: z.boolean(),

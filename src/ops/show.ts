@@ -21,7 +21,7 @@ import { oneSelected } from "./select.ts";
 import { currentUsage } from "./stats.ts";
 
 const AttemptSchema = z.object({
-  attempt: z.number().int(),
+  attempt: z.int(),
   runner: z.string().nullable(),
   claimedAt: z.string().nullable(),
   startedAt: z.string().nullable(),
@@ -39,10 +39,10 @@ export const TaskDetailSchema = z.object({
   /** Names only: values may be secrets. */
   envNames: z.array(z.string()),
   retry: RetryPolicySchema.nullable(),
-  retried: z.number().int(),
-  timeoutMs: z.number().int().nullable(),
+  retried: z.int(),
+  timeoutMs: z.int().nullable(),
   maxRunning: MaxRunningSchema.nullable(),
-  timeRequestMs: z.number().int().nullable(),
+  timeRequestMs: z.int().nullable(),
   checkpointSignal: z.string().nullable(),
   /** The task this one was made from (`rv rerun`). */
   rerunOf: z.string().nullable().default(null),

@@ -20,7 +20,7 @@ import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { selectedViews } from "./select.ts";
 
 export const AttemptStatsSchema = z.object({
-  attempt: z.number().int(),
+  attempt: z.int(),
   /**
    * The latest attempt: the task's state. An earlier one: how it ended, `requeued` (rv sent it back: a retry, a
    * segment end), a terminal state (then `rv requeue` ran it again), or `lost` (its runner died).

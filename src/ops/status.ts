@@ -1,13 +1,8 @@
-import { statfsSync } from "node:fs";
 import { z } from "zod";
 import { SqueueJobSchema } from "../slurm/parse/squeue.ts";
-import { SshareRowSchema, shareOf } from "../slurm/parse/sshare.ts";
-import { squeueJobs } from "../slurm/queries/squeue.ts";
-import { sshareRows } from "../slurm/queries/sshare.ts";
-import { runQueries } from "../slurm/query.ts";
+import { SshareRowSchema } from "../slurm/parse/sshare.ts";
 import { GpuPoolSchema } from "../slurm/resources.ts";
-import { defineOp, type OpEnv } from "./op.ts";
-import { readResources } from "./resources.ts";
+import { defineOp } from "./op.ts";
 import { LeaseSummarySchema, leasesInScope, readSummary } from "./summary.ts";
 
 /** The cluster at a glance for this user: account and fairshare, storage, the queue, the GPUs. */
@@ -46,32 +41,8 @@ export const statusOp = defineOp({
   result: z.object({ leases: z.array(LeaseSummarySchema), site: SiteStatusSchema.nullable() }),
   async run(env, input) {
     const leases = leasesInScope(env, input.lease).map((lease) => readSummary(env, lease));
-    return { leases, site: input.slurm ? await readSite(env, input.account) : null };
+    // The Slurm queries and their parsers load only where Slurm is: a local `rv status` never builds their schemas.
+    const site = input.slurm ? await (await import("./site.ts")).readSite(env, input.account) : null;
+    return { leases, site };
   },
 });
-
-async function readSite(env: OpEnv, account: string | null): Promise<SiteStatus> {
-  const [[shares, queue], resources] = await Promise.all([
-    runQueries(env.remote, [sshareRows(env.user), squeueJobs({ user: env.user })] as const),
-    readResources(env, []),
-  ]);
-  const share = shareOf(shares.records, env.user, account ?? undefined);
-  const fs = statfsSync(env.root);
-  return {
-    host: env.host,
-    user: env.user,
-    account: share ? { name: share.account, fairShare: share.fairShare, rawUsage: share.rawUsage } : null,
-    storage: { root: env.root, freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize },
-    jobs: queue.records.map(({ jobId, name, partition, state, elapsed, timeLeft, nodes, reason }) => ({
-      jobId,
-      name,
-      partition,
-      state,
-      elapsed,
-      timeLeft,
-      nodes,
-      reason,
-    })),
-    pools: resources.pools,
-  };
-}

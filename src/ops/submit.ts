@@ -44,7 +44,7 @@ export const runOp = defineOp({
     stopped: z.boolean(),
     /** Tasks that can never start where they are, and why: waiting for them ended. */
     cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),
-    exitStatus: z.number().int(),
+    exitStatus: z.int(),
   }),
   async run(env, input) {
     const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);

@@ -22,7 +22,7 @@ export const TasksInputSchema = z.object({
   /** Tags the task must all have. */
   tags: z.array(z.string()).default([]),
   /** The newest N of those selected; 0 for all. */
-  limit: z.number().int().min(0).default(20),
+  limit: z.int().min(0).default(20),
   /** The tasks `rv clean` archived, instead of the lease's own. */
   archived: z.boolean().default(false),
 });
@@ -32,7 +32,7 @@ type TasksInput = z.output<typeof TasksInputSchema>;
 export const tasksOp = defineOp({
   name: "tasks",
   input: TasksInputSchema,
-  result: z.object({ tasks: z.array(TaskViewSchema), total: z.number().int() }),
+  result: z.object({ tasks: z.array(TaskViewSchema), total: z.int() }),
   run(env, input) {
     const leases = leasesInScope(env, input.lease);
     if (input.archived) return readArchived(env, leases, input);
@@ -88,9 +88,7 @@ export const tagsOp = defineOp({
   name: "tags",
   input: z.object({ lease: z.string().nullable().default(null) }),
   result: z.object({
-    tags: z.array(
-      z.object({ tag: z.string(), total: z.number().int(), states: z.record(z.string(), z.number().int()) }),
-    ),
+    tags: z.array(z.object({ tag: z.string(), total: z.int(), states: z.record(z.string(), z.int()) })),
   }),
   run(env, input) {
     const observer = observerFor(env);

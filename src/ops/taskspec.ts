@@ -57,8 +57,8 @@ export const TaskSpecSchema = z
   .object({
     argv: z.array(z.string()).min(1).optional(),
     shell: z.string().min(1).optional(),
-    gpus: z.number().int().min(0).default(0),
-    cpus: z.number().int().min(1).default(1),
+    gpus: z.int().min(0).default(0),
+    cpus: z.int().min(1).default(1),
     name: LabelSchema.optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
     cwd: z.string().min(1).optional(),
@@ -71,7 +71,7 @@ export const TaskSpecSchema = z
     after: z.array(z.string().min(1)).min(1).optional(),
     note: z.string().optional(),
     strictOrder: z.boolean().default(false),
-    maxCrashes: z.number().int().min(1).optional(),
+    maxCrashes: z.int().min(1).optional(),
     /** `true` or a signal name: the task saves its state when sent it at a segment end. */
     checkpoint: CheckpointSpecSchema.optional(),
     /** How long the task needs, e.g. `2h`. */
@@ -81,14 +81,14 @@ export const TaskSpecSchema = z
     /** At most `max` tasks of `group` run at once in the lease. */
     maxRunning: MaxRunningSchema.optional(),
     /** How many times a failed attempt runs again. */
-    retry: z.number().int().min(0).optional(),
+    retry: z.int().min(0).optional(),
     /** Before the first retry, doubled for each one after (default 10s). */
     retryDelay: z
       .string()
       .refine((text) => (durationMs(text) ?? -1) >= 0, "expected a duration like 0s, 30s or 5m")
       .optional(),
     /** Exit codes, signal names (`SIGKILL`, `KILL`) and `timeout` that are retried; every failure when absent. */
-    retryOn: z.array(z.union([z.number().int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
+    retryOn: z.array(z.union([z.int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
     /** A duration: an attempt running longer is stopped and fails with reason `timeout`. */
     timeout: duration
       .refine((text) => (timeRequestMs(text) ?? 0) <= MAX_TIMEOUT_MS, "at most 24 days (a timer's limit)")

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isTerminal, type TaskView } from "../lease/state.ts";
 
 /** How long the ended tasks of one outcome ran, in all: a mean without shipping every duration. */
-const RanSchema = z.object({ count: z.number().int().min(0), totalMs: z.number().min(0) });
+const RanSchema = z.object({ count: z.int().min(0), totalMs: z.number().min(0) });
 
 /**
  * Where a wait stands, as the wait op sends it while it runs (`rv wait` on a terminal draws it). `failed` counts
@@ -10,10 +10,10 @@ const RanSchema = z.object({ count: z.number().int().min(0), totalMs: z.number()
  * that started, apart for successes and the rest: a task that fails at once says little of how long one takes.
  */
 export const WaitTallySchema = z.object({
-  total: z.number().int().min(0),
-  succeeded: z.number().int().min(0),
-  failed: z.number().int().min(0),
-  running: z.number().int().min(0),
+  total: z.int().min(0),
+  succeeded: z.int().min(0),
+  failed: z.int().min(0),
+  running: z.int().min(0),
   ran: z.object({ succeeded: RanSchema, failed: RanSchema }),
 });
 export type WaitTally = z.infer<typeof WaitTallySchema>;

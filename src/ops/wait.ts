@@ -16,7 +16,7 @@ export const waitOp = defineOp({
   name: "wait",
   input: z.object({
     select: TaskSelectionSchema,
-    timeoutMs: z.number().int().positive().nullable().default(null),
+    timeoutMs: z.int().positive().nullable().default(null),
     progress: z.boolean().default(false),
   }),
   result: z.object({

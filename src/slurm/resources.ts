@@ -13,16 +13,16 @@ import type { SqueueJob } from "./parse/squeue.ts";
 export const GpuPoolSchema = z.object({
   partition: z.string(),
   type: z.string(),
-  nodes: z.number().int(),
-  total: z.number().int(),
-  allocated: z.number().int(),
-  idle: z.number().int(),
-  planned: z.number().int(),
-  unavailable: z.number().int(),
+  nodes: z.int(),
+  total: z.int(),
+  allocated: z.int(),
+  idle: z.int(),
+  planned: z.int(),
+  unavailable: z.int(),
   /** GPUs that pending jobs ask of this partition and type (untyped requests count where the type is alone). */
-  pendingDemand: z.number().int(),
+  pendingDemand: z.int(),
   /** The most GPUs of this type one node can give a new job now; a request up to this size starts at once. */
-  maxFreeOnOneNode: z.number().int(),
+  maxFreeOnOneNode: z.int(),
 });
 export type GpuPool = z.infer<typeof GpuPoolSchema>;
 

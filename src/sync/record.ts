@@ -8,7 +8,7 @@ const PushSchema = z.object({
   cluster: z.string(),
   remote: z.string(),
   at: z.string(),
-  files: z.number().int(),
+  files: z.int(),
   commit: z.string().nullable(),
   dirty: z.boolean(),
 });

@@ -18,12 +18,12 @@ export const ProfileGpuSchema = z
     /** Service units charged per GPU-hour; 0 for free pools (MIG). */
     suPerGpuHour: z.number().nonnegative().default(0),
     /** At most this many GPUs of this key running for one user at once. */
-    maxPerUser: z.number().int().positive().nullable().default(null),
+    maxPerUser: z.int().positive().nullable().default(null),
     /** At most this many GPUs of this key in one job. */
-    maxPerJob: z.number().int().positive().nullable().default(null),
-    maxWalltimeSeconds: z.number().int().positive().nullable().default(null),
+    maxPerJob: z.int().positive().nullable().default(null),
+    maxWalltimeSeconds: z.int().positive().nullable().default(null),
     /** GPUs of this key on one node. */
-    perNode: z.number().int().positive().nullable().default(null),
+    perNode: z.int().positive().nullable().default(null),
     /** `mig`: a slice of a GPU, for 1-GPU work that fits its VRAM. `interactive`: small and short requests only. */
     kind: z.enum(["gpu", "mig", "interactive"]).default("gpu"),
   })
@@ -34,9 +34,9 @@ export const SiteProfileSchema = z
   .object({
     name: z.string().min(1),
     /** The walltime under the site's backfill cliff: the default segment. */
-    segmentSeconds: z.number().int().positive().nullable().default(null),
+    segmentSeconds: z.int().positive().nullable().default(null),
     /** GPUs one user may run at once across the GPU partitions (not MIG or interactive). */
-    maxGpusPerUser: z.number().int().positive().nullable().default(null),
+    maxGpusPerUser: z.int().positive().nullable().default(null),
     gpus: z.array(ProfileGpuSchema).default([]),
     /**
      * The site's balance command and how to read it (`allocations` on the seed cluster): argv run on the login

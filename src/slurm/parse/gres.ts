@@ -12,11 +12,11 @@ export const GresEntrySchema = z.discriminatedUnion("kind", [
     kind: z.literal("gres"),
     name: z.string(),
     type: z.string().nullable(),
-    count: z.number().int().nonnegative(),
+    count: z.int().nonnegative(),
     /** Device indexes from `(IDX:0-1)`; [] for `IDX:N/A`; null when not printed. */
-    indexes: z.array(z.number().int()).nullable(),
+    indexes: z.array(z.int()).nullable(),
     /** Socket (or core) list from `(S:0-47)`; null when not printed. */
-    sockets: z.array(z.number().int()).nullable(),
+    sockets: z.array(z.int()).nullable(),
   }),
   z.object({ kind: z.literal("other"), raw: z.string() }),
 ]);

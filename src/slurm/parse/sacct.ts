@@ -17,7 +17,7 @@ export const SACCT_ARGS = ["-X", "-P", "-o", SACCT_FIELDS] as const;
 
 const COLUMNS = SACCT_FIELDS.toUpperCase().split(",");
 
-export const ExitCodeSchema = z.object({ code: z.number().int(), signal: z.number().int() });
+export const ExitCodeSchema = z.object({ code: z.int(), signal: z.int() });
 
 export const SacctJobSchema = z.object({
   ...JobIdSchema.shape,

@@ -78,7 +78,7 @@ function stripPrefixes(line: string): string {
 export const SbatchEstimateSchema = z.object({
   jobId: z.string(),
   start: InstantSchema,
-  cpus: z.number().int(),
+  cpus: z.int(),
   nodes: z.array(z.string()),
   partition: z.string(),
 });

@@ -41,10 +41,10 @@ const ALIASES = {
 };
 
 export const CpuCountsSchema = z.object({
-  allocated: z.number().int(),
-  idle: z.number().int(),
-  other: z.number().int(),
-  total: z.number().int(),
+  allocated: z.int(),
+  idle: z.int(),
+  other: z.int(),
+  total: z.int(),
 });
 
 /**
@@ -60,12 +60,12 @@ export const SinfoRowSchema = z.object({
   timeLimit: DurationSchema.nullable(),
   defaultTime: DurationSchema.nullable(),
   state: NodeStateSchema.nullable(),
-  nodeCount: z.number().int().nullable(),
+  nodeCount: z.int().nullable(),
   nodes: z.array(z.string()),
   gres: z.array(GresEntrySchema),
   gresUsed: z.array(GresEntrySchema).nullable(),
   cpus: CpuCountsSchema.nullable(),
-  memoryMiB: z.number().int().nullable(),
+  memoryMiB: z.int().nullable(),
   features: z.array(z.string()),
   reason: z.string().nullable(),
 });

@@ -45,7 +45,7 @@ export const SqueueJobSchema = z.object({
   timeLeft: DurationSchema.nullable(),
   start: InstantSchema.nullable(),
   end: InstantSchema.nullable(),
-  nodeCount: z.number().int().nullable(),
+  nodeCount: z.int().nullable(),
   nodes: z.array(z.string()),
   schedNodes: z.array(z.string()),
   reason: z.string().nullable(),

@@ -31,7 +31,7 @@ type ShareNumber = z.infer<typeof ShareNumberSchema>;
 
 export const SshareRowSchema = z.object({
   account: z.string(),
-  depth: z.number().int(),
+  depth: z.int(),
   user: z.string().nullable(),
   /** `parent` when the association takes its parent's shares. */
   rawShares: z.union([z.number(), z.literal("parent")]).nullable(),

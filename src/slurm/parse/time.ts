@@ -7,7 +7,7 @@ import { RvError } from "../../errors.ts";
  * `N/A`/`NONE`, `Partition_Limit`.
  */
 export const DurationSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("seconds"), seconds: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal("seconds"), seconds: z.int().nonnegative() }),
   z.object({ kind: z.literal("unlimited") }),
   z.object({ kind: z.literal("none") }),
   z.object({ kind: z.literal("partition_limit") }),
@@ -20,7 +20,7 @@ export type Duration = z.infer<typeof DurationSchema>;
  * under `SLURM_TIME_FORMAT=%s`), or as `Unknown`, `None`, `N/A`. `epoch` is seconds since 1970 UTC.
  */
 export const InstantSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("at"), epoch: z.number().int() }),
+  z.object({ kind: z.literal("at"), epoch: z.int() }),
   z.object({ kind: z.literal("unknown") }),
   z.object({ kind: z.literal("none") }),
   z.object({ kind: z.literal("other"), raw: z.string() }),
