@@ -1,22 +1,8 @@
+import { customAlphabet } from "nanoid";
 import type { Task } from "./schema.ts";
 
 const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
-
-/**
- * `length` characters of `alphabet` from the system's secure generator (Web Crypto's, which nanoid uses too),
- * uniform: a byte's low 6 bits pick a character, and values past the alphabet are drawn again. Not nanoid itself:
- * it imports node:crypto, whose loading cost every command ~1 ms of its start.
- */
-function random(length: number): string {
-  let out = "";
-  while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(2 * length))) {
-      const index = byte & 63;
-      if (index < alphabet.length && out.length < length) out += alphabet[index];
-    }
-  }
-  return out;
-}
+const random = customAlphabet(alphabet, 12);
 
 export function randomSuffix(length: number): string {
   return random(length);
