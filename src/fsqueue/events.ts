@@ -30,7 +30,10 @@ export class EventLog {
   }
 }
 
-/** A runner's event log, oldest first; lines that do not parse (a torn last line of a crash) are skipped. */
-export function readEvents(p: LeasePaths, runner: string): RvEvent[] {
-  return readRecordLines(eventsFile(p, runner), EventSchema);
+/**
+ * A runner's event log, oldest first; lines that do not parse (a torn last line of a crash) are skipped. With
+ * `task`, a superset of that task's events: only the lines that mention its id are parsed.
+ */
+export function readEvents(p: LeasePaths, runner: string, task?: string): RvEvent[] {
+  return readRecordLines(eventsFile(p, runner), EventSchema, task === undefined ? undefined : JSON.stringify(task));
 }

@@ -68,9 +68,11 @@ export function tryReadRecord<T>(file: string, schema: z.ZodType<T>): Parsed<T> 
 
 /**
  * The records of an append-only JSON-lines log, oldest first; none when it does not exist yet. A line that does
- * not parse (a torn last line of a crash, an append a filesystem did not keep whole) is skipped.
+ * not parse (a torn last line of a crash, an append a filesystem did not keep whole) is skipped. With `mentioning`,
+ * only the lines with that text in them are parsed: a reader after one task's records skips a long log's others
+ * unparsed.
  */
-export function readRecordLines<T>(file: string, schema: z.ZodType<T>): T[] {
+export function readRecordLines<T>(file: string, schema: z.ZodType<T>, mentioning?: string): T[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -80,7 +82,7 @@ export function readRecordLines<T>(file: string, schema: z.ZodType<T>): T[] {
   }
   const records: T[] = [];
   for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
+    if (line.trim() === "" || (mentioning !== undefined && !line.includes(mentioning))) continue;
     const parsed = parseRecord(line, schema);
     if (parsed.ok) records.push(parsed.value);
   }

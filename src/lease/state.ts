@@ -224,7 +224,7 @@ function claimedView(p: LeasePaths, entry: ClaimedEntry, runners: Runners): Task
  * listing of a long history does not read every runner's log.
  */
 function startedEvent(p: LeasePaths, entry: ClaimedEntry): string | null {
-  const started = readEvents(p, entry.owner)
+  const started = readEvents(p, entry.owner, entry.task.id)
     .filter((e) => e.type === "started" && e.task === entry.task.id && e.attempt === entry.task.attempt)
     .at(-1);
   return started?.time ?? null;

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { type Lease, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
+import { claimFile, type Lease, type LeasePaths, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
 import {
   isLiveRunner,
   isQueued,
@@ -65,27 +65,40 @@ export interface Waited {
 
 /**
  * Polls until every task is terminal, the deadline passes, the caller hangs up, or every unfinished task is one
- * that can never start. A task can only have ended once its `done/` record exists, so each poll reads just the
- * tasks that have one: waiting on thousands of tasks costs a stat each, not a full read. The unfinished ones are
- * read in full once a second, to see which can never start; `onViews` is shown the views then, and whenever a
- * task ends (a progress line).
+ * that can never start. A task can only have ended once its `done/` record exists, so each poll stats just that
+ * record of each unfinished task, and reads the task only once it exists: waiting on thousands of tasks costs a
+ * stat each, not a full read. Once a second a second stat tells whether each unfinished task is still where its
+ * view has it (outdated); only one that moved is read again, and the views as they stand say whether every one
+ * left can never start (what that needs of a task, its GPUs and CPUs, does not change while it waits). `onViews` is
+ * shown the views then, and whenever a task ends (a progress line). `seen[i]`, when given, is `refs[i]` as just
+ * read: it is not read again.
  */
 export async function waitForTasks(
   env: OpEnv,
   refs: TaskRef[],
-  options: { timeoutMs?: number; onViews?: (views: readonly (TaskView | undefined)[]) => void } = {},
+  options: {
+    timeoutMs?: number;
+    onViews?: (views: readonly (TaskView | undefined)[]) => void;
+    seen?: readonly (TaskView | undefined)[];
+  } = {},
 ): Promise<Waited> {
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
-  const views = refs.map((ref) => currentView(env, ref));
+  const pathsOf = leasePathsOf(env);
+  const views = options.seen ? [...options.seen] : refs.map((ref) => currentView(env, ref));
+  const reread = (i: number) => {
+    views[i] = currentView(env, refs[i] as TaskRef);
+    return views[i];
+  };
   let open = refs.map((_, i) => i).filter((i) => !hasEnded(views[i]));
   let delay = 20;
   let lastCheck = 0;
   while (open.length > 0) {
     if (Date.now() - lastCheck >= CAN_START_EVERY_MS) {
       lastCheck = Date.now();
-      for (const i of open) views[i] = currentView(env, refs[i] as TaskRef);
+      for (const i of open) {
+        if (outdated(pathsOf((refs[i] as TaskRef).lease), views[i] as TaskView)) reread(i);
+      }
       options.onViews?.(views);
-      // Ended with no done/ record of its own: dep_failed before a runner recorded it, or archived meanwhile.
       open = open.filter((i) => !hasEnded(views[i]));
       if (open.length === 0) break;
       const stuck = stuckTasks(
@@ -96,7 +109,7 @@ export async function waitForTasks(
       if (stuck.length === open.length) return { views, timedOut: false, stopped: false, cannotStart: stuck };
     }
     if (Date.now() >= deadline || env.signal.aborted) {
-      for (const i of open) views[i] = currentView(env, refs[i] as TaskRef);
+      for (const i of open) reread(i);
       return { views, timedOut: !env.signal.aborted, stopped: env.signal.aborted, cannotStart: [] };
     }
     await pause(delay, env.signal);
@@ -104,13 +117,34 @@ export async function waitForTasks(
     const before = open.length;
     open = open.filter((i) => {
       const ref = refs[i] as TaskRef;
-      if (!existsSync(recordFile(leasePaths(env.root, ref.lease).done, ref.id))) return true;
-      views[i] = currentView(env, ref);
-      return !hasEnded(views[i]);
+      return !existsSync(recordFile(pathsOf(ref.lease).done, ref.id)) || !hasEnded(reread(i));
     });
     if (open.length < before) options.onViews?.(views);
   }
   return { views, timedOut: false, stopped: false, cannotStart: [] };
+}
+
+/**
+ * Whether an unfinished task's view may be out of date: the task is no longer where the view has it (a queued one
+ * in the inbox, a running or lost one in its runner's claims), or it waits for dependencies, which may have failed
+ * meanwhile (it has then ended with no done/ record of its own until a runner records it).
+ */
+function outdated(p: LeasePaths, view: TaskView): boolean {
+  if (isQueued(view.state)) return view.after.length > 0 || !existsSync(recordFile(p.inbox, view.id));
+  return view.runner === null || !existsSync(claimFile(p, view.runner, view.id));
+}
+
+/** leasePaths, made once a lease: a poll looks up the paths of every unfinished task. */
+function leasePathsOf(env: OpEnv): (lease: string) => LeasePaths {
+  const known = new Map<string, LeasePaths>();
+  return (lease) => {
+    let p = known.get(lease);
+    if (!p) {
+      p = leasePaths(env.root, lease);
+      known.set(lease, p);
+    }
+    return p;
+  };
 }
 
 /** `seen[i]`, when given, is `refs[i]` as just read: it is not read again. */

@@ -30,6 +30,7 @@ export const waitOp = defineOp({
     const { views, elsewhere } = selectedViews(env, input.select, () => true);
     const refs = views.map((v) => ({ lease: v.lease, id: v.id }));
     const waited = await waitForTasks(env, refs, {
+      seen: views,
       ...(input.timeoutMs !== null && { timeoutMs: input.timeoutMs }),
       ...(input.progress && { onViews: progressSender(env.sink) }),
     });
