@@ -2,7 +2,7 @@ import { type Command, CommanderError } from "commander";
 import { asRvError, RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
 import { type Io, processIo } from "./io.ts";
-import { printJson } from "./output.ts";
+import { BUG_HINT, printJson } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
 /** `--cluster NAME` of the command about to run, read by the program's preAction hook. */
@@ -21,7 +21,7 @@ const dispatch: Dispatch = async (json, body) => {
 };
 
 function reportError(json: boolean, error: unknown, io: Io): number {
-  const rv = asRvError(error, "this is a bug in rv; the stack trace is in RV_DEBUG=1 output");
+  const rv = asRvError(error, BUG_HINT);
   if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
   if (json) printJson(io, { error: rv.toRecord() });
   else io.err(`rv: error: ${rv.message}\n${rv.hint ? `  hint: ${rv.hint}\n` : ""}`);

@@ -1,5 +1,5 @@
 /** The done index (done-index.ts): a cache of done/ that readers trust only while done/ is unchanged. */
-import { readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   archiveDone,
@@ -7,8 +7,8 @@ import {
   ensureClaimDir,
   finishClaim,
   headerTrusted,
-  indexTrusted,
   type LeasePaths,
+  lineId,
   mtimeSettled,
   parseDoneIndex,
   RACY_MARGIN_NS,
@@ -45,7 +45,16 @@ function finished(n: number) {
   return tasks;
 }
 
-const states = (read: ReturnType<typeof readDone>) =>
+/** done/ as a listing reads it (every line, which builds the index when it is not trusted), split by kind. */
+function readDoneAll(p: LeasePaths) {
+  const lines = [...readDone(p)];
+  return {
+    done: lines.flatMap((line) => ("done" in line ? [line.done] : [])),
+    unreadable: lines.flatMap((line) => ("unreadable" in line ? [line.unreadable] : [])),
+  };
+}
+
+const states = (read: ReturnType<typeof readDoneAll>) =>
   read.done.map((d) => `${d.task.id}:${d.task.attempt}:${d.state}`).sort();
 
 describe("the done index is trusted only while done/ is unchanged", () => {
@@ -60,21 +69,18 @@ describe("the done index is trusted only while done/ is unchanged", () => {
       bytes: 9,
       counts,
     } as const;
-    expect(indexTrusted(header, 2, 5_000_000_000n)).toBe(true);
-    expect(indexTrusted(header, 2, 5_000_000_001n)).toBe(false); // done/ changed since
-    expect(indexTrusted(header, 1, 5_000_000_000n)).toBe(false); // torn
-    expect(indexTrusted({ ...header, settled: false }, 2, 5_000_000_000n)).toBe(false); // built in the mtime's tick
-    expect(indexTrusted(undefined, 0, 5_000_000_000n)).toBe(false);
-    // The header alone (rv status) needs the file as long as it says: its line, a newline, `bytes` more.
+    // The file must be as long as its header says: its line, a newline, `bytes` more.
     const whole = Buffer.byteLength(JSON.stringify(header)) + 1 + 9;
     expect(headerTrusted(header, whole, 5_000_000_000n)).toBe(true);
     expect(headerTrusted(header, whole - 1, 5_000_000_000n)).toBe(false); // torn
-    expect(headerTrusted(header, whole, 5_000_000_001n)).toBe(false);
+    expect(headerTrusted(header, whole, 5_000_000_001n)).toBe(false); // done/ changed since
+    expect(headerTrusted({ ...header, settled: false }, whole, 5_000_000_000n)).toBe(false); // built in the mtime's tick
+    expect(headerTrusted(undefined, whole, 5_000_000_000n)).toBe(false);
   });
 
   test("an index line holds what the views read of a record, not its env or usage", () => {
     const [task] = finished(1);
-    readDone(p);
+    readDoneAll(p);
     const line = readFileSync(p.doneIndex, "utf8").split("\n")[1] ?? "";
     expect(JSON.parse(line).done.task).toMatchObject({ id: task?.id, command: task?.command, tags: task?.tags });
     expect(line).not.toContain('"env"');
@@ -89,21 +95,21 @@ describe("the done index is trusted only while done/ is unchanged", () => {
   test("a reader builds the index from the records, and the next reads it instead of the records", () => {
     const tasks = finished(3);
     settle();
-    const truth = states(readDone(p));
+    const truth = states(readDoneAll(p));
     expect(truth).toEqual(states(scanDone(p)));
     expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header).toMatchObject({ settled: true, count: 3 });
     // A record changed in place (never done by rv: invariant 4) is not seen: proof the index answered.
     writeFileSync(recordFile(p.done, tasks[0]?.id ?? ""), "garbage");
-    expect(states(readDone(p))).toEqual(truth);
+    expect(states(readDoneAll(p))).toEqual(truth);
     expect(scanDone(p).unreadable).toHaveLength(1);
   });
 
   test("an index built while done/ had just changed is not trusted: the next reader reads the records", () => {
     const tasks = finished(2);
-    readDone(p); // done/ changed a moment ago: racy
+    readDoneAll(p); // done/ changed a moment ago: racy
     expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header.settled).toBe(false);
     writeFileSync(recordFile(p.done, tasks[0]?.id ?? ""), "garbage"); // in place: no mtime change of the dir
-    expect(readDone(p).unreadable.map((u) => u.id)).toEqual([tasks[0]?.id]);
+    expect(readDoneAll(p).unreadable.map((u) => u.id)).toEqual([tasks[0]?.id]);
   });
 });
 
@@ -111,45 +117,45 @@ describe("a wrong index never shows a wrong state", () => {
   test("a truncated index is rebuilt from the records", () => {
     finished(5);
     settle();
-    readDone(p);
+    readDoneAll(p);
     const text = readFileSync(p.doneIndex, "utf8");
     writeFileSync(p.doneIndex, text.slice(0, Math.floor(text.length / 2)));
-    expect(states(readDone(p))).toEqual(states(scanDone(p)));
+    expect(states(readDoneAll(p))).toEqual(states(scanDone(p)));
     expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header.count).toBe(5);
   });
 
   test("a garbage index is rebuilt from the records", () => {
     finished(3);
     writeFileSync(p.doneIndex, "\u0000\u0001 not json\n{]\n");
-    expect(states(readDone(p))).toEqual(states(scanDone(p)));
+    expect(states(readDoneAll(p))).toEqual(states(scanDone(p)));
   });
 
   test("a task archived since the index was built is no longer listed", () => {
     const [kept, archived] = finished(2);
     settle();
-    readDone(p);
+    readDoneAll(p);
     archiveDone(p, makeDone(archived ?? makeTask()));
-    expect(readDone(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
+    expect(readDoneAll(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
   });
 
   test("a task whose done record was replaced by a later attempt shows that attempt", () => {
     const [task] = finished(1);
     if (!task) throw new Error("no task");
     settle();
-    readDone(p);
+    readDoneAll(p);
     const next = { ...task, attempt: 2 };
     const claim = recordFile(p.tmp, "claim-stand-in");
     writeFileSync(claim, "{}");
     finishClaim(p, claim, next, makeOutcome({ state: "failed", exitCode: 1 }));
-    expect(states(readDone(p))).toEqual([`${task.id}:2:failed`]);
+    expect(states(readDoneAll(p))).toEqual([`${task.id}:2:failed`]);
   });
 
   test("a line for a task whose done record was removed behind rv's back is dropped once done/ changes", () => {
     const [gone, kept] = finished(2);
     settle();
-    readDone(p);
+    readDoneAll(p);
     unlinkSync(recordFile(p.done, gone?.id ?? ""));
-    expect(readDone(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
+    expect(readDoneAll(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
   });
 });
 
@@ -163,7 +169,7 @@ describe("rv status counts from the index's header as the task list counts from 
     writeRecordAtomic(p.tmp, recordFile(p.done, failed.id), makeDone(failed, { state: "failed", exitCode: 1 }));
     writeFileSync(recordFile(p.done, broken.id), "garbage"); // in place: done/'s mtime stays
     settle();
-    readDone(p);
+    readDoneAll(p);
     expect(readDoneCounts(p)).toMatchObject({ succeeded: 2, failed: 1, unknown: 1 }); // done/ alone
     for (const task of [
       { ...requeued, attempt: 2 },
@@ -181,7 +187,7 @@ describe("rv status counts from the index's header as the task list counts from 
   test("without a trusted header (torn, or done/ changed since) the counts come from the records", () => {
     finished(3);
     settle();
-    readDone(p);
+    readDoneAll(p);
     writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").slice(0, -10));
     expect(readDoneCounts(p)).toBeUndefined();
     expect(readLeaseCounts(p, observer).counts).toMatchObject({ succeeded: 3 });
@@ -202,7 +208,7 @@ describe("the default task list takes done/'s newest ids from the index's header
   test("with a requeued task (in the inbox and in done/), a waiting one and a claimed one, it lists as listings do", () => {
     const done = finished(130);
     settle();
-    readDone(p);
+    readDoneAll(p);
     const requeued = done[5];
     if (!requeued) throw new Error("no task");
     writeRecordAtomic(p.tmp, recordFile(p.inbox, requeued.id), { ...requeued, attempt: 2 });
@@ -218,7 +224,7 @@ describe("the default task list takes done/'s newest ids from the index's header
   test("the header answered: an id changed in it in place shows; once done/ changes, the listings answer", () => {
     const done = finished(3);
     settle();
-    readDone(p);
+    readDoneAll(p);
     const last = done.map((t) => t.id).sort()[2] ?? "";
     const forged = "z".repeat(last.length);
     writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").replace(`"${last}"]`, `"${forged}"]`));
@@ -226,5 +232,53 @@ describe("the default task list takes done/'s newest ids from the index's header
     finished(1);
     expect(newest(20)).toEqual(listed(20));
     expect(newest(20).total).toBe(4);
+  });
+});
+
+describe("a listing reads the index a line at a time, in id order", () => {
+  const ids = () => [...readDone(p)].map(lineId);
+  const header = () => parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header;
+
+  test("its lines are in id order, a record that does not parse among them", () => {
+    const tasks = finished(5);
+    writeFileSync(recordFile(p.done, tasks[2]?.id ?? ""), "garbage");
+    settle();
+    const sorted = tasks.map((t) => t.id).sort();
+    expect(ids()).toEqual(sorted); // built from the records
+    expect(header()).toMatchObject({ sorted: true, count: 5 });
+    expect(ids()).toEqual(sorted); // read from the index
+    expect(readDoneAll(p).unreadable.map((u) => u.id)).toEqual([tasks[2]?.id]);
+  });
+
+  test("an index written before its lines were sorted is rebuilt by the next listing", () => {
+    finished(3);
+    settle();
+    readDoneAll(p);
+    const [first = "", ...rest] = readFileSync(p.doneIndex, "utf8").split("\n");
+    const { sorted: _, ...older } = JSON.parse(first);
+    writeFileSync(p.doneIndex, [JSON.stringify(older), ...rest].join("\n"));
+    expect(readDoneCounts(p)).toMatchObject({ succeeded: 3 }); // its header still answers rv status
+    expect(ids()).toHaveLength(3);
+    expect(header()?.sorted).toBe(true);
+  });
+
+  test.each([
+    ["a line that is not an index line", (text: string) => text.replace('{"done":', '{"dXne":')],
+    [
+      "two lines out of order",
+      (text: string) => {
+        const [head = "", a = "", b = "", ...rest] = text.split("\n");
+        return [head, b, a, ...rest].join("\n");
+      },
+    ],
+  ])("%s fails the listing and removes the index; the next listing builds it anew", (_, damage) => {
+    finished(3);
+    settle();
+    readDoneAll(p);
+    writeFileSync(p.doneIndex, damage(readFileSync(p.doneIndex, "utf8")));
+    expect(() => ids()).toThrow(/done index .* is damaged/);
+    expect(existsSync(p.doneIndex)).toBe(false);
+    expect(ids()).toHaveLength(3);
+    expect(header()?.count).toBe(3);
   });
 });
