@@ -11,7 +11,6 @@ import {
 } from "node:fs";
 import { basename, join } from "node:path";
 import type { z } from "zod";
-import { RvError } from "../errors.ts";
 import { randomSuffix } from "./ids.ts";
 import type { LeasePaths } from "./paths.ts";
 import { type Done, DoneSchema, type Task, TaskSchema } from "./schema.ts";
@@ -159,24 +158,20 @@ export function mtimeSettled(dirMtimeNs: bigint, buildStartNs: bigint): boolean 
   return buildStartNs - dirMtimeNs >= RACY_MARGIN_NS;
 }
 
-/** The index's header and entries, or undefined when it is missing or does not parse whole. */
-export function parseDoneIndex(text: string): { header: DoneIndexHeader; entries: DoneIndexLine[] } | undefined {
-  const lines = text.split("\n");
-  if (lines.at(-1) !== "") return undefined; // torn: every line, the last too, ends with a newline
-  lines.pop();
+/** The index's header, or undefined when there is none that parses: what a test or a person inspecting it reads. */
+export function readDoneIndexHeader(p: LeasePaths): DoneIndexHeader | undefined {
+  let fd: number | undefined;
   try {
-    const header = parseHeader(lines[0] ?? "");
-    if (header === undefined) return undefined;
-    const entries = lines.slice(1).map((line) => JSON.parse(line) as DoneIndexLine);
-    if (entries.some((e) => e === null || typeof e !== "object" || !("done" in e || "unreadable" in e))) {
-      return undefined;
-    }
-    return { header, entries };
+    fd = openSync(p.doneIndex, "r");
+    return readHeaderOf(fd)?.header;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
+/** Throws when the line is not JSON. */
 function parseHeader(line: string): DoneIndexHeader | undefined {
   const header = JSON.parse(line) as DoneIndexHeader | null;
   const known = header?.v === 1 && header.kind === "done-index" && typeof header.dirMtimeNs === "string";
@@ -254,47 +249,48 @@ function dirMtimeNs(dir: string): bigint | undefined {
 /**
  * `done/` as the views read it, a line at a time in id order: from the index while it is trusted and sorted, read a
  * chunk at a time, so a history of any length is never held whole. Otherwise `scan()` reads the records and the
- * index is written anew (staged in `tmp/`, renamed into place: a reader sees the old index or the new one whole).
- * The staging file is opened before `done/` is looked at, so its mtime dates the build on the server's clock.
+ * index is written anew (rebuild). An index found damaged partway (a line that is not one, out of order, a read
+ * that fails: a damaged disk, a hand edit, ESTALE when another host renamed a rebuilt index over it) is removed, and
+ * the listing goes on from the records after the last id it gave out: a listing never fails for a cache. `scan`
+ * gives one record per task (readDone): the lines' ids are then strictly increasing, as a reader checks.
  */
 export function* readDoneIndexed(
   p: LeasePaths,
   scan: () => { done: Done[]; unreadable: UnreadableDone[] },
 ): Generator<DoneIndexLine> {
   const index = openTrusted(p);
-  if (index?.header.sorted) {
-    yield* indexLines(p, index.fd, index.header, index.start);
+  if (!index?.header.sorted) {
+    if (index) closeSync(index.fd);
+    yield* rebuild(p, scan);
     return;
   }
-  if (index) closeSync(index.fd);
-  const staging = openStaging(p);
-  const before = dirMtimeNs(p.done);
-  const scanned = scan();
-  const lines: DoneIndexLine[] = [
-    ...scanned.done.map((done) => ({ done: summarizeDone(done) })),
-    ...scanned.unreadable.map((unreadable) => ({ unreadable: summarizeUnreadable(unreadable) })),
-  ].sort((a, b) => (lineId(a) < lineId(b) ? -1 : 1));
-  if (staging) writeIndex(p, staging, before, lines);
-  yield* lines;
+  const damagedAfter = yield* indexLines(index.fd, index.header, index.start);
+  if (damagedAfter === undefined) return;
+  try {
+    unlinkSync(p.doneIndex);
+  } catch {}
+  for (const line of rebuild(p, scan)) if (lineId(line) > damagedAfter) yield line;
 }
 
 /** How much of the index is read at a time: the memory a listing of any length holds for it. */
 const CHUNK_BYTES = 1 << 20;
 
 /**
- * The lines after the header, parsed one at a time. The header said the file is whole (headerTrusted), and the
- * index is written whole before it is renamed into place, so a line that does not parse, or is out of order, is a
- * damaged disk or a hand edit: the index is removed (the next reader builds it from the records) and the listing
- * fails, as it may have shown some tasks already.
+ * The lines after the header, parsed one at a time; returns undefined once they are all read, or, on damage, the
+ * last id given out ("" for none). The header said the file is whole (headerTrusted), and the index is written
+ * whole before it is renamed into place, so a line that is not one, or is out of order, is damage. A line is given
+ * out once the next is seen to come after it: two lines swapped are caught before either is, and the records give
+ * both (a line moved far down still hides the ids it was moved past).
  */
-function* indexLines(p: LeasePaths, fd: number, header: DoneIndexHeader, start: number): Generator<DoneIndexLine> {
+function* indexLines(fd: number, header: DoneIndexHeader, start: number): Generator<DoneIndexLine, string | undefined> {
+  let given = "";
   try {
     // A small index (one lease among many merged in one listing) takes no more than its size.
     const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, header.bytes)));
     let rest = Buffer.alloc(0);
     let position = start;
     let count = 0;
-    let previous = "";
+    let held: { line: DoneIndexLine; id: string } | undefined;
     for (let read = readSync(fd, chunk, 0, chunk.length, position); read > 0; ) {
       position += read;
       const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, read)]) : chunk.subarray(0, read);
@@ -304,36 +300,55 @@ function* indexLines(p: LeasePaths, fd: number, header: DoneIndexHeader, start: 
       if (end >= 0) {
         for (const text of data.toString("utf8", 0, end).split("\n")) {
           const line = parseLine(text);
-          const id = line && lineId(line);
-          if (id === undefined || id <= previous) throw damaged(p, `line ${count + 1}`);
-          previous = id;
+          if (line === undefined || lineId(line) <= (held?.id ?? given)) return given;
+          if (held) {
+            yield held.line;
+            given = held.id;
+          }
+          held = { line, id: lineId(line) };
           count++;
-          yield line as DoneIndexLine;
         }
       }
       read = readSync(fd, chunk, 0, chunk.length, position);
     }
-    if (rest.length > 0 || count !== header.count) throw damaged(p, `${count} lines of ${header.count}`);
+    if (rest.length > 0 || count !== header.count) return given;
+    if (held) yield held.line;
+    return undefined;
+  } catch {
+    return given; // a read failed
   } finally {
-    closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {}
   }
 }
 
+/** An index line: a `done` whose task has a string id, or an `unreadable` with one; undefined for anything else. */
 function parseLine(text: string): DoneIndexLine | undefined {
   try {
-    const line = JSON.parse(text) as DoneIndexLine | null;
-    if (line !== null && typeof line === "object" && ("done" in line || "unreadable" in line)) return line;
+    const line = JSON.parse(text) as Partial<{ done: Partial<DoneSummary>; unreadable: Partial<UnreadableSummary> }>;
+    if (typeof line !== "object" || line === null) return undefined;
+    const id = "done" in line ? line.done?.task?.id : line.unreadable?.id;
+    if (typeof id === "string") return line as DoneIndexLine;
   } catch {}
   return undefined;
 }
 
-function damaged(p: LeasePaths, where: string): RvError {
-  try {
-    unlinkSync(p.doneIndex);
-  } catch {}
-  return new RvError("bad_record", `the done index ${p.doneIndex} is damaged (${where}); it was removed`, {
-    hint: "run the command again: the index is rebuilt from the done records",
-  });
+/**
+ * The records as index lines in id order, and the index written anew from them (staged in `tmp/`, renamed into
+ * place: a reader sees the old index or the new one whole). The staging file is opened before `done/` is looked at,
+ * so its mtime dates the build on the server's clock.
+ */
+function rebuild(p: LeasePaths, scan: () => { done: Done[]; unreadable: UnreadableDone[] }): DoneIndexLine[] {
+  const staging = openStaging(p);
+  const before = dirMtimeNs(p.done);
+  const scanned = scan();
+  const lines: DoneIndexLine[] = [
+    ...scanned.done.map((done) => ({ done: summarizeDone(done) })),
+    ...scanned.unreadable.map((unreadable) => ({ unreadable: summarizeUnreadable(unreadable) })),
+  ].sort((a, b) => (lineId(a) < lineId(b) ? -1 : 1));
+  if (staging) writeIndex(p, staging, before, lines);
+  return lines;
 }
 
 interface Staging {

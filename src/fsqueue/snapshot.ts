@@ -79,7 +79,23 @@ function salvageTask(file: string): Task | null {
  * records: readSnapshot.
  */
 export function readDone(p: LeasePaths): Generator<DoneIndexLine> {
-  return readDoneIndexed(p, () => scanDone(p));
+  return readDoneIndexed(p, () => oneRecordEach(scanDone(p)));
+}
+
+/**
+ * One record per task, as latestState keeps them: a record copied under another name (done/X.json as
+ * done/copy.json: its task's id is not its file's) is a second copy of its task, and the newer stands for it; a
+ * record that parses stands for its task over one that does not.
+ */
+function oneRecordEach(scanned: { done: Done[]; unreadable: UnreadableDone[] }): {
+  done: Done[];
+  unreadable: UnreadableDone[];
+} {
+  const latest = latestState({ pending: [], claimed: [], done: scanned.done });
+  return {
+    done: [...latest.values()].flatMap((copy) => (copy.state === "done" ? [copy.done] : [])),
+    unreadable: scanned.unreadable.filter((bad) => !latest.has(bad.id)),
+  };
 }
 
 /** Every done/ record, read one file each: the truth the done index is built from. */

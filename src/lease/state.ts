@@ -13,6 +13,7 @@ import {
   judgeLiveness,
   type LeasePaths,
   latestState,
+  lineId,
   listBad,
   listEntries,
   newer,
@@ -349,7 +350,7 @@ function* tasksOf(p: LeasePaths, runners: Runners): Generator<TaskView> {
   const judged = judgeDependencies(views, doneStates(p), (id) => recordedName(p, id));
   let next = 0;
   for (const line of readDone(p)) {
-    const id = "done" in line ? line.done.task.id : line.unreadable.id;
+    const id = lineId(line);
     while ((judged[next]?.id ?? id) < id) yield judged[next++] as TaskView;
     const copy = moving.get(id);
     if (copy) {
