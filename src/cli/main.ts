@@ -1,8 +1,8 @@
 import { type Command, CommanderError } from "commander";
-import { asRvError, RvError } from "../errors.ts";
+import { RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
 import { type Io, processIo } from "./io.ts";
-import { BUG_HINT, printJson } from "./output.ts";
+import { printJson, reportedError } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
 /** `--cluster NAME` of the command about to run, read by the program's preAction hook. */
@@ -21,8 +21,7 @@ const dispatch: Dispatch = async (json, body) => {
 };
 
 function reportError(json: boolean, error: unknown, io: Io): number {
-  const rv = asRvError(error, BUG_HINT);
-  if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
+  const rv = reportedError(io, error);
   if (json) printJson(io, { error: rv.toRecord() });
   else io.err(`rv: error: ${rv.message}\n${rv.hint ? `  hint: ${rv.hint}\n` : ""}`);
   return rv.exitCode;

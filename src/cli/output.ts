@@ -1,10 +1,19 @@
-import { asRvError } from "../errors.ts";
+import { asRvError, type RvError } from "../errors.ts";
 import type { Io } from "./io.ts";
 
 export const OUTPUT_VERSION = 1;
 
 /** What a person is told of an error rv did not throw on purpose. */
-export const BUG_HINT = "this is a bug in rv; the stack trace is in RV_DEBUG=1 output";
+const BUG_HINT = "this is a bug in rv; the stack trace is in RV_DEBUG=1 output";
+
+/**
+ * A command's error as rv reports it, wherever it is printed (main.ts, and printJsonList's after output began): an
+ * RvError (one rv did not throw on purpose is a bug), its stack written to stderr under RV_DEBUG=1.
+ */
+export function reportedError(io: Io, error: unknown): RvError {
+  if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
+  return asRvError(error, BUG_HINT);
+}
 
 /**
  * The one `--json` writer: every command's JSON is an object carrying the output version `v`. Indented
@@ -18,16 +27,17 @@ export function printJson(io: Io, data: Record<string, unknown>): void {
 const LIST_CHUNK_CHARS = 64 * 1024;
 
 /**
- * printJson of `{ [key]: items, ...rest() }` (`rest` is read once the items are): the same text, written a chunk at a
- * time as the items are read, so a listing of any length is never held whole. An error before any of it went out
- * is the command's, as with printJson; one after ends the document with an `error` member, as a failed command's
- * document has it, and its exit code is returned (0 otherwise).
+ * printJson of `{ [key]: items, ...rest(), ...known }` (`rest` is read once the items are): the same text, written a
+ * chunk at a time as the items are read, so a listing of any length is never held whole. An error before any of it
+ * went out is the command's, as with printJson; one after ends the document with `known` and an `error` member,
+ * reported as a failed command's is (reportedError), and its exit code is returned (0 otherwise).
  */
 export async function printJsonList(
   io: Io,
   key: string,
   items: Iterable<unknown>,
   rest: () => Record<string, unknown>,
+  known: Record<string, unknown> = {},
 ): Promise<number> {
   const indent = io.isTTY ? 2 : undefined;
   const [nl, space, itemNl] = indent ? ["\n  ", " ", "\n    "] : ["", "", ""];
@@ -47,11 +57,11 @@ export async function printJsonList(
         await io.drained();
       }
     }
-    members = rest();
+    members = { ...rest(), ...known };
   } catch (error) {
     if (!began) throw error;
-    const rv = asRvError(error, BUG_HINT);
-    members = { error: rv.toRecord() };
+    const rv = reportedError(io, error);
+    members = { ...known, error: rv.toRecord() };
     exitCode = rv.exitCode;
   }
   const tail = JSON.stringify(members, null, indent);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { bufferIo } from "../../src/cli/io.ts";
 import { cut, NAME_COLUMNS, printJson, printJsonList } from "../../src/cli/output.ts";
 import { RvError } from "../../src/errors.ts";
@@ -71,11 +71,39 @@ describe("printJsonList (a long listing written as it is read)", () => {
       yield* items(3000);
       throw new RvError("bad_record", "the done index is damaged");
     }
-    const code = await printJsonList(io, "tasks", failing(), () => ({ total: 3000 }));
+    const missing = [{ cluster: "c1", code: "unreachable" }];
+    const code = await printJsonList(io, "tasks", failing(), () => ({ total: 3000 }), { missing });
     expect(code).toBe(4);
     const doc = JSON.parse(io.stdout());
     expect(doc.error).toEqual({ code: "bad_record", message: "the done index is damaged", hint: null });
     expect(doc.tasks.length).toBeGreaterThan(0);
     expect(doc.total).toBeUndefined();
+    expect(doc.missing).toEqual(missing); // what was known before the listing failed is still said
+  });
+
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("reports a bug partway as the CLI reports one: its trace under RV_DEBUG=1, as the hint promises", async () => {
+    vi.stubEnv("RV_DEBUG", "1");
+    const io = bufferIo();
+    function* failing(): Generator<unknown> {
+      yield* items(3000);
+      (undefined as unknown as { id: string }).id;
+    }
+    const code = await printJsonList(io, "tasks", failing(), () => ({}));
+    expect(code).toBe(1);
+    expect(JSON.parse(io.stdout()).error).toMatchObject({
+      code: "internal",
+      hint: expect.stringMatching(/RV_DEBUG=1/),
+    });
+    expect(io.stderr()).toMatch(/TypeError: .*\n\s+at failing/);
+  });
+
+  it("writes the members known before the listing after those read with it, as printJson of them all would", async () => {
+    const whole = bufferIo();
+    printJson(whole, { tasks: items(3), total: 3, missing: [] });
+    const streamed = bufferIo();
+    await printJsonList(streamed, "tasks", items(3), () => ({ total: 3 }), { missing: [] });
+    expect(streamed.stdout()).toBe(whole.stdout());
   });
 });

@@ -134,12 +134,19 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
   const { reached, missing } = await gather(places, (place) => place.list(tasksOp, input));
   let total = 0;
   const lists = reached.map(({ place, value }) => placed(place, value, (n) => (total += n)));
-  const merged = mergeSorted(lists, (task) => task.id);
+  const merged = mergeSorted(
+    lists.map((list) => list.tasks),
+    (task) => task.id,
+  );
   // A place's list holds the newest `limit` of its own: together, the newest `limit` of them all.
   const tasks = limit > 0 ? [...merged].slice(-limit) : merged;
-  const exitCode = ctx.json
-    ? await printJsonList(ctx.io, "tasks", tasks, () => ({ total, missing: missingJson(missing) }))
-    : printTasks(ctx, [...tasks], () => total, missing);
+  let exitCode = 0;
+  if (ctx.json) {
+    exitCode = await printJsonList(ctx.io, "tasks", tasks, () => ({ total }), { missing: missingJson(missing) });
+  } else {
+    const shown = [...tasks]; // every list read: `total` is whole
+    printTasks(ctx, shown, total, missing);
+  }
   for (const { place, seen } of lists) {
     if (place.kind === "cluster") await rememberClusterNames(ctx.root, place.name, { tasks: seen });
   }
@@ -148,7 +155,8 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
 
 /**
  * A place's tasks, each saying where it lives; `onTotal` hears the place's total once its tasks are read. A
- * cluster's are kept as they pass (its answer is whole in memory anyway): the completion cache learns their names.
+ * cluster's are kept as they pass (`seen`: its answer is whole in memory anyway): the completion cache learns their
+ * names.
  */
 function placed(place: Place, listing: Listing<TaskView>, onTotal: (total: number) => void) {
   const seen: TaskView[] = [];
@@ -159,15 +167,14 @@ function placed(place: Place, listing: Listing<TaskView>, onTotal: (total: numbe
       yield { ...next.value, place: place.name };
     }
   }
-  return Object.assign(tasks(), { place, seen });
+  return { place, seen, tasks: tasks() };
 }
 
-function printTasks(ctx: Context, tasks: PlacedTask[], total: () => number, missing: Gathered<unknown>["missing"]) {
+function printTasks(ctx: Context, tasks: PlacedTask[], total: number, missing: Gathered<unknown>["missing"]): void {
   reportMissing(ctx, missing, "tasks");
   ctx.io.out(renderTasks(ctx, tasks, ctx.now().getTime(), ctx.cluster !== null));
-  if (ctx.io.isTTY && tasks.length < total()) {
-    ctx.io.err(paint(ctx.io, "dim", `… ${total() - tasks.length} older tasks not shown (-n 0 or --all for all)\n`));
+  if (ctx.io.isTTY && tasks.length < total) {
+    ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 or --all for all)\n`));
   }
-  if (ctx.io.isTTY && total() === 0) ctx.io.err("no tasks\n");
-  return 0;
+  if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
 }
