@@ -11,16 +11,31 @@ export interface Io {
   color: boolean;
 }
 
+/** stdout's reader has gone (`rv tasks --json | head`): what is written after has nowhere to go. */
+let readerGone = false;
+
+/**
+ * A reader that stops early ends the output, not the command. Under Node a write to a closed pipe is an 'error'
+ * event on stdout, which unhandled ended rv with a trace (exit 1); Bun's binary goes on with its writes failing and
+ * exits as the command does (0): rv under Node now does the same, writing nothing more.
+ */
+export function endOutputWhenReaderGoes(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    readerGone = true;
+  });
+}
+
 export function processIo(env: NodeJS.ProcessEnv = process.env): Io {
   const isTTY = Boolean(process.stdout.isTTY);
   // write()'s answer, not writableNeedDrain: Bun does not keep the latter.
   let full = false;
   return {
     out: (text) => {
-      full = !process.stdout.write(text) || full;
+      if (!readerGone) full = !process.stdout.write(text) || full;
     },
     drained: () => {
-      if (!full) return Promise.resolve();
+      if (!full || readerGone) return Promise.resolve();
       full = false;
       return new Promise((resolve) => {
         const done = () => {

@@ -1,7 +1,7 @@
 import { type Command, CommanderError } from "commander";
 import { RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
-import { type Io, processIo } from "./io.ts";
+import { endOutputWhenReaderGoes, type Io, processIo } from "./io.ts";
 import { printJson, reportedError } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
@@ -41,6 +41,7 @@ function quietErrors(command: Command, json: boolean): void {
 
 async function main(): Promise<void> {
   process.umask(0o077);
+  endOutputWhenReaderGoes();
   const json = wantsJson(process.argv.slice(2));
   const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`, process.argv[2]);
   quietErrors(program, json);
