@@ -55,5 +55,6 @@ function notingPlace(place: Place, io: Io): Place {
   return {
     ...place,
     call: (op, input, options = {}) => place.call(op, input, { ...options, sink: options.sink ?? notes }),
+    list: (op, input, options = {}) => place.list(op, input, { ...options, sink: options.sink ?? notes }),
   };
 }

@@ -1,8 +1,8 @@
 import { type Command, CommanderError } from "commander";
-import { asRvError, RvError } from "../errors.ts";
+import { RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
-import { type Io, processIo } from "./io.ts";
-import { printJson } from "./output.ts";
+import { endOutputWhenReaderGoes, type Io, processIo } from "./io.ts";
+import { printJson, reportedError } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
 /** `--cluster NAME` of the command about to run, read by the program's preAction hook. */
@@ -21,8 +21,7 @@ const dispatch: Dispatch = async (json, body) => {
 };
 
 function reportError(json: boolean, error: unknown, io: Io): number {
-  const rv = asRvError(error, "this is a bug in rv; the stack trace is in RV_DEBUG=1 output");
-  if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
+  const rv = reportedError(io, error);
   if (json) printJson(io, { error: rv.toRecord() });
   else io.err(`rv: error: ${rv.message}\n${rv.hint ? `  hint: ${rv.hint}\n` : ""}`);
   return rv.exitCode;
@@ -42,6 +41,7 @@ function quietErrors(command: Command, json: boolean): void {
 
 async function main(): Promise<void> {
   process.umask(0o077);
+  endOutputWhenReaderGoes();
   const json = wantsJson(process.argv.slice(2));
   const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`, process.argv[2]);
   quietErrors(program, json);

@@ -1,6 +1,19 @@
+import { asRvError, type RvError } from "../errors.ts";
 import type { Io } from "./io.ts";
 
 export const OUTPUT_VERSION = 1;
+
+/** What a person is told of an error rv did not throw on purpose. */
+const BUG_HINT = "this is a bug in rv; the stack trace is in RV_DEBUG=1 output";
+
+/**
+ * A command's error as rv reports it, wherever it is printed (main.ts, and printJsonList's after output began): an
+ * RvError (one rv did not throw on purpose is a bug), its stack written to stderr under RV_DEBUG=1.
+ */
+export function reportedError(io: Io, error: unknown): RvError {
+  if (process.env.RV_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
+  return asRvError(error, BUG_HINT);
+}
 
 /**
  * The one `--json` writer: every command's JSON is an object carrying the output version `v`. Indented
@@ -8,6 +21,53 @@ export const OUTPUT_VERSION = 1;
  */
 export function printJson(io: Io, data: Record<string, unknown>): void {
   io.out(`${JSON.stringify({ v: OUTPUT_VERSION, ...data }, null, io.isTTY ? 2 : undefined)}\n`);
+}
+
+/** How much of a listing is written at a time: the memory its text holds, however long it is. */
+const LIST_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * printJson of `{ [key]: items, ...rest(), ...known }` (`rest` is read once the items are): the same text, written a
+ * chunk at a time as the items are read, so a listing of any length is never held whole. An error before any of it
+ * went out is the command's, as with printJson; one after ends the document with `known` and an `error` member,
+ * reported as a failed command's is (reportedError), and its exit code is returned (0 otherwise).
+ */
+export async function printJsonList(
+  io: Io,
+  key: string,
+  items: Iterable<unknown>,
+  rest: () => Record<string, unknown>,
+  known: Record<string, unknown> = {},
+): Promise<number> {
+  const indent = io.isTTY ? 2 : undefined;
+  const [nl, space, itemNl] = indent ? ["\n  ", " ", "\n    "] : ["", "", ""];
+  let text = `{${nl}"v":${space}${OUTPUT_VERSION},${nl}${JSON.stringify(key)}:${space}[`;
+  let began = false;
+  let count = 0;
+  let members: Record<string, unknown>;
+  let exitCode = 0;
+  try {
+    for (const value of items) {
+      const item = JSON.stringify(value, null, indent);
+      text += `${count++ === 0 ? "" : ","}${itemNl}${indent ? item.replaceAll("\n", itemNl) : item}`;
+      if (text.length >= LIST_CHUNK_CHARS) {
+        io.out(text);
+        began = true;
+        text = "";
+        await io.drained();
+      }
+    }
+    members = { ...rest(), ...known };
+  } catch (error) {
+    if (!began) throw error;
+    const rv = reportedError(io, error);
+    members = { ...known, error: rv.toRecord() };
+    exitCode = rv.exitCode;
+  }
+  const tail = JSON.stringify(members, null, indent);
+  const end = tail === "{}" ? (indent ? "\n}" : "}") : `,${tail.slice(1)}`;
+  io.out(`${text}${count > 0 ? nl : ""}]${end}\n`);
+  return exitCode;
 }
 
 /** Aligned columns; on a terminal the header is upper-cased, in a pipe it is left out. */

@@ -3,7 +3,6 @@ import {
   fstatSync,
   fsyncSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   statSync,
@@ -45,6 +44,11 @@ export interface DoneIndexHeader {
    * Absent in indexes written before it was.
    */
   newest?: string[];
+  /**
+   * The lines are in id order, done and unreadable alike: a listing streams them as they are read, holding one at
+   * a time. Only an index that says so is streamed; one written before it was is rebuilt by the next listing.
+   */
+  sorted?: true;
 }
 
 /** How many of the newest ids the header keeps: `rv tasks` shows 20 by default. */
@@ -124,25 +128,25 @@ function summarizeUnreadable(bad: UnreadableDone): UnreadableSummary {
   return { ...bad, task: bad.task && only<TaskSummary>(TaskSummarySchema, bad.task) };
 }
 
-export function countDone(read: { done: Pick<Done, "state" | "depFailed">[]; unreadable: unknown[] }): DoneCounts {
-  const counts: DoneCounts = { succeeded: 0, failed: 0, cancelled: 0, dep_failed: 0, unknown: read.unreadable.length };
-  for (const done of read.done) counts[doneEnd(done)]++;
+export function countDone(lines: DoneIndexLine[]): DoneCounts {
+  const counts: DoneCounts = { succeeded: 0, failed: 0, cancelled: 0, dep_failed: 0, unknown: 0 };
+  for (const line of lines) counts["done" in line ? doneEnd(line.done) : "unknown"]++;
   return counts;
+}
+
+/** The task a line is of. */
+export function lineId(line: DoneIndexLine): string {
+  return "done" in line ? line.done.task.id : line.unreadable.id;
 }
 
 /** NFS servers and some filesystems keep mtimes to the second; two seconds is past any tick. */
 export const RACY_MARGIN_NS = 2_000_000_000n;
 
 /**
- * Whether an index can stand for `done/`: it parsed whole, was built when `done/` had stood still, and `done/` has
- * not changed since. Anything else (missing, torn, garbage, behind) is a rebuild from the records.
+ * Whether an index can stand for `done/`: it is as long as its header says (its line, a newline, `bytes` more), was
+ * built when `done/` had stood still, and `done/` has not changed since. Anything else (missing, torn, garbage,
+ * behind) is a rebuild from the records.
  */
-export function indexTrusted(header: DoneIndexHeader | undefined, lines: number, dirMtimeNs: bigint): boolean {
-  if (header === undefined) return false;
-  return header.settled && header.count === lines && header.dirMtimeNs === String(dirMtimeNs);
-}
-
-/** The header alone can stand for `done/` when the file is as long as it says, besides the rest of indexTrusted. */
 export function headerTrusted(header: DoneIndexHeader | undefined, fileBytes: number, dirMtimeNs: bigint): boolean {
   if (header === undefined) return false;
   const whole = fileBytes === Buffer.byteLength(JSON.stringify(header)) + 1 + header.bytes;
@@ -154,40 +158,51 @@ export function mtimeSettled(dirMtimeNs: bigint, buildStartNs: bigint): boolean 
   return buildStartNs - dirMtimeNs >= RACY_MARGIN_NS;
 }
 
-/** The index's header and entries, or undefined when it is missing or does not parse whole. */
-export function parseDoneIndex(text: string): { header: DoneIndexHeader; entries: DoneIndexLine[] } | undefined {
-  const lines = text.split("\n");
-  if (lines.at(-1) !== "") return undefined; // torn: every line, the last too, ends with a newline
-  lines.pop();
+/** The index's header, or undefined when there is none that parses: what a test or a person inspecting it reads. */
+export function readDoneIndexHeader(p: LeasePaths): DoneIndexHeader | undefined {
+  let fd: number | undefined;
   try {
-    const header = parseHeader(lines[0] ?? "");
-    if (header === undefined) return undefined;
-    const entries = lines.slice(1).map((line) => JSON.parse(line) as DoneIndexLine);
-    if (entries.some((e) => e === null || typeof e !== "object" || !("done" in e || "unreadable" in e))) {
-      return undefined;
-    }
-    return { header, entries };
+    fd = openSync(p.doneIndex, "r");
+    return readHeaderOf(fd)?.header;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
+/** Throws when the line is not JSON. */
 function parseHeader(line: string): DoneIndexHeader | undefined {
   const header = JSON.parse(line) as DoneIndexHeader | null;
   const known = header?.v === 1 && header.kind === "done-index" && typeof header.dirMtimeNs === "string";
   return known && typeof header.bytes === "number" && typeof header.counts === "object" ? header : undefined;
 }
 
-/** The index's header line and the file's length, reading no more of it than the header's line. */
-function readHeader(p: LeasePaths): { header: DoneIndexHeader; fileBytes: number } | undefined {
+/** The index's header line, its length and the file's, reading no more of the file than the header's line. */
+function readHeaderOf(fd: number): { header: DoneIndexHeader; headerBytes: number; fileBytes: number } | undefined {
+  const fileBytes = fstatSync(fd).size;
+  const chunk = Buffer.alloc(Math.min(fileBytes, 64 * 1024));
+  const end = chunk.subarray(0, readSync(fd, chunk, 0, chunk.length, 0)).indexOf(10);
+  const header = end < 0 ? undefined : parseHeader(chunk.subarray(0, end).toString("utf8"));
+  return header && { header, headerBytes: end + 1, fileBytes };
+}
+
+/** The index, open, with its header, while it can stand for `done/` (headerTrusted); undefined otherwise. */
+function openTrusted(
+  p: LeasePaths,
+): { fd: number; header: DoneIndexHeader; start: number; dirMtimeNs: bigint } | undefined {
+  const now = dirMtimeNs(p.done);
+  if (now === undefined) return undefined;
   let fd: number | undefined;
   try {
     fd = openSync(p.doneIndex, "r");
-    const fileBytes = fstatSync(fd).size;
-    const chunk = Buffer.alloc(Math.min(fileBytes, 64 * 1024));
-    const end = chunk.subarray(0, readSync(fd, chunk, 0, chunk.length, 0)).indexOf(10);
-    const header = end < 0 ? undefined : parseHeader(chunk.subarray(0, end).toString("utf8"));
-    return header && { header, fileBytes };
+    const read = readHeaderOf(fd);
+    if (read && headerTrusted(read.header, read.fileBytes, now)) {
+      const opened = { fd, header: read.header, start: read.headerBytes, dirMtimeNs: now };
+      fd = undefined;
+      return opened;
+    }
+    return undefined;
   } catch {
     return undefined;
   } finally {
@@ -218,19 +233,9 @@ export function readDoneNewest(
 }
 
 function readTrustedHeader(p: LeasePaths): { header: DoneIndexHeader; dirMtimeNs: bigint } | undefined {
-  const now = dirMtimeNs(p.done);
-  const read = now === undefined ? undefined : readHeader(p);
-  return now !== undefined && read && headerTrusted(read.header, read.fileBytes, now)
-    ? { header: read.header, dirMtimeNs: now }
-    : undefined;
-}
-
-function readIndexText(p: LeasePaths): string | undefined {
-  try {
-    return readFileSync(p.doneIndex, "utf8");
-  } catch {
-    return undefined;
-  }
+  const opened = openTrusted(p);
+  if (opened) closeSync(opened.fd);
+  return opened;
 }
 
 function dirMtimeNs(dir: string): bigint | undefined {
@@ -242,29 +247,108 @@ function dirMtimeNs(dir: string): bigint | undefined {
 }
 
 /**
- * `done/` as the index has it when it is trusted; otherwise `scan()` reads the records, and the index is written
- * anew (staged in `tmp/`, renamed into place: a reader sees the old index or the new one whole). The staging file
- * is opened before `done/` is looked at, so its mtime dates the build on the server's clock.
+ * `done/` as the views read it, a line at a time in id order: from the index while it is trusted and sorted, read a
+ * chunk at a time, so a history of any length is never held whole. Otherwise `scan()` reads the records and the
+ * index is written anew (rebuild). An index found damaged partway (a line that is not one, out of order, a read
+ * that fails: a damaged disk, a hand edit, ESTALE when another host renamed a rebuilt index over it) is removed, and
+ * the listing goes on from the records after the last id it gave out: a listing never fails for a cache. `scan`
+ * gives one record per task (readDone): the lines' ids are then strictly increasing, as a reader checks.
  */
-export function readDoneIndexed(
+export function* readDoneIndexed(
   p: LeasePaths,
   scan: () => { done: Done[]; unreadable: UnreadableDone[] },
-): { done: DoneSummary[]; unreadable: UnreadableSummary[] } {
-  const now = dirMtimeNs(p.done);
-  const text = now === undefined ? undefined : readIndexText(p);
-  const parsed = text === undefined ? undefined : parseDoneIndex(text);
-  if (now !== undefined && parsed && indexTrusted(parsed.header, parsed.entries.length, now)) {
-    const done: DoneSummary[] = [];
-    const unreadable: UnreadableSummary[] = [];
-    for (const e of parsed.entries) "done" in e ? done.push(e.done) : unreadable.push(e.unreadable);
-    return { done, unreadable };
+): Generator<DoneIndexLine> {
+  const index = openTrusted(p);
+  if (!index?.header.sorted) {
+    if (index) closeSync(index.fd);
+    yield* rebuild(p, scan);
+    return;
   }
+  const damagedAfter = yield* indexLines(index.fd, index.header, index.start);
+  if (damagedAfter === undefined) return;
+  try {
+    unlinkSync(p.doneIndex);
+  } catch {}
+  for (const line of rebuild(p, scan)) if (lineId(line) > damagedAfter) yield line;
+}
+
+/** How much of the index is read at a time: the memory a listing of any length holds for it. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The lines after the header, parsed one at a time; returns undefined once they are all read, or, on damage, the
+ * last id given out ("" for none). The header said the file is whole (headerTrusted), and the index is written
+ * whole before it is renamed into place, so a line that is not one, or is out of order, is damage. A line is given
+ * out once the next is seen to come after it: two lines swapped are caught before either is, and the records give
+ * both (a line moved far down still hides the ids it was moved past).
+ */
+function* indexLines(fd: number, header: DoneIndexHeader, start: number): Generator<DoneIndexLine, string | undefined> {
+  let given = "";
+  try {
+    // A small index (one lease among many merged in one listing) takes no more than its size.
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, header.bytes)));
+    let rest = Buffer.alloc(0);
+    let position = start;
+    let count = 0;
+    let held: { line: DoneIndexLine; id: string } | undefined;
+    for (let read = readSync(fd, chunk, 0, chunk.length, position); read > 0; ) {
+      position += read;
+      const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      // Cut at the last newline: a chunk's end may split a line, even a character.
+      const end = data.lastIndexOf(10);
+      rest = Buffer.from(data.subarray(end + 1));
+      if (end >= 0) {
+        for (const text of data.toString("utf8", 0, end).split("\n")) {
+          const line = parseLine(text);
+          if (line === undefined || lineId(line) <= (held?.id ?? given)) return given;
+          if (held) {
+            yield held.line;
+            given = held.id;
+          }
+          held = { line, id: lineId(line) };
+          count++;
+        }
+      }
+      read = readSync(fd, chunk, 0, chunk.length, position);
+    }
+    if (rest.length > 0 || count !== header.count) return given;
+    if (held) yield held.line;
+    return undefined;
+  } catch {
+    return given; // a read failed
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {}
+  }
+}
+
+/** An index line: a `done` whose task has a string id, or an `unreadable` with one; undefined for anything else. */
+function parseLine(text: string): DoneIndexLine | undefined {
+  try {
+    const line = JSON.parse(text) as Partial<{ done: Partial<DoneSummary>; unreadable: Partial<UnreadableSummary> }>;
+    if (typeof line !== "object" || line === null) return undefined;
+    const id = "done" in line ? line.done?.task?.id : line.unreadable?.id;
+    if (typeof id === "string") return line as DoneIndexLine;
+  } catch {}
+  return undefined;
+}
+
+/**
+ * The records as index lines in id order, and the index written anew from them (staged in `tmp/`, renamed into
+ * place: a reader sees the old index or the new one whole). The staging file is opened before `done/` is looked at,
+ * so its mtime dates the build on the server's clock.
+ */
+function rebuild(p: LeasePaths, scan: () => { done: Done[]; unreadable: UnreadableDone[] }): DoneIndexLine[] {
   const staging = openStaging(p);
   const before = dirMtimeNs(p.done);
   const scanned = scan();
-  const read = { done: scanned.done.map(summarizeDone), unreadable: scanned.unreadable.map(summarizeUnreadable) };
-  if (staging) writeIndex(p, staging, before, read);
-  return read;
+  const lines: DoneIndexLine[] = [
+    ...scanned.done.map((done) => ({ done: summarizeDone(done) })),
+    ...scanned.unreadable.map((unreadable) => ({ unreadable: summarizeUnreadable(unreadable) })),
+  ].sort((a, b) => (lineId(a) < lineId(b) ? -1 : 1));
+  if (staging) writeIndex(p, staging, before, lines);
+  return lines;
 }
 
 interface Staging {
@@ -284,21 +368,12 @@ function openStaging(p: LeasePaths): Staging | undefined {
   }
 }
 
-function writeIndex(
-  p: LeasePaths,
-  staging: Staging,
-  before: bigint | undefined,
-  read: { done: DoneSummary[]; unreadable: UnreadableSummary[] },
-): void {
+function writeIndex(p: LeasePaths, staging: Staging, before: bigint | undefined, lines: DoneIndexLine[]): void {
   if (before === undefined) {
     discard(staging); // no done/ yet: nothing to index
     return;
   }
-  const lines = [
-    ...read.done.map((done) => JSON.stringify({ done })),
-    ...read.unreadable.map((unreadable) => JSON.stringify({ unreadable })),
-  ];
-  const body = lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  const body = lines.map((line) => `${JSON.stringify(line)}\n`).join("");
   const header: DoneIndexHeader = {
     v: 1,
     kind: "done-index",
@@ -306,8 +381,9 @@ function writeIndex(
     settled: mtimeSettled(before, staging.startNs),
     count: lines.length,
     bytes: Buffer.byteLength(body),
-    counts: countDone(read),
-    newest: newestIds(read, NEWEST_IN_HEADER),
+    counts: countDone(lines),
+    newest: lines.slice(-NEWEST_IN_HEADER).map(lineId),
+    sorted: true,
   };
   try {
     const bytes = Buffer.from(`${JSON.stringify(header)}\n${body}`);
@@ -319,11 +395,6 @@ function writeIndex(
   } catch {
     discard(staging); // only a cache: the next reader builds it again
   }
-}
-
-function newestIds(read: { done: DoneSummary[]; unreadable: UnreadableSummary[] }, count: number): string[] {
-  const ids = [...read.done.map((d) => d.task.id), ...read.unreadable.map((u) => u.id)];
-  return ids.sort().slice(-count);
 }
 
 function discard(staging: Staging): void {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type DoneSummary, readDoneIndexed, type UnreadableDone, type UnreadableSummary } from "./done-index.ts";
+import { type DoneIndexLine, type DoneSummary, readDoneIndexed, type UnreadableDone } from "./done-index.ts";
 import { readHeartbeats } from "./heartbeat.ts";
 import { listEntries, listRecordKeys } from "./layout.ts";
 import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
@@ -74,11 +74,28 @@ function salvageTask(file: string): Task | null {
 }
 
 /**
- * Every done/ record as the views read it, from the done index while it is trusted (done-index.ts), else read one
- * by one. A caller that writes what it read (archives it, requeues it) reads the records: readSnapshot.
+ * Every done/ record as the views read it, in id order, one at a time: from the done index while it is trusted,
+ * else read one by one (done-index.ts). A caller that writes what it read (archives it, requeues it) reads the
+ * records: readSnapshot.
  */
-export function readDone(p: LeasePaths): { done: DoneSummary[]; unreadable: UnreadableSummary[] } {
-  return readDoneIndexed(p, () => scanDone(p));
+export function readDone(p: LeasePaths): Generator<DoneIndexLine> {
+  return readDoneIndexed(p, () => oneRecordEach(scanDone(p)));
+}
+
+/**
+ * One record per task, as latestState keeps them: a record copied under another name (done/X.json as
+ * done/copy.json: its task's id is not its file's) is a second copy of its task, and the newer stands for it; a
+ * record that parses stands for its task over one that does not.
+ */
+function oneRecordEach(scanned: { done: Done[]; unreadable: UnreadableDone[] }): {
+  done: Done[];
+  unreadable: UnreadableDone[];
+} {
+  const latest = latestState({ pending: [], claimed: [], done: scanned.done });
+  return {
+    done: [...latest.values()].flatMap((copy) => (copy.state === "done" ? [copy.done] : [])),
+    unreadable: scanned.unreadable.filter((bad) => !latest.has(bad.id)),
+  };
 }
 
 /** Every done/ record, read one file each: the truth the done index is built from. */
@@ -158,7 +175,8 @@ export function latestState<D extends DoneSummary = Done>(s: {
   return latest;
 }
 
-function newer(a: TaskCopy<DoneSummary>, b: TaskCopy<DoneSummary>): boolean {
+/** Whether copy `a` of a task is newer than copy `b` (latestState's rule). */
+export function newer(a: TaskCopy<DoneSummary>, b: TaskCopy<DoneSummary>): boolean {
   if (a.task.attempt !== b.task.attempt) return a.task.attempt > b.task.attempt;
   return rank[a.state] > rank[b.state];
 }

@@ -13,11 +13,12 @@ import {
   judgeLiveness,
   type LeasePaths,
   latestState,
+  lineId,
   listBad,
   listEntries,
+  newer,
   type Observation,
   readArchive,
-  readArchivedOne,
   readClaimed,
   readDone,
   readDoneCounts,
@@ -106,7 +107,7 @@ export const TaskViewSchema = z.object({
   /** `--retry`: how many retries it may have, and how many it has had. */
   retry: z.object({ max: z.int(), retried: z.int() }).nullable(),
   /** Ids of the tasks it runs after (`--after`). */
-  after: z.array(z.string()).default([]),
+  after: z.array(z.string()),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
@@ -320,35 +321,62 @@ export interface LeaseState {
 }
 
 export function readLeaseState(p: LeasePaths, observer: Observer): LeaseState {
-  // Read in the order a task usually moves (inbox -> claimed -> done), as readSnapshot does; done/ as the views
-  // read it, from the done index.
-  const pending = readPending(p);
-  const claimed = readClaimed(p);
-  const { done, unreadable } = readDone(p);
-  const heartbeats = readHeartbeats(p);
-  const runners = runnersOf(p, heartbeats, observer);
-  const latest = latestState({ pending, claimed, done });
-  // A broken done record stands for its task only when the task has no other copy: one waiting or claimed is under
-  // way again, whatever done/ says.
-  const unknown = unreadable.filter((bad) => !latest.has(bad.id)).map((bad) => unknownView(p, bad));
-  const views = withNotes(p, [...[...latest.values()].map((copy) => copyView(p, copy, runners)), ...unknown]);
-  const tasks = judgeDependencies(views, (id) => readArchivedOne(p, id)?.state);
+  const runners = runnersOf(p, readHeartbeats(p), observer);
+  const tasks = [...tasksOf(p, runners)];
   return { runners: [...runners.values()].map((r) => r.view), tasks, bad: listBad(p) };
 }
 
-function withNotes(p: LeasePaths, views: TaskView[]): TaskView[] {
+/**
+ * The lease's tasks as readLeaseState has them, sorted by id, one at a time: done/ is read a line of the done index
+ * at a time, so a listing of a long history holds only the tasks waiting or running whole.
+ */
+export function* readLeaseTasks(p: LeasePaths, observer: Observer): Generator<TaskView> {
+  yield* tasksOf(p, runnersOf(p, readHeartbeats(p), observer));
+}
+
+/**
+ * Read in the order a task usually moves (inbox -> claimed -> done), as readSnapshot does, so a task caught moving
+ * is seen twice and its newest copy kept. The few tasks waiting or claimed are judged by their dependencies first
+ * (a dependency that ended is read from its record); done/'s lines are then merged in by id.
+ */
+function* tasksOf(p: LeasePaths, runners: Runners): Generator<TaskView> {
+  const moving = latestState({ pending: readPending(p), claimed: readClaimed(p), done: [] });
   const notes = readNotes(p);
-  return views.map((view) => {
+  const noted = (view: TaskView): TaskView => {
     const note = notes.get(view.id);
     return note === undefined ? view : { ...view, note: note || null };
-  });
+  };
+  const views = [...moving.values()].map((copy) => noted(copyView(p, copy, runners)));
+  const judged = judgeDependencies(views, doneStates(p), (id) => recordedName(p, id));
+  let next = 0;
+  for (const line of readDone(p)) {
+    const id = lineId(line);
+    while ((judged[next]?.id ?? id) < id) yield judged[next++] as TaskView;
+    const copy = moving.get(id);
+    if (copy) {
+      next++;
+      // A done record stands for its task over a copy waiting or claimed only when it is newer; one that does not
+      // parse never does: the task is under way again, whatever done/ says.
+      const done = "done" in line ? line.done : undefined;
+      if (!done || !newer({ state: "done", task: done.task, done }, copy)) {
+        yield judged[next - 1] as TaskView;
+        continue;
+      }
+    }
+    yield noted("done" in line ? doneView(line.done) : unknownView(p, line.unreadable));
+  }
+  yield* judged.slice(next);
 }
 
 /**
  * The views sorted by id, each pending one judged by its dependencies (blocked, dep_failed); `outside` says how a
- * dependency not among the views ended.
+ * dependency not among the views ended, and `outsideName` what it is called.
  */
-function judgeDependencies(views: TaskView[], outside: (id: string) => DependencyEnd | undefined): TaskView[] {
+function judgeDependencies(
+  views: TaskView[],
+  outside: (id: string) => DependencyEnd | undefined,
+  outsideName: (id: string) => string | undefined = () => undefined,
+): TaskView[] {
   const byId = new Map(views.map((view) => [view.id, view]));
   // A chain is judged as a whole: C after B after a failed A is dep_failed now, not once a runner records B. Oldest
   // first: a dependency is nearly always older than its task, so it is judged already and the recursion stays flat.
@@ -364,12 +392,16 @@ function judgeDependencies(views: TaskView[], outside: (id: string) => Dependenc
       // A loop (only a hand-written record can make one) waits: nothing in it can start.
       return judging.has(id) ? undefined : endOfView(judge(dep));
     };
-    const result = withDependencies(view, endOf, (id) => byId.get(id)?.name ?? undefined);
+    const nameOf = (id: string) => {
+      const dep = byId.get(id);
+      return dep ? (dep.name ?? undefined) : outsideName(id);
+    };
+    const result = withDependencies(view, endOf, nameOf);
     judging.delete(view.id);
     judged.set(view.id, result);
     return result;
   };
-  return views.sort((a, b) => a.id.localeCompare(b.id)).map(judge);
+  return views.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(judge);
 }
 
 /** A lease at a glance: its runners, its tasks counted by state, and its records in bad/. */
@@ -440,9 +472,12 @@ export function readTaskView(p: LeasePaths, id: string, observer: Observer): Tas
   if (!view) return undefined;
   const note = readNote(p, id);
   const noted = note === undefined ? view : { ...view, note: note || null };
-  // A dependency whose done record cannot be read is named as the record still says, as in a listing.
-  const nameOf = (dep: string) => (readTaskCopy(p, dep)?.task ?? readUnreadableDone(p, dep)?.task)?.name;
-  return withDependencies(noted, doneStates(p), nameOf);
+  return withDependencies(noted, doneStates(p), (dep) => recordedName(p, dep));
+}
+
+/** A task's name as its newest copy says it; a done record that cannot be read, as far as it still says it. */
+function recordedName(p: LeasePaths, id: string): string | undefined {
+  return (readTaskCopy(p, id)?.task ?? readUnreadableDone(p, id)?.task)?.name;
 }
 
 /** The task's view from its newest copy, or `unknown` when its only copy is a done record that cannot be read. */

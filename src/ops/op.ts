@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import type { LeaseEnv } from "../lease/env.ts";
 
@@ -39,4 +39,65 @@ export interface Op<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.Zod
 
 export function defineOp<I extends z.ZodType, R extends z.ZodType>(op: Op<I, R>): Op<I, R> {
   return op;
+}
+
+/**
+ * An op whose result is a list that may be too long to hold whole (a history of 100,000 tasks): `list` yields the
+ * items as it reads them and returns their total once it has read them all (with a limit, it yields fewer). Here the
+ * caller takes them one at a time (Place.list), unchecked: they never left this process, and their type is
+ * `item`'s output. `run`, for `rv rpc` and Place.call, gathers them into one result, checked where it arrives.
+ */
+export interface ListOp<I extends z.ZodType = z.ZodType, T = unknown>
+  extends Op<I, z.ZodObject<{ items: z.ZodArray<z.ZodType<T, T>>; total: z.ZodNumber }>> {
+  /**
+   * What one item is. Its input and output are one type (no defaults, no transforms): an item yielded here is what
+   * the far side's check would have given back.
+   */
+  readonly item: z.ZodType<T, T>;
+  list(env: OpEnv, input: z.output<I>): Listing<T>;
+}
+
+/** The items of a list op, one at a time, and when they are all read, their total. */
+export type Listing<T> = Generator<T, number, undefined>;
+
+/** A listing of items already read. */
+export function* listing<T>(items: Iterable<T>, total: number): Listing<T> {
+  yield* items;
+  return total;
+}
+
+/** Lists each sorted by `key`, merged into one sorted list, read one item at a time from each. */
+export function* mergeSorted<T>(lists: Iterable<T>[], key: (item: T) => string): Generator<T, void, undefined> {
+  const heads = lists.map((list) => {
+    const items = list[Symbol.iterator]();
+    return { items, next: items.next() };
+  });
+  for (;;) {
+    let first: { key: string; head: (typeof heads)[number]; value: T } | undefined;
+    for (const head of heads) {
+      if (head.next.done) continue;
+      const value = head.next.value;
+      if (first === undefined || key(value) < first.key) first = { key: key(value), head, value };
+    }
+    if (first === undefined) return;
+    yield first.value;
+    first.head.next = first.head.items.next();
+  }
+}
+
+export function defineListOp<I extends z.ZodType, T>(
+  op: Pick<ListOp<I, T>, "name" | "input" | "item" | "list">,
+): ListOp<I, T> {
+  return {
+    ...op,
+    result: z.object({ items: z.array(op.item), total: z.int() }),
+    run(env, input) {
+      const listing = op.list(env, input);
+      const items: T[] = [];
+      for (let next = listing.next(); ; next = listing.next()) {
+        if (next.done) return { items, total: next.value };
+        items.push(next.value);
+      }
+    },
+  };
 }

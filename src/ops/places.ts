@@ -10,7 +10,7 @@ import { localRemote } from "../remote/local.ts";
 import { sshRemote } from "../remote/ssh.ts";
 import type { FileRemote } from "../remote/types.ts";
 import { deployedName } from "./build-info.ts";
-import type { Op, OpEnv, Sink } from "./op.ts";
+import { type Listing, type ListOp, listing, type Op, type OpEnv, type Sink } from "./op.ts";
 import type { Frame, RpcRequest } from "./wire.ts";
 
 /**
@@ -28,6 +28,8 @@ export interface Place {
     input: z.input<I>,
     options?: CallOptions,
   ): Promise<z.output<R>>;
+  /** A list op's items one at a time: here as the op reads them, from a cluster as its one checked answer has them. */
+  list<I extends z.ZodType, T>(op: ListOp<I, T>, input: z.input<I>, options?: CallOptions): Promise<Listing<T>>;
 }
 
 export interface CallOptions {
@@ -63,7 +65,10 @@ export function opEnv(
   };
 }
 
-/** This machine: the op runs in-process, and its result is checked against its schema as a cluster's would be. */
+/**
+ * This machine: the op runs in-process, and its result is checked against its schema as a cluster's would be. A list
+ * op's items are not: they are yielded as read, and their type is their schema's output (ListOp).
+ */
 export function localPlace(root: string, config: Config, env: NodeJS.ProcessEnv): Place {
   return {
     name: "local",
@@ -73,6 +78,10 @@ export function localPlace(root: string, config: Config, env: NodeJS.ProcessEnv)
       const parsed = checked(op.name, "input", op.input, input, "this machine");
       const result = await op.run(opEnv(root, config, env, process.cwd(), options), parsed);
       return checked(op.name, "result", op.result, result, "this machine");
+    },
+    async list(op, input, options) {
+      const parsed = checked(op.name, "input", op.input, input, "this machine");
+      return op.list(opEnv(root, config, env, process.cwd(), options), parsed);
     },
   };
 }
@@ -120,7 +129,7 @@ export function deployedPath(cluster: ClusterConfig): string {
  */
 export function clusterPlace(root: string, cluster: ClusterConfig, env: NodeJS.ProcessEnv): Place {
   const remote = clusterRemote(root, cluster.host);
-  return {
+  const place: Place = {
     name: cluster.name,
     kind: "cluster",
     where: `cluster ${cluster.name} (${cluster.host})`,
@@ -133,7 +142,12 @@ export function clusterPlace(root: string, cluster: ClusterConfig, env: NodeJS.P
       }
       return checked(op.name, "result", op.result, settle(answer, remote.where), remote.where);
     },
+    async list(op, input, options) {
+      const { items, total } = await place.call(op, input, options);
+      return listing(items, total);
+    },
   };
+  return place;
 }
 
 /**

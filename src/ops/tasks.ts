@@ -2,14 +2,14 @@ import { z } from "zod";
 import { leasePaths } from "../fsqueue/index.ts";
 import {
   readArchivedViews,
-  readLeaseState,
+  readLeaseTasks,
   readTaskView,
   TaskStateSchema,
   type TaskView,
   TaskViewSchema,
 } from "../lease/state.ts";
 import { observerFor } from "./observer.ts";
-import { defineOp, type OpEnv } from "./op.ts";
+import { defineListOp, defineOp, type Listing, listing, mergeSorted, type OpEnv } from "./op.ts";
 import { newestTasks } from "./refs.ts";
 import { hasTags } from "./select.ts";
 import { leasesInScope } from "./summary.ts";
@@ -28,59 +28,69 @@ export const TasksInputSchema = z.object({
 });
 type TasksInput = z.output<typeof TasksInputSchema>;
 
-/** `rv tasks`, `rv ps`: the tasks of the leases in scope, newest last, and how many were selected in all. */
-export const tasksOp = defineOp({
+/**
+ * `rv tasks`, `rv ps`: the tasks of the leases in scope, newest last (the order people read a log in), and how many
+ * were selected in all. A listing of every task is yielded as it is read: a long history is never held whole.
+ */
+export const tasksOp = defineListOp({
   name: "tasks",
   input: TasksInputSchema,
-  result: z.object({ tasks: z.array(TaskViewSchema), total: z.int() }),
-  run(env, input) {
+  item: TaskViewSchema,
+  list(env, input) {
     const leases = leasesInScope(env, input.lease);
-    if (input.archived) return readArchived(env, leases, input);
     const filtered = input.states !== null || input.name !== null || input.tags.length > 0;
-    return filtered || input.limit === 0 ? readSelected(env, leases, input) : readNewest(env, leases, input.limit);
+    if (!input.archived && !filtered && input.limit > 0) return readNewest(env, leases, input.limit);
+    const observer = observerFor(env);
+    const read = (lease: string) => {
+      const p = leasePaths(env.root, lease);
+      return input.archived ? readArchivedViews(p) : readLeaseTasks(p, observer);
+    };
+    return selected(
+      mergeSorted(leases.map(read), (task) => task.id),
+      input,
+    );
   },
 });
 
-/** Which tasks the filters select, newest last (the order people read a log in). */
-export function selectTasks(tasks: TaskView[], filter: Pick<TasksInput, "states" | "name" | "tags">): TaskView[] {
+/** Whether the filters select a task. */
+function selects(filter: Pick<TasksInput, "states" | "name" | "tags">): (task: TaskView) => boolean {
   const name = filter.name === null ? null : new RegExp(filter.name);
-  return tasks.filter(
-    (t) =>
-      (filter.states === null || filter.states.includes(t.state)) &&
-      (name === null || name.test(t.name ?? "")) &&
-      hasTags(t, filter.tags),
-  );
+  return (t) =>
+    (filter.states === null || filter.states.includes(t.state)) &&
+    (name === null || name.test(t.name ?? "")) &&
+    hasTags(t, filter.tags);
 }
 
-function readArchived(env: OpEnv, leases: string[], input: TasksInput): { tasks: TaskView[]; total: number } {
-  const all = leases.flatMap((lease) => readArchivedViews(leasePaths(env.root, lease)));
-  const shown = selectTasks(
-    all.sort((a, b) => a.id.localeCompare(b.id)),
-    input,
-  );
-  return { tasks: input.limit > 0 ? shown.slice(-input.limit) : shown, total: shown.length };
-}
-
-/** Filters need every record. */
-function readSelected(env: OpEnv, leases: string[], input: TasksInput): { tasks: TaskView[]; total: number } {
-  const observer = observerFor(env);
-  const all = leases.flatMap((lease) => readLeaseState(leasePaths(env.root, lease), observer).tasks);
-  all.sort((a, b) => a.id.localeCompare(b.id));
-  const shown = selectTasks(all, input);
-  return { tasks: input.limit > 0 ? shown.slice(-input.limit) : shown, total: shown.length };
+/** The tasks the filters select, in the order given; with a limit, only the newest `limit` of them. */
+function* selected(tasks: Iterable<TaskView>, input: TasksInput): Listing<TaskView> {
+  const select = selects(input);
+  const newest: TaskView[] = [];
+  let total = 0;
+  for (const task of tasks) {
+    if (!select(task)) continue;
+    total++;
+    if (input.limit === 0) yield task;
+    else {
+      newest.push(task);
+      // Trimmed now and then, not at each task: a limit of thousands stays linear.
+      if (newest.length >= 2 * input.limit) newest.splice(0, newest.length - input.limit);
+    }
+  }
+  yield* newest.slice(-input.limit);
+  return total;
 }
 
 /**
  * The default view reads only the newest records: ids sort by submit time, so directory listings alone say which
  * tasks are newest and how many there are, however long the history.
  */
-function readNewest(env: OpEnv, leases: string[], limit: number): { tasks: TaskView[]; total: number } {
+function readNewest(env: OpEnv, leases: string[], limit: number): Listing<TaskView> {
   const observer = observerFor(env);
   const { newest, total } = newestTasks(env.root, leases, limit);
   const tasks = newest
     .map((ref) => readTaskView(leasePaths(env.root, ref.lease), ref.id, observer))
     .filter((view): view is TaskView => view !== undefined);
-  return { tasks, total };
+  return listing(tasks, total);
 }
 
 /** `rv tags`: every tag of the leases in scope, with how many tasks have it, by state. */
@@ -94,7 +104,7 @@ export const tagsOp = defineOp({
     const observer = observerFor(env);
     const counts = new Map<string, Record<string, number>>();
     for (const lease of leasesInScope(env, input.lease)) {
-      for (const task of readLeaseState(leasePaths(env.root, lease), observer).tasks) {
+      for (const task of readLeaseTasks(leasePaths(env.root, lease), observer)) {
         for (const tag of task.tags) {
           const states = counts.get(tag) ?? {};
           states[task.state] = (states[task.state] ?? 0) + 1;

@@ -1,19 +1,19 @@
 /** The done index (done-index.ts): a cache of done/ that readers trust only while done/ is unchanged. */
 import { readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import {
   archiveDone,
   claimTask,
   ensureClaimDir,
   finishClaim,
   headerTrusted,
-  indexTrusted,
   type LeasePaths,
+  lineId,
   mtimeSettled,
-  parseDoneIndex,
   RACY_MARGIN_NS,
   readDone,
   readDoneCounts,
+  readDoneIndexHeader,
   recordFile,
   scanDone,
   writeRecordAtomic,
@@ -23,6 +23,18 @@ import { newestTasks, taskIndex } from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
 import { LEASE, makeDone, makeOutcome, makeTask, openLease, publish } from "./factory.ts";
 
+/** Reads of the index's lines (past its header) fail with ESTALE after `failAfter` of them, each `readBytes` long at most. */
+const indexReads = vi.hoisted(() => ({ failAfter: Infinity, readBytes: Infinity, done: 0 }));
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const readSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+    if (position === 0) return fs.readSync(fd, buffer, offset, length, position);
+    if (indexReads.done++ >= indexReads.failAfter) throw Object.assign(new Error("ESTALE"), { code: "ESTALE" });
+    return fs.readSync(fd, buffer, offset, Math.min(length, indexReads.readBytes), position);
+  };
+  return { ...fs, default: { ...fs, readSync }, readSync };
+});
+
 let home: { root: string; cleanup: () => void };
 let p: LeasePaths;
 
@@ -30,7 +42,10 @@ beforeEach(() => {
   home = makeHome();
   p = openLease(home.root);
 });
-afterEach(() => home.cleanup());
+afterEach(() => {
+  home.cleanup();
+  Object.assign(indexReads, { failAfter: Infinity, readBytes: Infinity, done: 0 });
+});
 
 /** done/ as it stood an hour ago by its mtime: an index built now is settled (trusted until done/ changes). */
 function settle(): Date {
@@ -45,7 +60,16 @@ function finished(n: number) {
   return tasks;
 }
 
-const states = (read: ReturnType<typeof readDone>) =>
+/** done/ as a listing reads it (every line, which builds the index when it is not trusted), split by kind. */
+function readDoneAll(p: LeasePaths) {
+  const lines = [...readDone(p)];
+  return {
+    done: lines.flatMap((line) => ("done" in line ? [line.done] : [])),
+    unreadable: lines.flatMap((line) => ("unreadable" in line ? [line.unreadable] : [])),
+  };
+}
+
+const states = (read: ReturnType<typeof readDoneAll>) =>
   read.done.map((d) => `${d.task.id}:${d.task.attempt}:${d.state}`).sort();
 
 describe("the done index is trusted only while done/ is unchanged", () => {
@@ -60,21 +84,18 @@ describe("the done index is trusted only while done/ is unchanged", () => {
       bytes: 9,
       counts,
     } as const;
-    expect(indexTrusted(header, 2, 5_000_000_000n)).toBe(true);
-    expect(indexTrusted(header, 2, 5_000_000_001n)).toBe(false); // done/ changed since
-    expect(indexTrusted(header, 1, 5_000_000_000n)).toBe(false); // torn
-    expect(indexTrusted({ ...header, settled: false }, 2, 5_000_000_000n)).toBe(false); // built in the mtime's tick
-    expect(indexTrusted(undefined, 0, 5_000_000_000n)).toBe(false);
-    // The header alone (rv status) needs the file as long as it says: its line, a newline, `bytes` more.
+    // The file must be as long as its header says: its line, a newline, `bytes` more.
     const whole = Buffer.byteLength(JSON.stringify(header)) + 1 + 9;
     expect(headerTrusted(header, whole, 5_000_000_000n)).toBe(true);
     expect(headerTrusted(header, whole - 1, 5_000_000_000n)).toBe(false); // torn
-    expect(headerTrusted(header, whole, 5_000_000_001n)).toBe(false);
+    expect(headerTrusted(header, whole, 5_000_000_001n)).toBe(false); // done/ changed since
+    expect(headerTrusted({ ...header, settled: false }, whole, 5_000_000_000n)).toBe(false); // built in the mtime's tick
+    expect(headerTrusted(undefined, whole, 5_000_000_000n)).toBe(false);
   });
 
   test("an index line holds what the views read of a record, not its env or usage", () => {
     const [task] = finished(1);
-    readDone(p);
+    readDoneAll(p);
     const line = readFileSync(p.doneIndex, "utf8").split("\n")[1] ?? "";
     expect(JSON.parse(line).done.task).toMatchObject({ id: task?.id, command: task?.command, tags: task?.tags });
     expect(line).not.toContain('"env"');
@@ -89,21 +110,21 @@ describe("the done index is trusted only while done/ is unchanged", () => {
   test("a reader builds the index from the records, and the next reads it instead of the records", () => {
     const tasks = finished(3);
     settle();
-    const truth = states(readDone(p));
+    const truth = states(readDoneAll(p));
     expect(truth).toEqual(states(scanDone(p)));
-    expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header).toMatchObject({ settled: true, count: 3 });
+    expect(readDoneIndexHeader(p)).toMatchObject({ settled: true, count: 3 });
     // A record changed in place (never done by rv: invariant 4) is not seen: proof the index answered.
     writeFileSync(recordFile(p.done, tasks[0]?.id ?? ""), "garbage");
-    expect(states(readDone(p))).toEqual(truth);
+    expect(states(readDoneAll(p))).toEqual(truth);
     expect(scanDone(p).unreadable).toHaveLength(1);
   });
 
   test("an index built while done/ had just changed is not trusted: the next reader reads the records", () => {
     const tasks = finished(2);
-    readDone(p); // done/ changed a moment ago: racy
-    expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header.settled).toBe(false);
+    readDoneAll(p); // done/ changed a moment ago: racy
+    expect(readDoneIndexHeader(p)?.settled).toBe(false);
     writeFileSync(recordFile(p.done, tasks[0]?.id ?? ""), "garbage"); // in place: no mtime change of the dir
-    expect(readDone(p).unreadable.map((u) => u.id)).toEqual([tasks[0]?.id]);
+    expect(readDoneAll(p).unreadable.map((u) => u.id)).toEqual([tasks[0]?.id]);
   });
 });
 
@@ -111,45 +132,45 @@ describe("a wrong index never shows a wrong state", () => {
   test("a truncated index is rebuilt from the records", () => {
     finished(5);
     settle();
-    readDone(p);
+    readDoneAll(p);
     const text = readFileSync(p.doneIndex, "utf8");
     writeFileSync(p.doneIndex, text.slice(0, Math.floor(text.length / 2)));
-    expect(states(readDone(p))).toEqual(states(scanDone(p)));
-    expect(parseDoneIndex(readFileSync(p.doneIndex, "utf8"))?.header.count).toBe(5);
+    expect(states(readDoneAll(p))).toEqual(states(scanDone(p)));
+    expect(readDoneIndexHeader(p)?.count).toBe(5);
   });
 
   test("a garbage index is rebuilt from the records", () => {
     finished(3);
     writeFileSync(p.doneIndex, "\u0000\u0001 not json\n{]\n");
-    expect(states(readDone(p))).toEqual(states(scanDone(p)));
+    expect(states(readDoneAll(p))).toEqual(states(scanDone(p)));
   });
 
   test("a task archived since the index was built is no longer listed", () => {
     const [kept, archived] = finished(2);
     settle();
-    readDone(p);
+    readDoneAll(p);
     archiveDone(p, makeDone(archived ?? makeTask()));
-    expect(readDone(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
+    expect(readDoneAll(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
   });
 
   test("a task whose done record was replaced by a later attempt shows that attempt", () => {
     const [task] = finished(1);
     if (!task) throw new Error("no task");
     settle();
-    readDone(p);
+    readDoneAll(p);
     const next = { ...task, attempt: 2 };
     const claim = recordFile(p.tmp, "claim-stand-in");
     writeFileSync(claim, "{}");
     finishClaim(p, claim, next, makeOutcome({ state: "failed", exitCode: 1 }));
-    expect(states(readDone(p))).toEqual([`${task.id}:2:failed`]);
+    expect(states(readDoneAll(p))).toEqual([`${task.id}:2:failed`]);
   });
 
   test("a line for a task whose done record was removed behind rv's back is dropped once done/ changes", () => {
     const [gone, kept] = finished(2);
     settle();
-    readDone(p);
+    readDoneAll(p);
     unlinkSync(recordFile(p.done, gone?.id ?? ""));
-    expect(readDone(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
+    expect(readDoneAll(p).done.map((d) => d.task.id)).toEqual([kept?.id]);
   });
 });
 
@@ -163,7 +184,7 @@ describe("rv status counts from the index's header as the task list counts from 
     writeRecordAtomic(p.tmp, recordFile(p.done, failed.id), makeDone(failed, { state: "failed", exitCode: 1 }));
     writeFileSync(recordFile(p.done, broken.id), "garbage"); // in place: done/'s mtime stays
     settle();
-    readDone(p);
+    readDoneAll(p);
     expect(readDoneCounts(p)).toMatchObject({ succeeded: 2, failed: 1, unknown: 1 }); // done/ alone
     for (const task of [
       { ...requeued, attempt: 2 },
@@ -181,7 +202,7 @@ describe("rv status counts from the index's header as the task list counts from 
   test("without a trusted header (torn, or done/ changed since) the counts come from the records", () => {
     finished(3);
     settle();
-    readDone(p);
+    readDoneAll(p);
     writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").slice(0, -10));
     expect(readDoneCounts(p)).toBeUndefined();
     expect(readLeaseCounts(p, observer).counts).toMatchObject({ succeeded: 3 });
@@ -202,7 +223,7 @@ describe("the default task list takes done/'s newest ids from the index's header
   test("with a requeued task (in the inbox and in done/), a waiting one and a claimed one, it lists as listings do", () => {
     const done = finished(130);
     settle();
-    readDone(p);
+    readDoneAll(p);
     const requeued = done[5];
     if (!requeued) throw new Error("no task");
     writeRecordAtomic(p.tmp, recordFile(p.inbox, requeued.id), { ...requeued, attempt: 2 });
@@ -218,7 +239,7 @@ describe("the default task list takes done/'s newest ids from the index's header
   test("the header answered: an id changed in it in place shows; once done/ changes, the listings answer", () => {
     const done = finished(3);
     settle();
-    readDone(p);
+    readDoneAll(p);
     const last = done.map((t) => t.id).sort()[2] ?? "";
     const forged = "z".repeat(last.length);
     writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").replace(`"${last}"]`, `"${forged}"]`));
@@ -226,5 +247,88 @@ describe("the default task list takes done/'s newest ids from the index's header
     finished(1);
     expect(newest(20)).toEqual(listed(20));
     expect(newest(20).total).toBe(4);
+  });
+});
+
+describe("a listing reads the index a line at a time, in id order", () => {
+  const ids = () => [...readDone(p)].map(lineId);
+
+  test("its lines are in id order, a record that does not parse among them", () => {
+    const tasks = finished(5);
+    writeFileSync(recordFile(p.done, tasks[2]?.id ?? ""), "garbage");
+    settle();
+    const sorted = tasks.map((t) => t.id).sort();
+    expect(ids()).toEqual(sorted); // built from the records
+    expect(readDoneIndexHeader(p)).toMatchObject({ sorted: true, count: 5 });
+    expect(ids()).toEqual(sorted); // read from the index
+    expect(readDoneAll(p).unreadable.map((u) => u.id)).toEqual([tasks[2]?.id]);
+  });
+
+  test("an index written before its lines were sorted is rebuilt by the next listing", () => {
+    finished(3);
+    settle();
+    readDoneAll(p);
+    const [first = "", ...rest] = readFileSync(p.doneIndex, "utf8").split("\n");
+    const { sorted: _, ...older } = JSON.parse(first);
+    writeFileSync(p.doneIndex, [JSON.stringify(older), ...rest].join("\n"));
+    expect(readDoneCounts(p)).toMatchObject({ succeeded: 3 }); // its header still answers rv status
+    expect(ids()).toHaveLength(3);
+    expect(readDoneIndexHeader(p)?.sorted).toBe(true);
+  });
+
+  const swapped = (i: number) => (text: string) => {
+    const lines = text.split("\n");
+    [lines[i], lines[i + 1]] = [lines[i + 1] ?? "", lines[i] ?? ""];
+    return lines.join("\n");
+  };
+  const replaced = (i: number, by: string) => (text: string) => {
+    const lines = text.split("\n");
+    // The header is fixed up to the new length: only the lines can tell the damage.
+    const body = [...lines.slice(1, i), by, ...lines.slice(i + 1)].join("\n");
+    const header = { ...JSON.parse(lines[0] ?? ""), bytes: Buffer.byteLength(body) };
+    return `${JSON.stringify(header)}\n${body}`;
+  };
+
+  test.each([
+    ["a line that is not an index line", replaced(3, '{"dXne":{}}')],
+    ["a line that is JSON but names no task", replaced(3, '{"done":{}}')],
+    ["a line that is not JSON", replaced(3, "{]")],
+    ["two lines swapped in the middle", swapped(3)],
+    ["the first two lines swapped", swapped(1)],
+    ["the last two lines swapped", swapped(4)],
+  ])("%s: the listing is whole all the same, from the records, and the index is rebuilt", (_, damage) => {
+    const tasks = finished(5);
+    settle();
+    const truth = states(readDoneAll(p));
+    writeFileSync(p.doneIndex, damage(readFileSync(p.doneIndex, "utf8")));
+    expect(readDoneIndexHeader(p)?.count).toBe(5); // damaged, yet trusted by its header
+    expect(ids()).toEqual(tasks.map((t) => t.id).sort());
+    expect(readDoneIndexHeader(p)).toMatchObject({ count: 5, sorted: true }); // rebuilt
+    expect(states(readDoneAll(p))).toEqual(truth);
+  });
+
+  test("a read that fails partway (ESTALE: another host renamed a rebuilt index over it) goes on from the records", () => {
+    const tasks = finished(20);
+    settle();
+    readDoneAll(p);
+    // Lines cut across reads; the third read fails, after some lines went out.
+    Object.assign(indexReads, { readBytes: 700, failAfter: 2 });
+    const read: string[] = [];
+    for (const line of readDone(p)) read.push(lineId(line));
+    expect(indexReads.done).toBe(3);
+    expect(read).toEqual(tasks.map((t) => t.id).sort());
+  });
+
+  test("a task's record copied under another name is listed once, as its newer copy", () => {
+    const [task, other] = finished(2);
+    if (!task || !other) throw new Error("no tasks");
+    const retried = { ...task, attempt: 2 };
+    writeRecordAtomic(p.tmp, recordFile(p.done, "zzzzcopy"), makeDone(retried, { state: "failed", exitCode: 1 }));
+    settle();
+    const once = [`${other.id}:1:succeeded`, `${task.id}:2:failed`].sort();
+    expect(states(readDoneAll(p))).toEqual(once); // built from the records
+    expect(readDoneIndexHeader(p)).toMatchObject({ count: 2, counts: { succeeded: 1, failed: 1 } });
+    expect(states(readDoneAll(p))).toEqual(once); // read from the index: not damaged
+    expect(ids()).toEqual([task.id, other.id].sort());
   });
 });

@@ -1,11 +1,13 @@
 import { RvError } from "../../errors.ts";
 import { type TaskState, TaskStateSchema, type TaskView } from "../../lease/state.ts";
+import { type Listing, mergeSorted } from "../../ops/op.ts";
+import type { Place } from "../../ops/places.ts";
 import { tasksOp } from "../../ops/tasks.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
-import { type Color, cut, formatDuration, paint, printJson, renderTable } from "../output.ts";
-import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
+import { type Color, cut, formatDuration, paint, printJsonList, renderTable } from "../output.ts";
+import { type Gathered, gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { gpusText } from "../ui/format.ts";
 
 export interface TasksOptions {
@@ -115,7 +117,8 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
 
 /**
  * `rv tasks`, `rv ps`: this machine's tasks and the cluster's (one round trip), newest last, each saying where it
- * lives; a cluster out of reach is reported and the rest still shown.
+ * lives; a cluster out of reach is reported and the rest still shown. `--json` of every task (`-n 0`) is written as
+ * it is read: a history of any length is never held whole here.
  */
 export async function runTasks(ctx: Context, options: TasksOptions): Promise<number> {
   const limit = options.all ? 0 : (parseCount("-n", options.n, 0) ?? 20);
@@ -128,24 +131,50 @@ export async function runTasks(ctx: Context, options: TasksOptions): Promise<num
     ...(options.archived && { archived: true }),
   };
   const places = placesFor(ctx, options.lease);
-  const { reached, missing } = await gather(places, (place) => place.call(tasksOp, input));
-  for (const { place, value } of reached) {
-    if (place.kind === "cluster") await rememberClusterNames(ctx.root, place.name, { tasks: value.tasks });
-  }
-  const all = reached
-    .flatMap(({ place, value }) => value.tasks.map((task) => ({ ...task, place: place.name })))
-    .sort((a, b) => a.id.localeCompare(b.id));
-  const tasks = limit > 0 ? all.slice(-limit) : all;
-  const total = reached.reduce((sum, { value }) => sum + value.total, 0);
+  const { reached, missing } = await gather(places, (place) => place.list(tasksOp, input));
+  let total = 0;
+  const lists = reached.map(({ place, value }) => placed(place, value, (n) => (total += n)));
+  const merged = mergeSorted(
+    lists.map((list) => list.tasks),
+    (task) => task.id,
+  );
+  // A place's list holds the newest `limit` of its own: together, the newest `limit` of them all.
+  const tasks = limit > 0 ? [...merged].slice(-limit) : merged;
+  let exitCode = 0;
   if (ctx.json) {
-    printJson(ctx.io, { tasks, total, missing: missingJson(missing) });
-    return 0;
+    exitCode = await printJsonList(ctx.io, "tasks", tasks, () => ({ total }), { missing: missingJson(missing) });
+  } else {
+    const shown = [...tasks]; // every list read: `total` is whole
+    printTasks(ctx, shown, total, missing);
   }
+  for (const { place, seen } of lists) {
+    if (place.kind === "cluster") await rememberClusterNames(ctx.root, place.name, { tasks: seen });
+  }
+  return exitCode;
+}
+
+/**
+ * A place's tasks, each saying where it lives; `onTotal` hears the place's total once its tasks are read. A
+ * cluster's are kept as they pass (`seen`: its answer is whole in memory anyway): the completion cache learns their
+ * names.
+ */
+function placed(place: Place, listing: Listing<TaskView>, onTotal: (total: number) => void) {
+  const seen: TaskView[] = [];
+  function* tasks(): Generator<PlacedTask> {
+    for (let next = listing.next(); ; next = listing.next()) {
+      if (next.done) return onTotal(next.value);
+      if (place.kind === "cluster") seen.push(next.value);
+      yield { ...next.value, place: place.name };
+    }
+  }
+  return { place, seen, tasks: tasks() };
+}
+
+function printTasks(ctx: Context, tasks: PlacedTask[], total: number, missing: Gathered<unknown>["missing"]): void {
   reportMissing(ctx, missing, "tasks");
   ctx.io.out(renderTasks(ctx, tasks, ctx.now().getTime(), ctx.cluster !== null));
   if (ctx.io.isTTY && tasks.length < total) {
     ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 or --all for all)\n`));
   }
   if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
-  return 0;
 }
