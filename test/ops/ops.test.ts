@@ -153,7 +153,7 @@ describe("results are checked against their op's schema where they arrive", () =
     expect((await place.call(statusOp, {})).leases.map((l) => l.lease)).toEqual(["here"]);
     expect((await place.call(leaseListOp, {})).leases[0]?.summary?.lease).toBe("here");
     expect((await place.call(leaseShowOp, { lease: "here" })).slurm).toBeNull();
-    expect((await place.call(tuiOp, { lease: null, log: null })).leases).toHaveLength(1);
+    expect((await place.call(tuiOp, { lease: null })).leases).toHaveLength(1);
     const released = await place.call(leaseReleaseOp, { leases: ["here"], wait: true });
     expect(released.leases).toEqual([{ id: "here", kind: "local", cancelled: [] }]);
   });
