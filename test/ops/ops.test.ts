@@ -45,6 +45,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   ps: ["tasks"],
   status: ["status"],
   tui: ["tui", "cancel", "requeue", "submit"],
+  ui: ["tui", "cancel", "requeue", "show"],
   logs: ["candidates", "logs", "logs-search", "show"],
   wait: ["candidates", "wait"],
   cancel: ["candidates", "cancel"],

@@ -1,0 +1,125 @@
+import { type Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { streamSSE } from "hono/streaming";
+import { asRvError, RvError } from "../errors.ts";
+import { actOnTask, type TaskAction, taskDetail } from "./actions.ts";
+import type { PageAssets } from "./assets.ts";
+import type { LiveFeed, LogStream } from "./feed.ts";
+import { WEB_VERSION } from "./schema.ts";
+import { cookieName, proofOf, sameOrigin } from "./token.ts";
+
+export interface WebAppOptions {
+  token: string;
+  /** The port listened on (known once listening): it names the cookie. */
+  port: () => number;
+  feed: LiveFeed;
+  assets: PageAssets;
+  /** Fires when the server shuts down: open event streams end. */
+  closing: AbortSignal;
+}
+
+/**
+ * The routes of `rv ui`: the page, its script and style, the JSON API and the event stream. Every request carries
+ * the token; an action asked with the cookie must also come from the page itself (same origin).
+ */
+export function webApp(options: WebAppOptions): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    c.header("Cache-Control", "no-store");
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Frame-Options", "DENY");
+    const proof = proofOf(c.req, getCookie(c, cookieName(options.port())), options.token);
+    const reading = c.req.method === "GET" || c.req.method === "HEAD";
+    if (!proof || (proof === "query" && !reading)) return refuse(c, 401, "this needs rv ui's token");
+    if (!reading && proof === "cookie" && !sameOrigin(c.req.header("origin"), c.req.header("host"))) {
+      return refuse(c, 403, "an action must come from rv ui's own page");
+    }
+    if (proof === "query") {
+      // The token moves from the URL (history, screenshots) into a cookie only this origin's requests carry.
+      setCookie(c, cookieName(options.port()), options.token, { httpOnly: true, sameSite: "Strict", path: "/" });
+      if (c.req.path === "/") return c.redirect("/", 303);
+    }
+    await next();
+  });
+
+  app.get("/", (c) => {
+    c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    return c.html(options.assets.html);
+  });
+  app.get("/assets/app.js", (c) => c.body(options.assets.script, 200, { "Content-Type": "text/javascript" }));
+  app.get("/assets/app.css", (c) => c.body(options.assets.style, 200, { "Content-Type": "text/css" }));
+
+  app.get("/api/snapshot", async (c) => c.json(await options.feed.snapshot()));
+  app.get("/api/log", async (c) => c.json(await options.feed.log(required(c, "task"), streamOf(c))));
+  app.get("/api/tasks/:id", async (c) => {
+    const task = await taskDetail(options.feed, c.req.param("id"));
+    return c.json({ v: WEB_VERSION, task });
+  });
+  for (const action of ["cancel", "requeue"] as const satisfies TaskAction[]) {
+    app.post(`/api/tasks/:id/${action}`, async (c) => c.json(await actOnTask(options.feed, c.req.param("id"), action)));
+  }
+  app.get("/api/events", (c) => events(c, options));
+
+  app.notFound((c) => refuse(c, 404, `no such page: ${c.req.path}`));
+  app.onError((error, c) => {
+    const rv = asRvError(error, "this is a bug in rv ui");
+    return c.json({ v: WEB_VERSION, error: rv.toRecord() }, statusOf(rv));
+  });
+  return app;
+}
+
+/** Nothing but this origin's own script and style: no inline script, no frame, no form posted elsewhere. */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * `snapshot` events on every refresh, and `log` events with the tail of the log the page follows
+ * (`?log=TASK&stream=stdout|stderr`), until the page goes or the server shuts down.
+ */
+function events(c: Context, options: WebAppOptions): Response {
+  const taskId = c.req.query("log");
+  const log = taskId ? { taskId, stream: streamOf(c) } : null;
+  return streamSSE(c, async (stream) => {
+    const send = (event: string, data: string) => void stream.writeSSE({ event, data }).catch(() => {});
+    const ended = new Promise<void>((resolve) => {
+      const unwatch = options.feed.watch({
+        log,
+        onSnapshot: (json) => send("snapshot", json),
+        onLog: (json) => send("log", json),
+      });
+      const end = () => {
+        unwatch();
+        resolve();
+      };
+      stream.onAbort(end);
+      if (options.closing.aborted) end();
+      else options.closing.addEventListener("abort", end, { once: true });
+    });
+    await ended;
+  });
+}
+
+function refuse(c: Context, status: 401 | 403 | 404, message: string): Response {
+  const hint = status === 401 ? "open the URL rv ui printed (it holds the token)" : null;
+  return c.json({ v: WEB_VERSION, error: { code: status === 404 ? "not_found" : "usage", message, hint } }, status);
+}
+
+function required(c: Context, name: string): string {
+  const value = c.req.query(name);
+  if (!value) throw new RvError("usage", `?${name}= is missing`);
+  return value;
+}
+
+function streamOf(c: Context): LogStream {
+  const stream = c.req.query("stream") ?? "stdout";
+  if (stream !== "stdout" && stream !== "stderr") throw new RvError("usage", "?stream= is stdout or stderr");
+  return stream;
+}
+
+function statusOf(error: RvError): 400 | 404 | 500 | 502 {
+  if (error.code === "usage") return 400;
+  if (error.code === "not_found" || error.code === "ambiguous") return 404;
+  if (error.code === "unreachable" || error.code === "cluster") return 502;
+  return 500;
+}

@@ -1,0 +1,177 @@
+import { RvError } from "../errors.ts";
+import { type Place, silentSink, tuiOp } from "../ops/index.ts";
+import type { TuiLog, TuiLogAsk, TuiSnapshot } from "../ops/tui-snapshot.ts";
+import { type PlaceStatus, WEB_VERSION, type WebLog, type WebSnapshot } from "./schema.ts";
+
+/** A place to read, and how often: this machine every second, a cluster every two (one ssh round trip each). */
+export interface FeedSource {
+  place: Place;
+  everyMs: number;
+}
+
+export type LogStream = TuiLog["stream"];
+
+/** An open page: the log it follows, if any, and where its events go (each already JSON). */
+export interface Watcher {
+  log: { taskId: string; stream: LogStream } | null;
+  onSnapshot(json: string): void;
+  onLog(json: string): void;
+}
+
+/** How much of a followed log one refresh reads: many screens, never a whole log of gigabytes. */
+export const LOG_TAIL_BYTES = 64 * 1024;
+
+interface PlaceFeed {
+  source: FeedSource;
+  status: PlaceStatus;
+  read: TuiSnapshot | null;
+  running: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * The one reader behind every open page: while any page watches, each place is read on its own clock with the
+ * TUI's op (leases, runners, tasks, and the tail of every log some page follows, in one call), and each refresh is
+ * turned into JSON once and sent to every page. A place that is slow or out of reach holds up no other.
+ */
+export class LiveFeed {
+  private readonly feeds: PlaceFeed[];
+  private readonly watchers = new Set<Watcher>();
+  private last: { snapshot: WebSnapshot; json: string } | null = null;
+  private closed = false;
+
+  constructor(
+    sources: FeedSource[],
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.feeds = sources.map((source) => ({
+      source,
+      status: {
+        name: source.place.name,
+        kind: source.place.kind,
+        where: source.place.where,
+        everyMs: source.everyMs,
+        lastOkAt: null,
+        error: null,
+      },
+      read: null,
+      running: false,
+      timer: undefined,
+    }));
+  }
+
+  /** Sends the last snapshot at once, then every refresh, until the returned function is called. */
+  watch(watcher: Watcher): () => void {
+    this.watchers.add(watcher);
+    if (this.last) watcher.onSnapshot(this.last.json);
+    for (const feed of this.feeds) if (!feed.running && !this.closed) void this.tick(feed);
+    return () => {
+      this.watchers.delete(watcher);
+    };
+  }
+
+  /** The last refresh while pages watch; else every place read now. */
+  async snapshot(): Promise<WebSnapshot> {
+    if (!this.last || this.watchers.size === 0) await Promise.all(this.feeds.map((feed) => this.read(feed)));
+    return (this.last ?? this.publish()).snapshot;
+  }
+
+  /** The place and lease holding a task (by full id), read afresh when no refresh has seen it yet. */
+  async placeOfTask(id: string): Promise<{ place: Place; lease: string }> {
+    let found = this.find(id);
+    if (!found) {
+      await this.snapshot();
+      found = this.find(id);
+    }
+    if (!found) throw new RvError("not_found", `no task ${id} in the leases shown`, { hint: "rv tasks lists them" });
+    return found;
+  }
+
+  /** The tail of one task's log, read now. */
+  async log(id: string, stream: LogStream): Promise<WebLog> {
+    const { place, lease } = await this.placeOfTask(id);
+    const ask: TuiLogAsk = { taskId: id, lease, stream, tailBytes: LOG_TAIL_BYTES };
+    const read = await place.call(tuiOp, { lease, logs: [ask] }, { sink: silentSink });
+    const log = read.logs[0] ?? { taskId: id, stream, text: "", bytes: 0 };
+    return { v: WEB_VERSION, ...log };
+  }
+
+  /** Stops every clock; pages still open get nothing more. */
+  close(): void {
+    this.closed = true;
+    for (const feed of this.feeds) clearTimeout(feed.timer);
+    this.watchers.clear();
+  }
+
+  private find(id: string): { place: Place; lease: string } | undefined {
+    for (const feed of this.feeds) {
+      const task = feed.read?.tasks.find((t) => t.id === id);
+      if (task) return { place: feed.source.place, lease: task.lease };
+    }
+    return undefined;
+  }
+
+  /** One refresh of one place, then the next on its clock, for as long as any page watches. */
+  private async tick(feed: PlaceFeed): Promise<void> {
+    if (this.closed || this.watchers.size === 0) {
+      feed.running = false;
+      return;
+    }
+    feed.running = true;
+    const started = Date.now();
+    const logs = this.logsWanted(feed);
+    await this.read(feed, logs);
+    if (this.closed) return;
+    this.sendLogs(feed, logs);
+    feed.timer = setTimeout(() => void this.tick(feed), Math.max(0, feed.source.everyMs - (Date.now() - started)));
+  }
+
+  private async read(feed: PlaceFeed, logs: TuiLogAsk[] = []): Promise<void> {
+    try {
+      feed.read = await feed.source.place.call(tuiOp, { lease: null, logs }, { sink: silentSink });
+      feed.status = { ...feed.status, lastOkAt: this.now().toISOString(), error: null };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      feed.status = { ...feed.status, error: message.split("\n")[0] ?? "" };
+    }
+    if (this.closed) return;
+    const { json } = this.publish();
+    for (const watcher of this.watchers) watcher.onSnapshot(json);
+  }
+
+  /** Every place's last read as one snapshot, turned into JSON once for all the pages. */
+  private publish(): { snapshot: WebSnapshot; json: string } {
+    const snapshot: WebSnapshot = {
+      v: WEB_VERSION,
+      at: this.now().toISOString(),
+      places: this.feeds.map((feed) => feed.status),
+      leases: this.feeds.flatMap((feed) => (feed.read?.leases ?? []).map((l) => ({ ...l, place: feed.status.name }))),
+      tasks: this.feeds.flatMap((feed) => feed.read?.tasks ?? []),
+    };
+    this.last = { snapshot, json: JSON.stringify(snapshot) };
+    return this.last;
+  }
+
+  /** The logs pages follow of this place's tasks, each once however many pages follow it. */
+  private logsWanted(feed: PlaceFeed): TuiLogAsk[] {
+    const asks = new Map<string, TuiLogAsk>();
+    for (const { log } of this.watchers) {
+      const task = log && feed.read?.tasks.find((t) => t.id === log.taskId);
+      if (!log || !task) continue;
+      asks.set(`${log.taskId}/${log.stream}`, { ...log, lease: task.lease, tailBytes: LOG_TAIL_BYTES });
+    }
+    return [...asks.values()];
+  }
+
+  private sendLogs(feed: PlaceFeed, asked: TuiLogAsk[]): void {
+    if (asked.length === 0 || !feed.status.lastOkAt || feed.status.error) return;
+    const json = new Map<string, string>();
+    for (const log of feed.read?.logs ?? []) {
+      json.set(`${log.taskId}/${log.stream}`, JSON.stringify({ v: WEB_VERSION, ...log } satisfies WebLog));
+    }
+    for (const watcher of this.watchers) {
+      const text = watcher.log && json.get(`${watcher.log.taskId}/${watcher.log.stream}`);
+      if (text) watcher.onLog(text);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { RvError } from "../../src/errors.ts";
+import type { Place } from "../../src/ops/index.ts";
+import type { TuiAsk, TuiSnapshot } from "../../src/ops/tui-snapshot.ts";
+import { webApp } from "../../src/web/app.ts";
+import { LiveFeed, type Watcher } from "../../src/web/feed.ts";
+import { WebSnapshotSchema } from "../../src/web/schema.ts";
+import { snapshot as fixture } from "../cli/tui/fixtures.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+// The feed behind every page of `rv ui` and the door in front of it, in-process against fake places: what each
+// page receives, how often each place is read, and which requests get in. The real thing runs in test/e2e/ui.test.ts.
+
+/** A place answering the tui op with the TUI's fixture (and the logs asked, named after their task), and any op
+ * given in `answers`; it counts the reads and keeps what each asked. */
+function fakePlace(name: string, answers: Record<string, unknown> = {}) {
+  const asks: TuiAsk[] = [];
+  const place: Place = {
+    name,
+    kind: name === "local" ? "local" : "cluster",
+    where: name === "local" ? "this machine" : `cluster ${name}`,
+    async call(op, input) {
+      if (op.name !== "tui") return answers[op.name] as never;
+      const ask = op.input.parse(input) as TuiAsk;
+      asks.push(ask);
+      const logs = ask.logs.map((l) => ({ taskId: l.taskId, stream: l.stream, text: `log of ${l.taskId}`, bytes: 9 }));
+      return { ...fixture, logs } satisfies TuiSnapshot as never;
+    },
+  };
+  return { place, asks };
+}
+
+function recorder(log: Watcher["log"] = null) {
+  const got = { snapshots: [] as string[], logs: [] as string[] };
+  const watcher: Watcher = {
+    log,
+    onSnapshot: (json) => got.snapshots.push(json),
+    onLog: (json) => got.logs.push(json),
+  };
+  return { watcher, got };
+}
+
+const feeds: LiveFeed[] = [];
+const feedOf = (...places: Place[]) => {
+  const feed = new LiveFeed(places.map((place) => ({ place, everyMs: 20 })));
+  feeds.push(feed);
+  return feed;
+};
+afterEach(() => {
+  for (const feed of feeds.splice(0)) feed.close();
+});
+
+const [first, second] = fixture.tasks;
+
+describe("the feed behind every open page", () => {
+  test("two pages get the same refreshes: each place is read once a refresh, however many watch", async () => {
+    const { place, asks } = fakePlace("local");
+    const feed = feedOf(place);
+    const a = recorder();
+    const b = recorder();
+    const unwatchA = feed.watch(a.watcher);
+    const unwatchB = feed.watch(b.watcher);
+    await waitFor(() => b.got.snapshots.length >= 5, { what: "five refreshes" });
+    unwatchA();
+    unwatchB();
+    // Every read made one snapshot, which both pages got as the very same JSON text.
+    expect(asks.length).toBeLessThanOrEqual(a.got.snapshots.length);
+    expect(b.got.snapshots.every((json) => a.got.snapshots.includes(json))).toBe(true);
+    const sent = WebSnapshotSchema.parse(JSON.parse(b.got.snapshots.at(-1) ?? ""));
+    expect(sent.leases.map((l) => [l.place, l.id])).toEqual([
+      ["local", "local"],
+      ["local", "gpu4"],
+    ]);
+    expect(sent.places[0]).toMatchObject({ name: "local", error: null });
+  });
+
+  test("the logs two pages follow come in the same read; each page gets its own", async () => {
+    const { place, asks } = fakePlace("local");
+    const feed = feedOf(place);
+    const a = recorder({ taskId: first?.id ?? "", stream: "stdout" });
+    const b = recorder({ taskId: second?.id ?? "", stream: "stderr" });
+    feed.watch(a.watcher);
+    feed.watch(b.watcher);
+    await waitFor(() => a.got.logs.length > 0 && b.got.logs.length > 0, { what: "both logs" });
+    expect(asks.some((ask) => ask.logs.length === 2)).toBe(true);
+    expect(a.got.logs.map((json) => JSON.parse(json).text)).toContain(`log of ${first?.id}`);
+    expect(b.got.logs.every((json) => JSON.parse(json).taskId === second?.id)).toBe(true);
+    expect(JSON.parse(b.got.logs[0] ?? "").stream).toBe("stderr");
+  });
+
+  test("nothing is read while no page watches", async () => {
+    const { place, asks } = fakePlace("local");
+    const feed = feedOf(place);
+    const a = recorder();
+    const unwatch = feed.watch(a.watcher);
+    await waitFor(() => a.got.snapshots.length >= 2, { what: "two refreshes" });
+    unwatch();
+    await new Promise((resolve) => setTimeout(resolve, 60)); // a tick in flight may finish
+    const reads = asks.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(asks.length).toBe(reads);
+  });
+
+  test("a cluster out of reach shows its error, and this machine's leases keep coming", async () => {
+    const { place } = fakePlace("local");
+    const down: Place = {
+      name: "dev",
+      kind: "cluster",
+      where: "cluster dev",
+      call: async () => {
+        throw new RvError("unreachable", "ssh: connect to host dev: Connection refused\nmore");
+      },
+    };
+    const feed = feedOf(place, down);
+    const snapshot = await feed.snapshot();
+    expect(snapshot.places.map((p) => [p.name, p.error])).toEqual([
+      ["local", null],
+      ["dev", "ssh: connect to host dev: Connection refused"],
+    ]);
+    expect(snapshot.leases).toHaveLength(2);
+  });
+});
+
+describe("the door: the token, and actions from the page only", () => {
+  const token = "t".repeat(43);
+  const host = "127.0.0.1:4321";
+  const cookie = `rv-ui-4321=${token}`;
+  const cancelled = { tasks: [{ id: first?.id, lease: first?.lease, outcome: "cancelled" }], elsewhere: [] };
+  const app = () =>
+    webApp({
+      token,
+      port: () => 4321,
+      feed: feedOf(fakePlace("local", { cancel: cancelled }).place),
+      assets: { html: "<html></html>", script: "", style: "" },
+      closing: new AbortController().signal,
+    });
+  const request = (path: string, headers: Record<string, string> = {}, method = "GET") =>
+    app().request(`http://${host}${path}`, { method, headers: { host, ...headers } });
+
+  test("no token, or a wrong one: 401 on every path, the event stream included", async () => {
+    for (const path of ["/", "/api/snapshot", "/api/events", "/assets/app.js", "/nowhere"]) {
+      expect((await request(path)).status, path).toBe(401);
+      expect((await request(path, { authorization: "Bearer x" })).status, path).toBe(401);
+      expect((await request(path, { cookie: "rv-ui-4321=x" })).status, path).toBe(401);
+    }
+  });
+
+  test("the URL's token becomes a cookie for this port only, and leaves the address bar", async () => {
+    const answer = await request(`/?token=${token}`);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get("location")).toBe("/");
+    expect(answer.headers.get("set-cookie")).toBe(`rv-ui-4321=${token}; Path=/; HttpOnly; SameSite=Strict`);
+    const page = await request("/", { cookie });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+  });
+
+  test("an action with the cookie needs the page's own origin; with the token in a header it needs none", async () => {
+    const cancel = `/api/tasks/${first?.id}/cancel`;
+    expect((await request(cancel, { cookie, origin: "http://evil.example" }, "POST")).status).toBe(403);
+    expect((await request(cancel, { cookie }, "POST")).status).toBe(403);
+    expect((await request(`${cancel}?token=${token}`, { origin: `http://${host}` }, "POST")).status).toBe(401);
+    const own = await request(cancel, { cookie, origin: `http://${host}` }, "POST");
+    expect(await own.json()).toEqual({ v: 1, id: first?.id, action: "cancel", outcome: "cancelled" });
+    const script = await request(cancel, { authorization: `Bearer ${token}` }, "POST");
+    expect(script.status).toBe(200);
+  });
+
+  test("a task no lease holds is a 404 with a hint; a bad stream a 400", async () => {
+    const missing = await request("/api/tasks/nope/cancel", { authorization: `Bearer ${token}` }, "POST");
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toMatchObject({ code: "not_found", hint: "rv tasks lists them" });
+    const bad = await request(`/api/log?task=${first?.id}&stream=both`, { authorization: `Bearer ${token}` });
+    expect(bad.status).toBe(400);
+  });
+});
