@@ -1,20 +1,17 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { WebStartSchema } from "../../src/web/schema.ts";
-import { launchChromium } from "../helpers/browser.ts";
+import { launchChromium, screenshot } from "../helpers/browser.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // `rv ui` from the built binary against a local lease with real runners, driven in a real browser (Debian's
-// chromium through playwright-core): what a person sees and clicks, and what really happened to the tasks. Each
-// page's screenshot goes to docs/ui/, which docs/ui.md shows.
+// chromium through playwright-core): what a person sees and clicks, and what really happened to the tasks. With
+// RV_UI_SCREENSHOTS=1, each page's screenshot goes to docs/ui/, which docs/ui.md shows.
 const home = makeHome("rv-ui-");
-const SHOTS = join(import.meta.dirname, "..", "..", "docs", "ui");
 
 interface TaskJson {
   id: string;
@@ -46,7 +43,6 @@ async function startUi(): Promise<void> {
 
 beforeAll(async () => {
   assertBuilt();
-  mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   expect((await rv(home.root, ["lease", "up", "--local", "--cpus", "4"])).exitCode).toBe(0);
   const submit = (args: string[]) => rv(home.root, ["submit", ...args]);
@@ -92,7 +88,7 @@ describe("rv ui in a real browser", () => {
       await page.locator("#tasks tr", { hasText: name }).waitFor();
     }
     expect(await page.locator("#tasks tr", { hasText: "failing" }).textContent()).toMatch(/failed.*exit 3/);
-    await page.screenshot({ path: join(SHOTS, "dashboard.png") });
+    await screenshot(page, "dashboard");
   });
 
   test("the state filter and the search narrow the tasks", async () => {
@@ -119,7 +115,7 @@ describe("rv ui in a real browser", () => {
       );
     const first = await waitFor(lastTick, { what: "the log's first lines" });
     await waitFor(async () => (await lastTick()) >= first + 5, { what: "the log to grow on the page" });
-    await page.screenshot({ path: join(SHOTS, "task.png") });
+    await screenshot(page, "task");
     await page.getByRole("button", { name: "stderr" }).click();
     await eventually(() => page.locator("#log").textContent()).toBe("(no output yet)");
     await page.getByRole("button", { name: "stdout" }).click();
@@ -131,7 +127,7 @@ describe("rv ui in a real browser", () => {
     const dialog = page.locator("dialog#confirm");
     await eventually(() => dialog.textContent()).toMatch(/Cancel task \w+ \(sleeper\)\?/);
     await eventually(() => page.locator("#log").textContent()).toBe("(no output yet)");
-    await page.screenshot({ path: join(SHOTS, "cancel.png") });
+    await screenshot(page, "cancel");
     await dialog.getByRole("button", { name: "Keep it" }).click();
     await eventually(() => page.locator("#message").textContent()).toMatch(/cancel of \w+ \(sleeper\): not done/);
     expect((await taskNamed("sleeper"))?.state).toBe("running");

@@ -1,6 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { execa } from "execa";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Debian's chromium, which playwright-core drives (no browser download: the dev cluster's way, apt). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -24,4 +25,17 @@ export async function ensureChromium(): Promise<void> {
 export async function launchChromium(): Promise<Browser> {
   await ensureChromium();
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}
+
+/** Where docs/ui.md's screenshots live. */
+const SHOTS = join(import.meta.dirname, "..", "..", "docs", "ui");
+
+/**
+ * Saves the page as docs/ui/NAME.png, only when RV_UI_SCREENSHOTS=1 asks: an ordinary test run leaves the tree as
+ * it found it, and the pictures change only when someone means to refresh them (docs/ui.md says how).
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.RV_UI_SCREENSHOTS !== "1") return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
