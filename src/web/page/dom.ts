@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-
 type Child = Node | string | null | undefined | false;
 type Attributes = Record<string, string | boolean | ((event: Event) => void) | undefined>;
 

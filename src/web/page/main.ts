@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import type { WebSnapshot } from "../schema.ts";
 import { act } from "./api.ts";
 import { confirmAction } from "./confirm.ts";
