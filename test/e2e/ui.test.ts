@@ -22,7 +22,7 @@ interface TaskJson {
 const tasks = async () => json<{ tasks: TaskJson[] }>(String((await rv(home.root, ["tasks", "--json"])).stdout)).tasks;
 const taskNamed = async (name: string) => (await tasks()).find((t) => t.name === name);
 
-let server: ResultPromise<{ stdin: "ignore" }>;
+let server: ResultPromise<{ stdin: "ignore"; reject: false }>;
 let start: ReturnType<typeof WebStartSchema.parse>;
 let browser: Browser;
 let page: Page;
@@ -32,7 +32,12 @@ const origin = () => `http://127.0.0.1:${start.port}`;
 
 /** `rv ui --json` prints one line once it listens; the server keeps running after it. */
 async function startUi(): Promise<void> {
-  server = execa(RV_BIN, ["ui", "--json"], { env: { RV_HOME: home.root, NO_COLOR: "1" }, stdin: "ignore" });
+  // reject: false: a server killed by afterAll (after a failed test) must not become an unhandled rejection.
+  server = execa(RV_BIN, ["ui", "--json"], {
+    env: { RV_HOME: home.root, NO_COLOR: "1" },
+    stdin: "ignore",
+    reject: false,
+  });
   let out = "";
   server.stdout?.on("data", (chunk: Buffer) => {
     out += chunk.toString();
@@ -71,7 +76,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   server?.kill("SIGKILL");
-  await rv(home.root, ["lease", "release", "--all", "--now"]);
+  await server;
+  // --wait: the runners have exited before their home goes. Without it a runner still writing its last events
+  // (the counter's log, lease.json) raced the removal, which failed (ENOTEMPTY) in afterAll: the file counted as
+  // failed with all its tests passed, and a half-removed home was left in /tmp.
+  await rv(home.root, ["lease", "release", "--all", "--now", "--wait"]);
   home.cleanup();
 });
 
