@@ -32,7 +32,10 @@ if (!page.success || !pageScript) {
 const define = {
   RV_BUILD_ID: JSON.stringify(buildId()),
   RV_WEB_SCRIPT: JSON.stringify(await pageScript.text()),
-  RV_WEB_STYLE: JSON.stringify(readFileSync("src/web/page/style.css", "utf8")),
+  // uPlot's own style first (its charts' legend and cursor), then the page's.
+  RV_WEB_STYLE: JSON.stringify(
+    readFileSync("node_modules/uplot/dist/uPlot.min.css", "utf8") + readFileSync("src/web/page/style.css", "utf8"),
+  ),
   "process.env.NODE_ENV": JSON.stringify("production"),
 };
 const common = { entrypoints: ["src/cli/main.ts"], minify: true, sourcemap: "none" as const, define };

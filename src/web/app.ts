@@ -2,9 +2,11 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { asRvError, RvError } from "../errors.ts";
+import type { Place } from "../ops/index.ts";
 import { actOnTask, type TaskAction, taskDetail } from "./actions.ts";
 import type { PageAssets } from "./assets.ts";
 import type { LiveFeed, LogStream } from "./feed.ts";
+import { readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
 import { WEB_VERSION } from "./schema.ts";
 import { cookieName, proofOf, sameOrigin } from "./token.ts";
 
@@ -16,6 +18,8 @@ export interface WebAppOptions {
   assets: PageAssets;
   /** Fires when the server shuts down: open event streams end. */
   closing: AbortSignal;
+  /** The secrets (`rv env`) a task submitted to this place gets, as `rv submit` gives them. */
+  secretsFor?: (place: Place) => Promise<Record<string, string>>;
 }
 
 /**
@@ -59,6 +63,18 @@ export function webApp(options: WebAppOptions): Hono {
   for (const action of ["cancel", "requeue"] as const satisfies TaskAction[]) {
     app.post(`/api/tasks/:id/${action}`, async (c) => c.json(await actOnTask(options.feed, c.req.param("id"), action)));
   }
+  app.get("/api/leases/:place/:id", async (c) =>
+    c.json(await showLeaseAt(options.feed, c.req.param("place"), c.req.param("id"))),
+  );
+  app.post("/api/leases/:place/:id/release", async (c) =>
+    c.json(await releaseLease(options.feed, c.req.param("place"), c.req.param("id"), await bodyOf(c))),
+  );
+  app.post("/api/leases/:place/:id/submit", async (c) => {
+    const secretsFor = options.secretsFor ?? (async () => ({}));
+    const { place, id } = c.req.param();
+    return c.json(await submitToLease(options.feed, place, id, await bodyOf(c), secretsFor));
+  });
+  app.get("/api/cluster", async (c) => c.json(await readClusters(options.feed)));
   app.get("/api/events", (c) => events(c, options));
 
   app.notFound((c) => refuse(c, 404, `no such page: ${c.req.path}`));
@@ -80,13 +96,16 @@ const CONTENT_SECURITY_POLICY =
 function events(c: Context, options: WebAppOptions): Response {
   const taskId = c.req.query("log");
   const log = taskId ? { taskId, stream: streamOf(c) } : null;
+  const sweep = c.req.query("sweep") || null;
   return streamSSE(c, async (stream) => {
     const send = (event: string, data: string) => void stream.writeSSE({ event, data }).catch(() => {});
     const ended = new Promise<void>((resolve) => {
       const unwatch = options.feed.watch({
         log,
+        sweep,
         onSnapshot: (json) => send("snapshot", json),
         onLog: (json) => send("log", json),
+        onSweep: (json) => send("sweep", json),
       });
       const end = () => {
         unwatch();
@@ -103,6 +122,17 @@ function events(c: Context, options: WebAppOptions): Response {
 function refuse(c: Context, status: 401 | 403 | 404, message: string): Response {
   const hint = status === 401 ? "open the URL rv ui printed (it holds the token)" : null;
   return c.json({ v: WEB_VERSION, error: { code: status === 404 ? "not_found" : "usage", message, hint } }, status);
+}
+
+/** An action's JSON body; none at all is `{}`. */
+async function bodyOf(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RvError("usage", "the body is not JSON");
+  }
 }
 
 function required(c: Context, name: string): string {

@@ -1,7 +1,9 @@
 import { RvError } from "../errors.ts";
+import type { TaskView } from "../lease/index.ts";
 import { type Place, silentSink, tuiOp } from "../ops/index.ts";
 import type { TuiLog, TuiLogAsk, TuiSnapshot } from "../ops/tui-snapshot.ts";
-import { type PlaceStatus, WEB_VERSION, type WebLog, type WebSnapshot } from "./schema.ts";
+import { lastMetrics } from "./metrics.ts";
+import { type PlaceStatus, WEB_VERSION, type WebLog, type WebSnapshot, type WebSweepMetrics } from "./schema.ts";
 
 /** A place to read, and how often: this machine every second, a cluster every two (one ssh round trip each). */
 export interface FeedSource {
@@ -11,15 +13,32 @@ export interface FeedSource {
 
 export type LogStream = TuiLog["stream"];
 
-/** An open page: the log it follows, if any, and where its events go (each already JSON). */
+/** An open page: the log it follows and the sweep it charts, if any, and where its events go (each already JSON). */
 export interface Watcher {
   log: { taskId: string; stream: LogStream } | null;
+  sweep?: string | null;
   onSnapshot(json: string): void;
   onLog(json: string): void;
+  onSweep?(json: string): void;
 }
 
 /** How much of a followed log one refresh reads: many screens, never a whole log of gigabytes. */
 export const LOG_TAIL_BYTES = 64 * 1024;
+
+/**
+ * A sweep's metrics come from the end of each point's stdout: this much of it, for this many points at most (the
+ * first by id), so that a refresh of a sweep of thousands reads a bounded amount. A point that has ended is read
+ * once (its log no longer changes); only running ones are read again on each refresh.
+ */
+export const SWEEP_TAIL_BYTES = 4 * 1024;
+export const SWEEP_MAX_POINTS = 300;
+
+/** A point's last metrics, and whether they are final (read after its attempt ended). */
+interface PointMetrics {
+  attempt: number;
+  final: boolean;
+  metrics: Record<string, number>;
+}
 
 interface PlaceFeed {
   source: FeedSource;
@@ -38,6 +57,7 @@ export class LiveFeed {
   private readonly feeds: PlaceFeed[];
   private readonly watchers = new Set<Watcher>();
   private last: { snapshot: WebSnapshot; json: string } | null = null;
+  private readonly pointMetrics = new Map<string, PointMetrics>();
   private closed = false;
 
   constructor(
@@ -96,6 +116,26 @@ export class LiveFeed {
     return { v: WEB_VERSION, ...log };
   }
 
+  /** A place by its name ("local", or a cluster's): where a lease's page and actions go. */
+  place(name: string): Place {
+    const feed = this.feeds.find((f) => f.source.place.name === name);
+    if (!feed) throw new RvError("not_found", `no place ${name} here`, { hint: "rv ui shows local and its cluster" });
+    return feed.source.place;
+  }
+
+  places(kind: Place["kind"]): Place[] {
+    return this.feeds.map((f) => f.source.place).filter((p) => p.kind === kind);
+  }
+
+  /** After an action: every place idle between refreshes is read now, so pages see its effect at once. */
+  refreshSoon(): void {
+    for (const feed of this.feeds) {
+      if (feed.timer === undefined || this.closed) continue;
+      clearTimeout(feed.timer);
+      feed.timer = setTimeout(() => void this.tick(feed), 0);
+    }
+  }
+
   /** Stops every clock; pages still open get nothing more. */
   close(): void {
     this.closed = true;
@@ -118,11 +158,13 @@ export class LiveFeed {
       return;
     }
     feed.running = true;
+    feed.timer = undefined; // set again once this read is over: refreshSoon cuts short a wait, never a read
     const started = Date.now();
     const logs = this.logsWanted(feed);
     await this.read(feed, logs);
     if (this.closed) return;
     this.sendLogs(feed, logs);
+    this.sendSweeps(feed);
     feed.timer = setTimeout(() => void this.tick(feed), Math.max(0, feed.source.everyMs - (Date.now() - started)));
   }
 
@@ -152,15 +194,71 @@ export class LiveFeed {
     return this.last;
   }
 
-  /** The logs pages follow of this place's tasks, each once however many pages follow it. */
+  /**
+   * The logs pages follow of this place's tasks, and the stdout tails of the points of the sweeps they chart whose
+   * metrics may still change: each once however many pages want it.
+   */
   private logsWanted(feed: PlaceFeed): TuiLogAsk[] {
     const asks = new Map<string, TuiLogAsk>();
+    for (const { sweep } of this.watchers) {
+      if (!sweep) continue;
+      for (const task of this.pointsOf(sweep, feed)) {
+        const known = this.pointMetrics.get(task.id);
+        if (!task.startedAt || (known?.final && known.attempt === task.attempt)) continue;
+        const ask = { taskId: task.id, lease: task.lease, stream: "stdout" as const, tailBytes: SWEEP_TAIL_BYTES };
+        asks.set(`${task.id}/stdout`, ask);
+      }
+    }
     for (const { log } of this.watchers) {
       const task = log && feed.read?.tasks.find((t) => t.id === log.taskId);
       if (!log || !task) continue;
       asks.set(`${log.taskId}/${log.stream}`, { ...log, lease: task.lease, tailBytes: LOG_TAIL_BYTES });
     }
     return [...asks.values()];
+  }
+
+  /** A sweep's points among this place's tasks (as `rv sweep show` picks them: by id), the first SWEEP_MAX_POINTS. */
+  private pointsOf(sweep: string, feed: PlaceFeed): TaskView[] {
+    return (feed.read?.tasks ?? [])
+      .filter((t) => t.sweep?.id === sweep)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .slice(0, SWEEP_MAX_POINTS);
+  }
+
+  /** Each charted sweep's metrics, after a refresh of a place that holds points of it: one JSON per sweep. */
+  private sendSweeps(feed: PlaceFeed): void {
+    const tasks = new Map((feed.read?.tasks ?? []).map((t) => [t.id, t]));
+    for (const log of feed.read?.logs ?? []) {
+      const task = tasks.get(log.taskId);
+      if (!task?.sweep || log.stream !== "stdout") continue;
+      const final = task.state !== "running" && task.state !== "pending" && task.state !== "blocked";
+      this.pointMetrics.set(task.id, { attempt: task.attempt, final, metrics: lastMetrics(log.text) });
+    }
+    const sent = new Map<string, string>();
+    for (const watcher of this.watchers) {
+      const sweep = watcher.sweep;
+      if (!sweep || !watcher.onSweep || !feed.read?.tasks.some((t) => t.sweep?.id === sweep)) continue;
+      let json = sent.get(sweep);
+      if (!json) {
+        json = JSON.stringify(this.sweepMetrics(sweep));
+        sent.set(sweep, json);
+      }
+      watcher.onSweep(json);
+    }
+  }
+
+  private sweepMetrics(sweep: string): WebSweepMetrics {
+    const points = this.feeds.flatMap((feed) => this.pointsOf(sweep, feed));
+    const metrics: WebSweepMetrics["metrics"] = {};
+    for (const task of points) {
+      const known = this.pointMetrics.get(task.id);
+      if (known) metrics[task.id] = known.metrics;
+    }
+    const all = this.feeds.reduce(
+      (sum, feed) => sum + (feed.read?.tasks.filter((t) => t.sweep?.id === sweep).length ?? 0),
+      0,
+    );
+    return { v: WEB_VERSION, sweep, metrics, points: all, read: points.length };
   }
 
   private sendLogs(feed: PlaceFeed, asked: TuiLogAsk[]): void {

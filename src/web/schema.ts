@@ -39,6 +39,19 @@ export type WebSnapshot = z.infer<typeof WebSnapshotSchema>;
 export const WebLogSchema = TuiLogSchema.extend({ v: z.literal(WEB_VERSION) });
 export type WebLog = z.infer<typeof WebLogSchema>;
 
+/**
+ * The metrics of a sweep's points (`sweep` events of /api/events?sweep=ID): by task id, the last value of each
+ * `name=value` its stdout's tail prints. `read` of the sweep's `points` were read (at most SWEEP_MAX_POINTS).
+ */
+export const WebSweepMetricsSchema = z.object({
+  v: z.literal(WEB_VERSION),
+  sweep: z.string(),
+  metrics: z.record(z.string(), z.record(z.string(), z.number())),
+  points: z.number().int(),
+  read: z.number().int(),
+});
+export type WebSweepMetrics = z.infer<typeof WebSweepMetricsSchema>;
+
 /** The answer to POST /api/tasks/:id/cancel and /requeue: the op's outcome for the task. */
 export const WebActionSchema = z.object({
   v: z.literal(WEB_VERSION),

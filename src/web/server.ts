@@ -1,3 +1,4 @@
+import type { Place } from "../ops/index.ts";
 import { webApp } from "./app.ts";
 import { pageAssets } from "./assets.ts";
 import { type FeedSource, LiveFeed } from "./feed.ts";
@@ -16,11 +17,19 @@ export async function startWebServer(options: {
   host: string;
   port: number;
   token: string;
+  secretsFor?: (place: Place) => Promise<Record<string, string>>;
 }): Promise<WebServer> {
   const feed = new LiveFeed(options.sources);
   const closing = new AbortController();
   let port = options.port;
-  const app = webApp({ token: options.token, port: () => port, feed, assets: pageAssets(), closing: closing.signal });
+  const app = webApp({
+    token: options.token,
+    port: () => port,
+    feed,
+    assets: pageAssets(),
+    closing: closing.signal,
+    ...(options.secretsFor && { secretsFor: options.secretsFor }),
+  });
   const listening = await listen(app.fetch, options.host, options.port);
   port = listening.port;
   return {

@@ -1,10 +1,12 @@
 import { execa } from "execa";
 import { RvError } from "../../errors.ts";
+import type { Place } from "../../ops/index.ts";
 import type { WebStart } from "../../web/schema.ts";
 import { startWebServer } from "../../web/server.ts";
 import { newToken } from "../../web/token.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
+import { secretsForPlace } from "./task-secrets.ts";
 
 export interface UiOptions {
   port?: string;
@@ -31,7 +33,8 @@ export async function runUi(ctx: Context, options: UiOptions): Promise<number> {
     { place: ctx.local, everyMs: 1000 },
     ...(ctx.cluster ? [{ place: ctx.cluster, everyMs: 2000 }] : []),
   ];
-  const server = await startWebServer({ sources, host, port, token });
+  const secretsFor = (place: Place) => secretsForPlace(ctx, place);
+  const server = await startWebServer({ sources, host, port, token, secretsFor });
   if (ctx.json) {
     const start: Omit<WebStart, "v"> = { url: server.url, host, port: server.port, token, pid: process.pid };
     printJson(ctx.io, start);

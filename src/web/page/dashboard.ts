@@ -12,6 +12,13 @@ export function dashboardView(): View {
   let search = "";
   let last: { snapshot: WebSnapshot; nowMs: number } | null = null;
   const leases = h("tbody");
+  const sweeps = h("tbody");
+  const sweepSection = h(
+    "section",
+    { hidden: true },
+    h("h2", {}, "Sweeps"),
+    table(["sweep", "parameters", "points", "running", "succeeded", "failed"], sweeps, "sweeps"),
+  );
   const tasks = h("tbody");
   const filters = h("div", { class: "filters", role: "group", "aria-label": "state" });
   const shown = h("span", { class: "muted" });
@@ -29,6 +36,9 @@ export function dashboardView(): View {
   function update(snapshot: WebSnapshot, nowMs: number): void {
     last = { snapshot, nowMs };
     fill(leases, snapshot.leases.length ? snapshot.leases.map((l) => leaseRow(l)) : emptyRow(6, "no leases"));
+    const sweepRows = sweepsOf(snapshot.tasks);
+    sweepSection.hidden = sweepRows.length === 0;
+    fill(sweeps, sweepRows);
     fill(
       filters,
       Object.entries(STATE_GROUPS).map(([name, test]) =>
@@ -58,6 +68,7 @@ export function dashboardView(): View {
     "div",
     { class: "dashboard" },
     h("section", {}, h("h2", {}, "Leases"), table(["lease", "kind", "phase", "runners", "GPUs", "time left"], leases)),
+    sweepSection,
     h(
       "section",
       {},
@@ -111,7 +122,15 @@ function leaseRow(lease: WebLease): HTMLTableRowElement {
   return h(
     "tr",
     { "data-lease": lease.id },
-    h("td", {}, lease.place === "local" ? lease.id : `${lease.place}:${lease.id}`),
+    h(
+      "td",
+      {},
+      h(
+        "a",
+        { href: `#/lease/${encodeURIComponent(lease.place)}/${encodeURIComponent(lease.id)}` },
+        lease.place === "local" ? lease.id : `${lease.place}:${lease.id}`,
+      ),
+    ),
     h("td", {}, lease.kind),
     h("td", { class: lease.phaseTone ?? "" }, lease.phase ?? lease.state),
     h("td", { class: "runners" }, runners),
@@ -145,4 +164,27 @@ export function exitOf(task: TaskRow): string {
   if (task.exitCode !== null) return `exit ${task.exitCode}`;
   if (task.signal) return task.signal;
   return task.reason ?? "";
+}
+
+/** Every sweep among the tasks, newest first: its parameters and how its points stand. */
+function sweepsOf(tasks: TaskRow[]): HTMLTableRowElement[] {
+  const bySweep = new Map<string, TaskRow[]>();
+  for (const task of tasks) if (task.sweep) bySweep.set(task.sweep.id, [...(bySweep.get(task.sweep.id) ?? []), task]);
+  const newest = (points: TaskRow[]) => points.reduce((max, t) => (t.submittedAt > max ? t.submittedAt : max), "");
+  return [...bySweep.entries()]
+    .sort(([, a], [, b]) => newest(b).localeCompare(newest(a)))
+    .map(([id, points]) => {
+      const count = (state: string) => String(points.filter((t) => t.state === state).length);
+      const params = [...new Set(points.flatMap((t) => Object.keys(t.sweep?.point ?? {})))].join(", ");
+      return h(
+        "tr",
+        { "data-sweep": id },
+        h("td", { class: "mono" }, h("a", { href: `#/sweep/${encodeURIComponent(id)}` }, id)),
+        h("td", {}, params),
+        h("td", {}, String(points.length)),
+        h("td", {}, count("running")),
+        h("td", {}, count("succeeded")),
+        h("td", {}, count("failed")),
+      );
+    });
 }
