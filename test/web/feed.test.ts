@@ -3,8 +3,8 @@ import { RvError } from "../../src/errors.ts";
 import type { Place } from "../../src/ops/index.ts";
 import type { TuiAsk, TuiSnapshot } from "../../src/ops/tui-snapshot.ts";
 import { webApp } from "../../src/web/app.ts";
-import { LiveFeed, type Watcher } from "../../src/web/feed.ts";
-import { WebSnapshotSchema } from "../../src/web/schema.ts";
+import { LiveFeed, SWEEP_TAIL_BYTES, type Watcher } from "../../src/web/feed.ts";
+import { WebSnapshotSchema, WebSweepMetricsSchema } from "../../src/web/schema.ts";
 import { snapshot as fixture } from "../cli/tui/fixtures.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -13,7 +13,7 @@ import { waitFor } from "../helpers/wait.ts";
 
 /** A place answering the tui op with the TUI's fixture (and the logs asked, named after their task), and any op
  * given in `answers`; it counts the reads and keeps what each asked. */
-function fakePlace(name: string, answers: Record<string, unknown> = {}) {
+function fakePlace(name: string, answers: Record<string, unknown> = {}, read: Partial<TuiSnapshot> = {}) {
   const asks: TuiAsk[] = [];
   const place: Place = {
     name,
@@ -23,8 +23,13 @@ function fakePlace(name: string, answers: Record<string, unknown> = {}) {
       if (op.name !== "tui") return answers[op.name] as never;
       const ask = op.input.parse(input) as TuiAsk;
       asks.push(ask);
-      const logs = ask.logs.map((l) => ({ taskId: l.taskId, stream: l.stream, text: `log of ${l.taskId}`, bytes: 9 }));
-      return { ...fixture, logs } satisfies TuiSnapshot as never;
+      const logs = ask.logs.map((l) => ({
+        taskId: l.taskId,
+        stream: l.stream,
+        text: `log of ${l.taskId}\nloss=${l.taskId.length} tail=${l.tailBytes}`,
+        bytes: 9,
+      }));
+      return { ...fixture, ...read, logs } satisfies TuiSnapshot as never;
     },
   };
   return { place, asks };
@@ -83,9 +88,40 @@ describe("the feed behind every open page", () => {
     feed.watch(b.watcher);
     await waitFor(() => a.got.logs.length > 0 && b.got.logs.length > 0, { what: "both logs" });
     expect(asks.some((ask) => ask.logs.length === 2)).toBe(true);
-    expect(a.got.logs.map((json) => JSON.parse(json).text)).toContain(`log of ${first?.id}`);
+    expect(a.got.logs.map((json) => JSON.parse(json).text.split("\n")[0])).toContain(`log of ${first?.id}`);
     expect(b.got.logs.every((json) => JSON.parse(json).taskId === second?.id)).toBe(true);
     expect(JSON.parse(b.got.logs[0] ?? "").stream).toBe("stderr");
+  });
+
+  test("a charted sweep: each point's stdout tail is read once a refresh, an ended point once for all", async () => {
+    if (!first || !second) throw new Error("the fixture has two tasks");
+    const point = (task: typeof first, i: number, state: typeof first.state) => ({
+      ...task,
+      state,
+      startedAt: "2026-01-01T00:00:00.000Z",
+      sweep: { id: "sw-1", point: { lr: String(i) } },
+    });
+    const running = point(first, 0, "running");
+    const ended = point(second, 1, "succeeded");
+    const points = [running, ended];
+    const { place, asks } = fakePlace("local", {}, { tasks: [...fixture.tasks.slice(2), ...points] });
+    const feed = feedOf(place);
+    const a = { ...recorder(), sweeps: [] as string[] };
+    const b = { ...recorder(), sweeps: [] as string[] };
+    for (const page of [a, b])
+      feed.watch({ ...page.watcher, sweep: "sw-1", onSweep: (json) => page.sweeps.push(json) });
+    await waitFor(() => b.sweeps.length >= 4, { what: "four refreshes of the sweep" });
+    // The same JSON to both pages; every point's last loss; the tail read is SWEEP_TAIL_BYTES, not a whole log.
+    expect(b.sweeps.every((json) => a.sweeps.includes(json))).toBe(true);
+    const sent = WebSweepMetricsSchema.parse(JSON.parse(b.sweeps.at(-1) ?? ""));
+    expect(sent).toMatchObject({ sweep: "sw-1", points: 2, read: 2 });
+    expect(sent.metrics[running.id]).toEqual({ loss: running.id.length, tail: SWEEP_TAIL_BYTES });
+    expect(Object.keys(sent.metrics).sort()).toEqual(points.map((t) => t.id).sort());
+    // Each read (after the first, which learns the points) asked for the running point's log once; the ended
+    // one's only once in all.
+    const asked = asks.map((ask) => ask.logs.map((l) => l.taskId));
+    expect(asked.slice(1).every((ids) => ids.filter((id) => id === running.id).length === 1)).toBe(true);
+    expect(asked.flat().filter((id) => id === ended.id)).toHaveLength(1);
   });
 
   test("nothing is read while no page watches", async () => {

@@ -4,7 +4,8 @@ import { fetchLease } from "./api.ts";
 import { type Chart, gpuChart } from "./chart.ts";
 import { fill, h } from "./dom.ts";
 import { duration } from "./format.ts";
-import { segmentLanes, timelineChart } from "./timeline.ts";
+import { segmentLanes } from "./lanes.ts";
+import { timelineChart } from "./timeline.ts";
 import type { View } from "./view.ts";
 
 /** GPUs busy and free as the page saw them on each refresh (epoch seconds), per lease: the GPU chart's data. */
