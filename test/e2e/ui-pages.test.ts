@@ -139,7 +139,6 @@ describe("a lease's page: actions", () => {
     });
     const logs = await rv(home.root, ["logs", "web"]);
     expect(String(logs.stdout)).toContain("from-the-page");
-    await screenshot(page, "lease");
   });
 
   test("release a lease from the page: it asks first, then the lease is released", async () => {

@@ -25,7 +25,7 @@ export async function runUi(ctx: Context, options: UiOptions): Promise<number> {
   const host = options.host ?? "127.0.0.1";
   if (!LOOPBACK.test(host)) {
     ctx.io.err(
-      `rv ui: warning: serving on ${host}, not this machine only: whoever reaches it with the token can see and cancel your tasks, over plain http\n`,
+      `rv ui: warning: serving on ${host}, not this machine only: whoever reaches it with the token can cancel your tasks, release your leases and run commands in them, over plain http\n`,
     );
   }
   const token = newToken();
