@@ -165,7 +165,12 @@ export class LiveFeed {
     if (this.closed) return;
     this.sendLogs(feed, logs);
     this.sendSweeps(feed);
-    feed.timer = setTimeout(() => void this.tick(feed), Math.max(0, feed.source.everyMs - (Date.now() - started)));
+    // A read that found points to chart it had not asked for (the first read of a sweep's page, new points
+    // started) reads their logs at once rather than a refresh later.
+    const asked = new Set(logs.map((l) => `${l.taskId}/${l.stream}`));
+    const more = this.logsWanted(feed).some((l) => !asked.has(`${l.taskId}/${l.stream}`));
+    const wait = more ? 0 : Math.max(0, feed.source.everyMs - (Date.now() - started));
+    feed.timer = setTimeout(() => void this.tick(feed), wait);
   }
 
   private async read(feed: PlaceFeed, logs: TuiLogAsk[] = []): Promise<void> {

@@ -122,6 +122,9 @@ describe("the feed behind every open page", () => {
     const asked = asks.map((ask) => ask.logs.map((l) => l.taskId));
     expect(asked.slice(1).every((ids) => ids.filter((id) => id === running.id).length === 1)).toBe(true);
     expect(asked.flat().filter((id) => id === ended.id)).toHaveLength(1);
+    // The read that learnt the points is followed at once (not a refresh later) by one that reads them all.
+    expect(asked[0]).toEqual([]);
+    expect([...(asked[1] ?? [])].sort()).toEqual(points.map((t) => t.id).sort());
   });
 
   test("nothing is read while no page watches", async () => {
