@@ -8,7 +8,7 @@ import { WEB_VERSION } from "./schema.ts";
 
 const quiet = { sink: silentSink };
 
-/** A lease's page: what `rv lease show --alloc` reads (its record, runners and tasks counted, a Slurm lease's segments). */
+/** A lease's page: what `rv lease show` reads (its record, its tasks counted, a Slurm lease's segments). */
 export const WebLeaseShowSchema = z.object({ v: z.literal(WEB_VERSION), place: z.string(), show: LeaseShowSchema });
 export type WebLeaseShow = z.infer<typeof WebLeaseShowSchema>;
 
@@ -46,10 +46,10 @@ export const WebClusterSchema = z.object({
 });
 export type WebCluster = z.infer<typeof WebClusterSchema>;
 
-/** Races shown at most: the newest leases' (each is one more `rv lease show --alloc` across ssh). */
+/** Races shown at most: the last Slurm leases listed (each is one more `rv lease show --alloc` across ssh). */
 export const MAX_RACES = 4;
 
-/** Every cluster's GPUs and its newest Slurm leases' races, read now (asked when the page opens, or again). */
+/** Every cluster's GPUs and the races of its Slurm leases (MAX_RACES at most), read now: on opening, on Refresh. */
 export async function readClusters(feed: LiveFeed): Promise<WebCluster> {
   const snapshot = await feed.snapshot();
   const clusters = await Promise.all(
@@ -61,7 +61,8 @@ export async function readClusters(feed: LiveFeed): Promise<WebCluster> {
       try {
         const [resources, ...races] = await Promise.all([
           place.call(resourcesOp, { partitions: [] }, quiet),
-          ...leases.map((l) => raceOf(place, l.id)),
+          // A lease that cannot be read (removed meanwhile) leaves its race out, not the cluster's GPUs.
+          ...leases.map((l) => raceOf(place, l.id).catch(() => null)),
         ]);
         return { name: place.name, where: place.where, resources, races: races.flatMap((r) => r ?? []), error: null };
       } catch (error) {
@@ -123,7 +124,8 @@ export async function releaseLease(feed: LiveFeed, placeName: string, lease: str
   const place = feed.place(placeName);
   const { mode, leases } = await place.call(leaseReleaseOp, { leases: [lease], now }, quiet);
   const cancelled = leases[0]?.cancelled.length ?? 0;
-  const outcome = `released (${mode === "stop" ? "running tasks stopped" : "draining"}${cancelled ? `, ${cancelled} jobs cancelled` : ""})`;
+  const jobs = cancelled === 0 ? "" : `, ${cancelled} job${cancelled === 1 ? "" : "s"} cancelled`;
+  const outcome = `released (${mode === "stop" ? "running tasks stopped" : "draining"}${jobs})`;
   feed.refreshSoon();
   return { v: WEB_VERSION, lease, action: "release", outcome, task: null } satisfies WebLeaseAction;
 }

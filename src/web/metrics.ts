@@ -21,6 +21,6 @@ export function lastMetrics(text: string): Record<string, number> {
 /** A point's answer stays small however chatty its log: this many names at most. */
 export const MAX_METRICS = 32;
 
-/** A name (letters, digits, `_ . / -`, optionally quoted), `=` or `:`, a number; not part of a longer word or number. */
+/** A name (letters, digits, `_ . / -`, maybe quoted), `=` or `:`, a number; no part of a longer word or number. */
 const METRIC =
   /(?<![\w./-])"?([A-Za-z_][\w./-]{0,63})"?\s*[=:]\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?![\w.])/g;

@@ -15,12 +15,16 @@ import { waitFor } from "../helpers/wait.ts";
  * given in `answers`; it counts the reads and keeps what each asked. */
 function fakePlace(name: string, answers: Record<string, unknown> = {}, read: Partial<TuiSnapshot> = {}) {
   const asks: TuiAsk[] = [];
+  const calls: { op: string; input: unknown }[] = [];
   const place: Place = {
     name,
     kind: name === "local" ? "local" : "cluster",
     where: name === "local" ? "this machine" : `cluster ${name}`,
     async call(op, input) {
-      if (op.name !== "tui") return answers[op.name] as never;
+      if (op.name !== "tui") {
+        calls.push({ op: op.name, input });
+        return answers[op.name] as never;
+      }
       const ask = op.input.parse(input) as TuiAsk;
       asks.push(ask);
       const logs = ask.logs.map((l) => ({
@@ -32,7 +36,7 @@ function fakePlace(name: string, answers: Record<string, unknown> = {}, read: Pa
       return { ...fixture, ...read, logs } satisfies TuiSnapshot as never;
     },
   };
-  return { place, asks };
+  return { place, asks, calls };
 }
 
 function recorder(log: Watcher["log"] = null) {
@@ -211,5 +215,115 @@ describe("the door: the token, and actions from the page only", () => {
     expect((await missing.json()).error).toMatchObject({ code: "not_found", hint: "rv tasks lists them" });
     const bad = await request(`/api/log?task=${first?.id}&stream=both`, { authorization: `Bearer ${token}` });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("the lease and cluster pages' answers, and the lease actions", () => {
+  const token = "t".repeat(43);
+  const bearer = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const strategy = (id: string, partition: string) => ({ id, partition });
+  const answers = {
+    resources: {
+      at: "2026-01-01T00:00:00.000Z",
+      pools: [{ partition: "gpu", type: "a100", nodes: 2, total: 8, allocated: 6, idle: 2, planned: 0 }],
+      reservations: [],
+    },
+    "lease-show": {
+      slurm: {
+        race: [{ rank: 1, strategyId: "a100:1x4:2h", jobId: "812", state: "won", startEpoch: null, reason: null }],
+        alloc: {
+          race: {
+            attempt: 1,
+            startedAt: "2026-01-01T00:00:00.000Z",
+            decision: {
+              at: 0,
+              candidates: [
+                {
+                  strategy: strategy("a100:1x4:2h", "gpu"),
+                  estimate: null,
+                  probe: null,
+                  rank: 1,
+                  kept: true,
+                  why: "first",
+                },
+                {
+                  strategy: strategy("v100:1x4:2h", "old"),
+                  estimate: null,
+                  probe: null,
+                  rank: null,
+                  kept: false,
+                  why: "VRAM",
+                },
+              ],
+            },
+          },
+          claim: { rank: 1, strategyId: "a100:1x4:2h", jobId: "812" },
+        },
+      },
+    },
+    "lease-release": { mode: "stop", dryRun: false, leases: [{ id: "gpu4", kind: "slurm", cancelled: ["812"] }] },
+    submit: { lease: "gpu4", tasks: [{ id: "t1", name: "web" }], warnings: [] },
+  };
+  const local = fakePlace("local");
+  const dev = fakePlace("dev", answers);
+  const app = webApp({
+    token,
+    port: () => 4321,
+    feed: feedOf(local.place, dev.place),
+    assets: { html: "", script: "", style: "" },
+    closing: new AbortController().signal,
+    secretsFor: async (place) => ({ WANDB_API_KEY: `key of ${place.name}` }),
+  });
+  const request = (path: string, method = "GET", body?: object) =>
+    app.request(`http://127.0.0.1:4321${path}`, {
+      method,
+      headers: bearer,
+      ...(body && { body: JSON.stringify(body) }),
+    });
+
+  test("the cluster: its pools, and each Slurm lease's race with every strategy kept or dropped", async () => {
+    const answer = await (await request("/api/cluster")).json();
+    expect(answer.clusters).toHaveLength(1);
+    const [cluster] = answer.clusters;
+    expect(cluster).toMatchObject({ name: "dev", error: null, resources: answers.resources });
+    // The cluster's Slurm lease read with --alloc (its local lease is not); the local place is no cluster.
+    expect(dev.calls.filter((c) => c.op === "lease-show").map((c) => c.input)).toEqual([
+      { lease: "gpu4", alloc: true },
+    ]);
+    expect(cluster.races[0]).toMatchObject({
+      attempt: 1,
+      winner: { rank: 1, strategyId: "a100:1x4:2h", jobId: "812" },
+      rows: [{ strategyId: "a100:1x4:2h", state: "won" }],
+    });
+    expect(cluster.races[0].candidates.map((c: { kept: boolean; why: string }) => [c.kept, c.why])).toEqual([
+      [true, "first"],
+      [false, "VRAM"],
+    ]);
+    expect(local.calls).toEqual([]);
+  });
+
+  test("release and submit go to the lease's place through its ops, a submit with that place's secrets", async () => {
+    const release = await (await request("/api/leases/dev/gpu4/release", "POST", { now: true })).json();
+    expect(release).toEqual({
+      v: 1,
+      lease: "gpu4",
+      action: "release",
+      outcome: "released (running tasks stopped, 1 job cancelled)",
+      task: null,
+    });
+    expect(dev.calls.at(-1)).toEqual({ op: "lease-release", input: { leases: ["gpu4"], now: true } });
+    const submit = await (
+      await request("/api/leases/dev/gpu4/submit", "POST", { shell: " echo hi ", name: "web" })
+    ).json();
+    expect(submit).toMatchObject({ action: "submit", outcome: "submitted t1", task: "t1" });
+    expect(dev.calls.at(-1)).toEqual({
+      op: "submit",
+      input: {
+        lease: "gpu4",
+        specs: [{ shell: "echo hi", gpus: 0, cpus: 1, name: "web" }],
+        secrets: { WANDB_API_KEY: "key of dev" },
+      },
+    });
+    expect((await request("/api/leases/mars/gpu4/release", "POST")).status).toBe(404);
   });
 });
