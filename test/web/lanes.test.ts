@@ -75,6 +75,19 @@ describe("a lease's segments on a timeline", () => {
     expect(lanes[3]?.bars[0]?.title).toBe("overlap of 20s with segment 1");
   });
 
+  test("a successor held back until its --begin is planned from then, for its walltime", () => {
+    const held = segment(1, T0 + 100, { state: "PENDING" });
+    held.segment.beginAt = iso(T0 + 500);
+    const lanes = segmentLanes([segment(0, T0, { start: T0, state: "RUNNING" }), held], T0 + 200);
+    expect(shape(lanes)[1]).toEqual([
+      "segment 1 · job 801 pending",
+      [
+        ["queued", 100, 200],
+        ["planned", 500, 1100],
+      ],
+    ]);
+  });
+
   test("a renewal that started after its predecessor ended is a gap", () => {
     const lanes = segmentLanes(
       [

@@ -21,7 +21,7 @@ const at = (instant: SegmentView["job"]["start"]) => (instant?.kind === "at" ? i
 
 /**
  * A Slurm lease's segments as lanes of bars: each segment queued (submitted to started), running (to its end, or
- * now) and planned (now to its walltime's end); then a lane of its renewals: the gap between a segment's end and
+ * now) and planned (now to its walltime's end; a successor held back with --begin: from then); then a lane of its renewals: the gap between a segment's end and
  * the next one's start, or their overlap, as `rv lease show` counts them.
  */
 export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] {
@@ -45,6 +45,17 @@ export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] 
         const until = start + segment.wallSeconds;
         bars.push({ kind: "planned", from: nowEpoch, to: until, title: `${duration(until - nowEpoch)} left` });
       }
+    }
+    const begin = epochOf(segment.beginAt);
+    if (start === null && !segment.ended && begin !== null && begin > nowEpoch) {
+      // A successor held back (overlap renewal, or a reservation's end): its run as planned, from its --begin.
+      const until = begin + segment.wallSeconds;
+      bars.push({
+        kind: "planned",
+        from: begin,
+        to: until,
+        title: `planned to begin in ${duration(begin - nowEpoch)}`,
+      });
     }
     const state = segment.ended?.state ?? job.state?.raw ?? "";
     return { label: `segment ${segment.n} · job ${segment.jobId} ${state.toLowerCase()}`, bars };
