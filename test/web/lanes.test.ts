@@ -88,6 +88,16 @@ describe("a lease's segments on a timeline", () => {
     ]);
   });
 
+  test("a successor chained after the running segment is planned from that one's walltime end", () => {
+    const chained = segment(1, T0 + 100, { state: "PENDING" });
+    chained.segment.after = "800";
+    const lanes = segmentLanes([segment(0, T0, { start: T0 + 10, state: "RUNNING" }), chained], T0 + 200);
+    expect(shape(lanes)[1]?.[1]).toEqual([
+      ["queued", 100, 200],
+      ["planned", 610, 1210],
+    ]);
+  });
+
   test("a renewal that started after its predecessor ended is a gap", () => {
     const lanes = segmentLanes(
       [

@@ -21,8 +21,9 @@ const at = (instant: SegmentView["job"]["start"]) => (instant?.kind === "at" ? i
 
 /**
  * A Slurm lease's segments as lanes of bars: each segment queued (submitted to started), running (to its end, or
- * now) and planned (now to its walltime's end; a successor held back with --begin: from then); then a lane of its renewals: the gap between a segment's end and
- * the next one's start, or their overlap, as `rv lease show` counts them.
+ * now) and planned (now to its walltime's end; a successor not started yet: from when it should); then a lane of
+ * its renewals: the gap between a segment's end and the next one's start, or their overlap, as `rv lease show`
+ * counts them.
  */
 export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] {
   const sorted = [...segments].sort((a, b) => a.segment.n - b.segment.n);
@@ -31,7 +32,7 @@ export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] 
     const ended = segment.ended ? epochOf(segment.ended.end) : null;
     return { segment, job, start, end: ended };
   });
-  const lanes: Lane[] = spans.map(({ segment, job, start, end }) => {
+  const lanes: Lane[] = spans.map(({ segment, job, start, end }, i) => {
     const submitted = epochOf(segment.submittedAt) ?? nowEpoch;
     const bars: Bar[] = [];
     const queuedTo = start ?? (segment.ended ? (end ?? submitted) : nowEpoch);
@@ -46,9 +47,10 @@ export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] 
         bars.push({ kind: "planned", from: nowEpoch, to: until, title: `${duration(until - nowEpoch)} left` });
       }
     }
-    const begin = epochOf(segment.beginAt);
+    const begin = plannedBegin(segment, spans[i - 1]);
     if (start === null && !segment.ended && begin !== null && begin > nowEpoch) {
-      // A successor held back (overlap renewal, or a reservation's end): its run as planned, from its --begin.
+      // A successor waiting for its --begin (overlap renewal, a reservation's end) or for the segment it is
+      // chained after (afterany) to end: its run as planned, from then.
       const until = begin + segment.wallSeconds;
       bars.push({
         kind: "planned",
@@ -87,4 +89,15 @@ export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] 
   }
   if (renewals.length) lanes.push({ label: "renewals", bars: renewals });
   return lanes;
+}
+
+/** When a segment not started yet should start: its --begin, else the planned end of the one it is chained after. */
+function plannedBegin(
+  segment: SegmentView["segment"],
+  before: { segment: SegmentView["segment"]; start: number | null; end: number | null } | undefined,
+): number | null {
+  const begin = epochOf(segment.beginAt);
+  if (begin !== null) return begin;
+  if (!before || segment.after !== before.segment.jobId || before.start === null || before.end !== null) return null;
+  return before.start + before.segment.wallSeconds;
 }
