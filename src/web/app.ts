@@ -5,6 +5,7 @@ import { asRvError, RvError } from "../errors.ts";
 import type { Place } from "../ops/index.ts";
 import { actOnTask, type TaskAction, taskDetail } from "./actions.ts";
 import type { PageAssets } from "./assets.ts";
+import { EventSender } from "./events.ts";
 import type { LiveFeed, LogStream } from "./feed.ts";
 import { readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
 import { WEB_VERSION } from "./schema.ts";
@@ -98,17 +99,19 @@ function events(c: Context, options: WebAppOptions): Response {
   const log = taskId ? { taskId, stream: streamOf(c) } : null;
   const sweep = c.req.query("sweep") || null;
   return streamSSE(c, async (stream) => {
-    const send = (event: string, data: string) => void stream.writeSSE({ event, data }).catch(() => {});
+    const sender = new EventSender((event, data) => stream.writeSSE({ event, data }));
     const ended = new Promise<void>((resolve) => {
       const unwatch = options.feed.watch({
         log,
         sweep,
-        onSnapshot: (json) => send("snapshot", json),
-        onLog: (json) => send("log", json),
-        onSweep: (json) => send("sweep", json),
+        onSnapshot: (json) => sender.send("snapshot", json),
+        onLog: (json) => sender.send("log", json),
+        onSweep: (json) => sender.send("sweep", json),
       });
       const end = () => {
         unwatch();
+        // Every stream that ended leaves no listener behind (Node warns past 10 on one signal).
+        options.closing.removeEventListener("abort", end);
         resolve();
       };
       stream.onAbort(end);

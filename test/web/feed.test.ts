@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, test } from "vitest";
 import { RvError } from "../../src/errors.ts";
 import type { Place } from "../../src/ops/index.ts";
@@ -325,5 +326,89 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
       },
     });
     expect((await request("/api/leases/mars/gpu4/release", "POST")).status).toBe(404);
+  });
+});
+
+describe("a page's event stream", () => {
+  const token = "t".repeat(43);
+  /** A feed whose refreshes the test sends itself, to the pages watching now. */
+  const stubFeed = () => {
+    const watchers = new Set<Watcher>();
+    const feed = {
+      watchers,
+      watch(watcher: Watcher) {
+        watchers.add(watcher);
+        return () => watchers.delete(watcher);
+      },
+    };
+    return feed;
+  };
+  const appWith = (feed: ReturnType<typeof stubFeed>, closing: AbortSignal) =>
+    webApp({
+      token,
+      port: () => 4321,
+      feed: feed as unknown as LiveFeed,
+      assets: { html: "", script: "", style: "" },
+      closing,
+    });
+  const open = (app: ReturnType<typeof appWith>) =>
+    app.request("http://127.0.0.1:4321/api/events", { headers: { authorization: `Bearer ${token}` } });
+  const snapshotAt = (at: number, tasks: number) =>
+    JSON.stringify({ v: 1, at: new Date(at).toISOString(), places: [], leases: [], tasks: Array(tasks).fill("x") });
+
+  test("a page that does not read keeps only the newest refresh waiting, and gets it once it reads", async () => {
+    const feed = stubFeed();
+    const app = appWith(feed, new AbortController().signal);
+    const answer = await open(app);
+    await waitFor(() => feed.watchers.size === 1, { what: "the stream to watch" });
+    const [watcher] = feed.watchers;
+    // 1,000 refreshes of 10,000 tasks each (about 40 kB) while the page reads nothing: before, every one of them
+    // waited in the stream (40 MB); now the one being written and the newest.
+    for (let i = 1; i <= 1000; i++) watcher?.onSnapshot(snapshotAt(i * 1000, 10_000 + i));
+    const reader = answer.body?.getReader();
+    if (!reader) throw new Error("no body");
+    let text = "";
+    const decoder = new TextDecoder();
+    while (!text.includes(`"at":"${new Date(1_000_000).toISOString()}"`)) {
+      text += decoder.decode((await reader.read()).value);
+    }
+    expect(text.match(/event: snapshot/g)?.length).toBeLessThanOrEqual(2);
+    await reader.cancel();
+  });
+
+  test("a refresh that changed nothing but its time is not sent again; one that changed is", async () => {
+    const feed = stubFeed();
+    const answer = await open(appWith(feed, new AbortController().signal));
+    await waitFor(() => feed.watchers.size === 1, { what: "the stream to watch" });
+    const [watcher] = feed.watchers;
+    const reader = answer.body?.getReader();
+    if (!reader) throw new Error("no body");
+    const decoder = new TextDecoder();
+    const next = async () => decoder.decode((await reader.read()).value);
+    watcher?.onSnapshot(snapshotAt(1000, 1));
+    expect(await next()).toContain('"at":"1970-01-01T00:00:01.000Z"');
+    watcher?.onSnapshot(snapshotAt(2000, 1));
+    watcher?.onLog('{"v":1,"text":"a"}');
+    watcher?.onLog('{"v":1,"text":"a"}');
+    watcher?.onSnapshot(snapshotAt(3000, 2));
+    let text = "";
+    while (!text.includes("00:00:03")) text += await next();
+    expect(text).not.toContain("00:00:02");
+    expect(text.match(/event: log/g)).toHaveLength(1);
+    await reader.cancel();
+  });
+
+  test("streams that end leave no listener on the server's shutdown signal", async () => {
+    const feed = stubFeed();
+    const closing = new AbortController();
+    const app = appWith(feed, closing.signal);
+    const before = getEventListeners(closing.signal, "abort").length;
+    for (let i = 0; i < 20; i++) {
+      const answer = await open(app);
+      await waitFor(() => feed.watchers.size === 1, { what: "the stream to watch" });
+      await answer.body?.cancel();
+      await waitFor(() => feed.watchers.size === 0, { what: "the stream to end" });
+    }
+    expect(getEventListeners(closing.signal, "abort").length).toBe(before);
   });
 });
