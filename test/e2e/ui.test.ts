@@ -113,6 +113,15 @@ describe("rv ui in a real browser", () => {
     await page.getByLabel("search tasks").fill("");
   });
 
+  test("a refresh leaves a focused button focused (it rebuilds only what changed)", async () => {
+    const running = page.locator('button[data-state="running"]');
+    await running.focus();
+    const before = await page.locator("#tasks tbody").textContent();
+    // The counter's "ran" column moves on: a refresh came, and redrew the tasks.
+    await waitFor(async () => (await page.locator("#tasks tbody").textContent()) !== before, { what: "a refresh" });
+    expect(await running.evaluate((button) => button === document.activeElement)).toBe(true);
+  });
+
   test("a task's page shows its attempts and follows its log as it grows", async () => {
     await page.locator("#tasks a", { hasText: "counter" }).first().click();
     expect(page.url()).toMatch(/#\/task\/\w+$/);

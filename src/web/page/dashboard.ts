@@ -1,5 +1,5 @@
 import type { WebLease, WebSnapshot } from "../schema.ts";
-import { fill, h } from "./dom.ts";
+import { h, refill } from "./dom.ts";
 import { ago, duration, ran } from "./format.ts";
 import { STATE_GROUPS, type TaskRow, type View } from "./view.ts";
 
@@ -35,11 +35,11 @@ export function dashboardView(): View {
 
   function update(snapshot: WebSnapshot, nowMs: number): void {
     last = { snapshot, nowMs };
-    fill(leases, snapshot.leases.length ? snapshot.leases.map((l) => leaseRow(l)) : emptyRow(6, "no leases"));
+    refill(leases, snapshot.leases.length ? snapshot.leases.map((l) => leaseRow(l)) : emptyRow(6, "no leases"));
     const sweepRows = sweepsOf(snapshot.tasks);
     sweepSection.hidden = sweepRows.length === 0;
-    fill(sweeps, sweepRows);
-    fill(
+    refill(sweeps, sweepRows);
+    refill(
       filters,
       Object.entries(STATE_GROUPS).map(([name, test]) =>
         h(
@@ -60,7 +60,7 @@ export function dashboardView(): View {
     const rows = snapshot.tasks
       .filter((t) => test(t.state) && matches(t, search))
       .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
-    fill(tasks, rows.length ? rows.slice(0, MAX_ROWS).map((t) => taskRow(t, nowMs)) : emptyRow(8, "no tasks"));
+    refill(tasks, rows.length ? rows.slice(0, MAX_ROWS).map((t) => taskRow(t, nowMs)) : emptyRow(8, "no tasks"));
     shown.textContent = rows.length > MAX_ROWS ? `the newest ${MAX_ROWS} of ${rows.length}` : `${rows.length} shown`;
   }
 

@@ -30,3 +30,22 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!element) throw new Error(`the page has no #${id}`);
   return element as T;
 }
+
+/**
+ * Replaces an element's children only when the new ones differ from those shown: a refresh that changed nothing in
+ * a region leaves its elements in place, so a focused button keeps its focus and a press held across a refresh
+ * still clicks. A listener kept this way is an older one: it must read what it acts on when it runs.
+ */
+export function refill(element: Element, ...children: (Child | Child[])[]): void {
+  const next = children.flat().filter((c): c is Node | string => Boolean(c));
+  const shown = element.childNodes;
+  const same =
+    next.length === shown.length &&
+    next.every((child, i) => {
+      const node = shown[i];
+      return typeof child === "string"
+        ? node?.nodeType === Node.TEXT_NODE && node.textContent === child
+        : child.isEqualNode(node ?? null);
+    });
+  if (!same) element.replaceChildren(...next);
+}

@@ -2,7 +2,7 @@ import type { WebLeaseShow } from "../leases.ts";
 import type { WebLease, WebSnapshot } from "../schema.ts";
 import { fetchLease } from "./api.ts";
 import { type Chart, gpuChart } from "./chart.ts";
-import { fill, h } from "./dom.ts";
+import { fill, h, refill } from "./dom.ts";
 import { duration } from "./format.ts";
 import { segmentLanes } from "./lanes.ts";
 import { timelineChart } from "./timeline.ts";
@@ -101,8 +101,8 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
   function update(snapshot: WebSnapshot, nowMs: number): void {
     lease = snapshot.leases.find((l) => l.place === place && l.id === id) ?? null;
     if (!lease) {
-      fill(facts, h("p", { class: "muted" }, `lease ${id} is not shown (released and done, or not of ${place})`));
-      fill(actions);
+      refill(facts, h("p", { class: "muted" }, `lease ${id} is not shown (released and done, or not of ${place})`));
+      refill(actions);
       return;
     }
     const kind = lease.kind === "slurm" ? `a Slurm lease of ${place}` : "a lease of this machine";
@@ -114,11 +114,11 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
       ["time left", lease.timeLeftSeconds === null ? "" : duration(lease.timeLeftSeconds)],
       ["last renewal gap", lease.renewalGapSeconds === null ? "" : `${lease.renewalGapSeconds}s`],
     ];
-    fill(
+    refill(
       facts,
       rows.filter(([, v]) => v).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
     );
-    fill(
+    refill(
       runners,
       lease.runners.length
         ? lease.runners.map((r) =>
@@ -134,11 +134,11 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
         : h("tr", {}, h("td", { colspan: "4", class: "muted" }, "no runner")),
     );
     const active = lease.state === "active";
-    const current = lease;
-    fill(
+    const release = (now: boolean) => () => lease && hooks.onRelease(lease, now);
+    refill(
       actions,
-      active && h("button", { onclick: () => hooks.onRelease(current, false) }, "Release"),
-      active && h("button", { class: "danger", onclick: () => hooks.onRelease(current, true) }, "Release now"),
+      active && h("button", { onclick: release(false) }, "Release"),
+      active && h("button", { class: "danger", onclick: release(true) }, "Release now"),
     );
     form.hidden = !active;
     const history = hooks.history();

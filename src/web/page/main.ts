@@ -3,7 +3,7 @@ import { act, actOnLease } from "./api.ts";
 import { clusterView } from "./cluster.ts";
 import { confirmAction } from "./confirm.ts";
 import { dashboardView } from "./dashboard.ts";
-import { byId, fill, h } from "./dom.ts";
+import { byId, fill, h, refill } from "./dom.ts";
 import { ago } from "./format.ts";
 import { type GpuHistory, leaseView, type SubmitAsk } from "./lease.ts";
 import { sweepView } from "./sweep.ts";
@@ -208,7 +208,7 @@ function header(): void {
         ? h("span", { class: "place wait" }, "connecting…")
         : null;
   const cluster = snapshot?.places.some((p) => p.kind === "cluster") ? h("a", { href: "#/cluster" }, "cluster") : null;
-  fill(
+  refill(
     byId("top"),
     h("a", { href: "#/", class: "brand" }, "rv"),
     h(

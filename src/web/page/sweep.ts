@@ -1,7 +1,7 @@
 import type { WebSnapshot, WebSweepMetrics } from "../schema.ts";
 import { type Chart, type ScatterPoint, scatterChart } from "./chart.ts";
 import { exitOf } from "./dashboard.ts";
-import { fill, h } from "./dom.ts";
+import { fill, h, refill } from "./dom.ts";
 import type { TaskRow, View } from "./view.ts";
 
 /** A sweep's points (as `rv sweep show` lists them: by id), from the snapshot's tasks. */
@@ -63,7 +63,7 @@ export function sweepView(id: string): View & { showSweep(metrics: WebSweepMetri
     const names = params();
     metric = options(metricSelect, metricNames(), metric, PREFERRED);
     param = options(paramSelect, names, param);
-    fill(
+    refill(
       head,
       h(
         "tr",
@@ -71,7 +71,7 @@ export function sweepView(id: string): View & { showSweep(metrics: WebSweepMetri
         ["task", ...names, "state", "exit", metric || "metric"].map((c) => h("th", {}, c)),
       ),
     );
-    fill(
+    refill(
       body,
       points.map((t) => {
         const value = metrics?.metrics[t.id]?.[metric];

@@ -2,7 +2,7 @@ import type { TaskDetail } from "../../ops/show.ts";
 import type { WebLog, WebSnapshot } from "../schema.ts";
 import { fetchTask } from "./api.ts";
 import { exitOf } from "./dashboard.ts";
-import { fill, h } from "./dom.ts";
+import { fill, h, refill } from "./dom.ts";
 import { ago, bytes, commandLine, ran } from "./format.ts";
 import { isLive, type TaskRow, type View } from "./view.ts";
 
@@ -25,25 +25,29 @@ export function taskView(id: string, hooks: TaskViewHooks): View & { showLog(log
   const logNote = h("span", { class: "muted" });
   const follow = h("input", { type: "checkbox", checked: true, id: "follow" });
   let seen = "";
+  /** The task as the last refresh showed it: what a button acts on when pressed. */
+  let current: TaskRow | null = null;
 
   const streamButton = (stream: LogStream) =>
     h("button", { class: stream === hooks.stream ? "chip on" : "chip", onclick: () => hooks.onStream(stream) }, stream);
 
   function update(snapshot: WebSnapshot, nowMs: number): void {
     const task = snapshot.tasks.find((t) => t.id === id);
+    current = task ?? null;
     if (!task) {
-      fill(facts, h("p", { class: "muted" }, `task ${id} is in none of the leases shown`));
-      fill(actions);
+      refill(facts, h("p", { class: "muted" }, `task ${id} is in none of the leases shown`));
+      refill(actions);
       return;
     }
     title.replaceChildren(task.name ?? task.id, " ", h("span", { class: `state ${task.state}` }, task.state));
-    fill(
+    const act = (action: "cancel" | "requeue") => () => current && hooks.onAction(current, action);
+    refill(
       actions,
       isLive(task.state)
-        ? h("button", { class: "danger", onclick: () => hooks.onAction(task, "cancel") }, "Cancel")
-        : h("button", { onclick: () => hooks.onAction(task, "requeue") }, "Requeue"),
+        ? h("button", { class: "danger", onclick: act("cancel") }, "Cancel")
+        : h("button", { onclick: act("requeue") }, "Requeue"),
     );
-    fill(facts, factList(task, nowMs));
+    refill(facts, factList(task, nowMs));
     // Attempts come from `rv show`: asked again only when the task moves on.
     const key = `${task.state}/${task.attempt}`;
     if (key !== seen) {
