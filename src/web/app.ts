@@ -9,10 +9,12 @@ import { EventSender } from "./events.ts";
 import type { LiveFeed, LogStream } from "./feed.ts";
 import { readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
 import { WEB_VERSION } from "./schema.ts";
-import { cookieName, proofOf, sameOrigin } from "./token.ts";
+import { cookieName, isLoopback, isOwnHost, proofOf, sameOrigin } from "./token.ts";
 
 export interface WebAppOptions {
   token: string;
+  /** The address listened on: on loopback, a request must name it (or 127.0.0.1, localhost, [::1]) as its Host. */
+  host: string;
   /** The port listened on (known once listening): it names the cookie. */
   port: () => number;
   feed: LiveFeed;
@@ -34,6 +36,10 @@ export function webApp(options: WebAppOptions): Hono {
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
     c.header("X-Frame-Options", "DENY");
+    const host = c.req.header("host") ?? new URL(c.req.url).host;
+    if (isLoopback(options.host) && !isOwnHost(host, options.host, options.port())) {
+      return refuse(c, 403, `rv ui answers to 127.0.0.1, localhost or [::1] only, not ${host}`);
+    }
     const proof = proofOf(c.req, getCookie(c, cookieName(options.port())), options.token);
     const reading = c.req.method === "GET" || c.req.method === "HEAD";
     if (!proof || (proof === "query" && !reading)) return refuse(c, 401, "this needs rv ui's token");
@@ -41,8 +47,11 @@ export function webApp(options: WebAppOptions): Hono {
       return refuse(c, 403, "an action must come from rv ui's own page");
     }
     if (proof === "query") {
-      // The token moves from the URL (history, screenshots) into a cookie only this origin's requests carry.
-      setCookie(c, cookieName(options.port()), options.token, { httpOnly: true, sameSite: "Strict", path: "/" });
+      // The token moves from the URL (history, screenshots) into a cookie only this host's requests carry. Lax, not
+      // Strict: the printed URL opened from a link elsewhere (a chat, a notebook) is a cross-site navigation, and
+      // Strict withholds the cookie from the redirect that follows it (401). Lax sends it on top-level GETs only;
+      // an action is a POST, which also needs the page's own Origin.
+      setCookie(c, cookieName(options.port()), options.token, { httpOnly: true, sameSite: "Lax", path: "/" });
       if (c.req.path === "/") return c.redirect("/", 303);
     }
     await next();

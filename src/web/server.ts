@@ -24,6 +24,7 @@ export async function startWebServer(options: {
   let port = options.port;
   const app = webApp({
     token: options.token,
+    host: options.host,
     port: () => port,
     feed,
     assets: pageAssets(),

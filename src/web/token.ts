@@ -33,6 +33,26 @@ export function proofOf(
   return null;
 }
 
+/** An address of this machine only: what `rv ui` listens on unless --host says otherwise. */
+export function isLoopback(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/.test(host);
+}
+
+/**
+ * Whether a request's Host names this server, when it listens on loopback: 127.0.0.1, localhost, [::1] or the
+ * address listened on, with its port. A page of another site that makes its name resolve to 127.0.0.1 (DNS
+ * rebinding) sends its own name: it is refused before anything else is looked at.
+ */
+export function isOwnHost(hostHeader: string, listenHost: string, port: number): boolean {
+  try {
+    const url = new URL(`http://${hostHeader}`);
+    const names = ["127.0.0.1", "localhost", "[::1]", listenHost.includes(":") ? `[${listenHost}]` : listenHost];
+    return names.includes(url.hostname) && (url.port || "80") === String(port);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An action may be asked by the page itself only: a browser attaches the cookie to a form another site posts here,
  * but that post's Origin is the other site's. Checked when the token came as a cookie; a script that sends the

@@ -173,6 +173,7 @@ describe("the door: the token, and actions from the page only", () => {
   const app = () =>
     webApp({
       token,
+      host: "127.0.0.1",
       port: () => 4321,
       feed: feedOf(fakePlace("local", { cancel: cancelled }).place),
       assets: { html: "<html></html>", script: "", style: "" },
@@ -193,7 +194,7 @@ describe("the door: the token, and actions from the page only", () => {
     const answer = await request(`/?token=${token}`);
     expect(answer.status).toBe(303);
     expect(answer.headers.get("location")).toBe("/");
-    expect(answer.headers.get("set-cookie")).toBe(`rv-ui-4321=${token}; Path=/; HttpOnly; SameSite=Strict`);
+    expect(answer.headers.get("set-cookie")).toBe(`rv-ui-4321=${token}; Path=/; HttpOnly; SameSite=Lax`);
     const page = await request("/", { cookie });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
@@ -203,11 +204,25 @@ describe("the door: the token, and actions from the page only", () => {
     const cancel = `/api/tasks/${first?.id}/cancel`;
     expect((await request(cancel, { cookie, origin: "http://evil.example" }, "POST")).status).toBe(403);
     expect((await request(cancel, { cookie }, "POST")).status).toBe(403);
+    // A sandboxed frame or a redirected form says Origin: null; a page of another port of this host is another
+    // origin though the same site (and the browser sends it this cookie: cookies are per host, not per port).
+    expect((await request(cancel, { cookie, origin: "null" }, "POST")).status).toBe(403);
+    expect((await request(cancel, { cookie, origin: "http://127.0.0.1:8888" }, "POST")).status).toBe(403);
     expect((await request(`${cancel}?token=${token}`, { origin: `http://${host}` }, "POST")).status).toBe(401);
     const own = await request(cancel, { cookie, origin: `http://${host}` }, "POST");
     expect(await own.json()).toEqual({ v: 1, id: first?.id, action: "cancel", outcome: "cancelled" });
     const script = await request(cancel, { authorization: `Bearer ${token}` }, "POST");
     expect(script.status).toBe(200);
+  });
+
+  test("on loopback, a request naming another host is refused, the token notwithstanding (DNS rebinding)", async () => {
+    const bearer = { authorization: `Bearer ${token}` };
+    for (const forged of ["evil.example:4321", "127.0.0.1:80", "localhost", "127.0.0.1.evil.example:4321"]) {
+      expect((await request("/api/snapshot", { ...bearer, host: forged })).status, forged).toBe(403);
+    }
+    for (const own of ["127.0.0.1:4321", "localhost:4321", "[::1]:4321", "LOCALHOST:4321"]) {
+      expect((await request("/api/snapshot", { ...bearer, host: own })).status, own).toBe(200);
+    }
   });
 
   test("a task no lease holds is a 404 with a hint; a bad stream a 400", async () => {
@@ -269,6 +284,7 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
   const dev = fakePlace("dev", answers);
   const app = webApp({
     token,
+    host: "127.0.0.1",
     port: () => 4321,
     feed: feedOf(local.place, dev.place),
     assets: { html: "", script: "", style: "" },
@@ -346,6 +362,7 @@ describe("a page's event stream", () => {
   const appWith = (feed: ReturnType<typeof stubFeed>, closing: AbortSignal) =>
     webApp({
       token,
+      host: "127.0.0.1",
       port: () => 4321,
       feed: feed as unknown as LiveFeed,
       assets: { html: "", script: "", style: "" },

@@ -3,7 +3,7 @@ import { RvError } from "../../errors.ts";
 import type { Place } from "../../ops/index.ts";
 import type { WebStart } from "../../web/schema.ts";
 import { startWebServer } from "../../web/server.ts";
-import { newToken } from "../../web/token.ts";
+import { isLoopback, newToken } from "../../web/token.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
 import { secretsForPlace } from "./task-secrets.ts";
@@ -14,8 +14,6 @@ export interface UiOptions {
   open?: boolean;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
 /**
  * `rv ui`: a web page of this machine's leases and the cluster's, served here until Ctrl-C. Loopback only unless
  * --host says otherwise; every request needs the token in the printed URL (then the page's cookie).
@@ -23,7 +21,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export async function runUi(ctx: Context, options: UiOptions): Promise<number> {
   const port = portOf(options.port);
   const host = options.host ?? "127.0.0.1";
-  if (!LOOPBACK.test(host)) {
+  if (!isLoopback(host)) {
     ctx.io.err(
       `rv ui: warning: serving on ${host}, not this machine only: whoever reaches it with the token can cancel your tasks, release your leases and run commands in them, over plain http\n`,
     );
