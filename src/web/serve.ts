@@ -30,7 +30,7 @@ export async function listen(fetch: Fetch, host: string, port: number): Promise<
     }
     return await listenOnNode(fetch, host, port);
   } catch (error) {
-    throw inUse(error, host, port) ?? error;
+    throw listenError(error, host, port) ?? error;
   }
 }
 
@@ -52,8 +52,9 @@ async function listenOnNode(fetch: Fetch, host: string, port: number): Promise<L
   });
 }
 
-function inUse(error: unknown, host: string, port: number): RvError | null {
-  const code = (error as NodeJS.ErrnoException).code;
+/** Why host:port cannot be listened on, said as the person's to change; null for anything else (a bug). */
+export function listenError(error: unknown, host: string, port: number): RvError | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === "EADDRINUSE") {
     return new RvError("usage", `port ${port} on ${host} is in use`, {
       hint: "pick another with --port, or leave --port out for any free one",
@@ -62,6 +63,17 @@ function inUse(error: unknown, host: string, port: number): RvError | null {
   if (code === "EADDRNOTAVAIL") {
     return new RvError("usage", `${host} is not an address of this machine`, {
       hint: "--host 127.0.0.1 (the default) serves this machine only",
+    });
+  }
+  if (code === "EACCES") {
+    return new RvError("usage", `port ${port} on ${host} is not yours to listen on (below 1024 needs root)`, {
+      hint: "pick a port from 1024 up with --port, or leave --port out for any free one",
+    });
+  }
+  // A name that does not resolve (getaddrinfo), or one Bun cannot listen on (EINVAL).
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EINVAL") {
+    return new RvError("usage", `--host ${host} is not a name or address rv ui can listen on`, {
+      hint: "--host 127.0.0.1 (the default) serves this machine only; 0.0.0.0 every interface",
     });
   }
   return null;
