@@ -46,6 +46,10 @@ interface PlaceFeed {
   read: TuiSnapshot | null;
   running: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The read in flight, which a snapshot asked meanwhile joins rather than read the place again. */
+  reading: Promise<void> | null;
+  /** When the last read ended (ms): a snapshot asked sooner than `everyMs` after it is that read's. */
+  readAtMs: number;
 }
 
 /**
@@ -59,6 +63,8 @@ export class LiveFeed {
   private last: { snapshot: WebSnapshot; json: string } | null = null;
   private readonly pointMetrics = new Map<string, PointMetrics>();
   private closed = false;
+  /** Aborted on close: a read still going (an ssh round trip) stops with the server. */
+  private readonly closing = new AbortController();
 
   constructor(
     sources: FeedSource[],
@@ -77,6 +83,8 @@ export class LiveFeed {
       read: null,
       running: false,
       timer: undefined,
+      reading: null,
+      readAtMs: 0,
     }));
   }
 
@@ -90,9 +98,16 @@ export class LiveFeed {
     };
   }
 
-  /** The last refresh while pages watch; else every place read now. */
+  /**
+   * The last refresh while pages watch; else every place read now, unless a read of it is in flight (joined) or
+   * ended less than its `everyMs` ago: a script polling /api/snapshot with no page open costs a place one read
+   * per refresh at most, however often it asks.
+   */
   async snapshot(): Promise<WebSnapshot> {
-    if (!this.last || this.watchers.size === 0) await Promise.all(this.feeds.map((feed) => this.read(feed)));
+    if (!this.last || this.watchers.size === 0) {
+      const fresh = (feed: PlaceFeed) => this.last && Date.now() - feed.readAtMs < feed.source.everyMs;
+      await Promise.all(this.feeds.map((feed) => feed.reading ?? (fresh(feed) ? undefined : this.read(feed))));
+    }
     return (this.last ?? this.publish()).snapshot;
   }
 
@@ -111,7 +126,7 @@ export class LiveFeed {
   async log(id: string, stream: LogStream): Promise<WebLog> {
     const { place, lease } = await this.placeOfTask(id);
     const ask: TuiLogAsk = { taskId: id, lease, stream, tailBytes: LOG_TAIL_BYTES };
-    const read = await place.call(tuiOp, { lease, logs: [ask] }, { sink: silentSink });
+    const read = await place.call(tuiOp, { lease, logs: [ask] }, { sink: silentSink, signal: this.closing.signal });
     const log = read.logs[0] ?? { taskId: id, stream, text: "", bytes: 0 };
     return { v: WEB_VERSION, ...log };
   }
@@ -139,6 +154,7 @@ export class LiveFeed {
   /** Stops every clock; pages still open get nothing more. */
   close(): void {
     this.closed = true;
+    this.closing.abort();
     for (const feed of this.feeds) clearTimeout(feed.timer);
     this.watchers.clear();
   }
@@ -173,9 +189,19 @@ export class LiveFeed {
     feed.timer = setTimeout(() => void this.tick(feed), wait);
   }
 
-  private async read(feed: PlaceFeed, logs: TuiLogAsk[] = []): Promise<void> {
+  private read(feed: PlaceFeed, logs: TuiLogAsk[] = []): Promise<void> {
+    const reading = this.readNow(feed, logs).finally(() => {
+      feed.readAtMs = Date.now();
+      if (feed.reading === reading) feed.reading = null;
+    });
+    feed.reading = reading;
+    return reading;
+  }
+
+  private async readNow(feed: PlaceFeed, logs: TuiLogAsk[]): Promise<void> {
     try {
-      feed.read = await feed.source.place.call(tuiOp, { lease: null, logs }, { sink: silentSink });
+      const options = { sink: silentSink, signal: this.closing.signal };
+      feed.read = await feed.source.place.call(tuiOp, { lease: null, logs }, options);
       feed.status = { ...feed.status, lastOkAt: this.now().toISOString(), error: null };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

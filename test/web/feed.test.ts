@@ -145,6 +145,35 @@ describe("the feed behind every open page", () => {
     expect(asks.length).toBe(reads);
   });
 
+  test("with no page open, snapshots asked together or within a refresh cost the place one read", async () => {
+    const { place, asks } = fakePlace("local");
+    const feed = new LiveFeed([{ place, everyMs: 60_000 }]);
+    feeds.push(feed);
+    await Promise.all(Array.from({ length: 10 }, () => feed.snapshot()));
+    expect(asks).toHaveLength(1);
+    for (let i = 0; i < 5; i++) await feed.snapshot();
+    expect(asks).toHaveLength(1);
+  });
+
+  test("a read still going when the server closes is told to stop", async () => {
+    let signal: AbortSignal | undefined;
+    const hanging: Place = {
+      name: "dev",
+      kind: "cluster",
+      where: "cluster dev",
+      call: (_op, _input, options) => {
+        signal = options?.signal;
+        return new Promise(() => {});
+      },
+    };
+    const feed = feedOf(hanging);
+    void feed.snapshot();
+    await waitFor(() => signal, { what: "the read to start" });
+    expect(signal?.aborted).toBe(false);
+    feed.close();
+    expect(signal?.aborted).toBe(true);
+  });
+
   test("a cluster out of reach shows its error, and this machine's leases keep coming", async () => {
     const { place } = fakePlace("local");
     const down: Place = {
