@@ -1,6 +1,6 @@
-import { execa } from "execa";
 import { RvError } from "../../errors.ts";
 import type { Place } from "../../ops/index.ts";
+import { openInBrowser } from "../../web/open.ts";
 import type { WebStart } from "../../web/schema.ts";
 import { startWebServer } from "../../web/server.ts";
 import { isLoopback, newToken } from "../../web/token.ts";
@@ -41,8 +41,9 @@ export async function runUi(ctx: Context, options: UiOptions): Promise<number> {
     const places = sources.map((s) => s.place.where).join(" and ");
     ctx.io.err(`rv ui: the leases of ${places}, at the URL above (it holds the token); Ctrl-C stops it\n`);
   }
-  if (options.open) void openBrowser(ctx, server.url);
+  const forget = options.open ? openBrowser(ctx, server.url, server.port) : () => {};
   await stopped();
+  forget();
   await server.close();
   return 0;
 }
@@ -71,11 +72,8 @@ function stopped(): Promise<void> {
 }
 
 /** $BROWSER, else the desktop's opener; a machine without one is told to open the URL itself. */
-async function openBrowser(ctx: Context, url: string): Promise<void> {
+function openBrowser(ctx: Context, url: string, port: number): () => void {
   const opener = ctx.env.BROWSER || (process.platform === "darwin" ? "open" : "xdg-open");
-  try {
-    await execa(opener, [url], { stdio: "ignore", detached: true, timeout: 10_000 });
-  } catch {
-    ctx.io.err(`rv ui: could not open a browser (${opener}); open the URL above\n`);
-  }
+  const onError = () => ctx.io.err(`rv ui: could not open a browser (${opener}); open the URL above\n`);
+  return openInBrowser({ opener, root: ctx.root, url, port, onError });
 }
