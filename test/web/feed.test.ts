@@ -1,5 +1,5 @@
 import { getEventListeners } from "node:events";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { RvError } from "../../src/errors.ts";
 import type { Place } from "../../src/ops/index.ts";
 import type { TuiAsk, TuiSnapshot } from "../../src/ops/tui-snapshot.ts";
@@ -136,13 +136,19 @@ describe("the feed behind every open page", () => {
     const { place, asks } = fakePlace("local");
     const feed = feedOf(place);
     const a = recorder();
-    const unwatch = feed.watch(a.watcher);
-    await waitFor(() => a.got.snapshots.length >= 2, { what: "two refreshes" });
-    unwatch();
-    await new Promise((resolve) => setTimeout(resolve, 60)); // a tick in flight may finish
-    const reads = asks.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(asks.length).toBe(reads);
+    // The feed's clock is setTimeout: fake timers move it on by whole refreshes, without waiting for them.
+    vi.useFakeTimers();
+    try {
+      const unwatch = feed.watch(a.watcher);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(a.got.snapshots.length).toBeGreaterThanOrEqual(2);
+      unwatch();
+      const reads = asks.length;
+      await vi.advanceTimersByTimeAsync(1000); // fifty refreshes' worth
+      expect(asks.length).toBe(reads);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("with no page open, snapshots asked together or within a refresh cost the place one read", async () => {
