@@ -11,7 +11,7 @@ mkdirSync("dist", { recursive: true });
 function buildId(): string {
   const hash = createHash("sha256");
   const files = readdirSync("src", { recursive: true, encoding: "utf8" })
-    .filter((f) => /\.tsx?$/.test(f))
+    .filter((f) => /\.(tsx?|css)$/.test(f))
     .sort();
   for (const file of ["package-lock.json", ...files.map((f) => join("src", f))]) {
     hash.update(file).update(readFileSync(file));
@@ -19,8 +19,25 @@ function buildId(): string {
   return hash.digest("hex").slice(0, 12);
 }
 
+// The page of `rv ui` goes into the build as two strings (src/web/assets.ts): its script, bundled for the browser
+// from src/web/page, and its style. The binary serves them itself; nothing is installed or fetched at run time.
+const page = await Bun.build({ entrypoints: ["src/web/page/main.ts"], target: "browser", format: "esm", minify: true });
+const [pageScript] = page.outputs;
+if (!page.success || !pageScript) {
+  for (const log of page.logs) console.error(log);
+  process.exit(1);
+}
+
 // NODE_ENV picks React's production build; unset, every drawn frame would run its development checks.
-const define = { RV_BUILD_ID: JSON.stringify(buildId()), "process.env.NODE_ENV": JSON.stringify("production") };
+const define = {
+  RV_BUILD_ID: JSON.stringify(buildId()),
+  RV_WEB_SCRIPT: JSON.stringify(await pageScript.text()),
+  // uPlot's own style first (its charts' legend and cursor), then the page's.
+  RV_WEB_STYLE: JSON.stringify(
+    readFileSync("node_modules/uplot/dist/uPlot.min.css", "utf8") + readFileSync("src/web/page/style.css", "utf8"),
+  ),
+  "process.env.NODE_ENV": JSON.stringify("production"),
+};
 const common = { entrypoints: ["src/cli/main.ts"], minify: true, sourcemap: "none" as const, define };
 
 // Bytecode halves start-up time (every `rv submit` pays it). ESM, because Ink and yoga-layout use top-level await,

@@ -11,6 +11,7 @@ import {
   readLeaseState,
   renewalSeconds,
   type SlurmLeaseLook,
+  type TaskView,
 } from "../lease/index.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { observeSlurmLease } from "./lease-supervise.ts";
@@ -18,7 +19,7 @@ import { readLogTail } from "./log-tail.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { summarize } from "./summary.ts";
-import type { TuiAsk, TuiLease, TuiLog, TuiSnapshot } from "./tui-snapshot.ts";
+import type { TuiAsk, TuiLease, TuiLog, TuiLogAsk, TuiSnapshot } from "./tui-snapshot.ts";
 
 /**
  * One refresh of the TUI from an rv root: every lease worth showing with its runners, every task, and the tail
@@ -29,7 +30,7 @@ import type { TuiAsk, TuiLease, TuiLog, TuiSnapshot } from "./tui-snapshot.ts";
 export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnapshot> {
   const observer = observerFor(env);
   const leases: TuiLease[] = [];
-  const tasks = [];
+  const tasks: TaskView[] = [];
   for (const record of listLeases(env.root, warnOfBadLease(env))) {
     if (ask.lease !== null && record.id !== ask.lease) continue;
     const state = readLeaseState(leasePaths(env.root, record.id), observer);
@@ -44,8 +45,8 @@ export async function readTuiSnapshot(env: OpEnv, ask: TuiAsk): Promise<TuiSnaps
     );
     tasks.push(...state.tasks);
   }
-  const log = ask.log ? readLog(env.root, ask.log, tasks) : null;
-  return { at: env.now().toISOString(), leases, tasks, log };
+  const logs = ask.logs.map((wanted) => readLog(env.root, wanted, tasks));
+  return { at: env.now().toISOString(), leases, tasks, logs };
 }
 
 function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: SlurmLeaseLook | null): TuiLease {
@@ -73,7 +74,7 @@ function toneOf(phase: LeasePhase): TuiLease["phaseTone"] {
   return null;
 }
 
-function readLog(root: string, ask: NonNullable<TuiAsk["log"]>, tasks: { id: string; attempt: number }[]): TuiLog {
+function readLog(root: string, ask: TuiLogAsk, tasks: { id: string; attempt: number }[]): TuiLog {
   const attempt = tasks.find((t) => t.id === ask.taskId)?.attempt ?? 1;
   const stream = ask.stream === "stdout" ? "out" : "err";
   const tail = readLogTail(leasePaths(root, ask.lease), ask.taskId, attempt, stream, ask.tailBytes);

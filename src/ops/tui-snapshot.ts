@@ -38,15 +38,26 @@ export const TuiSnapshotSchema = z.object({
   at: z.string(),
   leases: z.array(TuiLeaseSchema),
   tasks: z.array(TaskViewSchema),
-  log: TuiLogSchema.nullable(),
+  /** The logs asked for, in the order asked (a task no lease of this place holds has none). */
+  logs: z.array(TuiLogSchema),
 });
 export type TuiSnapshot = z.infer<typeof TuiSnapshotSchema>;
 
-/** What the TUI asks of a refresh besides the leases and tasks: the log of the selected task, if shown. */
+/** The tail of one task's log, asked for with a refresh. */
+export const TuiLogAskSchema = z.object({
+  taskId: z.string(),
+  lease: z.string(),
+  stream: z.enum(["stdout", "stderr"]),
+  tailBytes: z.number(),
+});
+export type TuiLogAsk = z.infer<typeof TuiLogAskSchema>;
+
+/**
+ * What a refresh reads besides the leases and tasks: the logs on show (the TUI's selected task; every log the
+ * pages of `rv ui` follow), so that one round trip brings all of them.
+ */
 export const TuiAskSchema = z.object({
   lease: z.string().nullable(),
-  log: z
-    .object({ taskId: z.string(), lease: z.string(), stream: z.enum(["stdout", "stderr"]), tailBytes: z.number() })
-    .nullable(),
+  logs: z.array(TuiLogAskSchema).default([]),
 });
 export type TuiAsk = z.infer<typeof TuiAskSchema>;

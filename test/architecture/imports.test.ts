@@ -35,6 +35,7 @@ const moduleOf = (file: string) =>
 /** Top to bottom: a module may import only modules below it (DESIGN.md section 1). */
 const LAYERS = [
   "cli",
+  "web",
   "ops",
   "sync",
   "lease",

@@ -106,7 +106,6 @@ describe("a lease of parts on the dev cluster", () => {
     // The TUI's refresh (the same op on the login node) has a row for each part.
     const tui = await localPlace(root, loadConfig(root, process.env), process.env).call(tuiOp, {
       lease: LEASE,
-      log: null,
     });
     expect(tui.leases[0]?.parts?.map((p) => [p.part, p.segment, p.state])).toEqual([
       [0, 0, "RUNNING"],

@@ -45,6 +45,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   ps: ["tasks"],
   status: ["status"],
   tui: ["tui", "cancel", "requeue", "submit"],
+  ui: ["tui", "cancel", "requeue", "show"],
   logs: ["candidates", "logs", "logs-search", "show"],
   wait: ["candidates", "wait"],
   cancel: ["candidates", "cancel"],
@@ -153,7 +154,7 @@ describe("results are checked against their op's schema where they arrive", () =
     expect((await place.call(statusOp, {})).leases.map((l) => l.lease)).toEqual(["here"]);
     expect((await place.call(leaseListOp, {})).leases[0]?.summary?.lease).toBe("here");
     expect((await place.call(leaseShowOp, { lease: "here" })).slurm).toBeNull();
-    expect((await place.call(tuiOp, { lease: null, log: null })).leases).toHaveLength(1);
+    expect((await place.call(tuiOp, { lease: null })).leases).toHaveLength(1);
     const released = await place.call(leaseReleaseOp, { leases: ["here"], wait: true });
     expect(released.leases).toEqual([{ id: "here", kind: "local", cancelled: [] }]);
   });

@@ -17,7 +17,7 @@ export function LogPane({ snapshot, state, rows, width }: PaneProps) {
         title={task ? `logs ${task.id} ${state.stream} ${position(state)}` : "logs"}
         note={otherStream(state)}
       />
-      <LogBody task={task} log={snapshot.log} state={state} room={Math.max(0, rows - 1)} />
+      <LogBody task={task} log={snapshot.logs[0] ?? null} state={state} room={Math.max(0, rows - 1)} />
     </Box>
   );
 }

@@ -115,7 +115,7 @@ function merged(local: Feed, cluster: Feed | null): { snapshot: TuiSnapshot | nu
           at: ready[0]?.at ?? "",
           leases: ready.flatMap((s) => s.leases),
           tasks: ready.flatMap((s) => s.tasks),
-          log: ready.find((s) => s.log)?.log ?? null,
+          logs: ready.flatMap((s) => s.logs),
         };
   return { snapshot, connection: (cluster ?? local).connection };
 }
@@ -201,11 +201,11 @@ function Tui({ local, cluster, tags, onQuit }: TuiProps) {
 /** What one source is asked besides its leases: the shown log, when its lease is the source's. */
 function askOf(state: TuiState, snapshot: TuiSnapshot | null, mine: (lease: string) => boolean): TuiAsk {
   const task = state.pane === "logs" ? selectedTask(state, snapshot) : undefined;
-  const log =
+  const logs =
     task && mine(task.lease)
-      ? { taskId: task.id, lease: task.lease, stream: state.stream, tailBytes: LOG_TAIL_BYTES }
-      : null;
-  return { lease: null, log };
+      ? [{ taskId: task.id, lease: task.lease, stream: state.stream, tailBytes: LOG_TAIL_BYTES }]
+      : [];
+  return { lease: null, logs };
 }
 
 const ENTER_ALT_SCREEN = "\x1b[?1049h\x1b[H";

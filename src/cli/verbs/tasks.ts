@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { type AddVerbs, collect, type Dispatch, withJson, withTaskFlags } from "./flags.ts";
+import { addUi } from "./ui.ts";
 
 /**
  * The task plane: submit, run, list, follow, wait, cancel, requeue, and the screens that show them. One entry per
@@ -15,6 +16,7 @@ export const TASK_VERBS: [commands: string[], add: AddVerbs][] = [
   [["tags"], addTags],
   [["status"], addStatus],
   [["tui"], addTui],
+  [["ui"], addUi],
   [["logs"], addLogs],
   [["show"], addShow],
   [["stats"], addStats],

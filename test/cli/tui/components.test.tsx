@@ -305,9 +305,9 @@ describe("race pane", () => {
 describe("log pane", () => {
   const selected = "mkn0a2b12d4pk";
   const text = `${Array.from({ length: 40 }, (_, i) => `step ${i} loss ${(4 - i / 10).toFixed(2)}`).join("\n")}\n`;
-  const withLog = (log: Partial<NonNullable<TuiSnapshot["log"]>> = {}): TuiSnapshot => ({
+  const withLog = (log: Partial<TuiSnapshot["logs"][number]> = {}): TuiSnapshot => ({
     ...snapshot,
-    log: { taskId: selected, stream: "stdout", text, bytes: 90_000, ...log },
+    logs: [{ taskId: selected, stream: "stdout", text, bytes: 90_000, ...log }],
   });
   const logs = (state: Partial<TuiState>, log = withLog()) =>
     frame({ snapshot: log, state: { pane: "logs", ...state } });

@@ -203,7 +203,7 @@ export const snapshot: TuiSnapshot = {
   at: new Date(now).toISOString(),
   leases: [localLease, slurmLease],
   tasks,
-  log: null,
+  logs: [],
 };
 
 export const localConnection: Connection = {

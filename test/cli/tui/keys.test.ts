@@ -56,7 +56,7 @@ const snapshot: TuiSnapshot = {
     task("t6", "pending", { name: "eval-lr3" }),
     task("t7", "pending", { lease: "old" }),
   ],
-  log: null,
+  logs: [],
 };
 
 const ids = (tasks: TaskView[]) => tasks.map((t) => t.id);

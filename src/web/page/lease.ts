@@ -1,0 +1,187 @@
+import type { WebLeaseShow } from "../leases.ts";
+import type { WebLease, WebSnapshot } from "../schema.ts";
+import { fetchLease } from "./api.ts";
+import { type Chart, gpuChart } from "./chart.ts";
+import { fill, h, refill } from "./dom.ts";
+import { duration } from "./format.ts";
+import { segmentLanes } from "./lanes.ts";
+import { timelineChart } from "./timeline.ts";
+import type { View } from "./view.ts";
+
+/** GPUs busy and free as the page saw them on each refresh (epoch seconds), per lease: the GPU chart's data. */
+export interface GpuHistory {
+  times: number[];
+  busy: number[];
+  free: number[];
+}
+
+export interface SubmitAsk {
+  shell: string;
+  name: string;
+  gpus: number;
+  cpus: number;
+}
+
+export interface LeaseViewHooks {
+  history(): GpuHistory;
+  onRelease(lease: WebLease, now: boolean): void;
+  onSubmit(lease: WebLease, ask: SubmitAsk): void;
+}
+
+/** How often the lease is looked at as `rv lease show` looks (a Slurm lease: squeue and sacct across ssh). */
+const SHOW_EVERY_MS = 5000;
+
+/**
+ * One lease: where it stands, its runners, its GPUs busy and free over time, a Slurm lease's segments on a
+ * timeline (queued, running, renewal gaps and overlaps); release it, or submit a command line to it.
+ */
+export function leaseView(place: string, id: string, hooks: LeaseViewHooks): View {
+  const title = h("h2", {}, id);
+  const facts = h("dl", { class: "facts" });
+  const runners = h("tbody");
+  const gpuBox = h("div", { id: "gpu-chart" });
+  const timelineBox = h("div", { id: "segments" }, h("p", { class: "muted" }, "loading…"));
+  const actions = h("div", { class: "actions" });
+  let lease: WebLease | null = null;
+  let gpu: Chart | null = null;
+  let samples = -1;
+  let shownAt = 0;
+  let showing = false;
+
+  const field = (name: string, attributes: Record<string, string>) =>
+    h("input", { name, "aria-label": name, ...attributes });
+  const command = field("command", { placeholder: "command line, as rv submit --shell takes it", class: "wide" });
+  const name = field("name", { placeholder: "name (optional)" });
+  const gpus = field("gpus", { type: "number", min: "0", value: "0", class: "narrow" });
+  const cpus = field("cpus", { type: "number", min: "1", value: "1", class: "narrow" });
+  const form = h(
+    "form",
+    {
+      class: "submit",
+      id: "submit",
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (!lease || !command.value.trim()) return;
+        hooks.onSubmit(lease, {
+          shell: command.value.trim(),
+          name: name.value.trim(),
+          gpus: Number(gpus.value) || 0,
+          cpus: Math.max(1, Number(cpus.value) || 1),
+        });
+      },
+    },
+    command,
+    name,
+    h("label", {}, "GPUs ", gpus),
+    h("label", {}, "CPUs ", cpus),
+    h("button", { type: "submit" }, "Submit"),
+  );
+
+  function look(): void {
+    if (showing || Date.now() - shownAt < SHOW_EVERY_MS) return;
+    showing = true;
+    fetchLease(place, id)
+      .then((show) => drawSegments(show))
+      .catch((error: Error) => fill(timelineBox, h("p", { class: "bad" }, error.message)))
+      .finally(() => {
+        showing = false;
+        shownAt = Date.now();
+      });
+  }
+
+  function drawSegments(show: WebLeaseShow): void {
+    const slurm = show.show.slurm;
+    if (!slurm) {
+      fill(timelineBox, h("p", { class: "muted" }, "a lease of this machine: no Slurm segments"));
+      return;
+    }
+    fill(timelineBox, timelineChart(segmentLanes(slurm.segments, Math.floor(Date.now() / 1000))));
+  }
+
+  function update(snapshot: WebSnapshot, nowMs: number): void {
+    lease = snapshot.leases.find((l) => l.place === place && l.id === id) ?? null;
+    if (!lease) {
+      refill(facts, h("p", { class: "muted" }, `lease ${id} is not shown (released and done, or not of ${place})`));
+      refill(actions);
+      return;
+    }
+    const kind = lease.kind === "slurm" ? `a Slurm lease of ${place}` : "a lease of this machine";
+    title.replaceChildren(`lease ${place === "local" ? "" : `${place}:`}${id} `, h("span", { class: "muted" }, kind));
+    const rows: [string, string][] = [
+      ["state", lease.state],
+      ["phase", lease.phase ?? ""],
+      ["GPUs", `${lease.gpus.busy} busy · ${lease.gpus.free} free`],
+      ["time left", lease.timeLeftSeconds === null ? "" : duration(lease.timeLeftSeconds)],
+      ["last renewal gap", lease.renewalGapSeconds === null ? "" : `${lease.renewalGapSeconds}s`],
+    ];
+    refill(
+      facts,
+      rows.filter(([, v]) => v).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+    );
+    refill(
+      runners,
+      lease.runners.length
+        ? lease.runners.map((r) =>
+            h(
+              "tr",
+              {},
+              h("td", { class: "mono" }, r.id),
+              h("td", {}, r.host),
+              h("td", {}, h("span", { class: `health ${r.health}` }, r.health)),
+              h("td", {}, String(r.running)),
+            ),
+          )
+        : h("tr", {}, h("td", { colspan: "4", class: "muted" }, "no runner")),
+    );
+    const active = lease.state === "active";
+    const release = (now: boolean) => () => lease && hooks.onRelease(lease, now);
+    refill(
+      actions,
+      active && h("button", { onclick: release(false) }, "Release"),
+      active && h("button", { class: "danger", onclick: release(true) }, "Release now"),
+    );
+    form.hidden = !active;
+    const history = hooks.history();
+    const gpuless = history.times.length > 0 && history.busy.every((b, i) => b + (history.free[i] ?? 0) === 0);
+    if (gpuless) {
+      fill(gpuBox, h("p", { class: "muted" }, "no GPU in this lease: its runners run CPU tasks"));
+    } else if (history.times.length !== samples) {
+      samples = history.times.length;
+      gpu?.destroy();
+      gpu = gpuChart(history.times, history.busy, history.free);
+      fill(gpuBox, gpu.element);
+    }
+    void nowMs;
+    look();
+  }
+
+  const element = h(
+    "div",
+    { class: "lease" },
+    h("a", { href: "#/", class: "back" }, "← all tasks"),
+    h("div", { class: "title" }, title, actions),
+    facts,
+    h("h3", {}, "Segments"),
+    timelineBox,
+    h("h3", {}, "GPUs busy and free, since this page opened"),
+    gpuBox,
+    h("h3", {}, "Runners"),
+    h(
+      "table",
+      { id: "runners" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["runner", "host", "health", "running"].map((c) => h("th", {}, c)),
+        ),
+      ),
+      runners,
+    ),
+    h("h3", {}, "Submit a task"),
+    form,
+  );
+  return { element, update };
+}

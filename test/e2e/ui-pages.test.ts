@@ -1,0 +1,175 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { WebStartSchema } from "../../src/web/schema.ts";
+import { launchChromium, screenshot } from "../helpers/browser.ts";
+import { makeHome } from "../helpers/home.ts";
+import { json } from "../helpers/lease.ts";
+import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+// rv ui's sweep and lease pages in a real browser, against local leases with real runners: a sweep's chart of
+// the loss its points print, and the lease actions (submit a command line, release) done from the page.
+const home = makeHome("rv-uip-");
+
+interface TaskJson {
+  id: string;
+  name: string | null;
+  state: string;
+}
+interface LeaseJson {
+  lease: string;
+  state: string;
+}
+
+const tasks = async () => json<{ tasks: TaskJson[] }>(String((await rv(home.root, ["tasks", "--json"])).stdout)).tasks;
+const leases = async () =>
+  json<{ leases: LeaseJson[] }>(String((await rv(home.root, ["lease", "ls", "--json"])).stdout)).leases;
+
+let server: ResultPromise<{ stdin: "ignore"; reject: false }>;
+let start: ReturnType<typeof WebStartSchema.parse>;
+let browser: Browser;
+let page: Page;
+let sweepId = "";
+const eventually = <T>(look: () => Promise<T>) => expect.poll(look, { timeout: 20_000 });
+const origin = () => `http://127.0.0.1:${start.port}`;
+
+/** A training script's last words: a loss that depends on its learning rate and optimizer. */
+const TRAIN = `#!/bin/sh
+lr=$2; opt=$4
+echo "epoch 1 loss=9.5 acc=0.1"
+awk -v lr="$lr" -v opt="$opt" 'BEGIN { printf "epoch 2 loss=%.4f acc=0.9\\n", lr * 10 + (opt == "adam" ? 0.1 : 0.2) }'
+`;
+
+beforeAll(async () => {
+  assertBuilt();
+  browser = await launchChromium();
+  for (const args of [
+    ["--cpus", "4"],
+    ["--name", "spare", "--cpus", "1"],
+  ]) {
+    const up = await rv(home.root, ["lease", "up", "--local", ...args]);
+    expect(up.exitCode, String(up.stderr)).toBe(0);
+  }
+  writeFileSync(join(home.root, "train.sh"), TRAIN);
+  const sweep = await rv(home.root, [
+    ...["sweep", "--lease", "local", "--", "sh", join(home.root, "train.sh")],
+    ...["--lr", "{0.1,0.01,0.001}", "--opt", "{adam,sgd}"],
+  ]);
+  expect(sweep.exitCode, String(sweep.stderr)).toBe(0);
+  sweepId = /sweep (sw-\w+):/.exec(`${sweep.stdout}${sweep.stderr}`)?.[1] ?? "";
+  expect(sweepId).not.toBe("");
+  await waitFor(async () => (await tasks()).filter((t) => t.state === "succeeded").length === 6, {
+    what: "the sweep's six points to succeed",
+    timeoutMs: 30_000,
+  });
+  server = execa(RV_BIN, ["ui", "--json"], {
+    env: { RV_HOME: home.root, NO_COLOR: "1" },
+    stdin: "ignore",
+    reject: false,
+  });
+  let out = "";
+  server.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const line = await waitFor(() => (out.includes("\n") ? out.split("\n")[0] : null), { what: "rv ui's first line" });
+  start = WebStartSchema.parse(JSON.parse(line));
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(start.url);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+  await server;
+  await rv(home.root, ["lease", "release", "--all", "--now", "--wait"]);
+  home.cleanup();
+});
+
+describe("a sweep's page", () => {
+  test("the dashboard lists the sweep; its page charts the loss of each point against a parameter", async () => {
+    const row = page.locator(`#sweeps tr[data-sweep="${sweepId}"]`);
+    await eventually(() => row.textContent()).toMatch(/lr, opt\s*6\s*0\s*6\s*0/);
+    await row.getByRole("link").click();
+    expect(page.url()).toBe(`${origin()}/#/sweep/${sweepId}`);
+    // One dot per point, drawn by uPlot on its canvas, once every point's loss is read from its stdout.
+    const chart = page.locator("#sweep-chart .chart");
+    await eventually(() => chart.getAttribute("data-points")).toBe("6");
+    expect(await chart.locator("canvas").count()).toBe(1);
+    expect(await page.locator("#metric").inputValue()).toBe("loss");
+    expect(await page.locator("#metric option").allTextContents()).toEqual(["acc", "loss"]);
+    expect(await page.locator("#param").inputValue()).toBe("lr");
+    // The grid, coloured by state, with each point's last loss.
+    const rows = page.locator("#points tbody tr");
+    await eventually(() => rows.count()).toBe(6);
+    expect(await page.locator("#points tbody tr.point.succeeded").count()).toBe(6);
+    const adam = page.locator("#points tbody tr", { hasText: /0\.01\s*adam/ });
+    expect(await adam.locator("td.num").textContent()).toBe("0.2");
+    await screenshot(page, "sweep");
+    // Another metric, against the other parameter (words: one column per optimizer): still a dot per point.
+    await page.locator("#param").selectOption("opt");
+    await page.locator("#metric").selectOption("acc");
+    await eventually(() => chart.getAttribute("data-points")).toBe("6");
+    expect(await adam.locator("td.num").textContent()).toBe("0.9");
+  });
+});
+
+describe("a lease's page: actions", () => {
+  test("submit a command line from the page: it asks first, then the task runs in the lease", async () => {
+    await page.goto(`${origin()}/#/lease/local/local`);
+    await eventually(() => page.locator("#runners tbody").textContent()).toMatch(/ok/);
+    await eventually(() => page.locator("#segments").textContent()).toMatch(/no Slurm segments/);
+    await page.getByLabel("command").fill("echo from-the-page; echo loss=0.5");
+    await page.getByLabel("name").fill("web");
+    await page.getByRole("button", { name: "Submit", exact: true }).click();
+    const dialog = page.locator("dialog#confirm");
+    await eventually(() => dialog.textContent()).toMatch(/Submit to lease local\?.*echo from-the-page/);
+    await screenshot(page, "submit");
+    await dialog.getByRole("button", { name: "Keep it" }).click();
+    await eventually(() => page.locator("#message").textContent()).toBe("submit to local: not done");
+    expect((await tasks()).some((t) => t.name === "web")).toBe(false);
+
+    await page.getByRole("button", { name: "Submit", exact: true }).click();
+    await dialog.getByRole("button", { name: "Submit task" }).click();
+    await eventually(() => page.locator("#message").textContent()).toMatch(/^submit to local: submitted \w+$/);
+    await waitFor(async () => (await tasks()).find((t) => t.name === "web")?.state === "succeeded", {
+      what: "the task submitted from the page to succeed",
+    });
+    const logs = await rv(home.root, ["logs", "web"]);
+    expect(String(logs.stdout)).toContain("from-the-page");
+  });
+
+  test("release a lease from the page: it asks first, then the lease is released", async () => {
+    await page.goto(`${origin()}/#/lease/local/spare`);
+    await page.getByRole("button", { name: "Release", exact: true }).click();
+    const dialog = page.locator("dialog#confirm");
+    await eventually(() => dialog.textContent()).toMatch(/Release lease spare\?.*drain/);
+    await dialog.getByRole("button", { name: "Keep it" }).click();
+    expect((await leases()).find((l) => l.lease === "spare")?.state).toBe("active");
+
+    await page.getByRole("button", { name: "Release", exact: true }).click();
+    await dialog.getByRole("button", { name: "Release lease" }).click();
+    await eventually(() => page.locator("#message").textContent()).toMatch(/^release of spare: released \(draining\)$/);
+    expect((await leases()).find((l) => l.lease === "spare")?.state).toBe("released");
+    expect((await leases()).find((l) => l.lease === "local")?.state).toBe("active");
+    // A released lease offers no action any more.
+    await eventually(() => page.getByRole("button", { name: "Release", exact: true }).count()).toBe(0);
+  });
+
+  test("a lease action asked from another site is refused", async () => {
+    const release = `${origin()}/api/leases/local/local/release`;
+    const cookie = `rv-ui-${start.port}=${start.token}`;
+    const foreign = await fetch(release, { method: "POST", headers: { cookie, origin: "http://evil.example" } });
+    expect(foreign.status).toBe(403);
+    const bad = await fetch(`${origin()}/api/leases/local/local/submit`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${start.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ shell: "  " }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toMatch(/shell: the command is empty/);
+    expect((await leases()).find((l) => l.lease === "local")?.state).toBe("active");
+  });
+});

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** Debian's chromium, which playwright-core drives (no browser download: the dev cluster's way, apt). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * Chromium, installed when missing and this is root (as .ci/run does); otherwise the tests fail saying what to
+ * install. They never skip: a browser test that did not run is no proof.
+ */
+export async function ensureChromium(): Promise<void> {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${CHROMIUM} is missing: install it (sudo apt-get install -y chromium) to run the browser tests`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  await execa("apt-get", ["update", "-qq"], { env, stdin: "ignore" });
+  await execa("apt-get", ["install", "-y", "-qq", "chromium"], { env, stdin: "ignore" });
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium left no ${CHROMIUM}`);
+}
+
+/** A headless chromium (no sandbox: tests may run as root, which chromium's sandbox refuses). */
+export async function launchChromium(): Promise<Browser> {
+  await ensureChromium();
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}
+
+/** Where docs/ui.md's screenshots live. */
+const SHOTS = join(import.meta.dirname, "..", "..", "docs", "ui");
+
+/**
+ * Saves the page as docs/ui/NAME.png, only when RV_UI_SCREENSHOTS=1 asks: an ordinary test run leaves the tree as
+ * it found it, and the pictures change only when someone means to refresh them (docs/ui.md says how).
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.RV_UI_SCREENSHOTS !== "1") return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
