@@ -12,6 +12,9 @@ import { waitFor } from "../helpers/wait.ts";
 // The feed behind every page of `rv ui` and the door in front of it, in-process against fake places: what each
 // page receives, how often each place is read, and which requests get in. The real thing runs in test/e2e/ui.test.ts.
 
+/** The feed calls ops, never lists them. */
+const unused = () => Promise.reject(new Error("the feed lists nothing"));
+
 /** A place answering the tui op with the TUI's fixture (and the logs asked, named after their task), and any op
  * given in `answers`; it counts the reads and keeps what each asked. */
 function fakePlace(name: string, answers: Record<string, unknown> = {}, read: Partial<TuiSnapshot> = {}) {
@@ -21,6 +24,7 @@ function fakePlace(name: string, answers: Record<string, unknown> = {}, read: Pa
     name,
     kind: name === "local" ? "local" : "cluster",
     where: name === "local" ? "this machine" : `cluster ${name}`,
+    list: unused,
     async call(op, input) {
       if (op.name !== "tui") {
         calls.push({ op: op.name, input });
@@ -167,6 +171,7 @@ describe("the feed behind every open page", () => {
       name: "dev",
       kind: "cluster",
       where: "cluster dev",
+      list: unused,
       call: (_op, _input, options) => {
         signal = options?.signal;
         return new Promise(() => {});
@@ -186,6 +191,7 @@ describe("the feed behind every open page", () => {
       name: "dev",
       kind: "cluster",
       where: "cluster dev",
+      list: unused,
       call: async () => {
         throw new RvError("unreachable", "ssh: connect to host dev: Connection refused\nmore");
       },
