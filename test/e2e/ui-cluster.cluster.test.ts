@@ -1,13 +1,10 @@
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { WebStartSchema } from "../../src/web/schema.ts";
-import { launchChromium, screenshot } from "../helpers/browser.ts";
+import { launchChromium, screenshot, startUi, type UiServer } from "../helpers/browser.ts";
 import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
-import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
 
 // `rv ui` on a laptop watching a Slurm lease on the dev cluster through the loopback sshd, in chromium: the
 // lease's page draws its segments from what `rv lease show` reads across ssh, and the cluster's page its GPUs and
@@ -18,8 +15,8 @@ const root = join(cluster.root, "root");
 const CLUSTER = "uic";
 const LEASE = "uic";
 
-let server: ResultPromise<{ stdin: "ignore"; reject: false }>;
-let start: ReturnType<typeof WebStartSchema.parse>;
+let server: UiServer;
+let start: Awaited<ReturnType<typeof startUi>>["start"];
 let browser: Browser;
 let page: Page;
 const eventually = <T>(look: () => Promise<T>, timeout = 60_000) => expect.poll(look, { timeout, interval: 500 });
@@ -35,17 +32,7 @@ beforeAll(async () => {
     ...["--name", LEASE],
   ]);
   expect(up.exitCode, String(up.stderr)).toBe(0);
-  server = execa(RV_BIN, ["ui", "--json"], {
-    env: { RV_HOME: laptop.root, NO_COLOR: "1" },
-    stdin: "ignore",
-    reject: false,
-  });
-  let out = "";
-  server.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const line = await waitFor(() => (out.includes("\n") ? out.split("\n")[0] : null), { what: "rv ui's first line" });
-  start = WebStartSchema.parse(JSON.parse(line));
+  ({ server, start } = await startUi(laptop.root));
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(start.url);
 }, 240_000);

@@ -1,13 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { WebStartSchema } from "../../src/web/schema.ts";
-import { launchChromium, screenshot } from "../helpers/browser.ts";
+import { launchChromium, screenshot, startUi, type UiServer } from "../helpers/browser.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
-import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // rv ui's sweep and lease pages in a real browser, against local leases with real runners: a sweep's chart of
@@ -28,8 +26,8 @@ const tasks = async () => json<{ tasks: TaskJson[] }>(String((await rv(home.root
 const leases = async () =>
   json<{ leases: LeaseJson[] }>(String((await rv(home.root, ["lease", "ls", "--json"])).stdout)).leases;
 
-let server: ResultPromise<{ stdin: "ignore"; reject: false }>;
-let start: ReturnType<typeof WebStartSchema.parse>;
+let server: UiServer;
+let start: Awaited<ReturnType<typeof startUi>>["start"];
 let browser: Browser;
 let page: Page;
 let sweepId = "";
@@ -65,17 +63,7 @@ beforeAll(async () => {
     what: "the sweep's six points to succeed",
     timeoutMs: 30_000,
   });
-  server = execa(RV_BIN, ["ui", "--json"], {
-    env: { RV_HOME: home.root, NO_COLOR: "1" },
-    stdin: "ignore",
-    reject: false,
-  });
-  let out = "";
-  server.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const line = await waitFor(() => (out.includes("\n") ? out.split("\n")[0] : null), { what: "rv ui's first line" });
-  start = WebStartSchema.parse(JSON.parse(line));
+  ({ server, start } = await startUi(home.root));
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(start.url);
 }, 180_000);

@@ -1,11 +1,9 @@
-import { execa, type ResultPromise } from "execa";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { WebStartSchema } from "../../src/web/schema.ts";
-import { launchChromium, screenshot } from "../helpers/browser.ts";
+import { launchChromium, screenshot, startUi, type UiServer } from "../helpers/browser.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
-import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { assertBuilt, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // `rv ui` from the built binary against a local lease with real runners, driven in a real browser (Debian's
@@ -22,29 +20,13 @@ interface TaskJson {
 const tasks = async () => json<{ tasks: TaskJson[] }>(String((await rv(home.root, ["tasks", "--json"])).stdout)).tasks;
 const taskNamed = async (name: string) => (await tasks()).find((t) => t.name === name);
 
-let server: ResultPromise<{ stdin: "ignore"; reject: false }>;
-let start: ReturnType<typeof WebStartSchema.parse>;
+let server: UiServer;
+let start: Awaited<ReturnType<typeof startUi>>["start"];
 let browser: Browser;
 let page: Page;
 /** The page refreshes every second and a runner beats every few: a look at it waits that long, and more. */
 const eventually = <T>(look: () => Promise<T>) => expect.poll(look, { timeout: 20_000 });
 const origin = () => `http://127.0.0.1:${start.port}`;
-
-/** `rv ui --json` prints one line once it listens; the server keeps running after it. */
-async function startUi(): Promise<void> {
-  // reject: false: a server killed by afterAll (after a failed test) must not become an unhandled rejection.
-  server = execa(RV_BIN, ["ui", "--json"], {
-    env: { RV_HOME: home.root, NO_COLOR: "1" },
-    stdin: "ignore",
-    reject: false,
-  });
-  let out = "";
-  server.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const line = await waitFor(() => (out.includes("\n") ? out.split("\n")[0] : null), { what: "rv ui's first line" });
-  start = WebStartSchema.parse(JSON.parse(line));
-}
 
 beforeAll(async () => {
   assertBuilt();
@@ -69,7 +51,7 @@ beforeAll(async () => {
       (await taskNamed("failing"))?.state === "failed",
     { what: "the tasks to run and end", timeoutMs: 20_000 },
   );
-  await startUi();
+  ({ server, start } = await startUi(home.root));
   page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
 }, 180_000);
 

@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
+import { execa, type ResultPromise } from "execa";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { WebStartSchema } from "../../src/web/schema.ts";
+import { RV_BIN } from "./rv.ts";
+import { waitFor } from "./wait.ts";
 
 /** Debian's chromium, which playwright-core drives (no browser download: the dev cluster's way, apt). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -38,4 +41,26 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.RV_UI_SCREENSHOTS !== "1") return;
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+export type UiServer = ResultPromise<{ stdin: "ignore"; reject: false }>;
+
+/**
+ * `rv ui --json` on RV_HOME `root`: it prints one line once it listens, and keeps serving. reject: false: a server
+ * killed by afterAll (after a failed test) must not become an unhandled rejection.
+ */
+export async function startUi(
+  root: string,
+): Promise<{ server: UiServer; start: ReturnType<typeof WebStartSchema.parse> }> {
+  const server = execa(RV_BIN, ["ui", "--json"], {
+    env: { RV_HOME: root, NO_COLOR: "1" },
+    stdin: "ignore",
+    reject: false,
+  });
+  let out = "";
+  server.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const line = await waitFor(() => (out.includes("\n") ? out.split("\n")[0] : null), { what: "rv ui's first line" });
+  return { server, start: WebStartSchema.parse(JSON.parse(line)) };
 }
