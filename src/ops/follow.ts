@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, type FSWatcher, openSync, readSync, statSync, watch } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { claimFile, type Lease, type LeasePaths, leasePaths, recordFile, taskLogFile } from "../fsqueue/index.ts";
 import {
@@ -11,12 +11,17 @@ import {
   type TaskView,
 } from "../lease/state.ts";
 import { readLease } from "../lease/store.ts";
+import { Waker } from "../runner/wake.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { pause } from "./pause.ts";
 import type { TaskRef } from "./refs.ts";
 
 const POLL_MS = 100;
+/** The slowest poll of a wait: where no file events come (a network filesystem), a task's end is seen this late. */
+const POLL_MAX_MS = 250;
+/** The least time between two looks of a wait woken by arriving records. */
+const GATHER_MS = 10;
 /** How often a wait asks whether its pending tasks can still start: a look at lease.json and the heartbeats. */
 const CAN_START_EVERY_MS = 1000;
 
@@ -67,11 +72,13 @@ export interface Waited {
  * Polls until every task is terminal, the deadline passes, the caller hangs up, or every unfinished task is one
  * that can never start. A task can only have ended once its `done/` record exists, so each poll stats just that
  * record of each unfinished task, and reads the task only once it exists: waiting on thousands of tasks costs a
- * stat each, not a full read. Once a second a second stat tells whether each unfinished task is still where its
- * view has it (outdated); only one that moved is read again, and the views as they stand say whether every one
- * left can never start (what that needs of a task, its GPUs and CPUs, does not change while it waits). `onViews` is
- * shown the views then, and whenever a task ends (a progress line). `seen[i]`, when given, is `refs[i]` as just
- * read: it is not read again.
+ * stat each, not a full read. Where the filesystem tells of new files (a local disk), a done record's arrival wakes
+ * the wait at once and only that task is read: the wait ends as its last task does, not up to a poll later; the
+ * polls go on beside, for a network filesystem, which tells nothing of other machines' writes. Once a second a
+ * second stat tells whether each unfinished task is still where its view has it (outdated); only one that moved is
+ * read again, and the views as they stand say whether every one left can never start (what that needs of a task,
+ * its GPUs and CPUs, does not change while it waits). `onViews` is shown the views then, and whenever a task ends
+ * (a progress line). `seen[i]`, when given, is `refs[i]` as just read: it is not read again.
  */
 export async function waitForTasks(
   env: OpEnv,
@@ -89,39 +96,113 @@ export async function waitForTasks(
     views[i] = currentView(env, refs[i] as TaskRef);
     return views[i];
   };
-  let open = refs.map((_, i) => i).filter((i) => !hasEnded(views[i]));
+  const hasRecord = (i: number) => {
+    const ref = refs[i] as TaskRef;
+    return existsSync(recordFile(pathsOf(ref.lease).done, ref.id));
+  };
+  const open = new Set(refs.map((_, i) => i).filter((i) => !hasEnded(views[i])));
+  const endedOf = (candidates: Iterable<number>) => {
+    let ended = false;
+    for (const i of candidates) {
+      if (open.has(i) && hasRecord(i) && hasEnded(reread(i))) ended = open.delete(i);
+    }
+    return ended;
+  };
+  const waker = new Waker();
+  const recorded = watchDoneRecords(refs, open, pathsOf, waker);
+  const wakeOnStop = () => waker.wake();
+  env.signal.addEventListener("abort", wakeOnStop);
   let delay = 20;
+  let nextPoll = Date.now() + delay;
   let lastCheck = 0;
-  while (open.length > 0) {
-    if (Date.now() - lastCheck >= CAN_START_EVERY_MS) {
-      lastCheck = Date.now();
-      for (const i of open) {
-        if (outdated(pathsOf((refs[i] as TaskRef).lease), views[i] as TaskView)) reread(i);
+  let lastLook = 0;
+  try {
+    while (open.size > 0) {
+      if (Date.now() - lastCheck >= CAN_START_EVERY_MS) {
+        lastCheck = Date.now();
+        for (const i of open) {
+          if (outdated(pathsOf((refs[i] as TaskRef).lease), views[i] as TaskView)) reread(i);
+        }
+        options.onViews?.(views);
+        for (const i of open) if (hasEnded(views[i])) open.delete(i);
+        if (open.size === 0) break;
+        const left = [...open];
+        const stuck = stuckTasks(
+          env,
+          left.map((i) => refs[i] as TaskRef),
+          left.map((i) => views[i]),
+        );
+        if (stuck.length === open.size) return { views, timedOut: false, stopped: false, cannotStart: stuck };
       }
-      options.onViews?.(views);
-      open = open.filter((i) => !hasEnded(views[i]));
-      if (open.length === 0) break;
-      const stuck = stuckTasks(
-        env,
-        open.map((i) => refs[i] as TaskRef),
-        open.map((i) => views[i]),
-      );
-      if (stuck.length === open.length) return { views, timedOut: false, stopped: false, cannotStart: stuck };
+      if (Date.now() >= deadline || env.signal.aborted) {
+        for (const i of open) reread(i);
+        return { views, timedOut: !env.signal.aborted, stopped: env.signal.aborted, cannotStart: [] };
+      }
+      await waker.wait(Math.max(0, Math.min(nextPoll, deadline) - Date.now()));
+      // Records arrive in bursts (a runner ends hundreds of tasks a second): a look at most every few ms takes
+      // them together, as a look a record would cost more than the records themselves.
+      await pause(Math.max(0, lastLook + GATHER_MS - Date.now()), env.signal);
+      lastLook = Date.now();
+      // Each open task when a poll is due; else only those whose records were seen to arrive (a wake costs O(1)).
+      const arrived = recorded.take();
+      const polling = Date.now() >= nextPoll;
+      if (polling) {
+        delay = Math.min(delay * 2, POLL_MAX_MS);
+        nextPoll = Date.now() + delay;
+      }
+      if (endedOf(polling ? open : arrived)) options.onViews?.(views);
     }
-    if (Date.now() >= deadline || env.signal.aborted) {
-      for (const i of open) reread(i);
-      return { views, timedOut: !env.signal.aborted, stopped: env.signal.aborted, cannotStart: [] };
-    }
-    await pause(delay, env.signal);
-    delay = Math.min(delay * 2, 250);
-    const before = open.length;
-    open = open.filter((i) => {
-      const ref = refs[i] as TaskRef;
-      return !existsSync(recordFile(pathsOf(ref.lease).done, ref.id)) || !hasEnded(reread(i));
-    });
-    if (open.length < before) options.onViews?.(views);
+    return { views, timedOut: false, stopped: false, cannotStart: [] };
+  } finally {
+    env.signal.removeEventListener("abort", wakeOnStop);
+    recorded.close();
   }
-  return { views, timedOut: false, stopped: false, cannotStart: [] };
+}
+
+/**
+ * Watches the `done/` directory of each lease the wait is on, where the filesystem can (a network filesystem may
+ * refuse or stay silent: the polls do the work there). `take()` hands over the tasks whose records arrived since
+ * the last take, as indexes into `refs`.
+ */
+function watchDoneRecords(
+  refs: readonly TaskRef[],
+  open: ReadonlySet<number>,
+  pathsOf: (lease: string) => LeasePaths,
+  waker: Waker,
+): { take: () => Set<number>; close: () => void } {
+  const byLease = new Map<string, Map<string, number>>();
+  for (const i of open) {
+    const ref = refs[i] as TaskRef;
+    const ids = byLease.get(ref.lease) ?? new Map<string, number>();
+    ids.set(`${ref.id}.json`, i);
+    byLease.set(ref.lease, ids);
+  }
+  let arrived = new Set<number>();
+  const watchers: FSWatcher[] = [];
+  for (const [lease, ids] of byLease) {
+    try {
+      const watcher = watch(pathsOf(lease).done, (_event, name) => {
+        const i = name === null ? undefined : ids.get(name);
+        if (i === undefined) return;
+        arrived.add(i);
+        waker.wake();
+      });
+      watcher.on("error", () => watcher.close());
+      watchers.push(watcher);
+    } catch {
+      // No watcher here (no done/ yet, no inotify left, a filesystem that has none): the polls see the records.
+    }
+  }
+  return {
+    take: () => {
+      const taken = arrived;
+      arrived = new Set();
+      return taken;
+    },
+    close: () => {
+      for (const watcher of watchers) watcher.close();
+    },
+  };
 }
 
 /**

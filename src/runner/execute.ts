@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { ATTEMPT_TAG_VAR } from "../config/index.ts";
@@ -12,6 +11,7 @@ import {
 } from "../fsqueue/index.ts";
 import { cwdProblem } from "./cwd.ts";
 import { readProcStart } from "./proc.ts";
+import { type ChildExit, spawnChild } from "./spawn-child.ts";
 
 export type TaskEnd =
   | { kind: "exited"; exitCode: number | null; signal: string | null }
@@ -97,19 +97,18 @@ export function launchTask(req: LaunchRequest): Launched {
   const outFd = openSync(out, "a", 0o600);
   const errFd = openSync(err, "a", 0o600);
   try {
-    // node:child_process itself, not execa: a task's launch is the runner's per-task cost, and execa's option
-    // handling and result plumbing, which a task writing to its own log files does not use, cost ~0.3 ms of it.
-    const child = spawn(file, args, {
-      cwd: task.cwd,
-      env: { ...withPathFirst(taskEnv(req.env, task, req.gpus, secrets), req.pathFirst), [ATTEMPT_TAG_VAR]: req.tag },
-      detached: true,
-      stdio: ["ignore", outFd, errFd],
-    });
+    // Not execa: a task's launch is the runner's per-task cost, and execa's option handling and result plumbing,
+    // which a task writing to its own log files does not use, cost ~0.3 ms of it.
+    const env = {
+      ...withPathFirst(taskEnv(req.env, task, req.gpus, secrets), req.pathFirst),
+      [ATTEMPT_TAG_VAR]: req.tag,
+    };
+    const child = spawnChild(file, args, { cwd: task.cwd, env, outFd, errFd });
     const pid = child.pid;
     const procStart = pid === undefined ? undefined : readProcStart(pid);
-    return { pid, procStart, startedAt, startedMs, end: childEnd(child, file, err) };
+    return { pid, procStart, startedAt, startedMs, end: child.exit.then((exit) => taskEnd(exit, file, err)) };
   } catch (error) {
-    // Arguments spawn refuses outright (a NUL byte in the argv) throw here rather than fail the child.
+    // A file that cannot start (under Bun), or arguments spawn refuses outright (a NUL byte in the argv).
     const { code, message } = error as NodeJS.ErrnoException;
     return spawnFailed(err, spawnFailure(file, code, message), startedAt);
   } finally {
@@ -118,24 +117,11 @@ export function launchTask(req: LaunchRequest): Launched {
   }
 }
 
-/**
- * How the child ended. The task writes straight into its log files (no pipe through the runner: output survives
- * the runner, and background children holding stdout do not keep the attempt open), so `close` follows the exit
- * at once; a child that could not start (no pid) has an `error` first and then `close` too.
- */
-function childEnd(child: ChildProcess, file: string, errLog: string): Promise<TaskEnd> {
-  return new Promise((resolve) => {
-    let failure: NodeJS.ErrnoException | undefined;
-    child.once("error", (error) => {
-      failure = error;
-    });
-    child.once("close", (exitCode: number | null, signal: NodeJS.Signals | null) => {
-      if (child.pid !== undefined) return resolve({ kind: "exited", exitCode, signal });
-      const failed = spawnFailure(file, failure?.code, failure?.message);
-      appendFileSync(errLog, `rv: ${failed.reason}\n`, { mode: 0o600 });
-      resolve({ kind: "spawn-failed", ...failed });
-    });
-  });
+function taskEnd(exit: ChildExit, file: string, errLog: string): TaskEnd {
+  if (!("failure" in exit)) return { kind: "exited", ...exit };
+  const failed = spawnFailure(file, exit.failure.code, exit.failure.message);
+  appendFileSync(errLog, `rv: ${failed.reason}\n`, { mode: 0o600 });
+  return { kind: "spawn-failed", ...failed };
 }
 
 function spawnFailed(errLog: string, failure: { reason: string; exitCode: number | null }, startedAt: Date): Launched {
