@@ -22,6 +22,7 @@ import {
   machineBusyPercent,
   ROOT,
   RV,
+  removeWorkDirs,
   requireBinary,
   round,
   watchForeignCpu,
@@ -156,6 +157,7 @@ async function main() {
       await cleanupAll();
     }
   }
+  removeWorkDirs();
   results.meta.seconds = round((Date.now() - started) / 1000, 1);
   const dir = join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
@@ -188,12 +190,15 @@ function mergeInto(last, run) {
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     log(`\n${signal}: cleaning up`);
-    cleanupAll().finally(() => process.exit(130));
+    cleanupAll()
+      .then(removeWorkDirs)
+      .finally(() => process.exit(130));
   });
 }
 
 main().catch(async (error) => {
   await cleanupAll();
+  removeWorkDirs();
   log(error instanceof Error ? error.message : String(error));
   process.exit(2);
 });

@@ -64,18 +64,14 @@ export async function runSubmit({ warmup = 5, runs = 30, batchRuns = 5 } = {}) {
 
 /**
  * `rv submit --from` of `lines` `true` tasks, each run into a fresh local lease whose runner is live (it claims and
- * runs the tasks as they arrive, on the same 2 cores). The leases' directories are removed only after the last run:
- * ext4 without a journal passes over recently freed inodes when it creates files, so one run's clean-up would slow
- * the next one's.
+ * runs the tasks as they arrive, on the same 2 cores).
  */
 async function runBatch(lines, runs) {
   log(`\n[submit] \`rv submit --from\` of ${lines} lines, ${runs} runs`);
-  const works = [];
   const samples = [];
-  try {
-    for (let i = 0; i < runs; i++) {
-      const work = workDir("submit-batch");
-      works.push(work);
+  for (let i = 0; i < runs; i++) {
+    const work = workDir("submit-batch");
+    try {
       const lease = await startLease(work.dir);
       const file = join(work.dir, "tasks.jsonl");
       writeFileSync(file, jsonlOf(["true"], lines));
@@ -84,9 +80,9 @@ async function runBatch(lines, runs) {
       samples.push({ wallMs: round(submit.ms, 0), cpuMs: submit.cpuMs, printed });
       await lease.down();
       log(`  run ${i + 1}: ${samples.at(-1).wallMs} ms wall, ${submit.cpuMs} ms CPU, ${printed} ids printed`);
+    } finally {
+      await work.dispose();
     }
-  } finally {
-    for (const work of works.reverse()) await work.dispose();
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   const wallMs = median(samples.map((s) => s.wallMs));
