@@ -104,6 +104,24 @@ describe("rv ui in a real browser", () => {
     expect(await running.evaluate((button) => button === document.activeElement)).toBe(true);
   });
 
+  test("refreshes leave a focused task link focused and selected text selected, its row's time moving on", async () => {
+    const snapshots = () => page.evaluate(() => Number(document.documentElement.dataset.snapshots ?? 0));
+    // The counter runs: its row's "ran" cell changes on every refresh, its link does not.
+    const counter = page.locator("#tasks tr", { hasText: "counter" });
+    const link = counter.getByRole("link", { name: "counter" });
+    await link.focus();
+    const failing = page.locator("#tasks tr", { hasText: "failing" });
+    await failing.locator("td").first().evaluate((cell) => getSelection()?.selectAllChildren(cell));
+    const selected = await page.evaluate(() => getSelection()?.toString());
+    expect(selected).toMatch(/^\w+$/);
+    const ran = await counter.locator("td").nth(6).textContent();
+    const seen = await snapshots();
+    await waitFor(async () => (await snapshots()) >= seen + 2, { what: "two more snapshots" });
+    await waitFor(async () => (await counter.locator("td").nth(6).textContent()) !== ran, { what: "the time to move" });
+    expect(await link.evaluate((a) => a === document.activeElement)).toBe(true);
+    expect(await page.evaluate(() => getSelection()?.toString())).toBe(selected);
+  });
+
   test("a task's page shows its attempts and follows its log as it grows", async () => {
     await page.locator("#tasks a", { hasText: "counter" }).first().click();
     expect(page.url()).toMatch(/#\/task\/\w+$/);

@@ -1,5 +1,5 @@
 import type { WebLease, WebSnapshot } from "../schema.ts";
-import { h, refill } from "./dom.ts";
+import { emptyRow, h, refill, table } from "./dom.ts";
 import { ago, duration, ran } from "./format.ts";
 import { STATE_GROUPS, type TaskRow, type View } from "./view.ts";
 
@@ -78,27 +78,6 @@ export function dashboardView(): View {
     ),
   );
   return { element, update };
-}
-
-function table(header: string[], body: HTMLTableSectionElement, id?: string): HTMLTableElement {
-  return h(
-    "table",
-    { id },
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        header.map((name) => h("th", {}, name)),
-      ),
-    ),
-    body,
-  );
-}
-
-function emptyRow(columns: number, text: string): HTMLTableRowElement {
-  return h("tr", {}, h("td", { colspan: String(columns), class: "muted" }, text));
 }
 
 function matches(task: TaskRow, search: string): boolean {

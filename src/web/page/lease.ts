@@ -2,7 +2,7 @@ import type { WebLeaseShow } from "../leases.ts";
 import type { WebLease, WebSnapshot } from "../schema.ts";
 import { fetchLease } from "./api.ts";
 import { type Chart, gpuChart } from "./chart.ts";
-import { fill, h, refill } from "./dom.ts";
+import { emptyRow, fill, h, refill, table } from "./dom.ts";
 import { duration } from "./format.ts";
 import { segmentLanes } from "./lanes.ts";
 import { timelineChart } from "./timeline.ts";
@@ -124,14 +124,14 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
         ? lease.runners.map((r) =>
             h(
               "tr",
-              {},
+              { "data-runner": r.id },
               h("td", { class: "mono" }, r.id),
               h("td", {}, r.host),
               h("td", {}, h("span", { class: `health ${r.health}` }, r.health)),
               h("td", {}, String(r.running)),
             ),
           )
-        : h("tr", {}, h("td", { colspan: "4", class: "muted" }, "no runner")),
+        : emptyRow(4, "no runner"),
     );
     const active = lease.state === "active";
     const release = (now: boolean) => () => lease && hooks.onRelease(lease, now);
@@ -166,20 +166,7 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
     h("h3", {}, "GPUs busy and free, since this page opened"),
     gpuBox,
     h("h3", {}, "Runners"),
-    h(
-      "table",
-      { id: "runners" },
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          ["runner", "host", "health", "running"].map((c) => h("th", {}, c)),
-        ),
-      ),
-      runners,
-    ),
+    table(["runner", "host", "health", "running"], runners, "runners"),
     h("h3", {}, "Submit a task"),
     form,
   );

@@ -33,6 +33,8 @@ const page = {
   eventsUrl: "",
   stream: "stdout" as LogStream,
   connection: "connecting" as "connecting" | "live" | "lost",
+  /** Snapshots received: the page's `data-snapshots`, which tests wait on to know a refresh has come. */
+  snapshots: 0,
   message: "",
   /** Each lease's GPUs on every refresh since the page opened, for its GPU chart (the newest HISTORY samples). */
   gpus: new Map<string, GpuHistory>(),
@@ -99,6 +101,7 @@ function connect(url: string): void {
   events.addEventListener("snapshot", (event) => {
     page.snapshot = JSON.parse((event as MessageEvent).data) as WebSnapshot;
     page.connection = "live";
+    document.documentElement.dataset.snapshots = String(++page.snapshots);
     remember(page.snapshot);
     header();
     page.view?.update(page.snapshot, Date.now());
