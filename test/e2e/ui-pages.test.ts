@@ -51,6 +51,27 @@ beforeAll(async () => {
     const up = await rv(home.root, ["lease", "up", "--local", ...args]);
     expect(up.exitCode, String(up.stderr)).toBe(0);
   }
+  // A lease of four (fake) GPUs, whose two tasks held three of them for a while before the page opened.
+  const gpus = await rv(home.root, ["lease", "up", "--local", "--name", "gpus", "--gpu-ids", "0,1,2,3", "--cpus", "4"]);
+  expect(gpus.exitCode, String(gpus.stderr)).toBe(0);
+  for (const [name, count] of [
+    ["gpu-a", "2"],
+    ["gpu-b", "1"],
+  ] as const) {
+    const submitted = await rv(home.root, [
+      "submit",
+      "--lease",
+      "gpus",
+      "--gpus",
+      count,
+      "--name",
+      name,
+      "--",
+      "sleep",
+      "2",
+    ]);
+    expect(submitted.exitCode, String(submitted.stderr)).toBe(0);
+  }
   writeFileSync(join(home.root, "train.sh"), TRAIN);
   const sweep = await rv(home.root, [
     ...["sweep", "--lease", "local", "--", "sh", join(home.root, "train.sh")],
@@ -59,8 +80,8 @@ beforeAll(async () => {
   expect(sweep.exitCode, String(sweep.stderr)).toBe(0);
   sweepId = /sweep (sw-\w+):/.exec(`${sweep.stdout}${sweep.stderr}`)?.[1] ?? "";
   expect(sweepId).not.toBe("");
-  await waitFor(async () => (await tasks()).filter((t) => t.state === "succeeded").length === 6, {
-    what: "the sweep's six points to succeed",
+  await waitFor(async () => (await tasks()).filter((t) => t.state === "succeeded").length === 8, {
+    what: "the sweep's six points and the two GPU tasks to succeed",
     timeoutMs: 30_000,
   });
   ({ server, start } = await startUi(home.root));
@@ -101,6 +122,20 @@ describe("a sweep's page", () => {
     await page.locator("#metric").selectOption("acc");
     await eventually(() => chart.getAttribute("data-points")).toBe("6");
     expect(await adam.locator("td.num").textContent()).toBe("0.9");
+  });
+
+  test("the sweep's page links to its tasks on the dashboard: the sweep filter keeps its points only", async () => {
+    await page.locator("#sweep-tasks").click();
+    expect(page.url()).toBe(`${origin()}/#/?sweep=${sweepId}`);
+    const rows = page.locator("#tasks tbody tr");
+    const ids = async () => (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-task")))).sort();
+    const points = (await tasks()).filter((t) => t.name !== "gpu-a" && t.name !== "gpu-b").map((t) => t.id);
+    await eventually(ids).toEqual(points.sort());
+    expect(await page.locator("#sweep-filter").inputValue()).toBe(sweepId);
+    expect(await page.locator("#sweep-filter option").allTextContents()).toEqual(["any sweep", `${sweepId} (6)`]);
+    await page.locator("#sweep-filter").selectOption("");
+    await eventually(() => rows.count()).toBe(8);
+    expect(page.url()).toBe(`${origin()}/#/`);
   });
 });
 

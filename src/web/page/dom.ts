@@ -50,7 +50,7 @@ export function emptyRow(columns: number, text: string): HTMLTableRowElement {
  * Attributes that name what an element shows (a task's row, a lease's, a state's chip): a refresh that changed
  * such an element updates it in place rather than replacing it.
  */
-const KEYS = ["data-task", "data-lease", "data-sweep", "data-runner", "data-state", "data-attempt"];
+const KEYS = ["data-task", "data-lease", "data-sweep", "data-tag", "data-runner", "data-state", "data-attempt"];
 
 /**
  * Makes an element's children the ones given, changing only what differs from what is shown: a child equal to

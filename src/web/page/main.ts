@@ -2,7 +2,7 @@ import type { WebSnapshot, WebSweepMetrics } from "../schema.ts";
 import { act, actOnLease } from "./api.ts";
 import { clusterView } from "./cluster.ts";
 import { confirmAction } from "./confirm.ts";
-import { dashboardView } from "./dashboard.ts";
+import { dashboardView, filterHref, filterOf, type TaskFilter } from "./dashboard.ts";
 import { byId, fill, h, refill } from "./dom.ts";
 import { ago } from "./format.ts";
 import { type GpuHistory, leaseView, type SubmitAsk } from "./lease.ts";
@@ -12,10 +12,11 @@ import type { TaskRow, View } from "./view.ts";
 
 /**
  * The page of `rv ui`: one event stream brings every refresh (and the followed log, or the charted sweep's
- * metrics); the route picks the view: `#/`, `#/task/ID`, `#/sweep/ID`, `#/lease/PLACE/ID`, `#/cluster`.
+ * metrics); the route picks the view: `#/` (its filters after a `?`), `#/task/ID`, `#/sweep/ID`,
+ * `#/lease/PLACE/ID`, `#/cluster`.
  */
 type Route =
-  | { kind: "tasks" }
+  | { kind: "tasks"; filter: TaskFilter }
   | { kind: "task"; id: string }
   | { kind: "sweep"; id: string }
   | { kind: "lease"; place: string; id: string }
@@ -43,12 +44,14 @@ const page = {
 const HISTORY = 3600;
 
 function routeOf(hash: string): Route {
-  const [, kind, ...rest] = hash.split("/").map(decodeURIComponent);
+  const mark = hash.indexOf("?");
+  const path = mark < 0 ? hash : hash.slice(0, mark);
+  const [, kind, ...rest] = path.split("/").map(decodeURIComponent);
   if (kind === "task" && rest[0]) return { kind: "task", id: rest[0] };
   if (kind === "sweep" && rest[0]) return { kind: "sweep", id: rest[0] };
   if (kind === "lease" && rest[0] && rest[1]) return { kind: "lease", place: rest[0], id: rest[1] };
   if (kind === "cluster") return { kind: "cluster" };
-  return { kind: "tasks" };
+  return { kind: "tasks", filter: filterOf(mark < 0 ? "" : hash.slice(mark + 1)) };
 }
 
 function viewOf(route: Route): PageView {
@@ -73,7 +76,8 @@ function viewOf(route: Route): PageView {
     case "cluster":
       return clusterView();
     case "tasks":
-      return dashboardView();
+      // The filter goes into the address as it changes, without a hashchange: the view stays, its inputs focused.
+      return dashboardView(route.filter, (filter) => history.replaceState(null, "", filterHref(filter)));
   }
 }
 
