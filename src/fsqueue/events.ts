@@ -1,6 +1,6 @@
-import { appendFileSync, closeSync, openSync } from "node:fs";
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { eventsFile, type LeasePaths } from "./paths.ts";
-import { readRecordLines } from "./records.ts";
+import { parseRecord, readRecordLines } from "./records.ts";
 import { EventSchema, PROTOCOL_VERSION, type RvEvent } from "./schema.ts";
 
 export type EventInput = Omit<RvEvent, "v" | "time" | "runner">;
@@ -36,4 +36,63 @@ export class EventLog {
  */
 export function readEvents(p: LeasePaths, runner: string, task?: string): RvEvent[] {
   return readRecordLines(eventsFile(p, runner), EventSchema, task === undefined ? undefined : JSON.stringify(task));
+}
+
+/** How much of an events log is read at a time, from its end, by readEventsSince. */
+const TAIL_CHUNK = 256 * 1024;
+
+/**
+ * A runner's events from `since` (epoch ms) on, oldest first; with `types`, those of these types only (the lines
+ * of others are skipped unparsed). Its single writer appends them in time order, so the file is read from its
+ * end, a chunk at a time, back to the first line older than that, and not at all when it was last written before:
+ * a lease's long history costs the window's lines, not the whole log's. Lines that do not parse are skipped, as
+ * readEvents skips them.
+ */
+export function readEventsSince(
+  p: LeasePaths,
+  runner: string,
+  sinceMs: number,
+  types?: readonly RvEvent["type"][],
+): RvEvent[] {
+  const marks = types?.map((type) => `"type":${JSON.stringify(type)}`);
+  let fd: number;
+  try {
+    fd = openSync(eventsFile(p, runner), "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    const events: RvEvent[] = [];
+    if (mtimeMs < sinceMs) return events;
+    let end = size;
+    let rest = Buffer.alloc(0); // the start of a line whose beginning lies in the chunk before
+    while (end > 0) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      readSync(fd, chunk, 0, chunk.length, start);
+      const text = Buffer.concat([chunk, rest]);
+      // Whole lines only: what precedes the chunk's first newline is completed by the chunk before it.
+      const cut = start === 0 ? 0 : text.indexOf(10) + 1;
+      end = start;
+      if (start > 0 && cut === 0) {
+        rest = text; // no newline yet: one line longer than a chunk
+        continue;
+      }
+      const lines = text.subarray(cut).toString("utf8").split("\n");
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i] ?? "";
+        if (line.trim() === "" || (marks && !marks.some((mark) => line.includes(mark)))) continue;
+        const parsed = parseRecord(line, EventSchema);
+        if (!parsed.ok) continue;
+        if (Date.parse(parsed.value.time) < sinceMs) return events.reverse();
+        events.push(parsed.value);
+      }
+      rest = text.subarray(0, cut);
+    }
+    return events.reverse();
+  } finally {
+    closeSync(fd);
+  }
 }

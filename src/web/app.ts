@@ -7,7 +7,7 @@ import { actOnTask, type TaskAction, taskDetail } from "./actions.ts";
 import type { PageAssets } from "./assets.ts";
 import { EventSender } from "./events.ts";
 import type { LiveFeed, LogStream } from "./feed.ts";
-import { readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
+import { leaseGpusAt, readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
 import { WEB_VERSION } from "./schema.ts";
 import { cookieName, isLoopback, isOwnHost, proofOf, sameOrigin } from "./token.ts";
 
@@ -75,6 +75,9 @@ export function webApp(options: WebAppOptions): Hono {
   }
   app.get("/api/leases/:place/:id", async (c) =>
     c.json(await showLeaseAt(options.feed, c.req.param("place"), c.req.param("id"))),
+  );
+  app.get("/api/leases/:place/:id/gpus", async (c) =>
+    c.json(await leaseGpusAt(options.feed, c.req.param("place"), c.req.param("id"))),
   );
   app.post("/api/leases/:place/:id/release", async (c) =>
     c.json(await releaseLease(options.feed, c.req.param("place"), c.req.param("id"), await bodyOf(c))),

@@ -1,9 +1,18 @@
 import { z } from "zod";
 import { CandidateSchema, RaceRowSchema } from "../allocator/index.ts";
 import { RvError } from "../errors.ts";
-import { leaseReleaseOp, leaseShowOp, type Place, resourcesOp, silentSink, submitOp } from "../ops/index.ts";
+import {
+  leaseGpusOp,
+  leaseReleaseOp,
+  leaseShowOp,
+  type Place,
+  resourcesOp,
+  silentSink,
+  submitOp,
+} from "../ops/index.ts";
 import { LeaseShowSchema } from "../ops/lease-show.ts";
 import type { LiveFeed } from "./feed.ts";
+import { GPU_HISTORY_SECONDS, gpuHistory, WebGpuHistorySchema } from "./gpu-history.ts";
 import { WEB_VERSION } from "./schema.ts";
 
 const quiet = { sink: silentSink };
@@ -16,6 +25,28 @@ export async function showLeaseAt(feed: LiveFeed, placeName: string, lease: stri
   const place = feed.place(placeName);
   const show = await place.call(leaseShowOp, { lease, alloc: false }, quiet);
   return { v: WEB_VERSION, place: place.name, show };
+}
+
+/**
+ * A lease's GPUs busy and held over its last day, for its page's chart: read when the page opens and every minute
+ * after (the page appends each refresh's GPUs meanwhile), as reading a day of attempts costs more than a look.
+ */
+export const WebLeaseGpusSchema = z.object({
+  v: z.literal(WEB_VERSION),
+  place: z.string(),
+  lease: z.string(),
+  gpus: WebGpuHistorySchema,
+});
+export type WebLeaseGpus = z.infer<typeof WebLeaseGpusSchema>;
+
+export async function leaseGpusAt(feed: LiveFeed, placeName: string, lease: string): Promise<WebLeaseGpus> {
+  const place = feed.place(placeName);
+  const since = Date.now() / 1000 - GPU_HISTORY_SECONDS;
+  const [show, busy] = await Promise.all([
+    place.call(leaseShowOp, { lease, alloc: false }, quiet),
+    place.call(leaseGpusOp, { lease, since }, quiet),
+  ]);
+  return { v: WEB_VERSION, place: place.name, lease, gpus: gpuHistory(show, busy) };
 }
 
 /**

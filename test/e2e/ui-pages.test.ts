@@ -139,6 +139,36 @@ describe("a sweep's page", () => {
   });
 });
 
+describe("a lease's page: its GPUs over its last day", () => {
+  test("opened after its tasks ran, it charts them: busy GPUs from before it opened, of the four it holds", async () => {
+    const opened = Date.now() / 1000;
+    // Its history, read from its tasks' attempts: the two tasks held 2 and 1 of its GPUs.
+    const answer = await fetch(`${origin()}/api/leases/local/gpus/gpus`, {
+      headers: { authorization: `Bearer ${start.token}` },
+    });
+    expect(answer.status).toBe(200);
+    const { gpus } = await answer.json();
+    const points = (gpus.times as number[]).map((time, i) => ({ time, busy: gpus.busy[i], held: gpus.held[i] }));
+    expect(points.filter((p) => p.time < opened && p.busy > 0).length).toBeGreaterThan(0);
+    expect(Math.max(...points.map((p) => p.busy))).toBeGreaterThanOrEqual(2);
+    expect(new Set(points.map((p) => p.held))).toEqual(new Set([4]));
+
+    await page.goto(`${origin()}/#/lease/local/gpus`);
+    const chart = page.locator("#gpu-chart .chart");
+    await eventually(async () => Number((await chart.getAttribute("data-first-busy")) || Number.NaN)).toBeLessThan(
+      opened,
+    );
+    expect(Number(await chart.getAttribute("data-busy-peak"))).toBeGreaterThanOrEqual(2);
+    expect(await chart.locator("canvas").count()).toBe(1);
+    // The refreshes since it opened are appended as they come.
+    const drawn = Number(await chart.getAttribute("data-samples"));
+    await eventually(async () =>
+      Number(await page.locator("#gpu-chart .chart").getAttribute("data-samples")),
+    ).toBeGreaterThan(drawn);
+    await screenshot(page, "lease");
+  });
+});
+
 describe("a lease's page: actions", () => {
   test("submit a command line from the page: it asks first, then the task runs in the lease", async () => {
     await page.goto(`${origin()}/#/lease/local/local`);

@@ -7,6 +7,7 @@ import { webApp } from "../../src/web/app.ts";
 import { LiveFeed, SWEEP_TAIL_BYTES, type Watcher } from "../../src/web/feed.ts";
 import { WebSnapshotSchema, WebSweepMetricsSchema } from "../../src/web/schema.ts";
 import { snapshot as fixture } from "../cli/tui/fixtures.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // The feed behind every page of `rv ui` and the door in front of it, in-process against fake places: what each
@@ -276,6 +277,7 @@ describe("the door: the token, and actions from the page only", () => {
 });
 
 describe("the lease and cluster pages' answers, and the lease actions", () => {
+  const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
   const token = "t".repeat(43);
   const bearer = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const strategy = (id: string, partition: string) => ({ id, partition });
@@ -286,7 +288,16 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
       reservations: [],
     },
     "lease-show": {
+      lease: makeSlurmLease({ id: "gpu4", request: { gpusPerNode: 4 } }),
+      summary: { gpus: { total: 4, busy: 1, free: 3 }, runners: [] },
       slurm: {
+        // One segment that ran from 1,000 s to 4,000 s: the lease held its 4 GPUs then.
+        segments: [
+          {
+            segment: { n: 0, ended: { state: "COMPLETED", start: iso(1000), end: iso(4000), nodes: [] } },
+            job: { state: { kind: "completed", raw: "COMPLETED" }, start: { kind: "at", epoch: 1000 } },
+          },
+        ],
         race: [{ rank: 1, strategyId: "a100:1x4:2h", jobId: "812", state: "won", startEpoch: null, reason: null }],
         alloc: {
           race: {
@@ -318,6 +329,7 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
         },
       },
     },
+    "lease-gpus": { since: 0, until: 5000, busy: { times: [0, 2000, 3000, 5000], values: [0, 1, 0, 0] } },
     "lease-release": { mode: "stop", dryRun: false, leases: [{ id: "gpu4", kind: "slurm", cancelled: ["812"] }] },
     submit: { lease: "gpu4", tasks: [{ id: "t1", name: "web" }], warnings: [] },
   };
@@ -357,6 +369,22 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
       [true, "first"],
       [false, "VRAM"],
     ]);
+    expect(local.calls).toEqual([]);
+  });
+
+  test("a lease's GPUs over its last day: busy as its place reads them, held while its segment ran", async () => {
+    const answer = await (await request("/api/leases/dev/gpu4/gpus")).json();
+    expect(answer).toEqual({
+      v: 1,
+      place: "dev",
+      lease: "gpu4",
+      gpus: { since: 0, times: [0, 1000, 2000, 3000, 4000, 5000], busy: [0, 0, 1, 0, 0, 0], held: [0, 4, 4, 4, 0, 0] },
+    });
+    const asked = dev.calls
+      .filter((c) => c.op === "lease-gpus")
+      .map((c) => c.input as { lease: string; since: number });
+    expect(asked.map((a) => a.lease)).toEqual(["gpu4"]);
+    expect(Math.abs((asked[0]?.since ?? 0) - (Date.now() / 1000 - 86_400))).toBeLessThan(60);
     expect(local.calls).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { h } from "./dom.ts";
 /**
  * The page's charts, drawn by uPlot (small, no dependencies, bundled into rv's page like the rest: nothing is
  * fetched). Each chart keeps its uPlot and is drawn again whole when its data change: a sweep's chart has hundreds
- * of points at most, a lease's GPU chart one per refresh since the page opened.
+ * of points at most, a lease's GPU chart a thousand or so (its day of history, then one per refresh).
  */
 export interface Chart {
   element: HTMLElement;
@@ -72,9 +72,18 @@ export function scatterChart(points: ScatterPoint[], labels: { x: string; y: str
   return { element, destroy: () => plot.destroy() };
 }
 
-/** GPUs busy and free over time (seconds since the epoch), as steps: a lease's use since the page opened. */
+/**
+ * GPUs busy and free over time (seconds since the epoch), as steps: a lease's use over its last day. Its data
+ * attributes say how many points it drew, when the first busy one was and the most busy at once.
+ */
 export function gpuChart(times: number[], busy: number[], free: number[]): Chart {
-  const element = h("div", { class: "chart", "data-samples": String(times.length) });
+  const firstBusy = times[busy.findIndex((gpus) => gpus > 0)];
+  const element = h("div", {
+    class: "chart",
+    "data-samples": String(times.length),
+    "data-first-busy": firstBusy === undefined ? "" : String(firstBusy),
+    "data-busy-peak": String(Math.max(0, ...busy)),
+  });
   const step = uPlot.paths.stepped?.({ align: 1 });
   const plot = new uPlot(
     {

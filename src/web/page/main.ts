@@ -5,7 +5,7 @@ import { confirmAction } from "./confirm.ts";
 import { dashboardView, filterHref, filterOf, type TaskFilter } from "./dashboard.ts";
 import { byId, fill, h, refill } from "./dom.ts";
 import { ago } from "./format.ts";
-import { type GpuHistory, leaseView, type SubmitAsk } from "./lease.ts";
+import { type GpuSamples, leaseView, type SubmitAsk } from "./lease.ts";
 import { sweepView } from "./sweep.ts";
 import { type LogStream, taskView } from "./task.ts";
 import type { TaskRow, View } from "./view.ts";
@@ -38,7 +38,7 @@ const page = {
   snapshots: 0,
   message: "",
   /** Each lease's GPUs on every refresh since the page opened, for its GPU chart (the newest HISTORY samples). */
-  gpus: new Map<string, GpuHistory>(),
+  gpus: new Map<string, GpuSamples>(),
 };
 
 const HISTORY = 3600;
@@ -69,7 +69,7 @@ function viewOf(route: Route): PageView {
       return sweepView(route.id);
     case "lease":
       return leaseView(route.place, route.id, {
-        history: () => page.gpus.get(`${route.place}/${route.id}`) ?? { times: [], busy: [], free: [] },
+        samples: () => page.gpus.get(`${route.place}/${route.id}`) ?? { times: [], busy: [], held: [] },
         onRelease: (lease, now) => void confirmRelease(lease, now),
         onSubmit: (lease, ask) => void confirmSubmit(lease, ask),
       });
@@ -123,13 +123,13 @@ function remember(snapshot: WebSnapshot): void {
   const at = Math.floor(Date.parse(snapshot.at) / 1000);
   for (const lease of snapshot.leases) {
     const key = `${lease.place}/${lease.id}`;
-    const history = page.gpus.get(key) ?? { times: [], busy: [], free: [] };
-    if (history.times.at(-1) === at) continue;
-    history.times.push(at);
-    history.busy.push(lease.gpus.busy);
-    history.free.push(lease.gpus.free);
-    if (history.times.length > HISTORY) for (const series of Object.values(history)) series.shift();
-    page.gpus.set(key, history);
+    const samples = page.gpus.get(key) ?? { times: [], busy: [], held: [] };
+    if (samples.times.at(-1) === at) continue;
+    samples.times.push(at);
+    samples.busy.push(lease.gpus.busy);
+    samples.held.push(lease.gpus.busy + lease.gpus.free);
+    if (samples.times.length > HISTORY) for (const series of Object.values(samples)) series.shift();
+    page.gpus.set(key, samples);
   }
 }
 
