@@ -22,14 +22,14 @@ export const GPU_STEPS_MAX = 1000;
 /**
  * How many GPUs the spans add up to over [since, until], as steps: each change, or, past `max` changes, the mean
  * over each of `max` equal stretches (a day of short tasks charts as how busy each stretch was, not as 100,000
- * spikes). A span's GPUs count from its start to its end, clipped to the window.
+ * spikes). A span's GPUs count from its start to its end, clipped to the window, both to the nearest second.
  */
 export function gpuSteps(spans: GpuSpan[], window: { since: number; until: number; max?: number }): GpuSteps {
   const { since, until, max = GPU_STEPS_MAX } = window;
   const changes = new Map<number, number>();
   for (const span of spans) {
-    const from = Math.max(span.from, since);
-    const to = Math.min(span.to ?? until, until);
+    const from = Math.max(Math.round(span.from), since);
+    const to = Math.min(Math.round(span.to ?? until), until);
     if (to <= from || span.gpus === 0) continue;
     changes.set(from, (changes.get(from) ?? 0) + span.gpus);
     changes.set(to, (changes.get(to) ?? 0) - span.gpus);
@@ -155,8 +155,8 @@ export const leaseGpusOp = defineOp({
   run(env, input) {
     const lease = requireLease(env.root, input.lease);
     const p = leasePaths(env.root, input.lease);
-    const until = env.now().getTime() / 1000;
-    const since = Math.min(Math.max(input.since, Date.parse(lease.createdAt) / 1000), until);
+    const until = Math.round(env.now().getTime() / 1000);
+    const since = Math.min(Math.round(Math.max(input.since, Date.parse(lease.createdAt) / 1000)), until);
     const events = listEntries(p.events)
       .filter((name) => name.endsWith(".jsonl"))
       .flatMap((name) => readEventsSince(p, basename(name, ".jsonl"), since * 1000, ATTEMPT_EVENTS));

@@ -90,7 +90,8 @@ export function gpuChart(times: number[], busy: number[], free: number[]): Chart
       width: WIDTH,
       height: 200,
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      axes: [{}, { label: "GPUs" }],
+      // Whole seconds at least: the history is kept to the second (a young lease's would tick every 0.5 s).
+      axes: [{ incrs: TIME_STEPS }, { label: "GPUs" }],
       series: [
         {},
         { label: "busy", stroke: "#dc2626", width: 2, ...(step && { paths: step }) },
@@ -102,6 +103,9 @@ export function gpuChart(times: number[], busy: number[], free: number[]): Chart
   );
   return { element, destroy: () => plot.destroy() };
 }
+
+/** The time axis's tick spacings, in seconds. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400];
 
 function padded(min: number, max: number): [number, number] {
   const pad = max > min ? (max - min) * 0.08 : Math.abs(max) * 0.1 || 1;
