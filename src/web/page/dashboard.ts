@@ -19,7 +19,7 @@ export function filterOf(query: string): TaskFilter {
   const asked = new URLSearchParams(query);
   const state = asked.get("state") ?? "";
   return {
-    state: state in STATE_GROUPS && state !== "all" ? state : "",
+    state: Object.hasOwn(STATE_GROUPS, state) && state !== "all" ? state : "",
     tag: asked.get("tag") ?? "",
     sweep: asked.get("sweep") ?? "",
     search: asked.get("q") ?? "",
