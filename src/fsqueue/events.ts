@@ -1,4 +1,5 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { listRecordKeys } from "./layout.ts";
 import { eventsFile, type LeasePaths } from "./paths.ts";
 import { parseRecord, readRecordLines } from "./records.ts";
 import { EventSchema, PROTOCOL_VERSION, type RvEvent } from "./schema.ts";
@@ -42,18 +43,27 @@ export function readEvents(p: LeasePaths, runner: string, task?: string): RvEven
 const TAIL_CHUNK = 256 * 1024;
 
 /**
- * A runner's events from `since` (epoch ms) on, oldest first; with `types`, those of these types only (the lines
- * of others are skipped unparsed). Its single writer appends them in time order, so the file is read from its
- * end, a chunk at a time, back to the first line older than that, and not at all when it was last written before:
- * a lease's long history costs the window's lines, not the whole log's. Lines that do not parse are skipped, as
- * readEvents skips them.
+ * How far back in time a runner's log may step (its clock set back), as readEventsSince allows for: PROTOCOL.md,
+ * Writes.
  */
-export function readEventsSince(
-  p: LeasePaths,
-  runner: string,
-  sinceMs: number,
-  types?: readonly RvEvent["type"][],
-): RvEvent[] {
+export const EVENTS_SLACK_MS = 5 * 60_000;
+
+export interface EventsWanted {
+  /** From this time on (epoch ms); all of them without it. */
+  sinceMs?: number;
+  /** Of these types only: the lines of others are skipped unparsed. */
+  types?: readonly RvEvent["type"][];
+}
+
+/**
+ * A runner's events wanted, oldest first. Its single writer appends them in time order (to within EVENTS_SLACK_MS,
+ * its clock being set back), so the file is read from its end, a chunk at a time, back to the first line older
+ * than `sinceMs` by more than that, and not at all when it was last written before: a lease's long history costs
+ * the window's lines, not the whole log's. Lines that do not parse are skipped, as readEvents skips them.
+ */
+export function readEventsSince(p: LeasePaths, runner: string, wanted: EventsWanted = {}): RvEvent[] {
+  const { sinceMs = Number.NEGATIVE_INFINITY, types } = wanted;
+  const stopAtMs = sinceMs - EVENTS_SLACK_MS;
   const marks = types?.map((type) => `"type":${JSON.stringify(type)}`);
   let fd: number;
   try {
@@ -65,7 +75,7 @@ export function readEventsSince(
   try {
     const { size, mtimeMs } = fstatSync(fd);
     const events: RvEvent[] = [];
-    if (mtimeMs < sinceMs) return events;
+    if (mtimeMs < stopAtMs) return events;
     let end = size;
     let rest = Buffer.alloc(0); // the start of a line whose beginning lies in the chunk before
     while (end > 0) {
@@ -86,8 +96,11 @@ export function readEventsSince(
         if (line.trim() === "" || (marks && !marks.some((mark) => line.includes(mark)))) continue;
         const parsed = parseRecord(line, EventSchema);
         if (!parsed.ok) continue;
-        if (Date.parse(parsed.value.time) < sinceMs) return events.reverse();
-        events.push(parsed.value);
+        const event = parsed.value;
+        const at = Date.parse(event.time);
+        if (at < stopAtMs) return events.reverse();
+        // The mark may be another field's ("type" in an object of a later version): the event's own type decides.
+        if (at >= sinceMs && (!types || types.includes(event.type))) events.push(event);
       }
       rest = text.subarray(0, cut);
     }
@@ -95,4 +108,9 @@ export function readEventsSince(
   } finally {
     closeSync(fd);
   }
+}
+
+/** The events wanted of every runner of a lease, as readEventsSince reads them: each log's oldest first, in turn. */
+export function readLeaseEvents(p: LeasePaths, wanted: EventsWanted = {}): RvEvent[] {
+  return listRecordKeys(p.events, ".jsonl").flatMap((runner) => readEventsSince(p, runner, wanted));
 }

@@ -1,6 +1,5 @@
-import { basename } from "node:path";
 import { z } from "zod";
-import { leasePaths, listEntries, type RvEvent, readEventsSince } from "../fsqueue/index.ts";
+import { leasePaths, type RvEvent, readLeaseEvents } from "../fsqueue/index.ts";
 import { readLeaseTasks, requireLease, type TaskView } from "../lease/index.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp } from "./op.ts";
@@ -157,9 +156,7 @@ export const leaseGpusOp = defineOp({
     const p = leasePaths(env.root, input.lease);
     const until = Math.round(env.now().getTime() / 1000);
     const since = Math.min(Math.round(Math.max(input.since, Date.parse(lease.createdAt) / 1000)), until);
-    const events = listEntries(p.events)
-      .filter((name) => name.endsWith(".jsonl"))
-      .flatMap((name) => readEventsSince(p, basename(name, ".jsonl"), since * 1000, ATTEMPT_EVENTS));
+    const events = readLeaseEvents(p, { sinceMs: since * 1000, types: ATTEMPT_EVENTS });
     const spans = attemptSpans(events, readLeaseTasks(p, observerFor(env)), since);
     return { since, until, busy: gpuSteps(spans, { since, until }) };
   },
