@@ -1,5 +1,5 @@
 import type { WebLeaseShow } from "../leases.ts";
-import { segmentRun } from "../segment-run.ts";
+import { epochOf, segmentRun } from "../segment-run.ts";
 import { duration } from "./format.ts";
 
 type SegmentView = NonNullable<WebLeaseShow["show"]["slurm"]>["segments"][number];
@@ -16,8 +16,6 @@ export interface Lane {
   label: string;
   bars: Bar[];
 }
-
-const epochOf = (iso: string | null | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
 
 /**
  * A Slurm lease's segments as lanes of bars: each segment queued (submitted to started), running (to its end, or
