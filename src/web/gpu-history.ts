@@ -40,8 +40,7 @@ export function heldSpans(show: HeldFacts, busy: LeaseGpus): GpuSpan[] {
   }
   const gpus = lease.gpuIds?.length ?? show.summary.gpus.total;
   const held = lease.state === "active" || show.summary.runners.some(isLiveRunner);
-  const lastChange = busy.busy.times.at(-2) ?? busy.since;
-  return [{ from: Date.parse(lease.createdAt) / 1000, to: held ? null : lastChange, gpus }];
+  return [{ from: Date.parse(lease.createdAt) / 1000, to: held ? null : busy.lastChange, gpus }];
 }
 
 /** The lease's busy steps and what it held, on one time axis. */

@@ -41,10 +41,9 @@ export type WebLeaseGpus = z.infer<typeof WebLeaseGpusSchema>;
 
 export async function leaseGpusAt(feed: LiveFeed, placeName: string, lease: string): Promise<WebLeaseGpus> {
   const place = feed.place(placeName);
-  const since = Date.now() / 1000 - GPU_HISTORY_SECONDS;
   const [show, busy] = await Promise.all([
     place.call(leaseShowOp, { lease, alloc: false }, quiet),
-    place.call(leaseGpusOp, { lease, since }, quiet),
+    place.call(leaseGpusOp, { lease, seconds: GPU_HISTORY_SECONDS }, quiet),
   ]);
   return { v: WEB_VERSION, place: place.name, lease, gpus: gpuHistory(show, busy) };
 }
