@@ -5,6 +5,7 @@ import type { Place } from "../../src/ops/index.ts";
 import type { TuiAsk, TuiSnapshot } from "../../src/ops/tui-snapshot.ts";
 import { webApp } from "../../src/web/app.ts";
 import { LiveFeed, SWEEP_TAIL_BYTES, type Watcher } from "../../src/web/feed.ts";
+import { GPU_HISTORY_KEPT_MS } from "../../src/web/leases.ts";
 import { WebSnapshotSchema, WebSweepMetricsSchema } from "../../src/web/schema.ts";
 import { snapshot as fixture } from "../cli/tui/fixtures.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
@@ -377,18 +378,26 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
     expect(local.calls).toEqual([]);
   });
 
-  test("a lease's GPUs over its last day: busy as its place reads them, held while its segment ran", async () => {
-    const answer = await (await request("/api/leases/dev/gpu4/gpus")).json();
-    expect(answer).toEqual({
-      v: 1,
-      place: "dev",
-      lease: "gpu4",
-      gpus: { since: 0, times: [0, 1000, 2000, 3000, 4000, 5000], busy: [0, 0, 1, 0, 0, 0], held: [0, 4, 4, 4, 0, 0] },
-    });
-    // The last day as the cluster's clock has it, not this machine's.
-    expect(dev.calls.filter((c) => c.op === "lease-gpus").map((c) => c.input)).toEqual([
-      { lease: "gpu4", seconds: 86_400 },
-    ]);
+  test("a lease's GPUs over its last day, as its place reads them: once a minute at most, whichever page asks", async () => {
+    const history = { v: 1, place: "dev", lease: "gpu4", gpus: answers["lease-gpus"] };
+    const reads = () => dev.calls.filter((c) => c.op === "lease-gpus");
+    const shows = () => dev.calls.filter((c) => c.op === "lease-show").length;
+    const shown = shows();
+    expect(await (await request("/api/leases/dev/gpu4/gpus")).json()).toEqual(history);
+    // The last day as the cluster's clock has it, not this machine's; what the lease held the page knows already.
+    expect(reads().map((c) => c.input)).toEqual([{ lease: "gpu4", seconds: 86_400 }]);
+    expect(shows()).toBe(shown);
+    // Two more pages (or the same one again) within the minute: the answer kept.
+    await Promise.all([request("/api/leases/dev/gpu4/gpus"), request("/api/leases/dev/gpu4/gpus")]);
+    expect(reads()).toHaveLength(1);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + GPU_HISTORY_KEPT_MS);
+      expect(await (await request("/api/leases/dev/gpu4/gpus")).json()).toEqual(history);
+      expect(reads()).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(local.calls).toEqual([]);
   });
 

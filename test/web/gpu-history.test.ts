@@ -14,7 +14,7 @@ import { newLocalLease, writeLease } from "../../src/lease/store.ts";
 import { fewerSteps, GPU_STEPS_MAX, gpuSteps } from "../../src/ops/gpu-steps.ts";
 import { type LeaseGpus, leaseGpusOp, readAttemptSpans } from "../../src/ops/lease-gpus.ts";
 import { opEnv } from "../../src/ops/places.ts";
-import { gpuHistory, heldSpans } from "../../src/web/gpu-history.ts";
+import { gpuHistory, heldGpus, heldSpans } from "../../src/web/page/gpu-history.ts";
 import { LEASE, makeHeartbeat, makeOutcome, makeTask, openLease } from "../fsqueue/factory.ts";
 import { makeHome } from "../helpers/home.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
@@ -190,6 +190,24 @@ describe("what a lease held, and its history on one axis", () => {
       busy: [0, 0, 3, 3, 3, 1, 1],
       held: [0, 4, 4, 0, 4, 4, 4],
     });
+  });
+
+  test("the GPUs a lease holds while it holds any, from what it is: a Slurm lease still queued holds GPUs too", () => {
+    const runner = (gpus: number) => ({ gpus: Array.from({ length: gpus }, (_, i) => String(i)) });
+    const queued = makeSlurmLease({ id: "gpu4", request: { gpusPerNode: 2, nodes: 2 } });
+    expect(
+      heldGpus({ lease: queued, summary: noRunners, slurm: { segments: [segment(0, { state: "PENDING" })] } }),
+    ).toBe(4);
+    const cpus = makeSlurmLease({ id: "cpu", request: { gpusPerNode: 0, nodes: 2 } });
+    expect(heldGpus({ lease: cpus, summary: noRunners, slurm: null })).toBe(0);
+    const box = newLocalLease("box", "laptop", new Date(T0 * 1000), { gpuIds: ["0", "1"] });
+    expect(heldGpus({ lease: box, summary: noRunners, slurm: null })).toBe(2);
+    // A lease of this machine given none: those its runners found, gone or not.
+    const found = newLocalLease("found", "laptop", new Date(T0 * 1000), {});
+    const summary = (...gpus: number[]) => ({ runners: gpus.map(runner) }) as unknown as typeof noRunners;
+    expect(heldGpus({ lease: found, summary: summary(8, 8), slurm: null })).toBe(8);
+    expect(heldGpus({ lease: found, summary: summary(0), slurm: null })).toBe(0);
+    expect(heldGpus({ lease: found, summary: noRunners, slurm: null })).toBe(0);
   });
 
   test("a lease of this machine held its GPUs since it began; released with no runner, until its tasks last changed", () => {

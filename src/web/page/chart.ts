@@ -3,8 +3,8 @@ import { h } from "./dom.ts";
 
 /**
  * The page's charts, drawn by uPlot (small, no dependencies, bundled into rv's page like the rest: nothing is
- * fetched). Each chart keeps its uPlot and is drawn again whole when its data change: a sweep's chart has hundreds
- * of points at most, a lease's GPU chart a thousand or so (its day of history, then one per refresh).
+ * fetched). Each chart keeps its uPlot: a sweep's chart (hundreds of points at most) is drawn again whole when its
+ * data change, a lease's GPU chart (a thousand or two: its day of history, then one per refresh) is given them.
  */
 export interface Chart {
   element: HTMLElement;
@@ -72,18 +72,25 @@ export function scatterChart(points: ScatterPoint[], labels: { x: string; y: str
   return { element, destroy: () => plot.destroy() };
 }
 
+/** A lease's GPU chart, drawn again with new data in place (its day of history and each refresh's GPUs). */
+export interface GpuChart extends Chart {
+  update(times: number[], busy: number[], held: number[]): void;
+}
+
 /**
- * GPUs busy and free over time (seconds since the epoch), as steps: a lease's use over its last day. Its data
- * attributes say how many points it drew, when the first busy one was and the most busy at once.
+ * GPUs busy and free (held less busy) over time (seconds since the epoch), as steps: a lease's use over its last
+ * day. Its data attributes say how many points it drew, when the first busy one was and the most busy and held.
  */
-export function gpuChart(times: number[], busy: number[], free: number[]): Chart {
-  const firstBusy = times[busy.findIndex((gpus) => gpus > 0)];
-  const element = h("div", {
-    class: "chart",
-    "data-samples": String(times.length),
-    "data-first-busy": firstBusy === undefined ? "" : String(firstBusy),
-    "data-busy-peak": String(Math.max(0, ...busy)),
-  });
+export function gpuChart(times: number[], busy: number[], held: number[]): GpuChart {
+  const element = h("div", { class: "chart" });
+  const data = (times: number[], busy: number[], held: number[]): uPlot.AlignedData => {
+    const firstBusy = times[busy.findIndex((gpus) => gpus > 0)];
+    element.dataset.samples = String(times.length);
+    element.dataset.firstBusy = firstBusy === undefined ? "" : String(firstBusy);
+    element.dataset.busyPeak = String(Math.max(0, ...busy));
+    element.dataset.heldPeak = String(Math.max(0, ...held));
+    return [times, busy, held.map((gpus, i) => Math.max(0, gpus - (busy[i] ?? 0)))];
+  };
   const step = uPlot.paths.stepped?.({ align: 1 });
   const plot = new uPlot(
     {
@@ -98,10 +105,14 @@ export function gpuChart(times: number[], busy: number[], free: number[]): Chart
         { label: "free", stroke: "#16a34a", width: 2, ...(step && { paths: step }) },
       ],
     },
-    [times, busy, free],
+    data(times, busy, held),
     element,
   );
-  return { element, destroy: () => plot.destroy() };
+  return {
+    element,
+    destroy: () => plot.destroy(),
+    update: (times, busy, held) => plot.setData(data(times, busy, held)),
+  };
 }
 
 /** The time axis's tick spacings, in seconds. */

@@ -1,10 +1,11 @@
-import type { WebGpuHistory } from "../gpu-history.ts";
+import type { LeaseGpus } from "../../ops/lease-gpus.ts";
 import type { WebLeaseShow } from "../leases.ts";
 import type { WebLease, WebSnapshot } from "../schema.ts";
 import { fetchLease, fetchLeaseGpus } from "./api.ts";
-import { type Chart, gpuChart } from "./chart.ts";
+import { type GpuChart, gpuChart } from "./chart.ts";
 import { emptyRow, fill, h, refill, table } from "./dom.ts";
 import { duration } from "./format.ts";
+import { type GpuHistory, gpuHistory, heldGpus } from "./gpu-history.ts";
 import { segmentLanes } from "./lanes.ts";
 import { timelineChart } from "./timeline.ts";
 import type { View } from "./view.ts";
@@ -48,10 +49,14 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
   const timelineBox = h("div", { id: "segments" }, h("p", { class: "muted" }, "loading…"));
   const actions = h("div", { class: "actions" });
   let lease: WebLease | null = null;
-  let gpu: Chart | null = null;
+  let gpu: GpuChart | null = null;
   let drawn = "";
-  /** The lease's GPUs over its last day, as the server last read them. */
-  let history: WebGpuHistory | null = null;
+  /** The lease as `rv lease show` last showed it, and its GPUs busy over its last day as last read. */
+  let shown: WebLeaseShow | null = null;
+  let busyRead: LeaseGpus | null = null;
+  /** Both on one time axis: busy, and what the lease held (from what it shows); `histories` counts them. */
+  let history: GpuHistory | null = null;
+  let histories = 0;
   let historyError: string | null = null;
   let shownAt = 0;
   let showing = false;
@@ -92,8 +97,9 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
     readingGpus = true;
     fetchLeaseGpus(place, id)
       .then((read) => {
-        history = read.gpus;
+        busyRead = read.gpus;
         historyError = null;
+        combine();
       })
       .catch((error: Error) => {
         historyError = error.message;
@@ -105,11 +111,22 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
       });
   }
 
+  /** What the lease held, from what it shows, on one time axis with what was busy, once both have come. */
+  function combine(): void {
+    history = shown && busyRead && gpuHistory(shown.show, busyRead);
+    histories++;
+  }
+
   function look(): void {
     if (showing || Date.now() - shownAt < SHOW_EVERY_MS) return;
     showing = true;
     fetchLease(place, id)
-      .then((show) => drawSegments(show))
+      .then((show) => {
+        shown = show;
+        combine();
+        drawSegments(show);
+        drawGpus();
+      })
       .catch((error: Error) => fill(timelineBox, h("p", { class: "bad" }, error.message)))
       .finally(() => {
         showing = false;
@@ -183,22 +200,20 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
     const times = [...(history?.times ?? []), ...newer(live.times)];
     const busy = [...(history?.busy ?? []), ...newer(live.busy)];
     const held = [...(history?.held ?? []), ...newer(live.held)];
-    const key = `${historyError}/${times.length}/${times.at(-1)}/${busy.at(-1)}/${held.at(-1)}/${times[0]}`;
+    const none = shown !== null && heldGpus(shown.show) === 0;
+    const key = `${histories}/${none}/${historyError}/${times.length}/${times.at(-1)}/${busy.at(-1)}/${held.at(-1)}`;
     if (key === drawn) return;
     drawn = key;
-    gpu?.destroy();
-    gpu = null;
-    if (times.length > 0 && held.every((gpus) => gpus === 0) && busy.every((gpus) => gpus === 0)) {
+    if (none) {
+      gpu?.destroy();
+      gpu = null;
       fill(gpuBox, h("p", { class: "muted" }, "no GPU in this lease: its runners run CPU tasks"));
       return;
     }
+    if (gpu) gpu.update(times, busy, held);
+    else gpu = gpuChart(times, busy, held);
     const note = historyError && h("p", { class: "bad" }, `its history could not be read: ${historyError}`);
-    gpu = gpuChart(
-      times,
-      busy,
-      held.map((gpus, i) => Math.max(0, gpus - (busy[i] ?? 0))),
-    );
-    fill(gpuBox, note, gpu.element);
+    refill(gpuBox, note, gpu.element);
   }
 
   const element = h(

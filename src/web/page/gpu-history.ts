@@ -1,50 +1,56 @@
-import { z } from "zod";
-import { isLiveRunner, type SegmentView } from "../lease/index.ts";
-import { type GpuSpan, type GpuSteps, gpuSteps, type LeaseGpus, type LeaseShow } from "../ops/index.ts";
-import { segmentRun } from "./segment-run.ts";
-
-/** How far back a lease's page charts its GPUs. */
-export const GPU_HISTORY_SECONDS = 24 * 3600;
+import type { SegmentView } from "../../lease/index.ts";
+import { isLiveRunner } from "../../lease/runner-health.ts";
+import { type GpuSpan, type GpuSteps, gpuSteps } from "../../ops/gpu-steps.ts";
+import type { LeaseGpus } from "../../ops/lease-gpus.ts";
+import type { LeaseShow } from "../../ops/lease-show.ts";
+import { segmentRun } from "../segment-run.ts";
 
 /**
  * A lease's GPUs over time (epoch seconds), as steps: from times[i] on, busy[i] of the held[i] it held were busy
  * with its tasks. From `since` (a day ago, or the lease's start) to when it was read.
  */
-export const WebGpuHistorySchema = z.object({
-  since: z.number(),
-  times: z.array(z.number()),
-  busy: z.array(z.number()),
-  held: z.array(z.number()),
-});
-export type WebGpuHistory = z.infer<typeof WebGpuHistorySchema>;
+export interface GpuHistory {
+  since: number;
+  times: number[];
+  busy: number[];
+  held: number[];
+}
 
 /** What `rv lease show` says that tells what a lease held: its record, its runners, a Slurm lease's segments. */
 export type HeldFacts = Pick<LeaseShow, "lease"> & {
-  summary: Pick<LeaseShow["summary"], "gpus" | "runners">;
+  summary: Pick<LeaseShow["summary"], "runners">;
   slurm: { segments: SegmentView[] } | null;
 };
 
 /**
- * What the lease held, over time: a Slurm lease each segment's run (as its timeline draws it) times the GPUs of
- * one job of its shape; a lease of this machine its GPUs since it began, while it is active or a runner lives
- * (else until its tasks last changed, its end not being recorded).
+ * The GPUs the lease holds while it holds any: a Slurm lease one job's of its shape; a lease of this machine those
+ * it was given, else those its runners found.
+ */
+export function heldGpus({ lease, summary }: HeldFacts): number {
+  if (lease.kind === "slurm") return lease.request.gpusPerNode * lease.request.nodes;
+  return lease.gpuIds?.length ?? Math.max(0, ...summary.runners.map((runner) => runner.gpus.length));
+}
+
+/**
+ * What the lease held, over time: a Slurm lease each segment's run (as its timeline draws it); a lease of this
+ * machine since it began, while it is active or a runner lives (else until its tasks' GPUs last changed, its end
+ * not being recorded).
  */
 export function heldSpans(show: HeldFacts, busy: LeaseGpus): GpuSpan[] {
   const { lease } = show;
+  const gpus = heldGpus(show);
   if (lease.kind === "slurm") {
-    const gpus = lease.request.gpusPerNode * lease.request.nodes;
     return (show.slurm?.segments ?? []).flatMap((view) => {
       const { start, end } = segmentRun(view);
       return start === null ? [] : [{ from: start, to: end, gpus }];
     });
   }
-  const gpus = lease.gpuIds?.length ?? show.summary.gpus.total;
   const held = lease.state === "active" || show.summary.runners.some(isLiveRunner);
   return [{ from: Date.parse(lease.createdAt) / 1000, to: held ? null : busy.lastChange, gpus }];
 }
 
-/** The lease's busy steps and what it held, on one time axis. */
-export function gpuHistory(show: HeldFacts, busy: LeaseGpus): WebGpuHistory {
+/** The lease's busy steps, as its place read them, and what it held, on one time axis. */
+export function gpuHistory(show: HeldFacts, busy: LeaseGpus): GpuHistory {
   const held = gpuSteps(heldSpans(show, busy), { since: busy.since, until: busy.until });
   const times = [...new Set([...busy.busy.times, ...held.times])].sort((a, b) => a - b);
   return { since: busy.since, times, busy: valuesAt(busy.busy, times), held: valuesAt(held, times) };
