@@ -1,6 +1,7 @@
-import { appendFileSync, closeSync, openSync } from "node:fs";
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { listRecordKeys } from "./layout.ts";
 import { eventsFile, type LeasePaths } from "./paths.ts";
-import { readRecordLines } from "./records.ts";
+import { parseRecord, readRecordLines } from "./records.ts";
 import { EventSchema, PROTOCOL_VERSION, type RvEvent } from "./schema.ts";
 
 export type EventInput = Omit<RvEvent, "v" | "time" | "runner">;
@@ -36,4 +37,80 @@ export class EventLog {
  */
 export function readEvents(p: LeasePaths, runner: string, task?: string): RvEvent[] {
   return readRecordLines(eventsFile(p, runner), EventSchema, task === undefined ? undefined : JSON.stringify(task));
+}
+
+/** How much of an events log is read at a time, from its end, by readEventsSince. */
+const TAIL_CHUNK = 256 * 1024;
+
+/**
+ * How far back in time a runner's log may step (its clock set back), as readEventsSince allows for: PROTOCOL.md,
+ * Writes.
+ */
+export const EVENTS_SLACK_MS = 5 * 60_000;
+
+export interface EventsWanted {
+  /** From this time on (epoch ms); all of them without it. */
+  sinceMs?: number;
+  /** Of these types only: the lines of others are skipped unparsed. */
+  types?: readonly RvEvent["type"][];
+}
+
+/**
+ * A runner's events wanted, oldest first. Its single writer appends them in time order (to within EVENTS_SLACK_MS,
+ * its clock being set back), so the file is read from its end, a chunk at a time, back to the first line older
+ * than `sinceMs` by more than that, and not at all when it was last written before: a lease's long history costs
+ * the window's lines, not the whole log's. Lines that do not parse are skipped, as readEvents skips them.
+ */
+export function readEventsSince(p: LeasePaths, runner: string, wanted: EventsWanted = {}): RvEvent[] {
+  const { sinceMs = Number.NEGATIVE_INFINITY, types } = wanted;
+  const stopAtMs = sinceMs - EVENTS_SLACK_MS;
+  const marks = types?.map((type) => `"type":${JSON.stringify(type)}`);
+  let fd: number;
+  try {
+    fd = openSync(eventsFile(p, runner), "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    const events: RvEvent[] = [];
+    if (mtimeMs < stopAtMs) return events;
+    let end = size;
+    let rest = Buffer.alloc(0); // the start of a line whose beginning lies in the chunk before
+    while (end > 0) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const chunk = Buffer.alloc(end - start);
+      readSync(fd, chunk, 0, chunk.length, start);
+      const text = Buffer.concat([chunk, rest]);
+      // Whole lines only: what precedes the chunk's first newline is completed by the chunk before it.
+      const cut = start === 0 ? 0 : text.indexOf(10) + 1;
+      end = start;
+      if (start > 0 && cut === 0) {
+        rest = text; // no newline yet: one line longer than a chunk
+        continue;
+      }
+      const lines = text.subarray(cut).toString("utf8").split("\n");
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i] ?? "";
+        if (line.trim() === "" || (marks && !marks.some((mark) => line.includes(mark)))) continue;
+        const parsed = parseRecord(line, EventSchema);
+        if (!parsed.ok) continue;
+        const event = parsed.value;
+        const at = Date.parse(event.time);
+        if (at < stopAtMs) return events.reverse();
+        // The mark may be another field's ("type" in an object of a later version): the event's own type decides.
+        if (at >= sinceMs && (!types || types.includes(event.type))) events.push(event);
+      }
+      rest = text.subarray(0, cut);
+    }
+    return events.reverse();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The events wanted of every runner of a lease, as readEventsSince reads them: each log's oldest first, in turn. */
+export function readLeaseEvents(p: LeasePaths, wanted: EventsWanted = {}): RvEvent[] {
+  return listRecordKeys(p.events, ".jsonl").flatMap((runner) => readEventsSince(p, runner, wanted));
 }

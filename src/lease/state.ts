@@ -41,6 +41,7 @@ import {
   tryReadRecord,
   type UnreadableSummary,
 } from "../fsqueue/index.ts";
+import { isLiveRunner } from "./runner-health.ts";
 
 export const RunnerViewSchema = z.object({
   id: z.string(),
@@ -59,10 +60,7 @@ export const RunnerViewSchema = z.object({
 });
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
 
-/** A runner that beats: running, or draining what it runs. */
-export function isLiveRunner(runner: Pick<RunnerView, "health">): boolean {
-  return runner.health === "ok" || runner.health === "draining";
-}
+export { isLiveRunner };
 
 /**
  * `blocked`: pending, waiting for its dependencies (`--after`) to succeed; `dep_failed`: one of them failed or was

@@ -10,6 +10,7 @@ import { cleanOp } from "./clean.ts";
 import { doctorOp } from "./doctor.ts";
 import { forwardOp } from "./forward.ts";
 import { leaseExtendOp } from "./lease-extend.ts";
+import { leaseGpusOp } from "./lease-gpus.ts";
 import { leaseListOp } from "./lease-list.ts";
 import { leaseReleaseOp } from "./lease-release.ts";
 import { leaseRemoveOp } from "./lease-remove.ts";
@@ -58,6 +59,7 @@ export const ops: Readonly<Record<string, Op>> = {
   "sweep-show": sweepShowOp,
   "lease-list": leaseListOp,
   "lease-show": leaseShowOp,
+  "lease-gpus": leaseGpusOp,
   "lease-why": leaseWhyOp,
   "lease-release": leaseReleaseOp,
   "lease-remove": leaseRemoveOp,
@@ -86,7 +88,9 @@ export { buildId, deployedName, rvVersion } from "./build-info.ts";
 export type { Check } from "./doctor.ts";
 export { exitStatusOf } from "./exit-status.ts";
 export type { ForwardTarget } from "./forward.ts";
+export { type GpuSpan, type GpuSteps, gpuSteps } from "./gpu-steps.ts";
 export type { LeaseExtendResult } from "./lease-extend.ts";
+export type { LeaseGpus } from "./lease-gpus.ts";
 export type { LeaseRow } from "./lease-list.ts";
 export type { LeaseShow } from "./lease-show.ts";
 export type { LeaseUpPolicy, PartJob } from "./lease-up.ts";
@@ -115,6 +119,7 @@ export {
   leaseClaimOp,
   leaseEndSegmentOp,
   leaseExtendOp,
+  leaseGpusOp,
   leaseListOp,
   leaseReleaseOp,
   leaseRemoveOp,

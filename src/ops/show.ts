@@ -1,15 +1,13 @@
 import { existsSync } from "node:fs";
-import { basename } from "node:path";
 import { z } from "zod";
 import { RvError } from "../errors.ts";
 import {
   CodeSchema,
   type LeasePaths,
   leasePaths,
-  listEntries,
   MaxRunningSchema,
   RetryPolicySchema,
-  readEvents,
+  readLeaseEvents,
   readUnreadableDone,
   taskLogFile,
   UsageSchema,
@@ -96,9 +94,7 @@ export const showOp = defineOp({
 function attemptsOf(p: LeasePaths, view: TaskView): z.infer<typeof AttemptSchema>[] {
   const { id, attempt: latest } = view;
   const current = currentUsage(p, view);
-  const events = listEntries(p.events)
-    .filter((name) => name.endsWith(".jsonl"))
-    .flatMap((name) => readEvents(p, basename(name, ".jsonl")))
+  const events = readLeaseEvents(p, { types: ["claimed", "started", "finished", "requeued"] })
     .filter((e) => e.task === id)
     .sort((a, b) => a.time.localeCompare(b.time));
   return Array.from({ length: latest }, (_, i) => {

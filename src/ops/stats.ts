@@ -1,14 +1,12 @@
-import { basename } from "node:path";
 import { z } from "zod";
 import {
   HeartbeatSchema,
   heartbeatFile,
   type LeasePaths,
   leasePaths,
-  listEntries,
   type RvEvent,
   readDoneOne,
-  readEvents,
+  readLeaseEvents,
   TerminalStateSchema,
   tryReadRecord,
   type Usage,
@@ -76,10 +74,8 @@ export const statsOp = defineOp({
 /** The events that bound attempts (started, finished, requeued) of every task of a lease, by task, oldest first. */
 function attemptEvents(p: LeasePaths): Map<string, RvEvent[]> {
   const byTask = new Map<string, RvEvent[]>();
-  const events = listEntries(p.events)
-    .filter((name) => name.endsWith(".jsonl"))
-    .flatMap((name) => readEvents(p, basename(name, ".jsonl")))
-    .filter((e) => e.task !== undefined && (e.type === "started" || e.type === "finished" || e.type === "requeued"))
+  const events = readLeaseEvents(p, { types: ["started", "finished", "requeued"] })
+    .filter((e) => e.task !== undefined)
     .sort((a, b) => a.time.localeCompare(b.time));
   for (const event of events) {
     const id = event.task as string;

@@ -7,7 +7,7 @@ import { actOnTask, type TaskAction, taskDetail } from "./actions.ts";
 import type { PageAssets } from "./assets.ts";
 import { EventSender } from "./events.ts";
 import type { LiveFeed, LogStream } from "./feed.ts";
-import { readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
+import { leaseGpusReader, readClusters, releaseLease, showLeaseAt, submitToLease } from "./leases.ts";
 import { WEB_VERSION } from "./schema.ts";
 import { cookieName, isLoopback, isOwnHost, proofOf, sameOrigin } from "./token.ts";
 
@@ -31,6 +31,7 @@ export interface WebAppOptions {
  */
 export function webApp(options: WebAppOptions): Hono {
   const app = new Hono();
+  const leaseGpus = leaseGpusReader(options.feed);
   app.use(async (c, next) => {
     c.header("Cache-Control", "no-store");
     c.header("X-Content-Type-Options", "nosniff");
@@ -76,6 +77,7 @@ export function webApp(options: WebAppOptions): Hono {
   app.get("/api/leases/:place/:id", async (c) =>
     c.json(await showLeaseAt(options.feed, c.req.param("place"), c.req.param("id"))),
   );
+  app.get("/api/leases/:place/:id/gpus", async (c) => c.json(await leaseGpus(c.req.param("place"), c.req.param("id"))));
   app.post("/api/leases/:place/:id/release", async (c) =>
     c.json(await releaseLease(options.feed, c.req.param("place"), c.req.param("id"), await bodyOf(c))),
   );

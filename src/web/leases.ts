@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { CandidateSchema, RaceRowSchema } from "../allocator/index.ts";
 import { RvError } from "../errors.ts";
-import { leaseReleaseOp, leaseShowOp, type Place, resourcesOp, silentSink, submitOp } from "../ops/index.ts";
+import {
+  leaseGpusOp,
+  leaseReleaseOp,
+  leaseShowOp,
+  type Place,
+  resourcesOp,
+  silentSink,
+  submitOp,
+} from "../ops/index.ts";
+import { LeaseGpusSchema } from "../ops/lease-gpus.ts";
 import { LeaseShowSchema } from "../ops/lease-show.ts";
 import type { LiveFeed } from "./feed.ts";
 import { WEB_VERSION } from "./schema.ts";
@@ -16,6 +25,51 @@ export async function showLeaseAt(feed: LiveFeed, placeName: string, lease: stri
   const place = feed.place(placeName);
   const show = await place.call(leaseShowOp, { lease, alloc: false }, quiet);
   return { v: WEB_VERSION, place: place.name, show };
+}
+
+/** How far back a lease's page charts its GPUs. */
+export const GPU_HISTORY_SECONDS = 24 * 3600;
+
+/** How long the server keeps a lease's GPU history: every page asks each minute, the place is read once. */
+export const GPU_HISTORY_KEPT_MS = 60_000;
+
+/**
+ * A lease's GPUs busy over its last day, for its page's chart (which adds what the lease held, from what it shows
+ * of the lease): read when the page opens and every minute after (the page appends each refresh's GPUs meanwhile).
+ */
+export const WebLeaseGpusSchema = z.object({
+  v: z.literal(WEB_VERSION),
+  place: z.string(),
+  lease: z.string(),
+  gpus: LeaseGpusSchema,
+});
+export type WebLeaseGpus = z.infer<typeof WebLeaseGpusSchema>;
+
+/**
+ * Reads a lease's GPU history as its place has it, keeping each lease's answer (or the read in flight) for
+ * GPU_HISTORY_KEPT_MS, whichever page asks: a day of 100,000 attempts takes a second or two to read, on rv ui's
+ * own thread for a lease of this machine.
+ */
+export function leaseGpusReader(feed: LiveFeed): (place: string, lease: string) => Promise<WebLeaseGpus> {
+  const kept = new Map<string, { atMs: number; answer: Promise<WebLeaseGpus> }>();
+  return (placeName, lease) => {
+    const nowMs = Date.now();
+    for (const [key, { atMs }] of kept) if (nowMs - atMs >= GPU_HISTORY_KEPT_MS) kept.delete(key);
+    const key = JSON.stringify([placeName, lease]);
+    const known = kept.get(key);
+    if (known) return known.answer;
+    const answer = readLeaseGpus(feed, placeName, lease);
+    kept.set(key, { atMs: nowMs, answer });
+    // A read that failed is not kept: the next ask reads again.
+    answer.catch(() => kept.get(key)?.answer === answer && kept.delete(key));
+    return answer;
+  };
+}
+
+async function readLeaseGpus(feed: LiveFeed, placeName: string, lease: string): Promise<WebLeaseGpus> {
+  const place = feed.place(placeName);
+  const gpus = await place.call(leaseGpusOp, { lease, seconds: GPU_HISTORY_SECONDS }, quiet);
+  return { v: WEB_VERSION, place: place.name, lease, gpus };
 }
 
 /**

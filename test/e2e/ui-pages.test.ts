@@ -51,6 +51,27 @@ beforeAll(async () => {
     const up = await rv(home.root, ["lease", "up", "--local", ...args]);
     expect(up.exitCode, String(up.stderr)).toBe(0);
   }
+  // A lease of four (fake) GPUs, whose two tasks held three of them for a while before the page opened.
+  const gpus = await rv(home.root, ["lease", "up", "--local", "--name", "gpus", "--gpu-ids", "0,1,2,3", "--cpus", "4"]);
+  expect(gpus.exitCode, String(gpus.stderr)).toBe(0);
+  for (const [name, count] of [
+    ["gpu-a", "2"],
+    ["gpu-b", "1"],
+  ] as const) {
+    const submitted = await rv(home.root, [
+      "submit",
+      "--lease",
+      "gpus",
+      "--gpus",
+      count,
+      "--name",
+      name,
+      "--",
+      "sleep",
+      "2",
+    ]);
+    expect(submitted.exitCode, String(submitted.stderr)).toBe(0);
+  }
   writeFileSync(join(home.root, "train.sh"), TRAIN);
   const sweep = await rv(home.root, [
     ...["sweep", "--lease", "local", "--", "sh", join(home.root, "train.sh")],
@@ -59,8 +80,8 @@ beforeAll(async () => {
   expect(sweep.exitCode, String(sweep.stderr)).toBe(0);
   sweepId = /sweep (sw-\w+):/.exec(`${sweep.stdout}${sweep.stderr}`)?.[1] ?? "";
   expect(sweepId).not.toBe("");
-  await waitFor(async () => (await tasks()).filter((t) => t.state === "succeeded").length === 6, {
-    what: "the sweep's six points to succeed",
+  await waitFor(async () => (await tasks()).filter((t) => t.state === "succeeded").length === 8, {
+    what: "the sweep's six points and the two GPU tasks to succeed",
     timeoutMs: 30_000,
   });
   ({ server, start } = await startUi(home.root));
@@ -101,6 +122,53 @@ describe("a sweep's page", () => {
     await page.locator("#metric").selectOption("acc");
     await eventually(() => chart.getAttribute("data-points")).toBe("6");
     expect(await adam.locator("td.num").textContent()).toBe("0.9");
+  });
+
+  test("the sweep's page links to its tasks on the dashboard: the sweep filter keeps its points only", async () => {
+    await page.locator("#sweep-tasks").click();
+    expect(page.url()).toBe(`${origin()}/#/?sweep=${sweepId}`);
+    const rows = page.locator("#tasks tbody tr");
+    const ids = async () => (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-task")))).sort();
+    const points = (await tasks()).filter((t) => t.name !== "gpu-a" && t.name !== "gpu-b").map((t) => t.id);
+    await eventually(ids).toEqual(points.sort());
+    expect(await page.locator("#sweep-filter").inputValue()).toBe(sweepId);
+    expect(await page.locator("#sweep-filter option").allTextContents()).toEqual(["any sweep", `${sweepId} (6)`]);
+    await page.locator("#sweep-filter").selectOption("");
+    await eventually(() => rows.count()).toBe(8);
+    expect(page.url()).toBe(`${origin()}/#/`);
+  });
+});
+
+describe("a lease's page: its GPUs over its last day", () => {
+  test("opened after its tasks ran, it charts them: busy GPUs from before it opened, of the four it holds", async () => {
+    const opened = Date.now() / 1000;
+    // Its history, read from its tasks' attempts: the two tasks held 2 and 1 of its GPUs.
+    const answer = await fetch(`${origin()}/api/leases/local/gpus/gpus`, {
+      headers: { authorization: `Bearer ${start.token}` },
+    });
+    expect(answer.status).toBe(200);
+    const { busy } = (await answer.json()).gpus as { busy: { times: number[]; values: number[] } };
+    const points = busy.times.map((time, i) => ({ time, busy: busy.values[i] ?? 0 }));
+    expect(points.filter((p) => p.time < opened && p.busy > 0).length).toBeGreaterThan(0);
+    expect(Math.max(...points.map((p) => p.busy))).toBeGreaterThanOrEqual(2);
+
+    await page.goto(`${origin()}/#/lease/local/gpus`);
+    const chart = page.locator("#gpu-chart .chart");
+    await eventually(async () => Number((await chart.getAttribute("data-first-busy")) || Number.NaN)).toBeLessThan(
+      opened,
+    );
+    expect(Number(await chart.getAttribute("data-busy-peak"))).toBeGreaterThanOrEqual(2);
+    // What it held, from what the page shows of the lease: its four GPUs, all day.
+    await eventually(() => chart.getAttribute("data-held-peak")).toBe("4");
+    expect(await chart.locator("canvas").count()).toBe(1);
+    // The refreshes since it opened are appended as they come, to the same chart (given new data, not drawn anew).
+    await chart.evaluate((element) => {
+      element.setAttribute("data-first-drawn", "");
+    });
+    const drawn = Number(await chart.getAttribute("data-samples"));
+    await eventually(async () => Number(await chart.getAttribute("data-samples"))).toBeGreaterThan(drawn);
+    expect(await page.locator("#gpu-chart .chart[data-first-drawn]").count()).toBe(1);
+    await screenshot(page, "lease");
   });
 });
 

@@ -95,6 +95,31 @@ describe("rv ui in a real browser", () => {
     await page.getByLabel("search tasks").fill("");
   });
 
+  test("the tag filter narrows the tasks, with the state and the search, and the address keeps it", async () => {
+    const rows = page.locator("#tasks tbody tr");
+    const names = async () => (await rows.locator("td:nth-child(2) a").allTextContents()).sort();
+    expect(await page.locator("#tag-filter option").allTextContents()).toEqual(["any tag", "demo (2)", "flaky (1)"]);
+    await page.locator("#tag-filter").selectOption("demo");
+    await eventually(names).toEqual(["counter", "sleeper"]);
+    await page.locator('button[data-state="running"]').click();
+    await page.getByLabel("search tasks").fill("sleep");
+    await eventually(names).toEqual(["sleeper"]);
+    expect(page.url()).toBe(`${origin()}/#/?state=running&tag=demo&q=sleep`);
+    // A reload (or the address shared) shows the same tasks, its filters set.
+    await page.reload();
+    await eventually(names).toEqual(["sleeper"]);
+    expect(await page.locator("#tag-filter").inputValue()).toBe("demo");
+    expect(await page.getByLabel("search tasks").inputValue()).toBe("sleep");
+    expect(await page.locator('button[data-state="running"]').getAttribute("class")).toBe("chip on");
+    await page.locator("#tag-filter").selectOption("flaky");
+    await page.locator('button[data-state="all"]').click();
+    await page.getByLabel("search tasks").fill("");
+    await eventually(names).toEqual(["failing"]);
+    await page.locator("#tag-filter").selectOption("");
+    await eventually(() => rows.count()).toBe(4);
+    expect(page.url()).toBe(`${origin()}/#/`);
+  });
+
   test("a refresh leaves a focused button focused (it rebuilds only what changed)", async () => {
     const running = page.locator('button[data-state="running"]');
     await running.focus();
@@ -102,6 +127,24 @@ describe("rv ui in a real browser", () => {
     // The counter's "ran" column moves on: a refresh came, and redrew the tasks.
     await waitFor(async () => (await page.locator("#tasks tbody").textContent()) !== before, { what: "a refresh" });
     expect(await running.evaluate((button) => button === document.activeElement)).toBe(true);
+  });
+
+  test("refreshes leave a focused task link focused and selected text selected, its row's time moving on", async () => {
+    const snapshots = () => page.evaluate(() => Number(document.documentElement.dataset.snapshots ?? 0));
+    // The counter runs: its row's "ran" cell changes on every refresh, its link does not.
+    const counter = page.locator("#tasks tr", { hasText: "counter" });
+    const link = counter.getByRole("link", { name: "counter" });
+    await link.focus();
+    const failingId = page.locator("#tasks tr", { hasText: "failing" }).locator("td").first();
+    await failingId.evaluate((cell) => getSelection()?.selectAllChildren(cell));
+    const selected = await page.evaluate(() => getSelection()?.toString());
+    expect(selected).toMatch(/^\w+$/);
+    const ran = await counter.locator("td").nth(6).textContent();
+    const seen = await snapshots();
+    await waitFor(async () => (await snapshots()) >= seen + 2, { what: "two more snapshots" });
+    await waitFor(async () => (await counter.locator("td").nth(6).textContent()) !== ran, { what: "the time to move" });
+    expect(await link.evaluate((a) => a === document.activeElement)).toBe(true);
+    expect(await page.evaluate(() => getSelection()?.toString())).toBe(selected);
   });
 
   test("a task's page shows its attempts and follows its log as it grows", async () => {

@@ -45,7 +45,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   ps: ["tasks"],
   status: ["status"],
   tui: ["tui", "cancel", "requeue", "submit"],
-  ui: ["tui", "cancel", "requeue", "show"],
+  ui: ["tui", "cancel", "requeue", "show", "lease-show", "lease-gpus", "lease-release", "submit", "resources"],
   logs: ["candidates", "logs", "logs-search", "show"],
   wait: ["candidates", "wait"],
   cancel: ["candidates", "cancel"],

@@ -5,8 +5,10 @@ import type { Place } from "../../src/ops/index.ts";
 import type { TuiAsk, TuiSnapshot } from "../../src/ops/tui-snapshot.ts";
 import { webApp } from "../../src/web/app.ts";
 import { LiveFeed, SWEEP_TAIL_BYTES, type Watcher } from "../../src/web/feed.ts";
+import { GPU_HISTORY_KEPT_MS } from "../../src/web/leases.ts";
 import { WebSnapshotSchema, WebSweepMetricsSchema } from "../../src/web/schema.ts";
 import { snapshot as fixture } from "../cli/tui/fixtures.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 // The feed behind every page of `rv ui` and the door in front of it, in-process against fake places: what each
@@ -276,6 +278,7 @@ describe("the door: the token, and actions from the page only", () => {
 });
 
 describe("the lease and cluster pages' answers, and the lease actions", () => {
+  const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
   const token = "t".repeat(43);
   const bearer = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const strategy = (id: string, partition: string) => ({ id, partition });
@@ -286,7 +289,16 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
       reservations: [],
     },
     "lease-show": {
+      lease: makeSlurmLease({ id: "gpu4", request: { gpusPerNode: 4 } }),
+      summary: { gpus: { total: 4, busy: 1, free: 3 }, runners: [] },
       slurm: {
+        // One segment that ran from 1,000 s to 4,000 s: the lease held its 4 GPUs then.
+        segments: [
+          {
+            segment: { n: 0, ended: { state: "COMPLETED", start: iso(1000), end: iso(4000), nodes: [] } },
+            job: { state: { kind: "completed", raw: "COMPLETED" }, start: { kind: "at", epoch: 1000 } },
+          },
+        ],
         race: [{ rank: 1, strategyId: "a100:1x4:2h", jobId: "812", state: "won", startEpoch: null, reason: null }],
         alloc: {
           race: {
@@ -317,6 +329,12 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
           claim: { rank: 1, strategyId: "a100:1x4:2h", jobId: "812" },
         },
       },
+    },
+    "lease-gpus": {
+      since: 0,
+      until: 5000,
+      busy: { times: [0, 2000, 3000, 5000], values: [0, 1, 0, 0] },
+      lastChange: 3000,
     },
     "lease-release": { mode: "stop", dryRun: false, leases: [{ id: "gpu4", kind: "slurm", cancelled: ["812"] }] },
     submit: { lease: "gpu4", tasks: [{ id: "t1", name: "web" }], warnings: [] },
@@ -357,6 +375,29 @@ describe("the lease and cluster pages' answers, and the lease actions", () => {
       [true, "first"],
       [false, "VRAM"],
     ]);
+    expect(local.calls).toEqual([]);
+  });
+
+  test("a lease's GPUs over its last day, as its place reads them: once a minute at most, whichever page asks", async () => {
+    const history = { v: 1, place: "dev", lease: "gpu4", gpus: answers["lease-gpus"] };
+    const reads = () => dev.calls.filter((c) => c.op === "lease-gpus");
+    const shows = () => dev.calls.filter((c) => c.op === "lease-show").length;
+    const shown = shows();
+    expect(await (await request("/api/leases/dev/gpu4/gpus")).json()).toEqual(history);
+    // The last day as the cluster's clock has it, not this machine's; what the lease held the page knows already.
+    expect(reads().map((c) => c.input)).toEqual([{ lease: "gpu4", seconds: 86_400 }]);
+    expect(shows()).toBe(shown);
+    // Two more pages (or the same one again) within the minute: the answer kept.
+    await Promise.all([request("/api/leases/dev/gpu4/gpus"), request("/api/leases/dev/gpu4/gpus")]);
+    expect(reads()).toHaveLength(1);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + GPU_HISTORY_KEPT_MS);
+      expect(await (await request("/api/leases/dev/gpu4/gpus")).json()).toEqual(history);
+      expect(reads()).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(local.calls).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import type { TaskDetail } from "../../ops/show.ts";
-import type { WebCluster, WebLeaseAction, WebLeaseShow } from "../leases.ts";
+import type { WebCluster, WebLeaseAction, WebLeaseGpus, WebLeaseShow } from "../leases.ts";
 import type { WebAction } from "../schema.ts";
 
 /** What the server answered instead of the data: its message and hint. */
@@ -25,6 +25,10 @@ export async function act(id: string, action: WebAction["action"]): Promise<WebA
 
 export async function fetchLease(place: string, id: string): Promise<WebLeaseShow> {
   return answer(await fetch(`/api/leases/${encodeURIComponent(place)}/${encodeURIComponent(id)}`));
+}
+
+export async function fetchLeaseGpus(place: string, id: string): Promise<WebLeaseGpus> {
+  return answer(await fetch(`/api/leases/${encodeURIComponent(place)}/${encodeURIComponent(id)}/gpus`));
 }
 
 export async function fetchCluster(): Promise<WebCluster> {

@@ -3,8 +3,8 @@ import { h } from "./dom.ts";
 
 /**
  * The page's charts, drawn by uPlot (small, no dependencies, bundled into rv's page like the rest: nothing is
- * fetched). Each chart keeps its uPlot and is drawn again whole when its data change: a sweep's chart has hundreds
- * of points at most, a lease's GPU chart one per refresh since the page opened.
+ * fetched). Each chart keeps its uPlot: a sweep's chart (hundreds of points at most) is drawn again whole when its
+ * data change, a lease's GPU chart (a thousand or two: its day of history, then one per refresh) is given them.
  */
 export interface Chart {
   element: HTMLElement;
@@ -72,27 +72,51 @@ export function scatterChart(points: ScatterPoint[], labels: { x: string; y: str
   return { element, destroy: () => plot.destroy() };
 }
 
-/** GPUs busy and free over time (seconds since the epoch), as steps: a lease's use since the page opened. */
-export function gpuChart(times: number[], busy: number[], free: number[]): Chart {
-  const element = h("div", { class: "chart", "data-samples": String(times.length) });
+/** A lease's GPU chart, drawn again with new data in place (its day of history and each refresh's GPUs). */
+export interface GpuChart extends Chart {
+  update(times: number[], busy: number[], held: number[]): void;
+}
+
+/**
+ * GPUs busy and free (held less busy) over time (seconds since the epoch), as steps: a lease's use over its last
+ * day. Its data attributes say how many points it drew, when the first busy one was and the most busy and held.
+ */
+export function gpuChart(times: number[], busy: number[], held: number[]): GpuChart {
+  const element = h("div", { class: "chart" });
+  const data = (times: number[], busy: number[], held: number[]): uPlot.AlignedData => {
+    const firstBusy = times[busy.findIndex((gpus) => gpus > 0)];
+    element.dataset.samples = String(times.length);
+    element.dataset.firstBusy = firstBusy === undefined ? "" : String(firstBusy);
+    element.dataset.busyPeak = String(Math.max(0, ...busy));
+    element.dataset.heldPeak = String(Math.max(0, ...held));
+    return [times, busy, held.map((gpus, i) => Math.max(0, gpus - (busy[i] ?? 0)))];
+  };
   const step = uPlot.paths.stepped?.({ align: 1 });
   const plot = new uPlot(
     {
       width: WIDTH,
       height: 200,
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      axes: [{}, { label: "GPUs" }],
+      // Whole seconds at least: the history is kept to the second (a young lease's would tick every 0.5 s).
+      axes: [{ incrs: TIME_STEPS }, { label: "GPUs" }],
       series: [
         {},
         { label: "busy", stroke: "#dc2626", width: 2, ...(step && { paths: step }) },
         { label: "free", stroke: "#16a34a", width: 2, ...(step && { paths: step }) },
       ],
     },
-    [times, busy, free],
+    data(times, busy, held),
     element,
   );
-  return { element, destroy: () => plot.destroy() };
+  return {
+    element,
+    destroy: () => plot.destroy(),
+    update: (times, busy, held) => plot.setData(data(times, busy, held)),
+  };
 }
+
+/** The time axis's tick spacings, in seconds. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400];
 
 function padded(min: number, max: number): [number, number] {
   const pad = max > min ? (max - min) * 0.08 : Math.abs(max) * 0.1 || 1;

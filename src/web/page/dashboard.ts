@@ -1,15 +1,46 @@
 import type { WebLease, WebSnapshot } from "../schema.ts";
-import { h, refill } from "./dom.ts";
+import { emptyRow, h, refill, table } from "./dom.ts";
 import { ago, duration, ran } from "./format.ts";
 import { STATE_GROUPS, type TaskRow, type View } from "./view.ts";
 
 /** Rows drawn at most: a history of 100,000 tasks is searched, not scrolled. */
 const MAX_ROWS = 500;
 
-/** Leases (phase, runners, GPUs) and tasks (filtered by state, searched by name, id or tag). */
-export function dashboardView(): View {
-  let group = "all";
-  let search = "";
+/** Which tasks the dashboard lists: a state group, a tag, a sweep (each "" for any) and a search of the rest. */
+export interface TaskFilter {
+  state: string;
+  tag: string;
+  sweep: string;
+  search: string;
+}
+
+/** The filter a dashboard's address asks for (`#/?state=failed&tag=demo&sweep=sw-1&q=lr`): a reload keeps it. */
+export function filterOf(query: string): TaskFilter {
+  const asked = new URLSearchParams(query);
+  const state = asked.get("state") ?? "";
+  return {
+    state: Object.hasOwn(STATE_GROUPS, state) && state !== "all" ? state : "",
+    tag: asked.get("tag") ?? "",
+    sweep: asked.get("sweep") ?? "",
+    search: asked.get("q") ?? "",
+  };
+}
+
+/** The dashboard's address for a filter: `#/` when it lists every task. */
+export function filterHref(filter: Partial<TaskFilter>): string {
+  const query = new URLSearchParams(
+    Object.entries({ state: filter.state, tag: filter.tag, sweep: filter.sweep, q: filter.search }).filter(
+      (entry): entry is [string, string] => Boolean(entry[1]),
+    ),
+  ).toString();
+  return query ? `#/?${query}` : "#/";
+}
+
+/**
+ * Leases (phase, runners, GPUs) and tasks, filtered by state, tag and sweep and searched by name, id or tag, all
+ * at once. `onFilter` hears each change, to keep it in the page's address.
+ */
+export function dashboardView(filter: TaskFilter, onFilter: (filter: TaskFilter) => void): View {
   let last: { snapshot: WebSnapshot; nowMs: number } | null = null;
   const leases = h("tbody");
   const sweeps = h("tbody");
@@ -22,16 +53,26 @@ export function dashboardView(): View {
   const tasks = h("tbody");
   const filters = h("div", { class: "filters", role: "group", "aria-label": "state" });
   const shown = h("span", { class: "muted" });
-  const redraw = () => last && update(last.snapshot, last.nowMs);
+  const change = (next: Partial<TaskFilter>) => {
+    filter = { ...filter, ...next };
+    onFilter(filter);
+    if (last) update(last.snapshot, last.nowMs);
+  };
   const searchBox = h("input", {
     type: "search",
     placeholder: "search name, id or tag",
     "aria-label": "search tasks",
-    oninput: (event) => {
-      search = (event.target as HTMLInputElement).value.trim().toLowerCase();
-      redraw();
-    },
+    value: filter.search,
+    oninput: (event) => change({ search: (event.target as HTMLInputElement).value.trim() }),
   });
+  const choice = (id: string, label: string, field: "tag" | "sweep") =>
+    h("select", {
+      id,
+      "aria-label": label,
+      onchange: (event) => change({ [field]: (event.target as HTMLSelectElement).value }),
+    });
+  const tagSelect = choice("tag-filter", "tag", "tag");
+  const sweepSelect = choice("sweep-filter", "sweep", "sweep");
 
   function update(snapshot: WebSnapshot, nowMs: number): void {
     last = { snapshot, nowMs };
@@ -39,6 +80,7 @@ export function dashboardView(): View {
     const sweepRows = sweepsOf(snapshot.tasks);
     sweepSection.hidden = sweepRows.length === 0;
     refill(sweeps, sweepRows);
+    const group = filter.state || "all";
     refill(
       filters,
       Object.entries(STATE_GROUPS).map(([name, test]) =>
@@ -47,18 +89,26 @@ export function dashboardView(): View {
           {
             class: name === group ? "chip on" : "chip",
             "data-state": name,
-            onclick: () => {
-              group = name;
-              redraw();
-            },
+            onclick: () => change({ state: name === "all" ? "" : name }),
           },
           `${name} ${snapshot.tasks.filter((t) => test(t.state)).length}`,
         ),
       ),
     );
+    const tags = counted(snapshot.tasks.flatMap((t) => t.tags));
+    const sweepIds = counted(snapshot.tasks.flatMap((t) => (t.sweep ? [t.sweep.id] : [])));
+    offer(tagSelect, "data-tag", "any tag", tags, filter.tag);
+    offer(sweepSelect, "data-sweep", "any sweep", sweepIds, filter.sweep);
     const test = STATE_GROUPS[group] ?? (() => true);
+    const search = filter.search.toLowerCase();
     const rows = snapshot.tasks
-      .filter((t) => test(t.state) && matches(t, search))
+      .filter(
+        (t) =>
+          test(t.state) &&
+          (!filter.tag || t.tags.includes(filter.tag)) &&
+          (!filter.sweep || t.sweep?.id === filter.sweep) &&
+          matches(t, search),
+      )
       .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
     refill(tasks, rows.length ? rows.slice(0, MAX_ROWS).map((t) => taskRow(t, nowMs)) : emptyRow(8, "no tasks"));
     shown.textContent = rows.length > MAX_ROWS ? `the newest ${MAX_ROWS} of ${rows.length}` : `${rows.length} shown`;
@@ -73,32 +123,32 @@ export function dashboardView(): View {
       "section",
       {},
       h("h2", {}, "Tasks"),
-      h("div", { class: "toolbar" }, filters, searchBox, shown),
+      h("div", { class: "toolbar" }, filters, tagSelect, sweepSelect, searchBox, shown),
       table(["task", "name", "state", "lease", "attempt", "started", "ran", "exit"], tasks, "tasks"),
     ),
   );
   return { element, update };
 }
 
-function table(header: string[], body: HTMLTableSectionElement, id?: string): HTMLTableElement {
-  return h(
-    "table",
-    { id },
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        header.map((name) => h("th", {}, name)),
-      ),
-    ),
-    body,
-  );
+/** Each name and how many times it occurs, by name. */
+function counted(names: string[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
 
-function emptyRow(columns: number, text: string): HTMLTableRowElement {
-  return h("tr", {}, h("td", { colspan: String(columns), class: "muted" }, text));
+/**
+ * A filter's options: any, then each name with its count; the one chosen stays offered (with 0) when no task has
+ * it any more, so that an address asking for it still says so.
+ */
+function offer(select: HTMLSelectElement, key: string, any: string, names: [string, number][], chosen: string): void {
+  const all = chosen && !names.some(([name]) => name === chosen) ? [...names, [chosen, 0] as [string, number]] : names;
+  refill(
+    select,
+    h("option", { value: "", [key]: "" }, any),
+    all.map(([name, count]) => h("option", { value: name, [key]: name }, `${name} (${count})`)),
+  );
+  select.value = chosen;
 }
 
 function matches(task: TaskRow, search: string): boolean {

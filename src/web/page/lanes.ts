@@ -1,4 +1,5 @@
 import type { WebLeaseShow } from "../leases.ts";
+import { epochOf, segmentRun } from "../segment-run.ts";
 import { duration } from "./format.ts";
 
 type SegmentView = NonNullable<WebLeaseShow["show"]["slurm"]>["segments"][number];
@@ -16,9 +17,6 @@ export interface Lane {
   bars: Bar[];
 }
 
-const epochOf = (iso: string | null | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
-const at = (instant: SegmentView["job"]["start"]) => (instant?.kind === "at" ? instant.epoch : null);
-
 /**
  * A Slurm lease's segments as lanes of bars: each segment queued (submitted to started), running (to its end, or
  * now) and planned (now to its walltime's end; a successor not started yet: from when it should); then a lane of
@@ -27,11 +25,7 @@ const at = (instant: SegmentView["job"]["start"]) => (instant?.kind === "at" ? i
  */
 export function segmentLanes(segments: SegmentView[], nowEpoch: number): Lane[] {
   const sorted = [...segments].sort((a, b) => a.segment.n - b.segment.n);
-  const spans = sorted.map(({ segment, job }) => {
-    const start = epochOf(segment.ended?.start) ?? (job.state?.kind === "pending" ? null : at(job.start));
-    const ended = segment.ended ? epochOf(segment.ended.end) : null;
-    return { segment, job, start, end: ended };
-  });
+  const spans = sorted.map((view) => ({ ...view, ...segmentRun(view) }));
   const lanes: Lane[] = spans.map(({ segment, job, start, end }, i) => {
     const submitted = epochOf(segment.submittedAt) ?? nowEpoch;
     const bars: Bar[] = [];

@@ -1,18 +1,20 @@
+import type { LeaseGpus } from "../../ops/lease-gpus.ts";
 import type { WebLeaseShow } from "../leases.ts";
 import type { WebLease, WebSnapshot } from "../schema.ts";
-import { fetchLease } from "./api.ts";
-import { type Chart, gpuChart } from "./chart.ts";
-import { fill, h, refill } from "./dom.ts";
+import { fetchLease, fetchLeaseGpus } from "./api.ts";
+import { type GpuChart, gpuChart } from "./chart.ts";
+import { emptyRow, fill, h, refill, table } from "./dom.ts";
 import { duration } from "./format.ts";
+import { type GpuHistory, gpuHistory, heldGpus } from "./gpu-history.ts";
 import { segmentLanes } from "./lanes.ts";
 import { timelineChart } from "./timeline.ts";
 import type { View } from "./view.ts";
 
-/** GPUs busy and free as the page saw them on each refresh (epoch seconds), per lease: the GPU chart's data. */
-export interface GpuHistory {
+/** A lease's GPUs busy and held as the page saw them on each refresh (epoch seconds), since it opened. */
+export interface GpuSamples {
   times: number[];
   busy: number[];
-  free: number[];
+  held: number[];
 }
 
 export interface SubmitAsk {
@@ -23,13 +25,17 @@ export interface SubmitAsk {
 }
 
 export interface LeaseViewHooks {
-  history(): GpuHistory;
+  /** The refreshes' GPUs, appended to the history the server last sent: the chart moves on between its reads. */
+  samples(): GpuSamples;
   onRelease(lease: WebLease, now: boolean): void;
   onSubmit(lease: WebLease, ask: SubmitAsk): void;
 }
 
 /** How often the lease is looked at as `rv lease show` looks (a Slurm lease: squeue and sacct across ssh). */
 const SHOW_EVERY_MS = 5000;
+
+/** How often its GPU history is read again: a day of attempts; each refresh's GPUs are appended meanwhile. */
+const GPUS_EVERY_MS = 60_000;
 
 /**
  * One lease: where it stands, its runners, its GPUs busy and free over time, a Slurm lease's segments on a
@@ -43,10 +49,19 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
   const timelineBox = h("div", { id: "segments" }, h("p", { class: "muted" }, "loading…"));
   const actions = h("div", { class: "actions" });
   let lease: WebLease | null = null;
-  let gpu: Chart | null = null;
-  let samples = -1;
+  let gpu: GpuChart | null = null;
+  let drawn = "";
+  /** The lease as `rv lease show` last showed it, and its GPUs busy over its last day as last read. */
+  let shown: WebLeaseShow | null = null;
+  let busyRead: LeaseGpus | null = null;
+  /** Both on one time axis: busy, and what the lease held (from what it shows); `histories` counts them. */
+  let history: GpuHistory | null = null;
+  let histories = 0;
+  let historyError: string | null = null;
   let shownAt = 0;
   let showing = false;
+  let gpusAt = 0;
+  let readingGpus = false;
 
   const field = (name: string, attributes: Record<string, string>) =>
     h("input", { name, "aria-label": name, ...attributes });
@@ -77,11 +92,41 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
     h("button", { type: "submit" }, "Submit"),
   );
 
+  function lookAtGpus(): void {
+    if (readingGpus || Date.now() - gpusAt < GPUS_EVERY_MS) return;
+    readingGpus = true;
+    fetchLeaseGpus(place, id)
+      .then((read) => {
+        busyRead = read.gpus;
+        historyError = null;
+        combine();
+      })
+      .catch((error: Error) => {
+        historyError = error.message;
+      })
+      .finally(() => {
+        readingGpus = false;
+        gpusAt = Date.now();
+        drawGpus();
+      });
+  }
+
+  /** What the lease held, from what it shows, on one time axis with what was busy, once both have come. */
+  function combine(): void {
+    history = shown && busyRead && gpuHistory(shown.show, busyRead);
+    histories++;
+  }
+
   function look(): void {
     if (showing || Date.now() - shownAt < SHOW_EVERY_MS) return;
     showing = true;
     fetchLease(place, id)
-      .then((show) => drawSegments(show))
+      .then((show) => {
+        shown = show;
+        combine();
+        drawSegments(show);
+        drawGpus();
+      })
       .catch((error: Error) => fill(timelineBox, h("p", { class: "bad" }, error.message)))
       .finally(() => {
         showing = false;
@@ -98,7 +143,7 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
     fill(timelineBox, timelineChart(segmentLanes(slurm.segments, Math.floor(Date.now() / 1000))));
   }
 
-  function update(snapshot: WebSnapshot, nowMs: number): void {
+  function update(snapshot: WebSnapshot): void {
     lease = snapshot.leases.find((l) => l.place === place && l.id === id) ?? null;
     if (!lease) {
       refill(facts, h("p", { class: "muted" }, `lease ${id} is not shown (released and done, or not of ${place})`));
@@ -124,14 +169,14 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
         ? lease.runners.map((r) =>
             h(
               "tr",
-              {},
+              { "data-runner": r.id },
               h("td", { class: "mono" }, r.id),
               h("td", {}, r.host),
               h("td", {}, h("span", { class: `health ${r.health}` }, r.health)),
               h("td", {}, String(r.running)),
             ),
           )
-        : h("tr", {}, h("td", { colspan: "4", class: "muted" }, "no runner")),
+        : emptyRow(4, "no runner"),
     );
     const active = lease.state === "active";
     const release = (now: boolean) => () => lease && hooks.onRelease(lease, now);
@@ -141,18 +186,34 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
       active && h("button", { class: "danger", onclick: release(true) }, "Release now"),
     );
     form.hidden = !active;
-    const history = hooks.history();
-    const gpuless = history.times.length > 0 && history.busy.every((b, i) => b + (history.free[i] ?? 0) === 0);
-    if (gpuless) {
-      fill(gpuBox, h("p", { class: "muted" }, "no GPU in this lease: its runners run CPU tasks"));
-    } else if (history.times.length !== samples) {
-      samples = history.times.length;
-      gpu?.destroy();
-      gpu = gpuChart(history.times, history.busy, history.free);
-      fill(gpuBox, gpu.element);
-    }
-    void nowMs;
+    drawGpus();
     look();
+    lookAtGpus();
+  }
+
+  /** The server's history, then the samples of the refreshes since it was read; drawn again when they change. */
+  function drawGpus(): void {
+    const live = hooks.samples();
+    const until = history?.times.at(-1) ?? Number.NEGATIVE_INFINITY;
+    const from = live.times.findIndex((time) => time > until);
+    const newer = (series: number[]) => (from < 0 ? [] : series.slice(from));
+    const times = [...(history?.times ?? []), ...newer(live.times)];
+    const busy = [...(history?.busy ?? []), ...newer(live.busy)];
+    const held = [...(history?.held ?? []), ...newer(live.held)];
+    const none = shown !== null && heldGpus(shown.show) === 0;
+    const key = `${histories}/${none}/${historyError}/${times.length}/${times.at(-1)}/${busy.at(-1)}/${held.at(-1)}`;
+    if (key === drawn) return;
+    drawn = key;
+    if (none) {
+      gpu?.destroy();
+      gpu = null;
+      fill(gpuBox, h("p", { class: "muted" }, "no GPU in this lease: its runners run CPU tasks"));
+      return;
+    }
+    if (gpu) gpu.update(times, busy, held);
+    else gpu = gpuChart(times, busy, held);
+    const note = historyError && h("p", { class: "bad" }, `its history could not be read: ${historyError}`);
+    refill(gpuBox, note, gpu.element);
   }
 
   const element = h(
@@ -163,23 +224,10 @@ export function leaseView(place: string, id: string, hooks: LeaseViewHooks): Vie
     facts,
     h("h3", {}, "Segments"),
     timelineBox,
-    h("h3", {}, "GPUs busy and free, since this page opened"),
+    h("h3", {}, "GPUs busy and free, over the last 24 hours"),
     gpuBox,
     h("h3", {}, "Runners"),
-    h(
-      "table",
-      { id: "runners" },
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          ["runner", "host", "health", "running"].map((c) => h("th", {}, c)),
-        ),
-      ),
-      runners,
-    ),
+    table(["runner", "host", "health", "running"], runners, "runners"),
     h("h3", {}, "Submit a task"),
     form,
   );

@@ -2,20 +2,21 @@ import type { WebSnapshot, WebSweepMetrics } from "../schema.ts";
 import { act, actOnLease } from "./api.ts";
 import { clusterView } from "./cluster.ts";
 import { confirmAction } from "./confirm.ts";
-import { dashboardView } from "./dashboard.ts";
+import { dashboardView, filterHref, filterOf, type TaskFilter } from "./dashboard.ts";
 import { byId, fill, h, refill } from "./dom.ts";
 import { ago } from "./format.ts";
-import { type GpuHistory, leaseView, type SubmitAsk } from "./lease.ts";
+import { type GpuSamples, leaseView, type SubmitAsk } from "./lease.ts";
 import { sweepView } from "./sweep.ts";
 import { type LogStream, taskView } from "./task.ts";
 import type { TaskRow, View } from "./view.ts";
 
 /**
  * The page of `rv ui`: one event stream brings every refresh (and the followed log, or the charted sweep's
- * metrics); the route picks the view: `#/`, `#/task/ID`, `#/sweep/ID`, `#/lease/PLACE/ID`, `#/cluster`.
+ * metrics); the route picks the view: `#/` (its filters after a `?`), `#/task/ID`, `#/sweep/ID`,
+ * `#/lease/PLACE/ID`, `#/cluster`.
  */
 type Route =
-  | { kind: "tasks" }
+  | { kind: "tasks"; filter: TaskFilter }
   | { kind: "task"; id: string }
   | { kind: "sweep"; id: string }
   | { kind: "lease"; place: string; id: string }
@@ -33,20 +34,24 @@ const page = {
   eventsUrl: "",
   stream: "stdout" as LogStream,
   connection: "connecting" as "connecting" | "live" | "lost",
+  /** Snapshots received: the page's `data-snapshots`, which tests wait on to know a refresh has come. */
+  snapshots: 0,
   message: "",
   /** Each lease's GPUs on every refresh since the page opened, for its GPU chart (the newest HISTORY samples). */
-  gpus: new Map<string, GpuHistory>(),
+  gpus: new Map<string, GpuSamples>(),
 };
 
 const HISTORY = 3600;
 
 function routeOf(hash: string): Route {
-  const [, kind, ...rest] = hash.split("/").map(decodeURIComponent);
+  const mark = hash.indexOf("?");
+  const path = mark < 0 ? hash : hash.slice(0, mark);
+  const [, kind, ...rest] = path.split("/").map(decodeURIComponent);
   if (kind === "task" && rest[0]) return { kind: "task", id: rest[0] };
   if (kind === "sweep" && rest[0]) return { kind: "sweep", id: rest[0] };
   if (kind === "lease" && rest[0] && rest[1]) return { kind: "lease", place: rest[0], id: rest[1] };
   if (kind === "cluster") return { kind: "cluster" };
-  return { kind: "tasks" };
+  return { kind: "tasks", filter: filterOf(mark < 0 ? "" : hash.slice(mark + 1)) };
 }
 
 function viewOf(route: Route): PageView {
@@ -64,14 +69,15 @@ function viewOf(route: Route): PageView {
       return sweepView(route.id);
     case "lease":
       return leaseView(route.place, route.id, {
-        history: () => page.gpus.get(`${route.place}/${route.id}`) ?? { times: [], busy: [], free: [] },
+        samples: () => page.gpus.get(`${route.place}/${route.id}`) ?? { times: [], busy: [], held: [] },
         onRelease: (lease, now) => void confirmRelease(lease, now),
         onSubmit: (lease, ask) => void confirmSubmit(lease, ask),
       });
     case "cluster":
       return clusterView();
     case "tasks":
-      return dashboardView();
+      // The filter goes into the address as it changes, without a hashchange: the view stays, its inputs focused.
+      return dashboardView(route.filter, (filter) => history.replaceState(null, "", filterHref(filter)));
   }
 }
 
@@ -99,6 +105,7 @@ function connect(url: string): void {
   events.addEventListener("snapshot", (event) => {
     page.snapshot = JSON.parse((event as MessageEvent).data) as WebSnapshot;
     page.connection = "live";
+    document.documentElement.dataset.snapshots = String(++page.snapshots);
     remember(page.snapshot);
     header();
     page.view?.update(page.snapshot, Date.now());
@@ -116,13 +123,13 @@ function remember(snapshot: WebSnapshot): void {
   const at = Math.floor(Date.parse(snapshot.at) / 1000);
   for (const lease of snapshot.leases) {
     const key = `${lease.place}/${lease.id}`;
-    const history = page.gpus.get(key) ?? { times: [], busy: [], free: [] };
-    if (history.times.at(-1) === at) continue;
-    history.times.push(at);
-    history.busy.push(lease.gpus.busy);
-    history.free.push(lease.gpus.free);
-    if (history.times.length > HISTORY) for (const series of Object.values(history)) series.shift();
-    page.gpus.set(key, history);
+    const samples = page.gpus.get(key) ?? { times: [], busy: [], held: [] };
+    if (samples.times.at(-1) === at) continue;
+    samples.times.push(at);
+    samples.busy.push(lease.gpus.busy);
+    samples.held.push(lease.gpus.busy + lease.gpus.free);
+    if (samples.times.length > HISTORY) for (const series of Object.values(samples)) series.shift();
+    page.gpus.set(key, samples);
   }
 }
 

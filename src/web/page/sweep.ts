@@ -1,6 +1,6 @@
 import type { WebSnapshot, WebSweepMetrics } from "../schema.ts";
 import { type Chart, type ScatterPoint, scatterChart } from "./chart.ts";
-import { exitOf } from "./dashboard.ts";
+import { exitOf, filterHref } from "./dashboard.ts";
 import { fill, h, refill } from "./dom.ts";
 import type { TaskRow, View } from "./view.ts";
 
@@ -120,7 +120,13 @@ export function sweepView(id: string): View & { showSweep(metrics: WebSweepMetri
     "div",
     { class: "sweep" },
     h("a", { href: "#/", class: "back" }, "← all tasks"),
-    h("div", { class: "title" }, title, summary),
+    h(
+      "div",
+      { class: "title" },
+      title,
+      summary,
+      h("a", { href: filterHref({ sweep: id }), id: "sweep-tasks" }, "its tasks on the dashboard"),
+    ),
     h(
       "div",
       { class: "toolbar" },

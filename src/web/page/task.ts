@@ -2,7 +2,7 @@ import type { TaskDetail } from "../../ops/show.ts";
 import type { WebLog, WebSnapshot } from "../schema.ts";
 import { fetchTask } from "./api.ts";
 import { exitOf } from "./dashboard.ts";
-import { fill, h, refill } from "./dom.ts";
+import { emptyRow, h, refill, table } from "./dom.ts";
 import { ago, bytes, commandLine, ran } from "./format.ts";
 import { isLive, type TaskRow, type View } from "./view.ts";
 
@@ -53,8 +53,8 @@ export function taskView(id: string, hooks: TaskViewHooks): View & { showLog(log
     if (key !== seen) {
       seen = key;
       fetchTask(id)
-        .then((detail) => fill(attempts, attemptRows(detail, nowMs)))
-        .catch((error: Error) => fill(attempts, h("tr", {}, h("td", { colspan: "6" }, error.message))));
+        .then((detail) => refill(attempts, attemptRows(detail, nowMs)))
+        .catch((error: Error) => refill(attempts, emptyRow(6, error.message)));
     }
   }
 
@@ -76,20 +76,7 @@ export function taskView(id: string, hooks: TaskViewHooks): View & { showLog(log
     h("div", { class: "title" }, title, actions),
     facts,
     h("h3", {}, "Attempts"),
-    h(
-      "table",
-      { id: "attempts" },
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          ["attempt", "runner", "started", "ran", "outcome", "peak memory"].map((c) => h("th", {}, c)),
-        ),
-      ),
-      attempts,
-    ),
+    table(["attempt", "runner", "started", "ran", "outcome", "peak memory"], attempts, "attempts"),
     h(
       "div",
       { class: "toolbar" },
@@ -124,12 +111,12 @@ function factList(task: TaskRow, nowMs: number): HTMLElement[] {
 
 function attemptRows(detail: TaskDetail | null, nowMs: number): HTMLTableRowElement[] {
   if (!detail || detail.attempts.length === 0) {
-    return [h("tr", {}, h("td", { colspan: "6", class: "muted" }, "not started yet"))];
+    return [emptyRow(6, "not started yet")];
   }
   return detail.attempts.map((a) =>
     h(
       "tr",
-      {},
+      { "data-attempt": String(a.attempt) },
       h("td", {}, String(a.attempt)),
       h("td", { class: "mono" }, a.runner ?? ""),
       h("td", {}, ago(a.startedAt, nowMs)),

@@ -1,0 +1,6 @@
+import type { RunnerView } from "./state.ts";
+
+/** A runner that beats: running, or draining what it runs. (No imports at run time: `rv ui`'s page uses it too.) */
+export function isLiveRunner(runner: Pick<RunnerView, "health">): boolean {
+  return runner.health === "ok" || runner.health === "draining";
+}
