@@ -549,15 +549,28 @@ ${table(header, timeToGpuRows(r))}
 Winning strategies: ${winners(r)}.${partsLine(r)}${cliff}`;
 }
 
-/** (d): a lease of N 1-GPU parts, to its first part running and to all of them, against the naive job. */
+/**
+ * (d): a lease of N 1-GPU parts spread over both partitions, to its first part running and to all of them, against
+ * the naive job; (e): the same in one partition, as before the spread.
+ */
 function partsLine(r) {
-  const rows = r.rows.filter((x) => x.parts !== undefined);
+  const rows = r.rows.filter((x) => x.parts !== undefined || x.partsOne !== undefined);
   if (rows.length === 0) return "";
-  const each = rows.map(
-    (x) =>
-      `${x.gpus} GPUs as ${x.gpus} parts: the first running after ${capped(x.parts, r)} s (**${x.ratioPartsNaive}×** naive), all after ${capped(x.partsAll, r)} s (${x.ratioPartsAllNaive}×)`,
+  const of = (first, all, ratioFirst, ratioAll) =>
+    `the first running after ${capped(first, r)} s (**${ratioFirst}×** naive), all after ${capped(all, r)} s (${ratioAll}×)`;
+  const each = rows.map((x) =>
+    [
+      x.parts === undefined
+        ? null
+        : `${x.gpus} GPUs as ${x.gpus} parts (d): ${of(x.parts, x.partsAll, x.ratioPartsNaive, x.ratioPartsAllNaive)}`,
+      x.partsOne === undefined
+        ? null
+        : `in one partition (e): ${of(x.partsOne, x.partsOneAll, x.ratioPartsOneNaive, x.ratioPartsOneAllNaive)}`,
+    ]
+      .filter(Boolean)
+      .join("; "),
   );
-  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)), medians: ${each.join("; ")}.`;
+  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)): each part is one job in both partitions (\`-p gpu-a6000,gpu-a100-80 --gres=gpu:1\`), started wherever a GPU frees first; (e) the same with \`--type a100_80\`, every part in one partition as before the spread. Medians: ${each.join("; ")}.`;
 }
 
 export function renderReport(results) {
