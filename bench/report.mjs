@@ -39,7 +39,8 @@ GNU parallel, task-spooler, hyperfine and jq must be installed
 
 const ms = (value) => (value === null || value === undefined ? "–" : `${value} ms`);
 const s = (valueMs) => (valueMs === null || valueMs === undefined ? "–" : `${(valueMs / 1000).toFixed(2)} s`);
-const met = (target) => (target.met ? "**yes**" : "**no**");
+// null: the run did not measure what the target is about (time-to-gpu without its rv arm)
+const met = (target) => (target.met === null ? "–" : target.met ? "**yes**" : "**no**");
 
 /** What others' processes took of the machine while a benchmark ran (see watchForeignCpu in lib.mjs). */
 function disturbance(r) {
@@ -154,7 +155,15 @@ function targetsSection(b) {
   );
   add("(g) time to GPU under contention", "time-to-gpu", "rv's median ≤ 1/3 of the naive sbatch", (r) =>
     [
-      ...r.rows.map((x) => `churn, ${x.gpus} GPU: ${x.rv} vs ${x.naive} s = **${x.ratioNaive}×**`),
+      ...r.rows
+        .filter((x) => x.rv !== undefined)
+        .map((x) => `churn, ${x.gpus} GPU: ${x.rv} vs ${x.naive} s = **${x.ratioNaive}×**`),
+      ...r.rows
+        .filter((x) => x.parts !== undefined)
+        .map(
+          (x) =>
+            `churn, ${x.gpus} GPU as ${x.gpus} parts: first ${x.parts}, all ${x.partsAll} vs ${x.naive} s = **${x.ratioPartsNaive}×**, ${x.ratioPartsAllNaive}×`,
+        ),
       ...(r.cliff?.rows ?? []).map(
         (x) => `cliff, ${x.gpus} GPU: ${x.rv} vs ${capped(x.naive, r.cliff)} s = **${x.ratioNaive}×**`,
       ),
@@ -493,15 +502,17 @@ function round1(x) {
   return Math.round(x * 10) / 10;
 }
 
+/** A run of some arms only (RV_BENCH_TTG_ARMS) leaves the others' cells as "–". */
 function timeToGpuRows(r) {
+  const seen = (v, text) => (v === undefined || v === null ? "–" : text);
   return r.rows.map((x) => [
     String(x.gpus),
-    `${capped(x.naive, r)} s`,
-    `${capped(x.multi, r)} s`,
-    `**${x.rv} s**`,
-    `${x.ratioNaive}×`,
-    `${x.ratioMulti}×`,
-    x.met ? "yes" : "no",
+    seen(x.naive, `${capped(x.naive, r)} s`),
+    seen(x.multi, `${capped(x.multi, r)} s`),
+    seen(x.rv, `**${x.rv} s**`),
+    seen(x.ratioNaive, `${x.ratioNaive}×`),
+    seen(x.ratioMulti, `${x.ratioMulti}×`),
+    seen(x.met, x.met ? "yes" : "no"),
   ]);
 }
 
@@ -511,9 +522,10 @@ function capped(seconds, r) {
 }
 
 function winners(r) {
-  return r.results
-    .flatMap((g) => g.arms.rv.map((a, i) => `${g.gpus} GPU trial ${i + 1}: ${a.strategy} of ${a.racers}`))
-    .join("; ");
+  const each = r.results.flatMap((g) =>
+    (g.arms.rv ?? []).map((a, i) => `${g.gpus} GPU trial ${i + 1}: ${a.strategy} of ${a.racers}`),
+  );
+  return each.length > 0 ? each.join("; ") : "– (the rv arm did not run)";
 }
 
 function timeToGpuSection(r) {
