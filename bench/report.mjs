@@ -39,7 +39,8 @@ GNU parallel, task-spooler, hyperfine and jq must be installed
 
 const ms = (value) => (value === null || value === undefined ? "–" : `${value} ms`);
 const s = (valueMs) => (valueMs === null || valueMs === undefined ? "–" : `${(valueMs / 1000).toFixed(2)} s`);
-const met = (target) => (target.met ? "**yes**" : "**no**");
+// null: the run did not measure what the target is about (time-to-gpu without its rv arm)
+const met = (target) => (target.met === null ? "–" : target.met ? "**yes**" : "**no**");
 
 /** What others' processes took of the machine while a benchmark ran (see watchForeignCpu in lib.mjs). */
 function disturbance(r) {
@@ -154,7 +155,15 @@ function targetsSection(b) {
   );
   add("(g) time to GPU under contention", "time-to-gpu", "rv's median ≤ 1/3 of the naive sbatch", (r) =>
     [
-      ...r.rows.map((x) => `churn, ${x.gpus} GPU: ${x.rv} vs ${x.naive} s = **${x.ratioNaive}×**`),
+      ...r.rows
+        .filter((x) => x.rv !== undefined)
+        .map((x) => `churn, ${x.gpus} GPU: ${x.rv} vs ${x.naive} s = **${x.ratioNaive}×**`),
+      ...r.rows
+        .filter((x) => x.parts !== undefined)
+        .map(
+          (x) =>
+            `churn, ${x.gpus} GPU as ${x.gpus} parts: first ${x.parts}, all ${x.partsAll} vs ${x.naive} s = **${x.ratioPartsNaive}×**, ${x.ratioPartsAllNaive}×`,
+        ),
       ...(r.cliff?.rows ?? []).map(
         (x) => `cliff, ${x.gpus} GPU: ${x.rv} vs ${capped(x.naive, r.cliff)} s = **${x.ratioNaive}×**`,
       ),
@@ -493,15 +502,17 @@ function round1(x) {
   return Math.round(x * 10) / 10;
 }
 
+/** A run of some arms only (RV_BENCH_TTG_ARMS) leaves the others' cells as "–". */
 function timeToGpuRows(r) {
+  const seen = (v, text) => (v === undefined || v === null ? "–" : text);
   return r.rows.map((x) => [
     String(x.gpus),
-    `${capped(x.naive, r)} s`,
-    `${capped(x.multi, r)} s`,
-    `**${x.rv} s**`,
-    `${x.ratioNaive}×`,
-    `${x.ratioMulti}×`,
-    x.met ? "yes" : "no",
+    seen(x.naive, `${capped(x.naive, r)} s`),
+    seen(x.multi, `${capped(x.multi, r)} s`),
+    seen(x.rv, `**${x.rv} s**`),
+    seen(x.ratioNaive, `${x.ratioNaive}×`),
+    seen(x.ratioMulti, `${x.ratioMulti}×`),
+    seen(x.met, x.met ? "yes" : "no"),
   ]);
 }
 
@@ -511,9 +522,10 @@ function capped(seconds, r) {
 }
 
 function winners(r) {
-  return r.results
-    .flatMap((g) => g.arms.rv.map((a, i) => `${g.gpus} GPU trial ${i + 1}: ${a.strategy} of ${a.racers}`))
-    .join("; ");
+  const each = r.results.flatMap((g) =>
+    (g.arms.rv ?? []).map((a, i) => `${g.gpus} GPU trial ${i + 1}: ${a.strategy} of ${a.racers}`),
+  );
+  return each.length > 0 ? each.join("; ") : "– (the rv arm did not run)";
 }
 
 function timeToGpuSection(r) {
@@ -549,15 +561,28 @@ ${table(header, timeToGpuRows(r))}
 Winning strategies: ${winners(r)}.${partsLine(r)}${cliff}`;
 }
 
-/** (d): a lease of N 1-GPU parts, to its first part running and to all of them, against the naive job. */
+/**
+ * (d): a lease of N 1-GPU parts spread over both partitions, to its first part running and to all of them, against
+ * the naive job; (e): the same in one partition, as before the spread.
+ */
 function partsLine(r) {
-  const rows = r.rows.filter((x) => x.parts !== undefined);
+  const rows = r.rows.filter((x) => x.parts !== undefined || x.partsOne !== undefined);
   if (rows.length === 0) return "";
-  const each = rows.map(
-    (x) =>
-      `${x.gpus} GPUs as ${x.gpus} parts: the first running after ${capped(x.parts, r)} s (**${x.ratioPartsNaive}×** naive), all after ${capped(x.partsAll, r)} s (${x.ratioPartsAllNaive}×)`,
+  const of = (first, all, ratioFirst, ratioAll) =>
+    `the first running after ${capped(first, r)} s (**${ratioFirst}×** naive), all after ${capped(all, r)} s (${ratioAll}×)`;
+  const each = rows.map((x) =>
+    [
+      x.parts === undefined
+        ? null
+        : `${x.gpus} GPUs as ${x.gpus} parts (d): ${of(x.parts, x.partsAll, x.ratioPartsNaive, x.ratioPartsAllNaive)}`,
+      x.partsOne === undefined
+        ? null
+        : `in one partition (e): ${of(x.partsOne, x.partsOneAll, x.ratioPartsOneNaive, x.ratioPartsOneAllNaive)}`,
+    ]
+      .filter(Boolean)
+      .join("; "),
   );
-  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)), medians: ${each.join("; ")}.`;
+  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)): each part is one job in both partitions (\`-p gpu-a6000,gpu-a100-80 --gres=gpu:1\`), started wherever a GPU frees first; (e) the same with \`--type a100_80\`, every part in one partition as before the spread. Medians: ${each.join("; ")}.`;
 }
 
 export function renderReport(results) {

@@ -7,6 +7,8 @@
 //                                           keeping when and at which commit it ran; docs/benchmarks.md is
 //                                           rewritten once latest.json holds every benchmark, none failed
 //   node bench/run.mjs --quick              small sizes, to try the harness; writes partial.json only
+//   RV_BENCH_TTG_GPUS=4 RV_BENCH_TTG_ARMS=naive,parts node bench/run.mjs --only time-to-gpu
+//                                           some arms and sizes of (g) (bench/time-to-gpu.mjs)
 //   node bench/report.mjs                   regenerates docs/benchmarks.md from latest.json
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,7 +35,7 @@ import { runStartup } from "./startup.mjs";
 import { runSubmit } from "./submit.mjs";
 import { runTasks } from "./tasks.mjs";
 import { runThroughput } from "./throughput.mjs";
-import { runTimeToGpu } from "./time-to-gpu.mjs";
+import { runTimeToGpu, timeToGpuFromEnv } from "./time-to-gpu.mjs";
 
 // Every process the benchmarks start carries this in its environment, so others' processes can be told apart.
 const MARKER = "RVBENCH_RUN";
@@ -49,9 +51,11 @@ const FULL = {
     runDispatch({ count: 50, pauseMs: 300, idleCount: 10, idlePauseMs: 1600, e2eCount: 20, busyTasks: 2000 }),
   remote: () => runRemote({ warmup: 3, runs: 20 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }), // about 25 minutes: 12 sbatch jobs each queue behind the load
-  // about 50 minutes: 35 under churn, 15 at the cliff
+  // about 60 minutes: 45 under churn, 15 at the cliff; RV_BENCH_TTG_* pick fewer arms and sizes (time-to-gpu.mjs)
   "time-to-gpu": () =>
-    runTimeToGpu({ trials: 3, gpus: [1, 4], capSeconds: 240, cliff: { trials: 3, gpus: [4], capSeconds: 120 } }),
+    runTimeToGpu(
+      timeToGpuFromEnv({ trials: 3, gpus: [1, 4], capSeconds: 240, cliff: { trials: 3, gpus: [4], capSeconds: 120 } }),
+    ),
 };
 const QUICK = {
   throughput: () => runThroughput({ tasks: 200, reps: 1 }),
@@ -64,7 +68,9 @@ const QUICK = {
   remote: () => runRemote({ warmup: 1, runs: 5 }),
   "lease-sweep": () => runLeaseSweep({ trials: 1 }),
   "time-to-gpu": () =>
-    runTimeToGpu({ trials: 2, gpus: [1, 4], capSeconds: 180, cliff: { trials: 2, gpus: [4], capSeconds: 90 } }),
+    runTimeToGpu(
+      timeToGpuFromEnv({ trials: 2, gpus: [1, 4], capSeconds: 180, cliff: { trials: 2, gpus: [4], capSeconds: 90 } }),
+    ),
 };
 
 function parseArgs(argv) {

@@ -7,4 +7,5 @@ export * from "./decide.ts";
 export * from "./race-rows.ts";
 export * from "./reservations.ts";
 export * from "./schema.ts";
+export * from "./spread.ts";
 export * from "./strategies.ts";

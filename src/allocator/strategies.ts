@@ -3,6 +3,7 @@ import {
   holdsAllocation,
   nodeAcceptsJobs,
   parseTres,
+  partitionNames,
   type ScontrolNode,
   type ScontrolPartition,
   type SqueueJob,
@@ -345,5 +346,5 @@ export function jobGpusPerNode(job: SqueueJob, gpuType: string | null): number {
 }
 
 export function partitionsOf(job: SqueueJob): string[] {
-  return (job.partition ?? "").split(",").filter((p) => p !== "");
+  return partitionNames(job.partition);
 }

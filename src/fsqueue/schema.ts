@@ -233,9 +233,14 @@ const LocalLeaseSchema = z.object({
 
 /** What a Slurm lease holds, per segment job: the explicit form of `rv lease up --partition ...`. */
 export const SlurmRequestSchema = z.object({
+  /**
+   * One partition, or several separated by commas (Slurm's multi-partition form, `gpu-a6000,gpu-a100-80`): a
+   * lease of parts spread over the partitions of its kept strategies (allocator/spread.ts), whose every segment's
+   * job starts in whichever of them can start it first.
+   */
   partition: z.string(),
   gpusPerNode: z.int().min(0),
-  /** null: any GPU type the partition has. */
+  /** null: any GPU type the partition has (spread over partitions: each partition's GPUs are of one type). */
   gpuType: z.string().nullable(),
   nodes: z.int().min(1),
   cpusPerNode: z.int().min(1).nullable(),

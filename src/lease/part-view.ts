@@ -10,6 +10,12 @@ export const PartNowSchema = z.object({
   jobId: z.string(),
   /** Slurm's state of the job (`RUNNING`, `PENDING`, `CANCELLED`, ...); null when Slurm does not know it. */
   state: z.string().nullable(),
+  /**
+   * Where Slurm has the job: the partition it runs (or ran) in, or while it waits every one it may run in
+   * (`gpu-a6000,gpu-a100-80`, a lease spread over partitions); null when Slurm does not say. Absent from an rv
+   * before it.
+   */
+  partition: z.string().nullable().optional(),
 });
 export type PartNow = z.infer<typeof PartNowSchema>;
 
@@ -26,6 +32,8 @@ export function partsNow(views: readonly SegmentView[], parts: number): PartNow[
       own.at(-1);
     if (!current) return [];
     const state = current.job.state?.raw ?? current.segment.ended?.state ?? null;
-    return [{ part, segment: current.segment.n, jobId: current.segment.jobId, state }];
+    return [
+      { part, segment: current.segment.n, jobId: current.segment.jobId, state, partition: current.job.partition },
+    ];
   });
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { reservationNote, reservationsOn } from "../allocator/index.ts";
 import { ReservationNoteSchema, type Segment } from "../fsqueue/index.ts";
-import type { ScontrolPartition, ScontrolReservation } from "../slurm/index.ts";
+import { partitionNames, type ScontrolPartition, type ScontrolReservation } from "../slurm/index.ts";
 
 /**
  * A reservation in a lease's way, as `rv lease why` shows it: the reservation, the lease's partitions it takes
@@ -25,7 +25,7 @@ export interface LeaseReservationFacts {
   partitions: readonly ScontrolPartition[];
   reservations: readonly ScontrolReservation[];
   segments: readonly Segment[];
-  /** The lease's jobs in Slurm's queue, waiting: where, and Slurm's reason. */
+  /** The lease's jobs in Slurm's queue, waiting: where (`a,b`: any of them), and Slurm's reason. */
   waiting: readonly { jobId: string; partition: string | null; reason: string | null }[];
 }
 
@@ -47,7 +47,7 @@ export function leaseReservations(f: LeaseReservationFacts): LeaseReservation[] 
         endsBefore: f.segments.filter((s) => named(s.endsBefore ? [s.endsBefore] : [])).map((s) => s.n),
         beginsAfter: f.segments.filter((s) => named(s.beginsAfter)).map((s) => s.n),
         holds: f.waiting
-          .filter((j) => RESERVED.test(j.reason ?? "") && j.partition !== null && touched.includes(j.partition))
+          .filter((j) => RESERVED.test(j.reason ?? "") && partitionNames(j.partition).some((p) => touched.includes(p)))
           .map((j) => j.jobId),
       },
     ];

@@ -4,6 +4,8 @@
  * Directives, and why:
  * - `--nodes`, `--ntasks-per-node=1`, `--gres=gpu[:type]:N` (none for a CPU-only lease), `--cpus-per-task`, `--mem`: the resources are per
  *   node, and one runner per node owns them all (so `--cpus-per-task` is the node's CPUs for rv).
+ * - `--partition=a,b` (a lease of parts spread over partitions) is a multi-partition job: Slurm starts it in
+ *   whichever can start it first, and its GRES is untyped.
  * - `--time` in whole minutes (Slurm rounds up anyway); `--time-min` lets the scheduler shorten the job to fit a
  *   backfill hole, which is why the script asks squeue for the real end instead of assuming start + walltime.
  * - `--signal=B:USR1@lead`: only the batch shell gets it, 0-60 s earlier than `lead` (notes section 6).
@@ -60,6 +62,13 @@ export const absolutePath = z
   .string()
   .regex(/^\//, "must be an absolute path")
   .regex(noControlCharacters, "must not contain a newline or another control character");
+/** `--partition`: one partition, or several separated by commas (a multi-partition job: a lease of parts spread). */
+const partitionList = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._+-]*(,[A-Za-z0-9][A-Za-z0-9._+-]*)*$/,
+    "use partition names of letters, digits, '.', '_', '+' and '-', separated by commas",
+  );
 const seconds = z.int().positive();
 /** Slurm's `--output`: no backslash, no `%` (its filename patterns). */
 export const outputPath = absolutePath.regex(
@@ -75,7 +84,7 @@ export const SegmentScriptInputSchema = z
     root: absolutePath,
     /** The deployed rv build that runs on the compute node. */
     rv: absolutePath,
-    partition: plainWord,
+    partition: partitionList,
     /** 0: a CPU-only lease, with no --gres at all. */
     gpusPerNode: z.int().nonnegative(),
     /** null: any GPU type the partition has. */

@@ -2,6 +2,7 @@ import { fitAroundReservations, MIN_SEGMENT_SECONDS } from "../allocator/index.t
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
 import {
+  partitionNames,
   runQueries,
   type ScontrolPartition,
   type ScontrolReservation,
@@ -17,20 +18,21 @@ import { coveredSeconds, type SegmentClock, type SegmentPlan } from "./renewal.t
  * fitted here, just before it is submitted, to what the cluster says then.
  */
 
-/** What bounds a lease's next segment: its partition (MaxTime, nodes) and the reservations. */
+/** What bounds a lease's next segment: its partitions (MaxTime, nodes) and the reservations. */
 export interface SegmentSite {
-  /** null: the partition is gone (Slurm will refuse the segment and say so). */
-  partition: ScontrolPartition | null;
+  /**
+   * The lease's partition, or its partitions when its parts are spread (a multi-partition job); those gone are
+   * left out (Slurm will refuse the segment and say so, when all are).
+   */
+  partitions: readonly ScontrolPartition[];
   reservations: readonly ScontrolReservation[];
 }
 
-/** The site of a lease's partition, in one round trip. */
+/** The site of a lease's partitions (`request.partition`: one, or several separated by commas), in one round trip. */
 export async function readSegmentSite(remote: Remote, partition: string): Promise<SegmentSite> {
   const [partitions, reservations] = await runQueries(remote, [scontrolPartitions(), scontrolReservations()] as const);
-  return {
-    partition: partitions.records.find((p) => p.name === partition) ?? null,
-    reservations: reservations.records,
-  };
+  const names = partitionNames(partition);
+  return { partitions: partitions.records.filter((p) => names.includes(p.name)), reservations: reservations.records };
 }
 
 /**
@@ -38,8 +40,10 @@ export async function readSegmentSite(remote: Remote, partition: string): Promis
  * lease's own, finite, segment length); ending before the next reservation on the partition's nodes, or, when
  * no useful segment fits before it, beginning once it is over (`--begin`). It would start when the segment
  * before ends (chain, with `clock.endsAtEpoch` that end), at its begin time (overlap), or now (a replacement).
- * Whether it renews follows from its walltime, as in planRenewal (over the segments of its part). The nodes are the partition's: a reservation
- * on nodes of it that lack the lease's GPUs may shorten a segment for nothing, never let one run into it.
+ * Whether it renews follows from its walltime, as in planRenewal (over the segments of its part). The nodes are
+ * the partition's: a reservation on nodes of it that lack the lease's GPUs may shorten a segment for nothing, never
+ * let one run into it. A spread lease's job runs on one node of any of its partitions: the shortest MaxTime of
+ * theirs, and any of their nodes (it needs one) free of reservations will do.
  */
 export function fitSegmentToSite(
   plan: SegmentPlan,
@@ -49,14 +53,14 @@ export function fitSegmentToSite(
   clock: SegmentClock,
 ): SegmentPlan {
   const planned = plan.beginAt ?? (plan.after === null ? clock.nowEpoch : clock.endsAtEpoch);
-  const maxTime = site.partition?.maxTime?.kind === "seconds" ? site.partition.maxTime.seconds : Infinity;
-  const capped = Math.min(plan.wallSeconds, maxTime);
+  const maxTimes = site.partitions.map((p) => (p.maxTime?.kind === "seconds" ? p.maxTime.seconds : Infinity));
+  const capped = Math.min(plan.wallSeconds, ...maxTimes);
   const fit = fitAroundReservations({
     fromEpoch: planned,
     wallSeconds: capped,
     minSeconds: MIN_SEGMENT_SECONDS,
     usefulFromEpoch: plan.overlapSeconds > 0 ? clock.endsAtEpoch : planned,
-    nodes: site.partition?.nodes ?? [],
+    nodes: site.partitions.flatMap((p) => p.nodes),
     count: lease.request.nodes,
     reservations: site.reservations,
   });

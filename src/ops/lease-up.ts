@@ -1,6 +1,12 @@
 import { rmSync } from "node:fs";
 import { z } from "zod";
-import { AllocRequestSchema, type Decision, DecisionSchema, type Strategy } from "../allocator/index.ts";
+import {
+  AllocRequestSchema,
+  type Decision,
+  DecisionSchema,
+  type Strategy,
+  spreadStrategy,
+} from "../allocator/index.ts";
 import { SiteProfileSchema } from "../allocator/profile/schema.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -78,8 +84,9 @@ type LeaseUpResult = z.infer<typeof LeaseUpResultSchema>;
  * Creates a Slurm lease on the cluster: reads the cluster and probes the strategies (one round trip each),
  * ranks them, and submits the best few at once (DESIGN.md section 6). The race is decided on the cluster: the
  * first job to start claims the lease and cancels the others (`rv lease claim`). A lease of parts does not race:
- * the allocator decides one part's shape, and every part's first segment is submitted in the best strategy's
- * shape (docs/cluster.md, "Leases of parts"). A dry run stops before anything is written or submitted.
+ * the allocator decides one part's shape, and every part's first segment is submitted in that shape: the best
+ * strategy's, or the partitions of the kept ones in one multi-partition job per part (spreadStrategy; docs/cluster.md,
+ * "Leases of parts"). A dry run stops before anything is written or submitted.
  */
 export const leaseUpOp = defineOp({
   name: "lease-up",
@@ -101,16 +108,20 @@ async function leaseUp(env: OpEnv, args: LeaseUpArgs): Promise<LeaseUpResult> {
   const decision = await decideOnCluster(env, unshaped, ask, args.profile);
   const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
   if (!best) throw noStrategy(decision);
+  if (parts > 1) {
+    const shape = spreadStrategy(decision) ?? best.strategy;
+    const lease = shapeLease(unshaped, shape);
+    return { lease, decision, racers: [], parts: await upInParts(env, lease, shape, args.dryRun) };
+  }
   const lease = shapeLease(unshaped, best.strategy);
-  if (parts > 1) return { lease, decision, racers: [], parts: await upInParts(env, lease, best.strategy, args.dryRun) };
   const racers = racersOf(root, unshaped, decision, 1);
   if (args.dryRun) return { lease, decision, racers, parts: [] };
   return { lease, decision, racers: await startFirstRace(env, lease, args, decision, racers), parts: [] };
 }
 
-/** Each part's first segment in the best strategy's shape (numbered by its part), submitted unless a dry run. */
-async function upInParts(env: OpEnv, lease: SlurmLease, best: Strategy, dryRun: boolean): Promise<PartJob[]> {
-  const plans = partNumbers(partsOf(lease)).map((part) => planFirstSegment(lease, best.wallSeconds, part));
+/** Each part's first segment in the lease's shape (numbered by its part), submitted unless a dry run. */
+async function upInParts(env: OpEnv, lease: SlurmLease, shape: Strategy, dryRun: boolean): Promise<PartJob[]> {
+  const plans = partNumbers(partsOf(lease)).map((part) => planFirstSegment(lease, shape.wallSeconds, part));
   if (!dryRun) return submitParts(env, lease, plans);
   const nowEpoch = Math.floor(env.now().getTime() / 1000);
   return plans.map((plan) => partJob(env.root, lease, plan, nowEpoch, null));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { leasePaths } from "../fsqueue/index.ts";
 import { LeaseReservationSchema, leaseReservations, readLatestRace } from "../lease/index.ts";
-import { runQueries, scontrolPartitions, scontrolReservations } from "../slurm/index.ts";
+import { partitionNames, runQueries, scontrolPartitions, scontrolReservations } from "../slurm/index.ts";
 import { LeaseShowSchema, showLease } from "./lease-show.ts";
 import { defineOp } from "./op.ts";
 
@@ -20,7 +20,7 @@ export const leaseWhyOp = defineOp({
     const { request } = shown.lease;
     const race = readLatestRace(leasePaths(env.root, shown.lease.id));
     const partitionOf = new Map(race?.entries.map((e) => [e.rank, e.strategy.partition]));
-    const wanted = new Set([request.partition, ...partitionOf.values()]);
+    const wanted = new Set([...partitionNames(request.partition), ...partitionOf.values()]);
     const [partitions, reservations] = await runQueries(env.remote, [
       scontrolPartitions(),
       scontrolReservations(),

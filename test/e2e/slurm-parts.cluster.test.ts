@@ -32,9 +32,9 @@ const segmentJob = (jobs: Job[], n: number) => jobs.find((j) => j.name === `rv-$
 const ALIVE = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING"]);
 
 type Shown = {
-  runners: { health: string }[];
+  runners: { health: string; gpus: string[] }[];
   phase: { kind: string; parts?: { running: number; of: number } };
-  parts: { part: number; segment: number; jobId: string; state: string | null }[];
+  parts: { part: number; segment: number; jobId: string; state: string | null; partition?: string | null }[];
   segments: { segment: { n: number; after: string | null } }[];
   supervision: { did: string }[];
 };
@@ -79,7 +79,8 @@ describe("a lease of parts on the dev cluster", () => {
       [0, null],
       [1, null],
     ]);
-    expect(shown.parts[1]?.script).toMatch(/#SBATCH --gres='?gpu:a(6000|100_80g):2'?\n/);
+    // one type, or both partitions with an untyped GPU (as the cluster's load has it: see the spread test below)
+    expect(shown.parts[1]?.script).toMatch(/#SBATCH --gres='?gpu:(a6000:|a100_80g:)?2'?\n/);
     expect(shown.parts[1]?.script).toContain('--segment "$RV_SEGMENT"');
     expect(shown.parts[1]?.script).toContain("export RV_SEGMENT=1");
   });
@@ -207,5 +208,94 @@ describe("a lease of parts on the dev cluster", () => {
       timeoutMs: 60_000,
       intervalMs: 1000,
     });
+  });
+});
+
+// A lease of parts spread over partitions: with every GPU of gpu-a6000 and gpu-a100-80 held by other jobs, no pool
+// is idle, the allocator keeps both, and each part is one multi-partition job (`-p gpu-a6000,gpu-a100-80
+// --gres=gpu:2`). Two GPUs freed in gpu-a100-80 start one part there; a node freed in gpu-a6000 starts the other
+// there. Each part's runner holds its two GPUs, and each part renews in both partitions again. About a minute.
+describe("a lease of parts spread over partitions", () => {
+  const SPREAD = `spread-${process.pid % 100_000}`;
+  const BLOCKER = `rvpt-block-${process.pid % 100_000}`;
+  const blockers: { partition: string; id: string }[] = [];
+
+  afterAll(async () => {
+    await rv(laptop.root, ["lease", "release", SPREAD, "--now"]);
+    await scancelByName([0, 1, 2, 3, 4, 5].map((n) => `rv-${SPREAD}-${n}`));
+    await execa("scancel", ["-n", BLOCKER], { reject: false });
+  });
+
+  const block = async (partition: string, gres: string) => {
+    const sbatch = await execa("sbatch", [
+      ...["--parsable", "-J", BLOCKER, "-A", "lab", "-p", partition, `--gres=${gres}`, "-t", "10"],
+      ...["-o", "/dev/null", "--wrap", "sleep 600"],
+    ]);
+    blockers.push({ partition, id: sbatch.stdout.trim().split(";")[0] ?? "?" });
+  };
+  const showSpread = async () => {
+    const shown = json<Shown & { lease: { request: { partition: string } } }>(
+      (await rv(laptop.root, ["lease", "show", SPREAD, "--json"])).stdout as string,
+    );
+    return shown;
+  };
+
+  test("each part asks both partitions and starts in whichever frees first; its runner holds its GPUs; it renews in both", async () => {
+    for (let i = 0; i < 2; i++) await block("gpu-a6000", "gpu:a6000:4");
+    for (let i = 0; i < 4; i++) await block("gpu-a100-80", "gpu:a100_80g:2");
+    await waitFor(
+      async () => {
+        const listed = await execa("squeue", ["-h", "-n", BLOCKER, "-t", "RUNNING", "-o", "%i"]);
+        return listed.stdout.split("\n").filter((l) => l.trim()).length === blockers.length;
+      },
+      { what: "the blockers to hold every a6000 and a100", timeoutMs: 30_000, intervalMs: 500 },
+    );
+
+    const up = await rv(laptop.root, [
+      ...["lease", "up", "--type", "a6000,a100_80g", "--gpu", "4", "--parts", "2", "--segment", "3m", "--time", "6m"],
+      ...["--name", SPREAD, "--detach", "--json"],
+    ]);
+    expect(up.exitCode, up.stderr as string).toBe(0);
+    const queued = await showSpread();
+    expect(queued.lease.request.partition.split(",").sort()).toEqual(["gpu-a100-80", "gpu-a6000"]);
+    expect(queued.lease.request).toMatchObject({ gpuType: null, gpusPerNode: 2, nodes: 1, parts: 2 });
+    const script = readFileSync(join(root, "leases", SPREAD, "segments", "1.sh"), "utf8");
+    expect(script).toMatch(/#SBATCH --partition='gpu-(a6000,gpu-a100-80|a100-80,gpu-a6000)'\n/);
+    expect(script).toContain("#SBATCH --gres='gpu:2'\n");
+
+    // Two GPUs free in gpu-a100-80: the part first in line starts there; a node of gpu-a6000: the other, there.
+    await execa("scancel", [blockers.find((b) => b.partition === "gpu-a100-80")?.id ?? "?"]);
+    await waitFor(async () => (await showSpread()).parts.some((p) => p.state === "RUNNING"), {
+      what: "a part to run in gpu-a100-80",
+      timeoutMs: 60_000,
+      intervalMs: 1000,
+    });
+    await execa("scancel", [blockers.find((b) => b.partition === "gpu-a6000")?.id ?? "?"]);
+    const running = await waitFor(
+      async () => {
+        const shown = await showSpread();
+        const live = shown.runners.filter((r) => r.health === "ok");
+        return live.length === 2 && shown.parts.every((p) => p.state === "RUNNING") ? shown : undefined;
+      },
+      { what: "both parts running, a runner in each", timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    const where = running.parts.map((p) => p.partition);
+    expect(new Set(where)).toEqual(new Set(["gpu-a100-80", "gpu-a6000"]));
+    // Each runner holds the two GPUs Slurm gave its part, whichever partition that is.
+    expect(running.runners.filter((r) => r.health === "ok").map((r) => r.gpus.length)).toEqual([2, 2]);
+    const human = await rv(laptop.root, ["lease", "show", SPREAD]);
+    expect(human.stdout).toMatch(/part 0: segment 0 \(job \d+\) RUNNING in gpu-a(6000|100-80);/);
+
+    // Each part renewed itself as a job in both partitions again.
+    await waitFor(async () => (await showSpread()).segments.length === 4, {
+      what: "each part's next segment",
+      timeoutMs: 30_000,
+      intervalMs: 1000,
+    });
+    for (const n of [2, 3]) {
+      const renewal = readFileSync(join(root, "leases", SPREAD, "segments", `${n}.sh`), "utf8");
+      expect(renewal).toMatch(/#SBATCH --partition='gpu-(a6000,gpu-a100-80|a100-80,gpu-a6000)'\n/);
+      expect(renewal).toContain("#SBATCH --gres='gpu:2'\n");
+    }
   });
 });

@@ -254,6 +254,26 @@ describe("the phase counts parts", () => {
   });
 });
 
+describe("a lease of parts spread over partitions (spreadStrategy)", () => {
+  const spread = () => lease({ partition: "gpu-a6000,gpu-a100-80", gpuType: null, gpusPerNode: 1, parts: 4 });
+  const directives = (script: string) => script.split("\n").filter((l) => l.startsWith("#SBATCH"));
+
+  test("every part's first segment and its renewals are one multi-partition job with an untyped GPU", () => {
+    for (const n of [1, 5]) {
+      const script = segmentScript("/scratch/me/.rv", spread(), { ...planFirstSegment(spread(), 600, 1), n });
+      expect(directives(script)).toContain("#SBATCH --partition='gpu-a6000,gpu-a100-80'");
+      expect(directives(script)).toContain("#SBATCH --gres='gpu:1'");
+      expect(script).toContain(`export RV_SEGMENT=${n}`);
+    }
+  });
+
+  test("the request says which partitions each part may run in", () => {
+    expect(describeRequest(spread().request)).toBe(
+      "gpu-a6000,gpu-a100-80: 4 parts of 1 node x 1 GPU, 00:30:00 in segments of 00:10:00 (chain)",
+    );
+  });
+});
+
 describe("one part's ask", () => {
   test("the lease's totals shared out: GPUs and nodes evenly, CPUs and memory rounded up", () => {
     const ask = {
@@ -288,6 +308,15 @@ describe("each part as it stands now (rv lease show)", () => {
     expect(partsNow([view(0, "completed")] as never, 2)).toEqual([
       { part: 0, segment: 0, jobId: "100", state: "COMPLETED" },
     ]);
+  });
+
+  test("where Slurm has each part: the partition it runs in, or all it may run in while it waits", () => {
+    const where = (n: number, kind: JobStateKind, partition: string) => {
+      const v = view(n, kind);
+      return { ...v, job: { ...v.job, partition } };
+    };
+    const views = [where(0, "running", "gpu-a100-80"), where(1, "pending", "gpu-a6000,gpu-a100-80")];
+    expect(partsNow(views as never, 2).map((p) => p.partition)).toEqual(["gpu-a100-80", "gpu-a6000,gpu-a100-80"]);
   });
 
   test("the request says how many parts of what", () => {

@@ -69,4 +69,20 @@ describe("leaseReservations: the reservations in a lease's way, and what they di
     });
     expect(a100.map((r) => [r.name, r.nodes, r.holds])).toEqual([["rv-fx-later", ["a100-01", "a100-02"], []]]);
   });
+
+  test("a lease spread over partitions: a job waiting in all of them (`a,b`) is held by a reservation on one", () => {
+    const shown = leaseReservations({
+      nowEpoch: NOW,
+      partitions: inPartitions(["gpu-a6000", "interactive-rtx3090"]),
+      reservations,
+      segments: [],
+      waiting: [
+        { jobId: "9", partition: "gpu-a6000,interactive-rtx3090", reason: "ReqNodeNotAvail, Reserved for maintenance" },
+      ],
+    });
+    expect(shown.map((r) => [r.name, r.partitions, r.holds])).toEqual([
+      ["rv-fx-maint", ["interactive-rtx3090"], ["9"]],
+      ["rv-fx-now", ["interactive-rtx3090"], ["9"]],
+    ]);
+  });
 });

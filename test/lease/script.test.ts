@@ -108,6 +108,8 @@ describe("renderSegmentScript: refuses what sbatch or bash would read differentl
   const hostile: [string, Partial<SegmentScriptInput>][] = [
     ["partition", { partition: "gpu a6000" }],
     ["partition", { partition: "-p" }],
+    ["partition", { partition: "gpu-a6000," }],
+    ["partition", { partition: "gpu-a6000, gpu-a100-80" }],
     ["account", { account: "lab\n#SBATCH --mem=1T" }],
     ["account", { account: "lab;id" }],
     ["jobName", { jobName: "it's" }],

@@ -15,7 +15,12 @@ import { live } from "../slurm/fixture.ts";
 // rtx3090-01 from MAINT_START for 10 minutes, beside rv-fx-now, active on the same node when captured.
 const partitions = parseScontrolPartitions(live("scontrol-show-partition").stdout).records;
 const reservations = parseScontrolReservations(live("scontrol-show-reservation").stdout).records;
-const rtx = partitions.find((p) => p.name === "interactive-rtx3090") ?? null;
+const partitionNamed = (name: string) => {
+  const found = partitions.find((p) => p.name === name);
+  if (!found) throw new Error(`no partition ${name} in the fixture`);
+  return found;
+};
+const rtx = partitionNamed("interactive-rtx3090");
 const maint = reservations.filter((r) => r.name === "rv-fx-maint");
 const MAINT_START = 1796313187;
 const MAINT_END = MAINT_START + 600;
@@ -58,7 +63,7 @@ function renew(l: ReturnType<typeof lease>, wall: number, nowEpoch: number, site
 describe("fitSegmentToSite: the next segment against MaxTime and the reservations", () => {
   test("chain: a reservation starting soon after this segment ends cuts the next one to end before it", () => {
     const now = MAINT_START - 40 * MIN;
-    expect(renew(lease(), 20 * MIN, now, { partition: rtx, reservations: maint })).toEqual({
+    expect(renew(lease(), 20 * MIN, now, { partitions: [rtx], reservations: maint })).toEqual({
       kind: "renew",
       n: 1,
       wallSeconds: 19 * MIN,
@@ -72,7 +77,7 @@ describe("fitSegmentToSite: the next segment against MaxTime and the reservation
 
   test("chain: when this segment ends right before the reservation, the next begins once it is over", () => {
     const now = MAINT_START - 4 * MIN;
-    const next = renew(lease(), 3 * MIN, now, { partition: rtx, reservations: maint });
+    const next = renew(lease(), 3 * MIN, now, { partitions: [rtx], reservations: maint });
     expect(next).toEqual({
       kind: "renew",
       n: 1,
@@ -89,7 +94,7 @@ describe("fitSegmentToSite: the next segment against MaxTime and the reservation
   test("overlap: a shorter successor that would end with this segment is no use: it begins after the reservation", () => {
     const now = MAINT_START - 4 * MIN;
     const l = lease({ renewal: "overlap", overlapSeconds: 2 * MIN });
-    expect(renew(l, 3 * MIN, now, { partition: rtx, reservations: maint })).toMatchObject({
+    expect(renew(l, 3 * MIN, now, { partitions: [rtx], reservations: maint })).toMatchObject({
       wallSeconds: HOUR,
       beginAt: MAINT_END,
       overlapSeconds: 0,
@@ -108,7 +113,7 @@ describe("fitSegmentToSite: the next segment against MaxTime and the reservation
       plan,
       l,
       segments,
-      { partition: rtx, reservations: active },
+      { partitions: [rtx], reservations: active },
       {
         nowEpoch: now,
         endsAtEpoch: now,
@@ -120,19 +125,39 @@ describe("fitSegmentToSite: the next segment against MaxTime and the reservation
 
   test("MaxTime caps a segment; MaxTime=UNLIMITED leaves the lease's own, finite, segment length", () => {
     const long = lease({ segmentSeconds: 12 * HOUR, totalSeconds: 48 * HOUR });
-    expect(renew(long, 8 * HOUR, MAINT_END, { partition: rtx, reservations: [] })).toMatchObject({
+    expect(renew(long, 8 * HOUR, MAINT_END, { partitions: [rtx], reservations: [] })).toMatchObject({
       wallSeconds: 8 * HOUR,
       renew: true,
     });
-    const unlimited = rtx && { ...rtx, maxTime: parseDuration("UNLIMITED") };
-    expect(renew(long, 8 * HOUR, MAINT_END, { partition: unlimited, reservations: [] })).toMatchObject({
+    const unlimited = { ...rtx, maxTime: parseDuration("UNLIMITED") };
+    expect(renew(long, 8 * HOUR, MAINT_END, { partitions: [unlimited], reservations: [] })).toMatchObject({
       wallSeconds: 12 * HOUR,
+    });
+  });
+
+  test("a lease spread over partitions: the shortest MaxTime of theirs, and a reservation on one partition's nodes is not in the way", () => {
+    const spread = lease({
+      partition: "gpu-a6000,interactive-rtx3090",
+      segmentSeconds: 12 * HOUR,
+      totalSeconds: 48 * HOUR,
+    });
+    const site = { partitions: [partitionNamed("gpu-a6000"), rtx], reservations: maint };
+    expect(renew(spread, 8 * HOUR, MAINT_START - 9 * HOUR, site)).toMatchObject({
+      wallSeconds: 8 * HOUR,
+      beginAt: null,
+    });
+    expect(renew(spread, 8 * HOUR, MAINT_START - 9 * HOUR, site)).not.toHaveProperty("endsBefore");
+    // rtx3090-01 alone, the same segment ends before the reservation
+    const single = lease({ segmentSeconds: 12 * HOUR, totalSeconds: 48 * HOUR });
+    expect(renew(single, 8 * HOUR, MAINT_START - 9 * HOUR, { partitions: [rtx], reservations: maint })).toMatchObject({
+      wallSeconds: HOUR - MIN,
+      endsBefore: maintNote,
     });
   });
 
   test("nothing in the way, or no partition to know the nodes by: the plan stands", () => {
     const l = lease();
-    const clear = renew(l, 20 * MIN, MAINT_END, { partition: rtx, reservations });
+    const clear = renew(l, 20 * MIN, MAINT_END, { partitions: [rtx], reservations });
     expect(clear).toEqual({
       kind: "renew",
       n: 1,
@@ -142,7 +167,7 @@ describe("fitSegmentToSite: the next segment against MaxTime and the reservation
       overlapSeconds: 0,
       renew: true,
     });
-    expect(renew(l, 3 * MIN, MAINT_START - 4 * MIN, { partition: null, reservations })).toEqual({
+    expect(renew(l, 3 * MIN, MAINT_START - 4 * MIN, { partitions: [], reservations })).toEqual({
       ...clear,
     });
   });

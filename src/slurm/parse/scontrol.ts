@@ -48,6 +48,14 @@ export const ScontrolPartitionSchema = z.object({
 });
 export type ScontrolPartition = z.infer<typeof ScontrolPartitionSchema>;
 
+/**
+ * The partitions of Slurm's multi-partition form `a,b` (`sbatch -p a,b`; what squeue prints for such a job while
+ * it waits, and a lease's request when its parts are spread): a single name is a list of one.
+ */
+export function partitionNames(text: string | null): string[] {
+  return (text ?? "").split(",").filter((p) => p !== "");
+}
+
 export const ScontrolNodeSchema = z.object({
   name: z.string(),
   state: NodeStateSchema,

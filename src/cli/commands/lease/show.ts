@@ -1,5 +1,6 @@
 import { type PartNow, partOf, partsNow, partsOf, renewalSeconds, type SegmentView } from "../../../lease/index.ts";
 import { type LeaseShow, leaseShowOp } from "../../../ops/index.ts";
+import { partitionNames } from "../../../slurm/index.ts";
 import type { Context } from "../../context.ts";
 import { formatDuration, printJson, renderTable } from "../../output.ts";
 import { placeOfLease } from "../../route.ts";
@@ -62,16 +63,23 @@ function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: b
     parts.push(renderRace(ctx.io, slurm.race, Math.floor(ctx.now().getTime() / 1000)));
   }
   const count = partsOf(lease);
-  if (count > 1) parts.push(renderParts(partsNow(slurm.segments, count), count));
+  const spread = partitionNames(lease.request.partition).length > 1;
+  if (count > 1) parts.push(renderParts(partsNow(slurm.segments, count), count, spread));
   parts.push(renderSegments(ctx, slurm.segments, count));
   parts.push(renderSupervision(slurm));
   if (slurm.alloc) parts.push(`\n${renderRaceFiles(ctx.io, slurm.alloc)}`);
   return parts.join("");
 }
 
-/** `  parts: 2; part 0: segment 2 (job 44) RUNNING; part 1: segment 3 (job 45) PENDING`. */
-function renderParts(now: readonly PartNow[], count: number): string {
-  const each = now.map((p) => `part ${p.part}: segment ${p.segment} (job ${p.jobId}) ${p.state ?? "unknown to Slurm"}`);
+/**
+ * `  parts: 2; part 0: segment 2 (job 44) RUNNING; part 1: segment 3 (job 45) PENDING`; a lease spread over
+ * partitions says where each part is: `RUNNING in gpu-a100-80`.
+ */
+function renderParts(now: readonly PartNow[], count: number, spread: boolean): string {
+  const each = now.map((p) => {
+    const where = spread && p.partition ? ` in ${p.partition}` : "";
+    return `part ${p.part}: segment ${p.segment} (job ${p.jobId}) ${p.state ?? "unknown to Slurm"}${where}`;
+  });
   return `  parts: ${count}; ${each.join("; ")}\n`;
 }
 

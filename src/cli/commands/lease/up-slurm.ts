@@ -4,7 +4,7 @@ import { loadConfiguredProfile } from "../../../allocator/profile/load.ts";
 import type { SiteProfile } from "../../../allocator/profile/schema.ts";
 import type { ClusterConfig } from "../../../config/index.ts";
 import { RvError } from "../../../errors.ts";
-import type { SlurmRequest } from "../../../fsqueue/index.ts";
+import type { SlurmLease, SlurmRequest } from "../../../fsqueue/index.ts";
 import { type RacerView, validateLeaseName } from "../../../lease/index.ts";
 import {
   deployedPath,
@@ -16,6 +16,7 @@ import {
   type Place,
   requireCluster,
 } from "../../../ops/index.ts";
+import { partitionNames } from "../../../slurm/index.ts";
 import { rememberClusterNames } from "../../completion/cache.ts";
 import type { Context } from "../../context.ts";
 import { parseCount, parseDurationMs, parseWalltime } from "../../flags.ts";
@@ -23,6 +24,7 @@ import { formatDuration, printJson } from "../../output.ts";
 import { showLive } from "../../ui/live.ts";
 import type { RaceState } from "../../ui/race-view.tsx";
 import { renderDecision } from "./decision-view.ts";
+import { describeRequest } from "./describe.ts";
 import { describeWait, isReady, type WaitView } from "./wait-view.ts";
 
 export interface SlurmLeaseUpOptions {
@@ -256,7 +258,7 @@ function racerJson(r: RacerView) {
 
 function printDryRun(
   ctx: Context,
-  up: { lease: { id: string }; decision: Decision; racers: RacerView[]; parts: PartJob[] },
+  up: { lease: SlurmLease; decision: Decision; racers: RacerView[]; parts: PartJob[] },
 ): number {
   if (ctx.json) {
     printJson(ctx.io, {
@@ -272,6 +274,10 @@ function printDryRun(
   for (const r of up.racers) {
     ctx.io.out(`\n# rank ${r.candidate.rank}: ${r.candidate.strategy.id}\n`);
     ctx.io.out(`# sbatch ${r.sbatchArgs.join(" ")} <<'EOF'\n${r.script}# EOF\n`);
+  }
+  if (up.parts.length > 0) ctx.io.out(`\n# ${describeRequest(up.lease.request)}\n`);
+  if (partitionNames(up.lease.request.partition).length > 1) {
+    ctx.io.out("# each part is one job in all these partitions: Slurm starts it in whichever can start it first\n");
   }
   for (const p of up.parts) {
     ctx.io.out(`\n# part ${p.segment}: segment ${p.segment}\n`);
