@@ -158,7 +158,7 @@ function targetsSection(b) {
       ...r.rows
         .filter((x) => x.rv !== undefined)
         .map((x) => `churn, ${x.gpus} GPU: ${x.rv} vs ${x.naive} s = **${x.ratioNaive}×**`),
-      ...r.rows
+      ...partsRows(r)
         .filter((x) => x.parts !== undefined)
         .map(
           (x) =>
@@ -562,14 +562,23 @@ Winning strategies: ${winners(r)}.${partsLine(r)}${cliff}`;
 }
 
 /**
+ * The parts arms' rows: of a later run of those arms alone (with its own naive arm) when the results hold one
+ * (`partsRun`), else of this run.
+ */
+function partsRows(r) {
+  return (r.partsRun ?? r).rows;
+}
+
+/**
  * (d): a lease of N 1-GPU parts spread over both partitions, to its first part running and to all of them, against
  * the naive job; (e): the same in one partition, as before the spread.
  */
 function partsLine(r) {
-  const rows = r.rows.filter((x) => x.parts !== undefined || x.partsOne !== undefined);
+  const run = r.partsRun ?? r;
+  const rows = partsRows(r).filter((x) => x.parts !== undefined || x.partsOne !== undefined);
   if (rows.length === 0) return "";
   const of = (first, all, ratioFirst, ratioAll) =>
-    `the first running after ${capped(first, r)} s (**${ratioFirst}×** naive), all after ${capped(all, r)} s (${ratioAll}×)`;
+    `the first running after ${capped(first, run)} s (**${ratioFirst}×** naive), all after ${capped(all, run)} s (${ratioAll}×)`;
   const each = rows.map((x) =>
     [
       x.parts === undefined
@@ -582,7 +591,10 @@ function partsLine(r) {
       .filter(Boolean)
       .join("; "),
   );
-  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)): each part is one job in both partitions (\`-p gpu-a6000,gpu-a100-80 --gres=gpu:1\`), started wherever a GPU frees first; (e) the same with \`--type a100_80\`, every part in one partition as before the spread. Medians: ${each.join("; ")}.`;
+  const when = r.partsRun
+    ? ` They come from a run of the parts arms alone beside a naive arm of their own (${r.partsRun.params.trials} trials, naive median ${rows[0].naive} s), ${r.partsRun.ran.date.slice(0, 16).replace("T", " ")} UTC at ${r.partsRun.ran.commit}.`
+    : "";
+  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)): each part is one job in both partitions (\`-p gpu-a6000,gpu-a100-80 --gres=gpu:1\`), started wherever a GPU frees first; (e) the same with \`--type a100_80\`, every part in one partition as before the spread. Medians: ${each.join("; ")}.${when}`;
 }
 
 export function renderReport(results) {
