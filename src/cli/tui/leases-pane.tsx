@@ -60,7 +60,10 @@ function paneLines(leases: readonly TuiLease[], selected: string | null): PaneLi
 
 const RUNNER_INDENT: Cell = { key: "indent", text: "    " };
 
-/** A lease of parts: each part's job, and where Slurm has it (a part queued or gone while others run shows here). */
+/**
+ * A lease of parts: each part's job, its state on Slurm (a part queued or gone while others run shows here), and its
+ * partition: where it runs, or every one it may start in while a spread part waits, as `rv lease show` says.
+ */
 function partLines(lease: TuiLease): PaneLine[] {
   const rows = padColumns(
     (lease.parts ?? []).map((part) => [
@@ -68,6 +71,7 @@ function partLines(lease: TuiLease): PaneLine[] {
       { key: "segment", text: `segment ${part.segment}` },
       { key: "job", text: `job ${part.jobId}` },
       { key: "state", text: part.state ?? "unknown to Slurm", ...partStateStyle(part.state) },
+      { key: "partition", text: part.partition ? `in ${part.partition}` : "" },
     ]),
   );
   return rows.map((cells, i) => ({ key: `${lease.id}/part-${i}`, cells: [RUNNER_INDENT, ...cells] }));

@@ -165,14 +165,18 @@ describe("leases pane", () => {
     expect(row("pid 4100", frame())).toContain("stale  beat 1m35s");
   });
 
-  it("shows each part of a lease of parts under it: its segment, its job, and a part still queued", () => {
+  it("shows each part of a lease of parts under it: its segment, its job, a part still queued, and where", () => {
     const parts = [
-      { part: 0, segment: 4, jobId: "815", state: "RUNNING" },
-      { part: 1, segment: 1, jobId: "816", state: "PENDING" },
+      { part: 0, segment: 4, jobId: "815", state: "RUNNING", partition: "gpu-a100-80" },
+      { part: 1, segment: 1, jobId: "816", state: "PENDING", partition: "gpu-a6000,gpu-a100-80" },
+      { part: 2, segment: 2, jobId: "817", state: "RUNNING" },
     ];
     const screen = frame({ snapshot: { ...snapshot, leases: [{ ...slurmLease, parts }] }, height: 30 });
-    expect(row("part 0", screen)).toMatch(/^ {4}part 0 {2}segment 4 {2}job 815 {2}RUNNING$/);
-    expect(row("part 1", screen)).toMatch(/^ {4}part 1 {2}segment 1 {2}job 816 {2}PENDING$/);
+    expect(row("part 0", screen)).toMatch(/^ {4}part 0 {2}segment 4 {2}job 815 {2}RUNNING {2}in gpu-a100-80$/);
+    expect(row("part 1", screen)).toMatch(
+      /^ {4}part 1 {2}segment 1 {2}job 816 {2}PENDING {2}in gpu-a6000,gpu-a100-80$/,
+    );
+    expect(row("part 2", screen)).toMatch(/^ {4}part 2 {2}segment 2 {2}job 817 {2}RUNNING$/);
     expect(lines(screen).findIndex((l) => l.includes("part 1"))).toBeLessThan(
       lines(screen).findIndex((l) => l.includes("node07 pid 77")),
     );
