@@ -25,8 +25,8 @@ const GATHER_MS = 10;
 /** How often a wait asks whether its pending tasks can still start: a look at lease.json and the heartbeats. */
 const CAN_START_EVERY_MS = 1000;
 
-export function currentView(env: OpEnv, ref: TaskRef): TaskView | undefined {
-  return readTaskView(leasePaths(env.root, ref.lease), ref.id, observerFor(env));
+export function currentView(env: OpEnv, ref: TaskRef, p = leasePaths(env.root, ref.lease)): TaskView | undefined {
+  return readTaskView(p, ref.id, observerFor(env));
 }
 
 /**
@@ -93,7 +93,9 @@ export async function waitForTasks(
   const pathsOf = leasePathsOf(env);
   const views = options.seen ? [...options.seen] : refs.map((ref) => currentView(env, ref));
   const reread = (i: number) => {
-    views[i] = currentView(env, refs[i] as TaskRef);
+    const ref = refs[i] as TaskRef;
+    // The lease's paths made once: a wait reads thousands of views, and each leasePaths joins twenty of them.
+    views[i] = currentView(env, ref, pathsOf(ref.lease));
     return views[i];
   };
   const hasRecord = (i: number) => {
