@@ -190,7 +190,23 @@ function readResults(file) {
 /** A partial run's benchmarks replace the same ones of the last results; the rest stay as they ran. */
 function mergeInto(last, run) {
   if (!last) return run;
-  return { ...run, meta: { ...run.meta, seconds: null }, benchmarks: { ...last.benchmarks, ...run.benchmarks } };
+  const benchmarks = { ...last.benchmarks, ...run.benchmarks };
+  const ttg = "time-to-gpu";
+  if (run.benchmarks[ttg]) benchmarks[ttg] = withPartsRun(last.benchmarks[ttg], run.benchmarks[ttg]);
+  return { ...run, meta: { ...run.meta, seconds: null }, benchmarks };
+}
+
+/**
+ * A (g) run of the parts arms without the rv arm (RV_BENCH_TTG_ARMS=naive,parts,partsOne: 40 minutes, not the whole
+ * hour) goes beside the last whole run's entry as its `partsRun`, which the report shows with its own date and naive
+ * arm; any other run replaces the entry.
+ */
+function withPartsRun(last, run) {
+  const arms = run.params?.arms ?? [];
+  const partsOnly = !arms.includes("rv") && (arms.includes("parts") || arms.includes("partsOne"));
+  if (!last || last.error || run.error || !partsOnly) return run;
+  const { partsRun: _older, ...whole } = last;
+  return { ...whole, partsRun: { params: run.params, ran: run.ran, rows: run.rows, contention: run.contention } };
 }
 
 for (const signal of ["SIGINT", "SIGTERM"]) {

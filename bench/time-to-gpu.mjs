@@ -23,6 +23,8 @@
 // A shorter run (`timeToGpuFromEnv`): RV_BENCH_TTG_ARMS=naive,multi,parts,partsOne (any of naive, multi, rv,
 // parts, partsOne), RV_BENCH_TTG_GPUS=4, RV_BENCH_TTG_TRIALS=5, RV_BENCH_TTG_CLIFF=0 (no cliff load), e.g.
 //   RV_BENCH_TTG_GPUS=4 RV_BENCH_TTG_ARMS=naive,parts,partsOne RV_BENCH_TTG_CLIFF=0 node bench/run.mjs --only time-to-gpu
+// Such a run of the parts arms without rv's goes into latest.json beside the last whole run, as its `partsRun`
+// (run.mjs, withPartsRun); any other run replaces the entry.
 import { join } from "node:path";
 import { partitionGpus, startContention } from "./contention.mjs";
 import { isolatedEnv, log, nowMs, onCleanup, ROOT, RV, round, run, sleep, workDir } from "./lib.mjs";
