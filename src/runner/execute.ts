@@ -117,6 +117,7 @@ export function launchTask(req: LaunchRequest): Launched {
   }
 }
 
+/** The attempt's end as the child's says it; one that never started is told in its .err log, numbered as bash does. */
 function taskEnd(exit: ChildExit, file: string, errLog: string): TaskEnd {
   if (!("failure" in exit)) return { kind: "exited", ...exit };
   const failed = spawnFailure(file, exit.failure.code, exit.failure.message);
