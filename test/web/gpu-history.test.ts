@@ -9,7 +9,6 @@ import {
   recordFile,
   writeHeartbeat,
 } from "../../src/fsqueue/index.ts";
-import type { SegmentView } from "../../src/lease/index.ts";
 import { newLocalLease, writeLease } from "../../src/lease/store.ts";
 import { fewerSteps, GPU_STEPS_MAX, gpuSteps } from "../../src/ops/gpu-steps.ts";
 import { type LeaseGpus, leaseGpusOp, readAttemptSpans } from "../../src/ops/lease-gpus.ts";
@@ -17,7 +16,7 @@ import { opEnv } from "../../src/ops/places.ts";
 import { gpuHistory, heldGpus, heldSpans } from "../../src/web/page/gpu-history.ts";
 import { LEASE, makeHeartbeat, makeOutcome, makeTask, openLease } from "../fsqueue/factory.ts";
 import { makeHome } from "../helpers/home.ts";
-import { makeSlurmLease } from "../helpers/slurm-lease.ts";
+import { makeSegmentView, makeSlurmLease } from "../helpers/slurm-lease.ts";
 
 // A lease's GPUs over its last day, as its page charts them: busy from its tasks' attempts, held from what it held.
 const T0 = 1_700_000_000; // in the past: a log written now is read since then
@@ -137,36 +136,9 @@ describe("what a lease held, and its history on one axis", () => {
   };
   const noRunners = { gpus: { total: 0, busy: 0, free: 0 }, runners: [] };
 
-  function segment(n: number, job: { start?: number; end?: number; state: "PENDING" | "RUNNING" | "COMPLETED" }) {
-    const ended =
-      job.end === undefined
-        ? undefined
-        : { state: job.state, start: iso(job.start ?? T0), end: iso(job.end), nodes: [] };
-    const kind = job.state === "PENDING" ? "pending" : job.state === "RUNNING" ? "running" : "completed";
-    return {
-      segment: {
-        v: 1,
-        lease: "gpu4",
-        n,
-        jobId: String(800 + n),
-        submittedAt: iso(T0 - 60),
-        submittedBy: "rv lease up",
-        after: null,
-        wallSeconds: 600,
-        ...(ended && { ended }),
-      },
-      job: {
-        jobId: String(800 + n),
-        source: "squeue",
-        state: { kind, raw: job.state },
-        partition: "gpu",
-        nodes: [],
-        start: job.start === undefined ? { kind: "unknown" } : { kind: "at", epoch: job.start },
-        end: { kind: "unknown" },
-        reason: null,
-      },
-    } as SegmentView;
-  }
+  /** Submitted a minute before T0: what a segment held comes from its run alone. */
+  const segment = (n: number, job: { start?: number; end?: number; state: "PENDING" | "RUNNING" | "COMPLETED" }) =>
+    makeSegmentView(n, T0 - 60, job);
 
   test("a Slurm lease held each segment's GPUs while it ran: the renewal's gap held none", () => {
     const show = {

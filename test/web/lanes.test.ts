@@ -1,44 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { segmentLanes } from "../../src/web/page/lanes.ts";
+import { makeSegmentView } from "../helpers/slurm-lease.ts";
 
 // A Slurm lease's segments as the lease page draws them: what each bar of the timeline says.
 const T0 = 1_800_000_000;
 const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
 
-type Segments = Parameters<typeof segmentLanes>[0];
-
-function segment(n: number, submitted: number, job: { start?: number; end?: number; state: string }): Segments[number] {
-  const ended =
-    job.end === undefined
-      ? undefined
-      : { state: job.state, start: iso(job.start ?? submitted), end: iso(job.end), nodes: ["n1"] };
-  return {
-    segment: {
-      v: 1,
-      lease: "gpu4",
-      n,
-      jobId: String(800 + n),
-      submittedAt: iso(submitted),
-      submittedBy: "rv lease up",
-      after: null,
-      wallSeconds: 600,
-      ...(ended && { ended }),
-    },
-    job: {
-      jobId: String(800 + n),
-      source: "squeue",
-      state: {
-        kind: job.state === "PENDING" ? "pending" : job.state === "RUNNING" ? "running" : "completed",
-        raw: job.state,
-      },
-      partition: "gpu",
-      nodes: [],
-      start: job.start === undefined ? { kind: "unknown" } : { kind: "at", epoch: job.start },
-      end: { kind: "unknown" },
-      reason: null,
-    },
-  } as Segments[number];
-}
+const segment = makeSegmentView;
 
 const shape = (lanes: ReturnType<typeof segmentLanes>) =>
   lanes.map((lane) => [lane.label, lane.bars.map((b) => [b.kind, b.from - T0, b.to - T0])]);
