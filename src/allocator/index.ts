@@ -7,5 +7,6 @@ export * from "./decide.ts";
 export * from "./race-rows.ts";
 export * from "./reservations.ts";
 export * from "./schema.ts";
+export * from "./shapes.ts";
 export * from "./spread.ts";
 export * from "./strategies.ts";

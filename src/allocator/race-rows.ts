@@ -9,6 +9,7 @@ export function raceRows(race: Race, claim: Claim | undefined, jobs: readonly Jo
     const row = {
       rank: entry.rank,
       strategyId: entry.strategy.id,
+      ...(entry.parts > 1 && { parts: entry.parts, part: entry.part }),
       jobId: entry.jobId,
       startEpoch: planned ?? entry.estimate?.startEpoch ?? null,
       reason: job?.reason ?? null,
@@ -17,6 +18,10 @@ export function raceRows(race: Race, claim: Claim | undefined, jobs: readonly Jo
     if (entry.jobId === null) return { ...row, state: "submitting" };
     const kind = job?.state?.kind ?? null;
     if (claim?.jobId === entry.jobId) return { ...row, state: "won", reason: null };
+    // the winner's shape: each of its jobs is a part of the lease now
+    if (claim?.attempt === race.attempt && claim.rank === entry.rank) {
+      return { ...row, state: "won", reason: `part ${entry.part} of ${entry.parts}` };
+    }
     if (claim) return { ...row, state: kind === "cancelled" ? "cancelled" : "lost", reason: `${claim.strategyId} won` };
     if (kind === "pending") return { ...row, state: "pending" };
     if (kind === null || isFinished(kind))

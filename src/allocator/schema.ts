@@ -134,6 +134,13 @@ export const RaceEntrySchema = z.object({
   jobId: z.string().nullable(),
   /** Slurm's reason when sbatch refused this strategy. */
   refused: z.string().nullable(),
+  /**
+   * A race of shapes (`rv lease up --parts auto`): this job is part `part` of a lease of `parts`, and `strategy` is
+   * one part's. Every job of a shape has its rank: the first of them to start claims the lease for the shape, and
+   * the others are its parts. 1 and 0 for a job that would hold the lease whole.
+   */
+  parts: z.int().positive().default(1),
+  part: z.int().nonnegative().default(0),
 });
 export type RaceEntry = z.infer<typeof RaceEntrySchema>;
 
@@ -146,6 +153,8 @@ export const RaceSchema = z.object({
   /** The site profile the decision used: a later attempt decides again with it, on the cluster. */
   profile: SiteProfileSchema.nullable().default(null),
   decision: DecisionSchema,
+  /** A race of shapes (`rv lease up --parts auto`): a later attempt races the shapes again. */
+  shapes: z.boolean().default(false),
   entries: z.array(RaceEntrySchema),
 });
 export type Race = z.infer<typeof RaceSchema>;
@@ -158,6 +167,8 @@ export const ClaimSchema = z.object({
   rank: z.int().positive(),
   strategyId: z.string(),
   jobId: z.string(),
+  /** In a race of shapes, the part of its shape the winning job is (RaceEntry.part). */
+  part: z.int().nonnegative().default(0),
   node: z.string().nullable(),
   claimedAt: z.string(),
 });
@@ -167,6 +178,9 @@ export type Claim = z.infer<typeof ClaimSchema>;
 export const RaceRowSchema = z.object({
   rank: z.int().positive(),
   strategyId: z.string(),
+  /** In a race of shapes, how many parts the job's shape has and which of them it is (RaceEntry); absent: 1 and 0. */
+  parts: z.int().positive().optional(),
+  part: z.int().nonnegative().optional(),
   jobId: z.string().nullable(),
   state: z.enum(["submitting", "refused", "pending", "starting", "won", "lost", "cancelled", "ended"]),
   /** Epoch seconds: Slurm's planned start when it has one, else rv's estimate. */

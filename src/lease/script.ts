@@ -115,7 +115,15 @@ export const SegmentScriptInputSchema = z
      * Segment 0 raced against other strategies (DESIGN.md section 6): before anything else the job claims the
      * lease (`rv lease claim`) and exits at once if another strategy's job claimed it first. null: no race.
      */
-    race: z.object({ attempt: z.int().positive(), rank: z.int().positive() }).nullable().default(null),
+    race: z
+      .object({
+        attempt: z.int().positive(),
+        rank: z.int().positive(),
+        /** In a race of shapes, the part of its shape the job is (its segment number too). */
+        part: z.int().nonnegative().default(0),
+      })
+      .nullable()
+      .default(null),
     /** The runner releases the lease after this long with nothing to do (`rv runner --idle-release`); null: never. */
     idleReleaseSeconds: seconds.nullable().default(null),
   })
@@ -204,7 +212,7 @@ function segmentEnd(wallSeconds: number): string[] {
 /** A job that lost the race ends here, before it renews or starts a runner: its siblings' GPUs are the lease's. */
 function claim(race: NonNullable<Segment["race"]>): string[] {
   return [
-    `"$RV" lease claim --lease "$RV_LEASE" --attempt ${race.attempt} --rank ${race.rank} --job "$SLURM_JOB_ID" --segment-end "$RV_SEGMENT_END" </dev/null`,
+    `"$RV" lease claim --lease "$RV_LEASE" --attempt ${race.attempt} --rank ${race.rank}${race.part > 0 ? ` --part ${race.part}` : ""} --job "$SLURM_JOB_ID" --segment-end "$RV_SEGMENT_END" </dev/null`,
     "claim_status=$?",
     'if [ "$claim_status" -ne 0 ]; then log "this job does not hold the lease (rv lease claim: status $claim_status): exiting"; exit 0; fi',
   ];

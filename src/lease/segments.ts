@@ -62,7 +62,7 @@ export function segmentScript(root: string, lease: SlurmLease, plan: SegmentPlan
     account: r.account,
     jobName: segmentJobName(lease.id, plan.n),
     output: slot?.output ?? segmentFile(p, plan.n, "out"),
-    race: slot ? { attempt: slot.attempt, rank: slot.rank } : null,
+    race: slot ? { attempt: slot.attempt, rank: slot.rank, part: plan.n } : null,
     renew: plan.renew,
     takeOverFrom: lease.request.renewal === "overlap" ? previousInPart(plan.n, partsOf(lease)) : null,
     idleReleaseSeconds: r.idleReleaseSeconds ?? null,

@@ -26,7 +26,7 @@ import { partNumbers, partsOf, previousInPart, segmentsOfPart } from "./parts.ts
 import { type LeasePhase, LeasePhaseSchema, leasePhase, type Refusals, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
 import { cancelLosers } from "./race/losers.ts";
-import { decideOnCluster, type RacerView, racersOf, startRace } from "./race/start.ts";
+import { planRace, type RacerView, startRace } from "./race/start.ts";
 import { readClaim, readLatestRace } from "./race/store.ts";
 import { recordEndedWinner } from "./race/win.ts";
 import { planRecovery, type Recovery } from "./recovery.ts";
@@ -246,7 +246,7 @@ async function settleRace(
     await steps.take(`cancel racer ${alive.map((j) => j.jobId).join(", ")}`, async () => {
       if (lease.state === "released")
         await cancelWatchdogs(env.remote, lease.id, env.user, steps.supervisor?.self ?? null);
-      const cancelled = await cancelLosers(env.remote, race, claim?.jobId ?? "", env.user);
+      const cancelled = await cancelLosers(env.remote, race, claim, env.user);
       return cancelled.length > 0 ? `cancelled racer ${cancelled.join(", ")} of race ${race.attempt}` : null;
     });
   }
@@ -471,8 +471,7 @@ async function raceAgain(env: LeaseEnv, lease: SlurmLease, last: Race, attempt: 
   if (turn === null) return null;
   let submitted: RacerView[];
   try {
-    const decision = await decideOnCluster(env, lease, last.request, last.profile);
-    const racers = racersOf(env.root, lease, decision, attempt);
+    const { decision, racers } = await planRace(env, lease, last.request, last.profile, attempt, last.shapes);
     submitted = await startRace(env, lease, { ...last, attempt, startedAt: env.now().toISOString(), decision }, racers);
   } catch (error) {
     // Nothing of this attempt is on record: the next supervisor may race it itself.

@@ -96,7 +96,7 @@ async function cancelJobs(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Pro
   const toCancel = mode === "stop" ? [...pending, ...running] : pending;
   if (toCancel.length) await runQuery(env.remote, scancelJobs(toCancel));
   const race = readLatestRace(p);
-  const racers = race ? await cancelLosers(env.remote, race, readClaim(p)?.jobId ?? "", env.user) : [];
+  const racers = race ? await cancelLosers(env.remote, race, readClaim(p), env.user) : [];
   return [...watchdogs, ...toCancel, ...racers];
 }
 

@@ -26,9 +26,9 @@ import {
   partNumbers,
   partsOf,
   planFirstSegment,
+  planRace,
   type RacerView,
   RacerViewSchema,
-  racersOf,
   readLease,
   refusals,
   type SegmentPlan,
@@ -38,6 +38,7 @@ import {
   startRace,
   submitSegment,
   type UnshapedLease,
+  withParts,
   writeLease,
 } from "../lease/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
@@ -54,6 +55,8 @@ const LeaseUpInputSchema = z.object({
     parts: true,
   }),
   profile: SiteProfileSchema.nullable(),
+  /** `--parts auto`: race the lease whole against it in parts (planShapeRace); `policy.parts` is then absent. */
+  raceShapes: z.boolean().default(false),
   /** The deployed rv the segments run: the same build as the caller. */
   rv: z.string(),
   dryRun: z.boolean().default(false),
@@ -104,17 +107,19 @@ async function leaseUp(env: OpEnv, args: LeaseUpArgs): Promise<LeaseUpResult> {
   }
   const unshaped = newLease(env, args);
   const parts = partsOf(unshaped);
-  const ask = parts > 1 ? partAsk(args.ask, parts) : args.ask;
-  const decision = await decideOnCluster(env, unshaped, ask, args.profile);
-  const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
-  if (!best) throw noStrategy(decision);
   if (parts > 1) {
+    const decision = await decideOnCluster(env, unshaped, partAsk(args.ask, parts), args.profile);
+    const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
+    if (!best) throw noStrategy(decision);
     const shape = spreadStrategy(decision) ?? best.strategy;
     const lease = shapeLease(unshaped, shape);
     return { lease, decision, racers: [], parts: await upInParts(env, lease, shape, args.dryRun) };
   }
-  const lease = shapeLease(unshaped, best.strategy);
-  const racers = racersOf(root, unshaped, decision, 1);
+  const { decision, racers } = await planRace(env, unshaped, args.ask, args.profile, 1, args.raceShapes);
+  const first = racers[0];
+  if (!first) throw noStrategy(decision);
+  // Until a job claims it, the lease is recorded in its best-ranked shape.
+  const lease = withParts(shapeLease(unshaped, first.candidate.strategy), first.parts);
   if (args.dryRun) return { lease, decision, racers, parts: [] };
   return { lease, decision, racers: await startFirstRace(env, lease, args, decision, racers), parts: [] };
 }
@@ -194,6 +199,7 @@ async function startFirstRace(
     request: args.ask,
     profile: args.profile,
     decision,
+    shapes: args.raceShapes,
   } as const;
   const submitted = await startRace(env, lease, race, racers);
   if (submitted.every((r) => r.jobId === null)) {

@@ -1,5 +1,6 @@
 /** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
 import { z } from "zod";
+import type { Claim, Race } from "../allocator/index.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, newRunnerId, requestControl, type Segment, type SlurmLease } from "../fsqueue/index.ts";
 import {
@@ -11,6 +12,7 @@ import {
   giveTurnBack,
   journal,
   partsOf,
+  planFirstSegment,
   planRenewal,
   previousInPart,
   readRace,
@@ -34,7 +36,8 @@ const POLL_MS = 500;
 
 /**
  * `rv lease claim`: run first by each racing job of segment 0 when it starts. The winner makes the lease its own
- * and cancels its siblings; every other job learns it lost (and its script exits).
+ * and cancels its siblings; every other job learns it lost (and its script exits). In a race of shapes the jobs of
+ * the winner's shape are the lease's parts: each that starts later finds the lease its own too, and records itself.
  */
 export const leaseClaimOp = defineOp({
   name: "lease-claim",
@@ -42,6 +45,8 @@ export const leaseClaimOp = defineOp({
     lease: z.string(),
     attempt: z.int().positive(),
     rank: z.int().positive(),
+    /** In a race of shapes, the part of its shape this job is. */
+    part: z.int().nonnegative().default(0),
     job: z.string(),
     /** When this job ends as Slurm granted it, in epoch ms. */
     segmentEndMs: z.number().nullable().default(null),
@@ -53,14 +58,18 @@ export const leaseClaimOp = defineOp({
   async run(env, input) {
     const p = leasePaths(env.root, input.lease);
     const race = readRace(p, input.attempt);
-    const entry = race.entries.find((e) => e.rank === input.rank);
-    if (!entry) throw new RvError("usage", `race ${race.attempt} of lease ${race.lease} has no rank ${input.rank}`);
+    const entry = race.entries.find((e) => e.rank === input.rank && e.part === input.part);
+    if (!entry) {
+      const which = entry === undefined && input.part > 0 ? ` part ${input.part}` : "";
+      throw new RvError("usage", `race ${race.attempt} of lease ${race.lease} has no rank ${input.rank}${which}`);
+    }
     const me = {
       lease: race.lease,
       attempt: race.attempt,
       rank: entry.rank,
       strategyId: entry.strategy.id,
       jobId: input.job,
+      part: entry.part,
       node: env.env.SLURMD_NODENAME ?? null,
     };
     // A race of one has no sibling to wait for.
@@ -69,33 +78,47 @@ export const leaseClaimOp = defineOp({
     if (!outcome.won) return { won: false as const, why: outcome.why };
     const startEpoch = Math.floor(env.now().getTime() / 1000);
     const endEpoch = input.segmentEndMs === null ? null : Math.floor(input.segmentEndMs / 1000);
-    const lease = recordWin(env.root, race, outcome.claim, { startEpoch, endEpoch });
-    const cancelled = await cancelLosers(env.remote, race, input.job, env.user);
-    await watchWinner(env, lease, input.job);
+    const lease = recordWin(env.root, race, outcome.claim, { startEpoch, endEpoch }, me);
+    // A part that starts after its shape won finds the race settled and its watchdog submitted.
+    if (outcome.claim.jobId !== input.job) return { won: true as const, strategy: entry.strategy.id, cancelled: [] };
+    const cancelled = await cancelLosers(env.remote, race, outcome.claim, env.user);
+    await watchWinner(env, lease, race, outcome.claim);
     return { won: true as const, strategy: entry.strategy.id, cancelled };
   },
 });
 
 /**
- * The race's watchdog is of no more use once a job holds the lease: it is cancelled, and segment 0 gets its own,
- * as every segment has. Best effort: the winner holds its GPUs whatever happens here, and a failure is only
- * journaled (the lease goes on, without a watchdog for segment 0).
+ * The race's watchdog is of no more use once a job holds the lease: it is cancelled, and each first segment gets
+ * its own, as every segment has: the winner's, and in a race of shapes each part's (a part Slurm refused is
+ * submitted now, with its watchdog). Best effort: the winner holds its GPUs whatever happens here, and a failure is
+ * only journaled (the lease goes on, without a watchdog for that segment).
  */
-async function watchWinner(env: OpEnv, lease: SlurmLease, jobId: string): Promise<void> {
+async function watchWinner(env: OpEnv, lease: SlurmLease, race: Race, claim: Claim): Promise<void> {
   const p = leasePaths(env.root, lease.id);
+  const shape = race.entries.filter((e) => e.rank === claim.rank);
+  const journalFailure = (what: string, error: unknown) => {
+    const why = error instanceof Error ? error.message : String(error);
+    journal(p, `segment job ${claim.jobId} on ${env.env.SLURMD_NODENAME ?? env.host}`, `${what}: ${why}`, env.now());
+  };
   try {
     await cancelWatchdogs(env.remote, lease.id, env.user, null);
-    if (!readSegments(p).some((s) => s.n === 0)) return;
-    const wake = { kind: "afternotok" as const, jobs: [jobId] };
-    const watchdog = await submitWatchdog(env.remote, env.root, lease, wake, watchdogFiles(p, { segment: 0 }));
-    watchSegment(p, 0, watchdog);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    journal(
-      p,
-      `segment job ${jobId} on ${env.env.SLURMD_NODENAME ?? env.host}`,
-      `no watchdog for segment 0: ${why}`,
-      env.now(),
+    journalFailure("the race's watchdog was not cancelled", error);
+  }
+  for (const segment of readSegments(p).filter((s) => shape.some((e) => e.part === s.n))) {
+    try {
+      const wake = { kind: "afternotok" as const, jobs: [segment.jobId] };
+      const files = watchdogFiles(p, { segment: segment.n });
+      watchSegment(p, segment.n, await submitWatchdog(env.remote, env.root, lease, wake, files));
+    } catch (error) {
+      journalFailure(`no watchdog for segment ${segment.n}`, error);
+    }
+  }
+  for (const refused of shape.filter((e) => e.refused !== null)) {
+    const plan = planFirstSegment(lease, refused.strategy.wallSeconds, refused.part);
+    const by = `rv lease claim, for part ${refused.part} (Slurm refused its racer)`;
+    await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) =>
+      journalFailure(`part ${refused.part} not submitted`, error),
     );
   }
 }

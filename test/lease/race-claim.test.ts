@@ -51,6 +51,19 @@ const STRATEGIES = [
   strategy("a6000:2x2:2h59m", "gpu-a6000", "a6000", 2, 2),
 ];
 
+/** Rank 2's job 102 claimed race 1 of lease sweep. */
+const CLAIM = {
+  v: 1 as const,
+  lease: "sweep",
+  attempt: 1,
+  rank: 2,
+  strategyId: "a100_80:1x4:2h59m",
+  jobId: "102",
+  part: 0,
+  node: null,
+  claimedAt: "2026-11-23T10:01:00.000Z",
+};
+
 function makeRace(jobIds: (string | null)[] = ["101", "102", "103"]): Race {
   return {
     v: 1,
@@ -77,7 +90,10 @@ function makeRace(jobIds: (string | null)[] = ["101", "102", "103"]): Race {
       estimate: null,
       jobId: jobIds[i] ?? null,
       refused: null,
+      parts: 1,
+      part: 0,
     })),
+    shapes: false,
   };
 }
 
@@ -105,6 +121,7 @@ function setUp() {
     rank,
     strategyId: STRATEGIES[rank - 1]?.id ?? "?",
     jobId: String(100 + rank),
+    part: 0,
     node: `node-${rank}`,
   });
   return { root: home.root, p, timing, entrant };
@@ -215,8 +232,9 @@ describe("the winner's record", () => {
   });
 
   test("losers: every recorded job and every job under the race's name, but the winner", () => {
-    expect(loserJobIds(makeRace(["101", null, "103"]), "101", ["103", "104"])).toEqual(["103", "104"]);
-    expect(loserJobIds(makeRace(), "", [])).toEqual(["101", "102", "103"]);
+    const claim = { ...CLAIM, rank: 1, strategyId: "a6000:1x4:2h59m", jobId: "101" };
+    expect(loserJobIds(makeRace(["101", null, "103"]), claim, ["103", "104"])).toEqual(["103", "104"]);
+    expect(loserJobIds(makeRace(), undefined, [])).toEqual(["101", "102", "103"]);
   });
 });
 
@@ -246,17 +264,7 @@ describe("the race as people watch it", () => {
   });
 
   test("after a claim: the winner, losers still exiting, cancelled ones", () => {
-    const claim = {
-      v: 1 as const,
-      lease: "sweep",
-      attempt: 1,
-      rank: 2,
-      strategyId: "a100_80:1x4:2h59m",
-      jobId: "102",
-      node: null,
-      claimedAt: "2026-11-23T10:01:00.000Z",
-    };
-    const rows = raceRows(makeRace(), claim, [job("101", "cancelled"), job("102", "running"), job("103", "running")]);
+    const rows = raceRows(makeRace(), CLAIM, [job("101", "cancelled"), job("102", "running"), job("103", "running")]);
     expect(rows.map((r) => r.state)).toEqual(["cancelled", "won", "lost"]);
     expect(raceStanding(rows)).toEqual({ kind: "won", jobId: "102" });
   });

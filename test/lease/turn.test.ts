@@ -54,7 +54,7 @@ function segment(n: number): Segment {
 /** Race `attempt` as written before its jobs are submitted. */
 function race(attempt: number): Race {
   return {
-    ...{ v: 1, lease: LEASE, attempt, startedAt: at(0).toISOString(), profile: null, entries: [] },
+    ...{ v: 1, lease: LEASE, attempt, startedAt: at(0).toISOString(), profile: null, shapes: false, entries: [] },
     request: {
       ...{ gpus: 1, types: [], minVramGb: null, cpus: null, memMiB: null, totalSeconds: 3600 },
       ...{ segmentSeconds: null, nodes: null, partition: null, account: null },

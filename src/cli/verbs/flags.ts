@@ -18,8 +18,8 @@ export function withSlurmLeaseFlags(command: Command): Command {
     .option("--partition <partition>", "cluster: only this partition (default: rv chooses)")
     .option("--nodes <n>", "cluster: nodes, one runner each (default: rv chooses)")
     .option(
-      "--parts <n>",
-      "cluster: hold the lease as N Slurm jobs of --gpu/N GPUs each, all serving its one inbox; each is queued, renewed and replaced on its own (a task fits in one part)",
+      "--parts <n|auto>",
+      "cluster: hold the lease as N Slurm jobs of --gpu/N GPUs each, all serving its one inbox; each is queued, renewed and replaced on its own (a task fits in one part). auto: race the lease whole, in halves and in 1-GPU parts, and keep the shape whose job starts first",
     )
     .option("--mem <size>", "cluster: memory in all, e.g. 64G (split over the nodes)")
     .option("--time <walltime>", "cluster: how long to hold the lease in all, e.g. 24h (default: one segment)")

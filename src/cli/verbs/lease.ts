@@ -54,6 +54,7 @@ export function addLeaseVerbs(program: Command, dispatch: Dispatch): void {
       .requiredOption("--lease <lease>", "the lease")
       .requiredOption("--attempt <n>", "the race attempt")
       .requiredOption("--rank <n>", "this job's strategy's rank")
+      .option("--part <n>", "in a race of shapes, which part of its shape this job is (default 0)")
       .requiredOption("--job <job>", "this job's Slurm job id")
       .option("--segment-end <epoch-seconds>", "when this job ends, as Slurm granted it"),
   ).action((opts) =>

@@ -7,6 +7,9 @@ import { linkClaim, markStarted, readClaim, readStartedRanks } from "./store.ts"
  * decided here, on the cluster, so a laptop closed mid-race changes nothing: the first job to claim
  * `alloc/winner.json` (link(2), atomic on NFS too) owns the lease; every other job exits.
  *
+ * In a race of shapes (`rv lease up --parts auto`) every job of one shape has its rank: the first of them to claim
+ * wins the lease for the shape, and the others, when they start, find it theirs too (each is one of its parts).
+ *
  * Jobs started in the same scheduling pass are resolved by rank: each marks itself started, waits `settleMs`,
  * and claims only if no better-ranked job has marked itself meanwhile. A job that defers waits `deferMs` for
  * the better one's claim and then claims itself, so a better one that died before claiming stalls no one.
@@ -17,6 +20,7 @@ export interface ClaimEntrant {
   rank: number;
   strategyId: string;
   jobId: string;
+  part: number;
   node: string | null;
 }
 
@@ -46,16 +50,20 @@ export async function claimRace(p: LeasePaths, me: ClaimEntrant, timing: ClaimTi
   }
   const after = settledOutcome(p, me);
   if (after) return after;
-  const { lease, attempt, rank, strategyId, jobId, node } = me;
-  const claim: Claim = { v: 1, lease, attempt, rank, strategyId, jobId, node, claimedAt: timing.now().toISOString() };
+  const { lease, attempt, rank, strategyId, jobId, part, node } = me;
+  const claimedAt = timing.now().toISOString();
+  const claim: Claim = { v: 1, lease, attempt, rank, strategyId, jobId, part, node, claimedAt };
   if (linkClaim(p, claim)) return { won: true, claim };
   return settledOutcome(p, me) ?? { won: false, why: "the claim could not be read back" };
 }
 
-/** The race is over already: released, or claimed (by this job, when it runs the claim twice, or another). */
+/**
+ * The race is over already: released, or claimed (by this job, when it runs the claim twice; by another job of its
+ * shape, whose parts the lease now is, in a race of shapes; or by another strategy's).
+ */
 function settledOutcome(p: LeasePaths, me: ClaimEntrant): ClaimOutcome | undefined {
   const claim = readClaim(p);
-  if (claim?.jobId === me.jobId) return { won: true, claim };
+  if (claim?.jobId === me.jobId || (claim?.attempt === me.attempt && claim.rank === me.rank)) return { won: true, claim };
   if (claim) return { won: false, why: `strategy ${claim.strategyId} (job ${claim.jobId}) won the race` };
   if (leaseReleased(p)) return { won: false, why: "the lease was released" };
   return undefined;

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ClaimSchema, RaceSchema } from "../../allocator/index.ts";
-import { type LeasePaths, raceFile } from "../../fsqueue/index.ts";
-import { readClaim, readLatestRace } from "./store.ts";
+import type { LeasePaths } from "../../fsqueue/index.ts";
+import { racerFile, readClaim, readLatestRace } from "./store.ts";
 
 /** How much of each job's Slurm output `rv lease show --alloc` brings back: its end says why it stopped. */
 const TAIL_LINES = 8;
@@ -11,7 +11,14 @@ export const RaceFilesSchema = z.object({
   race: RaceSchema,
   claim: ClaimSchema.nullable(),
   jobs: z.array(
-    z.object({ rank: z.number(), script: z.string(), output: z.string(), outputTail: z.array(z.string()) }),
+    z.object({
+      rank: z.number(),
+      /** In a race of shapes, which part of its shape the job is (RaceEntry.part). */
+      part: z.number().default(0),
+      script: z.string(),
+      output: z.string(),
+      outputTail: z.array(z.string()),
+    }),
   ),
 });
 export type RaceFiles = z.infer<typeof RaceFilesSchema>;
@@ -20,9 +27,10 @@ export type RaceFiles = z.infer<typeof RaceFilesSchema>;
 export function readRaceFiles(p: LeasePaths): RaceFiles | null {
   const race = readLatestRace(p);
   if (!race) return null;
-  const jobs = race.entries.map(({ rank }) => {
-    const output = raceFile(p, race.attempt, `${rank}.out`);
-    return { rank, script: raceFile(p, race.attempt, `${rank}.sh`), output, outputTail: tail(output) };
+  const jobs = race.entries.map((entry) => {
+    const output = racerFile(p, race.attempt, entry, "out");
+    const script = racerFile(p, race.attempt, entry, "sh");
+    return { rank: entry.rank, part: entry.part, script, output, outputTail: tail(output) };
   });
   return { race, claim: readClaim(p) ?? null, jobs };
 }

@@ -8,11 +8,14 @@ import {
   generateStrategies,
   planProbes,
   type Race,
+  type RaceEntry,
+  raceShapes,
   readClusterState,
   type Strategy,
+  spreadStrategy,
 } from "../../allocator/index.ts";
 import type { SiteProfile } from "../../allocator/profile/schema.ts";
-import { leasePaths, raceFile, type SlurmLease } from "../../fsqueue/index.ts";
+import { leasePaths, type SlurmLease } from "../../fsqueue/index.ts";
 import {
   runQueries,
   runQuery,
@@ -25,9 +28,10 @@ import type { LeaseEnv } from "../env.ts";
 import { planFirstSegment } from "../renewal.ts";
 import { segmentSbatchArgs, segmentScript } from "../segments.ts";
 import { submitWatchdog, watchdogFiles } from "../watchdog.ts";
-import { readClaim, writeRace } from "./store.ts";
+import { partAsk, partNumbers } from "../parts.ts";
+import { racerFile, readClaim, writeRace } from "./store.ts";
 import { submitRace } from "./submit.ts";
-import { shapeLease, type UnshapedLease } from "./win.ts";
+import { shapeLease, type UnshapedLease, withParts } from "./win.ts";
 
 /** One strategy's job of a race: its script and sbatch arguments, then its job id or Slurm's refusal. */
 export const RacerViewSchema = z.object({
@@ -37,6 +41,9 @@ export const RacerViewSchema = z.object({
   /** null for a dry run, and for a strategy Slurm refused. */
   jobId: z.string().nullable(),
   refused: z.string().nullable(),
+  /** In a race of shapes, how many parts the job's shape has and which of them it is (RaceEntry). */
+  parts: z.int().positive().default(1),
+  part: z.int().nonnegative().default(0),
 });
 export type RacerView = z.infer<typeof RacerViewSchema>;
 
@@ -51,15 +58,42 @@ export async function decideOnCluster(
   ask: AllocRequest,
   profile: SiteProfile | null,
 ): Promise<Decision> {
+  const [decision] = await decideEachOnCluster(env, lease, [ask], profile);
+  if (!decision) throw new Error("decideEachOnCluster answers each ask");
+  return decision;
+}
+
+/** decideOnCluster for several asks at once (a race of shapes decides each part's): one read, one round of probes. */
+async function decideEachOnCluster(
+  env: LeaseEnv,
+  lease: UnshapedLease,
+  asks: readonly AllocRequest[],
+  profile: SiteProfile | null,
+): Promise<Decision[]> {
   const state = await readClusterState(env.remote);
-  const probed = planProbes(generateStrategies(ask, state, profile).strategies);
-  const scripts = probed.map((s) => racerJob(env.root, lease, s, { attempt: 1, rank: 1 }, state.nowEpoch));
+  const probed = asks.map((ask) => planProbes(generateStrategies(ask, state, profile).strategies));
+  const slot = { attempt: 1, rank: 1, parts: 1, part: 0 };
+  const scripts = probed.flat().map((s) => racerJob(env.root, lease, s, slot, state.nowEpoch));
   const answers = await runQueries(
     env.remote,
     scripts.map((job) => sbatchTestOnly(job.sbatchArgs, job.script)),
   );
-  const probes = new Map<string, TestOnly>(probed.map((s, i) => [s.id, answers[i] as TestOnly]));
-  return decide(ask, state, profile, probes);
+  const probes = new Map<string, TestOnly>(probed.flat().map((s, i) => [s.id, answers[i] as TestOnly]));
+  return asks.map((ask) => decide(ask, state, profile, probes));
+}
+
+/** The race of attempt `attempt`: the lease's kept strategies, or with `shapes` a race of shapes (planShapeRace). */
+export async function planRace(
+  env: LeaseEnv,
+  lease: UnshapedLease,
+  ask: AllocRequest,
+  profile: SiteProfile | null,
+  attempt: number,
+  shapes: boolean,
+): Promise<{ decision: Decision; racers: RacerView[] }> {
+  if (shapes) return planShapeRace(env, lease, ask, profile, attempt);
+  const decision = await decideOnCluster(env, lease, ask, profile);
+  return { decision, racers: racersOf(env.root, lease, decision, attempt) };
 }
 
 /** The kept strategies of a decision, best first, each as the job that would race for attempt `attempt`. */
@@ -68,24 +102,65 @@ export function racersOf(root: string, lease: UnshapedLease, decision: Decision,
     .filter((c) => c.kept)
     .sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))
     .map((candidate) => {
-      const slot = { attempt, rank: candidate.rank ?? 0 };
-      return { candidate, ...racerJob(root, lease, candidate.strategy, slot, decision.at), jobId: null, refused: null };
+      const slot = { attempt, rank: candidate.rank ?? 0, parts: 1, part: 0 };
+      const job = racerJob(root, lease, candidate.strategy, slot, decision.at);
+      return { candidate, ...job, jobId: null, refused: null, parts: 1, part: 0 };
     });
 }
 
-/** A strategy's segment 0: the lease in that strategy's shape, claiming as its rank. */
+/**
+ * A race of shapes (`rv lease up --parts auto`; docs/cluster.md, "Racing shapes"): the lease whole, and as parts
+ * (`raceShapes`), each shape decided as the allocator decides one part of a lease of parts (the best kept strategy,
+ * or spread over partitions) and submitted as one job per part, all with the shape's rank. Fewer parts rank better:
+ * when jobs of several shapes start in one scheduling pass, the lease is held in the fewest. The decision returned
+ * is the whole lease's; a shape with no strategy is left out.
+ */
+async function planShapeRace(
+  env: LeaseEnv,
+  lease: UnshapedLease,
+  ask: AllocRequest,
+  profile: SiteProfile | null,
+  attempt: number,
+): Promise<{ decision: Decision; racers: RacerView[] }> {
+  const shapes = raceShapes(ask.gpus);
+  const decisions = await decideEachOnCluster(
+    env,
+    lease,
+    shapes.map((parts) => (parts > 1 ? partAsk(ask, parts) : ask)),
+    profile,
+  );
+  const chosen = shapes.flatMap((parts, i) => {
+    const decision = decisions[i] as Decision;
+    const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
+    return best ? [{ parts, at: decision.at, candidate: { ...best, strategy: spreadStrategy(decision) ?? best.strategy } }] : [];
+  });
+  const racers = chosen.flatMap(({ parts, at, candidate }, i) =>
+    partNumbers(parts).map((part) => {
+      const slot = { attempt, rank: i + 1, parts, part };
+      const job = racerJob(env.root, lease, candidate.strategy, slot, at);
+      return { candidate: { ...candidate, rank: i + 1 }, ...job, jobId: null, refused: null, parts, part };
+    }),
+  );
+  return { decision: decisions[0] as Decision, racers };
+}
+
+/**
+ * A strategy's segment 0 (in a race of shapes, a part's first segment): the lease in that strategy's shape,
+ * claiming as its rank. A part asks no `--time-min`, as in a lease of parts.
+ */
 function racerJob(
   root: string,
   lease: UnshapedLease,
   strategy: Strategy,
-  slot: { attempt: number; rank: number },
+  slot: { attempt: number; rank: number; parts: number; part: number },
   nowEpoch: number,
 ): { script: string; sbatchArgs: string[] } {
-  const shaped = shapeLease(lease, strategy);
+  const shaped = withParts(shapeLease(lease, strategy), slot.parts);
   // Always asks to renew: a lease extended while it races is planned anew by the winner, from the record then.
-  const plan = { ...planFirstSegment(shaped, strategy.wallSeconds), renew: true };
-  const output = raceFile(leasePaths(root, lease.id), slot.attempt, `${slot.rank}.out`);
-  const script = segmentScript(root, shaped, plan, { ...slot, timeMinSeconds: strategy.timeMinSeconds, output });
+  const plan = { ...planFirstSegment(shaped, strategy.wallSeconds, slot.part), renew: true };
+  const output = racerFile(leasePaths(root, lease.id), slot.attempt, slot, "out");
+  const timeMinSeconds = slot.parts > 1 ? null : strategy.timeMinSeconds;
+  const script = segmentScript(root, shaped, plan, { ...slot, timeMinSeconds, output });
   return { script, sbatchArgs: segmentSbatchArgs(plan, nowEpoch) };
 }
 
@@ -108,10 +183,12 @@ export async function startRace(
     estimate: r.candidate.estimate,
     jobId: null,
     refused: null,
+    parts: r.parts,
+    part: r.part,
   }));
   writeRace(p, { ...race, entries });
-  for (const r of racers) {
-    writeFileSync(raceFile(p, race.attempt, `${r.candidate.rank}.sh`), r.script, { mode: 0o600 });
+  for (const [i, r] of racers.entries()) {
+    writeFileSync(racerFile(p, race.attempt, entries[i] as RaceEntry, "sh"), r.script, { mode: 0o600 });
   }
   const record = (outcomes: ReadonlyMap<number, SubmitOutcome>) =>
     writeRace(p, { ...race, entries: entries.map((e, i) => ({ ...e, ...submission(outcomes.get(i)) })) });

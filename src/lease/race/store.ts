@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { type Claim, ClaimSchema, type Race, RaceSchema } from "../../allocator/index.ts";
+import { type Claim, ClaimSchema, type Race, type RaceEntry, RaceSchema } from "../../allocator/index.ts";
 import {
   type LeasePaths,
   listEntries,
@@ -60,4 +60,15 @@ export function linkClaim(p: LeasePaths, claim: Claim): boolean {
 
 export function readRace(p: LeasePaths, attempt: number): Race {
   return readRecord(raceFile(p, attempt, "race.json"), RaceSchema);
+}
+
+/** A racer's batch script and Slurm output: `<rank>.sh` and `<rank>.out`; a part's in a race of shapes, `<rank>-<part>.*`. */
+export function racerFile(
+  p: LeasePaths,
+  attempt: number,
+  racer: Pick<RaceEntry, "rank" | "parts" | "part">,
+  ext: "sh" | "out",
+): string {
+  const name = racer.parts > 1 ? `${racer.rank}-${racer.part}` : String(racer.rank);
+  return raceFile(p, attempt, `${name}.${ext}`);
 }

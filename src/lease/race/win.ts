@@ -1,12 +1,12 @@
-import { symlinkSync } from "node:fs";
+import { existsSync, symlinkSync } from "node:fs";
 import { relative } from "node:path";
-import type { Claim, Race, Strategy } from "../../allocator/index.ts";
+import type { Claim, Race, RaceEntry, Strategy } from "../../allocator/index.ts";
 import { RvError } from "../../errors.ts";
 import {
   type LeasePaths,
   leasePaths,
   ReservationNoteSchema,
-  raceFile,
+  type Segment,
   type SlurmLease,
   type SlurmRequest,
   segmentFile,
@@ -14,7 +14,7 @@ import {
 import { isFinished, type JobStatus } from "../../slurm/index.ts";
 import { readSegments, writeSegment } from "../segments.ts";
 import { readLease, updateLease } from "../store.ts";
-import { readClaim } from "./store.ts";
+import { racerFile, readClaim } from "./store.ts";
 
 /** What a person asked of a lease that no strategy changes. */
 export type RequestPolicy = Omit<
@@ -52,19 +52,26 @@ export function requestWithStrategy(request: RequestPolicy, strategy: Strategy):
 /**
  * The winner makes the lease its own: `lease.json` takes its shape and `segments/0.json` names its job, with
  * the walltime Slurm granted (`--time-min` may have shortened it) so that the lease's time is counted right.
+ * In a race of shapes the lease becomes a lease of that shape's parts, and each of its jobs the first segment of
+ * its part (`segments/<part>.json`): `mine` is the job recording, the claim's or, when it starts later, another
+ * part's. A segment already on record is kept: every job of the shape records them all, whichever comes first.
  */
 export function recordWin(
   root: string,
   race: Race,
   claim: Claim,
   granted: { startEpoch: number; endEpoch: number | null },
+  mine: { jobId: string; part: number } = claim,
 ): SlurmLease {
-  const entry = race.entries.find((e) => e.rank === claim.rank);
+  const shape = race.entries.filter((e) => e.rank === claim.rank);
+  const entry = shape[0];
   // Shaped as lease.json is now, under its lock: a release or an extend meanwhile is kept.
   const won =
     entry &&
     readLease(root, race.lease) &&
-    updateLease(root, race.lease, (now) => (now.kind === "slurm" ? shapeLease(now, entry.strategy) : undefined));
+    updateLease(root, race.lease, (now) =>
+      now.kind === "slurm" ? withParts(shapeLease(now, entry.strategy), entry.parts) : undefined,
+    );
   if (!entry || won?.kind !== "slurm") {
     throw new RvError(
       "cluster",
@@ -75,22 +82,41 @@ export function recordWin(
     );
   }
   const wall = entry.strategy.wallSeconds;
-  const cut = entry.strategy.endsBefore;
   const grantedSeconds = granted.endEpoch === null ? wall : Math.min(wall, granted.endEpoch - granted.startEpoch);
   const p = leasePaths(root, race.lease);
-  linkSegmentFiles(p, race.attempt, claim.rank);
-  writeSegment(p, {
-    v: 1,
-    lease: race.lease,
-    n: 0,
-    jobId: claim.jobId,
-    submittedAt: race.startedAt,
-    submittedBy: `rv lease up, strategy ${entry.strategy.id} of ${race.entries.length} (attempt ${race.attempt})`,
-    after: null,
-    wallSeconds: Math.max(60, grantedSeconds),
-    ...(cut && { endsBefore: ReservationNoteSchema.parse(cut) }),
-  });
+  const others = shape.flatMap((e) => (e.jobId && e.jobId !== mine.jobId ? [{ jobId: e.jobId, part: e.part }] : []));
+  for (const [job, wallSeconds] of [[mine, grantedSeconds], ...others.map((o) => [o, wall] as const)] as const) {
+    linkSegmentFiles(p, job.part, (ext) => racerFile(p, race.attempt, { ...entry, part: job.part }, ext));
+    recordFirstSegment(p, {
+      v: 1,
+      lease: race.lease,
+      n: job.part,
+      jobId: job.jobId,
+      submittedAt: race.startedAt,
+      submittedBy: `rv lease up, ${shapeText(entry, job.part)} of ${race.entries.length} jobs (attempt ${race.attempt})`,
+      after: null,
+      wallSeconds: Math.max(60, wallSeconds),
+      ...(entry.strategy.endsBefore && { endsBefore: ReservationNoteSchema.parse(entry.strategy.endsBefore) }),
+    });
+  }
   return won;
+}
+
+/** The lease as a lease of `parts` (a race of shapes decides how many); one part leaves the record as it was. */
+export function withParts(lease: SlurmLease, parts: number): SlurmLease {
+  return parts > 1 ? { ...lease, request: { ...lease.request, parts } } : lease;
+}
+
+/** `strategy a6000:1x4:2h59m`, or in a race of shapes `part 1 of 4, strategy a6000:1x1:2h59m`. */
+function shapeText(entry: Pick<RaceEntry, "strategy" | "parts">, part: number): string {
+  const strategy = `strategy ${entry.strategy.id}`;
+  return entry.parts > 1 ? `part ${part} of ${entry.parts}, ${strategy}` : strategy;
+}
+
+/** A first segment's record, unless one is there: the winner's own, or written by another job of its shape. */
+function recordFirstSegment(p: LeasePaths, segment: Segment): void {
+  if (existsSync(segmentFile(p, segment.n, "json"))) return;
+  writeSegment(p, segment);
 }
 
 /**
@@ -113,12 +139,15 @@ export function recordEndedWinner(
   return recordWin(root, race, claim, { startEpoch: at(job.start) ?? endEpoch ?? 0, endEpoch });
 }
 
-/** `segments/0.sh` and `0.out` lead to the winner's own files, so segment 0 is found where every segment is. */
-function linkSegmentFiles(p: LeasePaths, attempt: number, rank: number): void {
+/**
+ * `segments/0.sh` and `0.out` (a part's: `<part>.sh`) lead to the winning job's own files, so a first segment is
+ * found where every segment is.
+ */
+function linkSegmentFiles(p: LeasePaths, n: number, fileOf: (ext: "sh" | "out") => string): void {
   for (const ext of ["sh", "out"] as const) {
-    const link = segmentFile(p, 0, ext);
+    const link = segmentFile(p, n, ext);
     try {
-      symlinkSync(relative(p.segments, raceFile(p, attempt, `${rank}.${ext}`)), link);
+      symlinkSync(relative(p.segments, fileOf(ext)), link);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }

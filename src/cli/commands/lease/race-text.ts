@@ -8,7 +8,7 @@ import { renderDecision, startIn } from "./decision-view.ts";
 export function renderRace(io: Io, rows: readonly RaceRow[], nowEpoch: number): string {
   const body = rows.map((r) => [
     `  ${r.rank}`,
-    r.strategyId,
+    r.parts ? `${r.strategyId}, part ${r.part} of ${r.parts}` : r.strategyId,
     r.jobId ?? "-",
     r.state,
     r.startEpoch !== null && (r.state === "pending" || r.state === "starting") ? startIn(r.startEpoch, nowEpoch) : "-",
@@ -22,10 +22,11 @@ export function renderRaceFiles(io: Io, files: RaceFiles): string {
   const { race, claim } = files;
   const head = `allocation attempt ${race.attempt}, started ${race.startedAt}${claim ? `; won by ${claim.strategyId} (job ${claim.jobId}) at ${claim.claimedAt}` : "; not won yet"}\n`;
   const jobs = files.jobs.map((j) => {
-    const entry = race.entries.find((e) => e.rank === j.rank);
+    const entry = race.entries.find((e) => e.rank === j.rank && e.part === j.part);
     const refused = entry?.refused ? `  refused by Slurm: ${entry.refused}\n` : "";
     const tail = j.outputTail.map((line) => `    | ${line}\n`).join("");
-    return `rank ${j.rank} ${entry?.strategy.id ?? "?"} (job ${entry?.jobId ?? "-"})\n${refused}  script ${j.script}\n  output ${j.output}\n${tail}`;
+    const part = entry && entry.parts > 1 ? ` part ${entry.part} of ${entry.parts}` : "";
+    return `rank ${j.rank}${part} ${entry?.strategy.id ?? "?"} (job ${entry?.jobId ?? "-"})\n${refused}  script ${j.script}\n  output ${j.output}\n${tail}`;
   });
   return `${head}${renderDecision(io, race.decision)}\n${jobs.join("")}`;
 }

@@ -12,12 +12,13 @@ const LOST = 3;
 /** `rv lease claim --lease L --attempt A --rank R --job J`: run by each racing job of segment 0 as it starts. */
 export async function runLeaseClaim(
   ctx: Context,
-  options: { lease: string; attempt: string; rank: string; job: string; segmentEnd?: string },
+  options: { lease: string; attempt: string; rank: string; part?: string; job: string; segmentEnd?: string },
 ): Promise<number> {
   const outcome = await ctx.local.call(leaseClaimOp, {
     lease: options.lease,
     attempt: parseCount("--attempt", options.attempt, 1) ?? 1,
     rank: parseCount("--rank", options.rank, 1) ?? 1,
+    part: parseCount("--part", options.part, 0) ?? 0,
     job: options.job,
     segmentEndMs: parseSegmentEnd("--segment-end", options.segmentEnd) ?? null,
   });

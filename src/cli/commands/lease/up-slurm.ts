@@ -52,6 +52,8 @@ const POLL_MS = 2000;
 export interface LeaseAsk {
   ask: AllocRequest;
   policy: LeaseUpPolicy;
+  /** `--parts auto`: the allocator races the lease whole against it in parts. */
+  raceShapes: boolean;
 }
 
 /** Flags -> what the allocator is asked for, and the lease's renewal policy; nothing is contacted yet. */
@@ -70,7 +72,7 @@ export function requestFromFlags(
       hint: "--gpu is the lease's GPUs in all: ask for a multiple of --nodes, or leave --nodes out and let rv choose",
     });
   }
-  const parts = parsePartsFlag(options.parts, gpus, nodes);
+  const parts = options.parts === "auto" ? autoParts(gpus, nodes) : parsePartsFlag(options.parts, gpus, nodes);
   const segment = Math.min(segmentSeconds, totalSeconds);
   return {
     ask: {
@@ -89,9 +91,25 @@ export function requestFromFlags(
       ...renewalPolicy(options, segment),
       idleReleaseSeconds: idleReleaseSeconds(options.idleRelease),
       watchdogPartition: cluster.watchdogPartition ?? null,
-      ...(parts > 1 && { parts }),
+      ...(typeof parts === "number" && parts > 1 && { parts }),
     },
+    raceShapes: parts === "auto",
   };
+}
+
+/** `--parts auto`: GPUs to share out, and no --nodes (each shape asks for its own). */
+function autoParts(gpus: number, nodes: number | null): "auto" {
+  if (gpus < 2) {
+    throw new RvError("usage", `--parts auto races the lease whole against it in parts, and --gpu ${gpus} has none`, {
+      hint: "ask for 2 GPUs or more, e.g. --gpu 4 --parts auto",
+    });
+  }
+  if (nodes !== null) {
+    throw new RvError("usage", "--parts auto chooses the nodes of each shape: it takes no --nodes", {
+      hint: `leave --nodes out, or fix the shape: --nodes ${nodes} --parts ${nodes}`,
+    });
+  }
+  return "auto";
 }
 
 /** `--parts N`: --gpu (and --nodes, when given) split evenly into N parts; 1 without the flag. */
@@ -215,17 +233,22 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   const cluster = requireCluster(ctx.config);
   const place = ctx.cluster ?? ctx.local;
   const profile = loadConfiguredProfile(ctx.root, ctx.config);
-  const { ask, policy } = requestFromFlags(options, cluster, profile);
-  const args = { lease, ask, policy, profile, rv: deployedPath(cluster), dryRun: options.dryRun === true };
+  const { ask, policy, raceShapes } = requestFromFlags(options, cluster, profile);
+  const args = { lease, ask, policy, raceShapes, profile, rv: deployedPath(cluster), dryRun: options.dryRun === true };
   const up = await place.call(leaseUpOp, args);
   if (options.dryRun) return printDryRun(ctx, up);
   // The lease remembers its cluster: `--lease NAME` finds it there whichever cluster is in use (src/cli/route.ts).
   await rememberClusterNames(ctx.root, cluster.name, { more: [lease] });
   if (up.parts.length > 0) return partsSubmitted(ctx, place, lease, up.parts, options.detach === true);
   const racing = up.racers.map(
-    (r) => `${r.candidate.strategy.id} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
+    (r) => `${racerLabel(r)} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
   );
-  const strategies = up.racers.length === 1 ? "1 strategy" : `${up.racers.length} strategies`;
+  const shapes = new Set(up.racers.map((r) => r.parts)).size;
+  const strategies = args.raceShapes
+    ? `${shapes} shape${shapes === 1 ? "" : "s"} in ${up.racers.length} jobs`
+    : up.racers.length === 1
+      ? "1 strategy"
+      : `${up.racers.length} strategies`;
   note(ctx, `lease ${lease}: racing ${strategies}: ${racing.join(", ")}`);
   if (options.detach) {
     if (ctx.json) printJson(ctx.io, { lease, state: "submitted", racers: up.racers.map(racerJson) });
@@ -253,7 +276,13 @@ async function partsSubmitted(
 
 function racerJson(r: RacerView) {
   const { strategy, estimate, rank, why } = r.candidate;
-  return { rank, strategy, estimate, why, jobId: r.jobId, refused: r.refused, sbatchArgs: r.sbatchArgs };
+  const shape = r.parts > 1 && { parts: r.parts, part: r.part };
+  return { rank, ...shape, strategy, estimate, why, jobId: r.jobId, refused: r.refused, sbatchArgs: r.sbatchArgs };
+}
+
+/** `a6000:1x4:2h59m`, or a part's job in a race of shapes: `a6000:1x1:2h59m part 2 of 4`. */
+function racerLabel(r: RacerView): string {
+  return r.parts > 1 ? `${r.candidate.strategy.id} part ${r.part} of ${r.parts}` : r.candidate.strategy.id;
 }
 
 function printDryRun(
@@ -272,7 +301,7 @@ function printDryRun(
   }
   ctx.io.out(renderDecision(ctx.io, up.decision));
   for (const r of up.racers) {
-    ctx.io.out(`\n# rank ${r.candidate.rank}: ${r.candidate.strategy.id}\n`);
+    ctx.io.out(`\n# rank ${r.candidate.rank}: ${racerLabel(r)}\n`);
     ctx.io.out(`# sbatch ${r.sbatchArgs.join(" ")} <<'EOF'\n${r.script}# EOF\n`);
   }
   if (up.parts.length > 0) ctx.io.out(`\n# ${describeRequest(up.lease.request)}\n`);
