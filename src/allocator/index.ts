@@ -5,6 +5,7 @@
 export * from "./cluster-state.ts";
 export * from "./decide.ts";
 export * from "./race-rows.ts";
+export * from "./racer-label.ts";
 export * from "./reservations.ts";
 export * from "./schema.ts";
 export * from "./shapes.ts";

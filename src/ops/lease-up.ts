@@ -76,7 +76,7 @@ export type PartJob = z.infer<typeof PartJobSchema>;
 const LeaseUpResultSchema = z.object({
   lease: SlurmLeaseSchema,
   decision: DecisionSchema,
-  /** The race for segment 0; empty for a lease of parts, which does not race. */
+  /** The race for segment 0 (in a race of shapes, every part's job); empty for a lease of parts, which does not race. */
   racers: z.array(RacerViewSchema),
   /** A lease of parts: each part's first segment; empty otherwise. */
   parts: z.array(PartJobSchema),
@@ -89,7 +89,9 @@ type LeaseUpResult = z.infer<typeof LeaseUpResultSchema>;
  * first job to start claims the lease and cancels the others (`rv lease claim`). A lease of parts does not race:
  * the allocator decides one part's shape, and every part's first segment is submitted in that shape: the best
  * strategy's, or the partitions of the kept ones in one multi-partition job per part (spreadStrategy; docs/cluster.md,
- * "Leases of parts"). A dry run stops before anything is written or submitted.
+ * "Leases of parts"). A race of shapes (`raceShapes`: `--parts auto`) races the lease whole against it in parts,
+ * every part a job of its shape's rank, and the first job to start decides the shape (planShapeRace; docs/cluster.md,
+ * "Racing shapes"). A dry run stops before anything is written or submitted.
  */
 export const leaseUpOp = defineOp({
   name: "lease-up",

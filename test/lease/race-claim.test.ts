@@ -238,19 +238,21 @@ describe("the winner's record", () => {
   });
 });
 
-describe("the race as people watch it", () => {
-  const job = (jobId: string, kind: string, reason: string | null = null, start: number | null = null): JobStatus =>
-    ({
-      jobId,
-      source: "squeue",
-      state: { kind, raw: kind.toUpperCase() },
-      partition: null,
-      nodes: [],
-      start: start === null ? null : { kind: "at", epoch: start },
-      end: null,
-      reason,
-    }) as JobStatus;
+/** Slurm's word on a job, as squeue gives it. */
+function job(jobId: string, kind: string, reason: string | null = null, start: number | null = null): JobStatus {
+  return {
+    jobId,
+    source: "squeue",
+    state: { kind, raw: kind.toUpperCase() },
+    partition: null,
+    nodes: [],
+    start: start === null ? null : { kind: "at", epoch: start },
+    end: null,
+    reason,
+  } as JobStatus;
+}
 
+describe("the race as people watch it", () => {
   test("before a claim: pending with Slurm's reason and planned start, a started one claiming, a refused one", () => {
     const race = makeRace(["101", "102", null]);
     race.entries[2] = { ...(race.entries[2] as Race["entries"][number]), refused: "QOSMaxGRESPerUser" };
@@ -276,5 +278,130 @@ describe("the race as people watch it", () => {
       job("103", "timeout"),
     ]);
     expect(raceStanding(rows)).toEqual({ kind: "over", why: expect.stringContaining("a6000:1x4:2h59m: CANCELLED") });
+  });
+});
+
+describe("a race of shapes (rv lease up --parts auto)", () => {
+  /** The lease whole (rank 1, job 201), in halves (rank 2, jobs 202-203) and in 1-GPU parts (rank 3, jobs 204-207). */
+  function shapeRace(refusedPart: number | null = null): Race {
+    const shape = (rank: number, parts: number, gpusPerNode: number, firstJob: number) =>
+      Array.from({ length: parts }, (_, part) => ({
+        rank,
+        strategy: strategy(`a6000:1x${gpusPerNode}:2h59m`, "gpu-a6000", "a6000", 1, gpusPerNode),
+        estimate: null,
+        jobId: rank === 3 && part === refusedPart ? null : String(firstJob + part),
+        refused: rank === 3 && part === refusedPart ? "QOSMaxSubmitJobPerUserLimit" : null,
+        parts,
+        part,
+      }));
+    return {
+      ...makeRace(),
+      shapes: true,
+      entries: [...shape(1, 1, 4, 201), ...shape(2, 2, 2, 202), ...shape(3, 4, 1, 204)],
+    };
+  }
+
+  function setUpShapes(race = shapeRace()) {
+    const set = setUp();
+    writeRace(set.p, race);
+    const entrant = (rank: number, part: number, jobId: string) => ({
+      lease: "sweep",
+      attempt: 1,
+      rank,
+      strategyId: `rank ${rank}`,
+      jobId,
+      part,
+      node: "node-1",
+    });
+    return { ...set, race, entrant };
+  }
+
+  test("the first job of a shape to start claims the lease for its shape: its other parts find it theirs, another shape's jobs lose", async () => {
+    const { p, timing, entrant } = setUpShapes();
+    expect(await claimRace(p, entrant(3, 1, "205"), timing())).toMatchObject({
+      won: true,
+      claim: { rank: 3, jobId: "205", part: 1 },
+    });
+    // A part of the same shape, starting later: the lease is its too, claimed by the first.
+    expect(await claimRace(p, entrant(3, 3, "207"), timing())).toMatchObject({ won: true, claim: { jobId: "205" } });
+    expect(await claimRace(p, entrant(2, 0, "202"), timing())).toEqual({
+      won: false,
+      why: "strategy rank 3 (job 205) won the race",
+    });
+    expect(await claimRace(p, entrant(1, 0, "201"), timing())).toMatchObject({ won: false });
+    expect(readClaim(p)?.jobId).toBe("205");
+  });
+
+  test("the winner's record: a lease of its shape's parts, each job the first segment of its part; one recording later changes nothing", async () => {
+    const { root, p, race, timing, entrant } = setUpShapes();
+    const outcome = await claimRace(p, entrant(3, 1, "205"), timing());
+    if (!outcome.won) throw new Error("lost");
+    const start = 1_800_000_000;
+    recordWin(root, race, outcome.claim, { startEpoch: start, endEpoch: start + 3000 });
+    const lease = readLease(root, "sweep");
+    expect(lease?.kind === "slurm" && lease.request).toMatchObject({
+      parts: 4,
+      gpusPerNode: 1,
+      nodes: 1,
+      gpuType: "a6000",
+    });
+    expect(readSegments(p).map((s) => [s.n, s.jobId, s.wallSeconds, s.after])).toEqual([
+      [0, "204", 10740, null],
+      [1, "205", 3000, null],
+      [2, "206", 10740, null],
+      [3, "207", 10740, null],
+    ]);
+    expect(readSegments(p)[1]?.submittedBy).toBe(
+      "rv lease up, part 1 of 4, strategy a6000:1x1:2h59m of 7 jobs (attempt 1)",
+    );
+    expect(readlinkSync(join(p.segments, "3.sh"))).toBe("../alloc/1/3-3.sh");
+    // Part 3 starts later and records itself: what is on record stays.
+    const member = await claimRace(p, entrant(3, 3, "207"), timing());
+    if (!member.won) throw new Error("lost");
+    recordWin(root, race, member.claim, { startEpoch: start + 60, endEpoch: start + 600 }, { jobId: "207", part: 3 });
+    expect(readSegments(p).map((s) => s.wallSeconds)).toEqual([10740, 3000, 10740, 10740]);
+  });
+
+  test("a part whose id never reached race.json records itself when it starts; a refused part has no segment yet", async () => {
+    const { root, p, race, timing, entrant } = setUpShapes(shapeRace(2));
+    const outcome = await claimRace(p, entrant(3, 0, "204"), timing());
+    if (!outcome.won) throw new Error("lost");
+    recordWin(root, race, outcome.claim, { startEpoch: 1_800_000_000, endEpoch: null });
+    expect(readSegments(p).map((s) => s.n)).toEqual([0, 1, 3]);
+    const unrecorded = { ...race, entries: race.entries.map((e) => (e.jobId === "206" ? { ...e, jobId: null } : e)) };
+    recordWin(
+      root,
+      unrecorded,
+      outcome.claim,
+      { startEpoch: 1_800_000_000, endEpoch: null },
+      { jobId: "299", part: 2 },
+    );
+    expect(readSegments(p).map((s) => [s.n, s.jobId])).toEqual([
+      [0, "204"],
+      [1, "205"],
+      [2, "299"],
+      [3, "207"],
+    ]);
+  });
+
+  test("losers are the other shapes' jobs, and jobs under the race's name that are not the winner's shape's", () => {
+    const race = shapeRace();
+    const claim = { ...CLAIM, rank: 3, strategyId: "rank 3", jobId: "205", part: 1 };
+    expect(loserJobIds(race, claim, ["204", "208"]).sort()).toEqual(["201", "202", "203", "208"]);
+  });
+
+  test("the race as people watch it: every job of the winning shape is won, as a part", () => {
+    const claim = { ...CLAIM, rank: 3, strategyId: "rank 3", jobId: "205", part: 1 };
+    const rows = raceRows(shapeRace(), claim, [job("201", "cancelled"), job("204", "pending"), job("205", "running")]);
+    expect(rows.map((r) => [r.rank, r.part ?? null, r.state, r.reason])).toEqual([
+      [1, null, "cancelled", "rank 3 won"],
+      [2, 0, "lost", "rank 3 won"],
+      [2, 1, "lost", "rank 3 won"],
+      [3, 0, "won", "part 0 of 4"],
+      [3, 1, "won", null],
+      [3, 2, "won", "part 2 of 4"],
+      [3, 3, "won", "part 3 of 4"],
+    ]);
+    expect(raceStanding(rows)).toMatchObject({ kind: "won" });
   });
 });

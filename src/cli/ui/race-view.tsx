@@ -1,5 +1,6 @@
 import { Box } from "ink";
 import type { RaceRow } from "../../allocator/index.ts";
+import { racerLabel } from "../../allocator/racer-label.ts";
 import { formatIn } from "./format.ts";
 import { type CellStyle, type Column, Grid, Line } from "./grid.tsx";
 
@@ -24,11 +25,18 @@ export interface RaceViewProps extends RaceState {
 export function RaceView({ rows, lease, nowEpoch, note, width }: RaceViewProps) {
   const racing = rows.filter((row) => STILL_RACING.has(row.state)).length;
   const won = rows.find((row) => row.state === "won");
-  const title = won ? `allocating ${lease}` : `allocating ${lease}: ${racing} of ${rows.length} strategies racing`;
+  const title = won
+    ? `allocating ${lease}`
+    : `allocating ${lease}: ${racing} of ${rows.length} ${rows.some((row) => row.parts) ? "jobs" : "strategies"} racing`;
   return (
     <Box flexDirection="column">
       <Line cells={[{ key: "title", text: title }]} />
-      <Grid columns={raceColumns(nowEpoch)} rows={rows} width={width} rowKey={(row) => String(row.rank)} />
+      <Grid
+        columns={raceColumns(nowEpoch)}
+        rows={rows}
+        width={width}
+        rowKey={(row) => `${row.rank}-${row.part ?? 0}`}
+      />
       {won ? <Line cells={[{ key: "won", text: wonBy(won), color: "green", bold: true }]} /> : null}
       {note ? <Line cells={[{ key: "note", text: note, dimColor: true }]} /> : null}
     </Box>
@@ -36,7 +44,7 @@ export function RaceView({ rows, lease, nowEpoch, note, width }: RaceViewProps) 
 }
 
 function wonBy(row: RaceRow): string {
-  return `won by ${row.strategyId}${row.jobId ? ` (job ${row.jobId})` : ""}`;
+  return `won by ${racerLabel(row)}${row.jobId ? ` (job ${row.jobId})` : ""}`;
 }
 
 const STILL_RACING: ReadonlySet<RaceRow["state"]> = new Set(["submitting", "pending", "starting"]);
@@ -55,7 +63,7 @@ const STATE_STYLE: Record<RaceRow["state"], CellStyle> = {
 function raceColumns(nowEpoch: number): Column<RaceRow>[] {
   return [
     { header: "#", cell: (row) => String(row.rank) },
-    { header: "strategy", cell: (row) => row.strategyId },
+    { header: "strategy", cell: (row) => racerLabel(row) },
     { header: "job", cell: (row) => row.jobId ?? "-" },
     { header: "state", cell: (row) => row.state, style: (row) => STATE_STYLE[row.state] },
     { header: "start", cell: (row) => expectedStart(row, nowEpoch) },

@@ -63,7 +63,8 @@ export async function claimRace(p: LeasePaths, me: ClaimEntrant, timing: ClaimTi
  */
 function settledOutcome(p: LeasePaths, me: ClaimEntrant): ClaimOutcome | undefined {
   const claim = readClaim(p);
-  if (claim?.jobId === me.jobId || (claim?.attempt === me.attempt && claim.rank === me.rank)) return { won: true, claim };
+  if (claim?.jobId === me.jobId || (claim?.attempt === me.attempt && claim.rank === me.rank))
+    return { won: true, claim };
   if (claim) return { won: false, why: `strategy ${claim.strategyId} (job ${claim.jobId}) won the race` };
   if (leaseReleased(p)) return { won: false, why: "the lease was released" };
   return undefined;

@@ -8,7 +8,12 @@ import { segmentJobName } from "../segments.ts";
  * scheduling pass are the normal case, notes/allocation-under-contention.md): with no claim, every job. The
  * winner's are its own job and, in a race of shapes, the other parts of its shape. Returns the jobs Slurm took.
  */
-export async function cancelLosers(remote: Remote, race: Race, claim: Claim | undefined, user: string): Promise<string[]> {
+export async function cancelLosers(
+  remote: Remote,
+  race: Race,
+  claim: Claim | undefined,
+  user: string,
+): Promise<string[]> {
   const named = await runQuery(remote, squeueJobs({ user, names: [segmentJobName(race.lease, 0)] }));
   const losers = loserJobIds(
     race,

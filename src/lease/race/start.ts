@@ -25,10 +25,10 @@ import {
   type TestOnly,
 } from "../../slurm/index.ts";
 import type { LeaseEnv } from "../env.ts";
+import { partAsk, partNumbers } from "../parts.ts";
 import { planFirstSegment } from "../renewal.ts";
 import { segmentSbatchArgs, segmentScript } from "../segments.ts";
 import { submitWatchdog, watchdogFiles } from "../watchdog.ts";
-import { partAsk, partNumbers } from "../parts.ts";
 import { racerFile, readClaim, writeRace } from "./store.ts";
 import { submitRace } from "./submit.ts";
 import { shapeLease, type UnshapedLease, withParts } from "./win.ts";
@@ -132,7 +132,9 @@ async function planShapeRace(
   const chosen = shapes.flatMap((parts, i) => {
     const decision = decisions[i] as Decision;
     const best = decision.candidates.filter((c) => c.kept).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))[0];
-    return best ? [{ parts, at: decision.at, candidate: { ...best, strategy: spreadStrategy(decision) ?? best.strategy } }] : [];
+    return best
+      ? [{ parts, at: decision.at, candidate: { ...best, strategy: spreadStrategy(decision) ?? best.strategy } }]
+      : [];
   });
   const racers = chosen.flatMap(({ parts, at, candidate }, i) =>
     partNumbers(parts).map((part) => {

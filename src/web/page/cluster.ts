@@ -1,3 +1,4 @@
+import { racerLabel } from "../../allocator/racer-label.ts";
 import type { WebCluster } from "../leases.ts";
 import { fetchCluster } from "./api.ts";
 import { fill, h } from "./dom.ts";
@@ -136,7 +137,22 @@ function raceSection(race: Race): HTMLElement {
             h("td", {}, c.why),
           );
         }),
+        race.rows.filter((r) => r.parts).map(partRow),
       ),
     ),
+  );
+}
+
+/** In a race of shapes each part's job has a row: its strategy is one part's, which the whole lease's decision lacks. */
+function partRow(row: Race["rows"][number]): HTMLElement {
+  return h(
+    "tr",
+    { class: "kept" },
+    h("td", {}, String(row.rank)),
+    h("td", { class: "mono" }, racerLabel(row)),
+    h("td", {}, ""),
+    h("td", {}, row.startEpoch === null ? "" : new Date(row.startEpoch * 1000).toLocaleString()),
+    h("td", {}, `${row.state}${row.jobId ? ` · job ${row.jobId}` : ""}`),
+    h("td", {}, row.reason ?? ""),
   );
 }

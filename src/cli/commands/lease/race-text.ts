@@ -1,4 +1,4 @@
-import type { RaceRow } from "../../../allocator/index.ts";
+import { type RaceRow, racerLabel } from "../../../allocator/index.ts";
 import type { RaceFiles } from "../../../lease/index.ts";
 import type { Io } from "../../io.ts";
 import { renderTable } from "../../output.ts";
@@ -8,7 +8,7 @@ import { renderDecision, startIn } from "./decision-view.ts";
 export function renderRace(io: Io, rows: readonly RaceRow[], nowEpoch: number): string {
   const body = rows.map((r) => [
     `  ${r.rank}`,
-    r.parts ? `${r.strategyId}, part ${r.part} of ${r.parts}` : r.strategyId,
+    racerLabel(r),
     r.jobId ?? "-",
     r.state,
     r.startEpoch !== null && (r.state === "pending" || r.state === "starting") ? startIn(r.startEpoch, nowEpoch) : "-",

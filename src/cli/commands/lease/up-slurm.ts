@@ -1,5 +1,5 @@
 import { customAlphabet } from "nanoid";
-import { type AllocRequest, DEFAULT_SEGMENT_SECONDS, type Decision } from "../../../allocator/index.ts";
+import { type AllocRequest, DEFAULT_SEGMENT_SECONDS, type Decision, racerLabel } from "../../../allocator/index.ts";
 import { loadConfiguredProfile } from "../../../allocator/profile/load.ts";
 import type { SiteProfile } from "../../../allocator/profile/schema.ts";
 import type { ClusterConfig } from "../../../config/index.ts";
@@ -241,7 +241,8 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   await rememberClusterNames(ctx.root, cluster.name, { more: [lease] });
   if (up.parts.length > 0) return partsSubmitted(ctx, place, lease, up.parts, options.detach === true);
   const racing = up.racers.map(
-    (r) => `${racerLabel(r)} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
+    (r) =>
+      `${racerLabel({ ...r, strategyId: r.candidate.strategy.id })} (${r.jobId ? `job ${r.jobId}` : `refused: ${r.refused}`})`,
   );
   const shapes = new Set(up.racers.map((r) => r.parts)).size;
   const strategies = args.raceShapes
@@ -280,11 +281,6 @@ function racerJson(r: RacerView) {
   return { rank, ...shape, strategy, estimate, why, jobId: r.jobId, refused: r.refused, sbatchArgs: r.sbatchArgs };
 }
 
-/** `a6000:1x4:2h59m`, or a part's job in a race of shapes: `a6000:1x1:2h59m part 2 of 4`. */
-function racerLabel(r: RacerView): string {
-  return r.parts > 1 ? `${r.candidate.strategy.id} part ${r.part} of ${r.parts}` : r.candidate.strategy.id;
-}
-
 function printDryRun(
   ctx: Context,
   up: { lease: SlurmLease; decision: Decision; racers: RacerView[]; parts: PartJob[] },
@@ -301,7 +297,7 @@ function printDryRun(
   }
   ctx.io.out(renderDecision(ctx.io, up.decision));
   for (const r of up.racers) {
-    ctx.io.out(`\n# rank ${r.candidate.rank}: ${racerLabel(r)}\n`);
+    ctx.io.out(`\n# rank ${r.candidate.rank}: ${racerLabel({ ...r, strategyId: r.candidate.strategy.id })}\n`);
     ctx.io.out(`# sbatch ${r.sbatchArgs.join(" ")} <<'EOF'\n${r.script}# EOF\n`);
   }
   if (up.parts.length > 0) ctx.io.out(`\n# ${describeRequest(up.lease.request)}\n`);
