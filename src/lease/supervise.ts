@@ -25,7 +25,7 @@ import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
 import { partNumbers, partsOf, previousInPart, segmentsOfPart } from "./parts.ts";
 import { type LeasePhase, LeasePhaseSchema, leasePhase, type Refusals, timeLeftSeconds } from "./phase.ts";
 import { RaceFilesSchema, readRaceFiles } from "./race/files.ts";
-import { cancelLosers } from "./race/losers.ts";
+import { cancelLosers, loserJobIds } from "./race/losers.ts";
 import { planRace, type RacerView, startRace } from "./race/start.ts";
 import { readClaim, readLatestRace } from "./race/store.ts";
 import { recordEndedWinner } from "./race/win.ts";
@@ -241,7 +241,8 @@ async function settleRace(
 ): Promise<RaceRow[]> {
   const claim = readClaim(leasePaths(env.root, lease.id));
   const jobs = raceJobIds(race).map(status);
-  const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && j.jobId !== claim?.jobId);
+  const losers = new Set(loserJobIds(race, claim, []));
+  const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && losers.has(j.jobId));
   if (alive.length > 0 && (claim || lease.state === "released")) {
     await steps.take(`cancel racer ${alive.map((j) => j.jobId).join(", ")}`, async () => {
       if (lease.state === "released")

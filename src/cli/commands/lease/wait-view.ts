@@ -1,4 +1,4 @@
-import type { RaceRow } from "../../../allocator/index.ts";
+import { type RaceRow, racerLabel } from "../../../allocator/index.ts";
 import { describePhase, type SlurmLeaseLook } from "../../../lease/index.ts";
 import type { LeaseSummary } from "../../../ops/index.ts";
 import { formatDuration } from "../../output.ts";
@@ -35,14 +35,15 @@ export function describeWait(view: WaitView, now: Date): string {
 /** Before a job claims the lease: how many still race, and the one expected first. */
 function describeRace(rows: readonly RaceRow[], now: Date): string {
   const won = rows.find((r) => r.state === "won");
-  if (won) return `${won.strategyId} (job ${won.jobId}) won the race: recording it as segment 0`;
+  if (won) return `${racerLabel(won)} (job ${won.jobId}) won the race: recording it as segment ${won.part ?? 0}`;
   const live = rows.filter((r) => r.state === "pending" || r.state === "starting");
   const first = [...live].sort((a, b) => (a.startEpoch ?? Infinity) - (b.startEpoch ?? Infinity))[0];
-  if (!first) return `racing ${rows.length} strategies: none left in the running`;
+  const racers = rows.some((r) => r.parts) ? "jobs" : "strategies";
+  if (!first) return `racing ${rows.length} ${racers}: none left in the running`;
   const when =
     first.startEpoch === null
       ? ""
       : `, estimated start in ${formatDuration(Math.max(0, first.startEpoch * 1000 - now.getTime()))}`;
   const what = first.state === "starting" ? "started, claiming the lease" : `pending (${first.reason ?? "queued"})`;
-  return `racing ${live.length} of ${rows.length} strategies; first expected: ${first.strategyId} (job ${first.jobId}) ${what}${when}`;
+  return `racing ${live.length} of ${rows.length} ${racers}; first expected: ${racerLabel(first)} (job ${first.jobId}) ${what}${when}`;
 }
