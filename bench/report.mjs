@@ -575,7 +575,7 @@ function partsRows(r) {
  */
 function partsLine(r) {
   const run = r.partsRun ?? r;
-  const rows = partsRows(r).filter((x) => x.parts !== undefined || x.partsOne !== undefined);
+  const rows = partsRows(r).filter((x) => x.parts !== undefined || x.partsOne !== undefined || x.shapes !== undefined);
   if (rows.length === 0) return "";
   const of = (first, all, ratioFirst, ratioAll) =>
     `the first running after ${capped(first, run)} s (**${ratioFirst}×** naive), all after ${capped(all, run)} s (${ratioAll}×)`;
@@ -587,6 +587,9 @@ function partsLine(r) {
       x.partsOne === undefined
         ? null
         : `in one partition (e): ${of(x.partsOne, x.partsOneAll, x.ratioPartsOneNaive, x.ratioPartsOneAllNaive)}`,
+      x.shapes === undefined
+        ? null
+        : `a race of shapes (f): ${of(x.shapes, x.shapesAll, x.ratioShapesNaive, x.ratioShapesAllNaive)}`,
     ]
       .filter(Boolean)
       .join("; "),
@@ -594,7 +597,13 @@ function partsLine(r) {
   const when = r.partsRun
     ? ` They come from a run of the parts arms alone beside a naive arm of their own (${r.partsRun.params.trials} trials, naive median ${rows[0].naive} s), ${r.partsRun.ran.date.slice(0, 16).replace("T", " ")} UTC at ${r.partsRun.ran.commit}.`
     : "";
-  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)): each part is one job in both partitions (\`-p gpu-a6000,gpu-a100-80 --gres=gpu:1\`), started wherever a GPU frees first; (e) the same with \`--type a100_80\`, every part in one partition as before the spread. Medians: ${each.join("; ")}.${when}`;
+  return `\n\n(d) \`rv lease up --gpu N --parts N --type a6000,a100_80 --time 24h --detach\` (a lease of parts, [cluster.md](cluster.md)): each part is one job in both partitions (\`-p gpu-a6000,gpu-a100-80 --gres=gpu:1\`), started wherever a GPU frees first; (e) the same with \`--type a100_80\`, every part in one partition as before the spread; (f) \`--parts auto\` instead (a race of shapes: the lease whole, in halves and in 1-GPU parts, the first job to start deciding; all: every job of the winning shape running). Medians: ${each.join("; ")}.${shapesWon(run)}${when}`;
+}
+
+/** Which shape won each trial of the race of shapes (f), when it ran. */
+function shapesWon(run) {
+  const won = (run.results ?? []).flatMap((x) => (x.arms?.shapes ?? []).map((t) => t.shape));
+  return won.length ? ` Shapes that won (f), trial by trial: ${won.join(", ")}.` : "";
 }
 
 export function renderReport(results) {

@@ -203,10 +203,13 @@ function mergeInto(last, run) {
  */
 function withPartsRun(last, run) {
   const arms = run.params?.arms ?? [];
-  const partsOnly = !arms.includes("rv") && (arms.includes("parts") || arms.includes("partsOne"));
+  const partsOnly = !arms.includes("rv") && ["parts", "partsOne", "shapes"].some((a) => arms.includes(a));
   if (!last || last.error || run.error || !partsOnly) return run;
   const { partsRun: _older, ...whole } = last;
-  return { ...whole, partsRun: { params: run.params, ran: run.ran, rows: run.rows, contention: run.contention } };
+  return {
+    ...whole,
+    partsRun: { params: run.params, ran: run.ran, rows: run.rows, results: run.results, contention: run.contention },
+  };
 }
 
 for (const signal of ["SIGINT", "SIGTERM"]) {

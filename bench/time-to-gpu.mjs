@@ -11,6 +11,9 @@
 //       partition, not the parts.
 //   (e) for N > 1, the same lease of parts with `--type a100_80`: every part in one partition, as every lease of
 //       parts was before the spread (the peer of (d) in the same run).
+//   (f) for N > 1, `rv lease up --gpu N --parts auto --type a6000,a100_80 --time 24h --detach` (a race of shapes,
+//       docs/cluster.md): the lease whole, in halves and in 1-GPU parts, each spread as in (d), and the first job to
+//       start decides the shape. The time to its first job running and to every job of the winning shape running.
 // Two loads, one after the other:
 // - churn: bench/contention.mjs keeps gpu-a6000 and gpu-a100-80 full of 1-GPU jobs of 1-3 minutes under the
 //   same association (first come, first served), as in (f);
@@ -35,8 +38,9 @@ const PREFIX = `rvttg-${process.pid}`;
 
 const NODES = { "gpu-a6000": ["a6000-01", "a6000-02"], "gpu-a100-80": ["a100-01", "a100-02"] };
 
-/** Every arm; `parts` and `partsOne` run for N > 1 only. */
-export const ARMS = ["naive", "multi", "rv", "parts", "partsOne"];
+/** Every arm; `parts`, `partsOne` and `shapes` run for N > 1 only. */
+export const ARMS = ["naive", "multi", "rv", "parts", "partsOne", "shapes"];
+const PARTS_ARMS = ["parts", "partsOne", "shapes"];
 
 /** The options of a run, with the RV_BENCH_TTG_* variables (header) over `defaults`. */
 export function timeToGpuFromEnv(defaults, env = process.env) {
@@ -181,8 +185,9 @@ async function trialsOf(rv, { trials, gpus, capSeconds, arms, tag, settle }) {
       rv: (trial) => rvArm(rv, `${PREFIX}-${tag}-${n}-${trial}`, n, capSeconds),
       parts: (trial) => partsArm(rv, `${PREFIX}-${tag}-p${n}-${trial}`, n, "a6000,a100_80", capSeconds),
       partsOne: (trial) => partsArm(rv, `${PREFIX}-${tag}-q${n}-${trial}`, n, "a100_80", capSeconds),
+      shapes: (trial) => shapesArm(rv, `${PREFIX}-${tag}-s${n}-${trial}`, n, "a6000,a100_80", capSeconds),
     };
-    const these = arms.filter((a) => n > 1 || (a !== "parts" && a !== "partsOne"));
+    const these = arms.filter((a) => n > 1 || !PARTS_ARMS.includes(a));
     const byArm = Object.fromEntries(these.map((a) => [a, []]));
     for (let trial = 0; trial < trials; trial++) {
       for (const arm of these) {
@@ -195,6 +200,7 @@ async function trialsOf(rv, { trials, gpus, capSeconds, arms, tag, settle }) {
     const medians = Object.fromEntries(these.map((a) => [a, med(byArm[a])]));
     if (byArm.parts) medians.partsAll = median(byArm.parts.map((x) => x.all));
     if (byArm.partsOne) medians.partsOneAll = median(byArm.partsOne.map((x) => x.all));
+    if (byArm.shapes) medians.shapesAll = median(byArm.shapes.map((x) => x.all));
     results.push({ gpus: n, arms: byArm, median: medians });
   }
   return results;
@@ -205,6 +211,7 @@ function describeArm(arm, x) {
   if (arm === "parts" || arm === "partsOne") {
     return `${arm} (${x.partition}): first ${x.seconds} s, all ${x.all} s, started in ${x.startedIn.join(" ")}`;
   }
+  if (arm === "shapes") return `shapes: first ${x.seconds} s, all ${x.all} s as ${x.shape}`;
   return `${arm} ${x.seconds} s`;
 }
 
@@ -226,6 +233,8 @@ function summarize(results, contention, params) {
     ratioPartsAllNaive: ratio(m.partsAll, m.naive),
     ratioPartsOneNaive: ratio(m.partsOne, m.naive),
     ratioPartsOneAllNaive: ratio(m.partsOneAll, m.naive),
+    ratioShapesNaive: ratio(m.shapes, m.naive),
+    ratioShapesAllNaive: ratio(m.shapesAll, m.naive),
     met: m.rv === undefined || m.naive === undefined ? null : m.rv <= m.naive * TARGET_RATIO,
     // issue 18: a lease of parts's first part within 1/3 of the naive job's wait, and all of them within it
     partsMet:
@@ -319,6 +328,41 @@ async function partsArm(rv, lease, gpus, types, capSeconds) {
     const shown = JSON.parse((await rv(["lease", "show", lease, "--json"], { allowFail: true })).stdout || "{}");
     const partition = shown.lease?.request?.partition ?? "?";
     return { seconds, all, capped: all >= capSeconds, partition, startedIn: [...startedIn.values()] };
+  } finally {
+    await rv(["lease", "release", lease, "--now"], { allowFail: true });
+  }
+}
+
+/**
+ * `rv lease up --gpu N --parts auto --type TYPES --detach`, then until a job of the race runs (the first GPU), and
+ * until every job of the shape that won runs (all N): seconds from asking to each (the cap when not reached), and
+ * the shape that won (`4x1`: four parts of one GPU).
+ */
+async function shapesArm(rv, lease, gpus, types, capSeconds) {
+  const t0 = nowMs();
+  await rv([
+    ...["lease", "up", "--gpu", String(gpus), "--parts", "auto", "--type", types],
+    ...["--time", "24h", "--name", lease, "--detach"],
+  ]);
+  const names = Array.from({ length: gpus }, (_, n) => `rv-${lease}-${n}`).join(",");
+  let shape = "none";
+  const allRunning = async () => {
+    const shown = JSON.parse((await rv(["lease", "show", lease, "--json"], { allowFail: true })).stdout || "{}");
+    if (!(shown.race ?? []).some((r) => r.state === "won")) return false;
+    const parts = shown.lease?.request?.parts ?? 1;
+    shape = `${parts}x${gpus / parts}`;
+    const running = (shown.parts ?? [{ state: shown.phase?.kind === "running" ? "RUNNING" : "" }]).filter(
+      (p) => p.state === "RUNNING",
+    );
+    return running.length >= parts;
+  };
+  try {
+    const seconds = await untilRunning(t0, capSeconds, async () => {
+      const out = await run("squeue", ["-h", "-n", names, "-t", "RUNNING", "-o", "%i"], { allowFail: true });
+      return out.stdout.trim() !== "";
+    });
+    const all = await untilRunning(t0, capSeconds, allRunning);
+    return { seconds, all, capped: all >= capSeconds, shape };
   } finally {
     await rv(["lease", "release", lease, "--now"], { allowFail: true });
   }
