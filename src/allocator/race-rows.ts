@@ -3,7 +3,9 @@ import type { Claim, Race, RaceRow } from "./schema.ts";
 
 /** The race as a person watches it: each strategy's job, what Slurm says of it, and how the race went for it. */
 export function raceRows(race: Race, claim: Claim | undefined, jobs: readonly JobStatus[]): RaceRow[] {
-  return race.entries.map((entry) => {
+  // by rank: a race of shapes submits its parts first
+  const entries = [...race.entries].sort((a, b) => a.rank - b.rank || a.part - b.part);
+  return entries.map((entry) => {
     const job = jobs.find((j) => j.jobId === entry.jobId);
     const planned = job?.start?.kind === "at" ? job.start.epoch : null;
     const row = {
@@ -18,8 +20,10 @@ export function raceRows(race: Race, claim: Claim | undefined, jobs: readonly Jo
     if (entry.jobId === null) return { ...row, state: "submitting" };
     const kind = job?.state?.kind ?? null;
     if (claim?.jobId === entry.jobId) return { ...row, state: "won", reason: null };
-    // the winner's shape: each of its jobs is a part of the lease now
+    // the winner's shape: each of its jobs is a part of the lease now, while it lives
     if (claim?.attempt === race.attempt && claim.rank === entry.rank) {
+      if (kind === null || isFinished(kind))
+        return { ...row, state: "ended", reason: job?.state?.raw ?? "unknown to Slurm" };
       return { ...row, state: "won", reason: `part ${entry.part} of ${entry.parts}` };
     }
     if (claim) return { ...row, state: kind === "cancelled" ? "cancelled" : "lost", reason: `${claim.strategyId} won` };

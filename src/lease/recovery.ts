@@ -1,6 +1,6 @@
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { isFinished, type JobStateKind } from "../slurm/index.ts";
-import { planReplacement, type SegmentPlan } from "./renewal.ts";
+import { planFirstSegment, planReplacement, type SegmentPlan } from "./renewal.ts";
 import { clearedFailures, type Failure, ofPart, type Retry, retryStep, withFailure } from "./retry.ts";
 
 /**
@@ -19,6 +19,11 @@ export interface RecoveryFacts {
   holding: boolean;
   /** The newest race, while the lease has no segment: `over` says why it ended with no winner, null while it runs. */
   race: { attempt: number; over: string | null } | null;
+  /**
+   * A part with no segment on record whose shape won a race of shapes, and no job of its own alive: its racer was
+   * refused and not submitted since, or its job ended before it was recorded.
+   */
+  partUnheld?: boolean;
   retry: Retry;
   now: Date;
 }
@@ -54,6 +59,14 @@ type Remedy = { kind: "race"; attempt: number } | ({ kind: "replace" } & Segment
 
 function whatFailed(f: RecoveryFacts): { failure: Failure; remedy: Remedy } | null {
   const last = f.segments.at(-1);
+  if (!last && f.part !== undefined) {
+    if (!f.partUnheld) return null;
+    const failure = { key: `part ${f.part} unheld`, what: `part ${f.part} has no job: its racer was refused or ended` };
+    return {
+      failure,
+      remedy: { kind: "replace", ...planFirstSegment(f.lease, f.lease.request.segmentSeconds, f.part) },
+    };
+  }
   if (!last) {
     if (!f.race || f.race.over === null) return null;
     const failure = { key: `race ${f.race.attempt}`, what: `race ${f.race.attempt}: ${f.race.over}` };

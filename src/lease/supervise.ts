@@ -241,13 +241,14 @@ async function settleRace(
 ): Promise<RaceRow[]> {
   const claim = readClaim(leasePaths(env.root, lease.id));
   const jobs = raceJobIds(race).map(status);
-  const losers = new Set(loserJobIds(race, claim, []));
+  const segmentJobs = readSegments(leasePaths(env.root, lease.id)).map((s) => s.jobId);
+  const losers = new Set(loserJobIds(race, claim, [], segmentJobs));
   const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && losers.has(j.jobId));
   if (alive.length > 0 && (claim || lease.state === "released")) {
     await steps.take(`cancel racer ${alive.map((j) => j.jobId).join(", ")}`, async () => {
       if (lease.state === "released")
-        await cancelWatchdogs(env.remote, lease.id, env.user, steps.supervisor?.self ?? null);
-      const cancelled = await cancelLosers(env.remote, race, claim, env.user);
+        await cancelWatchdogs(env.remote, lease.id, env.user, [steps.supervisor?.self ?? null]);
+      const cancelled = await cancelLosers(env.remote, race, claim, env.user, segmentJobs);
       return cancelled.length > 0 ? `cancelled racer ${cancelled.join(", ")} of race ${race.attempt}` : null;
     });
   }
@@ -386,6 +387,7 @@ async function recoverPart(
     ),
     race:
       seen.part === undefined && seen.race && seen.rows ? { attempt: seen.race.attempt, over: over(seen.rows) } : null,
+    ...(seen.part !== undefined && seen.views.length === 0 && { partUnheld: partUnheld(env, lease, seen) }),
     retry: before,
     now,
   });
@@ -404,6 +406,20 @@ async function recoverPart(
     retry,
     partRetryAt: partRetryAtEpoch(retry, now, seen.part),
   };
+}
+
+/**
+ * Whether a part with no segment on record was won by a race of shapes and has no job alive: its racer's job, of
+ * the claimed rank, is not known or has ended (a part of a lease asked with `--parts N` always has a segment).
+ */
+function partUnheld(env: LeaseEnv, lease: SlurmLease, seen: PartSeen): boolean {
+  const claim = readClaim(leasePaths(env.root, lease.id));
+  const race = seen.race;
+  if (!claim || !race || claim.attempt !== race.attempt) return false;
+  const racer = race.entries.find((e) => e.rank === claim.rank && e.part === seen.part && e.parts > 1);
+  if (!racer) return false;
+  const state = racer.jobId === null ? null : seen.status(racer.jobId).state;
+  return state === null || isFinished(state.kind);
 }
 
 /** The retry record after an act: one more failure of the part acted for when Slurm refused what it submitted. */
@@ -502,7 +518,11 @@ async function replaceSegment(
   const p = leasePaths(env.root, lease.id);
   const turn = takeSegmentTurn(p, plan.n, env.now());
   if (turn === null) return null;
-  const by = `rv on ${env.host}, replacing segment ${previousInPart(plan.n, partsOf(lease))} that ended early`;
+  const previous = previousInPart(plan.n, partsOf(lease));
+  const by =
+    previous === null
+      ? `rv on ${env.host}, for part ${plan.n}, which had no job`
+      : `rv on ${env.host}, replacing segment ${previous} that ended early`;
   try {
     const nowEpoch = Math.floor(env.now().getTime() / 1000);
     const site = await readSegmentSite(env.remote, lease.request.partition);
@@ -530,7 +550,7 @@ export async function cancelIfReleased(
   self: string | null,
 ): Promise<boolean> {
   if (readLease(env.root, id)?.state === "active") return false;
-  await cancelWatchdogs(env.remote, id, env.user, self);
+  await cancelWatchdogs(env.remote, id, env.user, [self]);
   if (jobIds.length > 0) await runQuery(env.remote, scancelJobs(jobIds));
   return true;
 }
@@ -570,7 +590,7 @@ async function cleanUpReleased(env: LeaseEnv, lease: SlurmLease, views: readonly
     if (queued.length > 0) steps.due.push(`cancel queued job ${queued.join(", ")} of the released lease`);
     return;
   }
-  const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, steps.supervisor.self);
+  const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, [steps.supervisor.self]);
   const cancelled = queued.length > 0 ? (await runQuery(env.remote, scancelJobs(queued))).signalled : [];
   const all = [...watchdogs, ...cancelled];
   if (all.length > 0) steps.note(`cancelled job ${all.join(", ")} of the released lease`);

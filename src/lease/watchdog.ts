@@ -140,16 +140,17 @@ export async function submitWatchdog(
 }
 
 /**
- * Cancels the lease's watchdogs, queued or running, but `except` (the caller's own job). Returns those Slurm took.
+ * Cancels the lease's watchdogs, queued or running, but those `except` names (the caller's own job, those of
+ * segments that keep theirs). Returns those Slurm took.
  */
 export async function cancelWatchdogs(
   remote: Remote,
   lease: string,
   user: string,
-  except: string | null,
+  except: readonly (string | null)[],
 ): Promise<string[]> {
   const named = await runQuery(remote, squeueJobs({ user, names: [watchdogJobName(lease)] }));
-  const ids = named.records.map((j) => j.jobId).filter((id) => id !== except);
+  const ids = named.records.map((j) => j.jobId).filter((id) => !except.includes(id));
   if (ids.length === 0) return [];
   return (await runQuery(remote, scancelJobs(ids))).signalled;
 }

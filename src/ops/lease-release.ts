@@ -85,7 +85,7 @@ async function release(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Promis
  */
 async function cancelJobs(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Promise<string[]> {
   const p = leasePaths(env.root, lease.id);
-  const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, null);
+  const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, []);
   const jobs = await jobStatus(
     env.remote,
     readSegments(p).map((s) => s.jobId),
@@ -96,7 +96,8 @@ async function cancelJobs(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Pro
   const toCancel = mode === "stop" ? [...pending, ...running] : pending;
   if (toCancel.length) await runQuery(env.remote, scancelJobs(toCancel));
   const race = readLatestRace(p);
-  const racers = race ? await cancelLosers(env.remote, race, readClaim(p), env.user) : [];
+  const segmentJobs = readSegments(p).map((s) => s.jobId);
+  const racers = race ? await cancelLosers(env.remote, race, readClaim(p), env.user, segmentJobs) : [];
   return [...watchdogs, ...toCancel, ...racers];
 }
 

@@ -38,7 +38,6 @@ import {
   startRace,
   submitSegment,
   type UnshapedLease,
-  withParts,
   writeLease,
 } from "../lease/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
@@ -120,8 +119,9 @@ async function leaseUp(env: OpEnv, args: LeaseUpArgs): Promise<LeaseUpResult> {
   const { decision, racers } = await planRace(env, unshaped, args.ask, args.profile, 1, args.raceShapes);
   const first = racers[0];
   if (!first) throw noStrategy(decision);
-  // Until a job claims it, the lease is recorded in its best-ranked shape.
-  const lease = withParts(shapeLease(unshaped, first.candidate.strategy), first.parts);
+  // Until a job claims it, the lease is recorded in its best-ranked strategy's shape, as one part: a lease of parts
+  // is looked at part by part, with no race to run again should every job end unclaimed.
+  const lease = shapeLease(unshaped, first.candidate.strategy);
   if (args.dryRun) return { lease, decision, racers, parts: [] };
   return { lease, decision, racers: await startFirstRace(env, lease, args, decision, racers), parts: [] };
 }
@@ -154,7 +154,7 @@ async function submitParts(env: OpEnv, lease: SlurmLease, plans: readonly Segmen
   } catch (error) {
     // The watchdogs first (a segment's cancellation would wake one); then every job of the lease by its name: one
     // sbatch accepted as its call failed is on no record, and a part that started may have renewed itself.
-    await cancelWatchdogs(env.remote, lease.id, env.user, null);
+    await cancelWatchdogs(env.remote, lease.id, env.user, []);
     await cancelSegmentJobs(
       env.remote,
       lease.id,

@@ -12,6 +12,7 @@ import {
   giveTurnBack,
   journal,
   partsOf,
+  partTakenBy,
   planFirstSegment,
   planRenewal,
   previousInPart,
@@ -76,13 +77,18 @@ export const leaseClaimOp = defineOp({
     const settleMs = race.entries.length > 1 ? SETTLE_MS : 0;
     const outcome = await claimRace(p, me, { settleMs, deferMs: DEFER_MS, pollMs: POLL_MS, now: env.now, sleep });
     if (!outcome.won) return { won: false as const, why: outcome.why };
+    const taken = partTakenBy(p, outcome.claim, me);
+    if (taken) return { won: false as const, why: `part ${me.part} of the lease is job ${taken}'s` };
+    // As it is now: job ids came back from sbatch while this job settled its claim.
+    const settled = readRace(p, input.attempt);
     const startEpoch = Math.floor(env.now().getTime() / 1000);
     const endEpoch = input.segmentEndMs === null ? null : Math.floor(input.segmentEndMs / 1000);
-    const lease = recordWin(env.root, race, outcome.claim, { startEpoch, endEpoch }, me);
-    // A part that starts after its shape won finds the race settled and its watchdog submitted.
+    const lease = recordWin(env.root, settled, outcome.claim, { startEpoch, endEpoch }, me);
+    // A part that starts after its shape won finds the race settled, and its segment watched when it was on record.
     if (outcome.claim.jobId !== input.job) return { won: true as const, strategy: entry.strategy.id, cancelled: [] };
-    const cancelled = await cancelLosers(env.remote, race, outcome.claim, env.user);
-    await watchWinner(env, lease, race, outcome.claim);
+    const segmentJobs = readSegments(p).map((s) => s.jobId);
+    const cancelled = await cancelLosers(env.remote, settled, outcome.claim, env.user, segmentJobs);
+    await watchWinner(env, lease, settled, outcome.claim);
     return { won: true as const, strategy: entry.strategy.id, cancelled };
   },
 });
@@ -100,12 +106,14 @@ async function watchWinner(env: OpEnv, lease: SlurmLease, race: Race, claim: Cla
     const why = error instanceof Error ? error.message : String(error);
     journal(p, `segment job ${claim.jobId} on ${env.env.SLURMD_NODENAME ?? env.host}`, `${what}: ${why}`, env.now());
   };
-  try {
-    await cancelWatchdogs(env.remote, lease.id, env.user, null);
-  } catch (error) {
-    journalFailure("the race's watchdog was not cancelled", error);
-  }
-  for (const segment of readSegments(p).filter((s) => shape.some((e) => e.part === s.n))) {
+  // Only the race's: a part that started in the same pass may have renewed, and its successor's is watched.
+  const watched = readSegments(p).flatMap((s) => (s.watchdog && "jobId" in s.watchdog ? [s.watchdog.jobId] : []));
+  await cancelWatchdogs(env.remote, lease.id, env.user, watched).catch((error: unknown) =>
+    journalFailure("the race's watchdog was not cancelled", error),
+  );
+  const parts = shape[0]?.parts ?? 1;
+  const firsts = readSegments(p).filter((s) => s.n < parts && !s.watchdog);
+  for (const segment of firsts) {
     try {
       const wake = { kind: "afternotok" as const, jobs: [segment.jobId] };
       const files = watchdogFiles(p, { segment: segment.n });
@@ -114,12 +122,17 @@ async function watchWinner(env: OpEnv, lease: SlurmLease, race: Race, claim: Cla
       journalFailure(`no watchdog for segment ${segment.n}`, error);
     }
   }
-  for (const refused of shape.filter((e) => e.refused !== null)) {
+  const onRecord = new Set(readSegments(p).map((s) => s.n));
+  for (const refused of shape.filter((e) => e.refused !== null && !onRecord.has(e.part))) {
     const plan = planFirstSegment(lease, refused.strategy.wallSeconds, refused.part);
+    // The turn a supervisor replacing a part with no segment takes too: one job for one part.
+    const turn = takeSegmentTurn(p, plan.n, env.now());
+    if (turn === null) continue;
     const by = `rv lease claim, for part ${refused.part} (Slurm refused its racer)`;
-    await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) =>
-      journalFailure(`part ${refused.part} not submitted`, error),
-    );
+    await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) => {
+      giveTurnBack(turn);
+      journalFailure(`part ${refused.part} not submitted`, error);
+    });
   }
 }
 

@@ -2,13 +2,14 @@ import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { type Race, raceRows, raceStanding, type Strategy } from "../../src/allocator/index.ts";
-import { leasePaths } from "../../src/fsqueue/index.ts";
+import { leasePaths, type Segment } from "../../src/fsqueue/index.ts";
 import {
   type ClaimTiming,
   claimRace,
   claimTurn,
   loserJobIds,
   markStarted,
+  partTakenBy,
   readClaim,
   readLatestRace,
   readLease,
@@ -17,6 +18,7 @@ import {
   recordWin,
   writeLease,
   writeRace,
+  writeSegment,
 } from "../../src/lease/index.ts";
 import type { JobStatus } from "../../src/slurm/index.ts";
 import { makeHome } from "../helpers/home.ts";
@@ -384,15 +386,39 @@ describe("a race of shapes (rv lease up --parts auto)", () => {
     ]);
   });
 
+  test("a part that starts after the lease was released does not hold it, though its shape won", async () => {
+    const { root, p, timing, entrant } = setUpShapes();
+    expect((await claimRace(p, entrant(3, 0, "204"), timing())).won).toBe(true);
+    const lease = readLease(root, "sweep");
+    if (lease?.kind !== "slurm") throw new Error("no lease");
+    writeLease(root, { ...lease, state: "released" });
+    expect(await claimRace(p, entrant(3, 1, "205"), timing())).toEqual({ won: false, why: "the lease was released" });
+  });
+
+  test("a part submitted afresh (its racer refused, then accepted on a retry) belongs to the job on record", async () => {
+    const { root, p, race, timing, entrant } = setUpShapes(shapeRace(2));
+    const outcome = await claimRace(p, entrant(3, 0, "204"), timing());
+    if (!outcome.won) throw new Error("lost");
+    recordWin(root, race, outcome.claim, { startEpoch: 1_800_000_000, endEpoch: null });
+    expect(partTakenBy(p, outcome.claim, { jobId: "299", part: 2 })).toBeNull();
+    writeSegment(p, { ...(readSegments(p)[0] as Segment), n: 2, jobId: "250" });
+    expect(partTakenBy(p, outcome.claim, { jobId: "299", part: 2 })).toBe("250");
+    expect(partTakenBy(p, outcome.claim, { jobId: "250", part: 2 })).toBeNull();
+    expect(partTakenBy(p, outcome.claim, { jobId: "204", part: 0 })).toBeNull();
+  });
+
   test("losers are the other shapes' jobs, and jobs under the race's name that are not the winner's shape's", () => {
     const race = shapeRace();
     const claim = { ...CLAIM, rank: 3, strategyId: "rank 3", jobId: "205", part: 1 };
     expect(loserJobIds(race, claim, ["204", "208"]).sort()).toEqual(["201", "202", "203", "208"]);
+    // a job submitted afresh for a part (its racer was refused) is on record as its segment: no loser
+    expect(loserJobIds(race, claim, ["208"], ["208"]).sort()).toEqual(["201", "202", "203"]);
   });
 
-  test("the race as people watch it: every job of the winning shape is won, as a part", () => {
+  test("the race as people watch it, by rank: every live job of the winning shape is won, as a part", () => {
     const claim = { ...CLAIM, rank: 3, strategyId: "rank 3", jobId: "205", part: 1 };
-    const rows = raceRows(shapeRace(), claim, [job("201", "cancelled"), job("204", "pending"), job("205", "running")]);
+    const jobs = [job("201", "cancelled"), job("204", "pending"), job("205", "running"), job("206", "pending")];
+    const rows = raceRows(shapeRace(), claim, [...jobs, job("207", "cancelled")]);
     expect(rows.map((r) => [r.rank, r.part ?? null, r.state, r.reason])).toEqual([
       [1, null, "cancelled", "rank 3 won"],
       [2, 0, "lost", "rank 3 won"],
@@ -400,7 +426,7 @@ describe("a race of shapes (rv lease up --parts auto)", () => {
       [3, 0, "won", "part 0 of 4"],
       [3, 1, "won", null],
       [3, 2, "won", "part 2 of 4"],
-      [3, 3, "won", "part 3 of 4"],
+      [3, 3, "ended", "CANCELLED"],
     ]);
     expect(raceStanding(rows)).toMatchObject({ kind: "won" });
   });

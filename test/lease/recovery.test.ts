@@ -121,3 +121,18 @@ describe("planRecovery", () => {
     expect(plan).toEqual({ kind: "paused", retry: paused });
   });
 });
+
+describe("a part of a race of shapes with no segment", () => {
+  const parts = makeSlurmLease({ request: { totalSeconds: 8 * 3600, segmentSeconds: 3600, parts: 4 } });
+
+  test("whose racer was refused or ended: its first segment is submitted, and the failure is the part's", () => {
+    const plan = planRecovery(facts({ lease: parts, part: 2, partUnheld: true }));
+    expect(plan).toMatchObject({ kind: "replace", n: 2, after: null, wallSeconds: 3600, renew: true });
+    expect(plan.retry.failures).toMatchObject([{ key: "part 2 unheld", part: 2 }]);
+  });
+
+  test("whose racer is alive, or of a lease asked with --parts N: nothing to do", () => {
+    expect(planRecovery(facts({ lease: parts, part: 2, partUnheld: false })).kind).toBe("none");
+    expect(planRecovery(facts({ lease: parts, part: 2 })).kind).toBe("none");
+  });
+});

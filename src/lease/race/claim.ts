@@ -58,14 +58,14 @@ export async function claimRace(p: LeasePaths, me: ClaimEntrant, timing: ClaimTi
 }
 
 /**
- * The race is over already: released, or claimed (by this job, when it runs the claim twice; by another job of its
- * shape, whose parts the lease now is, in a race of shapes; or by another strategy's).
+ * The race is over already: claimed by this job (when it runs the claim twice), released, or claimed by another job
+ * of its shape (whose parts the lease now is, in a race of shapes) or by another strategy's.
  */
 function settledOutcome(p: LeasePaths, me: ClaimEntrant): ClaimOutcome | undefined {
   const claim = readClaim(p);
-  if (claim?.jobId === me.jobId || (claim?.attempt === me.attempt && claim.rank === me.rank))
-    return { won: true, claim };
-  if (claim) return { won: false, why: `strategy ${claim.strategyId} (job ${claim.jobId}) won the race` };
+  if (claim?.jobId === me.jobId) return { won: true, claim };
   if (leaseReleased(p)) return { won: false, why: "the lease was released" };
+  if (claim?.attempt === me.attempt && claim.rank === me.rank) return { won: true, claim };
+  if (claim) return { won: false, why: `strategy ${claim.strategyId} (job ${claim.jobId}) won the race` };
   return undefined;
 }

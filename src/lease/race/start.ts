@@ -112,7 +112,8 @@ export function racersOf(root: string, lease: UnshapedLease, decision: Decision,
  * A race of shapes (`rv lease up --parts auto`; docs/cluster.md, "Racing shapes"): the lease whole, and as parts
  * (`raceShapes`), each shape decided as the allocator decides one part of a lease of parts (the best kept strategy,
  * or spread over partitions) and submitted as one job per part, all with the shape's rank. Fewer parts rank better:
- * when jobs of several shapes start in one scheduling pass, the lease is held in the fewest. The decision returned
+ * when jobs of several shapes start in one scheduling pass, the lease is held in the fewest; they are submitted
+ * last. The decision returned
  * is the whole lease's; a shape with no strategy is left out.
  */
 async function planShapeRace(
@@ -136,11 +137,14 @@ async function planShapeRace(
       ? [{ parts, at: decision.at, candidate: { ...best, strategy: spreadStrategy(decision) ?? best.strategy } }]
       : [];
   });
-  const racers = chosen.flatMap(({ parts, at, candidate }, i) =>
+  // Submitted most parts first: Slurm serves its queue first come, first served, and the whole lease's job queued
+  // ahead of its parts would hold back, by its backfill reservation, the GPUs they could start on (under bench (g)'s
+  // churn its first job then started after 166 s instead of ~40 s).
+  const ranked = chosen.map((shape, i) => ({ ...shape, rank: i + 1 })).reverse();
+  const racers = ranked.flatMap(({ parts, at, candidate, rank }) =>
     partNumbers(parts).map((part) => {
-      const slot = { attempt, rank: i + 1, parts, part };
-      const job = racerJob(env.root, lease, candidate.strategy, slot, at);
-      return { candidate: { ...candidate, rank: i + 1 }, ...job, jobId: null, refused: null, parts, part };
+      const job = racerJob(env.root, lease, candidate.strategy, { attempt, rank, parts, part }, at);
+      return { candidate: { ...candidate, rank }, ...job, jobId: null, refused: null, parts, part };
     }),
   );
   return { decision: decisions[0] as Decision, racers };

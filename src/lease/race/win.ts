@@ -102,9 +102,10 @@ export function recordWin(
   return won;
 }
 
-/** The lease as a lease of `parts` (a race of shapes decides how many); one part leaves the record as it was. */
+/** The lease as a lease of `parts` (a race of shapes decides how many); with one, a lease without parts. */
 export function withParts(lease: SlurmLease, parts: number): SlurmLease {
-  return parts > 1 ? { ...lease, request: { ...lease.request, parts } } : lease;
+  const { parts: _, ...request } = lease.request;
+  return { ...lease, request: parts > 1 ? { ...request, parts } : request };
 }
 
 /** `strategy a6000:1x4:2h59m`, or in a race of shapes `part 1 of 4, strategy a6000:1x1:2h59m`. */
@@ -117,6 +118,17 @@ function shapeText(entry: Pick<RaceEntry, "strategy" | "parts">, part: number): 
 function recordFirstSegment(p: LeasePaths, segment: Segment): void {
   if (existsSync(segmentFile(p, segment.n, "json"))) return;
   writeSegment(p, segment);
+}
+
+/**
+ * In a race of shapes, the job already holding this job's part when this one is not the claimer: a racer whose
+ * sbatch was retried after a refusal, while the claimer submitted the part afresh. Null when the part is this job's
+ * or free.
+ */
+export function partTakenBy(p: LeasePaths, claim: Claim, me: { jobId: string; part: number }): string | null {
+  if (claim.jobId === me.jobId) return null;
+  const holder = readSegments(p).find((s) => s.n === me.part)?.jobId;
+  return holder !== undefined && holder !== me.jobId ? holder : null;
 }
 
 /**

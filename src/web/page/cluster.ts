@@ -137,13 +137,16 @@ function raceSection(race: Race): HTMLElement {
             h("td", {}, c.why),
           );
         }),
-        race.rows.filter((r) => r.parts).map(partRow),
+        race.rows.filter((r) => r.parts || !race.candidates.some((c) => c.strategy.id === r.strategyId)).map(partRow),
       ),
     ),
   );
 }
 
-/** In a race of shapes each part's job has a row: its strategy is one part's, which the whole lease's decision lacks. */
+/**
+ * In a race of shapes each job has a row of its own: a part's strategy is one part's, and the whole lease's may be
+ * spread over partitions, neither of which the whole lease's decision lists.
+ */
 function partRow(row: Race["rows"][number]): HTMLElement {
   return h(
     "tr",
