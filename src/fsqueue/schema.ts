@@ -181,6 +181,11 @@ export const HeartbeatSchema = z.object({
   freeGpus: z.array(z.string()),
   cpus: z.int(),
   freeCpus: z.int(),
+  /**
+   * Pending tasks this runner can never run: each asks for more GPUs or CPUs than it has (a task larger than a part
+   * of a lease of parts, queued while its race of shapes was on). Absent when none.
+   */
+  tooLarge: z.array(z.string()).optional(),
 });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 

@@ -57,6 +57,8 @@ export const RunnerViewSchema = z.object({
   freeGpus: z.array(z.string()),
   cpus: z.number(),
   freeCpus: z.number(),
+  /** Pending tasks it can never run (Heartbeat.tooLarge); absent when none. */
+  tooLarge: z.array(z.string()).optional(),
 });
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
 
@@ -149,6 +151,7 @@ export function runnerView(
     freeGpus: hb.freeGpus,
     cpus: hb.cpus,
     freeCpus: hb.freeCpus,
+    ...(hb.tooLarge && { tooLarge: hb.tooLarge }),
   };
   // Only a stale runner's claim directory is listed: a live one holds what its heartbeat says.
   if (liveness !== "stale" || !isGone(liveness, holdsClaims(hb.runner))) return view;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { leasePaths } from "../fsqueue/index.ts";
+import { tasksTooLarge } from "../lease/runner-health.ts";
 import { leasesToShow } from "../lease/select.ts";
 import { isLiveRunner, type LeaseCounts, RunnerViewSchema, readLeaseCounts, TaskStateSchema } from "../lease/state.ts";
 import { readLease, requireLease } from "../lease/store.ts";
@@ -14,6 +15,8 @@ export const LeaseSummarySchema = z.object({
   counts: z.record(TaskStateSchema, z.number()),
   gpus: z.object({ total: z.number(), busy: z.number(), free: z.number() }),
   bad: z.number(),
+  /** Pending tasks no runner of the lease will ever run: each asks for more than any runner has (tasksTooLarge). */
+  tooLarge: z.array(z.string()).default([]),
 });
 export type LeaseSummary = z.infer<typeof LeaseSummarySchema>;
 
@@ -28,6 +31,7 @@ export function summarize(lease: string, leaseState: "active" | "released", stat
     counts: state.counts,
     gpus: { total, busy: total - free, free },
     bad: state.bad.length,
+    tooLarge: tasksTooLarge(state.runners),
   };
 }
 

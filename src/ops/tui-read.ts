@@ -63,6 +63,7 @@ function tuiLease(record: Lease, summary: ReturnType<typeof summarize>, view: Sl
     renewalGapSeconds: gaps.at(-1) ?? null,
     runners: summary.runners,
     gpus: { busy: summary.gpus.busy, free: summary.gpus.free },
+    tooLarge: summary.tooLarge,
     parts: view && parts > 1 ? partsNow(view.segments, parts) : null,
     race: view && view.segments.length === 0 ? view.race : null,
   };

@@ -16,6 +16,8 @@ export const TuiLeaseSchema = z.object({
   renewalGapSeconds: z.number().nullable(),
   runners: z.array(RunnerViewSchema),
   gpus: z.object({ busy: z.number(), free: z.number() }),
+  /** Pending tasks no runner of the lease will ever run (LeaseSummary.tooLarge). */
+  tooLarge: z.array(z.string()).default([]),
   /** Each part of a lease of parts (`rv lease up --parts`): its current segment and job; null for a lease of one. */
   parts: z.array(PartNowSchema).nullable(),
   /** The allocation race of a Slurm lease that has no segment yet (the rows `rv lease up` draws); else null. */

@@ -23,6 +23,7 @@ export interface BeatFacts {
   freeGpus: string[];
   cpus: number;
   freeCpus: number;
+  tooLarge: string[];
 }
 
 export function heartbeatRecord(facts: BeatFacts, counter: number, now: Date): Heartbeat {
@@ -43,6 +44,7 @@ export function heartbeatRecord(facts: BeatFacts, counter: number, now: Date): H
     freeGpus: facts.freeGpus,
     cpus: facts.cpus,
     freeCpus: facts.freeCpus,
+    ...(facts.tooLarge.length > 0 && { tooLarge: facts.tooLarge }),
   };
 }
 

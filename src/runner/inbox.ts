@@ -37,6 +37,11 @@ export class InboxCache {
     return fresh;
   }
 
+  /** Whether `key` is pending, as far as this view knows. */
+  holds(key: string): boolean {
+    return this.keys[lowerBound(this.keys, key)] === key;
+  }
+
   /** A record appeared or was replaced under `key`: (re)read its facts when next needed. */
   added(key: string): void {
     this.facts.delete(key);

@@ -478,6 +478,7 @@ class Runner {
       freeGpus: this.pool.freeGpus,
       cpus: this.pool.cpus,
       freeCpus: this.pool.freeCpus,
+      tooLarge: this.stillTooLarge(),
     };
   }
 
@@ -523,6 +524,12 @@ class Runner {
     this.tooLongForSegment.add(key);
     const endsAt = new Date(this.opts.segmentEndsAt ?? 0).toISOString();
     this.opts.log(`task ${key} needs longer than this segment has left (it ends at ${endsAt}); left for the next`);
+  }
+
+  /** The tasks reported as never fitting that still wait in the inbox (claimed by a larger runner, cancelled: gone). */
+  private stillTooLarge(): string[] {
+    for (const key of this.neverFits) if (!this.inbox.holds(key)) this.neverFits.delete(key);
+    return [...this.neverFits];
   }
 
   private reportNeverFits(key: string): void {

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { publishTask, readPending } from "../../src/fsqueue/index.ts";
+import { publishTask, readHeartbeats, readPending, recordFile } from "../../src/fsqueue/index.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { shellTask } from "./factory.ts";
 import { paths, useRunnerHome, waitDone } from "./harness.ts";
 
@@ -65,4 +66,11 @@ it("a task bigger than the runner is left in the inbox for a bigger runner, logg
   expect(runner.log.filter((line) => line.includes(big.id))).toEqual([
     `task ${big.id} needs more than this runner has (1 GPUs, 2 CPUs); left for a bigger runner`,
   ]);
+  // Its heartbeat names the task, so readers can say it waits for a bigger runner (rv lease show, the TUI)...
+  await waitFor(() => readHeartbeats(p).find((hb) => hb.tooLarge?.includes(big.id)), { what: "tooLarge in a beat" });
+  // ...until it is no longer pending (claimed by a bigger runner, cancelled).
+  unlinkSync(recordFile(p.inbox, big.id));
+  await waitFor(() => readHeartbeats(p).find((hb) => hb.state === "running" && hb.tooLarge === undefined), {
+    what: "a beat without tooLarge",
+  });
 });

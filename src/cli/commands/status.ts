@@ -44,11 +44,18 @@ export function renderSummary(ctx: Context, s: LeaseSummary, phase?: LeasePhase 
     `${paint(ctx.io, "bold", `lease ${s.lease}`)}  ${s.state}  ${plural(live, "live runner")}  GPUs ${s.gpus.busy} busy / ${s.gpus.free} free`,
     `  tasks: ${c.pending} pending, ${c.running} running, ${c.lost} lost, ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled${c.unknown ? `, ${c.unknown} unknown` : ""}${s.bad ? `; ${s.bad} bad files in bad/` : ""}`,
   ];
+  if (s.tooLarge.length > 0) lines.push(paint(ctx.io, "yellow", tooLargeLine(s)));
   if (phase) lines.push(phaseLine(ctx, s, phase));
   else if (live === 0 && s.state === "active") {
     lines.push(paint(ctx.io, "yellow", `  no runner is alive: resume with rv lease up --local --name ${s.lease}`));
   }
   return `${lines.join("\n")}\n${renderRunners(ctx, s.runners)}`;
+}
+
+/** `  2 tasks wait for a runner larger than any the lease has: AB12, CD34 (...)`. */
+function tooLargeLine(s: LeaseSummary): string {
+  const shown = s.tooLarge.slice(0, 5).join(", ") + (s.tooLarge.length > 5 ? ", ..." : "");
+  return `  ${plural(s.tooLarge.length, "task")} wait${s.tooLarge.length === 1 ? "s" : ""} for a runner larger than any the lease has: ${shown} (each asks for more GPUs or CPUs than one runner holds; rv cancel, or submit to a larger lease)`;
 }
 
 function phaseLine(ctx: Context, s: LeaseSummary, phase: LeasePhase): string {

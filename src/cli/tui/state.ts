@@ -58,11 +58,13 @@ export const INITIAL_STATE: TuiState = {
 export const RECENT_FINISHED = 20;
 
 /**
- * A task that will not move by itself: lost (its runner died holding it), or running under a runner that has
- * stopped beating. These stand out in every filter, and `stuck` shows only them.
+ * A task that will not move by itself: lost (its runner died holding it), running under a runner that has stopped
+ * beating, or pending while it asks for more than any runner of its lease has (a task larger than a part). These
+ * stand out in every filter, and `stuck` shows only them.
  */
 export function isStuck(task: TaskView, snapshot: TuiSnapshot): boolean {
   if (task.state === "lost") return true;
+  if (task.state === "pending") return snapshot.leases.some((l) => l.id === task.lease && l.tooLarge.includes(task.id));
   if (task.state !== "running") return false;
   const runner = snapshot.leases.flatMap((l) => l.runners).find((r) => r.id === task.runner);
   return runner !== undefined && !isLiveRunner(runner);

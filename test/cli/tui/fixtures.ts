@@ -32,6 +32,7 @@ export const localLease: TuiLease = {
   timeLeftSeconds: null,
   renewalGapSeconds: null,
   gpus: { busy: 3, free: 1 },
+  tooLarge: [],
   parts: null,
   race: null,
   runners: [
@@ -57,6 +58,7 @@ export const slurmLease: TuiLease = {
   timeLeftSeconds: 5400,
   renewalGapSeconds: -120,
   gpus: { busy: 1, free: 3 },
+  tooLarge: [],
   parts: null,
   race: null,
   runners: [
@@ -106,6 +108,7 @@ export const racingLease: TuiLease = {
   timeLeftSeconds: null,
   renewalGapSeconds: null,
   gpus: { busy: 0, free: 0 },
+  tooLarge: [],
   parts: null,
   race,
   runners: [],

@@ -30,6 +30,7 @@ const lease = (id: string, runners: RunnerView[], state: TuiLease["state"] = "ac
   parts: null,
   runners,
   gpus: { busy: 1, free: 1 },
+  tooLarge: [],
   race: null,
 });
 
@@ -73,6 +74,13 @@ describe("what the task table shows", () => {
   test("newest first; a lost task and one running under a stale runner are stuck", () => {
     expect(ids(visibleTasks(snapshot, INITIAL_STATE))).toEqual(["t7", "t6", "t5", "t4", "t3", "t2", "t1"]);
     expect(snapshot.tasks.filter((t) => isStuck(t, snapshot)).map((t) => t.id)).toEqual(["t4", "t5"]);
+  });
+
+  test("a pending task larger than any runner of its lease is stuck too; one of another lease is not", () => {
+    const [sweep, ...others] = snapshot.leases;
+    if (!sweep) throw new Error("no lease");
+    const told = { ...snapshot, leases: [{ ...sweep, tooLarge: ["t6", "t7"] }, ...others] };
+    expect(told.tasks.filter((t) => isStuck(t, told)).map((t) => t.id)).toEqual(["t4", "t5", "t6"]);
   });
 
   test("F cycles the filters, each showing its own tasks", () => {
