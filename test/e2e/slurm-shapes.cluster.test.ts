@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { leasePaths, publishTask } from "../../src/fsqueue/index.ts";
 import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { makeTask } from "../runner/factory.ts";
 
 // A race of shapes (`rv lease up --parts auto`) on the dev cluster. `--gpu 2` races the lease whole (one job of
 // 2 GPUs, rank 1) against two 1-GPU parts (rank 2). Other jobs hold all of a6000-02 and 3 of a6000-01's 4 GPUs,
@@ -35,6 +37,7 @@ type Shown = {
   parts?: { part: number; segment: number; jobId: string; state: string | null }[];
   race: { rank: number; parts?: number; part?: number; jobId: string | null; state: string }[] | null;
   due: { acts: string[] } | null;
+  tooLarge: string[];
 };
 const show = async (): Promise<Shown> =>
   json<Shown>((await rv(laptop.root, ["lease", "show", LEASE, "--json"])).stdout as string);
@@ -163,6 +166,18 @@ describe("a race of shapes on the dev cluster", () => {
     const big = await rv(laptop.root, ["submit", "--lease", LEASE, "--gpus", "2", "--", "true"]);
     expect(big.exitCode).toBe(9);
     expect(big.stderr).toContain("is 2 parts of 1 GPU each");
+    // One queued while the race was on (written to the inbox as a submit then would have): every runner names it,
+    // and the lease says it waits for a runner larger than any it has.
+    const early = makeTask(LEASE, { gpus: 2 });
+    publishTask(leasePaths(root, LEASE), early);
+    await waitFor(async () => (await show()).tooLarge.includes(early.id), {
+      what: "the 2-GPU task named too large",
+      timeoutMs: 30_000,
+      intervalMs: 1000,
+    });
+    const text = await rv(laptop.root, ["lease", "show", LEASE]);
+    expect(text.stdout).toContain(`1 task waits for a runner larger than any the lease has: ${early.id}`);
+    expect((await rv(laptop.root, ["cancel", early.id])).exitCode).toBe(0);
 
     // a6000-02 frees: the other part starts there.
     await execa("scancel", ["-n", LOAD, "-w", "a6000-02"]);

@@ -84,8 +84,10 @@ export function recordWin(
   const wall = entry.strategy.wallSeconds;
   const grantedSeconds = granted.endEpoch === null ? wall : Math.min(wall, granted.endEpoch - granted.startEpoch);
   const p = leasePaths(root, race.lease);
+  // this job with the walltime Slurm granted it; the others of its shape asked no --time-min
   const others = shape.flatMap((e) => (e.jobId && e.jobId !== mine.jobId ? [{ jobId: e.jobId, part: e.part }] : []));
-  for (const [job, wallSeconds] of [[mine, grantedSeconds], ...others.map((o) => [o, wall] as const)] as const) {
+  const jobs = [{ ...mine, wallSeconds: grantedSeconds }, ...others.map((o) => ({ ...o, wallSeconds: wall }))];
+  for (const job of jobs) {
     linkSegmentFiles(p, job.part, (ext) => racerFile(p, race.attempt, { ...entry, part: job.part }, ext));
     recordFirstSegment(p, {
       v: 1,
@@ -95,7 +97,7 @@ export function recordWin(
       submittedAt: race.startedAt,
       submittedBy: `rv lease up, ${shapeText(entry, job.part)} of ${race.entries.length} jobs (attempt ${race.attempt})`,
       after: null,
-      wallSeconds: Math.max(60, wallSeconds),
+      wallSeconds: Math.max(60, job.wallSeconds),
       ...(entry.strategy.endsBefore && { endsBefore: ReservationNoteSchema.parse(entry.strategy.endsBefore) }),
     });
   }
