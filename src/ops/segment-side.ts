@@ -2,7 +2,14 @@
 import { z } from "zod";
 import type { Claim, Race } from "../allocator/index.ts";
 import { RvError } from "../errors.ts";
-import { leasePaths, newRunnerId, requestControl, type Segment, type SlurmLease } from "../fsqueue/index.ts";
+import {
+  type LeasePaths,
+  leasePaths,
+  newRunnerId,
+  requestControl,
+  type Segment,
+  type SlurmLease,
+} from "../fsqueue/index.ts";
 import {
   cancelIfReleased,
   cancelLosers,
@@ -61,7 +68,7 @@ export const leaseClaimOp = defineOp({
     const race = readRace(p, input.attempt);
     const entry = race.entries.find((e) => e.rank === input.rank && e.part === input.part);
     if (!entry) {
-      const which = entry === undefined && input.part > 0 ? ` part ${input.part}` : "";
+      const which = input.part > 0 ? ` part ${input.part}` : "";
       throw new RvError("usage", `race ${race.attempt} of lease ${race.lease} has no rank ${input.rank}${which}`);
     }
     const me = {
@@ -84,8 +91,15 @@ export const leaseClaimOp = defineOp({
     const startEpoch = Math.floor(env.now().getTime() / 1000);
     const endEpoch = input.segmentEndMs === null ? null : Math.floor(input.segmentEndMs / 1000);
     const lease = recordWin(env.root, settled, outcome.claim, { startEpoch, endEpoch }, me);
-    // A part that starts after its shape won finds the race settled, and its segment watched when it was on record.
-    if (outcome.claim.jobId !== input.job) return { won: true as const, strategy: entry.strategy.id, cancelled: [] };
+    // A part that starts after its shape won finds the race settled: its segment is watched, unless it recorded it.
+    if (outcome.claim.jobId !== input.job) {
+      await watchFirstSegments(
+        env,
+        lease,
+        readSegments(p).filter((s) => s.n === me.part && !s.watchdog),
+      );
+      return { won: true as const, strategy: entry.strategy.id, cancelled: [] };
+    }
     const segmentJobs = readSegments(p).map((s) => s.jobId);
     const cancelled = await cancelLosers(env.remote, settled, outcome.claim, env.user, segmentJobs);
     await watchWinner(env, lease, settled, outcome.claim);
@@ -102,26 +116,17 @@ export const leaseClaimOp = defineOp({
 async function watchWinner(env: OpEnv, lease: SlurmLease, race: Race, claim: Claim): Promise<void> {
   const p = leasePaths(env.root, lease.id);
   const shape = race.entries.filter((e) => e.rank === claim.rank);
-  const journalFailure = (what: string, error: unknown) => {
-    const why = error instanceof Error ? error.message : String(error);
-    journal(p, `segment job ${claim.jobId} on ${env.env.SLURMD_NODENAME ?? env.host}`, `${what}: ${why}`, env.now());
-  };
   // Only the race's: a part that started in the same pass may have renewed, and its successor's is watched.
   const watched = readSegments(p).flatMap((s) => (s.watchdog && "jobId" in s.watchdog ? [s.watchdog.jobId] : []));
   await cancelWatchdogs(env.remote, lease.id, env.user, watched).catch((error: unknown) =>
-    journalFailure("the race's watchdog was not cancelled", error),
+    journalFailure(env, p, "the race's watchdog was not cancelled", error),
   );
   const parts = shape[0]?.parts ?? 1;
-  const firsts = readSegments(p).filter((s) => s.n < parts && !s.watchdog);
-  for (const segment of firsts) {
-    try {
-      const wake = { kind: "afternotok" as const, jobs: [segment.jobId] };
-      const files = watchdogFiles(p, { segment: segment.n });
-      watchSegment(p, segment.n, await submitWatchdog(env.remote, env.root, lease, wake, files));
-    } catch (error) {
-      journalFailure(`no watchdog for segment ${segment.n}`, error);
-    }
-  }
+  await watchFirstSegments(
+    env,
+    lease,
+    readSegments(p).filter((s) => s.n < parts && !s.watchdog),
+  );
   const onRecord = new Set(readSegments(p).map((s) => s.n));
   for (const refused of shape.filter((e) => e.refused !== null && !onRecord.has(e.part))) {
     const plan = planFirstSegment(lease, refused.strategy.wallSeconds, refused.part);
@@ -131,9 +136,29 @@ async function watchWinner(env: OpEnv, lease: SlurmLease, race: Race, claim: Cla
     const by = `rv lease claim, for part ${refused.part} (Slurm refused its racer)`;
     await submitSegment(env.remote, env.root, lease, plan, by, env.now()).catch((error: unknown) => {
       giveTurnBack(turn);
-      journalFailure(`part ${refused.part} not submitted`, error);
+      journalFailure(env, p, `part ${refused.part} not submitted`, error);
     });
   }
+}
+
+/** A watchdog for each of these first segments, which wakes a supervisor should its job fail. */
+async function watchFirstSegments(env: OpEnv, lease: SlurmLease, segments: readonly Segment[]): Promise<void> {
+  const p = leasePaths(env.root, lease.id);
+  for (const segment of segments) {
+    try {
+      const wake = { kind: "afternotok" as const, jobs: [segment.jobId] };
+      const files = watchdogFiles(p, { segment: segment.n });
+      watchSegment(p, segment.n, await submitWatchdog(env.remote, env.root, lease, wake, files));
+    } catch (error) {
+      journalFailure(env, p, `no watchdog for segment ${segment.n}`, error);
+    }
+  }
+}
+
+function journalFailure(env: OpEnv, p: LeasePaths, what: string, error: unknown): void {
+  const why = error instanceof Error ? error.message : String(error);
+  const by = `segment job ${env.env.SLURM_JOB_ID ?? "?"} on ${env.env.SLURMD_NODENAME ?? env.host}`;
+  journal(p, by, `${what}: ${why}`, env.now());
 }
 
 /**
