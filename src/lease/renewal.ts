@@ -2,6 +2,7 @@ import { MIN_SEGMENT_SECONDS } from "../allocator/reservations.ts";
 import type { ReservationNote, Segment, SlurmLease, SlurmRequest } from "../fsqueue/index.ts";
 import { holdsAllocation } from "../slurm/parse/job-state.ts";
 import type { JobStatus } from "../slurm/queries/job-status.ts";
+import { epochOf } from "./epoch.ts";
 import { nextInPart, partSegments, partsOf } from "./parts.ts";
 
 /** What to submit for one segment; `segmentSbatchArgs` turns it into sbatch flags. */
@@ -82,10 +83,6 @@ function eligibleEpoch(s: Segment, segments: readonly Segment[]): number | null 
   if ((s.overlapSeconds ?? 0) > 0) return null;
   if (s.after === null) return epochOf(s.submittedAt);
   return epochOf(segments.find((p) => p.jobId === s.after)?.ended?.end);
-}
-
-function epochOf(iso: string | null | undefined): number | null {
-  return iso ? Math.floor(Date.parse(iso) / 1000) : null;
 }
 
 /**

@@ -1,7 +1,5 @@
+import { epochOf } from "../lease/epoch.ts";
 import type { SegmentView } from "../lease/index.ts";
-
-/** An ISO time in whole epoch seconds (null stays null). */
-export const epochOf = (iso: string | null | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
 
 /**
  * When a Slurm lease's segment held its GPUs, in epoch seconds: from its job's start (as recorded once it ended,

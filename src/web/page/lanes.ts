@@ -1,5 +1,6 @@
+import { epochOf } from "../../lease/epoch.ts";
 import type { WebLeaseShow } from "../leases.ts";
-import { epochOf, segmentRun } from "../segment-run.ts";
+import { segmentRun } from "../segment-run.ts";
 import { duration } from "./format.ts";
 
 type SegmentView = NonNullable<WebLeaseShow["show"]["slurm"]>["segments"][number];
