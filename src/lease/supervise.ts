@@ -161,7 +161,7 @@ async function pass(env: LeaseEnv, id: string, alloc: boolean, supervisor: Super
   const status = countedEnded(slurmSays, supervisor?.ending ?? null);
   const lease = (supervisor && race && recordEndedWinner(root, race, status)) || record;
   const segments = readSegments(p);
-  const rows = race ? await settleRace(env, lease, race, status, steps) : null;
+  const rows = race ? await settleRace(env, lease, { race, segments }, status, steps) : null;
   const views = segments.map((segment) => ({
     segment: recordEnd(p, segment, slurmSays(segment.jobId), steps),
     job: status(segment.jobId),
@@ -231,17 +231,18 @@ function raceJobIds(race: Race | undefined): string[] {
 /**
  * The race's rows. Before a claim, a released lease's racers are cancelled (no runner exists to do it); after
  * one, losers still alive are cancelled again, in case the winner's own sweep missed one (a job submitted after it).
+ * The lease's segments on record are never losers.
  */
 async function settleRace(
   env: LeaseEnv,
   lease: SlurmLease,
-  race: Race,
+  { race, segments }: { race: Race; segments: readonly Segment[] },
   status: (jobId: string) => JobStatus,
   steps: Steps,
 ): Promise<RaceRow[]> {
   const claim = readClaim(leasePaths(env.root, lease.id));
   const jobs = raceJobIds(race).map(status);
-  const segmentJobs = readSegments(leasePaths(env.root, lease.id)).map((s) => s.jobId);
+  const segmentJobs = segments.map((s) => s.jobId);
   const losers = new Set(loserJobIds(race, claim, [], segmentJobs));
   const alive = jobs.filter((j) => j.state && !isFinished(j.state.kind) && losers.has(j.jobId));
   if (alive.length > 0 && (claim || lease.state === "released")) {

@@ -86,17 +86,14 @@ async function release(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Promis
 async function cancelJobs(env: OpEnv, lease: Lease, mode: "drain" | "stop"): Promise<string[]> {
   const p = leasePaths(env.root, lease.id);
   const watchdogs = await cancelWatchdogs(env.remote, lease.id, env.user, []);
-  const jobs = await jobStatus(
-    env.remote,
-    readSegments(p).map((s) => s.jobId),
-  );
+  const segmentJobs = readSegments(p).map((s) => s.jobId);
+  const jobs = await jobStatus(env.remote, segmentJobs);
   const pending = jobs.filter((j) => j.state?.kind === "pending").map((j) => j.jobId);
   const running = jobs.filter((j) => j.state && holdsAllocation(j.state.kind)).map((j) => j.jobId);
   if (mode === "stop") await runnersExited(p, STOP_WAIT_MS);
   const toCancel = mode === "stop" ? [...pending, ...running] : pending;
   if (toCancel.length) await runQuery(env.remote, scancelJobs(toCancel));
   const race = readLatestRace(p);
-  const segmentJobs = readSegments(p).map((s) => s.jobId);
   const racers = race ? await cancelLosers(env.remote, race, readClaim(p), env.user, segmentJobs) : [];
   return [...watchdogs, ...toCancel, ...racers];
 }

@@ -4,7 +4,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config/index.ts";
 import { localPlace, tuiOp } from "../../src/ops/index.ts";
-import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
+import { ALIVE_JOB_STATES, closeSshMaster, initLaptop, leaseSegmentJobs, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -22,14 +22,9 @@ const root = join(cluster.root, "root");
 const LEASE = `parts-${process.pid % 100_000}`;
 
 type Job = { id: string; name: string; state: string };
-const jobsOf = async (): Promise<Job[]> =>
-  (await execa("squeue", ["-h", "-t", "all", "-o", "%i %j %T"])).stdout
-    .split("\n")
-    .map((line) => line.split(" "))
-    .filter(([, name]) => name?.startsWith(`rv-${LEASE}-`) && /-\d+$/.test(name))
-    .map(([id = "", name = "", state = ""]) => ({ id, name, state }));
+const jobsOf = () => leaseSegmentJobs(LEASE);
 const segmentJob = (jobs: Job[], n: number) => jobs.find((j) => j.name === `rv-${LEASE}-${n}`);
-const ALIVE = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING"]);
+const ALIVE = ALIVE_JOB_STATES;
 
 type Shown = {
   runners: { health: string; gpus: string[] }[];

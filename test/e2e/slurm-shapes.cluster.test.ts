@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { leasePaths, publishTask } from "../../src/fsqueue/index.ts";
-import { closeSshMaster, initLaptop, scancelByName } from "../helpers/cluster.ts";
+import { ALIVE_JOB_STATES, closeSshMaster, initLaptop, leaseSegmentJobs, scancelByName } from "../helpers/cluster.ts";
 import { makeHome } from "../helpers/home.ts";
 import { json } from "../helpers/lease.ts";
 import { assertBuilt, rv } from "../helpers/rv.ts";
@@ -20,15 +20,9 @@ const root = join(cluster.root, "root");
 // Slurm lists finished jobs for MinJobAge: this run's pid keeps an earlier run's jobs apart.
 const LEASE = `shapes-${process.pid % 100_000}`;
 const LOAD = `rv-shapes-load-${process.pid}`;
-const ALIVE = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING"]);
+const ALIVE = ALIVE_JOB_STATES;
 
-type Job = { id: string; name: string; state: string };
-const jobsOf = async (): Promise<Job[]> =>
-  (await execa("squeue", ["-h", "-t", "all", "-o", "%i %j %T"])).stdout
-    .split("\n")
-    .map((line) => line.split(" "))
-    .filter(([, name]) => name?.startsWith(`rv-${LEASE}-`) && /-\d+$/.test(name))
-    .map(([id = "", name = "", state = ""]) => ({ id, name, state }));
+const jobsOf = () => leaseSegmentJobs(LEASE);
 
 type Shown = {
   lease: { request: { parts?: number; gpusPerNode: number } };

@@ -54,3 +54,15 @@ export async function scancelByName(names: readonly string[]): Promise<void> {
     if (ids.length) await execa("scancel", ids, { reject: false });
   }
 }
+
+/** Every job squeue lists (any state) under a segment name of `lease` (`rv-<lease>-<n>`): its segments and racers. */
+export async function leaseSegmentJobs(lease: string): Promise<{ id: string; name: string; state: string }[]> {
+  return (await execa("squeue", ["-h", "-t", "all", "-o", "%i %j %T"])).stdout
+    .split("\n")
+    .map((line) => line.split(" "))
+    .filter(([, name]) => name?.startsWith(`rv-${lease}-`) && /-\d+$/.test(name))
+    .map(([id = "", name = "", state = ""]) => ({ id, name, state }));
+}
+
+/** Slurm's states of a job that still holds or waits for its allocation. */
+export const ALIVE_JOB_STATES: ReadonlySet<string> = new Set(["PENDING", "CONFIGURING", "RUNNING", "COMPLETING"]);
