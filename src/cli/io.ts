@@ -1,3 +1,6 @@
+import { writeSync } from "node:fs";
+import { createRequire } from "node:module";
+
 /** The single door to the terminal: commands write data to `out` and progress or notes to `err`. */
 export interface Io {
   out: (text: string) => void;
@@ -11,41 +14,96 @@ export interface Io {
   color: boolean;
 }
 
-/** stdout's reader has gone (`rv tasks --json | head`): what is written after has nowhere to go. */
-let readerGone = false;
+type TtyBinding = { isTTY: (fd: number) => boolean };
 
 /**
- * A reader that stops early ends the output, not the command. Under Node a write to a closed pipe is an 'error'
- * event on stdout, which unhandled ended rv with a trace (exit 1); Bun's binary goes on with its writes failing and
- * exits as the command does (0): rv under Node now does the same, writing nothing more.
+ * Is this descriptor a terminal? Under Bun, `process.stdout`, `node:tty` and whatever touches them load the whole
+ * Node stream stack, the largest part of a short command's start (an empty compiled binary 12 ms, one that reads
+ * `process.stdout.isTTY` 25 ms, on a slow machine); the runtime's own binding answers in microseconds. Under Node,
+ * or a Bun without that binding, `node:tty`.
  */
-export function endOutputWhenReaderGoes(): void {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-    readerGone = true;
-  });
+export function isTerminal(fd: number): boolean {
+  const binding = (process as unknown as { binding?: (name: string) => TtyBinding }).binding;
+  if (process.versions.bun && binding) {
+    try {
+      return binding("tty_wrap").isTTY(fd);
+    } catch {}
+  }
+  return createRequire(import.meta.url)("node:tty").isatty(fd);
 }
 
+/**
+ * One of rv's standard outputs. A write goes straight to the descriptor (for the same reason as isTerminal: no
+ * stream is built unless one is needed), blocking while a slow reader catches up. A descriptor left non-blocking by
+ * whoever opened it refuses a write it cannot take at once (EAGAIN): from then on the stream, which waits for it,
+ * writes the rest, in order. A reader that has gone (EPIPE: `rv tasks --json | head`) ends the output, not the
+ * command: what is written after has nowhere to go, and rv exits as the command does.
+ */
+export class Output {
+  private gone = false;
+  private stream: NodeJS.WriteStream | undefined;
+  private full = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly openStream: () => NodeJS.WriteStream,
+  ) {}
+
+  write(text: string): void {
+    if (this.gone) return;
+    if (this.stream) {
+      this.full = !this.stream.write(text) || this.full;
+      return;
+    }
+    const bytes = Buffer.from(text);
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") this.gone = true;
+      else if (code === "EAGAIN") this.streamRest(bytes.subarray(written));
+      else throw error;
+    }
+  }
+
+  /** See Io.drained: a direct write has gone when it returns; only the stream can hold some back. */
+  drained(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || !this.full || this.gone) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        for (const event of ["drain", "error", "close"]) stream.off(event, done);
+        resolve();
+      };
+      for (const event of ["drain", "error", "close"]) stream.once(event, done);
+    });
+  }
+
+  private streamRest(rest: Buffer): void {
+    const stream = this.openStream();
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      this.gone = true;
+    });
+    // write()'s answer says when it is full, the drain event when it no longer is (Bun keeps no writableNeedDrain).
+    stream.on("drain", () => {
+      this.full = false;
+    });
+    this.stream = stream;
+    this.full = !stream.write(rest);
+  }
+}
+
+const stdout = new Output(1, () => process.stdout);
+const stderr = new Output(2, () => process.stderr);
+
 export function processIo(env: NodeJS.ProcessEnv = process.env): Io {
-  const isTTY = Boolean(process.stdout.isTTY);
-  // write()'s answer, not writableNeedDrain: Bun does not keep the latter.
-  let full = false;
+  const isTTY = isTerminal(1);
   return {
-    out: (text) => {
-      if (!readerGone) full = !process.stdout.write(text) || full;
-    },
-    drained: () => {
-      if (!full || readerGone) return Promise.resolve();
-      full = false;
-      return new Promise((resolve) => {
-        const done = () => {
-          for (const event of ["drain", "error", "close"]) process.stdout.off(event, done);
-          resolve();
-        };
-        for (const event of ["drain", "error", "close"]) process.stdout.once(event, done);
-      });
-    },
-    err: (text) => process.stderr.write(text),
+    out: (text) => stdout.write(text),
+    drained: () => stdout.drained(),
+    err: (text) => stderr.write(text),
     isTTY,
     color: isTTY && !env.NO_COLOR && env.TERM !== "dumb",
   };

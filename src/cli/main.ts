@@ -1,7 +1,7 @@
 import { type Command, CommanderError } from "commander";
 import { RvError } from "../errors.ts";
 import { buildId, rvVersion } from "../ops/build-info.ts";
-import { endOutputWhenReaderGoes, type Io, processIo } from "./io.ts";
+import { type Io, processIo } from "./io.ts";
 import { printJson, reportedError } from "./output.ts";
 import { buildProgram, type Dispatch } from "./program.ts";
 
@@ -33,18 +33,22 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
 }
 
-/** With --json, commander's own errors (unknown option, extra argument, unknown command) are kept for JSON. */
-function quietErrors(command: Command, json: boolean): void {
-  if (json) command.configureOutput({ outputError: () => {}, writeErr: () => {} });
-  for (const sub of command.commands) quietErrors(sub, json);
+/**
+ * Commander writes help, versions and its errors through rv's Io, not process.stdout (which costs every start its
+ * stream stack, io.ts). With --json, its errors (unknown option, extra argument, unknown command) are kept for JSON.
+ */
+function routeOutput(command: Command, io: Io, json: boolean): void {
+  command.configureOutput(
+    json ? { writeOut: io.out, outputError: () => {}, writeErr: () => {} } : { writeOut: io.out, writeErr: io.err },
+  );
+  for (const sub of command.commands) routeOutput(sub, io, json);
 }
 
 async function main(): Promise<void> {
   process.umask(0o077);
-  endOutputWhenReaderGoes();
   const json = wantsJson(process.argv.slice(2));
   const program = buildProgram(dispatch, `${rvVersion} (build ${buildId})`, process.argv[2]);
-  quietErrors(program, json);
+  routeOutput(program, processIo(), json);
   program.hook("preAction", (_program, command) => {
     const { cluster } = command.opts();
     // rv env's and rv notify's `--cluster` alone (no name) means the cluster in use.

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 
 export { durationMs, unitsMs } from "./duration.ts";
@@ -16,85 +17,89 @@ export const ClusterNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _ (at most 32)");
 
-export const ClusterConfigSchema = z
-  .object({
-    name: ClusterNameSchema,
-    /** The ssh host rv connects to: an alias in `$RV_HOME/ssh/config`, or `local` when rv runs on the login node. */
-    host: z.string().min(1),
-    /** The user on the cluster (Slurm's view of "my jobs"). */
-    user: z.string().min(1),
-    /** The Slurm account to charge; Slurm's default account for the user when absent. */
-    account: z.string().min(1).optional(),
-    /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
-    root: z.string().startsWith("/", "must be an absolute path on the cluster"),
-    /**
-     * Where lease watchdogs run (docs/healing.md): a partition where a 1-CPU job starts in seconds; Slurm's
-     * default partition when absent.
-     */
-    watchdogPartition: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name: letters, digits, '.', '_', '+' and '-'")
-      .optional(),
-    /** The site profile (docs/allocator.md): a built-in name such as `rivanna`, or the absolute path of a TOML file. */
-    profile: z
-      .string()
-      .min(1)
-      .refine((ref) => !isProfilePath(ref) || ref.startsWith("/"), "must be a built-in name or an absolute path")
-      .optional(),
-  })
-  .strict();
+export const ClusterConfigSchema = deferred(() =>
+  z
+    .object({
+      name: ClusterNameSchema,
+      /** The ssh host rv connects to: an alias in `$RV_HOME/ssh/config`, or `local` when rv runs on the login node. */
+      host: z.string().min(1),
+      /** The user on the cluster (Slurm's view of "my jobs"). */
+      user: z.string().min(1),
+      /** The Slurm account to charge; Slurm's default account for the user when absent. */
+      account: z.string().min(1).optional(),
+      /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
+      root: z.string().startsWith("/", "must be an absolute path on the cluster"),
+      /**
+       * Where lease watchdogs run (docs/healing.md): a partition where a 1-CPU job starts in seconds; Slurm's
+       * default partition when absent.
+       */
+      watchdogPartition: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name: letters, digits, '.', '_', '+' and '-'")
+        .optional(),
+      /** The site profile (docs/allocator.md): a built-in name such as `rivanna`, or the absolute path of a TOML file. */
+      profile: z
+        .string()
+        .min(1)
+        .refine((ref) => !isProfilePath(ref) || ref.startsWith("/"), "must be a built-in name or an absolute path")
+        .optional(),
+    })
+    .strict(),
+);
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
 
 /** A `[clusters.NAME]` table: a cluster's settings, named by its key. */
-export const ClusterTableSchema = ClusterConfigSchema.omit({ name: true });
+export const ClusterTableSchema = deferred(() => ClusterConfigSchema.omit({ name: true }));
 
-export const ConfigSchema = z
-  .object({
-    defaults: z
-      .object({
-        /** The lease `rv submit` uses when none is named and none is running. */
-        lease: z.string().default("local"),
-        maxCrashes: z.int().min(1).default(3),
-        /** The cluster commands use when `--cluster` names none (`rv cluster use`). */
-        cluster: ClusterNameSchema.optional(),
-      })
-      .strict()
-      .default({ lease: "local", maxCrashes: 3 }),
-    runner: z
-      .object({
-        heartbeatMs: ms.default(2000),
-        staleAfterMs: ms.default(30_000),
-        drainGraceMs: grace.default(60_000),
-        killGraceMs: grace.default(10_000),
-        /** A segment is ending: how long tasks that asked for a checkpoint signal have to save and exit. */
-        checkpointGraceMs: grace.default(20_000),
-      })
-      .strict()
-      .default({
-        heartbeatMs: 2000,
-        staleAfterMs: 30_000,
-        drainGraceMs: 60_000,
-        killGraceMs: 10_000,
-        checkpointGraceMs: 20_000,
-      }),
-    /** The Slurm clusters rv reaches over ssh, by name; written by `rv init`. Without one rv works here only. */
-    clusters: z.record(ClusterNameSchema, ClusterTableSchema).default({}),
-    /**
-     * In a file: the one cluster an older rv wrote (read as `[clusters.NAME]`, rewritten so by the next change).
-     * Once loaded: the cluster commands use (`defaults.cluster`, or the only one; `selectCluster` for `--cluster`).
-     */
-    cluster: ClusterConfigSchema.optional(),
-  })
-  .strict()
-  .superRefine((config, context) => {
-    if (config.cluster && Object.keys(config.clusters).length > 0) {
-      context.addIssue({
-        code: "custom",
-        path: ["cluster"],
-        message: "a file has [cluster] or [clusters.NAME], not both",
-      });
-    }
-  });
+export const ConfigSchema = deferred(() =>
+  z
+    .object({
+      defaults: z
+        .object({
+          /** The lease `rv submit` uses when none is named and none is running. */
+          lease: z.string().default("local"),
+          maxCrashes: z.int().min(1).default(3),
+          /** The cluster commands use when `--cluster` names none (`rv cluster use`). */
+          cluster: ClusterNameSchema.optional(),
+        })
+        .strict()
+        .default({ lease: "local", maxCrashes: 3 }),
+      runner: z
+        .object({
+          heartbeatMs: ms.default(2000),
+          staleAfterMs: ms.default(30_000),
+          drainGraceMs: grace.default(60_000),
+          killGraceMs: grace.default(10_000),
+          /** A segment is ending: how long tasks that asked for a checkpoint signal have to save and exit. */
+          checkpointGraceMs: grace.default(20_000),
+        })
+        .strict()
+        .default({
+          heartbeatMs: 2000,
+          staleAfterMs: 30_000,
+          drainGraceMs: 60_000,
+          killGraceMs: 10_000,
+          checkpointGraceMs: 20_000,
+        }),
+      /** The Slurm clusters rv reaches over ssh, by name; written by `rv init`. Without one rv works here only. */
+      clusters: z.record(ClusterNameSchema, ClusterTableSchema).default({}),
+      /**
+       * In a file: the one cluster an older rv wrote (read as `[clusters.NAME]`, rewritten so by the next change).
+       * Once loaded: the cluster commands use (`defaults.cluster`, or the only one; `selectCluster` for `--cluster`).
+       */
+      cluster: ClusterConfigSchema.optional(),
+    })
+    .strict()
+    .superRefine((config, context) => {
+      if (config.cluster && Object.keys(config.clusters).length > 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["cluster"],
+          message: "a file has [cluster] or [clusters.NAME], not both",
+        });
+      }
+    }),
+);
 export type Config = z.infer<typeof ConfigSchema>;
 
 const envOverrides: [keyof Config["runner"], string][] = [

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { located } from "./expand.ts";
 import { LabelSchema, plainWordSchema } from "./names.ts";
@@ -16,11 +17,8 @@ export const DOTENV_FILE = ".env";
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * Built on first use (zod's `z.lazy`): a submit outside any project never reads an rv.toml, and building these
- * ~100 schemas cost every `rv submit` about 1 ms of its start.
- */
-export const ProjectFileSchema = z.lazy(() => {
+/** ~100 zod instances, built on first use (deferred): a submit outside any project never reads an rv.toml. */
+export const ProjectFileSchema = deferred(() => {
   /** TOML numbers and booleans are welcome as values (`OMP_NUM_THREADS = 4`): the environment holds text. */
   const EnvTableSchema = z.record(
     z.string().regex(VARIABLE_NAME, "not a variable name"),

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { basename, join } from "node:path";
 import type { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { randomSuffix } from "./ids.ts";
 import type { LeasePaths } from "./paths.ts";
 import { type Done, DoneSchema, type Task, TaskSchema } from "./schema.ts";
@@ -55,40 +56,44 @@ export interface DoneIndexHeader {
 export const NEWEST_IN_HEADER = 100;
 
 /** A task as the task list and `rv status` show it: its record less its env and what only a runner reads. */
-export const TaskSummarySchema = TaskSchema.pick({
-  v: true,
-  id: true,
-  lease: true,
-  name: true,
-  command: true,
-  cwd: true,
-  gpus: true,
-  cpus: true,
-  attempt: true,
-  submittedAt: true,
-  tags: true,
-  note: true,
-  sweep: true,
-  retry: true,
-  retried: true,
-  after: true,
-});
+export const TaskSummarySchema = deferred(() =>
+  TaskSchema.pick({
+    v: true,
+    id: true,
+    lease: true,
+    name: true,
+    command: true,
+    cwd: true,
+    gpus: true,
+    cpus: true,
+    attempt: true,
+    submittedAt: true,
+    tags: true,
+    note: true,
+    sweep: true,
+    retry: true,
+    retried: true,
+    after: true,
+  }),
+);
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 
 /** A done record as the views read it (lease/state.ts): `rv show` and `rv logs` open the record itself. */
-export const DoneSummarySchema = DoneSchema.pick({
-  v: true,
-  state: true,
-  exitCode: true,
-  signal: true,
-  reason: true,
-  depFailed: true,
-  startedAt: true,
-  endedAt: true,
-  runner: true,
-  host: true,
-  gpus: true,
-}).extend({ task: TaskSummarySchema });
+export const DoneSummarySchema = deferred(() =>
+  DoneSchema.pick({
+    v: true,
+    state: true,
+    exitCode: true,
+    signal: true,
+    reason: true,
+    depFailed: true,
+    startedAt: true,
+    endedAt: true,
+    runner: true,
+    host: true,
+    gpus: true,
+  }).extend({ task: TaskSummarySchema }),
+);
 export type DoneSummary = z.infer<typeof DoneSummarySchema>;
 
 /**

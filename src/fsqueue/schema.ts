@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 
 /**
- * Records no command's start reads (notes, events, segments, controls, lock sightings) are built on first use
- * (`z.lazy`): every command loads this file, and each zod instance built at load is ~10 µs of its start.
+ * Each record's schema is built on first use (deferred): every command loads this file, and builds only the
+ * records it reads (a zod instance built is 10-30 µs of a command's start and the memory behind it).
  */
 
 /** Every record on disk carries `v`; readers reject versions they do not know (invariant 8). */
@@ -11,101 +12,111 @@ const v = z.literal(PROTOCOL_VERSION);
 
 const isoTime = z.iso.datetime({ offset: true });
 
-export const CommandSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
-  z.object({ kind: z.literal("shell"), script: z.string().min(1) }),
-]);
+export const CommandSchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
+    z.object({ kind: z.literal("shell"), script: z.string().min(1) }),
+  ]),
+);
 export type Command = z.infer<typeof CommandSchema>;
 
 /** Signals a task may ask for to save its state (`rv submit --checkpoint[=SIGNAL]`). */
 export const CheckpointSignalSchema = z.enum(["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"]);
 export type CheckpointSignal = z.infer<typeof CheckpointSignalSchema>;
 
-export const SweepPointSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
-  point: z.record(z.string(), z.string()),
-  /** How many points the sweep has, as submitted: a runner knows the sweep is over without counting its inbox. */
-  points: z.int().positive().optional(),
-});
+export const SweepPointSchema = deferred(() =>
+  z.object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+    point: z.record(z.string(), z.string()),
+    /** How many points the sweep has, as submitted: a runner knows the sweep is over without counting its inbox. */
+    points: z.int().positive().optional(),
+  }),
+);
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
 
 /** What code a task ran (`rv submit --sync`): the commit it was pushed at, uncommitted changes, and where it went. */
-export const CodeSchema = z.object({
-  commit: z.string().nullable(),
-  dirty: z.boolean(),
-  /** The workspace on the cluster it was pushed to; null for a lease on the machine it was submitted from. */
-  workspace: z.string().nullable(),
-});
+export const CodeSchema = deferred(() =>
+  z.object({
+    commit: z.string().nullable(),
+    dirty: z.boolean(),
+    /** The workspace on the cluster it was pushed to; null for a lease on the machine it was submitted from. */
+    workspace: z.string().nullable(),
+  }),
+);
 export type Code = z.infer<typeof CodeSchema>;
 
-export const MaxRunningSchema = z.object({ group: z.string().min(1), max: z.int().positive() });
+export const MaxRunningSchema = deferred(() => z.object({ group: z.string().min(1), max: z.int().positive() }));
 export type MaxRunning = z.infer<typeof MaxRunningSchema>;
 
-export const RetryPolicySchema = z.object({
-  max: z.int().positive(),
-  /** Before the first retry; doubled for each one after it. */
-  delayMs: z.int().nonnegative(),
-  /** What is retried: exit codes, signal names (`SIGKILL`) and `timeout`; empty: every failure. */
-  on: z.array(z.union([z.int(), z.string()])),
-});
+export const RetryPolicySchema = deferred(() =>
+  z.object({
+    max: z.int().positive(),
+    /** Before the first retry; doubled for each one after it. */
+    delayMs: z.int().nonnegative(),
+    /** What is retried: exit codes, signal names (`SIGKILL`) and `timeout`; empty: every failure. */
+    on: z.array(z.union([z.int(), z.string()])),
+  }),
+);
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
 /**
  * Loose: fields a newer rv adds within protocol v1 pass through a reader of an older build unchanged, so a runner
  * of that build (a long lease keeps its binary) rewrites done/ and requeued records without dropping them.
  */
-export const TaskSchema = z.looseObject({
-  v,
-  id: z.string().regex(/^[0-9a-z]+$/),
-  lease: z.string().min(1),
-  name: z.string().optional(),
-  command: CommandSchema,
-  cwd: z.string().min(1),
-  env: z.record(z.string(), z.string()),
-  gpus: z.int().min(0),
-  cpus: z.int().min(1),
-  strictOrder: z.boolean(),
-  /** 1 for the first run; +1 every time the task goes back to the inbox. */
-  attempt: z.int().min(1),
-  /** Attempts that ended because a runner died; counted against `maxCrashes`. */
-  crashes: z.int().min(0),
-  maxCrashes: z.int().min(1),
-  submittedAt: isoTime,
-  submitHost: z.string(),
-  tags: z.array(z.string()),
-  note: z.string().optional(),
-  /** Sent to the task's process group at a segment end: it may save its state and exit before it is stopped. */
-  checkpointSignal: CheckpointSignalSchema.optional(),
-  /** How long the task needs: a runner does not start it when its segment ends sooner. */
-  timeRequestMs: z.int().positive().optional(),
-  /** Why the previous attempt went back to the inbox (e.g. "segment end"); for people, not for decisions. */
-  requeueReason: z.string().optional(),
-  /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
-  resume: z.literal(true).optional(),
-  /** The sweep this task is a point of (`rv sweep`): its id, and the point's parameters by name. */
-  sweep: SweepPointSchema.optional(),
-  /** At most `max` tasks of `group` (a sweep's id, a tag) run at once in the lease (`--max-running`). */
-  maxRunning: MaxRunningSchema.optional(),
-  /** A failed attempt runs again, up to `max` times (`--retry`). */
-  retry: RetryPolicySchema.optional(),
-  /** Attempts that went back to the inbox to be retried; counted against `retry.max`. */
-  retried: z.int().min(0).optional(),
-  /** Not started before this time: a retry waits out its backoff in the inbox. */
-  notBefore: isoTime.optional(),
-  /** An attempt running longer than this is stopped and fails with reason `timeout` (`--timeout`). */
-  timeoutMs: z.int().positive().optional(),
-  /** Ids of tasks of the same lease that must succeed before this one starts (`--after`). */
-  after: z
-    .array(z.string().regex(/^[0-9a-z]+$/))
-    .min(1)
-    .optional(),
-  /** The task this one was made from (`rv rerun`). */
-  rerunOf: z.string().optional(),
-  /** The code it runs, when it was submitted with `--sync`. */
-  code: CodeSchema.optional(),
-  /** Globs, relative to its cwd, of what it writes for `rv pull` to bring back (`--outputs`). */
-  outputs: z.array(z.string().min(1)).min(1).optional(),
-});
+export const TaskSchema = deferred(() =>
+  z.looseObject({
+    v,
+    id: z.string().regex(/^[0-9a-z]+$/),
+    lease: z.string().min(1),
+    name: z.string().optional(),
+    command: CommandSchema,
+    cwd: z.string().min(1),
+    env: z.record(z.string(), z.string()),
+    gpus: z.int().min(0),
+    cpus: z.int().min(1),
+    strictOrder: z.boolean(),
+    /** 1 for the first run; +1 every time the task goes back to the inbox. */
+    attempt: z.int().min(1),
+    /** Attempts that ended because a runner died; counted against `maxCrashes`. */
+    crashes: z.int().min(0),
+    maxCrashes: z.int().min(1),
+    submittedAt: isoTime,
+    submitHost: z.string(),
+    tags: z.array(z.string()),
+    note: z.string().optional(),
+    /** Sent to the task's process group at a segment end: it may save its state and exit before it is stopped. */
+    checkpointSignal: CheckpointSignalSchema.optional(),
+    /** How long the task needs: a runner does not start it when its segment ends sooner. */
+    timeRequestMs: z.int().positive().optional(),
+    /** Why the previous attempt went back to the inbox (e.g. "segment end"); for people, not for decisions. */
+    requeueReason: z.string().optional(),
+    /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
+    resume: z.literal(true).optional(),
+    /** The sweep this task is a point of (`rv sweep`): its id, and the point's parameters by name. */
+    sweep: SweepPointSchema.optional(),
+    /** At most `max` tasks of `group` (a sweep's id, a tag) run at once in the lease (`--max-running`). */
+    maxRunning: MaxRunningSchema.optional(),
+    /** A failed attempt runs again, up to `max` times (`--retry`). */
+    retry: RetryPolicySchema.optional(),
+    /** Attempts that went back to the inbox to be retried; counted against `retry.max`. */
+    retried: z.int().min(0).optional(),
+    /** Not started before this time: a retry waits out its backoff in the inbox. */
+    notBefore: isoTime.optional(),
+    /** An attempt running longer than this is stopped and fails with reason `timeout` (`--timeout`). */
+    timeoutMs: z.int().positive().optional(),
+    /** Ids of tasks of the same lease that must succeed before this one starts (`--after`). */
+    after: z
+      .array(z.string().regex(/^[0-9a-z]+$/))
+      .min(1)
+      .optional(),
+    /** The task this one was made from (`rv rerun`). */
+    rerunOf: z.string().optional(),
+    /** The code it runs, when it was submitted with `--sync`. */
+    code: CodeSchema.optional(),
+    /** Globs, relative to its cwd, of what it writes for `rv pull` to bring back (`--outputs`). */
+    outputs: z.array(z.string().min(1)).min(1).optional(),
+  }),
+);
 export type Task = z.infer<typeof TaskSchema>;
 
 /**
@@ -113,16 +124,18 @@ export type Task = z.infer<typeof TaskSchema>;
  * group, the peak of its summed resident memory, and the peak GPU memory of its processes when nvidia-smi was
  * there to ask (absent otherwise, never 0 for "unknown"). Sampled every second or so: a figure is a lower bound.
  */
-export const UsageSchema = z.object({
-  cpuSeconds: z.number().nonnegative(),
-  peakRssBytes: z.int().nonnegative(),
-  gpuPeakBytes: z.int().nonnegative().optional(),
-  samples: z.int().min(1),
-});
+export const UsageSchema = deferred(() =>
+  z.object({
+    cpuSeconds: z.number().nonnegative(),
+    peakRssBytes: z.int().nonnegative(),
+    gpuPeakBytes: z.int().nonnegative().optional(),
+    samples: z.int().min(1),
+  }),
+);
 export type Usage = z.infer<typeof UsageSchema>;
 
 /** `notes/<task-id>.json`: a task's note as last edited; it wins over the note the task was submitted with. */
-export const NoteSchema = z.lazy(() =>
+export const NoteSchema = deferred(() =>
   z.object({ v, task: z.string(), note: z.string(), at: isoTime, host: z.string() }),
 );
 export type Note = z.infer<typeof NoteSchema>;
@@ -130,66 +143,72 @@ export type Note = z.infer<typeof NoteSchema>;
 export const TerminalStateSchema = z.enum(["succeeded", "failed", "cancelled"]);
 export type TerminalState = z.infer<typeof TerminalStateSchema>;
 
-export const DoneSchema = z.object({
-  v,
-  task: TaskSchema,
-  state: TerminalStateSchema,
-  exitCode: z.int().nullable(),
-  signal: z.string().nullable(),
-  reason: z.string().optional(),
-  /** It never started: this dependency (`after`) failed or was cancelled. Its state is then `failed`. */
-  depFailed: z.string().optional(),
-  startedAt: isoTime.nullable(),
-  endedAt: isoTime,
-  runner: z.string().nullable(),
-  host: z.string(),
-  gpus: z.array(z.string()),
-  /** What the attempt used, when its runner could sample it (Linux); absent for one that never started. */
-  usage: UsageSchema.optional(),
-});
+export const DoneSchema = deferred(() =>
+  z.object({
+    v,
+    task: TaskSchema,
+    state: TerminalStateSchema,
+    exitCode: z.int().nullable(),
+    signal: z.string().nullable(),
+    reason: z.string().optional(),
+    /** It never started: this dependency (`after`) failed or was cancelled. Its state is then `failed`. */
+    depFailed: z.string().optional(),
+    startedAt: isoTime.nullable(),
+    endedAt: isoTime,
+    runner: z.string().nullable(),
+    host: z.string(),
+    gpus: z.array(z.string()),
+    /** What the attempt used, when its runner could sample it (Linux); absent for one that never started. */
+    usage: UsageSchema.optional(),
+  }),
+);
 export type Done = z.infer<typeof DoneSchema>;
 
-export const RunningEntrySchema = z.object({
-  task: z.string(),
-  key: z.string(),
-  attempt: z.int(),
-  pid: z.int(),
-  gpus: z.array(z.string()),
-  cpus: z.int(),
-  startedAt: isoTime,
-  /** What the attempt has used so far, as last sampled. */
-  usage: UsageSchema.optional(),
-});
+export const RunningEntrySchema = deferred(() =>
+  z.object({
+    task: z.string(),
+    key: z.string(),
+    attempt: z.int(),
+    pid: z.int(),
+    gpus: z.array(z.string()),
+    cpus: z.int(),
+    startedAt: isoTime,
+    /** What the attempt has used so far, as last sampled. */
+    usage: UsageSchema.optional(),
+  }),
+);
 export type RunningEntry = z.infer<typeof RunningEntrySchema>;
 
-export const HeartbeatSchema = z.object({
-  v,
-  runner: z.string(),
-  lease: z.string(),
-  host: z.string(),
-  /** Inside a Slurm job: the node's Slurm name (SLURMD_NODENAME), which need not be its host name. */
-  node: z.string().optional(),
-  pid: z.int(),
-  segment: z.string(),
-  /** Grows on every beat: observers judge liveness by seeing it change, on their own clock. */
-  counter: z.int().min(0),
-  time: isoTime,
-  startedAt: isoTime,
-  state: z.enum(["running", "draining", "exited"]),
-  running: z.array(RunningEntrySchema),
-  gpus: z.array(z.string()),
-  freeGpus: z.array(z.string()),
-  cpus: z.int(),
-  freeCpus: z.int(),
-  /**
-   * Pending tasks this runner can never run: each asks for more GPUs or CPUs than it has (a task larger than a part
-   * of a lease of parts, queued while its race of shapes was on). Absent when none.
-   */
-  tooLarge: z.array(z.string()).optional(),
-});
+export const HeartbeatSchema = deferred(() =>
+  z.object({
+    v,
+    runner: z.string(),
+    lease: z.string(),
+    host: z.string(),
+    /** Inside a Slurm job: the node's Slurm name (SLURMD_NODENAME), which need not be its host name. */
+    node: z.string().optional(),
+    pid: z.int(),
+    segment: z.string(),
+    /** Grows on every beat: observers judge liveness by seeing it change, on their own clock. */
+    counter: z.int().min(0),
+    time: isoTime,
+    startedAt: isoTime,
+    state: z.enum(["running", "draining", "exited"]),
+    running: z.array(RunningEntrySchema),
+    gpus: z.array(z.string()),
+    freeGpus: z.array(z.string()),
+    cpus: z.int(),
+    freeCpus: z.int(),
+    /**
+     * Pending tasks this runner can never run: each asks for more GPUs or CPUs than it has (a task larger than a part
+     * of a lease of parts, queued while its race of shapes was on). Absent when none.
+     */
+    tooLarge: z.array(z.string()).optional(),
+  }),
+);
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
-export const EventSchema = z.lazy(() =>
+export const EventSchema = deferred(() =>
   z.object({
     v,
     time: isoTime,
@@ -229,72 +248,78 @@ const leaseBase = {
   state: z.enum(["active", "released"]),
 };
 
-const LocalLeaseSchema = z.object({
-  ...leaseBase,
-  kind: z.literal("local"),
-  gpuIds: z.array(z.string()).optional(),
-  cpus: z.int().min(1).optional(),
-});
+const LocalLeaseSchema = deferred(() =>
+  z.object({
+    ...leaseBase,
+    kind: z.literal("local"),
+    gpuIds: z.array(z.string()).optional(),
+    cpus: z.int().min(1).optional(),
+  }),
+);
 
 /** What a Slurm lease holds, per segment job: the explicit form of `rv lease up --partition ...`. */
-export const SlurmRequestSchema = z.object({
-  /**
-   * One partition, or several separated by commas (Slurm's multi-partition form, `gpu-a6000,gpu-a100-80`): a
-   * lease of parts spread over the partitions of its kept strategies (allocator/spread.ts), whose every segment's
-   * job starts in whichever of them can start it first.
-   */
-  partition: z.string(),
-  gpusPerNode: z.int().min(0),
-  /** null: any GPU type the partition has (spread over partitions: each partition's GPUs are of one type). */
-  gpuType: z.string().nullable(),
-  nodes: z.int().min(1),
-  cpusPerNode: z.int().min(1).nullable(),
-  /** As sbatch --mem takes it (`32G`); null for the partition's default. */
-  memPerNode: z.string().nullable(),
-  /** The lease's whole life, across segments. */
-  totalSeconds: z.int().positive(),
-  /** One segment's walltime: short enough for backfill. */
-  segmentSeconds: z.int().positive(),
-  account: z.string().nullable(),
-  /**
-   * How a segment is followed, decided when it starts. `chain`: the next segment is submitted to run after it
-   * (afterany). `overlap`: the next one is submitted to begin `overlapSeconds` before it ends; its runners take
-   * the inbox over when they start, and the old ones finish what they run and exit.
-   */
-  renewal: z.enum(["chain", "overlap"]),
-  /** overlap: how far ahead of a segment's end the next may start; absent: a quarter segment, 1 to 10 minutes. */
-  overlapSeconds: z.int().positive().optional(),
-  /**
-   * The lease gives its GPUs back once nothing has waited or run for this long (`--idle-release`); null or
-   * absent (records written before it existed): never.
-   */
-  idleReleaseSeconds: z.int().positive().nullable().optional(),
-  /**
-   * Where the lease's watchdog jobs run (lease/watchdog.ts): a partition where one CPU starts fast; null or
-   * absent: Slurm's default partition.
-   */
-  watchdogPartition: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name")
-    .nullable()
-    .optional(),
-  /**
-   * How many independent Slurm jobs hold the lease at once (`--parts`), each of the shape above, with its own
-   * segments (segment n is part n % parts); absent: 1.
-   */
-  parts: z.int().min(1).optional(),
-});
+export const SlurmRequestSchema = deferred(() =>
+  z.object({
+    /**
+     * One partition, or several separated by commas (Slurm's multi-partition form, `gpu-a6000,gpu-a100-80`): a
+     * lease of parts spread over the partitions of its kept strategies (allocator/spread.ts), whose every segment's
+     * job starts in whichever of them can start it first.
+     */
+    partition: z.string(),
+    gpusPerNode: z.int().min(0),
+    /** null: any GPU type the partition has (spread over partitions: each partition's GPUs are of one type). */
+    gpuType: z.string().nullable(),
+    nodes: z.int().min(1),
+    cpusPerNode: z.int().min(1).nullable(),
+    /** As sbatch --mem takes it (`32G`); null for the partition's default. */
+    memPerNode: z.string().nullable(),
+    /** The lease's whole life, across segments. */
+    totalSeconds: z.int().positive(),
+    /** One segment's walltime: short enough for backfill. */
+    segmentSeconds: z.int().positive(),
+    account: z.string().nullable(),
+    /**
+     * How a segment is followed, decided when it starts. `chain`: the next segment is submitted to run after it
+     * (afterany). `overlap`: the next one is submitted to begin `overlapSeconds` before it ends; its runners take
+     * the inbox over when they start, and the old ones finish what they run and exit.
+     */
+    renewal: z.enum(["chain", "overlap"]),
+    /** overlap: how far ahead of a segment's end the next may start; absent: a quarter segment, 1 to 10 minutes. */
+    overlapSeconds: z.int().positive().optional(),
+    /**
+     * The lease gives its GPUs back once nothing has waited or run for this long (`--idle-release`); null or
+     * absent (records written before it existed): never.
+     */
+    idleReleaseSeconds: z.int().positive().nullable().optional(),
+    /**
+     * Where the lease's watchdog jobs run (lease/watchdog.ts): a partition where one CPU starts fast; null or
+     * absent: Slurm's default partition.
+     */
+    watchdogPartition: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name")
+      .nullable()
+      .optional(),
+    /**
+     * How many independent Slurm jobs hold the lease at once (`--parts`), each of the shape above, with its own
+     * segments (segment n is part n % parts); absent: 1.
+     */
+    parts: z.int().min(1).optional(),
+  }),
+);
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
 
-export const SlurmLeaseSchema = z.object({
-  ...leaseBase,
-  kind: z.literal("slurm"),
-  request: SlurmRequestSchema,
-  /** The deployed rv every segment runs (`<root>/bin/rv-<version>-<build>`). */
-  rv: z.string(),
-});
+export const SlurmLeaseSchema = deferred(() =>
+  z.object({
+    ...leaseBase,
+    kind: z.literal("slurm"),
+    request: SlurmRequestSchema,
+    /** The deployed rv every segment runs (`<root>/bin/rv-<version>-<build>`). */
+    rv: z.string(),
+  }),
+);
 
-export const LeaseSchema = z.discriminatedUnion("kind", [LocalLeaseSchema, SlurmLeaseSchema]);
+export const LeaseSchema = deferred(() => z.discriminatedUnion("kind", [LocalLeaseSchema, SlurmLeaseSchema]));
 export type Lease = z.infer<typeof LeaseSchema>;
 export type LocalLease = z.infer<typeof LocalLeaseSchema>;
 export type SlurmLease = z.infer<typeof SlurmLeaseSchema>;
@@ -303,22 +328,24 @@ export type SlurmLease = z.infer<typeof SlurmLeaseSchema>;
  * A Slurm reservation on the nodes a segment needs (a maintenance window), as the segment's plan saw it: a job
  * whose walltime would reach into it waits until it is over, so the segment was shaped around it.
  */
-export const ReservationNoteSchema = z.object({
-  name: z.string(),
-  startEpoch: z.int(),
-  /** null: it has no end. */
-  endEpoch: z.int().nullable(),
-  nodes: z.array(z.string()),
-  /** Flags=MAINT: Slurm's pending reason is then `ReqNodeNotAvail, Reserved for maintenance`. */
-  maint: z.boolean(),
-});
+export const ReservationNoteSchema = deferred(() =>
+  z.object({
+    name: z.string(),
+    startEpoch: z.int(),
+    /** null: it has no end. */
+    endEpoch: z.int().nullable(),
+    nodes: z.array(z.string()),
+    /** Flags=MAINT: Slurm's pending reason is then `ReqNodeNotAvail, Reserved for maintenance`. */
+    maint: z.boolean(),
+  }),
+);
 export type ReservationNote = z.infer<typeof ReservationNoteSchema>;
 
 /**
  * One Slurm job that holds (or held) a lease: `segments/<n>.json`, written when the job is submitted and
  * replaced whole when its end is known. Start, end and nodes are read back from Slurm, never assumed.
  */
-export const SegmentSchema = z.lazy(() =>
+export const SegmentSchema = deferred(() =>
   z.object({
     v,
     lease: LeaseIdSchema,
@@ -366,7 +393,7 @@ export type Segment = z.infer<typeof SegmentSchema>;
 export const ControlVerbSchema = z.enum(["cancel", "requeue", "drain", "stop", "end"]);
 export type ControlVerb = z.infer<typeof ControlVerbSchema>;
 
-export const ControlSchema = z.lazy(() =>
+export const ControlSchema = deferred(() =>
   z.object({
     v,
     verb: ControlVerbSchema,
@@ -387,17 +414,19 @@ export type Control = z.infer<typeof ControlSchema>;
  * observer's own clock, it first saw that counter. Lets one-shot observers (a CLI, `rv rpc` on a login node)
  * judge liveness across calls (invariant 5). Written by that host only, replaced whole.
  */
-export const ObservationsSchema = z.object({
-  v,
-  observer: z.string(),
-  runners: z.record(z.string(), z.object({ counter: z.int(), seenAtMs: z.number() })),
-});
+export const ObservationsSchema = deferred(() =>
+  z.object({
+    v,
+    observer: z.string(),
+    runners: z.record(z.string(), z.object({ counter: z.int(), seenAtMs: z.number() })),
+  }),
+);
 export type Observations = z.infer<typeof ObservationsSchema>;
 
 /**
  * When one observer host first saw a lock's current token, on its own clock (lock-staleness.ts): lets a one-shot
  * taker of a lease's turn (a supervisor) judge the turn stale across calls. Written by that host only, replaced whole.
  */
-export const LockSightingSchema = z.lazy(() =>
+export const LockSightingSchema = deferred(() =>
   z.object({ v, observer: z.string(), token: z.string(), seenAtMs: z.number() }),
 );

@@ -1,18 +1,21 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 
 /**
  * A lease whose lease.json cannot be used (fsqueue's `lookAtLeaseRecord`: a `BadLeaseRecord`): why, where the record
  * is now, and where it belongs.
  */
-export const BadLeaseSchema = z.object({
-  lease: z.string(),
-  reason: z.string(),
-  file: z.string(),
-  /** The lease's lease.json. */
-  record: z.string(),
-  state: z.enum(["moved-now", "moved-before", "left", "unmoved"]),
-});
+export const BadLeaseSchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    reason: z.string(),
+    file: z.string(),
+    /** The lease's lease.json. */
+    record: z.string(),
+    state: z.enum(["moved-now", "moved-before", "left", "unmoved"]),
+  }),
+);
 export type BadLease = z.infer<typeof BadLeaseSchema>;
 
 /** Told of each bad lease a listing met; a listing leaves such leases out and goes on. */

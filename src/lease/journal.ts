@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { type LeasePaths, readRecordLines } from "../fsqueue/index.ts";
 
 /**
@@ -7,12 +8,14 @@ import { type LeasePaths, readRecordLines } from "../fsqueue/index.ts";
  * segment's last act, `rv lease show` nudging). `rv lease show` reports these, so a person sees what healed the
  * lease and when, without the look doing it.
  */
-export const SupervisionEntrySchema = z.object({
-  v: z.literal(1),
-  at: z.string(),
-  by: z.string(),
-  did: z.string(),
-});
+export const SupervisionEntrySchema = deferred(() =>
+  z.object({
+    v: z.literal(1),
+    at: z.string(),
+    by: z.string(),
+    did: z.string(),
+  }),
+);
 export type SupervisionEntry = z.infer<typeof SupervisionEntrySchema>;
 
 /** How many of the newest entries a look reports. */

@@ -1,22 +1,25 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { holdsAllocation } from "../slurm/parse/job-state.ts";
 import { partNumbers, segmentsOfPart } from "./parts.ts";
 import type { SegmentView } from "./supervise.ts";
 
 /** Where one part of a lease of parts stands: its current segment and what Slurm says of its job. */
-export const PartNowSchema = z.object({
-  part: z.number(),
-  segment: z.number(),
-  jobId: z.string(),
-  /** Slurm's state of the job (`RUNNING`, `PENDING`, `CANCELLED`, ...); null when Slurm does not know it. */
-  state: z.string().nullable(),
-  /**
-   * Where Slurm has the job: the partition it runs (or ran) in, or while it waits every one it may run in
-   * (`gpu-a6000,gpu-a100-80`, a lease spread over partitions); null when Slurm does not say. Absent from an rv
-   * before it.
-   */
-  partition: z.string().nullable().optional(),
-});
+export const PartNowSchema = deferred(() =>
+  z.object({
+    part: z.number(),
+    segment: z.number(),
+    jobId: z.string(),
+    /** Slurm's state of the job (`RUNNING`, `PENDING`, `CANCELLED`, ...); null when Slurm does not know it. */
+    state: z.string().nullable(),
+    /**
+     * Where Slurm has the job: the partition it runs (or ran) in, or while it waits every one it may run in
+     * (`gpu-a6000,gpu-a100-80`, a lease spread over partitions); null when Slurm does not say. Absent from an rv
+     * before it.
+     */
+    partition: z.string().nullable().optional(),
+  }),
+);
 export type PartNow = z.infer<typeof PartNowSchema>;
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { holdsAllocation, isFinished, type JobStateKind } from "../slurm/parse/job-state.ts";
 import type { JobStatus } from "../slurm/queries/job-status.ts";
@@ -6,7 +7,7 @@ import { partNumbers, partOf, partsOf, segmentsOfPart } from "./parts.ts";
 import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** A lease of parts: how many of its parts hold their GPUs now, of how many. Absent for a lease of one part. */
-const PartsCountSchema = z.object({ running: z.number(), of: z.number() }).optional();
+const PartsCountSchema = deferred(() => z.object({ running: z.number(), of: z.number() }).optional());
 
 /**
  * A lease of parts that runs on while a part of it, with nothing alive, is paused (lease/retry.ts): why. Absent
@@ -15,43 +16,45 @@ const PartsCountSchema = z.object({ running: z.number(), of: z.number() }).optio
 const PartPausedSchema = z.string().optional();
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
-export const LeasePhaseSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("racing"), waiting: z.number(), of: z.number() }),
-  /** `segment`: in a lease of parts, which part's first segment is queued (absent: segment 0). */
-  z.object({
-    kind: z.literal("queued"),
-    jobId: z.string(),
-    segment: z.number().optional(),
-    parts: PartsCountSchema,
-    paused: PartPausedSchema,
-  }),
-  z.object({
-    kind: z.literal("running"),
-    segment: z.number(),
-    jobId: z.string(),
-    parts: PartsCountSchema,
-    paused: PartPausedSchema,
-  }),
-  z.object({
-    kind: z.literal("renewing"),
-    segment: z.number(),
-    jobId: z.string(),
-    parts: PartsCountSchema,
-    paused: PartPausedSchema,
-  }),
-  z.object({ kind: z.literal("released") }),
-  z.object({ kind: z.literal("expired") }),
-  z.object({ kind: z.literal("failed"), why: z.string() }),
-  /** Nothing of it runs after a failure; its supervisor tries again after `untilEpoch` (lease/retry.ts). */
-  z.object({
-    kind: z.literal("retrying"),
-    untilEpoch: z.number(),
-    failures: z.number(),
-    why: z.string(),
-  }),
-  /** Too many failures in a row: nothing is submitted until `rv lease resume`. */
-  z.object({ kind: z.literal("paused"), why: z.string() }),
-]);
+export const LeasePhaseSchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("racing"), waiting: z.number(), of: z.number() }),
+    /** `segment`: in a lease of parts, which part's first segment is queued (absent: segment 0). */
+    z.object({
+      kind: z.literal("queued"),
+      jobId: z.string(),
+      segment: z.number().optional(),
+      parts: PartsCountSchema,
+      paused: PartPausedSchema,
+    }),
+    z.object({
+      kind: z.literal("running"),
+      segment: z.number(),
+      jobId: z.string(),
+      parts: PartsCountSchema,
+      paused: PartPausedSchema,
+    }),
+    z.object({
+      kind: z.literal("renewing"),
+      segment: z.number(),
+      jobId: z.string(),
+      parts: PartsCountSchema,
+      paused: PartPausedSchema,
+    }),
+    z.object({ kind: z.literal("released") }),
+    z.object({ kind: z.literal("expired") }),
+    z.object({ kind: z.literal("failed"), why: z.string() }),
+    /** Nothing of it runs after a failure; its supervisor tries again after `untilEpoch` (lease/retry.ts). */
+    z.object({
+      kind: z.literal("retrying"),
+      untilEpoch: z.number(),
+      failures: z.number(),
+      why: z.string(),
+    }),
+    /** Too many failures in a row: nothing is submitted until `rv lease resume`. */
+    z.object({ kind: z.literal("paused"), why: z.string() }),
+  ]),
+);
 export type LeasePhase = z.infer<typeof LeasePhaseSchema>;
 
 /** A segment's job that ended like this did not end by rv's doing: a lease left with it has failed. */

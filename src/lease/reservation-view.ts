@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { reservationNote, reservationsOn } from "../allocator/index.ts";
+import { deferred } from "../deferred.ts";
 import { ReservationNoteSchema, type Segment } from "../fsqueue/index.ts";
 import { partitionNames, type ScontrolPartition, type ScontrolReservation } from "../slurm/index.ts";
 
@@ -8,15 +9,17 @@ import { partitionNames, type ScontrolPartition, type ScontrolReservation } from
  * nodes of, what rv did about it (segments it shortened to end before it, segments it held back until it is
  * over), and the lease's jobs Slurm holds pending for a reservation on those nodes.
  */
-export const LeaseReservationSchema = ReservationNoteSchema.extend({
-  partitions: z.array(z.string()),
-  /** Segments whose walltime rv cut to end before it starts. */
-  endsBefore: z.array(z.int()),
-  /** Segments rv asked to begin once it is over. */
-  beginsAfter: z.array(z.int()),
-  /** The lease's pending jobs whose reason is a reservation (`ReqNodeNotAvail, Reserved for maintenance`). */
-  holds: z.array(z.string()),
-});
+export const LeaseReservationSchema = deferred(() =>
+  ReservationNoteSchema.extend({
+    partitions: z.array(z.string()),
+    /** Segments whose walltime rv cut to end before it starts. */
+    endsBefore: z.array(z.int()),
+    /** Segments rv asked to begin once it is over. */
+    beginsAfter: z.array(z.int()),
+    /** The lease's pending jobs whose reason is a reservation (`ReqNodeNotAvail, Reserved for maintenance`). */
+    holds: z.array(z.string()),
+  }),
+);
 export type LeaseReservation = z.infer<typeof LeaseReservationSchema>;
 
 export interface LeaseReservationFacts {

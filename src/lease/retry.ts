@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 
 /**
  * A lease's failures in a row (`retry.json`): each job that died before its time, each race that ended with no
@@ -7,20 +8,22 @@ import { z } from "zod";
  * the lease is paused, with the reason, until `rv lease resume`. A lease that fails the same way again and
  * again (a script that cannot start, an account out of SUs) so stops asking Slurm instead of flooding its queue.
  */
-export const RetrySchema = z.object({
-  v: z.literal(1),
-  failures: z.array(
-    z.object({
-      /** What failed, so that a failure seen by several supervisors counts once: `segment 3`, `race 2`. */
-      key: z.string(),
-      at: z.string(),
-      what: z.string(),
-      /** The part of a lease of parts that failed: its failures in a row are its own; absent: the lease's. */
-      part: z.int().min(0).optional(),
-    }),
-  ),
-  paused: z.object({ at: z.string(), why: z.string() }).nullable(),
-});
+export const RetrySchema = deferred(() =>
+  z.object({
+    v: z.literal(1),
+    failures: z.array(
+      z.object({
+        /** What failed, so that a failure seen by several supervisors counts once: `segment 3`, `race 2`. */
+        key: z.string(),
+        at: z.string(),
+        what: z.string(),
+        /** The part of a lease of parts that failed: its failures in a row are its own; absent: the lease's. */
+        part: z.int().min(0).optional(),
+      }),
+    ),
+    paused: z.object({ at: z.string(), why: z.string() }).nullable(),
+  }),
+);
 export type Retry = z.infer<typeof RetrySchema>;
 
 /** How long to wait after the first, second and third failure in a row before trying again. */

@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import {
   type ClaimedEntry,
   type DependencyEnd,
@@ -43,23 +44,25 @@ import {
 } from "../fsqueue/index.ts";
 import { isLiveRunner } from "./runner-health.ts";
 
-export const RunnerViewSchema = z.object({
-  id: z.string(),
-  host: z.string(),
-  pid: z.number(),
-  /** `gone`: stale, and every claim it held recovered: it holds no task and no GPU any more (fsqueue/gone.ts). */
-  health: z.enum(["ok", "draining", "stale", "gone", "exited"]),
-  /** On another host: how long this host has seen the heartbeat stand still. */
-  heartbeatAgeMs: z.number(),
-  segment: z.string(),
-  running: z.number(),
-  gpus: z.array(z.string()),
-  freeGpus: z.array(z.string()),
-  cpus: z.number(),
-  freeCpus: z.number(),
-  /** Pending tasks it can never run (Heartbeat.tooLarge); absent when none. */
-  tooLarge: z.array(z.string()).optional(),
-});
+export const RunnerViewSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    host: z.string(),
+    pid: z.number(),
+    /** `gone`: stale, and every claim it held recovered: it holds no task and no GPU any more (fsqueue/gone.ts). */
+    health: z.enum(["ok", "draining", "stale", "gone", "exited"]),
+    /** On another host: how long this host has seen the heartbeat stand still. */
+    heartbeatAgeMs: z.number(),
+    segment: z.string(),
+    running: z.number(),
+    gpus: z.array(z.string()),
+    freeGpus: z.array(z.string()),
+    cpus: z.number(),
+    freeCpus: z.number(),
+    /** Pending tasks it can never run (Heartbeat.tooLarge); absent when none. */
+    tooLarge: z.array(z.string()).optional(),
+  }),
+);
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
 
 export { isLiveRunner };
@@ -82,33 +85,35 @@ export const TaskStateSchema = z.enum([
 ]);
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
-export const TaskViewSchema = z.object({
-  id: z.string(),
-  lease: z.string(),
-  name: z.string().nullable(),
-  state: TaskStateSchema,
-  attempt: z.number(),
-  command: z.union([z.object({ argv: z.array(z.string()) }), z.object({ shell: z.string() })]),
-  cwd: z.string(),
-  gpus: z.number(),
-  cpus: z.number(),
-  assignedGpus: z.array(z.string()),
-  runner: z.string().nullable(),
-  host: z.string().nullable(),
-  submittedAt: z.string(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  exitCode: z.number().nullable(),
-  signal: z.string().nullable(),
-  reason: z.string().nullable(),
-  tags: z.array(z.string()),
-  note: z.string().nullable(),
-  sweep: SweepPointSchema.nullable(),
-  /** `--retry`: how many retries it may have, and how many it has had. */
-  retry: z.object({ max: z.int(), retried: z.int() }).nullable(),
-  /** Ids of the tasks it runs after (`--after`). */
-  after: z.array(z.string()),
-});
+export const TaskViewSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    lease: z.string(),
+    name: z.string().nullable(),
+    state: TaskStateSchema,
+    attempt: z.number(),
+    command: z.union([z.object({ argv: z.array(z.string()) }), z.object({ shell: z.string() })]),
+    cwd: z.string(),
+    gpus: z.number(),
+    cpus: z.number(),
+    assignedGpus: z.array(z.string()),
+    runner: z.string().nullable(),
+    host: z.string().nullable(),
+    submittedAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    exitCode: z.number().nullable(),
+    signal: z.string().nullable(),
+    reason: z.string().nullable(),
+    tags: z.array(z.string()),
+    note: z.string().nullable(),
+    sweep: SweepPointSchema.nullable(),
+    /** `--retry`: how many retries it may have, and how many it has had. */
+    retry: z.object({ max: z.int(), retried: z.int() }).nullable(),
+    /** Ids of the tasks it runs after (`--after`). */
+    after: z.array(z.string()),
+  }),
+);
 export type TaskView = z.infer<typeof TaskViewSchema>;
 
 export interface Observer {

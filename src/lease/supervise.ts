@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type Race, type RaceRow, RaceRowSchema, raceRows, raceStanding } from "../allocator/index.ts";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
@@ -38,11 +39,11 @@ import { giveTurnBack, takeRaceTurn, takeSegmentTurn } from "./turn.ts";
 import { fitSegmentToSite, readSegmentSite } from "./walltime.ts";
 import { cancelWatchdogs } from "./watchdog.ts";
 
-export const SegmentViewSchema = z.object({ segment: SegmentSchema, job: JobStatusSchema });
+export const SegmentViewSchema = deferred(() => z.object({ segment: SegmentSchema, job: JobStatusSchema }));
 export type SegmentView = z.infer<typeof SegmentViewSchema>;
 
 /** What a supervisor would do now, as a reader's look sees it; `sinceEpoch`: since when it has been due. */
-export const DueSchema = z.object({ acts: z.array(z.string()), sinceEpoch: z.number().nullable() });
+export const DueSchema = deferred(() => z.object({ acts: z.array(z.string()), sinceEpoch: z.number().nullable() }));
 export type Due = z.infer<typeof DueSchema>;
 
 /**
@@ -57,27 +58,29 @@ export function isOverdue(due: Due | null, nowEpoch: number): boolean {
 }
 
 /** What a look at a Slurm lease learns, without its runners and tasks. */
-export const SlurmLeaseLookSchema = z.object({
-  lease: SlurmLeaseSchema,
-  segments: z.array(SegmentViewSchema),
-  /** Where it stands: queued, running, renewing, released, expired, or failed and why. */
-  phase: LeasePhaseSchema,
-  /** How much longer it holds its GPUs as planned (timeLeftSeconds). */
-  timeLeftSeconds: z.number(),
-  /** The race for segment 0, while it runs and after (who won, who lost); null for a lease that never raced. */
-  race: z.array(RaceRowSchema).nullable(),
-  /** Only when asked for: the newest race in full, and where each job's script and output are kept. */
-  alloc: RaceFilesSchema.nullable(),
-  /** What the lease's supervisor is yet to do (a reader's look); null when nothing. */
-  due: DueSchema.nullable(),
-  /**
-   * A lease of parts with a part that waits out its backoff while others run (its phase says running): when that
-   * part may be tried again, epoch seconds, so that its supervisor leaves a wake-up; absent: none waits.
-   */
-  partRetryAtEpoch: z.number().optional(),
-  /** The supervisor's newest acts, oldest first (lease/journal.ts). */
-  supervision: z.array(SupervisionEntrySchema),
-});
+export const SlurmLeaseLookSchema = deferred(() =>
+  z.object({
+    lease: SlurmLeaseSchema,
+    segments: z.array(SegmentViewSchema),
+    /** Where it stands: queued, running, renewing, released, expired, or failed and why. */
+    phase: LeasePhaseSchema,
+    /** How much longer it holds its GPUs as planned (timeLeftSeconds). */
+    timeLeftSeconds: z.number(),
+    /** The race for segment 0, while it runs and after (who won, who lost); null for a lease that never raced. */
+    race: z.array(RaceRowSchema).nullable(),
+    /** Only when asked for: the newest race in full, and where each job's script and output are kept. */
+    alloc: RaceFilesSchema.nullable(),
+    /** What the lease's supervisor is yet to do (a reader's look); null when nothing. */
+    due: DueSchema.nullable(),
+    /**
+     * A lease of parts with a part that waits out its backoff while others run (its phase says running): when that
+     * part may be tried again, epoch seconds, so that its supervisor leaves a wake-up; absent: none waits.
+     */
+    partRetryAtEpoch: z.number().optional(),
+    /** The supervisor's newest acts, oldest first (lease/journal.ts). */
+    supervision: z.array(SupervisionEntrySchema),
+  }),
+);
 export type SlurmLeaseLook = z.infer<typeof SlurmLeaseLookSchema>;
 
 /**

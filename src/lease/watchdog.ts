@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { LeaseIdSchema, type LeasePaths, raceFile, type SlurmLease, segmentFile } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
 import { shQuote } from "../remote/quote.ts";
@@ -23,26 +24,30 @@ export const WATCHDOG_SECONDS = 15 * 60;
 
 const jobId = z.string().regex(/^\d+$/, "must be a Slurm job id");
 
-export const WakeSchema = z.discriminatedUnion("kind", [
-  /** When any of the jobs ends badly: a segment's watchdog. */
-  z.object({ kind: z.literal("afternotok"), jobs: z.array(jobId).min(1) }),
-  /** When all of the jobs have ended: a race's watchdog (the winner cancels it when it claims the lease). */
-  z.object({ kind: z.literal("afterany"), jobs: z.array(jobId).min(1) }),
-  /** At a time, in seconds from now: a wake-up after a backoff. */
-  z.object({ kind: z.literal("begin"), inSeconds: z.int().nonnegative() }),
-]);
+export const WakeSchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    /** When any of the jobs ends badly: a segment's watchdog. */
+    z.object({ kind: z.literal("afternotok"), jobs: z.array(jobId).min(1) }),
+    /** When all of the jobs have ended: a race's watchdog (the winner cancels it when it claims the lease). */
+    z.object({ kind: z.literal("afterany"), jobs: z.array(jobId).min(1) }),
+    /** At a time, in seconds from now: a wake-up after a backoff. */
+    z.object({ kind: z.literal("begin"), inSeconds: z.int().nonnegative() }),
+  ]),
+);
 export type Wake = z.infer<typeof WakeSchema>;
 
-const WatchdogScriptInputSchema = z.object({
-  lease: LeaseIdSchema,
-  root: absolutePath,
-  rv: absolutePath,
-  /** null: Slurm's default partition. */
-  partition: plainWord.nullable(),
-  account: plainWord.nullable(),
-  output: outputPath,
-  wake: WakeSchema,
-});
+const WatchdogScriptInputSchema = deferred(() =>
+  z.object({
+    lease: LeaseIdSchema,
+    root: absolutePath,
+    rv: absolutePath,
+    /** null: Slurm's default partition. */
+    partition: plainWord.nullable(),
+    account: plainWord.nullable(),
+    output: outputPath,
+    wake: WakeSchema,
+  }),
+);
 export type WatchdogScriptInput = z.input<typeof WatchdogScriptInputSchema>;
 
 /** Every watchdog of the lease has this name: `squeue -n` finds them all. */

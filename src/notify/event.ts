@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { PROTOCOL_VERSION } from "../fsqueue/index.ts";
 import { NOTIFY_EVENTS, type NotifyEventType } from "./settings.ts";
 
@@ -6,33 +7,35 @@ import { NOTIFY_EVENTS, type NotifyEventType } from "./settings.ts";
  * What a notification says: the same fields in the `json` webhook format, on a command's stdin and (flattened) in
  * its RV_EVENT_* variables. Flat, so that a shell line can use any field. Never a secret: no URL, no environment.
  */
-export const NotifyEventSchema = z.object({
-  v: z.literal(PROTOCOL_VERSION),
-  type: z.enum([...NOTIFY_EVENTS, "test"]),
-  /** Its once-only key in the lease (`notified/<key>.json`). */
-  key: z.string(),
-  time: z.iso.datetime({ offset: true }),
-  lease: z.string(),
-  /** The host that sent it: a runner's node, a supervisor's, or the login node. */
-  host: z.string(),
-  title: z.string(),
-  /** One line for people, complete on its own. */
-  text: z.string(),
-  task: z.string().optional(),
-  name: z.string().optional(),
-  attempt: z.int().optional(),
-  exitCode: z.int().nullable().optional(),
-  signal: z.string().nullable().optional(),
-  reason: z.string().optional(),
-  sweep: z.string().optional(),
-  points: z.int().optional(),
-  succeeded: z.int().optional(),
-  failed: z.int().optional(),
-  cancelled: z.int().optional(),
-  /** lease-ended and lease-idle: how the lease ended. */
-  ended: z.enum(["released", "expired", "failed", "idle"]).optional(),
-  why: z.string().optional(),
-});
+export const NotifyEventSchema = deferred(() =>
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    type: z.enum([...NOTIFY_EVENTS, "test"]),
+    /** Its once-only key in the lease (`notified/<key>.json`). */
+    key: z.string(),
+    time: z.iso.datetime({ offset: true }),
+    lease: z.string(),
+    /** The host that sent it: a runner's node, a supervisor's, or the login node. */
+    host: z.string(),
+    title: z.string(),
+    /** One line for people, complete on its own. */
+    text: z.string(),
+    task: z.string().optional(),
+    name: z.string().optional(),
+    attempt: z.int().optional(),
+    exitCode: z.int().nullable().optional(),
+    signal: z.string().nullable().optional(),
+    reason: z.string().optional(),
+    sweep: z.string().optional(),
+    points: z.int().optional(),
+    succeeded: z.int().optional(),
+    failed: z.int().optional(),
+    cancelled: z.int().optional(),
+    /** lease-ended and lease-idle: how the lease ended. */
+    ended: z.enum(["released", "expired", "failed", "idle"]).optional(),
+    why: z.string().optional(),
+  }),
+);
 export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
 
 export interface SweepCounts {

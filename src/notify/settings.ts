@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { dropFile, notifySettingsFile, PROTOCOL_VERSION, parseRecord, writeFileAtomic } from "../fsqueue/index.ts";
 
@@ -29,14 +30,16 @@ export function isWebhookUrl(text: string): boolean {
  * and which events. One file for every lease of the place, read afresh for each event, so a change reaches
  * runners that are already running.
  */
-export const NotifySettingsSchema = z.object({
-  v: z.literal(PROTOCOL_VERSION),
-  webhook: z.object({ url: WebhookUrlSchema, format: WebhookFormatSchema }).nullable(),
-  /** Run by `/bin/sh -c`: the user's own shell line; the event reaches it only on stdin and in RV_EVENT_*. */
-  command: z.string().min(1).nullable(),
-  on: z.array(NotifyEventTypeSchema),
-  updatedAt: z.iso.datetime({ offset: true }),
-});
+export const NotifySettingsSchema = deferred(() =>
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    webhook: z.object({ url: WebhookUrlSchema, format: WebhookFormatSchema }).nullable(),
+    /** Run by `/bin/sh -c`: the user's own shell line; the event reaches it only on stdin and in RV_EVENT_*. */
+    command: z.string().min(1).nullable(),
+    on: z.array(NotifyEventTypeSchema),
+    updatedAt: z.iso.datetime({ offset: true }),
+  }),
+);
 export type NotifySettings = z.infer<typeof NotifySettingsSchema>;
 
 /** The settings of the place at `root`; null when there are none. A file that does not parse is an error. */

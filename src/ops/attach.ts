@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, readHeartbeats, type SlurmLease } from "../fsqueue/index.ts";
 import { chooseLease, listLeases, readLease, readSegments, readTaskView, TaskStateSchema } from "../lease/index.ts";
@@ -9,22 +10,24 @@ import { defineOp, type OpEnv } from "./op.ts";
 import { referableTasks, resolveTaskRef } from "./refs.ts";
 
 /** Where `rv attach` opens its shell: a segment's job, on one of its nodes, in a directory. */
-export const AttachTargetSchema = z.object({
-  lease: z.string(),
-  jobId: z.string(),
-  /** The node for `srun -w`; null: srun's choice (the job's first node). */
-  node: z.string().nullable(),
-  /** A running task's working directory, when a task was named. */
-  cwd: z.string().nullable(),
-  task: z.object({ id: z.string(), state: TaskStateSchema }).nullable(),
-  /** For the person: which lease was taken, or why the named task's own node was not. */
-  notes: z.array(z.string()),
-});
+export const AttachTargetSchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    jobId: z.string(),
+    /** The node for `srun -w`; null: srun's choice (the job's first node). */
+    node: z.string().nullable(),
+    /** A running task's working directory, when a task was named. */
+    cwd: z.string().nullable(),
+    task: z.object({ id: z.string(), state: TaskStateSchema }).nullable(),
+    /** For the person: which lease was taken, or why the named task's own node was not. */
+    notes: z.array(z.string()),
+  }),
+);
 export type AttachTarget = z.infer<typeof AttachTargetSchema>;
 
 export const attachOp = defineOp({
   name: "attach",
-  input: z.object({ ref: z.string().nullable().default(null) }),
+  input: deferred(() => z.object({ ref: z.string().nullable().default(null) })),
   result: AttachTargetSchema,
   run: (env, input) => attachTarget(env, input.ref),
 });

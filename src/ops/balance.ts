@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import type { Remote } from "../remote/index.ts";
 import { defineOp } from "./op.ts";
@@ -7,8 +8,8 @@ import { defineOp } from "./op.ts";
 /** `rv cost`'s balance: the site profile's command run where Slurm is; the caller parses what it printed. */
 export const balanceOp = defineOp({
   name: "balance",
-  input: z.object({ argv: z.array(z.string().min(1)).min(1) }),
-  result: z.object({ stdout: z.string() }),
+  input: deferred(() => z.object({ argv: z.array(z.string().min(1)).min(1) })),
+  result: deferred(() => z.object({ stdout: z.string() })),
   run: runBalance,
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { cancelPendingTask, leasePaths, newRunnerId, requestControl } from "../fsqueue/index.ts";
 import { isQueued, isTerminal, type TaskView } from "../lease/index.ts";
 import { waitForTasks } from "./follow.ts";
@@ -25,11 +26,13 @@ function cancelOne(env: OpEnv, view: TaskView, client: string): CancelOutcome {
  */
 export const cancelOp = defineOp({
   name: "cancel",
-  input: z.object({ select: TaskSelectionSchema, dryRun: z.boolean().default(false) }),
-  result: z.object({
-    tasks: z.array(z.object({ id: z.string(), lease: z.string(), outcome: CancelOutcomeSchema })),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() => z.object({ select: TaskSelectionSchema, dryRun: z.boolean().default(false) })),
+  result: deferred(() =>
+    z.object({
+      tasks: z.array(z.object({ id: z.string(), lease: z.string(), outcome: CancelOutcomeSchema })),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   async run(env, input) {
     const { views, elsewhere } = selectedViews(env, input.select, (v) => !isTerminal(v.state));
     const client = newRunnerId(`cancel-${env.host}`, process.pid);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { listLeases } from "../lease/store.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { defineOp } from "./op.ts";
@@ -10,8 +11,8 @@ import { CandidatesSchema, candidatesFor, referableTasks } from "./refs.ts";
  */
 export const candidatesOp = defineOp({
   name: "candidates",
-  input: z.object({ refs: z.array(z.string()) }),
-  result: z.object({ candidates: z.array(CandidatesSchema) }),
+  input: deferred(() => z.object({ refs: z.array(z.string()) })),
+  result: deferred(() => z.object({ candidates: z.array(CandidatesSchema) })),
   run(env, input) {
     const index = referableTasks(
       env.root,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import {
   archiveDone,
   type Done,
@@ -14,15 +15,17 @@ import {
 import { defineOp } from "./op.ts";
 import { leasesInScope } from "./summary.ts";
 
-const CleanedSchema = z.object({
-  id: z.string(),
-  lease: z.string(),
-  name: z.string().nullable(),
-  state: z.string(),
-  endedAt: z.string(),
-  /** It had been archived before (a `--delete` takes those too). */
-  archived: z.boolean().optional(),
-});
+const CleanedSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    lease: z.string(),
+    name: z.string().nullable(),
+    state: z.string(),
+    endedAt: z.string(),
+    /** It had been archived before (a `--delete` takes those too). */
+    archived: z.boolean().optional(),
+  }),
+);
 
 /** Which finished tasks a clean takes: ended before `before` (epoch ms), with every tag asked for. */
 export interface CleanFilter {
@@ -42,18 +45,22 @@ export function cleanable(done: Pick<Done, "endedAt" | "task">, filter: CleanFil
  */
 export const cleanOp = defineOp({
   name: "clean",
-  input: z.object({
-    lease: z.string().nullable().default(null),
-    olderThanMs: z.int().nonnegative().nullable().default(null),
-    tags: z.array(z.string()).default([]),
-    delete: z.boolean().default(false),
-    dryRun: z.boolean().default(false),
-  }),
-  result: z.object({
-    cleaned: z.array(CleanedSchema),
-    /** Finished tasks a deletion left alone, and why. */
-    kept: z.array(CleanedSchema.extend({ why: z.string() })),
-  }),
+  input: deferred(() =>
+    z.object({
+      lease: z.string().nullable().default(null),
+      olderThanMs: z.int().nonnegative().nullable().default(null),
+      tags: z.array(z.string()).default([]),
+      delete: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      cleaned: z.array(CleanedSchema),
+      /** Finished tasks a deletion left alone, and why. */
+      kept: z.array(CleanedSchema.extend({ why: z.string() })),
+    }),
+  ),
   run(env, input) {
     const filter = {
       before: input.olderThanMs === null ? null : env.now().getTime() - input.olderThanMs,

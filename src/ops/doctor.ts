@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import type { CommandResult } from "../remote/index.ts";
 import {
@@ -18,12 +19,14 @@ import { defineOp, type OpEnv } from "./op.ts";
 import { leasesInScope, readSummary } from "./summary.ts";
 
 /** One line of `rv doctor`: what was checked, what was found, and how to fix it when it failed. */
-export const CheckSchema = z.object({
-  name: z.string(),
-  ok: z.boolean(),
-  detail: z.string(),
-  fix: z.string().nullable(),
-});
+export const CheckSchema = deferred(() =>
+  z.object({
+    name: z.string(),
+    ok: z.boolean(),
+    detail: z.string(),
+    fix: z.string().nullable(),
+  }),
+);
 export type Check = z.infer<typeof CheckSchema>;
 
 const LOW_SPACE_BYTES = 5 * 1024 ** 3;
@@ -31,8 +34,8 @@ const LOW_SPACE_BYTES = 5 * 1024 ** 3;
 /** `rv doctor`: the checks that must run on the login node itself. */
 export const doctorOp = defineOp({
   name: "doctor",
-  input: z.object({}),
-  result: z.object({ checks: z.array(CheckSchema) }),
+  input: deferred(() => z.object({})),
+  result: deferred(() => z.object({ checks: z.array(CheckSchema) })),
   async run(env) {
     const slurm = await readSlurm(env);
     const checks = [...slurmChecks(slurm), rootCheck(env.root), spaceCheck(env.root), rvCheck(), leaseCheck(env)];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, readEvents, readHeartbeats } from "../fsqueue/index.ts";
 import { attachTarget } from "./attach.ts";
@@ -6,20 +7,22 @@ import { defineOp, type OpEnv } from "./op.ts";
 import { DetectedServerSchema, detectServers, parseListening, parseProcesses } from "./servers.ts";
 
 /** Where `rv forward` points its tunnel: a node of a lease's running segment, and what listens there (`--auto`). */
-export const ForwardTargetSchema = z.object({
-  lease: z.string(),
-  jobId: z.string(),
-  node: z.string(),
-  task: z.object({ id: z.string(), state: z.string() }).nullable(),
-  notes: z.array(z.string()),
-  /** `--auto` only: the servers found on the node; null when not asked. */
-  servers: z.array(DetectedServerSchema).nullable(),
-});
+export const ForwardTargetSchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    jobId: z.string(),
+    node: z.string(),
+    task: z.object({ id: z.string(), state: z.string() }).nullable(),
+    notes: z.array(z.string()),
+    /** `--auto` only: the servers found on the node; null when not asked. */
+    servers: z.array(DetectedServerSchema).nullable(),
+  }),
+);
 export type ForwardTarget = z.infer<typeof ForwardTargetSchema>;
 
 export const forwardOp = defineOp({
   name: "forward",
-  input: z.object({ ref: z.string().nullable().default(null), detect: z.boolean().default(false) }),
+  input: deferred(() => z.object({ ref: z.string().nullable().default(null), detect: z.boolean().default(false) })),
   result: ForwardTargetSchema,
   run: (env, input) => forwardTarget(env, input.ref, input.detect),
 });

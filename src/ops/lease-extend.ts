@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type Lease,
@@ -27,17 +28,19 @@ import {
 import { isFinished, type JobStatus, jobStatus } from "../slurm/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
-export const LeaseExtendResultSchema = z.object({
-  /** The record as written, with the new total. */
-  lease: SlurmLeaseSchema,
-  addedSeconds: z.number(),
-  /** The segment this extension submitted, when the last one was not going to renew; else null. */
-  submitted: SegmentSchema.nullable(),
-  /** A lease of parts: the segments submitted for its other parts, each extended alike. */
-  alsoSubmitted: z.array(SegmentSchema).default([]),
-  /** Why nothing was submitted (null when something was). */
-  why: z.string().nullable(),
-});
+export const LeaseExtendResultSchema = deferred(() =>
+  z.object({
+    /** The record as written, with the new total. */
+    lease: SlurmLeaseSchema,
+    addedSeconds: z.number(),
+    /** The segment this extension submitted, when the last one was not going to renew; else null. */
+    submitted: SegmentSchema.nullable(),
+    /** A lease of parts: the segments submitted for its other parts, each extended alike. */
+    alsoSubmitted: z.array(SegmentSchema).default([]),
+    /** Why nothing was submitted (null when something was). */
+    why: z.string().nullable(),
+  }),
+);
 export type LeaseExtendResult = z.infer<typeof LeaseExtendResultSchema>;
 
 /**
@@ -47,7 +50,7 @@ export type LeaseExtendResult = z.infer<typeof LeaseExtendResultSchema>;
  */
 export const leaseExtendOp = defineOp({
   name: "lease-extend",
-  input: z.object({ lease: z.string(), addSeconds: z.int().positive() }),
+  input: deferred(() => z.object({ lease: z.string(), addSeconds: z.int().positive() })),
   result: LeaseExtendResultSchema,
   run: extend,
 });

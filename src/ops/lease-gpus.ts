@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { type LeasePaths, leasePaths, readHeartbeats, readLeaseEvents } from "../fsqueue/index.ts";
 import { readLeaseTasks, requireLease, type TaskView } from "../lease/index.ts";
 import { fewerSteps, type GpuSpan, gpuSteps } from "./gpu-steps.ts";
@@ -80,16 +81,18 @@ export function readAttemptSpans(p: LeasePaths, tasks: Iterable<TaskGpus>, since
   return spans;
 }
 
-export const GpuStepsSchema = z.object({ times: z.array(z.number()), values: z.array(z.number()) });
+export const GpuStepsSchema = deferred(() => z.object({ times: z.array(z.number()), values: z.array(z.number()) }));
 
-export const LeaseGpusSchema = z.object({
-  since: z.number(),
-  until: z.number(),
-  /** GPUs the lease's tasks held, over time: GPU_STEPS_MAX steps at most. */
-  busy: GpuStepsSchema,
-  /** When that last changed (`since` if it did not): a released lease held its GPUs until then. */
-  lastChange: z.number(),
-});
+export const LeaseGpusSchema = deferred(() =>
+  z.object({
+    since: z.number(),
+    until: z.number(),
+    /** GPUs the lease's tasks held, over time: GPU_STEPS_MAX steps at most. */
+    busy: GpuStepsSchema,
+    /** When that last changed (`since` if it did not): a released lease held its GPUs until then. */
+    lastChange: z.number(),
+  }),
+);
 export type LeaseGpus = z.infer<typeof LeaseGpusSchema>;
 
 /**
@@ -100,7 +103,7 @@ export type LeaseGpus = z.infer<typeof LeaseGpusSchema>;
  */
 export const leaseGpusOp = defineOp({
   name: "lease-gpus",
-  input: z.object({ lease: z.string(), seconds: z.number().positive() }),
+  input: deferred(() => z.object({ lease: z.string(), seconds: z.number().positive() })),
   result: LeaseGpusSchema,
   run(env, input) {
     const lease = requireLease(env.root, input.lease);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { type BadLease, BadLeaseSchema } from "../lease/bad-lease.ts";
 import { listLeases } from "../lease/store.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
@@ -6,16 +7,18 @@ import { isLeaseLive } from "./observer.ts";
 import { defineOp } from "./op.ts";
 import { LeaseSummarySchema, readSummary } from "./summary.ts";
 
-export const LeaseRowSchema = z.object({
-  id: z.string(),
-  kind: z.enum(["local", "slurm"]),
-  state: z.enum(["active", "released"]),
-  createdAt: z.string(),
-  /** A runner of it beats now. */
-  live: z.boolean(),
-  /** Runners and tasks at a glance; null when not asked for (choosing a lease needs only the rest). */
-  summary: LeaseSummarySchema.nullable(),
-});
+export const LeaseRowSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    kind: z.enum(["local", "slurm"]),
+    state: z.enum(["active", "released"]),
+    createdAt: z.string(),
+    /** A runner of it beats now. */
+    live: z.boolean(),
+    /** Runners and tasks at a glance; null when not asked for (choosing a lease needs only the rest). */
+    summary: LeaseSummarySchema.nullable(),
+  }),
+);
 export type LeaseRow = z.infer<typeof LeaseRowSchema>;
 
 /**
@@ -24,8 +27,8 @@ export type LeaseRow = z.infer<typeof LeaseRowSchema>;
  */
 export const leaseListOp = defineOp({
   name: "lease-list",
-  input: z.object({ summaries: z.boolean().default(true) }),
-  result: z.object({ leases: z.array(LeaseRowSchema), unreadable: z.array(BadLeaseSchema) }),
+  input: deferred(() => z.object({ summaries: z.boolean().default(true) })),
+  result: deferred(() => z.object({ leases: z.array(LeaseRowSchema), unreadable: z.array(BadLeaseSchema) })),
   run(env, input) {
     const unreadable: BadLease[] = [];
     const warn = warnOfBadLease(env);

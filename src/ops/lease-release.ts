@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type Lease,
@@ -40,19 +41,23 @@ const WAIT_POLL_MS = 2000;
  */
 export const leaseReleaseOp = defineOp({
   name: "lease-release",
-  input: z.object({
-    leases: z.array(z.string()).default([]),
-    /** Every active lease of this place. */
-    all: z.boolean().default(false),
-    now: z.boolean().default(false),
-    wait: z.boolean().default(false),
-    dryRun: z.boolean().default(false),
-  }),
-  result: z.object({
-    mode: z.enum(["drain", "stop"]),
-    dryRun: z.boolean(),
-    leases: z.array(z.object({ id: z.string(), kind: z.enum(["local", "slurm"]), cancelled: z.array(z.string()) })),
-  }),
+  input: deferred(() =>
+    z.object({
+      leases: z.array(z.string()).default([]),
+      /** Every active lease of this place. */
+      all: z.boolean().default(false),
+      now: z.boolean().default(false),
+      wait: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      mode: z.enum(["drain", "stop"]),
+      dryRun: z.boolean(),
+      leases: z.array(z.object({ id: z.string(), kind: z.enum(["local", "slurm"]), cancelled: z.array(z.string()) })),
+    }),
+  ),
   async run(env, input) {
     const leases = input.all
       ? listLeases(env.root, warnOfBadLease(env)).filter((l) => l.state === "active")

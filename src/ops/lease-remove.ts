@@ -1,25 +1,28 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { type Lease, leasePaths, listEntries, listRecordKeys, removeLeaseDir } from "../fsqueue/index.ts";
 import { readRunnerViews, removalRefusal, requireLease } from "../lease/index.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 /** A lease that goes (or would): its directory, the tasks in it, and how much disk it frees. */
-const RemovalSchema = z.object({
-  id: z.string(),
-  kind: z.enum(["local", "slurm"]),
-  dir: z.string(),
-  tasks: z.object({
-    /** Waiting or claimed: in a released lease, tasks that will not run now. */
-    unfinished: z.int(),
-    finished: z.int(),
-    /** Put away by `rv clean`. */
-    archived: z.int(),
+const RemovalSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    kind: z.enum(["local", "slurm"]),
+    dir: z.string(),
+    tasks: z.object({
+      /** Waiting or claimed: in a released lease, tasks that will not run now. */
+      unfinished: z.int(),
+      finished: z.int(),
+      /** Put away by `rv clean`. */
+      archived: z.int(),
+    }),
+    bytes: z.int(),
   }),
-  bytes: z.int(),
-});
+);
 
 /**
  * `rv lease rm`: released leases go, their directories (queue, records, logs) with them. Every lease named is
@@ -27,8 +30,8 @@ const RemovalSchema = z.object({
  */
 export const leaseRemoveOp = defineOp({
   name: "lease-remove",
-  input: z.object({ leases: z.array(z.string()).min(1), dryRun: z.boolean().default(false) }),
-  result: z.object({ dryRun: z.boolean(), leases: z.array(RemovalSchema) }),
+  input: deferred(() => z.object({ leases: z.array(z.string()).min(1), dryRun: z.boolean().default(false) })),
+  result: deferred(() => z.object({ dryRun: z.boolean(), leases: z.array(RemovalSchema) })),
   run(env, input) {
     const leases = input.leases.map((id) => requireLease(env.root, id));
     for (const lease of leases) {

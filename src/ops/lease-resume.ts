@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { clearNotified, leasePaths } from "../fsqueue/index.ts";
 import { NO_FAILURES, readRetry, requireLease, writeRetry } from "../lease/index.ts";
@@ -13,7 +14,7 @@ import { defineOp } from "./op.ts";
  */
 export const leaseResumeOp = defineOp({
   name: "lease-resume",
-  input: z.object({ lease: z.string() }),
+  input: deferred(() => z.object({ lease: z.string() })),
   result: LeaseShowSchema,
   async run(env, input) {
     const lease = requireLease(env.root, input.lease);

@@ -1,18 +1,21 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { LeaseSchema } from "../fsqueue/index.ts";
 import { requireLease, SlurmLeaseLookSchema } from "../lease/index.ts";
 import { observeSlurmLease } from "./lease-supervise.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { LeaseSummarySchema, readSummary } from "./summary.ts";
 
-const SlurmPartSchema = SlurmLeaseLookSchema.omit({ lease: true });
+const SlurmPartSchema = deferred(() => SlurmLeaseLookSchema.omit({ lease: true }));
 
-export const LeaseShowSchema = z.object({
-  lease: LeaseSchema,
-  summary: LeaseSummarySchema,
-  /** A Slurm lease's segments as Slurm sees them now, its phase, its race; null for a local lease. */
-  slurm: SlurmPartSchema.nullable(),
-});
+export const LeaseShowSchema = deferred(() =>
+  z.object({
+    lease: LeaseSchema,
+    summary: LeaseSummarySchema,
+    /** A Slurm lease's segments as Slurm sees them now, its phase, its race; null for a local lease. */
+    slurm: SlurmPartSchema.nullable(),
+  }),
+);
 export type LeaseShow = z.infer<typeof LeaseShowSchema>;
 
 /**
@@ -29,11 +32,13 @@ export async function showLease(env: OpEnv, id: string, alloc: boolean): Promise
 /** `rv lease show L`, `rv lease why L`, and each look of `rv lease up` while it waits. */
 export const leaseShowOp = defineOp({
   name: "lease-show",
-  input: z.object({
-    lease: z.string(),
-    /** Also the race's decision and each job's script and Slurm output (`rv lease show --alloc`). */
-    alloc: z.boolean().default(false),
-  }),
+  input: deferred(() =>
+    z.object({
+      lease: z.string(),
+      /** Also the race's decision and each job's script and Slurm output (`rv lease show --alloc`). */
+      alloc: z.boolean().default(false),
+    }),
+  ),
   result: LeaseShowSchema,
   run: (env, input) => showLease(env, input.lease, input.alloc),
 });

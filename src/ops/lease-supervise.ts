@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, type SlurmLease } from "../fsqueue/index.ts";
 import { journal, readJournal, SupervisionEntrySchema } from "../lease/journal.ts";
@@ -31,15 +32,19 @@ const WATCH_STEP_MS = 5000;
  */
 export const leaseSuperviseOp = defineOp({
   name: "lease-supervise",
-  input: z.object({
-    lease: z.string(),
-    ending: z.string().nullable().default(null),
-    watch: z.boolean().default(false),
-  }),
-  result: SlurmLeaseLookSchema.extend({
-    /** What this supervisor did, from the journal. */
-    did: z.array(SupervisionEntrySchema),
-  }),
+  input: deferred(() =>
+    z.object({
+      lease: z.string(),
+      ending: z.string().nullable().default(null),
+      watch: z.boolean().default(false),
+    }),
+  ),
+  result: deferred(() =>
+    SlurmLeaseLookSchema.extend({
+      /** What this supervisor did, from the journal. */
+      did: z.array(SupervisionEntrySchema),
+    }),
+  ),
   async run(env, input) {
     const lease = requireLease(env.root, input.lease);
     if (lease.kind !== "slurm") {

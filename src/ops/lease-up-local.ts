@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { clearControl, clearNotified, LeaseSchema, type LocalLease, leasePaths } from "../fsqueue/index.ts";
 import { badLeaseError } from "../lease/bad-lease.ts";
@@ -8,12 +9,14 @@ import { LEASE_LIFE_KEYS } from "../notify/event.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
-export const UpLocalResultSchema = z.object({
-  outcome: z.enum(["already-running", "started", "resumed"]),
-  lease: LeaseSchema,
-  /** The runner's pid; null when it was running already. */
-  pid: z.int().nullable(),
-});
+export const UpLocalResultSchema = deferred(() =>
+  z.object({
+    outcome: z.enum(["already-running", "started", "resumed"]),
+    lease: LeaseSchema,
+    /** The runner's pid; null when it was running already. */
+    pid: z.int().nullable(),
+  }),
+);
 type UpLocalResult = z.infer<typeof UpLocalResultSchema>;
 
 /**
@@ -22,11 +25,13 @@ type UpLocalResult = z.infer<typeof UpLocalResultSchema>;
  */
 export const leaseUpLocalOp = defineOp({
   name: "lease-up-local",
-  input: z.object({
-    name: z.string(),
-    gpuIds: z.array(z.string()).nullable().default(null),
-    cpus: z.int().positive().nullable().default(null),
-  }),
+  input: deferred(() =>
+    z.object({
+      name: z.string(),
+      gpuIds: z.array(z.string()).nullable().default(null),
+      cpus: z.int().positive().nullable().default(null),
+    }),
+  ),
   result: UpLocalResultSchema,
   run: (env, input) => upLocal(env, input),
 });

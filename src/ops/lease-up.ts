@@ -8,6 +8,7 @@ import {
   spreadStrategy,
 } from "../allocator/index.ts";
 import { SiteProfileSchema } from "../allocator/profile/schema.ts";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   leasePaths,
@@ -42,44 +43,50 @@ import {
 } from "../lease/index.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
-const LeaseUpInputSchema = z.object({
-  lease: z.string(),
-  ask: AllocRequestSchema,
-  /** How the lease renews and lets go: the request's fields that no strategy changes. */
-  policy: SlurmRequestSchema.pick({
-    renewal: true,
-    overlapSeconds: true,
-    idleReleaseSeconds: true,
-    watchdogPartition: true,
-    parts: true,
+const LeaseUpInputSchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    ask: AllocRequestSchema,
+    /** How the lease renews and lets go: the request's fields that no strategy changes. */
+    policy: SlurmRequestSchema.pick({
+      renewal: true,
+      overlapSeconds: true,
+      idleReleaseSeconds: true,
+      watchdogPartition: true,
+      parts: true,
+    }),
+    profile: SiteProfileSchema.nullable(),
+    /** `--parts auto`: race the lease whole against it in parts (planShapeRace); `policy.parts` is then absent. */
+    raceShapes: z.boolean().default(false),
+    /** The deployed rv the segments run: the same build as the caller. */
+    rv: z.string(),
+    dryRun: z.boolean().default(false),
   }),
-  profile: SiteProfileSchema.nullable(),
-  /** `--parts auto`: race the lease whole against it in parts (planShapeRace); `policy.parts` is then absent. */
-  raceShapes: z.boolean().default(false),
-  /** The deployed rv the segments run: the same build as the caller. */
-  rv: z.string(),
-  dryRun: z.boolean().default(false),
-});
+);
 type LeaseUpArgs = z.output<typeof LeaseUpInputSchema>;
 export type LeaseUpPolicy = LeaseUpArgs["policy"];
 
 /** One part's first segment of a lease of parts: its script, and its job (null for a dry run). */
-const PartJobSchema = z.object({
-  segment: z.number(),
-  script: z.string(),
-  sbatchArgs: z.array(z.string()),
-  jobId: z.string().nullable(),
-});
+const PartJobSchema = deferred(() =>
+  z.object({
+    segment: z.number(),
+    script: z.string(),
+    sbatchArgs: z.array(z.string()),
+    jobId: z.string().nullable(),
+  }),
+);
 export type PartJob = z.infer<typeof PartJobSchema>;
 
-const LeaseUpResultSchema = z.object({
-  lease: SlurmLeaseSchema,
-  decision: DecisionSchema,
-  /** The race for segment 0 (in a race of shapes, every part's job); empty for a lease of parts, which does not race. */
-  racers: z.array(RacerViewSchema),
-  /** A lease of parts: each part's first segment; empty otherwise. */
-  parts: z.array(PartJobSchema),
-});
+const LeaseUpResultSchema = deferred(() =>
+  z.object({
+    lease: SlurmLeaseSchema,
+    decision: DecisionSchema,
+    /** The race for segment 0 (in a race of shapes, every part's job); empty for a lease of parts, which does not race. */
+    racers: z.array(RacerViewSchema),
+    /** A lease of parts: each part's first segment; empty otherwise. */
+    parts: z.array(PartJobSchema),
+  }),
+);
 type LeaseUpResult = z.infer<typeof LeaseUpResultSchema>;
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { LeaseReservationSchema, leaseReservations, readLatestRace } from "../lease/index.ts";
 import { partitionNames, runQueries, scontrolPartitions, scontrolReservations } from "../slurm/index.ts";
@@ -11,8 +12,8 @@ import { defineOp } from "./op.ts";
  */
 export const leaseWhyOp = defineOp({
   name: "lease-why",
-  input: z.object({ lease: z.string() }),
-  result: LeaseShowSchema.extend({ reservations: z.array(LeaseReservationSchema) }),
+  input: deferred(() => z.object({ lease: z.string() })),
+  result: deferred(() => LeaseShowSchema.extend({ reservations: z.array(LeaseReservationSchema) })),
   async run(env, input) {
     const shown = await showLease(env, input.lease, false);
     const view = shown.slurm;

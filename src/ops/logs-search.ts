@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { latestLoggedAttempt, readLogTail } from "./log-tail.ts";
@@ -10,16 +11,18 @@ import { selectedViews } from "./select.ts";
 /** A log larger than this is searched in its last part only, and the answer says which ones were. */
 const SEARCHED_BYTES = 64 * 1024 * 1024;
 
-const MatchSchema = z.object({
-  id: z.string(),
-  lease: z.string(),
-  name: z.string().nullable(),
-  attempt: z.int(),
-  stream: z.enum(["stdout", "stderr"]),
-  /** Counted from the start of the part searched (the whole log unless it is in `partial`). */
-  line: z.int(),
-  text: z.string(),
-});
+const MatchSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    lease: z.string(),
+    name: z.string().nullable(),
+    attempt: z.int(),
+    stream: z.enum(["stdout", "stderr"]),
+    /** Counted from the start of the part searched (the whole log unless it is in `partial`). */
+    line: z.int(),
+    text: z.string(),
+  }),
+);
 export type LogMatch = z.infer<typeof MatchSchema>;
 
 /** The lines of `text` that `pattern` matches, numbered from 1, at most `max` of them. */
@@ -49,21 +52,25 @@ export function searchPattern(pattern: string, ignoreCase: boolean): RegExp {
  */
 export const logsSearchOp = defineOp({
   name: "logs-search",
-  input: z.object({
-    select: TaskSelectionSchema,
-    pattern: z.string().min(1),
-    ignoreCase: z.boolean().default(false),
-    max: z.int().positive().default(1000),
-  }),
-  result: z.object({
-    matches: z.array(MatchSchema),
-    /** More lines matched than `max`. */
-    truncated: z.boolean(),
-    searched: z.int(),
-    /** Tasks whose log was larger than rv searches: only its last 64 MB was. */
-    partial: z.array(z.string()),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() =>
+    z.object({
+      select: TaskSelectionSchema,
+      pattern: z.string().min(1),
+      ignoreCase: z.boolean().default(false),
+      max: z.int().positive().default(1000),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      matches: z.array(MatchSchema),
+      /** More lines matched than `max`. */
+      truncated: z.boolean(),
+      searched: z.int(),
+      /** Tasks whose log was larger than rv searches: only its last 64 MB was. */
+      partial: z.array(z.string()),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   run(env, input) {
     const pattern = searchPattern(input.pattern, input.ignoreCase);
     const { views, elsewhere } = selectedViews(env, input.select, () => true);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
 import { type FollowFrom, followTask } from "./follow.ts";
@@ -22,19 +23,21 @@ export function lastLines(text: string, n: number | null): string {
  * its first line) until the task ends; the answer then carries no text. A task that turned out to be the other
  * place's is handed back in `elsewhere`.
  */
-const LogSchema = z.object({
-  id: z.string(),
-  lease: z.string(),
-  /** Present for the tasks of a `--tag`: the header names them. */
-  name: z.string().nullable().optional(),
-  state: TaskStateSchema,
-  attempt: z.int(),
-  stream: z.enum(["stdout", "stderr"]),
-  file: z.string(),
-  /** Null when it was streamed (following). */
-  text: z.string().nullable(),
-  exists: z.boolean(),
-});
+const LogSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    lease: z.string(),
+    /** Present for the tasks of a `--tag`: the header names them. */
+    name: z.string().nullable().optional(),
+    state: TaskStateSchema,
+    attempt: z.int(),
+    stream: z.enum(["stdout", "stderr"]),
+    file: z.string(),
+    /** Null when it was streamed (following). */
+    text: z.string().nullable(),
+    exists: z.boolean(),
+  }),
+);
 
 /** One task's log as it is now: the newest attempt that has one, or the attempt asked for. */
 function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: number | null, lines: number | null) {
@@ -61,25 +64,29 @@ function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: num
  * which the text went out. A follower whose connection dropped asks again from there (`resume`): nothing twice,
  * nothing missed (a character split at the offset is decoded whole, the offset being a byte count).
  */
-export const LogFollowedSchema = z.object({ attempt: z.int().min(0), offset: z.int().min(0) });
+export const LogFollowedSchema = deferred(() => z.object({ attempt: z.int().min(0), offset: z.int().min(0) }));
 
 export const logsOp = defineOp({
   name: "logs",
-  input: z.object({
-    select: TaskSelectionSchema,
-    stream: z.enum(["out", "err"]).default("out"),
-    attempt: z.int().positive().nullable().default(null),
-    lines: z.int().min(0).nullable().default(null),
-    follow: z.boolean().default(false),
-    /** Following again after a dropped connection: from here, without printing what was printed. */
-    resume: LogFollowedSchema.nullable().default(null),
-  }),
-  result: z.object({
-    log: LogSchema.nullable(),
-    /** `--tag`: every task with the tags, oldest first, each with its last lines. */
-    logs: z.array(LogSchema).default([]),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() =>
+    z.object({
+      select: TaskSelectionSchema,
+      stream: z.enum(["out", "err"]).default("out"),
+      attempt: z.int().positive().nullable().default(null),
+      lines: z.int().min(0).nullable().default(null),
+      follow: z.boolean().default(false),
+      /** Following again after a dropped connection: from here, without printing what was printed. */
+      resume: LogFollowedSchema.nullable().default(null),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      log: LogSchema.nullable(),
+      /** `--tag`: every task with the tags, oldest first, each with its last lines. */
+      logs: z.array(LogSchema).default([]),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   async run(env, input) {
     if (input.select.tags.length > 0) {
       const { views } = selectedViews(env, input.select, () => true);

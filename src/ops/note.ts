@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { leasePaths, writeNote } from "../fsqueue/index.ts";
 import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -10,13 +11,15 @@ import { oneSelected, viewOf } from "./select.ts";
  */
 export const noteOp = defineOp({
   name: "note",
-  input: z.object({ select: TaskSelectionSchema, text: z.string().nullable() }),
-  result: z.object({
-    task: z
-      .object({ id: z.string(), lease: z.string(), name: z.string().nullable(), note: z.string().nullable() })
-      .nullable(),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() => z.object({ select: TaskSelectionSchema, text: z.string().nullable() })),
+  result: deferred(() =>
+    z.object({
+      task: z
+        .object({ id: z.string(), lease: z.string(), name: z.string().nullable(), note: z.string().nullable() })
+        .nullable(),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   run(env, input) {
     const { view, elsewhere } = oneSelected(env, input.select, 'rv note TASK "TEXT"');
     if (!view) return { task: null, elsewhere };

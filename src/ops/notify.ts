@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { notifySettingsFile } from "../fsqueue/index.ts";
 import { ensureRoot } from "../lease/index.ts";
 import {
@@ -23,15 +24,17 @@ import { defineOp } from "./op.ts";
  * supervisors read them. The URL travels to a cluster in the op's input (ssh stdin, never a command line) and
  * comes back masked: results carry its scheme and host only.
  */
-const NotifyViewSchema = z.object({
-  configured: z.boolean(),
-  /** The URL masked: `https://hooks.slack.com/…`. */
-  webhook: z.object({ url: z.string(), format: WebhookFormatSchema }).nullable(),
-  /** The command's program only: its arguments may hold a token. */
-  command: z.string().nullable(),
-  on: z.array(NotifyEventTypeSchema),
-  file: z.string(),
-});
+const NotifyViewSchema = deferred(() =>
+  z.object({
+    configured: z.boolean(),
+    /** The URL masked: `https://hooks.slack.com/…`. */
+    webhook: z.object({ url: z.string(), format: WebhookFormatSchema }).nullable(),
+    /** The command's program only: its arguments may hold a token. */
+    command: z.string().nullable(),
+    on: z.array(NotifyEventTypeSchema),
+    file: z.string(),
+  }),
+);
 export type NotifyView = z.infer<typeof NotifyViewSchema>;
 
 function viewOf(root: string, settings: NotifySettings | null): NotifyView {
@@ -46,13 +49,15 @@ function viewOf(root: string, settings: NotifySettings | null): NotifyView {
 
 export const notifySetOp = defineOp({
   name: "notify-set",
-  input: z.object({
-    /** Absent: keep; null: remove. Checked by changeSettings, whose message never repeats it. */
-    webhook: z.string().nullable().optional(),
-    format: WebhookFormatSchema.optional(),
-    command: z.string().min(1).nullable().optional(),
-    on: z.array(NotifyEventTypeSchema).optional(),
-  }),
+  input: deferred(() =>
+    z.object({
+      /** Absent: keep; null: remove. Checked by changeSettings, whose message never repeats it. */
+      webhook: z.string().nullable().optional(),
+      format: WebhookFormatSchema.optional(),
+      command: z.string().min(1).nullable().optional(),
+      on: z.array(NotifyEventTypeSchema).optional(),
+    }),
+  ),
   result: NotifyViewSchema,
   run(env, input) {
     const settings = changeSettings(readNotifySettings(env.root), input, env.now());
@@ -64,27 +69,29 @@ export const notifySetOp = defineOp({
 
 export const notifyShowOp = defineOp({
   name: "notify-show",
-  input: z.object({}),
+  input: deferred(() => z.object({})),
   result: NotifyViewSchema,
   run: (env) => viewOf(env.root, readNotifySettings(env.root)),
 });
 
 export const notifyOffOp = defineOp({
   name: "notify-off",
-  input: z.object({}),
-  result: z.object({ removed: z.boolean(), file: z.string() }),
+  input: deferred(() => z.object({})),
+  result: deferred(() => z.object({ removed: z.boolean(), file: z.string() })),
   run: (env) => ({ removed: removeNotifySettings(env.root), file: notifySettingsFile(env.root) }),
 });
 
-const TriedSchema = z.object({
-  /** The masked URL, or the command's program. */
-  to: z.string(),
-  ok: z.boolean(),
-  /** `answered 200`, `exited 1: ...`, `timed out after 10 s`. */
-  detail: z.string(),
-  status: z.int().nullable(),
-  exitCode: z.int().nullable(),
-});
+const TriedSchema = deferred(() =>
+  z.object({
+    /** The masked URL, or the command's program. */
+    to: z.string(),
+    ok: z.boolean(),
+    /** `answered 200`, `exited 1: ...`, `timed out after 10 s`. */
+    detail: z.string(),
+    status: z.int().nullable(),
+    exitCode: z.int().nullable(),
+  }),
+);
 
 /** One try, at once: a person waiting for the answer wants it now, and sees why it failed. */
 const TEST_DELIVERY = { tries: 1, timeoutMs: 10_000, backoffMs: 0 };
@@ -92,13 +99,15 @@ const TEST_DELIVERY = { tries: 1, timeoutMs: 10_000, backoffMs: 0 };
 /** `rv notify test`: a test event sent now from this place, as its runners would send it. */
 export const notifyTestOp = defineOp({
   name: "notify-test",
-  input: z.object({ place: z.string().default("this place") }),
-  result: z.object({
-    configured: z.boolean(),
-    event: NotifyEventSchema.nullable(),
-    webhook: TriedSchema.nullable(),
-    command: TriedSchema.nullable(),
-  }),
+  input: deferred(() => z.object({ place: z.string().default("this place") })),
+  result: deferred(() =>
+    z.object({
+      configured: z.boolean(),
+      event: NotifyEventSchema.nullable(),
+      webhook: TriedSchema.nullable(),
+      command: TriedSchema.nullable(),
+    }),
+  ),
   async run(env, input) {
     const settings = readNotifySettings(env.root);
     if (!settings) return { configured: false, event: null, webhook: null, command: null };

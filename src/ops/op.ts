@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Config } from "../config/index.ts";
+import { deferred } from "../deferred.ts";
 import type { LeaseEnv } from "../lease/env.ts";
 
 /** Where an op's output goes while it runs: a task's output as it comes, and notes for the person waiting. */
@@ -90,7 +91,7 @@ export function defineListOp<I extends z.ZodType, T>(
 ): ListOp<I, T> {
   return {
     ...op,
-    result: z.object({ items: z.array(op.item), total: z.int() }),
+    result: deferred(() => z.object({ items: z.array(op.item), total: z.int() })),
     run(env, input) {
       const listing = op.list(env, input);
       const items: T[] = [];

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
@@ -15,7 +16,9 @@ import type { OnBadLease } from "../lease/bad-lease.ts";
 import { listLeases, requireLease } from "../lease/store.ts";
 
 /** A task by its lease and id; `name` is there when the index was read with names (a reference needed them). */
-export const TaskRefSchema = z.object({ lease: z.string(), id: z.string(), name: z.string().optional() });
+export const TaskRefSchema = deferred(() =>
+  z.object({ lease: z.string(), id: z.string(), name: z.string().optional() }),
+);
 export type TaskRef = z.infer<typeof TaskRefSchema>;
 
 /** Ids of every task a lease knows, from directory listings alone (inbox and claim keys are task ids). */
@@ -160,7 +163,7 @@ export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all
  * ends with it or (in an index with names) whose name it is. Enough for another place to resolve the reference exactly as if it held both places' tasks
  * (ids sort by submit time wherever they were made).
  */
-export const CandidatesSchema = z.object({ tasks: z.array(TaskRefSchema), total: z.int() });
+export const CandidatesSchema = deferred(() => z.object({ tasks: z.array(TaskRefSchema), total: z.int() }));
 export type Candidates = z.infer<typeof CandidatesSchema>;
 
 export function candidatesFor(index: readonly TaskRef[], ref: string): Candidates {
@@ -174,14 +177,16 @@ export function candidatesFor(index: readonly TaskRef[], ref: string): Candidate
  * The tasks an op acts on: those named (`refs`), or with `all` every task in scope. `elsewhere[i]`, when given, is
  * what the caller's other place holds for `refs[i]`: a reference that means one of those is handed back.
  */
-export const TaskSelectionSchema = z.object({
-  refs: z.array(z.string()).default([]),
-  lease: z.string().nullable().default(null),
-  all: z.boolean().default(false),
-  /** Every task in scope that has all of these tags (`--tag`), like `all` with a filter. */
-  tags: z.array(z.string()).default([]),
-  elsewhere: z.array(CandidatesSchema).default([]),
-});
+export const TaskSelectionSchema = deferred(() =>
+  z.object({
+    refs: z.array(z.string()).default([]),
+    lease: z.string().nullable().default(null),
+    all: z.boolean().default(false),
+    /** Every task in scope that has all of these tags (`--tag`), like `all` with a filter. */
+    tags: z.array(z.string()).default([]),
+    elsewhere: z.array(CandidatesSchema).default([]),
+  }),
+);
 export type TaskSelection = z.input<typeof TaskSelectionSchema>;
 
 /** The named tasks this place holds, and those that turned out to be the other place's. */

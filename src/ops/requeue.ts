@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type Done,
@@ -105,13 +106,15 @@ function republishDependents(p: LeasePaths, lease: string, ids: readonly string[
 /** `rv requeue`: a failed, cancelled, stuck or lost task goes back to the inbox as a new attempt. */
 export const requeueOp = defineOp({
   name: "requeue",
-  input: z.object({ select: TaskSelectionSchema }),
-  result: z.object({
-    tasks: z.array(
-      z.object({ id: z.string(), lease: z.string(), from: TaskStateSchema, outcome: RequeueOutcomeSchema }),
-    ),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() => z.object({ select: TaskSelectionSchema })),
+  result: deferred(() =>
+    z.object({
+      tasks: z.array(
+        z.object({ id: z.string(), lease: z.string(), from: TaskStateSchema, outcome: RequeueOutcomeSchema }),
+      ),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   async run(env, input) {
     // Named tasks each run again, whatever their state; a --tag takes only those that failed, were cancelled or lost.
     const { views, elsewhere } = selectedViews(env, input.select, (v) =>

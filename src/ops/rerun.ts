@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LabelSchema } from "../config/index.ts";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { type LeasePaths, latestState, leasePaths, newTaskIds, readSnapshot, type Task } from "../fsqueue/index.ts";
 import { readTaskCopy } from "../lease/index.ts";
@@ -50,17 +51,21 @@ function namesIn(p: LeasePaths): Set<string> {
 /** `rv rerun TASK [--env K=V] [-- ARGV]`: a new task in the old one's lease, whatever state the old one is in. */
 export const rerunOp = defineOp({
   name: "rerun",
-  input: z.object({
-    select: TaskSelectionSchema,
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-    argv: z.array(z.string()).min(1).nullable().default(null),
-    name: LabelSchema.nullable().default(null),
-  }),
-  result: z.object({
-    task: z.object({ id: z.string(), lease: z.string(), name: z.string().nullable(), from: z.string() }).nullable(),
-    warnings: z.array(z.string()),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() =>
+    z.object({
+      select: TaskSelectionSchema,
+      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+      argv: z.array(z.string()).min(1).nullable().default(null),
+      name: LabelSchema.nullable().default(null),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      task: z.object({ id: z.string(), lease: z.string(), name: z.string().nullable(), from: z.string() }).nullable(),
+      warnings: z.array(z.string()),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   run(env, input) {
     const { view, elsewhere } = oneSelected(env, input.select, "rv rerun TASK [--env K=V] [-- ARGV]");
     if (!view) return { task: null, warnings: [], elsewhere };

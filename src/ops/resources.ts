@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { reservationNote, reservationsOn } from "../allocator/reservations.ts";
+import { deferred } from "../deferred.ts";
 import { ReservationNoteSchema } from "../fsqueue/index.ts";
 import type { ScontrolPartition, ScontrolReservation } from "../slurm/parse/scontrol.ts";
 import { scontrolNodes, scontrolPartitions, scontrolReservations } from "../slurm/queries/scontrol.ts";
@@ -8,12 +9,14 @@ import { runQueries } from "../slurm/query.ts";
 import { GpuPoolSchema, summarizeGpus } from "../slurm/resources.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
-const ResourcesSchema = z.object({
-  at: z.string(),
-  pools: z.array(GpuPoolSchema),
-  /** Reservations not yet over on the nodes of these partitions, and which of them each takes nodes of. */
-  reservations: z.array(ReservationNoteSchema.extend({ partitions: z.array(z.string()) })),
-});
+const ResourcesSchema = deferred(() =>
+  z.object({
+    at: z.string(),
+    pools: z.array(GpuPoolSchema),
+    /** Reservations not yet over on the nodes of these partitions, and which of them each takes nodes of. */
+    reservations: z.array(ReservationNoteSchema.extend({ partitions: z.array(z.string()) })),
+  }),
+);
 type Resources = z.infer<typeof ResourcesSchema>;
 
 /** GPUs per partition and type, and the reservations on them, from four Slurm commands run together where Slurm is. */
@@ -49,7 +52,7 @@ function reservationsIn(partitions: readonly ScontrolPartition[], all: readonly 
 /** `rv resources`: total, allocated, idle, planned and wanted GPUs per partition and type; the reservations. */
 export const resourcesOp = defineOp({
   name: "resources",
-  input: z.object({ partitions: z.array(z.string()).default([]) }),
+  input: deferred(() => z.object({ partitions: z.array(z.string()).default([]) })),
   result: ResourcesSchema,
   run: (env, input) => readResources(env, input.partitions),
 });

@@ -1,6 +1,8 @@
 /** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
+
 import { z } from "zod";
 import type { Claim, Race } from "../allocator/index.ts";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
@@ -49,20 +51,24 @@ const POLL_MS = 500;
  */
 export const leaseClaimOp = defineOp({
   name: "lease-claim",
-  input: z.object({
-    lease: z.string(),
-    attempt: z.int().positive(),
-    rank: z.int().positive(),
-    /** In a race of shapes, the part of its shape this job is. */
-    part: z.int().nonnegative().default(0),
-    job: z.string(),
-    /** When this job ends as Slurm granted it, in epoch ms. */
-    segmentEndMs: z.number().nullable().default(null),
-  }),
-  result: z.union([
-    z.object({ won: z.literal(true), strategy: z.string(), cancelled: z.array(z.string()) }),
-    z.object({ won: z.literal(false), why: z.string() }),
-  ]),
+  input: deferred(() =>
+    z.object({
+      lease: z.string(),
+      attempt: z.int().positive(),
+      rank: z.int().positive(),
+      /** In a race of shapes, the part of its shape this job is. */
+      part: z.int().nonnegative().default(0),
+      job: z.string(),
+      /** When this job ends as Slurm granted it, in epoch ms. */
+      segmentEndMs: z.number().nullable().default(null),
+    }),
+  ),
+  result: deferred(() =>
+    z.union([
+      z.object({ won: z.literal(true), strategy: z.string(), cancelled: z.array(z.string()) }),
+      z.object({ won: z.literal(false), why: z.string() }),
+    ]),
+  ),
   async run(env, input) {
     const p = leasePaths(env.root, input.lease);
     const race = readRace(p, input.attempt);
@@ -168,19 +174,23 @@ function journalFailure(env: OpEnv, p: LeasePaths, what: string, error: unknown)
  */
 export const leaseRenewOp = defineOp({
   name: "lease-renew",
-  input: z.object({
-    lease: z.string(),
-    /** The running segment's Slurm job. */
-    after: z.string(),
-    /** When it ends, in epoch ms; without it, its walltime from now. */
-    segmentEndMs: z.number().nullable().default(null),
-  }),
-  result: z.object({
-    renewed: z.boolean(),
-    why: z.string().nullable(),
-    segment: z.number().nullable(),
-    jobId: z.string().nullable(),
-  }),
+  input: deferred(() =>
+    z.object({
+      lease: z.string(),
+      /** The running segment's Slurm job. */
+      after: z.string(),
+      /** When it ends, in epoch ms; without it, its walltime from now. */
+      segmentEndMs: z.number().nullable().default(null),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      renewed: z.boolean(),
+      why: z.string().nullable(),
+      segment: z.number().nullable(),
+      jobId: z.string().nullable(),
+    }),
+  ),
   async run(env, input) {
     const lease = requireLease(env.root, input.lease);
     if (lease.kind !== "slurm") throw new RvError("usage", `lease ${lease.id} is not a Slurm lease`);
@@ -229,8 +239,8 @@ function segmentClock(env: OpEnv, segments: Segment[], input: { after: string; s
  */
 export const leaseEndSegmentOp = defineOp({
   name: "lease-end-segment",
-  input: z.object({ lease: z.string(), segment: z.int().min(0) }),
-  result: z.object({ lease: z.string(), segment: z.number(), requested: z.literal("end") }),
+  input: deferred(() => z.object({ lease: z.string(), segment: z.int().min(0) })),
+  result: deferred(() => z.object({ lease: z.string(), segment: z.number(), requested: z.literal("end") })),
   run(env, input) {
     const lease = requireLease(env.root, input.lease);
     const by = newRunnerId(`end-segment-${env.host}`, process.pid);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 
 /**
  * `rv forward --auto`: which servers on a node are worth forwarding, decided from what the node printed (`ss -ltnp`
@@ -22,17 +23,19 @@ export interface NodeProcess {
 export const ServerKindSchema = z.enum(["jupyter", "tensorboard", "ray-dashboard", "openai-api", "gradio"]);
 export type ServerKind = z.infer<typeof ServerKindSchema>;
 
-export const DetectedServerSchema = z.object({
-  port: z.int(),
-  /** A common server recognised by its command line (or, in the task's process group, by its usual port). */
-  kind: ServerKindSchema.nullable(),
-  pid: z.int(),
-  command: z.string(),
-  /** Whether the task's process group owns it (else: a recognised server of the same user on the node). */
-  inTask: z.boolean(),
-  /** Bound to loopback only: the login node cannot reach it on the node. */
-  loopbackOnly: z.boolean(),
-});
+export const DetectedServerSchema = deferred(() =>
+  z.object({
+    port: z.int(),
+    /** A common server recognised by its command line (or, in the task's process group, by its usual port). */
+    kind: ServerKindSchema.nullable(),
+    pid: z.int(),
+    command: z.string(),
+    /** Whether the task's process group owns it (else: a recognised server of the same user on the node). */
+    inTask: z.boolean(),
+    /** Bound to loopback only: the login node cannot reach it on the node. */
+    loopbackOnly: z.boolean(),
+  }),
+);
 export type DetectedServer = z.infer<typeof DetectedServerSchema>;
 
 /** What each kind looks like: its program on the command line, and the port it takes unless told otherwise. */

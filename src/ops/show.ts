@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   CodeSchema,
@@ -18,38 +19,42 @@ import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { oneSelected } from "./select.ts";
 import { currentUsage } from "./stats.ts";
 
-const AttemptSchema = z.object({
-  attempt: z.int(),
-  runner: z.string().nullable(),
-  claimedAt: z.string().nullable(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  /** How it ended, as its runner said: `succeeded`, `failed: exit code 1`, `attempt 1 ...: retry 1 of 2`. */
-  outcome: z.string().nullable(),
-  out: z.object({ file: z.string(), exists: z.boolean() }),
-  err: z.object({ file: z.string(), exists: z.boolean() }),
-  /** CPU time and peak memory as its runner last sampled them (`rv stats`); null where none was recorded. */
-  usage: UsageSchema.nullable(),
-});
+const AttemptSchema = deferred(() =>
+  z.object({
+    attempt: z.int(),
+    runner: z.string().nullable(),
+    claimedAt: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    /** How it ended, as its runner said: `succeeded`, `failed: exit code 1`, `attempt 1 ...: retry 1 of 2`. */
+    outcome: z.string().nullable(),
+    out: z.object({ file: z.string(), exists: z.boolean() }),
+    err: z.object({ file: z.string(), exists: z.boolean() }),
+    /** CPU time and peak memory as its runner last sampled them (`rv stats`); null where none was recorded. */
+    usage: UsageSchema.nullable(),
+  }),
+);
 
-export const TaskDetailSchema = z.object({
-  view: TaskViewSchema,
-  /** Names only: values may be secrets. */
-  envNames: z.array(z.string()),
-  retry: RetryPolicySchema.nullable(),
-  retried: z.int(),
-  timeoutMs: z.int().nullable(),
-  maxRunning: MaxRunningSchema.nullable(),
-  timeRequestMs: z.int().nullable(),
-  checkpointSignal: z.string().nullable(),
-  /** The task this one was made from (`rv rerun`). */
-  rerunOf: z.string().nullable().default(null),
-  /** The code it runs (`--sync`). */
-  code: CodeSchema.nullable().default(null),
-  /** What `rv pull` brings back by default (`--outputs`). */
-  outputs: z.array(z.string()).default([]),
-  attempts: z.array(AttemptSchema),
-});
+export const TaskDetailSchema = deferred(() =>
+  z.object({
+    view: TaskViewSchema,
+    /** Names only: values may be secrets. */
+    envNames: z.array(z.string()),
+    retry: RetryPolicySchema.nullable(),
+    retried: z.int(),
+    timeoutMs: z.int().nullable(),
+    maxRunning: MaxRunningSchema.nullable(),
+    timeRequestMs: z.int().nullable(),
+    checkpointSignal: z.string().nullable(),
+    /** The task this one was made from (`rv rerun`). */
+    rerunOf: z.string().nullable().default(null),
+    /** The code it runs (`--sync`). */
+    code: CodeSchema.nullable().default(null),
+    /** What `rv pull` brings back by default (`--outputs`). */
+    outputs: z.array(z.string()).default([]),
+    attempts: z.array(AttemptSchema),
+  }),
+);
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 
 /**
@@ -59,8 +64,8 @@ export type TaskDetail = z.infer<typeof TaskDetailSchema>;
  */
 export const showOp = defineOp({
   name: "show",
-  input: z.object({ select: TaskSelectionSchema }),
-  result: z.object({ task: TaskDetailSchema.nullable(), elsewhere: z.array(TaskRefSchema) }),
+  input: deferred(() => z.object({ select: TaskSelectionSchema })),
+  result: deferred(() => z.object({ task: TaskDetailSchema.nullable(), elsewhere: z.array(TaskRefSchema) })),
   run(env, input) {
     const { view, elsewhere } = oneSelected(env, input.select, "rv show TASK");
     if (!view) return { task: null, elsewhere };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import {
   HeartbeatSchema,
   heartbeatFile,
@@ -17,31 +18,35 @@ import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { selectedViews } from "./select.ts";
 
-export const AttemptStatsSchema = z.object({
-  attempt: z.int(),
-  /**
-   * The latest attempt: the task's state. An earlier one: how it ended, `requeued` (rv sent it back: a retry, a
-   * segment end), a terminal state (then `rv requeue` ran it again), or `lost` (its runner died).
-   */
-  state: z.string(),
-  /** How it ended, as its runner said (`failed: exit code 1`, `attempt 1 exit code 1: retry 1 of 2; ...`). */
-  outcome: z.string().nullable(),
-  startedAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  /** Up to now for a running attempt; null for one that never started or whose end is unknown. */
-  elapsedMs: z.number().nullable(),
-  /** As its runner last sampled it; null where none was recorded (not Linux, never started, runner lost). */
-  usage: UsageSchema.nullable(),
-});
+export const AttemptStatsSchema = deferred(() =>
+  z.object({
+    attempt: z.int(),
+    /**
+     * The latest attempt: the task's state. An earlier one: how it ended, `requeued` (rv sent it back: a retry, a
+     * segment end), a terminal state (then `rv requeue` ran it again), or `lost` (its runner died).
+     */
+    state: z.string(),
+    /** How it ended, as its runner said (`failed: exit code 1`, `attempt 1 exit code 1: retry 1 of 2; ...`). */
+    outcome: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    /** Up to now for a running attempt; null for one that never started or whose end is unknown. */
+    elapsedMs: z.number().nullable(),
+    /** As its runner last sampled it; null where none was recorded (not Linux, never started, runner lost). */
+    usage: UsageSchema.nullable(),
+  }),
+);
 export type AttemptStats = z.infer<typeof AttemptStatsSchema>;
 
-export const TaskStatsSchema = z.object({
-  id: z.string(),
-  lease: z.string(),
-  name: z.string().nullable(),
-  state: TaskStateSchema,
-  attempts: z.array(AttemptStatsSchema),
-});
+export const TaskStatsSchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    lease: z.string(),
+    name: z.string().nullable(),
+    state: TaskStateSchema,
+    attempts: z.array(AttemptStatsSchema),
+  }),
+);
 export type TaskStats = z.infer<typeof TaskStatsSchema>;
 
 /**
@@ -51,8 +56,8 @@ export type TaskStats = z.infer<typeof TaskStatsSchema>;
  */
 export const statsOp = defineOp({
   name: "stats",
-  input: z.object({ select: TaskSelectionSchema }),
-  result: z.object({ tasks: z.array(TaskStatsSchema), elsewhere: z.array(TaskRefSchema) }),
+  input: deferred(() => z.object({ select: TaskSelectionSchema })),
+  result: deferred(() => z.object({ tasks: z.array(TaskStatsSchema), elsewhere: z.array(TaskRefSchema) })),
   run(env, input) {
     const { views, elsewhere } = selectedViews(env, input.select, () => true);
     const nowMs = env.now().getTime();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { SqueueJobSchema } from "../slurm/parse/squeue.ts";
 import { SshareRowSchema } from "../slurm/parse/sshare.ts";
 import { GpuPoolSchema } from "../slurm/resources.ts";
@@ -6,25 +7,27 @@ import { defineOp } from "./op.ts";
 import { LeaseSummarySchema, leasesInScope, readSummary } from "./summary.ts";
 
 /** The cluster at a glance for this user: account and fairshare, storage, the queue, the GPUs. */
-export const SiteStatusSchema = z.object({
-  host: z.string(),
-  user: z.string(),
-  account: SshareRowSchema.pick({ fairShare: true, rawUsage: true }).extend({ name: z.string() }).nullable(),
-  storage: z.object({ root: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
-  jobs: z.array(
-    SqueueJobSchema.pick({
-      jobId: true,
-      name: true,
-      partition: true,
-      state: true,
-      elapsed: true,
-      timeLeft: true,
-      nodes: true,
-      reason: true,
-    }),
-  ),
-  pools: z.array(GpuPoolSchema),
-});
+export const SiteStatusSchema = deferred(() =>
+  z.object({
+    host: z.string(),
+    user: z.string(),
+    account: SshareRowSchema.pick({ fairShare: true, rawUsage: true }).extend({ name: z.string() }).nullable(),
+    storage: z.object({ root: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
+    jobs: z.array(
+      SqueueJobSchema.pick({
+        jobId: true,
+        name: true,
+        partition: true,
+        state: true,
+        elapsed: true,
+        timeLeft: true,
+        nodes: true,
+        reason: true,
+      }),
+    ),
+    pools: z.array(GpuPoolSchema),
+  }),
+);
 export type SiteStatus = z.infer<typeof SiteStatusSchema>;
 
 /**
@@ -33,12 +36,14 @@ export type SiteStatus = z.infer<typeof SiteStatusSchema>;
  */
 export const statusOp = defineOp({
   name: "status",
-  input: z.object({
-    lease: z.string().nullable().default(null),
-    slurm: z.boolean().default(false),
-    account: z.string().nullable().default(null),
-  }),
-  result: z.object({ leases: z.array(LeaseSummarySchema), site: SiteStatusSchema.nullable() }),
+  input: deferred(() =>
+    z.object({
+      lease: z.string().nullable().default(null),
+      slurm: z.boolean().default(false),
+      account: z.string().nullable().default(null),
+    }),
+  ),
+  result: deferred(() => z.object({ leases: z.array(LeaseSummarySchema), site: z.nullable(SiteStatusSchema) })),
   async run(env, input) {
     const leases = leasesInScope(env, input.lease).map((lease) => readSummary(env, lease));
     // The Slurm queries and their parsers load only where Slurm is: a local `rv status` never builds their schemas.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { TaskSecretsSchema } from "../fsqueue/index.ts";
 import { TaskViewSchema } from "../lease/state.ts";
 import { exitStatusOf } from "./exit-status.ts";
@@ -11,18 +12,22 @@ import { TaskSpecSchema } from "./taskspec.ts";
  * Task specs travel in the request body (stdin), so `--env` values never show in a process list; so do the
  * secrets (`rv env`) that apply, which go to each task's 0600 secrets file, never its record or the answer.
  */
-const SubmitInputSchema = z.object({
-  lease: z.string(),
-  specs: z.array(TaskSpecSchema).min(1),
-  secrets: TaskSecretsSchema.default({}),
-});
+const SubmitInputSchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    specs: z.array(TaskSpecSchema).min(1),
+    secrets: TaskSecretsSchema.default({}),
+  }),
+);
 
-const SubmittedSchema = z.object({ id: z.string(), name: z.string().nullable() });
+const SubmittedSchema = deferred(() => z.object({ id: z.string(), name: z.string().nullable() }));
 
 export const submitOp = defineOp({
   name: "submit",
   input: SubmitInputSchema,
-  result: z.object({ lease: z.string(), tasks: z.array(SubmittedSchema), warnings: z.array(z.string()) }),
+  result: deferred(() =>
+    z.object({ lease: z.string(), tasks: z.array(SubmittedSchema), warnings: z.array(z.string()) }),
+  ),
   run(env, input) {
     const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);
     return { lease: input.lease, tasks: tasks.map((t) => ({ id: t.id, name: t.name ?? null })), warnings };
@@ -36,16 +41,18 @@ export const submitOp = defineOp({
  */
 export const runOp = defineOp({
   name: "run",
-  input: SubmitInputSchema.extend({ follow: z.boolean() }),
-  result: z.object({
-    lease: z.string(),
-    tasks: z.array(TaskViewSchema.nullable()),
-    warnings: z.array(z.string()),
-    stopped: z.boolean(),
-    /** Tasks that can never start where they are, and why: waiting for them ended. */
-    cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),
-    exitStatus: z.int(),
-  }),
+  input: deferred(() => SubmitInputSchema.extend({ follow: z.boolean() })),
+  result: deferred(() =>
+    z.object({
+      lease: z.string(),
+      tasks: z.array(TaskViewSchema.nullable()),
+      warnings: z.array(z.string()),
+      stopped: z.boolean(),
+      /** Tasks that can never start where they are, and why: waiting for them ended. */
+      cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),
+      exitStatus: z.int(),
+    }),
+  ),
   async run(env, input) {
     const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);
     for (const task of tasks) env.sink.out(`${task.id}\n`);

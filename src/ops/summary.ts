@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { tasksTooLarge } from "../lease/runner-health.ts";
 import { leasesToShow } from "../lease/select.ts";
@@ -8,16 +9,18 @@ import { leaseFacts, observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 
 /** A lease at a glance: its runners, its tasks counted by state, its GPUs busy and free. */
-export const LeaseSummarySchema = z.object({
-  lease: z.string(),
-  state: z.enum(["active", "released"]),
-  runners: z.array(RunnerViewSchema),
-  counts: z.record(TaskStateSchema, z.number()),
-  gpus: z.object({ total: z.number(), busy: z.number(), free: z.number() }),
-  bad: z.number(),
-  /** Pending tasks no runner of the lease will ever run: each asks for more than any runner has (tasksTooLarge). */
-  tooLarge: z.array(z.string()).default([]),
-});
+export const LeaseSummarySchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    state: z.enum(["active", "released"]),
+    runners: z.array(RunnerViewSchema),
+    counts: z.record(TaskStateSchema, z.number()),
+    gpus: z.object({ total: z.number(), busy: z.number(), free: z.number() }),
+    bad: z.number(),
+    /** Pending tasks no runner of the lease will ever run: each asks for more than any runner has (tasksTooLarge). */
+    tooLarge: z.array(z.string()).default([]),
+  }),
+);
 export type LeaseSummary = z.infer<typeof LeaseSummarySchema>;
 
 export function summarize(lease: string, leaseState: "active" | "released", state: LeaseCounts): LeaseSummary {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import {
   latestState,
   leasePaths,
@@ -15,11 +16,13 @@ import { defineOp } from "./op.ts";
 import { publishTasks } from "./publish.ts";
 import { type TaskSpec, TaskSpecSchema, taskCwd } from "./taskspec.ts";
 
-const PointRowSchema = z.object({
-  id: z.string().nullable(),
-  name: z.string().nullable(),
-  point: z.record(z.string(), z.string()),
-});
+const PointRowSchema = deferred(() =>
+  z.object({
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+    point: z.record(z.string(), z.string()),
+  }),
+);
 
 /**
  * `rv sweep`: the points of a sweep, as task specs (each with its sweep id and point), submitted in one call. A
@@ -28,23 +31,27 @@ const PointRowSchema = z.object({
  */
 export const sweepOp = defineOp({
   name: "sweep",
-  input: z.object({
-    lease: z.string(),
-    sweep: z.string(),
-    specs: z.array(TaskSpecSchema).min(1),
-    force: z.boolean().default(false),
-    dryRun: z.boolean().default(false),
-    /** `rv env`'s secrets that apply: to each point's 0600 secrets file (publish.ts). */
-    secrets: TaskSecretsSchema.default({}),
-  }),
-  result: z.object({
-    lease: z.string(),
-    sweep: z.string(),
-    dryRun: z.boolean(),
-    submitted: z.array(PointRowSchema),
-    skipped: z.array(PointRowSchema.extend({ state: z.string() })),
-    warnings: z.array(z.string()),
-  }),
+  input: deferred(() =>
+    z.object({
+      lease: z.string(),
+      sweep: z.string(),
+      specs: z.array(TaskSpecSchema).min(1),
+      force: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+      /** `rv env`'s secrets that apply: to each point's 0600 secrets file (publish.ts). */
+      secrets: TaskSecretsSchema.default({}),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      lease: z.string(),
+      sweep: z.string(),
+      dryRun: z.boolean(),
+      submitted: z.array(PointRowSchema),
+      skipped: z.array(PointRowSchema.extend({ state: z.string() })),
+      warnings: z.array(z.string()),
+    }),
+  ),
   run(env, input) {
     requireLease(env.root, input.lease);
     const p = leasePaths(env.root, input.lease);
@@ -104,8 +111,8 @@ function rowOf(spec: TaskSpec, id: string | null) {
 /** `rv sweep show ID`: every task of the sweep in the leases of this place, in submit order. */
 export const sweepShowOp = defineOp({
   name: "sweep-show",
-  input: z.object({ sweep: z.string() }),
-  result: z.object({ tasks: z.array(TaskViewSchema) }),
+  input: deferred(() => z.object({ sweep: z.string() })),
+  result: deferred(() => z.object({ tasks: z.array(TaskViewSchema) })),
   run(env, input) {
     const observer = observerFor(env);
     const tasks = listLeases(env.root, warnOfBadLease(env))

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import {
   readArchivedViews,
@@ -14,18 +15,20 @@ import { newestTasks } from "./refs.ts";
 import { hasTags } from "./select.ts";
 import { leasesInScope } from "./summary.ts";
 
-export const TasksInputSchema = z.object({
-  lease: z.string().nullable().default(null),
-  states: z.array(TaskStateSchema).nullable().default(null),
-  /** A regular expression the task's name must match. */
-  name: z.string().nullable().default(null),
-  /** Tags the task must all have. */
-  tags: z.array(z.string()).default([]),
-  /** The newest N of those selected; 0 for all. */
-  limit: z.int().min(0).default(20),
-  /** The tasks `rv clean` archived, instead of the lease's own. */
-  archived: z.boolean().default(false),
-});
+export const TasksInputSchema = deferred(() =>
+  z.object({
+    lease: z.string().nullable().default(null),
+    states: z.array(TaskStateSchema).nullable().default(null),
+    /** A regular expression the task's name must match. */
+    name: z.string().nullable().default(null),
+    /** Tags the task must all have. */
+    tags: z.array(z.string()).default([]),
+    /** The newest N of those selected; 0 for all. */
+    limit: z.int().min(0).default(20),
+    /** The tasks `rv clean` archived, instead of the lease's own. */
+    archived: z.boolean().default(false),
+  }),
+);
 type TasksInput = z.output<typeof TasksInputSchema>;
 
 /**
@@ -96,10 +99,12 @@ function readNewest(env: OpEnv, leases: string[], limit: number): Listing<TaskVi
 /** `rv tags`: every tag of the leases in scope, with how many tasks have it, by state. */
 export const tagsOp = defineOp({
   name: "tags",
-  input: z.object({ lease: z.string().nullable().default(null) }),
-  result: z.object({
-    tags: z.array(z.object({ tag: z.string(), total: z.int(), states: z.record(z.string(), z.int()) })),
-  }),
+  input: deferred(() => z.object({ lease: z.string().nullable().default(null) })),
+  result: deferred(() =>
+    z.object({
+      tags: z.array(z.object({ tag: z.string(), total: z.int(), states: z.record(z.string(), z.int()) })),
+    }),
+  ),
   run(env, input) {
     const observer = observerFor(env);
     const counts = new Map<string, Record<string, number>>();

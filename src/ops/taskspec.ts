@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { type Config, durationMs, LabelSchema } from "../config/index.ts";
+import { deferred } from "../deferred.ts";
 import {
   type CheckpointSignal,
   CheckpointSignalSchema,
@@ -28,18 +29,20 @@ export function timeRequestMs(text: string): number | undefined {
   return ms === undefined || Math.round(ms) < 1 ? undefined : Math.round(ms);
 }
 
-const CheckpointSpecSchema = z.union([z.literal(true), z.string()]).transform((value, ctx) => {
-  const signal = checkpointSignalOf(value);
-  if (signal === undefined) {
-    ctx.issues.push({
-      code: "custom",
-      input: value,
-      message: `${JSON.stringify(value)} is not a checkpoint signal: use ${CHECKPOINT_SIGNAL_NAMES}`,
-    });
-    return z.NEVER;
-  }
-  return signal;
-});
+const CheckpointSpecSchema = deferred(() =>
+  z.union([z.literal(true), z.string()]).transform((value, ctx) => {
+    const signal = checkpointSignalOf(value);
+    if (signal === undefined) {
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: `${JSON.stringify(value)} is not a checkpoint signal: use ${CHECKPOINT_SIGNAL_NAMES}`,
+      });
+      return z.NEVER;
+    }
+    return signal;
+  }),
+);
 
 /** A duration such as `90s`, `30m` or `2h`: kept as text so a spec parses the same after a round trip. */
 const duration = z
@@ -53,51 +56,53 @@ const MAX_TIMEOUT_MS = 24 * 24 * 3600 * 1000;
 export const DEFAULT_RETRY_DELAY_MS = 10_000;
 
 /** What one task asks for: the flags of `rv submit`, and the fields of one line of `--from FILE.jsonl`. */
-export const TaskSpecSchema = z
-  .object({
-    argv: z.array(z.string()).min(1).optional(),
-    shell: z.string().min(1).optional(),
-    gpus: z.int().min(0).default(0),
-    cpus: z.int().min(1).default(1),
-    name: LabelSchema.optional(),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
-    cwd: z.string().min(1).optional(),
-    tags: z.array(LabelSchema).default([]),
-    /** Globs, relative to its cwd, of what it writes (`rv pull` brings them back). */
-    outputs: z.array(z.string().min(1)).min(1).optional(),
-    /** The code it runs (`--sync`: pushed at this commit, to this workspace). */
-    code: CodeSchema.optional(),
-    /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
-    after: z.array(z.string().min(1)).min(1).optional(),
-    note: z.string().optional(),
-    strictOrder: z.boolean().default(false),
-    maxCrashes: z.int().min(1).optional(),
-    /** `true` or a signal name: the task saves its state when sent it at a segment end. */
-    checkpoint: CheckpointSpecSchema.optional(),
-    /** How long the task needs, e.g. `2h`. */
-    timeRequest: duration.optional(),
-    /** The sweep and point this task is (set by `rv sweep`). */
-    sweep: SweepPointSchema.optional(),
-    /** At most `max` tasks of `group` run at once in the lease. */
-    maxRunning: MaxRunningSchema.optional(),
-    /** How many times a failed attempt runs again. */
-    retry: z.int().min(0).optional(),
-    /** Before the first retry, doubled for each one after (default 10s). */
-    retryDelay: z
-      .string()
-      .refine((text) => (durationMs(text) ?? -1) >= 0, "expected a duration like 0s, 30s or 5m")
-      .optional(),
-    /** Exit codes, signal names (`SIGKILL`, `KILL`) and `timeout` that are retried; every failure when absent. */
-    retryOn: z.array(z.union([z.int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
-    /** A duration: an attempt running longer is stopped and fails with reason `timeout`. */
-    timeout: duration
-      .refine((text) => (timeRequestMs(text) ?? 0) <= MAX_TIMEOUT_MS, "at most 24 days (a timer's limit)")
-      .optional(),
-  })
-  .strict()
-  .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
-    message: "give exactly one of `argv` (an array) or `shell` (a string)",
-  });
+export const TaskSpecSchema = deferred(() =>
+  z
+    .object({
+      argv: z.array(z.string()).min(1).optional(),
+      shell: z.string().min(1).optional(),
+      gpus: z.int().min(0).default(0),
+      cpus: z.int().min(1).default(1),
+      name: LabelSchema.optional(),
+      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
+      cwd: z.string().min(1).optional(),
+      tags: z.array(LabelSchema).default([]),
+      /** Globs, relative to its cwd, of what it writes (`rv pull` brings them back). */
+      outputs: z.array(z.string().min(1)).min(1).optional(),
+      /** The code it runs (`--sync`: pushed at this commit, to this workspace). */
+      code: CodeSchema.optional(),
+      /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
+      after: z.array(z.string().min(1)).min(1).optional(),
+      note: z.string().optional(),
+      strictOrder: z.boolean().default(false),
+      maxCrashes: z.int().min(1).optional(),
+      /** `true` or a signal name: the task saves its state when sent it at a segment end. */
+      checkpoint: CheckpointSpecSchema.optional(),
+      /** How long the task needs, e.g. `2h`. */
+      timeRequest: duration.optional(),
+      /** The sweep and point this task is (set by `rv sweep`). */
+      sweep: SweepPointSchema.optional(),
+      /** At most `max` tasks of `group` run at once in the lease. */
+      maxRunning: MaxRunningSchema.optional(),
+      /** How many times a failed attempt runs again. */
+      retry: z.int().min(0).optional(),
+      /** Before the first retry, doubled for each one after (default 10s). */
+      retryDelay: z
+        .string()
+        .refine((text) => (durationMs(text) ?? -1) >= 0, "expected a duration like 0s, 30s or 5m")
+        .optional(),
+      /** Exit codes, signal names (`SIGKILL`, `KILL`) and `timeout` that are retried; every failure when absent. */
+      retryOn: z.array(z.union([z.int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
+      /** A duration: an attempt running longer is stopped and fails with reason `timeout`. */
+      timeout: duration
+        .refine((text) => (timeRequestMs(text) ?? 0) <= MAX_TIMEOUT_MS, "at most 24 days (a timer's limit)")
+        .optional(),
+    })
+    .strict()
+    .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
+      message: "give exactly one of `argv` (an array) or `shell` (a string)",
+    }),
+);
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
 /** Where a task runs: its `cwd`, against the submitter's working directory. */

@@ -1,21 +1,24 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { isTerminal, type TaskView } from "../lease/state.ts";
 
 /** How long the ended tasks of one outcome ran, in all: a mean without shipping every duration. */
-const RanSchema = z.object({ count: z.int().min(0), totalMs: z.number().min(0) });
+const RanSchema = deferred(() => z.object({ count: z.int().min(0), totalMs: z.number().min(0) }));
 
 /**
  * Where a wait stands, as the wait op sends it while it runs (`rv wait` on a terminal draws it). `failed` counts
  * every end but success (failed, cancelled, dependency failed, unknown, gone). `ran` sums the run time of the ended tasks
  * that started, apart for successes and the rest: a task that fails at once says little of how long one takes.
  */
-export const WaitTallySchema = z.object({
-  total: z.int().min(0),
-  succeeded: z.int().min(0),
-  failed: z.int().min(0),
-  running: z.int().min(0),
-  ran: z.object({ succeeded: RanSchema, failed: RanSchema }),
-});
+export const WaitTallySchema = deferred(() =>
+  z.object({
+    total: z.int().min(0),
+    succeeded: z.int().min(0),
+    failed: z.int().min(0),
+    running: z.int().min(0),
+    ran: z.object({ succeeded: RanSchema, failed: RanSchema }),
+  }),
+);
 export type WaitTally = z.infer<typeof WaitTallySchema>;
 
 /** What a tally reads of a task. */

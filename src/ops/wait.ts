@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { type TaskView, TaskViewSchema } from "../lease/state.ts";
 import { waitForTasks } from "./follow.ts";
 import { defineOp, type Sink } from "./op.ts";
@@ -14,18 +15,22 @@ import { tallyOf } from "./wait-tally.ts";
  */
 export const waitOp = defineOp({
   name: "wait",
-  input: z.object({
-    select: TaskSelectionSchema,
-    timeoutMs: z.int().positive().nullable().default(null),
-    progress: z.boolean().default(false),
-  }),
-  result: z.object({
-    tasks: z.array(TaskViewSchema.nullable()),
-    timedOut: z.boolean(),
-    stopped: z.boolean(),
-    cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),
-    elsewhere: z.array(TaskRefSchema),
-  }),
+  input: deferred(() =>
+    z.object({
+      select: TaskSelectionSchema,
+      timeoutMs: z.int().positive().nullable().default(null),
+      progress: z.boolean().default(false),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      tasks: z.array(TaskViewSchema.nullable()),
+      timedOut: z.boolean(),
+      stopped: z.boolean(),
+      cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),
+      elsewhere: z.array(TaskRefSchema),
+    }),
+  ),
   async run(env, input) {
     const { views, elsewhere } = selectedViews(env, input.select, () => true);
     const refs = views.map((v) => ({ lease: v.lease, id: v.id }));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 
 /**
  * The laptop and the rv deployed on the login node speak this over one ssh channel: the request as one JSON line
@@ -10,28 +11,34 @@ import { z } from "zod";
 export const RPC_VERSION = 2;
 export const FRAME_MARK = "@rv2 ";
 
-export const RpcRequestSchema = z.object({
-  v: z.literal(RPC_VERSION),
-  op: z.string(),
-  /** rv's root on the cluster (the shared filesystem): leases, logs, the deployed binaries. */
-  root: z.string().startsWith("/"),
-  input: z.unknown(),
-});
+export const RpcRequestSchema = deferred(() =>
+  z.object({
+    v: z.literal(RPC_VERSION),
+    op: z.string(),
+    /** rv's root on the cluster (the shared filesystem): leases, logs, the deployed binaries. */
+    root: z.string().startsWith("/"),
+    input: z.unknown(),
+  }),
+);
 export type RpcRequest = z.infer<typeof RpcRequestSchema>;
 
-export const RpcErrorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().nullable() });
+export const RpcErrorSchema = deferred(() =>
+  z.object({ code: z.string(), message: z.string(), hint: z.string().nullable() }),
+);
 export type RpcError = z.infer<typeof RpcErrorSchema>;
 
-export const FrameSchema = z.union([
-  /** The first frame, written as soon as `rv rpc` runs: from here on the call has reached the far side. */
-  z.object({ hello: z.literal(RPC_VERSION) }),
-  z.object({ out: z.string() }),
-  z.object({ err: z.string() }),
-  z.object({ note: z.string() }),
-  z.object({ progress: z.unknown() }),
-  z.object({ result: z.unknown() }),
-  z.object({ error: RpcErrorSchema }),
-]);
+export const FrameSchema = deferred(() =>
+  z.union([
+    /** The first frame, written as soon as `rv rpc` runs: from here on the call has reached the far side. */
+    z.object({ hello: z.literal(RPC_VERSION) }),
+    z.object({ out: z.string() }),
+    z.object({ err: z.string() }),
+    z.object({ note: z.string() }),
+    z.object({ progress: z.unknown() }),
+    z.object({ result: z.unknown() }),
+    z.object({ error: RpcErrorSchema }),
+  ]),
+);
 export type Frame = z.infer<typeof FrameSchema>;
 
 export function encodeFrame(frame: Frame): string {

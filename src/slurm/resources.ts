@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 import { gresCount } from "./parse/gres.ts";
 import { nodeAcceptsJobs } from "./parse/node-state.ts";
 import type { ScontrolNode, ScontrolPartition } from "./parse/scontrol.ts";
@@ -10,20 +11,22 @@ import type { SqueueJob } from "./parse/squeue.ts";
  * a pending job: only a job that ends before that job starts gets it) and unavailable (on a node that is
  * down, drained, failing or not responding, or in a partition that is not UP).
  */
-export const GpuPoolSchema = z.object({
-  partition: z.string(),
-  type: z.string(),
-  nodes: z.int(),
-  total: z.int(),
-  allocated: z.int(),
-  idle: z.int(),
-  planned: z.int(),
-  unavailable: z.int(),
-  /** GPUs that pending jobs ask of this partition and type (untyped requests count where the type is alone). */
-  pendingDemand: z.int(),
-  /** The most GPUs of this type one node can give a new job now; a request up to this size starts at once. */
-  maxFreeOnOneNode: z.int(),
-});
+export const GpuPoolSchema = deferred(() =>
+  z.object({
+    partition: z.string(),
+    type: z.string(),
+    nodes: z.int(),
+    total: z.int(),
+    allocated: z.int(),
+    idle: z.int(),
+    planned: z.int(),
+    unavailable: z.int(),
+    /** GPUs that pending jobs ask of this partition and type (untyped requests count where the type is alone). */
+    pendingDemand: z.int(),
+    /** The most GPUs of this type one node can give a new job now; a request up to this size starts at once. */
+    maxFreeOnOneNode: z.int(),
+  }),
+);
 export type GpuPool = z.infer<typeof GpuPoolSchema>;
 
 export interface ClusterGpuFacts {

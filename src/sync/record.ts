@@ -2,17 +2,20 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
+import { deferred } from "../deferred.ts";
 
 /** `$RV_HOME/sync.json`: each project's last push, by its directory here, for `rv sync status`. */
-const PushSchema = z.object({
-  cluster: z.string(),
-  remote: z.string(),
-  at: z.string(),
-  files: z.int(),
-  commit: z.string().nullable(),
-  dirty: z.boolean(),
-});
-const RecordSchema = z.object({ v: z.literal(1), pushes: z.record(z.string(), PushSchema) });
+const PushSchema = deferred(() =>
+  z.object({
+    cluster: z.string(),
+    remote: z.string(),
+    at: z.string(),
+    files: z.int(),
+    commit: z.string().nullable(),
+    dirty: z.boolean(),
+  }),
+);
+const RecordSchema = deferred(() => z.object({ v: z.literal(1), pushes: z.record(z.string(), PushSchema) }));
 export type Push = z.infer<typeof PushSchema>;
 
 const fileOf = (root: string) => join(root, "sync.json");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CandidateSchema, RaceRowSchema } from "../allocator/index.ts";
+import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   leaseGpusOp,
@@ -18,7 +19,9 @@ import { WEB_VERSION } from "./schema.ts";
 const quiet = { sink: silentSink };
 
 /** A lease's page: what `rv lease show` reads (its record, its tasks counted, a Slurm lease's segments). */
-export const WebLeaseShowSchema = z.object({ v: z.literal(WEB_VERSION), place: z.string(), show: LeaseShowSchema });
+export const WebLeaseShowSchema = deferred(() =>
+  z.object({ v: z.literal(WEB_VERSION), place: z.string(), show: LeaseShowSchema }),
+);
 export type WebLeaseShow = z.infer<typeof WebLeaseShowSchema>;
 
 export async function showLeaseAt(feed: LiveFeed, placeName: string, lease: string): Promise<WebLeaseShow> {
@@ -37,12 +40,14 @@ export const GPU_HISTORY_KEPT_MS = 60_000;
  * A lease's GPUs busy over its last day, for its page's chart (which adds what the lease held, from what it shows
  * of the lease): read when the page opens and every minute after (the page appends each refresh's GPUs meanwhile).
  */
-export const WebLeaseGpusSchema = z.object({
-  v: z.literal(WEB_VERSION),
-  place: z.string(),
-  lease: z.string(),
-  gpus: LeaseGpusSchema,
-});
+export const WebLeaseGpusSchema = deferred(() =>
+  z.object({
+    v: z.literal(WEB_VERSION),
+    place: z.string(),
+    lease: z.string(),
+    gpus: LeaseGpusSchema,
+  }),
+);
 export type WebLeaseGpus = z.infer<typeof WebLeaseGpusSchema>;
 
 /**
@@ -76,28 +81,32 @@ async function readLeaseGpus(feed: LiveFeed, placeName: string, lease: string): 
  * The allocator's newest race of one Slurm lease: each strategy it weighed with its fate (kept and ranked, or
  * dropped, and why: `rv lease show --alloc`), and each submitted job's state in the race.
  */
-export const WebRaceSchema = z.object({
-  lease: z.string(),
-  attempt: z.number(),
-  startedAt: z.string(),
-  candidates: z.array(CandidateSchema),
-  rows: z.array(RaceRowSchema),
-  winner: z.object({ rank: z.number(), strategyId: z.string(), jobId: z.string() }).nullable(),
-});
+export const WebRaceSchema = deferred(() =>
+  z.object({
+    lease: z.string(),
+    attempt: z.number(),
+    startedAt: z.string(),
+    candidates: z.array(CandidateSchema),
+    rows: z.array(RaceRowSchema),
+    winner: z.object({ rank: z.number(), strategyId: z.string(), jobId: z.string() }).nullable(),
+  }),
+);
 
 /** The cluster's page: GPUs per partition and type (`rv resources`), and the last races of its leases. */
-export const WebClusterSchema = z.object({
-  v: z.literal(WEB_VERSION),
-  clusters: z.array(
-    z.object({
-      name: z.string(),
-      where: z.string(),
-      resources: resourcesOp.result.nullable(),
-      races: z.array(WebRaceSchema),
-      error: z.string().nullable(),
-    }),
-  ),
-});
+export const WebClusterSchema = deferred(() =>
+  z.object({
+    v: z.literal(WEB_VERSION),
+    clusters: z.array(
+      z.object({
+        name: z.string(),
+        where: z.string(),
+        resources: resourcesOp.result.nullable(),
+        races: z.array(WebRaceSchema),
+        error: z.string().nullable(),
+      }),
+    ),
+  }),
+);
 export type WebCluster = z.infer<typeof WebClusterSchema>;
 
 /** Races shown at most: the last Slurm leases listed (each is one more `rv lease show --alloc` across ssh). */
@@ -144,33 +153,37 @@ async function raceOf(place: Place, lease: string): Promise<z.infer<typeof WebRa
 }
 
 /** POST /api/leases/PLACE/ID/release: drain (default) or stop now, as `rv lease release [--now]`. */
-export const ReleaseAskSchema = z.object({ now: z.boolean().default(false) });
+export const ReleaseAskSchema = deferred(() => z.object({ now: z.boolean().default(false) }));
 
 /** POST /api/leases/PLACE/ID/submit: one command line, as `rv submit --shell` would take it. */
-export const SubmitAskSchema = z.object({
-  shell: z.string().trim().min(1, "the command is empty"),
-  name: z
-    .string()
-    .trim()
-    .transform((name) => name || undefined)
-    .optional(),
-  gpus: z.number().int().min(0).default(0),
-  cpus: z.number().int().min(1).default(1),
-  cwd: z
-    .string()
-    .trim()
-    .transform((cwd) => cwd || undefined)
-    .optional(),
-});
+export const SubmitAskSchema = deferred(() =>
+  z.object({
+    shell: z.string().trim().min(1, "the command is empty"),
+    name: z
+      .string()
+      .trim()
+      .transform((name) => name || undefined)
+      .optional(),
+    gpus: z.number().int().min(0).default(0),
+    cpus: z.number().int().min(1).default(1),
+    cwd: z
+      .string()
+      .trim()
+      .transform((cwd) => cwd || undefined)
+      .optional(),
+  }),
+);
 
-export const WebLeaseActionSchema = z.object({
-  v: z.literal(WEB_VERSION),
-  lease: z.string(),
-  action: z.enum(["release", "submit"]),
-  outcome: z.string(),
-  /** The submitted task's id (submit). */
-  task: z.string().nullable(),
-});
+export const WebLeaseActionSchema = deferred(() =>
+  z.object({
+    v: z.literal(WEB_VERSION),
+    lease: z.string(),
+    action: z.enum(["release", "submit"]),
+    outcome: z.string(),
+    /** The submitted task's id (submit). */
+    task: z.string().nullable(),
+  }),
+);
 export type WebLeaseAction = z.infer<typeof WebLeaseActionSchema>;
 
 export async function releaseLease(feed: LiveFeed, placeName: string, lease: string, body: unknown) {

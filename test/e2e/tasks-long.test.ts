@@ -10,7 +10,7 @@ import { newTaskId, PROTOCOL_VERSION, recordFile, writeRecordAtomic } from "../.
 import { writeLease } from "../../src/lease/index.ts";
 import { LEASE, makeDone, makeTask, openLease } from "../fsqueue/factory.ts";
 import { json, useRvHome } from "../helpers/lease.ts";
-import { rv } from "../helpers/rv.ts";
+import { RV_BIN, rv } from "../helpers/rv.ts";
 
 interface TaskJson {
   id: string;
@@ -79,18 +79,21 @@ describe("a long task listing through a pipe (built binary)", () => {
     expect(statSync(openLease(home.root).doneIndex)).toMatchObject({ ino: index.ino, mtimeMs: index.mtimeMs });
   });
 
-  it("under Node (npx rv), a reader that stops early ends the output, not in a crash: exit 0", async () => {
+  it.each([
+    ["the binary", RV_BIN, []],
+    ["Node (npx rv)", "node", [join(import.meta.dirname, "..", "..", "bin", "rv.js")]],
+  ])("under %s, a reader that stops early ends the output, not in a crash: exit 0", async (_, file, args) => {
     history(600);
-    const node = execa("node", [join(import.meta.dirname, "..", "..", "bin", "rv.js"), "tasks", "--json", "-n", "0"], {
+    const run = execa(file, [...args, "tasks", "--json", "-n", "0"], {
       env: { RV_HOME: home.root, NO_COLOR: "1" },
       reject: false,
       stdin: "ignore",
       buffer: { stdout: false },
     });
     // Like `| head -c 10`: read the first chunk, then close the pipe while rv still has more to write.
-    const first = await new Promise<string>((resolve) => node.stdout?.once("data", (chunk) => resolve(String(chunk))));
-    node.stdout?.destroy();
-    const result = await node;
+    const first = await new Promise<string>((resolve) => run.stdout?.once("data", (chunk) => resolve(String(chunk))));
+    run.stdout?.destroy();
+    const result = await run;
     expect(first.startsWith('{"v":1,"tasks":[')).toBe(true);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);

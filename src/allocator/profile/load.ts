@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
 import { type Config, isProfilePath, settingError } from "../../config/index.ts";
+import { deferred } from "../../deferred.ts";
 import { RvError } from "../../errors.ts";
 import { parseDuration } from "../../slurm/parse/time.ts";
 import { builtinProfileTexts } from "./builtin.ts";
@@ -20,21 +21,24 @@ const SlurmDurationSchema = z
   });
 
 /** A `[[gpu]]` table as written: the schema's record, with its walltime as a duration. */
-const GpuTableSchema = ProfileGpuSchema.omit({ maxWalltimeSeconds: true })
-  .extend({ maxWalltime: SlurmDurationSchema.optional() })
-  .strict();
+const GpuTableSchema = deferred(() =>
+  ProfileGpuSchema.omit({ maxWalltimeSeconds: true }).extend({ maxWalltime: SlurmDurationSchema.optional() }).strict(),
+);
 
 /** The TOML file: the schema's record with Slurm durations, and the GPU table as `[[gpu]]` tables. */
-const ProfileFileSchema = SiteProfileSchema.omit({ segmentSeconds: true, gpus: true })
-  .extend({ segment: SlurmDurationSchema.optional(), gpu: z.array(GpuTableSchema).default([]) })
-  .strict()
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.gpu.forEach(({ key }, i) => {
-      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["gpu", i, "key"], message: `${key} is defined twice` });
-      seen.add(key);
-    });
-  });
+const ProfileFileSchema = deferred(() =>
+  SiteProfileSchema.omit({ segmentSeconds: true, gpus: true })
+    .extend({ segment: SlurmDurationSchema.optional(), gpu: z.array(GpuTableSchema).default([]) })
+    .strict()
+    .superRefine((file, ctx) => {
+      const seen = new Set<string>();
+      file.gpu.forEach(({ key }, i) => {
+        if (seen.has(key))
+          ctx.addIssue({ code: "custom", path: ["gpu", i, "key"], message: `${key} is defined twice` });
+        seen.add(key);
+      });
+    }),
+);
 type ProfileFile = z.infer<typeof ProfileFileSchema>;
 
 /** A site profile from TOML text; `where` (a file, or a built-in's name) heads every error. */

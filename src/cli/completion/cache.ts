@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 
 /**
  * Each cluster's lease and task names as `rv lease up`, `rv lease ls`, `rv status` and `rv tasks` last saw them.
@@ -9,14 +10,18 @@ import { z } from "zod";
  * that resolves to "not found", never a wrong action on another cluster's lease of the same name (route.ts then
  * asks for --cluster).
  */
-const ClusterNamesSchema = z.object({
-  leases: z.array(z.string()),
-  tasks: z.array(z.object({ id: z.string(), name: z.string().nullable(), lease: z.string() })),
-});
+const ClusterNamesSchema = deferred(() =>
+  z.object({
+    leases: z.array(z.string()),
+    tasks: z.array(z.object({ id: z.string(), name: z.string().nullable(), lease: z.string() })),
+  }),
+);
 export type ClusterNames = z.infer<typeof ClusterNamesSchema>;
 export type CachedTask = ClusterNames["tasks"][number];
 
-export const CompletionCacheSchema = z.object({ v: z.literal(2), clusters: z.record(z.string(), ClusterNamesSchema) });
+export const CompletionCacheSchema = deferred(() =>
+  z.object({ v: z.literal(2), clusters: z.record(z.string(), ClusterNamesSchema) }),
+);
 export type CompletionCache = z.infer<typeof CompletionCacheSchema>;
 
 /** Enough of the newest tasks to complete what a person is likely to name; the file stays a few tens of KB. */

@@ -1,26 +1,29 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ClaimSchema, RaceSchema } from "../../allocator/index.ts";
+import { deferred } from "../../deferred.ts";
 import type { LeasePaths } from "../../fsqueue/index.ts";
 import { racerFile, readClaim, readLatestRace } from "./store.ts";
 
 /** How much of each job's Slurm output `rv lease show --alloc` brings back: its end says why it stopped. */
 const TAIL_LINES = 8;
 
-export const RaceFilesSchema = z.object({
-  race: RaceSchema,
-  claim: ClaimSchema.nullable(),
-  jobs: z.array(
-    z.object({
-      rank: z.number(),
-      /** In a race of shapes, which part of its shape the job is (RaceEntry.part). */
-      part: z.number().default(0),
-      script: z.string(),
-      output: z.string(),
-      outputTail: z.array(z.string()),
-    }),
-  ),
-});
+export const RaceFilesSchema = deferred(() =>
+  z.object({
+    race: RaceSchema,
+    claim: ClaimSchema.nullable(),
+    jobs: z.array(
+      z.object({
+        rank: z.number(),
+        /** In a race of shapes, which part of its shape the job is (RaceEntry.part). */
+        part: z.number().default(0),
+        script: z.string(),
+        output: z.string(),
+        outputTail: z.array(z.string()),
+      }),
+    ),
+  }),
+);
 export type RaceFiles = z.infer<typeof RaceFilesSchema>;
 
 /** The newest race in full, with each job's batch script and Slurm output (paths on the cluster) and its last lines. */

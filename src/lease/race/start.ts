@@ -15,6 +15,7 @@ import {
   spreadStrategy,
 } from "../../allocator/index.ts";
 import type { SiteProfile } from "../../allocator/profile/schema.ts";
+import { deferred } from "../../deferred.ts";
 import { leasePaths, type SlurmLease } from "../../fsqueue/index.ts";
 import {
   runQueries,
@@ -34,17 +35,19 @@ import { submitRace } from "./submit.ts";
 import { shapeLease, type UnshapedLease, withParts } from "./win.ts";
 
 /** One strategy's job of a race: its script and sbatch arguments, then its job id or Slurm's refusal. */
-export const RacerViewSchema = z.object({
-  candidate: CandidateSchema,
-  script: z.string(),
-  sbatchArgs: z.array(z.string()),
-  /** null for a dry run, and for a strategy Slurm refused. */
-  jobId: z.string().nullable(),
-  refused: z.string().nullable(),
-  /** In a race of shapes, how many parts the job's shape has and which of them it is (RaceEntry). */
-  parts: z.int().positive().default(1),
-  part: z.int().nonnegative().default(0),
-});
+export const RacerViewSchema = deferred(() =>
+  z.object({
+    candidate: CandidateSchema,
+    script: z.string(),
+    sbatchArgs: z.array(z.string()),
+    /** null for a dry run, and for a strategy Slurm refused. */
+    jobId: z.string().nullable(),
+    refused: z.string().nullable(),
+    /** In a race of shapes, how many parts the job's shape has and which of them it is (RaceEntry). */
+    parts: z.int().positive().default(1),
+    part: z.int().nonnegative().default(0),
+  }),
+);
 export type RacerView = z.infer<typeof RacerViewSchema>;
 
 /**

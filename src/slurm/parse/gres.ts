@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 
 /**
  * GRES as sinfo, squeue and scontrol print them: `gpu:a6000:4`, `gpu:a6000:8(S:0-47)`, `gpu:1g.10gb:7`,
@@ -7,19 +8,21 @@ import { z } from "zod";
  * A GRES name with no count means one (`--gres=gpu`). A type made only of digits cannot be told from a
  * count: `gpu:3090` reads as 3090 untyped GPUs (Slurm has the same ambiguity).
  */
-export const GresEntrySchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("gres"),
-    name: z.string(),
-    type: z.string().nullable(),
-    count: z.int().nonnegative(),
-    /** Device indexes from `(IDX:0-1)`; [] for `IDX:N/A`; null when not printed. */
-    indexes: z.array(z.int()).nullable(),
-    /** Socket (or core) list from `(S:0-47)`; null when not printed. */
-    sockets: z.array(z.int()).nullable(),
-  }),
-  z.object({ kind: z.literal("other"), raw: z.string() }),
-]);
+export const GresEntrySchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("gres"),
+      name: z.string(),
+      type: z.string().nullable(),
+      count: z.int().nonnegative(),
+      /** Device indexes from `(IDX:0-1)`; [] for `IDX:N/A`; null when not printed. */
+      indexes: z.array(z.int()).nullable(),
+      /** Socket (or core) list from `(S:0-47)`; null when not printed. */
+      sockets: z.array(z.int()).nullable(),
+    }),
+    z.object({ kind: z.literal("other"), raw: z.string() }),
+  ]),
+);
 export type GresEntry = z.infer<typeof GresEntrySchema>;
 
 export function parseGres(text: string): GresEntry[] {

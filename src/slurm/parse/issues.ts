@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 
 /**
  * How the parsers report what they could not read. They never throw on Slurm's output:
@@ -7,15 +8,17 @@ import { z } from "zod";
  *   (`{ kind: "other", raw }`, an empty list, or null) and the field is reported with `skipped: false`.
  * Callers decide what to do with issues (log them, show them under `--verbose`); parsing goes on.
  */
-export const ParseIssueSchema = z.object({
-  /** "line 3" for text output, "jobs[2]" for JSON. */
-  where: z.string(),
-  /** The offending text, verbatim, cut at 200 characters. */
-  text: z.string(),
-  reason: z.string(),
-  /** True when the whole record was dropped; false when it was kept with a degraded field. */
-  skipped: z.boolean(),
-});
+export const ParseIssueSchema = deferred(() =>
+  z.object({
+    /** "line 3" for text output, "jobs[2]" for JSON. */
+    where: z.string(),
+    /** The offending text, verbatim, cut at 200 characters. */
+    text: z.string(),
+    reason: z.string(),
+    /** True when the whole record was dropped; false when it was kept with a degraded field. */
+    skipped: z.boolean(),
+  }),
+);
 export type ParseIssue = z.infer<typeof ParseIssueSchema>;
 
 /** What a table parser returns: every record it could read, and every issue. */

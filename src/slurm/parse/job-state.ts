@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 
 /**
  * Job states in the long form (squeue %T, sacct State, scontrol JobState, --json job_state) and the short
@@ -36,7 +37,7 @@ type KnownJobState = keyof typeof states;
 export const JobStateKindSchema = z.enum([...(Object.keys(states) as KnownJobState[]), "other"]);
 export type JobStateKind = z.infer<typeof JobStateKindSchema>;
 
-export const JobStateSchema = z.object({ kind: JobStateKindSchema, raw: z.string() });
+export const JobStateSchema = deferred(() => z.object({ kind: JobStateKindSchema, raw: z.string() }));
 export type JobState = z.infer<typeof JobStateSchema>;
 
 const byName = new Map<string, KnownJobState>();
@@ -84,11 +85,13 @@ export function holdsAllocation(kind: JobStateKind): boolean {
  * Job ids as printed: `123`, array tasks `123_4` and pending array ranges `123_[5-9]` (`123_[5-9%2]`),
  * het components `123+0`, steps `123.batch`. Ids stay strings; `base` is the leading number.
  */
-export const JobIdSchema = z.object({
-  jobId: z.string(),
-  baseJobId: z.string(),
-  arrayTask: z.string().nullable(),
-});
+export const JobIdSchema = deferred(() =>
+  z.object({
+    jobId: z.string(),
+    baseJobId: z.string(),
+    arrayTask: z.string().nullable(),
+  }),
+);
 export type JobId = z.infer<typeof JobIdSchema>;
 
 export function parseJobId(text: string): JobId | null {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 
 /**
  * Node states, read from every form Slurm prints: sinfo `%t` (`idle`, `mix-`, `drain*`, `plnd`, `resv`,
@@ -36,12 +37,14 @@ export const NodeFlagSchema = z.enum([
 ]);
 export type NodeFlag = z.infer<typeof NodeFlagSchema>;
 
-export const NodeStateSchema = z.object({
-  base: NodeBaseSchema,
-  flags: z.array(NodeFlagSchema),
-  unknown: z.array(z.string()),
-  raw: z.string(),
-});
+export const NodeStateSchema = deferred(() =>
+  z.object({
+    base: NodeBaseSchema,
+    flags: z.array(NodeFlagSchema),
+    unknown: z.array(z.string()),
+    raw: z.string(),
+  }),
+);
 export type NodeState = z.infer<typeof NodeStateSchema>;
 
 type Word = [NodeBase, ...NodeFlag[]];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { nodesOf, textOf } from "./fields.ts";
 import { issue, type Records, type Warn, warnInto } from "./issues.ts";
 import { cancelledBy, JobIdSchema, JobStateSchema, parseJobId, parseJobState } from "./job-state.ts";
@@ -17,26 +18,28 @@ export const SACCT_ARGS = ["-X", "-P", "-o", SACCT_FIELDS] as const;
 
 const COLUMNS = SACCT_FIELDS.toUpperCase().split(",");
 
-export const ExitCodeSchema = z.object({ code: z.int(), signal: z.int() });
+export const ExitCodeSchema = deferred(() => z.object({ code: z.int(), signal: z.int() }));
 
-export const SacctJobSchema = z.object({
-  ...JobIdSchema.shape,
-  name: z.string().nullable(),
-  partition: z.string().nullable(),
-  account: z.string().nullable(),
-  /** Null when empty (a job cancelled before it started). */
-  allocTres: TresSchema.nullable(),
-  state: JobStateSchema,
-  /** The uid from `CANCELLED by 1001`. */
-  cancelledBy: z.string().nullable(),
-  /** `1:0` is exit code 1; `0:15` is killed by signal 15. */
-  exitCode: ExitCodeSchema.nullable(),
-  start: InstantSchema.nullable(),
-  end: InstantSchema.nullable(),
-  elapsed: DurationSchema.nullable(),
-  /** Expanded NodeList; `None assigned` is []. */
-  nodes: z.array(z.string()),
-});
+export const SacctJobSchema = deferred(() =>
+  z.object({
+    ...JobIdSchema.shape,
+    name: z.string().nullable(),
+    partition: z.string().nullable(),
+    account: z.string().nullable(),
+    /** Null when empty (a job cancelled before it started). */
+    allocTres: TresSchema.nullable(),
+    state: JobStateSchema,
+    /** The uid from `CANCELLED by 1001`. */
+    cancelledBy: z.string().nullable(),
+    /** `1:0` is exit code 1; `0:15` is killed by signal 15. */
+    exitCode: ExitCodeSchema.nullable(),
+    start: InstantSchema.nullable(),
+    end: InstantSchema.nullable(),
+    elapsed: DurationSchema.nullable(),
+    /** Expanded NodeList; `None assigned` is []. */
+    nodes: z.array(z.string()),
+  }),
+);
 export type SacctJob = z.infer<typeof SacctJobSchema>;
 
 /** Reads `sacct -X -P -o SACCT_FIELDS` (with its header, or with -n without), or any -P/-p output of known fields. */

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { expandHostlist } from "./hostlist.ts";
 import type { Result } from "./issues.ts";
 import { InstantSchema, parseInstant, type TimeOptions } from "./time.ts";
 
 /** `sbatch --parsable` prints `123` or `123;cluster`; plain sbatch prints `Submitted batch job 123`. */
-export const SbatchSubmitSchema = z.object({ jobId: z.string(), cluster: z.string().nullable() });
+export const SbatchSubmitSchema = deferred(() => z.object({ jobId: z.string(), cluster: z.string().nullable() }));
 export type SbatchSubmit = z.infer<typeof SbatchSubmitSchema>;
 
 export function parseSbatchSubmit(stdout: string): Result<SbatchSubmit> {
@@ -30,13 +31,15 @@ export const SbatchErrorKindSchema = z.enum([
 ]);
 export type SbatchErrorKind = z.infer<typeof SbatchErrorKindSchema>;
 
-export const SbatchErrorSchema = z.object({
-  kind: SbatchErrorKindSchema,
-  /** The most telling line, without `sbatch: error:` and similar prefixes. */
-  message: z.string(),
-  /** The partition named by `invalid partition specified: X`, when sbatch names it. */
-  partition: z.string().nullable(),
-});
+export const SbatchErrorSchema = deferred(() =>
+  z.object({
+    kind: SbatchErrorKindSchema,
+    /** The most telling line, without `sbatch: error:` and similar prefixes. */
+    message: z.string(),
+    /** The partition named by `invalid partition specified: X`, when sbatch names it. */
+    partition: z.string().nullable(),
+  }),
+);
 export type SbatchError = z.infer<typeof SbatchErrorSchema>;
 
 const patterns: [SbatchErrorKind, RegExp][] = [
@@ -75,19 +78,23 @@ function stripPrefixes(line: string): string {
  * Every --test-only uses up a job id that never appears anywhere. `nodes` is the expanded hostlist (a list
  * rv cannot expand is kept whole, as one name).
  */
-export const SbatchEstimateSchema = z.object({
-  jobId: z.string(),
-  start: InstantSchema,
-  cpus: z.int(),
-  nodes: z.array(z.string()),
-  partition: z.string(),
-});
+export const SbatchEstimateSchema = deferred(() =>
+  z.object({
+    jobId: z.string(),
+    start: InstantSchema,
+    cpus: z.int(),
+    nodes: z.array(z.string()),
+    partition: z.string(),
+  }),
+);
 export type SbatchEstimate = z.infer<typeof SbatchEstimateSchema>;
 
-export const TestOnlySchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("estimate"), estimate: SbatchEstimateSchema }),
-  z.object({ kind: z.literal("error"), error: SbatchErrorSchema }),
-]);
+export const TestOnlySchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("estimate"), estimate: SbatchEstimateSchema }),
+    z.object({ kind: z.literal("error"), error: SbatchErrorSchema }),
+  ]),
+);
 export type TestOnly = z.infer<typeof TestOnlySchema>;
 
 const estimateLine = /sbatch: Job (\d+) to start at (.+?) using (\d+) processors on nodes (\S+) in partition (\S+)/;

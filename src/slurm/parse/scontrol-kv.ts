@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { issue, type ParseIssue, type Records } from "./issues.ts";
 
 /**
@@ -11,10 +12,12 @@ import { issue, type ParseIssue, type Records } from "./issues.ts";
  * rest of their line whatever it holds (`Command=`, `Reason=` of a node, `OS=`), when they start the line.
  * Text before the first key of a line is reported and dropped.
  */
-export const KvRecordSchema = z.object({
-  where: z.string(),
-  fields: z.record(z.string(), z.string()),
-});
+export const KvRecordSchema = deferred(() =>
+  z.object({
+    where: z.string(),
+    fields: z.record(z.string(), z.string()),
+  }),
+);
 export type KvRecord = z.infer<typeof KvRecordSchema>;
 
 export const REST_OF_LINE_KEYS: ReadonlySet<string> = new Set([

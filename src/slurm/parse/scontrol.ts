@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { intOf, listOf, nodesOf, textOf } from "./fields.ts";
 import { GresEntrySchema, parseGres } from "./gres.ts";
 import { issue, type Records, type Warn, warnInto } from "./issues.ts";
@@ -13,39 +14,43 @@ import { parseTres, TresSchema } from "./tres.ts";
  * stays in `parseKeyValueRecords`. A record without its id key is skipped and reported. Run `scontrol -d show
  * node`: GresUsed (GPUs in use, with indexes) is printed only with `-d`.
  */
-export const ScontrolJobSchema = z.object({
-  jobId: z.string(),
-  name: z.string().nullable(),
-  state: JobStateSchema,
-  /** Why the job pends (or failed); `None` reads as null. */
-  reason: z.string().nullable(),
-  partition: z.string().nullable(),
-  nodes: z.array(z.string()),
-  /** A pending job's backfill plan (`SchedNodeList=a6000-01`, with `Scheduler=Backfill:*`). */
-  schedNodes: z.array(z.string()),
-  /** For a pending job, the planned start (the backfill plan). */
-  start: InstantSchema.nullable(),
-  end: InstantSchema.nullable(),
-  timeLimit: DurationSchema.nullable(),
-  tresPerNode: z.array(GresEntrySchema),
-  tres: TresSchema.nullable(),
-  /** The batch script as submitted (the original path, not the spooled copy); null for `--wrap` jobs. */
-  command: z.string().nullable(),
-});
+export const ScontrolJobSchema = deferred(() =>
+  z.object({
+    jobId: z.string(),
+    name: z.string().nullable(),
+    state: JobStateSchema,
+    /** Why the job pends (or failed); `None` reads as null. */
+    reason: z.string().nullable(),
+    partition: z.string().nullable(),
+    nodes: z.array(z.string()),
+    /** A pending job's backfill plan (`SchedNodeList=a6000-01`, with `Scheduler=Backfill:*`). */
+    schedNodes: z.array(z.string()),
+    /** For a pending job, the planned start (the backfill plan). */
+    start: InstantSchema.nullable(),
+    end: InstantSchema.nullable(),
+    timeLimit: DurationSchema.nullable(),
+    tresPerNode: z.array(GresEntrySchema),
+    tres: TresSchema.nullable(),
+    /** The batch script as submitted (the original path, not the spooled copy); null for `--wrap` jobs. */
+    command: z.string().nullable(),
+  }),
+);
 export type ScontrolJob = z.infer<typeof ScontrolJobSchema>;
 
-export const ScontrolPartitionSchema = z.object({
-  name: z.string(),
-  isDefault: z.boolean(),
-  /** UP, DOWN, DRAIN, INACTIVE, as printed. */
-  state: z.string().nullable(),
-  maxTime: DurationSchema.nullable(),
-  defaultTime: DurationSchema.nullable(),
-  nodes: z.array(z.string()),
-  totalNodes: z.int().nullable(),
-  totalCpus: z.int().nullable(),
-  tres: TresSchema.nullable(),
-});
+export const ScontrolPartitionSchema = deferred(() =>
+  z.object({
+    name: z.string(),
+    isDefault: z.boolean(),
+    /** UP, DOWN, DRAIN, INACTIVE, as printed. */
+    state: z.string().nullable(),
+    maxTime: DurationSchema.nullable(),
+    defaultTime: DurationSchema.nullable(),
+    nodes: z.array(z.string()),
+    totalNodes: z.int().nullable(),
+    totalCpus: z.int().nullable(),
+    tres: TresSchema.nullable(),
+  }),
+);
 export type ScontrolPartition = z.infer<typeof ScontrolPartitionSchema>;
 
 /**
@@ -56,37 +61,41 @@ export function partitionNames(text: string | null): string[] {
   return (text ?? "").split(",").filter((p) => p !== "");
 }
 
-export const ScontrolNodeSchema = z.object({
-  name: z.string(),
-  state: NodeStateSchema,
-  gres: z.array(GresEntrySchema),
-  /** Null unless run with `-d`. */
-  gresUsed: z.array(GresEntrySchema).nullable(),
-  cfgTres: TresSchema.nullable(),
-  allocTres: TresSchema.nullable(),
-  cpuTotal: z.int().nullable(),
-  cpuAlloc: z.int().nullable(),
-  realMemoryMiB: z.int().nullable(),
-  allocMemMiB: z.int().nullable(),
-  partitions: z.array(z.string()),
-  features: z.array(z.string()),
-  reason: z.string().nullable(),
-});
+export const ScontrolNodeSchema = deferred(() =>
+  z.object({
+    name: z.string(),
+    state: NodeStateSchema,
+    gres: z.array(GresEntrySchema),
+    /** Null unless run with `-d`. */
+    gresUsed: z.array(GresEntrySchema).nullable(),
+    cfgTres: TresSchema.nullable(),
+    allocTres: TresSchema.nullable(),
+    cpuTotal: z.int().nullable(),
+    cpuAlloc: z.int().nullable(),
+    realMemoryMiB: z.int().nullable(),
+    allocMemMiB: z.int().nullable(),
+    partitions: z.array(z.string()),
+    features: z.array(z.string()),
+    reason: z.string().nullable(),
+  }),
+);
 export type ScontrolNode = z.infer<typeof ScontrolNodeSchema>;
 
 /**
  * A reservation (`scontrol show reservation`): during it, its nodes take only jobs that ask for it by name, and
  * a job whose walltime would reach into it waits (`ReqNodeNotAvail, Reserved for maintenance` for a MAINT one).
  */
-export const ScontrolReservationSchema = z.object({
-  name: z.string(),
-  start: InstantSchema,
-  end: InstantSchema,
-  /** Expanded from the hostlist; empty for a reservation of licenses or burst buffer only. */
-  nodes: z.array(z.string()),
-  /** As printed: MAINT, IGNORE_JOBS, OVERLAP, SPEC_NODES ... */
-  flags: z.array(z.string()),
-});
+export const ScontrolReservationSchema = deferred(() =>
+  z.object({
+    name: z.string(),
+    start: InstantSchema,
+    end: InstantSchema,
+    /** Expanded from the hostlist; empty for a reservation of licenses or burst buffer only. */
+    nodes: z.array(z.string()),
+    /** As printed: MAINT, IGNORE_JOBS, OVERLAP, SPEC_NODES ... */
+    flags: z.array(z.string()),
+  }),
+);
 export type ScontrolReservation = z.infer<typeof ScontrolReservationSchema>;
 
 export function parseScontrolJobs(stdout: string, opts: TimeOptions = {}): Records<ScontrolJob> {

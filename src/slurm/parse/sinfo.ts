@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { intOf, listOf, nodesOf, textOf } from "./fields.ts";
 import { GresEntrySchema, parseGres } from "./gres.ts";
 import { type Records, type Warn, warnInto } from "./issues.ts";
@@ -40,35 +41,39 @@ const ALIASES = {
   STATECOMPLETE: "STATE",
 };
 
-export const CpuCountsSchema = z.object({
-  allocated: z.int(),
-  idle: z.int(),
-  other: z.int(),
-  total: z.int(),
-});
+export const CpuCountsSchema = deferred(() =>
+  z.object({
+    allocated: z.int(),
+    idle: z.int(),
+    other: z.int(),
+    total: z.int(),
+  }),
+);
 
 /**
  * One sinfo line: a node (with -N) or a group of nodes in one partition and state. Fields whose column the
  * output lacks are null (lists are empty).
  */
-export const SinfoRowSchema = z.object({
-  partition: z.string().nullable(),
-  /** The partition was printed with `*`: it is the cluster's default. */
-  isDefault: z.boolean(),
-  /** `up`, `down`, `drain` or `inact`, as printed. */
-  avail: z.string().nullable(),
-  timeLimit: DurationSchema.nullable(),
-  defaultTime: DurationSchema.nullable(),
-  state: NodeStateSchema.nullable(),
-  nodeCount: z.int().nullable(),
-  nodes: z.array(z.string()),
-  gres: z.array(GresEntrySchema),
-  gresUsed: z.array(GresEntrySchema).nullable(),
-  cpus: CpuCountsSchema.nullable(),
-  memoryMiB: z.int().nullable(),
-  features: z.array(z.string()),
-  reason: z.string().nullable(),
-});
+export const SinfoRowSchema = deferred(() =>
+  z.object({
+    partition: z.string().nullable(),
+    /** The partition was printed with `*`: it is the cluster's default. */
+    isDefault: z.boolean(),
+    /** `up`, `down`, `drain` or `inact`, as printed. */
+    avail: z.string().nullable(),
+    timeLimit: DurationSchema.nullable(),
+    defaultTime: DurationSchema.nullable(),
+    state: NodeStateSchema.nullable(),
+    nodeCount: z.int().nullable(),
+    nodes: z.array(z.string()),
+    gres: z.array(GresEntrySchema),
+    gresUsed: z.array(GresEntrySchema).nullable(),
+    cpus: CpuCountsSchema.nullable(),
+    memoryMiB: z.int().nullable(),
+    features: z.array(z.string()),
+    reason: z.string().nullable(),
+  }),
+);
 export type SinfoRow = z.infer<typeof SinfoRowSchema>;
 
 /** Reads `sinfo -o SINFO_FORMAT` with or without header, and any sinfo table whose header names known columns. */
@@ -111,14 +116,16 @@ function cpusOf(text: string | undefined, warn: Warn): z.infer<typeof CpuCountsS
 }
 
 /** A partition as the sinfo rows describe it: its limits, and its nodes (each once). */
-export const SinfoPartitionSchema = z.object({
-  name: z.string(),
-  isDefault: z.boolean(),
-  avail: z.string().nullable(),
-  timeLimit: DurationSchema.nullable(),
-  defaultTime: DurationSchema.nullable(),
-  nodes: z.array(z.string()),
-});
+export const SinfoPartitionSchema = deferred(() =>
+  z.object({
+    name: z.string(),
+    isDefault: z.boolean(),
+    avail: z.string().nullable(),
+    timeLimit: DurationSchema.nullable(),
+    defaultTime: DurationSchema.nullable(),
+    nodes: z.array(z.string()),
+  }),
+);
 export type SinfoPartition = z.infer<typeof SinfoPartitionSchema>;
 
 export function sinfoPartitions(rows: readonly SinfoRow[]): SinfoPartition[] {
@@ -137,15 +144,17 @@ function pick(row: SinfoRow): Omit<SinfoPartition, "name" | "nodes"> {
 }
 
 /** A node as the `-N` rows describe it, once, with every partition it is in (sinfo repeats it per partition). */
-export const SinfoNodeSchema = SinfoRowSchema.omit({
-  partition: true,
-  isDefault: true,
-  avail: true,
-  timeLimit: true,
-  defaultTime: true,
-  nodeCount: true,
-  nodes: true,
-}).extend({ name: z.string(), partitions: z.array(z.string()) });
+export const SinfoNodeSchema = deferred(() =>
+  SinfoRowSchema.omit({
+    partition: true,
+    isDefault: true,
+    avail: true,
+    timeLimit: true,
+    defaultTime: true,
+    nodeCount: true,
+    nodes: true,
+  }).extend({ name: z.string(), partitions: z.array(z.string()) }),
+);
 export type SinfoNode = z.infer<typeof SinfoNodeSchema>;
 
 export function sinfoNodes(rows: readonly SinfoRow[]): SinfoNode[] {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { parseGres } from "./gres.ts";
 import { expandHostlist } from "./hostlist.ts";
 import { issue, type ParseIssue, type Records } from "./issues.ts";
@@ -13,33 +14,37 @@ import { type Duration, type Instant, instantFromEpoch } from "./time.ts";
  * included (for MinJobAge): filter with `filterJobs`. Newer Slurm wraps numbers as `{set, infinite, number}`
  * and `job_state` as a list; both are read. Each job is checked alone: a bad one is skipped and reported.
  */
-const Num = z.union([
-  z.number(),
-  z.object({ set: z.boolean().optional(), infinite: z.boolean().optional(), number: z.number().optional() }),
-]);
+const Num = deferred(() =>
+  z.union([
+    z.number(),
+    z.object({ set: z.boolean().optional(), infinite: z.boolean().optional(), number: z.number().optional() }),
+  ]),
+);
 type Num = z.infer<typeof Num>;
 
-const JsonJobSchema = z.looseObject({
-  job_id: z.number(),
-  array_job_id: Num.nullish(),
-  array_task_id: Num.nullish(),
-  array_task_string: z.string().nullish(),
-  name: z.string().nullish(),
-  user_name: z.string().nullish(),
-  partition: z.string().nullish(),
-  job_state: z.union([z.string(), z.array(z.string())]).nullish(),
-  start_time: Num.nullish(),
-  end_time: Num.nullish(),
-  time_limit: Num.nullish(),
-  nodes: z.string().nullish(),
-  node_count: Num.nullish(),
-  state_reason: z.string().nullish(),
-  tres_per_node: z.string().nullish(),
-  gres_detail: z.array(z.string()).nullish(),
-});
+const JsonJobSchema = deferred(() =>
+  z.looseObject({
+    job_id: z.number(),
+    array_job_id: Num.nullish(),
+    array_task_id: Num.nullish(),
+    array_task_string: z.string().nullish(),
+    name: z.string().nullish(),
+    user_name: z.string().nullish(),
+    partition: z.string().nullish(),
+    job_state: z.union([z.string(), z.array(z.string())]).nullish(),
+    start_time: Num.nullish(),
+    end_time: Num.nullish(),
+    time_limit: Num.nullish(),
+    nodes: z.string().nullish(),
+    node_count: Num.nullish(),
+    state_reason: z.string().nullish(),
+    tres_per_node: z.string().nullish(),
+    gres_detail: z.array(z.string()).nullish(),
+  }),
+);
 type JsonJob = z.infer<typeof JsonJobSchema>;
 
-const TopSchema = z.looseObject({ jobs: z.array(z.unknown()), errors: z.array(z.unknown()).nullish() });
+const TopSchema = deferred(() => z.looseObject({ jobs: z.array(z.unknown()), errors: z.array(z.unknown()).nullish() }));
 
 export function parseSqueueJson(stdout: string): Records<SqueueJob> {
   const issues: ParseIssue[] = [];

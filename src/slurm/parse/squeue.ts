@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { intOf, nodesOf, textOf } from "./fields.ts";
 import { GresEntrySchema, parseGres } from "./gres.ts";
 import { issue, type Records, type Warn, warnInto } from "./issues.ts";
@@ -34,24 +35,26 @@ const ALIASES = { ST: "ST", REASON: "REASON", NODELIST: "NODELIST", SCHEDNODES: 
  * list of a started job; a pending job has `nodes: []` and its reason in `reason` (from `(Resources)` in
  * `%R`, or from `%r`); `None` reads as null. `gresDetail` (with device indexes) only comes from `--json`.
  */
-export const SqueueJobSchema = z.object({
-  ...JobIdSchema.shape,
-  partition: z.string().nullable(),
-  name: z.string().nullable(),
-  user: z.string().nullable(),
-  state: JobStateSchema,
-  elapsed: DurationSchema.nullable(),
-  timeLimit: DurationSchema.nullable(),
-  timeLeft: DurationSchema.nullable(),
-  start: InstantSchema.nullable(),
-  end: InstantSchema.nullable(),
-  nodeCount: z.int().nullable(),
-  nodes: z.array(z.string()),
-  schedNodes: z.array(z.string()),
-  reason: z.string().nullable(),
-  tresPerNode: z.array(GresEntrySchema),
-  gresDetail: z.array(GresEntrySchema).nullable(),
-});
+export const SqueueJobSchema = deferred(() =>
+  z.object({
+    ...JobIdSchema.shape,
+    partition: z.string().nullable(),
+    name: z.string().nullable(),
+    user: z.string().nullable(),
+    state: JobStateSchema,
+    elapsed: DurationSchema.nullable(),
+    timeLimit: DurationSchema.nullable(),
+    timeLeft: DurationSchema.nullable(),
+    start: InstantSchema.nullable(),
+    end: InstantSchema.nullable(),
+    nodeCount: z.int().nullable(),
+    nodes: z.array(z.string()),
+    schedNodes: z.array(z.string()),
+    reason: z.string().nullable(),
+    tresPerNode: z.array(GresEntrySchema),
+    gresDetail: z.array(GresEntrySchema).nullable(),
+  }),
+);
 export type SqueueJob = z.infer<typeof SqueueJobSchema>;
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { textOf } from "./fields.ts";
 import { type Records, type Warn, warnInto } from "./issues.ts";
 import { readTable, type TableRow } from "./table.ts";
@@ -26,25 +27,27 @@ const COLUMNS = [
 ];
 
 /** A number as sshare prints it: `inf` is kept as such; empty is null. */
-const ShareNumberSchema = z.union([z.number(), z.literal("inf")]).nullable();
+const ShareNumberSchema = deferred(() => z.union([z.number(), z.literal("inf")]).nullable());
 type ShareNumber = z.infer<typeof ShareNumberSchema>;
 
-export const SshareRowSchema = z.object({
-  account: z.string(),
-  depth: z.int(),
-  user: z.string().nullable(),
-  /** `parent` when the association takes its parent's shares. */
-  rawShares: z.union([z.number(), z.literal("parent")]).nullable(),
-  normShares: ShareNumberSchema,
-  rawUsage: ShareNumberSchema,
-  normUsage: ShareNumberSchema,
-  effectiveUsage: ShareNumberSchema,
-  fairShare: ShareNumberSchema,
-  levelFs: ShareNumberSchema,
-  /** TRES strings in TRES-minutes, verbatim. */
-  grpTresMins: z.string().nullable(),
-  tresRunMins: z.string().nullable(),
-});
+export const SshareRowSchema = deferred(() =>
+  z.object({
+    account: z.string(),
+    depth: z.int(),
+    user: z.string().nullable(),
+    /** `parent` when the association takes its parent's shares. */
+    rawShares: z.union([z.number(), z.literal("parent")]).nullable(),
+    normShares: ShareNumberSchema,
+    rawUsage: ShareNumberSchema,
+    normUsage: ShareNumberSchema,
+    effectiveUsage: ShareNumberSchema,
+    fairShare: ShareNumberSchema,
+    levelFs: ShareNumberSchema,
+    /** TRES strings in TRES-minutes, verbatim. */
+    grpTresMins: z.string().nullable(),
+    tresRunMins: z.string().nullable(),
+  }),
+);
 export type SshareRow = z.infer<typeof SshareRowSchema>;
 
 export function parseSshare(stdout: string): Records<SshareRow> {

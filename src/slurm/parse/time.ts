@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import { RvError } from "../../errors.ts";
 
 /**
@@ -6,25 +7,29 @@ import { RvError } from "../../errors.ts";
  * (minutes:seconds), `5` (minutes, as `-t 5` means), `1-02` (days-hours), `UNLIMITED`/`INFINITE`,
  * `N/A`/`NONE`, `Partition_Limit`.
  */
-export const DurationSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("seconds"), seconds: z.int().nonnegative() }),
-  z.object({ kind: z.literal("unlimited") }),
-  z.object({ kind: z.literal("none") }),
-  z.object({ kind: z.literal("partition_limit") }),
-  z.object({ kind: z.literal("other"), raw: z.string() }),
-]);
+export const DurationSchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("seconds"), seconds: z.int().nonnegative() }),
+    z.object({ kind: z.literal("unlimited") }),
+    z.object({ kind: z.literal("none") }),
+    z.object({ kind: z.literal("partition_limit") }),
+    z.object({ kind: z.literal("other"), raw: z.string() }),
+  ]),
+);
 export type Duration = z.infer<typeof DurationSchema>;
 
 /**
  * Instants. Slurm prints them as `2026-11-23T02:40:01` (no zone), as epoch seconds (`--json`, or text output
  * under `SLURM_TIME_FORMAT=%s`), or as `Unknown`, `None`, `N/A`. `epoch` is seconds since 1970 UTC.
  */
-export const InstantSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("at"), epoch: z.int() }),
-  z.object({ kind: z.literal("unknown") }),
-  z.object({ kind: z.literal("none") }),
-  z.object({ kind: z.literal("other"), raw: z.string() }),
-]);
+export const InstantSchema = deferred(() =>
+  z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("at"), epoch: z.int() }),
+    z.object({ kind: z.literal("unknown") }),
+    z.object({ kind: z.literal("none") }),
+    z.object({ kind: z.literal("other"), raw: z.string() }),
+  ]),
+);
 export type Instant = z.infer<typeof InstantSchema>;
 
 /**

@@ -1,21 +1,26 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 
 /**
  * TRES strings: `billing=1,cpu=1,gres/gpu:a6000=2,gres/gpu=2,mem=2000M,node=1` (sacct AllocTRES, scontrol
  * TRES/CfgTRES/AllocTRES, sinfo). Memory is MiB (Slurm's `M`); a value without a unit is MiB too.
  * Keys rv does not model (energy, license/..., fs/disk, ...) and values it cannot read land in `other`, verbatim.
  */
-export const TresGresSchema = z.object({ name: z.string(), type: z.string().nullable(), count: z.number() });
+export const TresGresSchema = deferred(() =>
+  z.object({ name: z.string(), type: z.string().nullable(), count: z.number() }),
+);
 
-export const TresSchema = z.object({
-  cpus: z.number().nullable(),
-  memMiB: z.number().nullable(),
-  nodes: z.number().nullable(),
-  billing: z.number().nullable(),
-  /** Slurm lists a typed GPU twice: `gres/gpu:a6000=2` and the untyped total `gres/gpu=2`. Both are kept. */
-  gres: z.array(TresGresSchema),
-  other: z.record(z.string(), z.string()),
-});
+export const TresSchema = deferred(() =>
+  z.object({
+    cpus: z.number().nullable(),
+    memMiB: z.number().nullable(),
+    nodes: z.number().nullable(),
+    billing: z.number().nullable(),
+    /** Slurm lists a typed GPU twice: `gres/gpu:a6000=2` and the untyped total `gres/gpu=2`. Both are kept. */
+    gres: z.array(TresGresSchema),
+    other: z.record(z.string(), z.string()),
+  }),
+);
 export type Tres = z.infer<typeof TresSchema>;
 
 const memUnits: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024, T: 1024 ** 2, P: 1024 ** 3 };

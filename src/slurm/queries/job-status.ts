@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deferred } from "../../deferred.ts";
 import type { Remote } from "../../remote/index.ts";
 import { JobStateSchema } from "../parse/job-state.ts";
 import type { SacctJob } from "../parse/sacct.ts";
@@ -13,16 +14,18 @@ import { squeueJobs } from "./squeue.ts";
  * (it is current; sacct lags 1-3 s and may still say PENDING for a running job), sacct once the job aged out
  * of slurmctld (after MinJobAge squeue errors on its id), and `unknown` when neither knows it yet or any more.
  */
-export const JobStatusSchema = z.object({
-  jobId: z.string(),
-  source: z.enum(["squeue", "sacct", "unknown"]),
-  state: JobStateSchema.nullable(),
-  partition: z.string().nullable(),
-  nodes: z.array(z.string()),
-  start: InstantSchema.nullable(),
-  end: InstantSchema.nullable(),
-  reason: z.string().nullable(),
-});
+export const JobStatusSchema = deferred(() =>
+  z.object({
+    jobId: z.string(),
+    source: z.enum(["squeue", "sacct", "unknown"]),
+    state: JobStateSchema.nullable(),
+    partition: z.string().nullable(),
+    nodes: z.array(z.string()),
+    start: InstantSchema.nullable(),
+    end: InstantSchema.nullable(),
+    reason: z.string().nullable(),
+  }),
+);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 export function mergeJobStatus(
