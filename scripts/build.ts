@@ -69,7 +69,11 @@ const binary = await Bun.build({
   format: "esm",
   bytecode: true,
   splitting: true,
-  compile: { outfile: "dist/rv", jitPolicy: 8 },
+  // Nothing in the directory rv runs in is read by the runtime itself: by default a Bun binary loads a .env there
+  // into its own environment and runs a bunfig.toml's `preload` scripts, so any directory rv is run in (a clone,
+  // a shared scratch space) could set rv's variables or run code in it. rv reads a project's .env itself, for its
+  // tasks (config/project.ts), as it does under Node.
+  compile: { outfile: "dist/rv", jitPolicy: 8, autoloadDotenv: false, autoloadBunfig: false },
 });
 const bundle = await Bun.build({ ...common, target: "node", format: "esm", outdir: "dist", naming: "rv.mjs" });
 for (const result of [binary, bundle]) {

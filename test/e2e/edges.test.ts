@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { json, useRvHome } from "../helpers/lease.ts";
@@ -116,5 +116,27 @@ describe("rv wait", () => {
     const wait = await rv(home.root, ["wait", queued]);
     expect(wait.exitCode).toBe(9);
     expect(wait.stderr).toMatch(/lease gone was released: nothing will start task/);
+  });
+});
+
+describe("the binary reads nothing of the directory it is run in", () => {
+  const home = useRvHome();
+
+  // A Bun binary by default loads a .env from its working directory into its own environment and runs a
+  // bunfig.toml's preload scripts: run in a clone or a shared scratch space, that would set rv's variables or run
+  // someone else's code inside rv. rv reads a project's .env itself, for its tasks only.
+  it("neither runs a bunfig.toml's preload nor takes a .env's variables (RV_DEBUG would print a stack)", async () => {
+    const dir = join(home.root, "untrusted");
+    const marker = join(dir, "preload-ran");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
+    writeFileSync(join(dir, "preload.ts"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
+    writeFileSync(join(dir, ".env"), "RV_DEBUG=1\n");
+    const version = await rv(home.root, ["--version"], { cwd: dir });
+    expect(version.exitCode).toBe(0);
+    const missing = await rv(home.root, ["show", "nosuchtask"], { cwd: dir });
+    expect(missing.exitCode).toBe(3);
+    expect(missing.stderr).toBe('rv: error: no task matches "nosuchtask"\n  hint: list tasks with: rv tasks\n');
+    expect(existsSync(marker)).toBe(false);
   });
 });
