@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import type { Race } from "../allocator/index.ts";
 import { inheritedEnv } from "../config/index.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -25,12 +27,12 @@ import { buildTask, type TaskSpec } from "./taskspec.ts";
  * Builds the tasks and publishes them into the lease's inbox; a task without --cwd runs in `env.cwd`. `secrets`
  * (`rv env`) go to each task's 0600 secrets file, never into its record.
  */
-export function publishTasks(
+export async function publishTasks(
   env: OpEnv,
   leaseId: string,
   specs: TaskSpec[],
   secrets: TaskSecrets = {},
-): { tasks: Task[]; warnings: string[] } {
+): Promise<{ tasks: Task[]; warnings: string[] }> {
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
   const now = env.now();
@@ -55,7 +57,7 @@ export function publishTasks(
       lease,
       built.filter((_, i) => !specs[i]?.after?.length),
     ),
-    ...warningsFor(env, lease, built),
+    ...(await warningsFor(env, lease, built)),
   ];
   const ordered = specs.some((spec) => spec.after) ? inDependencyOrder(p, leaseId, built, specs) : built;
   const published = publishAll(p, ordered, secrets);
@@ -64,11 +66,15 @@ export function publishTasks(
 }
 
 /** Tasks made from others (`rv rerun`), each published under a fresh id if its own is taken. */
-export function publishMade(env: OpEnv, leaseId: string, made: Task[]): { tasks: Task[]; warnings: string[] } {
+export async function publishMade(
+  env: OpEnv,
+  leaseId: string,
+  made: Task[],
+): Promise<{ tasks: Task[]; warnings: string[] }> {
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
   refuseWhatNoPartFits(lease, made);
-  const warnings = [...checkWorkingDirs(env, lease, made), ...warningsFor(env, lease, made)];
+  const warnings = [...checkWorkingDirs(env, lease, made), ...(await warningsFor(env, lease, made))];
   return { tasks: publishAll(p, made, {}), warnings };
 }
 
@@ -160,13 +166,16 @@ function inDependencyOrder(p: LeasePaths, leaseId: string, built: Task[], specs:
   });
 }
 
-function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
+async function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): Promise<string[]> {
   if (!isLeaseLive(env, lease)) {
     const resume =
       lease.kind === "local"
         ? `Resume with: rv lease up --local --name ${lease.id}`
         : `It starts when the lease's segment runs: rv lease show ${lease.id}`;
-    return [`no runner is alive for lease ${lease.id}; the task is queued. ${resume}`];
+    return [
+      `no runner is alive for lease ${lease.id}; the task is queued. ${resume}`,
+      ...(await racing(env, lease, tasks)),
+    ];
   }
   const beats = readHeartbeats(leasePaths(env.root, lease.id)).filter((hb) => hb.state !== "exited");
   const maxGpus = Math.max(0, ...beats.map((hb) => hb.gpus.length));
@@ -177,6 +186,43 @@ function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): string[] {
     .map(
       (task) =>
         `task ${task.id} asks for ${count(task.gpus, "GPU")} and ${count(task.cpus, "CPU")}, but the largest runner of lease ${lease.id} has ${count(maxGpus, "GPU")} and ${count(maxCpus, "CPU")}: it will wait`,
+    );
+}
+
+/** A Slurm lease whose race of shapes is on: its race and claim are read (and the allocator's records loaded) only then. */
+async function racing(env: OpEnv, lease: Lease, tasks: Task[]): Promise<string[]> {
+  const p = leasePaths(env.root, lease.id);
+  if (lease.kind !== "slurm" || !existsSync(p.alloc)) return [];
+  const { readClaim, readLatestRace } = await import("../lease/race/store.ts");
+  const race = readLatestRace(p);
+  return race ? warnWhileShapesRace(lease.id, race, readClaim(p) !== undefined, tasks) : [];
+}
+
+/**
+ * While a race of shapes (`--parts auto`) is on, the lease has no shape yet: a task larger than a part of one of
+ * the shapes raced goes in, and waits for ever if that shape wins (then `rv lease show` names it). Said at submit,
+ * with the size that runs whichever shape wins.
+ */
+export function warnWhileShapesRace(
+  leaseId: string,
+  race: Pick<Race, "shapes" | "entries">,
+  claimed: boolean,
+  tasks: Pick<Task, "id" | "gpus">[],
+): string[] {
+  if (!race.shapes || claimed) return [];
+  const raced = race.entries.filter((entry) => entry.refused === null);
+  const smallest = raced.reduce<(typeof raced)[number] | undefined>(
+    (least, entry) => (least && least.strategy.gpusPerNode <= entry.strategy.gpusPerNode ? least : entry),
+    undefined,
+  );
+  if (!smallest) return [];
+  const per = smallest.strategy.gpusPerNode;
+  const shape = `${smallest.parts} x ${per} GPU${per === 1 ? "" : "s"}`;
+  return tasks
+    .filter((task) => task.gpus > per)
+    .map(
+      (task) =>
+        `task ${task.id} asks for ${task.gpus} GPUs while lease ${leaseId} races its shapes: should ${shape} win, no part holds it and it waits (at most ${per} runs in any shape)`,
     );
 }
 

@@ -66,7 +66,7 @@ export const rerunOp = defineOp({
       elsewhere: z.array(TaskRefSchema),
     }),
   ),
-  run(env, input) {
+  async run(env, input) {
     const { view, elsewhere } = oneSelected(env, input.select, "rv rerun TASK [--env K=V] [-- ARGV]");
     if (!view) return { task: null, warnings: [], elsewhere };
     const p = leasePaths(env.root, view.lease);
@@ -76,7 +76,7 @@ export const rerunOp = defineOp({
     const [id = ""] = newTaskIds(1, now.getTime());
     const name = input.name ?? (old.name === undefined ? undefined : rerunName(old.name, namesIn(p)));
     const made = rerunTask(old, { env: input.env, argv: input.argv, name }, { id, now, host: env.host });
-    const { tasks, warnings } = publishMade(env, view.lease, [made]);
+    const { tasks, warnings } = await publishMade(env, view.lease, [made]);
     const task = tasks[0] ?? made;
     return { task: { id: task.id, lease: view.lease, name: task.name ?? null, from: old.id }, warnings, elsewhere };
   },

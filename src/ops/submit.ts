@@ -28,8 +28,8 @@ export const submitOp = defineOp({
   result: deferred(() =>
     z.object({ lease: z.string(), tasks: z.array(SubmittedSchema), warnings: z.array(z.string()) }),
   ),
-  run(env, input) {
-    const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);
+  async run(env, input) {
+    const { tasks, warnings } = await publishTasks(env, input.lease, input.specs, input.secrets);
     return { lease: input.lease, tasks: tasks.map((t) => ({ id: t.id, name: t.name ?? null })), warnings };
   },
 });
@@ -54,7 +54,7 @@ export const runOp = defineOp({
     }),
   ),
   async run(env, input) {
-    const { tasks, warnings } = publishTasks(env, input.lease, input.specs, input.secrets);
+    const { tasks, warnings } = await publishTasks(env, input.lease, input.specs, input.secrets);
     for (const task of tasks) env.sink.out(`${task.id}\n`);
     for (const warning of warnings) env.sink.note(`warning: ${warning}`);
     const refs = tasks.map((task) => ({ lease: input.lease, id: task.id }));

@@ -52,7 +52,7 @@ export const sweepOp = defineOp({
       warnings: z.array(z.string()),
     }),
   ),
-  run(env, input) {
+  async run(env, input) {
     requireLease(env.root, input.lease);
     const p = leasePaths(env.root, input.lease);
     // Points `rv clean` archived count too: a sweep submitted again after a clean still skips what succeeded.
@@ -70,7 +70,7 @@ export const sweepOp = defineOp({
       return { ...base, submitted: toSubmit.map((spec) => rowOf(spec, null)), warnings: [] };
     }
     const counted = toSubmit.map((spec) => withPointCount(spec, input.specs.length));
-    const { tasks, warnings } = publishTasks(env, input.lease, counted, input.secrets);
+    const { tasks, warnings } = await publishTasks(env, input.lease, counted, input.secrets);
     return { ...base, submitted: tasks.map((task, i) => rowOf(toSubmit[i] as TaskSpec, task.id)), warnings };
   },
 });
@@ -113,7 +113,7 @@ export const sweepShowOp = defineOp({
   name: "sweep-show",
   input: deferred(() => z.object({ sweep: z.string() })),
   result: deferred(() => z.object({ tasks: z.array(TaskViewSchema) })),
-  run(env, input) {
+  async run(env, input) {
     const observer = observerFor(env);
     const tasks = listLeases(env.root, warnOfBadLease(env))
       .flatMap((lease) => readLeaseState(leasePaths(env.root, lease.id), observer).tasks)

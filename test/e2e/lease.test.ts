@@ -1,8 +1,12 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { leasePaths } from "../../src/fsqueue/index.ts";
+import { writeLease } from "../../src/lease/index.ts";
+import { writeRace } from "../../src/lease/race/store.ts";
 import { json, useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 interface Runner {
@@ -127,5 +131,61 @@ describe("local leases (built binary)", () => {
     expect(refused.stderr).toMatch(
       /lease exp was released\n {2}hint: start it again with: rv lease up --local --name exp/,
     );
+  });
+});
+
+describe("a submit while a race of shapes is on (a Slurm lease's records on this machine, no cluster)", () => {
+  const home = useRvHome();
+
+  it("warns of the task no part of the smallest shape holds, and queues it", async () => {
+    writeLease(home.root, makeSlurmLease({ id: "sweep", request: { gpusPerNode: 4 } }));
+    const shape = (rank: number, parts: number, gpusPerNode: number) =>
+      Array.from({ length: parts }, (_, part) => ({
+        rank,
+        strategy: {
+          id: `a6000:1x${gpusPerNode}:2h59m`,
+          partition: "gpu-a6000",
+          gpuType: "a6000",
+          profileKey: "a6000",
+          kind: "gpu" as const,
+          nodes: 1,
+          gpusPerNode,
+          cpusPerNode: null,
+          memPerNode: null,
+          wallSeconds: 10740,
+          timeMinSeconds: null,
+          vramGb: 48,
+          suPerGpuHour: 1,
+        },
+        estimate: null,
+        jobId: String(200 + rank * 10 + part),
+        refused: null,
+        parts,
+        part,
+      }));
+    writeRace(leasePaths(home.root, "sweep"), {
+      v: 1,
+      lease: "sweep",
+      attempt: 1,
+      startedAt: "2026-11-23T10:00:00.000Z",
+      profile: null,
+      request: {
+        ...{ gpus: 4, types: [], minVramGb: null, cpus: null, memMiB: null, totalSeconds: 86400 },
+        ...{ segmentSeconds: 10740, nodes: null, partition: null, account: null },
+      },
+      decision: { at: 1_800_000_000, candidates: [] },
+      shapes: true,
+      entries: [...shape(1, 1, 4), ...shape(2, 2, 2), ...shape(3, 4, 1)],
+    });
+    const one = await rv(home.root, ["submit", "--lease", "sweep", "--gpus", "1", "--", "true"]);
+    expect(one.exitCode, one.stderr as string).toBe(0);
+    expect(one.stderr).not.toContain("races its shapes");
+    const two = await rv(home.root, ["submit", "--lease", "sweep", "--gpus", "2", "--", "true"]);
+    expect(two.exitCode, two.stderr as string).toBe(0);
+    const id = String(two.stdout).trim();
+    expect(two.stderr).toContain(
+      `task ${id} asks for 2 GPUs while lease sweep races its shapes: should 4 x 1 GPU win, no part holds it and it waits (at most 1 runs in any shape)`,
+    );
+    expect(existsSync(join(leasePaths(home.root, "sweep").inbox, `${id}.json`))).toBe(true);
   });
 });
