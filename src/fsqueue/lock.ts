@@ -2,7 +2,7 @@ import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "n
 import { hostname } from "node:os";
 import { randomSuffix } from "./ids.ts";
 import { judgeLock, type LockSighting, type LockSpan, lockToken, sightLock } from "./lock-staleness.ts";
-import { lockSightingFile } from "./paths.ts";
+import { lockSightingFile, lockWitnessFile } from "./paths.ts";
 import { pauseThread } from "./pause.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { LockSightingSchema, PROTOCOL_VERSION } from "./schema.ts";
@@ -14,8 +14,8 @@ export type Take = { taken: true; token: string } | { taken: false; sighting: Lo
  * A file one process holds at a time: created exclusively (`wx`, atomic on a local disk and on NFSv3 and later),
  * holding a token unique to this take. A holder that died leaves it behind; once judged stale by this taker
  * (lock-staleness.ts; `seen` is when it first saw the holder's token, `span` whether a dead holder pid proves it)
- * it is moved aside by rename(2), which only one taker can do, and created afresh. So of any number of takers
- * exactly one gets it.
+ * it is broken by one taker at a time (breakStale) and created afresh. So of any number of takers exactly one
+ * gets it.
  */
 export function takeFile(
   file: string,
@@ -32,7 +32,9 @@ export function takeFile(
   const sighting = sightLock(seen, current, now.getTime());
   const facts = { sighting, nowMs: now.getTime(), staleMs, localHost: hostname(), span, pidAlive: processExists };
   if (judgeLock(facts) === "held") return { taken: false, sighting };
-  if (!moveAside(file, current) || !createExclusively(file, token)) return { taken: false, sighting: undefined };
+  const broken = breakStale(file, sighting, now.getTime(), staleMs);
+  if (broken === "breaking") return { taken: false, sighting };
+  if (broken === "lost" || !createExclusively(file, token)) return { taken: false, sighting: undefined };
   return { taken: true, token };
 }
 
@@ -106,9 +108,43 @@ export function withFileLock<T>(file: string, body: () => T): T {
 }
 
 /**
- * Moves the stale lock holding `token` out of the way. Another taker that judged the same token stale may have
- * replaced it already; what was moved is then put back, by link(2), which fails rather than replace a lock
- * created meanwhile. What remains: a lock created in the instant between that rename and the link is held twice.
+ * Breaks the stale lock of `sighting.token`, one taker at a time: the one that links the lock to that token's own
+ * witness name breaks it (link(2) fails where the name exists); another that judged the same token stale finds the
+ * witness there and looks again later (`breaking`). A taker that links the witness after the lock became another's
+ * new one finds another token in it and moves nothing. So the lock is moved aside, and for an instant missing, only
+ * by the one taker breaking the token it holds: a second taker can no longer move aside the lock the first created
+ * and, putting it back, lose it to a third that created one meanwhile (two holders, seen with six takers at once).
+ * A taker that died between its link and its unlink leaves the witness: once this taker has seen the token for
+ * longer than the threshold (within a waiter's deadline), it drops the witness and a later look breaks the lock.
+ */
+export function breakStale(
+  file: string,
+  sighting: LockSighting,
+  nowMs: number,
+  staleMs: number,
+): "broken" | "breaking" | "lost" {
+  const witness = lockWitnessFile(file, sighting.token);
+  try {
+    linkSync(file, witness);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return "lost";
+    if (code !== "EEXIST") throw error;
+    if (nowMs - sighting.seenAtMs > staleMs) dropFile(witness);
+    return "breaking";
+  }
+  try {
+    return readToken(witness) === sighting.token && moveAside(file, sighting.token) ? "broken" : "lost";
+  } finally {
+    dropFile(witness);
+  }
+}
+
+/**
+ * Moves the stale lock holding `token` out of the way, under its witness (breakStale). Replaced since by its own
+ * holder (judged stale, yet alive: it dropped its lock and another taker created one), what was moved is put
+ * back, by link(2), which fails rather than replace a lock created meanwhile; only there may a lock created in the
+ * instant between that rename and the link be held twice.
  */
 function moveAside(file: string, token: string): boolean {
   const aside = `${file}.stale-${randomSuffix(12)}`;

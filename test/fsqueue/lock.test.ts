@@ -4,16 +4,19 @@
  * meant to stand only while its holder runs; never for a turn, which outlives its taker). Another
  * host is faked by writing its lock as it would: its name, pid and clock in the token, its clock in the mtime.
  */
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, readFileSync, utimesSync, watch, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import {
+  breakStale,
   judgeLock,
   type LeasePaths,
   LOCK_STALE_MS,
   type LockSighting,
   type LockSpan,
   lockToken,
+  lockWitnessFile,
   markLeaseReleased,
   sightLock,
   type Take,
@@ -22,6 +25,7 @@ import {
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { LEASE, openLease } from "./factory.ts";
 import { deadPid, goAllAlive, startWorkers } from "./workers.ts";
 
@@ -149,4 +153,45 @@ test("invariant 4: nothing is edited in place — of 6 processes taking the leas
     // Locks moved aside are gone, none put in place of another.
     expect(readdirSync(p.dir).filter((name) => name.includes(".stale-"))).toEqual([]);
   }
+});
+
+test("invariant 4: nothing is edited in place — a taker that judged a lock stale, and breaks it only after another broke it and took it, moves nothing: the new holder's lock is never missing", async () => {
+  const stale = leaveLock(p.leaseLock, hostname(), await deadPid(), new Date());
+  // The second taker read the dead holder's token before the first took the lock over.
+  const readEarlier: LockSighting = { token: stale, seenAtMs: Date.now() };
+  const first = takeFile(p.leaseLock, new Date(), T, undefined, HELD_WHILE_RUNS);
+  if (!first.taken) throw new Error("the first taker did not take the dead holder's lock");
+  const events: string[] = [];
+  const watcher = watch(p.dir, (type, name) => events.push(`${type} ${name}`));
+  try {
+    expect(breakStale(p.leaseLock, readEarlier, Date.now(), T)).toBe("lost");
+    // Events arrive in order: once the sentinel's has, every event of the break has too.
+    writeFileSync(join(p.dir, "sentinel"), "");
+    await waitFor(() => events.includes("rename sentinel"), { what: "the watcher to catch up" });
+  } finally {
+    watcher.close();
+  }
+  // Moved aside and put back (as before breakStale), the lock was missing for an instant: a third taker could have
+  // created one then, and two would hold it.
+  expect(events.filter((event) => event === `rename ${basename(p.leaseLock)}`)).toEqual([]);
+  expect(readFileSync(p.leaseLock, "utf8")).toBe(`${first.token}\n`);
+  expect(readdirSync(p.dir).filter((name) => /\.(breaking|stale)-/.test(name))).toEqual([]);
+});
+
+test("invariant 4: nothing is edited in place — a taker that died breaking a lock leaves its witness: the lock is not broken under it until the taker has seen the token for T, and then it is", async () => {
+  const stale = leaveLock(p.leaseLock, hostname(), await deadPid(), new Date(NOW));
+  const witness = lockWitnessFile(p.leaseLock, stale);
+  linkSync(p.leaseLock, witness);
+  const look = (ms: number, seen?: LockSighting) => takeFile(p.leaseLock, new Date(NOW + ms), T, seen, HELD_WHILE_RUNS);
+  const first = sightingOf(look(0));
+  expect(first).toEqual({ token: stale, seenAtMs: NOW });
+  sightingOf(look(T, first));
+  expect(existsSync(witness)).toBe(true);
+  expect(readFileSync(p.leaseLock, "utf8")).toBe(`${stale}\n`);
+  // Seen for longer than T: the witness is dropped, and the next look breaks the lock and takes it.
+  const later = sightingOf(look(T + 1, first));
+  expect(existsSync(witness)).toBe(false);
+  const taken = look(T + 2, later);
+  if (!taken.taken) throw new Error("the lock was not taken once its abandoned witness was dropped");
+  expect(readFileSync(p.leaseLock, "utf8")).toBe(`${taken.token}\n`);
 });
