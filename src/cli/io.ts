@@ -70,7 +70,7 @@ export class Output {
   /** See Io.drained: a direct write has gone when it returns; only the stream can hold some back. */
   drained(): Promise<void> {
     const stream = this.stream;
-    if (!stream || !this.full || this.gone) return Promise.resolve();
+    if (!stream || !this.full || this.gone || stream.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         for (const event of ["drain", "error", "close"]) stream.off(event, done);
@@ -84,6 +84,9 @@ export class Output {
     const stream = this.openStream();
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") throw error;
+      this.gone = true;
+    });
+    stream.on("close", () => {
       this.gone = true;
     });
     // write()'s answer says when it is full, the drain event when it no longer is (Bun keeps no writableNeedDrain).

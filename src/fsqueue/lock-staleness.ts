@@ -27,6 +27,8 @@ export function lockHolder(token: string): LockHolder | undefined {
 export interface LockSighting {
   token: string;
   seenAtMs: number;
+  /** When this taker first found another taker breaking that token (its witness, lock.ts breakStale). */
+  witnessSeenAtMs?: number;
 }
 
 export function sightLock(previous: LockSighting | undefined, token: string, nowMs: number): LockSighting {

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomSuffix } from "./ids.ts";
 import { judgeLock, type LockSighting, type LockSpan, lockToken, sightLock } from "./lock-staleness.ts";
@@ -32,9 +32,9 @@ export function takeFile(
   const sighting = sightLock(seen, current, now.getTime());
   const facts = { sighting, nowMs: now.getTime(), staleMs, localHost: hostname(), span, pidAlive: processExists };
   if (judgeLock(facts) === "held") return { taken: false, sighting };
-  const broken = breakStale(file, sighting, now.getTime(), staleMs);
-  if (broken === "breaking") return { taken: false, sighting };
-  if (broken === "lost" || !createExclusively(file, token)) return { taken: false, sighting: undefined };
+  const broken = breakStale(file, sighting, now.getTime());
+  if (broken.kind === "breaking") return { taken: false, sighting: broken.sighting };
+  if (broken.kind === "lost" || !createExclusively(file, token)) return { taken: false, sighting: undefined };
   return { taken: true, token };
 }
 
@@ -108,35 +108,52 @@ export function withFileLock<T>(file: string, body: () => T): T {
 }
 
 /**
+ * A break takes a few system calls: a witness this taker has found standing for this long was left by a taker that
+ * died mid-break. Short beside the lock's own threshold, so that a waiter (withFileLock) still takes the lock
+ * within its deadline.
+ */
+export const WITNESS_STALE_MS = 5000;
+
+export type Break = { kind: "broken" } | { kind: "lost" } | { kind: "breaking"; sighting: LockSighting };
+
+/**
  * Breaks the stale lock of `sighting.token`, one taker at a time: the one that links the lock to that token's own
  * witness name breaks it (link(2) fails where the name exists); another that judged the same token stale finds the
  * witness there and looks again later (`breaking`). A taker that links the witness after the lock became another's
  * new one finds another token in it and moves nothing. So the lock is moved aside, and for an instant missing, only
  * by the one taker breaking the token it holds: a second taker can no longer move aside the lock the first created
  * and, putting it back, lose it to a third that created one meanwhile (two holders, seen with six takers at once).
- * A taker that died between its link and its unlink leaves the witness: once this taker has seen the token for
- * longer than the threshold (within a waiter's deadline), it drops the witness and a later look breaks the lock.
+ * A witness is judged by its own sighting: one this taker has found standing for WITNESS_STALE_MS was left by a
+ * taker that died between its link and its unlink, and is dropped before the link is tried again.
  */
-export function breakStale(
-  file: string,
-  sighting: LockSighting,
-  nowMs: number,
-  staleMs: number,
-): "broken" | "breaking" | "lost" {
+export function breakStale(file: string, sighting: LockSighting, nowMs: number): Break {
   const witness = lockWitnessFile(file, sighting.token);
-  try {
-    linkSync(file, witness);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "lost";
-    if (code !== "EEXIST") throw error;
-    if (nowMs - sighting.seenAtMs > staleMs) dropFile(witness);
-    return "breaking";
+  if (!linkWitness(file, witness)) {
+    if (!existsSync(witness)) return { kind: "lost" };
+    const since = sighting.witnessSeenAtMs ?? nowMs;
+    if (nowMs - since <= WITNESS_STALE_MS)
+      return { kind: "breaking", sighting: { ...sighting, witnessSeenAtMs: since } };
+    dropFile(witness);
+    if (!linkWitness(file, witness)) return { kind: "lost" };
   }
   try {
-    return readToken(witness) === sighting.token && moveAside(file, sighting.token) ? "broken" : "lost";
+    return readToken(witness) === sighting.token && moveAside(file, sighting.token)
+      ? { kind: "broken" }
+      : { kind: "lost" };
   } finally {
     dropFile(witness);
+  }
+}
+
+/** link(2) of the lock to its witness name: false when the name is taken, or the lock is gone. */
+function linkWitness(file: string, witness: string): boolean {
+  try {
+    linkSync(file, witness);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOENT") return false;
+    throw error;
   }
 }
 

@@ -136,9 +136,12 @@ export const raceTurnFile = (p: LeasePaths, attempt: number): string => join(p.a
 export const segmentTurnFile = (p: LeasePaths, n: number): string => join(p.segments, `${n}.turn`);
 /** When `observerHost` first saw a turn's current token, on its clock (lock-staleness.ts), beside the turn. */
 export const lockSightingFile = (lock: string, observerHost: string): string => `${lock}.seen-${observerHost}.json`;
-/** The name the one taker breaking a stale lock's `token` links it to (lock.ts, breakStale): one per token. */
+/**
+ * The name the one taker breaking a stale lock's `token` links it to (lock.ts, breakStale): one per token (a token
+ * is ~60 characters; what is not a token, however long, is cut to keep the name within a file name's limit).
+ */
 export const lockWitnessFile = (lock: string, token: string): string =>
-  `${lock}.breaking-${Buffer.from(token).toString("base64url")}`;
+  `${lock}.breaking-${Buffer.from(token).toString("base64url").slice(0, 120)}`;
 export const raceFile = (p: LeasePaths, attempt: number, name: string): string => join(raceDir(p, attempt), name);
 export const raceStartedDir = (p: LeasePaths, attempt: number): string => join(raceDir(p, attempt), "started");
 export const winnerFile = (p: LeasePaths): string => join(p.alloc, "winner.json");

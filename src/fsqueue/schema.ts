@@ -428,5 +428,12 @@ export type Observations = z.infer<typeof ObservationsSchema>;
  * taker of a lease's turn (a supervisor) judge the turn stale across calls. Written by that host only, replaced whole.
  */
 export const LockSightingSchema = deferred(() =>
-  z.object({ v, observer: z.string(), token: z.string(), seenAtMs: z.number() }),
+  z.object({
+    v,
+    observer: z.string(),
+    token: z.string(),
+    seenAtMs: z.number(),
+    /** When this observer first found another taker breaking that token (lock.ts, breakStale). */
+    witnessSeenAtMs: z.number().optional(),
+  }),
 );

@@ -195,7 +195,7 @@ async function racing(env: OpEnv, lease: Lease, tasks: Task[]): Promise<string[]
   if (lease.kind !== "slurm" || !existsSync(p.alloc)) return [];
   const { readClaim, readLatestRace } = await import("../lease/race/store.ts");
   const race = readLatestRace(p);
-  return race ? warnWhileShapesRace(lease.id, race, readClaim(p) !== undefined, tasks) : [];
+  return race ? warnWhileShapesRace(lease.id, race, readClaim(p)?.attempt === race.attempt, tasks) : [];
 }
 
 /**

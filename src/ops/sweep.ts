@@ -113,7 +113,7 @@ export const sweepShowOp = defineOp({
   name: "sweep-show",
   input: deferred(() => z.object({ sweep: z.string() })),
   result: deferred(() => z.object({ tasks: z.array(TaskViewSchema) })),
-  async run(env, input) {
+  run(env, input) {
     const observer = observerFor(env);
     const tasks = listLeases(env.root, warnOfBadLease(env))
       .flatMap((lease) => readLeaseState(leasePaths(env.root, lease.id), observer).tasks)

@@ -21,6 +21,7 @@ import {
   sightLock,
   type Take,
   takeFile,
+  WITNESS_STALE_MS,
   withFileLock,
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
@@ -164,7 +165,7 @@ test("invariant 4: nothing is edited in place — a taker that judged a lock sta
   const events: string[] = [];
   const watcher = watch(p.dir, (type, name) => events.push(`${type} ${name}`));
   try {
-    expect(breakStale(p.leaseLock, readEarlier, Date.now(), T)).toBe("lost");
+    expect(breakStale(p.leaseLock, readEarlier, Date.now())).toEqual({ kind: "lost" });
     // Events arrive in order: once the sentinel's has, every event of the break has too.
     writeFileSync(join(p.dir, "sentinel"), "");
     await waitFor(() => events.includes("rename sentinel"), { what: "the watcher to catch up" });
@@ -178,20 +179,32 @@ test("invariant 4: nothing is edited in place — a taker that judged a lock sta
   expect(readdirSync(p.dir).filter((name) => /\.(breaking|stale)-/.test(name))).toEqual([]);
 });
 
-test("invariant 4: nothing is edited in place — a taker that died breaking a lock leaves its witness: the lock is not broken under it until the taker has seen the token for T, and then it is", async () => {
+test("invariant 4: nothing is edited in place — a taker that died breaking a lock leaves its witness: the lock is not broken under it until the taker has seen that witness for a while, and then it is", async () => {
   const stale = leaveLock(p.leaseLock, hostname(), await deadPid(), new Date(NOW));
   const witness = lockWitnessFile(p.leaseLock, stale);
   linkSync(p.leaseLock, witness);
   const look = (ms: number, seen?: LockSighting) => takeFile(p.leaseLock, new Date(NOW + ms), T, seen, HELD_WHILE_RUNS);
   const first = sightingOf(look(0));
-  expect(first).toEqual({ token: stale, seenAtMs: NOW });
-  sightingOf(look(T, first));
+  expect(first).toEqual({ token: stale, seenAtMs: NOW, witnessSeenAtMs: NOW });
+  expect(sightingOf(look(WITNESS_STALE_MS, first))).toEqual(first);
   expect(existsSync(witness)).toBe(true);
   expect(readFileSync(p.leaseLock, "utf8")).toBe(`${stale}\n`);
-  // Seen for longer than T: the witness is dropped, and the next look breaks the lock and takes it.
-  const later = sightingOf(look(T + 1, first));
-  expect(existsSync(witness)).toBe(false);
-  const taken = look(T + 2, later);
+  // Standing longer: dropped, and the same look breaks the lock and takes it.
+  const taken = look(WITNESS_STALE_MS + 1, first);
   if (!taken.taken) throw new Error("the lock was not taken once its abandoned witness was dropped");
   expect(readFileSync(p.leaseLock, "utf8")).toBe(`${taken.token}\n`);
+  expect(readdirSync(p.dir).filter((name) => /\.(breaking|stale)-/.test(name))).toEqual([]);
+});
+
+test("invariant 4: nothing is edited in place — another host's lock, stale by observation: a taker that finds another breaking it leaves that witness alone, however long it watched the lock", () => {
+  const remote = leaveLock(p.leaseLock, "node7", 4242, new Date(NOW));
+  const look = (ms: number, seen?: LockSighting) => takeFile(p.leaseLock, new Date(NOW + ms), T, seen, HELD_WHILE_RUNS);
+  const watched = sightingOf(look(0));
+  // Judged stale after T; at that moment another taker is mid-break (its witness linked).
+  const witness = lockWitnessFile(p.leaseLock, remote);
+  linkSync(p.leaseLock, witness);
+  const breaking = sightingOf(look(T + 1, watched));
+  expect(breaking).toEqual({ token: remote, seenAtMs: NOW, witnessSeenAtMs: NOW + T + 1 });
+  expect(existsSync(witness)).toBe(true);
+  expect(readFileSync(p.leaseLock, "utf8")).toBe(`${remote}\n`);
 });
