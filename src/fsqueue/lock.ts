@@ -1,4 +1,4 @@
-import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomSuffix } from "./ids.ts";
 import { judgeLock, type LockSighting, type LockSpan, lockToken, sightLock } from "./lock-staleness.ts";
@@ -128,14 +128,15 @@ export type Break = { kind: "broken" } | { kind: "lost" } | { kind: "breaking"; 
  */
 export function breakStale(file: string, sighting: LockSighting, nowMs: number): Break {
   const witness = lockWitnessFile(file, sighting.token);
-  if (!linkWitness(file, witness)) {
-    if (!existsSync(witness)) return { kind: "lost" };
+  let linked = linkWitness(file, witness);
+  if (linked === "taken") {
     const since = sighting.witnessSeenAtMs ?? nowMs;
     if (nowMs - since <= WITNESS_STALE_MS)
       return { kind: "breaking", sighting: { ...sighting, witnessSeenAtMs: since } };
     dropFile(witness);
-    if (!linkWitness(file, witness)) return { kind: "lost" };
+    linked = linkWitness(file, witness);
   }
+  if (linked !== "linked") return { kind: "lost" };
   try {
     return readToken(witness) === sighting.token && moveAside(file, sighting.token)
       ? { kind: "broken" }
@@ -145,14 +146,15 @@ export function breakStale(file: string, sighting: LockSighting, nowMs: number):
   }
 }
 
-/** link(2) of the lock to its witness name: false when the name is taken, or the lock is gone. */
-function linkWitness(file: string, witness: string): boolean {
+/** link(2) of the lock to its witness name: `taken` when another taker's witness is there, `gone` with the lock. */
+function linkWitness(file: string, witness: string): "linked" | "taken" | "gone" {
   try {
     linkSync(file, witness);
-    return true;
+    return "linked";
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ENOENT") return false;
+    if (code === "EEXIST") return "taken";
+    if (code === "ENOENT") return "gone";
     throw error;
   }
 }

@@ -57,7 +57,7 @@ export async function publishTasks(
       lease,
       built.filter((_, i) => !specs[i]?.after?.length),
     ),
-    ...(await warningsFor(env, lease, built)),
+    ...(await warningsFor(env, p, lease, built)),
   ];
   const ordered = specs.some((spec) => spec.after) ? inDependencyOrder(p, leaseId, built, specs) : built;
   const published = publishAll(p, ordered, secrets);
@@ -74,7 +74,7 @@ export async function publishMade(
   const lease = openForSubmit(env, leaseId);
   const p = leasePaths(env.root, leaseId);
   refuseWhatNoPartFits(lease, made);
-  const warnings = [...checkWorkingDirs(env, lease, made), ...(await warningsFor(env, lease, made))];
+  const warnings = [...checkWorkingDirs(env, lease, made), ...(await warningsFor(env, p, lease, made))];
   return { tasks: publishAll(p, made, {}), warnings };
 }
 
@@ -166,7 +166,9 @@ function inDependencyOrder(p: LeasePaths, leaseId: string, built: Task[], specs:
   });
 }
 
-async function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): Promise<string[]> {
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+async function warningsFor(env: OpEnv, p: LeasePaths, lease: Lease, tasks: Task[]): Promise<string[]> {
   if (!isLeaseLive(env, lease)) {
     const resume =
       lease.kind === "local"
@@ -174,13 +176,12 @@ async function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): Promise<str
         : `It starts when the lease's segment runs: rv lease show ${lease.id}`;
     return [
       `no runner is alive for lease ${lease.id}; the task is queued. ${resume}`,
-      ...(await racing(env, lease, tasks)),
+      ...(await racing(p, lease, tasks)),
     ];
   }
-  const beats = readHeartbeats(leasePaths(env.root, lease.id)).filter((hb) => hb.state !== "exited");
+  const beats = readHeartbeats(p).filter((hb) => hb.state !== "exited");
   const maxGpus = Math.max(0, ...beats.map((hb) => hb.gpus.length));
   const maxCpus = Math.max(0, ...beats.map((hb) => hb.cpus));
-  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return tasks
     .filter((task) => task.gpus > maxGpus || task.cpus > maxCpus)
     .map(
@@ -190,8 +191,7 @@ async function warningsFor(env: OpEnv, lease: Lease, tasks: Task[]): Promise<str
 }
 
 /** A Slurm lease whose race of shapes is on: its race and claim are read (and the allocator's records loaded) only then. */
-async function racing(env: OpEnv, lease: Lease, tasks: Task[]): Promise<string[]> {
-  const p = leasePaths(env.root, lease.id);
+async function racing(p: LeasePaths, lease: Lease, tasks: Task[]): Promise<string[]> {
   if (lease.kind !== "slurm" || !existsSync(p.alloc)) return [];
   const { readClaim, readLatestRace } = await import("../lease/race/store.ts");
   const race = readLatestRace(p);
@@ -217,7 +217,7 @@ export function warnWhileShapesRace(
   );
   if (!smallest) return [];
   const per = smallest.strategy.gpusPerNode;
-  const shape = `${smallest.parts} x ${per} GPU${per === 1 ? "" : "s"}`;
+  const shape = `${smallest.parts} x ${count(per, "GPU")}`;
   return tasks
     .filter((task) => task.gpus > per)
     .map(

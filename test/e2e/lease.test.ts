@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { leasePaths } from "../../src/fsqueue/index.ts";
 import { writeLease } from "../../src/lease/index.ts";
 import { writeRace } from "../../src/lease/race/store.ts";
+import { ask, strategy } from "../allocator/fixtures.ts";
 import { json, useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
 import { makeSlurmLease } from "../helpers/slurm-lease.ts";
@@ -142,21 +143,7 @@ describe("a submit while a race of shapes is on (a Slurm lease's records on this
     const shape = (rank: number, parts: number, gpusPerNode: number) =>
       Array.from({ length: parts }, (_, part) => ({
         rank,
-        strategy: {
-          id: `a6000:1x${gpusPerNode}:2h59m`,
-          partition: "gpu-a6000",
-          gpuType: "a6000",
-          profileKey: "a6000",
-          kind: "gpu" as const,
-          nodes: 1,
-          gpusPerNode,
-          cpusPerNode: null,
-          memPerNode: null,
-          wallSeconds: 10740,
-          timeMinSeconds: null,
-          vramGb: 48,
-          suPerGpuHour: 1,
-        },
+        strategy: strategy({ id: `a6000:1x${gpusPerNode}:2h59m`, gpusPerNode }),
         estimate: null,
         jobId: String(200 + rank * 10 + part),
         refused: null,
@@ -169,10 +156,7 @@ describe("a submit while a race of shapes is on (a Slurm lease's records on this
       attempt: 1,
       startedAt: "2026-11-23T10:00:00.000Z",
       profile: null,
-      request: {
-        ...{ gpus: 4, types: [], minVramGb: null, cpus: null, memMiB: null, totalSeconds: 86400 },
-        ...{ segmentSeconds: 10740, nodes: null, partition: null, account: null },
-      },
+      request: ask({ gpus: 4 }),
       decision: { at: 1_800_000_000, candidates: [] },
       shapes: true,
       entries: [...shape(1, 1, 4), ...shape(2, 2, 2), ...shape(3, 4, 1)],
