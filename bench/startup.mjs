@@ -1,7 +1,8 @@
 // (h) CLI start-up: the floor of any rv command is the Bun runtime's own start, an empty compiled binary. Measured
-// in the same hyperfine run: that empty binary, `rv --version`, `rv submit -- true` into a live local lease, and the
-// read commands `rv tasks` and `rv status`, each as a multiple of the empty binary's mean.
-import { writeFileSync } from "node:fs";
+// in the same hyperfine run: that empty binary, rv's stack doing the least a submit does (bench/startup-floor.ts,
+// compiled as rv is), `rv --version`, `rv submit -- true` into a live local lease, and the read commands `rv tasks`
+// and `rv status`, each as a multiple of the empty binary's mean.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hyperfine, isolatedEnv, LEASE, log, ROOT, RV, round, run, startLease, workDir } from "./lib.mjs";
 
@@ -14,11 +15,18 @@ export async function runStartup({ warmup = 5, runs = 30 } = {}) {
   try {
     const empty = join(work.dir, "empty");
     writeFileSync(`${empty}.ts`, "process.exit(0);\n");
-    await run(join(ROOT, "node_modules", ".bin", "bun"), ["build", "--compile", `${empty}.ts`, "--outfile", empty]);
+    const bun = join(ROOT, "node_modules", ".bin", "bun");
+    await run(bun, ["build", "--compile", `${empty}.ts`, "--outfile", empty]);
+    const floor = await buildFloor(bun, work.dir);
     const lease = await startLease(work.dir);
     const env = isolatedEnv({ RV_HOME: lease.home });
     const commands = [
       { name: "empty Bun binary", command: empty, display: "empty bun build --compile binary" },
+      {
+        name: "rv's stack floor",
+        command: `${floor.binary} submit --dir ${floor.dir} -- true`,
+        display: "bench/startup-floor.ts submit -- true",
+      },
       { name: "rv --version", command: `${RV} --version` },
       {
         name: "rv submit -- true",
@@ -32,7 +40,7 @@ export async function runStartup({ warmup = 5, runs = 30 } = {}) {
     await lease.down();
     const base = results[0].meanMs;
     for (const result of results) result.ratio = round(result.meanMs / base, 1);
-    const [, , submit, tasks, status] = results;
+    const [, , , submit, tasks, status] = results;
     log(`  ${results.map((r) => `${r.name} ${r.meanMs} ms (${r.ratio}×)`).join("; ")}`);
     const readRatio = Math.max(tasks.ratio, status.ratio);
     return {
@@ -48,4 +56,31 @@ export async function runStartup({ warmup = 5, runs = 30 } = {}) {
   } finally {
     await work.dispose();
   }
+}
+
+/**
+ * The floor program, compiled as scripts/build.ts compiles rv (ESM bytecode, the same JIT policy, nothing autoloaded),
+ * and the config and lease record it reads.
+ */
+async function buildFloor(bun, dir) {
+  const binary = join(dir, "floor");
+  await run(bun, [
+    "build",
+    "--compile",
+    "--bytecode",
+    "--format=esm",
+    "--minify",
+    "--compile-jit-policy=8",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    join(ROOT, "bench", "startup-floor.ts"),
+    "--outfile",
+    binary,
+  ]);
+  const home = join(dir, "floor-home");
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, "config.toml"), "[submit]\ncpus = 1\n");
+  const lease = { v: 1, id: LEASE, kind: "local", createdAt: new Date().toISOString(), host: "bench", state: "active" };
+  writeFileSync(join(home, "lease.json"), `${JSON.stringify(lease)}\n`);
+  return { binary, dir: home };
 }
