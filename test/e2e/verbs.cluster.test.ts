@@ -307,12 +307,17 @@ describe.each([
       return json<{ tasks: { id: string }[] }>(result.stdout as string).tasks[0]?.id ?? "";
     };
     const prep = `prep-${lease}`;
+    // The second prep's first attempt fails only once the test has seen the chain blocked: a fixed sleep raced the
+    // submissions and the listing under load (the runner and the laptop share this host).
+    const gate = join(laptop.root, `gate-${lease}`);
     await submitNamed(`${prep}-1`, [], ["sleep", "3"]);
-    const failing = await submitNamed(`${prep}-2`, [], ["sh", "-c", 'sleep 3; test "$RV_ATTEMPT" -gt 1']);
+    const gated = 'while [ ! -e "$1" ]; do sleep 0.1; done; test "$RV_ATTEMPT" -gt 1';
+    const failing = await submitNamed(`${prep}-2`, [], ["sh", "-c", gated, "sh", gate]);
     const train = await submitNamed(`train-${lease}`, ["--after", `${prep}-*`], ["echo", "trained"]);
     const evaluate = await submitNamed(`eval-${lease}`, ["--after", `train-${lease}`], ["echo", "evaluated"]);
     const stateOf = async (id: string) => (await listed(["--lease", lease])).find((t) => t.id === id)?.state;
     expect(await stateOf(train)).toBe("blocked");
+    writeFileSync(gate, "");
 
     // The failed prep ends the chain: both wait for nothing more, and rv wait says they failed.
     const waited = await laptopRv(["wait", train, evaluate, "--json", "--timeout", "60s"]);
