@@ -70,7 +70,7 @@ async function buildFloor(bun, dir) {
     "--bytecode",
     "--format=esm",
     "--minify",
-    "--compile-jit-policy=8",
+    "--compile-jit-policy=100",
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     join(ROOT, "bench", "startup-floor.ts"),

@@ -60,10 +60,13 @@ const common = {
 // which a CommonJS bundle cannot hold. Bun 1.4 compiles ESM bytecode too: `rv --version` 36 ms (CJS 32, none 60).
 // Splitting: each dynamically imported command is its own chunk in the binary, loaded when it runs; one chunk
 // of everything cost every command ~7 ms of loading before any code ran (`rv --version` 33 ms -> 7 ms).
-// jitPolicy: JavaScriptCore tiers a function up (baseline, then optimizing JIT) 8 times later than by default. A
+// jitPolicy: JavaScriptCore tiers a function up (baseline, then optimizing JIT) 100 times later than by default. A
 // command is over in tens of milliseconds, sooner than compiling its hot functions pays: `rv tasks` took 42 ms of
-// CPU, 28 with it (2: 37, 4: 30, 16: 27), `rv submit` alike; `rv tasks --json -n 0` over 20,000 tasks is unchanged
-// (16 slows it by 3%). The runner, which lives for hours, sets it back (src/cli/commands/runner.ts).
+// CPU, 28 at 8 (2: 37, 4: 30, 16: 27); at 100 no JIT thread starts at all, and submit, tasks and status each lose
+// another 4-10 ms of their 55-75 (bench/changes.md, step 8). What works long compiles as usual from where it starts
+// (src/jit.ts: the runner, rv ui, rv tui, a listing of every task, an index rebuild); missed, such work runs slower
+// (`rv tasks --json -n 0` over 30,000 tasks: 288 ms at 8, 295 at 100, 275 with the policy set back; the done index
+// of 30,000 rebuilt: 1.4 s at 8, 1.7 at 100).
 const binary = await Bun.build({
   ...common,
   format: "esm",
@@ -73,7 +76,7 @@ const binary = await Bun.build({
   // into its own environment and runs a bunfig.toml's `preload` scripts, so any directory rv is run in (a clone,
   // a shared scratch space) could set rv's variables or run code in it. rv reads a project's .env itself, for its
   // tasks (config/project.ts), as it does under Node.
-  compile: { outfile: "dist/rv", jitPolicy: 8, autoloadDotenv: false, autoloadBunfig: false },
+  compile: { outfile: "dist/rv", jitPolicy: 100, autoloadDotenv: false, autoloadBunfig: false },
 });
 const bundle = await Bun.build({ ...common, target: "node", format: "esm", outdir: "dist", naming: "rv.mjs" });
 for (const result of [binary, bundle]) {

@@ -12,6 +12,7 @@ import {
 import { basename, join } from "node:path";
 import type { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { jitAsUsual } from "../jit.ts";
 import { randomSuffix } from "./ids.ts";
 import type { LeasePaths } from "./paths.ts";
 import { type Done, DoneSchema, type Task, TaskSchema } from "./schema.ts";
@@ -345,6 +346,8 @@ function parseLine(text: string): DoneIndexLine | undefined {
  * so its mtime dates the build on the server's clock.
  */
 function rebuild(p: LeasePaths, scan: () => { done: Done[]; unreadable: UnreadableDone[] }): DoneIndexLine[] {
+  // Every done record read and checked: long enough, in a long lease, to be worth compiling (src/jit.ts).
+  jitAsUsual();
   const staging = openStaging(p);
   const before = dirMtimeNs(p.done);
   const scanned = scan();

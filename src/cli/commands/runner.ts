@@ -1,4 +1,5 @@
 import { RvError } from "../../errors.ts";
+import { jitAsUsual } from "../../jit.ts";
 import { requireLease } from "../../lease/index.ts";
 import { standaloneBinary } from "../../ops/standalone-binary.ts";
 import { parseSegmentEnd, runnerOptions, runRunner } from "../../runner/index.ts";
@@ -47,13 +48,4 @@ export async function runRunnerCommand(ctx: Context, options: RunnerCommandOptio
   else
     ctx.io.err(`runner ${exit.runner} exited (${exit.reason}): ${exit.finished} finished, ${exit.requeued} requeued\n`);
   return 0;
-}
-
-/**
- * rv's binary starts with the JIT's tier-up thresholds raised (scripts/build.ts): most commands end within
- * milliseconds, sooner than compiling pays. A runner lives for hours, and its hot paths compile as usual. The Node
- * bundle has no such setting.
- */
-function jitAsUsual(): void {
-  (globalThis as { Bun?: { unsafe: { setJITPolicy(scale: number): void } } }).Bun?.unsafe.setJITPolicy(1);
 }

@@ -1,4 +1,5 @@
 import { RvError } from "../../errors.ts";
+import { jitAsUsual } from "../../jit.ts";
 import type { Place } from "../../ops/index.ts";
 import { openInBrowser } from "../../web/open.ts";
 import type { WebStart } from "../../web/schema.ts";
@@ -19,6 +20,7 @@ export interface UiOptions {
  * --host says otherwise; every request needs the token in the printed URL (then the page's cookie).
  */
 export async function runUi(ctx: Context, options: UiOptions): Promise<number> {
+  jitAsUsual();
   const port = portOf(options.port);
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) {

@@ -1,6 +1,7 @@
 import { render, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
 import { RvError } from "../../errors.ts";
+import { jitAsUsual } from "../../jit.ts";
 import { cancelOp, type Place, requeueOp, silentSink, submitOp, tuiOp } from "../../ops/index.ts";
 import type { TuiAsk, TuiSnapshot } from "../../ops/tui-snapshot.ts";
 import type { Context } from "../context.ts";
@@ -220,6 +221,7 @@ export async function runTui(ctx: Context, options: { tag?: string[] } = {}): Pr
     throw new RvError("usage", "rv tui needs a terminal", { hint: "for scripts: rv status --json, rv tasks --json" });
   }
   paintForStdout(ctx.env);
+  jitAsUsual();
   const restore = () => process.stdout.write(LEAVE_ALT_SCREEN);
   process.stdout.write(ENTER_ALT_SCREEN);
   process.once("exit", restore);
