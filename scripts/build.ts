@@ -63,10 +63,10 @@ const common = {
 // jitPolicy: JavaScriptCore tiers a function up (baseline, then optimizing JIT) 100 times later than by default. A
 // command is over in tens of milliseconds, sooner than compiling its hot functions pays: `rv tasks` took 42 ms of
 // CPU, 28 at 8 (2: 37, 4: 30, 16: 27); at 100 no JIT thread starts at all, and submit, tasks and status each lose
-// another 4-10 ms of their 55-75 (bench/changes.md, step 8). What works long compiles as usual from where it starts
-// (src/jit.ts: the runner, rv ui, rv tui, a listing of every task, an index rebuild); missed, such work runs slower
-// (`rv tasks --json -n 0` over 30,000 tasks: 288 ms at 8, 295 at 100, 275 with the policy set back; the done index
-// of 30,000 rebuilt: 1.4 s at 8, 1.7 at 100).
+// another 4-12 ms of their 55-75 (bench/changes.md, step 8). What works long compiles as usual from where it starts
+// (src/jit.ts: the runner, rv ui, rv tui, a listing that reads every task, an index rebuild); missed, such work runs
+// slower (`rv tasks --json -n 0` over 30,000 tasks: 288 ms at 8, 295 at 100, 275 with the policy set back; the done
+// index of 30,000 rebuilt: 1.4 s at 8, 1.7 at 100).
 const binary = await Bun.build({
   ...common,
   format: "esm",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
+import { jitAsUsual } from "../jit.ts";
 import {
   readArchivedViews,
   readLeaseTasks,
@@ -43,6 +44,8 @@ export const tasksOp = defineListOp({
     const leases = leasesInScope(env, input.lease);
     const filtered = input.states !== null || input.name !== null || input.tags.length > 0;
     if (!input.archived && !filtered && input.limit > 0) return readNewest(env, leases, input.limit);
+    // Every task of the history is read (here or on a login node through rv rpc): worth compiling (src/jit.ts).
+    jitAsUsual();
     const observer = observerFor(env);
     const read = (lease: string) => {
       const p = leasePaths(env.root, lease);

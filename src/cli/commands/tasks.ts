@@ -1,5 +1,4 @@
 import { RvError } from "../../errors.ts";
-import { jitAsUsual } from "../../jit.ts";
 import { type TaskState, TaskStateSchema, type TaskView } from "../../lease/state.ts";
 import { type Listing, mergeSorted } from "../../ops/op.ts";
 import type { Place } from "../../ops/places.ts";
@@ -123,8 +122,6 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
  */
 export async function runTasks(ctx: Context, options: TasksOptions): Promise<number> {
   const limit = options.all ? 0 : (parseCount("-n", options.n, 0) ?? 20);
-  // Every task of a history of any length: its per-task paths run long enough to be worth compiling.
-  if (limit === 0) jitAsUsual();
   const input = {
     lease: options.lease ?? null,
     states: parseStates(options.state),
