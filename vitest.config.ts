@@ -5,14 +5,16 @@ import { defineConfig } from "vitest/config";
 const clusterTests = "test/**/*.cluster.test.ts";
 // Files that need whole partitions in a known state (a backfill hole, a load on every GPU node): another file's
 // job on one of those nodes breaks them. They run last, one at a time, with nothing else on the cluster.
-// slurm-heal sets a node DOWN; slurm-shapes holds all but one of gpu-a6000's GPUs. laptop runs its leases as labuser, whose queue cluster.cluster.test.ts expects
-// empty while it runs.
+// slurm-heal sets a node DOWN; slurm-shapes holds all but one of gpu-a6000's GPUs; slurm-parts holds every a6000 and
+// a100 GPU (another file's job on one of them kept its blockers pending past their deadline in a full run); laptop
+// runs its leases as labuser, whose queue cluster.cluster.test.ts expects empty while it runs.
 const wholeClusterTests = [
   "test/e2e/slurm-alloc.cluster.test.ts",
   "test/e2e/slurm-recovery.cluster.test.ts",
   "test/e2e/slurm-heal.cluster.test.ts",
   "test/e2e/laptop.cluster.test.ts",
   "test/e2e/slurm-shapes.cluster.test.ts",
+  "test/e2e/slurm-parts.cluster.test.ts",
 ];
 const slurmOff = process.env.RV_TEST_SLURM === "off";
 if (slurmOff) {
