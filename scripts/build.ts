@@ -67,6 +67,7 @@ const common = {
 // (src/jit.ts: the runner, rv ui, rv tui, a listing that reads every task, an index rebuild); missed, such work runs
 // slower (`rv tasks --json -n 0` over 30,000 tasks: 288 ms at 8, 295 at 100, 275 with the policy set back; the done
 // index of 30,000 rebuilt: 1.4 s at 8, 1.7 at 100).
+// bench/startup.mjs compiles its stack floor with the same value (--compile-jit-policy): change both together.
 const binary = await Bun.build({
   ...common,
   format: "esm",
