@@ -1,7 +1,8 @@
 // (i) A long history: a lease of 100,000 finished tasks written by bench/history-fill.ts through rv's own record
 // writer, then `rv status`, `rv tasks` and `rv tasks --json -n 0` timed by hyperfine (after one call that builds
-// the done index), each with its peak RSS from one `/usr/bin/time` run. No peer keeps such a history; the
-// targets (issue 18) are absolute. A runner's peak RSS is measured beside: one that runs 500 `true` tasks in that
+// the done index), each with its peak RSS from one `/usr/bin/time` run, and `rv show` of a task by the end of its id
+// (which may be a name, so every task's name is read). No peer keeps such a history; the targets (issue 18) are
+// absolute. A runner's peak RSS is measured beside: one that runs 500 `true` tasks in that
 // lease, and one that runs them in an empty lease, so "flat" is a comparison in the same run.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -50,15 +51,23 @@ export async function runHistory({ tasks = 100_000, warmup = 1, runs = 5 } = {})
       String(tasks),
     ]);
     const env = isolatedEnv({ RV_HOME: home });
-    const commands = [
-      { name: "rv status", command: `${RV} status` },
-      { name: "rv tasks", command: `${RV} tasks` },
-      { name: "rv tasks --json -n 0", command: `${RV} tasks --json -n 0` },
-    ];
     // The done index is trusted only once done/ has stood still for 2 s (PROTOCOL.md, "Done index"): past that,
     // the first reader builds it, and the runs measure readers that find it settled.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     await run(RV, ["status"], { env, cwd: work.dir });
+    // A reference by the end of an id may be a name too: it resolves against every task's name (no target).
+    const [newest] = JSON.parse((await run(RV, ["tasks", "--json", "-n", "1"], { env, cwd: work.dir })).stdout).tasks;
+    const suffix = newest.id.slice(-6);
+    const commands = [
+      { name: "rv status", command: `${RV} status` },
+      { name: "rv tasks", command: `${RV} tasks` },
+      { name: "rv tasks --json -n 0", command: `${RV} tasks --json -n 0` },
+      {
+        name: "rv show SUFFIX",
+        command: `${RV} show ${suffix}`,
+        display: `rv show ${suffix} (an id's last 6 characters)`,
+      },
+    ];
     const results = await hyperfine(work.dir, commands, { warmup, runs, env });
     for (const [i, c] of commands.entries()) results[i].peakRssMb = await peakRssMb(c.command, env, work.dir);
     const [status, list, json] = results;

@@ -331,7 +331,9 @@ function historySection(r) {
 A lease of ${r.tasks.toLocaleString("en-US")} finished tasks, written by \`bench/history-fill.ts\` through rv's own record
 writer (${s(r.fillMs)}), then the read commands, timed by hyperfine (\`-N\`, ${r.warmup} warm-up, ${r.runs} runs)
 after one call that builds the done index (PROTOCOL.md, "Done index"), with each one's peak RSS from one more run.
-Targets (issue 18): \`rv status\` and \`rv tasks\` ≤ 100 ms, \`rv tasks --json -n 0\` ≤ 1 s. No peer keeps such a history.
+Targets (issue 18): \`rv status\` and \`rv tasks\` ≤ 100 ms, \`rv tasks --json -n 0\` ≤ 1 s; \`rv show\` of a task by the
+end of its id (a reference that may be a name, so every task's name is read: from the done index) has none. No peer
+keeps such a history.
 
 ${table(["command", "mean", "peak RSS"], rows)}${runnerNote(r)}${disturbance(r)}`;
 }

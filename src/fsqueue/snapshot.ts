@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type DoneIndexLine, type DoneSummary, readDoneIndexed, type UnreadableDone } from "./done-index.ts";
+import { jitAsUsual } from "../jit.ts";
+import {
+  type DoneIndexLine,
+  type DoneSummary,
+  lineId,
+  readDoneIndexed,
+  type TaskSummary,
+  type UnreadableDone,
+} from "./done-index.ts";
 import { readHeartbeats } from "./heartbeat.ts";
 import { listEntries, listRecordKeys } from "./layout.ts";
 import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
@@ -179,4 +187,57 @@ export function latestState<D extends DoneSummary = Done>(s: {
 export function newer(a: TaskCopy<DoneSummary>, b: TaskCopy<DoneSummary>): boolean {
   if (a.task.attempt !== b.task.attempt) return a.task.attempt > b.task.attempt;
   return rank[a.state] > rank[b.state];
+}
+
+/**
+ * done/ as its index has it (readDone), merged in id order with the tasks waiting or claimed: each task once, by its
+ * newest copy. `moving` is sorted by id and holds one item for every task of `copies`. A done record stands for its
+ * task over a copy waiting or claimed only when it is newer (latestState's rule); one that does not parse never does:
+ * the task is under way again, whatever done/ says.
+ */
+export function* mergeDone<T extends { id: string }>(
+  moving: readonly T[],
+  copies: ReadonlyMap<string, TaskCopy>,
+  lines: Iterable<DoneIndexLine>,
+): Generator<{ moving: T } | { line: DoneIndexLine }> {
+  let next = 0;
+  for (const line of lines) {
+    const id = lineId(line);
+    while ((moving[next]?.id ?? id) < id) yield { moving: moving[next++] as T };
+    const copy = copies.get(id);
+    if (copy) {
+      next++;
+      const done = "done" in line ? line.done : undefined;
+      if (!done || !newer({ state: "done", task: done.task, done }, copy)) {
+        yield { moving: moving[next - 1] as T };
+        continue;
+      }
+    }
+    yield { line };
+  }
+  for (; next < moving.length; next++) yield { moving: moving[next] as T };
+}
+
+/** A task as references name it: by id, name or tag (`--after`, `rv logs NAME`). */
+export type TaskName = Pick<TaskSummary, "id" | "name" | "tags">;
+
+/**
+ * Every task of the lease as references name it, in id order, each by its newest copy: the few waiting or claimed
+ * read whole, done/ from its index, one file rather than one per task (a history of 100,000 tasks; work that goes on,
+ * so it compiles as usual). A done record that does not parse still names its task by id, and by name when that much
+ * of it reads.
+ */
+export function* readTaskNames(p: LeasePaths): Generator<TaskName> {
+  jitAsUsual();
+  const copies = latestState({ pending: readPending(p), claimed: readClaimed(p), done: [] });
+  const moving = [...copies.values()].map((copy) => copy.task).sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const item of mergeDone(moving, copies, readDone(p))) {
+    const task: TaskName =
+      "moving" in item
+        ? item.moving
+        : "done" in item.line
+          ? item.line.done.task
+          : (item.line.unreadable.task ?? { id: item.line.unreadable.id, tags: [] });
+    yield { id: task.id, ...(task.name !== undefined && { name: task.name }), tags: task.tags };
+  }
 }

@@ -14,10 +14,9 @@ import {
   judgeLiveness,
   type LeasePaths,
   latestState,
-  lineId,
   listBad,
   listEntries,
-  newer,
+  mergeDone,
   type Observation,
   readArchive,
   readClaimed,
@@ -354,24 +353,10 @@ function* tasksOf(p: LeasePaths, runners: Runners): Generator<TaskView> {
   };
   const views = [...moving.values()].map((copy) => noted(copyView(p, copy, runners)));
   const judged = judgeDependencies(views, doneStates(p), (id) => recordedName(p, id));
-  let next = 0;
-  for (const line of readDone(p)) {
-    const id = lineId(line);
-    while ((judged[next]?.id ?? id) < id) yield judged[next++] as TaskView;
-    const copy = moving.get(id);
-    if (copy) {
-      next++;
-      // A done record stands for its task over a copy waiting or claimed only when it is newer; one that does not
-      // parse never does: the task is under way again, whatever done/ says.
-      const done = "done" in line ? line.done : undefined;
-      if (!done || !newer({ state: "done", task: done.task, done }, copy)) {
-        yield judged[next - 1] as TaskView;
-        continue;
-      }
-    }
-    yield noted("done" in line ? doneView(line.done) : unknownView(p, line.unreadable));
+  for (const item of mergeDone(judged, moving, readDone(p))) {
+    if ("moving" in item) yield item.moving;
+    else yield noted("done" in item.line ? doneView(item.line.done) : unknownView(p, item.line.unreadable));
   }
-  yield* judged.slice(next);
 }
 
 /**

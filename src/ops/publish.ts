@@ -5,21 +5,21 @@ import { RvError } from "../errors.ts";
 import {
   type Lease,
   type LeasePaths,
-  latestState,
   leasePaths,
   newTaskIds,
   publishBatch,
-  readHeartbeats,
-  readSnapshot,
+  readTaskNames,
   redrawTaskId,
   type Task,
   type TaskSecrets,
 } from "../fsqueue/index.ts";
 import { partsOf } from "../lease/parts.ts";
+import { isLiveRunner } from "../lease/runner-health.ts";
+import { readRunnerViews } from "../lease/state.ts";
 import { requireLease } from "../lease/store.ts";
 import { cwdProblem } from "../runner/cwd.ts";
 import { resolveDependencies } from "./dependencies.ts";
-import { isLeaseLive } from "./observer.ts";
+import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { buildTask, type TaskSpec } from "./taskspec.ts";
 
@@ -146,18 +146,13 @@ function openForSubmit(env: OpEnv, leaseId: string): Lease {
   return lease;
 }
 
-/** The lease's tasks as `--after` references see them, oldest first. */
-function tasksOf(p: LeasePaths): Task[] {
-  return [...latestState(readSnapshot(p)).values()].map((copy) => copy.task).sort((a, b) => a.id.localeCompare(b.id));
-}
-
 /**
  * The batch with its `--after` references as ids, dependencies first: a crash half-way through the links leaves no
  * task waiting forever for one that was never linked.
  */
 function inDependencyOrder(p: LeasePaths, leaseId: string, built: Task[], specs: TaskSpec[]): Task[] {
   const batch = built.map((task, i) => ({ id: task.id, name: task.name, tags: task.tags, after: specs[i]?.after }));
-  const deps = resolveDependencies(tasksOf(p), batch, leaseId);
+  const deps = resolveDependencies([...readTaskNames(p)], batch, leaseId);
   const byId = new Map(built.map((task) => [task.id, task]));
   return deps.order.flatMap((id) => {
     const task = byId.get(id);
@@ -168,8 +163,13 @@ function inDependencyOrder(p: LeasePaths, leaseId: string, built: Task[], specs:
 
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+/**
+ * A lease no runner serves queues the tasks; a task larger than every live runner waits. The runners are read once
+ * (their heartbeats and this host's observations of them) for both.
+ */
 async function warningsFor(env: OpEnv, p: LeasePaths, lease: Lease, tasks: Task[]): Promise<string[]> {
-  if (!isLeaseLive(env, lease)) {
+  const live = readRunnerViews(p, observerFor(env)).filter(isLiveRunner);
+  if (live.length === 0) {
     const resume =
       lease.kind === "local"
         ? `Resume with: rv lease up --local --name ${lease.id}`
@@ -179,9 +179,8 @@ async function warningsFor(env: OpEnv, p: LeasePaths, lease: Lease, tasks: Task[
       ...(await racing(p, lease, tasks)),
     ];
   }
-  const beats = readHeartbeats(p).filter((hb) => hb.state !== "exited");
-  const maxGpus = Math.max(0, ...beats.map((hb) => hb.gpus.length));
-  const maxCpus = Math.max(0, ...beats.map((hb) => hb.cpus));
+  const maxGpus = Math.max(0, ...live.map((runner) => runner.gpus.length));
+  const maxCpus = Math.max(0, ...live.map((runner) => runner.cpus));
   return tasks
     .filter((task) => task.gpus > maxGpus || task.cpus > maxCpus)
     .map(

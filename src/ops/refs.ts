@@ -5,11 +5,11 @@ import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
   type LeasePaths,
-  latestState,
   leasePaths,
   listEntries,
+  pendingOrClaimed,
   readDoneNewest,
-  readSnapshot,
+  readTaskNames,
   recordFile,
 } from "../fsqueue/index.ts";
 import type { OnBadLease } from "../lease/bad-lease.ts";
@@ -96,28 +96,34 @@ export function keepNewest(newest: TaskRef[], ref: TaskRef, count: number): void
   newest.splice(low, 0, ref);
 }
 
-/** Every task of the given leases with its name, oldest first: one read of every record. */
+/** Every task of the given leases with its name, oldest first: done/ from its index, not a read of every record. */
 function namedIndex(root: string, leases: string[]): TaskRef[] {
   const all = leases.flatMap((lease) =>
-    [...latestState(readSnapshot(leasePaths(root, lease))).values()].map(({ task }) => ({
+    Array.from(readTaskNames(leasePaths(root, lease)), ({ id, name }) => ({
       lease,
-      id: task.id,
-      ...(task.name !== undefined && { name: task.name }),
+      id,
+      ...(name !== undefined && { name }),
     })),
   );
   return all.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /**
- * What `refs` resolve against: ids from directory listings, or, when one of them can only be a task's name (it is no
- * id, number or unique id suffix), every task with its name, which costs a read of each record.
+ * What `refs` resolve against: ids from directory listings, or, when one of them may be a task's name (it is no id or
+ * number), every task with its name, from the done index and the few tasks waiting or running.
  */
 export function referableTasks(root: string, leases: string[], refs: readonly string[]): TaskRef[] {
-  const index = taskIndex(root, leases);
   // Short of a full id or a number, a reference may be a name: one that is also the end of another task's id is
   // then ambiguous, never silently that task.
-  const mayBeName = (ref: string) => !isNumberRef(ref) && !index.some((t) => t.id === ref);
-  return refs.some(mayBeName) ? namedIndex(root, leases) : index;
+  const mayBeName = (ref: string) =>
+    !isNumberRef(ref) && !leases.some((lease) => hasTask(leasePaths(root, lease), ref));
+  return refs.some(mayBeName) ? namedIndex(root, leases) : taskIndex(root, leases);
+}
+
+/** Whether `id` is a task of the lease: its record is in done/, or a copy waits or runs (no directory is listed). */
+function hasTask(p: LeasePaths, id: string): boolean {
+  if (id.includes("/") || id.startsWith(".")) return false;
+  return existsSync(recordFile(p.done, id)) || pendingOrClaimed(p, id);
 }
 
 const isNumberRef = (ref: string) => /^[1-9][0-9]{0,5}$/.test(ref);

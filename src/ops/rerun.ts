@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LabelSchema } from "../config/index.ts";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
-import { type LeasePaths, latestState, leasePaths, newTaskIds, readSnapshot, type Task } from "../fsqueue/index.ts";
+import { type LeasePaths, leasePaths, newTaskIds, readTaskNames, type Task } from "../fsqueue/index.ts";
 import { readTaskCopy } from "../lease/index.ts";
 import { defineOp } from "./op.ts";
 import { publishMade } from "./publish.ts";
@@ -45,7 +45,7 @@ export function rerunTask(old: Task, changes: RerunChanges, made: { id: string; 
 }
 
 function namesIn(p: LeasePaths): Set<string> {
-  return new Set([...latestState(readSnapshot(p)).values()].flatMap(({ task }) => task.name ?? []));
+  return new Set(Array.from(readTaskNames(p), (task) => task.name ?? "").filter(Boolean));
 }
 
 /** `rv rerun TASK [--env K=V] [-- ARGV]`: a new task in the old one's lease, whatever state the old one is in. */

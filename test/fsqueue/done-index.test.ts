@@ -14,6 +14,7 @@ import {
   readDone,
   readDoneCounts,
   readDoneIndexHeader,
+  readTaskNames,
   recordFile,
   scanDone,
   writeRecordAtomic,
@@ -330,5 +331,38 @@ describe("a listing reads the index a line at a time, in id order", () => {
     expect(readDoneIndexHeader(p)).toMatchObject({ count: 2, counts: { succeeded: 1, failed: 1 } });
     expect(states(readDoneAll(p))).toEqual(once); // read from the index: not damaged
     expect(ids()).toEqual([task.id, other.id].sort());
+  });
+});
+
+describe("references name tasks from the index, not by opening every record", () => {
+  const names = () => [...readTaskNames(p)].map((t) => `${t.id}:${t.name ?? "-"}:${t.tags.join("+")}`);
+
+  test("a trusted index answers: a record changed in place behind rv's back is not read until done/ changes", () => {
+    const [a, b] = finished(2).sort((x, y) => (x.id < y.id ? -1 : 1));
+    if (!a || !b) throw new Error("no tasks");
+    settle();
+    expect(names()).toEqual([`${a.id}:-:`, `${b.id}:-:`]);
+    // An edit in place leaves done/'s mtime as it was (invariant 4: rv never writes so): the index still answers.
+    writeFileSync(recordFile(p.done, a.id), JSON.stringify(makeDone({ ...a, name: "renamed", tags: ["x"] })));
+    expect(names()).toEqual([`${a.id}:-:`, `${b.id}:-:`]);
+    const c = finished(1)[0];
+    expect(names()).toEqual([`${a.id}:renamed:x`, `${b.id}:-:`, `${c?.id}:-:`]);
+  });
+
+  test("each task once, in id order, by its newest copy; a record that does not parse still names its task by id", () => {
+    const [requeued, unreadable, ended] = finished(3).sort((x, y) => (x.id < y.id ? -1 : 1));
+    if (!requeued || !unreadable || !ended) throw new Error("no tasks");
+    writeFileSync(recordFile(p.done, unreadable.id), "garbage");
+    settle();
+    readDoneAll(p);
+    writeRecordAtomic(p.tmp, recordFile(p.inbox, requeued.id), { ...requeued, attempt: 2, name: "again" });
+    const waiting = makeTask({ name: "waiting", tags: ["t"] });
+    publish(p, waiting);
+    expect(names()).toEqual([
+      `${requeued.id}:again:`,
+      `${unreadable.id}:-:`,
+      `${ended.id}:-:`,
+      `${waiting.id}:waiting:t`,
+    ]);
   });
 });

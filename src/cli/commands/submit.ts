@@ -23,29 +23,37 @@ export function specsFromFlags(argv: string[], options: SubmitOptions, env: Node
       hint: "for example: rv submit -- python train.py --lr 3e-4",
     });
   }
-  const defaults = flagDefaults(options, env);
   if (options.from !== undefined) {
     if (options.name !== undefined) {
       throw new RvError("usage", '--name names one task: with --from, give each line its own "name"', {
         hint: 'for example {"argv": ["python", "x.py"], "name": "lr-3e-4"}',
       });
     }
-    return specsFromFile(options.from, defaults);
+    return specsFromFile(options.from, flagDefaults(options, env));
   }
+  // The one task is the flags' own check: the same schema, the same messages.
   const spec = TaskSpecSchema.safeParse({
     ...(argv.length > 0 ? { argv } : { shell: options.shell }),
-    ...defaults,
+    ...givenFlags(options, env),
     name: options.name,
   });
   if (!spec.success) throw new RvError("usage", flagMessage(spec.error.issues[0]));
   return [spec.data];
 }
 
-/** The flags that say what a task asks for, as given: with --from they are every line's defaults. */
+/** The flags that say what a task asks for, as given and checked: with --from they are every line's defaults. */
 export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): SpecDefaults {
+  const given = givenFlags(options, env);
+  const checked = TaskSpecSchema.safeParse({ argv: ["true"], ...given });
+  if (!checked.success) throw new RvError("usage", flagMessage(checked.error.issues[0]));
+  return given;
+}
+
+/** The flags that say what a task asks for, as given (counts and `--env` read, nothing else checked). */
+function givenFlags(options: SubmitOptions, env: NodeJS.ProcessEnv): SpecDefaults {
   const gpus = parseCount("--gpus", options.gpus, 0);
   const cpus = parseCount("--cpus", options.cpus, 1);
-  const given: SpecDefaults = {
+  return {
     ...(gpus !== undefined && { gpus }),
     ...(cpus !== undefined && { cpus }),
     ...(options.env.length > 0 && { env: parseEnvFlags(options.env, env) }),
@@ -61,9 +69,6 @@ export function flagDefaults(options: SubmitOptions, env: NodeJS.ProcessEnv): Sp
     ...retryFlags(options),
     ...(options.timeout !== undefined && { timeout: options.timeout }),
   };
-  const checked = TaskSpecSchema.safeParse({ argv: ["true"], ...given });
-  if (!checked.success) throw new RvError("usage", flagMessage(checked.error.issues[0]));
-  return given;
 }
 
 /** As given: a comma may separate references or belong to a name, which only the lease can tell (dependencies.ts). */
