@@ -241,3 +241,28 @@ export function* readTaskNames(p: LeasePaths): Generator<TaskName> {
     yield { id: task.id, ...(task.name !== undefined && { name: task.name }), tags: task.tags };
   }
 }
+
+/**
+ * The lease's tasks that `pick` keeps, each by its newest copy, whole: the few waiting or claimed read whole, done/
+ * judged from its index line and only the records picked read, so a history of 100,000 tasks is not read to find a
+ * few. `pick` sees a done task as its index line has it (no env, no usage), then once more as its record has it.
+ */
+export function readPickedCopies(p: LeasePaths, pick: (copy: TaskCopy<DoneSummary>) => boolean): TaskCopy[] {
+  const copies = latestState({ pending: readPending(p), claimed: readClaimed(p), done: [] });
+  const moving = [...copies.values()]
+    .map((copy) => ({ id: copy.task.id, copy }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const picked: TaskCopy[] = [];
+  for (const item of mergeDone(moving, copies, readDone(p))) {
+    if ("moving" in item) {
+      if (pick(item.moving.copy)) picked.push(item.moving.copy);
+      continue;
+    }
+    // A done record that does not parse is no task's copy to pick, as in readSnapshot.
+    if (!("done" in item.line) || !pick({ state: "done", task: item.line.done.task, done: item.line.done })) continue;
+    const done = readDoneOne(p, lineId(item.line));
+    const copy: TaskCopy | undefined = done && { state: "done", task: done.task, done };
+    if (copy && pick(copy)) picked.push(copy);
+  }
+  return picked;
+}

@@ -4,7 +4,6 @@ import { RvError } from "../errors.ts";
 import {
   type Done,
   type LeasePaths,
-  latestState,
   leasePaths,
   newRunnerId,
   nextAttempt,
@@ -12,7 +11,7 @@ import {
   readDoneOne,
   readEvents,
   readHeartbeats,
-  readSnapshot,
+  readPickedCopies,
   readUnreadableDone,
   recoverClaims,
   requestControl,
@@ -87,7 +86,7 @@ function republishDependents(p: LeasePaths, lease: string, ids: readonly string[
   // Only records that are still their task's latest copy: a dependent requeued before (and perhaps running now)
   // keeps its old dep_failed record in done/ until its new attempt ends.
   const byDependency = new Map<string, Done[]>();
-  for (const copy of latestState(readSnapshot(p)).values()) {
+  for (const copy of readPickedCopies(p, (copy) => copy.state === "done" && copy.done.depFailed !== undefined)) {
     if (copy.state !== "done" || copy.done.depFailed === undefined) continue;
     byDependency.set(copy.done.depFailed, [...(byDependency.get(copy.done.depFailed) ?? []), copy.done]);
   }

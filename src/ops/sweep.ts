@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import {
-  latestState,
+  type DoneSummary,
   leasePaths,
   readArchive,
-  readSnapshot,
+  readPickedCopies,
   type Task,
   type TaskCopy,
   TaskSecretsSchema,
@@ -57,7 +57,9 @@ export const sweepOp = defineOp({
     const p = leasePaths(env.root, input.lease);
     // Points `rv clean` archived count too: a sweep submitted again after a clean still skips what succeeded.
     const archived = (): TaskCopy[] => readArchive(p).map((done) => ({ state: "done", task: done.task, done }));
-    const copies = input.force ? [] : [...latestState(readSnapshot(p)).values(), ...archived()];
+    const points = new Set(input.specs.map((spec) => pointKey(spec, taskCwd(spec, env.cwd))));
+    const mayBeAPoint = (copy: TaskCopy<DoneSummary>) => isKept(copy) && points.has(taskKey(copy.task));
+    const copies = input.force ? [] : [...readPickedCopies(p, mayBeAPoint), ...archived()];
     const skipped = [];
     const toSubmit: TaskSpec[] = [];
     for (const spec of input.specs) {
@@ -85,7 +87,7 @@ function withPointCount(spec: TaskSpec, points: number): TaskSpec {
 }
 
 /** What a sweep submitted again leaves alone: a task that succeeded, or that has yet to end. */
-function isKept(copy: TaskCopy): boolean {
+function isKept(copy: TaskCopy<DoneSummary>): boolean {
   return copy.state !== "done" || copy.done.state === "succeeded";
 }
 
@@ -95,13 +97,18 @@ function stateOf(copy: TaskCopy): string {
 }
 
 /** The same command in the same directory, with the same values of the variables the spec sets. */
-export function sameTask(spec: TaskSpec, cwd: string, task: Task): boolean {
-  const { command } = task;
-  const sameCommand =
-    command.kind === "argv"
-      ? JSON.stringify(spec.argv) === JSON.stringify(command.argv)
-      : spec.shell === command.script;
-  return sameCommand && cwd === task.cwd && Object.entries(spec.env).every(([k, v]) => task.env[k] === v);
+function sameTask(spec: TaskSpec, cwd: string, task: Task): boolean {
+  return pointKey(spec, cwd) === taskKey(task) && Object.entries(spec.env).every(([k, v]) => task.env[k] === v);
+}
+
+/** A command in a directory as one string: a point and a task with the same key run the same thing in the same place. */
+function pointKey(spec: TaskSpec, cwd: string): string {
+  return JSON.stringify([spec.argv ?? null, spec.shell ?? null, cwd]);
+}
+
+/** The task's command and directory as pointKey has them: what its index line tells of it. */
+function taskKey({ command, cwd }: Pick<Task, "command" | "cwd">): string {
+  return JSON.stringify(command.kind === "argv" ? [command.argv, null, cwd] : [null, command.script, cwd]);
 }
 
 function rowOf(spec: TaskSpec, id: string | null) {

@@ -14,6 +14,7 @@ import {
   readDone,
   readDoneCounts,
   readDoneIndexHeader,
+  readPickedCopies,
   readTaskNames,
   recordFile,
   scanDone,
@@ -364,5 +365,31 @@ describe("references name tasks from the index, not by opening every record", ()
       `${ended.id}:-:`,
       `${waiting.id}:waiting:t`,
     ]);
+  });
+});
+
+describe("a reader that needs a few tasks whole picks them from the index and reads only their records", () => {
+  test("the picked come whole (env and all), by their newest copy; the records not picked are never opened", () => {
+    const [other, requeued] = finished(2);
+    const picked = makeTask({ env: { SEED: "7" } });
+    writeRecordAtomic(p.tmp, recordFile(p.done, picked.id), makeDone(picked));
+    if (!other || !requeued) throw new Error("no tasks");
+    settle();
+    readDoneAll(p);
+    // Garbage written in place (rv never writes so): done/'s mtime stands, the index is trusted, the record unread.
+    writeFileSync(recordFile(p.done, other.id), "garbage");
+    writeRecordAtomic(p.tmp, recordFile(p.inbox, requeued.id), { ...requeued, attempt: 2 });
+    const seen: string[] = [];
+    const copies = readPickedCopies(p, (copy) => {
+      seen.push(`${copy.task.id}:${copy.state}`);
+      return copy.task.id !== other.id;
+    });
+    expect(copies.map((c) => `${c.task.id}:${c.state}:${c.task.attempt}`)).toEqual([
+      `${requeued.id}:pending:2`,
+      `${picked.id}:done:1`,
+    ]);
+    expect(copies[1]?.task.env).toEqual({ SEED: "7" });
+    // In id order; the picked done task is judged twice (its line, then its record), the others once.
+    expect(seen).toEqual([`${other.id}:done`, `${requeued.id}:pending`, `${picked.id}:done`, `${picked.id}:done`]);
   });
 });
