@@ -44,7 +44,8 @@ export async function attachTarget(env: OpEnv, given: string | null): Promise<At
   if (given === null) return leaseTarget(env, defaultLease(env, notes), notes);
   if (readLease(root, given)) return leaseTarget(env, given, notes);
   const leases = listLeases(root, warnOfBadLease(env)).map((l) => l.id);
-  const ref = resolveTaskRef(referableTasks(root, leases, [given]), given);
+  const referable = referableTasks(root, leases, [given]);
+  const ref = resolveTaskRef(referable.tasks, given, referable.total);
   const p = leasePaths(root, ref.lease);
   const view = readTaskView(p, ref.id, observerFor(env));
   const task = { id: ref.id, state: view?.state ?? ("lost" as const) };

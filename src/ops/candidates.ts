@@ -14,11 +14,11 @@ export const candidatesOp = defineOp({
   input: deferred(() => z.object({ refs: z.array(z.string()) })),
   result: deferred(() => z.object({ candidates: z.array(CandidatesSchema) })),
   run(env, input) {
-    const index = referableTasks(
+    const referable = referableTasks(
       env.root,
       listLeases(env.root, warnOfBadLease(env)).map((l) => l.id),
       input.refs,
     );
-    return { candidates: input.refs.map((ref) => candidatesFor(index, ref)) };
+    return { candidates: input.refs.map((ref) => candidatesFor(referable, ref)) };
   },
 });

@@ -42,12 +42,6 @@ function listedIds(dir: string): string[] {
   return listEntries(dir).flatMap((name) => (name.endsWith(".json") ? [name.slice(0, -5)] : []));
 }
 
-/** Every task of the given leases, oldest first (ids sort by submit time): what task references resolve against. */
-export function taskIndex(root: string, leases: string[]): TaskRef[] {
-  const all = leases.flatMap((lease) => listTaskIds(leasePaths(root, lease)).map((id) => ({ lease, id })));
-  return all.sort((a, b) => a.id.localeCompare(b.id));
-}
-
 /**
  * The newest `count` tasks of the given leases, oldest first, and how many tasks there are: one pass over the
  * listings, keeping the newest seen, rather than a sort of a history that may hold 100,000 ids.
@@ -108,16 +102,29 @@ function namedIndex(root: string, leases: string[]): TaskRef[] {
   return all.sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** What references resolve against: `tasks`, oldest first, and how many tasks there are in all. */
+export interface ReferableTasks {
+  tasks: TaskRef[];
+  total: number;
+}
+
 /**
- * What `refs` resolve against: ids from directory listings, or, when one of them may be a task's name (it is no id or
- * number), every task with its name, from the done index and the few tasks waiting or running.
+ * What `refs` resolve against. When one of them may be a task's name (it is no id or number): every task with its
+ * name, from the done index and the few tasks waiting or running. Otherwise the newest as far as the largest number
+ * counts back (from the index's header: `rv logs 1` lists no history) and the tasks the ids name, looked up.
  */
-export function referableTasks(root: string, leases: string[], refs: readonly string[]): TaskRef[] {
+export function referableTasks(root: string, leases: string[], refs: readonly string[]): ReferableTasks {
+  const holding = (ref: string) => leases.filter((lease) => hasTask(leasePaths(root, lease), ref));
   // Short of a full id or a number, a reference may be a name: one that is also the end of another task's id is
   // then ambiguous, never silently that task.
-  const mayBeName = (ref: string) =>
-    !isNumberRef(ref) && !leases.some((lease) => hasTask(leasePaths(root, lease), ref));
-  return refs.some(mayBeName) ? namedIndex(root, leases) : taskIndex(root, leases);
+  if (refs.some((ref) => !isNumberRef(ref) && holding(ref).length === 0)) {
+    const tasks = namedIndex(root, leases);
+    return { tasks, total: tasks.length };
+  }
+  const { newest, total } = newestTasks(root, leases, Math.max(0, ...refs.filter(isNumberRef).map(Number)));
+  const named = refs.flatMap((ref) => holding(ref).map((lease) => ({ lease, id: ref })));
+  const tasks = [...new Map([...newest, ...named].map((task) => [`${task.lease}/${task.id}`, task])).values()];
+  return { tasks: tasks.sort((a, b) => a.id.localeCompare(b.id)), total };
 }
 
 /** Whether `id` is a task of the lease: its record is in done/, or a copy waits or runs (no directory is listed). */
@@ -172,11 +179,11 @@ export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all
 export const CandidatesSchema = deferred(() => z.object({ tasks: z.array(TaskRefSchema), total: z.int() }));
 export type Candidates = z.infer<typeof CandidatesSchema>;
 
-export function candidatesFor(index: readonly TaskRef[], ref: string): Candidates {
-  const numbered = isNumberRef(ref) ? index.slice(-Number(ref)) : [];
-  const suffixed = index.filter((t) => idEndsWith(t, ref) || t.name === ref);
+export function candidatesFor(referable: ReferableTasks, ref: string): Candidates {
+  const numbered = isNumberRef(ref) ? referable.tasks.slice(-Number(ref)) : [];
+  const suffixed = referable.tasks.filter((t) => idEndsWith(t, ref) || t.name === ref);
   const tasks = [...new Map([...numbered, ...suffixed].map((t) => [t.id, t])).values()];
-  return { tasks: tasks.sort((a, b) => a.id.localeCompare(b.id)), total: index.length };
+  return { tasks: tasks.sort((a, b) => a.id.localeCompare(b.id)), total: referable.total };
 }
 
 /**
@@ -203,16 +210,16 @@ export function resolveSelection(
 ): { here: TaskRef[]; elsewhere: TaskRef[] } {
   if (selection.lease) requireLease(root, selection.lease);
   const leases = selection.lease ? [selection.lease] : listLeases(root, onBad).map((l) => l.id);
-  const index = referableTasks(root, leases, selection.refs);
+  const referable = referableTasks(root, leases, selection.refs);
   const here: TaskRef[] = [];
   const elsewhere: TaskRef[] = [];
   selection.refs.forEach((ref, i) => {
     const other = selection.elsewhere[i];
     if (!other) {
-      here.push(resolveTaskRef(index, ref));
+      here.push(resolveTaskRef(referable.tasks, ref, referable.total));
       return;
     }
-    const mine = candidatesFor(index, ref);
+    const mine = candidatesFor(referable, ref);
     const theirs = new Set(other.tasks.map((t) => t.id));
     const merged = [...mine.tasks, ...other.tasks].sort((a, b) => a.id.localeCompare(b.id));
     const chosen = resolveTaskRef(merged, ref, mine.total + other.total);

@@ -1,5 +1,6 @@
 /** The done index (done-index.ts): a cache of done/ that readers trust only while done/ is unchanged. */
 import { readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import {
   archiveDone,
@@ -9,6 +10,7 @@ import {
   headerTrusted,
   type LeasePaths,
   lineId,
+  listEntries,
   mtimeSettled,
   RACY_MARGIN_NS,
   readDone,
@@ -21,7 +23,7 @@ import {
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
 import { countByState, readLeaseCounts, readLeaseState } from "../../src/lease/index.ts";
-import { newestTasks, taskIndex } from "../../src/ops/refs.ts";
+import { newestTasks } from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
 import { LEASE, makeDone, makeOutcome, makeTask, openLease, publish } from "./factory.ts";
 
@@ -48,6 +50,13 @@ afterEach(() => {
   home.cleanup();
   Object.assign(indexReads, { failAfter: Infinity, readBytes: Infinity, done: 0 });
 });
+
+/** Every task the lease's directories list (done/, the inbox, each runner's claims), once, oldest first. */
+function listedTasks(): { lease: string; id: string }[] {
+  const ids = (dir: string) => listEntries(dir).flatMap((name) => (name.endsWith(".json") ? [name.slice(0, -5)] : []));
+  const claimed = listEntries(p.claimed).flatMap((owner) => ids(join(p.claimed, owner)));
+  return [...new Set([...ids(p.done), ...ids(p.inbox), ...claimed])].sort().map((id) => ({ lease: LEASE, id }));
+}
 
 /** done/ as it stood an hour ago by its mtime: an index built now is settled (trusted until done/ changes). */
 function settle(): Date {
@@ -218,7 +227,7 @@ describe("rv status counts from the index's header as the task list counts from 
 describe("the default task list takes done/'s newest ids from the index's header", () => {
   const newest = (count: number) => newestTasks(home.root, [LEASE], count);
   const listed = (count: number) => {
-    const all = taskIndex(home.root, [LEASE]);
+    const all = listedTasks();
     return { newest: all.slice(-count), total: all.length };
   };
 

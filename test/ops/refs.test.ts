@@ -1,16 +1,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ensureLeaseDirs, leasePaths } from "../../src/fsqueue/index.ts";
+import { ensureLeaseDirs, leasePaths, recordFile, writeRecordAtomic } from "../../src/fsqueue/index.ts";
 import { newLocalLease, writeLease } from "../../src/lease/index.ts";
 import {
   candidatesFor,
   keepNewest,
+  referableTasks,
   resolveSelection,
   resolveTaskRef,
   type TaskRef,
-  taskIndex,
 } from "../../src/ops/refs.ts";
+import { makeDone, makeTask } from "../fsqueue/factory.ts";
 import { makeHome } from "../helpers/home.ts";
 
 describe("resolveTaskRef with names", () => {
@@ -35,7 +36,7 @@ describe("resolveTaskRef with names", () => {
   });
 });
 
-describe("resolveTaskRef", () => {
+describe("resolveTaskRef against a lease's records", () => {
   let home: ReturnType<typeof makeHome>;
   beforeEach(() => {
     home = makeHome();
@@ -43,27 +44,40 @@ describe("resolveTaskRef", () => {
     const b = leasePaths(home.root, "b");
     ensureLeaseDirs(a);
     ensureLeaseDirs(b);
-    writeFileSync(join(a.done, "000000001aaxy.json"), "{}");
+    const task = (lease: string, id: string) => makeTask({ lease, id });
+    writeRecordAtomic(a.tmp, recordFile(a.done, "000000001aaxy"), makeDone(task("a", "000000001aaxy")));
     mkdirSync(join(a.claimed, "runner-1"));
-    writeFileSync(join(a.claimed, "runner-1", "000000002bbxy.json"), "{}");
-    writeFileSync(join(b.inbox, "000000003cczz.json"), "{}");
+    writeRecordAtomic(a.tmp, join(a.claimed, "runner-1", "000000002bbxy.json"), task("a", "000000002bbxy"));
+    writeRecordAtomic(b.tmp, recordFile(b.inbox, "000000003cczz"), task("b", "000000003cczz"));
   });
   afterEach(() => home.cleanup());
+  const resolve = (ref: string) => {
+    const referable = referableTasks(home.root, ["a", "b"], [ref]);
+    return resolveTaskRef(referable.tasks, ref, referable.total);
+  };
 
   it("finds a task by full id, unique suffix, or number counting back from the newest, across leases", () => {
-    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "000000001aaxy")).toEqual({
-      lease: "a",
-      id: "000000001aaxy",
-    });
-    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "bbxy")).toEqual({ lease: "a", id: "000000002bbxy" });
-    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "1")).toEqual({ lease: "b", id: "000000003cczz" });
-    expect(resolveTaskRef(taskIndex(home.root, ["a", "b"]), "3")).toEqual({ lease: "a", id: "000000001aaxy" });
+    expect(resolve("000000001aaxy")).toEqual({ lease: "a", id: "000000001aaxy" });
+    expect(resolve("bbxy")).toEqual({ lease: "a", id: "000000002bbxy" });
+    expect(resolve("1")).toEqual({ lease: "b", id: "000000003cczz" });
+    expect(resolve("3")).toEqual({ lease: "a", id: "000000001aaxy" });
   });
 
   it("refuses an ambiguous suffix and lists candidates, and says when nothing matches", () => {
-    expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "xy")).toThrow(/"xy" matches 2 tasks/);
-    expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "nope")).toThrow(/no task matches "nope"/);
-    expect(() => resolveTaskRef(taskIndex(home.root, ["a", "b"]), "4")).toThrow(/no task number 4: only 3 tasks exist/);
+    expect(() => resolve("xy")).toThrow(/"xy" matches 2 tasks/);
+    expect(() => resolve("nope")).toThrow(/no task matches "nope"/);
+    expect(() => resolve("4")).toThrow(/no task number 4: only 3 tasks exist/);
+  });
+
+  it("numbers and full ids need no names: only the newest and the ids named are read", () => {
+    const referable = referableTasks(home.root, ["a", "b"], ["1", "000000001aaxy"]);
+    expect(referable).toEqual({
+      tasks: [
+        { lease: "a", id: "000000001aaxy" },
+        { lease: "b", id: "000000003cczz" },
+      ],
+      total: 3,
+    });
   });
 });
 
@@ -72,8 +86,8 @@ describe("a reference resolved across two places as if they were one", () => {
   const laptop: TaskRef[] = ["0001aa", "0003cc", "0005ee"].map((id) => ({ lease: "local", id }));
   const cluster: TaskRef[] = ["0002bb", "0004dd", "0006xe"].map((id) => ({ lease: "sweep", id }));
   const across = (ref: string) => {
-    const mine = candidatesFor(cluster, ref);
-    const theirs = candidatesFor(laptop, ref);
+    const mine = candidatesFor({ tasks: cluster, total: cluster.length }, ref);
+    const theirs = candidatesFor({ tasks: laptop, total: laptop.length }, ref);
     const merged = [...mine.tasks, ...theirs.tasks].sort((a, b) => a.id.localeCompare(b.id));
     return resolveTaskRef(merged, ref, mine.total + theirs.total);
   };
@@ -94,8 +108,9 @@ describe("a reference resolved across two places as if they were one", () => {
   });
 
   it("candidates are the newest N for a number and every suffix match, never the whole history", () => {
-    expect(candidatesFor(laptop, "2").tasks.map((t) => t.id)).toEqual(["0003cc", "0005ee"]);
-    expect(candidatesFor(laptop, "ee")).toEqual({ tasks: [{ lease: "local", id: "0005ee" }], total: 3 });
+    const all = { tasks: laptop, total: laptop.length };
+    expect(candidatesFor(all, "2").tasks.map((t) => t.id)).toEqual(["0003cc", "0005ee"]);
+    expect(candidatesFor(all, "ee")).toEqual({ tasks: [{ lease: "local", id: "0005ee" }], total: 3 });
   });
 });
 
