@@ -39,7 +39,11 @@ export function readEvents(p: LeasePaths, runner: string, task?: string): RvEven
   return readRecordLines(eventsFile(p, runner), EventSchema, task === undefined ? undefined : JSON.stringify(task));
 }
 
-/** How much of an events log is read at a time, from its end, by readEventsSince. */
+/**
+ * How much of an events log is read at a time from its end: a first small chunk (what a reader wants is usually among
+ * the last lines, and a wait asks thousands of times), doubling up to a large one.
+ */
+const FIRST_TAIL_CHUNK = 16 * 1024;
 const TAIL_CHUNK = 256 * 1024;
 
 /**
@@ -65,21 +69,54 @@ export function readEventsSince(p: LeasePaths, runner: string, wanted: EventsWan
   const { sinceMs = Number.NEGATIVE_INFINITY, types } = wanted;
   const stopAtMs = sinceMs - EVENTS_SLACK_MS;
   const marks = types?.map((type) => `"type":${JSON.stringify(type)}`);
+  const events: RvEvent[] = [];
+  for (const event of eventsFromEnd(p, runner, { marks, notBeforeMs: stopAtMs })) {
+    if (Date.parse(event.time) < stopAtMs) break;
+    // The mark may be another field's ("type" in an object of a later version): the event's own type decides.
+    if (Date.parse(event.time) >= sinceMs && (!types || types.includes(event.type))) events.push(event);
+  }
+  return events.reverse();
+}
+
+/**
+ * A task's latest event that `is`, from the end of its runner's log: a task that started a moment ago is found in
+ * the log's last lines, not by reading a log of thousands.
+ */
+export function readLatestEvent(
+  p: LeasePaths,
+  runner: string,
+  task: string,
+  is: (event: RvEvent) => boolean,
+): RvEvent | undefined {
+  for (const event of eventsFromEnd(p, runner, { marks: [JSON.stringify(task)] })) if (is(event)) return event;
+  return undefined;
+}
+
+/**
+ * A runner's events, newest first, read from the log's end a chunk at a time as they are asked for. With `marks`,
+ * only lines holding one of them are parsed; a log last written before `notBeforeMs` is not read.
+ */
+function* eventsFromEnd(
+  p: LeasePaths,
+  runner: string,
+  { marks, notBeforeMs = Number.NEGATIVE_INFINITY }: { marks?: readonly string[]; notBeforeMs?: number },
+): Generator<RvEvent> {
   let fd: number;
   try {
     fd = openSync(eventsFile(p, runner), "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
   try {
     const { size, mtimeMs } = fstatSync(fd);
-    const events: RvEvent[] = [];
-    if (mtimeMs < stopAtMs) return events;
+    if (mtimeMs < notBeforeMs) return;
     let end = size;
+    let chunkBytes = FIRST_TAIL_CHUNK;
     let rest = Buffer.alloc(0); // the start of a line whose beginning lies in the chunk before
     while (end > 0) {
-      const start = Math.max(0, end - TAIL_CHUNK);
+      const start = Math.max(0, end - chunkBytes);
+      chunkBytes = Math.min(chunkBytes * 2, TAIL_CHUNK);
       const chunk = Buffer.alloc(end - start);
       readSync(fd, chunk, 0, chunk.length, start);
       const text = Buffer.concat([chunk, rest]);
@@ -95,16 +132,10 @@ export function readEventsSince(p: LeasePaths, runner: string, wanted: EventsWan
         const line = lines[i] ?? "";
         if (line.trim() === "" || (marks && !marks.some((mark) => line.includes(mark)))) continue;
         const parsed = parseRecord(line, EventSchema);
-        if (!parsed.ok) continue;
-        const event = parsed.value;
-        const at = Date.parse(event.time);
-        if (at < stopAtMs) return events.reverse();
-        // The mark may be another field's ("type" in an object of a later version): the event's own type decides.
-        if (at >= sinceMs && (!types || types.includes(event.type))) events.push(event);
+        if (parsed.ok) yield parsed.value;
       }
       rest = text.subarray(0, cut);
     }
-    return events.reverse();
   } finally {
     closeSync(fd);
   }

@@ -24,8 +24,8 @@ import {
   readDoneCounts,
   readDoneOne,
   readDoneRecord,
-  readEvents,
   readHeartbeats,
+  readLatestEvent,
   readNote,
   readNotes,
   readPending,
@@ -226,13 +226,17 @@ function claimedView(p: LeasePaths, entry: ClaimedEntry, runners: Runners): Task
 }
 
 /**
- * A task started since its runner's last heartbeat: its start is in the runner's event log. Read only then, so a
- * listing of a long history does not read every runner's log.
+ * A task started since its runner's last heartbeat: its start is in the runner's event log, among its last lines.
+ * Read only then, so a listing of a long history does not read every runner's log.
  */
 function startedEvent(p: LeasePaths, entry: ClaimedEntry): string | null {
-  const started = readEvents(p, entry.owner, entry.task.id)
-    .filter((e) => e.type === "started" && e.task === entry.task.id && e.attempt === entry.task.attempt)
-    .at(-1);
+  const { id, attempt } = entry.task;
+  const started = readLatestEvent(
+    p,
+    entry.owner,
+    id,
+    (e) => e.type === "started" && e.task === id && e.attempt === attempt,
+  );
   return started?.time ?? null;
 }
 

@@ -8,6 +8,7 @@ import {
   type RvEvent,
   readEvents,
   readEventsSince,
+  readLatestEvent,
   readLeaseEvents,
 } from "../../src/fsqueue/index.ts";
 import { makeHome } from "../helpers/home.ts";
@@ -92,6 +93,23 @@ describe("readEventsSince", () => {
     appendFileSync(eventsFile(p, RUNNER), line(T0 + 490_000, "finished", "late"));
     const tasks = readEventsSince(p, RUNNER, { sinceMs: T0 + 550_000 }).map((e) => e.task);
     expect(tasks).toEqual(Array.from({ length: 50 }, (_, i) => `t${550 + i}`));
+  });
+});
+
+describe("readLatestEvent", () => {
+  test("a task's latest event that matches, read back from the log's end across chunks (8,000 lines)", () => {
+    writeEvents(8000);
+    const log = new EventLog(p, RUNNER);
+    log.append({ type: "started", task: "t7990", attempt: 2 }, new Date(T0 + 9_000_000));
+    log.close();
+    const startedOf = (task: string, attempt?: number) =>
+      readLatestEvent(p, RUNNER, task, (e) => e.type === "started" && (attempt === undefined || e.attempt === attempt));
+    expect(startedOf("t7990")?.attempt).toBe(2);
+    expect(startedOf("t7990", 1)?.time).toBe(new Date(T0 + 7990 * 1000).toISOString());
+    // The first line of the log: every chunk back to the start is read.
+    expect(startedOf("t0")?.time).toBe(new Date(T0).toISOString());
+    expect(startedOf("t8000")).toBeUndefined();
+    expect(readLatestEvent(p, "no-such-runner", "t0", () => true)).toBeUndefined();
   });
 });
 
