@@ -71,9 +71,10 @@ export function readEventsSince(p: LeasePaths, runner: string, wanted: EventsWan
   const marks = types?.map((type) => `"type":${JSON.stringify(type)}`);
   const events: RvEvent[] = [];
   for (const event of eventsFromEnd(p, runner, { marks, notBeforeMs: stopAtMs })) {
-    if (Date.parse(event.time) < stopAtMs) break;
+    const at = Date.parse(event.time);
+    if (at < stopAtMs) break;
     // The mark may be another field's ("type" in an object of a later version): the event's own type decides.
-    if (Date.parse(event.time) >= sinceMs && (!types || types.includes(event.type))) events.push(event);
+    if (at >= sinceMs && (!types || types.includes(event.type))) events.push(event);
   }
   return events.reverse();
 }

@@ -229,12 +229,10 @@ export type TaskName = Pick<TaskSummary, "id" | "name" | "tags">;
  */
 export function* readTaskNames(p: LeasePaths): Generator<TaskName> {
   jitAsUsual();
-  const copies = latestState({ pending: readPending(p), claimed: readClaimed(p), done: [] });
-  const moving = [...copies.values()].map((copy) => copy.task).sort((a, b) => (a.id < b.id ? -1 : 1));
-  for (const item of mergeDone(moving, copies, readDone(p))) {
+  for (const item of newestCopies(p)) {
     const task: TaskName =
       "moving" in item
-        ? item.moving
+        ? item.moving.task
         : "done" in item.line
           ? item.line.done.task
           : (item.line.unreadable.task ?? { id: item.line.unreadable.id, tags: [] });
@@ -248,14 +246,10 @@ export function* readTaskNames(p: LeasePaths): Generator<TaskName> {
  * few. `pick` sees a done task as its index line has it (no env, no usage), then once more as its record has it.
  */
 export function readPickedCopies(p: LeasePaths, pick: (copy: TaskCopy<DoneSummary>) => boolean): TaskCopy[] {
-  const copies = latestState({ pending: readPending(p), claimed: readClaimed(p), done: [] });
-  const moving = [...copies.values()]
-    .map((copy) => ({ id: copy.task.id, copy }))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
   const picked: TaskCopy[] = [];
-  for (const item of mergeDone(moving, copies, readDone(p))) {
+  for (const item of newestCopies(p)) {
     if ("moving" in item) {
-      if (pick(item.moving.copy)) picked.push(item.moving.copy);
+      if (pick(item.moving)) picked.push(item.moving);
       continue;
     }
     // A done record that does not parse is no task's copy to pick, as in readSnapshot.
@@ -265,4 +259,14 @@ export function readPickedCopies(p: LeasePaths, pick: (copy: TaskCopy<DoneSummar
     if (copy && pick(copy)) picked.push(copy);
   }
   return picked;
+}
+
+/** The lease's tasks in id order, each by its newest copy: one waiting or claimed whole, else its done index line. */
+function* newestCopies(p: LeasePaths): Generator<{ moving: TaskCopy } | { line: DoneIndexLine }> {
+  const copies = latestState({ pending: readPending(p), claimed: readClaimed(p), done: [] });
+  const moving = [...copies.values()]
+    .map((copy) => ({ id: copy.task.id, copy }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const item of mergeDone(moving, copies, readDone(p)))
+    yield "moving" in item ? { moving: item.moving.copy } : item;
 }

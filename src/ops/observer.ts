@@ -1,7 +1,7 @@
 import type { Config } from "../config/index.ts";
 import { type Lease, leasePaths } from "../fsqueue/index.ts";
 import type { LeaseFacts } from "../lease/select.ts";
-import { isLiveRunner, type Observer, readRunnerViews } from "../lease/state.ts";
+import { isLiveRunner, type Observer, type RunnerView, readRunnerViews } from "../lease/state.ts";
 import { listLeases } from "../lease/store.ts";
 import { pidAlive } from "../runner/proc.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
@@ -14,8 +14,13 @@ export function observerFor(env: { host: string; now: () => Date; config: Config
 
 type ObserverEnv = Parameters<typeof observerFor>[0] & { root: string };
 
+/** The lease's runners alive now, as this place judges them. */
+export function liveRunners(env: ObserverEnv, lease: Pick<Lease, "id">): RunnerView[] {
+  return readRunnerViews(leasePaths(env.root, lease.id), observerFor(env)).filter(isLiveRunner);
+}
+
 export function isLeaseLive(env: ObserverEnv, lease: Pick<Lease, "id">): boolean {
-  return readRunnerViews(leasePaths(env.root, lease.id), observerFor(env)).some(isLiveRunner);
+  return liveRunners(env, lease).length > 0;
 }
 
 export function leaseFacts(env: ObserverEnv & Pick<OpEnv, "sink">): LeaseFacts[] {

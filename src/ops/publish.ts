@@ -14,12 +14,10 @@ import {
   type TaskSecrets,
 } from "../fsqueue/index.ts";
 import { partsOf } from "../lease/parts.ts";
-import { isLiveRunner } from "../lease/runner-health.ts";
-import { readRunnerViews } from "../lease/state.ts";
 import { requireLease } from "../lease/store.ts";
 import { cwdProblem } from "../runner/cwd.ts";
 import { resolveDependencies } from "./dependencies.ts";
-import { observerFor } from "./observer.ts";
+import { liveRunners } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 import { buildTask, type TaskSpec } from "./taskspec.ts";
 
@@ -168,7 +166,7 @@ const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
  * (their heartbeats and this host's observations of them) for both.
  */
 async function warningsFor(env: OpEnv, p: LeasePaths, lease: Lease, tasks: Task[]): Promise<string[]> {
-  const live = readRunnerViews(p, observerFor(env)).filter(isLiveRunner);
+  const live = liveRunners(env, lease);
   if (live.length === 0) {
     const resume =
       lease.kind === "local"

@@ -114,16 +114,17 @@ export interface ReferableTasks {
  * counts back (from the index's header: `rv logs 1` lists no history) and the tasks the ids name, looked up.
  */
 export function referableTasks(root: string, leases: string[], refs: readonly string[]): ReferableTasks {
-  const holding = (ref: string) => leases.filter((lease) => hasTask(leasePaths(root, lease), ref));
+  const named = refs.map((ref) =>
+    leases.filter((lease) => hasTask(leasePaths(root, lease), ref)).map((lease) => ({ lease, id: ref })),
+  );
   // Short of a full id or a number, a reference may be a name: one that is also the end of another task's id is
   // then ambiguous, never silently that task.
-  if (refs.some((ref) => !isNumberRef(ref) && holding(ref).length === 0)) {
+  if (refs.some((ref, i) => !isNumberRef(ref) && named[i]?.length === 0)) {
     const tasks = namedIndex(root, leases);
     return { tasks, total: tasks.length };
   }
   const { newest, total } = newestTasks(root, leases, Math.max(0, ...refs.filter(isNumberRef).map(Number)));
-  const named = refs.flatMap((ref) => holding(ref).map((lease) => ({ lease, id: ref })));
-  const tasks = [...new Map([...newest, ...named].map((task) => [`${task.lease}/${task.id}`, task])).values()];
+  const tasks = [...new Map([...newest, ...named.flat()].map((task) => [`${task.lease}/${task.id}`, task])).values()];
   return { tasks: tasks.sort((a, b) => a.id.localeCompare(b.id)), total };
 }
 

@@ -45,7 +45,7 @@ export function rerunTask(old: Task, changes: RerunChanges, made: { id: string; 
 }
 
 function namesIn(p: LeasePaths): Set<string> {
-  return new Set(Array.from(readTaskNames(p), (task) => task.name ?? "").filter(Boolean));
+  return new Set(Array.from(readTaskNames(p)).flatMap((task) => task.name ?? []));
 }
 
 /** `rv rerun TASK [--env K=V] [-- ARGV]`: a new task in the old one's lease, whatever state the old one is in. */
