@@ -406,6 +406,8 @@ export async function hyperfine(dir, commands, { warmup, runs, env, shell = fals
   const exportFile = join(dir, `hyperfine-${Date.now()}.json`);
   const args = ["--warmup", String(warmup), "--runs", String(runs), "--style", "basic", "--export-json", exportFile];
   if (!shell) args.push("-N");
+  // hyperfine takes one --prepare for all commands or one for each: "true" for those that need none.
+  if (commands.some((c) => c.prepare)) for (const c of commands) args.push("--prepare", c.prepare ?? "true");
   for (const { name, command } of commands) args.push("--command-name", name, command);
   await run("hyperfine", args, { env, inherit: true });
   const { results } = JSON.parse(readFileSync(exportFile, "utf8"));

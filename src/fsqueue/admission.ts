@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { readArchivedOne } from "./archive.ts";
+import { readDoneOne } from "./done-record.ts";
 import { type LeasePaths, taskLogFile } from "./paths.ts";
 import type { Task } from "./schema.ts";
-import { readDoneOne } from "./snapshot.ts";
 
 /** What a claimed task is checked against beyond its schema: where it was claimed, and what its id already did. */
 export interface AdmissionFacts {

@@ -1,7 +1,8 @@
 import { readArchivedOne } from "./archive.ts";
+import { readDoneRecord } from "./done-record.ts";
 import type { LeasePaths } from "./paths.ts";
 import type { TerminalState } from "./schema.ts";
-import { pendingOrClaimed, readDoneRecord } from "./snapshot.ts";
+import { pendingOrClaimed } from "./snapshot.ts";
 
 /**
  * How a dependency ended, as its dependents see it: a terminal state, or `unknown` when its done/ record cannot be

@@ -10,6 +10,8 @@ export * from "./claim.ts";
 export * from "./control.ts";
 export * from "./dependencies.ts";
 export * from "./done-index.ts";
+export * from "./done-index-format.ts";
+export * from "./done-record.ts";
 export * from "./events.ts";
 export * from "./finish.ts";
 export * from "./gone.ts";

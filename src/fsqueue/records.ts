@@ -56,14 +56,18 @@ export function readRecord<T>(file: string, schema: z.ZodType<T>): T {
 
 /** Reads a record if it exists and is valid; `undefined` when it vanished under us (a normal race). */
 export function tryReadRecord<T>(file: string, schema: z.ZodType<T>): Parsed<T> | undefined {
-  let text: string;
+  const text = readTextIfPresent(file);
+  return text === undefined ? undefined : parseRecord(text, schema);
+}
+
+/** A file's text; `undefined` when it vanished under us (a normal race). */
+export function readTextIfPresent(file: string): string | undefined {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  return parseRecord(text, schema);
 }
 
 /**

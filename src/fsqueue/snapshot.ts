@@ -1,19 +1,20 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { jitAsUsual } from "../jit.ts";
+import { readDone } from "./done-index.ts";
 import {
   type DoneIndexLine,
   type DoneSummary,
   lineId,
-  readDoneIndexed,
   type TaskSummary,
   type UnreadableDone,
-} from "./done-index.ts";
+} from "./done-index-format.ts";
+import { readDoneOne, readDoneRecord } from "./done-record.ts";
 import { readHeartbeats } from "./heartbeat.ts";
 import { listEntries, listRecordKeys } from "./layout.ts";
 import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
 import { tryReadRecord } from "./records.ts";
-import { type Done, DoneSchema, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
+import { type Done, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
 
 export interface PendingEntry {
   key: string;
@@ -60,52 +61,6 @@ export function readClaimed(p: LeasePaths): ClaimedEntry[] {
   return claimed;
 }
 
-export type DoneRead = { ok: true; done: Done } | { ok: false; unreadable: UnreadableDone };
-
-/** The task's done/ record, read or found unreadable; undefined when it has none. */
-export function readDoneRecord(p: LeasePaths, id: string): DoneRead | undefined {
-  const file = recordFile(p.done, id);
-  const parsed = tryReadRecord(file, DoneSchema);
-  if (parsed === undefined) return undefined;
-  if (parsed.ok) return { ok: true, done: parsed.value };
-  return { ok: false, unreadable: { id, file, reason: parsed.reason, task: salvageTask(file) } };
-}
-
-/** The task a broken done record still holds whole, if it does: its name and command are worth showing. */
-function salvageTask(file: string): Task | null {
-  try {
-    const task = TaskSchema.safeParse((JSON.parse(readFileSync(file, "utf8")) as { task?: unknown } | null)?.task);
-    return task.success ? task.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Every done/ record as the views read it, in id order, one at a time: from the done index while it is trusted,
- * else read one by one (done-index.ts). A caller that writes what it read (archives it, requeues it) reads the
- * records: readSnapshot.
- */
-export function readDone(p: LeasePaths): Generator<DoneIndexLine> {
-  return readDoneIndexed(p, () => oneRecordEach(scanDone(p)));
-}
-
-/**
- * One record per task, as latestState keeps them: a record copied under another name (done/X.json as
- * done/copy.json: its task's id is not its file's) is a second copy of its task, and the newer stands for it; a
- * record that parses stands for its task over one that does not.
- */
-function oneRecordEach(scanned: { done: Done[]; unreadable: UnreadableDone[] }): {
-  done: Done[];
-  unreadable: UnreadableDone[];
-} {
-  const latest = latestState({ pending: [], claimed: [], done: scanned.done });
-  return {
-    done: [...latest.values()].flatMap((copy) => (copy.state === "done" ? [copy.done] : [])),
-    unreadable: scanned.unreadable.filter((bad) => !latest.has(bad.id)),
-  };
-}
-
 /** Every done/ record, read one file each: the truth the done index is built from. */
 export function scanDone(p: LeasePaths): { done: Done[]; unreadable: UnreadableDone[] } {
   const done: Done[] = [];
@@ -116,17 +71,6 @@ export function scanDone(p: LeasePaths): { done: Done[]; unreadable: UnreadableD
     else if (read) unreadable.push(read.unreadable);
   }
   return { done, unreadable };
-}
-
-export function readDoneOne(p: LeasePaths, id: string): Done | undefined {
-  const read = readDoneRecord(p, id);
-  return read?.ok ? read.done : undefined;
-}
-
-/** The task's done record when it is there but does not parse. */
-export function readUnreadableDone(p: LeasePaths, id: string): UnreadableDone | undefined {
-  const read = readDoneRecord(p, id);
-  return read?.ok === false ? read.unreadable : undefined;
 }
 
 /** Whether the task has a copy waiting or claimed (taken over included): it is under way, whatever done/ says. */

@@ -409,8 +409,8 @@ export interface LeaseCounts {
 /**
  * The lease's tasks counted by state, as countByState(readLeaseState(...).tasks) counts them, reading done/ from the
  * done index's header alone: of the records only the few tasks waiting or claimed are read, for theirs may have a
- * done record their newer copy overrides (it is counted by it, not by the record). Without a trusted header, every
- * record is read.
+ * done record their newer copy overrides (it is counted by it, not by the record). When done/ changed since the index
+ * was written, the index is brought up to date first (only the records changed since are read).
  */
 export function readLeaseCounts(p: LeasePaths, observer: Observer): LeaseCounts {
   const pending = readPending(p);
@@ -419,10 +419,6 @@ export function readLeaseCounts(p: LeasePaths, observer: Observer): LeaseCounts 
   const records = [...ids].flatMap((id) => readDoneRecord(p, id) ?? []);
   // Read after the copies, as readLeaseState reads done/ after them: a task that ended meanwhile is in the counts.
   const doneCounts = readDoneCounts(p);
-  if (doneCounts === undefined) {
-    const state = readLeaseState(p, observer);
-    return { runners: state.runners, counts: countByState(state.tasks), bad: state.bad };
-  }
   const done = records.flatMap((r) => (r.ok ? [r.done] : []));
   const runners = runnersOf(p, readHeartbeats(p), observer);
   const latest = latestState({ pending, claimed, done });

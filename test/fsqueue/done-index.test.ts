@@ -1,5 +1,5 @@
 /** The done index (done-index.ts): a cache of done/ that readers trust only while done/ is unchanged. */
-import { readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, type Stats, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import {
@@ -20,15 +20,20 @@ import {
   readTaskNames,
   recordFile,
   scanDone,
+  stampVouches,
   writeRecordAtomic,
 } from "../../src/fsqueue/index.ts";
 import { countByState, readLeaseCounts, readLeaseState } from "../../src/lease/index.ts";
 import { newestTasks } from "../../src/ops/refs.ts";
 import { makeHome } from "../helpers/home.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { LEASE, makeDone, makeOutcome, makeTask, openLease, publish } from "./factory.ts";
 
-/** Reads of the index's lines (past its header) fail with ESTALE after `failAfter` of them, each `readBytes` long at most. */
-const indexReads = vi.hoisted(() => ({ failAfter: Infinity, readBytes: Infinity, done: 0 }));
+/**
+ * Reads of the index's lines (past its header) fail with ESTALE after `failAfter` of them, each `readBytes` long at
+ * most; every file opened is in `opened`, so a test can tell which records a reader read.
+ */
+const indexReads = vi.hoisted(() => ({ failAfter: Infinity, readBytes: Infinity, done: 0, opened: [] as string[] }));
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof import("node:fs")>();
   const readSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
@@ -36,7 +41,16 @@ vi.mock("node:fs", async (importOriginal) => {
     if (indexReads.done++ >= indexReads.failAfter) throw Object.assign(new Error("ESTALE"), { code: "ESTALE" });
     return fs.readSync(fd, buffer, offset, Math.min(length, indexReads.readBytes), position);
   };
-  return { ...fs, default: { ...fs, readSync }, readSync };
+  const openSync = (...args: Parameters<typeof fs.openSync>) => {
+    indexReads.opened.push(String(args[0]));
+    return fs.openSync(...args);
+  };
+  const readFileSync = ((file: unknown, ...rest: unknown[]) => {
+    if (typeof file === "string") indexReads.opened.push(file);
+    return (fs.readFileSync as (...a: unknown[]) => unknown)(file, ...rest);
+  }) as typeof fs.readFileSync;
+  const mocked = { readSync, openSync, readFileSync };
+  return { ...fs, default: { ...fs, ...mocked }, ...mocked };
 });
 
 let home: { root: string; cleanup: () => void };
@@ -48,7 +62,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   home.cleanup();
-  Object.assign(indexReads, { failAfter: Infinity, readBytes: Infinity, done: 0 });
+  Object.assign(indexReads, { failAfter: Infinity, readBytes: Infinity, done: 0, opened: [] });
 });
 
 /** Every task the lease's directories list (done/, the inbox, each runner's claims), once, oldest first. */
@@ -210,17 +224,17 @@ describe("rv status counts from the index's header as the task list counts from 
     expect(counts).toMatchObject({ succeeded: 1, failed: 1, pending: 2, dep_failed: 1, blocked: 1, unknown: 0 });
   });
 
-  test("without a trusted header (torn, or done/ changed since) the counts come from the records", () => {
+  test("without a trusted header (torn, or done/ changed since) the counts come from the index brought up to date", () => {
     finished(3);
     settle();
     readDoneAll(p);
     writeFileSync(p.doneIndex, readFileSync(p.doneIndex, "utf8").slice(0, -10));
-    expect(readDoneCounts(p)).toBeUndefined();
+    expect(readDoneCounts(p)).toMatchObject({ succeeded: 3 });
     expect(readLeaseCounts(p, observer).counts).toMatchObject({ succeeded: 3 });
     finished(1);
-    expect(readDoneCounts(p)).toBeUndefined();
     expect(readLeaseCounts(p, observer).counts).toEqual(listed());
     expect(listed().succeeded).toBe(4);
+    expect(readDoneIndexHeader(p)).toMatchObject({ count: 4, counts: { succeeded: 4 } });
   });
 });
 
@@ -400,5 +414,73 @@ describe("a reader that needs a few tasks whole picks them from the index and re
     expect(copies[1]?.task.env).toEqual({ SEED: "7" });
     // In id order; the picked done task is judged twice (its line, then its record), the others once.
     expect(seen).toEqual([`${other.id}:done`, `${requeued.id}:pending`, `${picked.id}:done`, `${picked.id}:done`]);
+  });
+});
+
+describe("an index behind done/ is brought up to date by reading only the records that changed", () => {
+  /** Waits until every record of done/ is a full racy margin old by the filesystem's clock: a build stamps them. */
+  async function aged(): Promise<void> {
+    const probe = join(p.tmp, "clock-probe");
+    await waitFor(
+      () => {
+        writeFileSync(probe, "");
+        const now = statSync(probe).mtimeMs;
+        return listEntries(p.done).every((name) => stampVouches(statSync(join(p.done, name)), now));
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: "done/'s records a full racy margin old" },
+    );
+  }
+  const recordsOpened = () =>
+    indexReads.opened.filter((file) => file.startsWith(`${p.done}/`)).map((file) => file.slice(p.done.length + 1));
+  const stamped = () =>
+    readFileSync(p.doneIndex, "utf8")
+      .split("\n")
+      .slice(1, -1)
+      .filter((line) => "stat" in JSON.parse(line)).length;
+
+  test("a record is stamped only when its ctime and mtime are a full margin older than the build", () => {
+    const stat = (ctimeMs: number, mtimeMs: number) => ({ ctimeMs, mtimeMs }) as Stats;
+    expect(stampVouches(stat(1000, 1000), 3000)).toBe(true);
+    expect(stampVouches(stat(1001, 1000), 3000)).toBe(false); // renamed in within the margin
+    expect(stampVouches(stat(1000, 1001), 3000)).toBe(false);
+  });
+
+  test("records that stat as their lines say are kept unread; a new one, a replaced one and a removed one are read or dropped", async () => {
+    const [kept, replaced, removed] = finished(3).sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (!kept || !replaced || !removed) throw new Error("no tasks");
+    await aged();
+    readDoneAll(p);
+    expect(stamped()).toBe(3);
+    const claim = recordFile(p.tmp, "claim-stand-in");
+    writeFileSync(claim, "{}");
+    finishClaim(p, claim, { ...replaced, attempt: 2 }, makeOutcome({ state: "failed", exitCode: 1 }));
+    unlinkSync(recordFile(p.done, removed.id));
+    const [added] = finished(1);
+    indexReads.opened.length = 0;
+    const read = states(readDoneAll(p));
+    expect(recordsOpened().sort()).toEqual([`${replaced.id}.json`, `${added?.id}.json`].sort());
+    expect(read).toEqual(states(scanDone(p)));
+    expect(read).toEqual([`${kept.id}:1:succeeded`, `${replaced.id}:2:failed`, `${added?.id}:1:succeeded`].sort());
+    // rv status the same way: it reads no record whose stamp stands (the two read last time were too new to stamp).
+    const [newest] = finished(1);
+    indexReads.opened.length = 0;
+    expect(readDoneCounts(p)).toMatchObject({ succeeded: 3, failed: 1 });
+    expect(recordsOpened().sort()).toEqual([replaced.id, added?.id, newest?.id].map((id) => `${id}.json`).sort());
+  });
+
+  test("a kept line damaged past its stamp: the listing reads its record, and the next reader rebuilds the index", async () => {
+    const [damaged, other] = finished(2).sort((a, b) => (a.id < b.id ? -1 : 1));
+    await aged();
+    readDoneAll(p);
+    const text = readFileSync(p.doneIndex, "utf8");
+    const at = text.indexOf(`"done":`, text.indexOf(`"id":"${damaged?.id}"`));
+    writeFileSync(p.doneIndex, `${text.slice(0, at)}"done":{]${text.slice(at + 9)}`);
+    finished(1); // done/ changed: a refresh, which keeps the damaged line by its stamp
+    const read = states(readDoneAll(p));
+    expect(read).toEqual(states(scanDone(p)));
+    expect(read).toEqual(expect.arrayContaining([`${damaged?.id}:1:succeeded`, `${other?.id}:1:succeeded`]));
+    expect(existsSync(p.doneIndex)).toBe(false);
+    expect(states(readDoneAll(p))).toEqual(read);
+    expect(readFileSync(p.doneIndex, "utf8")).not.toContain('"done":{]');
   });
 });
