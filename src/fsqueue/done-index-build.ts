@@ -27,10 +27,8 @@ import {
   parseLine,
   stampVouches,
   statStamp,
-  summarizeDone,
-  summarizeUnreadable,
 } from "./done-index-format.ts";
-import { parseDoneRecord } from "./done-record.ts";
+import { indexLineOf, parseDoneRecord } from "./done-record.ts";
 import { randomSuffix } from "./ids.ts";
 import { listRecordKeys } from "./layout.ts";
 import { type LeasePaths, recordFile } from "./paths.ts";
@@ -64,8 +62,9 @@ export function* refreshDoneIndex(p: LeasePaths): Generator<RefreshedLine, DoneC
   try {
     const plan = planLines(p, old, staging?.startMs);
     const counts = countDone(plan.map((line) => line.end));
-    if (staging && before === undefined) staging = discard(staging); // no done/ yet: nothing to index
-    if (staging) staging = writeHeader(staging, header(before ?? 0n, staging.startNs, plan, counts));
+    // No done/ yet: nothing to index.
+    if (staging)
+      staging = before === undefined ? discard(staging) : writeHeader(staging, header(before, staging, plan, counts));
     for (const line of plannedTexts(p, plan, old)) {
       if (staging && !line.read) staging = writeBytes(staging, line.text);
       else if (staging) staging = discard(staging); // the old index failed under us: its lines cannot be copied
@@ -177,10 +176,7 @@ function readLine(p: LeasePaths, key: string, buildStartMs: number | undefined):
   }
   try {
     const stat = fstatSync(fd);
-    const read = parseDoneRecord(file, key, readFileSync(fd, "utf8"));
-    const line: DoneIndexLine = read.ok
-      ? { done: summarizeDone(read.done) }
-      : { unreadable: summarizeUnreadable(read.unreadable) };
+    const line = indexLineOf(parseDoneRecord(file, key, readFileSync(fd, "utf8")));
     const vouched = buildStartMs !== undefined && lineId(line) === key && stampVouches(stat, buildStartMs);
     return { id: lineId(line), end: lineEnd(line), text: lineText(line, vouched ? statStamp(stat) : undefined) };
   } finally {
@@ -256,12 +252,12 @@ function readAt(fd: number | undefined, buffer: Buffer, offset: number): Buffer 
   }
 }
 
-function header(before: bigint, startNs: bigint, plan: Planned[], counts: DoneCounts): DoneIndexHeader {
+function header(before: bigint, staging: Staging, plan: Planned[], counts: DoneCounts): DoneIndexHeader {
   return {
     v: 1,
     kind: "done-index",
     dirMtimeNs: String(before),
-    settled: mtimeSettled(before, startNs),
+    settled: mtimeSettled(before, staging.startNs),
     count: plan.length,
     bytes: plan.reduce((sum, line) => sum + ("text" in line ? line.text.length : line.kept.length), 0),
     counts,

@@ -8,10 +8,8 @@ import {
   lineId,
   parseHeader,
   parseLine,
-  summarizeDone,
-  summarizeUnreadable,
 } from "./done-index-format.ts";
-import { readDoneRecord } from "./done-record.ts";
+import { indexLineOf, readDoneRecord } from "./done-record.ts";
 import type { LeasePaths } from "./paths.ts";
 
 /** The index's header, or undefined when there is none that parses: what a test or a person inspecting it reads. */
@@ -126,8 +124,7 @@ function* refreshedLines(p: LeasePaths): Generator<DoneIndexLine> {
 
 function recordLine(p: LeasePaths, id: string): DoneIndexLine | undefined {
   const read = readDoneRecord(p, id);
-  if (!read) return undefined;
-  return read.ok ? { done: summarizeDone(read.done) } : { unreadable: summarizeUnreadable(read.unreadable) };
+  return read && indexLineOf(read);
 }
 
 function removeIndex(p: LeasePaths): void {

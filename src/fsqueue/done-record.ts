@@ -1,4 +1,4 @@
-import type { UnreadableDone } from "./done-index-format.ts";
+import { type DoneIndexLine, summarizeDone, summarizeUnreadable, type UnreadableDone } from "./done-index-format.ts";
 import { type LeasePaths, recordFile } from "./paths.ts";
 import { parseRecord, readTextIfPresent } from "./records.ts";
 import { type Done, DoneSchema, type Task, TaskSchema } from "./schema.ts";
@@ -10,6 +10,11 @@ export function parseDoneRecord(file: string, id: string, text: string): DoneRea
   const parsed = parseRecord(text, DoneSchema);
   if (parsed.ok) return { ok: true, done: parsed.value };
   return { ok: false, unreadable: { id, file, reason: parsed.reason, task: salvageTask(text) } };
+}
+
+/** A record read as the done index holds it (done-index-format.ts). */
+export function indexLineOf(read: DoneRead): DoneIndexLine {
+  return read.ok ? { done: summarizeDone(read.done) } : { unreadable: summarizeUnreadable(read.unreadable) };
 }
 
 /** The task a broken done record still holds whole, if it does: its name and command are worth showing. */
