@@ -500,7 +500,7 @@ ${table(
 
 Renewal gap = Slurm's start of a segment minus the end of the previous one, when positive; overlap = the same when
 negative (\`rv lease show --json\`: \`gapsSeconds\`, \`overlapsSeconds\`). With chain renewal on an idle partition the
-gap was 1 s (measured 2026-11-23; the e2e test \`test/e2e/slurm-renewal.cluster.test.ts\` checks it stays under 30 s).
+gap was 1 s (measured 2026-11-23; the e2e test \`test/e2e/slurm-renewal.waits.ts\` checks it stays under 30 s).
 Idle between tasks = one task's end to the next one's start in the lease's done records: a renewal as the tasks
 see it.${queueNote(r)} Measured ${r.date.replace("T", " ").replace(/\.\d+Z$/, " UTC")} with rv ${r.rv ?? "?"}.${disturbance(r)}`;
 }

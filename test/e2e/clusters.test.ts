@@ -7,7 +7,7 @@ import { rv } from "../helpers/rv.ts";
 
 // Several clusters on one laptop, from this machine alone: clusters nothing answers for (port 1 of loopback, and
 // a "login node" whose rv never answers). What is asked of which cluster shows in the errors each one gives.
-// The same dev cluster named twice (as root and as labuser) is used side by side in laptop.cluster.test.ts.
+// The same dev cluster named twice (as root and as labuser) is used side by side in laptop.whole.ts.
 const home = useRvHome();
 
 function configure(root: string, names: string[], inUse: string): void {
