@@ -89,15 +89,15 @@ function wholeOwner(lock: ClusterLock): string | null {
   return null;
 }
 
+/** The sharers whose processes are alive; the markers of the others are cleared. */
 function liveSharers(lock: ClusterLock): string[] {
   const dir = sharersDir(lock);
-  const [live, gone] = partition(readdirSync(dir), lock.isAlive);
-  for (const owner of gone) removeIfPresent(join(dir, owner));
+  const live: string[] = [];
+  for (const owner of readdirSync(dir)) {
+    if (lock.isAlive(owner)) live.push(owner);
+    else removeIfPresent(join(dir, owner));
+  }
   return live;
-}
-
-function partition(owners: string[], isAlive: (owner: string) => boolean): [string[], string[]] {
-  return [owners.filter(isAlive), owners.filter((owner) => !isAlive(owner))];
 }
 
 function sharersDir(lock: ClusterLock): string {
