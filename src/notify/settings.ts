@@ -1,8 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
-import { dropFile, notifySettingsFile, PROTOCOL_VERSION, parseRecord, writeFileAtomic } from "../fsqueue/index.ts";
+import {
+  dropFile,
+  notifySettingsFile,
+  PROTOCOL_VERSION,
+  parseRecord,
+  readTextIfPresent,
+  writeFileAtomic,
+} from "../fsqueue/index.ts";
 
 /** What `rv notify` can tell: each names one kind of moment in a lease's life (docs/experiments.md). */
 export const NOTIFY_EVENTS = ["task-failed", "sweep-done", "lease-started", "lease-ended", "lease-idle"] as const;
@@ -45,13 +52,8 @@ export type NotifySettings = z.infer<typeof NotifySettingsSchema>;
 /** The settings of the place at `root`; null when there are none. A file that does not parse is an error. */
 export function readNotifySettings(root: string): NotifySettings | null {
   const file = notifySettingsFile(root);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
+  const text = readTextIfPresent(file);
+  if (text === undefined) return null;
   const parsed = parseRecord(text, NotifySettingsSchema);
   if (parsed.ok) return parsed.value;
   throw new RvError("bad_record", `${file}: ${parsed.reason}`, {
