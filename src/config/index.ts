@@ -81,8 +81,16 @@ export const ConfigSchema = deferred(() =>
           killGraceMs: 10_000,
           checkpointGraceMs: 20_000,
         }),
-      /** The Slurm clusters rv reaches over ssh, by name; written by `rv init`. Without one rv works here only. */
-      clusters: z.record(ClusterNameSchema, ClusterTableSchema).default({}),
+      /**
+       * The Slurm clusters rv reaches over ssh, by name; written by `rv init`. Without one rv works here only.
+       * Lazy: a config with no cluster (every local command) does not build the cluster's schemas.
+       */
+      clusters: z
+        .record(
+          ClusterNameSchema,
+          z.lazy(() => ClusterTableSchema),
+        )
+        .default({}),
       /**
        * In a file: the one cluster an older rv wrote (read as `[clusters.NAME]`, rewritten so by the next change).
        * Once loaded: the cluster commands use (`defaults.cluster`, or the only one; `selectCluster` for `--cluster`).

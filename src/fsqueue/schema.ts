@@ -313,7 +313,8 @@ export const SlurmLeaseSchema = deferred(() =>
   z.object({
     ...leaseBase,
     kind: z.literal("slurm"),
-    request: SlurmRequestSchema,
+    /** Lazy: reading a local lease's record (every local submit) does not build the request's ~40 schemas. */
+    request: z.lazy(() => SlurmRequestSchema),
     /** The deployed rv every segment runs (`<root>/bin/rv-<version>-<build>`). */
     rv: z.string(),
   }),
