@@ -14,10 +14,10 @@ if (slurmOff) {
   console.warn("RV_TEST_SLURM=off: the Slurm and ssh tests (test/**/*.cluster.test.ts) are LEFT OUT of this run");
 }
 
-// The tests of these folders call rv's modules in the test process: one module graph per worker (`isolate: false`),
-// not one per file, since importing rv's modules afresh for each file was two thirds of their time (65 s -> 25 s for
-// these 116 files).
-// Files that mock a module or change what a module reads once as it loads stay in their own module graph.
+// The tests of these folders call rv's modules in the test process. They share one module graph per worker
+// (`isolate: false`, project `unit`): importing rv's modules afresh for each file was two thirds of their time (65 s
+// -> 25 s for these 115 files). A file that mocks a module, or changes what a module reads once as it loads, shares
+// nothing: list it in OWN_MODULES (project `local`, one module graph per file).
 const UNIT_DIRS = "allocator architecture cli config fsqueue lease notify ops remote secrets slurm sync web".split(" ");
 const OWN_MODULES = [
   "test/fsqueue/done-index.test.ts", // mocks node:fs
