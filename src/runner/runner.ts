@@ -450,13 +450,15 @@ class Runner {
    * to drain (the other nodes of a multi-node lease end with this one), and drains: with nothing running, the
    * runner exits and the segment's job ends. Queued segments are cancelled by the segment's last act
    * (`rv lease supervise --ending`); one that starts anyway finds the lease released and exits at once.
+   * The lease's end is told first: a lease ends once (one notification), and another runner that finds the lease
+   * released before this one told why would tell it ended as released by a person (seen on a loaded machine).
    */
   private releaseIdleLease(limitMs: number): void {
     const why = `nothing pending or running for ${Math.round(limitMs / 1000)} s (--idle-release)`;
+    this.notices.idleReleased(why);
     if (markLeaseReleased(this.paths) === undefined) this.opts.log("no lease record to mark released");
     requestControl(this.paths, "lease", "drain", this.id, new Date());
     this.beginDrain("idle-released", `lease released: ${why}`);
-    this.notices.idleReleased(why);
   }
 
   private beat(state: RunnerPhase = this.mode === "running" ? "running" : "draining"): void {
