@@ -1,35 +1,17 @@
 // Records parsed as a command parses them: with the parser settings every command sets before it builds a schema
-// (interpreted parsers, no cycle support), set here before any of rv's schemas is built. The lazily built parts
-// (a Slurm lease's request, the config's cluster tables) are checked when a record has them, and not skipped.
+// (interpreted parsers, no cycle support), set here before any record's schema is built (each on first use). The
+// lazily built parts (a Slurm lease's request, the config's cluster tables) are checked when a record has them, and
+// not skipped.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { interpretParsers } from "../../src/cli/zod-config.ts";
 import { makeHome } from "../helpers/home.ts";
+import { makeSlurmLease } from "../helpers/slurm-lease.ts";
 
 beforeAll(() => interpretParsers());
 
-const slurmLease = {
-  v: 1,
-  id: "big",
-  kind: "slurm",
-  createdAt: "2026-12-04T10:00:00.000Z",
-  host: "login1",
-  state: "active",
-  rv: "/scratch/rv/bin/rv-0.1.0-abc",
-  request: {
-    partition: "gpu",
-    gpusPerNode: 4,
-    gpuType: null,
-    nodes: 1,
-    cpusPerNode: null,
-    memPerNode: null,
-    totalSeconds: 86_400,
-    segmentSeconds: 10_800,
-    account: null,
-    renewal: "chain",
-  },
-};
+const slurmLease = makeSlurmLease();
 
 describe("records under a command's parser settings", () => {
   it("reads a local lease's record, and checks a Slurm lease's request field by field", async () => {
