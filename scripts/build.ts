@@ -48,25 +48,12 @@ const nanoidOnWebCrypto: BunPlugin = {
     build.onResolve({ filter: /^nanoid$/ }, () => ({ path: resolve("node_modules/nanoid/index.browser.js") }));
   },
 };
-// commander loads node:child_process when it is imported, for commands that are separate executables, which rv has
-// none of; under Bun evaluating that module costs every command ~3 ms (`rv --version` 32.3 -> 28.6 ms, `rv submit`
-// 58.1 -> 55.2, on a slow machine). commander's import of it resolves to a stand-in that loads it on first use.
-const commanderSpawnsLazily: BunPlugin = {
-  name: "commander-spawns-lazily",
-  setup(build) {
-    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
-        ? { path: resolve("scripts/commander-child-process.cjs") }
-        : undefined,
-    );
-  },
-};
 const common = {
   entrypoints: ["src/cli/main.ts"],
   minify: true,
   sourcemap: "none" as const,
   define,
-  plugins: [nanoidOnWebCrypto, commanderSpawnsLazily],
+  plugins: [nanoidOnWebCrypto],
 };
 
 // Bytecode halves start-up time (every `rv submit` pays it). ESM, because Ink and yoga-layout use top-level await,

@@ -1,5 +1,5 @@
+import { spawnSync } from "node:child_process";
 import { closeSync, fsyncSync, openSync } from "node:fs";
-import { createRequire } from "node:module";
 
 /**
  * How a batch's staged files become durable: each fsynced as it is written (Write step 3), or all of them at once
@@ -27,11 +27,9 @@ function syncfsReportsErrors(platform: NodeJS.Platform, kernel: string): boolean
 /**
  * Makes `files` (written and closed, on the filesystem of `dir`) durable with one syncfs(2): Node has no call for
  * it, `sync -f` (coreutils) is that call. When it cannot run or fails, each file is fsynced instead, which also
- * says which one failed. `node:child_process` is loaded here, not at the top: under Bun, evaluating it costs every
- * command that loads the queue ~1-2 ms, and only a batch of 32 files or more comes here.
+ * says which one failed.
  */
 export function syncFilesystem(dir: string, files: readonly string[]): void {
-  const { spawnSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   if (spawnSync("sync", ["-f", dir], { stdio: "ignore" }).status === 0) return;
   for (const file of files) fsyncPath(file);
 }
