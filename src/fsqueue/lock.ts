@@ -1,8 +1,9 @@
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { randomSuffix } from "./ids.ts";
 import { judgeLock, type LockSighting, type LockSpan, lockToken, sightLock } from "./lock-staleness.ts";
-import { lockSightingFile, lockWitnessFile } from "./paths.ts";
+import { lockAsideFile, lockSightingFile, lockWitnessFile } from "./paths.ts";
 import { pauseThread } from "./pause.ts";
 import { tryReadRecord, writeRecordAtomic } from "./records.ts";
 import { LockSightingSchema, PROTOCOL_VERSION } from "./schema.ts";
@@ -25,7 +26,7 @@ export function takeFile(
   span: LockSpan,
 ): Take {
   const token = lockToken(hostname(), process.pid, randomSuffix(12), now);
-  if (createExclusively(file, token)) return { taken: true, token };
+  if (createExclusively(file, token)) return tookIt(file, token);
   const current = readToken(file);
   // Dropped since: the next look creates it.
   if (current === undefined) return { taken: false, sighting: undefined };
@@ -35,7 +36,35 @@ export function takeFile(
   const broken = breakStale(file, sighting, now.getTime());
   if (broken.kind === "breaking") return { taken: false, sighting: broken.sighting };
   if (broken.kind === "lost" || !createExclusively(file, token)) return { taken: false, sighting: undefined };
+  return tookIt(file, token);
+}
+
+function tookIt(file: string, token: string): Take {
+  try {
+    clearBreakLeftovers(file, token);
+  } catch {
+    // The lock is taken all the same: what is left now is cleared by the next take.
+  }
   return { taken: true, token };
+}
+
+/**
+ * What a taker that died mid-break left of an earlier break of this lock (breakStale, moveAside): a witness, which
+ * no later break of another token removes, and a lock moved aside. Cleared by the holder, which drops every
+ * witness but its own token's: a break still under way with one is of a lock no longer there, and without its
+ * witness moves nothing. A lock moved aside is dropped unless it holds this take's token: a break that got as far
+ * as moving this lock aside finds that token in it, and puts it back.
+ */
+function clearBreakLeftovers(file: string, token: string): void {
+  const dir = dirname(file);
+  const ownWitness = basename(lockWitnessFile(file, token));
+  const witnesses = basename(lockWitnessFile(file, ""));
+  const asides = basename(lockAsideFile(file, ""));
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name.startsWith(witnesses) && name !== ownWitness) dropFile(path);
+    else if (name.startsWith(asides) && readToken(path) !== token) dropFile(path);
+  }
 }
 
 /**
@@ -166,7 +195,7 @@ function linkWitness(file: string, witness: string): "linked" | "taken" | "gone"
  * instant between that rename and the link be held twice.
  */
 function moveAside(file: string, token: string): boolean {
-  const aside = `${file}.stale-${randomSuffix(12)}`;
+  const aside = lockAsideFile(file, randomSuffix(12));
   try {
     renameSync(file, aside);
   } catch (error) {

@@ -142,6 +142,8 @@ export const lockSightingFile = (lock: string, observerHost: string): string => 
  */
 export const lockWitnessFile = (lock: string, token: string): string =>
   `${lock}.breaking-${Buffer.from(token).toString("base64url").slice(0, 120)}`;
+/** Where the taker breaking a stale lock moves it for an instant (lock.ts, moveAside); `nonce` is random. */
+export const lockAsideFile = (lock: string, nonce: string): string => `${lock}.stale-${nonce}`;
 export const raceFile = (p: LeasePaths, attempt: number, name: string): string => join(raceDir(p, attempt), name);
 export const raceStartedDir = (p: LeasePaths, attempt: number): string => join(raceDir(p, attempt), "started");
 export const winnerFile = (p: LeasePaths): string => join(p.alloc, "winner.json");

@@ -4,7 +4,7 @@
  * meant to stand only while its holder runs; never for a turn, which outlives its taker). Another
  * host is faked by writing its lock as it would: its name, pid and clock in the token, its clock in the mtime.
  */
-import { existsSync, linkSync, readdirSync, readFileSync, utimesSync, watch, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, readFileSync, renameSync, utimesSync, watch, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
@@ -15,6 +15,7 @@ import {
   LOCK_STALE_MS,
   type LockSighting,
   type LockSpan,
+  lockAsideFile,
   lockToken,
   lockWitnessFile,
   markLeaseReleased,
@@ -194,6 +195,21 @@ test("invariant 4: nothing is edited in place — a taker that died breaking a l
   if (!taken.taken) throw new Error("the lock was not taken once its abandoned witness was dropped");
   expect(readFileSync(p.leaseLock, "utf8")).toBe(`${taken.token}\n`);
   expect(readdirSync(p.dir).filter((name) => /\.(breaking|stale)-/.test(name))).toEqual([]);
+});
+
+test("invariant 4: nothing is edited in place — a taker that died mid-break, its witness linked and the stale lock moved aside, leaves both behind: the next take of that lock clears them, and no other lock's", async () => {
+  const stale = leaveLock(p.leaseLock, hostname(), await deadPid(), new Date(NOW));
+  linkSync(p.leaseLock, lockWitnessFile(p.leaseLock, stale));
+  renameSync(p.leaseLock, lockAsideFile(p.leaseLock, "d1edmidbreak"));
+  // Another lock's break, under way: not this lock's to clear.
+  const other = leaveLock(p.retryLock, hostname(), await deadPid(), new Date(NOW));
+  linkSync(p.retryLock, lockWitnessFile(p.retryLock, other));
+  const leftovers = () => readdirSync(p.dir).filter((name) => /\.(breaking|stale)-/.test(name));
+  expect(leftovers()).toHaveLength(3);
+  const take = takeFile(p.leaseLock, new Date(NOW), T, undefined, HELD_WHILE_RUNS);
+  if (!take.taken) throw new Error("the lock was not taken, though nobody held it");
+  expect(readFileSync(p.leaseLock, "utf8")).toBe(`${take.token}\n`);
+  expect(leftovers()).toEqual([basename(lockWitnessFile(p.retryLock, other))]);
 });
 
 test("invariant 4: nothing is edited in place — another host's lock, stale by observation: a taker that finds another breaking it leaves that witness alone, however long it watched the lock", () => {
