@@ -7,13 +7,16 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unli
 import { join } from "node:path";
 import { Command } from "commander";
 import { parse as parseToml } from "smol-toml";
-import { z } from "zod";
+import { z } from "../src/zod.ts";
 
 z.config({ jitless: true });
 
 const ConfigSchema = z.object({
-  runner: z.object({ staleAfter: z.string().default("90s") }).default({ staleAfter: "90s" }),
-  submit: z.object({ cpus: z.int().min(1).default(1), gpus: z.int().min(0).default(0) }).default({ cpus: 1, gpus: 0 }),
+  runner: z._default(z.object({ staleAfter: z._default(z.string(), "90s") }), { staleAfter: "90s" }),
+  submit: z._default(
+    z.object({ cpus: z._default(z.int().check(z.gte(1)), 1), gpus: z._default(z.int().check(z.gte(0)), 0) }),
+    { cpus: 1, gpus: 0 },
+  ),
 });
 const LeaseSchema = z.object({
   v: z.literal(1),
@@ -27,11 +30,11 @@ const TaskSchema = z.object({
   v: z.literal(1),
   id: z.string(),
   lease: z.string(),
-  command: z.object({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
+  command: z.object({ kind: z.literal("argv"), argv: z.array(z.string()).check(z.minLength(1)) }),
   cwd: z.string(),
   env: z.record(z.string(), z.string()),
-  gpus: z.int().min(0),
-  cpus: z.int().min(1),
+  gpus: z.int().check(z.gte(0)),
+  cpus: z.int().check(z.gte(1)),
   tags: z.array(z.string()),
   submittedAt: z.iso.datetime(),
 });

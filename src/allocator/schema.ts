@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { ReservationNoteSchema } from "../fsqueue/index.ts";
 import {
@@ -8,6 +7,7 @@ import {
   SqueueJobSchema,
   TestOnlySchema,
 } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { SiteProfileSchema } from "./profile/schema.ts";
 
 /**
@@ -19,28 +19,28 @@ import { SiteProfileSchema } from "./profile/schema.ts";
 export const AllocRequestSchema = deferred(() =>
   z.object({
     /** GPUs in all (0: a CPU-only lease). */
-    gpus: z.int().nonnegative(),
+    gpus: z.int().check(z.nonnegative()),
     /** Profile keys or GRES types the person accepts; empty: any that fits. */
     types: z.array(z.string()),
-    minVramGb: z.number().positive().nullable(),
+    minVramGb: z.nullable(z.number().check(z.positive())),
     /** CPUs in all; null: Slurm's default per node. */
-    cpus: z.int().positive().nullable(),
+    cpus: z.nullable(z.int().check(z.positive())),
     /** Memory in all, in MiB; null: Slurm's default per node. */
-    memMiB: z.int().positive().nullable(),
+    memMiB: z.nullable(z.int().check(z.positive())),
     /** The lease's whole life, across segments. */
-    totalSeconds: z.int().positive(),
+    totalSeconds: z.int().check(z.positive()),
     /** One segment's walltime; null: the profile's, else 2:59:00. */
-    segmentSeconds: z.int().positive().nullable(),
+    segmentSeconds: z.nullable(z.int().check(z.positive())),
     /** null: the allocator picks the topology. */
-    nodes: z.int().positive().nullable(),
+    nodes: z.nullable(z.int().check(z.positive())),
     /** null: any partition that has the GPUs. */
-    partition: z.string().nullable(),
-    account: z.string().nullable(),
+    partition: z.nullable(z.string()),
+    account: z.nullable(z.string()),
     /**
      * A lease of parts: how many jobs of this shape are asked at once (the request is one part's); per-user limits
      * count them all. Absent: 1.
      */
-    parts: z.int().positive().optional(),
+    parts: z.optional(z.int().check(z.positive())),
   }),
 );
 export type AllocRequest = z.infer<typeof AllocRequestSchema>;
@@ -70,24 +70,24 @@ export const StrategySchema = deferred(() =>
     id: z.string(),
     partition: z.string(),
     /** The GRES type for `--gres=gpu:<type>:N`; null: any type the partition has (or a CPU-only lease). */
-    gpuType: z.string().nullable(),
+    gpuType: z.nullable(z.string()),
     /** The profile key this strategy comes from; null when discovery alone found the pool. */
-    profileKey: z.string().nullable(),
+    profileKey: z.nullable(z.string()),
     kind: z.enum(["gpu", "mig", "interactive", "cpu"]),
-    nodes: z.int().positive(),
-    gpusPerNode: z.int().nonnegative(),
-    cpusPerNode: z.int().positive().nullable(),
-    memPerNode: z.string().nullable(),
-    wallSeconds: z.int().positive(),
+    nodes: z.int().check(z.positive()),
+    gpusPerNode: z.int().check(z.nonnegative()),
+    cpusPerNode: z.nullable(z.int().check(z.positive())),
+    memPerNode: z.nullable(z.string()),
+    wallSeconds: z.int().check(z.positive()),
     /** `--time-min`: Slurm may shorten the job to this to fit a backfill hole. */
-    timeMinSeconds: z.int().positive().nullable(),
-    vramGb: z.number().positive().nullable(),
-    suPerGpuHour: z.number().nonnegative().nullable(),
+    timeMinSeconds: z.nullable(z.int().check(z.positive())),
+    vramGb: z.nullable(z.number().check(z.positive())),
+    suPerGpuHour: z.nullable(z.number().check(z.nonnegative())),
     /**
      * The reservation on its nodes that this walltime was shortened for, to end before it starts, with the
      * walltime the shape asks when nothing is in the way (the lease's later segments); absent: none.
      */
-    endsBefore: ReservationNoteSchema.extend({ segmentSeconds: z.int().positive() }).optional(),
+    endsBefore: z.optional(z.extend(ReservationNoteSchema, { segmentSeconds: z.int().check(z.positive()) })),
   }),
 );
 export type Strategy = z.infer<typeof StrategySchema>;
@@ -97,7 +97,7 @@ export const EstimateSchema = deferred(() =>
   z.object({
     startEpoch: z.int(),
     /** The walltime it would get: less than wallSeconds when only a hole of at least timeMinSeconds fits. */
-    grantedSeconds: z.int().positive(),
+    grantedSeconds: z.int().check(z.positive()),
     /**
      * `idle`: the GPUs are free now and no pending job holds them. `hole`: a backfill hole from the running jobs'
      * ends and the pending jobs' plans. `queue`: behind the pending jobs. `test-only`: Slurm's probe said later
@@ -114,11 +114,11 @@ export type Estimate = z.infer<typeof EstimateSchema>;
 export const CandidateSchema = deferred(() =>
   z.object({
     strategy: StrategySchema,
-    estimate: EstimateSchema.nullable(),
+    estimate: z.nullable(EstimateSchema),
     /** Slurm's `--test-only` answer, when probed. */
-    probe: TestOnlySchema.nullable(),
+    probe: z.nullable(TestOnlySchema),
     /** 1 is best; null for a dropped one. */
-    rank: z.int().positive().nullable(),
+    rank: z.nullable(z.int().check(z.positive())),
     kept: z.boolean(),
     why: z.string(),
   }),
@@ -141,20 +141,20 @@ export type Decision = z.infer<typeof DecisionSchema>;
  */
 export const RaceEntrySchema = deferred(() =>
   z.object({
-    rank: z.int().positive(),
+    rank: z.int().check(z.positive()),
     strategy: StrategySchema,
-    estimate: EstimateSchema.nullable(),
+    estimate: z.nullable(EstimateSchema),
     /** null until sbatch answers, and for ever when it refused. */
-    jobId: z.string().nullable(),
+    jobId: z.nullable(z.string()),
     /** Slurm's reason when sbatch refused this strategy. */
-    refused: z.string().nullable(),
+    refused: z.nullable(z.string()),
     /**
      * A race of shapes (`rv lease up --parts auto`): this job is part `part` of a lease of `parts`, and `strategy` is
      * one part's. Every job of a shape has its rank: the first of them to start claims the lease for the shape, and
      * the others are its parts. 1 and 0 for a job that would hold the lease whole.
      */
-    parts: z.int().positive().default(1),
-    part: z.int().nonnegative().default(0),
+    parts: z._default(z.int().check(z.positive()), 1),
+    part: z._default(z.int().check(z.nonnegative()), 0),
   }),
 );
 export type RaceEntry = z.infer<typeof RaceEntrySchema>;
@@ -163,14 +163,14 @@ export const RaceSchema = deferred(() =>
   z.object({
     v: z.literal(1),
     lease: z.string(),
-    attempt: z.int().positive(),
+    attempt: z.int().check(z.positive()),
     startedAt: z.string(),
     request: AllocRequestSchema,
     /** The site profile the decision used: a later attempt decides again with it, on the cluster. */
-    profile: SiteProfileSchema.nullable().default(null),
+    profile: z._default(z.nullable(SiteProfileSchema), null),
     decision: DecisionSchema,
     /** A race of shapes (`rv lease up --parts auto`): a later attempt races the shapes again. */
-    shapes: z.boolean().default(false),
+    shapes: z._default(z.boolean(), false),
     entries: z.array(RaceEntrySchema),
   }),
 );
@@ -181,13 +181,13 @@ export const ClaimSchema = deferred(() =>
   z.object({
     v: z.literal(1),
     lease: z.string(),
-    attempt: z.int().positive(),
-    rank: z.int().positive(),
+    attempt: z.int().check(z.positive()),
+    rank: z.int().check(z.positive()),
     strategyId: z.string(),
     jobId: z.string(),
     /** In a race of shapes, the part of its shape the winning job is (RaceEntry.part). */
-    part: z.int().nonnegative().default(0),
-    node: z.string().nullable(),
+    part: z._default(z.int().check(z.nonnegative()), 0),
+    node: z.nullable(z.string()),
     claimedAt: z.string(),
   }),
 );
@@ -196,17 +196,17 @@ export type Claim = z.infer<typeof ClaimSchema>;
 /** One line of the race as a person watches it (`rv lease up`'s live view, `rv lease show --alloc`). */
 export const RaceRowSchema = deferred(() =>
   z.object({
-    rank: z.int().positive(),
+    rank: z.int().check(z.positive()),
     strategyId: z.string(),
     /** In a race of shapes, how many parts the job's shape has and which of them it is (RaceEntry); absent: 1 and 0. */
-    parts: z.int().positive().optional(),
-    part: z.int().nonnegative().optional(),
-    jobId: z.string().nullable(),
+    parts: z.optional(z.int().check(z.positive())),
+    part: z.optional(z.int().check(z.nonnegative())),
+    jobId: z.nullable(z.string()),
     state: z.enum(["submitting", "refused", "pending", "starting", "won", "lost", "cancelled", "ended"]),
     /** Epoch seconds: Slurm's planned start when it has one, else rv's estimate. */
-    startEpoch: z.int().nullable(),
+    startEpoch: z.nullable(z.int()),
     /** Slurm's reason while pending, sbatch's refusal, or how it lost. */
-    reason: z.string().nullable(),
+    reason: z.nullable(z.string()),
   }),
 );
 export type RaceRow = z.infer<typeof RaceRowSchema>;

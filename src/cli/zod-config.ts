@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../zod.ts";
 
 /**
  * zod's cycle support, which rv's records do not need: they come from JSON and TOML, which cannot hold a reference

@@ -1,112 +1,116 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
+import { z } from "../zod.ts";
 
 export { durationMs, unitsMs } from "./duration.ts";
 export { ATTEMPT_TAG_VAR, inheritedEnv } from "./env.ts";
 export { LabelSchema, labelProblem, PLAIN_WORD_RULE, plainWordProblem, plainWordSchema } from "./names.ts";
 
-const ms = z.int().positive();
-const grace = z.int().min(0);
+const ms = z.int().check(z.positive());
+const grace = z.int().check(z.gte(0));
 
 /** A short label: messages name it, `--cluster NAME` picks it, and rv's ssh alias for the cluster is `rv-<name>`. */
 export const ClusterNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _ (at most 32)");
+  .check(z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _ (at most 32)"));
 
 export const ClusterConfigSchema = deferred(() =>
-  z
-    .object({
-      name: ClusterNameSchema,
-      /** The ssh host rv connects to: an alias in `$RV_HOME/ssh/config`, or `local` when rv runs on the login node. */
-      host: z.string().min(1),
-      /** The user on the cluster (Slurm's view of "my jobs"). */
-      user: z.string().min(1),
-      /** The Slurm account to charge; Slurm's default account for the user when absent. */
-      account: z.string().min(1).optional(),
-      /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
-      root: z.string().startsWith("/", "must be an absolute path on the cluster"),
-      /**
-       * Where lease watchdogs run (docs/healing.md): a partition where a 1-CPU job starts in seconds; Slurm's
-       * default partition when absent.
-       */
-      watchdogPartition: z
+  z.strictObject({
+    name: ClusterNameSchema,
+    /** The ssh host rv connects to: an alias in `$RV_HOME/ssh/config`, or `local` when rv runs on the login node. */
+    host: z.string().check(z.minLength(1)),
+    /** The user on the cluster (Slurm's view of "my jobs"). */
+    user: z.string().check(z.minLength(1)),
+    /** The Slurm account to charge; Slurm's default account for the user when absent. */
+    account: z.optional(z.string().check(z.minLength(1))),
+    /** rv's directory on the cluster's shared filesystem (leases, logs, the deployed rv). */
+    root: z.string().check(z.startsWith("/", "must be an absolute path on the cluster")),
+    /**
+     * Where lease watchdogs run (docs/healing.md): a partition where a 1-CPU job starts in seconds; Slurm's
+     * default partition when absent.
+     */
+    watchdogPartition: z.optional(
+      z
         .string()
-        .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name: letters, digits, '.', '_', '+' and '-'")
-        .optional(),
-      /** The site profile (docs/allocator.md): a built-in name such as `rivanna`, or the absolute path of a TOML file. */
-      profile: z
+        .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name: letters, digits, '.', '_', '+' and '-'")),
+    ),
+    /** The site profile (docs/allocator.md): a built-in name such as `rivanna`, or the absolute path of a TOML file. */
+    profile: z.optional(
+      z
         .string()
-        .min(1)
-        .refine((ref) => !isProfilePath(ref) || ref.startsWith("/"), "must be a built-in name or an absolute path")
-        .optional(),
-    })
-    .strict(),
+        .check(z.minLength(1))
+        .check(
+          z.refine((ref) => !isProfilePath(ref) || ref.startsWith("/"), "must be a built-in name or an absolute path"),
+        ),
+    ),
+  }),
 );
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
 
 /** A `[clusters.NAME]` table: a cluster's settings, named by its key. */
-export const ClusterTableSchema = deferred(() => ClusterConfigSchema.omit({ name: true }));
+export const ClusterTableSchema = deferred(() => z.omit(ClusterConfigSchema, { name: true }));
 
 export const ConfigSchema = deferred(() =>
   z
-    .object({
-      defaults: z
-        .object({
+    .strictObject({
+      defaults: z._default(
+        z.strictObject({
           /** The lease `rv submit` uses when none is named and none is running. */
-          lease: z.string().default("local"),
-          maxCrashes: z.int().min(1).default(3),
+          lease: z._default(z.string(), "local"),
+          maxCrashes: z._default(z.int().check(z.gte(1)), 3),
           /** The cluster commands use when `--cluster` names none (`rv cluster use`). */
-          cluster: ClusterNameSchema.optional(),
-        })
-        .strict()
-        .default({ lease: "local", maxCrashes: 3 }),
-      runner: z
-        .object({
-          heartbeatMs: ms.default(2000),
-          staleAfterMs: ms.default(30_000),
-          drainGraceMs: grace.default(60_000),
-          killGraceMs: grace.default(10_000),
+          cluster: z.optional(ClusterNameSchema),
+        }),
+        { lease: "local", maxCrashes: 3 },
+      ),
+      runner: z._default(
+        z.strictObject({
+          heartbeatMs: z._default(ms, 2000),
+          staleAfterMs: z._default(ms, 30_000),
+          drainGraceMs: z._default(grace, 60_000),
+          killGraceMs: z._default(grace, 10_000),
           /** A segment is ending: how long tasks that asked for a checkpoint signal have to save and exit. */
-          checkpointGraceMs: grace.default(20_000),
-        })
-        .strict()
-        .default({
+          checkpointGraceMs: z._default(grace, 20_000),
+        }),
+        {
           heartbeatMs: 2000,
           staleAfterMs: 30_000,
           drainGraceMs: 60_000,
           killGraceMs: 10_000,
           checkpointGraceMs: 20_000,
-        }),
+        },
+      ),
       /**
        * The Slurm clusters rv reaches over ssh, by name; written by `rv init`. Without one rv works here only.
        * Lazy: a config with no cluster (every local command) does not build the cluster's schemas.
        */
-      clusters: z
-        .record(
+      clusters: z._default(
+        z.record(
           ClusterNameSchema,
           z.lazy(() => ClusterTableSchema),
-        )
-        .default({}),
+        ),
+        {},
+      ),
       /**
        * In a file: the one cluster an older rv wrote (read as `[clusters.NAME]`, rewritten so by the next change).
        * Once loaded: the cluster commands use (`defaults.cluster`, or the only one; `selectCluster` for `--cluster`).
        */
-      cluster: ClusterConfigSchema.optional(),
+      cluster: z.optional(ClusterConfigSchema),
     })
-    .strict()
-    .superRefine((config, context) => {
-      if (config.cluster && Object.keys(config.clusters).length > 0) {
-        context.addIssue({
-          code: "custom",
-          path: ["cluster"],
-          message: "a file has [cluster] or [clusters.NAME], not both",
-        });
-      }
-    }),
+    .check(
+      z.superRefine((config, context) => {
+        if (config.cluster && Object.keys(config.clusters).length > 0) {
+          context.addIssue({
+            code: "custom",
+            path: ["cluster"],
+            message: "a file has [cluster] or [clusters.NAME], not both",
+          });
+        }
+      }),
+    ),
 );
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -7,7 +7,7 @@
  * - A plain word (a lease's, a sweep's or a job's name) also becomes a directory name, a Slurm job name and a word
  *   on a command line: letters, digits, '.', '_' and '-', starting with a letter or digit.
  */
-import { z } from "zod";
+import { z } from "../zod.ts";
 
 const PLAIN_WORD = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const PLAIN_WORD_RULE = "use letters, digits, '.', '_' and '-', starting with a letter or digit";
@@ -54,15 +54,19 @@ export function plainWordProblem(text: string): string | undefined {
 }
 
 /** A label in a schema: a task's name or a tag, as a flag, a `--from` line or rv.toml gives it. */
-export const LabelSchema = z.string().superRefine((text, ctx) => {
-  const problem = labelProblem(text);
-  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-});
+export const LabelSchema = z.string().check(
+  z.superRefine((text, ctx) => {
+    const problem = labelProblem(text);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  }),
+);
 
 /** A plain word in a schema; `what` names it in the message ("a job's name"). */
 export function plainWordSchema(what: string) {
-  return z.string().superRefine((text, ctx) => {
-    const problem = plainWordProblem(text);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${what} ${problem}: ${PLAIN_WORD_RULE}` });
-  });
+  return z.string().check(
+    z.superRefine((text, ctx) => {
+      const problem = plainWordProblem(text);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${what} ${problem}: ${PLAIN_WORD_RULE}` });
+    }),
+  );
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
+import { z } from "../zod.ts";
 import { located } from "./expand.ts";
 import { LabelSchema, plainWordSchema } from "./names.ts";
 
@@ -21,59 +21,58 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ProjectFileSchema = deferred(() => {
   /** TOML numbers and booleans are welcome as values (`OMP_NUM_THREADS = 4`): the environment holds text. */
   const EnvTableSchema = z.record(
-    z.string().regex(VARIABLE_NAME, "not a variable name"),
-    z.union([z.string(), z.number(), z.boolean()]).transform(String),
+    z.string().check(z.regex(VARIABLE_NAME, "not a variable name")),
+    z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String)),
   );
 
   /** What a task asks for: `[defaults]` and every job take these (strings may hold `${VAR}`). */
   const settings = {
-    lease: z.string().min(1).optional(),
-    gpus: z.int().min(0).optional(),
-    cpus: z.int().min(1).optional(),
-    env: EnvTableSchema.optional(),
-    cwd: z.string().min(1).optional(),
-    tags: z.array(LabelSchema).optional(),
-    note: z.string().optional(),
-    strictOrder: z.boolean().optional(),
+    lease: z.optional(z.string().check(z.minLength(1))),
+    gpus: z.optional(z.int().check(z.gte(0))),
+    cpus: z.optional(z.int().check(z.gte(1))),
+    env: z.optional(EnvTableSchema),
+    cwd: z.optional(z.string().check(z.minLength(1))),
+    tags: z.optional(z.array(LabelSchema)),
+    note: z.optional(z.string()),
+    strictOrder: z.optional(z.boolean()),
     /** `--sync`: push the project to its workspace on the cluster first, and run there. */
-    sync: z.boolean().optional(),
+    sync: z.optional(z.boolean()),
     /** `true` (SIGUSR1) or a signal name; `false` undoes the project's `true` for one job. */
-    checkpoint: z.union([z.boolean(), z.string().min(1)]).optional(),
-    timeRequest: z.string().min(1).optional(),
-    retry: z.int().min(0).optional(),
-    retryDelay: z.string().min(1).optional(),
-    retryOn: z.array(z.union([z.int(), z.string().min(1)])).optional(),
-    timeout: z.string().min(1).optional(),
-    maxRunning: z.int().min(1).optional(),
+    checkpoint: z.optional(z.union([z.boolean(), z.string().check(z.minLength(1))])),
+    timeRequest: z.optional(z.string().check(z.minLength(1))),
+    retry: z.optional(z.int().check(z.gte(0))),
+    retryDelay: z.optional(z.string().check(z.minLength(1))),
+    retryOn: z.optional(z.array(z.union([z.int(), z.string().check(z.minLength(1))]))),
+    timeout: z.optional(z.string().check(z.minLength(1))),
+    maxRunning: z.optional(z.int().check(z.gte(1))),
   };
 
   const JobSchema = z
-    .object({
+    .strictObject({
       ...settings,
       /** Shown by `rv config show`. */
-      description: z.string().optional(),
+      description: z.optional(z.string()),
       /** Words of a command run without a shell: a string split as a shell would, or an array of words. */
-      command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+      command: z.optional(z.union([z.string().check(z.minLength(1)), z.array(z.string()).check(z.minLength(1))])),
       /** A bash script; each `${VAR}` is put in as one quoted word. */
-      shell: z.string().min(1).optional(),
+      shell: z.optional(z.string().check(z.minLength(1))),
       /** The task's name (default: the job's name). */
-      name: LabelSchema.optional(),
+      name: z.optional(LabelSchema),
       /** The tasks this one waits for (`--after`): ids, names, tags, wildcards such as `prep-*`. */
-      after: z.array(z.string().min(1)).optional(),
+      after: z.optional(z.array(z.string().check(z.minLength(1)))),
     })
-    .strict()
-    .superRefine((job, ctx) => {
-      if ((job.command === undefined) === (job.shell === undefined)) {
-        ctx.addIssue({ code: "custom", path: ["command"], message: "give exactly one of command or shell" });
-      }
-    });
+    .check(
+      z.superRefine((job, ctx) => {
+        if ((job.command === undefined) === (job.shell === undefined)) {
+          ctx.addIssue({ code: "custom", path: ["command"], message: "give exactly one of command or shell" });
+        }
+      }),
+    );
 
-  return z
-    .object({
-      defaults: z.object(settings).strict().optional(),
-      jobs: z.record(plainWordSchema("a job's name"), JobSchema).optional(),
-    })
-    .strict();
+  return z.strictObject({
+    defaults: z.optional(z.strictObject(settings)),
+    jobs: z.optional(z.record(plainWordSchema("a job's name"), JobSchema)),
+  });
 });
 export type ProjectFile = z.infer<typeof ProjectFileSchema>;
 export type Job = NonNullable<ProjectFile["jobs"]>[string];

@@ -1,6 +1,6 @@
 import type { Stats } from "node:fs";
-import type { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 import { type Done, DoneSchema, type Task, TaskSchema } from "./schema.ts";
 
 /**
@@ -45,7 +45,7 @@ export const NEWEST_IN_HEADER = 100;
 
 /** A task as the task list and `rv status` show it: its record less its env and what only a runner reads. */
 export const TaskSummarySchema = deferred(() =>
-  TaskSchema.pick({
+  z.pick(TaskSchema, {
     v: true,
     id: true,
     lease: true,
@@ -68,19 +68,22 @@ export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 
 /** A done record as the views read it (lease/state.ts): `rv show` and `rv logs` open the record itself. */
 export const DoneSummarySchema = deferred(() =>
-  DoneSchema.pick({
-    v: true,
-    state: true,
-    exitCode: true,
-    signal: true,
-    reason: true,
-    depFailed: true,
-    startedAt: true,
-    endedAt: true,
-    runner: true,
-    host: true,
-    gpus: true,
-  }).extend({ task: TaskSummarySchema }),
+  z.extend(
+    z.pick(DoneSchema, {
+      v: true,
+      state: true,
+      exitCode: true,
+      signal: true,
+      reason: true,
+      depFailed: true,
+      startedAt: true,
+      endedAt: true,
+      runner: true,
+      host: true,
+      gpus: true,
+    }),
+    { task: TaskSummarySchema },
+  ),
 );
 export type DoneSummary = z.infer<typeof DoneSummarySchema>;
 

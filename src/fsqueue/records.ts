@@ -1,6 +1,6 @@
 import { readFileSync, renameSync } from "node:fs";
-import type { z } from "zod";
 import { RvError } from "../errors.ts";
+import type { z } from "../zod.ts";
 import { PROTOCOL_VERSION } from "./schema.ts";
 import { commitExclusive, stageFile } from "./staging.ts";
 
@@ -23,7 +23,7 @@ export function writeRecordAtomic(tmpDir: string, target: string, record: unknow
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string; version?: unknown };
 
 /** Validates a record's text against its schema; a `v` rv does not know is its own, clearer failure. */
-export function parseRecord<T>(text: string, schema: z.ZodType<T>): Parsed<T> {
+export function parseRecord<T>(text: string, schema: z.ZodMiniType<T>): Parsed<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -48,14 +48,14 @@ export function parseRecord<T>(text: string, schema: z.ZodType<T>): Parsed<T> {
 }
 
 /** Reads a record that must be valid (the caller cannot go on without it). */
-export function readRecord<T>(file: string, schema: z.ZodType<T>): T {
+export function readRecord<T>(file: string, schema: z.ZodMiniType<T>): T {
   const parsed = parseRecord(readFileSync(file, "utf8"), schema);
   if (parsed.ok) return parsed.value;
   throw new RvError(parsed.version === undefined ? "bad_record" : "unsupported_version", `${file}: ${parsed.reason}`);
 }
 
 /** Reads a record if it exists and is valid; `undefined` when it vanished under us (a normal race). */
-export function tryReadRecord<T>(file: string, schema: z.ZodType<T>): Parsed<T> | undefined {
+export function tryReadRecord<T>(file: string, schema: z.ZodMiniType<T>): Parsed<T> | undefined {
   const text = readTextIfPresent(file);
   return text === undefined ? undefined : parseRecord(text, schema);
 }
@@ -76,7 +76,7 @@ export function readTextIfPresent(file: string): string | undefined {
  * only the lines with that text in them are parsed: a reader after one task's records skips a long log's others
  * unparsed.
  */
-export function readRecordLines<T>(file: string, schema: z.ZodType<T>, mentioning?: string): T[] {
+export function readRecordLines<T>(file: string, schema: z.ZodMiniType<T>, mentioning?: string): T[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

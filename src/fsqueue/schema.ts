@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 
 /**
  * Each record's schema is built on first use (deferred): every command loads this file, and builds only the
@@ -14,8 +14,8 @@ const isoTime = z.iso.datetime({ offset: true });
 
 export const CommandSchema = deferred(() =>
   z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("argv"), argv: z.array(z.string()).min(1) }),
-    z.object({ kind: z.literal("shell"), script: z.string().min(1) }),
+    z.object({ kind: z.literal("argv"), argv: z.array(z.string()).check(z.minLength(1)) }),
+    z.object({ kind: z.literal("shell"), script: z.string().check(z.minLength(1)) }),
   ]),
 );
 export type Command = z.infer<typeof CommandSchema>;
@@ -26,10 +26,10 @@ export type CheckpointSignal = z.infer<typeof CheckpointSignalSchema>;
 
 export const SweepPointSchema = deferred(() =>
   z.object({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+    id: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)),
     point: z.record(z.string(), z.string()),
     /** How many points the sweep has, as submitted: a runner knows the sweep is over without counting its inbox. */
-    points: z.int().positive().optional(),
+    points: z.optional(z.int().check(z.positive())),
   }),
 );
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
@@ -37,22 +37,24 @@ export type SweepPoint = z.infer<typeof SweepPointSchema>;
 /** What code a task ran (`rv submit --sync`): the commit it was pushed at, uncommitted changes, and where it went. */
 export const CodeSchema = deferred(() =>
   z.object({
-    commit: z.string().nullable(),
+    commit: z.nullable(z.string()),
     dirty: z.boolean(),
     /** The workspace on the cluster it was pushed to; null for a lease on the machine it was submitted from. */
-    workspace: z.string().nullable(),
+    workspace: z.nullable(z.string()),
   }),
 );
 export type Code = z.infer<typeof CodeSchema>;
 
-export const MaxRunningSchema = deferred(() => z.object({ group: z.string().min(1), max: z.int().positive() }));
+export const MaxRunningSchema = deferred(() =>
+  z.object({ group: z.string().check(z.minLength(1)), max: z.int().check(z.positive()) }),
+);
 export type MaxRunning = z.infer<typeof MaxRunningSchema>;
 
 export const RetryPolicySchema = deferred(() =>
   z.object({
-    max: z.int().positive(),
+    max: z.int().check(z.positive()),
     /** Before the first retry; doubled for each one after it. */
-    delayMs: z.int().nonnegative(),
+    delayMs: z.int().check(z.nonnegative()),
     /** What is retried: exit codes, signal names (`SIGKILL`) and `timeout`; empty: every failure. */
     on: z.array(z.union([z.int(), z.string()])),
   }),
@@ -66,55 +68,52 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 export const TaskSchema = deferred(() =>
   z.looseObject({
     v,
-    id: z.string().regex(/^[0-9a-z]+$/),
-    lease: z.string().min(1),
-    name: z.string().optional(),
+    id: z.string().check(z.regex(/^[0-9a-z]+$/)),
+    lease: z.string().check(z.minLength(1)),
+    name: z.optional(z.string()),
     command: CommandSchema,
-    cwd: z.string().min(1),
+    cwd: z.string().check(z.minLength(1)),
     env: z.record(z.string(), z.string()),
-    gpus: z.int().min(0),
-    cpus: z.int().min(1),
+    gpus: z.int().check(z.gte(0)),
+    cpus: z.int().check(z.gte(1)),
     strictOrder: z.boolean(),
     /** 1 for the first run; +1 every time the task goes back to the inbox. */
-    attempt: z.int().min(1),
+    attempt: z.int().check(z.gte(1)),
     /** Attempts that ended because a runner died; counted against `maxCrashes`. */
-    crashes: z.int().min(0),
-    maxCrashes: z.int().min(1),
+    crashes: z.int().check(z.gte(0)),
+    maxCrashes: z.int().check(z.gte(1)),
     submittedAt: isoTime,
     submitHost: z.string(),
     tags: z.array(z.string()),
-    note: z.string().optional(),
+    note: z.optional(z.string()),
     /** Sent to the task's process group at a segment end: it may save its state and exit before it is stopped. */
-    checkpointSignal: CheckpointSignalSchema.optional(),
+    checkpointSignal: z.optional(CheckpointSignalSchema),
     /** How long the task needs: a runner does not start it when its segment ends sooner. */
-    timeRequestMs: z.int().positive().optional(),
+    timeRequestMs: z.optional(z.int().check(z.positive())),
     /** Why the previous attempt went back to the inbox (e.g. "segment end"); for people, not for decisions. */
-    requeueReason: z.string().optional(),
+    requeueReason: z.optional(z.string()),
     /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
-    resume: z.literal(true).optional(),
+    resume: z.optional(z.literal(true)),
     /** The sweep this task is a point of (`rv sweep`): its id, and the point's parameters by name. */
-    sweep: SweepPointSchema.optional(),
+    sweep: z.optional(SweepPointSchema),
     /** At most `max` tasks of `group` (a sweep's id, a tag) run at once in the lease (`--max-running`). */
-    maxRunning: MaxRunningSchema.optional(),
+    maxRunning: z.optional(MaxRunningSchema),
     /** A failed attempt runs again, up to `max` times (`--retry`). */
-    retry: RetryPolicySchema.optional(),
+    retry: z.optional(RetryPolicySchema),
     /** Attempts that went back to the inbox to be retried; counted against `retry.max`. */
-    retried: z.int().min(0).optional(),
+    retried: z.optional(z.int().check(z.gte(0))),
     /** Not started before this time: a retry waits out its backoff in the inbox. */
-    notBefore: isoTime.optional(),
+    notBefore: z.optional(isoTime),
     /** An attempt running longer than this is stopped and fails with reason `timeout` (`--timeout`). */
-    timeoutMs: z.int().positive().optional(),
+    timeoutMs: z.optional(z.int().check(z.positive())),
     /** Ids of tasks of the same lease that must succeed before this one starts (`--after`). */
-    after: z
-      .array(z.string().regex(/^[0-9a-z]+$/))
-      .min(1)
-      .optional(),
+    after: z.optional(z.array(z.string().check(z.regex(/^[0-9a-z]+$/))).check(z.minLength(1))),
     /** The task this one was made from (`rv rerun`). */
-    rerunOf: z.string().optional(),
+    rerunOf: z.optional(z.string()),
     /** The code it runs, when it was submitted with `--sync`. */
-    code: CodeSchema.optional(),
+    code: z.optional(CodeSchema),
     /** Globs, relative to its cwd, of what it writes for `rv pull` to bring back (`--outputs`). */
-    outputs: z.array(z.string().min(1)).min(1).optional(),
+    outputs: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   }),
 );
 export type Task = z.infer<typeof TaskSchema>;
@@ -126,10 +125,10 @@ export type Task = z.infer<typeof TaskSchema>;
  */
 export const UsageSchema = deferred(() =>
   z.object({
-    cpuSeconds: z.number().nonnegative(),
-    peakRssBytes: z.int().nonnegative(),
-    gpuPeakBytes: z.int().nonnegative().optional(),
-    samples: z.int().min(1),
+    cpuSeconds: z.number().check(z.nonnegative()),
+    peakRssBytes: z.int().check(z.nonnegative()),
+    gpuPeakBytes: z.optional(z.int().check(z.nonnegative())),
+    samples: z.int().check(z.gte(1)),
   }),
 );
 export type Usage = z.infer<typeof UsageSchema>;
@@ -148,18 +147,18 @@ export const DoneSchema = deferred(() =>
     v,
     task: TaskSchema,
     state: TerminalStateSchema,
-    exitCode: z.int().nullable(),
-    signal: z.string().nullable(),
-    reason: z.string().optional(),
+    exitCode: z.nullable(z.int()),
+    signal: z.nullable(z.string()),
+    reason: z.optional(z.string()),
     /** It never started: this dependency (`after`) failed or was cancelled. Its state is then `failed`. */
-    depFailed: z.string().optional(),
-    startedAt: isoTime.nullable(),
+    depFailed: z.optional(z.string()),
+    startedAt: z.nullable(isoTime),
     endedAt: isoTime,
-    runner: z.string().nullable(),
+    runner: z.nullable(z.string()),
     host: z.string(),
     gpus: z.array(z.string()),
     /** What the attempt used, when its runner could sample it (Linux); absent for one that never started. */
-    usage: UsageSchema.optional(),
+    usage: z.optional(UsageSchema),
   }),
 );
 export type Done = z.infer<typeof DoneSchema>;
@@ -174,7 +173,7 @@ export const RunningEntrySchema = deferred(() =>
     cpus: z.int(),
     startedAt: isoTime,
     /** What the attempt has used so far, as last sampled. */
-    usage: UsageSchema.optional(),
+    usage: z.optional(UsageSchema),
   }),
 );
 export type RunningEntry = z.infer<typeof RunningEntrySchema>;
@@ -186,11 +185,11 @@ export const HeartbeatSchema = deferred(() =>
     lease: z.string(),
     host: z.string(),
     /** Inside a Slurm job: the node's Slurm name (SLURMD_NODENAME), which need not be its host name. */
-    node: z.string().optional(),
+    node: z.optional(z.string()),
     pid: z.int(),
     segment: z.string(),
     /** Grows on every beat: observers judge liveness by seeing it change, on their own clock. */
-    counter: z.int().min(0),
+    counter: z.int().check(z.gte(0)),
     time: isoTime,
     startedAt: isoTime,
     state: z.enum(["running", "draining", "exited"]),
@@ -203,7 +202,7 @@ export const HeartbeatSchema = deferred(() =>
      * Pending tasks this runner can never run: each asks for more GPUs or CPUs than it has (a task larger than a part
      * of a lease of parts, queued while its race of shapes was on). Absent when none.
      */
-    tooLarge: z.array(z.string()).optional(),
+    tooLarge: z.optional(z.array(z.string())),
   }),
 );
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
@@ -225,19 +224,19 @@ export const EventSchema = deferred(() =>
       "draining",
       "runner-exited",
     ]),
-    task: z.string().optional(),
-    attempt: z.int().optional(),
-    pid: z.int().optional(),
+    task: z.optional(z.string()),
+    attempt: z.optional(z.int()),
+    pid: z.optional(z.int()),
     /** Start time of `pid` in clock ticks since boot (/proc/PID/stat field 22): tells a reused pid apart. */
-    procStart: z.int().optional(),
-    detail: z.string().optional(),
+    procStart: z.optional(z.int()),
+    detail: z.optional(z.string()),
     /** On `finished` and `requeued`: what the attempt used, so every attempt's figures outlive its requeue. */
-    usage: UsageSchema.optional(),
+    usage: z.optional(UsageSchema),
   }),
 );
 export type RvEvent = z.infer<typeof EventSchema>;
 
-export const LeaseIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+export const LeaseIdSchema = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/));
 
 const leaseBase = {
   v,
@@ -252,8 +251,8 @@ const LocalLeaseSchema = deferred(() =>
   z.object({
     ...leaseBase,
     kind: z.literal("local"),
-    gpuIds: z.array(z.string()).optional(),
-    cpus: z.int().min(1).optional(),
+    gpuIds: z.optional(z.array(z.string())),
+    cpus: z.optional(z.int().check(z.gte(1))),
   }),
 );
 
@@ -266,18 +265,18 @@ export const SlurmRequestSchema = deferred(() =>
      * job starts in whichever of them can start it first.
      */
     partition: z.string(),
-    gpusPerNode: z.int().min(0),
+    gpusPerNode: z.int().check(z.gte(0)),
     /** null: any GPU type the partition has (spread over partitions: each partition's GPUs are of one type). */
-    gpuType: z.string().nullable(),
-    nodes: z.int().min(1),
-    cpusPerNode: z.int().min(1).nullable(),
+    gpuType: z.nullable(z.string()),
+    nodes: z.int().check(z.gte(1)),
+    cpusPerNode: z.nullable(z.int().check(z.gte(1))),
     /** As sbatch --mem takes it (`32G`); null for the partition's default. */
-    memPerNode: z.string().nullable(),
+    memPerNode: z.nullable(z.string()),
     /** The lease's whole life, across segments. */
-    totalSeconds: z.int().positive(),
+    totalSeconds: z.int().check(z.positive()),
     /** One segment's walltime: short enough for backfill. */
-    segmentSeconds: z.int().positive(),
-    account: z.string().nullable(),
+    segmentSeconds: z.int().check(z.positive()),
+    account: z.nullable(z.string()),
     /**
      * How a segment is followed, decided when it starts. `chain`: the next segment is submitted to run after it
      * (afterany). `overlap`: the next one is submitted to begin `overlapSeconds` before it ends; its runners take
@@ -285,26 +284,24 @@ export const SlurmRequestSchema = deferred(() =>
      */
     renewal: z.enum(["chain", "overlap"]),
     /** overlap: how far ahead of a segment's end the next may start; absent: a quarter segment, 1 to 10 minutes. */
-    overlapSeconds: z.int().positive().optional(),
+    overlapSeconds: z.optional(z.int().check(z.positive())),
     /**
      * The lease gives its GPUs back once nothing has waited or run for this long (`--idle-release`); null or
      * absent (records written before it existed): never.
      */
-    idleReleaseSeconds: z.int().positive().nullable().optional(),
+    idleReleaseSeconds: z.optional(z.nullable(z.int().check(z.positive()))),
     /**
      * Where the lease's watchdog jobs run (lease/watchdog.ts): a partition where one CPU starts fast; null or
      * absent: Slurm's default partition.
      */
-    watchdogPartition: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name")
-      .nullable()
-      .optional(),
+    watchdogPartition: z.optional(
+      z.nullable(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a partition name"))),
+    ),
     /**
      * How many independent Slurm jobs hold the lease at once (`--parts`), each of the shape above, with its own
      * segments (segment n is part n % parts); absent: 1.
      */
-    parts: z.int().min(1).optional(),
+    parts: z.optional(z.int().check(z.gte(1))),
   }),
 );
 export type SlurmRequest = z.infer<typeof SlurmRequestSchema>;
@@ -334,7 +331,7 @@ export const ReservationNoteSchema = deferred(() =>
     name: z.string(),
     startEpoch: z.int(),
     /** null: it has no end. */
-    endEpoch: z.int().nullable(),
+    endEpoch: z.nullable(z.int()),
     nodes: z.array(z.string()),
     /** Flags=MAINT: Slurm's pending reason is then `ReqNodeNotAvail, Reserved for maintenance`. */
     maint: z.boolean(),
@@ -350,42 +347,42 @@ export const SegmentSchema = deferred(() =>
   z.object({
     v,
     lease: LeaseIdSchema,
-    n: z.int().min(0),
+    n: z.int().check(z.gte(0)),
     jobId: z.string(),
     submittedAt: isoTime,
     /** Who submitted it: `rv lease up` (the login node) or the previous segment (a compute node). */
     submittedBy: z.string(),
     /** The job this one waits for (afterany), when chained. */
-    after: z.string().nullable(),
-    wallSeconds: z.int().positive(),
+    after: z.nullable(z.string()),
+    wallSeconds: z.int().check(z.positive()),
     /**
      * How long it was planned to run beside the segment before it (overlap renewal), so the lease's time is not
      * counted twice; absent or 0 for chained, first and replacement segments.
      */
-    overlapSeconds: z.int().nonnegative().optional(),
+    overlapSeconds: z.optional(z.int().check(z.nonnegative())),
     /**
      * Not before this time (overlap's `--begin`, or the end of a reservation); absent: as soon as submitted, or as
      * its dependency allows. How long it then waited in the queue is what the next overlap is fitted to.
      */
-    beginAt: isoTime.optional(),
+    beginAt: z.optional(isoTime),
     /** The reservation its walltime was shortened for, to end before it starts; absent: none was in the way. */
-    endsBefore: ReservationNoteSchema.optional(),
+    endsBefore: z.optional(ReservationNoteSchema),
     /** The reservations it was held back for (`--begin` at their end): no useful segment fitted before them. */
-    beginsAfter: z.array(ReservationNoteSchema).optional(),
+    beginsAfter: z.optional(z.array(ReservationNoteSchema)),
     /**
      * The job that wakes the lease's supervisor if this segment ends badly (afternotok), or why Slurm refused
      * it; absent for segments submitted before watchdogs existed, and while it is being submitted.
      */
-    watchdog: z.union([z.object({ jobId: z.string() }), z.object({ refused: z.string() })]).optional(),
+    watchdog: z.optional(z.union([z.object({ jobId: z.string() }), z.object({ refused: z.string() })])),
     /** Filled once the job has ended, from Slurm's own record. */
-    ended: z
-      .object({
+    ended: z.optional(
+      z.object({
         state: z.string(),
-        start: isoTime.nullable(),
-        end: isoTime.nullable(),
+        start: z.nullable(isoTime),
+        end: z.nullable(isoTime),
         nodes: z.array(z.string()),
-      })
-      .optional(),
+      }),
+    ),
   }),
 );
 export type Segment = z.infer<typeof SegmentSchema>;
@@ -405,7 +402,7 @@ export const ControlSchema = deferred(() =>
      * A `requeue` the task asked for itself (its `scontrol requeue` of the segment's job, runner/scontrol-shim.ts):
      * the attempt that asked. Its next attempt resumes (RV_RESUME=1); for any other attempt the request is stale.
      */
-    byAttempt: z.int().positive().optional(),
+    byAttempt: z.optional(z.int().check(z.positive())),
   }),
 );
 export type Control = z.infer<typeof ControlSchema>;
@@ -435,6 +432,6 @@ export const LockSightingSchema = deferred(() =>
     token: z.string(),
     seenAtMs: z.number(),
     /** When this observer first found another taker breaking that token (lock.ts, breakStale). */
-    witnessSeenAtMs: z.number().optional(),
+    witnessSeenAtMs: z.optional(z.number()),
   }),
 );

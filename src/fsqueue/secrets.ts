@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
+import { z } from "../zod.ts";
 import { unlinkIfPresent } from "./finish.ts";
 import { type LeasePaths, secretsFile } from "./paths.ts";
 
@@ -9,7 +9,9 @@ import { type LeasePaths, secretsFile } from "./paths.ts";
  * A task's secret environment: names to values. Never part of the task record, its events or its logs. Written by
  * the submitter with the task (publishBatch), before it: a runner that claims the task finds them.
  */
-export const TaskSecretsSchema = deferred(() => z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()));
+export const TaskSecretsSchema = deferred(() =>
+  z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), z.string()),
+);
 export type TaskSecrets = z.infer<typeof TaskSecretsSchema>;
 
 /** The task's secrets, or none when it has no file (submitted without any, or already ended). */

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
+import { z } from "../zod.ts";
 
 /**
  * A lease whose lease.json cannot be used (fsqueue's `lookAtLeaseRecord`: a `BadLeaseRecord`): why, where the record

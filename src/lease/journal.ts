@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { type LeasePaths, readRecordLines } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 
 /**
  * One act of a lease's supervisor (`supervision.jsonl`): what it did, when, and who it was (a watchdog job, a

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { holdsAllocation } from "../slurm/parse/job-state.ts";
+import { z } from "../zod.ts";
 import { partNumbers, segmentsOfPart } from "./parts.ts";
 import type { SegmentView } from "./supervise.ts";
 
@@ -11,13 +11,13 @@ export const PartNowSchema = deferred(() =>
     segment: z.number(),
     jobId: z.string(),
     /** Slurm's state of the job (`RUNNING`, `PENDING`, `CANCELLED`, ...); null when Slurm does not know it. */
-    state: z.string().nullable(),
+    state: z.nullable(z.string()),
     /**
      * Where Slurm has the job: the partition it runs (or ran) in, or while it waits every one it may run in
      * (`gpu-a6000,gpu-a100-80`, a lease spread over partitions); null when Slurm does not say. Absent from an rv
      * before it.
      */
-    partition: z.string().nullable().optional(),
+    partition: z.optional(z.nullable(z.string())),
   }),
 );
 export type PartNow = z.infer<typeof PartNowSchema>;

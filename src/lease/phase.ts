@@ -1,19 +1,19 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import type { Segment, SlurmLease } from "../fsqueue/index.ts";
 import { holdsAllocation, isFinished, type JobStateKind } from "../slurm/parse/job-state.ts";
 import type { JobStatus } from "../slurm/queries/job-status.ts";
+import { z } from "../zod.ts";
 import { partNumbers, partOf, partsOf, segmentsOfPart } from "./parts.ts";
 import { coveredSeconds, lastSegmentRenews } from "./renewal.ts";
 
 /** A lease of parts: how many of its parts hold their GPUs now, of how many. Absent for a lease of one part. */
-const PartsCountSchema = deferred(() => z.object({ running: z.number(), of: z.number() }).optional());
+const PartsCountSchema = deferred(() => z.optional(z.object({ running: z.number(), of: z.number() })));
 
 /**
  * A lease of parts that runs on while a part of it, with nothing alive, is paused (lease/retry.ts): why. Absent
  * otherwise; the lease's own phase says paused when nothing of it runs.
  */
-const PartPausedSchema = z.string().optional();
+const PartPausedSchema = z.optional(z.string());
 
 /** Where a Slurm lease stands, from its record, its segments and Slurm's word on their jobs (DESIGN.md 5). */
 export const LeasePhaseSchema = deferred(() =>
@@ -23,7 +23,7 @@ export const LeasePhaseSchema = deferred(() =>
     z.object({
       kind: z.literal("queued"),
       jobId: z.string(),
-      segment: z.number().optional(),
+      segment: z.optional(z.number()),
       parts: PartsCountSchema,
       paused: PartPausedSchema,
     }),

@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { reservationNote, reservationsOn } from "../allocator/index.ts";
 import { deferred } from "../deferred.ts";
 import { ReservationNoteSchema, type Segment } from "../fsqueue/index.ts";
 import { partitionNames, type ScontrolPartition, type ScontrolReservation } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 
 /**
  * A reservation in a lease's way, as `rv lease why` shows it: the reservation, the lease's partitions it takes
@@ -10,7 +10,7 @@ import { partitionNames, type ScontrolPartition, type ScontrolReservation } from
  * over), and the lease's jobs Slurm holds pending for a reservation on those nodes.
  */
 export const LeaseReservationSchema = deferred(() =>
-  ReservationNoteSchema.extend({
+  z.extend(ReservationNoteSchema, {
     partitions: z.array(z.string()),
     /** Segments whose walltime rv cut to end before it starts. */
     endsBefore: z.array(z.int()),

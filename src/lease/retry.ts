@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 
 /**
  * A lease's failures in a row (`retry.json`): each job that died before its time, each race that ended with no
@@ -18,10 +18,10 @@ export const RetrySchema = deferred(() =>
         at: z.string(),
         what: z.string(),
         /** The part of a lease of parts that failed: its failures in a row are its own; absent: the lease's. */
-        part: z.int().min(0).optional(),
+        part: z.optional(z.int().check(z.gte(0))),
       }),
     ),
-    paused: z.object({ at: z.string(), why: z.string() }).nullable(),
+    paused: z.nullable(z.object({ at: z.string(), why: z.string() })),
   }),
 );
 export type Retry = z.infer<typeof RetrySchema>;

@@ -44,64 +44,67 @@
  * segment's runners are started with `--take-over-from` this segment, and once they beat, this segment's
  * runners drain and exit, which ends this job before its time.
  */
-import { z } from "zod";
+
 import { RvError } from "../errors.ts";
 import { LeaseIdSchema } from "../fsqueue/index.ts";
 import { shQuote } from "../remote/quote.ts";
 import { formatDuration } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 
 export const plainWord = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._+-]*$/,
-    "use letters, digits, '.', '_', '+' and '-', starting with a letter or digit",
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._+-]*$/,
+      "use letters, digits, '.', '_', '+' and '-', starting with a letter or digit",
+    ),
   );
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
 const noControlCharacters = /^[^\u0000-\u001f\u007f]*$/;
 export const absolutePath = z
   .string()
-  .regex(/^\//, "must be an absolute path")
-  .regex(noControlCharacters, "must not contain a newline or another control character");
+  .check(z.regex(/^\//, "must be an absolute path"))
+  .check(z.regex(noControlCharacters, "must not contain a newline or another control character"));
 /** `--partition`: one partition, or several separated by commas (a multi-partition job: a lease of parts spread). */
 const partitionList = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._+-]*(,[A-Za-z0-9][A-Za-z0-9._+-]*)*$/,
-    "use partition names of letters, digits, '.', '_', '+' and '-', separated by commas",
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._+-]*(,[A-Za-z0-9][A-Za-z0-9._+-]*)*$/,
+      "use partition names of letters, digits, '.', '_', '+' and '-', separated by commas",
+    ),
   );
-const seconds = z.int().positive();
+const seconds = z.int().check(z.positive());
 /** Slurm's `--output`: no backslash, no `%` (its filename patterns). */
-export const outputPath = absolutePath.regex(
-  /^[^\\%]*$/,
-  "must not contain '\\' or '%' (sbatch would read them as escapes)",
+export const outputPath = absolutePath.check(
+  z.regex(/^[^\\%]*$/, "must not contain '\\' or '%' (sbatch would read them as escapes)"),
 );
 
 export const SegmentScriptInputSchema = z
   .object({
     lease: LeaseIdSchema,
-    segment: z.int().nonnegative(),
+    segment: z.int().check(z.nonnegative()),
     /** The rv root on the shared filesystem (RV_HOME of the runner). */
     root: absolutePath,
     /** The deployed rv build that runs on the compute node. */
     rv: absolutePath,
     partition: partitionList,
     /** 0: a CPU-only lease, with no --gres at all. */
-    gpusPerNode: z.int().nonnegative(),
+    gpusPerNode: z.int().check(z.nonnegative()),
     /** null: any GPU type the partition has. */
-    gpuType: plainWord.nullable(),
-    nodes: z.int().positive(),
+    gpuType: z.nullable(plainWord),
+    nodes: z.int().check(z.positive()),
     /** null: Slurm's default. */
-    cpusPerNode: z.int().positive().nullable(),
+    cpusPerNode: z.nullable(z.int().check(z.positive())),
     /** Slurm's `--mem` per node, e.g. "32G"; null: Slurm's default. */
-    memPerNode: z
-      .string()
-      .regex(/^\d+[KMGT]?$/, "use a number with an optional K, M, G or T suffix, e.g. 32G")
-      .nullable(),
+    memPerNode: z.nullable(
+      z.string().check(z.regex(/^\d+[KMGT]?$/, "use a number with an optional K, M, G or T suffix, e.g. 32G")),
+    ),
     wallSeconds: seconds,
-    timeMinSeconds: seconds.optional(),
-    account: plainWord.nullable(),
+    timeMinSeconds: z.optional(seconds),
+    account: z.nullable(plainWord),
     /** How long before the end the batch shell gets USR1. Slurm may deliver it up to 60 s earlier still. */
-    signalLeadSeconds: z.int().nonnegative().max(65535).default(90),
+    signalLeadSeconds: z._default(z.int().check(z.nonnegative()).check(z.lte(65535)), 90),
     jobName: plainWord,
     output: outputPath,
     /** Whether the segment asks rv to submit the next segment as soon as it starts. */
@@ -110,27 +113,31 @@ export const SegmentScriptInputSchema = z
      * The segment whose runners this one's take over from when they start (overlap renewal): they stop
      * claiming, finish what they run and exit, so the older job ends early. null: none (chain, first segment).
      */
-    takeOverFrom: z.int().nonnegative().nullable().default(null),
+    takeOverFrom: z._default(z.nullable(z.int().check(z.nonnegative())), null),
     /**
      * Segment 0 raced against other strategies (DESIGN.md section 6): before anything else the job claims the
      * lease (`rv lease claim`) and exits at once if another strategy's job claimed it first. null: no race.
      */
-    race: z
-      .object({
-        attempt: z.int().positive(),
-        rank: z.int().positive(),
-        /** In a race of shapes, the part of its shape the job is (its segment number too). */
-        part: z.int().nonnegative().default(0),
-      })
-      .nullable()
-      .default(null),
+    race: z._default(
+      z.nullable(
+        z.object({
+          attempt: z.int().check(z.positive()),
+          rank: z.int().check(z.positive()),
+          /** In a race of shapes, the part of its shape the job is (its segment number too). */
+          part: z._default(z.int().check(z.nonnegative()), 0),
+        }),
+      ),
+      null,
+    ),
     /** The runner releases the lease after this long with nothing to do (`rv runner --idle-release`); null: never. */
-    idleReleaseSeconds: seconds.nullable().default(null),
+    idleReleaseSeconds: z._default(z.nullable(seconds), null),
   })
-  .refine((i) => i.timeMinSeconds === undefined || i.timeMinSeconds <= i.wallSeconds, {
-    path: ["timeMinSeconds"],
-    message: "must not exceed wallSeconds",
-  });
+  .check(
+    z.refine((i) => i.timeMinSeconds === undefined || i.timeMinSeconds <= i.wallSeconds, {
+      path: ["timeMinSeconds"],
+      message: "must not exceed wallSeconds",
+    }),
+  );
 
 export type SegmentScriptInput = z.input<typeof SegmentScriptInputSchema>;
 type Segment = z.output<typeof SegmentScriptInputSchema>;
@@ -142,7 +149,7 @@ export function renderSegmentScript(input: SegmentScriptInput): string {
 }
 
 /** A batch script's input, checked: a value sbatch or bash would read back changed is refused, naming the field. */
-export function checkScriptInput<S extends z.ZodType>(schema: S, input: z.input<S>, what: string): z.output<S> {
+export function checkScriptInput<S extends z.ZodMiniType>(schema: S, input: z.input<S>, what: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

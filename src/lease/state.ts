@@ -1,5 +1,4 @@
 import { basename, join } from "node:path";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import {
   type ClaimedEntry,
@@ -41,6 +40,7 @@ import {
   tryReadRecord,
   type UnreadableSummary,
 } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { isLiveRunner } from "./runner-health.ts";
 
 export const RunnerViewSchema = deferred(() =>
@@ -59,7 +59,7 @@ export const RunnerViewSchema = deferred(() =>
     cpus: z.number(),
     freeCpus: z.number(),
     /** Pending tasks it can never run (Heartbeat.tooLarge); absent when none. */
-    tooLarge: z.array(z.string()).optional(),
+    tooLarge: z.optional(z.array(z.string())),
   }),
 );
 export type RunnerView = z.infer<typeof RunnerViewSchema>;
@@ -88,7 +88,7 @@ export const TaskViewSchema = deferred(() =>
   z.object({
     id: z.string(),
     lease: z.string(),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     state: TaskStateSchema,
     attempt: z.number(),
     command: z.union([z.object({ argv: z.array(z.string()) }), z.object({ shell: z.string() })]),
@@ -96,19 +96,19 @@ export const TaskViewSchema = deferred(() =>
     gpus: z.number(),
     cpus: z.number(),
     assignedGpus: z.array(z.string()),
-    runner: z.string().nullable(),
-    host: z.string().nullable(),
+    runner: z.nullable(z.string()),
+    host: z.nullable(z.string()),
     submittedAt: z.string(),
-    startedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    exitCode: z.number().nullable(),
-    signal: z.string().nullable(),
-    reason: z.string().nullable(),
+    startedAt: z.nullable(z.string()),
+    endedAt: z.nullable(z.string()),
+    exitCode: z.nullable(z.number()),
+    signal: z.nullable(z.string()),
+    reason: z.nullable(z.string()),
     tags: z.array(z.string()),
-    note: z.string().nullable(),
-    sweep: SweepPointSchema.nullable(),
+    note: z.nullable(z.string()),
+    sweep: z.nullable(SweepPointSchema),
     /** `--retry`: how many retries it may have, and how many it has had. */
-    retry: z.object({ max: z.int(), retried: z.int() }).nullable(),
+    retry: z.nullable(z.object({ max: z.int(), retried: z.int() })),
     /** Ids of the tasks it runs after (`--after`). */
     after: z.array(z.string()),
   }),

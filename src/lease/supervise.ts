@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { type Race, type RaceRow, RaceRowSchema, raceRows, raceStanding } from "../allocator/index.ts";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
@@ -21,6 +20,7 @@ import {
   scontrolBeginNow,
   unknownJobStatus,
 } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import type { LeaseEnv } from "./env.ts";
 import { journal, readJournal, SupervisionEntrySchema } from "./journal.ts";
 import { partNumbers, partsOf, previousInPart, segmentsOfPart } from "./parts.ts";
@@ -43,7 +43,7 @@ export const SegmentViewSchema = deferred(() => z.object({ segment: SegmentSchem
 export type SegmentView = z.infer<typeof SegmentViewSchema>;
 
 /** What a supervisor would do now, as a reader's look sees it; `sinceEpoch`: since when it has been due. */
-export const DueSchema = deferred(() => z.object({ acts: z.array(z.string()), sinceEpoch: z.number().nullable() }));
+export const DueSchema = deferred(() => z.object({ acts: z.array(z.string()), sinceEpoch: z.nullable(z.number()) }));
 export type Due = z.infer<typeof DueSchema>;
 
 /**
@@ -67,16 +67,16 @@ export const SlurmLeaseLookSchema = deferred(() =>
     /** How much longer it holds its GPUs as planned (timeLeftSeconds). */
     timeLeftSeconds: z.number(),
     /** The race for segment 0, while it runs and after (who won, who lost); null for a lease that never raced. */
-    race: z.array(RaceRowSchema).nullable(),
+    race: z.nullable(z.array(RaceRowSchema)),
     /** Only when asked for: the newest race in full, and where each job's script and output are kept. */
-    alloc: RaceFilesSchema.nullable(),
+    alloc: z.nullable(RaceFilesSchema),
     /** What the lease's supervisor is yet to do (a reader's look); null when nothing. */
-    due: DueSchema.nullable(),
+    due: z.nullable(DueSchema),
     /**
      * A lease of parts with a part that waits out its backoff while others run (its phase says running): when that
      * part may be tried again, epoch seconds, so that its supervisor leaves a wake-up; absent: none waits.
      */
-    partRetryAtEpoch: z.number().optional(),
+    partRetryAtEpoch: z.optional(z.number()),
     /** The supervisor's newest acts, oldest first (lease/journal.ts). */
     supervision: z.array(SupervisionEntrySchema),
   }),

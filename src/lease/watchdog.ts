@@ -11,27 +11,27 @@
  * cancels them all, even one whose id never reached a record.
  */
 import { writeFileSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { LeaseIdSchema, type LeasePaths, raceFile, type SlurmLease, segmentFile } from "../fsqueue/index.ts";
 import type { Remote } from "../remote/index.ts";
 import { shQuote } from "../remote/quote.ts";
 import { runQuery, sbatchSubmit, scancelJobs, squeueJobs } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { absolutePath, checkScriptInput, outputPath, plainWord } from "./script.ts";
 
 /** Long enough to wait out the longest backoff (lease/retry.ts) and act after it. */
 export const WATCHDOG_SECONDS = 15 * 60;
 
-const jobId = z.string().regex(/^\d+$/, "must be a Slurm job id");
+const jobId = z.string().check(z.regex(/^\d+$/, "must be a Slurm job id"));
 
 export const WakeSchema = deferred(() =>
   z.discriminatedUnion("kind", [
     /** When any of the jobs ends badly: a segment's watchdog. */
-    z.object({ kind: z.literal("afternotok"), jobs: z.array(jobId).min(1) }),
+    z.object({ kind: z.literal("afternotok"), jobs: z.array(jobId).check(z.minLength(1)) }),
     /** When all of the jobs have ended: a race's watchdog (the winner cancels it when it claims the lease). */
-    z.object({ kind: z.literal("afterany"), jobs: z.array(jobId).min(1) }),
+    z.object({ kind: z.literal("afterany"), jobs: z.array(jobId).check(z.minLength(1)) }),
     /** At a time, in seconds from now: a wake-up after a backoff. */
-    z.object({ kind: z.literal("begin"), inSeconds: z.int().nonnegative() }),
+    z.object({ kind: z.literal("begin"), inSeconds: z.int().check(z.nonnegative()) }),
   ]),
 );
 export type Wake = z.infer<typeof WakeSchema>;
@@ -42,8 +42,8 @@ const WatchdogScriptInputSchema = deferred(() =>
     root: absolutePath,
     rv: absolutePath,
     /** null: Slurm's default partition. */
-    partition: plainWord.nullable(),
-    account: plainWord.nullable(),
+    partition: z.nullable(plainWord),
+    account: z.nullable(plainWord),
     output: outputPath,
     wake: WakeSchema,
   }),

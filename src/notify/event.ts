@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { PROTOCOL_VERSION } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { NOTIFY_EVENTS, type NotifyEventType } from "./settings.ts";
 
 /**
@@ -20,20 +20,20 @@ export const NotifyEventSchema = deferred(() =>
     title: z.string(),
     /** One line for people, complete on its own. */
     text: z.string(),
-    task: z.string().optional(),
-    name: z.string().optional(),
-    attempt: z.int().optional(),
-    exitCode: z.int().nullable().optional(),
-    signal: z.string().nullable().optional(),
-    reason: z.string().optional(),
-    sweep: z.string().optional(),
-    points: z.int().optional(),
-    succeeded: z.int().optional(),
-    failed: z.int().optional(),
-    cancelled: z.int().optional(),
+    task: z.optional(z.string()),
+    name: z.optional(z.string()),
+    attempt: z.optional(z.int()),
+    exitCode: z.optional(z.nullable(z.int())),
+    signal: z.optional(z.nullable(z.string())),
+    reason: z.optional(z.string()),
+    sweep: z.optional(z.string()),
+    points: z.optional(z.int()),
+    succeeded: z.optional(z.int()),
+    failed: z.optional(z.int()),
+    cancelled: z.optional(z.int()),
     /** lease-ended and lease-idle: how the lease ended. */
-    ended: z.enum(["released", "expired", "failed", "idle"]).optional(),
-    why: z.string().optional(),
+    ended: z.optional(z.enum(["released", "expired", "failed", "idle"])),
+    why: z.optional(z.string()),
   }),
 );
 export type NotifyEvent = z.infer<typeof NotifyEventSchema>;

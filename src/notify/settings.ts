@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -10,6 +9,7 @@ import {
   readTextIfPresent,
   writeFileAtomic,
 } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 
 /** What `rv notify` can tell: each names one kind of moment in a lease's life (docs/experiments.md). */
 export const NOTIFY_EVENTS = ["task-failed", "sweep-done", "lease-started", "lease-ended", "lease-idle"] as const;
@@ -21,7 +21,7 @@ export const WebhookFormatSchema = z.enum(["slack", "ntfy", "json"]);
 export type WebhookFormat = z.infer<typeof WebhookFormatSchema>;
 
 /** http(s) only; the message never repeats the URL (it may hold a token). */
-export const WebhookUrlSchema = z.string().refine(isWebhookUrl, "expected an http:// or https:// URL");
+export const WebhookUrlSchema = z.string().check(z.refine(isWebhookUrl, "expected an http:// or https:// URL"));
 
 export function isWebhookUrl(text: string): boolean {
   try {
@@ -40,9 +40,9 @@ export function isWebhookUrl(text: string): boolean {
 export const NotifySettingsSchema = deferred(() =>
   z.object({
     v: z.literal(PROTOCOL_VERSION),
-    webhook: z.object({ url: WebhookUrlSchema, format: WebhookFormatSchema }).nullable(),
+    webhook: z.nullable(z.object({ url: WebhookUrlSchema, format: WebhookFormatSchema })),
     /** Run by `/bin/sh -c`: the user's own shell line; the event reaches it only on stdin and in RV_EVENT_*. */
-    command: z.string().min(1).nullable(),
+    command: z.nullable(z.string().check(z.minLength(1))),
     on: z.array(NotifyEventTypeSchema),
     updatedAt: z.iso.datetime({ offset: true }),
   }),

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, readHeartbeats, type SlurmLease } from "../fsqueue/index.ts";
 import { chooseLease, listLeases, readLease, readSegments, readTaskView, TaskStateSchema } from "../lease/index.ts";
 import { jobStatus } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { leaseFacts, observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
@@ -15,10 +15,10 @@ export const AttachTargetSchema = deferred(() =>
     lease: z.string(),
     jobId: z.string(),
     /** The node for `srun -w`; null: srun's choice (the job's first node). */
-    node: z.string().nullable(),
+    node: z.nullable(z.string()),
     /** A running task's working directory, when a task was named. */
-    cwd: z.string().nullable(),
-    task: z.object({ id: z.string(), state: TaskStateSchema }).nullable(),
+    cwd: z.nullable(z.string()),
+    task: z.nullable(z.object({ id: z.string(), state: TaskStateSchema })),
     /** For the person: which lease was taken, or why the named task's own node was not. */
     notes: z.array(z.string()),
   }),
@@ -27,7 +27,7 @@ export type AttachTarget = z.infer<typeof AttachTargetSchema>;
 
 export const attachOp = defineOp({
   name: "attach",
-  input: deferred(() => z.object({ ref: z.string().nullable().default(null) })),
+  input: deferred(() => z.object({ ref: z._default(z.nullable(z.string()), null) })),
   result: AttachTargetSchema,
   run: (env, input) => attachTarget(env, input.ref),
 });

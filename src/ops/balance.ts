@@ -1,14 +1,14 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import type { Remote } from "../remote/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 
 /** The site profile's balance command (`allocations`): the laptop reads the profile, the login node runs it. */
 /** `rv cost`'s balance: the site profile's command run where Slurm is; the caller parses what it printed. */
 export const balanceOp = defineOp({
   name: "balance",
-  input: deferred(() => z.object({ argv: z.array(z.string().min(1)).min(1) })),
+  input: deferred(() => z.object({ argv: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)) })),
   result: deferred(() => z.object({ stdout: z.string() })),
   run: runBalance,
 });

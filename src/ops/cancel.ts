@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { cancelPendingTask, leasePaths, newRunnerId, requestControl } from "../fsqueue/index.ts";
 import { isQueued, isTerminal, type TaskView } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { waitForTasks } from "./follow.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -26,7 +26,7 @@ function cancelOne(env: OpEnv, view: TaskView, client: string): CancelOutcome {
  */
 export const cancelOp = defineOp({
   name: "cancel",
-  input: deferred(() => z.object({ select: TaskSelectionSchema, dryRun: z.boolean().default(false) })),
+  input: deferred(() => z.object({ select: TaskSelectionSchema, dryRun: z._default(z.boolean(), false) })),
   result: deferred(() =>
     z.object({
       tasks: z.array(z.object({ id: z.string(), lease: z.string(), outcome: CancelOutcomeSchema })),

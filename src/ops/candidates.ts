@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { listLeases } from "../lease/store.ts";
+import { z } from "../zod.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { defineOp } from "./op.ts";
 import { CandidatesSchema, candidatesFor, referableTasks } from "./refs.ts";

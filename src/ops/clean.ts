@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import {
   archiveDone,
@@ -12,6 +11,7 @@ import {
   removeTaskSecrets,
   type TaskCopy,
 } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 import { leasesInScope } from "./summary.ts";
 
@@ -19,11 +19,11 @@ const CleanedSchema = deferred(() =>
   z.object({
     id: z.string(),
     lease: z.string(),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     state: z.string(),
     endedAt: z.string(),
     /** It had been archived before (a `--delete` takes those too). */
-    archived: z.boolean().optional(),
+    archived: z.optional(z.boolean()),
   }),
 );
 
@@ -47,18 +47,18 @@ export const cleanOp = defineOp({
   name: "clean",
   input: deferred(() =>
     z.object({
-      lease: z.string().nullable().default(null),
-      olderThanMs: z.int().nonnegative().nullable().default(null),
-      tags: z.array(z.string()).default([]),
-      delete: z.boolean().default(false),
-      dryRun: z.boolean().default(false),
+      lease: z._default(z.nullable(z.string()), null),
+      olderThanMs: z._default(z.nullable(z.int().check(z.nonnegative())), null),
+      tags: z._default(z.array(z.string()), []),
+      delete: z._default(z.boolean(), false),
+      dryRun: z._default(z.boolean(), false),
     }),
   ),
   result: deferred(() =>
     z.object({
       cleaned: z.array(CleanedSchema),
       /** Finished tasks a deletion left alone, and why. */
-      kept: z.array(CleanedSchema.extend({ why: z.string() })),
+      kept: z.array(z.extend(CleanedSchema, { why: z.string() })),
     }),
   ),
   run(env, input) {

@@ -1,6 +1,5 @@
 import { accessSync, constants, mkdirSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import type { CommandResult } from "../remote/index.ts";
@@ -14,6 +13,7 @@ import {
   sinfoRows,
   slurmCommand,
 } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { buildId, rvVersion } from "./build-info.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { leasesInScope, readSummary } from "./summary.ts";
@@ -24,7 +24,7 @@ export const CheckSchema = deferred(() =>
     name: z.string(),
     ok: z.boolean(),
     detail: z.string(),
-    fix: z.string().nullable(),
+    fix: z.nullable(z.string()),
   }),
 );
 export type Check = z.infer<typeof CheckSchema>;

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, readEvents, readHeartbeats } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { attachTarget } from "./attach.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { DetectedServerSchema, detectServers, parseListening, parseProcesses } from "./servers.ts";
@@ -12,17 +12,19 @@ export const ForwardTargetSchema = deferred(() =>
     lease: z.string(),
     jobId: z.string(),
     node: z.string(),
-    task: z.object({ id: z.string(), state: z.string() }).nullable(),
+    task: z.nullable(z.object({ id: z.string(), state: z.string() })),
     notes: z.array(z.string()),
     /** `--auto` only: the servers found on the node; null when not asked. */
-    servers: z.array(DetectedServerSchema).nullable(),
+    servers: z.nullable(z.array(DetectedServerSchema)),
   }),
 );
 export type ForwardTarget = z.infer<typeof ForwardTargetSchema>;
 
 export const forwardOp = defineOp({
   name: "forward",
-  input: deferred(() => z.object({ ref: z.string().nullable().default(null), detect: z.boolean().default(false) })),
+  input: deferred(() =>
+    z.object({ ref: z._default(z.nullable(z.string()), null), detect: z._default(z.boolean(), false) }),
+  ),
   result: ForwardTargetSchema,
   run: (env, input) => forwardTarget(env, input.ref, input.detect),
 });

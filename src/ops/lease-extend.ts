@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -26,6 +25,7 @@ import {
   withdrawSegments,
 } from "../lease/index.ts";
 import { isFinished, type JobStatus, jobStatus } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 export const LeaseExtendResultSchema = deferred(() =>
@@ -34,11 +34,11 @@ export const LeaseExtendResultSchema = deferred(() =>
     lease: SlurmLeaseSchema,
     addedSeconds: z.number(),
     /** The segment this extension submitted, when the last one was not going to renew; else null. */
-    submitted: SegmentSchema.nullable(),
+    submitted: z.nullable(SegmentSchema),
     /** A lease of parts: the segments submitted for its other parts, each extended alike. */
-    alsoSubmitted: z.array(SegmentSchema).default([]),
+    alsoSubmitted: z._default(z.array(SegmentSchema), []),
     /** Why nothing was submitted (null when something was). */
-    why: z.string().nullable(),
+    why: z.nullable(z.string()),
   }),
 );
 export type LeaseExtendResult = z.infer<typeof LeaseExtendResultSchema>;
@@ -50,7 +50,7 @@ export type LeaseExtendResult = z.infer<typeof LeaseExtendResultSchema>;
  */
 export const leaseExtendOp = defineOp({
   name: "lease-extend",
-  input: deferred(() => z.object({ lease: z.string(), addSeconds: z.int().positive() })),
+  input: deferred(() => z.object({ lease: z.string(), addSeconds: z.int().check(z.positive()) })),
   result: LeaseExtendResultSchema,
   run: extend,
 });

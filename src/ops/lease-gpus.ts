@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { type LeasePaths, leasePaths, readHeartbeats, readLeaseEvents } from "../fsqueue/index.ts";
 import { readLeaseTasks, requireLease, type TaskView } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { fewerSteps, type GpuSpan, gpuSteps } from "./gpu-steps.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp } from "./op.ts";
@@ -103,7 +103,7 @@ export type LeaseGpus = z.infer<typeof LeaseGpusSchema>;
  */
 export const leaseGpusOp = defineOp({
   name: "lease-gpus",
-  input: deferred(() => z.object({ lease: z.string(), seconds: z.number().positive() })),
+  input: deferred(() => z.object({ lease: z.string(), seconds: z.number().check(z.positive()) })),
   result: LeaseGpusSchema,
   run(env, input) {
     const lease = requireLease(env.root, input.lease);

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { type BadLease, BadLeaseSchema } from "../lease/bad-lease.ts";
 import { listLeases } from "../lease/store.ts";
+import { z } from "../zod.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp } from "./op.ts";
@@ -16,7 +16,7 @@ export const LeaseRowSchema = deferred(() =>
     /** A runner of it beats now. */
     live: z.boolean(),
     /** Runners and tasks at a glance; null when not asked for (choosing a lease needs only the rest). */
-    summary: LeaseSummarySchema.nullable(),
+    summary: z.nullable(LeaseSummarySchema),
   }),
 );
 export type LeaseRow = z.infer<typeof LeaseRowSchema>;
@@ -27,7 +27,7 @@ export type LeaseRow = z.infer<typeof LeaseRowSchema>;
  */
 export const leaseListOp = defineOp({
   name: "lease-list",
-  input: deferred(() => z.object({ summaries: z.boolean().default(true) })),
+  input: deferred(() => z.object({ summaries: z._default(z.boolean(), true) })),
   result: deferred(() => z.object({ leases: z.array(LeaseRowSchema), unreadable: z.array(BadLeaseSchema) })),
   run(env, input) {
     const unreadable: BadLease[] = [];

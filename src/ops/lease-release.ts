@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -22,6 +21,7 @@ import {
 } from "../lease/index.ts";
 import { pidAlive } from "../runner/index.ts";
 import { holdsAllocation, isFinished, jobStatus, runQuery, scancelJobs } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { tellFromOp } from "./lease-notices.ts";
 import { isLeaseLive } from "./observer.ts";
@@ -43,12 +43,12 @@ export const leaseReleaseOp = defineOp({
   name: "lease-release",
   input: deferred(() =>
     z.object({
-      leases: z.array(z.string()).default([]),
+      leases: z._default(z.array(z.string()), []),
       /** Every active lease of this place. */
-      all: z.boolean().default(false),
-      now: z.boolean().default(false),
-      wait: z.boolean().default(false),
-      dryRun: z.boolean().default(false),
+      all: z._default(z.boolean(), false),
+      now: z._default(z.boolean(), false),
+      wait: z._default(z.boolean(), false),
+      dryRun: z._default(z.boolean(), false),
     }),
   ),
   result: deferred(() =>

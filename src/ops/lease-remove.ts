@@ -1,9 +1,9 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { type Lease, leasePaths, listEntries, listRecordKeys, removeLeaseDir } from "../fsqueue/index.ts";
 import { readRunnerViews, removalRefusal, requireLease } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
@@ -30,7 +30,9 @@ const RemovalSchema = deferred(() =>
  */
 export const leaseRemoveOp = defineOp({
   name: "lease-remove",
-  input: deferred(() => z.object({ leases: z.array(z.string()).min(1), dryRun: z.boolean().default(false) })),
+  input: deferred(() =>
+    z.object({ leases: z.array(z.string()).check(z.minLength(1)), dryRun: z._default(z.boolean(), false) }),
+  ),
   result: deferred(() => z.object({ dryRun: z.boolean(), leases: z.array(RemovalSchema) })),
   run(env, input) {
     const leases = input.leases.map((id) => requireLease(env.root, id));

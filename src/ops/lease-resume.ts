@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { clearNotified, leasePaths } from "../fsqueue/index.ts";
 import { NO_FAILURES, readRetry, requireLease, writeRetry } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { LeaseShowSchema, showLease } from "./lease-show.ts";
 import { superviseSettled } from "./lease-supervise.ts";
 import { defineOp } from "./op.ts";

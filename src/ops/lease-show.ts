@@ -1,19 +1,19 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { LeaseSchema } from "../fsqueue/index.ts";
 import { requireLease, SlurmLeaseLookSchema } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { observeSlurmLease } from "./lease-supervise.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { LeaseSummarySchema, readSummary } from "./summary.ts";
 
-const SlurmPartSchema = deferred(() => SlurmLeaseLookSchema.omit({ lease: true }));
+const SlurmPartSchema = deferred(() => z.omit(SlurmLeaseLookSchema, { lease: true }));
 
 export const LeaseShowSchema = deferred(() =>
   z.object({
     lease: LeaseSchema,
     summary: LeaseSummarySchema,
     /** A Slurm lease's segments as Slurm sees them now, its phase, its race; null for a local lease. */
-    slurm: SlurmPartSchema.nullable(),
+    slurm: z.nullable(SlurmPartSchema),
   }),
 );
 export type LeaseShow = z.infer<typeof LeaseShowSchema>;
@@ -36,7 +36,7 @@ export const leaseShowOp = defineOp({
     z.object({
       lease: z.string(),
       /** Also the race's decision and each job's script and Slurm output (`rv lease show --alloc`). */
-      alloc: z.boolean().default(false),
+      alloc: z._default(z.boolean(), false),
     }),
   ),
   result: LeaseShowSchema,

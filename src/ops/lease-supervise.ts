@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, type SlurmLease } from "../fsqueue/index.ts";
@@ -15,6 +14,7 @@ import {
   superviseSlurmLease,
 } from "../lease/supervise.ts";
 import { submitWatchdog, supervisorComing, watchdogFiles } from "../lease/watchdog.ts";
+import { z } from "../zod.ts";
 import { leaseEndOf, tellFromOp } from "./lease-notices.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { pause } from "./pause.ts";
@@ -35,12 +35,12 @@ export const leaseSuperviseOp = defineOp({
   input: deferred(() =>
     z.object({
       lease: z.string(),
-      ending: z.string().nullable().default(null),
-      watch: z.boolean().default(false),
+      ending: z._default(z.nullable(z.string()), null),
+      watch: z._default(z.boolean(), false),
     }),
   ),
   result: deferred(() =>
-    SlurmLeaseLookSchema.extend({
+    z.extend(SlurmLeaseLookSchema, {
       /** What this supervisor did, from the journal. */
       did: z.array(SupervisionEntrySchema),
     }),

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { clearControl, clearNotified, LeaseSchema, type LocalLease, leasePaths } from "../fsqueue/index.ts";
@@ -6,6 +5,7 @@ import { badLeaseError } from "../lease/bad-lease.ts";
 import { startLocalRunner } from "../lease/local.ts";
 import { ensureRoot, lookAtLease, newLocalLease, validateLeaseName, writeLease } from "../lease/store.ts";
 import { LEASE_LIFE_KEYS } from "../notify/event.ts";
+import { z } from "../zod.ts";
 import { isLeaseLive } from "./observer.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
@@ -14,7 +14,7 @@ export const UpLocalResultSchema = deferred(() =>
     outcome: z.enum(["already-running", "started", "resumed"]),
     lease: LeaseSchema,
     /** The runner's pid; null when it was running already. */
-    pid: z.int().nullable(),
+    pid: z.nullable(z.int()),
   }),
 );
 type UpLocalResult = z.infer<typeof UpLocalResultSchema>;
@@ -28,8 +28,8 @@ export const leaseUpLocalOp = defineOp({
   input: deferred(() =>
     z.object({
       name: z.string(),
-      gpuIds: z.array(z.string()).nullable().default(null),
-      cpus: z.int().positive().nullable().default(null),
+      gpuIds: z._default(z.nullable(z.array(z.string())), null),
+      cpus: z._default(z.nullable(z.int().check(z.positive())), null),
     }),
   ),
   result: UpLocalResultSchema,

@@ -1,5 +1,4 @@
 import { rmSync } from "node:fs";
-import { z } from "zod";
 import {
   AllocRequestSchema,
   type Decision,
@@ -41,6 +40,7 @@ import {
   type UnshapedLease,
   writeLease,
 } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 const LeaseUpInputSchema = deferred(() =>
@@ -48,19 +48,19 @@ const LeaseUpInputSchema = deferred(() =>
     lease: z.string(),
     ask: AllocRequestSchema,
     /** How the lease renews and lets go: the request's fields that no strategy changes. */
-    policy: SlurmRequestSchema.pick({
+    policy: z.pick(SlurmRequestSchema, {
       renewal: true,
       overlapSeconds: true,
       idleReleaseSeconds: true,
       watchdogPartition: true,
       parts: true,
     }),
-    profile: SiteProfileSchema.nullable(),
+    profile: z.nullable(SiteProfileSchema),
     /** `--parts auto`: race the lease whole against it in parts (planShapeRace); `policy.parts` is then absent. */
-    raceShapes: z.boolean().default(false),
+    raceShapes: z._default(z.boolean(), false),
     /** The deployed rv the segments run: the same build as the caller. */
     rv: z.string(),
-    dryRun: z.boolean().default(false),
+    dryRun: z._default(z.boolean(), false),
   }),
 );
 type LeaseUpArgs = z.output<typeof LeaseUpInputSchema>;
@@ -72,7 +72,7 @@ const PartJobSchema = deferred(() =>
     segment: z.number(),
     script: z.string(),
     sbatchArgs: z.array(z.string()),
-    jobId: z.string().nullable(),
+    jobId: z.nullable(z.string()),
   }),
 );
 export type PartJob = z.infer<typeof PartJobSchema>;

@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { LeaseReservationSchema, leaseReservations, readLatestRace } from "../lease/index.ts";
 import { partitionNames, runQueries, scontrolPartitions, scontrolReservations } from "../slurm/index.ts";
+import { z } from "../zod.ts";
 import { LeaseShowSchema, showLease } from "./lease-show.ts";
 import { defineOp } from "./op.ts";
 
@@ -13,7 +13,7 @@ import { defineOp } from "./op.ts";
 export const leaseWhyOp = defineOp({
   name: "lease-why",
   input: deferred(() => z.object({ lease: z.string() })),
-  result: deferred(() => LeaseShowSchema.extend({ reservations: z.array(LeaseReservationSchema) })),
+  result: deferred(() => z.extend(LeaseShowSchema, { reservations: z.array(LeaseReservationSchema) })),
   async run(env, input) {
     const shown = await showLease(env, input.lease, false);
     const view = shown.slurm;

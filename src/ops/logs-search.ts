@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { latestLoggedAttempt, readLogTail } from "./log-tail.ts";
 import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -15,7 +15,7 @@ const MatchSchema = deferred(() =>
   z.object({
     id: z.string(),
     lease: z.string(),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     attempt: z.int(),
     stream: z.enum(["stdout", "stderr"]),
     /** Counted from the start of the part searched (the whole log unless it is in `partial`). */
@@ -55,9 +55,9 @@ export const logsSearchOp = defineOp({
   input: deferred(() =>
     z.object({
       select: TaskSelectionSchema,
-      pattern: z.string().min(1),
-      ignoreCase: z.boolean().default(false),
-      max: z.int().positive().default(1000),
+      pattern: z.string().check(z.minLength(1)),
+      ignoreCase: z._default(z.boolean(), false),
+      max: z._default(z.int().check(z.positive()), 1000),
     }),
   ),
   result: deferred(() =>

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { type FollowFrom, followTask } from "./follow.ts";
 import { latestLoggedAttempt } from "./log-tail.ts";
 import { defineOp, type OpEnv } from "./op.ts";
@@ -28,13 +28,13 @@ const LogSchema = deferred(() =>
     id: z.string(),
     lease: z.string(),
     /** Present for the tasks of a `--tag`: the header names them. */
-    name: z.string().nullable().optional(),
+    name: z.optional(z.nullable(z.string())),
     state: TaskStateSchema,
     attempt: z.int(),
     stream: z.enum(["stdout", "stderr"]),
     file: z.string(),
     /** Null when it was streamed (following). */
-    text: z.string().nullable(),
+    text: z.nullable(z.string()),
     exists: z.boolean(),
   }),
 );
@@ -64,26 +64,28 @@ function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: num
  * which the text went out. A follower whose connection dropped asks again from there (`resume`): nothing twice,
  * nothing missed (a character split at the offset is decoded whole, the offset being a byte count).
  */
-export const LogFollowedSchema = deferred(() => z.object({ attempt: z.int().min(0), offset: z.int().min(0) }));
+export const LogFollowedSchema = deferred(() =>
+  z.object({ attempt: z.int().check(z.gte(0)), offset: z.int().check(z.gte(0)) }),
+);
 
 export const logsOp = defineOp({
   name: "logs",
   input: deferred(() =>
     z.object({
       select: TaskSelectionSchema,
-      stream: z.enum(["out", "err"]).default("out"),
-      attempt: z.int().positive().nullable().default(null),
-      lines: z.int().min(0).nullable().default(null),
-      follow: z.boolean().default(false),
+      stream: z._default(z.enum(["out", "err"]), "out"),
+      attempt: z._default(z.nullable(z.int().check(z.positive())), null),
+      lines: z._default(z.nullable(z.int().check(z.gte(0))), null),
+      follow: z._default(z.boolean(), false),
       /** Following again after a dropped connection: from here, without printing what was printed. */
-      resume: LogFollowedSchema.nullable().default(null),
+      resume: z._default(z.nullable(LogFollowedSchema), null),
     }),
   ),
   result: deferred(() =>
     z.object({
-      log: LogSchema.nullable(),
+      log: z.nullable(LogSchema),
       /** `--tag`: every task with the tags, oldest first, each with its last lines. */
-      logs: z.array(LogSchema).default([]),
+      logs: z._default(z.array(LogSchema), []),
       elsewhere: z.array(TaskRefSchema),
     }),
   ),

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { leasePaths, writeNote } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { oneSelected, viewOf } from "./select.ts";
@@ -11,12 +11,12 @@ import { oneSelected, viewOf } from "./select.ts";
  */
 export const noteOp = defineOp({
   name: "note",
-  input: deferred(() => z.object({ select: TaskSelectionSchema, text: z.string().nullable() })),
+  input: deferred(() => z.object({ select: TaskSelectionSchema, text: z.nullable(z.string()) })),
   result: deferred(() =>
     z.object({
-      task: z
-        .object({ id: z.string(), lease: z.string(), name: z.string().nullable(), note: z.string().nullable() })
-        .nullable(),
+      task: z.nullable(
+        z.object({ id: z.string(), lease: z.string(), name: z.nullable(z.string()), note: z.nullable(z.string()) }),
+      ),
       elsewhere: z.array(TaskRefSchema),
     }),
   ),

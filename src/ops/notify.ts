@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { notifySettingsFile } from "../fsqueue/index.ts";
 import { ensureRoot } from "../lease/index.ts";
@@ -17,6 +16,7 @@ import {
   WebhookFormatSchema,
   writeNotifySettings,
 } from "../notify/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 
 /**
@@ -28,9 +28,9 @@ const NotifyViewSchema = deferred(() =>
   z.object({
     configured: z.boolean(),
     /** The URL masked: `https://hooks.slack.com/…`. */
-    webhook: z.object({ url: z.string(), format: WebhookFormatSchema }).nullable(),
+    webhook: z.nullable(z.object({ url: z.string(), format: WebhookFormatSchema })),
     /** The command's program only: its arguments may hold a token. */
-    command: z.string().nullable(),
+    command: z.nullable(z.string()),
     on: z.array(NotifyEventTypeSchema),
     file: z.string(),
   }),
@@ -52,10 +52,10 @@ export const notifySetOp = defineOp({
   input: deferred(() =>
     z.object({
       /** Absent: keep; null: remove. Checked by changeSettings, whose message never repeats it. */
-      webhook: z.string().nullable().optional(),
-      format: WebhookFormatSchema.optional(),
-      command: z.string().min(1).nullable().optional(),
-      on: z.array(NotifyEventTypeSchema).optional(),
+      webhook: z.optional(z.nullable(z.string())),
+      format: z.optional(WebhookFormatSchema),
+      command: z.optional(z.nullable(z.string().check(z.minLength(1)))),
+      on: z.optional(z.array(NotifyEventTypeSchema)),
     }),
   ),
   result: NotifyViewSchema,
@@ -88,8 +88,8 @@ const TriedSchema = deferred(() =>
     ok: z.boolean(),
     /** `answered 200`, `exited 1: ...`, `timed out after 10 s`. */
     detail: z.string(),
-    status: z.int().nullable(),
-    exitCode: z.int().nullable(),
+    status: z.nullable(z.int()),
+    exitCode: z.nullable(z.int()),
   }),
 );
 
@@ -99,13 +99,13 @@ const TEST_DELIVERY = { tries: 1, timeoutMs: 10_000, backoffMs: 0 };
 /** `rv notify test`: a test event sent now from this place, as its runners would send it. */
 export const notifyTestOp = defineOp({
   name: "notify-test",
-  input: deferred(() => z.object({ place: z.string().default("this place") })),
+  input: deferred(() => z.object({ place: z._default(z.string(), "this place") })),
   result: deferred(() =>
     z.object({
       configured: z.boolean(),
-      event: NotifyEventSchema.nullable(),
-      webhook: TriedSchema.nullable(),
-      command: TriedSchema.nullable(),
+      event: z.nullable(NotifyEventSchema),
+      webhook: z.nullable(TriedSchema),
+      command: z.nullable(TriedSchema),
     }),
   ),
   async run(env, input) {

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import type { Config } from "../config/index.ts";
 import { deferred } from "../deferred.ts";
 import type { LeaseEnv } from "../lease/env.ts";
+import { z } from "../zod.ts";
 
 /** Where an op's output goes while it runs: a task's output as it comes, and notes for the person waiting. */
 export interface Sink {
@@ -31,14 +31,14 @@ export interface OpEnv extends LeaseEnv {
  * root. A local lease's op runs in-process; a cluster lease's runs the same function on the login node (`rv rpc`),
  * and its result is validated where it arrives (places.ts).
  */
-export interface Op<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+export interface Op<I extends z.ZodMiniType = z.ZodMiniType, R extends z.ZodMiniType = z.ZodMiniType> {
   readonly name: string;
   readonly input: I;
   readonly result: R;
   run(env: OpEnv, input: z.output<I>): Promise<z.input<R>> | z.input<R>;
 }
 
-export function defineOp<I extends z.ZodType, R extends z.ZodType>(op: Op<I, R>): Op<I, R> {
+export function defineOp<I extends z.ZodMiniType, R extends z.ZodMiniType>(op: Op<I, R>): Op<I, R> {
   return op;
 }
 
@@ -48,13 +48,13 @@ export function defineOp<I extends z.ZodType, R extends z.ZodType>(op: Op<I, R>)
  * caller takes them one at a time (Place.list), unchecked: they never left this process, and their type is
  * `item`'s output. `run`, for `rv rpc` and Place.call, gathers them into one result, checked where it arrives.
  */
-export interface ListOp<I extends z.ZodType = z.ZodType, T = unknown>
-  extends Op<I, z.ZodObject<{ items: z.ZodArray<z.ZodType<T, T>>; total: z.ZodNumber }>> {
+export interface ListOp<I extends z.ZodMiniType = z.ZodMiniType, T = unknown>
+  extends Op<I, z.ZodMiniObject<{ items: z.ZodMiniArray<z.ZodMiniType<T, T>>; total: z.ZodMiniNumber }>> {
   /**
    * What one item is. Its input and output are one type (no defaults, no transforms): an item yielded here is what
    * the far side's check would have given back.
    */
-  readonly item: z.ZodType<T, T>;
+  readonly item: z.ZodMiniType<T, T>;
   list(env: OpEnv, input: z.output<I>): Listing<T>;
 }
 
@@ -86,7 +86,7 @@ export function* mergeSorted<T>(lists: Iterable<T>[], key: (item: T) => string):
   }
 }
 
-export function defineListOp<I extends z.ZodType, T>(
+export function defineListOp<I extends z.ZodMiniType, T>(
   op: Pick<ListOp<I, T>, "name" | "input" | "item" | "list">,
 ): ListOp<I, T> {
   return {

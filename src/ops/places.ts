@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join, posix } from "node:path";
-import type { z } from "zod";
 import type { ClusterConfig, Config } from "../config/index.ts";
 import { RvError, type RvErrorCode } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
@@ -9,6 +8,7 @@ import { lookAtLease } from "../lease/store.ts";
 import { localRemote } from "../remote/local.ts";
 import { sshRemote } from "../remote/ssh.ts";
 import type { FileRemote } from "../remote/types.ts";
+import type { z } from "../zod.ts";
 import { deployedName } from "./build-info.ts";
 import { type Listing, type ListOp, listing, type Op, type OpEnv, type Sink } from "./op.ts";
 import type { Frame, RpcRequest } from "./wire.ts";
@@ -23,13 +23,13 @@ export interface Place {
   readonly kind: "local" | "cluster";
   /** For messages: "this machine", or "cluster dev (127.0.0.1)". */
   readonly where: string;
-  call<I extends z.ZodType, R extends z.ZodType>(
+  call<I extends z.ZodMiniType, R extends z.ZodMiniType>(
     op: Op<I, R>,
     input: z.input<I>,
     options?: CallOptions,
   ): Promise<z.output<R>>;
   /** A list op's items one at a time: here as the op reads them, from a cluster as its one checked answer has them. */
-  list<I extends z.ZodType, T>(op: ListOp<I, T>, input: z.input<I>, options?: CallOptions): Promise<Listing<T>>;
+  list<I extends z.ZodMiniType, T>(op: ListOp<I, T>, input: z.input<I>, options?: CallOptions): Promise<Listing<T>>;
 }
 
 export interface CallOptions {
@@ -154,7 +154,7 @@ export function clusterPlace(root: string, cluster: ClusterConfig, env: NodeJS.P
  * An op's input as it leaves, and its result where it arrives, checked against the op's schema: a result that
  * does not match is never rendered as if it did (a cluster running another build, or a bug).
  */
-function checked<S extends z.ZodType>(
+function checked<S extends z.ZodMiniType>(
   name: string,
   what: "input" | "result",
   schema: S,

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -14,10 +13,11 @@ import {
 } from "../fsqueue/index.ts";
 import type { OnBadLease } from "../lease/bad-lease.ts";
 import { listLeases, requireLease } from "../lease/store.ts";
+import { z } from "../zod.ts";
 
 /** A task by its lease and id; `name` is there when the index was read with names (a reference needed them). */
 export const TaskRefSchema = deferred(() =>
-  z.object({ lease: z.string(), id: z.string(), name: z.string().optional() }),
+  z.object({ lease: z.string(), id: z.string(), name: z.optional(z.string()) }),
 );
 export type TaskRef = z.infer<typeof TaskRefSchema>;
 
@@ -193,12 +193,12 @@ export function candidatesFor(referable: ReferableTasks, ref: string): Candidate
  */
 export const TaskSelectionSchema = deferred(() =>
   z.object({
-    refs: z.array(z.string()).default([]),
-    lease: z.string().nullable().default(null),
-    all: z.boolean().default(false),
+    refs: z._default(z.array(z.string()), []),
+    lease: z._default(z.nullable(z.string()), null),
+    all: z._default(z.boolean(), false),
     /** Every task in scope that has all of these tags (`--tag`), like `all` with a filter. */
-    tags: z.array(z.string()).default([]),
-    elsewhere: z.array(CandidatesSchema).default([]),
+    tags: z._default(z.array(z.string()), []),
+    elsewhere: z._default(z.array(CandidatesSchema), []),
   }),
 );
 export type TaskSelection = z.input<typeof TaskSelectionSchema>;

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -19,6 +18,7 @@ import {
 } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
 import { killOrphans } from "../runner/index.ts";
+import { z } from "../zod.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { selectedViews } from "./select.ts";

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { LabelSchema } from "../config/index.ts";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import { type LeasePaths, leasePaths, newTaskIds, readTaskNames, type Task } from "../fsqueue/index.ts";
 import { readTaskCopy } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 import { publishMade } from "./publish.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -54,14 +54,14 @@ export const rerunOp = defineOp({
   input: deferred(() =>
     z.object({
       select: TaskSelectionSchema,
-      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-      argv: z.array(z.string()).min(1).nullable().default(null),
-      name: LabelSchema.nullable().default(null),
+      env: z._default(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), z.string()), {}),
+      argv: z._default(z.nullable(z.array(z.string()).check(z.minLength(1))), null),
+      name: z._default(z.nullable(LabelSchema), null),
     }),
   ),
   result: deferred(() =>
     z.object({
-      task: z.object({ id: z.string(), lease: z.string(), name: z.string().nullable(), from: z.string() }).nullable(),
+      task: z.nullable(z.object({ id: z.string(), lease: z.string(), name: z.nullable(z.string()), from: z.string() })),
       warnings: z.array(z.string()),
       elsewhere: z.array(TaskRefSchema),
     }),

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { reservationNote, reservationsOn } from "../allocator/reservations.ts";
 import { deferred } from "../deferred.ts";
 import { ReservationNoteSchema } from "../fsqueue/index.ts";
@@ -7,6 +6,7 @@ import { scontrolNodes, scontrolPartitions, scontrolReservations } from "../slur
 import { squeueJobs } from "../slurm/queries/squeue.ts";
 import { runQueries } from "../slurm/query.ts";
 import { GpuPoolSchema, summarizeGpus } from "../slurm/resources.ts";
+import { z } from "../zod.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 const ResourcesSchema = deferred(() =>
@@ -14,7 +14,7 @@ const ResourcesSchema = deferred(() =>
     at: z.string(),
     pools: z.array(GpuPoolSchema),
     /** Reservations not yet over on the nodes of these partitions, and which of them each takes nodes of. */
-    reservations: z.array(ReservationNoteSchema.extend({ partitions: z.array(z.string()) })),
+    reservations: z.array(z.extend(ReservationNoteSchema, { partitions: z.array(z.string()) })),
   }),
 );
 type Resources = z.infer<typeof ResourcesSchema>;
@@ -52,7 +52,7 @@ function reservationsIn(partitions: readonly ScontrolPartition[], all: readonly 
 /** `rv resources`: total, allocated, idle, planned and wanted GPUs per partition and type; the reservations. */
 export const resourcesOp = defineOp({
   name: "resources",
-  input: deferred(() => z.object({ partitions: z.array(z.string()).default([]) })),
+  input: deferred(() => z.object({ partitions: z._default(z.array(z.string()), []) })),
   result: ResourcesSchema,
   run: (env, input) => readResources(env, input.partitions),
 });

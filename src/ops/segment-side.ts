@@ -1,6 +1,5 @@
 /** The ops a segment's batch script runs on its node, in-process: the lease's own life cycle, not a person's verbs. */
 
-import { z } from "zod";
 import type { Claim, Race } from "../allocator/index.ts";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
@@ -37,6 +36,7 @@ import {
   watchSegment,
 } from "../lease/index.ts";
 import { segmentTarget } from "../runner/index.ts";
+import { z } from "../zod.ts";
 import { defineOp, type OpEnv } from "./op.ts";
 
 /** Slurm starts the jobs of one scheduling pass within a second or two (sched_min_interval is 2 s on the seed cluster). */
@@ -54,13 +54,13 @@ export const leaseClaimOp = defineOp({
   input: deferred(() =>
     z.object({
       lease: z.string(),
-      attempt: z.int().positive(),
-      rank: z.int().positive(),
+      attempt: z.int().check(z.positive()),
+      rank: z.int().check(z.positive()),
       /** In a race of shapes, the part of its shape this job is. */
-      part: z.int().nonnegative().default(0),
+      part: z._default(z.int().check(z.nonnegative()), 0),
       job: z.string(),
       /** When this job ends as Slurm granted it, in epoch ms. */
-      segmentEndMs: z.number().nullable().default(null),
+      segmentEndMs: z._default(z.nullable(z.number()), null),
     }),
   ),
   result: deferred(() =>
@@ -180,15 +180,15 @@ export const leaseRenewOp = defineOp({
       /** The running segment's Slurm job. */
       after: z.string(),
       /** When it ends, in epoch ms; without it, its walltime from now. */
-      segmentEndMs: z.number().nullable().default(null),
+      segmentEndMs: z._default(z.nullable(z.number()), null),
     }),
   ),
   result: deferred(() =>
     z.object({
       renewed: z.boolean(),
-      why: z.string().nullable(),
-      segment: z.number().nullable(),
-      jobId: z.string().nullable(),
+      why: z.nullable(z.string()),
+      segment: z.nullable(z.number()),
+      jobId: z.nullable(z.string()),
     }),
   ),
   async run(env, input) {
@@ -239,7 +239,7 @@ function segmentClock(env: OpEnv, segments: Segment[], input: { after: string; s
  */
 export const leaseEndSegmentOp = defineOp({
   name: "lease-end-segment",
-  input: deferred(() => z.object({ lease: z.string(), segment: z.int().min(0) })),
+  input: deferred(() => z.object({ lease: z.string(), segment: z.int().check(z.gte(0)) })),
   result: deferred(() => z.object({ lease: z.string(), segment: z.number(), requested: z.literal("end") })),
   run(env, input) {
     const lease = requireLease(env.root, input.lease);

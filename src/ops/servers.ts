@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 
 /**
  * `rv forward --auto`: which servers on a node are worth forwarding, decided from what the node printed (`ss -ltnp`
@@ -27,7 +27,7 @@ export const DetectedServerSchema = deferred(() =>
   z.object({
     port: z.int(),
     /** A common server recognised by its command line (or, in the task's process group, by its usual port). */
-    kind: ServerKindSchema.nullable(),
+    kind: z.nullable(ServerKindSchema),
     pid: z.int(),
     command: z.string(),
     /** Whether the task's process group owns it (else: a recognised server of the same user on the node). */

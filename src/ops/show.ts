@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
 import {
@@ -14,6 +13,7 @@ import {
   UsageSchema,
 } from "../fsqueue/index.ts";
 import { readTaskCopy, type TaskView, TaskViewSchema } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { oneSelected } from "./select.ts";
@@ -22,16 +22,16 @@ import { currentUsage } from "./stats.ts";
 const AttemptSchema = deferred(() =>
   z.object({
     attempt: z.int(),
-    runner: z.string().nullable(),
-    claimedAt: z.string().nullable(),
-    startedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
+    runner: z.nullable(z.string()),
+    claimedAt: z.nullable(z.string()),
+    startedAt: z.nullable(z.string()),
+    endedAt: z.nullable(z.string()),
     /** How it ended, as its runner said: `succeeded`, `failed: exit code 1`, `attempt 1 ...: retry 1 of 2`. */
-    outcome: z.string().nullable(),
+    outcome: z.nullable(z.string()),
     out: z.object({ file: z.string(), exists: z.boolean() }),
     err: z.object({ file: z.string(), exists: z.boolean() }),
     /** CPU time and peak memory as its runner last sampled them (`rv stats`); null where none was recorded. */
-    usage: UsageSchema.nullable(),
+    usage: z.nullable(UsageSchema),
   }),
 );
 
@@ -40,18 +40,18 @@ export const TaskDetailSchema = deferred(() =>
     view: TaskViewSchema,
     /** Names only: values may be secrets. */
     envNames: z.array(z.string()),
-    retry: RetryPolicySchema.nullable(),
+    retry: z.nullable(RetryPolicySchema),
     retried: z.int(),
-    timeoutMs: z.int().nullable(),
-    maxRunning: MaxRunningSchema.nullable(),
-    timeRequestMs: z.int().nullable(),
-    checkpointSignal: z.string().nullable(),
+    timeoutMs: z.nullable(z.int()),
+    maxRunning: z.nullable(MaxRunningSchema),
+    timeRequestMs: z.nullable(z.int()),
+    checkpointSignal: z.nullable(z.string()),
     /** The task this one was made from (`rv rerun`). */
-    rerunOf: z.string().nullable().default(null),
+    rerunOf: z._default(z.nullable(z.string()), null),
     /** The code it runs (`--sync`). */
-    code: CodeSchema.nullable().default(null),
+    code: z._default(z.nullable(CodeSchema), null),
     /** What `rv pull` brings back by default (`--outputs`). */
-    outputs: z.array(z.string()).default([]),
+    outputs: z._default(z.array(z.string()), []),
     attempts: z.array(AttemptSchema),
   }),
 );
@@ -65,7 +65,7 @@ export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 export const showOp = defineOp({
   name: "show",
   input: deferred(() => z.object({ select: TaskSelectionSchema })),
-  result: deferred(() => z.object({ task: TaskDetailSchema.nullable(), elsewhere: z.array(TaskRefSchema) })),
+  result: deferred(() => z.object({ task: z.nullable(TaskDetailSchema), elsewhere: z.array(TaskRefSchema) })),
   run(env, input) {
     const { view, elsewhere } = oneSelected(env, input.select, "rv show TASK");
     if (!view) return { task: null, elsewhere };

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import {
   HeartbeatSchema,
@@ -14,6 +13,7 @@ import {
   UsageSchema,
 } from "../fsqueue/index.ts";
 import { isTerminal, TaskStateSchema, type TaskView } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
 import { selectedViews } from "./select.ts";
@@ -27,13 +27,13 @@ export const AttemptStatsSchema = deferred(() =>
      */
     state: z.string(),
     /** How it ended, as its runner said (`failed: exit code 1`, `attempt 1 exit code 1: retry 1 of 2; ...`). */
-    outcome: z.string().nullable(),
-    startedAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
+    outcome: z.nullable(z.string()),
+    startedAt: z.nullable(z.string()),
+    endedAt: z.nullable(z.string()),
     /** Up to now for a running attempt; null for one that never started or whose end is unknown. */
-    elapsedMs: z.number().nullable(),
+    elapsedMs: z.nullable(z.number()),
     /** As its runner last sampled it; null where none was recorded (not Linux, never started, runner lost). */
-    usage: UsageSchema.nullable(),
+    usage: z.nullable(UsageSchema),
   }),
 );
 export type AttemptStats = z.infer<typeof AttemptStatsSchema>;
@@ -42,7 +42,7 @@ export const TaskStatsSchema = deferred(() =>
   z.object({
     id: z.string(),
     lease: z.string(),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     state: TaskStateSchema,
     attempts: z.array(AttemptStatsSchema),
   }),

@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { SqueueJobSchema } from "../slurm/parse/squeue.ts";
 import { SshareRowSchema } from "../slurm/parse/sshare.ts";
 import { GpuPoolSchema } from "../slurm/resources.ts";
+import { z } from "../zod.ts";
 import { defineOp } from "./op.ts";
 import { LeaseSummarySchema, leasesInScope, readSummary } from "./summary.ts";
 
@@ -11,10 +11,10 @@ export const SiteStatusSchema = deferred(() =>
   z.object({
     host: z.string(),
     user: z.string(),
-    account: SshareRowSchema.pick({ fairShare: true, rawUsage: true }).extend({ name: z.string() }).nullable(),
+    account: z.nullable(z.extend(z.pick(SshareRowSchema, { fairShare: true, rawUsage: true }), { name: z.string() })),
     storage: z.object({ root: z.string(), freeBytes: z.number(), totalBytes: z.number() }),
     jobs: z.array(
-      SqueueJobSchema.pick({
+      z.pick(SqueueJobSchema, {
         jobId: true,
         name: true,
         partition: true,
@@ -38,9 +38,9 @@ export const statusOp = defineOp({
   name: "status",
   input: deferred(() =>
     z.object({
-      lease: z.string().nullable().default(null),
-      slurm: z.boolean().default(false),
-      account: z.string().nullable().default(null),
+      lease: z._default(z.nullable(z.string()), null),
+      slurm: z._default(z.boolean(), false),
+      account: z._default(z.nullable(z.string()), null),
     }),
   ),
   result: deferred(() => z.object({ leases: z.array(LeaseSummarySchema), site: z.nullable(SiteStatusSchema) })),

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { TaskSecretsSchema } from "../fsqueue/index.ts";
 import { TaskViewSchema } from "../lease/state.ts";
+import { z } from "../zod.ts";
 import { exitStatusOf } from "./exit-status.ts";
 import { followTask, waitForTasks } from "./follow.ts";
 import { defineOp } from "./op.ts";
@@ -15,12 +15,12 @@ import { TaskSpecSchema } from "./taskspec.ts";
 const SubmitInputSchema = deferred(() =>
   z.object({
     lease: z.string(),
-    specs: z.array(TaskSpecSchema).min(1),
-    secrets: TaskSecretsSchema.default({}),
+    specs: z.array(TaskSpecSchema).check(z.minLength(1)),
+    secrets: z._default(TaskSecretsSchema, {}),
   }),
 );
 
-const SubmittedSchema = deferred(() => z.object({ id: z.string(), name: z.string().nullable() }));
+const SubmittedSchema = deferred(() => z.object({ id: z.string(), name: z.nullable(z.string()) }));
 
 export const submitOp = defineOp({
   name: "submit",
@@ -41,11 +41,11 @@ export const submitOp = defineOp({
  */
 export const runOp = defineOp({
   name: "run",
-  input: deferred(() => SubmitInputSchema.extend({ follow: z.boolean() })),
+  input: deferred(() => z.extend(SubmitInputSchema, { follow: z.boolean() })),
   result: deferred(() =>
     z.object({
       lease: z.string(),
-      tasks: z.array(TaskViewSchema.nullable()),
+      tasks: z.array(z.nullable(TaskViewSchema)),
       warnings: z.array(z.string()),
       stopped: z.boolean(),
       /** Tasks that can never start where they are, and why: waiting for them ended. */

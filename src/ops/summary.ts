@@ -1,10 +1,10 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { tasksTooLarge } from "../lease/runner-health.ts";
 import { leasesToShow } from "../lease/select.ts";
 import { isLiveRunner, type LeaseCounts, RunnerViewSchema, readLeaseCounts, TaskStateSchema } from "../lease/state.ts";
 import { readLease, requireLease } from "../lease/store.ts";
+import { z } from "../zod.ts";
 import { leaseFacts, observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
 
@@ -18,7 +18,7 @@ export const LeaseSummarySchema = deferred(() =>
     gpus: z.object({ total: z.number(), busy: z.number(), free: z.number() }),
     bad: z.number(),
     /** Pending tasks no runner of the lease will ever run: each asks for more than any runner has (tasksTooLarge). */
-    tooLarge: z.array(z.string()).default([]),
+    tooLarge: z._default(z.array(z.string()), []),
   }),
 );
 export type LeaseSummary = z.infer<typeof LeaseSummarySchema>;

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import {
   type DoneSummary,
@@ -10,6 +9,7 @@ import {
   TaskSecretsSchema,
 } from "../fsqueue/index.ts";
 import { listLeases, readLeaseState, requireLease, TaskViewSchema } from "../lease/index.ts";
+import { z } from "../zod.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { observerFor } from "./observer.ts";
 import { defineOp } from "./op.ts";
@@ -18,8 +18,8 @@ import { type TaskSpec, TaskSpecSchema, taskCwd } from "./taskspec.ts";
 
 const PointRowSchema = deferred(() =>
   z.object({
-    id: z.string().nullable(),
-    name: z.string().nullable(),
+    id: z.nullable(z.string()),
+    name: z.nullable(z.string()),
     point: z.record(z.string(), z.string()),
   }),
 );
@@ -35,11 +35,11 @@ export const sweepOp = defineOp({
     z.object({
       lease: z.string(),
       sweep: z.string(),
-      specs: z.array(TaskSpecSchema).min(1),
-      force: z.boolean().default(false),
-      dryRun: z.boolean().default(false),
+      specs: z.array(TaskSpecSchema).check(z.minLength(1)),
+      force: z._default(z.boolean(), false),
+      dryRun: z._default(z.boolean(), false),
       /** `rv env`'s secrets that apply: to each point's 0600 secrets file (publish.ts). */
-      secrets: TaskSecretsSchema.default({}),
+      secrets: z._default(TaskSecretsSchema, {}),
     }),
   ),
   result: deferred(() =>
@@ -48,7 +48,7 @@ export const sweepOp = defineOp({
       sweep: z.string(),
       dryRun: z.boolean(),
       submitted: z.array(PointRowSchema),
-      skipped: z.array(PointRowSchema.extend({ state: z.string() })),
+      skipped: z.array(z.extend(PointRowSchema, { state: z.string() })),
       warnings: z.array(z.string()),
     }),
   ),

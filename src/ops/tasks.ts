@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { jitAsUsual } from "../jit.ts";
@@ -10,6 +9,7 @@ import {
   type TaskView,
   TaskViewSchema,
 } from "../lease/state.ts";
+import { z } from "../zod.ts";
 import { observerFor } from "./observer.ts";
 import { defineListOp, defineOp, type Listing, listing, mergeSorted, type OpEnv } from "./op.ts";
 import { newestTasks } from "./refs.ts";
@@ -18,16 +18,16 @@ import { leasesInScope } from "./summary.ts";
 
 export const TasksInputSchema = deferred(() =>
   z.object({
-    lease: z.string().nullable().default(null),
-    states: z.array(TaskStateSchema).nullable().default(null),
+    lease: z._default(z.nullable(z.string()), null),
+    states: z._default(z.nullable(z.array(TaskStateSchema)), null),
     /** A regular expression the task's name must match. */
-    name: z.string().nullable().default(null),
+    name: z._default(z.nullable(z.string()), null),
     /** Tags the task must all have. */
-    tags: z.array(z.string()).default([]),
+    tags: z._default(z.array(z.string()), []),
     /** The newest N of those selected; 0 for all. */
-    limit: z.int().min(0).default(20),
+    limit: z._default(z.int().check(z.gte(0)), 20),
     /** The tasks `rv clean` archived, instead of the lease's own. */
-    archived: z.boolean().default(false),
+    archived: z._default(z.boolean(), false),
   }),
 );
 type TasksInput = z.output<typeof TasksInputSchema>;
@@ -102,7 +102,7 @@ function readNewest(env: OpEnv, leases: string[], limit: number): Listing<TaskVi
 /** `rv tags`: every tag of the leases in scope, with how many tasks have it, by state. */
 export const tagsOp = defineOp({
   name: "tags",
-  input: deferred(() => z.object({ lease: z.string().nullable().default(null) })),
+  input: deferred(() => z.object({ lease: z._default(z.nullable(z.string()), null) })),
   result: deferred(() =>
     z.object({
       tags: z.array(z.object({ tag: z.string(), total: z.int(), states: z.record(z.string(), z.int()) })),

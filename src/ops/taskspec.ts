@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { z } from "zod";
 import { type Config, durationMs, LabelSchema } from "../config/index.ts";
 import { deferred } from "../deferred.ts";
 import {
@@ -11,6 +10,7 @@ import {
   SweepPointSchema,
   type Task,
 } from "../fsqueue/index.ts";
+import { z } from "../zod.ts";
 import { jsonLines } from "./json-lines.ts";
 
 const CHECKPOINT_SIGNAL_NAMES = "USR1 (the default), USR2, TERM or INT";
@@ -30,24 +30,27 @@ export function timeRequestMs(text: string): number | undefined {
 }
 
 const CheckpointSpecSchema = deferred(() =>
-  z.union([z.literal(true), z.string()]).transform((value, ctx) => {
-    const signal = checkpointSignalOf(value);
-    if (signal === undefined) {
-      ctx.issues.push({
-        code: "custom",
-        input: value,
-        message: `${JSON.stringify(value)} is not a checkpoint signal: use ${CHECKPOINT_SIGNAL_NAMES}`,
-      });
-      return z.NEVER;
-    }
-    return signal;
-  }),
+  z.pipe(
+    z.union([z.literal(true), z.string()]),
+    z.transform((value, ctx) => {
+      const signal = checkpointSignalOf(value);
+      if (signal === undefined) {
+        ctx.issues.push({
+          code: "custom",
+          input: value,
+          message: `${JSON.stringify(value)} is not a checkpoint signal: use ${CHECKPOINT_SIGNAL_NAMES}`,
+        });
+        return z.NEVER;
+      }
+      return signal;
+    }),
+  ),
 );
 
 /** A duration such as `90s`, `30m` or `2h`: kept as text so a spec parses the same after a round trip. */
 const duration = z
   .string()
-  .refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h");
+  .check(z.refine((text) => timeRequestMs(text) !== undefined, "expected a positive duration like 90s, 30m or 2h"));
 
 /** A timer fires at once past 2^31-1 ms: longer time limits are refused. */
 const MAX_TIMEOUT_MS = 24 * 24 * 3600 * 1000;
@@ -58,50 +61,55 @@ export const DEFAULT_RETRY_DELAY_MS = 10_000;
 /** What one task asks for: the flags of `rv submit`, and the fields of one line of `--from FILE.jsonl`. */
 export const TaskSpecSchema = deferred(() =>
   z
-    .object({
-      argv: z.array(z.string()).min(1).optional(),
-      shell: z.string().min(1).optional(),
-      gpus: z.int().min(0).default(0),
-      cpus: z.int().min(1).default(1),
-      name: LabelSchema.optional(),
-      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name"), z.string()).default({}),
-      cwd: z.string().min(1).optional(),
-      tags: z.array(LabelSchema).default([]),
+    .strictObject({
+      argv: z.optional(z.array(z.string()).check(z.minLength(1))),
+      shell: z.optional(z.string().check(z.minLength(1))),
+      gpus: z._default(z.int().check(z.gte(0)), 0),
+      cpus: z._default(z.int().check(z.gte(1)), 1),
+      name: z.optional(LabelSchema),
+      env: z._default(
+        z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not a variable name")), z.string()),
+        {},
+      ),
+      cwd: z.optional(z.string().check(z.minLength(1))),
+      tags: z._default(z.array(LabelSchema), []),
       /** Globs, relative to its cwd, of what it writes (`rv pull` brings them back). */
-      outputs: z.array(z.string().min(1)).min(1).optional(),
+      outputs: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
       /** The code it runs (`--sync`: pushed at this commit, to this workspace). */
-      code: CodeSchema.optional(),
+      code: z.optional(CodeSchema),
       /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
-      after: z.array(z.string().min(1)).min(1).optional(),
-      note: z.string().optional(),
-      strictOrder: z.boolean().default(false),
-      maxCrashes: z.int().min(1).optional(),
+      after: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+      note: z.optional(z.string()),
+      strictOrder: z._default(z.boolean(), false),
+      maxCrashes: z.optional(z.int().check(z.gte(1))),
       /** `true` or a signal name: the task saves its state when sent it at a segment end. */
-      checkpoint: CheckpointSpecSchema.optional(),
+      checkpoint: z.optional(CheckpointSpecSchema),
       /** How long the task needs, e.g. `2h`. */
-      timeRequest: duration.optional(),
+      timeRequest: z.optional(duration),
       /** The sweep and point this task is (set by `rv sweep`). */
-      sweep: SweepPointSchema.optional(),
+      sweep: z.optional(SweepPointSchema),
       /** At most `max` tasks of `group` run at once in the lease. */
-      maxRunning: MaxRunningSchema.optional(),
+      maxRunning: z.optional(MaxRunningSchema),
       /** How many times a failed attempt runs again. */
-      retry: z.int().min(0).optional(),
+      retry: z.optional(z.int().check(z.gte(0))),
       /** Before the first retry, doubled for each one after (default 10s). */
-      retryDelay: z
-        .string()
-        .refine((text) => (durationMs(text) ?? -1) >= 0, "expected a duration like 0s, 30s or 5m")
-        .optional(),
+      retryDelay: z.optional(
+        z.string().check(z.refine((text) => (durationMs(text) ?? -1) >= 0, "expected a duration like 0s, 30s or 5m")),
+      ),
       /** Exit codes, signal names (`SIGKILL`, `KILL`) and `timeout` that are retried; every failure when absent. */
-      retryOn: z.array(z.union([z.int(), z.string().regex(/^(SIG)?[A-Z0-9]+$|^timeout$/)])).optional(),
+      retryOn: z.optional(z.array(z.union([z.int(), z.string().check(z.regex(/^(SIG)?[A-Z0-9]+$|^timeout$/))]))),
       /** A duration: an attempt running longer is stopped and fails with reason `timeout`. */
-      timeout: duration
-        .refine((text) => (timeRequestMs(text) ?? 0) <= MAX_TIMEOUT_MS, "at most 24 days (a timer's limit)")
-        .optional(),
+      timeout: z.optional(
+        duration.check(
+          z.refine((text) => (timeRequestMs(text) ?? 0) <= MAX_TIMEOUT_MS, "at most 24 days (a timer's limit)"),
+        ),
+      ),
     })
-    .strict()
-    .refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
-      message: "give exactly one of `argv` (an array) or `shell` (a string)",
-    }),
+    .check(
+      z.refine((spec) => (spec.argv === undefined) !== (spec.shell === undefined), {
+        message: "give exactly one of `argv` (an array) or `shell` (a string)",
+      }),
+    ),
 );
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { RaceRowSchema } from "../allocator/index.ts";
 import { deferred } from "../deferred.ts";
 import { PartNowSchema, RunnerViewSchema, TaskViewSchema } from "../lease/index.ts";
+import { z } from "../zod.ts";
 
 /** One lease as the TUI shows it: its runners, and for a Slurm lease where it stands and how long it has left. */
 export const TuiLeaseSchema = deferred(() =>
@@ -10,20 +10,20 @@ export const TuiLeaseSchema = deferred(() =>
     kind: z.enum(["local", "slurm"]),
     state: z.enum(["active", "released"]),
     /** describePhase of a Slurm lease (`running (segment 2, job 815)`); null for a local lease. */
-    phase: z.string().nullable(),
+    phase: z.nullable(z.string()),
     /** Whether the phase is bad news (failed, paused) or a wait (racing, queued, retrying); null when neither. */
-    phaseTone: z.enum(["bad", "wait"]).nullable(),
-    timeLeftSeconds: z.number().nullable(),
+    phaseTone: z.nullable(z.enum(["bad", "wait"])),
+    timeLeftSeconds: z.nullable(z.number()),
     /** The gap between the last two segments' jobs, as Slurm recorded them (negative: they overlapped). */
-    renewalGapSeconds: z.number().nullable(),
+    renewalGapSeconds: z.nullable(z.number()),
     runners: z.array(RunnerViewSchema),
     gpus: z.object({ busy: z.number(), free: z.number() }),
     /** Pending tasks no runner of the lease will ever run (LeaseSummary.tooLarge). */
-    tooLarge: z.array(z.string()).default([]),
+    tooLarge: z._default(z.array(z.string()), []),
     /** Each part of a lease of parts (`rv lease up --parts`): its current segment and job; null for a lease of one. */
-    parts: z.array(PartNowSchema).nullable(),
+    parts: z.nullable(z.array(PartNowSchema)),
     /** The allocation race of a Slurm lease that has no segment yet (the rows `rv lease up` draws); else null. */
-    race: z.array(RaceRowSchema).nullable(),
+    race: z.nullable(z.array(RaceRowSchema)),
   }),
 );
 export type TuiLease = z.infer<typeof TuiLeaseSchema>;
@@ -69,8 +69,8 @@ export type TuiLogAsk = z.infer<typeof TuiLogAskSchema>;
  */
 export const TuiAskSchema = deferred(() =>
   z.object({
-    lease: z.string().nullable(),
-    logs: z.array(TuiLogAskSchema).default([]),
+    lease: z.nullable(z.string()),
+    logs: z._default(z.array(TuiLogAskSchema), []),
   }),
 );
 export type TuiAsk = z.infer<typeof TuiAskSchema>;

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { isTerminal, type TaskView } from "../lease/state.ts";
+import { z } from "../zod.ts";
 
 /** How long the ended tasks of one outcome ran, in all: a mean without shipping every duration. */
-const RanSchema = deferred(() => z.object({ count: z.int().min(0), totalMs: z.number().min(0) }));
+const RanSchema = deferred(() => z.object({ count: z.int().check(z.gte(0)), totalMs: z.number().check(z.gte(0)) }));
 
 /**
  * Where a wait stands, as the wait op sends it while it runs (`rv wait` on a terminal draws it). `failed` counts
@@ -12,10 +12,10 @@ const RanSchema = deferred(() => z.object({ count: z.int().min(0), totalMs: z.nu
  */
 export const WaitTallySchema = deferred(() =>
   z.object({
-    total: z.int().min(0),
-    succeeded: z.int().min(0),
-    failed: z.int().min(0),
-    running: z.int().min(0),
+    total: z.int().check(z.gte(0)),
+    succeeded: z.int().check(z.gte(0)),
+    failed: z.int().check(z.gte(0)),
+    running: z.int().check(z.gte(0)),
     ran: z.object({ succeeded: RanSchema, failed: RanSchema }),
   }),
 );

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { type TaskView, TaskViewSchema } from "../lease/state.ts";
+import { z } from "../zod.ts";
 import { waitForTasks } from "./follow.ts";
 import { defineOp, type Sink } from "./op.ts";
 import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
@@ -18,13 +18,13 @@ export const waitOp = defineOp({
   input: deferred(() =>
     z.object({
       select: TaskSelectionSchema,
-      timeoutMs: z.int().positive().nullable().default(null),
-      progress: z.boolean().default(false),
+      timeoutMs: z._default(z.nullable(z.int().check(z.positive())), null),
+      progress: z._default(z.boolean(), false),
     }),
   ),
   result: deferred(() =>
     z.object({
-      tasks: z.array(TaskViewSchema.nullable()),
+      tasks: z.array(z.nullable(TaskViewSchema)),
       timedOut: z.boolean(),
       stopped: z.boolean(),
       cannotStart: z.array(z.object({ id: z.string(), why: z.string() })),

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 
 /**
  * The laptop and the rv deployed on the login node speak this over one ssh channel: the request as one JSON line
@@ -16,14 +16,14 @@ export const RpcRequestSchema = deferred(() =>
     v: z.literal(RPC_VERSION),
     op: z.string(),
     /** rv's root on the cluster (the shared filesystem): leases, logs, the deployed binaries. */
-    root: z.string().startsWith("/"),
+    root: z.string().check(z.startsWith("/")),
     input: z.unknown(),
   }),
 );
 export type RpcRequest = z.infer<typeof RpcRequestSchema>;
 
 export const RpcErrorSchema = deferred(() =>
-  z.object({ code: z.string(), message: z.string(), hint: z.string().nullable() }),
+  z.object({ code: z.string(), message: z.string(), hint: z.nullable(z.string()) }),
 );
 export type RpcError = z.infer<typeof RpcErrorSchema>;
 

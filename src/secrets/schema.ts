@@ -1,18 +1,23 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 
 /** An environment variable's name, as a shell and `env` take it; rv's own `RV_*` are not for secrets. */
 export const SecretNameSchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name: letters, digits and _, not starting with a digit")
-  .refine((name) => !name.startsWith("RV_"), "RV_* names are rv's own");
+  .check(
+    z.regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      "an environment variable name: letters, digits and _, not starting with a digit",
+    ),
+  )
+  .check(z.refine((name) => !name.startsWith("RV_"), "RV_* names are rv's own"));
 
 /** One secret: global (every task), or only for tasks of one cluster's leases. */
 export const SecretSchema = deferred(() =>
   z.object({
     name: SecretNameSchema,
     /** The cluster's name (`rv env set --cluster`); null: global. */
-    cluster: z.string().nullable(),
+    cluster: z.nullable(z.string()),
     value: z.string(),
     setAt: z.string(),
   }),

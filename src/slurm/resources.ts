@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 import { gresCount } from "./parse/gres.ts";
 import { nodeAcceptsJobs } from "./parse/node-state.ts";
 import type { ScontrolNode, ScontrolPartition } from "./parse/scontrol.ts";

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
+import { z } from "../zod.ts";
 
 /** `$RV_HOME/sync.json`: each project's last push, by its directory here, for `rv sync status`. */
 const PushSchema = deferred(() =>
@@ -11,7 +11,7 @@ const PushSchema = deferred(() =>
     remote: z.string(),
     at: z.string(),
     files: z.int(),
-    commit: z.string().nullable(),
+    commit: z.nullable(z.string()),
     dirty: z.boolean(),
   }),
 );

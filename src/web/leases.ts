@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { CandidateSchema, RaceRowSchema } from "../allocator/index.ts";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
@@ -13,6 +12,7 @@ import {
 } from "../ops/index.ts";
 import { LeaseGpusSchema } from "../ops/lease-gpus.ts";
 import { LeaseShowSchema } from "../ops/lease-show.ts";
+import { z } from "../zod.ts";
 import type { LiveFeed } from "./feed.ts";
 import { WEB_VERSION } from "./schema.ts";
 
@@ -88,7 +88,7 @@ export const WebRaceSchema = deferred(() =>
     startedAt: z.string(),
     candidates: z.array(CandidateSchema),
     rows: z.array(RaceRowSchema),
-    winner: z.object({ rank: z.number(), strategyId: z.string(), jobId: z.string() }).nullable(),
+    winner: z.nullable(z.object({ rank: z.number(), strategyId: z.string(), jobId: z.string() })),
   }),
 );
 
@@ -100,9 +100,9 @@ export const WebClusterSchema = deferred(() =>
       z.object({
         name: z.string(),
         where: z.string(),
-        resources: resourcesOp.result.nullable(),
+        resources: z.nullable(resourcesOp.result),
         races: z.array(WebRaceSchema),
-        error: z.string().nullable(),
+        error: z.nullable(z.string()),
       }),
     ),
   }),
@@ -153,24 +153,26 @@ async function raceOf(place: Place, lease: string): Promise<z.infer<typeof WebRa
 }
 
 /** POST /api/leases/PLACE/ID/release: drain (default) or stop now, as `rv lease release [--now]`. */
-export const ReleaseAskSchema = deferred(() => z.object({ now: z.boolean().default(false) }));
+export const ReleaseAskSchema = deferred(() => z.object({ now: z._default(z.boolean(), false) }));
 
 /** POST /api/leases/PLACE/ID/submit: one command line, as `rv submit --shell` would take it. */
 export const SubmitAskSchema = deferred(() =>
   z.object({
-    shell: z.string().trim().min(1, "the command is empty"),
-    name: z
-      .string()
-      .trim()
-      .transform((name) => name || undefined)
-      .optional(),
-    gpus: z.number().int().min(0).default(0),
-    cpus: z.number().int().min(1).default(1),
-    cwd: z
-      .string()
-      .trim()
-      .transform((cwd) => cwd || undefined)
-      .optional(),
+    shell: z.string().check(z.trim()).check(z.minLength(1, "the command is empty")),
+    name: z.optional(
+      z.pipe(
+        z.string().check(z.trim()),
+        z.transform((name) => name || undefined),
+      ),
+    ),
+    gpus: z._default(z.int().check(z.gte(0)), 0),
+    cpus: z._default(z.int().check(z.gte(1)), 1),
+    cwd: z.optional(
+      z.pipe(
+        z.string().check(z.trim()),
+        z.transform((cwd) => cwd || undefined),
+      ),
+    ),
   }),
 );
 
@@ -181,7 +183,7 @@ export const WebLeaseActionSchema = deferred(() =>
     action: z.enum(["release", "submit"]),
     outcome: z.string(),
     /** The submitted task's id (submit). */
-    task: z.string().nullable(),
+    task: z.nullable(z.string()),
   }),
 );
 export type WebLeaseAction = z.infer<typeof WebLeaseActionSchema>;
@@ -215,7 +217,7 @@ export async function submitToLease(
   return { v: WEB_VERSION, lease, action: "submit", outcome, task } satisfies WebLeaseAction;
 }
 
-function parseAsk<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+function parseAsk<T extends z.ZodMiniType>(schema: T, body: unknown): z.output<T> {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { deferred } from "../deferred.ts";
 import { TaskViewSchema } from "../lease/index.ts";
 import { TuiLeaseSchema, TuiLogSchema } from "../ops/tui-snapshot.ts";
+import { z } from "../zod.ts";
 
 /** Version of every record `rv ui` sends (to the page, and `rv ui --json`'s first line). */
 export const WEB_VERSION = 1;
@@ -14,15 +14,15 @@ export const PlaceStatusSchema = deferred(() =>
     where: z.string(),
     /** How often it is read, in ms: 1000 for this machine, 2000 across ssh. */
     everyMs: z.number(),
-    lastOkAt: z.string().nullable(),
+    lastOkAt: z.nullable(z.string()),
     /** The last read's error (first line), cleared by the next read that works. */
-    error: z.string().nullable(),
+    error: z.nullable(z.string()),
   }),
 );
 export type PlaceStatus = z.infer<typeof PlaceStatusSchema>;
 
 /** A lease as the page shows it: the TUI's row, and the place that holds it. */
-export const WebLeaseSchema = deferred(() => TuiLeaseSchema.extend({ place: z.string() }));
+export const WebLeaseSchema = deferred(() => z.extend(TuiLeaseSchema, { place: z.string() }));
 export type WebLease = z.infer<typeof WebLeaseSchema>;
 
 /**
@@ -41,7 +41,7 @@ export const WebSnapshotSchema = deferred(() =>
 export type WebSnapshot = z.infer<typeof WebSnapshotSchema>;
 
 /** The tail of the log a page follows (`log` events of /api/events, and /api/log). */
-export const WebLogSchema = deferred(() => TuiLogSchema.extend({ v: z.literal(WEB_VERSION) }));
+export const WebLogSchema = deferred(() => z.extend(TuiLogSchema, { v: z.literal(WEB_VERSION) }));
 export type WebLog = z.infer<typeof WebLogSchema>;
 
 /**
@@ -53,8 +53,8 @@ export const WebSweepMetricsSchema = deferred(() =>
     v: z.literal(WEB_VERSION),
     sweep: z.string(),
     metrics: z.record(z.string(), z.record(z.string(), z.number())),
-    points: z.number().int(),
-    read: z.number().int(),
+    points: z.int(),
+    read: z.int(),
   }),
 );
 export type WebSweepMetrics = z.infer<typeof WebSweepMetricsSchema>;
@@ -74,7 +74,7 @@ export type WebAction = z.infer<typeof WebActionSchema>;
 export const WebErrorSchema = deferred(() =>
   z.object({
     v: z.literal(WEB_VERSION),
-    error: z.object({ code: z.string(), message: z.string(), hint: z.string().nullable() }),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.nullable(z.string()) }),
   }),
 );
 
@@ -84,9 +84,9 @@ export const WebStartSchema = deferred(() =>
     v: z.literal(WEB_VERSION),
     url: z.string(),
     host: z.string(),
-    port: z.number().int(),
+    port: z.int(),
     token: z.string(),
-    pid: z.number().int(),
+    pid: z.int(),
   }),
 );
 export type WebStart = z.infer<typeof WebStartSchema>;

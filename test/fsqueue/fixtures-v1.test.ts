@@ -6,7 +6,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import type { z } from "zod";
 import {
   ControlSchema,
   DoneSchema,
@@ -17,10 +16,11 @@ import {
   parseRecord,
   TaskSchema,
 } from "../../src/fsqueue/index.ts";
+import type { z } from "../../src/zod.ts";
 
 const dir = join(import.meta.dirname, "..", "fixtures", "v1");
 
-const records: [file: string, schema: z.ZodType<unknown>][] = [
+const records: [file: string, schema: z.ZodMiniType<unknown>][] = [
   ["task.json", TaskSchema],
   ["done.json", DoneSchema],
   ["done-usage.json", DoneSchema],

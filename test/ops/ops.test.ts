@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { describe, expect, test } from "vitest";
-import { z } from "zod";
 import { buildProgram } from "../../src/cli/program.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import {
@@ -22,6 +21,7 @@ import {
   tuiOp,
   waitOp,
 } from "../../src/ops/index.ts";
+import { z } from "../../src/zod.ts";
 import { useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
 

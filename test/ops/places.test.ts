@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { CallBroke, clusterPlace, defineOp, deployedName } from "../../src/ops/index.ts";
 import { encodeFrame, frameReader, helloFrame } from "../../src/ops/wire.ts";
+import { z } from "../../src/zod.ts";
 import { makeHome } from "../helpers/home.ts";
 
 const echo = defineOp({

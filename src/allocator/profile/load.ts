@@ -1,43 +1,57 @@
 import { readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
-import { z } from "zod";
 import { type Config, isProfilePath, settingError } from "../../config/index.ts";
 import { deferred } from "../../deferred.ts";
 import { RvError } from "../../errors.ts";
 import { parseDuration } from "../../slurm/parse/time.ts";
+import { z } from "../../zod.ts";
 import { builtinProfileTexts } from "./builtin.ts";
 import { ProfileGpuSchema, type SiteProfile, SiteProfileSchema } from "./schema.ts";
 
 const hint = "see docs/allocator.md for the site profile format";
 
 /** A duration written as Slurm writes one (`2:59:00`, `3-00:00:00`), read as whole seconds. */
-const SlurmDurationSchema = z
-  .string({ error: 'expected a quoted Slurm duration such as "2:59:00" or "3-00:00:00"' })
-  .transform((text, ctx) => {
+const SlurmDurationSchema = z.pipe(
+  z.string({ error: 'expected a quoted Slurm duration such as "2:59:00" or "3-00:00:00"' }),
+  z.transform((text, ctx) => {
     const duration = parseDuration(text);
     if (duration.kind === "seconds" && duration.seconds > 0) return duration.seconds;
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not a duration such as "2:59:00"` });
+    ctx.issues.push({
+      code: "custom",
+      input: text,
+      message: `${JSON.stringify(text)} is not a duration such as "2:59:00"`,
+    });
     return z.NEVER;
-  });
+  }),
+);
 
 /** A `[[gpu]]` table as written: the schema's record, with its walltime as a duration. */
 const GpuTableSchema = deferred(() =>
-  ProfileGpuSchema.omit({ maxWalltimeSeconds: true }).extend({ maxWalltime: SlurmDurationSchema.optional() }).strict(),
+  z.strictObject(
+    z.extend(z.omit(ProfileGpuSchema, { maxWalltimeSeconds: true }), { maxWalltime: z.optional(SlurmDurationSchema) })
+      .shape,
+  ),
 );
 
 /** The TOML file: the schema's record with Slurm durations, and the GPU table as `[[gpu]]` tables. */
 const ProfileFileSchema = deferred(() =>
-  SiteProfileSchema.omit({ segmentSeconds: true, gpus: true })
-    .extend({ segment: SlurmDurationSchema.optional(), gpu: z.array(GpuTableSchema).default([]) })
-    .strict()
-    .superRefine((file, ctx) => {
-      const seen = new Set<string>();
-      file.gpu.forEach(({ key }, i) => {
-        if (seen.has(key))
-          ctx.addIssue({ code: "custom", path: ["gpu", i, "key"], message: `${key} is defined twice` });
-        seen.add(key);
-      });
-    }),
+  z
+    .strictObject(
+      z.extend(z.omit(SiteProfileSchema, { segmentSeconds: true, gpus: true }), {
+        segment: z.optional(SlurmDurationSchema),
+        gpu: z._default(z.array(GpuTableSchema), []),
+      }).shape,
+    )
+    .check(
+      z.superRefine((file, ctx) => {
+        const seen = new Set<string>();
+        file.gpu.forEach(({ key }, i) => {
+          if (seen.has(key))
+            ctx.addIssue({ code: "custom", path: ["gpu", i, "key"], message: `${key} is defined twice` });
+          seen.add(key);
+        });
+      }),
+    ),
 );
 type ProfileFile = z.infer<typeof ProfileFileSchema>;
 
@@ -49,7 +63,7 @@ export function parseProfileToml(text: string, where: string): SiteProfile {
 }
 
 /** The first problem, at its key and line (an unknown key is the path's last part, as in config.toml). */
-function invalidProfile(text: string, where: string, error: z.ZodError): RvError {
+function invalidProfile(text: string, where: string, error: z.core.$ZodError): RvError {
   const issue = error.issues[0];
   const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [];
   const path = [...(issue?.path ?? []), ...unknownKey].map((part) => (typeof part === "number" ? part : String(part)));

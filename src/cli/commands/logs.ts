@@ -1,6 +1,6 @@
-import type { z } from "zod";
 import { RvError } from "../../errors.ts";
 import { LogFollowedSchema, logsOp, logsSearchOp } from "../../ops/index.ts";
+import type { z } from "../../zod.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { printJson } from "../output.ts";

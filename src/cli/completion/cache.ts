@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 
 /**
  * Each cluster's lease and task names as `rv lease up`, `rv lease ls`, `rv status` and `rv tasks` last saw them.
@@ -13,7 +13,7 @@ import { deferred } from "../../deferred.ts";
 const ClusterNamesSchema = deferred(() =>
   z.object({
     leases: z.array(z.string()),
-    tasks: z.array(z.object({ id: z.string(), name: z.string().nullable(), lease: z.string() })),
+    tasks: z.array(z.object({ id: z.string(), name: z.nullable(z.string()), lease: z.string() })),
   }),
 );
 export type ClusterNames = z.infer<typeof ClusterNamesSchema>;

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { ClaimSchema, RaceSchema } from "../../allocator/index.ts";
 import { deferred } from "../../deferred.ts";
 import type { LeasePaths } from "../../fsqueue/index.ts";
+import { z } from "../../zod.ts";
 import { racerFile, readClaim, readLatestRace } from "./store.ts";
 
 /** How much of each job's Slurm output `rv lease show --alloc` brings back: its end says why it stopped. */
@@ -11,12 +11,12 @@ const TAIL_LINES = 8;
 export const RaceFilesSchema = deferred(() =>
   z.object({
     race: RaceSchema,
-    claim: ClaimSchema.nullable(),
+    claim: z.nullable(ClaimSchema),
     jobs: z.array(
       z.object({
         rank: z.number(),
         /** In a race of shapes, which part of its shape the job is (RaceEntry.part). */
-        part: z.number().default(0),
+        part: z._default(z.number(), 0),
         script: z.string(),
         output: z.string(),
         outputTail: z.array(z.string()),

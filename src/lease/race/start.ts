@@ -1,5 +1,4 @@
 import { writeFileSync } from "node:fs";
-import { z } from "zod";
 import {
   type AllocRequest,
   CandidateSchema,
@@ -25,6 +24,7 @@ import {
   scancelJobs,
   type TestOnly,
 } from "../../slurm/index.ts";
+import { z } from "../../zod.ts";
 import type { LeaseEnv } from "../env.ts";
 import { partAsk, partNumbers } from "../parts.ts";
 import { planFirstSegment } from "../renewal.ts";
@@ -41,11 +41,11 @@ export const RacerViewSchema = deferred(() =>
     script: z.string(),
     sbatchArgs: z.array(z.string()),
     /** null for a dry run, and for a strategy Slurm refused. */
-    jobId: z.string().nullable(),
-    refused: z.string().nullable(),
+    jobId: z.nullable(z.string()),
+    refused: z.nullable(z.string()),
     /** In a race of shapes, how many parts the job's shape has and which of them it is (RaceEntry). */
-    parts: z.int().positive().default(1),
-    part: z.int().nonnegative().default(0),
+    parts: z._default(z.int().check(z.positive()), 1),
+    part: z._default(z.int().check(z.nonnegative()), 0),
   }),
 );
 export type RacerView = z.infer<typeof RacerViewSchema>;

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 
 /**
  * GRES as sinfo, squeue and scontrol print them: `gpu:a6000:4`, `gpu:a6000:8(S:0-47)`, `gpu:1g.10gb:7`,
@@ -13,12 +13,12 @@ export const GresEntrySchema = deferred(() =>
     z.object({
       kind: z.literal("gres"),
       name: z.string(),
-      type: z.string().nullable(),
-      count: z.int().nonnegative(),
+      type: z.nullable(z.string()),
+      count: z.int().check(z.nonnegative()),
       /** Device indexes from `(IDX:0-1)`; [] for `IDX:N/A`; null when not printed. */
-      indexes: z.array(z.int()).nullable(),
+      indexes: z.nullable(z.array(z.int())),
       /** Socket (or core) list from `(S:0-47)`; null when not printed. */
-      sockets: z.array(z.int()).nullable(),
+      sockets: z.nullable(z.array(z.int())),
     }),
     z.object({ kind: z.literal("other"), raw: z.string() }),
   ]),

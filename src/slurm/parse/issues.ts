@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 
 /**
  * How the parsers report what they could not read. They never throw on Slurm's output:

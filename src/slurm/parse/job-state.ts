@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 
 /**
  * Job states in the long form (squeue %T, sacct State, scontrol JobState, --json job_state) and the short
@@ -89,7 +89,7 @@ export const JobIdSchema = deferred(() =>
   z.object({
     jobId: z.string(),
     baseJobId: z.string(),
-    arrayTask: z.string().nullable(),
+    arrayTask: z.nullable(z.string()),
   }),
 );
 export type JobId = z.infer<typeof JobIdSchema>;

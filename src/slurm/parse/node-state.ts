@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 
 /**
  * Node states, read from every form Slurm prints: sinfo `%t` (`idle`, `mix-`, `drain*`, `plnd`, `resv`,

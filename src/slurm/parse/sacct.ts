@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { nodesOf, textOf } from "./fields.ts";
 import { issue, type Records, type Warn, warnInto } from "./issues.ts";
 import { cancelledBy, JobIdSchema, JobStateSchema, parseJobId, parseJobState } from "./job-state.ts";
@@ -23,19 +23,19 @@ export const ExitCodeSchema = deferred(() => z.object({ code: z.int(), signal: z
 export const SacctJobSchema = deferred(() =>
   z.object({
     ...JobIdSchema.shape,
-    name: z.string().nullable(),
-    partition: z.string().nullable(),
-    account: z.string().nullable(),
+    name: z.nullable(z.string()),
+    partition: z.nullable(z.string()),
+    account: z.nullable(z.string()),
     /** Null when empty (a job cancelled before it started). */
-    allocTres: TresSchema.nullable(),
+    allocTres: z.nullable(TresSchema),
     state: JobStateSchema,
     /** The uid from `CANCELLED by 1001`. */
-    cancelledBy: z.string().nullable(),
+    cancelledBy: z.nullable(z.string()),
     /** `1:0` is exit code 1; `0:15` is killed by signal 15. */
-    exitCode: ExitCodeSchema.nullable(),
-    start: InstantSchema.nullable(),
-    end: InstantSchema.nullable(),
-    elapsed: DurationSchema.nullable(),
+    exitCode: z.nullable(ExitCodeSchema),
+    start: z.nullable(InstantSchema),
+    end: z.nullable(InstantSchema),
+    elapsed: z.nullable(DurationSchema),
     /** Expanded NodeList; `None assigned` is []. */
     nodes: z.array(z.string()),
   }),

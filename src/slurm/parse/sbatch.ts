@@ -1,11 +1,11 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { expandHostlist } from "./hostlist.ts";
 import type { Result } from "./issues.ts";
 import { InstantSchema, parseInstant, type TimeOptions } from "./time.ts";
 
 /** `sbatch --parsable` prints `123` or `123;cluster`; plain sbatch prints `Submitted batch job 123`. */
-export const SbatchSubmitSchema = deferred(() => z.object({ jobId: z.string(), cluster: z.string().nullable() }));
+export const SbatchSubmitSchema = deferred(() => z.object({ jobId: z.string(), cluster: z.nullable(z.string()) }));
 export type SbatchSubmit = z.infer<typeof SbatchSubmitSchema>;
 
 export function parseSbatchSubmit(stdout: string): Result<SbatchSubmit> {
@@ -37,7 +37,7 @@ export const SbatchErrorSchema = deferred(() =>
     /** The most telling line, without `sbatch: error:` and similar prefixes. */
     message: z.string(),
     /** The partition named by `invalid partition specified: X`, when sbatch names it. */
-    partition: z.string().nullable(),
+    partition: z.nullable(z.string()),
   }),
 );
 export type SbatchError = z.infer<typeof SbatchErrorSchema>;

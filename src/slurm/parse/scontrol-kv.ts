@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { issue, type ParseIssue, type Records } from "./issues.ts";
 
 /**

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { intOf, listOf, nodesOf, textOf } from "./fields.ts";
 import { GresEntrySchema, parseGres } from "./gres.ts";
 import { issue, type Records, type Warn, warnInto } from "./issues.ts";
@@ -17,22 +17,22 @@ import { parseTres, TresSchema } from "./tres.ts";
 export const ScontrolJobSchema = deferred(() =>
   z.object({
     jobId: z.string(),
-    name: z.string().nullable(),
+    name: z.nullable(z.string()),
     state: JobStateSchema,
     /** Why the job pends (or failed); `None` reads as null. */
-    reason: z.string().nullable(),
-    partition: z.string().nullable(),
+    reason: z.nullable(z.string()),
+    partition: z.nullable(z.string()),
     nodes: z.array(z.string()),
     /** A pending job's backfill plan (`SchedNodeList=a6000-01`, with `Scheduler=Backfill:*`). */
     schedNodes: z.array(z.string()),
     /** For a pending job, the planned start (the backfill plan). */
-    start: InstantSchema.nullable(),
-    end: InstantSchema.nullable(),
-    timeLimit: DurationSchema.nullable(),
+    start: z.nullable(InstantSchema),
+    end: z.nullable(InstantSchema),
+    timeLimit: z.nullable(DurationSchema),
     tresPerNode: z.array(GresEntrySchema),
-    tres: TresSchema.nullable(),
+    tres: z.nullable(TresSchema),
     /** The batch script as submitted (the original path, not the spooled copy); null for `--wrap` jobs. */
-    command: z.string().nullable(),
+    command: z.nullable(z.string()),
   }),
 );
 export type ScontrolJob = z.infer<typeof ScontrolJobSchema>;
@@ -42,13 +42,13 @@ export const ScontrolPartitionSchema = deferred(() =>
     name: z.string(),
     isDefault: z.boolean(),
     /** UP, DOWN, DRAIN, INACTIVE, as printed. */
-    state: z.string().nullable(),
-    maxTime: DurationSchema.nullable(),
-    defaultTime: DurationSchema.nullable(),
+    state: z.nullable(z.string()),
+    maxTime: z.nullable(DurationSchema),
+    defaultTime: z.nullable(DurationSchema),
     nodes: z.array(z.string()),
-    totalNodes: z.int().nullable(),
-    totalCpus: z.int().nullable(),
-    tres: TresSchema.nullable(),
+    totalNodes: z.nullable(z.int()),
+    totalCpus: z.nullable(z.int()),
+    tres: z.nullable(TresSchema),
   }),
 );
 export type ScontrolPartition = z.infer<typeof ScontrolPartitionSchema>;
@@ -67,16 +67,16 @@ export const ScontrolNodeSchema = deferred(() =>
     state: NodeStateSchema,
     gres: z.array(GresEntrySchema),
     /** Null unless run with `-d`. */
-    gresUsed: z.array(GresEntrySchema).nullable(),
-    cfgTres: TresSchema.nullable(),
-    allocTres: TresSchema.nullable(),
-    cpuTotal: z.int().nullable(),
-    cpuAlloc: z.int().nullable(),
-    realMemoryMiB: z.int().nullable(),
-    allocMemMiB: z.int().nullable(),
+    gresUsed: z.nullable(z.array(GresEntrySchema)),
+    cfgTres: z.nullable(TresSchema),
+    allocTres: z.nullable(TresSchema),
+    cpuTotal: z.nullable(z.int()),
+    cpuAlloc: z.nullable(z.int()),
+    realMemoryMiB: z.nullable(z.int()),
+    allocMemMiB: z.nullable(z.int()),
     partitions: z.array(z.string()),
     features: z.array(z.string()),
-    reason: z.string().nullable(),
+    reason: z.nullable(z.string()),
   }),
 );
 export type ScontrolNode = z.infer<typeof ScontrolNodeSchema>;

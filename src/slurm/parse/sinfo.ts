@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { intOf, listOf, nodesOf, textOf } from "./fields.ts";
 import { GresEntrySchema, parseGres } from "./gres.ts";
 import { type Records, type Warn, warnInto } from "./issues.ts";
@@ -56,22 +56,22 @@ export const CpuCountsSchema = deferred(() =>
  */
 export const SinfoRowSchema = deferred(() =>
   z.object({
-    partition: z.string().nullable(),
+    partition: z.nullable(z.string()),
     /** The partition was printed with `*`: it is the cluster's default. */
     isDefault: z.boolean(),
     /** `up`, `down`, `drain` or `inact`, as printed. */
-    avail: z.string().nullable(),
-    timeLimit: DurationSchema.nullable(),
-    defaultTime: DurationSchema.nullable(),
-    state: NodeStateSchema.nullable(),
-    nodeCount: z.int().nullable(),
+    avail: z.nullable(z.string()),
+    timeLimit: z.nullable(DurationSchema),
+    defaultTime: z.nullable(DurationSchema),
+    state: z.nullable(NodeStateSchema),
+    nodeCount: z.nullable(z.int()),
     nodes: z.array(z.string()),
     gres: z.array(GresEntrySchema),
-    gresUsed: z.array(GresEntrySchema).nullable(),
-    cpus: CpuCountsSchema.nullable(),
-    memoryMiB: z.int().nullable(),
+    gresUsed: z.nullable(z.array(GresEntrySchema)),
+    cpus: z.nullable(CpuCountsSchema),
+    memoryMiB: z.nullable(z.int()),
     features: z.array(z.string()),
-    reason: z.string().nullable(),
+    reason: z.nullable(z.string()),
   }),
 );
 export type SinfoRow = z.infer<typeof SinfoRowSchema>;
@@ -120,9 +120,9 @@ export const SinfoPartitionSchema = deferred(() =>
   z.object({
     name: z.string(),
     isDefault: z.boolean(),
-    avail: z.string().nullable(),
-    timeLimit: DurationSchema.nullable(),
-    defaultTime: DurationSchema.nullable(),
+    avail: z.nullable(z.string()),
+    timeLimit: z.nullable(DurationSchema),
+    defaultTime: z.nullable(DurationSchema),
     nodes: z.array(z.string()),
   }),
 );
@@ -145,15 +145,18 @@ function pick(row: SinfoRow): Omit<SinfoPartition, "name" | "nodes"> {
 
 /** A node as the `-N` rows describe it, once, with every partition it is in (sinfo repeats it per partition). */
 export const SinfoNodeSchema = deferred(() =>
-  SinfoRowSchema.omit({
-    partition: true,
-    isDefault: true,
-    avail: true,
-    timeLimit: true,
-    defaultTime: true,
-    nodeCount: true,
-    nodes: true,
-  }).extend({ name: z.string(), partitions: z.array(z.string()) }),
+  z.extend(
+    z.omit(SinfoRowSchema, {
+      partition: true,
+      isDefault: true,
+      avail: true,
+      timeLimit: true,
+      defaultTime: true,
+      nodeCount: true,
+      nodes: true,
+    }),
+    { name: z.string(), partitions: z.array(z.string()) },
+  ),
 );
 export type SinfoNode = z.infer<typeof SinfoNodeSchema>;
 

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { parseGres } from "./gres.ts";
 import { expandHostlist } from "./hostlist.ts";
 import { issue, type ParseIssue, type Records } from "./issues.ts";
@@ -17,7 +17,7 @@ import { type Duration, type Instant, instantFromEpoch } from "./time.ts";
 const Num = deferred(() =>
   z.union([
     z.number(),
-    z.object({ set: z.boolean().optional(), infinite: z.boolean().optional(), number: z.number().optional() }),
+    z.object({ set: z.optional(z.boolean()), infinite: z.optional(z.boolean()), number: z.optional(z.number()) }),
   ]),
 );
 type Num = z.infer<typeof Num>;
@@ -25,26 +25,28 @@ type Num = z.infer<typeof Num>;
 const JsonJobSchema = deferred(() =>
   z.looseObject({
     job_id: z.number(),
-    array_job_id: Num.nullish(),
-    array_task_id: Num.nullish(),
-    array_task_string: z.string().nullish(),
-    name: z.string().nullish(),
-    user_name: z.string().nullish(),
-    partition: z.string().nullish(),
-    job_state: z.union([z.string(), z.array(z.string())]).nullish(),
-    start_time: Num.nullish(),
-    end_time: Num.nullish(),
-    time_limit: Num.nullish(),
-    nodes: z.string().nullish(),
-    node_count: Num.nullish(),
-    state_reason: z.string().nullish(),
-    tres_per_node: z.string().nullish(),
-    gres_detail: z.array(z.string()).nullish(),
+    array_job_id: z.nullish(Num),
+    array_task_id: z.nullish(Num),
+    array_task_string: z.nullish(z.string()),
+    name: z.nullish(z.string()),
+    user_name: z.nullish(z.string()),
+    partition: z.nullish(z.string()),
+    job_state: z.nullish(z.union([z.string(), z.array(z.string())])),
+    start_time: z.nullish(Num),
+    end_time: z.nullish(Num),
+    time_limit: z.nullish(Num),
+    nodes: z.nullish(z.string()),
+    node_count: z.nullish(Num),
+    state_reason: z.nullish(z.string()),
+    tres_per_node: z.nullish(z.string()),
+    gres_detail: z.nullish(z.array(z.string())),
   }),
 );
 type JsonJob = z.infer<typeof JsonJobSchema>;
 
-const TopSchema = deferred(() => z.looseObject({ jobs: z.array(z.unknown()), errors: z.array(z.unknown()).nullish() }));
+const TopSchema = deferred(() =>
+  z.looseObject({ jobs: z.array(z.unknown()), errors: z.nullish(z.array(z.unknown())) }),
+);
 
 export function parseSqueueJson(stdout: string): Records<SqueueJob> {
   const issues: ParseIssue[] = [];

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { intOf, nodesOf, textOf } from "./fields.ts";
 import { GresEntrySchema, parseGres } from "./gres.ts";
 import { issue, type Records, type Warn, warnInto } from "./issues.ts";
@@ -38,21 +38,21 @@ const ALIASES = { ST: "ST", REASON: "REASON", NODELIST: "NODELIST", SCHEDNODES: 
 export const SqueueJobSchema = deferred(() =>
   z.object({
     ...JobIdSchema.shape,
-    partition: z.string().nullable(),
-    name: z.string().nullable(),
-    user: z.string().nullable(),
+    partition: z.nullable(z.string()),
+    name: z.nullable(z.string()),
+    user: z.nullable(z.string()),
     state: JobStateSchema,
-    elapsed: DurationSchema.nullable(),
-    timeLimit: DurationSchema.nullable(),
-    timeLeft: DurationSchema.nullable(),
-    start: InstantSchema.nullable(),
-    end: InstantSchema.nullable(),
-    nodeCount: z.int().nullable(),
+    elapsed: z.nullable(DurationSchema),
+    timeLimit: z.nullable(DurationSchema),
+    timeLeft: z.nullable(DurationSchema),
+    start: z.nullable(InstantSchema),
+    end: z.nullable(InstantSchema),
+    nodeCount: z.nullable(z.int()),
     nodes: z.array(z.string()),
     schedNodes: z.array(z.string()),
-    reason: z.string().nullable(),
+    reason: z.nullable(z.string()),
     tresPerNode: z.array(GresEntrySchema),
-    gresDetail: z.array(GresEntrySchema).nullable(),
+    gresDetail: z.nullable(z.array(GresEntrySchema)),
   }),
 );
 export type SqueueJob = z.infer<typeof SqueueJobSchema>;

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 import { textOf } from "./fields.ts";
 import { type Records, type Warn, warnInto } from "./issues.ts";
 import { readTable, type TableRow } from "./table.ts";
@@ -27,16 +27,16 @@ const COLUMNS = [
 ];
 
 /** A number as sshare prints it: `inf` is kept as such; empty is null. */
-const ShareNumberSchema = deferred(() => z.union([z.number(), z.literal("inf")]).nullable());
+const ShareNumberSchema = deferred(() => z.nullable(z.union([z.number(), z.literal("inf")])));
 type ShareNumber = z.infer<typeof ShareNumberSchema>;
 
 export const SshareRowSchema = deferred(() =>
   z.object({
     account: z.string(),
     depth: z.int(),
-    user: z.string().nullable(),
+    user: z.nullable(z.string()),
     /** `parent` when the association takes its parent's shares. */
-    rawShares: z.union([z.number(), z.literal("parent")]).nullable(),
+    rawShares: z.nullable(z.union([z.number(), z.literal("parent")])),
     normShares: ShareNumberSchema,
     rawUsage: ShareNumberSchema,
     normUsage: ShareNumberSchema,
@@ -44,8 +44,8 @@ export const SshareRowSchema = deferred(() =>
     fairShare: ShareNumberSchema,
     levelFs: ShareNumberSchema,
     /** TRES strings in TRES-minutes, verbatim. */
-    grpTresMins: z.string().nullable(),
-    tresRunMins: z.string().nullable(),
+    grpTresMins: z.nullable(z.string()),
+    tresRunMins: z.nullable(z.string()),
   }),
 );
 export type SshareRow = z.infer<typeof SshareRowSchema>;

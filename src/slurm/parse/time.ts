@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
 import { RvError } from "../../errors.ts";
+import { z } from "../../zod.ts";
 
 /**
  * Durations as Slurm prints them (time limits, elapsed, time left): `1-02:03:04`, `02:03:04`, `03:04`
@@ -9,7 +9,7 @@ import { RvError } from "../../errors.ts";
  */
 export const DurationSchema = deferred(() =>
   z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("seconds"), seconds: z.int().nonnegative() }),
+    z.object({ kind: z.literal("seconds"), seconds: z.int().check(z.nonnegative()) }),
     z.object({ kind: z.literal("unlimited") }),
     z.object({ kind: z.literal("none") }),
     z.object({ kind: z.literal("partition_limit") }),

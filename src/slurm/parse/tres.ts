@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
+import { z } from "../../zod.ts";
 
 /**
  * TRES strings: `billing=1,cpu=1,gres/gpu:a6000=2,gres/gpu=2,mem=2000M,node=1` (sacct AllocTRES, scontrol
@@ -7,15 +7,15 @@ import { deferred } from "../../deferred.ts";
  * Keys rv does not model (energy, license/..., fs/disk, ...) and values it cannot read land in `other`, verbatim.
  */
 export const TresGresSchema = deferred(() =>
-  z.object({ name: z.string(), type: z.string().nullable(), count: z.number() }),
+  z.object({ name: z.string(), type: z.nullable(z.string()), count: z.number() }),
 );
 
 export const TresSchema = deferred(() =>
   z.object({
-    cpus: z.number().nullable(),
-    memMiB: z.number().nullable(),
-    nodes: z.number().nullable(),
-    billing: z.number().nullable(),
+    cpus: z.nullable(z.number()),
+    memMiB: z.nullable(z.number()),
+    nodes: z.nullable(z.number()),
+    billing: z.nullable(z.number()),
     /** Slurm lists a typed GPU twice: `gres/gpu:a6000=2` and the untyped total `gres/gpu=2`. Both are kept. */
     gres: z.array(TresGresSchema),
     other: z.record(z.string(), z.string()),

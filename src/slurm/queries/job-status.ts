@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { deferred } from "../../deferred.ts";
 import type { Remote } from "../../remote/index.ts";
+import { z } from "../../zod.ts";
 import { JobStateSchema } from "../parse/job-state.ts";
 import type { SacctJob } from "../parse/sacct.ts";
 import type { SqueueJob } from "../parse/squeue.ts";
@@ -18,12 +18,12 @@ export const JobStatusSchema = deferred(() =>
   z.object({
     jobId: z.string(),
     source: z.enum(["squeue", "sacct", "unknown"]),
-    state: JobStateSchema.nullable(),
-    partition: z.string().nullable(),
+    state: z.nullable(JobStateSchema),
+    partition: z.nullable(z.string()),
     nodes: z.array(z.string()),
-    start: InstantSchema.nullable(),
-    end: InstantSchema.nullable(),
-    reason: z.string().nullable(),
+    start: z.nullable(InstantSchema),
+    end: z.nullable(InstantSchema),
+    reason: z.nullable(z.string()),
   }),
 );
 export type JobStatus = z.infer<typeof JobStatusSchema>;
