@@ -25,23 +25,18 @@ const SlurmDurationSchema = z.pipe(
   }),
 );
 
-/** A `[[gpu]]` table as written: the schema's record, with its walltime as a duration. */
+/** A `[[gpu]]` table as written: the schema's record, with its walltime as a duration (strict, as the record is). */
 const GpuTableSchema = deferred(() =>
-  z.strictObject(
-    z.extend(z.omit(ProfileGpuSchema, { maxWalltimeSeconds: true }), { maxWalltime: z.optional(SlurmDurationSchema) })
-      .shape,
-  ),
+  z.extend(z.omit(ProfileGpuSchema, { maxWalltimeSeconds: true }), { maxWalltime: z.optional(SlurmDurationSchema) }),
 );
 
-/** The TOML file: the schema's record with Slurm durations, and the GPU table as `[[gpu]]` tables. */
+/** The TOML file: the schema's record with Slurm durations, and the GPU table as `[[gpu]]` tables (strict, as it is). */
 const ProfileFileSchema = deferred(() =>
   z
-    .strictObject(
-      z.extend(z.omit(SiteProfileSchema, { segmentSeconds: true, gpus: true }), {
-        segment: z.optional(SlurmDurationSchema),
-        gpu: z._default(z.array(GpuTableSchema), []),
-      }).shape,
-    )
+    .extend(z.omit(SiteProfileSchema, { segmentSeconds: true, gpus: true }), {
+      segment: z.optional(SlurmDurationSchema),
+      gpu: z._default(z.array(GpuTableSchema), []),
+    })
     .check(
       z.superRefine((file, ctx) => {
         const seen = new Set<string>();
