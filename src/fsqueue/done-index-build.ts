@@ -18,6 +18,7 @@ import {
   type DoneEnd,
   type DoneIndexHeader,
   type DoneIndexLine,
+  type DoneSummary,
   lineEnd,
   lineFacts,
   lineId,
@@ -32,6 +33,7 @@ import { indexLineOf, parseDoneRecord } from "./done-record.ts";
 import { randomSuffix } from "./ids.ts";
 import { listRecordKeys } from "./layout.ts";
 import { type LeasePaths, recordFile } from "./paths.ts";
+import { newer, type TaskCopy } from "./task-copy.ts";
 
 /** A line of the index being written: read anew (`text`), or kept from the old index (its bytes there). */
 type ReadLine = { id: string; end: DoneEnd; text: Buffer };
@@ -195,16 +197,21 @@ function oneLineEach(p: LeasePaths, planned: Planned[], old: number | undefined)
   const byId = new Map<string, Planned>();
   for (const line of planned) {
     const seen = byId.get(line.id);
-    byId.set(line.id, seen ? newer(seen, line, (kept) => plannedLine(p, kept, old)) : line);
+    byId.set(line.id, seen ? newerLine(seen, line, (kept) => plannedLine(p, kept, old)) : line);
   }
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-function newer(first: Planned, second: Planned, parse: (line: Planned) => DoneIndexLine | undefined): Planned {
+function newerLine(first: Planned, second: Planned, parse: (line: Planned) => DoneIndexLine | undefined): Planned {
   const [a, b] = [parse(first), parse(second)];
   if (!b || !("done" in b)) return first;
   if (!a || !("done" in a)) return second;
-  return b.done.task.attempt > a.done.task.attempt ? second : first;
+  const copy = (line: { done: DoneSummary }): TaskCopy<DoneSummary> => ({
+    state: "done",
+    task: line.done.task,
+    done: line.done,
+  });
+  return newer(copy(b), copy(a)) ? second : first;
 }
 
 /** A planned line parsed (a kept one read from the old index); undefined when it does not parse. */

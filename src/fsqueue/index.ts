@@ -34,3 +34,4 @@ export * from "./remove.ts";
 export * from "./schema.ts";
 export * from "./secrets.ts";
 export * from "./snapshot.ts";
+export * from "./task-copy.ts";

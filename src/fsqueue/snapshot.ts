@@ -15,6 +15,7 @@ import { listEntries, listRecordKeys } from "./layout.ts";
 import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
 import { tryReadRecord } from "./records.ts";
 import { type Done, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
+import { newer, type TaskCopy } from "./task-copy.ts";
 
 export interface PendingEntry {
   key: string;
@@ -95,14 +96,6 @@ export function readSnapshot(p: LeasePaths): QueueSnapshot {
   return { pending, claimed, done, unreadableDone: unreadable, heartbeats: readHeartbeats(p), bad: listBad(p) };
 }
 
-/** `D`: a done record whole, or as the done index has it (DoneSummary). */
-export type TaskCopy<D extends DoneSummary = Done> =
-  | { state: "pending"; task: Task; key: string }
-  | { state: "claimed"; task: Task; key: string; owner: string }
-  | { state: "done"; task: D["task"]; done: D };
-
-const rank = { pending: 0, claimed: 1, done: 2 } as const;
-
 /**
  * One view per task id, from a snapshot that may see a task in two places at once. A copy with a
  * higher attempt is newer; for the same attempt `done/` beats a claim (invariant 3: a crash between
@@ -125,12 +118,6 @@ export function latestState<D extends DoneSummary = Done>(s: {
     if (!seen || newer(view, seen)) latest.set(view.task.id, view);
   }
   return latest;
-}
-
-/** Whether copy `a` of a task is newer than copy `b` (latestState's rule). */
-export function newer(a: TaskCopy<DoneSummary>, b: TaskCopy<DoneSummary>): boolean {
-  if (a.task.attempt !== b.task.attempt) return a.task.attempt > b.task.attempt;
-  return rank[a.state] > rank[b.state];
 }
 
 /**
