@@ -104,7 +104,7 @@ export const SegmentScriptInputSchema = z
     timeMinSeconds: z.optional(seconds),
     account: z.nullable(plainWord),
     /** How long before the end the batch shell gets USR1. Slurm may deliver it up to 60 s earlier still. */
-    signalLeadSeconds: z._default(z.int().check(z.nonnegative()).check(z.lte(65535)), 90),
+    signalLeadSeconds: z._default(z.int().check(z.nonnegative(), z.lte(65535)), 90),
     jobName: plainWord,
     output: outputPath,
     /** Whether the segment asks rv to submit the next segment as soon as it starts. */

@@ -158,7 +158,7 @@ export const ReleaseAskSchema = deferred(() => z.object({ now: z._default(z.bool
 /** POST /api/leases/PLACE/ID/submit: one command line, as `rv submit --shell` would take it. */
 export const SubmitAskSchema = deferred(() =>
   z.object({
-    shell: z.string().check(z.trim()).check(z.minLength(1, "the command is empty")),
+    shell: z.string().check(z.trim(), z.minLength(1, "the command is empty")),
     name: z.optional(
       z.pipe(
         z.string().check(z.trim()),
