@@ -18,7 +18,6 @@ import {
   type DoneEnd,
   type DoneIndexHeader,
   type DoneIndexLine,
-  type DoneSummary,
   lineEnd,
   lineFacts,
   lineId,
@@ -33,7 +32,7 @@ import { indexLineOf, parseDoneRecord } from "./done-record.ts";
 import { randomSuffix } from "./ids.ts";
 import { listRecordKeys } from "./layout.ts";
 import { type LeasePaths, recordFile } from "./paths.ts";
-import { newer, type TaskCopy } from "./task-copy.ts";
+import { doneCopy, newer } from "./task-copy.ts";
 
 /** A line of the index being written: read anew (`text`), or kept from the old index (its bytes there). */
 type ReadLine = { id: string; end: DoneEnd; text: Buffer };
@@ -206,12 +205,7 @@ function newerLine(first: Planned, second: Planned, parse: (line: Planned) => Do
   const [a, b] = [parse(first), parse(second)];
   if (!b || !("done" in b)) return first;
   if (!a || !("done" in a)) return second;
-  const copy = (line: { done: DoneSummary }): TaskCopy<DoneSummary> => ({
-    state: "done",
-    task: line.done.task,
-    done: line.done,
-  });
-  return newer(copy(b), copy(a)) ? second : first;
+  return newer(doneCopy(b.done), doneCopy(a.done)) ? second : first;
 }
 
 /** A planned line parsed (a kept one read from the old index); undefined when it does not parse. */

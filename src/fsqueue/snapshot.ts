@@ -15,7 +15,7 @@ import { listEntries, listRecordKeys } from "./layout.ts";
 import { claimFile, type LeasePaths, recordFile, takeoverFile } from "./paths.ts";
 import { tryReadRecord } from "./records.ts";
 import { type Done, type Heartbeat, type Task, TaskSchema } from "./schema.ts";
-import { newer, type TaskCopy } from "./task-copy.ts";
+import { doneCopy, newer, type TaskCopy } from "./task-copy.ts";
 
 export interface PendingEntry {
   key: string;
@@ -110,7 +110,7 @@ export function latestState<D extends DoneSummary = Done>(s: {
   const views: TaskCopy<D>[] = [
     ...s.pending.map((e): TaskCopy<D> => ({ state: "pending", task: e.task, key: e.key })),
     ...s.claimed.map((e): TaskCopy<D> => ({ state: "claimed", task: e.task, key: e.key, owner: e.owner })),
-    ...s.done.map((d): TaskCopy<D> => ({ state: "done", task: d.task, done: d })),
+    ...s.done.map((d) => doneCopy(d)),
   ];
   const latest = new Map<string, TaskCopy<D>>();
   for (const view of views) {
@@ -139,7 +139,7 @@ export function* mergeDone<T extends { id: string }>(
     if (copy) {
       next++;
       const done = "done" in line ? line.done : undefined;
-      if (!done || !newer({ state: "done", task: done.task, done }, copy)) {
+      if (!done || !newer(doneCopy(done), copy)) {
         yield { moving: moving[next - 1] as T };
         continue;
       }
@@ -184,9 +184,9 @@ export function readPickedCopies(p: LeasePaths, pick: (copy: TaskCopy<DoneSummar
       continue;
     }
     // A done record that does not parse is no task's copy to pick, as in readSnapshot.
-    if (!("done" in item.line) || !pick({ state: "done", task: item.line.done.task, done: item.line.done })) continue;
+    if (!("done" in item.line) || !pick(doneCopy(item.line.done))) continue;
     const done = readDoneOne(p, lineId(item.line));
-    const copy: TaskCopy | undefined = done && { state: "done", task: done.task, done };
+    const copy = done && doneCopy(done);
     if (copy && pick(copy)) picked.push(copy);
   }
   return picked;

@@ -7,6 +7,11 @@ export type TaskCopy<D extends DoneSummary = Done> =
   | { state: "claimed"; task: Task; key: string; owner: string }
   | { state: "done"; task: D["task"]; done: D };
 
+/** A done record (whole, or as the done index has it) as its task's copy. */
+export function doneCopy<D extends DoneSummary>(done: D): TaskCopy<D> {
+  return { state: "done", task: done.task, done };
+}
+
 const rank = { pending: 0, claimed: 1, done: 2 } as const;
 
 /**

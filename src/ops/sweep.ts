@@ -1,6 +1,7 @@
 import { deferred } from "../deferred.ts";
 import {
   type DoneSummary,
+  doneCopy,
   leasePaths,
   readArchive,
   readPickedCopies,
@@ -56,7 +57,7 @@ export const sweepOp = defineOp({
     requireLease(env.root, input.lease);
     const p = leasePaths(env.root, input.lease);
     // Points `rv clean` archived count too: a sweep submitted again after a clean still skips what succeeded.
-    const archived = (): TaskCopy[] => readArchive(p).map((done) => ({ state: "done", task: done.task, done }));
+    const archived = (): TaskCopy[] => readArchive(p).map((done) => doneCopy(done));
     const points = new Set(input.specs.map((spec) => pointKey(spec, taskCwd(spec, env.cwd))));
     const mayBeAPoint = (copy: TaskCopy<DoneSummary>) => isKept(copy) && points.has(taskKey(copy.task));
     const copies = input.force ? [] : [...readPickedCopies(p, mayBeAPoint), ...archived()];
