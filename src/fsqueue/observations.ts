@@ -1,14 +1,18 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync } from "node:fs";
 import { type Observation, observe } from "./liveness.ts";
 import { type LeasePaths, observationsFile } from "./paths.ts";
-import { tryReadRecord, writeRecordAtomic } from "./records.ts";
+import { tryReadRecord } from "./records.ts";
 import { type Heartbeat, ObservationsSchema, PROTOCOL_VERSION } from "./schema.ts";
+import { stageFile } from "./staging.ts";
 
 /**
  * A one-shot observer's memory of the heartbeats, kept in `observed/<observer-host>.json`: the counter of each
  * runner and when this host first saw it. A runner whose counter stood still across calls for longer than the
  * stale threshold is stale, by this host's clock alone (a runner on this host whose pid is dead, at once).
- * Failing to save only loses memory, never a read.
+ * Failing to save only loses memory, never a read; so does a crash, which is why the file is written whole and
+ * renamed into place but not fsynced (PROTOCOL.md, Liveness): a power cut may leave it missing or empty, read as
+ * a first look. Every one-shot call that sees a heartbeat move saves (a submit while tasks run, each time), and an
+ * fsync there was a disk flush on the path of every such `rv submit`.
  */
 export function recallObservations(
   p: LeasePaths,
@@ -33,7 +37,8 @@ function save(p: LeasePaths, file: string, observer: string, runners: Map<string
   try {
     mkdirSync(p.observed, { recursive: true, mode: 0o700 });
     const record = { v: PROTOCOL_VERSION, observer, runners: Object.fromEntries(runners) };
-    writeRecordAtomic(p.tmp, file, ObservationsSchema.parse(record));
+    const staged = stageFile(p.tmp, file, `${JSON.stringify(ObservationsSchema.parse(record))}\n`, false);
+    renameSync(staged.staging, staged.target);
   } catch {
     // A read-only or full filesystem: this call still answers; the next one starts its memory afresh.
   }
