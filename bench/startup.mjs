@@ -4,6 +4,7 @@
 // and `rv status`, each as a multiple of the empty binary's mean.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { copyWhole } from "../scripts/copy-whole.mjs";
 import { hyperfine, isolatedEnv, LEASE, log, ROOT, RV, round, run, startLease, workDir } from "./lib.mjs";
 
 export const SUBMIT_RATIO = 3;
@@ -17,6 +18,7 @@ export async function runStartup({ warmup = 5, runs = 30 } = {}) {
     writeFileSync(`${empty}.ts`, "process.exit(0);\n");
     const bun = join(ROOT, "node_modules", ".bin", "bun");
     await run(bun, ["build", "--compile", `${empty}.ts`, "--outfile", empty]);
+    copyWhole(empty);
     const floor = await buildFloor(bun, work.dir);
     const lease = await startLease(work.dir);
     const env = isolatedEnv({ RV_HOME: lease.home });
@@ -77,6 +79,7 @@ async function buildFloor(bun, dir) {
     "--outfile",
     binary,
   ]);
+  copyWhole(binary);
   const home = join(dir, "floor-home");
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, "config.toml"), "[submit]\ncpus = 1\n");

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BunPlugin } from "bun";
+import { copyWhole } from "./copy-whole.mjs";
 
 mkdirSync("dist", { recursive: true });
 
@@ -86,5 +87,6 @@ for (const result of [binary, bundle]) {
     process.exit(1);
   }
 }
+copyWhole("dist/rv");
 chmodSync("dist/rv", 0o755);
 console.log(`built dist/rv and dist/rv.mjs (build ${JSON.parse(define.RV_BUILD_ID)})`);
