@@ -280,7 +280,8 @@ function startupSection(r) {
 
 The floor of any rv command is the Bun runtime's own start: an empty \`bun build --compile\` binary, measured in
 the same hyperfine run (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} runs) as \`rv --version\`, \`rv submit -- true\`
-into a live local lease and the read commands \`rv tasks\` and \`rv status\` on it. Target: submit ≤ 3×, the reads
+into a live local lease${warmedBy(r)},
+and the read commands \`rv tasks\` and \`rv status\` on it. Target: submit ≤ 3×, the reads
 ≤ 4× the empty binary's mean. Beside them, rv's stack floor (\`bench/startup-floor.ts\`, compiled as rv is): the
 least a submit does with the libraries rv is built on, commander parsing the line, smol-toml and zod reading a
 config, zod checking a lease record and the task, and the task published durably as rv's queue does it.
@@ -291,6 +292,11 @@ Multiples of the empty binary: ${r.results
     .slice(1)
     .map((c) => `${c.name} ${c.ratio}×`)
     .join(", ")}.${floorRoom(r)}${disturbance(r)}`;
+}
+
+/** The tasks the lease ran before the measurement (results before step 12 of bench/changes.md have none). */
+function warmedBy(r) {
+  return r.warmTasks ? ` whose runner has run ${r.warmTasks} tasks before (as a lease in use has)` : "";
 }
 
 /** How much of the submit target the stack's floor leaves to rv's own work, and how much that work takes. */
