@@ -69,6 +69,8 @@ export async function runHistory({ tasks = 100_000, warmup = 1, runs = 5 } = {})
         command: `${RV} show ${suffix}`,
         display: `rv show ${suffix} (an id's last 6 characters)`,
       },
+      // The newest 20 tasks' every attempt (no target): their records and the events since the oldest was submitted.
+      { name: "rv stats", command: `${RV} stats` },
       {
         // Last, as it leaves the index unsettled. A busy lease: a task ended a moment ago, so the index is behind
         // done/ and brought up to date by stating every record (PROTOCOL.md, "Done index"). A dot-file created and

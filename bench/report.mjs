@@ -339,7 +339,8 @@ writer (${s(r.fillMs)}), then the read commands, timed by hyperfine (\`-N\`, ${r
 after one call that builds the done index (PROTOCOL.md, "Done index"), with each one's peak RSS from one more run.
 Targets (issue 18): \`rv status\` and \`rv tasks\` ≤ 100 ms, \`rv tasks --json -n 0\` ≤ 1 s; \`rv show\` of a task by the
 end of its id (a reference that may be a name, so every task's name is read: from the done index) has none, nor has
-\`rv status (done/ just changed)\`: \`done/\` changed just before each run (a dot-file made and removed, as on a lease
+\`rv stats\` (every attempt of the newest 20 tasks: their records, and the events logged since the oldest was
+submitted), nor \`rv status (done/ just changed)\`: \`done/\` changed just before each run (a dot-file made and removed, as on a lease
 where tasks end all the time), so the index is behind and brought up to date (every record stated, the changed read).
 No peer keeps such a history.
 

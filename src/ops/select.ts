@@ -1,11 +1,11 @@
 import { RvError } from "../errors.ts";
 import { leasePaths } from "../fsqueue/index.ts";
-import { readLeaseState, type TaskView } from "../lease/state.ts";
+import { readLeaseState, readTaskView, type TaskView } from "../lease/state.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { currentView } from "./follow.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
-import { resolveSelection, type TaskRef, type TaskSelectionSchema } from "./refs.ts";
+import { newestTasks, resolveSelection, type TaskRef, type TaskSelectionSchema } from "./refs.ts";
 import { leasesInScope } from "./summary.ts";
 
 /**
@@ -26,6 +26,19 @@ export function selectedViews(
   }
   const { here, elsewhere } = resolveSelection(env.root, selection, warnOfBadLease(env));
   return { views: here.map((ref) => viewOf(env, ref)), elsewhere };
+}
+
+/**
+ * The newest `limit` tasks of `leases` as they are now, oldest first, and how many tasks they hold: ids sort by submit
+ * time, so directory listings alone say which tasks are newest and how many there are, however long the history.
+ */
+export function newestViews(env: OpEnv, leases: string[], limit: number): { views: TaskView[]; total: number } {
+  const observer = observerFor(env);
+  const { newest, total } = newestTasks(env.root, leases, limit);
+  const views = newest
+    .map((ref) => readTaskView(leasePaths(env.root, ref.lease), ref.id, observer))
+    .filter((view): view is TaskView => view !== undefined);
+  return { views, total };
 }
 
 export function viewOf(env: OpEnv, ref: TaskRef): TaskView {

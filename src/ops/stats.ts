@@ -1,5 +1,6 @@
 import { deferred } from "../deferred.ts";
 import {
+  EVENTS_SLACK_MS,
   HeartbeatSchema,
   heartbeatFile,
   type LeasePaths,
@@ -14,9 +15,10 @@ import {
 } from "../fsqueue/index.ts";
 import { isTerminal, TaskStateSchema, type TaskView } from "../lease/index.ts";
 import { z } from "../zod.ts";
-import { defineOp } from "./op.ts";
-import { TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
-import { selectedViews } from "./select.ts";
+import { defineOp, type OpEnv } from "./op.ts";
+import { type TaskRef, TaskRefSchema, TaskSelectionSchema } from "./refs.ts";
+import { newestViews, selectedViews } from "./select.ts";
+import { leasesInScope } from "./summary.ts";
 
 export const AttemptStatsSchema = deferred(() =>
   z.object({
@@ -52,34 +54,72 @@ export type TaskStats = z.infer<typeof TaskStatsSchema>;
 /**
  * `rv stats`: elapsed, CPU time and peak memory of every attempt of the selected tasks (or of every task in
  * scope), from what runners recorded: each attempt's `finished`/`requeued` event, the `done/` record of the last,
- * and for a running attempt its runner's heartbeat.
+ * and for a running attempt its runner's heartbeat. Of every task in scope, or a tag's, `limit` keeps the newest.
  */
 export const statsOp = defineOp({
   name: "stats",
-  input: deferred(() => z.object({ select: TaskSelectionSchema })),
-  result: deferred(() => z.object({ tasks: z.array(TaskStatsSchema), elsewhere: z.array(TaskRefSchema) })),
+  input: deferred(() =>
+    z.object({
+      select: TaskSelectionSchema,
+      /** Of every task in scope (`all`) or a tag's: the newest N; 0 for all. Tasks named are all given. */
+      limit: z._default(z.int().check(z.gte(0)), 0),
+    }),
+  ),
+  result: deferred(() =>
+    z.object({
+      tasks: z.array(TaskStatsSchema),
+      elsewhere: z.array(TaskRefSchema),
+      /** How many tasks the selection holds here, the ones `limit` left out included. */
+      total: z.int(),
+    }),
+  ),
   run(env, input) {
-    const { views, elsewhere } = selectedViews(env, input.select, () => true);
+    const { views, elsewhere, total } = statsViews(env, input.select, input.limit);
     const nowMs = env.now().getTime();
+    // Each lease's log is read once, back to its oldest task's submission: not the whole history for the newest few.
+    const since = new Map<string, number>();
+    for (const view of views) {
+      since.set(view.lease, Math.min(since.get(view.lease) ?? Infinity, Date.parse(view.submittedAt)));
+    }
     const logs = new Map<string, Map<string, RvEvent[]>>();
     const tasks = views.map((view): TaskStats => {
       const p = leasePaths(env.root, view.lease);
       let log = logs.get(view.lease);
       if (!log) {
-        log = attemptEvents(p);
+        log = attemptEvents(p, since.get(view.lease) ?? 0);
         logs.set(view.lease, log);
       }
       const attempts = attemptStats(view, log.get(view.id) ?? [], currentUsage(p, view), nowMs);
       return { id: view.id, lease: view.lease, name: view.name, state: view.state, attempts };
     });
-    return { tasks, elsewhere };
+    return { tasks, elsewhere, total };
   },
 });
 
-/** The events that bound attempts (started, finished, requeued) of every task of a lease, by task, oldest first. */
-function attemptEvents(p: LeasePaths): Map<string, RvEvent[]> {
+/**
+ * The tasks a selection names, or of every task in scope (or a tag's) the newest `limit`, oldest first. With every
+ * task, a long history is not read: the newest are found from directory listings (newestViews).
+ */
+function statsViews(
+  env: OpEnv,
+  select: z.output<typeof TaskSelectionSchema>,
+  limit: number,
+): { views: TaskView[]; elsewhere: TaskRef[]; total: number } {
+  const everyTask = select.all && select.tags.length === 0;
+  if (everyTask && limit > 0) return { ...newestViews(env, leasesInScope(env, select.lease), limit), elsewhere: [] };
+  const { views, elsewhere } = selectedViews(env, select, () => true);
+  const sorted = views.sort((a, b) => a.id.localeCompare(b.id));
+  const named = !select.all && select.tags.length === 0;
+  return { views: named || limit === 0 ? sorted : sorted.slice(-limit), elsewhere, total: views.length };
+}
+
+/**
+ * The events that bound attempts (started, finished, requeued) of a lease's tasks submitted since `sinceMs`, by task,
+ * oldest first. A runner's clock may trail the submitter's: EVENTS_SLACK_MS earlier still counts.
+ */
+function attemptEvents(p: LeasePaths, sinceMs: number): Map<string, RvEvent[]> {
   const byTask = new Map<string, RvEvent[]>();
-  const events = readLeaseEvents(p, { types: ["started", "finished", "requeued"] })
+  const events = readLeaseEvents(p, { types: ["started", "finished", "requeued"], sinceMs: sinceMs - EVENTS_SLACK_MS })
     .filter((e) => e.task !== undefined)
     .sort((a, b) => a.time.localeCompare(b.time));
   for (const event of events) {

@@ -1,19 +1,11 @@
 import { deferred } from "../deferred.ts";
 import { leasePaths } from "../fsqueue/index.ts";
 import { jitAsUsual } from "../jit.ts";
-import {
-  readArchivedViews,
-  readLeaseTasks,
-  readTaskView,
-  TaskStateSchema,
-  type TaskView,
-  TaskViewSchema,
-} from "../lease/state.ts";
+import { readArchivedViews, readLeaseTasks, TaskStateSchema, type TaskView, TaskViewSchema } from "../lease/state.ts";
 import { z } from "../zod.ts";
 import { observerFor } from "./observer.ts";
-import { defineListOp, defineOp, type Listing, listing, mergeSorted, type OpEnv } from "./op.ts";
-import { newestTasks } from "./refs.ts";
-import { hasTags } from "./select.ts";
+import { defineListOp, defineOp, type Listing, listing, mergeSorted } from "./op.ts";
+import { hasTags, newestViews } from "./select.ts";
 import { leasesInScope } from "./summary.ts";
 
 export const TasksInputSchema = deferred(() =>
@@ -43,7 +35,10 @@ export const tasksOp = defineListOp({
   list(env, input) {
     const leases = leasesInScope(env, input.lease);
     const filtered = input.states !== null || input.name !== null || input.tags.length > 0;
-    if (!input.archived && !filtered && input.limit > 0) return readNewest(env, leases, input.limit);
+    if (!input.archived && !filtered && input.limit > 0) {
+      const { views, total } = newestViews(env, leases, input.limit);
+      return listing(views, total);
+    }
     // Every task of the history is read (here or on a login node through rv rpc): worth compiling (src/jit.ts).
     jitAsUsual();
     const observer = observerFor(env);
@@ -84,19 +79,6 @@ function* selected(tasks: Iterable<TaskView>, input: TasksInput): Listing<TaskVi
   }
   yield* newest.slice(-input.limit);
   return total;
-}
-
-/**
- * The default view reads only the newest records: ids sort by submit time, so directory listings alone say which
- * tasks are newest and how many there are, however long the history.
- */
-function readNewest(env: OpEnv, leases: string[], limit: number): Listing<TaskView> {
-  const observer = observerFor(env);
-  const { newest, total } = newestTasks(env.root, leases, limit);
-  const tasks = newest
-    .map((ref) => readTaskView(leasePaths(env.root, ref.lease), ref.id, observer))
-    .filter((view): view is TaskView => view !== undefined);
-  return listing(tasks, total);
 }
 
 /** `rv tags`: every tag of the leases in scope, with how many tasks have it, by state. */

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { json, useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
@@ -69,5 +71,51 @@ describe("rv stats (built binary, local lease)", () => {
       expect(attempt.usage?.samples).toBeGreaterThanOrEqual(1);
       expect(attempt.elapsedMs).toBeGreaterThanOrEqual(1900);
     }
+  });
+});
+
+describe("rv stats with nothing named: the newest tasks, as rv tasks lists them", () => {
+  const home = useRvHome();
+
+  it("shows the newest 20 (-n N: N, 0: all), counts the rest, and finds every attempt of each it shows", async () => {
+    // A line of --from is a task spec: the second retries once, its first attempt failing.
+    const specs = [
+      { argv: ["true"] },
+      { shell: 'test "$RV_ATTEMPT" -gt 1', retry: 1, retryDelay: "0s" },
+      { argv: ["true"] },
+    ];
+    const from = join(home.root, "specs.jsonl");
+    writeFileSync(from, specs.map((spec) => JSON.stringify(spec)).join("\n"));
+    const submitted = await rv(home.root, ["submit", "--json", "--from", from]);
+    expect(submitted.exitCode, String(submitted.stderr)).toBe(0);
+    const ids = json<{ tasks: { id: string }[] }>(String(submitted.stdout)).tasks.map((t) => t.id);
+    expect((await rv(home.root, ["wait", ...ids, "--timeout", "60s"])).exitCode).toBe(0);
+
+    const stats = async (args: string[]) => {
+      const result = await rv(home.root, ["stats", "--json", ...args]);
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      return json<Stats & { total: number }>(String(result.stdout));
+    };
+    const newest = await stats(["-n", "2"]);
+    expect(newest.total).toBe(3);
+    expect(newest.tasks.map((t) => t.id)).toEqual(ids.slice(1));
+    expect(newest.tasks[0]?.attempts.map((a) => [a.attempt, a.state])).toEqual([
+      [1, "requeued"],
+      [2, "succeeded"],
+    ]);
+    expect((await stats([])).tasks.map((t) => t.id)).toEqual(ids);
+    expect((await stats(["-n", "0"])).tasks.map((t) => t.id)).toEqual(ids);
+    // Not at a terminal: rows without a header, one per attempt.
+    const table = String((await rv(home.root, ["stats", "-n", "1"])).stdout);
+    expect(
+      table
+        .trim()
+        .split("\n")
+        .map((row) => row.split(/\s+/)[0]),
+    ).toEqual([ids[2]]);
+
+    const both = await rv(home.root, ["stats", ids[0] ?? "?", "-n", "1"]);
+    expect(both.exitCode).toBe(2);
+    expect(String(both.stderr)).toMatch(/-n counts the newest of every task or of a tag's/);
   });
 });

@@ -279,6 +279,16 @@ describe.each([
       ["fine", 1],
     ]);
 
+    // rv stats of the lease's newest 3 (the sweep's points): every attempt of each, the retried point's two.
+    type Stats = { total: number; tasks: { id: string; place: string; attempts: { state: string }[] }[] };
+    const stats = json<Stats>((await laptopRv(["stats", "--lease", lease, "-n", "3", "--json"])).stdout as string);
+    expect(stats.tasks.map((t) => [t.id, t.place, t.attempts.map((a) => a.state)])).toEqual([
+      [ids[0], place, ["succeeded"]],
+      [ids[1], place, ["requeued", "succeeded"]],
+      [ids[2], place, ["succeeded"]],
+    ]);
+    expect(stats.total).toBeGreaterThan(3);
+
     // rv show: the retried point's two attempts, each with how it ended and its log files.
     type Detail = {
       retry: { max: number };
@@ -440,6 +450,14 @@ describe("both places as one", () => {
     expect((await laptopRv(["logs", "2"])).stdout).toBe("older, here\n");
     expect((await laptopRv(["logs", remote.slice(-6)])).stdout).toBe("newer, there\n");
     expect((await laptopRv(["logs", local.slice(-6)])).stdout).toBe("older, here\n");
+    // rv stats with nothing named: the newest of both places together.
+    type Stats = { total: number; tasks: { id: string; place: string }[] };
+    const stats = json<Stats>((await laptopRv(["stats", "-n", "2", "--json"])).stdout as string);
+    expect(stats.tasks.map((t) => [t.id, t.place])).toEqual([
+      [local, "local"],
+      [remote, CLUSTER],
+    ]);
+    expect(stats.total).toBe((await listed([])).length);
   });
 
   test("a cluster lease answers lease show, lease ls and lease release --dry-run like a local one", async () => {

@@ -2,36 +2,54 @@ import { RvError } from "../../errors.ts";
 import type { Usage } from "../../fsqueue/index.ts";
 import { statsOp, type TaskStats } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
+import { parseCount } from "../flags.ts";
 import type { Io } from "../io.ts";
-import { formatBytes, formatDuration, printJson, renderTable } from "../output.ts";
+import { formatBytes, formatDuration, paint, printJson, renderTable } from "../output.ts";
 import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
 
 export interface StatsOptions {
   lease?: string;
   tag?: string[];
+  n?: string;
 }
 
+/** Tasks shown when none is named, as `rv tasks` shows. */
+const NEWEST = 20;
+
 /**
- * `rv stats [TASK...|--tag T|--lease L]`: elapsed, CPU time and peak memory of every attempt, where each task
- * lives; with nothing named, every task here and on the cluster (or of the lease).
+ * `rv stats [TASK...|--tag T|--lease L] [-n N]`: elapsed, CPU time and peak memory of every attempt, where each task
+ * lives; with nothing named, the newest 20 tasks here and on the cluster (or of the lease), with a tag every one of
+ * its tasks; `-n` says how many (0: all).
  */
 export async function runStats(ctx: Context, refs: string[], options: StatsOptions): Promise<number> {
   const tags = options.tag ?? [];
   if (refs.length > 0 && tags.length > 0) throw new RvError("usage", "name tasks or give --tag, not both");
+  if (refs.length > 0 && options.n !== undefined) {
+    throw new RvError("usage", "-n counts the newest of every task or of a tag's: the tasks named are all shown", {
+      hint: "name the tasks, or give -n without them",
+    });
+  }
+  const limit = parseCount("-n", options.n, 0) ?? (refs.length === 0 && tags.length === 0 ? NEWEST : 0);
   const selection = { refs, lease: options.lease ?? null, all: refs.length === 0 && tags.length === 0, tags };
   const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
-    place.call(statsOp, { select }),
+    place.call(statsOp, { select, limit }),
   );
-  const tasks = reached
+  const total = reached.reduce((sum, { value }) => sum + value.total, 0);
+  const merged = reached
     .flatMap(({ place, value }) => value.tasks.map((task) => ({ ...task, place: place.name })))
     .sort((a, b) => a.id.localeCompare(b.id));
+  // Each place gave the newest `limit` of its own: together, the newest `limit` of them all.
+  const tasks = limit > 0 ? merged.slice(-limit) : merged;
   if (ctx.json) {
-    printJson(ctx.io, { tasks, missing: missingJson(missing) });
+    printJson(ctx.io, { tasks, total, missing: missingJson(missing) });
     return 0;
   }
   reportMissing(ctx, missing, "tasks");
   ctx.io.out(renderStats(ctx.io, tasks, ctx.cluster !== null));
-  if (ctx.io.isTTY && tasks.length === 0) ctx.io.err("no tasks\n");
+  if (ctx.io.isTTY && tasks.length < total) {
+    ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 for all)\n`));
+  }
+  if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
   return 0;
 }
 

@@ -215,10 +215,11 @@ function addStats(program: Command, dispatch: Dispatch): void {
   withJson(
     program
       .command("stats")
-      .description("elapsed, CPU time, CPU%, peak memory and GPU memory of each attempt (default: every task)")
+      .description("elapsed, CPU time, CPU%, peak memory and GPU memory of each attempt (default: the newest 20 tasks)")
       .argument("[tasks...]", "ids, suffixes or numbers")
       .option("--tag <tag>", "every task with this tag (repeatable: all of them)", collect, [])
-      .option("--lease <lease>", "only this lease"),
+      .option("--lease <lease>", "only this lease")
+      .option("-n <n>", "show the newest N tasks (default 20, with --tag all; 0 for all)"),
   ).action((tasks: string[], opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/stats.ts")).runStats(ctx, tasks, opts)),
   );
