@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { deferred } from "../deferred.ts";
-import { leasePaths, taskLogFile } from "../fsqueue/index.ts";
+import { type LeasePaths, leasePaths, taskLogFile } from "../fsqueue/index.ts";
 import { TaskStateSchema, type TaskView } from "../lease/index.ts";
 import { z } from "../zod.ts";
 import { type FollowFrom, followTask } from "./follow.ts";
@@ -36,6 +36,11 @@ const LogSchema = deferred(() =>
     /** Null when it was streamed (following). */
     text: z.nullable(z.string()),
     exists: z.boolean(),
+    /**
+     * The size of the same attempt's other stream (stderr when stdout is shown): a task that printed nothing to the
+     * one shown, or failed, may have said why in the other (a traceback, a progress bar).
+     */
+    otherBytes: z.int(),
   }),
 );
 
@@ -55,8 +60,13 @@ function readLog(env: OpEnv, view: TaskView, stream: "out" | "err", attempt: num
     stream: stream === "out" ? ("stdout" as const) : ("stderr" as const),
     file,
     exists,
+    otherBytes: otherBytes(p, view.id, shown, stream),
   };
   return { log, whole, text: lastLines(whole.toString("utf8"), lines) };
+}
+
+function otherBytes(p: LeasePaths, id: string, attempt: number, stream: "out" | "err"): number {
+  return statSync(taskLogFile(p, id, attempt, stream === "out" ? "err" : "out"), { throwIfNoEntry: false })?.size ?? 0;
 }
 
 /**
@@ -126,6 +136,9 @@ export const logsOp = defineOp({
       onRead,
     });
     for (const stuck of cannotStart) env.sink.note(`stopped following: ${stuck.why}`);
-    return { log: { ...log, state: views[0]?.state ?? view.state, text: null }, logs: [], elsewhere };
+    // The other stream as the task left it: it went on writing while this one was followed.
+    const last = views[0] ?? view;
+    const otherSize = otherBytes(leasePaths(env.root, view.lease), view.id, last.attempt, input.stream);
+    return { log: { ...log, state: last.state, text: null, otherBytes: otherSize }, logs: [], elsewhere };
   },
 });

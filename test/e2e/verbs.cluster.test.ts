@@ -85,6 +85,16 @@ describe.each([
     const logs = await laptopRv(["logs", ok]);
     expect(logs.stdout).toBe(`hello from ${lease}\n`);
     expect((await laptopRv(["logs", failing, "--stderr"])).stdout).toBe("oops\n");
+    // Its stdout is empty: rv says where its output went.
+    const quiet = await laptopRv(["logs", failing]);
+    expect([quiet.exitCode, quiet.stdout]).toEqual([0, ""]);
+    expect(quiet.stderr).toBe(
+      `rv: task ${failing} wrote nothing to stdout; its stderr has 5 bytes: rv logs ${failing} --stderr\n`,
+    );
+    expect(json<{ otherBytes: number }>((await laptopRv(["logs", failing, "--json"])).stdout as string)).toMatchObject({
+      text: "",
+      otherBytes: 5,
+    });
 
     // tasks: the running task has its start time; each row says where it lives
     await waitFor(async () => (await listed(["--lease", lease])).find((t) => t.id === sleeper)?.state === "running", {

@@ -3,7 +3,7 @@ import { LogFollowedSchema, logsOp, logsSearchOp } from "../../ops/index.ts";
 import type { z } from "../../zod.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
-import { printJson } from "../output.ts";
+import { formatBytes, printJson } from "../output.ts";
 import { missingJson, onSelectedTasks, reconnecting, reportMissing } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
 
@@ -69,9 +69,14 @@ export async function runLogs(ctx: Context, ref: string | undefined, options: Lo
     const log = reached.find(({ value }) => value.log)?.value.log;
     if (!log) throw new RvError("not_found", `no task matches ${JSON.stringify(ref)}`);
     if (ctx.json) printJson(ctx.io, log);
-    else if (log.text !== null) {
-      if (!log.exists) ctx.io.err(`rv: task ${log.id} is ${log.state}; ${noLogWhy(log.state, log.stream)}\n`);
-      ctx.io.out(log.text);
+    else {
+      if (log.text !== null) {
+        if (!log.exists) ctx.io.err(`rv: task ${log.id} is ${log.state}; ${noLogWhy(log.state, log.stream)}\n`);
+        ctx.io.out(log.text);
+      }
+      const again = `rv logs ${ref}${options.attempt ? ` --attempt ${options.attempt}` : ""}`;
+      const note = log.exists ? otherStreamNote(log, again) : undefined;
+      if (note) ctx.io.err(note);
     }
     return 0;
   } finally {
@@ -149,6 +154,24 @@ async function runTaggedLogs(
   });
   ctx.io.out(blocks.join("\n"));
   return 0;
+}
+
+/**
+ * Where to look when the stream shown says nothing, or the task failed: the other one, when it has anything (a
+ * Python traceback and tqdm's progress go to stderr). `again` is the command that showed this one.
+ */
+export function otherStreamNote(
+  log: { id: string; state: string; stream: "stdout" | "stderr"; text: string | null; otherBytes: number },
+  again: string,
+): string | undefined {
+  const other = log.stream === "stdout" ? "stderr" : "stdout";
+  const silent = log.text === "";
+  const failed = log.stream === "stdout" && (log.state === "failed" || log.state === "lost");
+  if (log.otherBytes === 0 || !(silent || failed)) return undefined;
+  const size =
+    log.otherBytes < 1024 ? `${log.otherBytes} byte${log.otherBytes === 1 ? "" : "s"}` : formatBytes(log.otherBytes);
+  const what = silent ? `wrote nothing to ${log.stream}` : log.state;
+  return `rv: task ${log.id} ${what}; its ${other} has ${size}: ${again}${other === "stderr" ? " --stderr" : ""}\n`;
 }
 
 /** A task that never started never will have logs; one that waits has none yet. */
