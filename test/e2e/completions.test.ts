@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { completionCacheFile } from "../../src/cli/completion/cache.ts";
 import { makeHome } from "../helpers/home.ts";
 import { releaseAll } from "../helpers/lease.ts";
+import { need } from "../helpers/need.ts";
 import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
 import { tmuxTerminal } from "../helpers/tmux.ts";
 
@@ -14,12 +15,6 @@ import { tmuxTerminal } from "../helpers/tmux.ts";
 const home = makeHome("rv-complete-");
 const env = { ...process.env, RV_HOME: home.root, PATH: `${dirname(RV_BIN)}:${process.env.PATH}`, NO_COLOR: "1" };
 let taskId = "";
-
-/** The shells are installed by .ci/run (apt-get install zsh fish): a machine without one fails, saying so. */
-function need(command: string): void {
-  const found = spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
-  if (!found) throw new Error(`${command} is not installed: apt-get install ${command} (.ci/run installs it)`);
-}
 
 /** What bash offers for the words (the last one is the word being completed), one per line, sorted. */
 function bashOffers(words: string): string[] {
