@@ -70,13 +70,13 @@ describe("the scripts parse", () => {
     expect(spawnSync("bash", ["-n"], { input: scripts.bash }).status).toBe(0);
   });
 
-  test("zsh -n", () => {
-    need("zsh");
+  test("zsh -n", async () => {
+    await need("zsh");
     expect(spawnSync("zsh", ["-n"], { input: scripts.zsh }).status).toBe(0);
   });
 
-  test("fish --no-execute", () => {
-    need("fish");
+  test("fish --no-execute", async () => {
+    await need("fish");
     // fish reads a script to check from a file only.
     const dir = mkdtempSync(join(tmpdir(), "rv-fish-"));
     writeFileSync(join(dir, "rv.fish"), scripts.fish as string);

@@ -94,7 +94,7 @@ describe("rv completions", () => {
   });
 
   test("zsh: the script parses", async () => {
-    need("zsh");
+    await need("zsh");
     const script = String((await rv(home.root, ["completions", "zsh"])).stdout);
     const run = spawnSync("zsh", ["-n"], { input: script, encoding: "utf8" });
     expect(run.stderr).toBe("");
@@ -103,8 +103,8 @@ describe("rv completions", () => {
 
   // zsh completes only at a prompt: a real one, in a terminal (tmux), with compinit and the script sourced.
   test("zsh: Tab at a prompt completes a command and a lease", async () => {
-    need("zsh");
-    need("tmux");
+    await need("zsh");
+    await need("tmux");
     const zdotdir = join(home.root, "zdotdir");
     mkdirSync(zdotdir);
     writeFileSync(
@@ -127,8 +127,8 @@ describe("rv completions", () => {
     }
   });
 
-  test("fish: complete -C offers commands, leases and tasks", () => {
-    need("fish");
+  test("fish: complete -C offers commands, leases and tasks", async () => {
+    await need("fish");
     const offers = (line: string) =>
       spawnSync("fish", ["-c", `rv completions fish | source; complete -C '${line}'`], { env, encoding: "utf8" })
         .stdout;
