@@ -401,24 +401,52 @@ export async function tspJobs(tsp) {
     });
 }
 
-/** Hyperfine over `commands` ([{name, command}]); returns per command mean/median/min/max/stddev in ms. */
-export async function hyperfine(dir, commands, { warmup, runs, env, shell = false }) {
-  const exportFile = join(dir, `hyperfine-${Date.now()}.json`);
-  const args = ["--warmup", String(warmup), "--runs", String(runs), "--style", "basic", "--export-json", exportFile];
-  if (!shell) args.push("-N");
-  // hyperfine takes one --prepare for all commands or one for each: "true" for those that need none.
-  if (commands.some((c) => c.prepare)) for (const c of commands) args.push("--prepare", c.prepare ?? "true");
-  for (const { name, command } of commands) args.push("--command-name", name, command);
-  await run("hyperfine", args, { env, inherit: true });
-  const { results } = JSON.parse(readFileSync(exportFile, "utf8"));
-  return results.map((r, i) => ({
-    name: commands[i].name,
-    command: commands[i].display ?? commands[i].command,
-    runs: r.times.length,
-    meanMs: round(r.mean * 1000, 1),
-    stddevMs: round(r.stddev * 1000, 1),
-    medianMs: round(r.median * 1000, 1),
-    minMs: round(r.min * 1000, 1),
-    maxMs: round(r.max * 1000, 1),
+/**
+ * Hyperfine over `commands` ([{name, command}]); returns per command mean/median/min/max/stddev in ms. With `rounds`,
+ * hyperfine runs that many times, `runs` each, and the times are pooled: every command is measured in every round,
+ * so a machine that grows busier or quieter during the measurement weighs on each command alike, not only on the
+ * ones hyperfine runs last. `roundMeansMs` keeps each round's mean; `beforeRound` runs before each.
+ */
+export async function hyperfine(dir, commands, { warmup, runs, env, shell = false, rounds = 1, beforeRound }) {
+  const times = commands.map(() => []);
+  const roundMeans = commands.map(() => []);
+  for (let pass = 0; pass < rounds; pass++) {
+    await beforeRound?.();
+    const exportFile = join(dir, `hyperfine-${Date.now()}-${pass}.json`);
+    const args = ["--warmup", String(warmup), "--runs", String(runs), "--style", "basic", "--export-json", exportFile];
+    if (!shell) args.push("-N");
+    // hyperfine takes one --prepare for all commands or one for each: "true" for those that need none.
+    if (commands.some((c) => c.prepare)) for (const c of commands) args.push("--prepare", c.prepare ?? "true");
+    for (const { name, command } of commands) args.push("--command-name", name, command);
+    await run("hyperfine", args, { env, inherit: true });
+    const { results } = JSON.parse(readFileSync(exportFile, "utf8"));
+    results.forEach((r, i) => {
+      times[i].push(...r.times);
+      roundMeans[i].push(r.mean);
+    });
+  }
+  return commands.map((c, i) => ({
+    name: c.name,
+    command: c.display ?? c.command,
+    runs: times[i].length,
+    ...timeStats(times[i]),
+    ...(rounds > 1 && { roundMeansMs: roundMeans[i].map((mean) => round(mean * 1000, 1)) }),
   }));
+}
+
+/** Mean, median, extremes and (sample) standard deviation of times in seconds, in ms, as hyperfine reports them. */
+function timeStats(seconds) {
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mean = sorted.reduce((sum, t) => sum + t, 0) / n;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const variance = n > 1 ? sorted.reduce((sum, t) => sum + (t - mean) ** 2, 0) / (n - 1) : 0;
+  const ms = (t) => round(t * 1000, 1);
+  return {
+    meanMs: ms(mean),
+    stddevMs: ms(Math.sqrt(variance)),
+    medianMs: ms(median),
+    minMs: ms(sorted[0]),
+    maxMs: ms(sorted[n - 1]),
+  };
 }

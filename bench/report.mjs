@@ -279,7 +279,7 @@ function startupSection(r) {
   return `## (h) CLI start-up
 
 The floor of any rv command is the Bun runtime's own start: an empty \`bun build --compile\` binary, measured in
-the same hyperfine run (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} runs) as \`rv --version\`, \`rv submit -- true\`
+the same hyperfine ${measuredIn(r)} as \`rv --version\`, \`rv submit -- true\`
 into a live local lease${warmedBy(r)},
 and the read commands \`rv tasks\` and \`rv status\` on it. Target: submit ≤ 3×, the reads
 ≤ 4× the empty binary's mean. Beside them, rv's stack floor (\`bench/startup-floor.ts\`, compiled as rv is): the
@@ -291,7 +291,18 @@ ${hyperfineTable(r.results)}
 Multiples of the empty binary: ${r.results
     .slice(1)
     .map((c) => `${c.name} ${c.ratio}×`)
-    .join(", ")}.${floorRoom(r)}${disturbance(r)}`;
+    .join(", ")}.${roundsLine(r)}${floorRoom(r)}${disturbance(r)}`;
+}
+
+/** One hyperfine run, or (since step 14 of bench/changes.md) rounds of them with the times pooled. */
+function measuredIn(r) {
+  if (!r.rounds || r.rounds === 1) return `run (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} runs)`;
+  return `runs: ${r.rounds} rounds, each of every command (\`-N\`, ${r.warmup} warm-up runs, ${r.runs} runs), their times
+pooled, and before each round the lease's tasks done and \`done/\` still for the 2 s after which its index is trusted`;
+}
+
+function roundsLine(r) {
+  return r.submitRoundRatios?.length > 1 ? ` Submit's multiple in each round: ${r.submitRoundRatios.join(", ")}.` : "";
 }
 
 /** The tasks the lease ran before the measurement (results before step 12 of bench/changes.md have none). */
