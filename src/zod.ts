@@ -11,4 +11,19 @@ import en from "zod/v4/locales/en.js";
  */
 z.config(en());
 
+/**
+ * `z.optional(schema)`, with a deferred `schema` (src/deferred.ts) built only when a value is there to check. zod's
+ * optional asks its inner schema whether it has a default even when the value is absent, and that builds it (the
+ * task spec's sweep, code, retry and checkpoint schemas on every submit, ~30 instances); a pipe answers for its first
+ * stage, `unknown`, and reaches the schema only with a value. The same checks, messages and paths; z.optional's type.
+ */
+export function optionalBuiltOnUse<S extends z.ZodMiniType>(schema: S): z.ZodMiniOptional<S> {
+  return z.optional(
+    z.pipe(
+      z.unknown(),
+      z.lazy(() => schema),
+    ),
+  ) as unknown as z.ZodMiniOptional<S>;
+}
+
 export { z };

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { deferred } from "../deferred.ts";
 import { RvError } from "../errors.ts";
-import { z } from "../zod.ts";
+import { optionalBuiltOnUse, z } from "../zod.ts";
 
 export { durationMs, unitsMs } from "./duration.ts";
 export { ATTEMPT_TAG_VAR, inheritedEnv } from "./env.ts";
@@ -97,15 +97,8 @@ export const ConfigSchema = deferred(() =>
       /**
        * In a file: the one cluster an older rv wrote (read as `[clusters.NAME]`, rewritten so by the next change).
        * Once loaded: the cluster commands use (`defaults.cluster`, or the only one; `selectCluster` for `--cluster`).
-       * Its schema is built only when a file has the table: an optional field asks its inner schema whether it has a
-       * default, which builds a lazy one (~25 instances on every command), while a pipe answers for its first stage.
        */
-      cluster: z.optional(
-        z.pipe(
-          z.unknown(),
-          z.lazy(() => ClusterConfigSchema),
-        ),
-      ),
+      cluster: optionalBuiltOnUse(ClusterConfigSchema),
     })
     .check(
       z.superRefine((config, context) => {

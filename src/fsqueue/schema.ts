@@ -1,5 +1,5 @@
 import { deferred } from "../deferred.ts";
-import { z } from "../zod.ts";
+import { optionalBuiltOnUse, z } from "../zod.ts";
 
 /**
  * Each record's schema is built on first use (deferred): every command loads this file, and builds only the
@@ -95,11 +95,11 @@ export const TaskSchema = deferred(() =>
     /** rv interrupted the previous attempt at a segment end: this attempt runs with RV_RESUME=1. */
     resume: z.optional(z.literal(true)),
     /** The sweep this task is a point of (`rv sweep`): its id, and the point's parameters by name. */
-    sweep: z.optional(SweepPointSchema),
+    sweep: optionalBuiltOnUse(SweepPointSchema),
     /** At most `max` tasks of `group` (a sweep's id, a tag) run at once in the lease (`--max-running`). */
-    maxRunning: z.optional(MaxRunningSchema),
+    maxRunning: optionalBuiltOnUse(MaxRunningSchema),
     /** A failed attempt runs again, up to `max` times (`--retry`). */
-    retry: z.optional(RetryPolicySchema),
+    retry: optionalBuiltOnUse(RetryPolicySchema),
     /** Attempts that went back to the inbox to be retried; counted against `retry.max`. */
     retried: z.optional(z.int().check(z.gte(0))),
     /** Not started before this time: a retry waits out its backoff in the inbox. */
@@ -111,7 +111,7 @@ export const TaskSchema = deferred(() =>
     /** The task this one was made from (`rv rerun`). */
     rerunOf: z.optional(z.string()),
     /** The code it runs, when it was submitted with `--sync`. */
-    code: z.optional(CodeSchema),
+    code: optionalBuiltOnUse(CodeSchema),
     /** Globs, relative to its cwd, of what it writes for `rv pull` to bring back (`--outputs`). */
     outputs: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   }),
@@ -158,7 +158,7 @@ export const DoneSchema = deferred(() =>
     host: z.string(),
     gpus: z.array(z.string()),
     /** What the attempt used, when its runner could sample it (Linux); absent for one that never started. */
-    usage: z.optional(UsageSchema),
+    usage: optionalBuiltOnUse(UsageSchema),
   }),
 );
 export type Done = z.infer<typeof DoneSchema>;
@@ -173,7 +173,7 @@ export const RunningEntrySchema = deferred(() =>
     cpus: z.int(),
     startedAt: isoTime,
     /** What the attempt has used so far, as last sampled. */
-    usage: z.optional(UsageSchema),
+    usage: optionalBuiltOnUse(UsageSchema),
   }),
 );
 export type RunningEntry = z.infer<typeof RunningEntrySchema>;
@@ -231,7 +231,7 @@ export const EventSchema = deferred(() =>
     procStart: z.optional(z.int()),
     detail: z.optional(z.string()),
     /** On `finished` and `requeued`: what the attempt used, so every attempt's figures outlive its requeue. */
-    usage: z.optional(UsageSchema),
+    usage: optionalBuiltOnUse(UsageSchema),
   }),
 );
 export type RvEvent = z.infer<typeof EventSchema>;
@@ -366,7 +366,7 @@ export const SegmentSchema = deferred(() =>
      */
     beginAt: z.optional(isoTime),
     /** The reservation its walltime was shortened for, to end before it starts; absent: none was in the way. */
-    endsBefore: z.optional(ReservationNoteSchema),
+    endsBefore: optionalBuiltOnUse(ReservationNoteSchema),
     /** The reservations it was held back for (`--begin` at their end): no useful segment fitted before them. */
     beginsAfter: z.optional(z.array(ReservationNoteSchema)),
     /**

@@ -10,7 +10,7 @@ import {
   SweepPointSchema,
   type Task,
 } from "../fsqueue/index.ts";
-import { z } from "../zod.ts";
+import { optionalBuiltOnUse, z } from "../zod.ts";
 import { jsonLines } from "./json-lines.ts";
 
 const CHECKPOINT_SIGNAL_NAMES = "USR1 (the default), USR2, TERM or INT";
@@ -76,20 +76,20 @@ export const TaskSpecSchema = deferred(() =>
       /** Globs, relative to its cwd, of what it writes (`rv pull` brings them back). */
       outputs: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
       /** The code it runs (`--sync`: pushed at this commit, to this workspace). */
-      code: z.optional(CodeSchema),
+      code: optionalBuiltOnUse(CodeSchema),
       /** References to tasks of the lease that must succeed first: ids, names, tags, wildcards (`prep-*`). */
       after: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
       note: z.optional(z.string()),
       strictOrder: z._default(z.boolean(), false),
       maxCrashes: z.optional(z.int().check(z.gte(1))),
       /** `true` or a signal name: the task saves its state when sent it at a segment end. */
-      checkpoint: z.optional(CheckpointSpecSchema),
+      checkpoint: optionalBuiltOnUse(CheckpointSpecSchema),
       /** How long the task needs, e.g. `2h`. */
       timeRequest: z.optional(duration),
       /** The sweep and point this task is (set by `rv sweep`). */
-      sweep: z.optional(SweepPointSchema),
+      sweep: optionalBuiltOnUse(SweepPointSchema),
       /** At most `max` tasks of `group` run at once in the lease. */
-      maxRunning: z.optional(MaxRunningSchema),
+      maxRunning: optionalBuiltOnUse(MaxRunningSchema),
       /** How many times a failed attempt runs again. */
       retry: z.optional(z.int().check(z.gte(0))),
       /** Before the first retry, doubled for each one after (default 10s). */
