@@ -278,10 +278,9 @@ ${table(["run", "wall", "CPU", "ids printed"], rows)}`;
 function startupSection(r) {
   return `## (h) CLI start-up
 
-The floor of any rv command is the Bun runtime's own start: an empty \`bun build --compile\` binary, measured in
-the same hyperfine ${measuredIn(r)} as \`rv --version\`, \`rv submit -- true\`
-into a live local lease${warmedBy(r)},
-and the read commands \`rv tasks\` and \`rv status\` on it. Target: submit ≤ 3×, the reads
+The floor of any rv command is the Bun runtime's own start: an empty \`bun build --compile\` binary, measured
+beside \`rv --version\`, \`rv submit -- true\` into a live local lease${warmedBy(r)},
+and the read commands \`rv tasks\` and \`rv status\` on it, in the same hyperfine ${measuredIn(r)}. Target: submit ≤ 3×, the reads
 ≤ 4× the empty binary's mean. Beside them, rv's stack floor (\`bench/startup-floor.ts\`, compiled as rv is): the
 least a submit does with the libraries rv is built on, commander parsing the line, smol-toml and zod reading a
 config, zod checking a lease record and the task, and the task published durably as rv's queue does it.
