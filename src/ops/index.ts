@@ -33,7 +33,7 @@ import { showOp } from "./show.ts";
 import { statsOp } from "./stats.ts";
 import { statusOp } from "./status.ts";
 import { runOp, submitOp } from "./submit.ts";
-import { sweepOp, sweepShowOp } from "./sweep.ts";
+import { sweepListOp, sweepOp, sweepShowOp } from "./sweep.ts";
 import { tagsOp, tasksOp } from "./tasks.ts";
 import { tuiOp } from "./tui.ts";
 import { waitOp } from "./wait.ts";
@@ -57,6 +57,7 @@ export const ops: Readonly<Record<string, Op>> = {
   stats: statsOp,
   sweep: sweepOp,
   "sweep-show": sweepShowOp,
+  "sweep-list": sweepListOp,
   "lease-list": leaseListOp,
   "lease-show": leaseShowOp,
   "lease-gpus": leaseGpusOp,
@@ -107,6 +108,7 @@ export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";
 export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName } from "./sweep/grid.ts";
 export { parsePoints } from "./sweep/points.ts";
+export { type SweepSummary, sweepSummaries } from "./sweep.ts";
 export { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "./taskspec.ts";
 export {
   attachOp,
@@ -145,6 +147,7 @@ export {
   statsOp,
   statusOp,
   submitOp,
+  sweepListOp,
   sweepOp,
   sweepShowOp,
   tagsOp,

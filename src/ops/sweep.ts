@@ -9,11 +9,11 @@ import {
   type TaskCopy,
   TaskSecretsSchema,
 } from "../fsqueue/index.ts";
-import { listLeases, readLeaseState, requireLease, TaskViewSchema } from "../lease/index.ts";
+import { listLeases, readLeaseState, requireLease, type TaskView, TaskViewSchema } from "../lease/index.ts";
 import { z } from "../zod.ts";
 import { warnOfBadLease } from "./bad-leases.ts";
 import { observerFor } from "./observer.ts";
-import { defineOp } from "./op.ts";
+import { defineOp, type OpEnv } from "./op.ts";
 import { publishTasks } from "./publish.ts";
 import { type TaskSpec, TaskSpecSchema, taskCwd } from "./taskspec.ts";
 
@@ -116,17 +116,75 @@ function rowOf(spec: TaskSpec, id: string | null) {
   return { id, name: spec.name ?? null, point: spec.sweep?.point ?? {} };
 }
 
-/** `rv sweep show ID`: every task of the sweep in the leases of this place, in submit order. */
+/** Every task of a sweep in the leases of this place, in submit order. */
+function sweepTasks(env: OpEnv): TaskView[] {
+  const observer = observerFor(env);
+  return listLeases(env.root, warnOfBadLease(env))
+    .flatMap((lease) => readLeaseState(leasePaths(env.root, lease.id), observer).tasks)
+    .filter((task) => task.sweep !== null)
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * `rv sweep show [ID]`: every task of the sweep in the leases of this place, in submit order; without an id, of the
+ * sweep whose newest point was submitted last (`sweep` says which; null when the place has none).
+ */
 export const sweepShowOp = defineOp({
   name: "sweep-show",
-  input: deferred(() => z.object({ sweep: z.string() })),
-  result: deferred(() => z.object({ tasks: z.array(TaskViewSchema) })),
+  input: deferred(() => z.object({ sweep: z.optional(z.string()) })),
+  result: deferred(() => z.object({ sweep: z.nullable(z.string()), tasks: z.array(TaskViewSchema) })),
   run(env, input) {
-    const observer = observerFor(env);
-    const tasks = listLeases(env.root, warnOfBadLease(env))
-      .flatMap((lease) => readLeaseState(leasePaths(env.root, lease.id), observer).tasks)
-      .filter((task) => task.sweep?.id === input.sweep)
-      .sort((a, b) => a.id.localeCompare(b.id));
-    return { tasks };
+    const tasks = sweepTasks(env);
+    const sweep = input.sweep ?? sweepSummaries(tasks)[0]?.id ?? null;
+    return { sweep, tasks: tasks.filter((task) => task.sweep?.id === sweep) };
   },
 });
+
+const SweepSummarySchema = deferred(() =>
+  z.object({
+    id: z.string(),
+    /** The leases its points are in, by name. */
+    leases: z.array(z.string()),
+    points: z.int(),
+    /** Its points by state, the states they are in only. */
+    counts: z.record(z.string(), z.int()),
+    firstSubmittedAt: z.string(),
+    lastSubmittedAt: z.string(),
+  }),
+);
+export type SweepSummary = z.infer<typeof SweepSummarySchema>;
+
+/** `rv sweep ls`: the sweeps of this place's leases, the one submitted to last first. */
+export const sweepListOp = defineOp({
+  name: "sweep-list",
+  input: deferred(() => z.object({})),
+  result: deferred(() => z.object({ sweeps: z.array(SweepSummarySchema) })),
+  run(env) {
+    return { sweeps: sweepSummaries(sweepTasks(env)) };
+  },
+});
+
+/** Tasks grouped by sweep, newest first: by when its last point was submitted (a sweep submitted again is new again). */
+export function sweepSummaries(tasks: Pick<TaskView, "lease" | "state" | "submittedAt" | "sweep">[]): SweepSummary[] {
+  const byId = new Map<string, SweepSummary>();
+  for (const task of tasks) {
+    if (!task.sweep) continue;
+    const summary = byId.get(task.sweep.id) ?? {
+      id: task.sweep.id,
+      leases: [],
+      points: 0,
+      counts: {},
+      firstSubmittedAt: task.submittedAt,
+      lastSubmittedAt: task.submittedAt,
+    };
+    if (!summary.leases.includes(task.lease)) summary.leases.push(task.lease);
+    summary.points++;
+    summary.counts[task.state] = (summary.counts[task.state] ?? 0) + 1;
+    if (task.submittedAt < summary.firstSubmittedAt) summary.firstSubmittedAt = task.submittedAt;
+    if (task.submittedAt > summary.lastSubmittedAt) summary.lastSubmittedAt = task.submittedAt;
+    byId.set(task.sweep.id, summary);
+  }
+  return [...byId.values()]
+    .map((summary) => ({ ...summary, leases: summary.leases.sort() }))
+    .sort((a, b) => b.lastSubmittedAt.localeCompare(a.lastSubmittedAt) || a.id.localeCompare(b.id));
+}

@@ -206,6 +206,21 @@ describe.each([
     expect(human.stdout).toContain(`sweep ${id}: 9 points: 6 succeeded, 3 failed\n`);
     expect(human.stdout).toMatch(/^bad +2 +\w+ +failed +1 /m);
 
+    // sweep ls: every sweep of both places, the one submitted to last first; sweep show alone shows that one.
+    type Summary = { id: string; place: string; leases: string[]; points: number; counts: Record<string, number> };
+    const sweeps = json<{ sweeps: Summary[] }>((await laptopRv(["sweep", "ls", "--json"])).stdout as string).sweeps;
+    expect(sweeps[0]).toEqual(
+      expect.objectContaining({ id, place, leases: [lease], points: 9, counts: { succeeded: 6, failed: 3 } }),
+    );
+    const newest = await laptopRv(["sweep", "show"]);
+    expect(newest.exitCode, newest.stderr as string).toBe(0);
+    expect(newest.stderr).toContain(`rv: sweep ${id}, the newest (rv sweep ls lists them)`);
+    expect(newest.stdout).toContain(`sweep ${id}: 9 points: 6 succeeded, 3 failed\n`);
+    const table = await laptopRv(["sweep", "ls"]);
+    expect(table.stdout).toMatch(
+      new RegExp(`^${id} +${place === "local" ? "" : `${place}:`}${lease} +9 +6 succeeded, 3 failed `, "m"),
+    );
+
     // Submitted again: the 6 that succeeded are skipped, the failed points run again.
     const again = await sweep([]);
     expect(again.skipped.map((p) => p.state)).toEqual(Array(6).fill("succeeded"));
@@ -221,6 +236,11 @@ describe.each([
     expect(rows.map((p) => p.name)).toEqual(["a=x,b=7", "a=q,b=8"]);
     const out = await laptopRv(["logs", rows[1]?.id ?? "?", "--lease", lease, "-f"]);
     expect(out.stdout).toBe("q-8\n");
+
+    // A subcommand's name after -- is not taken for the command to sweep: rv says so, and submits nothing.
+    const word = await laptopRv(["sweep", "--lease", lease, "--", "ls", "-l", "{a,b}"]);
+    expect(word.exitCode).toBe(2);
+    expect(word.stderr).toContain('after --, "ls" is rv sweep ls, not the command to sweep');
 
     // The braces a shell expanded before rv saw them: one point, and rv says why that may be.
     const expanded = await laptopRv(["sweep", "--lease", lease, "--dry-run", "--", "echo", "--lr", "1e-3", "3e-4"]);

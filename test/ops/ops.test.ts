@@ -34,6 +34,7 @@ const VERB_OPS: Record<string, readonly string[] | { none: string }> = {
   run: ["lease-list", "lease-up-local", "run", "lease-up", "lease-show", "lease-release"],
   sweep: ["lease-list", "lease-up-local", "sweep"],
   "sweep show": ["sweep-show"],
+  "sweep ls": ["sweep-list"],
   tasks: ["tasks"],
   tags: ["tags"],
   show: ["show"],

@@ -9,13 +9,15 @@ import {
   parseGrid,
   parsePoints,
   pointName,
+  sweepListOp,
   sweepOp,
   sweepShowOp,
+  sweepSummaries,
   type TaskSpec,
   TaskSpecSchema,
 } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
-import { cut, plural, printJson, renderTable } from "../output.ts";
+import { cut, formatTime, plural, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
@@ -138,19 +140,28 @@ function specOf(
   return parsed.data;
 }
 
-/** `rv sweep show ID`: a row per point (its parameters, task, state, exit, elapsed), from every place. */
-export async function runSweepShow(ctx: Context, id: string): Promise<number> {
+/**
+ * `rv sweep show [ID]`: a row per point (its parameters, task, state, exit, elapsed), from every place; without an id,
+ * of the sweep submitted to last, wherever it is.
+ */
+export async function runSweepShow(ctx: Context, id: string | undefined): Promise<number> {
   const places = placesFor(ctx, null);
   const { reached, missing } = await gather(places, (place) => place.call(sweepShowOp, { sweep: id }));
-  const tasks = reached.flatMap((r) => r.value.tasks);
-  if (tasks.length === 0 && missing.length === 0) {
-    throw new RvError("not_found", `no sweep ${id} here${ctx.cluster ? ` or on cluster ${ctx.cluster.name}` : ""}`, {
-      hint: "rv sweep prints the id of each sweep it submits (rv tasks shows the sweep's tag)",
+  const sweep = id ?? newestOf(reached.map((r) => r.value));
+  const tasks = reached.flatMap((r) => r.value.tasks).filter((task) => task.sweep?.id === sweep);
+  if (sweep === undefined || (tasks.length === 0 && missing.length === 0)) {
+    const where = `here${ctx.cluster ? ` or on cluster ${ctx.cluster.name}` : ""}`;
+    throw new RvError("not_found", sweep === undefined ? `no sweeps ${where}` : `no sweep ${sweep} ${where}`, {
+      hint:
+        sweep === undefined
+          ? "rv sweep -- python train.py --lr {1e-3,3e-4} submits one"
+          : "rv sweep ls lists the sweeps (rv sweep prints the id of each it submits)",
     });
   }
+  if (id === undefined && !ctx.json) ctx.io.err(`rv: sweep ${sweep}, the newest (rv sweep ls lists them)\n`);
   if (ctx.json) {
     printJson(ctx.io, {
-      sweep: id,
+      sweep,
       counts: countsOf(tasks),
       tasks,
       ...(missing.length && { missing: missingJson(missing) }),
@@ -159,7 +170,7 @@ export async function runSweepShow(ctx: Context, id: string): Promise<number> {
   }
   reportMissing(ctx, missing, "sweep");
   const counts = Object.entries(countsOf(tasks)).map(([state, n]) => `${n} ${state}`);
-  ctx.io.out(`sweep ${id}: ${plural(tasks.length, "point")}: ${counts.join(", ")}\n`);
+  ctx.io.out(`sweep ${sweep}: ${plural(tasks.length, "point")}: ${counts.join(", ")}\n`);
   const axes = [...new Set(tasks.flatMap((t) => Object.keys(t.sweep?.point ?? {})))];
   const now = ctx.now().getTime();
   const rows = tasks.map((t) => [
@@ -171,6 +182,40 @@ export async function runSweepShow(ctx: Context, id: string): Promise<number> {
     String(t.attempt),
   ]);
   ctx.io.out(renderTable(ctx.io, [...axes, "task", "state", "exit", "elapsed", "attempt"], rows));
+  return 0;
+}
+
+/** Of each place's newest sweep, the one submitted to last; undefined when no place has one. */
+function newestOf(answers: { sweep: string | null; tasks: TaskView[] }[]): string | undefined {
+  return sweepSummaries(answers.flatMap((answer) => answer.tasks))[0]?.id;
+}
+
+/** `rv sweep ls`: a row per sweep of every place (its leases, points by state, when it was last submitted to). */
+export async function runSweepList(ctx: Context): Promise<number> {
+  const { reached, missing } = await gather(placesFor(ctx, null), (place) => place.call(sweepListOp, {}));
+  const sweeps = reached
+    .flatMap(({ place, value }) => value.sweeps.map((sweep) => ({ ...sweep, place: place.name })))
+    .sort((a, b) => b.lastSubmittedAt.localeCompare(a.lastSubmittedAt) || a.id.localeCompare(b.id));
+  if (ctx.json) {
+    printJson(ctx.io, { sweeps, ...(missing.length && { missing: missingJson(missing) }) });
+    return 0;
+  }
+  reportMissing(ctx, missing, "sweeps");
+  if (sweeps.length === 0) {
+    ctx.io.err("rv: no sweeps yet: rv sweep -- python train.py --lr {1e-3,3e-4} submits one\n");
+    return 0;
+  }
+  const now = ctx.now();
+  const rows = sweeps.map((sweep) => [
+    sweep.id,
+    sweep.place === "local" ? sweep.leases.join(",") : `${sweep.place}:${sweep.leases.join(",")}`,
+    String(sweep.points),
+    Object.entries(sweep.counts)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(", "),
+    formatTime(ctx.io, sweep.lastSubmittedAt, now),
+  ]);
+  ctx.io.out(renderTable(ctx.io, ["sweep", "lease", "points", "states", "submitted"], rows));
   return 0;
 }
 

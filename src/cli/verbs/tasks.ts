@@ -95,14 +95,29 @@ function addSweep(program: Command, dispatch: Dispatch): void {
       (await import("../commands/sweep.ts")).runSweep(ctx, argv, { ...opts, afterDashes: afterDashes(command, argv) }),
     ),
   );
+  // Commander takes a subcommand's name from the operands after `--` too, and `rv sweep -- ls -l {a,b}` would list
+  // sweeps (or fail on -l): said plainly instead, with what to type.
+  sweep.hook("preSubcommand", (_, sub) => {
+    const words = program.args;
+    const dashes = words.indexOf("--");
+    if (dashes >= 0 && dashes < words.indexOf(sub.name())) {
+      sweep.error(
+        `error: after --, "${sub.name()}" is rv sweep ${sub.name()}, not the command to sweep: give the program's path (./${sub.name()}, /usr/bin/${sub.name()}) or run it with sh -c`,
+        { exitCode: 2, code: "rv.sweepSubcommandWord" },
+      );
+    }
+  });
   withJson(
     sweep
       .command("show")
       .description("a sweep's points: parameters, task, state, exit code and elapsed time")
-      .argument("<id>", "the sweep's id (rv sweep prints it)"),
-  ).action((id: string, opts) =>
+      .argument("[id]", "the sweep's id (rv sweep prints it; default: the newest sweep, rv sweep ls)"),
+  ).action((id: string | undefined, opts) =>
     dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweepShow(ctx, id)),
   );
+  withJson(
+    sweep.command("ls").description("the sweeps here and on the cluster: their points by state, newest first"),
+  ).action((opts) => dispatch(opts.json, async (ctx) => (await import("../commands/sweep.ts")).runSweepList(ctx)));
 }
 
 function addConfig(program: Command, dispatch: Dispatch): void {
