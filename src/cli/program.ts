@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Help, type Option } from "commander";
 import { addClusterVerbs } from "./verbs/cluster.ts";
 import { addEnvVerbs } from "./verbs/env.ts";
 import type { AddVerbs, Dispatch } from "./verbs/flags.ts";
@@ -41,12 +41,22 @@ export function buildProgram(dispatch: Dispatch, version: string, word?: string)
     .version(version, "-V, --version")
     .enablePositionalOptions()
     .showHelpAfterError("(add --help for usage)")
+    .configureHelp({ optionDescription })
     .exitOverride();
   const own = VERB_GROUPS.filter(([commands]) => word !== undefined && commands.includes(word));
   const groups = own.length > 0 || VERSION_FLAGS.includes(word ?? "") ? own : VERB_GROUPS;
   for (const [, add] of groups) add(program, dispatch);
   addClusterFlag(program, []);
   return program;
+}
+
+/** A repeatable flag starts from no values (`collect`): help says nothing of it, where commander says "(default: [])". */
+function optionDescription(this: Help, option: Option): string {
+  const none = Array.isArray(option.defaultValue) && option.defaultValue.length === 0;
+  return Help.prototype.optionDescription.call(
+    this,
+    none ? Object.assign(Object.create(option), { defaultValue: undefined }) : option,
+  );
 }
 
 /** Commands that run where they are (a runner, a segment's own steps) or manage the clusters themselves. */

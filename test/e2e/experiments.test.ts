@@ -117,6 +117,15 @@ describe("dependencies, names, notes, reruns and clean (built binary)", () => {
     expect(printed.stdout).toBe(
       `==> la (${a}), succeeded, attempt 1 <==\na2\n\n==> lb (${b}), succeeded, attempt 1 <==\nb1\n`,
     );
+    expect(printed.stderr).toBe("");
+    // A task of the tag failed with its reason on stderr: one line after the blocks says where to look.
+    await submit(["--name", "lc", "--tag", "logs-t", "--", "sh", "-c", "echo c1; echo boom >&2; exit 1"]);
+    expect((await rv(home.root, ["wait", "--tag", "logs-t", "--timeout", "30s"])).exitCode).toBe(1);
+    const failed = await rv(home.root, ["logs", "--tag", "logs-t", "-n", "1"]);
+    expect(failed.stdout).toContain("==> lc (");
+    expect(failed.stderr).toBe(
+      "rv: 1 task failed or wrote nothing to stdout, and stderr has more (lc): rv logs --tag logs-t -n 1 --stderr\n",
+    );
     const following = await rv(home.root, ["logs", "--tag", "logs-t", "-f"]);
     expect(following.exitCode).toBe(2);
     expect(following.stderr).toContain("-f follows one task");

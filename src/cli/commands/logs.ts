@@ -153,25 +153,53 @@ async function runTaggedLogs(
     return `${header}\n${body}${body.endsWith("\n") || body === "" ? "" : "\n"}`;
   });
   ctx.io.out(blocks.join("\n"));
+  const again = `rv logs ${tags.map((tag) => `--tag ${tag}`).join(" ")}${input.lines === TAGGED_LINES ? "" : ` -n ${input.lines ?? 0}`}`;
+  const note = taggedStreamNote(
+    logs.filter((log) => log.exists),
+    again,
+  );
+  if (note) ctx.io.err(note);
   return 0;
 }
+
+type ShownLog = { id: string; state: string; stream: "stdout" | "stderr"; text: string | null; otherBytes: number };
 
 /**
  * Where to look when the stream shown says nothing, or the task failed: the other one, when it has anything (a
  * Python traceback and tqdm's progress go to stderr). `again` is the command that showed this one.
  */
-export function otherStreamNote(
-  log: { id: string; state: string; stream: "stdout" | "stderr"; text: string | null; otherBytes: number },
-  again: string,
-): string | undefined {
-  const other = log.stream === "stdout" ? "stderr" : "stdout";
-  const silent = log.text === "";
-  const failed = log.stream === "stdout" && (log.state === "failed" || log.state === "lost");
-  if (log.otherBytes === 0 || !(silent || failed)) return undefined;
+export function otherStreamNote(log: ShownLog, again: string): string | undefined {
+  if (!otherStreamHelps(log)) return undefined;
+  const other = otherStream(log);
   const size =
     log.otherBytes < 1024 ? `${log.otherBytes} byte${log.otherBytes === 1 ? "" : "s"}` : formatBytes(log.otherBytes);
-  const what = silent ? `wrote nothing to ${log.stream}` : log.state;
+  const what = log.text === "" ? `wrote nothing to ${log.stream}` : log.state;
   return `rv: task ${log.id} ${what}; its ${other} has ${size}: ${again}${other === "stderr" ? " --stderr" : ""}\n`;
+}
+
+/**
+ * `rv logs --tag`'s one line for all the tasks shown whose other stream is where to look (otherStreamNote's rule),
+ * naming the first few: after the blocks, not between them.
+ */
+export function taggedStreamNote(logs: (ShownLog & { name?: string | null })[], again: string): string | undefined {
+  const helped = logs.filter(otherStreamHelps);
+  const [first] = helped;
+  if (!first) return undefined;
+  const other = otherStream(first);
+  const names = helped.slice(0, 3).map((log) => log.name ?? log.id);
+  const named = `${names.join(", ")}${helped.length > names.length ? ` and ${helped.length - names.length} more` : ""}`;
+  const tasks = helped.length === 1 ? "task" : "tasks";
+  return `rv: ${helped.length} ${tasks} failed or wrote nothing to ${first.stream}, and ${other} has more (${named}): ${again}${other === "stderr" ? " --stderr" : ""}\n`;
+}
+
+function otherStreamHelps(log: ShownLog): boolean {
+  const silent = log.text === "";
+  const failed = log.stream === "stdout" && (log.state === "failed" || log.state === "lost");
+  return log.otherBytes > 0 && (silent || failed);
+}
+
+function otherStream(log: ShownLog): "stdout" | "stderr" {
+  return log.stream === "stdout" ? "stderr" : "stdout";
 }
 
 /** A task that never started never will have logs; one that waits has none yet. */
