@@ -145,6 +145,12 @@ export function paint(io: Io, color: Color, text: string): string {
   return io.color ? `\u001b[${colors[color]}m${text}\u001b[0m` : text;
 }
 
+/** At a terminal, under a list cut to its newest: how many older ones are left out, and how to see them all. */
+export function noteOlderNotShown(io: Io, shown: number, total: number, seeAll: string): void {
+  if (io.isTTY && shown < total) io.err(paint(io, "dim", `… ${total - shown} older tasks not shown (${seeAll})\n`));
+  if (io.isTTY && total === 0) io.err("no tasks\n");
+}
+
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

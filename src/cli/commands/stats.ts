@@ -4,7 +4,7 @@ import { statsOp, type TaskStats } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import type { Io } from "../io.ts";
-import { formatBytes, formatDuration, paint, printJson, renderTable } from "../output.ts";
+import { formatBytes, formatDuration, noteOlderNotShown, printJson, renderTable } from "../output.ts";
 import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
 
 export interface StatsOptions {
@@ -46,10 +46,7 @@ export async function runStats(ctx: Context, refs: string[], options: StatsOptio
   }
   reportMissing(ctx, missing, "tasks");
   ctx.io.out(renderStats(ctx.io, tasks, ctx.cluster !== null));
-  if (ctx.io.isTTY && tasks.length < total) {
-    ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 for all)\n`));
-  }
-  if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
+  noteOlderNotShown(ctx.io, tasks.length, total, "-n 0 for all");
   return 0;
 }
 

@@ -6,7 +6,7 @@ import { tasksOp } from "../../ops/tasks.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
-import { type Color, cut, formatDuration, paint, printJsonList, renderTable } from "../output.ts";
+import { type Color, cut, formatDuration, noteOlderNotShown, paint, printJsonList, renderTable } from "../output.ts";
 import { type Gathered, gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { gpusText } from "../ui/format.ts";
 
@@ -173,8 +173,5 @@ function placed(place: Place, listing: Listing<TaskView>, onTotal: (total: numbe
 function printTasks(ctx: Context, tasks: PlacedTask[], total: number, missing: Gathered<unknown>["missing"]): void {
   reportMissing(ctx, missing, "tasks");
   ctx.io.out(renderTasks(ctx, tasks, ctx.now().getTime(), ctx.cluster !== null));
-  if (ctx.io.isTTY && tasks.length < total) {
-    ctx.io.err(paint(ctx.io, "dim", `… ${total - tasks.length} older tasks not shown (-n 0 or --all for all)\n`));
-  }
-  if (ctx.io.isTTY && total === 0) ctx.io.err("no tasks\n");
+  noteOlderNotShown(ctx.io, tasks.length, total, "-n 0 or --all for all");
 }
