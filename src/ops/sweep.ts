@@ -127,16 +127,16 @@ function sweepTasks(env: OpEnv): TaskView[] {
 
 /**
  * `rv sweep show [ID]`: every task of the sweep in the leases of this place, in submit order; without an id, of the
- * sweep whose newest point was submitted last (`sweep` says which; null when the place has none).
+ * sweep whose newest point was submitted last (none when the place has no sweep).
  */
 export const sweepShowOp = defineOp({
   name: "sweep-show",
   input: deferred(() => z.object({ sweep: z.optional(z.string()) })),
-  result: deferred(() => z.object({ sweep: z.nullable(z.string()), tasks: z.array(TaskViewSchema) })),
+  result: deferred(() => z.object({ tasks: z.array(TaskViewSchema) })),
   run(env, input) {
     const tasks = sweepTasks(env);
-    const sweep = input.sweep ?? sweepSummaries(tasks)[0]?.id ?? null;
-    return { sweep, tasks: tasks.filter((task) => task.sweep?.id === sweep) };
+    const sweep = input.sweep ?? sweepSummaries(tasks)[0]?.id;
+    return { tasks: tasks.filter((task) => task.sweep?.id === sweep) };
   },
 });
 

@@ -147,8 +147,10 @@ function specOf(
 export async function runSweepShow(ctx: Context, id: string | undefined): Promise<number> {
   const places = placesFor(ctx, null);
   const { reached, missing } = await gather(places, (place) => place.call(sweepShowOp, { sweep: id }));
-  const sweep = id ?? newestOf(reached.map((r) => r.value));
-  const tasks = reached.flatMap((r) => r.value.tasks).filter((task) => task.sweep?.id === sweep);
+  // Without an id, each place answered with its newest sweep: the newer of those.
+  const answered = reached.flatMap((r) => r.value.tasks);
+  const sweep = id ?? sweepSummaries(answered)[0]?.id;
+  const tasks = answered.filter((task) => task.sweep?.id === sweep);
   if (sweep === undefined || (tasks.length === 0 && missing.length === 0)) {
     const where = `here${ctx.cluster ? ` or on cluster ${ctx.cluster.name}` : ""}`;
     throw new RvError("not_found", sweep === undefined ? `no sweeps ${where}` : `no sweep ${sweep} ${where}`, {
@@ -183,11 +185,6 @@ export async function runSweepShow(ctx: Context, id: string | undefined): Promis
   ]);
   ctx.io.out(renderTable(ctx.io, [...axes, "task", "state", "exit", "elapsed", "attempt"], rows));
   return 0;
-}
-
-/** Of each place's newest sweep, the one submitted to last; undefined when no place has one. */
-function newestOf(answers: { sweep: string | null; tasks: TaskView[] }[]): string | undefined {
-  return sweepSummaries(answers.flatMap((answer) => answer.tasks))[0]?.id;
 }
 
 /** `rv sweep ls`: a row per sweep of every place (its leases, points by state, when it was last submitted to). */
