@@ -161,9 +161,15 @@ describe("recovery of a race with no winner", () => {
     // before it is written.
     const counted = (n: number) => () => existsSync(retryFile("again")) && readRetry("again").failures.length === n;
 
+    // The look and retry.json are read at two moments: the race files are written before the watchdog journals
+    // the race and records its failure, so a look taken between them shows the new race and no entry yet.
     const second = await showWhen(
       "again",
-      (s) => s.phase.kind === "racing" && s.race?.[0]?.jobId !== firstRace[0] && counted(1)(),
+      (s) =>
+        s.phase.kind === "racing" &&
+        s.race?.[0]?.jobId !== firstRace[0] &&
+        s.supervision.some((entry) => entry.did.startsWith("raced again: attempt 2")) &&
+        counted(1)(),
     );
     expect(second.race?.map((r) => r.jobId)).not.toEqual(expect.arrayContaining(firstRace));
     expect(readRetry("again").failures.map((f) => f.key)).toEqual(["race 1"]);
