@@ -29,3 +29,54 @@ describe("a command line builds only the commands its first word needs", () => {
     }
   });
 });
+
+describe("rv sweep's subcommands", () => {
+  /** Parses a command line; what it dispatched (0 or 1 calls) or the usage error commander raised. */
+  async function parsed(words: string[]): Promise<{ dispatched: number; error?: string }> {
+    let dispatched = 0;
+    const program = buildProgram(
+      async () => {
+        dispatched++;
+      },
+      "test",
+      words[0],
+    );
+    let error: string | undefined;
+    const silent = (command: Command): void => {
+      command.configureOutput({ writeOut: () => {}, writeErr: () => {} });
+      for (const sub of command.commands) silent(sub);
+    };
+    silent(program);
+    try {
+      await program.parseAsync(words, { from: "user" });
+    } catch (thrown) {
+      error = (thrown as Error).message;
+    }
+    return { dispatched, error };
+  }
+
+  test("show and ls before -- are the subcommands; a word after -- is the command to sweep", async () => {
+    expect(await parsed(["sweep", "show", "sw-1"])).toEqual({ dispatched: 1, error: undefined });
+    expect(await parsed(["sweep", "ls", "--json"])).toEqual({ dispatched: 1, error: undefined });
+    expect(await parsed(["sweep", "--", "echo", "ls", "{a,b}"])).toEqual({ dispatched: 1, error: undefined });
+    expect(await parsed(["sweep", "show", "--", "sw-1"])).toEqual({ dispatched: 1, error: undefined });
+  });
+
+  test("show or ls right after --, even after a flag whose value is the same word, is refused and says what to type", async () => {
+    for (const words of [
+      ["sweep", "--", "ls", "-l", "{a,b}"],
+      ["sweep", "--dry-run", "--", "show", "{a,b}"],
+      ["sweep", "--name", "ls", "--", "ls", "{a,b}"],
+    ]) {
+      const { dispatched, error } = await parsed(words);
+      expect(dispatched, words.join(" ")).toBe(0);
+      expect(error, words.join(" ")).toContain("not the command to sweep: give the program's path");
+    }
+  });
+
+  test("help says nothing of a repeatable flag's empty default", () => {
+    const sweep = whole.commands.find((c) => c.name() === "sweep");
+    expect(sweep?.helpInformation()).toContain("--tag <tag>");
+    expect(sweep?.helpInformation()).not.toContain("(default: [])");
+  });
+});

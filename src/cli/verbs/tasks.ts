@@ -96,11 +96,12 @@ function addSweep(program: Command, dispatch: Dispatch): void {
     ),
   );
   // Commander takes a subcommand's name from the operands after `--` too, and `rv sweep -- ls -l {a,b}` would list
-  // sweeps (or fail on -l): said plainly instead, with what to type.
+  // sweeps (or fail on -l): said plainly instead, with what to type. The name is sweep's first operand, and it came
+  // after `--` when every operand did (sweep.args: its operands, then what is left for the subcommand).
   sweep.hook("preSubcommand", (_, sub) => {
     const words = program.args;
     const dashes = words.indexOf("--");
-    if (dashes >= 0 && dashes < words.indexOf(sub.name())) {
+    if (dashes >= 0 && sweep.args.length <= words.length - dashes - 1) {
       sweep.error(
         `error: after --, "${sub.name()}" is rv sweep ${sub.name()}, not the command to sweep: give the program's path (./${sub.name()}, /usr/bin/${sub.name()}) or run it with sh -c`,
         { exitCode: 2, code: "rv.sweepSubcommandWord" },
