@@ -192,7 +192,15 @@ describe("a task of a Slurm segment that requeues its job", () => {
     onSegment(join(home.root, "calls"));
     expect(await waitDone(p, task.id)).toMatchObject({ state: "succeeded", task: { attempt: 2 } });
     expect(taskLog(p, task.id, 2, "out")).toBe("resumed\n");
-    expect(eventsOf(p, "finished", task.id)).toMatchObject([{ attempt: 2 }]);
+    // The runner logs the end just after the done record is in place: waited for, not read once.
+    const finished = await waitFor(
+      () => {
+        const events = eventsOf(p, "finished", task.id);
+        return events.length > 0 && events;
+      },
+      { what: "the finished event" },
+    );
+    expect(finished).toMatchObject([{ attempt: 2 }]);
   });
 
   it("at a segment end, its --checkpoint signal (USR2 here) comes, it saves and requeues, and it is stopped without waiting out the grace", async () => {
