@@ -108,7 +108,7 @@ export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";
 export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName } from "./sweep/grid.ts";
 export { parsePoints } from "./sweep/points.ts";
-export { type SweepSummary, sweepSummaries } from "./sweep.ts";
+export { newestSweepFirst, type SweepSummary, sweepSummaries } from "./sweep.ts";
 export { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "./taskspec.ts";
 export {
   attachOp,

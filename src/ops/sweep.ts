@@ -184,7 +184,10 @@ export function sweepSummaries(tasks: Pick<TaskView, "lease" | "state" | "submit
     if (task.submittedAt > summary.lastSubmittedAt) summary.lastSubmittedAt = task.submittedAt;
     byId.set(task.sweep.id, summary);
   }
-  return [...byId.values()]
-    .map((summary) => ({ ...summary, leases: summary.leases.sort() }))
-    .sort((a, b) => b.lastSubmittedAt.localeCompare(a.lastSubmittedAt) || a.id.localeCompare(b.id));
+  return [...byId.values()].map((summary) => ({ ...summary, leases: summary.leases.sort() })).sort(newestSweepFirst);
+}
+
+/** The sweep submitted to last first; by id between two submitted to at once. */
+export function newestSweepFirst(a: SweepSummary, b: SweepSummary): number {
+  return b.lastSubmittedAt.localeCompare(a.lastSubmittedAt) || a.id.localeCompare(b.id);
 }

@@ -174,7 +174,7 @@ export function otherStreamNote(log: ShownLog, again: string): string | undefine
   const size =
     log.otherBytes < 1024 ? `${log.otherBytes} byte${log.otherBytes === 1 ? "" : "s"}` : formatBytes(log.otherBytes);
   const what = log.text === "" ? `wrote nothing to ${log.stream}` : log.state;
-  return `rv: task ${log.id} ${what}; its ${other} has ${size}: ${again}${other === "stderr" ? " --stderr" : ""}\n`;
+  return `rv: task ${log.id} ${what}; its ${other} has ${size}: ${showing(other, again)}\n`;
 }
 
 /**
@@ -189,7 +189,12 @@ export function taggedStreamNote(logs: (ShownLog & { name?: string | null })[], 
   const names = helped.slice(0, 3).map((log) => log.name ?? log.id);
   const named = `${names.join(", ")}${helped.length > names.length ? ` and ${helped.length - names.length} more` : ""}`;
   const tasks = helped.length === 1 ? "task" : "tasks";
-  return `rv: ${helped.length} ${tasks} failed or wrote nothing to ${first.stream}, and ${other} has more (${named}): ${again}${other === "stderr" ? " --stderr" : ""}\n`;
+  return `rv: ${helped.length} ${tasks} failed or wrote nothing to ${first.stream}, and ${other} has more (${named}): ${showing(other, again)}\n`;
+}
+
+/** The command that showed one stream (`again`, of stdout unless told), made to show `stream`. */
+function showing(stream: "stdout" | "stderr", again: string): string {
+  return stream === "stderr" ? `${again} --stderr` : again;
 }
 
 function otherStreamHelps(log: ShownLog): boolean {

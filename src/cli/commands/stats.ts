@@ -29,8 +29,9 @@ export async function runStats(ctx: Context, refs: string[], options: StatsOptio
       hint: "name the tasks, or give -n without them",
     });
   }
-  const limit = parseCount("-n", options.n, 0) ?? (refs.length === 0 && tags.length === 0 ? NEWEST : 0);
-  const selection = { refs, lease: options.lease ?? null, all: refs.length === 0 && tags.length === 0, tags };
+  const everyTask = refs.length === 0 && tags.length === 0;
+  const limit = parseCount("-n", options.n, 0) ?? (everyTask ? NEWEST : 0);
+  const selection = { refs, lease: options.lease ?? null, all: everyTask, tags };
   const { reached, missing } = await onSelectedTasks(ctx, selection, (place, select) =>
     place.call(statsOp, { select, limit }),
   );

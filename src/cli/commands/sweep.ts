@@ -5,6 +5,7 @@ import type { TaskView } from "../../lease/index.ts";
 import {
   expandGrid,
   fillPlaceholders,
+  newestSweepFirst,
   type Point,
   parseGrid,
   parsePoints,
@@ -192,7 +193,7 @@ export async function runSweepList(ctx: Context): Promise<number> {
   const { reached, missing } = await gather(placesFor(ctx, null), (place) => place.call(sweepListOp, {}));
   const sweeps = reached
     .flatMap(({ place, value }) => value.sweeps.map((sweep) => ({ ...sweep, place: place.name })))
-    .sort((a, b) => b.lastSubmittedAt.localeCompare(a.lastSubmittedAt) || a.id.localeCompare(b.id));
+    .sort(newestSweepFirst);
   if (ctx.json) {
     printJson(ctx.io, { sweeps, ...(missing.length && { missing: missingJson(missing) }) });
     return 0;
