@@ -18,7 +18,7 @@ for a in "$@"; do
 done
 [[ $(id -u) -eq 0 ]] || { echo "down.sh: must run as root" >&2; exit 1; }
 
-alive() { local p; [[ -s $1 ]] || return 1; p=$(cat "$1" 2>/dev/null) || return 1; [[ $p =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null; }
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh" # alive <pidfile>: never TERM a stranger that inherited a stale pid
 # stop_group <pidfile...>: TERM them all in parallel, wait up to 20 s, then KILL
 stop_group() {
   local pids=() f p end

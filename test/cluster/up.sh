@@ -22,10 +22,7 @@ ETC=$STATE/etc RUN=$STATE/var/run LOG=$STATE/var/log SPOOL=$STATE/var/spool SSHD
 
 die() { echo "rv-devcluster: ERROR: $*" >&2; exit 1; }
 say() { printf 'rv-devcluster: [%5.1fs] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$*"; }
-alive() { # alive <pidfile> : pid in file is running
-  local p; [[ -s $1 ]] || return 1; p=$(cat "$1" 2>/dev/null) || return 1
-  [[ $p =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null
-}
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh" # alive <pidfile>
 wait_for() { # wait_for <seconds> <description> <command...>
   local secs=$1 what=$2; shift 2
   local end=$(( $(date +%s) + secs ))
