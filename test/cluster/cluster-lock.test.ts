@@ -2,7 +2,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { type ClusterLock, ownCluster, releaseCluster, shareCluster } from "./cluster-lock.ts";
+import {
+  type ClusterLock,
+  ownCluster,
+  processAlive,
+  processLock,
+  releaseCluster,
+  shareCluster,
+} from "./cluster-lock.ts";
 
 // The turns test files take on the dev cluster (cluster-lock.ts): owners are plain names here, alive unless listed
 // as gone, so one process plays several workers.
@@ -64,5 +71,17 @@ describe("turns on the dev cluster", () => {
     gone.add("w");
     await ownCluster(of("v"), 1_000);
     expect(existsSync(join(of("v").dir, "sharers", "a"))).toBe(false);
+  });
+});
+
+describe("an owner's name", () => {
+  test("is alive while its process runs, and not once the pid names another process or none", () => {
+    const own = processLock(tmpdir()).owner;
+    expect(processAlive(own)).toBe(true);
+    const [pid, start, token] = own.split("-");
+    // the same pid, started at another time: a stranger that inherited a stale name's pid
+    expect(processAlive(`${pid}-${Number(start) + 1}-${token}`)).toBe(false);
+    expect(processAlive(`4194304-${start}-${token}`)).toBe(false);
+    expect(processAlive(`${pid}-${token}`)).toBe(false);
   });
 });

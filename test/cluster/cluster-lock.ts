@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readProcStart } from "../../src/runner/proc.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 /**
@@ -9,8 +10,9 @@ import { waitFor } from "../helpers/wait.ts";
  * sharer is left; a sharer that finds it claimed steps back until it is free again. So the files that need the
  * cluster whole run beside the local files, which never touch it, instead of after everything else.
  *
- * Owners are `<pid>-<token>`: a claim or a share whose process is gone (a worker killed mid-file) is cleared by
- * whoever finds it.
+ * Owners are `<pid>-<start>-<token>`: a claim or a share whose process is gone (a worker killed mid-file) is cleared
+ * by whoever finds it. The process's start time is part of the name because the directory is in /tmp, which outlives
+ * the processes (a machine started from a copy of another's disk keeps it): a stale pid may be a live stranger then.
  */
 export interface ClusterLock {
   dir: string;
@@ -22,16 +24,13 @@ export interface ClusterLock {
 export const TURN_MS = 20 * 60_000;
 
 export function processLock(dir: string): ClusterLock {
-  return { dir, owner: `${process.pid}-${Math.random().toString(36).slice(2, 10)}`, isAlive: processAlive };
+  const owner = `${process.pid}-${readProcStart(process.pid)}-${Math.random().toString(36).slice(2, 10)}`;
+  return { dir, owner, isAlive: processAlive };
 }
 
-function processAlive(owner: string): boolean {
-  try {
-    process.kill(Number(owner.split("-")[0]), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+export function processAlive(owner: string): boolean {
+  const [pid, start] = owner.split("-");
+  return start !== undefined && String(readProcStart(Number(pid))) === start;
 }
 
 export async function shareCluster(lock: ClusterLock, timeoutMs = TURN_MS): Promise<void> {
