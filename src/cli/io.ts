@@ -113,7 +113,9 @@ export function processIo(env: NodeJS.ProcessEnv = process.env): Io {
 }
 
 /** An Io that records what a command printed, for tests. */
-export function bufferIo(options: { isTTY?: boolean } = {}): Io & { stdout: () => string; stderr: () => string } {
+export function bufferIo(
+  options: { isTTY?: boolean; color?: boolean } = {},
+): Io & { stdout: () => string; stderr: () => string } {
   let out = "";
   let err = "";
   return {
@@ -125,7 +127,7 @@ export function bufferIo(options: { isTTY?: boolean } = {}): Io & { stdout: () =
       err += text;
     },
     isTTY: options.isTTY ?? false,
-    color: false,
+    color: options.color ?? false,
     stdout: () => out,
     stderr: () => err,
   };

@@ -86,9 +86,12 @@ export function renderTable(io: Io, header: string[], rows: string[][]): string 
     .join("");
 }
 
+/** The columns a cell takes on a terminal: its characters, less the color codes `paint` wraps it in. */
 function displayWidth(text: string): number {
-  return [...text].length;
+  return [...text.replace(COLOR_CODES, "")].length;
 }
+
+const COLOR_CODES = /\u001b\[[0-9;]*m/g;
 
 /** How wide a name (a task's, a lease's, a tag) gets in a table; `--json` always has it whole. */
 export const NAME_COLUMNS = 40;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bufferIo } from "../../src/cli/io.ts";
-import { cut, NAME_COLUMNS, printJson, printJsonList } from "../../src/cli/output.ts";
+import { cut, NAME_COLUMNS, paint, printJson, printJsonList, renderTable } from "../../src/cli/output.ts";
 import { RvError } from "../../src/errors.ts";
 
 describe("cut (a name as one table cell)", () => {
@@ -19,6 +19,22 @@ describe("cut (a name as one table cell)", () => {
   it("shows a control character as its escape, so a name an older rv took cannot break the row", () => {
     expect(cut("a\nb\tc")).toBe("a\\nb\\tc");
     expect(cut("bell\u0007")).toBe("bell\\u0007");
+  });
+});
+
+describe("renderTable (aligned columns)", () => {
+  it("aligns the columns after a colored cell: color codes take no room on the screen", () => {
+    const io = bufferIo({ isTTY: true, color: true });
+    const rows = [
+      ["a1", paint(io, "green", "succeeded"), "1"],
+      ["b22", paint(io, "red", "failed"), "2"],
+    ];
+    const lines = renderTable(io, ["id", "state", "att"], rows).replaceAll(/\u001b\[[0-9;]*m/g, "").split("\n");
+    expect(lines.slice(0, 3)).toEqual(["ID   STATE      ATT", "a1   succeeded  1", "b22  failed     2"]);
+  });
+
+  it("leaves the header out in a pipe", () => {
+    expect(renderTable(bufferIo(), ["id", "state"], [["a", "ok"]])).toBe("a  ok\n");
   });
 });
 

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeHome } from "../helpers/home.ts";
+import { releaseAll } from "../helpers/lease.ts";
+import { need } from "../helpers/need.ts";
+import { assertBuilt, RV_BIN, rv } from "../helpers/rv.ts";
+import { tmuxTerminal } from "../helpers/tmux.ts";
+
+// The tables rv prints at a real terminal (tmux), in color: a state or a runner's health is painted, and the
+// columns after it still line up under their headers (the color codes take no room on the screen).
+const home = makeHome("rv-terminal-tables-");
+const term = tmuxTerminal("rv-terminal-tables", { columns: 160, rows: 30 });
+
+beforeAll(async () => {
+  assertBuilt();
+  await need("tmux");
+  expect((await rv(home.root, ["lease", "up", "--local", "--cpus", "2"])).exitCode).toBe(0);
+  await rv(home.root, ["submit", "--name", "ok", "--", "true"]);
+  await rv(home.root, ["submit", "--name", "boom", "--shell", "exit 3"]);
+  expect((await rv(home.root, ["wait", "--all"])).exitCode).toBe(1);
+  term.start(
+    `env -u NO_COLOR RV_HOME=${home.root} ${RV_BIN} tasks && env -u NO_COLOR RV_HOME=${home.root} ${RV_BIN} status`,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  term.kill();
+  await releaseAll(home.root);
+  home.cleanup();
+});
+
+/** The rows under the header line that starts with `first`, up to the first blank line or unindented other text. */
+function table(screen: string, first: string, isRow: (line: string) => boolean): { header: string; rows: string[] } {
+  const lines = screen.split("\n");
+  const at = lines.findIndex((line) => line.trimStart().startsWith(first));
+  expect(at, `a header starting with ${first} in:\n${screen}`).toBeGreaterThanOrEqual(0);
+  const rows: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (!isRow(line)) break;
+    rows.push(line);
+  }
+  return { header: lines[at] ?? "", rows };
+}
+
+describe("tables at a terminal, in color", () => {
+  test("rv tasks: each column starts where its header does", async () => {
+    const screen = await term.until("both tables", (s) => /\[exit \d+\]/.test(s));
+    expect(term.exitStatus()).toBe("0");
+    const { header, rows } = table(screen, "ID ", (line) => /^\w{13}\s/.test(line));
+    expect(rows).toHaveLength(2);
+    const column = (name: string) => header.indexOf(name);
+    for (const row of rows) {
+      expect(row.slice(column("STATE"))).toMatch(/^(succeeded|failed)\s/);
+      expect(row.slice(column("ATT"))).toMatch(/^1\s/);
+      expect(row.slice(column("RESULT"))).toMatch(/^(exit 3|\s)/);
+      expect(row.slice(column("COMMAND"))).toMatch(/^(true|exit 3)$/);
+    }
+  });
+
+  test("rv status: the runners' columns start where their headers do", async () => {
+    const screen = await term.until("both tables", (s) => /\[exit \d+\]/.test(s));
+    const { header, rows } = table(screen, "RUNNER ", (line) => line.startsWith("  "));
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row?.slice(header.indexOf("HEALTH"))).toMatch(/^ok\s/);
+    expect(row?.slice(header.indexOf("HEARTBEAT"))).toMatch(/^\d+s ago/);
+    expect(row?.slice(header.indexOf("CPUS"))).toMatch(/^cpus 0\/2/);
+  });
+});
