@@ -91,6 +91,7 @@ function displayWidth(text: string): number {
   return [...text.replace(COLOR_CODES, "")].length;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC begins the color codes paint writes
 const COLOR_CODES = /\u001b\[[0-9;]*m/g;
 
 /** How wide a name (a task's, a lease's, a tag) gets in a table; `--json` always has it whole. */
@@ -152,8 +153,4 @@ export function paint(io: Io, color: Color, text: string): string {
 export function noteOlderNotShown(io: Io, shown: number, total: number, seeAll: string): void {
   if (io.isTTY && shown < total) io.err(paint(io, "dim", `… ${total - shown} older tasks not shown (${seeAll})\n`));
   if (io.isTTY && total === 0) io.err("no tasks\n");
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

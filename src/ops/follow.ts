@@ -11,6 +11,7 @@ import {
   type TaskView,
 } from "../lease/state.ts";
 import { readLease } from "../lease/store.ts";
+import { plural } from "../plural.ts";
 import { Waker } from "../runner/wake.ts";
 import { observerFor } from "./observer.ts";
 import type { OpEnv } from "./op.ts";
@@ -42,10 +43,10 @@ export function cannotStart(view: TaskView, lease: Lease | undefined, runners: r
   }
   const size = leaseSize(lease, runners);
   if (size.gpus !== null && view.gpus > size.gpus) {
-    return `task ${view.id} asks for ${view.gpus} GPUs, but a runner of lease ${lease.id} has at most ${size.gpus}`;
+    return `task ${view.id} asks for ${plural(view.gpus, "GPU")}, but a runner of lease ${lease.id} has at most ${size.gpus}`;
   }
   if (size.cpus !== null && view.cpus > size.cpus) {
-    return `task ${view.id} asks for ${view.cpus} CPUs, but a runner of lease ${lease.id} has at most ${size.cpus}`;
+    return `task ${view.id} asks for ${plural(view.cpus, "CPU")}, but a runner of lease ${lease.id} has at most ${size.cpus}`;
   }
   return null;
 }

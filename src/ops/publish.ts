@@ -15,6 +15,7 @@ import {
 } from "../fsqueue/index.ts";
 import { partsOf } from "../lease/parts.ts";
 import { requireLease } from "../lease/store.ts";
+import { plural } from "../plural.ts";
 import { cwdProblem } from "../runner/cwd.ts";
 import { resolveDependencies } from "./dependencies.ts";
 import { liveRunners } from "./observer.ts";
@@ -111,7 +112,7 @@ export function refuseWhatNoPartFits(lease: Lease, tasks: readonly Pick<Task, "i
   const { gpusPerNode, nodes } = lease.request;
   const tooLarge = tasks.find((task) => task.gpus > gpusPerNode);
   if (!tooLarge) return;
-  const per = `${gpusPerNode} GPU${gpusPerNode === 1 ? "" : "s"}`;
+  const per = plural(gpusPerNode, "GPU");
   const most = mostPartsFor(tooLarge.gpus, gpusPerNode * nodes * parts, parts);
   const fits = most === 1 ? "a lease without --parts" : `a lease of --parts ${most}`;
   throw new RvError(
@@ -159,8 +160,6 @@ function inDependencyOrder(p: LeasePaths, leaseId: string, built: Task[], specs:
   });
 }
 
-const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
 /**
  * A lease no runner serves queues the tasks; a task larger than every live runner waits. The runners are read once
  * (their heartbeats and this host's observations of them) for both.
@@ -183,7 +182,7 @@ async function warningsFor(env: OpEnv, p: LeasePaths, lease: Lease, tasks: Task[
     .filter((task) => task.gpus > maxGpus || task.cpus > maxCpus)
     .map(
       (task) =>
-        `task ${task.id} asks for ${count(task.gpus, "GPU")} and ${count(task.cpus, "CPU")}, but the largest runner of lease ${lease.id} has ${count(maxGpus, "GPU")} and ${count(maxCpus, "CPU")}: it will wait`,
+        `task ${task.id} asks for ${plural(task.gpus, "GPU")} and ${plural(task.cpus, "CPU")}, but the largest runner of lease ${lease.id} has ${plural(maxGpus, "GPU")} and ${plural(maxCpus, "CPU")}: it will wait`,
     );
 }
 
@@ -214,7 +213,7 @@ export function warnWhileShapesRace(
   );
   if (!smallest) return [];
   const per = smallest.strategy.gpusPerNode;
-  const shape = `${smallest.parts} x ${count(per, "GPU")}`;
+  const shape = `${smallest.parts} x ${plural(per, "GPU")}`;
   return tasks
     .filter((task) => task.gpus > per)
     .map(

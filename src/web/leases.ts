@@ -12,6 +12,7 @@ import {
 } from "../ops/index.ts";
 import { LeaseGpusSchema } from "../ops/lease-gpus.ts";
 import { LeaseShowSchema } from "../ops/lease-show.ts";
+import { plural } from "../plural.ts";
 import { z } from "../zod.ts";
 import type { LiveFeed } from "./feed.ts";
 import { WEB_VERSION } from "./schema.ts";
@@ -193,7 +194,7 @@ export async function releaseLease(feed: LiveFeed, placeName: string, lease: str
   const place = feed.place(placeName);
   const { mode, leases } = await place.call(leaseReleaseOp, { leases: [lease], now }, quiet);
   const cancelled = leases[0]?.cancelled.length ?? 0;
-  const jobs = cancelled === 0 ? "" : `, ${cancelled} job${cancelled === 1 ? "" : "s"} cancelled`;
+  const jobs = cancelled === 0 ? "" : `, ${plural(cancelled, "job")} cancelled`;
   const outcome = `released (${mode === "stop" ? "running tasks stopped" : "draining"}${jobs})`;
   feed.refreshSoon();
   return { v: WEB_VERSION, lease, action: "release", outcome, task: null } satisfies WebLeaseAction;

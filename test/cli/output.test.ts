@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bufferIo } from "../../src/cli/io.ts";
 import { cut, NAME_COLUMNS, paint, printJson, printJsonList, renderTable } from "../../src/cli/output.ts";
@@ -29,7 +30,9 @@ describe("renderTable (aligned columns)", () => {
       ["a1", paint(io, "green", "succeeded"), "1"],
       ["b22", paint(io, "red", "failed"), "2"],
     ];
-    const lines = renderTable(io, ["id", "state", "att"], rows).replaceAll(/\u001b\[[0-9;]*m/g, "").split("\n");
+    const lines = renderTable(io, ["id", "state", "att"], rows)
+      .split("\n")
+      .map((line) => stripVTControlCharacters(line));
     expect(lines.slice(0, 3)).toEqual(["ID   STATE      ATT", "a1   succeeded  1", "b22  failed     2"]);
   });
 

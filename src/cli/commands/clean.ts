@@ -1,5 +1,6 @@
 import { RvError } from "../../errors.ts";
 import { cleanOp } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";
 import { printJson } from "../output.ts";
@@ -46,7 +47,7 @@ export async function runClean(ctx: Context, options: CleanOptions): Promise<num
   reportMissing(ctx, missing, "tasks");
   if (input.dryRun) for (const t of cleaned) ctx.io.out(`${t.id}\t${t.name ?? ""}\t${t.state}\t${t.endedAt}\n`);
   for (const t of kept) ctx.io.err(`rv: kept ${t.id}${t.name ? ` (${t.name})` : ""}: ${t.why}\n`);
-  const count = `${cleaned.length} finished task${cleaned.length === 1 ? "" : "s"}`;
+  const count = plural(cleaned.length, "finished task");
   ctx.io.err(
     input.dryRun
       ? `rv: would have ${verb} ${count}\n`

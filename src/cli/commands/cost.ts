@@ -5,6 +5,7 @@ import type { SiteProfile } from "../../allocator/profile/schema.ts";
 import { DEFAULT_SEGMENT_SECONDS } from "../../allocator/strategies.ts";
 import { RvError } from "../../errors.ts";
 import { balanceOp, type Place } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
 import { parseCount, parseWalltime } from "../flags.ts";
 import { formatDuration, paint, printJson } from "../output.ts";
@@ -77,7 +78,7 @@ export function balanceAround(cost: Cost, balance: Balance): BalanceReport {
 }
 
 function describeCost(cost: Cost, profile: SiteProfile): string {
-  const gpus = `${cost.gpus} ${cost.type} GPU${cost.gpus === 1 ? "" : "s"} (${cost.partition})`;
+  const gpus = `${plural(cost.gpus, `${cost.type} GPU`)} (${cost.partition})`;
   const rate = `${su(cost.suPerGpuHour)} SU per GPU-hour x ${su(cost.gpuHours)} GPU-hours, profile ${profile.name}`;
   return `${gpus} for ${formatDuration(cost.seconds * 1000)}: ${su(cost.su)} SUs (${rate})`;
 }

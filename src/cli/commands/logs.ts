@@ -1,5 +1,6 @@
 import { RvError } from "../../errors.ts";
 import { LogFollowedSchema, logsOp, logsSearchOp } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import type { z } from "../../zod.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
@@ -171,8 +172,7 @@ type ShownLog = { id: string; state: string; stream: "stdout" | "stderr"; text: 
 export function otherStreamNote(log: ShownLog, again: string): string | undefined {
   if (!otherStreamHelps(log)) return undefined;
   const other = otherStream(log);
-  const size =
-    log.otherBytes < 1024 ? `${log.otherBytes} byte${log.otherBytes === 1 ? "" : "s"}` : formatBytes(log.otherBytes);
+  const size = log.otherBytes < 1024 ? plural(log.otherBytes, "byte") : formatBytes(log.otherBytes);
   const what = log.text === "" ? `wrote nothing to ${log.stream}` : log.state;
   return `rv: task ${log.id} ${what}; its ${other} has ${size}: ${showing(other, again)}\n`;
 }

@@ -1,6 +1,7 @@
 import { join, posix, relative, resolve } from "node:path";
 import { RvError } from "../../errors.ts";
 import { showOp, type TaskDetail } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import { projectRoot, runRsync } from "../../sync/index.ts";
 import type { Context } from "../context.ts";
 import { printJson } from "../output.ts";
@@ -63,7 +64,7 @@ export async function runPull(ctx: Context, ref: string, paths: string[], option
     const what = only.length > 0 ? ` (${only.join(", ")})` : "";
     const verb = options.dryRun ? "would bring" : "brought";
     ctx.io.err(
-      `rv: ${verb} ${files.length} file${files.length === 1 ? "" : "s"} of task ${detail.view.id}${what} to ${relative(process.cwd(), to) || "."}\n`,
+      `rv: ${verb} ${plural(files.length, "file")} of task ${detail.view.id}${what} to ${relative(process.cwd(), to) || "."}\n`,
     );
   }
   return 0;

@@ -1,4 +1,5 @@
 import { requireCluster, resourcesOp } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import type { GpuPool } from "../../slurm/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
@@ -63,7 +64,7 @@ function meaning(ctx: Context, pools: GpuPool[], gpus: number | undefined): stri
     return `now: up to ${best.maxFreeOnOneNode} ${best.type} on one node in ${best.partition} start at once (rv resources --gpu N for a given size)`;
   }
   const lines = pools.map((p) => `  ${p.partition} (${p.type}): ${paintVerdict(ctx, verdict(p, gpus))}`);
-  return `a request for ${gpus} GPU${gpus === 1 ? "" : "s"} now:\n${lines.join("\n")}`;
+  return `a request for ${plural(gpus, "GPU")} now:\n${lines.join("\n")}`;
 }
 
 function paintVerdict(ctx: Context, v: ReturnType<typeof verdict>): string {

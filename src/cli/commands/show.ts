@@ -1,5 +1,6 @@
 import { RvError } from "../../errors.ts";
 import { showOp, type TaskDetail } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
 import { formatDuration, printJson } from "../output.ts";
 import { onSelectedTasks } from "../route.ts";
@@ -70,7 +71,7 @@ function codeText(code: NonNullable<TaskDetail["code"]>): string {
 
 function asks(d: TaskDetail): string {
   const v = d.view;
-  const parts = [`${v.gpus} GPU${v.gpus === 1 ? "" : "s"}`, `${v.cpus} CPU${v.cpus === 1 ? "" : "s"}`];
+  const parts = [plural(v.gpus, "GPU"), plural(v.cpus, "CPU")];
   if (d.timeRequestMs !== null) parts.push(`needs ${formatDuration(d.timeRequestMs)}`);
   if (d.timeoutMs !== null) parts.push(`timeout ${formatDuration(d.timeoutMs)}`);
   if (d.retry) {

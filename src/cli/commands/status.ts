@@ -4,11 +4,12 @@ import { isLiveRunner, type RunnerView } from "../../lease/state.ts";
 import type { Place } from "../../ops/places.ts";
 import { type SiteStatus, statusOp } from "../../ops/status.ts";
 import type { LeaseSummary } from "../../ops/summary.ts";
+import { plural } from "../../plural.ts";
 import { formatDuration as slurmDuration } from "../../slurm/parse/time.ts";
 import { rememberClusterNames } from "../completion/cache.ts";
 import type { Context } from "../context.ts";
 import { parseDurationMs } from "../flags.ts";
-import { type Color, cut, formatDuration, paint, plural, printJson, renderTable } from "../output.ts";
+import { type Color, cut, formatDuration, paint, printJson, renderTable } from "../output.ts";
 import { isMissing, placeOfLease } from "../route.ts";
 
 /** A gone runner (dead, its tasks recovered) is listed dim until its heartbeat is pruned: it holds nothing. */

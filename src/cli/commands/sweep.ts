@@ -17,8 +17,9 @@ import {
   type TaskSpec,
   TaskSpecSchema,
 } from "../../ops/index.ts";
+import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
-import { cut, formatTime, plural, printJson, renderTable } from "../output.ts";
+import { cut, formatTime, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
 import { applyProject, inProjectDir } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";

@@ -3,6 +3,7 @@ import type { ClusterConfig } from "../../config/index.ts";
 import { RvError } from "../../errors.ts";
 import { type Place, requireCluster, sshDir } from "../../ops/places.ts";
 import type { TaskSpec } from "../../ops/taskspec.ts";
+import { plural } from "../../plural.ts";
 import { gitState } from "../../sync/git.ts";
 import { readPushes, recordPush } from "../../sync/record.ts";
 import { type Change, runRsync, type SyncPlan } from "../../sync/rsync.ts";
@@ -127,7 +128,7 @@ function report(
   const code = moved.code?.commit
     ? ` (at ${moved.code.commit.slice(0, 10)}${moved.code.dirty ? ", with changes not committed" : ""})`
     : "";
-  ctx.io.err(`rv: ${verb} ${files.length} file${files.length === 1 ? "" : "s"}: ${where}${code}\n`);
+  ctx.io.err(`rv: ${verb} ${plural(files.length, "file")}: ${where}${code}\n`);
 }
 
 /** `rv sync status`: this project's workspace on the cluster, and its last push. */

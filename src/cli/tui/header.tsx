@@ -1,7 +1,8 @@
 import { Box, Text } from "ink";
 import { countByState } from "../../lease/index.ts";
 import type { TuiSnapshot } from "../../ops/tui-snapshot.ts";
-import { formatDuration, plural } from "../output.ts";
+import { plural } from "../../plural.ts";
+import { formatDuration } from "../output.ts";
 import { type Cell, Line, oneLine } from "../ui/grid.tsx";
 import { isStuck, type TuiState } from "./state.ts";
 import type { Connection } from "./view.ts";

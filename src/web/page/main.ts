@@ -1,3 +1,4 @@
+import { plural } from "../../plural.ts";
 import type { WebSnapshot, WebSweepMetrics } from "../schema.ts";
 import { act, actOnLease } from "./api.ts";
 import { clusterView } from "./cluster.ts";
@@ -165,7 +166,7 @@ async function confirmRelease(lease: { place: string; id: string; kind: string }
 
 async function confirmSubmit(lease: { place: string; id: string }, ask: SubmitAsk): Promise<void> {
   const what = `${lease.place === "local" ? "" : `${lease.place}:`}${lease.id}`;
-  const needs = `${ask.gpus} GPU${ask.gpus === 1 ? "" : "s"}, ${ask.cpus} CPU${ask.cpus === 1 ? "" : "s"}`;
+  const needs = `${plural(ask.gpus, "GPU")}, ${plural(ask.cpus, "CPU")}`;
   const yes = await confirmAction(
     `Submit to lease ${what}?`,
     `${ask.shell}${ask.name ? ` (as ${ask.name})` : ""}: ${needs}, run by sh -c like rv submit --shell.`,
@@ -228,10 +229,6 @@ function header(): void {
     connection,
     h("span", { id: "message", role: "status" }, page.message),
   );
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 addEventListener("hashchange", show);

@@ -1,6 +1,7 @@
 import { leaseRemoveOp, type Place } from "../../../ops/index.ts";
+import { plural } from "../../../plural.ts";
 import type { Context } from "../../context.ts";
-import { formatBytes, plural, printJson } from "../../output.ts";
+import { formatBytes, printJson } from "../../output.ts";
 import { placeOfLease } from "../../route.ts";
 
 /**

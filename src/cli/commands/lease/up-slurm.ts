@@ -16,6 +16,7 @@ import {
   type Place,
   requireCluster,
 } from "../../../ops/index.ts";
+import { plural } from "../../../plural.ts";
 import { partitionNames } from "../../../slurm/index.ts";
 import { rememberClusterNames } from "../../completion/cache.ts";
 import type { Context } from "../../context.ts";
@@ -246,7 +247,7 @@ async function slurmLeaseUp(ctx: Context, options: SlurmLeaseUpOptions, lease: s
   );
   const shapes = new Set(up.racers.map((r) => r.parts)).size;
   const strategies = args.raceShapes
-    ? `${shapes} shape${shapes === 1 ? "" : "s"} in ${up.racers.length} jobs`
+    ? `${plural(shapes, "shape")} in ${up.racers.length} jobs`
     : up.racers.length === 1
       ? "1 strategy"
       : `${up.racers.length} strategies`;
