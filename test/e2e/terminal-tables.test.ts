@@ -61,6 +61,8 @@ describe("tables at a terminal, in color", () => {
     const { header, rows } = table(screen, "RUNNER ", (line) => line.startsWith("  "));
     expect(rows).toHaveLength(1);
     const [row] = rows;
+    expect(row?.slice(header.indexOf("RUNNER"))).toMatch(/^\S+\s/);
+    expect(row?.slice(header.indexOf("HOST"))).toMatch(/^\S+\s/);
     expect(row?.slice(header.indexOf("HEALTH"))).toMatch(/^ok\s/);
     expect(row?.slice(header.indexOf("HEARTBEAT"))).toMatch(/^\d+s ago/);
     expect(row?.slice(header.indexOf("CPUS"))).toMatch(/^cpus 0\/2/);

@@ -34,7 +34,7 @@ export function renderRunners(ctx: Context, runners: RunnerView[]): string {
       `gpus ${r.gpus.length - r.freeGpus.length}/${r.gpus.length}`,
       `cpus ${r.cpus - r.freeCpus}/${r.cpus}`,
     ]);
-  return renderTable(ctx.io, ["runner", "host", "pid", "health", "heartbeat", "tasks", "gpus", "cpus"], rows);
+  return renderTable(ctx.io, ["  runner", "host", "pid", "health", "heartbeat", "tasks", "gpus", "cpus"], rows);
 }
 
 /** `phase`: a Slurm lease's phase, which stands in for the local lease's "no runner" hint. */
