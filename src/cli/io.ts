@@ -12,9 +12,14 @@ export interface Io {
   err: (text: string) => void;
   isTTY: boolean;
   color: boolean;
+  /** The terminal's width, when `out` is a terminal that tells it: tables are fitted to it. */
+  columns?: number;
 }
 
-type TtyBinding = { isTTY: (fd: number) => boolean };
+type TtyBinding = {
+  isTTY: (fd: number) => boolean;
+  TTY: new (fd: number, context: object) => { getWindowSize: (size: number[]) => boolean };
+};
 
 /**
  * Is this descriptor a terminal? Under Bun, `process.stdout`, `node:tty` and whatever touches them load the whole
@@ -30,6 +35,24 @@ export function isTerminal(fd: number): boolean {
     } catch {}
   }
   return createRequire(import.meta.url)("node:tty").isatty(fd);
+}
+
+/**
+ * How many columns the terminal on stdout has, undefined when it tells none. Under Bun from the runtime's binding, as
+ * isTerminal: `process.stdout.columns` builds the stream stack (19 ms of a 38 ms start, measured at a terminal).
+ */
+export function terminalColumns(): number | undefined {
+  const binding = (process as unknown as { binding?: (name: string) => TtyBinding }).binding;
+  let columns: number | undefined;
+  try {
+    if (process.versions.bun && binding) {
+      const size = new Array<number>(2);
+      if (new (binding("tty_wrap").TTY)(1, {}).getWindowSize(size)) columns = size[0];
+    } else {
+      columns = process.stdout.columns;
+    }
+  } catch {}
+  return columns !== undefined && columns > 0 ? columns : undefined;
 }
 
 /**
@@ -109,12 +132,13 @@ export function processIo(env: NodeJS.ProcessEnv = process.env): Io {
     err: (text) => stderr.write(text),
     isTTY,
     color: isTTY && !env.NO_COLOR && env.TERM !== "dumb",
+    columns: isTTY ? terminalColumns() : undefined,
   };
 }
 
 /** An Io that records what a command printed, for tests. */
 export function bufferIo(
-  options: { isTTY?: boolean; color?: boolean } = {},
+  options: { isTTY?: boolean; color?: boolean; columns?: number } = {},
 ): Io & { stdout: () => string; stderr: () => string } {
   let out = "";
   let err = "";
@@ -128,6 +152,7 @@ export function bufferIo(
     },
     isTTY: options.isTTY ?? false,
     color: options.color ?? false,
+    columns: options.columns,
     stdout: () => out,
     stderr: () => err,
   };

@@ -70,20 +70,56 @@ export async function printJsonList(
   return exitCode;
 }
 
-/** Aligned columns; on a terminal the header is upper-cased, in a pipe it is left out. */
-export function renderTable(io: Io, header: string[], rows: string[][]): string {
+/**
+ * Aligned columns; on a terminal the header is upper-cased, in a pipe it is left out. On a terminal narrower than
+ * the table, the `cuttable` columns (free text: a name, a command; never a colored cell) give up room as fitWidths
+ * says, and their cells are cut with an ellipsis; the others (ids, states, numbers) stay whole.
+ */
+export function renderTable(io: Io, header: string[], rows: string[][], cuttable: readonly string[] = []): string {
   const all = io.isTTY ? [header.map((h) => h.toUpperCase()), ...rows] : rows;
   if (all.length === 0) return "";
-  const widths = header.map((_, i) => Math.max(...all.map((row) => displayWidth(row[i] ?? ""))));
+  const natural = header.map((_, i) => Math.max(...all.map((row) => displayWidth(row[i] ?? ""))));
+  const least = header.map((h) =>
+    cuttable.includes(h) ? Math.max(h.length, MIN_CUT_COLUMNS) : Number.POSITIVE_INFINITY,
+  );
+  const widths = io.isTTY && io.columns ? fitWidths(natural, least, io.columns) : natural;
   return all
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - displayWidth(cell))))
+        .map((cell, i) => {
+          const width = widths[i] ?? 0;
+          const shown = displayWidth(cell) > width ? cut(cell, width) : cell;
+          return i === row.length - 1 ? shown : shown + " ".repeat(width - displayWidth(shown));
+        })
         .join("  ")
         .trimEnd(),
     )
     .map((line) => `${line}\n`)
     .join("");
+}
+
+/** A cuttable column is never cut below this (or its header), so what is left of it still says something. */
+const MIN_CUT_COLUMNS = 8;
+
+/**
+ * Column widths that fit a table into `columns` (two spaces between columns): the widest column that may still give
+ * up room (its width above `least`) gives up one, until the table fits or none can. The widest first, so a long
+ * command is cut before a name is.
+ */
+export function fitWidths(natural: readonly number[], least: readonly number[], columns: number): number[] {
+  const widths = [...natural];
+  let excess = widths.reduce((sum, w) => sum + w, 2 * (widths.length - 1)) - columns;
+  while (excess > 0) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++) {
+      const w = widths[i] ?? 0;
+      if (w > (least[i] ?? Number.POSITIVE_INFINITY) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
+    }
+    if (widest < 0) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+    excess--;
+  }
+  return widths;
 }
 
 /** The columns a cell takes on a terminal: its characters, less the color codes `paint` wraps it in. */

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bufferIo } from "../../src/cli/io.ts";
-import { cut, NAME_COLUMNS, paint, printJson, printJsonList, renderTable } from "../../src/cli/output.ts";
+import { cut, fitWidths, NAME_COLUMNS, paint, printJson, printJsonList, renderTable } from "../../src/cli/output.ts";
 import { RvError } from "../../src/errors.ts";
 
 describe("cut (a name as one table cell)", () => {
@@ -36,8 +36,51 @@ describe("renderTable (aligned columns)", () => {
     expect(lines.slice(0, 3)).toEqual(["ID   STATE      ATT", "a1   succeeded  1", "b22  failed     2"]);
   });
 
+  it("on a narrower terminal cuts only the cuttable columns, with an ellipsis, and the rest stay whole", () => {
+    const io = bufferIo({ isTTY: true, columns: 44 });
+    const rows = [["0mxa8wfwo1rmw", "lr=1e-3,seed=1", "succeeded", "sh -c 'sleep 1; echo lr=1e-3 seed=1'"]];
+    const text = renderTable(io, ["id", "name", "state", "command"], rows, ["name", "command"]);
+    expect(text.split("\n")).toEqual([
+      "ID             NAME      STATE      COMMAND",
+      "0mxa8wfwo1rmw  lr=1e-3…  succeeded  sh -c '…",
+      "",
+    ]);
+    expect(Math.max(...text.split("\n").map((line) => line.length))).toBe(44);
+  });
+
+  it("in a pipe, or on a terminal wide enough, cuts nothing", () => {
+    const rows = [["a", "a long name here", "a long command here"]];
+    const wide = bufferIo({ isTTY: true, columns: 200 });
+    expect(renderTable(wide, ["id", "name", "command"], rows, ["name", "command"])).toContain(
+      "a long name here  a long command here",
+    );
+    const pipe = bufferIo({ columns: 10 });
+    expect(renderTable(pipe, ["id", "name", "command"], rows, ["name", "command"])).toBe(
+      "a  a long name here  a long command here\n",
+    );
+  });
+
   it("leaves the header out in a pipe", () => {
     expect(renderTable(bufferIo(), ["id", "state"], [["a", "ok"]])).toBe("a  ok\n");
+  });
+});
+
+describe("fitWidths (a table fitted to the terminal)", () => {
+  const whole = Number.POSITIVE_INFINITY;
+  it("takes room from the widest cuttable column first, one column at a time", () => {
+    // 13 + 20 + 9 + 40, three gaps of 2: 88 columns; 80 leaves the widest, the last, 8 fewer
+    expect(fitWidths([13, 20, 9, 40], [whole, 8, whole, 8], 80)).toEqual([13, 20, 9, 32]);
+    // 60: 28 to give; 40 comes down to 20, then both take turns
+    expect(fitWidths([13, 20, 9, 40], [whole, 8, whole, 8], 60)).toEqual([13, 16, 9, 16]);
+  });
+
+  it("never cuts below a column's least, nor a column that must stay whole; the table is left wider then", () => {
+    expect(fitWidths([13, 20, 9, 40], [whole, 8, whole, 8], 20)).toEqual([13, 8, 9, 8]);
+    expect(fitWidths([13, 9], [whole, whole], 10)).toEqual([13, 9]);
+  });
+
+  it("leaves a table that fits as it is", () => {
+    expect(fitWidths([13, 20], [whole, 8], 35)).toEqual([13, 20]);
   });
 });
 

@@ -4,7 +4,7 @@ import { statsOp, type TaskStats } from "../../ops/index.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import type { Io } from "../io.ts";
-import { formatBytes, formatDuration, noteOlderNotShown, printJson, renderTable } from "../output.ts";
+import { cut, formatBytes, formatDuration, noteOlderNotShown, printJson, renderTable } from "../output.ts";
 import { missingJson, onSelectedTasks, reportMissing } from "../route.ts";
 
 export interface StatsOptions {
@@ -57,7 +57,7 @@ export function renderStats(io: Io, tasks: (TaskStats & { place: string })[], wh
     task.attempts.map((a) => [
       task.id,
       ...(where ? [task.place] : []),
-      task.name ?? "-",
+      cut(task.name ?? "-"),
       String(a.attempt),
       a.state,
       a.elapsedMs === null ? "-" : formatDuration(a.elapsedMs),
@@ -68,7 +68,7 @@ export function renderStats(io: Io, tasks: (TaskStats & { place: string })[], wh
     ]),
   );
   const header = ["task", ...(where ? ["where"] : []), "name", "att", "state", "elapsed", "cpu", "cpu%"];
-  return renderTable(io, [...header, "peak mem", "gpu mem"], rows);
+  return renderTable(io, [...header, "peak mem", "gpu mem"], rows, ["name"]);
 }
 
 /** CPU seconds to a tenth below a minute (a short task's figure matters), like elapsed times above. */

@@ -112,7 +112,7 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
     cut(commandText(t), 60),
   ]);
   const header = ["id", ...(where ? ["where"] : []), "name", "state", "att", "gpus", "elapsed", "result", "command"];
-  return renderTable(ctx.io, header, rows);
+  return renderTable(ctx.io, header, rows, ["name", "result", "command"]);
 }
 
 /**
