@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import type { TaskView } from "../../lease/index.ts";
+import { plural } from "../../plural.ts";
 import { commandText } from "../commands/tasks.ts";
 import { formatDuration } from "../output.ts";
 import { gpusText } from "../ui/format.ts";
@@ -60,7 +61,7 @@ function outcome(task: TaskView): string {
 /** The GPUs it was given (or asks for), its cpus, and the runner and host it ran on. */
 function placement(task: TaskView): string {
   const where = task.runner ? ` · ${task.host ?? "?"} (runner ${task.runner})` : "";
-  return `${gpusText(task)} · ${task.cpus} cpus${where}`;
+  return `${gpusText(task)} · ${plural(task.cpus, "cpu")}${where}`;
 }
 
 function times(task: TaskView, nowMs: number): string {
