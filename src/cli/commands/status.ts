@@ -93,9 +93,14 @@ async function readClusterStatus(ctx: Context, place: Place, timeoutMs: number):
   }
 }
 
+/** How rv reaches the cluster: the ssh host it connects to. */
+function viaOf(ctx: Context, c: ClusterStatus): string {
+  return ctx.config.clusters[c.place.name]?.host ?? c.place.where;
+}
+
 function clusterJson(ctx: Context, c: ClusterStatus): Record<string, unknown> {
   const name = c.place.name;
-  const via = ctx.config.clusters[name]?.host ?? c.place.where;
+  const via = viaOf(ctx, c);
   const inUse = name === ctx.config.cluster?.name;
   if ("error" in c) return { name, via, inUse, connected: false, error: c.error.toRecord() };
   return { name, via, inUse, connected: true, roundTripMs: c.roundTripMs, ...c.site, leases: c.leases };
@@ -113,11 +118,11 @@ function renderClusterStatus(ctx: Context, c: ClusterStatus): string {
   const fairShare = s.account?.fairShare;
   const leases = c.leases.map((l) => `${l.lease} (${l.counts.running} running, ${l.counts.pending} pending)`);
   const lines = [
-    `${title}  ${s.user}@${s.host} via ${c.place.where}  ${paint(ctx.io, "green", "connected")} (${c.roundTripMs} ms)`,
+    `${title}  ${s.user}@${s.host} via ${viaOf(ctx, c)}  ${paint(ctx.io, "green", "connected")} (${c.roundTripMs} ms)`,
     `  account: ${s.account ? `${s.account.name}, fairshare ${fairShare ?? "-"}` : "no association found (sshare)"}`,
     `  storage: ${gib(s.storage.freeBytes)} free of ${gib(s.storage.totalBytes)} at ${s.storage.root}`,
     `  leases: ${leases.length ? leases.join(", ") : "none"}`,
-    `  jobs: ${s.jobs.length ? "" : "none"}`,
+    `  jobs:${s.jobs.length ? "" : " none"}`,
   ];
   const jobs = renderTable(
     ctx.io,

@@ -2,7 +2,7 @@ import { type PartNow, partOf, partsNow, partsOf, renewalSeconds, type SegmentVi
 import { type LeaseShow, leaseShowOp } from "../../../ops/index.ts";
 import { partitionNames } from "../../../slurm/index.ts";
 import type { Context } from "../../context.ts";
-import { formatDuration, printJson, renderTable } from "../../output.ts";
+import { formatDuration, formatTime, printJson, renderTable } from "../../output.ts";
 import { placeOfLease } from "../../route.ts";
 import { renderSummary } from "../status.ts";
 import { describeRequest } from "./describe.ts";
@@ -42,6 +42,11 @@ function showJson({ lease, summary, slurm }: LeaseShow, alloc: boolean): Record<
   };
 }
 
+/** When the lease was made: "5m ago" at a terminal, the ISO time in a pipe, as in rv lease ls. */
+function created(ctx: Context, lease: { createdAt: string }): string {
+  return formatTime(ctx.io, lease.createdAt, ctx.now());
+}
+
 function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: boolean): string {
   if (lease.kind === "local" || !slurm) {
     const resources =
@@ -51,14 +56,15 @@ function renderShow(ctx: Context, { lease, summary, slurm }: LeaseShow, alloc: b
             lease.cpus ? `${lease.cpus} cpus` : "cpus detected by the runner",
           ]
         : [describeRequest(lease.request)];
-    const line = `  kind ${lease.kind} on ${lease.host}; ${resources.join("; ")}; created ${lease.createdAt}\n`;
+    const line = `  kind ${lease.kind} on ${lease.host}; ${resources.join("; ")}; created ${created(ctx, lease)}\n`;
     return renderSummary(ctx, summary) + line;
   }
   const parts = [
     renderSummary(ctx, summary, slurm.phase),
-    `  ${describeRequest(lease.request)}; created ${lease.createdAt} on ${lease.host}\n`,
+    `  ${describeRequest(lease.request)}\n`,
+    `  created ${created(ctx, lease)} on ${lease.host}`,
+    slurm.timeLeftSeconds > 0 ? `; time left: ${formatDuration(slurm.timeLeftSeconds * 1000)}\n` : "\n",
   ];
-  if (slurm.timeLeftSeconds > 0) parts.push(`  time left: ${formatDuration(slurm.timeLeftSeconds * 1000)}\n`);
   if (slurm.race && (slurm.segments.length === 0 || alloc)) {
     parts.push(renderRace(ctx.io, slurm.race, Math.floor(ctx.now().getTime() / 1000)));
   }
