@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} written as text is what these tests are about
 import { describe, expect, it } from "vitest";
-import { inProjectDir, mergeSubmission, type TaskFlags } from "../../src/cli/commands/job.ts";
+import { filesLeftBehind, mergeSubmission, type TaskFlags, withoutSync } from "../../src/cli/commands/job.ts";
 import { flagDefaults, type SubmitOptions, specsFromFlags } from "../../src/cli/commands/submit.ts";
+import type { Context } from "../../src/cli/context.ts";
+import { bufferIo } from "../../src/cli/io.ts";
 import { type Project, parseDotenv, parseProjectFile } from "../../src/config/project.ts";
 import type { Place } from "../../src/ops/index.ts";
 
@@ -138,8 +140,28 @@ describe("a job of rv.toml becomes the flags of rv submit", () => {
     const job = merge(["train", "--dataset", "orc"]);
     expect(job.projectDir).toBe("/p");
     const specs = specsFromFlags(job.argv, job.flags, {});
-    expect(inProjectDir(specs, job.projectDir, { kind: "local" } as Place)[0]?.cwd).toBe("/p");
-    expect(inProjectDir(specs, job.projectDir, { kind: "cluster" } as Place)[0]?.cwd).toBeUndefined();
+    const ctx = { io: bufferIo() } as unknown as Context;
+    expect(withoutSync(ctx, specs, job.projectDir, { kind: "local" } as Place)[0]?.cwd).toBe("/p");
+    expect(withoutSync(ctx, specs, job.projectDir, { kind: "cluster" } as Place)[0]?.cwd).toBeUndefined();
     expect(merge(["train", "--dataset", "orc"], typed({ cwd: "elsewhere" })).projectDir).toBeNull();
+  });
+});
+
+describe("a cluster task's command naming files of this directory (filesLeftBehind)", () => {
+  const here = new Set(["train.py", "run.sh", "configs/a.yaml", "./run.sh"]);
+  const isFile = (word: string) => here.has(word);
+
+  it("names each file a command names, once, in order", () => {
+    const specs = [{ argv: ["python", "train.py", "--config", "configs/a.yaml"] }, { argv: ["./run.sh", "train.py"] }];
+    expect(filesLeftBehind(specs, isFile)).toEqual(["train.py", "configs/a.yaml", "./run.sh"]);
+  });
+
+  it("leaves out flags, absolute paths, k=v words, shell strings, and tasks given a --cwd", () => {
+    const specs = [
+      { argv: ["python", "/abs/train.py", "--run.sh", "out=train.py"] },
+      { shell: "python train.py" },
+      { argv: ["python", "train.py"], cwd: "/scratch/me/proj" },
+    ];
+    expect(filesLeftBehind(specs, isFile)).toEqual([]);
   });
 });

@@ -413,6 +413,19 @@ describe.each([
     expect(most).toBe(2);
   });
 
+  test("a command naming a file of this directory: on the cluster, without --sync, a warning names it", async () => {
+    const dir = join(laptop.root, `code-${lease}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "train.py"), 'print("trained")\n');
+    const result = await rv(laptop.root, ["submit", "--lease", lease, "--", "python3", "train.py", "--lr", "3e-4"], {
+      cwd: dir,
+    });
+    expect(result.exitCode, result.stderr as string).toBe(0);
+    const warned = /warning: train\.py is a file here, but the task runs in your home on the cluster.*add --sync/;
+    if (place === "local") expect(result.stderr).not.toMatch(/warning/);
+    else expect(result.stderr).toMatch(warned);
+  });
+
   test("an rv.toml job with variable expansion runs there as here", async () => {
     const dir = join(laptop.root, `project-${lease}`);
     mkdirSync(dir, { recursive: true });

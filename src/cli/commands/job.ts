@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { Origin, Sourced } from "../../config/expand.ts";
 import { located } from "../../config/expand.ts";
 import { loadProject, type Project } from "../../config/project.ts";
@@ -216,10 +217,46 @@ function checkWhereWritten<F extends TaskFlags>(
   }
 }
 
-/** A job's tasks without a `cwd` of their own run in the project's directory, when they run on this machine. */
-export function inProjectDir(specs: TaskSpec[], projectDir: string | null, place: Place): TaskSpec[] {
+/**
+ * A submit without --sync. On this machine a job's tasks without a `cwd` of their own run in the project's
+ * directory. On a cluster they run in the cluster home, which holds none of this directory's files: a command that
+ * names one (`python train.py`) would fail there, so the submitter is warned, and told of --sync.
+ */
+export function withoutSync(ctx: Context, specs: TaskSpec[], projectDir: string | null, place: Place): TaskSpec[] {
+  if (place.kind === "cluster") {
+    const files = filesLeftBehind(specs, (word) => statSync(word, { throwIfNoEntry: false })?.isFile() === true);
+    if (files.length > 0) ctx.io.err(`rv: warning: ${leftBehindNote(files)}\n`);
+  }
   if (projectDir === null || place.kind !== "local") return specs;
   return specs.map((spec) => (spec.cwd === undefined ? { ...spec, cwd: projectDir } : spec));
+}
+
+/**
+ * The words of the tasks' commands that name a file of this directory (by `isFile`, relative to it), for tasks that
+ * run where no --cwd points: `train.py`, `./run.sh`, `configs/a.yaml`. Not flags, absolute paths or `k=v` words, nor
+ * a shell string's words (its quoting is the shell's). Each once, in order.
+ */
+export function filesLeftBehind(
+  specs: readonly Pick<TaskSpec, "argv" | "cwd">[],
+  isFile: (word: string) => boolean,
+): string[] {
+  const words = new Set<string>();
+  for (const spec of specs) {
+    if (spec.cwd !== undefined) continue;
+    for (const word of spec.argv ?? []) {
+      if (!word.startsWith("-") && !word.startsWith("/") && !word.includes("=")) words.add(word);
+    }
+  }
+  return [...words].filter(isFile);
+}
+
+function leftBehindNote(files: string[]): string {
+  const named = files.length > 3 ? `${files.slice(0, 3).join(", ")} and ${files.length - 3} more` : files.join(", ");
+  const are = files.length === 1 ? "is a file" : "are files";
+  return (
+    `${named} ${are} here, but the task runs in your home on the cluster, where this directory is not: ` +
+    "add --sync to push the project and run it there (sync = true in rv.toml), or --cwd DIR on the cluster"
+  );
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Context } from "../context.ts";
 import { parseCount, parseEnvFlags } from "../flags.ts";
 import { printJson } from "../output.ts";
 import { gather, placeOfLease, placesFor } from "../route.ts";
-import { applyProject, inProjectDir, type TaskFlags } from "./job.ts";
+import { applyProject, type TaskFlags, withoutSync } from "./job.ts";
 import { secretsForPlace } from "./task-secrets.ts";
 
 /** The flags of `rv submit`, `rv run` and `rv sweep` as commander gives them (job.ts). */
@@ -228,7 +228,7 @@ export async function runSubmit(
   // --sync, --wait and --follow load their code when given: a plain submit's start-up pays for none of it.
   const specs = options.sync
     ? await (await import("./sync.ts")).syncedSpecs(ctx, place, parsed)
-    : inProjectDir(parsed, submission.projectDir, place);
+    : withoutSync(ctx, parsed, submission.projectDir, place);
   const secrets = await secretsForPlace(ctx, place);
   if (options.wait || options.follow) {
     const { stayWith } = await import("./stay-with.ts");

@@ -21,7 +21,7 @@ import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
 import { cut, formatTime, printJson, renderTable } from "../output.ts";
 import { gather, missingJson, placesFor, reportMissing } from "../route.ts";
-import { applyProject, inProjectDir } from "./job.ts";
+import { applyProject, withoutSync } from "./job.ts";
 import { chooseTarget, flagDefaults, maxRunningOf, readFromFile, type SubmitOptions } from "./submit.ts";
 import { syncedSpecs } from "./sync.ts";
 import { secretsForPlace } from "./task-secrets.ts";
@@ -64,7 +64,7 @@ export async function runSweep(
   const specs =
     options.sync && !options.dryRun
       ? await syncedSpecs(ctx, place, parsed)
-      : inProjectDir(parsed, submission.projectDir, place);
+      : withoutSync(ctx, parsed, submission.projectDir, place);
   const dryRun = options.dryRun === true;
   const secrets = dryRun ? {} : await secretsForPlace(ctx, place);
   const input = { lease, sweep, specs, force: options.force === true, dryRun, secrets };
