@@ -63,10 +63,11 @@ function renderDetail(d: TaskDetail, place: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Outside git there is no commit and nothing is dirty: a commit missing with changes is a tree with none yet. */
 function codeText(code: NonNullable<TaskDetail["code"]>): string {
-  const at = code.commit ? `commit ${code.commit.slice(0, 12)}` : "not a git commit";
-  const dirty = code.dirty ? " with changes not committed" : "";
-  return `${at}${dirty}${code.workspace ? `, pushed to ${code.workspace}` : ""}`;
+  const pushed = code.workspace ? `, pushed to ${code.workspace}` : "";
+  if (!code.commit) return `${code.dirty ? "a git tree with nothing committed yet" : "not in git"}${pushed}`;
+  return `commit ${code.commit.slice(0, 12)}${code.dirty ? " with changes not committed" : ""}${pushed}`;
 }
 
 function asks(d: TaskDetail): string {
