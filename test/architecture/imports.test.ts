@@ -51,6 +51,7 @@ const LAYERS = [
   "deferred",
   "jit",
   "zod",
+  "plural",
 ];
 
 describe("the module map", () => {
