@@ -19,12 +19,29 @@ import { pause } from "./pause.ts";
 import type { TaskRef } from "./refs.ts";
 
 const POLL_MS = 100;
-/** The slowest poll of a wait: where no file events come (a network filesystem), a task's end is seen this late. */
+/**
+ * The slowest poll of a wait on a few tasks: where no file events come (a network filesystem), a task's end is seen
+ * this late. A wait on many polls less often (budgetedMs).
+ */
 const POLL_MAX_MS = 250;
 /** The least time between two looks of a wait woken by arriving records. */
 const GATHER_MS = 10;
 /** How often a wait asks whether its pending tasks can still start: a look at lease.json and the heartbeats. */
 const CAN_START_EVERY_MS = 1000;
+/** The most files a wait's polls look at a second: its records' polls, and its can-start checks. */
+const RECORD_LOOKS_PER_SECOND = 200;
+const CAN_START_LOOKS_PER_SECOND = 100;
+
+/**
+ * The time between two polls that look at one file of each of `open` tasks: `leastMs`, or longer, so that no more
+ * than `perSecond` files are looked at a second. On a network filesystem each look is a round trip to its metadata
+ * server, which everyone on the login node shares: a wait on a sweep of 2,000 tasks looked at ~5,000 files a second;
+ * now it polls every 10 s at first, and faster as its tasks end (the last few every 250 ms). Where the filesystem
+ * tells of new files (a local disk), a record's arrival wakes the wait at once anyway.
+ */
+export function budgetedMs(open: number, leastMs: number, perSecond: number): number {
+  return Math.max(leastMs, Math.ceil((open * 1000) / perSecond));
+}
 
 export function currentView(env: OpEnv, ref: TaskRef, p = leasePaths(env.root, ref.lease)): TaskView | undefined {
   return readTaskView(p, ref.id, observerFor(env));
@@ -75,8 +92,8 @@ export interface Waited {
  * record of each unfinished task, and reads the task only once it exists: waiting on thousands of tasks costs a
  * stat each, not a full read. Where the filesystem tells of new files (a local disk), a done record's arrival wakes
  * the wait at once and only that task is read: the wait ends as its last task does, not up to a poll later; the
- * polls go on beside, for a network filesystem, which tells nothing of other machines' writes. Once a second a
- * second stat tells whether each unfinished task is still where its view has it (outdated); only one that moved is
+ * polls go on beside, for a network filesystem, which tells nothing of other machines' writes (every 250 ms, less
+ * often for many tasks: budgetedMs). Once a second (likewise) a second stat tells whether each unfinished task is still where its view has it (outdated); only one that moved is
  * read again, and the views as they stand say whether every one left can never start (what that needs of a task,
  * its GPUs and CPUs, does not change while it waits). `onViews` is shown the views then, and whenever a task ends
  * (a progress line). `seen[i]`, when given, is `refs[i]` as just read: it is not read again.
@@ -121,7 +138,7 @@ export async function waitForTasks(
   let lastLook = 0;
   try {
     while (open.size > 0) {
-      if (Date.now() - lastCheck >= CAN_START_EVERY_MS) {
+      if (Date.now() - lastCheck >= budgetedMs(open.size, CAN_START_EVERY_MS, CAN_START_LOOKS_PER_SECOND)) {
         lastCheck = Date.now();
         for (const i of open) {
           if (outdated(pathsOf((refs[i] as TaskRef).lease), views[i] as TaskView)) reread(i);
@@ -150,7 +167,7 @@ export async function waitForTasks(
       const arrived = recorded.take();
       const polling = Date.now() >= nextPoll;
       if (polling) {
-        delay = Math.min(delay * 2, POLL_MAX_MS);
+        delay = Math.min(delay * 2, budgetedMs(open.size, POLL_MAX_MS, RECORD_LOOKS_PER_SECOND));
         nextPoll = Date.now() + delay;
       }
       if (endedOf(polling ? open : arrived)) options.onViews?.(views);

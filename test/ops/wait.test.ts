@@ -13,6 +13,7 @@ import {
   writeHeartbeat,
 } from "../../src/fsqueue/index.ts";
 import { newLocalLease, writeLease } from "../../src/lease/store.ts";
+import { budgetedMs } from "../../src/ops/follow.ts";
 import { localPlace, waitOp } from "../../src/ops/index.ts";
 import { LEASE, makeHeartbeat, makeOutcome, makeTask, openLease } from "../fsqueue/factory.ts";
 import { makeHome } from "../helpers/home.ts";
@@ -82,5 +83,19 @@ describe("rv wait, with no runner to record the ends", () => {
     const result = await startWait(task.id, 300).result;
     expect(result.timedOut).toBe(true);
     expect(result.tasks).toMatchObject([{ state: "running", runner, startedAt: "2025-01-01T00:02:00.000Z" }]);
+  });
+});
+
+describe("how often a wait looks at its tasks' files (budgetedMs)", () => {
+  it("polls a few tasks at its least interval", () => {
+    expect(budgetedMs(1, 250, 200)).toBe(250);
+    expect(budgetedMs(50, 250, 200)).toBe(250);
+  });
+
+  it("polls many no faster than the budget of looks a second allows, and faster as they end", () => {
+    // 2,000 open tasks at 200 looks a second: every 10 s; 400: every 2 s
+    expect(budgetedMs(2000, 250, 200)).toBe(10_000);
+    expect(budgetedMs(400, 250, 200)).toBe(2_000);
+    expect(budgetedMs(2000, 1000, 100)).toBe(20_000);
   });
 });
