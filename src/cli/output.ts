@@ -1,3 +1,4 @@
+import { eastAsianWidth } from "get-east-asian-width";
 import { asRvError, type RvError } from "../errors.ts";
 import type { Io } from "./io.ts";
 
@@ -122,9 +123,19 @@ export function fitWidths(natural: readonly number[], least: readonly number[], 
   return widths;
 }
 
-/** The columns a cell takes on a terminal: its characters, less the color codes `paint` wraps it in. */
+/** The columns a cell takes on a terminal: a wide character (CJK, most emoji) two, the color codes `paint` adds none. */
 function displayWidth(text: string): number {
-  return [...text.replace(COLOR_CODES, "")].length;
+  const plain = text.replace(COLOR_CODES, "");
+  if (PRINTABLE_ASCII.test(plain)) return plain.length;
+  let width = 0;
+  for (const c of plain) width += charWidth(c);
+  return width;
+}
+
+const PRINTABLE_ASCII = /^[ -~]*$/;
+
+function charWidth(c: string): number {
+  return eastAsianWidth(c.codePointAt(0) ?? 0);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC begins the color codes paint writes
@@ -135,12 +146,19 @@ export const NAME_COLUMNS = 40;
 
 /**
  * Free text as one table cell: a control character shown as its escape (a name an older rv took may hold a
- * newline, which would break the row), and cut to `width` columns with an ellipsis.
+ * newline, which would break the row), and cut to `width` columns with an ellipsis (a wide character is never split).
  */
 export function cut(text: string, width = NAME_COLUMNS): string {
   const shown = text.replace(/\p{Cc}/gu, escapeControl);
-  const chars = [...shown];
-  return chars.length <= width ? shown : `${chars.slice(0, width - 1).join("")}…`;
+  if (displayWidth(shown) <= width) return shown;
+  let kept = "";
+  let used = 0;
+  for (const c of shown) {
+    used += charWidth(c);
+    if (used > width - 1) break;
+    kept += c;
+  }
+  return `${kept}…`;
 }
 
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };

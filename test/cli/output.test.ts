@@ -13,8 +13,10 @@ describe("cut (a name as one table cell)", () => {
   it("cuts a longer one to the width, ending in an ellipsis", () => {
     expect(cut("n".repeat(200))).toBe(`${"n".repeat(NAME_COLUMNS - 1)}…`);
     expect(cut("abcdefgh", 5)).toBe("abcd…");
-    // Counted in characters, not UTF-16 units: a character outside the BMP is never split.
-    expect(cut("😀".repeat(10), 5)).toBe("😀😀😀😀…");
+    // Counted in the columns a terminal gives them: a wide character (most emoji, CJK) takes two, and is never split.
+    expect(cut("😀".repeat(10), 5)).toBe("😀😀…");
+    expect(cut("実験の名前です", 8)).toBe("実験の…");
+    expect(cut("ab実験", 4)).toBe("ab…");
   });
 
   it("shows a control character as its escape, so a name an older rv took cannot break the row", () => {
@@ -34,6 +36,19 @@ describe("renderTable (aligned columns)", () => {
       .split("\n")
       .map((line) => stripVTControlCharacters(line));
     expect(lines.slice(0, 3)).toEqual(["ID   STATE      ATT", "a1   succeeded  1", "b22  failed     2"]);
+  });
+
+  it("aligns wide characters by the columns they take on the screen", () => {
+    const io = bufferIo({ isTTY: true });
+    const text = renderTable(
+      io,
+      ["name", "state"],
+      [
+        ["実験", "ok"],
+        ["run-1", "ok"],
+      ],
+    );
+    expect(text).toBe("NAME   STATE\n実験   ok\nrun-1  ok\n");
   });
 
   it("on a narrower terminal cuts only the cuttable columns, with an ellipsis, and the rest stay whole", () => {
