@@ -27,6 +27,19 @@ const VERB_GROUPS: [commands: string[], add: AddVerbs][] = [
   [["rpc", "runner"], addInternalVerbs],
 ];
 
+/**
+ * `rv --help` lists the commands under these headings (in the order VERB_GROUPS adds them, which these follow);
+ * the others, `help` among them, under "Other commands:".
+ */
+const HELP_GROUPS: [heading: string, commands: string[]][] = [
+  ["Run tasks:", ["submit", "run", "sweep", "config"]],
+  ["Follow them:", ["tasks", "ps", "tags", "status", "tui", "ui", "logs", "show", "stats", "wait"]],
+  ["Act on them:", ["cancel", "requeue", "pull", "rerun", "clean", "note"]],
+  ["Hold GPUs:", ["up", "lease"]],
+  ["From the laptop:", ["notify", "sync", "env"]],
+  ["Clusters:", ["init", "cluster", "doctor", "resources", "cost", "attach", "ssh", "forward"]],
+];
+
 /** A version request runs no command at all. */
 const VERSION_FLAGS = ["-V", "--version"];
 
@@ -47,7 +60,17 @@ export function buildProgram(dispatch: Dispatch, version: string, word?: string)
   const groups = own.length > 0 || VERSION_FLAGS.includes(word ?? "") ? own : VERB_GROUPS;
   for (const [, add] of groups) add(program, dispatch);
   addClusterFlag(program, []);
+  // Only the whole program lists its commands: one built for a single command does not pay for the headings.
+  if (groups === VERB_GROUPS) groupHelp(program);
   return program;
+}
+
+function groupHelp(program: Command): void {
+  const other = "Other commands:";
+  program.commandsGroup(other).helpCommand(true); // the help command made now, so that it takes the group
+  for (const command of program.commands) {
+    command.helpGroup(HELP_GROUPS.find(([, commands]) => commands.includes(command.name()))?.[0] ?? other);
+  }
 }
 
 /** A repeatable flag starts from no values (`collect`): help says nothing of it, where commander says "(default: [])". */

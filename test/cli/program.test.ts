@@ -30,6 +30,30 @@ describe("a command line builds only the commands its first word needs", () => {
   });
 });
 
+describe("rv --help", () => {
+  test("lists the commands under headings, in order, every command under one", () => {
+    const help = whole.helpInformation();
+    const headings = [...help.matchAll(/^(\S[^\n]*):$/gm)].map((m) => m[1]);
+    expect(headings).toEqual([
+      "Options",
+      "Run tasks",
+      "Follow them",
+      "Act on them",
+      "Hold GPUs",
+      "From the laptop",
+      "Clusters",
+      "Other commands",
+    ]);
+    const under = (heading: string) => help.split(`${heading}:\n`)[1]?.split("\n\n")[0] ?? "";
+    expect(under("Run tasks")).toMatch(/^ {2}submit /m);
+    expect(under("Follow them")).toMatch(/^ {2}wait /m);
+    expect(under("Other commands")).toMatch(/^ {2}help /m);
+    const listed = whole.createHelp().visibleCommands(whole);
+    expect(listed.length).toBeGreaterThan(30);
+    for (const command of listed) expect(help).toMatch(new RegExp(`^ {2}${command.name()}\\b`, "m"));
+  });
+});
+
 describe("rv sweep's subcommands", () => {
   /** Parses a command line; what it dispatched (0 or 1 calls) or the usage error commander raised. */
   async function parsed(words: string[]): Promise<{ dispatched: number; error?: string }> {
