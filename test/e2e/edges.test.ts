@@ -140,3 +140,28 @@ describe("the binary reads nothing of the directory it is run in", () => {
     expect(existsSync(marker)).toBe(false);
   });
 });
+
+describe("rv show, rv tasks", () => {
+  const home = useRvHome();
+
+  it("say how a task ended once: its exit code, its signal, or its reason", async () => {
+    const submitted = async (...argv: string[]) =>
+      String((await rv(home.root, ["submit", "--", ...argv])).stdout).trim();
+    const ended = {
+      succeeded: await submitted("true"),
+      exit3: await submitted("sh", "-c", "exit 3"),
+      killed: await submitted("sh", "-c", "kill -9 $$"),
+      missing: await submitted("no-such-program-here"),
+    };
+    expect((await rv(home.root, ["wait", "--all"])).exitCode).toBe(1);
+    const stateOf = async (id: string) =>
+      /^ {2}state +(.*)$/m.exec(String((await rv(home.root, ["show", id])).stdout))?.[1];
+    expect(await stateOf(ended.succeeded)).toBe("succeeded, attempt 1");
+    expect(await stateOf(ended.exit3)).toBe("failed (exit 3), attempt 1");
+    expect(await stateOf(ended.killed)).toBe("failed (SIGKILL), attempt 1");
+    expect(await stateOf(ended.missing)).toMatch(/^failed \(exit 127: .*no-such-program-here.*\), attempt 1$/);
+    const listed = String((await rv(home.root, ["tasks"])).stdout);
+    expect(listed).toMatch(new RegExp(`${ended.killed} .* failed .* SIGKILL  `));
+    expect(listed).toMatch(new RegExp(`${ended.exit3} .* failed .* exit 3  `));
+  });
+});

@@ -4,6 +4,7 @@ import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
 import { formatDuration, printJson } from "../output.ts";
 import { onSelectedTasks } from "../route.ts";
+import { outcomeText } from "../ui/format.ts";
 import { usageText } from "./stats.ts";
 import { quoteForDisplay } from "./tasks.ts";
 
@@ -23,7 +24,7 @@ function renderDetail(d: TaskDetail, place: string): string {
   const v = d.view;
   const command =
     "argv" in v.command ? v.command.argv.map(quoteForDisplay).join(" ") : `bash -c ${quoteForDisplay(v.command.shell)}`;
-  const ended = [v.exitCode !== null ? `exit ${v.exitCode}` : null, v.signal, v.reason].filter(Boolean).join(", ");
+  const ended = outcomeText(v);
   const rows: [string, string | null][] = [
     [
       "state",

@@ -8,7 +8,7 @@ import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
 import { type Color, cut, formatDuration, noteOlderNotShown, paint, printJsonList, renderTable } from "../output.ts";
 import { type Gathered, gather, missingJson, placesFor, reportMissing } from "../route.ts";
-import { gpusText } from "../ui/format.ts";
+import { gpusText, outcomeText } from "../ui/format.ts";
 
 export interface TasksOptions {
   lease?: string;
@@ -85,16 +85,6 @@ export function attemptText(view: Pick<TaskView, "attempt" | "retry">): string {
   return `${view.attempt}/${view.attempt + view.retry.max - view.retry.retried}`;
 }
 
-function outcome(view: TaskView): string {
-  if (view.exitCode !== null && view.state !== "succeeded") {
-    // A reason that says more than the code (`/x: command not found` for a 127, `timeout`) goes beside it.
-    const more = view.reason !== null && view.reason !== `exit code ${view.exitCode}` ? `: ${cut(view.reason)}` : "";
-    return `exit ${view.exitCode}${more}`;
-  }
-  if (view.signal) return view.signal;
-  return cut(view.reason ?? "");
-}
-
 /** A task and the place it lives: "local", or the cluster's name. */
 export type PlacedTask = TaskView & { place: string };
 
@@ -108,7 +98,7 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
     attemptText(t),
     gpusText(t),
     elapsed(t, nowMs),
-    outcome(t),
+    cut(outcomeText(t)),
     cut(commandText(t), 60),
   ]);
   const header = ["id", ...(where ? ["where"] : []), "name", "state", "att", "gpus", "elapsed", "result", "command"];

@@ -27,3 +27,21 @@ function clock(at: Date): string {
 export function gpusText(task: { gpus: number; assignedGpus: readonly string[] }): string {
   return task.assignedGpus.length ? `${task.gpus} [${task.assignedGpus.join(",")}]` : String(task.gpus);
 }
+
+/**
+ * How a task ended, in a few words: `exit 3`, `exit 127: sh: x: command not found` (a reason that says more than the
+ * code goes beside it), `SIGKILL`, `timeout`, `cancelled before it started`; nothing for a success.
+ */
+export function outcomeText(view: {
+  state: string;
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+}): string {
+  if (view.exitCode !== null && view.state !== "succeeded") {
+    const more = view.reason !== null && view.reason !== `exit code ${view.exitCode}` ? `: ${view.reason}` : "";
+    return `exit ${view.exitCode}${more}`;
+  }
+  if (view.signal) return view.signal;
+  return view.reason ?? "";
+}
