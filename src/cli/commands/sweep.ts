@@ -185,7 +185,8 @@ export async function runSweepShow(ctx: Context, id: string | undefined): Promis
     elapsed(t, now),
     String(t.attempt),
   ]);
-  ctx.io.out(renderTable(ctx.io, [...axes, "task", "state", "exit", "elapsed", "attempt"], rows));
+  // An axis's values are free text (a path, a config name): cut to fit the terminal, the task's id never.
+  ctx.io.out(renderTable(ctx.io, [...axes, "task", "state", "exit", "elapsed", "attempt"], rows, axes));
   return 0;
 }
 
