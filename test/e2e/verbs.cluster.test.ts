@@ -334,7 +334,7 @@ describe.each([
     ]);
     const page = await laptopRv(["show", ids[1] ?? "?"]);
     expect(page.stdout).toMatch(/^task \w+ \(p=bad\) in lease /);
-    expect(page.stdout).toContain("succeeded (exit 0), attempt 2 (retried 1 of 1)");
+    expect(page.stdout).toContain("succeeded, attempt 2 (retried 1 of 1)");
     expect(page.stdout).toMatch(/^ {4}2 {2}started .*: succeeded$/m);
   });
 

@@ -98,7 +98,7 @@ export function renderTasks(ctx: Context, tasks: PlacedTask[], nowMs: number, wh
     attemptText(t),
     gpusText(t),
     elapsed(t, nowMs),
-    cut(outcomeText(t)),
+    cut(outcomeText(t), 60),
     cut(commandText(t), 60),
   ]);
   const header = ["id", ...(where ? ["where"] : []), "name", "state", "att", "gpus", "elapsed", "result", "command"];
