@@ -145,7 +145,11 @@ const idEndsWith = (task: TaskRef, ref: string) => task.id.endsWith(ref.toLowerC
 export function resolveTaskRef(all: readonly TaskRef[], ref: string, total = all.length): TaskRef {
   if (isNumberRef(ref) && !all.some((t) => t.id === ref)) {
     const found = all[all.length - Number(ref)];
-    if (!found) throw new RvError("not_found", `there is no task number ${ref}: only ${total} tasks exist`);
+    if (!found) {
+      const exist =
+        total === 0 ? "there are no tasks yet" : total === 1 ? "only 1 task exists" : `only ${total} tasks exist`;
+      throw new RvError("not_found", `there is no task number ${ref}: ${exist}`);
+    }
     return found;
   }
   const exact = all.find((t) => t.id === ref);

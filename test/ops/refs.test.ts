@@ -67,6 +67,7 @@ describe("resolveTaskRef against a lease's records", () => {
     expect(() => resolve("xy")).toThrow(/"xy" matches 2 tasks/);
     expect(() => resolve("nope")).toThrow(/no task matches "nope"/);
     expect(() => resolve("4")).toThrow(/no task number 4: only 3 tasks exist/);
+    expect(() => resolveTaskRef([], "1")).toThrow(/no task number 1: there are no tasks yet/);
   });
 
   it("numbers and full ids need no names: only the newest and the ids named are read", () => {
