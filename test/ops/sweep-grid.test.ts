@@ -55,6 +55,9 @@ describe("a sweep's grid", () => {
     expect(pointName("run-{i}-lr{lr}", first, 6)).toBe("run-7-lr1e-3");
     expect(() => pointName("{momentum}", first, 0)).toThrow(/no parameter momentum/);
     expect(pointName(undefined, { params: {}, argv: ["t"] }, 0)).toBeUndefined();
+    // A name with no placeholder is a prefix on a grid (the points are never all named alike), as it is on one point.
+    expect(pointName("exp", first, 6)).toBe("exp-7");
+    expect(pointName("exp", { params: {}, argv: ["t"] }, 0)).toBe("exp");
   });
 
   test("--from points fill {name} placeholders; a missing or an unused parameter is refused, naming it", () => {

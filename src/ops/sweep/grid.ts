@@ -182,16 +182,22 @@ export function fillPlaceholders(argv: readonly string[], points: readonly Recor
   });
 }
 
+/** `{lr}`, `{i}`: a parameter's name in braces. */
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+
 /**
  * A point's task name: `lr=1e-3,seed=1` by default (the bare command's name for a sweep of one point); a
- * `--name` template fills `{lr}`, `{seed}` and `{i}` (the point's number, from 1).
+ * `--name` template fills `{lr}`, `{seed}` and `{i}` (the point's number, from 1). A name with no placeholder is a
+ * prefix, `exp-1`, `exp-2`: the points of a grid are never all named alike.
  */
 export function pointName(template: string | undefined, point: Point, index: number): string | undefined {
   if (template === undefined) {
     const pairs = Object.entries(point.params).map(([k, v]) => `${k}=${v}`);
     return pairs.length > 0 ? pairs.join(",") : undefined;
   }
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (_whole, name: string) => {
+  const grid = Object.keys(point.params).length > 0;
+  const filled = grid && template.match(PLACEHOLDER) === null ? `${template}-{i}` : template;
+  return filled.replace(PLACEHOLDER, (_whole, name: string) => {
     if (name === "i") return String(index + 1);
     const value = point.params[name];
     if (value === undefined) {
