@@ -93,10 +93,11 @@ export interface Waited {
  * stat each, not a full read. Where the filesystem tells of new files (a local disk), a done record's arrival wakes
  * the wait at once and only that task is read: the wait ends as its last task does, not up to a poll later; the
  * polls go on beside, for a network filesystem, which tells nothing of other machines' writes (every 250 ms, less
- * often for many tasks: budgetedMs). Once a second (likewise) a second stat tells whether each unfinished task is still where its view has it (outdated); only one that moved is
- * read again, and the views as they stand say whether every one left can never start (what that needs of a task,
- * its GPUs and CPUs, does not change while it waits). `onViews` is shown the views then, and whenever a task ends
- * (a progress line). `seen[i]`, when given, is `refs[i]` as just read: it is not read again.
+ * often for many tasks: budgetedMs). Once a second (likewise) a second stat tells whether each unfinished task is
+ * still where its view has it (outdated); only one that moved is read again, and the views as they stand say whether
+ * every one left can never start (what that needs of a task, its GPUs and CPUs, does not change while it waits).
+ * `onViews` is shown the views then, and whenever a task ends (a progress line). `seen[i]`, when given, is `refs[i]`
+ * as just read: it is not read again.
  */
 export async function waitForTasks(
   env: OpEnv,
