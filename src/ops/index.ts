@@ -106,7 +106,7 @@ export { standaloneBinary } from "./standalone-binary.ts";
 export type { AttemptStats, TaskStats } from "./stats.ts";
 export type { SiteStatus } from "./status.ts";
 export type { LeaseSummary } from "./summary.ts";
-export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName } from "./sweep/grid.ts";
+export { expandGrid, fillPlaceholders, type Point, parseGrid, pointName, unclosedGroup } from "./sweep/grid.ts";
 export { parsePoints } from "./sweep/points.ts";
 export { newestSweepFirst, type SweepSummary, sweepSummaries } from "./sweep.ts";
 export { parseSpecLines, type SpecDefaults, type TaskSpec, TaskSpecSchema } from "./taskspec.ts";

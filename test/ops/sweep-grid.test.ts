@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { RvError } from "../../src/errors.ts";
-import { expandGrid, fillPlaceholders, groupValues, parseGrid, pointName } from "../../src/ops/sweep/grid.ts";
+import {
+  expandGrid,
+  fillPlaceholders,
+  groupValues,
+  parseGrid,
+  pointName,
+  unclosedGroup,
+} from "../../src/ops/sweep/grid.ts";
 import { parsePoints } from "../../src/ops/sweep/points.ts";
 
 const expand = (...argv: string[]) => expandGrid(parseGrid(argv));
@@ -108,5 +115,17 @@ describe("points from a file", () => {
     expect(() => parsePoints("lr: 1\n", "p.yaml")).toThrow(/line 1: expected a list of points/);
     expect(() => parsePoints("- {lr: 1\n", "p.yaml")).toThrow(/p\.yaml, line \d+: /);
     expect(() => parsePoints("", "p.yaml")).toThrow(/no points/);
+  });
+});
+
+describe("a group begun and never closed (unclosedGroup)", () => {
+  test("names the first word that opens a list or a range it does not close", () => {
+    expect(unclosedGroup(["python", "train.py", "--lr", "{1e-3,3e-4"])).toBe("{1e-3,3e-4");
+    expect(unclosedGroup(["echo", "seed{1..3"])).toBe("seed{1..3");
+  });
+
+  test("says nothing of closed groups, a lone brace, or JSON", () => {
+    expect(unclosedGroup(["echo", "{a,b}", "{1..3}"])).toBeUndefined();
+    expect(unclosedGroup(["echo", "{", "x}", '{"a": 1}'])).toBeUndefined();
   });
 });

@@ -16,6 +16,7 @@ import {
   sweepSummaries,
   type TaskSpec,
   TaskSpecSchema,
+  unclosedGroup,
 } from "../../ops/index.ts";
 import { plural } from "../../plural.ts";
 import type { Context } from "../context.ts";
@@ -56,8 +57,11 @@ export async function runSweep(
     parsed[0]?.sweep &&
     Object.keys(parsed[0].sweep.point).length === 0
   ) {
+    const open = unclosedGroup(argv);
     ctx.io.err(
-      "rv: warning: no {a,b} or {1..3} group in the command: a sweep of one point. If your shell expanded the braces, quote them: '{1..3}'\n",
+      open === undefined
+        ? "rv: warning: no {a,b} or {1..3} group in the command: a sweep of one point. If your shell expanded the braces, quote them: '{1..3}'\n"
+        : `rv: warning: ${JSON.stringify(open)} opens a group it does not close: a sweep of one point (a group is {a,b} or {1..3})\n`,
     );
   }
   const { place, lease } = await chooseTarget(ctx, options.lease);

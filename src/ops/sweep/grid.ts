@@ -39,6 +39,11 @@ export const MAX_POINTS = 100_000;
 
 const GROUP = /(\\?)\{([^{}]*)\}/g;
 
+/** The first word with a group begun and never closed (`{a,b`, `{1..3`): a typo, where a sweep of one point follows. */
+export function unclosedGroup(argv: readonly string[]): string | undefined {
+  return argv.find((word) => /\{[^{}]*(,|\.\.)[^{}]*$/.test(word));
+}
+
 export function parseGrid(argv: readonly string[]): Grid {
   const axes: Axis[] = [];
   const template = argv.map((element, index) =>
