@@ -39,6 +39,8 @@ export const sweepOp = defineOp({
       specs: z.array(TaskSpecSchema).check(z.minLength(1)),
       force: z._default(z.boolean(), false),
       dryRun: z._default(z.boolean(), false),
+      /** A dry run's lease that is not there yet (the default one, which a submit would start): it has no tasks. */
+      unstarted: z._default(z.boolean(), false),
       /** `rv env`'s secrets that apply: to each point's 0600 secrets file (publish.ts). */
       secrets: z._default(TaskSecretsSchema, {}),
     }),
@@ -54,13 +56,14 @@ export const sweepOp = defineOp({
     }),
   ),
   async run(env, input) {
-    requireLease(env.root, input.lease);
+    const unstarted = input.dryRun && input.unstarted;
+    if (!unstarted) requireLease(env.root, input.lease);
     const p = leasePaths(env.root, input.lease);
     // Points `rv clean` archived count too: a sweep submitted again after a clean still skips what succeeded.
     const archived = (): TaskCopy[] => readArchive(p).map((done) => doneCopy(done));
     const points = new Set(input.specs.map((spec) => pointKey(spec, taskCwd(spec, env.cwd))));
     const mayBeAPoint = (copy: TaskCopy<DoneSummary>) => isKept(copy) && points.has(taskKey(copy.task));
-    const copies = input.force ? [] : [...readPickedCopies(p, mayBeAPoint), ...archived()];
+    const copies = input.force || unstarted ? [] : [...readPickedCopies(p, mayBeAPoint), ...archived()];
     const skipped = [];
     const toSubmit: TaskSpec[] = [];
     for (const spec of input.specs) {

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { json, useRvHome } from "../helpers/lease.ts";
 import { rv } from "../helpers/rv.ts";
@@ -6,6 +8,15 @@ import { rv } from "../helpers/rv.ts";
 // verbs.cluster.test.ts): a cap on the points running at once, read back from the done records.
 describe("rv sweep (built binary)", () => {
   const home = useRvHome();
+
+  it("--dry-run on a machine with no lease starts none: it says it would, and lists every point", async () => {
+    const dry = await rv(home.root, ["sweep", "--dry-run", "--", "echo", "{a,b}"]);
+    expect(dry.exitCode, dry.stderr as string).toBe(0);
+    expect(dry.stderr).toContain("rv: would start local lease local");
+    expect(dry.stdout).toMatch(/2 points, would submit 2 to lease local/);
+    expect(existsSync(join(home.root, "leases", "local"))).toBe(false);
+    expect(String((await rv(home.root, ["lease", "ls"])).stdout)).toBe("");
+  });
 
   it("--max-running 2: never more than 2 points run at once, though the lease has room for 4", async () => {
     const up = await rv(home.root, ["lease", "up", "--local", "--name", "wide", "--cpus", "4"]);

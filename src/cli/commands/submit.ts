@@ -165,7 +165,11 @@ function specsFromFile(file: string, defaults: SpecDefaults): TaskSpec[] {
  * either place (the cluster's leases cost one round trip, and a cluster out of reach leaves this machine's), else
  * the default local lease, started on demand so that a first `rv submit` works.
  */
-export async function chooseTarget(ctx: Context, named: string | undefined): Promise<{ place: Place; lease: string }> {
+export async function chooseTarget(
+  ctx: Context,
+  named: string | undefined,
+  dryRun = false,
+): Promise<{ place: Place; lease: string; unstarted?: true }> {
   if (named) return { place: placeOfLease(ctx, named), lease: named };
   // A task submitting more tasks (dynamic task generation): its own lease, in the root its runner gave it.
   if (ctx.env.RV_TASK_ID && ctx.env.RV_LEASE_ID) return { place: ctx.local, lease: ctx.env.RV_LEASE_ID };
@@ -178,6 +182,11 @@ export async function chooseTarget(ctx: Context, named: string | undefined): Pro
     value.leases.map((l) => ({ ...l, place, ...(place.kind === "cluster" && { cluster: place.name }) })),
   );
   const choice = chooseLease(undefined, facts, ctx.config.defaults.lease);
+  if (choice.kind === "start-default" && dryRun) {
+    // A dry run changes nothing: the default lease is named, not started (the sweep op sees it empty).
+    ctx.io.err(`rv: would start local lease ${choice.lease}\n`);
+    return { place: ctx.local, lease: choice.lease, unstarted: true };
+  }
   if (choice.kind === "start-default") {
     // Loaded only to start one: the runner's start-up and notify settings are no submit's business otherwise.
     const { leaseUpLocalOp } = await import("../../ops/lease-up-local.ts");

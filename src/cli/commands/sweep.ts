@@ -64,14 +64,14 @@ export async function runSweep(
         : `rv: warning: ${JSON.stringify(open)} opens a group it does not close: a sweep of one point (a group is {a,b} or {1..3})\n`,
     );
   }
-  const { place, lease } = await chooseTarget(ctx, options.lease);
+  const dryRun = options.dryRun === true;
+  const { place, lease, unstarted } = await chooseTarget(ctx, options.lease, dryRun);
   const specs =
     options.sync && !options.dryRun
       ? await syncedSpecs(ctx, place, parsed)
       : withoutSync(ctx, parsed, submission.projectDir, place);
-  const dryRun = options.dryRun === true;
   const secrets = dryRun ? {} : await secretsForPlace(ctx, place);
-  const input = { lease, sweep, specs, force: options.force === true, dryRun, secrets };
+  const input = { lease, sweep, specs, force: options.force === true, dryRun, unstarted: unstarted === true, secrets };
   const result = await place.call(sweepOp, input);
   if (ctx.json) {
     printJson(ctx.io, { ...(place.kind === "cluster" && { cluster: place.name }), ...result });
