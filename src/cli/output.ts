@@ -203,6 +203,12 @@ export function paint(io: Io, color: Color, text: string): string {
   return io.color ? `\u001b[${colors[color]}m${text}\u001b[0m` : text;
 }
 
+/** Names in a one-line message: the first three, then how many more (`a, b, c and 2 more`). */
+export function firstFew(names: readonly string[]): string {
+  const few = names.slice(0, 3).join(", ");
+  return names.length > 3 ? `${few} and ${names.length - 3} more` : few;
+}
+
 /** At a terminal, under a list cut to its newest: how many older ones are left out, and how to see them all. */
 export function noteOlderNotShown(io: Io, shown: number, total: number, seeAll: string): void {
   if (io.isTTY && shown < total) io.err(paint(io, "dim", `… ${total - shown} older tasks not shown (${seeAll})\n`));

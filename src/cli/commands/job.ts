@@ -9,6 +9,7 @@ import type { TaskSpec } from "../../ops/taskspec.ts";
 import { shQuote } from "../../remote/quote.ts";
 import type { Context } from "../context.ts";
 import { parseEnvFlags } from "../flags.ts";
+import { firstFew } from "../output.ts";
 
 /**
  * rv.toml meets the command line: a job, or the project's defaults, become the same flags `rv submit`, `rv run`
@@ -251,10 +252,9 @@ export function filesLeftBehind(
 }
 
 function leftBehindNote(files: string[]): string {
-  const named = files.length > 3 ? `${files.slice(0, 3).join(", ")} and ${files.length - 3} more` : files.join(", ");
   const are = files.length === 1 ? "is a file" : "are files";
   return (
-    `${named} ${are} here, but the task runs in your home on the cluster, where this directory is not: ` +
+    `${firstFew(files)} ${are} here, but the task runs in your home on the cluster, where this directory is not: ` +
     "add --sync to push the project and run it there (sync = true in rv.toml), or --cwd DIR on the cluster"
   );
 }

@@ -4,7 +4,7 @@ import { plural } from "../../plural.ts";
 import type { z } from "../../zod.ts";
 import type { Context } from "../context.ts";
 import { parseCount } from "../flags.ts";
-import { formatBytes, printJson } from "../output.ts";
+import { firstFew, formatBytes, printJson } from "../output.ts";
 import { missingJson, onSelectedTasks, reconnecting, reportMissing } from "../route.ts";
 import { cliSink, onInterrupt } from "../sink.ts";
 
@@ -186,10 +186,8 @@ export function taggedStreamNote(logs: (ShownLog & { name?: string | null })[], 
   const [first] = helped;
   if (!first) return undefined;
   const other = otherStream(first);
-  const names = helped.slice(0, 3).map((log) => log.name ?? log.id);
-  const named = `${names.join(", ")}${helped.length > names.length ? ` and ${helped.length - names.length} more` : ""}`;
-  const tasks = helped.length === 1 ? "task" : "tasks";
-  return `rv: ${helped.length} ${tasks} failed or wrote nothing to ${first.stream}, and ${other} has more (${named}): ${showing(other, again)}\n`;
+  const named = firstFew(helped.map((log) => log.name ?? log.id));
+  return `rv: ${plural(helped.length, "task")} failed or wrote nothing to ${first.stream}, and ${other} has more (${named}): ${showing(other, again)}\n`;
 }
 
 /** The command that showed one stream (`again`, of stdout unless told), made to show `stream`. */
