@@ -28,13 +28,24 @@ type TtyBinding = {
  * or a Bun without that binding, `node:tty`.
  */
 export function isTerminal(fd: number): boolean {
-  const binding = (process as unknown as { binding?: (name: string) => TtyBinding }).binding;
-  if (process.versions.bun && binding) {
+  const tty = bunTty();
+  if (tty) {
     try {
-      return binding("tty_wrap").isTTY(fd);
+      return tty.isTTY(fd);
     } catch {}
   }
   return createRequire(import.meta.url)("node:tty").isatty(fd);
+}
+
+/** Bun's own tty binding, where the runtime has one (isTerminal says why it is used); undefined elsewhere. */
+function bunTty(): TtyBinding | undefined {
+  const binding = (process as unknown as { binding?: (name: string) => TtyBinding }).binding;
+  if (!process.versions.bun || !binding) return undefined;
+  try {
+    return binding("tty_wrap");
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -42,12 +53,12 @@ export function isTerminal(fd: number): boolean {
  * isTerminal: `process.stdout.columns` builds the stream stack (19 ms of a 38 ms start, measured at a terminal).
  */
 export function terminalColumns(): number | undefined {
-  const binding = (process as unknown as { binding?: (name: string) => TtyBinding }).binding;
+  const tty = bunTty();
   let columns: number | undefined;
   try {
-    if (process.versions.bun && binding) {
+    if (tty) {
       const size = new Array<number>(2);
-      if (new (binding("tty_wrap").TTY)(1, {}).getWindowSize(size)) columns = size[0];
+      if (new tty.TTY(1, {}).getWindowSize(size)) columns = size[0];
     } else {
       columns = process.stdout.columns;
     }
