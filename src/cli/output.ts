@@ -79,18 +79,23 @@ export async function printJsonList(
 export function renderTable(io: Io, header: string[], rows: string[][], cuttable: readonly string[] = []): string {
   const all = io.isTTY ? [header.map((h) => h.toUpperCase()), ...rows] : rows;
   if (all.length === 0) return "";
-  const natural = header.map((_, i) => Math.max(...all.map((row) => displayWidth(row[i] ?? ""))));
+  // Each cell measured once: a listing of every task is a table of 100,000 rows.
+  const measured = all.map((row) => row.map(displayWidth));
+  // Not Math.max(...column): under Node a spread of 200,000 arguments overflows the stack.
+  const natural = header.map((_, i) => measured.reduce((most, row) => Math.max(most, row[i] ?? 0), 0));
   const least = header.map((h) =>
     cuttable.includes(h) ? Math.max(h.length, MIN_CUT_COLUMNS) : Number.POSITIVE_INFINITY,
   );
   const widths = io.isTTY && io.columns ? fitWidths(natural, least, io.columns) : natural;
   return all
-    .map((row) =>
+    .map((row, r) =>
       row
         .map((cell, i) => {
           const width = widths[i] ?? 0;
-          const shown = displayWidth(cell) > width ? cut(cell, width) : cell;
-          return i === row.length - 1 ? shown : shown + " ".repeat(width - displayWidth(shown));
+          const cellWidth = measured[r]?.[i] ?? 0;
+          const shown = cellWidth > width ? cut(cell, width) : cell;
+          if (i === row.length - 1) return shown;
+          return shown + " ".repeat(width - (shown === cell ? cellWidth : displayWidth(shown)));
         })
         .join("  ")
         .trimEnd(),

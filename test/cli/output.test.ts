@@ -75,6 +75,12 @@ describe("renderTable (aligned columns)", () => {
     );
   });
 
+  it("renders a table of 300,000 rows (its widths are not a spread of each column, which overflows Node's stack)", () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => [String(i), "succeeded"]);
+    const text = renderTable(bufferIo(), ["id", "state"], rows);
+    expect(text.endsWith("299999  succeeded\n")).toBe(true);
+  });
+
   it("leaves the header out in a pipe", () => {
     expect(renderTable(bufferIo(), ["id", "state"], [["a", "ok"]])).toBe("a  ok\n");
   });
