@@ -67,7 +67,7 @@ export async function runSweep(
   const dryRun = options.dryRun === true;
   const { place, lease, unstarted } = await chooseTarget(ctx, options.lease, dryRun);
   const specs =
-    options.sync && !options.dryRun
+    options.sync && !dryRun
       ? await syncedSpecs(ctx, place, parsed)
       : withoutSync(ctx, parsed, submission.projectDir, place);
   const secrets = dryRun ? {} : await secretsForPlace(ctx, place);
